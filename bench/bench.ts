@@ -1,0 +1,85 @@
+/**
+ * npm run bench — speed figures (printed, never asserted):
+ *  1. clean-inference throughput (images/s) at batch 1, 32 and 128 for the shared models, 2 intra-op threads;
+ *  2. end-to-end clean evaluation (decode + preprocess + infer) of the shared test folders;
+ *  3. peak resident memory.
+ * PyTorch 1.13 on the same 2-core machine (2 threads, no_grad), mnist-cnn: 855 / 4124 / 5289 images/s.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ModelSession } from '../src/engine/runtime/modelSession';
+import { runEvalJob } from '../src/engine/jobs/evalJob';
+import { Rng } from '../src/engine/util/random';
+
+const shared = resolve(__dirname, '..', '..', 'shared');
+const PYTORCH: Record<string, number[]> = { 'mnist-cnn': [855, 4124, 5289] };
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+
+async function throughput(file: string, shape: number[], batch: number): Promise<number> {
+  const session = await ModelSession.open(file, { executionProvider: 'cpu', threads: THREADS });
+  try {
+    const per = shape.reduce((a, b) => a * b, 1);
+    const rng = new Rng(0);
+    const data = new Float32Array(per * batch).map(() => rng.next());
+    const input = session.inputNames[0], output = session.outputNames[0];
+    for (let i = 0; i < 3; i++) await session.run(input, output, data, batch, shape);
+    let images = 0;
+    const t0 = performance.now();
+    while ((performance.now() - t0) / 1000 < MIN_SECONDS) {
+      await session.run(input, output, data, batch, shape);
+      images += batch;
+    }
+    return images / ((performance.now() - t0) / 1000);
+  } finally {
+    await session.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(shared)) {
+    console.log(`bench: ${shared} not found — the benchmark needs the shared models; nothing measured.`);
+    return;
+  }
+  console.log(`Robustness Lens benchmark — onnxruntime-node, cpu, ${THREADS} threads, node ${process.versions.node}\n`);
+  console.log('1. clean inference throughput (images/s, random inputs, session.run only)');
+  console.log('model                 batch 1   batch 32  batch 128   PyTorch 1.13 (1/32/128)');
+  const models: [string, number[], number[]][] = [
+    ['mnist-cnn', [1, 28, 28], [1, 32, 128]],
+    ['mnist-mlp', [1, 28, 28], [1, 32, 128]],
+    ['fashion-resnet', [1, 28, 28], [1, 32, 128]],
+    ['resnet18-random-224', [3, 224, 224], [1, 32]],
+  ];
+  for (const [name, shape, batches] of models) {
+    const figures: string[] = [];
+    for (const b of [1, 32, 128]) {
+      figures.push(batches.includes(b) ? (await throughput(resolve(shared, 'models', `${name}.onnx`), shape, b)).toFixed(0).padStart(9) : '        —');
+    }
+    const ref = PYTORCH[name] ? PYTORCH[name].join(' / ') : '—';
+    console.log(`${name.padEnd(20)} ${figures.join(' ')}   ${ref}`);
+  }
+
+  console.log('\n2. end-to-end clean evaluation of the 500 shared test images (decode + preprocess + infer, batch 128)');
+  const runs: [string, string, Record<string, unknown>][] = [
+    ['mnist-cnn', 'mnist-test', {}],
+    ['mnist-mlp', 'mnist-test', {}],
+    ['fashion-resnet', 'fashion-mnist-test', { classNames: ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'], input: { mean: [0.287], std: [0.3536] } }],
+  ];
+  for (const [model, dataset, extra] of runs) {
+    const t0 = performance.now();
+    const report = await runEvalJob({
+      modelPath: resolve(shared, 'models', `${model}.onnx`),
+      overrides: { images: resolve(shared, 'datasets', dataset), runtime: { executionProvider: 'cpu', threads: THREADS, batchSize: 128 }, ...extra },
+    });
+    const s = (performance.now() - t0) / 1000;
+    const clean = report.sections.clean!;
+    console.log(`${model.padEnd(20)} ${clean.top1Correct}/${clean.evaluated} correct, ${(clean.evaluated / s).toFixed(0)} images/s including model load (${s.toFixed(2)} s)`);
+  }
+  console.log(`\n3. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,73 @@
+/** Plain-text rendering of model info and reports for the terminal. */
+import type { ModelInfo } from '../engine/onnx/modelInfo';
+import type { ReportV1 } from '../engine/report/schema';
+
+const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+export function formatModelInfo(info: ModelInfo): string {
+  const lines: string[] = [];
+  lines.push(`model      ${info.file}`);
+  lines.push(`size       ${formatBytes(info.sizeBytes)}   sha256 ${info.sha256.slice(0, 16)}…`);
+  lines.push(`producer   ${info.producer || '(none)'}   ir_version ${info.irVersion}   opsets ${info.opsets.map((o) => `${o.domain || 'ai.onnx'}:${o.version}`).join(', ')}`);
+  lines.push(`parameters ${info.parameterCount.toLocaleString('en-US')} (${formatBytes(info.parameterBytes)})   nodes ${info.nodeCount}`);
+  lines.push('inputs');
+  for (const i of info.inputs) lines.push(`  ${i.name}  ${i.elemType} ${shape(i.shape)}`);
+  lines.push('outputs');
+  for (const o of info.outputs) lines.push(`  ${o.name}  ${o.elemType} ${shape(o.shape)}`);
+  lines.push('image input');
+  if (info.imageInputs.length === 0) lines.push('  none found');
+  for (const c of info.imageInputs) {
+    lines.push(`  ${c.name}: ${c.layout}, ${c.channels} channel(s), ${c.height}×${c.width}, batch ${c.batch} (${c.reason})`);
+  }
+  lines.push(`output     ${info.output.name}: ${info.output.kind}${info.output.numClasses !== null ? `, ${info.output.numClasses} classes` : ''} (${info.output.reason})`);
+  lines.push('ops        ' + Object.entries(info.opHistogram).map(([op, n]) => `${op}×${n}`).join('  '));
+  if (Object.keys(info.metadata).length) {
+    lines.push('metadata');
+    for (const [k, v] of Object.entries(info.metadata)) lines.push(`  ${k}: ${v}`);
+  }
+  if (info.externalDataFiles.length) lines.push(`external data: ${info.externalDataFiles.join(', ')}`);
+  for (const w of info.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+export function formatEvalReport(r: ReportV1): string {
+  const lines: string[] = [];
+  const clean = r.sections.clean;
+  const p = r.config.resolved.preprocessing;
+  lines.push(`model      ${r.model.path}`);
+  lines.push(`input      ${p.inputName} ${p.layout} ${p.height}×${p.width} ${p.channels}, pixels ×${p.pixelScale}${p.mean ? `, mean ${p.mean.join('/')}` : ''}${p.std ? `, std ${p.std.join('/')}` : ''}`);
+  for (const note of r.config.notes) lines.push(`  inferred: ${note}`);
+  if (r.model.outputKind) lines.push(`output     ${r.model.outputKind.kind} (${r.model.outputKind.reason})`);
+  if (r.runtime) lines.push(`runtime    onnxruntime ${r.tool.onnxruntime}, ${r.runtime.executionProvider}${r.runtime.requestedProvider !== r.runtime.executionProvider ? ` (requested ${r.runtime.requestedProvider})` : ''}, batch ${r.runtime.batchSize}${r.runtime.fixedBatch ? ` (model fixed batch ${r.runtime.fixedBatch})` : ''}`);
+  if (r.dataset) {
+    lines.push(`images     ${r.dataset.root}: ${r.dataset.sampledImages} of ${r.dataset.totalImages} (${r.dataset.kind}, ${r.dataset.classNames.length} classes, seed ${r.dataset.sampling.seed})`);
+    if (r.dataset.skippedImages.length) {
+      lines.push(`skipped    ${r.dataset.skippedImages.length} unreadable image(s):`);
+      for (const s of r.dataset.skippedImages.slice(0, 10)) lines.push(`  ${s.relPath}: ${s.error}`);
+      if (r.dataset.skippedImages.length > 10) lines.push(`  … and ${r.dataset.skippedImages.length - 10} more (see the JSON report)`);
+    }
+  }
+  if (clean) {
+    lines.push('');
+    lines.push(`top-1      ${clean.top1Correct} / ${clean.evaluated} correct = ${pct(clean.top1Accuracy)}`);
+    lines.push(`top-5      ${clean.top5Correct} / ${clean.evaluated} correct = ${pct(clean.top5Accuracy)}`);
+    lines.push(`confidence ${clean.meanConfidence.toFixed(4)} (mean probability of the predicted class)`);
+    lines.push(`throughput ${clean.throughput.imagesPerSecond.toFixed(0)} images/s end to end (${clean.throughput.seconds.toFixed(2)} s, of which inference ${clean.throughput.inferenceSeconds.toFixed(2)} s)`);
+    lines.push('per class');
+    const width = Math.max(...clean.perClass.map((c) => c.className.length), 5);
+    for (const c of clean.perClass) {
+      lines.push(`  ${c.className.padEnd(width)}  ${String(c.correct).padStart(5)} / ${String(c.total).padEnd(5)} ${c.accuracy === null ? '—' : pct(c.accuracy)}`);
+    }
+  }
+  if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — the run was interrupted; figures cover the images finished`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}

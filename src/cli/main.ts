@@ -1,0 +1,134 @@
+/**
+ * robustness-lens: the command line over the engine.
+ *   robustness-lens info <model.onnx> [--json FILE|-]
+ *   robustness-lens eval <model.onnx> [--images DIR] [--config FILE] [--limit N] [--seed S] [--json FILE] [--ep cpu] …
+ * Exit codes: 0 done, 1 the input was bad or the run failed (message says which file and why), 2 usage, 130 cancelled.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { EngineError, errorText, isEngineError } from '../engine/errors';
+import { loadModel } from '../engine/onnx/loadModel';
+import { describeModel } from '../engine/onnx/modelInfo';
+import { runEvalJob } from '../engine/jobs/evalJob';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
+import { TOOL_VERSION } from '../engine/version';
+import { COMMON_FLAG_SPEC, overridesFromFlags, type CommonFlags } from './flags';
+import { formatEvalReport, formatModelInfo } from './format';
+import { ProgressLine } from './progressLine';
+
+const USAGE = `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONNX image classifiers
+
+usage:
+  robustness-lens info <model.onnx> [--json FILE|-]
+  robustness-lens eval <model.onnx> [--images DIR] [--json FILE|-] [options]
+
+options (override robustness.json, which is searched next to the model and upwards):
+  --config FILE          configuration file (default: robustness.json beside the model)
+  --images DIR           image folder (one subfolder per class, or flat with --labels)
+  --labels FILE          class names (.txt, JSON array) or per-image labels (CSV file,label / JSON)
+  --class-names a,b,…    class names in logit order
+  --input NAME           which model input receives the images
+  --layout L             NCHW | NHWC | NHW | flat
+  --size H[,W]           image size fed to the model
+  --channels C           gray | rgb | bgr
+  --pixel-scale S        1 (pixels/255 in [0,1]) | 255
+  --mean m[,m,m]         per-channel mean, in pixel-scale units
+  --std s[,s,s]          per-channel std
+  --resize MODE          stretch | center-crop | shorter-side-crop | none
+  --filter F             nearest | bilinear | bicubic | lanczos | area
+  --ep EP                execution provider: auto | cpu | cuda | dml | coreml | webgpu
+  --threads N            intra-op threads (0 = onnxruntime default)
+  --batch N              images per inference call
+  --limit N              evaluate a stratified, seeded sample of N images
+  --seed S               seed of the sample (default 0)
+  --json FILE            write the JSON report there ("-" = standard output)
+  --quiet                no progress line
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${TOOL_VERSION}\n`);
+    return 0;
+  }
+  switch (command) {
+    case 'info': return infoCommand(rest);
+    case 'eval': return evalCommand(rest);
+    default:
+      throw new EngineError('USAGE', `unknown command "${command}" (commands: info, eval; see robustness-lens --help)`);
+  }
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new EngineError('USAGE', `${(e as Error).message} (see robustness-lens --help)`);
+  }
+}
+
+function oneModel(positionals: string[], command: string): string {
+  if (positionals.length !== 1) {
+    throw new EngineError('USAGE', `${command} takes exactly one model file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  }
+  return positionals[0];
+}
+
+function emitJson(target: string, value: unknown): void {
+  const text = JSON.stringify(value, null, 2) + '\n';
+  if (target === '-') process.stdout.write(text);
+  else writeFileAtomic(resolve(target), text);
+}
+
+async function infoCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'string' } });
+  const model = await loadModel(oneModel(positionals, 'info'));
+  const info = describeModel(model);
+  if (values.json !== undefined) emitJson(values.json, info);
+  if (values.json !== '-') process.stdout.write(formatModelInfo(info) + '\n');
+  return 0;
+}
+
+async function evalCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, quiet: { type: 'boolean' } });
+  const modelPath = oneModel(positionals, 'eval');
+  const overrides = overridesFromFlags(values as CommonFlags);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ncancelling after the current batch (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = new ProgressLine(!values.quiet && values.json !== '-');
+  try {
+    const report = await runEvalJob(
+      { modelPath, ...(values.config ? { configPath: values.config } : {}), overrides },
+      { signal: controller.signal, onProgress: (p) => progress.update(p), onLog: (l) => progress.log(l) },
+    );
+    progress.done();
+    if (values.json !== undefined) emitJson(values.json, report);
+    if (values.json !== '-') {
+      process.stdout.write(formatEvalReport(report) + '\n');
+      if (values.json) process.stdout.write(`report     ${resolve(values.json)}\n`);
+    }
+    return report.status === 'partial' ? 130 : 0;
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    process.stderr.write(`error: ${errorText(e)}\n`);
+    if (!isEngineError(e) && e instanceof Error && e.stack && process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${e.stack}\n`);
+    if (!isEngineError(e)) process.stderr.write('(this is a bug in robustness-lens: set ROBUSTNESS_LENS_DEBUG=1 for the stack trace and report it)\n');
+    process.exitCode = isEngineError(e) && e.code === 'USAGE' ? 2 : isEngineError(e) && e.code === 'CANCELLED' ? 130 : 1;
+  },
+);

@@ -1,0 +1,35 @@
+/**
+ * A labels file is either a list of class names in logit order (.txt one per line, or a JSON array of
+ * strings) or per-image labels for a flat folder (CSV file,label or a JSON object/array of records).
+ * The content decides; the dataset module parses the per-image form.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { EngineError } from '../errors';
+
+export type LabelsSource = { kind: 'class-names'; classNames: string[] } | { kind: 'per-image' };
+
+export function readLabelsSource(path: string): LabelsSource {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EngineError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${path}: cannot read labels file (${code ?? String(e)})`, { file: path });
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return { kind: 'per-image' };
+  if (ext === '.json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new EngineError('CONFIG_INVALID', `${path}: labels file is not valid JSON (${(e as Error).message})`, { file: path });
+    }
+    if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return { kind: 'class-names', classNames: parsed as string[] };
+    return { kind: 'per-image' };
+  }
+  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  if (names.length === 0) throw new EngineError('CONFIG_INVALID', `${path}: labels file is empty`, { file: path, expected: 'one class name per line' });
+  return { kind: 'class-names', classNames: names };
+}

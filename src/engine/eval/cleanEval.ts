@@ -1,0 +1,117 @@
+/**
+ * Clean evaluation: stream the sampled images through the classifier batch by batch and accumulate
+ * top-1/top-5 accuracy, per-class accuracy, the confusion matrix, confidence and throughput.
+ * Cancellation stops after the current batch and returns what finished, marked partial.
+ */
+import { performance } from 'node:perf_hooks';
+import type { DatasetSample } from '../data/dataset';
+import { streamPixelBatches } from '../data/batches';
+import { isEngineError } from '../errors';
+import type { Classifier } from '../runtime/classifier';
+import { pixelSpecFor } from '../input/pixelSpec';
+import { rowProbabilities, topK } from './scores';
+
+export interface Progress {
+  stage: string;
+  done: number;
+  total: number;
+}
+
+export interface ImagePrediction {
+  relPath: string;
+  label: number;
+  predicted: number;
+  confidence: number;
+  top5: number[];
+}
+
+export interface CleanEvalResult {
+  partial: boolean;
+  requested: number;
+  evaluated: number;
+  failed: { relPath: string; error: string }[];
+  top1Correct: number;
+  top1Accuracy: number;
+  top5Correct: number;
+  top5Accuracy: number;
+  /** Mean probability of the predicted class. */
+  meanConfidence: number;
+  perClass: { className: string; total: number; correct: number; accuracy: number | null }[];
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+  predictions: ImagePrediction[];
+  throughput: { seconds: number; inferenceSeconds: number; imagesPerSecond: number; batchSize: number };
+}
+
+export interface CleanEvalOptions {
+  classNames: string[];
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export async function evaluateClean(classifier: Classifier, samples: DatasetSample[], opts: CleanEvalOptions): Promise<CleanEvalResult> {
+  const numClasses = Math.max(opts.classNames.length, classifier.numClasses ?? 0);
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  const predictions: ImagePrediction[] = [];
+  const failed: CleanEvalResult['failed'] = [];
+  let top1 = 0, top5 = 0, confidenceSum = 0, inferenceSeconds = 0, partial = false;
+  const started = performance.now();
+  const spec = pixelSpecFor(classifier.preprocessing);
+  const k = Math.min(5, numClasses);
+  const probs = new Float64Array(numClasses);
+
+  try {
+    for await (const batch of streamPixelBatches(samples, spec, classifier.batchSize, { signal: opts.signal })) {
+      for (const f of batch.failed) failed.push({ relPath: f.sample.relPath, error: f.error });
+      const count = batch.samples.length;
+      if (count > 0) {
+        const t0 = performance.now();
+        const scores = await classifier.scores(batch.pixels, count);
+        inferenceSeconds += (performance.now() - t0) / 1000;
+        const kind = classifier.outputKind!.kind;
+        const classes = scores.length / count;
+        for (let i = 0; i < count; i++) {
+          const row = scores.subarray(i * classes, (i + 1) * classes);
+          const ranking = topK(row, k);
+          const predicted = ranking[0];
+          const label = batch.samples[i].label;
+          rowProbabilities(row, kind, probs);
+          const confidence = probs[predicted];
+          confidenceSum += confidence;
+          if (predicted === label) top1++;
+          if (ranking.includes(label)) top5++;
+          if (label < numClasses && predicted < numClasses) confusion[label][predicted]++;
+          predictions.push({ relPath: batch.samples[i].relPath, label, predicted, confidence, top5: ranking });
+        }
+      }
+      opts.onProgress?.({ stage: 'clean evaluation', done: predictions.length + failed.length, total: samples.length });
+      if (opts.signal?.aborted) { partial = true; break; }
+    }
+  } catch (e) {
+    if (!(isEngineError(e) && e.code === 'CANCELLED')) throw e;
+    partial = true;
+  }
+
+  const evaluated = predictions.length;
+  const seconds = (performance.now() - started) / 1000;
+  const perClass = opts.classNames.map((className, c) => {
+    const total = confusion[c]?.reduce((a, b) => a + b, 0) ?? 0;
+    const correct = confusion[c]?.[c] ?? 0;
+    return { className, total, correct, accuracy: total > 0 ? correct / total : null };
+  });
+  return {
+    partial,
+    requested: samples.length,
+    evaluated,
+    failed,
+    top1Correct: top1,
+    top1Accuracy: evaluated ? top1 / evaluated : 0,
+    top5Correct: top5,
+    top5Accuracy: evaluated ? top5 / evaluated : 0,
+    meanConfidence: evaluated ? confidenceSum / evaluated : 0,
+    perClass,
+    confusion,
+    predictions,
+    throughput: { seconds, inferenceSeconds, imagesPerSecond: seconds > 0 ? evaluated / seconds : 0, batchSize: classifier.batchSize },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The common start of every job: read the model, find and validate its configuration, resolve the run
+ * configuration, open the dataset and draw the seeded sample.
+ */
+import { performance } from 'node:perf_hooks';
+import { findConfigFile, readConfigFile, type LoadedConfigFile } from '../config/configFile';
+import { resolveRunConfig, type ConfigOverrides, type RunConfig } from '../config/runConfig';
+import { openDataset, sampleDataset, type Dataset, type DatasetSample } from '../data/dataset';
+import { EngineError } from '../errors';
+import { loadModel, type LoadedModel } from '../onnx/loadModel';
+import { describeModel, type ModelInfo } from '../onnx/modelInfo';
+
+export interface JobRequest {
+  modelPath: string;
+  /** Explicit robustness.json; otherwise searched next to the model and upwards. */
+  configPath?: string;
+  /** Where the upward search for robustness.json stops (the workspace folder). */
+  workspaceRoot?: string;
+  overrides?: ConfigOverrides;
+}
+
+export interface PreparedModel {
+  model: LoadedModel;
+  info: ModelInfo;
+  configFile: LoadedConfigFile | null;
+  config: RunConfig;
+  timings: Record<string, number>;
+}
+
+export async function prepareModel(req: JobRequest): Promise<PreparedModel> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const model = await loadModel(req.modelPath);
+  const info = describeModel(model);
+  timings.loadModel = (performance.now() - t) / 1000;
+  const configPath = req.configPath ?? findConfigFile(req.modelPath, req.workspaceRoot);
+  const configFile = configPath ? readConfigFile(configPath) : null;
+  t = performance.now();
+  const config = resolveRunConfig(req.modelPath, info, configFile, req.overrides ?? {});
+  timings.resolveConfig = (performance.now() - t) / 1000;
+  return { model, info, configFile, config, timings };
+}
+
+export interface PreparedData {
+  dataset: Dataset;
+  samples: DatasetSample[];
+}
+
+export async function prepareData(prepared: PreparedModel): Promise<PreparedData> {
+  const { config, info } = prepared;
+  if (!config.imagesDir) {
+    throw new EngineError('USAGE', `${config.modelPath}: no image folder given`, {
+      hint: 'pass --images DIR, or set "images" in robustness.json next to the model',
+    });
+  }
+  const t = performance.now();
+  const dataset = await openDataset({
+    root: config.imagesDir,
+    ...(config.classNames ? { classNames: config.classNames } : {}),
+    ...(config.labelsFile ? { labelsFile: config.labelsFile } : {}),
+    ...(info.output.numClasses !== null ? { numClasses: info.output.numClasses } : {}),
+  });
+  const samples = sampleDataset(dataset, { ...(config.limit !== null ? { limit: config.limit } : {}), seed: config.seed });
+  prepared.timings.openDataset = (performance.now() - t) / 1000;
+  return { dataset, samples };
+}

@@ -1,0 +1,113 @@
+/**
+ * Report schema v1: one versioned JSON document per run. Sections are optional and keyed by name, so later
+ * capabilities (attacks, defences, spectral analyses) add sections without changing what is here; a reader
+ * that meets an unknown section keeps it untouched.
+ */
+import type { CleanEvalResult } from '../eval/cleanEval';
+import type { Preprocessing, Provenance } from '../config/runConfig';
+import type { ModelInfo } from '../onnx/modelInfo';
+import type { OutputKindDecision } from '../runtime/classifier';
+import type { ProviderAttempt } from '../runtime/modelSession';
+
+export const REPORT_SCHEMA_ID = 'robustness-lens/report';
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'complete' | 'partial' | 'failed';
+
+export interface ReportTool {
+  name: 'robustness-lens';
+  version: string;
+  onnxruntime: string;
+  node: string;
+  platform: string;
+  arch: string;
+}
+
+export interface ReportModel {
+  path: string;
+  /** sha256 of the .onnx file: the model's fingerprint. */
+  sha256: string;
+  sizeBytes: number;
+  info: Omit<ModelInfo, 'file' | 'sha256' | 'sizeBytes'>;
+  outputKind: OutputKindDecision | null;
+}
+
+export interface ReportConfig {
+  file: string | null;
+  /** sha256 of the canonical JSON of `resolved`. */
+  hash: string;
+  resolved: {
+    preprocessing: Preprocessing;
+    imagesDir: string | null;
+    labelsFile: string | null;
+    classNames: string[] | null;
+    limit: number | null;
+    seed: number;
+    runtime: { executionProvider: string; threads: number; batchSize: number };
+  };
+  provenance: Record<string, Provenance>;
+  notes: string[];
+}
+
+export interface ReportDataset {
+  root: string;
+  kind: 'image-folder' | 'flat-with-labels';
+  classNames: string[];
+  totalImages: number;
+  sampledImages: number;
+  fingerprint: string;
+  sampling: { limit: number | null; seed: number; stratified: true };
+  ignoredFiles: number;
+  /** Images that could not be decoded: skipped, listed, counted. */
+  skippedImages: { relPath: string; error: string }[];
+}
+
+export interface ReportRuntime {
+  requestedProvider: string;
+  executionProvider: string;
+  attempts: ProviderAttempt[];
+  threads: number;
+  batchSize: number;
+  fixedBatch: number | null;
+}
+
+export interface CleanSection extends Omit<CleanEvalResult, 'failed'> {
+  kind: 'clean';
+}
+
+export interface ReportSections {
+  clean?: CleanSection;
+  [name: string]: unknown;
+}
+
+export interface ReportV1 {
+  schema: typeof REPORT_SCHEMA_ID;
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  id: string;
+  command: string;
+  createdAt: string;
+  status: RunStatus;
+  tool: ReportTool;
+  model: ReportModel;
+  config: ReportConfig;
+  dataset: ReportDataset | null;
+  runtime: ReportRuntime | null;
+  seeds: Record<string, number>;
+  /** Seconds per stage. */
+  timings: Record<string, number>;
+  sections: ReportSections;
+  warnings: string[];
+  error?: { code: string; message: string };
+}
+
+/** Checks the envelope of a parsed report so readers can reject other files and newer versions clearly. */
+export function checkReportEnvelope(value: unknown): { ok: true; report: ReportV1 } | { ok: false; reason: string } {
+  if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not a JSON object' };
+  const v = value as Partial<ReportV1>;
+  if (v.schema !== REPORT_SCHEMA_ID) return { ok: false, reason: `not a Robustness Lens report (schema is ${JSON.stringify(v.schema)})` };
+  if (v.schemaVersion !== REPORT_SCHEMA_VERSION) return { ok: false, reason: `report schema version ${String(v.schemaVersion)} is not supported (this build reads version ${REPORT_SCHEMA_VERSION})` };
+  for (const key of ['id', 'createdAt', 'status', 'model', 'config', 'sections'] as const) {
+    if (v[key] === undefined) return { ok: false, reason: `report lacks "${key}"` };
+  }
+  return { ok: true, report: v as ReportV1 };
+}

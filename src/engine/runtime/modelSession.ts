@@ -1,0 +1,157 @@
+/**
+ * A thin session layer over onnxruntime-node: execution-provider choice with fallback, thread count,
+ * float32 checks, splitting work into the model's fixed batch size, and disposal.
+ */
+import * as ort from 'onnxruntime-node';
+import { EngineError, errorText } from '../errors';
+import type { ExecutionProviderName } from '../config/configFile';
+import { providerCandidates, type ConcreteProvider } from './executionProvider';
+
+export interface SessionOptions {
+  executionProvider: ExecutionProviderName;
+  /** Intra-op threads; 0 lets onnxruntime decide. */
+  threads: number;
+}
+
+export interface ProviderAttempt {
+  provider: ConcreteProvider;
+  ok: boolean;
+  error?: string;
+}
+
+export interface RunOutput {
+  data: Float32Array;
+  /** Output dims with the batch dimension set to the number of samples run. */
+  dims: number[];
+}
+
+// Provider probing logs native errors to stderr at 'error' level; the failure reasons are kept in `attempts`.
+ort.env.logLevel = 'fatal';
+
+export class ModelSession {
+  private disposed = false;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly modelLabel: string,
+    readonly provider: ConcreteProvider,
+    readonly attempts: ProviderAttempt[],
+    readonly threads: number,
+  ) {}
+
+  /** Opens a model from a path (external data resolves beside it) or from in-memory bytes. */
+  static async open(model: string | Uint8Array, opts: SessionOptions, label = typeof model === 'string' ? model : '<in-memory model>'): Promise<ModelSession> {
+    const attempts: ProviderAttempt[] = [];
+    for (const provider of providerCandidates(opts.executionProvider)) {
+      const options: ort.InferenceSession.SessionOptions = {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        interOpNumThreads: 1,
+        ...(opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
+      };
+      try {
+        const session = typeof model === 'string'
+          ? await ort.InferenceSession.create(model, options)
+          : await ort.InferenceSession.create(model, options);
+        attempts.push({ provider, ok: true });
+        return new ModelSession(session, label, provider, attempts, opts.threads);
+      } catch (e) {
+        attempts.push({ provider, ok: false, error: errorText(e) });
+        if (opts.executionProvider !== 'auto') break;
+      }
+    }
+    const last = attempts[attempts.length - 1];
+    const tried = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
+    throw new EngineError('RUNTIME', `${label}: onnxruntime could not open the model with execution provider ${opts.executionProvider === 'auto' ? 'auto' : last.provider} (${tried})`, {
+      file: label,
+      hint: opts.executionProvider === 'auto' || opts.executionProvider === 'cpu' ? undefined : 'use --ep cpu (or auto) if this machine lacks that accelerator',
+    });
+  }
+
+  get inputNames(): readonly string[] { return this.session.inputNames; }
+  get outputNames(): readonly string[] { return this.session.outputNames; }
+
+  inputMeta(name: string): ort.InferenceSession.ValueMetadata | undefined {
+    return this.session.inputMetadata.find((m) => m.name === name);
+  }
+
+  /** The fixed batch size of an input, or null when its first dimension is symbolic. */
+  fixedBatch(inputName: string): number | null {
+    const meta = this.inputMeta(inputName);
+    if (!meta || !meta.isTensor) return null;
+    const first = meta.shape[0];
+    return typeof first === 'number' && first > 0 ? first : null;
+  }
+
+  /** Throws unless `inputName` is a float32 tensor input (the engine feeds float32 pixels). */
+  assertFloat32Input(inputName: string): void {
+    const meta = this.inputMeta(inputName);
+    if (!meta) throw new EngineError('INPUT_NOT_FOUND', `${this.modelLabel}: onnxruntime reports no input "${inputName}" (inputs: ${this.inputNames.join(', ')})`, { file: this.modelLabel });
+    if (!meta.isTensor || meta.type !== 'float32') {
+      throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: input "${inputName}" has element type ${meta.isTensor ? meta.type : 'non-tensor'}; Robustness Lens feeds float32 pixels`, {
+        file: this.modelLabel, expected: 'tensor(float)', hint: 'export the model with a float32 input (cast inside the graph if it needs another type)',
+      });
+    }
+  }
+
+  /**
+   * Runs `count` samples of `sampleShape` through `outputName`, in chunks of `maxBatch`, or exactly the
+   * model's fixed batch (the last chunk zero-padded and its extra rows dropped).
+   */
+  async run(inputName: string, outputName: string, data: Float32Array, count: number, sampleShape: readonly number[], maxBatch = count): Promise<RunOutput> {
+    if (this.disposed) throw new EngineError('RUNTIME', `${this.modelLabel}: session used after it was disposed`);
+    const per = sampleShape.reduce((a, b) => a * b, 1);
+    if (data.length !== per * count) {
+      throw new EngineError('RUNTIME', `${this.modelLabel}: input buffer has ${data.length} values, expected ${count}×${per}`);
+    }
+    const fixed = this.fixedBatch(inputName);
+    const chunk = fixed ?? Math.max(1, Math.min(maxBatch, count));
+    const parts: Float32Array[] = [];
+    let rowDims: number[] = [];
+    for (let start = 0; start < count; start += chunk) {
+      const n = Math.min(chunk, count - start);
+      const feedRows = fixed ?? n;
+      let feed = data.subarray(start * per, (start + n) * per);
+      if (feedRows !== n) {
+        const padded = new Float32Array(feedRows * per);
+        padded.set(feed);
+        feed = padded;
+      }
+      const tensor = new ort.Tensor('float32', feed, [feedRows, ...sampleShape]);
+      let result: ort.InferenceSession.ReturnType;
+      try {
+        result = await this.session.run({ [inputName]: tensor }, [outputName]);
+      } catch (e) {
+        throw new EngineError('RUNTIME', `${this.modelLabel}: inference failed on a batch of ${feedRows} (${errorText(e)})`, { file: this.modelLabel, cause: e });
+      } finally {
+        tensor.dispose?.();
+      }
+      const out = result[outputName];
+      if (out.type !== 'float32') {
+        throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: output "${outputName}" has element type ${out.type}`, { file: this.modelLabel, expected: 'tensor(float)' });
+      }
+      const dims = [...out.dims];
+      const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
+      rowDims = dims.slice(1);
+      parts.push((out.data as Float32Array).slice(0, n * rowSize));
+      out.dispose?.();
+    }
+    const rowSize = rowDims.reduce((a, b) => a * b, 1);
+    const all = parts.length === 1 ? parts[0] : new Float32Array(count * rowSize);
+    if (parts.length > 1) {
+      let offset = 0;
+      for (const p of parts) { all.set(p, offset); offset += p.length; }
+    }
+    return { data: all, dims: [count, ...rowDims] };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.session.release();
+  }
+}
+
+export function onnxruntimeVersion(): string {
+  return ort.env.versions?.node ?? 'unknown';
+}
