@@ -1,0 +1,92 @@
+/**
+ * Reverse-mode differentiation of an ONNX graph into more ONNX nodes: walk the nodes between the input
+ * and the seeded outputs in reverse topological order, let each op's gradient module emit the nodes for
+ * its input gradients, and sum contributions where a tensor feeds several consumers.
+ */
+import { EngineError } from '../errors';
+import type { GraphIndex } from './graphIndex';
+import type { NodeView } from './nodeView';
+import { gradientFor, ZERO_GRADIENT_OPS } from './registry';
+import type { GradContext } from './types';
+
+export interface BackwardRequest {
+  index: GraphIndex;
+  /** The tensor to differentiate with respect to. */
+  wrt: string;
+  /** Gradients already emitted for some tensors (e.g. ∂loss/∂logits). */
+  seeds: { tensor: string; grad: string }[];
+  ctx: GradContext;
+  /** Label of the model in error messages. */
+  modelLabel: string;
+}
+
+/** The nodes between `wrt` and the seeds that carry gradient, in topological order. */
+export function pathNodes(index: GraphIndex, wrt: string, targets: string[]): NodeView[] {
+  const dependent = index.dependentOn(wrt);
+  const ancestors = new Set(targets.flatMap((t) => index.ancestorNodes(t)));
+  return index.nodes.filter((n) => ancestors.has(n) && n.inputs.some((i) => i && dependent.has(i)));
+}
+
+/**
+ * Checks, before any computation, that every op on the path has a gradient: one error lists every op type
+ * without one (with node names), and another names the nodes whose gradient is zero almost everywhere.
+ */
+export function assertDifferentiable(nodes: NodeView[], modelLabel: string): void {
+  const missing = new Map<string, string[]>();
+  const blocking: NodeView[] = [];
+  for (const n of nodes) {
+    const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:${n.opType}` : n.opType;
+    if (ZERO_GRADIENT_OPS.has(key)) blocking.push(n);
+    else if (!gradientFor(n)) missing.set(key, [...(missing.get(key) ?? []), n.name]);
+  }
+  if (missing.size > 0) {
+    const list = [...missing].map(([op, names]) => `${op} (${names.length} node${names.length > 1 ? 's' : ''}: ${names.slice(0, 5).map((s) => `"${s}"`).join(', ')}${names.length > 5 ? ', …' : ''})`);
+    throw new EngineError('MODEL_UNSUPPORTED', `${modelLabel}: no gradient for ${missing.size} op type${missing.size > 1 ? 's' : ''} on the path from the input to the logits: ${list.join('; ')}`, {
+      file: modelLabel, op: [...missing.keys()].join(','),
+      hint: 'white-box attacks need input gradients; use a black-box attack (SimBA) or the estimated-gradient fallback (--gradient estimated), which only runs the model forward',
+    });
+  }
+  if (blocking.length > 0) {
+    const b = blocking[0];
+    throw new EngineError('MODEL_UNSUPPORTED', `${modelLabel}: no useful gradient: node "${b.name}" (${b.opType}) on the path from the input to the logits has a zero gradient almost everywhere${blocking.length > 1 ? ` (also ${blocking.slice(1, 4).map((n) => `"${n.name}" (${n.opType})`).join(', ')})` : ''}`, {
+      file: modelLabel, node: b.name, op: b.opType,
+      hint: 'gradient-based attacks would see a flat loss; use a black-box attack (SimBA) or the estimated-gradient fallback',
+    });
+  }
+}
+
+/** Emits the backward pass; returns the name of ∂(seeded loss)/∂wrt. */
+export function buildBackward(req: BackwardRequest): string {
+  const { index, wrt, seeds, ctx } = req;
+  const nodes = pathNodes(index, wrt, seeds.map((s) => s.tensor));
+  assertDifferentiable(nodes, req.modelLabel);
+  const dependent = index.dependentOn(wrt);
+  const contributions = new Map<string, string[]>();
+  const add = (tensor: string, grad: string) => contributions.set(tensor, [...(contributions.get(tensor) ?? []), grad]);
+  for (const s of seeds) add(s.tensor, s.grad);
+  const total = (tensor: string): string => {
+    const parts = contributions.get(tensor);
+    if (!parts || parts.length === 0) return '';
+    const summed = ctx.e.sum(parts);
+    contributions.set(tensor, [summed]);
+    return summed;
+  };
+
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const node = nodes[k];
+    const dy = node.outputs.map((o) => (o ? total(o) : ''));
+    if (dy.every((d) => d === '')) continue;
+    const needs = node.inputs.map((i) => i !== '' && dependent.has(i));
+    const grads = gradientFor(node)!.gradient({ node, dy, needs, ctx });
+    needs.forEach((need, i) => {
+      if (!need) return;
+      if (!grads[i]) node.fail(`gradient module returned no gradient for input ${i} ("${node.inputs[i]}")`);
+      add(node.inputs[i], grads[i]);
+    });
+  }
+  const result = total(wrt);
+  if (!result) {
+    throw new EngineError('MODEL_UNSUPPORTED', `${req.modelLabel}: the outputs do not depend on input "${wrt}"`, { file: req.modelLabel });
+  }
+  return result;
+}
