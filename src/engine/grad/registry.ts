@@ -5,8 +5,11 @@
 import type { NodeView } from './nodeView';
 import type { OpGradient } from './types';
 import { CORE_GRADIENTS } from './ops/index';
+import { ELEMENTWISE_GRADIENTS } from './ops/elementwise';
+import { SPATIAL_GRADIENTS } from './ops/spatial';
+import { STRUCTURAL_GRADIENTS } from './ops/structural';
 
-const ALL: OpGradient[] = [...CORE_GRADIENTS];
+const ALL: OpGradient[] = [...CORE_GRADIENTS, ...ELEMENTWISE_GRADIENTS, ...SPATIAL_GRADIENTS, ...STRUCTURAL_GRADIENTS];
 
 const BY_OP = new Map(ALL.map((g) => [g.opType, g]));
 
