@@ -2,8 +2,11 @@
  * npm run bench — speed figures (printed, never asserted):
  *  1. clean-inference throughput (images/s) at batch 1, 32 and 128 for the shared models, 2 intra-op threads;
  *  2. end-to-end clean evaluation (decode + preprocess + infer) of the shared test folders;
- *  3. peak resident memory.
- * PyTorch 1.13 on the same 2-core machine (2 threads, no_grad), mnist-cnn: 855 / 4124 / 5289 images/s.
+ *  3. forward + backward (gradient model) throughput at batch 1, 32 and 128;
+ *  4. peak resident memory.
+ * PyTorch 1.13 on the same 2-core machine (2 threads, no_grad), mnist-cnn: 855 / 4124 / 5289 images/s;
+ * forward + backward (loss.backward() to the input): mnist-cnn 401 / 2391 / 3639, mnist-mlp 2534 / 11807 / 20995,
+ * fashion-resnet 158 / 1946 / 2129.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,6 +14,9 @@ import { performance } from 'node:perf_hooks';
 import { ModelSession } from '../src/engine/runtime/modelSession';
 import { runEvalJob } from '../src/engine/jobs/evalJob';
 import { Rng } from '../src/engine/util/random';
+import { prepareModel } from '../src/engine/jobs/prepare';
+import { gradientBuilderFor } from '../src/engine/grad/forClassifier';
+import { GradientModel } from '../src/engine/grad/gradientModel';
 
 const shared = resolve(__dirname, '..', '..', 'shared');
 const PYTORCH: Record<string, number[]> = { 'mnist-cnn': [855, 4124, 5289] };
@@ -34,6 +40,28 @@ async function throughput(file: string, shape: number[], batch: number): Promise
     return images / ((performance.now() - t0) / 1000);
   } finally {
     await session.dispose();
+  }
+}
+
+async function gradientThroughput(name: string, batch: number, extra: Record<string, unknown>): Promise<number> {
+  const prepared = await prepareModel({ modelPath: resolve(shared, 'models', `${name}.onnx`), overrides: { runtime: { executionProvider: 'cpu', threads: THREADS }, ...extra } });
+  const builder = await gradientBuilderFor(prepared, 'logits');
+  const model = await GradientModel.open(builder, { kind: 'cross-entropy' }, { executionProvider: 'cpu', threads: THREADS, maxBatch: batch, label: name });
+  try {
+    const per = builder.pixelShape.reduce((a, b) => a * b, 1);
+    const rng = new Rng(1);
+    const pixels = Float32Array.from({ length: batch * per }, () => rng.next());
+    const labels = Array.from({ length: batch }, (_, i) => i % builder.numClasses);
+    for (let i = 0; i < 3; i++) await model.compute(pixels, batch, { labels });
+    let images = 0;
+    const t0 = performance.now();
+    while ((performance.now() - t0) / 1000 < MIN_SECONDS) {
+      await model.compute(pixels, batch, { labels });
+      images += batch;
+    }
+    return images / ((performance.now() - t0) / 1000);
+  } finally {
+    await model.dispose();
   }
 }
 
@@ -76,7 +104,19 @@ async function main(): Promise<void> {
     const clean = report.sections.clean!;
     console.log(`${model.padEnd(20)} ${clean.top1Correct}/${clean.evaluated} correct, ${(clean.evaluated / s).toFixed(0)} images/s including model load (${s.toFixed(2)} s)`);
   }
-  console.log(`\n3. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log('\n3. forward + backward throughput (images/s: logits, cross-entropy and its gradient w.r.t. the pixels)');
+  console.log('model                 batch 1   batch 32  batch 128   PyTorch 1.13 loss.backward() (1/32/128)');
+  for (const [name, ref, extra] of [
+    ['mnist-cnn', [401, 2391, 3639], {}],
+    ['mnist-mlp', [2534, 11807, 20995], {}],
+    ['fashion-resnet', [158, 1946, 2129], { input: { mean: [0.287], std: [0.3536] } }],
+  ] as [string, number[], Record<string, unknown>][]) {
+    const figures: string[] = [];
+    for (const b of [1, 32, 128]) figures.push((await gradientThroughput(name, b, extra)).toFixed(0).padStart(9));
+    console.log(`${name.padEnd(20)} ${figures.join(' ')}   ${ref.join(' / ')}`);
+  }
+
+  console.log(`\n4. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
 main().catch((e) => {

@@ -1,6 +1,7 @@
 /** Plain-text rendering of model info and reports for the terminal. */
 import type { ModelInfo } from '../engine/onnx/modelInfo';
 import type { ReportV1 } from '../engine/report/schema';
+import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
@@ -69,5 +70,21 @@ export function formatEvalReport(r: ReportV1): string {
   }
   if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — the run was interrupted; figures cover the images finished`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+/** Below this cosine between analytic and finite-difference gradients, gradcheck fails (exit code 1). */
+export const GRADCHECK_MIN_COSINE = 0.99;
+
+export function formatGradcheck(r: ReportV1, g: GradcheckSection): string {
+  const lines = [`model      ${r.model.path}`, `head       ${g.head.kind}, finite-difference step ${g.step} (Richardson-extrapolated central differences), seed ${g.seed}`];
+  for (const n of g.notes) lines.push(`note       ${n}`);
+  lines.push('', 'image                              label      loss   pixels   cosine   max rel. error');
+  for (const i of g.images) {
+    lines.push(`${i.relPath.padEnd(34)} ${String(i.label).padStart(5)} ${i.loss.toFixed(4).padStart(9)} ${String(i.coordinates).padStart(8)} ${i.cosine.toFixed(6).padStart(8)} ${i.relError.toExponential(2).padStart(16)}`);
+  }
+  const ok = g.worstCosine >= GRADCHECK_MIN_COSINE;
+  lines.push('', `${ok ? 'agree' : 'DISAGREE'}: worst cosine ${g.worstCosine.toFixed(6)}, worst relative error ${g.worstRelError.toExponential(2)} (${g.seconds.toFixed(2)} s)`);
+  if (!ok) lines.push('The analytic gradient does not match finite differences: please report this model (gradients of some op may be wrong).');
   return lines.join('\n');
 }

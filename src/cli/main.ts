@@ -10,10 +10,11 @@ import { EngineError, errorText, isEngineError } from '../engine/errors';
 import { loadModel } from '../engine/onnx/loadModel';
 import { describeModel } from '../engine/onnx/modelInfo';
 import { runEvalJob } from '../engine/jobs/evalJob';
+import { runGradcheckJob, type GradcheckSection } from '../engine/jobs/gradcheckJob';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
 import { COMMON_FLAG_SPEC, overridesFromFlags, type CommonFlags } from './flags';
-import { formatEvalReport, formatModelInfo } from './format';
+import { formatEvalReport, formatGradcheck, formatModelInfo, GRADCHECK_MIN_COSINE } from './format';
 import { ProgressLine } from './progressLine';
 
 const USAGE = `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONNX image classifiers
@@ -21,6 +22,7 @@ const USAGE = `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONN
 usage:
   robustness-lens info <model.onnx> [--json FILE|-]
   robustness-lens eval <model.onnx> [--images DIR] [--json FILE|-] [options]
+  robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--coordinates M] [options]
 
 options (override robustness.json, which is searched next to the model and upwards):
   --config FILE          configuration file (default: robustness.json beside the model)
@@ -42,6 +44,8 @@ options (override robustness.json, which is searched next to the model and upwar
   --limit N              evaluate a stratified, seeded sample of N images
   --seed S               seed of the sample (default 0)
   --json FILE            write the JSON report there ("-" = standard output)
+  --step H               gradcheck: finite-difference step in [0,1] pixel units (default 0.01)
+  --coordinates M        gradcheck: pixel coordinates checked per image (default 1024; all if fewer)
   --quiet                no progress line
 `;
 
@@ -58,8 +62,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'info': return infoCommand(rest);
     case 'eval': return evalCommand(rest);
+    case 'gradcheck': return gradcheckCommand(rest);
     default:
-      throw new EngineError('USAGE', `unknown command "${command}" (commands: info, eval; see robustness-lens --help)`);
+      throw new EngineError('USAGE', `unknown command "${command}" (commands: info, eval, gradcheck; see robustness-lens --help)`);
   }
 }
 
@@ -121,6 +126,25 @@ async function evalCommand(args: string[]): Promise<number> {
     progress.done();
     process.off('SIGINT', onSigint);
   }
+}
+
+async function gradcheckCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, step: { type: 'string' }, coordinates: { type: 'string' } });
+  const modelPath = oneModel(positionals, 'gradcheck');
+  const overrides = overridesFromFlags(values as CommonFlags);
+  const step = values.step === undefined ? undefined : Number(values.step);
+  if (step !== undefined && !(step > 0 && step < 1)) throw new EngineError('USAGE', `--step ${values.step}: expected a number between 0 and 1 (pixel units)`);
+  const coordinates = values.coordinates === undefined ? undefined : Number(values.coordinates);
+  if (coordinates !== undefined && !(Number.isInteger(coordinates) && coordinates > 0)) throw new EngineError('USAGE', `--coordinates ${values.coordinates}: expected a positive whole number`);
+  const report = await runGradcheckJob(
+    { modelPath, ...(values.config ? { configPath: values.config } : {}), overrides },
+    { ...(step !== undefined ? { step } : {}), ...(coordinates !== undefined ? { maxCoordinates: coordinates } : {}) },
+    { onLog: (l) => process.stderr.write(`${l}\n`) },
+  );
+  if (values.json !== undefined) emitJson(values.json, report);
+  const section = report.sections.gradcheck as GradcheckSection;
+  if (values.json !== '-') process.stdout.write(formatGradcheck(report, section) + '\n');
+  return section.worstCosine >= GRADCHECK_MIN_COSINE ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

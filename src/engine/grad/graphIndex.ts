@@ -3,6 +3,9 @@ import { EngineError } from '../errors';
 import type { GraphProto, TensorProto } from '../onnx/onnxProto';
 import { NodeView } from './nodeView';
 
+/** Ops whose output depends on the input's shape only. */
+export const SHAPE_ONLY_OPS = new Set(['Shape', 'Size']);
+
 export class GraphIndex {
   readonly nodes: NodeView[];
   readonly producer = new Map<string, NodeView>();
@@ -26,10 +29,14 @@ export class GraphIndex {
     this.nodes = topologicalOrder(views, this.producer);
   }
 
-  /** Every tensor whose value depends on `source` (source included). */
+  /**
+   * Every tensor whose value depends on the values of `source` (source included). Shape and Size read
+   * only the shape, so what is computed from them (e.g. PyTorch's `x.view(x.size(0), -1)`) is not included.
+   */
   dependentOn(source: string): Set<string> {
     const dependent = new Set<string>([source]);
     for (const node of this.nodes) {
+      if (SHAPE_ONLY_OPS.has(node.opType)) continue;
       if (node.inputs.some((i) => i && dependent.has(i))) for (const o of node.outputs) if (o) dependent.add(o);
     }
     return dependent;

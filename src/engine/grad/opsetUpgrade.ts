@@ -60,6 +60,11 @@ function upgradeNode(n: NodeView, from: number, target: number, e: Emitter): Nod
       return axesToInput('axes', 1);
     case 'Split':
       return axesToInput('split', 1);
+    case 'Dropout': {
+      // Opset 12 moved `ratio` from an attribute to an input (inference ignores it either way).
+      if (from >= 12 || target < 12 || !n.has('ratio')) return n.proto;
+      return { ...n.proto, input: [n.input(0), e.float([n.float('ratio')], [])], attribute: withoutAttr('ratio') };
+    }
     case 'Softmax':
     case 'LogSoftmax':
     case 'Hardmax': {

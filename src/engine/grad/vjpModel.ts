@@ -6,7 +6,7 @@
 import type * as ort from 'onnxruntime-node';
 import { makeValueInfo } from '../onnx/build';
 import type { ModelProto, ValueInfoProto } from '../onnx/onnxProto';
-import { buildBackward } from './backward';
+import { assertDifferentiable, buildBackward, gradientPath } from './backward';
 import { Emitter } from './emitter';
 import { GraphIndex } from './graphIndex';
 import { ProbedGradContext, type ProbeResult } from './gradContext';
@@ -23,8 +23,16 @@ export interface PreparedForward {
   label: string;
 }
 
-/** Upgrades the forward model to the gradient opset and probes its shapes with `feeds`. */
-export async function prepareForward(model: ModelProto, wrt: string[], feeds: Record<string, ort.Tensor>[], label: string): Promise<PreparedForward> {
+/**
+ * Upgrades the forward model to the gradient opset and probes its shapes with `feeds`. With `targets`,
+ * first checks that every op between `wrt` and the targets has a gradient (one error listing all that
+ * do not), before anything runs.
+ */
+export async function prepareForward(model: ModelProto, wrt: string[], feeds: Record<string, ort.Tensor>[], label: string, targets?: string[]): Promise<PreparedForward> {
+  if (targets) {
+    const original = new GraphIndex(model.graph);
+    for (const w of wrt) assertDifferentiable(gradientPath(original, w, targets, label).nodes, label);
+  }
   const from = defaultDomainOpset(model);
   const opset = gradientOpset(from);
   const taken = new Set<string>([

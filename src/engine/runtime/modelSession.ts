@@ -19,6 +19,19 @@ export interface ProviderAttempt {
   error?: string;
 }
 
+export interface BatchedInput {
+  name: string;
+  data: Float32Array | BigInt64Array;
+  /** Per-sample shape when batched; the whole shape when `batched` is false. */
+  sampleShape: readonly number[];
+  /** Default true: split along dim 0 with the other batched inputs. */
+  batched?: boolean;
+}
+
+function tensorOf(data: Float32Array | BigInt64Array, dims: number[]): ort.Tensor {
+  return data instanceof Float32Array ? new ort.Tensor('float32', data, dims) : new ort.Tensor('int64', data, dims);
+}
+
 export interface RunOutput {
   data: Float32Array;
   /** Output dims with the batch dimension set to the number of samples run. */
@@ -99,50 +112,76 @@ export class ModelSession {
    * model's fixed batch (the last chunk zero-padded and its extra rows dropped).
    */
   async run(inputName: string, outputName: string, data: Float32Array, count: number, sampleShape: readonly number[], maxBatch = count): Promise<RunOutput> {
+    const out = await this.runBatched([{ name: inputName, data, sampleShape }], [outputName], count, maxBatch);
+    return out[outputName];
+  }
+
+  /**
+   * The general form: several inputs, each either batched along dim 0 (`count` samples of `sampleShape`)
+   * or fed whole to every chunk (`batched: false`, e.g. a scalar), and several float outputs, batched.
+   */
+  async runBatched(inputs: BatchedInput[], outputNames: string[], count: number, maxBatch = count): Promise<Record<string, RunOutput>> {
     if (this.disposed) throw new EngineError('RUNTIME', `${this.modelLabel}: session used after it was disposed`);
-    const per = sampleShape.reduce((a, b) => a * b, 1);
-    if (data.length !== per * count) {
-      throw new EngineError('RUNTIME', `${this.modelLabel}: input buffer has ${data.length} values, expected ${count}×${per}`);
+    const batched = inputs.filter((i) => i.batched !== false);
+    for (const i of batched) {
+      const per = i.sampleShape.reduce((a, b) => a * b, 1);
+      if (i.data.length !== per * count) {
+        throw new EngineError('RUNTIME', `${this.modelLabel}: input "${i.name}" has ${i.data.length} values, expected ${count}×${per}`);
+      }
     }
-    const fixed = this.fixedBatch(inputName);
+    const fixed = batched.length ? this.fixedBatch(batched[0].name) : null;
     const chunk = fixed ?? Math.max(1, Math.min(maxBatch, count));
-    const parts: Float32Array[] = [];
-    let rowDims: number[] = [];
+    const parts = new Map<string, Float32Array[]>(outputNames.map((o) => [o, []]));
+    const rowDims = new Map<string, number[]>();
     for (let start = 0; start < count; start += chunk) {
       const n = Math.min(chunk, count - start);
-      const feedRows = fixed ?? n;
-      let feed = data.subarray(start * per, (start + n) * per);
-      if (feedRows !== n) {
-        const padded = new Float32Array(feedRows * per);
-        padded.set(feed);
-        feed = padded;
+      const rows = fixed ?? n;
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const i of inputs) {
+        if (i.batched === false) { feeds[i.name] = tensorOf(i.data, [...i.sampleShape]); continue; }
+        const per = i.sampleShape.reduce((a, b) => a * b, 1);
+        let slice = i.data.subarray(start * per, (start + n) * per);
+        if (rows !== n) {
+          const padded = slice instanceof Float32Array ? new Float32Array(rows * per) : new BigInt64Array(rows * per);
+          padded.set(slice as never);
+          slice = padded;
+        }
+        feeds[i.name] = tensorOf(slice, [rows, ...i.sampleShape]);
       }
-      const tensor = new ort.Tensor('float32', feed, [feedRows, ...sampleShape]);
       let result: ort.InferenceSession.ReturnType;
       try {
-        result = await this.session.run({ [inputName]: tensor }, [outputName]);
+        result = await this.session.run(feeds, outputNames);
       } catch (e) {
-        throw new EngineError('RUNTIME', `${this.modelLabel}: inference failed on a batch of ${feedRows} (${errorText(e)})`, { file: this.modelLabel, cause: e });
+        throw new EngineError('RUNTIME', `${this.modelLabel}: inference failed on a batch of ${rows} (${errorText(e)})`, { file: this.modelLabel, cause: e });
       } finally {
-        tensor.dispose?.();
+        for (const t of Object.values(feeds)) t.dispose?.();
       }
-      const out = result[outputName];
-      if (out.type !== 'float32') {
-        throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: output "${outputName}" has element type ${out.type}`, { file: this.modelLabel, expected: 'tensor(float)' });
+      for (const o of outputNames) {
+        const out = result[o];
+        if (out.type !== 'float32') {
+          throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: output "${o}" has element type ${out.type}`, { file: this.modelLabel, expected: 'tensor(float)' });
+        }
+        const dims = [...out.dims].map(Number);
+        rowDims.set(o, dims.slice(1));
+        const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
+        parts.get(o)!.push((out.data as Float32Array).slice(0, n * rowSize));
+        out.dispose?.();
       }
-      const dims = [...out.dims];
-      const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
-      rowDims = dims.slice(1);
-      parts.push((out.data as Float32Array).slice(0, n * rowSize));
-      out.dispose?.();
     }
-    const rowSize = rowDims.reduce((a, b) => a * b, 1);
-    const all = parts.length === 1 ? parts[0] : new Float32Array(count * rowSize);
-    if (parts.length > 1) {
-      let offset = 0;
-      for (const p of parts) { all.set(p, offset); offset += p.length; }
+    const result: Record<string, RunOutput> = {};
+    for (const o of outputNames) {
+      const list = parts.get(o)!;
+      const dims = rowDims.get(o) ?? [];
+      const rowSize = dims.reduce((a, b) => a * b, 1);
+      let all = list[0] ?? new Float32Array(0);
+      if (list.length > 1) {
+        all = new Float32Array(count * rowSize);
+        let offset = 0;
+        for (const p of list) { all.set(p, offset); offset += p.length; }
+      }
+      result[o] = { data: all, dims: [count, ...dims] };
     }
-    return { data: all, dims: [count, ...rowDims] };
+    return result;
   }
 
   async dispose(): Promise<void> {

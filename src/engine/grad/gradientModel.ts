@@ -1,0 +1,75 @@
+/**
+ * Running a classifier's gradient model: pixels (+ labels, κ or a cotangent) in; logits, per-sample loss
+ * and ∂loss/∂pixels out, batched like every other model call.
+ */
+import { encodeModel } from '../onnx/onnxProto';
+import { ModelSession, type BatchedInput, type SessionOptions } from '../runtime/modelSession';
+import { EngineError } from '../errors';
+import type { ClassifierGradientBuilder } from './classifierGradient';
+import { OUTPUTS, PIXELS } from './classifierGradient';
+import { HEAD_INPUTS, type LossHead } from './lossHeads';
+import type { GradientSource } from './estimatedGradient';
+
+export interface GradientInputs {
+  /** Class index per sample: the true label (untargeted) or the target (targeted). */
+  labels?: ArrayLike<number>;
+  /** C&W confidence κ ≥ 0. */
+  kappa?: number;
+  /** Cotangent on the logits, count × numClasses (vjp head). */
+  cotangent?: Float32Array;
+}
+
+export interface GradientResult {
+  logits: Float32Array;
+  loss: Float32Array;
+  grad: Float32Array;
+}
+
+export class GradientModel implements GradientSource {
+  readonly kind = 'analytic' as const;
+
+  private constructor(
+    private readonly session: ModelSession,
+    readonly head: LossHead,
+    readonly sampleShape: number[],
+    readonly numClasses: number,
+    readonly maxBatch: number,
+  ) {}
+
+  static async open(builder: ClassifierGradientBuilder, head: LossHead, opts: SessionOptions & { maxBatch: number; label: string }): Promise<GradientModel> {
+    const bytes = encodeModel(builder.build(head));
+    const session = await ModelSession.open(bytes, opts, `${opts.label} (gradient model, ${head.kind})`);
+    return new GradientModel(session, head, builder.pixelShape, builder.numClasses, opts.maxBatch);
+  }
+
+  get provider(): string { return this.session.provider; }
+
+  async compute(pixels: Float32Array, count: number, extra: GradientInputs = {}): Promise<GradientResult> {
+    const inputs: BatchedInput[] = [{ name: PIXELS, data: pixels, sampleShape: this.sampleShape }];
+    if (this.head.kind !== 'vjp') {
+      if (!extra.labels || extra.labels.length !== count) {
+        throw new EngineError('USAGE', `gradient (${this.head.kind}): expected ${count} labels, got ${extra.labels?.length ?? 0}`);
+      }
+      const labels = BigInt64Array.from(Array.from(extra.labels), (v) => {
+        if (!Number.isInteger(v) || v < 0 || v >= this.numClasses) throw new EngineError('USAGE', `gradient: class ${v} is out of range 0…${this.numClasses - 1}`);
+        return BigInt(v);
+      });
+      inputs.push({ name: HEAD_INPUTS.label, data: labels, sampleShape: [] });
+    }
+    if (this.head.kind === 'cw-margin') {
+      inputs.push({ name: HEAD_INPUTS.kappa, data: Float32Array.of(extra.kappa ?? 0), sampleShape: [], batched: false });
+    }
+    if (this.head.kind === 'vjp') {
+      if (!extra.cotangent || extra.cotangent.length !== count * this.numClasses) {
+        throw new EngineError('USAGE', `gradient (vjp): expected a ${count}×${this.numClasses} cotangent`);
+      }
+      inputs.push({ name: HEAD_INPUTS.cotangent, data: extra.cotangent, sampleShape: [this.numClasses] });
+    }
+    const out = await this.session.runBatched(inputs, [OUTPUTS.logits, OUTPUTS.loss, OUTPUTS.grad], count, this.maxBatch);
+    return { logits: out[OUTPUTS.logits].data, loss: out[OUTPUTS.loss].data, grad: out[OUTPUTS.grad].data };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}

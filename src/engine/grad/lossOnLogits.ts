@@ -1,0 +1,35 @@
+/** The heads' losses computed in JavaScript (float64) from scores, for finite differences and estimates. */
+import type { OutputKind } from '../eval/scores';
+import { LOG_PROBABILITY_FLOOR } from './classifierGradient';
+import type { LossHead } from './lossHeads';
+
+/** Logits as the gradient model sees them: raw scores, or clamped log-probabilities. */
+export function headLogits(row: ArrayLike<number>, kind: OutputKind): Float64Array {
+  return kind === 'probabilities'
+    ? Float64Array.from(row as ArrayLike<number>, (p) => Math.log(Math.min(1, Math.max(LOG_PROBABILITY_FLOOR, p))))
+    : Float64Array.from(row as ArrayLike<number>);
+}
+
+export function headLoss(head: LossHead, z: Float64Array, extra: { label?: number; kappa?: number; cotangent?: ArrayLike<number> }): number {
+  switch (head.kind) {
+    case 'cross-entropy': {
+      let max = -Infinity;
+      for (const v of z) max = Math.max(max, v);
+      let s = 0;
+      for (const v of z) s += Math.exp(v - max);
+      return max + Math.log(s) - z[extra.label!];
+    }
+    case 'cw-margin': {
+      const t = extra.label!;
+      let best = -Infinity;
+      z.forEach((v, j) => { if (j !== t && v > best) best = v; });
+      const margin = head.targeted ? best - z[t] : z[t] - best;
+      return Math.max(margin, -(extra.kappa ?? 0));
+    }
+    case 'vjp': {
+      let s = 0;
+      z.forEach((v, k) => { s += v * extra.cotangent![k]; });
+      return s;
+    }
+  }
+}
