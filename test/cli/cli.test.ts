@@ -39,6 +39,17 @@ test('eval on the bundled sample prints accuracy and writes a v1 report', () => 
   }
 });
 
+test('gradcheck agrees with finite differences on the sample model', () => {
+  const r = cli(['gradcheck', SAMPLE, '--limit', '2']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /agree: worst cosine 0\.99\d+/);
+  assert.match(r.stdout, /head +cw-margin/);
+  assertCleanError(cli(['gradcheck', SAMPLE, '--step', '2']), 2, /--step 2: expected a number between 0 and 1/);
+  const estimated = cli(['gradcheck', SAMPLE, '--limit', '1', '--gradient', 'estimated']);
+  assert.equal(estimated.code, 0, estimated.stderr);
+  assert.match(estimated.stdout, /gradient +ESTIMATED \(NES, forward passes only\)/);
+});
+
 test('info describes the model', () => {
   const r = cli(['info', SAMPLE]);
   assert.equal(r.code, 0, r.stderr);

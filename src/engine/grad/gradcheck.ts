@@ -6,8 +6,11 @@
  */
 import type { Classifier } from '../runtime/classifier';
 import { Rng } from '../util/random';
-import type { GradientModel } from './gradientModel';
+import type { GradientSource } from './estimatedGradient';
 import { headLogits, headLoss } from './lossOnLogits';
+
+/** κ for the margin head in gradcheck: large, so the clamp never applies and the margin itself is checked. */
+export const GRADCHECK_KAPPA = 1e9;
 
 export interface GradcheckOptions {
   /** Finite-difference step in pixel units ([0,1] scale). */
@@ -15,6 +18,8 @@ export interface GradcheckOptions {
   /** Check at most this many pixel coordinates per image. */
   maxCoordinates: number;
   seed: number;
+  /** Uniform noise amplitude added to the images before checking (pixel units); 0 = check at the images. */
+  jitter: number;
 }
 
 export interface GradcheckImage {
@@ -27,12 +32,17 @@ export interface GradcheckImage {
   relError: number;
 }
 
-export async function gradcheck(classifier: Classifier, grads: GradientModel, pixels: Float32Array, labels: number[], opts: GradcheckOptions): Promise<GradcheckImage[]> {
+export async function gradcheck(classifier: Classifier, grads: GradientSource, original: Float32Array, labels: number[], opts: GradcheckOptions): Promise<GradcheckImage[]> {
   const per = classifier.pixelsPerSample;
   const count = labels.length;
-  const analytic = await grads.compute(pixels, count, { labels });
-  const kind = classifier.outputKind?.kind ?? 'logits';
   const rng = new Rng(opts.seed);
+  // Piecewise-linear models are not differentiable where pooling windows tie (flat image regions after a
+  // ReLU): finite differences there average two one-sided slopes. A small seeded jitter moves the check
+  // to a nearby point where both sides are defined.
+  const pixels = opts.jitter > 0 ? Float32Array.from(original, (v) => v + opts.jitter * (2 * rng.next() - 1)) : original;
+  const extra = grads.head.kind === 'cw-margin' ? { labels, kappa: GRADCHECK_KAPPA } : { labels };
+  const analytic = await grads.compute(pixels, count, extra);
+  const kind = classifier.outputKind?.kind ?? 'logits';
   const results: GradcheckImage[] = [];
   for (let i = 0; i < count; i++) {
     const image = pixels.subarray(i * per, (i + 1) * per);
@@ -47,7 +57,7 @@ export async function gradcheck(classifier: Classifier, grads: GradientModel, pi
     }));
     const scores = await classifier.scores(batch, coords.length * offsets.length);
     const classes = scores.length / (coords.length * offsets.length);
-    const loss = (row: number) => headLoss(grads.head, headLogits(scores.subarray(row * classes, (row + 1) * classes), kind), { label: labels[i] });
+    const loss = (row: number) => headLoss(grads.head, headLogits(scores.subarray(row * classes, (row + 1) * classes), kind), { label: labels[i], kappa: GRADCHECK_KAPPA });
     const numeric = coords.map((_, k) => {
       const base = k * offsets.length;
       const d1 = (loss(base) - loss(base + 1)) / (2 * opts.step);
