@@ -2,6 +2,7 @@
 import type { ModelInfo } from '../engine/onnx/modelInfo';
 import type { ReportV1 } from '../engine/report/schema';
 import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
+import type { AttacksSection } from '../engine/jobs/attackJob';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
@@ -94,5 +95,37 @@ export function formatGradcheck(r: ReportV1, g: GradcheckSection): string {
   const ok = g.worstCosine >= GRADCHECK_MIN_COSINE;
   lines.push('', `${ok ? 'agree' : 'DISAGREE'}: worst cosine ${g.worstCosine.toFixed(6)}, worst relative error ${g.worstRelError.toExponential(2)} (${g.seconds.toFixed(2)} s)`);
   if (!ok) lines.push('The analytic gradient does not match finite differences: please report this model (gradients of some op may be wrong).');
+  return lines.join('\n');
+}
+
+const MODE_TEXT: Record<string, string> = {
+  'fixed-eps': 'fixed-ε', 'minimal-eps': 'minimal-ε', 'minimal-perturbation': 'minimal perturbation (unbounded)', 'query-limited': 'query-limited (black-box)',
+};
+
+const fmt = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(digits));
+
+export function formatAttackReport(r: ReportV1): string {
+  const a = r.sections.attacks as AttacksSection;
+  const lines = [`model      ${r.model.path}`];
+  if (r.dataset) lines.push(`images     ${r.dataset.root}: ${r.dataset.sampledImages} evaluated (seed ${r.dataset.sampling.seed})`);
+  lines.push(`criterion  ${a.criterion === 'top1' ? 'top-1 miss' : 'top-5 miss'}; gradients ${a.gradient === 'estimated' ? 'ESTIMATED (NES)' : 'analytic'}`);
+  for (const n of a.notes) lines.push(`note       ${n}`);
+  for (const run of a.runs) {
+    lines.push('', `${run.label} — ${MODE_TEXT[run.mode] ?? run.mode}${run.targeted ? `, targeted: ${run.targeted}` : ''}, seed ${run.seed}`);
+    lines.push(`  clean accuracy      top-1 ${pct(run.clean.top1Accuracy)}  top-5 ${pct(run.clean.top5Accuracy)}`);
+    lines.push(`  attacked accuracy   top-1 ${pct(run.attacked.top1Accuracy)}  top-5 ${pct(run.attacked.top5Accuracy)}`);
+    lines.push(`  success             ${run.numAdversarial} / ${run.attackedImages} attacked images = ${pct(run.successRate)}  (#Adv ${run.numAdversarial})`);
+    lines.push(`  perturbation (successful)  L2 median ${fmt(run.norms.successful.l2.median)} mean ${fmt(run.norms.successful.l2.mean)} max ${fmt(run.norms.successful.l2.max)};  L∞ median ${fmt(run.norms.successful.linf.median, 4)} max ${fmt(run.norms.successful.linf.max, 4)}`);
+    if (run.epsilon) lines.push(`  minimal ε           median ${fmt(run.epsilon.median, 4)} mean ${fmt(run.epsilon.mean, 4)} max ${fmt(run.epsilon.max, 4)}`);
+    if (run.mode === 'query-limited') lines.push(`  queries             median ${fmt(run.queries.median, 0)} mean ${fmt(run.queries.mean, 1)} max ${fmt(run.queries.max, 0)}`);
+    if (run.budgetCurve) {
+      const pts = run.budgetCurve.points.filter((_, i) => i % 6 === 0 || i === run.budgetCurve!.points.length - 1);
+      lines.push(`  accuracy vs ${run.budgetCurve.norm.toUpperCase()} budget  ${pts.map((p) => `${p.budget.toFixed(2)}→${pct(p.accuracy)}`).join('  ')}`);
+    }
+    lines.push(`  time                ${run.seconds.toFixed(2)} s, ${run.imagesPerSecond.toFixed(1)} images/s`);
+    if (run.gallery.length) lines.push(`  gallery             ${run.gallery.length} examples, e.g. ${run.gallery[0].files.perturbation}`);
+  }
+  if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — interrupted; figures cover the images finished`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }

@@ -11,17 +11,21 @@ import { loadModel } from '../engine/onnx/loadModel';
 import { describeModel } from '../engine/onnx/modelInfo';
 import { runEvalJob } from '../engine/jobs/evalJob';
 import { runGradcheckJob, type GradcheckSection } from '../engine/jobs/gradcheckJob';
+import { runAttackJob } from '../engine/jobs/attackJob';
+import { ATTACK_NAMES } from '../engine/attacks/registry';
+import { attackOptionsFromFlags } from './attackFlags';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
 import { COMMON_FLAG_SPEC, overridesFromFlags, type CommonFlags } from './flags';
-import { formatEvalReport, formatGradcheck, formatModelInfo, GRADCHECK_MIN_COSINE } from './format';
+import { formatAttackReport, formatEvalReport, formatGradcheck, formatModelInfo, GRADCHECK_MIN_COSINE } from './format';
 import { ProgressLine } from './progressLine';
 
-const USAGE = `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONNX image classifiers
+const USAGE = () => `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONNX image classifiers
 
 usage:
   robustness-lens info <model.onnx> [--json FILE|-]
   robustness-lens eval <model.onnx> [--images DIR] [--json FILE|-] [options]
+  robustness-lens attack <model.onnx> [--images DIR] (--attack NAME … | --suite standard) [attack options] [options]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--coordinates M] [--gradient analytic|estimated] [options]
 
 options (override robustness.json, which is searched next to the model and upwards):
@@ -46,14 +50,28 @@ options (override robustness.json, which is searched next to the model and upwar
   --json FILE            write the JSON report there ("-" = standard output)
   --step H               gradcheck: finite-difference step in [0,1] pixel units (default 0.01)
   --coordinates M        gradcheck: pixel coordinates checked per image (default 1024; all if fewer)
-  --gradient G           gradcheck: analytic (the gradient model) | estimated (forward-only NES fallback)
+  --gradient G           analytic (the gradient model, default) | estimated (forward-only NES fallback)
+
+attack options:
+  --attack NAME          ${ATTACK_NAMES.join(' | ')} (repeat to run several)
+  --suite standard       the standard suite with the literature's defaults
+  --eps E                budget in pixel units, e.g. 8/255 or 0.03 (L2 for fgm / pgd --norm l2)
+  --norm N               linf | l2 (pgd, deepfool)
+  --steps N, --alpha A   iterations and step size (pgd; steps also deepfool, cw)
+  --restarts R           pgd random restarts, worst case kept
+  --mode M               fixed (ε budget fully usable, default) | minimal (smallest ε that succeeds, per image)
+  --early-stop           pgd: stop moving an image once it is misclassified
+  --criterion C          top1 (default) | top5: success = the label leaves the top-1 / top-5
+  --targeted T           a class index or name, or least-likely (default: untargeted)
+  --gallery N            successful examples saved as PNG per attack (default 8)
+  --out DIR              run folder for report.json and the gallery (default .robustness/runs/<time>-<model>)
   --quiet                no progress line
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE());
     return command ? 0 : 2;
   }
   if (command === '--version' || command === '-v') {
@@ -64,12 +82,13 @@ async function main(argv: string[]): Promise<number> {
     case 'info': return infoCommand(rest);
     case 'eval': return evalCommand(rest);
     case 'gradcheck': return gradcheckCommand(rest);
+    case 'attack': return attackCommand(rest);
     default:
-      throw new EngineError('USAGE', `unknown command "${command}" (commands: info, eval, gradcheck; see robustness-lens --help)`);
+      throw new EngineError('USAGE', `unknown command "${command}" (commands: info, eval, gradcheck, attack; see robustness-lens --help)`);
   }
 }
 
-function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T) {
+function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
@@ -149,6 +168,47 @@ async function gradcheckCommand(args: string[]): Promise<number> {
   const section = report.sections.gradcheck as GradcheckSection;
   if (values.json !== '-') process.stdout.write(formatGradcheck(report, section) + '\n');
   return section.gradient === 'estimated' || section.worstCosine >= GRADCHECK_MIN_COSINE ? 0 : 1;
+}
+
+const ATTACK_FLAGS = {
+  attack: { type: 'string', multiple: true }, suite: { type: 'string' }, eps: { type: 'string' }, norm: { type: 'string' },
+  steps: { type: 'string' }, alpha: { type: 'string' }, restarts: { type: 'string' }, mode: { type: 'string' },
+  'early-stop': { type: 'boolean' }, criterion: { type: 'string' }, targeted: { type: 'string' }, gradient: { type: 'string' },
+  gallery: { type: 'string' }, out: { type: 'string' }, overshoot: { type: 'string' }, kappa: { type: 'string' },
+  'search-steps': { type: 'string' }, queries: { type: 'string' }, basis: { type: 'string' }, lr: { type: 'string' },
+} as const;
+
+async function attackCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...ATTACK_FLAGS, json: { type: 'string' }, quiet: { type: 'boolean' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  const modelPath = oneModel(positionals, 'attack');
+  const overrides = overridesFromFlags(values as CommonFlags);
+  const options = attackOptionsFromFlags(values, modelPath);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ncancelling after the current batch (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = new ProgressLine(!values.quiet && values.json !== '-');
+  try {
+    const report = await runAttackJob(
+      { modelPath, ...(typeof values.config === 'string' ? { configPath: values.config } : {}), overrides },
+      options,
+      { signal: controller.signal, onProgress: (p) => progress.update(p), onLog: (l) => progress.log(l) },
+    );
+    progress.done();
+    if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    if (typeof values.json === 'string') emitJson(values.json, report);
+    if (values.json !== '-') {
+      process.stdout.write(formatAttackReport(report) + '\n');
+      if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
+    }
+    return report.status === 'partial' ? 130 : 0;
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSigint);
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -98,6 +98,23 @@ export function unsupportedOps(): Uint8Array {
   }));
 }
 
+/** Runs in onnxruntime, but TopK on the path has no gradient module. */
+export function topkPath(): Uint8Array {
+  return encodeModel(makeModel({
+    opsetImports: [{ domain: '', version: 13 }],
+    graph: {
+      nodes: [
+        makeNode('Flatten', ['x'], ['f']),
+        makeNode('TopK', ['f', 'k'], ['vals', 'idx'], { axis: 1 }, 'top'),
+        makeNode('Gemm', ['vals', 'w'], ['logits'], { transB: 1 }),
+      ],
+      inputs: [makeValueInfo('x', 'float32', ['N', 1, 4, 4])],
+      outputs: [makeValueInfo('logits', 'float32', ['N', 3])],
+      initializers: [makeTensor('k', [1], BigInt64Array.from([8n])), makeTensor('w', [3, 8], weights(24, 1))],
+    },
+  }));
+}
+
 /** A model whose only path to the logits goes through ArgMax (a gradient of zero almost everywhere). */
 export function argmaxPath(): Uint8Array {
   return encodeModel(makeModel({
@@ -120,7 +137,7 @@ export function writeModels(): { dir: string; path: (name: string) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'rl-grad-models-'));
   const files: Record<string, Uint8Array> = {
     'opset11.onnx': opset11Probabilities(), 'opset13.onnx': opset13Nhwc(), 'opset17.onnx': opset17FlatFixedBatch(),
-    'unsupported.onnx': unsupportedOps(), 'argmax.onnx': argmaxPath(),
+    'unsupported.onnx': unsupportedOps(), 'argmax.onnx': argmaxPath(), 'topk.onnx': topkPath(),
   };
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
   return { dir, path: (name) => join(dir, name) };

@@ -1,0 +1,112 @@
+/**
+ * The projected-gradient core shared by FGSM, FGM and PGD: steps along sign(∇) (L∞) or ∇/‖∇‖₂ (L2) of the
+ * cross-entropy — ascending it for untargeted attacks, descending the target's for targeted ones —
+ * projected onto the per-image ε-ball and the valid range after every step.
+ */
+import { EngineError } from '../errors';
+import type { LossHead } from '../grad/lossHeads';
+import { projectInPlace } from './perturbation';
+import type { AttackBatch, AttackContext, Norm } from './types';
+
+export interface StepOptions {
+  norm: Norm;
+  /** Per-image ε. */
+  eps: Float64Array;
+  /** Per-image step size. */
+  alpha: Float64Array;
+  steps: number;
+  randomStart: boolean;
+  /** Stop moving an image once it is adversarial. */
+  earlyStop: boolean;
+}
+
+export interface StepResult {
+  adversarial: Float32Array;
+  /** Final loss per image (higher = more adversarial, sign-adjusted for targeted). */
+  score: Float64Array;
+  success: boolean[];
+  queries: Float64Array;
+}
+
+const CROSS_ENTROPY: LossHead = { kind: 'cross-entropy' };
+
+export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackContext, o: StepOptions): Promise<StepResult> {
+  const { count } = batch;
+  const per = ctx.pixelsPerImage;
+  const [lo, hi] = ctx.range;
+  const x0 = batch.pixels;
+  const x = Float32Array.from(x0);
+  const targeted = batch.targets !== null;
+  const lossLabels = batch.targets ?? batch.labels;
+  if (o.randomStart) randomStart(x, x0, count, o, ctx);
+  const grads = await ctx.gradient(CROSS_ENTROPY);
+  const queries = new Float64Array(count);
+  const score = new Float64Array(count).fill(-Infinity);
+  let success = new Array<boolean>(count).fill(false);
+  const frozen = new Array<boolean>(count).fill(false);
+  for (let step = 0; step < o.steps; step++) {
+    if (ctx.signal?.aborted) break;
+    const { logits, grad } = await grads.compute(x, count, { labels: lossLabels });
+    for (let i = 0; i < count; i++) if (!frozen[i]) queries[i]++;
+    if (o.earlyStop) {
+      success = ctx.isAdversarial(logits, batch.labels, batch.targets);
+      success.forEach((s, i) => { if (s) frozen[i] = true; });
+      if (frozen.every(Boolean)) break;
+    }
+    const direction = targeted ? -1 : 1;
+    for (let i = 0; i < count; i++) {
+      if (frozen[i]) continue;
+      const start = i * per, end = start + per;
+      if (o.norm === 'linf') {
+        const a = o.alpha[i] * direction;
+        for (let j = start; j < end; j++) x[j] += a * Math.sign(grad[j]);
+      } else {
+        let s = 0;
+        for (let j = start; j < end; j++) s += grad[j] * grad[j];
+        const a = (o.alpha[i] * direction) / (Math.sqrt(s) + 1e-10);
+        for (let j = start; j < end; j++) x[j] += a * grad[j];
+      }
+    }
+    projectInPlace(x, x0, count, o.eps, o.norm, lo, hi);
+  }
+  // Final evaluation: success and the (sign-adjusted) loss used to pick the worst case across restarts.
+  const final = await grads.compute(x, count, { labels: lossLabels });
+  success = ctx.isAdversarial(final.logits, batch.labels, batch.targets);
+  for (let i = 0; i < count; i++) {
+    score[i] = targeted ? -final.loss[i] : final.loss[i];
+    queries[i]++;
+  }
+  return { adversarial: x, score, success, queries };
+}
+
+function randomStart(x: Float32Array, x0: Float32Array, count: number, o: StepOptions, ctx: AttackContext): void {
+  const per = ctx.pixelsPerImage;
+  const [lo, hi] = ctx.range;
+  for (let i = 0; i < count; i++) {
+    const start = i * per, end = start + per;
+    if (o.norm === 'linf') {
+      for (let j = start; j < end; j++) x[j] = x0[j] + o.eps[i] * (2 * ctx.rng.next() - 1);
+    } else {
+      // Uniform in the L2 ball: a Gaussian direction, radius ε·U^(1/d).
+      let s = 0;
+      const d = new Float64Array(per);
+      for (let j = 0; j < per; j++) { d[j] = ctx.rng.normal(); s += d[j] * d[j]; }
+      const r = (o.eps[i] * Math.pow(ctx.rng.next(), 1 / per)) / Math.sqrt(s);
+      for (let j = 0; j < per; j++) x[start + j] = x0[start + j] + r * d[j];
+    }
+    for (let j = start; j < end; j++) x[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j];
+  }
+}
+
+/** ε must be positive; an L∞ ε beyond the pixel range's width (1) or an absurd L2 ε is refused. */
+export function checkEpsilon(attack: string, eps: number, norm: Norm): number {
+  if (!(eps > 0) || !Number.isFinite(eps)) throw new EngineError('USAGE', `${attack}: ε ${eps}: expected a positive number (pixel units in [0,1], e.g. 8/255 = ${(8 / 255).toFixed(4)})`);
+  if (norm === 'linf' && eps > 1) throw new EngineError('USAGE', `${attack}: L∞ ε ${eps} exceeds the pixel range [0,1]: every image would be reachable (did you mean ${eps}/255 = ${(eps / 255).toFixed(4)}?)`);
+  if (norm === 'l2' && eps > 1000) throw new EngineError('USAGE', `${attack}: L2 ε ${eps} is absurd for pixels in [0,1]`);
+  return eps;
+}
+
+export function checkSteps(attack: string, steps: number): number {
+  if (!Number.isInteger(steps) || steps < 1 || steps > 100000) throw new EngineError('USAGE', `${attack}: steps ${steps}: expected a whole number from 1 to 100000`);
+  return steps;
+}
