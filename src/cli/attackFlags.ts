@@ -32,6 +32,9 @@ function attackParams(flags: Flags): Record<string, unknown> {
   set('searchSteps', num(flags, 'search-steps', () => true, 'a whole number'));
   set('maxQueries', num(flags, 'queries', () => true, 'a whole number'));
   set('lr', num(flags, 'lr', () => true, 'a positive learning rate'));
+  set('c', num(flags, 'c', () => true, 'a positive constant'));
+  set('candidates', num(flags, 'candidates', () => true, 'a whole number ≥ 2'));
+  set('linf', num(flags, 'linf-bound', () => true, 'a positive L∞ bound'));
   if (flags.basis !== undefined) p.basis = flags.basis;
   if (flags['early-stop']) p.earlyStop = true;
   if (flags.mode !== undefined) {

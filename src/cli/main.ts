@@ -63,6 +63,10 @@ attack options:
   --early-stop           pgd: stop moving an image once it is misclassified
   --criterion C          top1 (default) | top5: success = the label leaves the top-1 / top-5
   --targeted T           a class index or name, or least-likely (default: untargeted)
+  --overshoot O, --candidates K   deepfool (defaults 0.02, 10 classes)
+  --c C, --kappa K, --lr L, --search-steps S   cw: initial constant, confidence, Adam rate, binary-search steps
+  --basis B, --queries Q, --linf-bound E       simba: pixel | dct, query budget per image, optional L∞ bound
+                         (shared flags reach only the attacks that have the parameter; simba's step is --eps)
   --gallery N            successful examples saved as PNG per attack (default 8)
   --out DIR              run folder for report.json and the gallery (default .robustness/runs/<time>-<model>)
   --quiet                no progress line
@@ -118,10 +122,8 @@ async function infoCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-async function evalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, quiet: { type: 'boolean' } });
-  const modelPath = oneModel(positionals, 'eval');
-  const overrides = overridesFromFlags(values as CommonFlags);
+/** First Ctrl-C: stop after the current batch and still report; second: quit at once. */
+function cancelOnSigint(): { controller: AbortController; release: () => void } {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -129,6 +131,14 @@ async function evalCommand(args: string[]): Promise<number> {
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  return { controller, release: () => process.off('SIGINT', onSigint) };
+}
+
+async function evalCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, quiet: { type: 'boolean' } });
+  const modelPath = oneModel(positionals, 'eval');
+  const overrides = overridesFromFlags(values as CommonFlags);
+  const { controller, release } = cancelOnSigint();
   const progress = new ProgressLine(!values.quiet && values.json !== '-');
   try {
     const report = await runEvalJob(
@@ -144,7 +154,7 @@ async function evalCommand(args: string[]): Promise<number> {
     return report.status === 'partial' ? 130 : 0;
   } finally {
     progress.done();
-    process.off('SIGINT', onSigint);
+    release();
   }
 }
 
@@ -176,6 +186,7 @@ const ATTACK_FLAGS = {
   'early-stop': { type: 'boolean' }, criterion: { type: 'string' }, targeted: { type: 'string' }, gradient: { type: 'string' },
   gallery: { type: 'string' }, out: { type: 'string' }, overshoot: { type: 'string' }, kappa: { type: 'string' },
   'search-steps': { type: 'string' }, queries: { type: 'string' }, basis: { type: 'string' }, lr: { type: 'string' },
+  c: { type: 'string' }, candidates: { type: 'string' }, 'linf-bound': { type: 'string' },
 } as const;
 
 async function attackCommand(args: string[]): Promise<number> {
@@ -183,13 +194,7 @@ async function attackCommand(args: string[]): Promise<number> {
   const modelPath = oneModel(positionals, 'attack');
   const overrides = overridesFromFlags(values as CommonFlags);
   const options = attackOptionsFromFlags(values, modelPath);
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\ncancelling after the current batch (Ctrl-C again to quit at once)…\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const { controller, release } = cancelOnSigint();
   const progress = new ProgressLine(!values.quiet && values.json !== '-');
   try {
     const report = await runAttackJob(
@@ -207,7 +212,7 @@ async function attackCommand(args: string[]): Promise<number> {
     return report.status === 'partial' ? 130 : 0;
   } finally {
     progress.done();
-    process.off('SIGINT', onSigint);
+    release();
   }
 }
 

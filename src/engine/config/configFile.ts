@@ -2,11 +2,12 @@
  * robustness.json: finding it, reading it, validating it against the schema shipped in schemas/
  * (the same file VS Code uses through contributes.jsonValidation, so editor and engine agree).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import schema from '../../../schemas/robustness.schema.json';
 import { EngineError } from '../errors';
+import { readTextFile } from '../util/readText';
 
 export const CONFIG_FILE_NAME = 'robustness.json';
 
@@ -76,13 +77,7 @@ function describeSchemaError(e: ErrorObject): string {
 
 export function readConfigFile(path: string): LoadedConfigFile {
   const abs = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new EngineError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${abs}: cannot read configuration file (${code ?? String(e)})`, { file: abs });
-  }
+  const text = readTextFile(abs, 'configuration file');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

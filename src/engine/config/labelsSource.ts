@@ -3,20 +3,14 @@
  * strings) or per-image labels for a flat folder (CSV file,label or a JSON object/array of records).
  * The content decides; the dataset module parses the per-image form.
  */
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { EngineError } from '../errors';
+import { readTextFile } from '../util/readText';
 
 export type LabelsSource = { kind: 'class-names'; classNames: string[] } | { kind: 'per-image' };
 
 export function readLabelsSource(path: string): LabelsSource {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new EngineError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${path}: cannot read labels file (${code ?? String(e)})`, { file: path });
-  }
+  const text = readTextFile(path, 'labels file');
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return { kind: 'per-image' };
   if (ext === '.json') {
