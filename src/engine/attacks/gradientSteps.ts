@@ -5,6 +5,7 @@
  */
 import { EngineError } from '../errors';
 import type { LossHead } from '../grad/lossHeads';
+import { headLogits, headLoss } from '../grad/lossOnLogits';
 import { projectInPlace } from './perturbation';
 import type { AttackBatch, AttackContext, Norm } from './types';
 
@@ -58,22 +59,32 @@ export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackCont
       if (frozen[i]) continue;
       const start = i * per, end = start + per;
       if (o.norm === 'linf') {
-        const a = o.alpha[i] * direction;
-        for (let j = start; j < end; j++) x[j] += a * Math.sign(grad[j]);
+        // Step, project onto the ε-box and clip to the range in one pass (the hot loop of PGD).
+        const a = o.alpha[i] * direction, e = o.eps[i];
+        for (let j = start; j < end; j++) {
+          const g = grad[j];
+          let v = g > 0 ? x[j] + a : g < 0 ? x[j] - a : x[j];
+          const below = x0[j] - e, above = x0[j] + e;
+          v = v < below ? below : v > above ? above : v;
+          x[j] = v < lo ? lo : v > hi ? hi : v;
+        }
       } else {
         let s = 0;
         for (let j = start; j < end; j++) s += grad[j] * grad[j];
         const a = (o.alpha[i] * direction) / (Math.sqrt(s) + 1e-10);
         for (let j = start; j < end; j++) x[j] += a * grad[j];
+        projectInPlace(x.subarray(start, end), x0.subarray(start, end), 1, [o.eps[i]], 'l2', lo, hi);
       }
     }
-    projectInPlace(x, x0, count, o.eps, o.norm, lo, hi);
   }
-  // Final evaluation: success and the (sign-adjusted) loss used to pick the worst case across restarts.
-  const final = await grads.compute(x, count, { labels: lossLabels });
-  success = ctx.isAdversarial(final.logits, batch.labels, batch.targets);
+  // Final evaluation (forward only): success, and the sign-adjusted loss that picks the worst case across restarts.
+  const scores = await ctx.classifier.scores(x, count);
+  success = ctx.isAdversarial(scores, batch.labels, batch.targets);
+  const classes = scores.length / count;
+  const kind = ctx.classifier.outputKind?.kind ?? 'logits';
   for (let i = 0; i < count; i++) {
-    score[i] = targeted ? -final.loss[i] : final.loss[i];
+    const loss = headLoss(CROSS_ENTROPY, headLogits(scores.subarray(i * classes, (i + 1) * classes), kind), { label: lossLabels[i] });
+    score[i] = targeted ? -loss : loss;
     queries[i]++;
   }
   return { adversarial: x, score, success, queries };

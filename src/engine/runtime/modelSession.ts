@@ -60,6 +60,9 @@ export class ModelSession {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         interOpNumThreads: 1,
+        // Attacks alternate between the forward and the gradient session: spinning worker threads of one would
+        // steal the cores the other needs.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
         ...(opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
       };
       try {
