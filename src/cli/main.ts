@@ -9,7 +9,10 @@ import { resolve } from 'node:path';
 import { EngineError, errorText, isEngineError } from '../engine/errors';
 import { loadModel } from '../engine/onnx/loadModel';
 import { describeModel } from '../engine/onnx/modelInfo';
-import { runEvalJob } from '../engine/jobs/evalJob';
+import { runEvalJob, type JobHooks } from '../engine/jobs/evalJob';
+import type { JobRequest } from '../engine/jobs/prepare';
+import type { ConfigOverrides } from '../engine/config/runConfig';
+import type { ReportV1 } from '../engine/report/schema';
 import { runGradcheckJob, type GradcheckSection } from '../engine/jobs/gradcheckJob';
 import { runAttackJob } from '../engine/jobs/attackJob';
 import { ATTACK_NAMES } from '../engine/attacks/registry';
@@ -122,8 +125,15 @@ async function infoCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** First Ctrl-C: stop after the current batch and still report; second: quit at once. */
-function cancelOnSigint(): { controller: AbortController; release: () => void } {
+function jobRequest(modelPath: string, configPath: string | undefined, overrides: ConfigOverrides): JobRequest {
+  return { modelPath, ...(configPath ? { configPath } : {}), overrides };
+}
+
+/**
+ * Runs a job with a progress line and Ctrl-C handling: the first Ctrl-C stops after the current batch
+ * (the job still returns its report, marked partial); a second one quits at once.
+ */
+async function withCancellation(showProgress: boolean, run: (hooks: JobHooks) => Promise<ReportV1>): Promise<ReportV1> {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -131,31 +141,26 @@ function cancelOnSigint(): { controller: AbortController; release: () => void } 
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  return { controller, release: () => process.off('SIGINT', onSigint) };
+  const progress = new ProgressLine(showProgress);
+  try {
+    return await run({ signal: controller.signal, onProgress: (p) => progress.update(p), onLog: (l) => progress.log(l) });
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSigint);
+  }
 }
 
 async function evalCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, quiet: { type: 'boolean' } });
   const modelPath = oneModel(positionals, 'eval');
   const overrides = overridesFromFlags(values as CommonFlags);
-  const { controller, release } = cancelOnSigint();
-  const progress = new ProgressLine(!values.quiet && values.json !== '-');
-  try {
-    const report = await runEvalJob(
-      { modelPath, ...(values.config ? { configPath: values.config } : {}), overrides },
-      { signal: controller.signal, onProgress: (p) => progress.update(p), onLog: (l) => progress.log(l) },
-    );
-    progress.done();
-    if (values.json !== undefined) emitJson(values.json, report);
-    if (values.json !== '-') {
-      process.stdout.write(formatEvalReport(report) + '\n');
-      if (values.json) process.stdout.write(`report     ${resolve(values.json)}\n`);
-    }
-    return report.status === 'partial' ? 130 : 0;
-  } finally {
-    progress.done();
-    release();
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runEvalJob(jobRequest(modelPath, values.config, overrides), hooks));
+  if (values.json !== undefined) emitJson(values.json, report);
+  if (values.json !== '-') {
+    process.stdout.write(formatEvalReport(report) + '\n');
+    if (values.json) process.stdout.write(`report     ${resolve(values.json)}\n`);
   }
+  return report.status === 'partial' ? 130 : 0;
 }
 
 async function gradcheckCommand(args: string[]): Promise<number> {
@@ -170,7 +175,7 @@ async function gradcheckCommand(args: string[]): Promise<number> {
     throw new EngineError('USAGE', `--gradient ${values.gradient}: expected analytic or estimated`);
   }
   const report = await runGradcheckJob(
-    { modelPath, ...(values.config ? { configPath: values.config } : {}), overrides },
+    jobRequest(modelPath, values.config, overrides),
     { ...(step !== undefined ? { step } : {}), ...(coordinates !== undefined ? { maxCoordinates: coordinates } : {}), ...(values.gradient ? { gradient: values.gradient } : {}) },
     { onLog: (l) => process.stderr.write(`${l}\n`) },
   );
@@ -194,26 +199,15 @@ async function attackCommand(args: string[]): Promise<number> {
   const modelPath = oneModel(positionals, 'attack');
   const overrides = overridesFromFlags(values as CommonFlags);
   const options = attackOptionsFromFlags(values, modelPath);
-  const { controller, release } = cancelOnSigint();
-  const progress = new ProgressLine(!values.quiet && values.json !== '-');
-  try {
-    const report = await runAttackJob(
-      { modelPath, ...(typeof values.config === 'string' ? { configPath: values.config } : {}), overrides },
-      options,
-      { signal: controller.signal, onProgress: (p) => progress.update(p), onLog: (l) => progress.log(l) },
-    );
-    progress.done();
-    if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    if (typeof values.json === 'string') emitJson(values.json, report);
-    if (values.json !== '-') {
-      process.stdout.write(formatAttackReport(report) + '\n');
-      if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
-    }
-    return report.status === 'partial' ? 130 : 0;
-  } finally {
-    progress.done();
-    release();
+  const config = typeof values.config === 'string' ? values.config : undefined;
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runAttackJob(jobRequest(modelPath, config, overrides), options, hooks));
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (typeof values.json === 'string') emitJson(values.json, report);
+  if (values.json !== '-') {
+    process.stdout.write(formatAttackReport(report) + '\n');
+    if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
+  return report.status === 'partial' ? 130 : 0;
 }
 
 main(process.argv.slice(2)).then(

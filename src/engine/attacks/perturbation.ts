@@ -1,22 +1,5 @@
 /** Norms, projections and clipping on planar per-image pixel buffers. */
 
-export function clipInPlace(x: Float32Array, lo: number, hi: number): Float32Array {
-  for (let i = 0; i < x.length; i++) x[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
-  return x;
-}
-
-export function l2Norm(v: ArrayLike<number>, start = 0, end = v.length): number {
-  let s = 0;
-  for (let i = start; i < end; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
-}
-
-export function linfNorm(v: ArrayLike<number>, start = 0, end = v.length): number {
-  let m = 0;
-  for (let i = start; i < end; i++) m = Math.max(m, Math.abs(v[i]));
-  return m;
-}
-
 /** Per-image L2 and L∞ norms of (adversarial − clean). */
 export function perturbationNorms(adversarial: Float32Array, clean: Float32Array, count: number): { l2: Float64Array; linf: Float64Array } {
   const per = clean.length / count;
@@ -59,9 +42,4 @@ export function projectInPlace(x: Float32Array, x0: Float32Array, count: number,
     }
     for (let j = start; j < end; j++) x[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j];
   }
-}
-
-/** Broadcasts one ε to every image, or checks a per-image list. */
-export function perImage(eps: number | ArrayLike<number>, count: number): Float64Array {
-  return typeof eps === 'number' ? new Float64Array(count).fill(eps) : Float64Array.from(eps);
 }

@@ -3,7 +3,6 @@
  * overridden by command-line flags. Every field remembers where it came from, so reports can say
  * "inferred" instead of silently guessing.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EngineError } from '../errors';
 import type { ImageInputCandidate, ModelInfo, TensorSig } from '../onnx/modelInfo';
@@ -221,8 +220,4 @@ function checkAgainstInput(modelPath: string, sig: TensorSig, p: Preprocessing):
       `${modelPath}: input "${sig.name}" has shape [${dims.map((d) => d ?? '?').join(',')}] but the preprocessing (layout ${p.layout}, ${p.channels}, ${p.height}×${p.width}) produces [N,${expected.join(',')}]`,
       { file: modelPath, expected: `[N,${expected.join(',')}]`, hint: 'check --layout, --size and channels' });
   }
-}
-
-export function assertFileExists(path: string, what: string): void {
-  if (!existsSync(path)) throw new EngineError('FILE_NOT_FOUND', `${path}: ${what} not found`, { file: path });
 }

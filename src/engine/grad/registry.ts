@@ -18,10 +18,6 @@ export function gradientFor(node: NodeView): OpGradient | undefined {
   return BY_OP.get(node.opType);
 }
 
-export function registeredOps(): string[] {
-  return [...BY_OP.keys()].sort();
-}
-
 /** Ops whose output is piecewise constant in their float inputs: on the path they leave no useful gradient. */
 export const ZERO_GRADIENT_OPS = new Set([
   'ArgMax', 'ArgMin', 'Floor', 'Ceil', 'Round', 'Sign', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual',

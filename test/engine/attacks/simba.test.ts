@@ -260,6 +260,18 @@ async function attackCorrect(f: AttackFixture, params: Partial<SimbaParams>, opt
 
 const fmt = (s: Summary) => `success ${(100 * s.success).toFixed(1)}%, median queries ${s.medianQueries}, median L2 ${s.medianL2.toFixed(3)}, max L∞ ${s.maxLinf.toFixed(3)}, ${s.imagesPerS.toFixed(1)} images/s`;
 
+/** Both bases with the default budget: each breaks ≥ 95 % of the images, and DCT needs fewer queries. */
+async function compareBases(f: AttackFixture, t: { diagnostic(message: string): void }): Promise<{ dct: Summary; pixel: Summary }> {
+  const dct = (await attackCorrect(f, {})).summary;
+  const pixel = (await attackCorrect(f, { basis: 'pixel' })).summary;
+  t.diagnostic(`DCT: ${fmt(dct)}`);
+  t.diagnostic(`pixel: ${fmt(pixel)}`);
+  assert.ok(dct.success >= 0.95, `DCT success ${dct.success}`);
+  assert.ok(pixel.success >= 0.95, `pixel success ${pixel.success}`);
+  assert.ok(dct.medianQueries < pixel.medianQueries, `DCT median queries ${dct.medianQueries} ≥ pixel's ${pixel.medianQueries}`);
+  return { dct, pixel };
+}
+
 describe('SimBA on mnist-cnn (60 reference images)', { skip: SKIP_NO_SHARED }, () => {
   let f: AttackFixture;
   before(async () => { f = await attackFixture('mnist-cnn', { indices: spread(60) }); });
@@ -267,13 +279,7 @@ describe('SimBA on mnist-cnn (60 reference images)', { skip: SKIP_NO_SHARED }, (
 
   test('default budget: both bases break nearly every image; DCT needs fewer queries', async (t) => {
     // Measured (60 images / all 491 correct): 100 % with both bases; median queries DCT 282 / 295, pixel 502 / 523.
-    const dct = (await attackCorrect(f, {})).summary;
-    const pixel = (await attackCorrect(f, { basis: 'pixel' })).summary;
-    t.diagnostic(`DCT: ${fmt(dct)}`);
-    t.diagnostic(`pixel: ${fmt(pixel)}`);
-    assert.ok(dct.success >= 0.95, `DCT success ${dct.success}`);
-    assert.ok(pixel.success >= 0.95, `pixel success ${pixel.success}`);
-    assert.ok(dct.medianQueries < pixel.medianQueries, `DCT median queries ${dct.medianQueries} ≥ pixel's ${pixel.medianQueries}`);
+    const { dct } = await compareBases(f, t);
     // ‖δ‖₂ = ε√(accepted steps) ≤ 0.2·√(queries − 1) before clipping.
     assert.ok(dct.medianL2 > 0.5 && dct.medianL2 < 4, `DCT median L2 ${dct.medianL2}`);
   });
@@ -321,13 +327,7 @@ describe('SimBA on fashion-resnet (60 reference images)', { skip: SKIP_NO_SHARED
 
   test('default budget: both bases break nearly every image; DCT needs fewer queries', async (t) => {
     // Measured (all 446 correct): 100 % with both bases; median queries DCT 93.5, pixel 121.5.
-    const dct = (await attackCorrect(f, {})).summary;
-    const pixel = (await attackCorrect(f, { basis: 'pixel' })).summary;
-    t.diagnostic(`DCT: ${fmt(dct)}`);
-    t.diagnostic(`pixel: ${fmt(pixel)}`);
-    assert.ok(dct.success >= 0.95, `DCT success ${dct.success}`);
-    assert.ok(pixel.success >= 0.95, `pixel success ${pixel.success}`);
-    assert.ok(dct.medianQueries < pixel.medianQueries, `DCT median queries ${dct.medianQueries} ≥ pixel's ${pixel.medianQueries}`);
+    await compareBases(f, t);
   });
 
   test('L∞ ≤ 16/255 is respected', async (t) => {
