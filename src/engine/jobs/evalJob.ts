@@ -10,6 +10,8 @@ export interface JobHooks {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   onLog?: (line: string) => void;
+  /** A report section finished (partial results stream to the panel as they arrive). */
+  onSection?: (name: string, section: unknown) => void;
 }
 
 export async function runEvalJob(req: JobRequest, hooks: JobHooks = {}): Promise<ReportV1> {

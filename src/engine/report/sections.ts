@@ -1,0 +1,200 @@
+/**
+ * The report sections of the defences and the frequency lens (besides `clean` and `attacks`). Every figure
+ * that depends on randomness carries its seed; every defence figure carries the attack mode it was measured
+ * under. Readers (CLI summary, the VS Code panels) render whichever of these a report holds.
+ */
+import type { AttackMode, Criterion, Norm } from '../attacks/types';
+
+/** Accuracy pair on one image set, top-1 and top-5 (fractions of the evaluated images). */
+export interface Accuracy {
+  top1: number;
+  top5: number;
+}
+
+/** Which images a defence was measured on, and what was attacked. */
+export interface DefenceAttackRef {
+  /** The attack's display label, e.g. "PGD-10 L∞ ε=8/255" (same as in the attacks section). */
+  label: string;
+  mode: AttackMode;
+  norm: Norm;
+  criterion: Criterion;
+  seed: number;
+}
+
+/** One defence × one attack: the post-averaging papers' protocol. */
+export interface DefenceRow {
+  attack: DefenceAttackRef;
+  evaluated: number;
+  /** #Adv: adversarial examples in the Attacked set (attack succeeded on the undefended model). */
+  numAdversarial: number;
+  original: { clean: Accuracy; attacked: Accuracy };
+  defended: { clean: Accuracy; attacked: Accuracy };
+  /** Adversarial examples the defended model classifies correctly ÷ #Adv (under the criterion). */
+  defenceRate: number | null;
+  /**
+   * The adaptive attack (EOT-PGD for post-averaging, PGD through the filter for low-pass), run on the same
+   * #Adv images with the same norm and per-image budget as the non-adaptive example it stands beside.
+   */
+  adaptive: {
+    label: string;
+    /** Defended model correct on the adaptive example ÷ #Adv. */
+    defenceRate: number | null;
+    /** Defended accuracy on the Attacked set where the adaptive examples replace the non-adaptive ones. */
+    attacked: Accuracy;
+    seed: number;
+    seconds: number;
+  } | null;
+}
+
+export interface PostAveragingParams {
+  K: number;
+  /** Radius in the space the model receives (after scale and mean/std), as the authors' code measures it. */
+  radius: number;
+  /** The same radius expressed in pixel units (RMS over channels when std differs per channel). */
+  radiusPixels: number;
+  radiusSpace: 'model-input';
+  directions: 'random' | 'approx';
+  /** Points per image: 6K + 1. */
+  points: number;
+  /** Seed of the direction sampling used for defended predictions. */
+  seed: number;
+}
+
+export interface LowPassParams {
+  /** Keep frequencies with |k_x| ≤ cutoff and |k_y| ≤ cutoff (centred DFT), zero the rest. */
+  cutoff: number;
+  maxCutoff: number;
+}
+
+export interface DefenceCost {
+  /** Defended inference seconds per image ÷ plain inference seconds per image, same batch size. */
+  relativeCost: number;
+  plainImagesPerSecond: number;
+  defendedImagesPerSecond: number;
+  batchSize: number;
+}
+
+export type DefenceSpec =
+  | { kind: 'post-averaging'; params: PostAveragingParams }
+  | { kind: 'low-pass'; params: LowPassParams };
+
+export interface DefenceResult {
+  defence: DefenceSpec;
+  /** How the parameters were chosen, e.g. "r chosen by the sweep: highest defence rate with clean drop ≤ 1 pp". */
+  chosenBy: string;
+  rows: DefenceRow[];
+  cost: DefenceCost | null;
+}
+
+export interface DefencesSection {
+  kind: 'defences';
+  results: DefenceResult[];
+  notes: string[];
+}
+
+/** A data series of a sweep: x values and one y per x (null where not computed). */
+export interface Series {
+  name: string;
+  /** What the series was measured under (attack label and mode, or "clean"). */
+  attack: string | null;
+  mode: AttackMode | 'clean';
+  y: (number | null)[];
+}
+
+export interface Sweep {
+  id: 'defence-rate-vs-radius' | 'defence-rate-vs-epsilon' | 'defence-rate-vs-K' | 'accuracy-vs-cutoff';
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  x: number[];
+  series: Series[];
+  /** Fixed parameters of the sweep (e.g. K while r varies), and seeds. */
+  fixed: Record<string, number | string>;
+}
+
+export interface SweepsSection {
+  kind: 'sweeps';
+  sweeps: Sweep[];
+}
+
+/** Occluded Frequency attribution of one image. */
+export interface OccludedFrequencyImage {
+  relPath: string;
+  label: number;
+  /** Class predicted on the clean image: the class whose logit is scored. */
+  predicted: number;
+  cleanLogit: number;
+  /** Per band 0 … bands−1 (low → high): clean logit − logit after ablating the band. */
+  scores: number[];
+  /** Per band: whether ablating it changed the top-1 prediction. */
+  flips: boolean[];
+  /** Relative paths (to the report's folder) of ablated-image previews of the three highest-scoring bands. */
+  previews?: { band: number; path: string }[];
+}
+
+export interface OccludedFrequencyModel {
+  /** Model path (several when two models are compared side by side). */
+  model: string;
+  images: OccludedFrequencyImage[];
+  /** Mean score per band, per class (index = class); null for classes with no images. */
+  perClass: ({ count: number; scores: number[]; flipRate: number[] } | null)[];
+  /** Mean score per band over every image. */
+  mean: number[];
+  flipRate: number[];
+}
+
+export interface OccludedFrequencySection {
+  kind: 'occluded-frequency';
+  bands: number;
+  baseline: 'zero' | 'noise';
+  /** The exact definition, written into the report. */
+  definition: string;
+  seed: number | null;
+  scoreOn: 'logits' | 'log-probabilities';
+  models: OccludedFrequencyModel[];
+}
+
+/** An h × w map, row-major. */
+export interface Map2D {
+  height: number;
+  width: number;
+  values: number[];
+}
+
+export interface RctMap {
+  attack: string;
+  mode: AttackMode;
+  /** Successful adversarial examples averaged. */
+  count: number;
+  map: Map2D;
+}
+
+export interface RctSection {
+  kind: 'rct';
+  /** ε in |DCT(x′) − DCT(x)| / (|DCT(x)| + ε). */
+  epsilon: number;
+  definition: string;
+  maps: RctMap[];
+}
+
+export interface SpectrumEntry {
+  attack: string;
+  mode: AttackMode;
+  count: number;
+  /** Mean |F(δ)|, centred (DC in the middle), channel-averaged. */
+  perturbationSpectrum: Map2D;
+  /** Mean |log|F(x+δ)| − log|F(x)||, centred, channel-averaged. */
+  logSpectrumDifference: Map2D;
+  /** Mean fraction of the perturbation's energy inside S_l (|k_x|, |k_y| ≤ k_c). */
+  lowFrequencyEnergyPerturbation: number;
+  /** The same fraction for the clean images. */
+  lowFrequencyEnergyImages: number;
+}
+
+export interface SpectraSection {
+  kind: 'spectra';
+  /** k_c of S_l. */
+  cutoff: number;
+  definition: string;
+  entries: SpectrumEntry[];
+}
