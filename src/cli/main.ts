@@ -15,6 +15,10 @@ import type { ConfigOverrides } from '../engine/config/runConfig';
 import type { ReportV1 } from '../engine/report/schema';
 import { runGradcheckJob, type GradcheckSection } from '../engine/jobs/gradcheckJob';
 import { runAttackJob } from '../engine/jobs/attackJob';
+import { runAnalyseJob } from '../engine/jobs/analyseJob';
+import { runExplainJob } from '../engine/jobs/explainJob';
+import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
+import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 import { ATTACK_NAMES } from '../engine/attacks/registry';
 import { attackOptionsFromFlags } from './attackFlags';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
@@ -29,6 +33,9 @@ usage:
   robustness-lens info <model.onnx> [--json FILE|-]
   robustness-lens eval <model.onnx> [--images DIR] [--json FILE|-] [options]
   robustness-lens attack <model.onnx> [--images DIR] (--attack NAME … | --suite standard) [attack options] [options]
+  robustness-lens analyse <model.onnx> [--images DIR] [analyse options] [options]
+  robustness-lens defend <model.onnx> [--images DIR] --defence lowpass|post-averaging [analyse options] [options]
+  robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--out DIR]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--coordinates M] [--gradient analytic|estimated] [options]
 
 options (override robustness.json, which is searched next to the model and upwards):
@@ -73,6 +80,21 @@ attack options:
   --gallery N            successful examples saved as PNG per attack (default 8)
   --out DIR              run folder for report.json and the gallery (default .robustness/runs/<time>-<model>)
   --quiet                no progress line
+
+analyse / defend options (analyse = clean eval + attack suite + both defences with adaptive numbers + Occluded
+Frequency + RCT + spectra + sweeps; defend = the named defences and attacks only):
+  --preset P             full (default) | fast (shorter suite and grids)
+  --defence D            lowpass | post-averaging (repeat; default both)
+  --attack NAME          attacks of the suite (repeat; default: the preset's suite, fixed-ε and minimal-ε)
+  --eps E[,E…]           L∞ ε list: the first for fixed-ε attacks, all for the ε sweep (default 8/255)
+  --K N                  post-averaging directions (default 15: 6K+1 = 91 points per image)
+  --radius R             post-averaging radius in model-input units (default: chosen by a sweep around 0.09·√d)
+  --directions D         random (default) | approx (normals of the nearest ReLU hyperplanes)
+  --cutoff K             low-pass cutoff 1…min(H,W)/2 (default: chosen by the sweep)
+  --adaptive-images N    correctly classified images re-attacked adaptively and used for the ε sweep
+  --of-images N          images explained by Occluded Frequency
+  --baseline B           Occluded Frequency ablation: zero (default) | noise
+  --criterion C          top1 | top5
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -90,8 +112,11 @@ async function main(argv: string[]): Promise<number> {
     case 'eval': return evalCommand(rest);
     case 'gradcheck': return gradcheckCommand(rest);
     case 'attack': return attackCommand(rest);
+    case 'analyse': case 'analyze': return analyseCommand(rest, 'analyse');
+    case 'defend': return analyseCommand(rest, 'defend');
+    case 'explain': return explainCommand(rest);
     default:
-      throw new EngineError('USAGE', `unknown command "${command}" (commands: info, eval, gradcheck, attack; see robustness-lens --help)`);
+      throw new EngineError('USAGE', `unknown command "${command}" (commands: info, eval, attack, analyse, defend, explain, gradcheck; see robustness-lens --help)`);
   }
 }
 
@@ -208,6 +233,37 @@ async function attackCommand(args: string[]): Promise<number> {
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
   return report.status === 'partial' ? 130 : 0;
+}
+
+async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Promise<number> {
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...ANALYSE_FLAGS, json: { type: 'string' }, quiet: { type: 'boolean' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  const modelPath = oneModel(positionals, command);
+  const overrides = overridesFromFlags(values as CommonFlags);
+  const options = analyseOptionsFromFlags(values, modelPath, command);
+  const config = typeof values.config === 'string' ? values.config : undefined;
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runAnalyseJob(jobRequest(modelPath, config, overrides), options, hooks));
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (typeof values.json === 'string') emitJson(values.json, report);
+  if (values.json !== '-') {
+    process.stdout.write([formatAttackReport(report), ...formatDefences(report), ...formatSweeps(report), ...formatFrequency(report)].join('\n') + '\n');
+    if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
+  }
+  return report.status === 'partial' ? 130 : 0;
+}
+
+async function explainCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...EXPLAIN_FLAGS, json: { type: 'string' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  const modelPath = oneModel(positionals, 'explain');
+  const options = explainOptionsFromFlags(values, modelPath);
+  const config = typeof values.config === 'string' ? values.config : undefined;
+  const report = await withCancellation(false, (hooks) => runExplainJob(jobRequest(modelPath, config, overridesFromFlags(values as CommonFlags)), options, hooks));
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (typeof values.json === 'string') emitJson(values.json, report);
+  if (values.json !== '-') {
+    process.stdout.write([...formatFrequency(report), ...report.warnings.map((w) => `note: ${w}`)].join('\n') + '\n');
+    if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
+  }
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -5,7 +5,7 @@ import { DEFAULT_ESTIMATE, EstimatedGradient } from '../grad/estimatedGradient';
 import type { ClassifierGradientBuilder } from '../grad/classifierGradient';
 import { GradientModel } from '../grad/gradientModel';
 import type { LossHead } from '../grad/lossHeads';
-import type { Classifier } from '../runtime/classifier';
+import type { ScoreModel } from '../runtime/scoreModel';
 import type { SessionOptions } from '../runtime/modelSession';
 import { Rng } from '../util/random';
 import { adversarialMask } from './criteria';
@@ -23,7 +23,7 @@ export interface GradientProvider {
  * Gradient sources per head, built on first use and kept for the run. `builder` is null when the model's
  * gradient graph could not be built; then only 'estimated' works.
  */
-export function gradientProvider(classifier: Classifier, builder: ClassifierGradientBuilder | null, choice: GradientChoice, session: SessionOptions & { maxBatch: number; label: string }, seed: number, unavailable?: string): GradientProvider {
+export function gradientProvider(classifier: ScoreModel, builder: ClassifierGradientBuilder | null, choice: GradientChoice, session: SessionOptions & { maxBatch: number; label: string }, seed: number, unavailable?: string): GradientProvider {
   const cache = new Map<string, Promise<GradientSource>>();
   return {
     choice,
@@ -48,7 +48,7 @@ export function gradientProvider(classifier: Classifier, builder: ClassifierGrad
   };
 }
 
-export function attackContext(classifier: Classifier, gradients: GradientProvider, criterion: Criterion, seed: number, signal?: AbortSignal, range: [number, number] = [0, 1]): AttackContext {
+export function attackContext(classifier: ScoreModel, gradients: Pick<GradientProvider, 'get'>, criterion: Criterion, seed: number, signal?: AbortSignal, range: [number, number] = [0, 1]): AttackContext {
   return {
     classifier,
     gradient: (head) => gradients.get(head),

@@ -5,7 +5,7 @@
  */
 import type { GradientSource } from '../grad/estimatedGradient';
 import type { LossHead } from '../grad/lossHeads';
-import type { Classifier } from '../runtime/classifier';
+import type { ScoreModel } from '../runtime/scoreModel';
 import type { Rng } from '../util/random';
 
 export type Norm = 'linf' | 'l2';
@@ -39,7 +39,8 @@ export interface AttackOutcome {
 }
 
 export interface AttackContext {
-  classifier: Classifier;
+  /** The model under attack: the plain classifier or a defended one. */
+  classifier: ScoreModel;
   /** Gradient of a loss head w.r.t. pixels (analytic, or the NES estimate when the user chose it). Cached. */
   gradient(head: LossHead): Promise<GradientSource>;
   /** Valid pixel range: perturbed images are clipped to it. */

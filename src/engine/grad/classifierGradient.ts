@@ -15,7 +15,7 @@ import { Emitter } from './emitter';
 import { ProbedGradContext } from './gradContext';
 import { emitHead, type LossHead } from './lossHeads';
 import { batchProbeFeeds } from './shapeProbe';
-import { prepareForward, type PreparedForward } from './vjpModel';
+import { buildVjpModel, prepareForward, type PreparedForward, type VjpModel } from './vjpModel';
 
 export const PIXELS = 'rl.pixels';
 export const OUTPUTS = { logits: 'rl.logits', loss: 'rl.loss', grad: 'rl.grad' } as const;
@@ -31,6 +31,14 @@ export interface ClassifierGradientOptions {
   outputKind: OutputKind;
   numClasses: number;
   fixedBatch: number | null;
+  /** A linear filter applied to the pixels before preprocessing (the low-pass defence), differentiated exactly. */
+  pixelFilter?: PixelFilter;
+}
+
+/** filtered = rows · x · colsᵀ per channel plane; rows is H×H, cols W×W, both row-major. */
+export interface PixelFilter {
+  rows: Float64Array;
+  cols: Float64Array;
 }
 
 export class ClassifierGradientBuilder {
@@ -52,7 +60,7 @@ export class ClassifierGradientBuilder {
       if (taken.has(reserved)) throw new EngineError('MODEL_UNSUPPORTED', `${o.label}: the model already has a tensor named "${reserved}", which Robustness Lens reserves`, { file: o.label });
     }
     const e = new Emitter(17, taken, 'rl_pre');
-    emitPreprocessing(e, p, c);
+    emitPreprocessing(e, p, c, o.pixelFilter);
     const notes: string[] = [];
     let logits = o.outputName;
     const post: NodeProto[] = [];
@@ -76,6 +84,31 @@ export class ClassifierGradientBuilder {
     };
     const fwd = await prepareForward(combined, [PIXELS], batchProbeFeeds(PIXELS, [c, p.height, p.width], o.fixedBatch), o.label, [logits]);
     return new ClassifierGradientBuilder(fwd, logits, o.numClasses, [c, p.height, p.width], notes);
+  }
+
+  /**
+   * The pre-activations of the ReLU units between the pixels and the logits (each Relu node's input), with
+   * their per-sample shapes: the hyperplanes a_j(x) = 0 of post-averaging's "approx" directions.
+   */
+  reluPreActivations(): { name: string; sampleShape: number[] }[] {
+    const dependent = this.fwd.index.dependentOn(PIXELS);
+    const seen = new Set<string>();
+    const out: { name: string; sampleShape: number[] }[] = [];
+    for (const n of this.fwd.index.nodes) {
+      const t = n.inputs[0];
+      if (n.opType !== 'Relu' || !t || !dependent.has(t) || seen.has(t)) continue;
+      const probed = this.fwd.probe.tensors.get(t);
+      // Only [N, …] tensors: one set of units per image.
+      if (!probed || !probed.batchDims[0] || probed.batchDims.slice(1).some(Boolean)) continue;
+      seen.add(t);
+      out.push({ name: t, sampleShape: probed.dims.slice(1) });
+    }
+    return out;
+  }
+
+  /** Inputs: pixels + one cotangent per tensor; outputs: the tensors, then ∂(Σ cotangent·tensor)/∂pixels. */
+  buildTensorVjp(tensors: string[]): VjpModel {
+    return buildVjpModel(this.fwd, [PIXELS], tensors);
   }
 
   /** The gradient model for one loss head. */
@@ -103,8 +136,15 @@ export class ClassifierGradientBuilder {
 }
 
 /** pixels [N,C,H,W] in [0,1] → the model's input tensor, with the preprocessing's scale, mean/std and layout. */
-function emitPreprocessing(e: Emitter, p: Preprocessing, c: number): void {
+function emitPreprocessing(e: Emitter, p: Preprocessing, c: number, filter?: PixelFilter): void {
   let x = PIXELS;
+  if (filter) {
+    const h = p.height, w = p.width;
+    const colsT = new Float64Array(w * w);
+    for (let i = 0; i < w; i++) for (let j = 0; j < w; j++) colsT[i * w + j] = filter.cols[j * w + i];
+    x = e.op('MatMul', [e.float(Array.from(filter.rows), [h, h]), x]);
+    x = e.op('MatMul', [x, e.float(Array.from(colsT), [w, w])]);
+  }
   const a = Array.from({ length: c }, (_, ch) => p.pixelScale / (p.std ? p.std[ch] : 1));
   const b = Array.from({ length: c }, (_, ch) => -(p.mean ? p.mean[ch] : 0) / (p.std ? p.std[ch] : 1));
   if (a.some((v) => v !== 1)) x = e.op('Mul', [x, e.float(a, [1, c, 1, 1])]);

@@ -4,7 +4,7 @@
  * Gaussian directions — forward passes only. Every result carries kind 'estimated' so reports label it.
  */
 import { EngineError } from '../errors';
-import type { Classifier } from '../runtime/classifier';
+import type { ScoreModel } from '../runtime/scoreModel';
 import { Rng } from '../util/random';
 import type { GradientInputs, GradientResult } from './gradientModel';
 import { headLogits, headLoss } from './lossOnLogits';
@@ -31,7 +31,7 @@ export class EstimatedGradient implements GradientSource {
   readonly kind = 'estimated' as const;
   private readonly rng: Rng;
 
-  constructor(private readonly classifier: Classifier, readonly head: LossHead, readonly options: EstimateOptions = DEFAULT_ESTIMATE) {
+  constructor(private readonly classifier: ScoreModel, readonly head: LossHead, readonly options: EstimateOptions = DEFAULT_ESTIMATE) {
     if (!(options.pairs >= 1) || !(options.sigma > 0)) throw new EngineError('USAGE', `gradient estimate: pairs must be ≥ 1 and sigma > 0 (got ${options.pairs}, ${options.sigma})`);
     this.rng = new Rng(options.seed);
   }

@@ -2,9 +2,9 @@
 import type { PreparedModel } from '../jobs/prepare';
 import type { OutputKind } from '../eval/scores';
 import { EngineError } from '../errors';
-import { ClassifierGradientBuilder } from './classifierGradient';
+import { ClassifierGradientBuilder, type PixelFilter } from './classifierGradient';
 
-export async function gradientBuilderFor(prepared: PreparedModel, outputKind: OutputKind, numClasses?: number): Promise<ClassifierGradientBuilder> {
+export async function gradientBuilderFor(prepared: PreparedModel, outputKind: OutputKind, numClasses?: number, pixelFilter?: PixelFilter): Promise<ClassifierGradientBuilder> {
   const { info, config, model } = prepared;
   const classes = numClasses ?? info.output.numClasses;
   if (classes === null) {
@@ -19,5 +19,6 @@ export async function gradientBuilderFor(prepared: PreparedModel, outputKind: Ou
     outputKind,
     numClasses: classes,
     fixedBatch: candidate && typeof candidate.batch === 'number' ? candidate.batch : null,
+    ...(pixelFilter ? { pixelFilter } : {}),
   });
 }

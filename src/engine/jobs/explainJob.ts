@@ -1,14 +1,27 @@
 /**
- * `explain`: Occluded Frequency attribution of one image (optionally two models side by side).
- * (Being written; the signature is the contract the CLI and the engine process use.)
+ * `explain`: Occluded Frequency attribution of one image — which DCT bands the model's decision rests on —
+ * optionally for two models side by side (e.g. before and after a change). Forward passes only, so it works
+ * for models whose gradient is unavailable.
  */
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { decodeImage } from '../data/decodeImage';
+import { channelCount, rasterToPixels } from '../data/pixels';
+import { EngineError } from '../errors';
+import { pixelSpecFor } from '../input/pixelSpec';
+import { Classifier } from '../runtime/classifier';
+import { buildReport } from '../report/buildReport';
 import type { ReportV1 } from '../report/schema';
+import type { OccludedFrequencyModel, OccludedFrequencySection } from '../report/sections';
+import { Rng } from '../util/random';
+import { OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency } from '../spectral/occludedFrequency';
 import type { JobHooks } from './evalJob';
-import type { JobRequest } from './prepare';
+import { prepareModel, type JobRequest, type PreparedModel } from './prepare';
+import { writeOfPreviews } from './ofPreviews';
 
 export interface ExplainOptions {
   imagePath: string;
-  /** A second model for the side-by-side view (same preprocessing unless its own robustness.json says otherwise). */
+  /** A second model for the side-by-side view (its own robustness.json, if any, gives its preprocessing). */
   compareModelPath: string | null;
   baseline: 'zero' | 'noise';
   /** Folder for the ablated-image previews; none = no previews. */
@@ -16,6 +29,83 @@ export interface ExplainOptions {
 }
 
 export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks: JobHooks = {}): Promise<ReportV1> {
-  void req; void opts; void hooks;
-  throw new Error('explain: not implemented yet');
+  const imagePath = resolve(opts.imagePath);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(imagePath);
+  } catch (e) {
+    throw new EngineError('FILE_NOT_FOUND', `${imagePath}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: imagePath });
+  }
+  const raster = decodeImage(bytes, imagePath);
+  const primary = await prepareModel(req);
+  const models: PreparedModel[] = [primary];
+  if (opts.compareModelPath) {
+    // The second model finds its own robustness.json; the flags given for this run apply to both.
+    const { configPath: _ignored, ...rest } = req;
+    models.push(await prepareModel({ ...rest, modelPath: opts.compareModelPath }));
+  }
+  const notes: string[] = [];
+  const seed = primary.config.seed + 104729;
+  const results: OccludedFrequencyModel[] = [];
+  let bands = 0;
+  let scoreOnAll: 'logits' | 'log-probabilities' = 'logits';
+  let firstClassifier: Classifier | null = null;
+  try {
+    for (const [m, prepared] of models.entries()) {
+      const p = prepared.config.preprocessing;
+      const spec = pixelSpecFor(p);
+      if (raster.width !== p.width || raster.height !== p.height) {
+        if (spec.resize === 'none') spec.resize = 'stretch';
+        notes.push(`${basename(prepared.model.path)}: the image is ${raster.width}×${raster.height}; it was resized (${spec.resize}, ${spec.filter}) to the model's ${p.width}×${p.height}`);
+      }
+      const pixels = rasterToPixels(raster, spec, imagePath);
+      const classifier = await Classifier.open(prepared.config, prepared.info);
+      try {
+        const shape: [number, number, number] = [channelCount(p), p.height, p.width];
+        bands = bandCount(p.height, p.width);
+        // The output kind is decided by a first forward pass when the graph does not say.
+        await classifier.scores(pixels, 1);
+        const scoreOn = classifier.outputKind?.kind === 'probabilities' ? 'log-probabilities' : 'logits';
+        scoreOnAll = scoreOn;
+        hooks.onProgress?.({ stage: `occluded frequency (${basename(prepared.model.path)})`, done: m, total: models.length });
+        const [r] = await occludedFrequency(pixels, 1, shape, (x, n) => classifier.scores(x, n), {
+          baseline: opts.baseline, scoreOn, maxBatch: Math.max(classifier.batchSize, bands + 1), rng: new Rng(seed), ...(hooks.signal ? { signal: hooks.signal } : {}),
+        });
+        const classes = classifier.numClasses ?? 0;
+        const agg = new OccludedFrequencyAggregator(bands, classes);
+        const label = labelFromPath(imagePath, prepared.config.classNames);
+        agg.add(label ?? r.predicted, r.scores, r.flips);
+        results.push({
+          model: prepared.model.path,
+          images: [{
+            relPath: basename(imagePath), label: label ?? -1, predicted: r.predicted, cleanLogit: r.cleanLogit, scores: r.scores, flips: r.flips,
+            ...(opts.outDir ? { previews: writeOfPreviews(opts.outDir, `${m}`, pixels, shape, r.scores, opts.baseline, seed) } : {}),
+          }],
+          perClass: agg.perClass(), mean: agg.mean(), flipRate: agg.flipRate(),
+        });
+      } finally {
+        if (m === 0) firstClassifier = classifier;
+        else await classifier.dispose();
+      }
+    }
+    const section: OccludedFrequencySection = {
+      kind: 'occluded-frequency', bands, baseline: opts.baseline, definition: OCCLUDED_FREQUENCY_DEFINITION,
+      seed: opts.baseline === 'noise' ? seed : null, scoreOn: scoreOnAll, models: results,
+    };
+    hooks.onSection?.('occludedFrequency', section);
+    return buildReport({
+      command: 'explain', prepared: primary, data: null, classifier: firstClassifier!, status: 'complete', skippedImages: [],
+      sections: { occludedFrequency: section }, seeds: { occludedFrequency: seed }, warnings: notes,
+    });
+  } finally {
+    await (firstClassifier as Classifier | null)?.dispose();
+  }
+}
+
+/** The class of an image inside an ImageFolder tree (its parent folder's name), when the names are known. */
+function labelFromPath(path: string, classNames: string[] | null): number | null {
+  if (!classNames) return null;
+  const parent = basename(resolve(path, '..'));
+  const i = classNames.indexOf(parent);
+  return i >= 0 ? i : null;
 }

@@ -39,8 +39,10 @@ export interface DefenceRow {
     label: string;
     /** Defended model correct on the adaptive example ÷ #Adv. */
     defenceRate: number | null;
-    /** Defended accuracy on the Attacked set where the adaptive examples replace the non-adaptive ones. */
+    /** Defended top-1/top-5 accuracy on the adaptive adversarial examples themselves. */
     attacked: Accuracy;
+    /** Adversarial examples re-attacked adaptively (a seeded prefix of #Adv when the run limits them). */
+    images: number;
     seed: number;
     seconds: number;
   } | null;

@@ -9,6 +9,7 @@ import { pixelsToModelInput } from '../input/modelInput';
 import { channelCount } from '../data/pixels';
 import { probeOutputKind, type OutputKind } from '../eval/scores';
 import { ModelSession } from './modelSession';
+import type { ScoreModel } from './scoreModel';
 
 export interface OutputKindDecision {
   kind: OutputKind;
@@ -17,7 +18,7 @@ export interface OutputKindDecision {
   decidedBy: 'graph' | 'probe';
 }
 
-export class Classifier {
+export class Classifier implements ScoreModel {
   private outputKindDecision: OutputKindDecision | null;
   private classes: number | null;
   private scratch = new Float32Array(0);

@@ -6,8 +6,15 @@
  * (M[u,i] = α_u cos(π(2i+1)u / 2n)) it is orthogonal: M Mᵀ = I, so the inverse (DCT-III) is Mᵀ.
  * 2-D on an h × w plane (row-major): X = M_h x M_wᵀ, x = M_hᵀ X M_w. The basis image of frequency (u,v) is
  * the outer product of rows u of M_h and v of M_w; the h·w basis images are orthonormal.
+ *
+ * dct2/idct2 do not multiply by M (O(n³) per plane) but use one length-n complex FFT per two sequences
+ * (Makhoul 1980): with v = (x_0, x_2, x_4, …, x_5, x_3, x_1) and V = DFT(v),
+ * Σ_i x_i cos(π(2i+1)u / 2n) = Re(e^{−iπu/2n} V_u); the inverse rebuilds V_u = e^{iπu/2n}(c_u − i·c_{n−u})
+ * from the unscaled coefficients c (c_n = 0) and un-permutes the inverse DFT. Two real sequences share one
+ * complex transform (the second as the imaginary part).
  */
 import type { Rng } from '../util/random';
+import { fftPlan, transpose } from './fft';
 
 const matrices = new Map<number, Float64Array>();
 
@@ -26,28 +33,104 @@ export function dctMatrix(n: number): Float64Array {
   return m;
 }
 
-/** out = A · B for row-major A (r × k) and B (k × c), or Aᵀ · B / A · Bᵀ by the flags. */
-function matmul(a: ArrayLike<number>, b: ArrayLike<number>, r: number, k: number, c: number, transA: boolean, transB: boolean, out: Float64Array): Float64Array {
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j < c; j++) {
-      let s = 0;
-      for (let t = 0; t < k; t++) s += (transA ? a[t * r + i] : a[i * k + t]) * (transB ? b[j * k + t] : b[t * c + j]);
-      out[i * c + j] = s;
+/** Forward 2-D DCT-II of one h × w plane: X = M_h x M_wᵀ (columns, then rows as columns of the transpose). */
+export function dct2(plane: ArrayLike<number>, h: number, w: number, out = new Float64Array(h * w)): Float64Array {
+  const cols = dctColumns(plane, h, w, new Float64Array(h * w));
+  const rows = dctColumns(transpose(cols, h, w), w, h, cols);
+  return transpose(rows, w, h, out);
+}
+
+/** Inverse 2-D DCT (DCT-III) of one h × w coefficient plane: x = M_hᵀ X M_w. */
+export function idct2(coeffs: ArrayLike<number>, h: number, w: number, out = new Float64Array(h * w)): Float64Array {
+  const cols = idctColumns(coeffs, h, w, new Float64Array(h * w));
+  const rows = idctColumns(transpose(cols, h, w), w, h, cols);
+  return transpose(rows, w, h, out);
+}
+
+/** Per-length tables of the FFT-based DCT. */
+interface DctTables {
+  /** v_t = x_{perm[t]}: even indices ascending, then odd indices descending. */
+  perm: Int32Array;
+  /** α_u cos(πu/2n), α_u sin(πu/2n): forward post-rotation with the orthonormal scale. */
+  fwdCos: Float64Array;
+  fwdSin: Float64Array;
+  /** cos(πu/2n)/α_u, sin(πu/2n)/α_u: inverse pre-rotation undoing the scale. */
+  invCos: Float64Array;
+  invSin: Float64Array;
+}
+
+const tables = new Map<number, DctTables>();
+
+function dctTables(n: number): DctTables {
+  let t = tables.get(n);
+  if (!t) {
+    const perm = new Int32Array(n);
+    for (let i = 0; 2 * i < n; i++) perm[i] = 2 * i;
+    for (let i = 0; 2 * i + 1 < n; i++) perm[n - 1 - i] = 2 * i + 1;
+    t = { perm, fwdCos: new Float64Array(n), fwdSin: new Float64Array(n), invCos: new Float64Array(n), invSin: new Float64Array(n) };
+    for (let u = 0; u < n; u++) {
+      const alpha = Math.sqrt((u === 0 ? 1 : 2) / n), theta = (Math.PI * u) / (2 * n);
+      t.fwdCos[u] = alpha * Math.cos(theta);
+      t.fwdSin[u] = alpha * Math.sin(theta);
+      t.invCos[u] = Math.cos(theta) / alpha;
+      t.invSin[u] = Math.sin(theta) / alpha;
+    }
+    tables.set(n, t);
+  }
+  return t;
+}
+
+/**
+ * Orthonormal DCT-II of every column of a row-major n × batch array (src may be out). Columns j and
+ * j + ⌈batch/2⌉ travel as the real and imaginary parts of one complex sequence Z = V_a + i·V_b; since
+ * V_a, V_b are spectra of real sequences, V_a = (Z_u + conj Z_{n−u})/2 and V_b = (Z_u − conj Z_{n−u})/2i.
+ */
+function dctColumns(src: ArrayLike<number>, n: number, batch: number, out: Float64Array): Float64Array {
+  const { perm, fwdCos, fwdSin } = dctTables(n);
+  const half = Math.ceil(batch / 2), rest = batch - half;
+  const re = new Float64Array(n * half), im = new Float64Array(n * half);
+  for (let t = 0; t < n; t++) {
+    const from = perm[t] * batch, to = t * half;
+    for (let j = 0; j < half; j++) re[to + j] = src[from + j];
+    for (let j = 0; j < rest; j++) im[to + j] = src[from + half + j];
+  }
+  fftPlan(n).forward(re, im, half);
+  for (let u = 0; u < n; u++) {
+    const c = fwdCos[u], s = fwdSin[u], row = u * half, mirror = ((n - u) % n) * half, o = u * batch;
+    for (let j = 0; j < half; j++) {
+      const zr = re[row + j], zi = im[row + j], mr = re[mirror + j], mi = im[mirror + j];
+      // Re(e^{−iθ} V) = cos θ · Re V + sin θ · Im V
+      out[o + j] = (c * (zr + mr) + s * (zi - mi)) / 2;
+      if (j < rest) out[o + half + j] = (c * (zi + mi) + s * (mr - zr)) / 2;
     }
   }
   return out;
 }
 
-/** Forward 2-D DCT-II of one h × w plane: X = M_h x M_wᵀ. */
-export function dct2(plane: ArrayLike<number>, h: number, w: number, out = new Float64Array(h * w)): Float64Array {
-  const tmp = matmul(plane, dctMatrix(w), h, w, w, false, true, new Float64Array(h * w));
-  return matmul(dctMatrix(h), tmp, h, h, w, false, false, out);
-}
-
-/** Inverse 2-D DCT (DCT-III) of one h × w coefficient plane: x = M_hᵀ X M_w. */
-export function idct2(coeffs: ArrayLike<number>, h: number, w: number, out = new Float64Array(h * w)): Float64Array {
-  const tmp = matmul(coeffs, dctMatrix(w), h, w, w, false, false, new Float64Array(h * w));
-  return matmul(dctMatrix(h), tmp, h, h, w, true, false, out);
+/** Orthonormal DCT-III (the inverse) of every column of a row-major n × batch array (src may be out). */
+function idctColumns(src: ArrayLike<number>, n: number, batch: number, out: Float64Array): Float64Array {
+  const { perm, invCos, invSin } = dctTables(n);
+  const half = Math.ceil(batch / 2), rest = batch - half;
+  const re = new Float64Array(n * half), im = new Float64Array(n * half);
+  for (let u = 0; u < n; u++) {
+    const c = invCos[u], s = invSin[u], row = u * batch, mirror = (n - u) * batch, to = u * half;
+    for (let j = 0; j < half; j++) {
+      // V_u = e^{iθ}(c_u − i·c_{n−u}) for each of the two columns, then Z = V_a + i·V_b.
+      const pa = src[row + j], qa = u === 0 ? 0 : src[mirror + j];
+      const pb = j < rest ? src[row + half + j] : 0, qb = u === 0 || j >= rest ? 0 : src[mirror + half + j];
+      const ar = c * pa + s * qa, ai = s * pa - c * qa;
+      const br = c * pb + s * qb, bi = s * pb - c * qb;
+      re[to + j] = ar - bi;
+      im[to + j] = ai + br;
+    }
+  }
+  fftPlan(n).inverse(re, im, half);
+  for (let t = 0; t < n; t++) {
+    const o = perm[t] * batch, from = t * half;
+    for (let j = 0; j < half; j++) out[o + j] = re[from + j];
+    for (let j = 0; j < rest; j++) out[o + half + j] = im[from + j];
+  }
+  return out;
 }
 
 /** dct2 of each of `channels` planar [h, w] planes (one image, [C,H,W]). */

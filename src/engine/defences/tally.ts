@@ -1,0 +1,107 @@
+/**
+ * The post-averaging papers' protocol for a defence, accumulated batch by batch. Clean set = the evaluated
+ * images; Attacked set = each correctly classified image replaced by its adversarial example where the
+ * attack succeeded. Defence rate = adversarial examples (in the Attacked set) that the defended model
+ * classifies correctly under the criterion ÷ all adversarial examples (#Adv).
+ */
+import type { Criterion } from '../attacks/types';
+import { topK } from '../eval/scores';
+import type { Accuracy, DefenceAttackRef, DefenceRow } from '../report/sections';
+
+/** Per image of a score matrix: label in top-1, label in top-5. */
+export function correctness(scores: Float32Array, labels: ArrayLike<number>): { top1: boolean[]; top5: boolean[] } {
+  const n = labels.length;
+  const classes = n ? scores.length / n : 0;
+  const top1: boolean[] = [], top5: boolean[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = topK(scores.subarray(i * classes, (i + 1) * classes), Math.min(5, classes));
+    top1.push(r[0] === labels[i]);
+    top5.push(r.includes(labels[i]));
+  }
+  return { top1, top5 };
+}
+
+interface Counts { top1: number; top5: number }
+
+/** One defence configuration × one attack. */
+export class DefenceTally {
+  evaluated = 0;
+  numAdversarial = 0;
+  /** Adversarial examples the defended model gets right under the criterion. */
+  rescued = 0;
+  private readonly origClean: Counts = { top1: 0, top5: 0 };
+  private readonly origAttacked: Counts = { top1: 0, top5: 0 };
+  private readonly defClean: Counts = { top1: 0, top5: 0 };
+  private readonly defAttacked: Counts = { top1: 0, top5: 0 };
+
+  constructor(readonly criterion: Criterion) {}
+
+  /**
+   * One batch. `clean` / `defendedClean`: per batch image. `adversarialOf[i]`: index into `adv` /
+   * `defendedAdv` of image i's successful adversarial example, or −1 when it is not in #Adv.
+   */
+  add(clean: { top1: boolean[]; top5: boolean[] }, defendedClean: { top1: boolean[]; top5: boolean[] }, adversarialOf: number[], adv: { top1: boolean[]; top5: boolean[] }, defendedAdv: { top1: boolean[]; top5: boolean[] }): void {
+    const n = clean.top1.length;
+    for (let i = 0; i < n; i++) {
+      this.evaluated++;
+      bump(this.origClean, clean.top1[i], clean.top5[i]);
+      bump(this.defClean, defendedClean.top1[i], defendedClean.top5[i]);
+      const k = adversarialOf[i];
+      if (k < 0) {
+        bump(this.origAttacked, clean.top1[i], clean.top5[i]);
+        bump(this.defAttacked, defendedClean.top1[i], defendedClean.top5[i]);
+        continue;
+      }
+      this.numAdversarial++;
+      bump(this.origAttacked, adv.top1[k], adv.top5[k]);
+      bump(this.defAttacked, defendedAdv.top1[k], defendedAdv.top5[k]);
+      if (this.criterion === 'top1' ? defendedAdv.top1[k] : defendedAdv.top5[k]) this.rescued++;
+    }
+  }
+
+  get defenceRate(): number | null {
+    return this.numAdversarial ? this.rescued / this.numAdversarial : null;
+  }
+
+  get defendedCleanTop1(): number { return this.evaluated ? this.defClean.top1 / this.evaluated : 0; }
+  get originalCleanTop1(): number { return this.evaluated ? this.origClean.top1 / this.evaluated : 0; }
+
+  row(attack: DefenceAttackRef): DefenceRow {
+    const acc = (c: Counts): Accuracy => ({ top1: this.evaluated ? c.top1 / this.evaluated : 0, top5: this.evaluated ? c.top5 / this.evaluated : 0 });
+    return {
+      attack,
+      evaluated: this.evaluated,
+      numAdversarial: this.numAdversarial,
+      original: { clean: acc(this.origClean), attacked: acc(this.origAttacked) },
+      defended: { clean: acc(this.defClean), attacked: acc(this.defAttacked) },
+      defenceRate: this.defenceRate,
+      adaptive: null,
+    };
+  }
+}
+
+function bump(c: Counts, top1: boolean, top5: boolean): void {
+  if (top1) c.top1++;
+  if (top5) c.top5++;
+}
+
+/**
+ * Picks the parameter value to report: among the values whose defended clean top-1 accuracy is within
+ * `tolerance` of the undefended one, the highest mean defence rate over the attacks (ties: the earlier
+ * value in the grid); if none is within tolerance, the value with the smallest clean drop.
+ */
+export function chooseParameter(grid: number[], tallies: DefenceTally[][], tolerance: number): { value: number; index: number; reason: string } {
+  const drops = tallies.map((ts) => (ts.length ? ts[0].originalCleanTop1 - ts[0].defendedCleanTop1 : Infinity));
+  const rates = tallies.map((ts) => {
+    const r = ts.map((t) => t.defenceRate).filter((v): v is number => v !== null);
+    return r.length ? r.reduce((a, b) => a + b, 0) / r.length : -1;
+  });
+  let best = -1;
+  grid.forEach((_, i) => {
+    if (drops[i] <= tolerance + 1e-12 && (best < 0 || rates[i] > rates[best])) best = i;
+  });
+  if (best >= 0) return { value: grid[best], index: best, reason: `highest mean defence rate over the attacks among values whose clean top-1 drop is ≤ ${(tolerance * 100).toFixed(1)} pp` };
+  let least = 0;
+  drops.forEach((d, i) => { if (d < drops[least]) least = i; });
+  return { value: grid[least], index: least, reason: `no value kept the clean top-1 drop within ${(tolerance * 100).toFixed(1)} pp: the one with the smallest drop` };
+}

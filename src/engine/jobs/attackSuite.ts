@@ -1,0 +1,203 @@
+/**
+ * Runs a suite of attacks over image batches and keeps the paper's per-image protocol records. The attack
+ * job reports them; the analyse job also feeds each batch's adversarial examples to the defences and the
+ * spectral analyses before the batch is dropped (memory stays bounded by the batch).
+ */
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import type { DatasetSample } from '../data/dataset';
+import { EngineError } from '../errors';
+import { topK } from '../eval/scores';
+import type { ClassifierGradientBuilder } from '../grad/classifierGradient';
+import type { Classifier } from '../runtime/classifier';
+import { attackContext, gradientProvider, type GradientChoice, type GradientProvider } from '../attacks/context';
+import { writeGalleryItem, type GalleryItem } from '../attacks/gallery';
+import { perturbationNorms } from '../attacks/perturbation';
+import { summarise, type AttackRunSummary, type ImageOutcome } from '../attacks/protocol';
+import { createAttack, WHITE_BOX, type AttackSpec } from '../attacks/registry';
+import type { Attack, AttackContext, Criterion } from '../attacks/types';
+import type { PreparedModel } from './prepare';
+
+/** A target class (by index, or by name resolved against the class names) or the least-likely class. */
+export type TargetChoice = { kind: 'class'; class: number; name?: string } | { kind: 'least-likely' };
+
+export interface SuiteOptions {
+  attacks: AttackSpec[];
+  criterion: Criterion;
+  target: TargetChoice | null;
+  gradient: GradientChoice;
+  /** Successful examples saved per attack. */
+  gallery: number;
+  /** Folder for gallery PNGs (relative paths in the report are relative to it); none = no gallery. */
+  outDir: string | null;
+}
+
+/** One attack's results on one batch. */
+export interface BatchAttackResult {
+  /** Batch indices of the attacked images (correct under the criterion and not already the target). */
+  attacked: number[];
+  /** attacked.length × pixels: adversarial examples (or the last attempt where the attack failed). */
+  adversarial: Float32Array;
+  /** Undefended model's scores on `adversarial`. */
+  scores: Float32Array;
+  success: boolean[];
+  l2: Float64Array;
+  linf: Float64Array;
+  /** Minimal-ε mode: the ε found per attacked image (NaN where none). */
+  epsilon: Float64Array | null;
+}
+
+export interface SuiteBatch {
+  samples: DatasetSample[];
+  pixels: Float32Array;
+  count: number;
+  labels: number[];
+  cleanScores: Float32Array;
+  classes: number;
+  cleanTop1: boolean[];
+  cleanTop5: boolean[];
+  targets: number[] | null;
+  attacks: BatchAttackResult[];
+}
+
+export class AttackSuite {
+  readonly attacks: Attack[];
+  private readonly contexts: AttackContext[] = [];
+  private readonly outcomes: ImageOutcome[][];
+  private readonly galleries: GalleryItem[][];
+  private readonly seconds: number[];
+  private gradients: GradientProvider | null = null;
+  private targetChoice: TargetChoice | null;
+
+  constructor(
+    private readonly prepared: PreparedModel,
+    private readonly classifier: Classifier,
+    readonly classNames: string[],
+    readonly options: SuiteOptions,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.attacks = options.attacks.map((s) => createAttack(s));
+    this.outcomes = this.attacks.map(() => []);
+    this.galleries = this.attacks.map(() => []);
+    this.seconds = this.attacks.map(() => 0);
+    this.targetChoice = resolveTarget(options.target, classNames, prepared.info.output.numClasses ?? classNames.length);
+  }
+
+  get needsGradient(): boolean {
+    return this.options.attacks.some((s) => WHITE_BOX.has(s.name)) && this.options.gradient === 'analytic';
+  }
+
+  /** Each attack of a run gets its own seed, derived from the run's. */
+  seedOf(attackIndex: number): number {
+    return this.prepared.config.seed + 1000003 * attackIndex;
+  }
+
+  /** Called once, after the first batch fixed the output kind; `builder` is null when no white-box attack needs it. */
+  start(builder: ClassifierGradientBuilder | null): void {
+    const rt = this.prepared.config.runtime;
+    this.gradients = gradientProvider(this.classifier, builder, this.options.gradient, {
+      executionProvider: rt.executionProvider, threads: rt.threads, maxBatch: this.classifier.batchSize, label: this.prepared.model.path,
+    }, this.prepared.config.seed);
+    this.attacks.forEach((_, k) => this.contexts.push(attackContext(this.classifier, this.gradients!, this.options.criterion, this.seedOf(k), this.signal)));
+  }
+
+  get started(): boolean { return this.gradients !== null; }
+
+  /** Attacks one decoded batch with every attack of the suite and records the protocol per image. */
+  async runBatch(samples: DatasetSample[], pixels: Float32Array, cleanScores: Float32Array): Promise<SuiteBatch> {
+    if (!this.gradients) throw new EngineError('RUNTIME', 'AttackSuite.runBatch called before start()');
+    const count = samples.length;
+    const per = this.classifier.pixelsPerSample;
+    const classes = cleanScores.length / count;
+    const p = this.prepared.config.preprocessing;
+    const shape: [number, number, number] = [per / (p.height * p.width), p.height, p.width];
+    const labels = samples.map((s) => s.label);
+    const rank = labels.map((_, i) => topK(cleanScores.subarray(i * classes, (i + 1) * classes), Math.min(5, classes)));
+    const cleanTop1 = labels.map((l, i) => rank[i][0] === l);
+    const cleanTop5 = labels.map((l, i) => rank[i].includes(l));
+    const t = this.targetChoice;
+    const targets = t ? labels.map((_, i) => (t.kind === 'class' ? t.class : leastLikely(cleanScores.subarray(i * classes, (i + 1) * classes)))) : null;
+    // Attack the images classified correctly under the criterion (and not already the target).
+    const chosen = labels.map((l, i) => (this.options.criterion === 'top1' ? cleanTop1[i] : cleanTop5[i]) && (!targets || targets[i] !== l));
+    const idx = chosen.flatMap((c, i) => (c ? [i] : []));
+    const sub = new Float32Array(idx.length * per);
+    idx.forEach((i, k) => sub.set(pixels.subarray(i * per, (i + 1) * per), k * per));
+    const subLabels = idx.map((i) => labels[i]);
+    const subTargets = targets ? idx.map((i) => targets[i]) : null;
+    const results: BatchAttackResult[] = [];
+    for (let a = 0; a < this.attacks.length; a++) {
+      const t0 = performance.now();
+      const result = idx.length
+        ? await this.attacks[a].run({ pixels: sub, count: idx.length, labels: subLabels, targets: subTargets }, this.contexts[a])
+        : { adversarial: new Float32Array(0), queries: new Float64Array(0) };
+      const advScores = idx.length ? await this.classifier.scores(result.adversarial, idx.length) : new Float32Array(0);
+      this.seconds[a] += (performance.now() - t0) / 1000;
+      const success = idx.length ? this.contexts[a].isAdversarial(advScores, subLabels, subTargets) : [];
+      const norms = perturbationNorms(result.adversarial, sub, idx.length);
+      results.push({ attacked: idx, adversarial: result.adversarial, scores: advScores, success, l2: norms.l2, linf: norms.linf, epsilon: result.epsilon ?? null });
+      const byImage = new Map(idx.map((i, k) => [i, k]));
+      for (let i = 0; i < count; i++) {
+        const k = byImage.get(i);
+        if (k === undefined) {
+          this.outcomes[a].push({ cleanTop1: cleanTop1[i], cleanTop5: cleanTop5[i], attacked: false, success: false, attackedTop1: cleanTop1[i], attackedTop5: cleanTop5[i], l2: NaN, linf: NaN, queries: 0, epsilon: NaN });
+          continue;
+        }
+        const advRank = topK(advScores.subarray(k * classes, (k + 1) * classes), Math.min(5, classes));
+        const ok = success[k];
+        this.outcomes[a].push({
+          cleanTop1: cleanTop1[i], cleanTop5: cleanTop5[i], attacked: true, success: ok,
+          attackedTop1: ok ? advRank[0] === labels[i] : cleanTop1[i],
+          attackedTop5: ok ? advRank.includes(labels[i]) : cleanTop5[i],
+          l2: norms.l2[k], linf: norms.linf[k], queries: result.queries[k], epsilon: result.epsilon ? result.epsilon[k] : NaN,
+        });
+        const outDir = this.options.outDir;
+        if (ok && outDir && this.galleries[a].length < this.options.gallery) {
+          const stem = `${String(this.galleries[a].length).padStart(2, '0')}-${samples[i].className}`;
+          this.galleries[a].push(writeGalleryItem(outDir, join('gallery', `attack-${a + 1}`), stem, sub.subarray(k * per, (k + 1) * per), result.adversarial.subarray(k * per, (k + 1) * per), shape, {
+            relPath: samples[i].relPath, label: labels[i], cleanPrediction: rank[i][0], adversarialPrediction: advRank[0], l2: norms.l2[k], linf: norms.linf[k],
+          }));
+        }
+      }
+    }
+    return { samples, pixels, count, labels, cleanScores, classes, cleanTop1, cleanTop5, targets, attacks: results };
+  }
+
+  /** The protocol summary of every attack over the batches run so far. */
+  summaries(): (AttackRunSummary & { gallery: GalleryItem[] })[] {
+    const t = this.targetChoice;
+    return this.attacks.map((attack, a) => ({
+      ...summarise(this.outcomes[a], {
+        label: attack.label, mode: attack.mode, params: attack.params, criterion: this.options.criterion,
+        targeted: t ? (t.kind === 'class' ? `class ${t.class} (${this.classNames[t.class] ?? t.class})` : 'least-likely') : null,
+        gradient: WHITE_BOX.has(this.options.attacks[a].name) ? this.options.gradient : 'none',
+        seed: this.seedOf(a), seconds: this.seconds[a],
+        budgetNorm: attack.mode === 'minimal-perturbation' ? ((attack.params.norm as 'l2' | 'linf' | undefined) ?? 'l2') : null,
+      }),
+      gallery: this.galleries[a],
+    }));
+  }
+
+  get totalSeconds(): number { return this.seconds.reduce((x, y) => x + y, 0); }
+
+  seeds(): Record<string, number> {
+    return Object.fromEntries(this.attacks.map((_, a) => [`attack${a + 1}`, this.seedOf(a)]));
+  }
+
+  async dispose(): Promise<void> {
+    await this.gradients?.dispose();
+  }
+}
+
+function resolveTarget(t: TargetChoice | null, classNames: string[], numClasses: number): TargetChoice | null {
+  if (!t || t.kind === 'least-likely') return t;
+  const index = t.name !== undefined ? classNames.indexOf(t.name) : t.class;
+  if (index < 0) throw new EngineError('USAGE', `--targeted ${t.name}: no class has that name (classes: ${classNames.join(', ')})`);
+  if (index >= numClasses) throw new EngineError('USAGE', `--targeted ${index}: the target class is out of range 0…${numClasses - 1}`);
+  return { kind: 'class', class: index };
+}
+
+function leastLikely(row: Float32Array): number {
+  let best = 0;
+  for (let k = 1; k < row.length; k++) if (row[k] < row[best]) best = k;
+  return best;
+}
