@@ -19,7 +19,7 @@ export function formatDefences(r: ReportV1): string[] {
     lines.push('  attack (mode)                                    #Adv  clean orig→def   attacked orig→def   defence rate non-adaptive / adaptive');
     for (const row of res.rows) {
       const name = `${row.attack.label} (${MODE[row.attack.mode] ?? row.attack.mode})`.padEnd(48);
-      const adaptive = row.adaptive ? `${pct(row.adaptive.defenceRate)} (${row.adaptive.images} re-attacked)` : '— (not run)';
+      const adaptive = row.adaptive ? `${pct(row.adaptive.defenceRate)} (on ${row.adaptive.images} re-attacked; non-adaptive there ${pct(row.adaptive.nonAdaptiveDefenceRate)})` : '— (not run)';
       lines.push(`  ${name} ${String(row.numAdversarial).padStart(4)}  ${pct(row.original.clean.top1)}→${pct(row.defended.clean.top1)}   ${pct(row.original.attacked.top1)}→${pct(row.defended.attacked.top1)}        ${pct(row.defenceRate)} / ${adaptive}`);
     }
   }

@@ -508,7 +508,7 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
       defended.push({ kind: 'low-pass', model: new LowPassModel(classifier, c), gradient });
     }
     // Adaptive tallies: per defence × attack.
-    const rescued = defended.map(() => refs.map(() => ({ adv: 0, rescued: 0, attackedTop1: 0, attackedTop5: 0, seconds: 0 })));
+    const rescued = defended.map(() => refs.map(() => ({ adv: 0, rescued: 0, rescuedNonAdaptive: 0, attackedTop1: 0, attackedTop5: 0, seconds: 0 })));
     const epsTallies = defended.map(() => o.epsGrid.map(() => new DefenceTally(criterion)));
     const costs = defended.map(() => ({ plain: 0, defended: 0, images: 0 }));
     const pgdSeed = o.seed + 32452843;
@@ -548,6 +548,9 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
           const labels = ks.map((k) => sb.labels[r.attacked[k]]);
           const eps = Float64Array.from(budgets, (b) => b.eps);
           const seedA = o.seed + 49979687 + 1009 * a + 7 * batchNo + d;
+          const nonAdaptive = new Float32Array(ks.length * per);
+          ks.forEach((k, j) => nonAdaptive.set(r.adversarial.subarray(k * per, (k + 1) * per), j * per));
+          const before = correctness(await def.model.scores(nonAdaptive, ks.length), labels);
           const ta = performance.now();
           const res = await adaptivePgd(def.model, def.gradient, x, labels, norm, eps, criterion, seedA, o.hooks.signal);
           const c = correctness(await def.model.scores(res.adversarial, ks.length), labels);
@@ -555,6 +558,7 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
           t5.seconds += (performance.now() - ta) / 1000;
           t5.adv += ks.length;
           t5.rescued += res.defendedCorrect.filter(Boolean).length;
+          t5.rescuedNonAdaptive += (criterion === 'top1' ? before.top1 : before.top5).filter(Boolean).length;
           t5.attackedTop1 += c.top1.filter(Boolean).length;
           t5.attackedTop5 += c.top5.filter(Boolean).length;
         }
@@ -577,7 +581,7 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
         return {
           label: adaptiveLabel(def.kind, ref.norm), defenceRate: t.adv ? t.rescued / t.adv : null,
           attacked: { top1: t.adv ? t.attackedTop1 / t.adv : 0, top5: t.adv ? t.attackedTop5 / t.adv : 0 },
-          seed: o.seed + 49979687 + 1009 * a, seconds: t.seconds, images: t.adv,
+          seed: o.seed + 49979687 + 1009 * a, seconds: t.seconds, images: t.adv, nonAdaptiveDefenceRate: t.adv ? t.rescuedNonAdaptive / t.adv : null,
         };
       }));
     });

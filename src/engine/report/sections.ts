@@ -43,6 +43,8 @@ export interface DefenceRow {
     attacked: Accuracy;
     /** Adversarial examples re-attacked adaptively (a seeded prefix of #Adv when the run limits them). */
     images: number;
+    /** The non-adaptive defence rate on exactly those images, for a like-for-like comparison. */
+    nonAdaptiveDefenceRate: number | null;
     seed: number;
     seconds: number;
   } | null;

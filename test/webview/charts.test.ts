@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lineChart } from '../../webview/src/charts/lineChart';
+import { barChart } from '../../webview/src/charts/barChart';
+import { colourLegend, decades } from '../../webview/src/charts/legend';
+import { colourScale } from '../../webview/src/charts/colourScale';
+import { heatmap, checkMap } from '../../webview/src/charts/heatmap';
+import { blockTable } from '../../webview/src/charts/heatmapFigure';
+import { toCsv } from '../../webview/src/charts/dataTable';
+import { percent } from '../../webview/src/format';
+import { createDom, key } from './dom';
+import { matchSnapshot, prettySvg } from './snapshot';
+
+const doc = () => createDom().window.document;
+
+test('a line chart draws axes, one path and symbols per series with gaps at missing values, and an in-SVG legend (snapshot)', () => {
+  const chart = lineChart(doc(), {
+    id: 'sweep-k', title: 'Defence rate vs K', xLabel: 'K', yLabel: 'defence rate', yDomain: [0, 1], formatY: (v) => percent(v, 0),
+    series: [
+      { name: 'non-adaptive', points: [1, 5, 15, 30].map((x, i) => ({ x, y: [0.42, 0.63, 0.71, 0.72][i] })) },
+      { name: 'adaptive', points: [1, 5, 15, 30].map((x, i) => ({ x, y: [0.1, null, 0.18, 0.2][i] })) },
+    ],
+  });
+  const svg = chart.svg;
+  assert.equal(svg.querySelectorAll('path.line').length, 2);
+  assert.equal(svg.querySelectorAll('.series path.point').length, 7, 'a symbol per present value: 4 + 3');
+  // The gap: the adaptive line has two sub-paths (M … M …) around the missing K = 5.
+  assert.equal(svg.querySelectorAll('.series-1 path.line')[0].getAttribute('d')!.match(/M/g)!.length, 2);
+  assert.deepEqual([...svg.querySelectorAll('.axis-x .tick text')].map((t) => t.textContent), ['1', '5', '15', '30'], 'the measured x values are the ticks');
+  assert.equal(svg.querySelector('.axis-y .tick text')!.textContent, '0%');
+  matchSnapshot('line-chart.svg', prettySvg(svg.outerHTML));
+});
+
+test('arrow keys move the focus dot along a line chart and announce the value; Up/Down switch series at the nearest x', () => {
+  const announced: string[] = [];
+  const chart = lineChart(doc(), {
+    id: 'c', title: 't', xLabel: 'r', yLabel: 'rate', formatY: (v) => percent(v, 0), announce: (t) => announced.push(t),
+    series: [
+      { name: 'a', points: [{ x: 0.1, y: 0.5 }, { x: 0.2, y: null }, { x: 0.3, y: 0.75 }] },
+      { name: 'b', points: [{ x: 0.1, y: 0.2 }, { x: 0.3, y: 0.4 }] },
+    ],
+  });
+  const svg = chart.svg;
+  const view = svg.ownerDocument.defaultView!;
+  svg.dispatchEvent(new view.FocusEvent('focus'));
+  assert.equal(announced.at(-1), 'a: r 0.1, rate 50%');
+  key(svg, 'ArrowRight');
+  assert.equal(announced.at(-1), 'a: r 0.3, rate 75%', 'the missing point is skipped');
+  key(svg, 'ArrowDown');
+  assert.equal(announced.at(-1), 'b: r 0.3, rate 40%');
+  key(svg, 'Home');
+  assert.equal(announced.at(-1), 'b: r 0.1, rate 20%');
+  const dot = svg.querySelector('circle.focus-dot')!;
+  assert.equal(dot.getAttribute('visibility'), 'visible');
+  assert.ok(svg.querySelector('g.tooltip')!.textContent!.includes('rate: 20%'));
+  key(svg, 'Escape');
+  assert.equal(dot.getAttribute('visibility'), 'hidden');
+});
+
+test('hovering a line chart focuses the point nearest the pointer', () => {
+  const announced: string[] = [];
+  const chart = lineChart(doc(), {
+    id: 'c', title: 't', xLabel: 'r', yLabel: 'rate', yDomain: [0, 1], formatY: (v) => percent(v, 0), announce: (t) => announced.push(t),
+    series: [{ name: 'a', points: [{ x: 0, y: 0.5 }, { x: 1, y: 0.75 }] }, { name: 'b', points: [{ x: 0, y: 0.25 }, { x: 1, y: 0.25 }] }],
+  });
+  const view = chart.svg.ownerDocument.defaultView!;
+  // jsdom lays nothing out, so client coordinates are plot coordinates: x(1) = 480, y(0.75) = 240 · 0.25 = 60.
+  chart.svg.dispatchEvent(new view.MouseEvent('pointermove', { clientX: 470, clientY: 70 }));
+  assert.equal(announced.at(-1), 'a: r 1, rate 75%');
+  chart.svg.dispatchEvent(new view.MouseEvent('pointermove', { clientX: 10, clientY: 175 }));
+  assert.equal(announced.at(-1), 'b: r 0, rate 25%');
+  chart.svg.dispatchEvent(new view.MouseEvent('pointerleave'));
+  assert.equal(chart.svg.querySelector('circle.focus-dot')!.getAttribute('visibility'), 'hidden');
+});
+
+test('a bar chart draws one rect.bar per value from zero (negative values below the zero line), flip marks and reference ticks (snapshot)', () => {
+  const announced: string[] = [];
+  const chart = barChart(doc(), {
+    id: 'of', title: 'Occluded Frequency', categories: ['0', '1', '2', '3'], xLabel: 'band', yLabel: 'logit drop', testId: 'of-chart',
+    groups: [
+      { name: 'model-a.onnx', values: [4, 2, 0.5, -1], marks: ['flips', null, null, null] },
+      { name: 'model-b.onnx', values: [3, 1, null, -0.5] },
+    ],
+    reference: { name: 'dataset mean', values: [3.5, 1.5, 0.4, -0.7] },
+    announce: (t) => announced.push(t),
+  });
+  const svg = chart.svg;
+  assert.equal(svg.getAttribute('data-testid'), 'of-chart');
+  assert.equal(svg.querySelectorAll('.series rect.bar').length, 7);
+  const zeroY = Number(svg.querySelector('line.zero-line')!.getAttribute('y1'));
+  const negative = svg.querySelectorAll('.series-0 rect.bar')[3];
+  assert.equal(Number(negative.getAttribute('y')), zeroY, 'a negative bar starts at the zero line and grows down');
+  assert.equal(svg.querySelectorAll('.series path.flip-mark').length, 1);
+  assert.equal(svg.querySelectorAll('g.plot > g.reference line').length, 4);
+  chart.focus(1, 3);
+  assert.equal(announced.at(-1), 'model-b.onnx: band: 3, logit drop: −0.5, dataset mean: −0.7');
+  matchSnapshot('bar-chart.svg', prettySvg(svg.outerHTML));
+});
+
+test('colour scales: linear from min(0, lo) to the maximum; log from max(min positive, max/10⁴) to the maximum', () => {
+  assert.deepEqual(colourScale([0.5, 2, 1], 'linear').domain, [0, 2]);
+  assert.deepEqual(colourScale([-1, 3], 'linear').domain, [-1, 3]);
+  assert.deepEqual(colourScale([0, 1e-9, 0.01, 100], 'log').domain, [0.01, 100]);
+  assert.deepEqual(colourScale([0, 0.5, 2], 'log').domain, [0.5, 2]);
+  assert.deepEqual(colourScale([0, 0], 'log').domain, [0, 1], 'no positive value: a linear fallback');
+  const s = colourScale([0, 1], 'linear');
+  assert.equal(s.colour(0), '#440154', 'viridis(0)');
+  assert.equal(s.colour(1), '#fde725', 'viridis(1)');
+  assert.deepEqual(decades(0.01, 100), [0.01, 0.1, 1, 10, 100]);
+  assert.deepEqual(decades(2, 5), [2, 5], 'less than a decade: the ends');
+});
+
+test('a colour legend is an SVG gradient bar with an axis (snapshot, linear and log)', () => {
+  const d = doc();
+  const linear = colourLegend(d, { id: 'rct-a-0-0', title: 'mean RCT', scale: colourScale([0, 2], 'linear'), testId: 'rct-legend' });
+  assert.equal(linear.querySelectorAll('stop').length, 17);
+  assert.equal(linear.querySelector('rect.legend-bar')!.getAttribute('fill'), 'url(#rct-a-0-0-gradient)');
+  matchSnapshot('legend-linear.svg', prettySvg(linear.outerHTML));
+  const log = colourLegend(d, { id: 'spectrum', title: 'mean |F(δ)|', scale: colourScale([1e-3, 10], 'log') });
+  assert.deepEqual([...log.querySelectorAll('.tick text')].map((t) => t.textContent), ['0.001', '0.01', '0.1', '1', '10']);
+  matchSnapshot('legend-log.svg', prettySvg(log.outerHTML));
+});
+
+test('a heatmap canvas has one cell per value at an integer zoom, a legend, and reads cells with the arrow keys', () => {
+  const announced: string[] = [];
+  const map = { height: 2, width: 3, values: [0, 1, 2, 3, 4, 5] };
+  const hm = heatmap(doc(), { id: 'h', title: 'RCT', map, scale: 'linear', valueLabel: 'RCT', rowLabel: 'row', colLabel: 'col', testId: 'rct-heatmap', legendTestId: 'rct-legend', announce: (t) => announced.push(t) });
+  assert.equal(hm.zoom, 85, 'floor(256 / 3)');
+  assert.equal(hm.canvas.width, 3 * 85);
+  assert.equal(hm.canvas.height, 2 * 85);
+  assert.equal(hm.canvas.getAttribute('data-testid'), 'rct-heatmap');
+  assert.equal(hm.legend.getAttribute('data-testid'), 'rct-legend');
+  hm.canvas.dispatchEvent(new hm.canvas.ownerDocument.defaultView!.FocusEvent('focus'));
+  key(hm.canvas, 'ArrowRight');
+  key(hm.canvas, 'ArrowDown');
+  assert.equal(announced.at(-1), 'row 1, col 1: RCT 4');
+  assert.throws(() => checkMap({ height: 2, width: 3, values: [1, 2] }, 'RCT: FGSM'), /RCT: FGSM: 2 values for a 2×3 map \(expected 6\)/);
+});
+
+test('a heatmap table averages square blocks down to at most 32 × 32 cells', () => {
+  const map = { height: 64, width: 64, values: Array.from({ length: 64 * 64 }, (_, i) => Math.floor(i / 64)) };
+  const { data, note } = blockTable(map, 'row', 'col');
+  assert.equal(data.rows.length, 32);
+  assert.equal(data.columns.length, 33);
+  assert.deepEqual(data.rows[0].slice(0, 3), ['0–1', 0.5, 0.5], 'rows 0 and 1 average to 0.5');
+  assert.deepEqual(data.rows[31][1], 62.5);
+  assert.match(note, /means of 2×2 blocks/);
+  assert.equal(blockTable({ height: 2, width: 2, values: [1, 2, 3, 4] }, 'r', 'c').note, '');
+});
+
+test('CSV quotes separators and quotes, and defuses text cells a spreadsheet would run as formulas', () => {
+  const csv = toCsv({ columns: [{ label: 'class' }, { label: 'score' }], rows: [['a,b', 1.5], ['say "hi"', -2], ['=HYPERLINK("x")', null], ['-cmd', 3]] });
+  assert.equal(csv, 'class,score\r\n"a,b",1.5\r\n"say ""hi""",-2\r\n"\'=HYPERLINK(""x"")",\r\n\'-cmd,3\r\n');
+});

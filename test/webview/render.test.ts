@@ -1,0 +1,284 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PanelApp, isHostMessage } from '../../webview/src/app';
+import type { Rasterizer } from '../../webview/src/charts/exportChart';
+import { resourceUrl } from '../../webview/src/render/context';
+import { parseWebviewMessage, type InitMessage, type WebviewToHost } from '../../src/protocol/webviewMessages';
+import type { ReportV1 } from '../../src/engine/report/schema';
+import type { OccludedFrequencySection } from '../../src/engine/report/sections';
+import { ATTACKS, CLASS_NAMES, OCCLUDED, fixtureReport, initMessage } from './fixtures';
+import { click, createDom } from './dom';
+
+const FAKE_PNG = 'data:image/png;base64,iVBORw0KGgo=';
+const fakeRasterizer: Rasterizer = {
+  svgToPng: async () => FAKE_PNG,
+  canvasToPng: () => FAKE_PNG,
+};
+
+function mount(init?: InitMessage) {
+  const dom = createDom();
+  const doc = dom.window.document;
+  const root = doc.getElementById('app')!;
+  const posted: WebviewToHost[] = [];
+  const persisted: { runId: string }[] = [];
+  const app = new PanelApp(root, { post: (m) => posted.push(m), rasterizer: fakeRasterizer, persist: (s) => persisted.push(s) });
+  if (init) app.handle(init);
+  return { dom, doc, root, app, posted, persisted };
+}
+
+const text = (el: Element | null) => el?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+const cells = (row: Element) => [...row.children].map((c) => text(c));
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test('a full report renders every element of the DOM contract', () => {
+  const { root, doc, persisted } = mount(initMessage());
+  assert.equal(root.getAttribute('data-state'), 'complete');
+  assert.deepEqual(persisted, [{ runId: '20261122-045359-fashion-resnet' }]);
+
+  const summary = doc.querySelector('[data-testid="summary"]')!;
+  for (const expected of ['fashion-resnet.onnx', 'input: float32 [N, 1, 28, 28]', '22 nodes, 7 op types', '33,594 (33.6k)', 'cpu', '/work/main/samples/images',
+    '100 of 100', '10: t-shirt, trouser', '92.0% (92/100)', 'sampling 0, attack1 0, attack2 1000003']) {
+    assert.ok(text(summary).includes(expected), `summary shows ${expected}`);
+  }
+  assert.equal(text(summary.querySelector('.badge')), 'complete');
+
+  const attackRows = doc.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]');
+  assert.equal(attackRows.length, 4);
+  assert.deepEqual([...attackRows].map((r) => r.querySelector('td.mode')!.textContent), ['fixed-eps', 'minimal-eps', 'minimal-perturbation', 'query-limited']);
+  assert.deepEqual(cells(attackRows[0]), ['FGSM ε=8/255 (0.0314)', 'fixed-eps', '8/255 (0.0314)', '92.0%', '100.0%', '43.0%', '100.0%', '53.3%', '49/92', '0.768', '0.0314 (≈8.0/255)', '1', '899']);
+
+  const defence = doc.querySelector('table[data-testid="defence-table"]')!;
+  const defenceRows = defence.querySelectorAll('tr[data-attack]');
+  assert.equal(defenceRows.length, 3);
+  assert.equal(text(defenceRows[0].querySelector('.rate-pair')), '71.4% / 18.4%');
+  assert.equal(text(defenceRows[1].querySelector('.rate-pair')), '— / —');
+  assert.equal(text(defenceRows[1].querySelector('.adaptive-note')), 'no adversarial examples to attack (#Adv = 0)');
+  assert.ok(cells(defenceRows[0]).includes('attack 0, adaptive 11, defence 7'), 'seeds of the attack, the adaptive attack and the defence');
+  const header = text(defence.querySelector('tbody[data-defence="post-averaging"] tr.group-row'));
+  assert.ok(header.includes('r = 0.3 (model-input space) = 0.1061 (pixel units)'), header);
+  assert.ok(header.includes("cost ×91.0 the plain model's time per image (900 → 9.89 images/s, batch 64)"), header);
+
+  const of = doc.querySelector('svg[data-testid="of-chart"]')!;
+  assert.equal(of.querySelectorAll('rect.bar').length, 8 + 1, 'one bar per band, plus the legend swatch');
+  assert.equal(of.querySelectorAll('.series path.flip-mark').length, 3, 'bands with a non-zero flip rate');
+
+  const heatmaps = doc.querySelectorAll('canvas[data-testid="rct-heatmap"]');
+  assert.equal(heatmaps.length, 2);
+  for (const c of heatmaps) assert.equal(c.nextElementSibling?.matches('svg[data-testid="rct-legend"]'), true, 'each heatmap is followed by its legend');
+
+  for (const id of ['defence-rate-vs-radius', 'defence-rate-vs-epsilon', 'defence-rate-vs-K', 'accuracy-vs-cutoff']) {
+    assert.equal(doc.querySelectorAll(`svg[data-testid="sweep-${id}"]`).length, 1, id);
+  }
+  const gallery = doc.querySelector('[data-testid="gallery"]')!;
+  assert.equal(gallery.querySelectorAll('img').length, 3);
+  assert.equal(gallery.querySelector('img')!.getAttribute('src'), 'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/20261122-045359-fashion-resnet/gallery/attack-1/00-t-shirt-clean.png');
+
+  // Every chart sits in a figure.chart with a caption, SVG/PNG/CSV export buttons and a hidden data table.
+  const charts = [...doc.querySelectorAll('svg[data-testid^="sweep-"], svg[data-testid="of-chart"], svg[data-testid="budget-curve"], canvas')];
+  assert.equal(charts.length, 4 + 1 + 1 + 2 + 2);
+  for (const chart of charts) {
+    const figure = chart.closest('figure.chart');
+    assert.ok(figure, `${chart.getAttribute('data-testid')} is in a figure.chart`);
+    assert.ok(text(figure.querySelector('figcaption')).length > 0);
+    assert.deepEqual([...figure.querySelectorAll('[data-export]')].map((b) => b.getAttribute('data-export')), ['svg', 'png', 'csv']);
+    assert.ok(figure.querySelector('table.chart-data tbody tr'), 'a data table with rows');
+  }
+  assert.equal(doc.querySelectorAll('figure.chart').length, charts.length);
+  assert.deepEqual([...doc.querySelectorAll('nav.section-nav a')].map((a) => a.getAttribute('href')),
+    ['#panel-attacks', '#panel-defences', '#panel-sweeps', '#panel-occluded-frequency', '#panel-rct', '#panel-spectra', '#panel-gallery']);
+});
+
+test('the data table of a sweep holds the same numbers as the chart', () => {
+  const { doc } = mount(initMessage());
+  const table = doc.querySelector('svg[data-testid="sweep-defence-rate-vs-radius"]')!.closest('figure')!.querySelector('table.chart-data')!;
+  assert.deepEqual([...table.querySelectorAll('thead th')].map((t) => t.textContent), ['radius r (model-input space)', 'non-adaptive (fixed-eps)', 'clean accuracy']);
+  assert.deepEqual([...table.querySelectorAll('tbody tr')].map(cells), [
+    ['0.1', '31.0%', '92.0%'], ['0.2', '55.0%', '92.0%'], ['0.3', '71.0%', '91.0%'], ['0.4', '76.0%', '88.0%'], ['0.5', '80.0%', '83.0%'],
+  ]);
+});
+
+test('export buttons post ExportMessages that the host validator accepts: standalone SVG, PNG data URL, CSV', async () => {
+  const { doc, posted } = mount(initMessage());
+  const figure = doc.querySelector('svg[data-testid="sweep-defence-rate-vs-K"]')!.closest('figure')!;
+  for (const format of ['svg', 'png', 'csv']) click(figure.querySelector(`[data-export="${format}"]`)!);
+  await tick();
+  assert.equal(posted.length, 3);
+  for (const m of posted) assert.equal(parseWebviewMessage(m).ok, true, JSON.stringify(m).slice(0, 200));
+  const byFormat = (f: string) => (posted as Extract<WebviewToHost, { type: 'export' }>[]).find((m) => m.format === f)!;
+  const [svg, png, csv] = [byFormat('svg'), byFormat('png'), byFormat('csv')];
+  assert.equal(svg.suggestedName, '20261122-045359-fashion-resnet-sweep-defence-rate-vs-K.svg');
+  assert.match(svg.data, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*width="560"/);
+  assert.ok(!svg.data.includes('focus-dot') && !svg.data.includes('tooltip'), 'the focus overlay is not exported');
+  assert.equal(png.data, FAKE_PNG);
+  assert.equal(csv.data, 'K,non-adaptive (fixed-eps)\r\n1,0.42\r\n5,0.63\r\n15,0.71\r\n30,0.72\r\n');
+
+  posted.length = 0;
+  const rct = doc.querySelector('canvas[data-testid="rct-heatmap"]')!.closest('figure')!;
+  click(rct.querySelector('[data-export="svg"]')!);
+  click(rct.querySelector('[data-export="csv"]')!);
+  await tick();
+  const [rctSvg, rctCsv] = [byFormat('svg'), byFormat('csv')];
+  assert.ok(rctSvg.data.includes(`href="${FAKE_PNG}"`), 'the heatmap SVG embeds the map as PNG');
+  assert.ok(rctSvg.data.includes('data-testid') === false);
+  assert.equal(rctCsv.data.split('\r\n').length, 1 + 64 + 1, 'header, every cell, final newline');
+  assert.equal(rctCsv.data.split('\r\n')[1], '0,0,2');
+});
+
+test('an export that fails is reported in the panel instead of posting', async () => {
+  const dom = createDom();
+  const posted: WebviewToHost[] = [];
+  const app = new PanelApp(dom.window.document.getElementById('app')!, {
+    post: (m) => posted.push(m), persist: () => {},
+    rasterizer: { svgToPng: async () => { throw new Error('img-src blocked'); }, canvasToPng: () => FAKE_PNG },
+  });
+  app.handle(initMessage());
+  click(dom.window.document.querySelector('svg[data-testid="of-chart"]')!.closest('figure')!.querySelector('[data-export="png"]')!);
+  await tick();
+  assert.deepEqual(posted, []);
+  assert.equal(text(dom.window.document.querySelector('.export-error')), 'Export of "Occluded Frequency: dataset mean" as PNG failed: img-src blocked');
+});
+
+test('Occluded Frequency views: class average and single image with flips, dataset-mean ticks and previews; the choice survives re-renders', () => {
+  const { doc, app } = mount(initMessage());
+  const select = doc.getElementById('of-view') as HTMLSelectElement;
+  assert.deepEqual([...select.options].map((o) => o.value), ['mean', 'class:0', 'class:6', 'image:t-shirt/0083.png', 'image:shirt/0112.png']);
+  select.value = 'image:t-shirt/0083.png';
+  select.dispatchEvent(new doc.defaultView!.Event('change'));
+  const of = doc.querySelector('svg[data-testid="of-chart"]')!;
+  assert.equal(of.querySelectorAll('.series rect.bar').length, 8);
+  assert.equal(of.querySelectorAll('.series path.flip-mark').length, 2, 'bands 0 and 1 flip this image');
+  assert.equal(of.querySelectorAll('g.plot > g.reference line').length, 8, 'dataset mean ticks');
+  const previews = [...doc.querySelectorAll('.of-previews img')].map((i) => i.getAttribute('src'));
+  assert.equal(previews.length, 3);
+  assert.ok(previews[0]!.endsWith('/20261122-045359-fashion-resnet/of/t-shirt-0083-band0.png'));
+  app.handle({ type: 'section', name: 'note', section: { kind: 'future-kind' } });
+  assert.equal((doc.getElementById('of-view') as HTMLSelectElement).value, 'image:t-shirt/0083.png');
+  assert.equal(text(doc.querySelector('#of-chart figcaption .chart-title')), 'Occluded Frequency: image t-shirt/0083.png');
+});
+
+test('a running job: progress with stage, count and ETA, Cancel posts {type: cancel}, sections stream in, then the partial state', () => {
+  const { root, doc, app, posted } = mount(initMessage({ state: 'running', report: null }));
+  assert.equal(root.getAttribute('data-state'), 'running');
+  assert.equal(text(doc.querySelector('[data-testid="summary"] p')), 'Waiting for the first results…');
+  assert.equal(doc.querySelector('table[data-testid="attack-table"]'), null);
+
+  app.handle({ type: 'progress', stage: 'attacking (4 attacks)', done: 32, total: 100, etaSeconds: 65 });
+  assert.equal(text(doc.querySelector('.progress-text')), 'attacking (4 attacks): 32 of 100 (32%) · ETA 1 m 05 s');
+  assert.equal(doc.querySelector('progress')!.getAttribute('value'), '32');
+  const cancel = doc.querySelector('[data-testid="cancel"]')!;
+  click(cancel);
+  click(doc.querySelector('[data-testid="cancel"]')!);
+  assert.deepEqual(posted, [{ type: 'cancel' }], 'one cancel, however often it is clicked');
+  assert.equal(text(doc.querySelector('[data-testid="cancel"]')), 'Cancelling…');
+
+  app.handle({ type: 'section', name: 'attacks', section: ATTACKS });
+  assert.equal(doc.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]').length, 4);
+  assert.ok(text(doc.querySelector('[data-testid="summary"]')).includes('92.0% (92/100)'), 'clean accuracy from the attack runs');
+
+  app.handle({ type: 'state', state: 'partial', message: 'cancelled: 2 of 7 sections kept' });
+  assert.equal(root.getAttribute('data-state'), 'partial');
+  assert.equal(doc.querySelector('[data-testid="cancel"]'), null);
+  assert.equal(text(doc.querySelector('[data-testid="summary"] .badge-partial')), 'partial');
+  assert.equal(text(doc.querySelector('.status-message')), 'cancelled: 2 of 7 sections kept');
+});
+
+test('a streamed section replaces the one with the same name (defences arrive before and after the adaptive attacks)', () => {
+  const report = fixtureReport();
+  const { doc, app } = mount(initMessage({ state: 'running', report: null }));
+  const defences = structuredClone(report.sections.defences) as NonNullable<typeof report.sections.defences> & { results: { rows: { adaptive: unknown }[] }[] };
+  const pending = structuredClone(defences);
+  pending.results.forEach((r) => r.rows.forEach((row) => { row.adaptive = null; }));
+  app.handle({ type: 'section', name: 'defences', section: pending });
+  assert.equal(text(doc.querySelector('table[data-testid="defence-table"] tr[data-attack] .adaptive-note')), 'adaptive attacks still running');
+  app.handle({ type: 'section', name: 'defences', section: defences });
+  assert.equal(doc.querySelectorAll('table[data-testid="defence-table"]').length, 1);
+  assert.equal(text(doc.querySelector('table[data-testid="defence-table"] tr[data-attack] .rate-pair')), '71.4% / 18.4%');
+});
+
+test('compare mode: two summary cards, both models in the attack and defence tables, both models on one OF chart', () => {
+  const other: ReportV1 = fixtureReport();
+  other.model = { ...other.model, path: '/work/models/fashion-resnet-robust.onnx' };
+  const of = structuredClone(OCCLUDED) as OccludedFrequencySection;
+  of.models[0].model = other.model.path;
+  of.models[0].mean = of.models[0].mean.map((v) => v / 2);
+  other.sections = { ...other.sections, occludedFrequency: of };
+  const { doc } = mount(initMessage({ compareWith: other, compareResourceBase: 'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/b' }));
+  assert.equal(doc.querySelectorAll('[data-testid="summary"] .summary-card').length, 2);
+  const rows = doc.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]');
+  assert.equal(rows.length, 8);
+  assert.deepEqual([rows[0].firstElementChild!.textContent, rows[4].firstElementChild!.textContent], ['fashion-resnet.onnx', 'fashion-resnet-robust.onnx']);
+  assert.equal(doc.querySelectorAll('table[data-testid="defence-table"] tr[data-attack]').length, 6);
+  const chart = doc.querySelector('svg[data-testid="of-chart"]')!;
+  assert.deepEqual([...chart.querySelectorAll('g.plot > g.series')].map((g) => g.getAttribute('data-series')), ['fashion-resnet.onnx', 'fashion-resnet-robust.onnx']);
+  assert.equal(chart.querySelectorAll('g.plot > g.series rect.bar').length, 16);
+  const compareImage = [...doc.querySelectorAll('[data-testid="gallery"] img')].map((i) => i.getAttribute('src')).find((s) => s!.includes('/runs/b/'));
+  assert.ok(compareImage, 'the second run\'s gallery resolves against its own folder');
+});
+
+test('hostile strings from a report are shown as text, never parsed as markup', () => {
+  const hostile = '<img src=x onerror=alert(1)>';
+  const report = fixtureReport();
+  report.dataset!.classNames = [hostile, ...CLASS_NAMES.slice(1)];
+  report.config.resolved.classNames = report.dataset!.classNames;
+  report.model = { ...report.model, path: '/models/<img src=y onerror=alert(2)>.onnx' };
+  const attacks = structuredClone(ATTACKS);
+  attacks.runs[0].label = `<b onmouseover=alert(3)>FGSM</b>`;
+  report.sections.attacks = attacks;
+  report.warnings = ['<iframe src="javascript:alert(4)">'];
+  const { doc } = mount(initMessage({ report, title: '<svg onload=alert(5)>' }));
+  assert.equal(doc.querySelectorAll('script, iframe, img[src="x"], img[src="y"], b, [onerror], [onload], [onmouseover]').length, 0);
+  const body = doc.body.textContent!;
+  for (const s of [hostile, '<img src=y onerror=alert(2)>.onnx', '<b onmouseover=alert(3)>FGSM</b>', '<iframe src="javascript:alert(4)">', '<svg onload=alert(5)>']) {
+    assert.ok(body.includes(s), `shown as text: ${s}`);
+  }
+  const select = doc.getElementById('of-view') as HTMLSelectElement;
+  assert.ok([...select.options].some((o) => o.textContent === `Class average: ${hostile} (1 images)`));
+});
+
+test('report paths that leave the run folder are not loaded; gallery images of the own run open through the host', () => {
+  assert.equal(resourceUrl('https://x/run', 'gallery/a b.png'), 'https://x/run/gallery/a%20b.png');
+  assert.equal(resourceUrl('https://x/run/', 'gallery\\attack-1\\c.png'), 'https://x/run/gallery/attack-1/c.png', 'Windows separators');
+  assert.equal(resourceUrl('https://x/run', '../../etc/passwd'), null);
+  assert.equal(resourceUrl('https://x/run', '/etc/passwd'), null);
+  assert.equal(resourceUrl('https://x/run', 'https://evil.example/x.png'), null);
+
+  const report = fixtureReport();
+  const attacks = structuredClone(ATTACKS);
+  attacks.runs[0].gallery[0].files.adversarial = '../../../secret.png';
+  report.sections.attacks = attacks;
+  const { doc, posted } = mount(initMessage({ report }));
+  const srcs = [...doc.querySelectorAll('[data-testid="gallery"] img')].map((i) => i.getAttribute('src'));
+  assert.equal(srcs.length, 2);
+  assert.ok(srcs.every((s) => !s!.includes('secret')));
+  click(doc.querySelector('[data-testid="gallery"] button.artefact')!);
+  assert.deepEqual(posted, [{ type: 'open-artefact', relPath: 'gallery/attack-1/00-t-shirt-clean.png' }]);
+  assert.equal(parseWebviewMessage(posted[0]).ok, true);
+});
+
+test('the state in the host\'s HTML stands until init arrives; a malformed report envelope still leaves the sections readable', () => {
+  const dom = createDom();
+  const root = dom.window.document.getElementById('app')!;
+  root.setAttribute('data-state', 'complete');
+  const app = new PanelApp(root, { post: () => {}, rasterizer: fakeRasterizer, persist: () => {} });
+  assert.equal(root.getAttribute('data-state'), 'complete');
+  const report = fixtureReport() as unknown as Record<string, unknown>;
+  delete report.model;
+  app.handle(initMessage({ report: report as unknown as ReportV1 }));
+  assert.match(text(dom.window.document.querySelector('[data-testid="summary"]')), /^The summary could not be shown: /);
+  assert.equal(dom.window.document.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]').length, 4);
+});
+
+test('a section that cannot be rendered shows its error in place; unknown kinds are listed; junk messages are ignored', () => {
+  const report = fixtureReport();
+  report.sections.rct = { kind: 'rct', epsilon: 1e-3, definition: 'RCT', maps: [{ attack: 'FGSM', mode: 'fixed-eps', count: 3, map: { height: 4, width: 4, values: [1, 2, 3] } }] };
+  report.sections.fromTheFuture = { kind: 'certified-radius', values: [] };
+  const { doc, app, root } = mount(initMessage({ report }));
+  assert.equal(text(doc.querySelector('#panel-rct .section-error')), 'RCT maps could not be shown: RCT: FGSM: 3 values for a 4×4 map (expected 16)');
+  assert.ok(doc.querySelector('table[data-testid="attack-table"]'), 'other sections still render');
+  assert.equal(text(doc.querySelector('#panel-other li')), '"fromTheFuture" (kind "certified-radius") is not shown by this version of the panel.');
+  for (const junk of [null, 'init', { type: 'init' }, { type: 'state', state: 'exploded' }, { type: 'eval', code: 'x' }]) {
+    assert.equal(isHostMessage(junk), false);
+    app.handle(junk);
+  }
+  assert.equal(root.getAttribute('data-state'), 'complete');
+});

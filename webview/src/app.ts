@@ -1,0 +1,175 @@
+/**
+ * The panel's state and rendering: host messages in, DOM out. `#app[data-state]` mirrors the run state;
+ * streamed sections join the report's; progress updates touch only the progress bar, so a chart being read
+ * with the keyboard keeps its focus while the job runs.
+ */
+import type { ReportV1 } from '../../src/engine/report/schema';
+import type { HostToWebview, InitMessage, PanelState, ProgressMessage, WebviewToHost } from '../../src/protocol/webviewMessages';
+import type { ExportTarget, Rasterizer } from './charts/exportChart';
+import { builder, type H } from './dom';
+import { baseName } from './format';
+import type { RenderContext, Side } from './render/context';
+import { renderPanels } from './render/panels';
+import { renderProgress } from './render/progress';
+import { renderSummary } from './render/summary';
+
+export interface AppDeps {
+  post(message: WebviewToHost): void;
+  rasterizer: Rasterizer;
+  /** Saves what the host needs to restore the panel after a reload. */
+  persist(state: { runId: string }): void;
+}
+
+const STATES: readonly PanelState[] = ['running', 'complete', 'partial', 'failed', 'cancelled'];
+
+/** A shape check of what arrives on the message channel (anything else is ignored). */
+export function isHostMessage(v: unknown): v is HostToWebview {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  switch (m.type) {
+    case 'init': return typeof m.runId === 'string' && STATES.includes(m.state as PanelState) && typeof m.resourceBase === 'string';
+    case 'section': return typeof m.name === 'string' && typeof m.section === 'object' && m.section !== null;
+    case 'progress': return typeof m.stage === 'string' && typeof m.done === 'number' && typeof m.total === 'number';
+    case 'state': return STATES.includes(m.state as PanelState);
+    default: return false;
+  }
+}
+
+export class PanelApp {
+  private init: InitMessage | null = null;
+  private streamed: [string, unknown][] = [];
+  private progress: ProgressMessage | null = null;
+  private state: PanelState = 'running';
+  private message: string | null = null;
+  private cancelRequested = false;
+  private readonly ui = new Map<string, string>();
+  private readonly h: H;
+  private readonly titleEl: HTMLElement;
+  private readonly progressHolder: HTMLElement;
+  private readonly nav: HTMLElement;
+  private readonly summaryHolder: HTMLElement;
+  private readonly panels: HTMLElement;
+  private readonly exportError: HTMLElement;
+
+  constructor(private readonly root: HTMLElement, private readonly deps: AppDeps) {
+    const h = (this.h = builder(root.ownerDocument));
+    // The host's HTML already carries the run's state: keep it until `init` arrives.
+    const initial = root.dataset.state as PanelState | undefined;
+    if (initial && STATES.includes(initial)) this.state = initial;
+    this.titleEl = h('h1', null, 'Robustness Lens');
+    this.progressHolder = h('div', { class: 'progress-holder' });
+    this.nav = h('nav', { class: 'section-nav', 'aria-label': 'Sections' });
+    this.summaryHolder = h('div', { class: 'summary-holder' });
+    this.panels = h('div', { class: 'panels' });
+    this.exportError = h('p', { class: 'export-error', role: 'alert' });
+    root.replaceChildren(h('header', { class: 'app-header' }, this.titleEl), this.progressHolder, this.exportError, this.nav, this.summaryHolder, this.panels);
+    this.render();
+  }
+
+  handle(raw: unknown): void {
+    if (!isHostMessage(raw)) return;
+    switch (raw.type) {
+      case 'init':
+        this.init = raw;
+        this.state = raw.state;
+        // The host follows init with the state message it still holds, if any.
+        this.message = null;
+        if (raw.report) this.streamed = [];
+        this.deps.persist({ runId: raw.runId });
+        this.render();
+        break;
+      case 'section': {
+        const at = this.streamed.findIndex(([name]) => name === raw.name);
+        if (at >= 0) this.streamed[at] = [raw.name, raw.section];
+        else this.streamed.push([raw.name, raw.section]);
+        this.render();
+        break;
+      }
+      case 'progress':
+        this.progress = raw;
+        this.renderProgress();
+        break;
+      case 'state':
+        this.state = raw.state;
+        this.message = raw.message;
+        this.render();
+        break;
+    }
+  }
+
+  private sides(): Side[] {
+    const init = this.init;
+    const a = init?.report ?? null;
+    const b = init?.compareWith ?? null;
+    const sectionsA: [string, unknown][] = a ? Object.entries(a.sections ?? {}) : [];
+    for (const [name, section] of this.streamed) {
+      const at = sectionsA.findIndex(([n]) => n === name);
+      if (at >= 0) sectionsA[at] = [name, section];
+      else sectionsA.push([name, section]);
+    }
+    const sides: Side[] = [{ key: 'a', label: modelLabel(a, init?.title ?? 'Run'), report: a, sections: sectionsA, resourceBase: init?.resourceBase ?? '' }];
+    if (b) sides.push({ key: 'b', label: modelLabel(b, 'Compared run'), report: b, sections: Object.entries(b.sections ?? {}), resourceBase: init?.compareResourceBase ?? '' });
+    if (sides.length === 2 && sides[0].label === sides[1].label) sides.forEach((s) => { s.label = `${s.label} (${runName(s.report)})`; });
+    return sides;
+  }
+
+  private context(): RenderContext {
+    const target: ExportTarget = {
+      fileStem: this.init?.runId ?? 'robustness',
+      post: (m) => {
+        this.exportError.textContent = '';
+        this.deps.post(m);
+      },
+      rasterizer: this.deps.rasterizer,
+      onError: (text) => { this.exportError.textContent = text; },
+    };
+    const sides = this.sides();
+    return {
+      h: this.h, sides, compare: sides.length > 1, state: this.state, exportTarget: target, ui: this.ui,
+      openArtefact: (relPath) => this.deps.post({ type: 'open-artefact', relPath }),
+    };
+  }
+
+  private render(): void {
+    const focusedId = this.root.ownerDocument.activeElement?.id;
+    const h = this.h;
+    this.root.dataset.state = this.state;
+    this.titleEl.textContent = this.init?.title ?? 'Robustness Lens';
+    this.renderProgress();
+    const ctx = this.context();
+    try {
+      this.summaryHolder.replaceChildren(renderSummary(ctx));
+    } catch (e) {
+      // A malformed report envelope must not take the sections (or the Cancel button) down with it.
+      this.summaryHolder.replaceChildren(h('div', { class: 'section-error', role: 'alert', 'data-testid': 'summary' }, `The summary could not be shown: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    const panels = renderPanels(ctx);
+    this.panels.replaceChildren(...panels.map((p) => p.element));
+    this.nav.replaceChildren(...(panels.length > 1 ? [h('ul', null, ...panels.map((p) => h('li', null, h('a', { href: `#panel-${p.id}` }, p.title))))] : []));
+    if (focusedId) this.root.ownerDocument.getElementById(focusedId)?.focus();
+  }
+
+  private renderProgress(): void {
+    if (this.state !== 'running') {
+      this.progress = null;
+      this.cancelRequested = false;
+    }
+    this.progressHolder.replaceChildren(renderProgress(this.h, {
+      progress: this.progress, state: this.state, message: this.message, cancelRequested: this.cancelRequested,
+    }, () => {
+      this.cancelRequested = true;
+      this.deps.post({ type: 'cancel' });
+      this.renderProgress();
+    }));
+  }
+}
+
+/** The model's file name; reports are data, so a missing model block falls back to the given name. */
+function modelLabel(report: ReportV1 | null, fallback: string): string {
+  const path = (report?.model as ReportV1['model'] | undefined)?.path;
+  return typeof path === 'string' ? baseName(path) : fallback;
+}
+
+function runName(report: ReportV1 | null): string {
+  return report ? report.createdAt.replace(/\.\d+Z$/, 'Z') : 'run';
+}

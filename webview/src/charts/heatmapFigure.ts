@@ -1,0 +1,62 @@
+/**
+ * A heatmap in its `figure.chart`: canvas immediately followed by its legend SVG, exports (SVG embeds the
+ * map as PNG; CSV holds every cell as row, column, value) and a hidden table — block-averaged down to at
+ * most 32 × 32 cells, since a 224 × 224 table read aloud helps nobody.
+ */
+import type { Map2D } from '../../../src/engine/report/sections';
+import type { Child, H } from '../dom';
+import { toCsv, type Cell, type ChartData } from './dataTable';
+import { chartFigure, finishSvg, styledClone, themeColours, type ExportTarget, type Figure } from './exportChart';
+import { heatmap, heatmapSvg, type Heatmap, type HeatmapSpec } from './heatmap';
+
+export const MAX_TABLE_SIDE = 32;
+
+export interface HeatmapFigure extends Figure {
+  heatmap: Heatmap;
+}
+
+export function heatmapFigure(h: H, target: ExportTarget, spec: Omit<HeatmapSpec, 'announce'> & { caption: Child[] }): HeatmapFigure {
+  let fig: Figure | null = null;
+  const hm = heatmap(h.doc, { ...spec, announce: (t) => fig?.announce(t) });
+  const { map } = spec;
+  const table = blockTable(map, spec.rowLabel, spec.colLabel);
+  fig = chartFigure(h, target, {
+    id: spec.id,
+    title: spec.title,
+    caption: [...spec.caption, table.note ? ` ${table.note}` : ''],
+    body: [hm.canvas, hm.legend],
+    data: table.data,
+    csv: () => mapCsv(map, spec.rowLabel, spec.colLabel, spec.valueLabel),
+    extraClass: 'heatmap-chart',
+    svg: () => {
+      const png = target.rasterizer.canvasToPng(hm.exportCanvas());
+      const { svg, width, height } = heatmapSvg(h.doc, hm, spec, png, styledClone(hm.legend), themeColours(h.doc, hm.canvas.parentElement ?? h.doc.body).foreground);
+      return finishSvg(svg, width, height);
+    },
+  });
+  return { ...fig, heatmap: hm };
+}
+
+/** The map as a table of at most MAX_TABLE_SIDE² cells, averaging square blocks when it is larger. */
+export function blockTable(map: Map2D, rowLabel: string, colLabel: string): { data: ChartData; note: string } {
+  const block = Math.max(1, Math.ceil(Math.max(map.height, map.width) / MAX_TABLE_SIDE));
+  const rows = Math.ceil(map.height / block), cols = Math.ceil(map.width / block);
+  const label = (i: number, n: number) => (block === 1 ? String(i) : `${i * block}–${Math.min(n, (i + 1) * block) - 1}`);
+  const data: ChartData = {
+    columns: [{ label: `${rowLabel} \\ ${colLabel}` }, ...Array.from({ length: cols }, (_, c) => ({ label: label(c, map.width) }))],
+    rows: Array.from({ length: rows }, (_, r) => [label(r, map.height), ...Array.from({ length: cols }, (_, c) => {
+      let sum = 0, n = 0;
+      for (let y = r * block; y < Math.min(map.height, (r + 1) * block); y++) {
+        for (let x = c * block; x < Math.min(map.width, (c + 1) * block); x++) { sum += map.values[y * map.width + x]; n++; }
+      }
+      return n ? sum / n : null;
+    })]),
+  };
+  return { data, note: block > 1 ? `(Data table: means of ${block}×${block} blocks; CSV export has every cell.)` : '' };
+}
+
+function mapCsv(map: Map2D, rowLabel: string, colLabel: string, valueLabel: string): string {
+  const rows: Cell[][] = [];
+  for (let r = 0; r < map.height; r++) for (let c = 0; c < map.width; c++) rows.push([r, c, map.values[r * map.width + c]]);
+  return toCsv({ columns: [{ label: rowLabel }, { label: colLabel }, { label: valueLabel }], rows });
+}

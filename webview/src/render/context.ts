@@ -1,0 +1,67 @@
+/**
+ * What every section renderer gets: the DOM builder, the one or two runs shown (compare mode puts a second
+ * run beside the first), where exports go, and UI choices that must survive a re-render.
+ */
+import type { ReportV1 } from '../../../src/engine/report/schema';
+import { isUnsafeRelativePath, type PanelState } from '../../../src/protocol/webviewMessages';
+import type { ExportTarget } from '../charts/exportChart';
+import type { H } from '../dom';
+
+export interface Side {
+  /** 'a' for the run of the panel, 'b' for the run it is compared with. */
+  key: 'a' | 'b';
+  /** The model's file name (what tells the two sides apart). */
+  label: string;
+  report: ReportV1 | null;
+  /** [name, section] in report order, streamed sections included. */
+  sections: [string, unknown][];
+  /** Webview URI of the run folder. */
+  resourceBase: string;
+}
+
+export interface RenderContext {
+  h: H;
+  sides: Side[];
+  compare: boolean;
+  /** State of the panel's own run (the compared run is finished: its report status stands). */
+  state: PanelState;
+  exportTarget: ExportTarget;
+  /** UI selections by key (e.g. which Occluded Frequency view), kept across re-renders. */
+  ui: Map<string, string>;
+  /** Asks the host to open a file of the panel's own run. */
+  openArtefact(relPath: string): void;
+}
+
+export interface SectionEntry<T> {
+  side: Side;
+  name: string;
+  section: T;
+}
+
+export function sideState(ctx: RenderContext, side: Side): PanelState {
+  return side.key === 'a' ? ctx.state : side.report?.status ?? 'complete';
+}
+
+export function classNames(side: Side): string[] {
+  const r = side.report;
+  return r?.dataset?.classNames ?? r?.config.resolved.classNames ?? [];
+}
+
+export function className(names: string[], index: number): string {
+  return names[index] ?? `class ${index}`;
+}
+
+/**
+ * A report-relative path as a URI under the run folder, or null when the path would leave it (reports are
+ * data, not trusted to point anywhere). Windows separators are accepted.
+ */
+export function resourceUrl(base: string, relPath: string): string | null {
+  const rel = relPath.replace(/\\/g, '/');
+  if (!base || isUnsafeRelativePath(rel)) return null;
+  return `${base.replace(/\/+$/, '')}/${rel.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** A heading prefix naming the model when two runs are shown. */
+export function sideTitle(ctx: RenderContext, side: Side, title: string): string {
+  return ctx.compare ? `${side.label}: ${title}` : title;
+}

@@ -1,0 +1,140 @@
+/**
+ * Occluded Frequency bars: how much the scored logit drops when each frequency band is ablated, for the
+ * dataset mean, a class average or one image (selectable), all models on one chart in compare mode. Bands
+ * whose ablation flips the top-1 prediction are marked; the image view adds the dataset mean as reference
+ * ticks and previews of the ablated image for the top-3 bands.
+ */
+import type { OccludedFrequencyImage, OccludedFrequencyModel, OccludedFrequencySection } from '../../../src/engine/report/sections';
+import { barChart, type BarGroup } from '../charts/barChart';
+import type { Cell, ChartData } from '../charts/dataTable';
+import { chartFigure, standaloneSvg, type Figure } from '../charts/exportChart';
+import { baseName, percent, sig } from '../format';
+import { className, classNames, resourceUrl, type RenderContext, type SectionEntry, type Side } from './context';
+
+interface ModelEntry {
+  side: Side;
+  section: OccludedFrequencySection;
+  model: OccludedFrequencyModel;
+  label: string;
+}
+
+/** 'mean', 'class:<index>' or 'image:<relPath>'. */
+export type OfView = string;
+const UI_KEY = 'of-view';
+
+export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencySection>[], ctx: RenderContext): Node[] {
+  const { h } = ctx;
+  const all: ModelEntry[] = entries.flatMap(({ side, section }) => section.models.map((model) => ({ side, section, model, label: '' })));
+  if (all.length === 0) return [h('p', { class: 'muted' }, 'No Occluded Frequency results.')];
+  const bands = all[0].section.bands;
+  const models = all.filter((m) => m.section.bands === bands);
+  const labels = models.map((m) => baseName(m.model.model));
+  models.forEach((m, i) => { m.label = labels.filter((l) => l === labels[i]).length > 1 ? `${m.side.label}: ${labels[i]}` : labels[i]; });
+  const names = classNames(models[0].side);
+  const options = viewOptions(models, names);
+  const stored = ctx.ui.get(UI_KEY);
+  let view = options.some((o) => o.value === stored) ? stored! : options[0].value;
+
+  const select = h('select', { id: 'of-view', 'aria-label': 'Occluded Frequency view' },
+    ...options.map((o) => h('option', { value: o.value, selected: o.value === view }, o.label)));
+  const holder = h('div', { class: 'of-view' });
+  const draw = () => {
+    holder.replaceChildren(...ofFigure(ctx, models, view, bands, names));
+  };
+  select.addEventListener('change', () => {
+    view = select.value;
+    ctx.ui.set(UI_KEY, view);
+    draw();
+  });
+  draw();
+  const skipped = all.length - models.length;
+  const s = models[0].section;
+  return [
+    h('p', { class: 'section-intro' }, s.definition, ` Baseline: ${s.baseline}; scored on ${s.scoreOn}; ${bands} bands${s.seed !== null ? `; seed ${s.seed}` : ''}.`),
+    h('label', { class: 'control', for: 'of-view' }, 'Show ', select),
+    ...(skipped ? [h('p', { class: 'muted' }, `${skipped} model(s) with a different number of bands are not shown on this chart.`)] : []),
+    holder,
+  ];
+}
+
+function viewOptions(models: ModelEntry[], names: string[]): { value: OfView; label: string }[] {
+  const classes = new Map<number, number>();
+  for (const m of models) m.model.perClass.forEach((pc, k) => { if (pc) classes.set(k, Math.max(classes.get(k) ?? 0, pc.count)); });
+  const images = new Map<string, OccludedFrequencyImage>();
+  for (const m of models) for (const img of m.model.images) if (!images.has(img.relPath)) images.set(img.relPath, img);
+  return [
+    { value: 'mean', label: 'Dataset mean (all images)' },
+    ...[...classes].sort((a, b) => a[0] - b[0]).map(([k, n]) => ({ value: `class:${k}`, label: `Class average: ${className(names, k)} (${n} images)` })),
+    ...[...images.values()].map((img) => ({ value: `image:${img.relPath}`, label: `Image: ${img.relPath} (${className(names, img.label)}, predicted ${className(names, img.predicted)})` })),
+  ];
+}
+
+interface Bars {
+  scores: number[] | null;
+  /** Per band: flipped (image) or the flip rate (aggregates). */
+  flips: (boolean | number)[] | null;
+  image: OccludedFrequencyImage | null;
+}
+
+function barsFor(m: OccludedFrequencyModel, view: OfView): Bars {
+  if (view === 'mean') return { scores: m.mean, flips: m.flipRate, image: null };
+  if (view.startsWith('class:')) {
+    const pc = m.perClass[Number(view.slice(6))];
+    return { scores: pc?.scores ?? null, flips: pc?.flipRate ?? null, image: null };
+  }
+  const img = m.images.find((i) => i.relPath === view.slice(6)) ?? null;
+  return { scores: img?.scores ?? null, flips: img?.flips ?? null, image: img };
+}
+
+function flipNote(f: boolean | number | undefined): string | null {
+  if (f === true) return 'ablating it flips the top-1 prediction';
+  if (typeof f === 'number' && f > 0) return `flips the top-1 prediction on ${percent(f, 0)} of the images`;
+  return null;
+}
+
+function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands: number, names: string[]): Node[] {
+  const { h } = ctx;
+  const per = models.map((m) => ({ m, bars: barsFor(m.model, view) }));
+  const categories = Array.from({ length: bands }, (_, b) => String(b));
+  const groups: BarGroup[] = per.map(({ m, bars }) => ({
+    name: m.label,
+    values: categories.map((_, b) => bars.scores?.[b] ?? null),
+    marks: categories.map((_, b) => flipNote(bars.flips?.[b])),
+  }));
+  const viewLabel = view === 'mean' ? 'dataset mean' : view.startsWith('class:') ? `class ${className(names, Number(view.slice(6)))}` : `image ${view.slice(6)}`;
+  const title = `Occluded Frequency: ${viewLabel}`;
+  // The dataset mean behind a class or image view (one model only: with two, the ticks would be ambiguous).
+  const reference = view !== 'mean' && models.length === 1 ? { name: 'dataset mean', values: models[0].model.mean } : null;
+  let fig: Figure | null = null;
+  const scoreOn = models[0].section.scoreOn === 'logits' ? 'logit' : 'log-probability';
+  const chart = barChart(ctx.h.doc, {
+    id: 'of-chart', title, categories, xLabel: 'frequency band (low → high)', yLabel: `${scoreOn} drop`,
+    groups, reference, testId: 'of-chart', formatY: (v) => sig(v, 3), announce: (t) => fig?.announce(t),
+  });
+  const columns = [{ label: 'band' }, ...per.flatMap(({ m }) => [{ label: `${m.label} score` }, { label: `${m.label} ${view.startsWith('image:') ? 'flips' : 'flip rate'}`, format: (v: Cell) => (typeof v === 'number' ? percent(v, 0) : v === null ? '—' : v ? 'yes' : 'no') }])];
+  const data: ChartData = {
+    columns: reference ? [...columns, { label: 'dataset mean score' }] : columns,
+    rows: categories.map((_, b) => [b, ...per.flatMap(({ bars }) => [bars.scores?.[b] ?? null, bars.flips?.[b] ?? null]), ...(reference ? [reference.values[b] ?? null] : [])]),
+  };
+  const imageInfo = per.map(({ m, bars }) => bars.image ? `${m.label}: label ${className(names, bars.image.label)}, predicted ${className(names, bars.image.predicted)}, clean ${scoreOn} ${sig(bars.image.cleanLogit, 4)}.` : null).filter(Boolean).join(' ');
+  fig = chartFigure(ctx.h, ctx.exportTarget, {
+    id: 'of-chart', title,
+    caption: [`Drop of the predicted class's ${scoreOn} when each band is ablated. `, imageInfo],
+    body: [chart.svg],
+    data,
+    svg: () => standaloneSvg(chart.svg, title),
+  });
+  const previews = per.flatMap(({ m, bars }) => (bars.image?.previews ?? []).map((p) => ({ m, p, image: bars.image! })));
+  if (previews.length === 0) return [fig.figure];
+  return [
+    fig.figure,
+    h('div', { class: 'of-previews', 'aria-label': 'Ablated-image previews of the top-3 bands' },
+      ...previews.map(({ m, p, image }) => {
+        const src = resourceUrl(m.side.resourceBase, p.path);
+        const caption = `${models.length > 1 ? `${m.label}: ` : ''}band ${p.band} ablated (score ${sig(image.scores[p.band], 3)})`;
+        return h('figure', { class: 'preview' },
+          src ? h('img', { src, alt: `${image.relPath} with frequency band ${p.band} ablated` }) : h('span', { class: 'muted' }, 'preview path outside the run folder'),
+          h('figcaption', null, caption));
+      })),
+  ];
+}
