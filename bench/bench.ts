@@ -4,7 +4,8 @@
  *  2. end-to-end clean evaluation (decode + preprocess + infer) of the shared test folders;
  *  3. forward + backward (gradient model) throughput at batch 1, 32 and 128;
  *  4. attack speed on the shared models next to torchattacks' (PGD-10 at batch 100: 349 / 1697 / 228 images/s);
- *  5. peak resident memory.
+ *  5–7. defences' inference cost, Occluded Frequency speed, the 224×224×3 scale check (bench/defenceBench.ts);
+ *  8. peak resident memory.
  * PyTorch 1.13 on the same 2-core machine (2 threads, no_grad), mnist-cnn: 855 / 4124 / 5289 images/s;
  * forward + backward (loss.backward() to the input): mnist-cnn 401 / 2391 / 3639, mnist-mlp 2534 / 11807 / 20995,
  * fashion-resnet 158 / 1946 / 2129.
@@ -20,6 +21,7 @@ import { gradientBuilderFor } from '../src/engine/grad/forClassifier';
 import { GradientModel } from '../src/engine/grad/gradientModel';
 import { runAttackJob, type AttacksSection } from '../src/engine/jobs/attackJob';
 import type { AttackSpec } from '../src/engine/attacks/registry';
+import { defenceBench } from './defenceBench';
 
 /** Further attack rows (DeepFool: torchattacks needed 401 s for the 500 mnist-cnn images = 1.25 images/s). */
 const EXTRA_ATTACK_BENCH: [string, string, Record<string, unknown>, AttackSpec, number][] = [
@@ -142,7 +144,9 @@ async function main(): Promise<void> {
     console.log(`${`${model} / ${run.label}`.padEnd(38)} ${(run.evaluated / run.seconds).toFixed(1).padStart(10)}   ${(Number.isNaN(torch) ? '—' : String(torch)).padStart(18)}   ${(100 * run.attacked.top1Accuracy).toFixed(1)} %`);
   }
 
-  console.log(`\n5. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  await defenceBench(shared, THREADS);
+
+  console.log(`\n8. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
 main().catch((e) => {

@@ -61,12 +61,15 @@ export function randomDirections(p: Preprocessing): DirectionSampler {
     async sample(_pixels, count, K, rng) {
       const per = scale.length * plane;
       const out = new Float32Array(count * K * per);
-      const v = new Float64Array(per);
       for (let d = 0; d < count * K; d++) {
+        const v = out.subarray(d * per, (d + 1) * per);
         let s = 0;
-        for (let j = 0; j < per; j++) { v[j] = rng.normal(); s += v[j] * v[j]; }
+        for (let j = 0; j < per; j++) { const g = rng.normal(); v[j] = g; s += g * g; }
         const inv = 1 / Math.sqrt(s);
-        for (let j = 0; j < per; j++) out[d * per + j] = v[j] * inv * scale[Math.floor(j / plane)];
+        for (let c = 0; c < scale.length; c++) {
+          const f = inv * scale[c];
+          for (let j = c * plane, end = (c + 1) * plane; j < end; j++) v[j] *= f;
+        }
       }
       return out;
     },
@@ -79,18 +82,20 @@ export function randomDirections(p: Preprocessing): DirectionSampler {
  */
 export function averagingPoints(pixels: Float32Array, count: number, per: number, directions: Float32Array, K: number, radius: number): Float32Array {
   const P = pointsPerImage(K);
+  const Q = RADIUS_FRACTIONS.length;
+  const lambdas = RADIUS_FRACTIONS.map((f) => f * radius);
   const out = new Float32Array(count * P * per);
   for (let i = 0; i < count; i++) {
-    const x = pixels.subarray(i * per, (i + 1) * per);
-    const base = i * P;
-    out.set(x, base * per);
+    const xo = i * per;
+    const base = i * P * per;
+    out.set(pixels.subarray(xo, xo + per), base);
     for (let k = 0; k < K; k++) {
-      const v = directions.subarray((i * K + k) * per, (i * K + k + 1) * per);
-      RADIUS_FRACTIONS.forEach((f, q) => {
-        const row = out.subarray((base + 1 + k * RADIUS_FRACTIONS.length + q) * per, (base + 2 + k * RADIUS_FRACTIONS.length + q) * per);
-        const lambda = f * radius;
-        for (let j = 0; j < per; j++) row[j] = x[j] + lambda * v[j];
-      });
+      const vo = (i * K + k) * per;
+      for (let q = 0; q < Q; q++) {
+        const lambda = lambdas[q];
+        const ro = base + (1 + k * Q + q) * per;
+        for (let j = 0; j < per; j++) out[ro + j] = pixels[xo + j] + lambda * directions[vo + j];
+      }
     }
   }
   return out;
