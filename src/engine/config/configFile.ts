@@ -2,14 +2,13 @@
  * robustness.json: finding it, reading it, validating it against the schema shipped in schemas/
  * (the same file VS Code uses through contributes.jsonValidation, so editor and engine agree).
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import schema from '../../../schemas/robustness.schema.json';
 import { EngineError } from '../errors';
 import { readTextFile } from '../util/readText';
 
-export const CONFIG_FILE_NAME = 'robustness.json';
+export { CONFIG_FILE_NAME, findConfigFile } from './configLocator';
 
 export type Layout = 'NCHW' | 'NHWC' | 'NHW' | 'flat';
 export type ChannelOrder = 'gray' | 'rgb' | 'bgr';
@@ -87,19 +86,3 @@ export function readConfigFile(path: string): LoadedConfigFile {
   return { path: abs, dir: dirname(abs), config: validateConfig(parsed, abs) };
 }
 
-/**
- * Looks for robustness.json next to the model, then in each parent folder up to `stopAt`
- * (the workspace folder) or the first folder holding a .git entry.
- */
-export function findConfigFile(modelPath: string, stopAt?: string): string | undefined {
-  let dir = dirname(resolve(modelPath));
-  const stop = stopAt ? resolve(stopAt) : undefined;
-  for (;;) {
-    const candidate = join(dir, CONFIG_FILE_NAME);
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-    if (dir === stop || existsSync(join(dir, '.git'))) return undefined;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}

@@ -1,0 +1,139 @@
+/** The palette and context-menu commands that run models: Analyse Robustness, Quick Attack Check, Explain Image Frequencies, Compare Models. */
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import { errorText } from '../engine/errors';
+import { findConfigFile } from '../host/configSetup';
+import { quickCheckRecord, statusText } from '../host/quickChecks';
+import { listRuns } from '../host/runsStore';
+import { analyseOptions, explainOptions, jobRequest, quickCheckOptions } from '../host/settings';
+import { ensureConfiguration } from './firstRunSetup';
+import type { Lens } from './lens';
+import { modelForImage, resolveModel, twoModels } from './modelPicker';
+import type { QuickCheckStatus } from './quickCheckStatus';
+import { executeRun, type RunOutcome } from './runJob';
+import { RunPanel } from './runPanel';
+import { requireTrust } from './trust';
+
+/** Wraps a command: a thrown error (a bad setting, an unwritable folder) becomes a notification, never a silent failure. */
+function command(lens: Lens, id: string, run: (...args: unknown[]) => Promise<unknown>): void {
+  lens.register(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    try {
+      await run(...args);
+    } catch (e) {
+      lens.output.appendLine(`${id}: ${errorText(e)}`);
+      void vscode.window.showErrorMessage(`Robustness Lens: ${errorText(e)}`, 'Show details').then((c) => { if (c) lens.output.show(true); });
+    }
+  }));
+}
+
+export async function analyse(lens: Lens, model: vscode.Uri): Promise<RunOutcome | null> {
+  const settings = lens.settings(model);
+  if (!(await ensureConfiguration(lens, model))) return null;
+  const name = basename(model.fsPath);
+  return executeRun(lens, {
+    kind: 'analyse', model, title: `Analyse Robustness: ${name}`, panelTitle: `Robustness: ${name}`,
+    request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
+    options: (dir) => analyseOptions(settings, dir),
+  });
+}
+
+/** Runs the quick check; `background` = started by the model watcher (no prompts, no pop-ups). */
+export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vscode.Uri, background = false): Promise<void> {
+  const settings = lens.settings(model);
+  if (background ? !(await hasConfiguration(lens, model)) : !(await ensureConfiguration(lens, model))) return;
+  const name = basename(model.fsPath);
+  status.setRunning(model, true);
+  let outcome: RunOutcome | null = null;
+  try {
+    outcome = await executeRun(lens, {
+      kind: 'attack', model, title: `Quick Attack Check: ${name}`, panelTitle: null, background,
+      request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings, settings.quickCheck.images),
+      options: (dir) => quickCheckOptions(dir),
+    });
+  } finally {
+    status.setRunning(model, false);
+  }
+  if (!outcome) return;
+  const history = status.history(model);
+  history.add(quickCheckRecord(outcome.report, outcome.runId));
+  status.show(model);
+  const latest = history.latest(outcome.report.model.path);
+  if (!background && latest) {
+    const text = statusText(latest.current, latest.previous).replace('$(shield) ', '');
+    void vscode.window.showInformationMessage(`Quick Attack Check of ${name}: ${text} under ${latest.current.attack} on ${latest.current.images} images.`, 'Open Report').then((c) => {
+      if (c) void vscode.commands.executeCommand('robustnessLens.openRun', outcome!.runId);
+    });
+  }
+}
+
+async function hasConfiguration(lens: Lens, model: vscode.Uri): Promise<boolean> {
+  if (findConfigFile(model.fsPath, lens.workspaceRootOf(model))) return true;
+  lens.output.appendLine(`${model.fsPath} changed, but it has no robustness.json yet: run Quick Attack Check once to set it up`);
+  return false;
+}
+
+async function explainImage(lens: Lens, image: vscode.Uri): Promise<void> {
+  const model = await modelForImage();
+  if (!model || !(await ensureConfiguration(lens, model))) return;
+  const settings = lens.settings(model);
+  await executeRun(lens, {
+    kind: 'explain', model, title: `Explain Image Frequencies: ${basename(image.fsPath)}`, panelTitle: `Frequencies: ${basename(image.fsPath)}`,
+    request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
+    options: (dir) => explainOptions(image.fsPath, null, dir),
+  });
+}
+
+/** The latest finished analyse run of a model, if any. */
+function latestAnalysis(lens: Lens, model: vscode.Uri): { runId: string; dir: string; createdAt: Date } | null {
+  for (const root of lens.runRoots()) {
+    const run = listRuns(root).find((r) => r.readable && r.command === 'analyse' && r.status !== 'failed' && r.modelPath === model.fsPath);
+    if (run && run.readable) return { runId: run.id, dir: run.dir, createdAt: run.createdAt };
+  }
+  return null;
+}
+
+async function compareModels(lens: Lens, arg: unknown, selection: unknown): Promise<void> {
+  const models = await twoModels(arg, selection);
+  if (!models) return;
+  const previous = models.map((m) => latestAnalysis(lens, m));
+  let runs: ({ runId: string; dir: string } | null)[] = previous;
+  if (previous.every((r) => r)) {
+    const reuse = await vscode.window.showQuickPick([
+      { label: 'Reuse the latest analyses', detail: previous.map((r, k) => `${basename(models[k].fsPath)}: ${r!.createdAt.toLocaleString()}`).join(' · '), reuse: true },
+      { label: 'Run new analyses', detail: 'analyse both models again with the current settings', reuse: false },
+    ], { placeHolder: 'Both models have been analysed before' });
+    if (!reuse) return;
+    if (!reuse.reuse) runs = [null, null];
+  }
+  for (let k = 0; k < 2; k++) {
+    if (runs[k]) continue;
+    const outcome = await analyse(lens, models[k]);
+    if (!outcome) return;
+    outcome.panel?.dispose();
+    runs[k] = { runId: outcome.runId, dir: outcome.dir };
+  }
+  const [a, b] = runs as { runId: string; dir: string }[];
+  RunPanel.show(lens, RunPanel.contentOf(a, b, `Compare: ${basename(models[0].fsPath)} vs ${basename(models[1].fsPath)}`));
+}
+
+export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
+  command(lens, 'robustnessLens.analyse', async (arg) => {
+    if (!requireTrust()) return;
+    const model = await resolveModel(arg, 'analyse');
+    if (model) await analyse(lens, model);
+  });
+  command(lens, 'robustnessLens.quickCheck', async (arg) => {
+    if (!requireTrust()) return;
+    const model = await resolveModel(arg, 'check');
+    if (model) await quickCheck(lens, status, model);
+  });
+  command(lens, 'robustnessLens.explainImage', async (arg) => {
+    if (!requireTrust()) return;
+    const image = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ['png', 'jpg', 'jpeg'] }, openLabel: 'Explain' }))?.[0];
+    if (image) await explainImage(lens, image);
+  });
+  command(lens, 'robustnessLens.compareModels', async (arg, selection) => {
+    if (!requireTrust()) return;
+    await compareModels(lens, arg, selection);
+  });
+}

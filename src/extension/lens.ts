@@ -1,0 +1,84 @@
+/**
+ * The extension's shared services: the output channel, the engine client (its process starts on the first
+ * run), settings, and where runs are kept. Everything registered here is disposed with the extension.
+ */
+import * as vscode from 'vscode';
+import { dirname } from 'node:path';
+import { EngineClient } from '../host/engineClient';
+import { readSettings, type LensSettings } from '../host/settings';
+
+const EXTRA_ROOTS_KEY = 'robustnessLens.extraRunRoots';
+
+export class Lens implements vscode.Disposable {
+  readonly output = vscode.window.createOutputChannel('Robustness Lens');
+  /** Milliseconds from the bundle starting to load to the end of activate(). */
+  activationMs = 0;
+  private engineClient: EngineClient | null = null;
+  private readonly disposables: vscode.Disposable[] = [this.output];
+  private readonly runsChanged = new vscode.EventEmitter<void>();
+  /** Fired when a run is added or removed. */
+  readonly onDidChangeRuns = this.runsChanged.event;
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.disposables.push(this.runsChanged);
+  }
+
+  get engine(): EngineClient {
+    this.engineClient ??= new EngineClient({
+      enginePath: this.context.asAbsolutePath('dist/engineProcess.js'),
+      onOutput: (line) => this.output.appendLine(`[engine] ${line}`),
+      onProtocolError: (reason) => this.output.appendLine(`[engine] message rejected: ${reason}`),
+    });
+    return this.engineClient;
+  }
+
+  /** The settings for a model (folder-level settings apply); throws a USAGE EngineError on a bad value. */
+  settings(scope?: vscode.Uri): LensSettings {
+    const cfg = vscode.workspace.getConfiguration('robustnessLens', scope);
+    return readSettings((key) => cfg.get(key));
+  }
+
+  /** The workspace folder that holds a file (robustness.json's upward search stops there). */
+  workspaceRootOf(file: vscode.Uri): string | undefined {
+    return vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath;
+  }
+
+  /**
+   * Where a model's runs are saved: its workspace folder, else the first workspace folder, else the model's
+   * own folder (remembered, so the runs view and restored panels still find them).
+   */
+  runRootFor(model: vscode.Uri): string {
+    const root = this.workspaceRootOf(model) ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (root) return root;
+    const dir = dirname(model.fsPath);
+    const extra = this.extraRunRoots();
+    if (!extra.includes(dir)) void this.context.globalState.update(EXTRA_ROOTS_KEY, [...extra, dir]);
+    return dir;
+  }
+
+  /** Every folder whose `.robustness/runs` may hold runs. */
+  runRoots(): string[] {
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    return [...new Set([...roots, ...this.extraRunRoots()])];
+  }
+
+  runsDidChange(): void {
+    this.runsChanged.fire();
+  }
+
+  register<T extends vscode.Disposable>(d: T): T {
+    this.disposables.push(d);
+    return d;
+  }
+
+  async dispose(): Promise<void> {
+    // The engine first: its last output still has a channel to go to.
+    await this.engineClient?.dispose();
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+
+  private extraRunRoots(): string[] {
+    const v = this.context.globalState.get<unknown>(EXTRA_ROOTS_KEY);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  }
+}

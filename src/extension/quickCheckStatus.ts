@@ -1,0 +1,70 @@
+/**
+ * The status bar item of the Quick Attack Check: robust accuracy of the last check of the active model and
+ * the change since the check before it, e.g. "$(shield) Robust 43.8% (−2.1 pp)". The active model is the
+ * .onnx file of the active editor, else the model checked last. Clicking opens that check's report.
+ */
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import { QuickCheckHistory, statusLabel, statusText } from '../host/quickChecks';
+import type { Lens } from './lens';
+import { activeModel } from './modelPicker';
+
+export class QuickCheckStatus implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('robustnessLens.quickCheck', vscode.StatusBarAlignment.Right, 100);
+  private model: vscode.Uri | undefined;
+  private running = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [this.item];
+
+  constructor(private readonly lens: Lens) {
+    this.item.name = 'Robustness Lens Quick Check';
+    this.disposables.push(vscode.window.tabGroups.onDidChangeTabs(() => this.followActiveEditor()));
+    this.followActiveEditor();
+  }
+
+  history(model: vscode.Uri): QuickCheckHistory {
+    return new QuickCheckHistory(this.lens.runRootFor(model), (m) => this.lens.output.appendLine(m));
+  }
+
+  /** Shows a model's latest check (called after a check, or when its editor becomes active). */
+  show(model: vscode.Uri): void {
+    this.model = model;
+    this.refresh();
+  }
+
+  setRunning(model: vscode.Uri, running: boolean): void {
+    if (running) this.running.add(model.fsPath);
+    else this.running.delete(model.fsPath);
+    if (this.model?.fsPath === model.fsPath || running) this.show(model);
+  }
+
+  refresh(): void {
+    const model = this.model;
+    if (!model) { this.item.hide(); return; }
+    const name = basename(model.fsPath);
+    const latest = this.history(model).latest(model.fsPath);
+    if (this.running.has(model.fsPath)) {
+      this.item.text = '$(loading~spin) Quick check…';
+      this.item.tooltip = `Robustness Lens: quick attack check of ${name} running`;
+      this.item.accessibilityInformation = { label: `Robustness Lens quick check of ${name} running`, role: 'button' };
+      this.item.command = undefined;
+      this.item.show();
+      return;
+    }
+    if (!latest) { this.item.hide(); return; }
+    this.item.text = statusText(latest.current, latest.previous);
+    const label = statusLabel(latest.current, latest.previous, name);
+    this.item.tooltip = `${label}\n${latest.current.status === 'partial' ? '(partial: the check was cancelled)\n' : ''}Click to open the report.`;
+    this.item.accessibilityInformation = { label, role: 'button' };
+    this.item.command = { title: 'Open Quick Check Report', command: 'robustnessLens.openRun', arguments: [latest.current.runId] };
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private followActiveEditor(): void {
+    const model = activeModel();
+    if (model && model.fsPath !== this.model?.fsPath) this.show(model);
+  }
+}

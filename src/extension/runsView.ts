@@ -1,0 +1,114 @@
+/**
+ * The "Robustness Runs" tree: every saved run (model, date, status, headline number), newest first, with
+ * open, compare two, delete and reveal. A folder whose report cannot be read is listed with the reason.
+ */
+import * as vscode from 'vscode';
+import { deleteRun, describeRun, listRuns, type RunListing } from '../host/runsStore';
+import type { Lens } from './lens';
+import { findRun, RunPanel } from './runPanel';
+
+interface RunNode {
+  root: string;
+  run: RunListing;
+}
+
+function when(d: Date | null): string {
+  return d ? d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : 'unknown date';
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly lens: Lens) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getChildren(node?: RunNode): RunNode[] {
+    if (node) return [];
+    return this.lens.runRoots().flatMap((root) => listRuns(root).map((run) => ({ root, run })));
+  }
+
+  getTreeItem({ run }: RunNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(run.model, vscode.TreeItemCollapsibleState.None);
+    item.id = run.dir;
+    item.resourceUri = vscode.Uri.file(run.dir);
+    if (run.readable) {
+      item.description = `${when(run.createdAt)} · ${run.command} · ${run.status} · ${run.headline}`;
+      item.tooltip = new vscode.MarkdownString(`**${run.model}** (${run.command})\n\n${when(run.createdAt)} — ${run.status}\n\n${run.headline}\n\n\`${run.id}\``);
+      item.iconPath = new vscode.ThemeIcon(run.status === 'complete' ? 'pass' : run.status === 'partial' ? 'circle-slash' : 'error');
+      item.contextValue = 'robustnessLens.run';
+      item.command = { title: 'Open Run', command: 'robustnessLens.openRun', arguments: [run.id] };
+    } else {
+      item.description = `${when(run.createdAt)} · unreadable: ${run.reason}`;
+      item.tooltip = `${run.id}\nThis run cannot be shown: ${run.reason}`;
+      item.iconPath = new vscode.ThemeIcon('warning');
+      item.contextValue = 'robustnessLens.unreadableRun';
+    }
+    item.accessibilityInformation = { label: `${run.model}, ${item.description as string}` };
+    return item;
+  }
+}
+
+/** Run id from a command argument: a tree node (context menu) or an id (status bar, tree item click). */
+function runIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  const node = arg as RunNode | undefined;
+  return node?.run?.id;
+}
+
+export function registerRunsView(lens: Lens): RunsTreeProvider {
+  const provider = new RunsTreeProvider(lens);
+  const view = lens.register(vscode.window.createTreeView('robustnessLens.runs', { treeDataProvider: provider, canSelectMany: true }));
+  lens.register(lens.onDidChangeRuns(() => provider.refresh()));
+  const watcher = lens.register(vscode.workspace.createFileSystemWatcher('**/.robustness/runs/*/{report,failure}.json'));
+  for (const event of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) lens.register(event(() => provider.refresh()));
+
+  const selected = (arg: unknown, all: unknown): RunNode[] => {
+    const list = Array.isArray(all) && all.length ? all as RunNode[] : arg && typeof arg === 'object' ? [arg as RunNode] : [...view.selection];
+    return list.filter((n) => n?.run);
+  };
+
+  lens.register(vscode.commands.registerCommand('robustnessLens.openRun', (arg: unknown) => {
+    const id = runIdOf(arg);
+    const run = id ? findRun(lens, id) : null;
+    if (!run) { void vscode.window.showWarningMessage(`Robustness Lens: run ${id ?? '(none)'} is no longer in the workspace.`); return; }
+    const listing = describeRun(run.runId, run.dir);
+    const when = listing.createdAt ? ` (${listing.createdAt.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })})` : '';
+    RunPanel.show(lens, RunPanel.contentOf(run, null, `Robustness: ${listing.model}${listing.readable ? ` ${listing.command}` : ''}${when}`));
+  }));
+
+  lens.register(vscode.commands.registerCommand('robustnessLens.compareRuns', (arg: unknown, all: unknown) => {
+    const nodes = selected(arg, all).filter((n) => n.run.readable);
+    if (nodes.length !== 2) {
+      void vscode.window.showInformationMessage('Robustness Lens: select exactly two readable runs (Ctrl/Cmd-click) to compare them.');
+      return;
+    }
+    const [a, b] = nodes.map((n) => ({ runId: n.run.id, dir: n.run.dir }));
+    RunPanel.show(lens, RunPanel.contentOf(a, b, `Compare: ${nodes[0].run.model} vs ${nodes[1].run.model}`));
+  }));
+
+  lens.register(vscode.commands.registerCommand('robustnessLens.deleteRun', async (arg: unknown, all: unknown) => {
+    const nodes = selected(arg, all);
+    if (!nodes.length) return;
+    const what = nodes.length === 1 ? `run ${nodes[0].run.id}` : `${nodes.length} runs`;
+    const ok = await vscode.window.showWarningMessage(`Delete ${what}? Its folder (report and images) is removed from .robustness/runs.`, { modal: true }, 'Delete');
+    if (ok !== 'Delete') return;
+    for (const n of nodes) deleteRun(n.root, n.run.id);
+    lens.output.appendLine(`deleted ${nodes.map((n) => n.run.id).join(', ')}`);
+    provider.refresh();
+  }));
+
+  lens.register(vscode.commands.registerCommand('robustnessLens.revealRun', async (arg: unknown) => {
+    const node = selected(arg, undefined)[0];
+    if (node) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(node.run.dir));
+  }));
+
+  lens.register(vscode.commands.registerCommand('robustnessLens.refreshRuns', () => provider.refresh()));
+  lens.register(vscode.commands.registerCommand('robustnessLens.showRuns', async () => {
+    await vscode.commands.executeCommand('robustnessLens.runs.focus');
+  }));
+  return provider;
+}

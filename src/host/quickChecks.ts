@@ -1,0 +1,117 @@
+/**
+ * Quick Attack Check results: the robust accuracy (top-1 under PGD-10 L∞) of each check, kept per model in
+ * `.robustness/quick-checks.json`, so the status bar can show the latest one and its change since the
+ * previous check of the same model — the "every export" loop.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AttacksSection } from '../engine/jobs/attackJob';
+import type { ReportV1 } from '../engine/report/schema';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
+import { QUICK_CHECK_ROBUST_ATTACK } from './settings';
+
+export interface QuickCheckRecord {
+  /** Absolute model path: the key checks are compared under. */
+  model: string;
+  /** The model file's sha256 when it was checked (tells a new export from a re-check). */
+  sha256: string;
+  at: string;
+  /** PGD-10 attacked top-1 accuracy. */
+  robustTop1: number;
+  cleanTop1: number;
+  attack: string;
+  images: number;
+  runId: string;
+  status: ReportV1['status'];
+}
+
+const HISTORY_FILE = join('.robustness', 'quick-checks.json');
+/** Per model; older checks are dropped. */
+const KEEP_PER_MODEL = 50;
+
+/** The quick check's figures from its report; throws when the report has no PGD run. */
+export function quickCheckRecord(report: ReportV1, runId: string): QuickCheckRecord {
+  const runs = (report.sections.attacks as AttacksSection | undefined)?.runs ?? [];
+  const pgd = runs.find((r) => r.label.startsWith(`${QUICK_CHECK_ROBUST_ATTACK} `));
+  if (!pgd) throw new Error(`the quick check's report has no ${QUICK_CHECK_ROBUST_ATTACK} run (runs: ${runs.map((r) => r.label).join(', ') || 'none'})`);
+  return {
+    model: report.model.path, sha256: report.model.sha256, at: report.createdAt,
+    robustTop1: pgd.attacked.top1Accuracy, cleanTop1: pgd.clean.top1Accuracy, attack: pgd.label, images: pgd.evaluated, runId, status: report.status,
+  };
+}
+
+export class QuickCheckHistory {
+  private readonly path: string;
+  private records: QuickCheckRecord[] | null = null;
+
+  constructor(workspaceRoot: string, private readonly onProblem: (message: string) => void = () => undefined) {
+    this.path = join(workspaceRoot, HISTORY_FILE);
+  }
+
+  /** Checks of a model, oldest first. */
+  of(model: string): QuickCheckRecord[] {
+    return this.load().filter((r) => r.model === model);
+  }
+
+  /** The latest check of a model and the one before it. */
+  latest(model: string): { current: QuickCheckRecord; previous: QuickCheckRecord | null } | null {
+    const mine = this.of(model);
+    if (!mine.length) return null;
+    return { current: mine[mine.length - 1], previous: mine.length > 1 ? mine[mine.length - 2] : null };
+  }
+
+  add(record: QuickCheckRecord): void {
+    const all = [...this.load(), record];
+    const mine = all.filter((r) => r.model === record.model);
+    const drop = new Set(mine.slice(0, Math.max(0, mine.length - KEEP_PER_MODEL)));
+    this.records = all.filter((r) => !drop.has(r));
+    writeFileAtomic(this.path, JSON.stringify({ version: 1, checks: this.records }, null, 2) + '\n');
+  }
+
+  private load(): QuickCheckRecord[] {
+    if (this.records) return this.records;
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch {
+      return (this.records = []);
+    }
+    try {
+      const parsed = JSON.parse(text) as { version?: unknown; checks?: unknown };
+      if (parsed.version !== 1 || !Array.isArray(parsed.checks)) throw new Error('expected {"version": 1, "checks": [...]}');
+      this.records = parsed.checks.filter((r): r is QuickCheckRecord =>
+        typeof r === 'object' && r !== null && typeof r.model === 'string' && typeof r.robustTop1 === 'number' && typeof r.at === 'string');
+    } catch (e) {
+      // A damaged history only loses the comparison; the next check rewrites the file.
+      this.onProblem(`${this.path} is unreadable (${(e as Error).message}); starting a new quick-check history`);
+      this.records = [];
+    }
+    return this.records;
+  }
+}
+
+/** To 0.1 %, rounded the same way as formatDelta. */
+function percent(x: number): string {
+  return `${(Math.round(x * 1000) / 10).toFixed(1)}%`;
+}
+
+/**
+ * Change in percentage points with a real minus sign, e.g. "−2.1 pp", "+0.4 pp", "±0.0 pp" — the difference
+ * of the two percentages as shown (each to 0.1 %), so the numbers on screen add up.
+ */
+export function formatDelta(current: number, previous: number): string {
+  const pp = (Math.round(current * 1000) - Math.round(previous * 1000)) / 10;
+  const sign = pp > 0 ? '+' : pp < 0 ? '−' : '±';
+  return `${sign}${Math.abs(pp).toFixed(1)} pp`;
+}
+
+/** Status bar text, e.g. "$(shield) Robust 43.8% (−2.1 pp)". */
+export function statusText(current: QuickCheckRecord, previous: QuickCheckRecord | null): string {
+  return `$(shield) Robust ${percent(current.robustTop1)}${previous ? ` (${formatDelta(current.robustTop1, previous.robustTop1)})` : ''}`;
+}
+
+/** Screen-reader label of the status bar item. */
+export function statusLabel(current: QuickCheckRecord, previous: QuickCheckRecord | null, modelName: string): string {
+  const change = previous ? `, ${formatDelta(current.robustTop1, previous.robustTop1).replace('pp', 'percentage points')} since the previous check` : '';
+  return `Robustness Lens quick check of ${modelName}: robust accuracy ${percent(current.robustTop1)} under ${current.attack} on ${current.images} images (clean ${percent(current.cleanTop1)})${change}`;
+}

@@ -1,0 +1,102 @@
+/**
+ * The run panel's DOM contract (rendered by the webview, asserted here): `#app[data-state]`, the tables,
+ * the Occluded Frequency bars, the RCT heatmaps with their legends, and a data table in every chart figure.
+ */
+import type { Frame } from 'playwright-core';
+
+export type PanelState = 'running' | 'complete' | 'partial' | 'failed' | 'cancelled';
+const DONE: readonly string[] = ['complete', 'partial'];
+const STOPPED: readonly string[] = ['failed', 'cancelled'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readState(frame: Frame): Promise<string | null> {
+  return frame.locator('#app').getAttribute('data-state', { timeout: 2_000 });
+}
+
+/**
+ * Waits until `#app` reaches complete or partial. Re-finds the panel's frame when it went away (a hidden
+ * webview may be recreated). Throws on failed/cancelled with the panel's text, or on timeout with the
+ * last state seen.
+ */
+export async function waitForFinalState(
+  findFrame: () => Promise<Frame>,
+  timeoutMs: number,
+  onState: (state: string) => Promise<void> | void,
+): Promise<{ frame: Frame; state: PanelState }> {
+  const deadline = Date.now() + timeoutMs;
+  let frame = await findFrame();
+  let last: string | null = null;
+  while (Date.now() < deadline) {
+    let state: string | null;
+    try {
+      state = await readState(frame);
+    } catch {
+      frame = await findFrame();
+      continue;
+    }
+    if (state !== last) {
+      last = state;
+      await onState(String(state));
+    }
+    if (state && DONE.includes(state)) return { frame, state: state as PanelState };
+    if (state && STOPPED.includes(state)) {
+      const text = ((await frame.locator('#app').innerText().catch(() => '')) ?? '').replace(/\s+/g, ' ').slice(0, 600);
+      throw new Error(`the panel ended in state "${state}" instead of complete/partial; it shows: ${text}`);
+    }
+    await sleep(2_000);
+  }
+  throw new Error(`#app[data-state] did not reach complete or partial within ${timeoutMs / 1000} s; last state: ${String(last)}`);
+}
+
+export interface HeatmapInfo {
+  /** Bitmap size (the canvas's width/height attributes): what was drawn, even inside a hidden tab. */
+  width: number;
+  height: number;
+  /** Pixels with non-zero alpha: 0 means the heatmap was sized but never drawn. */
+  paintedPixels: number;
+}
+
+export interface PanelContents {
+  hasSummary: boolean;
+  attackRows: string[];
+  defenceTables: number;
+  ofBars: number;
+  heatmaps: HeatmapInfo[];
+  rctLegends: number;
+  charts: number;
+  /** `figure.chart` elements without the screen-reader `table.chart-data`. */
+  chartsWithoutDataTable: number;
+  sweepCharts: string[];
+  hasGallery: boolean;
+}
+
+export async function inspectPanel(frame: Frame): Promise<PanelContents> {
+  // Runs in the page. No named inner functions: tsx compiles them with a `__name(...)` helper that does
+  // not exist there ("ReferenceError: __name is not defined").
+  return frame.evaluate((): PanelContents => {
+    const $$ = document.querySelectorAll.bind(document);
+    const heatmaps = Array.from($$<HTMLCanvasElement>('canvas[data-testid="rct-heatmap"]')).map((c) => {
+      let paintedPixels = 0;
+      const ctx = c.width > 0 && c.height > 0 ? c.getContext('2d') : null;
+      if (ctx) {
+        const data = ctx.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) paintedPixels++;
+      }
+      return { width: c.width, height: c.height, paintedPixels };
+    });
+    const charts = Array.from($$('figure.chart'));
+    return {
+      hasSummary: $$('[data-testid="summary"]').length > 0,
+      attackRows: Array.from($$('table[data-testid="attack-table"] tr[data-attack]')).map((r) => r.getAttribute('data-attack') ?? ''),
+      defenceTables: $$('table[data-testid="defence-table"]').length,
+      ofBars: $$('svg[data-testid="of-chart"] rect.bar').length,
+      heatmaps,
+      rctLegends: $$('svg[data-testid="rct-legend"]').length,
+      charts: charts.length,
+      chartsWithoutDataTable: charts.filter((f) => !f.querySelector('table.chart-data')).length,
+      sweepCharts: Array.from($$('svg[data-testid^="sweep-"]')).map((s) => s.getAttribute('data-testid') ?? ''),
+      hasGallery: $$('[data-testid="gallery"]').length > 0,
+    };
+  });
+}

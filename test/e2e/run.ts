@@ -1,0 +1,369 @@
+/**
+ * End-to-end test of the packaged extension in a real VS Code (code-server 4.100.3) driven through
+ * headless chromium: package → install the .vsix → open a workspace with a shared model and images →
+ * right-click Analyse Robustness → assert on the rendered panel → Quick Attack Check → status bar →
+ * the run folder. Prints one line per check, a summary with timings and the artefacts' paths; exits 1 on
+ * any failed check.
+ *
+ * Prerequisite: scripts/e2e/install-code-server.sh. Environment (all optional):
+ *   E2E_VSIX              use this .vsix instead of running `npm run package`
+ *   E2E_TMP               scratch root outside the repository (default /tmp/rl-e2e)
+ *   E2E_ARTIFACTS         artefacts folder (default <repo>/.e2e/artifacts)
+ *   E2E_ANALYSE_TIMEOUT_MS, E2E_QUICK_TIMEOUT_MS   waits for the analysis (10 min) and the quick check (5 min)
+ *   E2E_KEEP=1            keep the scratch folder (kept anyway when something failed)
+ *   CODE_SERVER, CHROMIUM binaries (default <repo>/.e2e/code-server/…/code-server, /usr/bin/chromium)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { checkReportEnvelope } from '../../src/engine/report/schema';
+import { REPO_ROOT, SKIP_NO_SHARED, sharedManifest, sharedPath } from '../helpers/shared';
+import { Artifacts } from './harness/artifacts';
+import { closeChromium, launchChromium } from './harness/browser';
+import { installExtension, processesMentioning, startCodeServer, type CodeServer } from './harness/codeServer';
+import { makeWorkspace, writeUserSettings, type WorkspaceLayout } from './harness/fixtures';
+import { inspectPanel, waitForFinalState } from './harness/panel';
+import { Results, ScenarioAborted } from './harness/results';
+import { defaultScratchRoot, isInside, makeScratch, type Scratch } from './harness/scratch';
+import { Workbench } from './harness/workbench';
+
+const env = process.env;
+const CODE_SERVER = env.CODE_SERVER ?? join(REPO_ROOT, '.e2e/code-server/node_modules/.bin/code-server');
+const CHROMIUM = env.CHROMIUM ?? '/usr/bin/chromium';
+const VSIX = join(REPO_ROOT, 'dist/robustness-lens-linux-x64.vsix');
+const ANALYSE_TIMEOUT_MS = Number(env.E2E_ANALYSE_TIMEOUT_MS ?? 600_000);
+const QUICK_TIMEOUT_MS = Number(env.E2E_QUICK_TIMEOUT_MS ?? 300_000);
+/** How long the extension's contributions may take to reach the menus after the workbench is up. */
+const CONTRIBUTIONS_TIMEOUT_MS = 90_000;
+const MAX_VSIX_BYTES = 20 * 1024 * 1024;
+
+const MENU = {
+  analyse: 'Analyse Robustness',
+  quickCheck: 'Quick Attack Check',
+  explainImage: 'Explain Image Frequencies',
+};
+const PALETTE_TITLES = ['Analyse Robustness', 'Quick Attack Check', 'Explain Image Frequencies', 'Compare Models', 'Show Robustness Runs'].map(
+  (t) => `Robustness Lens: ${t}`,
+);
+const QUICK_CHECK_ARIA = 'Robustness Lens quick check';
+const ROBUST_TEXT = /Robust \d+(\.\d)?%/;
+const RUN_FOLDER = /^\d{8}-\d{6}-model$/;
+
+const STEPS = ['package', 'install', 'vsix contents', 'workspace', 'start', 'context menus', 'analyse', 'quick check', 'runs folder'];
+
+interface Session {
+  scratch?: Scratch;
+  layout?: WorkspaceLayout;
+  server?: CodeServer;
+  browser?: BrowserContext;
+  page?: Page;
+  workbench?: Workbench;
+  consoleLines: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+
+async function packageVsix(r: Results, art: Artifacts): Promise<string> {
+  if (env.E2E_VSIX) {
+    r.log(`E2E_VSIX given: skipping npm run package, using ${env.E2E_VSIX}`);
+    if (!existsSync(env.E2E_VSIX)) throw new Error(`E2E_VSIX=${env.E2E_VSIX} does not exist`);
+    return env.E2E_VSIX;
+  }
+  const t0 = Date.now();
+  const run = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  r.time('npm run package', (Date.now() - t0) / 1000);
+  const logPath = art.write('package.log', `${run.stdout ?? ''}\n${run.stderr ?? ''}`);
+  if (run.status !== 0) {
+    const lines = (run.stderr ?? '').trim().split('\n');
+    const errors = lines.filter((l) => /error/i.test(l)).slice(0, 3);
+    throw new Error(`npm run package exited with ${run.status ?? run.signal} (see ${logPath}): ${(errors.length ? errors : lines.slice(-3)).join(' / ')}`);
+  }
+  if (!existsSync(VSIX)) throw new Error(`npm run package succeeded but wrote no ${VSIX}; see ${logPath}`);
+  // a .vsix left from an earlier build would test old code
+  r.check('the .vsix was written by this run', statSync(VSIX).mtimeMs >= t0 - 1_000, new Date(statSync(VSIX).mtimeMs).toISOString());
+  return VSIX;
+}
+
+function extensionId(): string {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string };
+  return `${pkg.publisher}.${pkg.name}`;
+}
+
+function checkInstalledFolder(r: Results, folder: string): void {
+  r.check('installed extension lies outside the repository (no false pass through its node_modules)', !isInside(folder, REPO_ROOT), folder);
+  const ort = join(folder, 'node_modules/onnxruntime-node');
+  const binding = join(ort, 'bin/napi-v6/linux/x64/onnxruntime_binding.node');
+  r.check(
+    'the .vsix carries onnxruntime-node with its linux-x64 binding',
+    existsSync(binding),
+    existsSync(binding) ? '' : `${existsSync(ort) ? binding : ort} missing`,
+  );
+  const subdirs = (dir: string) => (existsSync(join(ort, dir)) ? readdirSync(join(ort, dir)) : []);
+  const foreign = [
+    ...subdirs('bin/napi-v6').filter((os) => os !== 'linux'),
+    ...subdirs('bin/napi-v6/linux').filter((arch) => arch !== 'x64').map((arch) => `linux/${arch}`),
+  ];
+  r.check('no other platform binaries in the linux-x64 .vsix', foreign.length === 0, foreign.join(', '));
+}
+
+async function startWorkbench(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const scratch = s.scratch!;
+  s.server = await startCodeServer(CODE_SERVER, scratch);
+  r.time('code-server startup (spawn → /healthz)', s.server.startupSeconds);
+  r.log(`code-server on port ${s.server.port}`);
+  const t0 = Date.now();
+  s.browser = await launchChromium(CHROMIUM, scratch);
+  s.page = s.browser.pages()[0] ?? (await s.browser.newPage());
+  s.page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') s.consoleLines.push(`[${m.type()}] ${m.text()}`);
+  });
+  s.page.on('pageerror', (e) => s.consoleLines.push(`[pageerror] ${e.message}`));
+  s.workbench = new Workbench(s.page);
+  await s.workbench.open(s.server.url, s.layout!.modelName, 120_000);
+  r.time('workbench ready (browser launch → explorer shows model.onnx)', (Date.now() - t0) / 1000);
+  r.log('workbench screenshot', await art.screenshot(s.page, '01-workbench'));
+}
+
+async function contextMenus(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const wb = s.workbench!;
+  const t0 = Date.now();
+  // Only after the entries appear on the model does their absence elsewhere mean anything.
+  const modelMenu = await wb.waitForContextEntry(wb.treeItem(s.layout!.modelName), MENU.analyse, CONTRIBUTIONS_TIMEOUT_MS);
+  r.time('contributions visible (workbench ready → model menu lists Analyse Robustness)', (Date.now() - t0) / 1000);
+  r.check(`model.onnx menu lists "${MENU.analyse}"`, modelMenu.includes(MENU.analyse));
+  r.check(`model.onnx menu lists "${MENU.quickCheck}"`, modelMenu.includes(MENU.quickCheck), modelMenu.join(' | '));
+  r.check(`model.onnx menu does not list "${MENU.explainImage}"`, !modelMenu.includes(MENU.explainImage));
+  await art.screenshot(s.page!, '02-menu-model');
+  await wb.closeMenus();
+
+  const notesMenu = await wb.openContextMenu(wb.treeItem('notes.txt'));
+  await art.screenshot(s.page!, '03-menu-notes');
+  await wb.closeMenus();
+  for (const entry of Object.values(MENU)) r.check(`notes.txt menu does not list "${entry}"`, !notesMenu.includes(entry), notesMenu.join(' | '));
+
+  const image = await wb.reveal(s.layout!.sampleImage);
+  // on timeout, reopen the menu for the screenshot and the check's detail
+  const imageMenu = await wb.waitForContextEntry(image, MENU.explainImage, 15_000).catch(() => wb.openContextMenu(image));
+  r.check(`${s.layout!.sampleImage} menu lists "${MENU.explainImage}"`, imageMenu.includes(MENU.explainImage), imageMenu.join(' | '));
+  r.check(`${s.layout!.sampleImage} menu does not list "${MENU.analyse}"`, !imageMenu.includes(MENU.analyse));
+  await art.screenshot(s.page!, '04-menu-image');
+  await wb.closeMenus();
+  const imagesItem = wb.treeItem(s.layout!.imagesDir);
+  if ((await imagesItem.getAttribute('aria-expanded')) === 'true') await imagesItem.click();
+
+  const rows = await wb.waitForPaletteTitles('Robustness Lens:', PALETTE_TITLES, 15_000);
+  for (const title of PALETTE_TITLES) r.check(`palette lists "${title}"`, rows.includes(title), rows.join(' | '));
+}
+
+async function analyse(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const wb = s.workbench!;
+  const page = s.page!;
+  await wb.runContextEntry(wb.treeItem(s.layout!.modelName), MENU.analyse, CONTRIBUTIONS_TIMEOUT_MS);
+  const t0 = Date.now();
+  let runningShot = false;
+  const { frame, state } = await waitForFinalState(
+    () => wb.waitForPanel(60_000),
+    ANALYSE_TIMEOUT_MS,
+    async (st) => {
+      r.log(`panel state: ${st} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      if (st === 'running' && !runningShot) {
+        runningShot = true;
+        await art.screenshot(page, '05-analyse-running');
+      }
+    },
+  );
+  r.time(`analyse (menu click → ${state})`, (Date.now() - t0) / 1000);
+  await sleep(1_000); // let the charts' transitions settle before the screenshots
+  await art.screenshot(page, '06-analyse-workbench');
+  const webview = page.locator('iframe.webview.ready').last();
+  if (await webview.isVisible()) await webview.screenshot({ path: art.path('07-analyse-panel.png') });
+  // the charts lie below the fold: element screenshots scroll them into view
+  for (const [name, testId] of [['07a-of-chart', 'of-chart'], ['07b-rct-heatmap', 'rct-heatmap']]) {
+    const figure = frame.locator('figure.chart', { has: frame.locator(`[data-testid="${testId}"]`) }).first();
+    await figure.screenshot({ path: art.path(`${name}.png`), timeout: 10_000 }).catch((e: Error) => r.log(`no screenshot of ${testId}: ${e.message.split('\n')[0]}`));
+  }
+
+  const p = await inspectPanel(frame);
+  r.log('panel contents', JSON.stringify(p));
+  art.write('analyse-panel.json', JSON.stringify(p, null, 2));
+  r.check('summary card', p.hasSummary);
+  r.check('attack table has ≥ 2 attack rows', p.attackRows.length >= 2, `${p.attackRows.length}: ${p.attackRows.join(', ')}`);
+  r.check('defence table present', p.defenceTables >= 1, `${p.defenceTables}`);
+  r.check('Occluded Frequency chart has ≥ 1 bar', p.ofBars >= 1, `${p.ofBars} bars`);
+  r.check('RCT heatmap present', p.heatmaps.length >= 1, `${p.heatmaps.length}`);
+  r.check(
+    'every RCT heatmap has a non-zero size and painted pixels',
+    p.heatmaps.length > 0 && p.heatmaps.every((h) => h.width > 0 && h.height > 0 && h.paintedPixels > 0),
+    p.heatmaps.map((h) => `${h.width}×${h.height}, ${h.paintedPixels} painted`).join('; '),
+  );
+  r.check('one RCT legend per heatmap', p.rctLegends === p.heatmaps.length, `${p.rctLegends} legends, ${p.heatmaps.length} heatmaps`);
+  r.check('every chart figure holds a data table for screen readers', p.charts > 0 && p.chartsWithoutDataTable === 0, `${p.chartsWithoutDataTable} of ${p.charts} without`);
+}
+
+async function quickCheck(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const wb = s.workbench!;
+  const model = wb.treeItem(s.layout!.modelName);
+  await model.click(); // open it, so that model.onnx is the active model whichever way "active" is read
+  const titleLabels = await wb.waitForEditorTitleEntries([MENU.analyse, MENU.quickCheck], 10_000);
+  for (const entry of [MENU.analyse, MENU.quickCheck]) {
+    r.check(`editor title of model.onnx offers "${entry}"`, titleLabels.some((l) => l.startsWith(entry)), titleLabels.join(' | '));
+  }
+  // an item already showing a figure (e.g. set by the analysis) would satisfy the wait below at once: say so
+  const before = (await wb.statusBarEntries(QUICK_CHECK_ARIA))[0];
+  if (before) r.log(`status bar before the quick check: "${before.text}"`);
+  await wb.runContextEntry(model, MENU.quickCheck, CONTRIBUTIONS_TIMEOUT_MS);
+  const t0 = Date.now();
+  let seen: { text: string; ariaLabel: string; hasShieldIcon: boolean } | undefined;
+  while (Date.now() - t0 < QUICK_TIMEOUT_MS) {
+    seen = (await wb.statusBarEntries(QUICK_CHECK_ARIA))[0] ?? seen;
+    if (seen && ROBUST_TEXT.test(seen.text)) break;
+    await sleep(1_000);
+  }
+  r.time('quick check (menu click → status bar shows robust accuracy)', (Date.now() - t0) / 1000);
+  await art.screenshot(s.page!, '08-quick-check-status-bar');
+  if (!seen) throw new Error(`no status bar item with an accessibility label starting "${QUICK_CHECK_ARIA}" within ${QUICK_TIMEOUT_MS / 1000} s`);
+  r.log(`status bar: "${seen.text}" (aria-label "${seen.ariaLabel}")`);
+  r.check(`status bar text matches ${ROBUST_TEXT}`, ROBUST_TEXT.test(seen.text), JSON.stringify(seen.text));
+  r.check('status bar text starts with the shield icon and "Robust "', seen.hasShieldIcon && seen.text.startsWith('Robust '), JSON.stringify(seen.text));
+}
+
+function runsFolder(r: Results, s: Session, art: Artifacts): void {
+  const runs = join(s.scratch!.workspace, '.robustness/runs');
+  const names = existsSync(runs) ? readdirSync(runs).sort() : [];
+  r.check('.robustness/runs holds at least one run', names.length > 0, runs);
+  for (const name of names) {
+    const dir = join(runs, name);
+    r.check(`run folder ${name} is named <yyyymmdd-hhmmss>-model`, RUN_FOLDER.test(name));
+    const reportFile = join(dir, 'report.json');
+    if (!r.check(`${name}/report.json exists`, existsSync(reportFile))) continue;
+    art.copy(reportFile, `runs/${name}/report.json`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(reportFile, 'utf8'));
+    } catch (e) {
+      r.check(`${name}/report.json is JSON`, false, (e as Error).message);
+      continue;
+    }
+    const envelope = checkReportEnvelope(parsed);
+    r.check(`${name}/report.json is a Robustness Lens report v1`, envelope.ok, envelope.ok ? '' : envelope.reason);
+    if (envelope.ok) {
+      const kinds = Object.values(envelope.report.sections).map((x) => (x as { kind?: string }).kind);
+      r.log(`${name}: status ${envelope.report.status}, command ${envelope.report.command}, sections ${kinds.join(', ')}`);
+    }
+    const metricsFile = join(dir, 'host-metrics.json');
+    if (!r.check(`${name}/host-metrics.json exists`, existsSync(metricsFile))) continue;
+    art.copy(metricsFile, `runs/${name}/host-metrics.json`);
+    const m = JSON.parse(readFileSync(metricsFile, 'utf8')) as Record<string, unknown>;
+    // printed, not asserted: timings depend on the machine
+    r.log(`${name}: activationMs ${String(m.activationMs)}, eventLoopDelayMaxMs ${String(m.eventLoopDelayMaxMs)}, eventLoopDelayP99Ms ${String(m.eventLoopDelayP99Ms)}, engineExit ${String(m.engineExit)}`);
+    for (const key of ['activationMs', 'eventLoopDelayMaxMs', 'eventLoopDelayP99Ms'] as const) {
+      if (typeof m[key] === 'number') r.metric(`${name} ${key}`, m[key]);
+    }
+  }
+}
+
+/** Saves logs, closes chromium, stops code-server and ends what the extension left running. */
+async function cleanUp(r: Results, s: Session, art: Artifacts): Promise<void> {
+  if (s.browser) await closeChromium(s.browser);
+  if (s.server) {
+    art.write('code-server.log', s.server.output());
+    await s.server.stop();
+  }
+  if (s.consoleLines.length) art.write('browser-console.log', s.consoleLines.join('\n'));
+  if (s.scratch) {
+    art.copy(join(s.scratch.userData, 'logs'), 'vscode-logs');
+    await sleep(500);
+    const left = processesMentioning(s.scratch.base);
+    for (const p of left) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    r.check('no process of the run outlived code-server', left.length === 0, left.map((p) => `${p.pid}: ${p.cmdline.slice(0, 160)}`).join('; '));
+  }
+}
+
+async function main(): Promise<number> {
+  if (SKIP_NO_SHARED) {
+    console.log(`skip - ${SKIP_NO_SHARED}`);
+    return 0;
+  }
+  const art = new Artifacts(env.E2E_ARTIFACTS ?? join(REPO_ROOT, '.e2e/artifacts'));
+  const r = new Results();
+  const s: Session = { consoleLines: [] };
+  const t0 = Date.now();
+  r.onFailure = async (step) => {
+    if (!s.page || s.page.isClosed()) return;
+    r.log('failure screenshot', await art.screenshot(s.page, `failure-${slug(step)}`));
+    for (const m of (await s.workbench?.visibleMessages()) ?? []) r.log(`on screen: ${m}`);
+  };
+  const interrupted = () => {
+    r.log('interrupted: cleaning up');
+    void cleanUp(r, s, art).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    if (!existsSync(CODE_SERVER)) throw new Error(`${CODE_SERVER} not found: run scripts/e2e/install-code-server.sh first`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run scripts/e2e/install-code-server.sh first (it installs chromium)`);
+    const vsix = (await r.step('package', () => packageVsix(r, art), { critical: true }))!;
+    const installed = (await r.step('install', async () => {
+      s.scratch = makeScratch(env.E2E_TMP ?? defaultScratchRoot(), REPO_ROOT);
+      r.log(`scratch folder ${s.scratch.base}`);
+      const t = Date.now();
+      const folder = installExtension(CODE_SERVER, s.scratch, vsix, extensionId());
+      r.time('code-server --install-extension', (Date.now() - t) / 1000);
+      return folder;
+    }, { critical: true }))!;
+    await r.step('vsix contents', async () => {
+      const mb = statSync(vsix).size / 1024 / 1024;
+      r.log(`.vsix: ${vsix}, ${mb.toFixed(1)} MB`);
+      r.check('.vsix ≤ 20 MB', mb * 1024 * 1024 <= MAX_VSIX_BYTES, `${mb.toFixed(1)} MB`);
+      checkInstalledFolder(r, installed);
+    });
+    await r.step('workspace', async () => {
+      const entry = sharedManifest().find((m) => m.name === 'mnist-cnn');
+      if (!entry || !entry.dataset) throw new Error('models.json has no mnist-cnn entry with a dataset');
+      s.layout = makeWorkspace(s.scratch!.workspace, {
+        model: entry,
+        modelFile: sharedPath('models', entry.file),
+        datasetDir: sharedPath(entry.dataset),
+        perClass: 4,
+      });
+      writeUserSettings(s.scratch!.userData);
+      r.check('workspace holds 40 images in 10 class folders', s.layout.imageCount === 40 && s.layout.classes.length === 10, `${s.layout.imageCount} in ${s.layout.classes.length}`);
+    }, { critical: true });
+    await r.step('start', () => startWorkbench(r, s, art), { critical: true });
+    await r.step('context menus', () => contextMenus(r, s, art));
+    await r.step('analyse', () => analyse(r, s, art));
+    await r.step('quick check', () => quickCheck(r, s, art));
+    await r.step('runs folder', async () => runsFolder(r, s, art));
+  } catch (e) {
+    if (!(e instanceof ScenarioAborted)) r.harnessError((e as Error).message);
+    r.skip(STEPS);
+  } finally {
+    await r.step('cleanup', () => cleanUp(r, s, art));
+  }
+  r.time('scenario total', (Date.now() - t0) / 1000);
+  const passed = r.passed;
+  if (s.scratch && passed && env.E2E_KEEP !== '1') rmSync(s.scratch.base, { recursive: true, force: true });
+  else if (s.scratch) r.log(`scratch folder kept: ${s.scratch.base}`);
+  art.write('e2e.log', r.transcript());
+  art.write('summary.json', JSON.stringify({ passed, steps: r.steps, checks: r.checks, timings: r.timings, metrics: r.metrics }, null, 2));
+  console.log(r.summary());
+  console.log(`artefacts:\n  ${art.list().join('\n  ')}`);
+  return passed ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
