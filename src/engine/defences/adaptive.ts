@@ -4,7 +4,8 @@
  * gets the same norm and per-image budget as the non-adaptive example it stands beside: the attack's ε for
  * fixed-ε rows, the ε it needed for minimal-ε rows, the perturbation's measured norm for DeepFool, C&W and
  * SimBA. So "non-adaptive / adaptive" compares two attackers with the same budget, one of whom knows the
- * defence.
+ * defence — and who may also submit the non-adaptive example, so per image the adaptive outcome is the worse
+ * of the two for the defence.
  */
 import { attackContext } from '../attacks/context';
 import { projectedGradientSteps } from '../attacks/gradientSteps';

@@ -148,6 +148,10 @@ export async function runAnalyseJob(req: JobRequest, opts: AnalyseOptions, hooks
     const { failed, ...cleanRest } = clean;
     const skipped = failed;
     section('clean', { kind: 'clean', ...cleanRest } satisfies CleanSection);
+    // Cancelled during the clean evaluation: nothing after it would rest on the full sample, so stop here.
+    if (clean.partial || hooks.signal?.aborted) {
+      return buildReport({ command: 'analyse', prepared, data, classifier, status: 'partial', skippedImages: skipped, sections, seeds, warnings });
+    }
     const outputKind = classifier.outputKind?.kind ?? 'logits';
     const classes = classifier.numClasses ?? classNames.length;
 
@@ -553,14 +557,18 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
           const before = correctness(await def.model.scores(nonAdaptive, ks.length), labels);
           const ta = performance.now();
           const res = await adaptivePgd(def.model, def.gradient, x, labels, norm, eps, criterion, seedA, o.hooks.signal);
-          const c = correctness(await def.model.scores(res.adversarial, ks.length), labels);
+          const after = correctness(await def.model.scores(res.adversarial, ks.length), labels);
+          // The adaptive attacker keeps whichever of its own and the non-adaptive example fools the defence:
+          // with a minimal budget (DeepFool, C&W) ten PGD steps may not reach the boundary the minimal attack found.
+          const top1 = after.top1.map((v, j) => v && before.top1[j]);
+          const top5 = after.top5.map((v, j) => v && before.top5[j]);
           const t5 = rescued[d][a];
           t5.seconds += (performance.now() - ta) / 1000;
           t5.adv += ks.length;
-          t5.rescued += res.defendedCorrect.filter(Boolean).length;
+          t5.rescued += (criterion === 'top1' ? top1 : top5).filter(Boolean).length;
           t5.rescuedNonAdaptive += (criterion === 'top1' ? before.top1 : before.top5).filter(Boolean).length;
-          t5.attackedTop1 += c.top1.filter(Boolean).length;
-          t5.attackedTop5 += c.top5.filter(Boolean).length;
+          t5.attackedTop1 += top1.filter(Boolean).length;
+          t5.attackedTop5 += top5.filter(Boolean).length;
         }
         if (epsSuite) {
           const eb = await epsSuite.runBatch(batch.samples, batch.pixels, scores);

@@ -28,6 +28,8 @@ test('analyse produces every section, with adaptive numbers beside the non-adapt
       assert.ok(res.cost && res.cost.relativeCost > 0);
       for (const row of res.rows) {
         assert.ok(row.adaptive, `${res.defence.kind} × ${row.attack.label}: adaptive number`);
+        // The adaptive attacker may also submit the non-adaptive example: never weaker on the same images.
+        if (row.adaptive.defenceRate !== null) assert.ok(row.adaptive.defenceRate <= row.adaptive.nonAdaptiveDefenceRate!);
         assert.equal(row.attack.mode, row.attack.label.startsWith('FGSM') ? 'fixed-eps' : 'minimal-perturbation');
         if (row.numAdversarial) assert.ok(row.defenceRate !== null && row.defenceRate >= 0 && row.defenceRate <= 1);
       }
