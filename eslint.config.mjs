@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'samples/out/**', '.robustness/**', 'test/fixtures/**', '.e2e/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'samples/out/**', '.robustness/**', 'test/fixtures/images/**', '.e2e/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -22,6 +22,7 @@ import { GradientModel } from '../src/engine/grad/gradientModel';
 import { runAttackJob, type AttacksSection } from '../src/engine/jobs/attackJob';
 import type { AttackSpec } from '../src/engine/attacks/registry';
 import { defenceBench } from './defenceBench';
+import { memoryBench } from './memoryBench';
 
 /** Further attack rows (DeepFool: torchattacks needed 401 s for the 500 mnist-cnn images = 1.25 images/s). */
 const EXTRA_ATTACK_BENCH: [string, string, Record<string, unknown>, AttackSpec, number][] = [
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
   await defenceBench(shared, THREADS);
 
   console.log(`\n8. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  await memoryBench(shared, THREADS);
 }
 
 main().catch((e) => {

@@ -83,11 +83,11 @@ async function explainImage(lens: Lens, image: vscode.Uri): Promise<void> {
   });
 }
 
-/** The latest finished analyse run of a model, if any. */
-function latestAnalysis(lens: Lens, model: vscode.Uri): { runId: string; dir: string; createdAt: Date } | null {
+/** The latest analyse run of a model that has a report (complete, or partial when it was cancelled), if any. */
+function latestAnalysis(lens: Lens, model: vscode.Uri): { runId: string; dir: string; createdAt: Date; partial: boolean } | null {
   for (const root of lens.runRoots()) {
     const run = listRuns(root).find((r) => r.readable && r.command === 'analyse' && r.status !== 'failed' && r.modelPath === model.fsPath);
-    if (run && run.readable) return { runId: run.id, dir: run.dir, createdAt: run.createdAt };
+    if (run && run.readable) return { runId: run.id, dir: run.dir, createdAt: run.createdAt, partial: run.status === 'partial' };
   }
   return null;
 }
@@ -98,8 +98,12 @@ async function compareModels(lens: Lens, arg: unknown, selection: unknown): Prom
   const previous = models.map((m) => latestAnalysis(lens, m));
   let runs: ({ runId: string; dir: string } | null)[] = previous;
   if (previous.every((r) => r)) {
+    // A cancelled analysis is only part of one: say so before it is compared as if it were whole.
     const reuse = await vscode.window.showQuickPick([
-      { label: 'Reuse the latest analyses', detail: previous.map((r, k) => `${basename(models[k].fsPath)}: ${r!.createdAt.toLocaleString()}`).join(' · '), reuse: true },
+      {
+        label: 'Reuse the latest analyses', reuse: true,
+        detail: previous.map((r, k) => `${basename(models[k].fsPath)}: ${r!.createdAt.toLocaleString()}${r!.partial ? ' (partial: cancelled)' : ''}`).join(' · '),
+      },
       { label: 'Run new analyses', detail: 'analyse both models again with the current settings', reuse: false },
     ], { placeHolder: 'Both models have been analysed before' });
     if (!reuse) return;

@@ -10,9 +10,9 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ReportV1 } from '../engine/report/schema';
-import { resolveInsideFolder } from '../host/pathGuards';
+import { handlePanelMessage } from '../host/panelMessages';
 import { isRunId, loadRun, runsRoot } from '../host/runsStore';
-import { parseWebviewMessage, type ExportMessage, type HostToWebview, type PanelState } from '../protocol/webviewMessages';
+import type { HostToWebview, PanelState } from '../protocol/webviewMessages';
 import type { Lens } from './lens';
 
 export interface RunRef {
@@ -158,48 +158,29 @@ export class RunPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(m);
   }
 
-  private async receive(raw: unknown): Promise<void> {
-    const parsed = parseWebviewMessage(raw);
-    if (!parsed.ok) {
-      this.lens.output.appendLine(`[panel ${this.content.run.runId}] message rejected: ${parsed.reason}`);
-      return;
-    }
-    const m = parsed.message;
-    switch (m.type) {
-      case 'ready': this.replay(); break;
-      case 'cancel': this.onCancel?.(); break;
-      case 'export': await this.exportChart(m); break;
-      case 'open-artefact': await this.openArtefact(m.relPath); break;
-    }
-  }
-
-  private async exportChart(m: ExportMessage): Promise<void> {
-    const ext = `.${m.format}`;
-    const name = m.suggestedName.toLowerCase().endsWith(ext) ? m.suggestedName : `${m.suggestedName}${ext}`;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir();
+  /** Validation and the rules (what a webview may ask for) live in handlePanelMessage; here only the vscode effects. */
+  private receive(raw: unknown): Promise<void> {
+    const runDirs = [this.content.run.dir, ...(this.content.compare ? [this.content.compare.dir] : [])];
     const filters: Record<string, Record<string, string[]>> = { svg: { 'SVG image': ['svg'] }, png: { 'PNG image': ['png'] }, csv: { 'CSV data': ['csv'] } };
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(folder, name)), filters: filters[m.format], saveLabel: 'Export' });
-    if (!target) return;
-    const bytes = m.format === 'png'
-      ? Buffer.from(m.data.slice('data:image/png;base64,'.length), 'base64')
-      : Buffer.from(m.data, 'utf8');
-    await vscode.workspace.fs.writeFile(target, bytes);
-    this.lens.output.appendLine(`exported ${m.chartId} as ${target.fsPath}`);
-  }
-
-  private async openArtefact(relPath: string): Promise<void> {
-    const dirs = [this.content.run.dir, ...(this.content.compare ? [this.content.compare.dir] : [])];
-    const reasons: string[] = [];
-    for (const dir of dirs) {
-      const r = resolveInsideFolder(dir, relPath);
-      if (r.ok) {
-        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.path), { viewColumn: vscode.ViewColumn.Beside, preview: true });
-        return;
-      }
-      reasons.push(r.reason);
-    }
-    this.lens.output.appendLine(`[panel ${this.content.run.runId}] refused to open ${JSON.stringify(relPath)}: ${reasons.join('; ')}`);
-    void vscode.window.showWarningMessage(`Robustness Lens: cannot open ${relPath}: ${reasons[0]}`);
+    return handlePanelMessage<vscode.Uri>(raw, runDirs, {
+      replay: () => this.replay(),
+      cancel: () => this.onCancel?.(),
+      chooseExportTarget: async (fileName, format) => {
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir();
+        return (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(folder, fileName)), filters: filters[format], saveLabel: 'Export' })) ?? null;
+      },
+      writeExport: async (target, bytes, chartId) => {
+        await vscode.workspace.fs.writeFile(target, bytes);
+        this.lens.output.appendLine(`exported ${chartId} as ${target.fsPath}`);
+      },
+      openFile: async (path) => {
+        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+      },
+      refused: (reason, tellUser) => {
+        this.lens.output.appendLine(`[panel ${this.content.run.runId}] ${reason}`);
+        if (tellUser) void vscode.window.showWarningMessage(`Robustness Lens: ${reason}`);
+      },
+    });
   }
 
   private html(): string {

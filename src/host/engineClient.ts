@@ -280,13 +280,17 @@ export class EngineClient {
 
   private failAll(proc: EngineProcess, exit: EngineExit): void {
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    // The engine runs jobs one at a time in the order they were sent: only the earliest pending run was running.
+    let running = true;
     for (const [id, p] of [...this.pending]) {
       if (p.proc !== proc) continue;
+      const wasRunning = running && p.sent;
+      running = false;
       if (proc.stopping) {
         p.reject(new EngineRunError({ code: 'CANCELLED', message: `cancelled: ${proc.stopping}` }, p.stage, p.sections, exit));
       } else {
         const kept = Object.keys(p.sections).length;
-        const during = p.sent ? (p.stage ?? 'start-up') : 'an earlier run (this one had not started)';
+        const during = wasRunning ? (p.stage ?? 'start-up') : 'an earlier run (this one had not started)';
         const verb = exit.signal || (exit.code ?? 1) !== 0 ? 'crashed' : 'exited unexpectedly';
         const message = `the engine process ${verb} (${how}) during ${during}; ${kept ? `partial results kept (${kept} section${kept > 1 ? 's' : ''})` : 'no results had arrived yet'}`;
         p.reject(new EngineRunError({

@@ -195,6 +195,15 @@ export function loadRun(dir: string): LoadedRun {
   return { state, report: r.value, sections: {}, message: state === 'partial' ? 'cancelled: the report holds what finished' : r.value.error?.message ?? null };
 }
 
+/** A report can pass the envelope check and still hold sections of the wrong shape: one bad run must not hide the others. */
+function describeRunSafely(id: string, dir: string): RunListing {
+  try {
+    return describeRun(id, dir);
+  } catch (e) {
+    return { id, dir, readable: false, model: RUN_ID.exec(id)?.[7] ?? id, createdAt: dateFromId(id), reason: `report.json could not be read: ${(e as Error).message}` };
+  }
+}
+
 /** Every run folder, newest first. */
 export function listRuns(workspaceRoot: string): RunListing[] {
   const root = runsRoot(workspaceRoot);
@@ -212,7 +221,7 @@ export function listRuns(workspaceRoot: string): RunListing[] {
     } catch {
       continue;
     }
-    runs.push(describeRun(id, dir));
+    runs.push(describeRunSafely(id, dir));
   }
   return runs.sort((a, b) => b.id.localeCompare(a.id));
 }

@@ -110,6 +110,9 @@ class Invalid extends Error {}
 
 function obj(v: unknown, what: string): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Invalid(`${what} must be an object`);
+  // Only plain data: a field inherited through a prototype would pass the own-key checks unseen.
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw new Invalid(`${what} must be a plain object`);
   return v as Obj;
 }
 
@@ -209,6 +212,8 @@ function checkAttackSpecs(v: unknown, what: string): void {
     if (typeof spec.name !== 'string' || !/^[a-z0-9-]{1,32}$/.test(spec.name)) throw new Invalid(`${what}[${k}].name must be an attack name`);
     const params = obj(spec.params, `${what}[${k}].params`);
     for (const [key, value] of Object.entries(params)) {
+      // Parameter names are identifiers, and none that every object already has (__proto__, constructor, toString…).
+      if (!/^[a-zA-Z][a-zA-Z0-9]{0,31}$/.test(key) || key in Object.prototype) throw new Invalid(`${what}[${k}].params has a parameter name that is not an identifier: ${JSON.stringify(key.slice(0, 40))}`);
       if (!['number', 'string', 'boolean'].includes(typeof value)) throw new Invalid(`${what}[${k}].params.${key} must be a number, string or boolean`);
       if (typeof value === 'number') num(value, `${what}[${k}].params.${key}`);
     }

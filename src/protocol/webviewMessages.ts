@@ -96,6 +96,9 @@ function hasOnlyKeys(o: Record<string, unknown>, keys: string[]): string | null 
 /** Validates a message from the webview. */
 export function parseWebviewMessage(value: unknown): ParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'not an object' };
+  // Only plain data: a field inherited through a prototype would pass the own-key checks below unseen.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return { ok: false, reason: 'not a plain object' };
   const o = value as Record<string, unknown>;
   const fail = (reason: string): ParseResult => ({ ok: false, reason: `${String(o.type)}: ${reason}` });
   switch (o.type) {
@@ -109,7 +112,7 @@ export function parseWebviewMessage(value: unknown): ParseResult {
       if (extra) return fail(extra);
       if (!isString(o.chartId, MAX_NAME_CHARS)) return fail('chartId must be a non-empty string');
       if (!EXPORT_FORMATS.includes(o.format as never)) return fail(`format must be one of ${EXPORT_FORMATS.join(', ')}`);
-      if (!isString(o.suggestedName, MAX_NAME_CHARS) || /[\\/]|^\.\.?$/.test(o.suggestedName)) return fail('suggestedName must be a plain file name');
+      if (!isString(o.suggestedName, MAX_NAME_CHARS) || /[\\/\u0000-\u001f]|^\.\.?$/.test(o.suggestedName)) return fail('suggestedName must be a plain file name');
       if (!isString(o.data, MAX_EXPORT_CHARS)) return fail(`data must be a non-empty string of at most ${MAX_EXPORT_CHARS} characters`);
       if (o.format === 'png' && !o.data.startsWith('data:image/png;base64,')) return fail('png data must be a data:image/png;base64 URL');
       return { ok: true, message: { type: 'export', chartId: o.chartId, format: o.format as ExportMessage['format'], suggestedName: o.suggestedName, data: o.data } };

@@ -2,8 +2,8 @@
  * End-to-end test of the packaged extension in a real VS Code (code-server 4.100.3) driven through
  * headless chromium: package → install the .vsix → open a workspace with a shared model and images →
  * right-click Analyse Robustness → assert on the rendered panel → Quick Attack Check → status bar →
- * the run folder. Prints one line per check, a summary with timings and the artefacts' paths; exits 1 on
- * any failed check.
+ * the run folder; then the second scenario (flows.ts) in the same server. Prints one line per check, a
+ * summary with timings and the artefacts' paths; exits 1 on any failed check.
  *
  * Prerequisite: scripts/e2e/install-code-server.sh. Environment (all optional):
  *   E2E_VSIX              use this .vsix instead of running `npm run package`
@@ -11,6 +11,8 @@
  *   E2E_ARTIFACTS         artefacts folder (default <repo>/.e2e/artifacts)
  *   E2E_ANALYSE_TIMEOUT_MS, E2E_QUICK_TIMEOUT_MS   waits for the analysis (10 min) and the quick check (5 min)
  *   E2E_KEEP=1            keep the scratch folder (kept anyway when something failed)
+ *   E2E_FLOWS=0           skip the second scenario (test/e2e/flows.ts: first-run setup, export, compare,
+ *                         quick check on model change, cancel, Restricted Mode)
  *   CODE_SERVER, CHROMIUM binaries (default <repo>/.e2e/code-server/…/code-server, /usr/bin/chromium)
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +20,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { checkReportEnvelope } from '../../src/engine/report/schema';
+import { FLOW_STEPS, Flows } from './flows';
 import { REPO_ROOT, SKIP_NO_SHARED, sharedManifest, sharedPath } from '../helpers/shared';
 import { Artifacts } from './harness/artifacts';
 import { closeChromium, launchChromium } from './harness/browser';
@@ -50,7 +53,7 @@ const QUICK_CHECK_ARIA = 'Robustness Lens quick check';
 const ROBUST_TEXT = /Robust \d+(\.\d)?%/;
 const RUN_FOLDER = /^\d{8}-\d{6}-model$/;
 
-const STEPS = ['package', 'install', 'vsix contents', 'workspace', 'start', 'context menus', 'analyse', 'quick check', 'runs folder'];
+const STEPS = ['package', 'install', 'vsix contents', 'workspace', 'start', 'context menus', 'analyse', 'quick check', 'runs folder', ...FLOW_STEPS];
 
 interface Session {
   scratch?: Scratch;
@@ -343,6 +346,12 @@ async function main(): Promise<number> {
     await r.step('analyse', () => analyse(r, s, art));
     await r.step('quick check', () => quickCheck(r, s, art));
     await r.step('runs folder', async () => runsFolder(r, s, art));
+    if (env.E2E_FLOWS !== '0') {
+      await new Flows(r, {
+        codeServerBin: CODE_SERVER, scratch: s.scratch!, server: s.server!, browser: s.browser!, page: s.page!, workbench: s.workbench!, art,
+        analyseTimeoutMs: ANALYSE_TIMEOUT_MS, quickTimeoutMs: QUICK_TIMEOUT_MS,
+      }).run();
+    }
   } catch (e) {
     if (!(e instanceof ScenarioAborted)) r.harnessError((e as Error).message);
     r.skip(STEPS);

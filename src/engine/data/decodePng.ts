@@ -1,6 +1,10 @@
+import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 import { EngineError, errorText } from '../errors';
 import { MAX_IMAGE_PIXELS, type Raster, sizeText } from './raster';
+
+/** Native CRC-32 (Node ≥ 20.15); on older runtimes the check is left to pngjs. */
+const crc32: ((data: Uint8Array) => number) | undefined = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -24,11 +28,12 @@ interface PngHeader {
  * - gAMA / iCCP / sRGB chunks are ignored: samples are returned as stored, like Pillow does.
  */
 export function decodePng(bytes: Uint8Array, file: string): Raster {
-  const { header, stripped } = readChunks(bytes, file);
+  const { header, stripped, badCrc } = readChunks(bytes, file);
   const { width, height, bitDepth, colorType } = header;
   if (width * height > MAX_IMAGE_PIXELS) {
     throw new EngineError('IMAGE_INVALID', `${file}: image too large (${sizeText(width, height)} = ${mp(width * height)} MP; the limit is ${mp(MAX_IMAGE_PIXELS)} MP)`, { file });
   }
+  if (badCrc) throw new EngineError('IMAGE_INVALID', badCrc, { file });
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(stripped.buffer, stripped.byteOffset, stripped.byteLength), { skipRescale: bitDepth === 16 });
@@ -55,12 +60,14 @@ export function decodePng(bytes: Uint8Array, file: string): Raster {
 }
 
 /** Walks the chunk list: validates structure and IHDR up front (clear errors), and drops tRNS. */
-function readChunks(bytes: Uint8Array, file: string): { header: PngHeader; stripped: Uint8Array } {
+/** `badCrc`: the message for the first chunk whose CRC is wrong (reported after the size check). */
+function readChunks(bytes: Uint8Array, file: string): { header: PngHeader; stripped: Uint8Array; badCrc?: string } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const keep: Uint8Array[] = [bytes.subarray(0, 8)];
   let header: PngHeader | undefined;
   let sawData = false;
   let removed = false;
+  let badCrc: string | undefined;
   let pos = 8;
   for (;;) {
     if (pos + 8 > bytes.length) {
@@ -71,6 +78,10 @@ function readChunks(bytes: Uint8Array, file: string): { header: PngHeader; strip
     const end = pos + 12 + len;
     if (end > bytes.length) {
       throw new EngineError('IMAGE_INVALID', `${file}: truncated PNG (chunk ${JSON.stringify(type)} at byte ${pos} needs ${len} bytes, the file ends at ${bytes.length})`, { file });
+    }
+    // pngjs notices a bad CRC too, but then reports only "unrecognised content at end of stream".
+    if (badCrc === undefined && crc32 && crc32(bytes.subarray(pos + 4, end - 4)) !== view.getUint32(end - 4)) {
+      badCrc = `${file}: corrupt PNG data (chunk ${JSON.stringify(type)} at byte ${pos} fails its CRC check)`;
     }
     if (header === undefined) {
       if (type !== 'IHDR' || len !== 13) throw new EngineError('IMAGE_INVALID', `${file}: corrupt PNG (first chunk is not a valid IHDR)`, { file });
@@ -84,7 +95,7 @@ function readChunks(bytes: Uint8Array, file: string): { header: PngHeader; strip
     if (type === 'IEND') break;
   }
   if (!sawData) throw new EngineError('IMAGE_INVALID', `${file}: corrupt PNG (no image data chunk)`, { file });
-  return { header, stripped: removed ? concat(keep) : bytes.subarray(0, pos) };
+  return { header, stripped: removed ? concat(keep) : bytes.subarray(0, pos), badCrc };
 }
 
 function checkHeader(h: PngHeader, file: string): void {

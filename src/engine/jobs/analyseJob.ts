@@ -51,7 +51,7 @@ import { AttackSuite, type BatchAttackResult, type SuiteBatch } from './attackSu
 import type { AttacksSection } from './attackJob';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
-import { writeOfPreviews } from './ofPreviews';
+import { ofRowsPerCall, writeOfPreviews } from './ofPreviews';
 
 export type DefenceName = 'post-averaging' | 'low-pass';
 
@@ -237,7 +237,7 @@ export async function runAnalyseJob(req: JobRequest, opts: AnalyseOptions, hooks
           const n = Math.min(count, ofLimit - ofImages.length);
           const per = classifier.pixelsPerSample;
           const results = await occludedFrequency(batch.pixels.subarray(0, n * per), n, [C, H, W], (x, m) => classifier.scores(x, m), {
-            baseline: ofBaseline, scoreOn, maxBatch: Math.max(classifier.batchSize, bands + 1), rng: ofRng, ...signalOpt,
+            baseline: ofBaseline, scoreOn, maxBatch: ofRowsPerCall(classifier.batchSize, bands, classifier.pixelsPerSample), rng: ofRng, ...signalOpt,
           });
           results.forEach((r, i) => {
             const s = batch.samples[i];

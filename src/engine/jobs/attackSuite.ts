@@ -125,16 +125,26 @@ export class AttackSuite {
     const subLabels = idx.map((i) => labels[i]);
     const subTargets = targets ? idx.map((i) => targets[i]) : null;
     const results: BatchAttackResult[] = [];
+    const queries: Float64Array[] = [];
+    const seconds: number[] = [];
     for (let a = 0; a < this.attacks.length; a++) {
       const t0 = performance.now();
       const result = idx.length
         ? await this.attacks[a].run({ pixels: sub, count: idx.length, labels: subLabels, targets: subTargets }, this.contexts[a])
         : { adversarial: new Float32Array(0), queries: new Float64Array(0) };
+      // An attack cut short by a cancel would count its images as robust: the whole batch is dropped instead.
+      if (this.signal?.aborted) throw new EngineError('CANCELLED', `cancelled during ${this.attacks[a].label}; the interrupted batch is not counted`);
       const advScores = idx.length ? await this.classifier.scores(result.adversarial, idx.length) : new Float32Array(0);
-      this.seconds[a] += (performance.now() - t0) / 1000;
+      seconds.push((performance.now() - t0) / 1000);
       const success = idx.length ? this.contexts[a].isAdversarial(advScores, subLabels, subTargets) : [];
       const norms = perturbationNorms(result.adversarial, sub, idx.length);
       results.push({ attacked: idx, adversarial: result.adversarial, scores: advScores, success, l2: norms.l2, linf: norms.linf, epsilon: result.epsilon ?? null });
+      queries.push(result.queries);
+    }
+    // Recorded only once every attack finished the batch, so all attacks of a run count the same images.
+    for (let a = 0; a < this.attacks.length; a++) {
+      const { adversarial, scores: advScores, success, l2, linf, epsilon } = results[a];
+      this.seconds[a] += seconds[a];
       const byImage = new Map(idx.map((i, k) => [i, k]));
       for (let i = 0; i < count; i++) {
         const k = byImage.get(i);
@@ -148,13 +158,13 @@ export class AttackSuite {
           cleanTop1: cleanTop1[i], cleanTop5: cleanTop5[i], attacked: true, success: ok,
           attackedTop1: ok ? advRank[0] === labels[i] : cleanTop1[i],
           attackedTop5: ok ? advRank.includes(labels[i]) : cleanTop5[i],
-          l2: norms.l2[k], linf: norms.linf[k], queries: result.queries[k], epsilon: result.epsilon ? result.epsilon[k] : NaN,
+          l2: l2[k], linf: linf[k], queries: queries[a][k], epsilon: epsilon ? epsilon[k] : NaN,
         });
         const outDir = this.options.outDir;
         if (ok && outDir && this.galleries[a].length < this.options.gallery) {
           const stem = `${String(this.galleries[a].length).padStart(2, '0')}-${samples[i].className}`;
-          this.galleries[a].push(writeGalleryItem(outDir, join('gallery', `attack-${a + 1}`), stem, sub.subarray(k * per, (k + 1) * per), result.adversarial.subarray(k * per, (k + 1) * per), shape, {
-            relPath: samples[i].relPath, label: labels[i], cleanPrediction: rank[i][0], adversarialPrediction: advRank[0], l2: norms.l2[k], linf: norms.linf[k],
+          this.galleries[a].push(writeGalleryItem(outDir, join('gallery', `attack-${a + 1}`), stem, sub.subarray(k * per, (k + 1) * per), adversarial.subarray(k * per, (k + 1) * per), shape, {
+            relPath: samples[i].relPath, label: labels[i], cleanPrediction: rank[i][0], adversarialPrediction: advRank[0], l2: l2[k], linf: linf[k],
           }));
         }
       }

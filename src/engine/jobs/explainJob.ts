@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { decodeImage } from '../data/decodeImage';
 import { channelCount, rasterToPixels } from '../data/pixels';
-import { EngineError } from '../errors';
+import { EngineError, isEngineError } from '../errors';
 import { pixelSpecFor } from '../input/pixelSpec';
 import { Classifier } from '../runtime/classifier';
 import { buildReport } from '../report/buildReport';
@@ -17,7 +17,7 @@ import { Rng } from '../util/random';
 import { OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency } from '../spectral/occludedFrequency';
 import type { JobHooks } from './evalJob';
 import { prepareModel, type JobRequest, type PreparedModel } from './prepare';
-import { writeOfPreviews } from './ofPreviews';
+import { ofRowsPerCall, writeOfPreviews } from './ofPreviews';
 
 export interface ExplainOptions {
   imagePath: string;
@@ -50,8 +50,10 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
   let bands = 0;
   let scoreOnAll: 'logits' | 'log-probabilities' = 'logits';
   let firstClassifier: Classifier | null = null;
+  let partial = false;
   try {
     for (const [m, prepared] of models.entries()) {
+      if (hooks.signal?.aborted) { partial = true; break; }
       const p = prepared.config.preprocessing;
       const spec = pixelSpecFor(p);
       if (raster.width !== p.width || raster.height !== p.height) {
@@ -68,9 +70,15 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
         const scoreOn = classifier.outputKind?.kind === 'probabilities' ? 'log-probabilities' : 'logits';
         scoreOnAll = scoreOn;
         hooks.onProgress?.({ stage: `occluded frequency (${basename(prepared.model.path)})`, done: m, total: models.length });
-        const [r] = await occludedFrequency(pixels, 1, shape, (x, n) => classifier.scores(x, n), {
-          baseline: opts.baseline, scoreOn, maxBatch: Math.max(classifier.batchSize, bands + 1), rng: new Rng(seed), ...(hooks.signal ? { signal: hooks.signal } : {}),
+        const of = await occludedFrequency(pixels, 1, shape, (x, n) => classifier.scores(x, n), {
+          baseline: opts.baseline, scoreOn, maxBatch: ofRowsPerCall(classifier.batchSize, bands, classifier.pixelsPerSample), rng: new Rng(seed), ...(hooks.signal ? { signal: hooks.signal } : {}),
+        }).catch((e: unknown) => {
+          if (isEngineError(e) && e.code === 'CANCELLED') return null;
+          throw e;
         });
+        // Cancelled: the models explained so far make a partial report.
+        if (!of) { partial = true; break; }
+        const [r] = of;
         const classes = classifier.numClasses ?? 0;
         const agg = new OccludedFrequencyAggregator(bands, classes);
         const label = labelFromPath(imagePath, prepared.config.classNames);
@@ -92,10 +100,10 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
       kind: 'occluded-frequency', bands, baseline: opts.baseline, definition: OCCLUDED_FREQUENCY_DEFINITION,
       seed: opts.baseline === 'noise' ? seed : null, scoreOn: scoreOnAll, models: results,
     };
-    hooks.onSection?.('occludedFrequency', section);
+    if (results.length) hooks.onSection?.('occludedFrequency', section);
     return buildReport({
-      command: 'explain', prepared: primary, data: null, classifier: firstClassifier!, status: 'complete', skippedImages: [],
-      sections: { occludedFrequency: section }, seeds: { occludedFrequency: seed }, warnings: notes,
+      command: 'explain', prepared: primary, data: null, classifier: firstClassifier, status: partial ? 'partial' : 'complete', skippedImages: [],
+      sections: results.length ? { occludedFrequency: section } : {}, seeds: { occludedFrequency: seed }, warnings: notes,
     });
   } finally {
     await (firstClassifier as Classifier | null)?.dispose();

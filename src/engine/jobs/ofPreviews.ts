@@ -1,4 +1,4 @@
-/** Occluded Frequency previews: PNGs of an image with each of its three highest-scoring bands ablated. */
+/** Occluded Frequency in the jobs: rows per model call, and previews of an image with its three strongest bands ablated. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../attacks/gallery';
@@ -16,4 +16,12 @@ export function writeOfPreviews(outDir: string, stem: string, pixels: Float32Arr
     writeFileSync(join(outDir, rel), encodePng(ablated.subarray(band * per, (band + 1) * per), c, h, w));
     return { band, path: rel };
   });
+}
+
+/**
+ * Rows per model call: all bands of an image plus its clean row in one call where that stays under 16 MiB
+ * of input (a 28×28 image: 29 rows), else the session's batch size (a 224×224×3 image would need 270 MB).
+ */
+export function ofRowsPerCall(batchSize: number, bands: number, pixelsPerImage: number): number {
+  return Math.max(batchSize, Math.min(bands + 1, Math.floor((16 * 1024 * 1024) / (4 * pixelsPerImage))));
 }

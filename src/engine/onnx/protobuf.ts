@@ -32,6 +32,8 @@ export class ProtoError extends Error {
 }
 
 const TWO32 = 4294967296;
+/** Longest message path printed in full (see ProtoReader.path). */
+const MAX_PATH_PARTS = 12;
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const utf8 = new TextDecoder('utf-8');
 const utf8Enc = new TextEncoder();
@@ -65,10 +67,21 @@ export class ProtoReader {
     this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
-  /** Message/field path, built only when needed (errors). */
+  /**
+   * Message/field path, built only when needed (errors). A hostile file can nest 100 levels deep, so long
+   * paths keep their first and last segments: the message must stay readable.
+   */
   get path(): string {
-    const own = this.index === undefined ? this.name : `${this.name}[${this.index}]`;
-    return this.parent ? `${this.parent.path}.${own}` : own;
+    const parts: string[] = [this.segment];
+    for (let r = this.parent; r; r = r.parent) parts.push(r.segment);
+    parts.reverse();
+    if (parts.length <= MAX_PATH_PARTS) return parts.join('.');
+    const keep = MAX_PATH_PARTS / 2;
+    return [...parts.slice(0, keep), `…(${parts.length - 2 * keep} more)…`, ...parts.slice(-keep)].join('.');
+  }
+
+  private get segment(): string {
+    return this.index === undefined ? this.name : `${this.name}[${this.index}]`;
   }
 
   fail(detail: string, offset = this.pos): never {

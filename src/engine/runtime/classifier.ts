@@ -68,6 +68,7 @@ export class Classifier implements ScoreModel {
         file: this.session.modelLabel, expected: 'a [N, classes] score output',
       });
     }
+    checkScoresFinite(out.data, count, classes, this.session.modelLabel, this.outputName);
     if (this.classes === null) this.classes = classes;
     if (!this.outputKindDecision && count > 0) this.outputKindDecision = { ...probeOutputKind(out.data, classes), decidedBy: 'probe' };
     return out.data;
@@ -76,4 +77,23 @@ export class Classifier implements ScoreModel {
   async dispose(): Promise<void> {
     await this.session.dispose();
   }
+}
+
+/**
+ * NaN or +∞ scores (NaN weights, a diverged export, log of 0 inside the graph) would otherwise rank as
+ * an arbitrary class and turn every accuracy and attack figure into noise; −∞ stays allowed (a class a
+ * log-probability output rules out).
+ */
+function checkScoresFinite(data: Float32Array, count: number, classes: number, file: string, output: string): void {
+  let bad = 0, first = -1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== v || v === Infinity) { bad++; if (first < 0) first = i; }
+  }
+  if (bad === 0) return;
+  const row = Math.floor(first / classes), value = data[first];
+  throw new EngineError('MODEL_INVALID',
+    `${file}: output "${output}" holds ${bad} non-finite score${bad === 1 ? '' : 's'} in a batch of ${count} image${count === 1 ? '' : 's'} (first: image ${row}, class ${first - row * classes} is ${value})`, {
+      file, expected: 'finite class scores', hint: 'check the weights for NaN/Inf (e.g. a diverged training run) and ops such as Log or Div that can produce them',
+    });
 }

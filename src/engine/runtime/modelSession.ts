@@ -72,7 +72,7 @@ export class ModelSession {
         attempts.push({ provider, ok: true });
         return new ModelSession(session, label, provider, attempts, opts.threads);
       } catch (e) {
-        attempts.push({ provider, ok: false, error: errorText(e) });
+        attempts.push({ provider, ok: false, error: ortMessage(e) });
         if (opts.executionProvider !== 'auto') break;
       }
     }
@@ -155,7 +155,7 @@ export class ModelSession {
       try {
         result = await this.session.run(feeds, outputNames);
       } catch (e) {
-        throw new EngineError('RUNTIME', `${this.modelLabel}: inference failed on a batch of ${rows} (${errorText(e)})`, { file: this.modelLabel, cause: e });
+        throw new EngineError('RUNTIME', `${this.modelLabel}: inference failed on a batch of ${rows} (${ortMessage(e)})`, { file: this.modelLabel, cause: e });
       } finally {
         for (const t of Object.values(feeds)) t.dispose?.();
       }
@@ -192,6 +192,17 @@ export class ModelSession {
     this.disposed = true;
     await this.session.release();
   }
+}
+
+/**
+ * onnxruntime's text without the C++ location it prefixes to some messages ("/onnxruntime_src/…/x.h:46
+ * void onnxruntime::…(const std::…&, int) Opset 999 is…"): a user needs the sentence, not the signature.
+ */
+export function ortMessage(e: unknown): string {
+  return errorText(e)
+    .replace(/[\w./+-]+\.(?:h|cc|cpp):\d+ (?:[\w:<>,*&~]+ )*[\w:~<>]+\([^()\n]*\) /g, '')
+    .replace(/[\w./+-]+\.(?:h|cc|cpp):\d+ [A-Za-z_]\w* /g, '')
+    .trim();
 }
 
 export function onnxruntimeVersion(): string {

@@ -11,14 +11,25 @@ export interface CodeServer {
   port: number;
   /** Workbench URL with the scratch workspace open. */
   url: string;
+  /** Workbench URL with another folder open (the same server serves any folder). */
+  urlFor(folder: string): string;
   /** Seconds from spawn until /healthz answered. */
   startupSeconds: number;
   output(): string;
   stop(): Promise<void>;
 }
 
-function baseArgs(scratch: Scratch): string[] {
-  return ['--user-data-dir', scratch.userData, '--extensions-dir', scratch.extensions];
+function baseArgs(scratch: Scratch, userData = scratch.userData): string[] {
+  return ['--user-data-dir', userData, '--extensions-dir', scratch.extensions];
+}
+
+export interface ServerOptions {
+  /** Folder opened by `url` (default: the scratch workspace). */
+  workspace?: string;
+  /** VS Code user data (default: the scratch's); a second server needs its own. */
+  userData?: string;
+  /** Keep workspace trust on (default off, as in CI: no trust prompt). Restricted Mode needs it on. */
+  workspaceTrust?: boolean;
 }
 
 /** `code-server --install-extension`; returns the installed extension's folder. */
@@ -66,20 +77,21 @@ function groupAlive(child: ChildProcess): boolean {
   }
 }
 
-export async function startCodeServer(bin: string, scratch: Scratch, startupTimeoutMs = 60_000): Promise<CodeServer> {
+export async function startCodeServer(bin: string, scratch: Scratch, options: ServerOptions = {}, startupTimeoutMs = 60_000): Promise<CodeServer> {
   const port = await freePort();
   const t0 = Date.now();
+  const workspace = options.workspace ?? scratch.workspace;
   const child = spawn(
     bin,
     [
-      ...baseArgs(scratch),
+      ...baseArgs(scratch, options.userData),
       '--auth', 'none',
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
-      scratch.workspace,
+      workspace,
     ],
     // its own process group, so stop() (and the exit hook) can kill it with everything it started
     { env: scratch.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
@@ -102,9 +114,11 @@ export async function startCodeServer(bin: string, scratch: Scratch, startupTime
     if (child.exitCode !== null) break;
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) {
+        const urlFor = (folder: string) => `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`;
         return {
           port,
-          url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(scratch.workspace)}`,
+          url: urlFor(workspace),
+          urlFor,
           startupSeconds: (Date.now() - t0) / 1000,
           output: () => output,
           stop,

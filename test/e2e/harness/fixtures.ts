@@ -45,48 +45,57 @@ export const USER_SETTINGS = {
   'files.exclude': { '**/.robustness': false },
 };
 
-export function writeUserSettings(userData: string): void {
+export function writeUserSettings(userData: string, overrides: Record<string, unknown> = {}): void {
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...overrides }, null, 2));
 }
 
-export function makeWorkspace(dir: string, spec: WorkspaceSpec): WorkspaceLayout {
-  const modelName = 'model.onnx';
-  copyFileSync(spec.modelFile, join(dir, modelName));
-
-  const imagesDir = 'images';
-  const classes = readdirSync(spec.datasetDir, { withFileTypes: true })
+/** Copies the first `perClass` images of every class folder of `datasetDir` into `dir/imagesDir`. */
+export function copyImageFolder(datasetDir: string, dir: string, imagesDir: string, perClass: number): { classes: string[]; imageCount: number; sampleImage: string } {
+  const classes = readdirSync(datasetDir, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
   let imageCount = 0;
   let sampleImage = '';
   for (const cls of classes) {
-    const files = readdirSync(join(spec.datasetDir, cls)).filter((f) => IMAGE.test(f)).sort().slice(0, spec.perClass);
-    if (files.length < spec.perClass) throw new Error(`${spec.datasetDir}/${cls} has ${files.length} images, the workspace needs ${spec.perClass}`);
+    const files = readdirSync(join(datasetDir, cls)).filter((f) => IMAGE.test(f)).sort().slice(0, perClass);
+    if (files.length < perClass) throw new Error(`${datasetDir}/${cls} has ${files.length} images, the workspace needs ${perClass}`);
     mkdirSync(join(dir, imagesDir, cls), { recursive: true });
-    for (const f of files) copyFileSync(join(spec.datasetDir, cls, f), join(dir, imagesDir, cls, f));
+    for (const f of files) copyFileSync(join(datasetDir, cls, f), join(dir, imagesDir, cls, f));
     imageCount += files.length;
     sampleImage ||= `${imagesDir}/${cls}/${files[0]}`;
   }
+  return { classes, imageCount, sampleImage };
+}
 
-  // Preprocessing from models.json: pixel/255 fed directly (no mean/std) to a grey NCHW input.
+/** robustness.json for a shared model: preprocessing from models.json, validated as the engine would. */
+export function configFor(model: WorkspaceSpec['model'], imagesDir: string, limit: number): Record<string, unknown> {
+  // pixel/255 fed directly (plus mean/std where models.json has them) to the model's input
   const config = {
     images: imagesDir,
-    limit: imageCount, // every image: the sample is the whole folder
+    limit, // every image: the sample is the whole folder
     seed: 0,
-    ...(spec.model.class_names ? { classNames: spec.model.class_names } : {}),
+    ...(model.class_names ? { classNames: model.class_names } : {}),
     input: {
-      name: spec.model.input_name,
-      layout: spec.model.layout ?? 'NCHW',
-      channels: spec.model.input_shape[1] === 1 ? 'gray' : 'rgb',
+      name: model.input_name,
+      layout: model.layout ?? 'NCHW',
+      channels: model.input_shape[1] === 1 ? 'gray' : 'rgb',
       pixelScale: 1,
-      ...(spec.model.mean ? { mean: spec.model.mean } : {}),
-      ...(spec.model.std ? { std: spec.model.std } : {}),
+      ...(model.mean ? { mean: model.mean } : {}),
+      ...(model.std ? { std: model.std } : {}),
     },
   };
   validateConfig(config, 'robustness.json (e2e fixture)'); // a fixture the engine rejects would only test the fixture
-  writeFileSync(join(dir, 'robustness.json'), JSON.stringify(config, null, 2));
+  return config;
+}
+
+export function makeWorkspace(dir: string, spec: WorkspaceSpec): WorkspaceLayout {
+  const modelName = 'model.onnx';
+  copyFileSync(spec.modelFile, join(dir, modelName));
+  const imagesDir = 'images';
+  const { classes, imageCount, sampleImage } = copyImageFolder(spec.datasetDir, dir, imagesDir, spec.perClass);
+  writeFileSync(join(dir, 'robustness.json'), JSON.stringify(configFor(spec.model, imagesDir, imageCount), null, 2));
 
   mkdirSync(join(dir, '.vscode'), { recursive: true });
   writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify(WORKSPACE_SETTINGS, null, 2));

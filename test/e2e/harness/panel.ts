@@ -2,7 +2,7 @@
  * The run panel's DOM contract (rendered by the webview, asserted here): `#app[data-state]`, the tables,
  * the Occluded Frequency bars, the RCT heatmaps with their legends, and a data table in every chart figure.
  */
-import type { Frame } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 
 export type PanelState = 'running' | 'complete' | 'partial' | 'failed' | 'cancelled';
 const DONE: readonly string[] = ['complete', 'partial'];
@@ -10,7 +10,7 @@ const STOPPED: readonly string[] = ['failed', 'cancelled'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function readState(frame: Frame): Promise<string | null> {
+export async function readState(frame: Frame): Promise<string | null> {
   return frame.locator('#app').getAttribute('data-state', { timeout: 2_000 });
 }
 
@@ -90,7 +90,8 @@ export async function inspectPanel(frame: Frame): Promise<PanelContents> {
       hasSummary: $$('[data-testid="summary"]').length > 0,
       attackRows: Array.from($$('table[data-testid="attack-table"] tr[data-attack]')).map((r) => r.getAttribute('data-attack') ?? ''),
       defenceTables: $$('table[data-testid="defence-table"]').length,
-      ofBars: $$('svg[data-testid="of-chart"] rect.bar').length,
+      // bars that carry a band (data-category); the legend's swatches are rect.bar too
+      ofBars: $$('svg[data-testid="of-chart"] rect.bar[data-category]').length,
       heatmaps,
       rctLegends: $$('svg[data-testid="rct-legend"]').length,
       charts: charts.length,
@@ -99,4 +100,67 @@ export async function inspectPanel(frame: Frame): Promise<PanelContents> {
       hasGallery: $$('[data-testid="gallery"]').length > 0,
     };
   });
+}
+
+/**
+ * Polls every webview frame holding `#app` until `accept(frame)` holds (e.g. "is the compare panel and has
+ * finished"); throws after `timeoutMs` naming `what`.
+ */
+export async function waitForPanelWhere(page: Page, what: string, accept: (frame: Frame) => Promise<boolean>, timeoutMs: number): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames().slice().reverse()) {
+      if (frame === page.mainFrame()) continue;
+      if ((await frame.locator('#app').count().catch(() => 0)) === 0) continue;
+      if (await accept(frame).catch(() => false)) return frame;
+    }
+    await sleep(1_000);
+  }
+  throw new Error(`no panel ${what} within ${timeoutMs / 1000} s`);
+}
+
+/** Waits until the panel's state is one of `states`; returns it (throws with the last state on timeout). */
+export async function waitForStateIn(frame: Frame, states: readonly string[], timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | null = null;
+  while (Date.now() < deadline) {
+    last = await readState(frame).catch(() => last);
+    if (last && states.includes(last)) return last;
+    await sleep(500);
+  }
+  throw new Error(`#app[data-state] did not reach ${states.join(' or ')} within ${timeoutMs / 1000} s; last state: ${String(last)}`);
+}
+
+/** A chart's data as the panel shows it to screen readers (header cells, rows), and its data bars (not the legend's swatches). */
+export interface ChartTable {
+  headers: string[];
+  rows: string[][];
+  bars: number;
+}
+
+export async function chartTable(frame: Frame, testId: string): Promise<ChartTable> {
+  const figure = frame.locator('figure.chart', { has: frame.locator(`[data-testid="${testId}"]`) }).first();
+  return figure.evaluate((f, id): ChartTable => ({
+    headers: Array.from(f.querySelectorAll('table.chart-data thead th')).map((th) => (th.textContent ?? '').trim()),
+    rows: Array.from(f.querySelectorAll('table.chart-data tbody tr')).map((tr) => Array.from(tr.children).map((c) => (c.textContent ?? '').trim())),
+    bars: f.querySelectorAll(`svg[data-testid="${id}"] rect.bar[data-category]`).length,
+  }), testId);
+}
+
+/** The compare panel: which model each side is, and the attack rows per side. */
+export interface CompareContents {
+  isCompare: boolean;
+  /** Model label of each attack-table row, keyed by its side ('a' = the panel's run, 'b' = the compared one). */
+  attackRowModels: { side: string; model: string; attack: string }[];
+}
+
+export async function inspectCompare(frame: Frame): Promise<CompareContents> {
+  return frame.evaluate((): CompareContents => ({
+    isCompare: document.querySelector('[data-testid="summary"].summary-compare') !== null,
+    attackRowModels: Array.from(document.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]')).map((tr) => ({
+      side: tr.getAttribute('data-side') ?? '',
+      model: (tr.querySelector('td')?.textContent ?? '').trim(),
+      attack: tr.getAttribute('data-attack') ?? '',
+    })),
+  }));
 }

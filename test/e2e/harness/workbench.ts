@@ -151,6 +151,45 @@ export class Workbench {
   }
 
   /**
+   * Runs a palette command by its full title, reopening the palette until the command is listed (it
+   * registers late) or `timeoutMs` passes.
+   */
+  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.paletteRows(title);
+      if (rows.includes(title)) break;
+      await this.page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`the palette never listed "${title}" within ${timeoutMs / 1000} s; it held: ${rows.join(' | ')}`);
+      await sleep(1_000);
+    }
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: title }) });
+    await row.first().click();
+  }
+
+  /** Closes every editor and panel, so that the next webview found is the next run's. */
+  async closeAllEditors(): Promise<void> {
+    await this.runCommand('View: Close All Editors');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    await sleep(500);
+  }
+
+  /** Waits for a notification toast whose message matches `text`; returns its message and button labels. */
+  async waitForNotification(text: RegExp, timeoutMs: number): Promise<{ message: string; buttons: string[] }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const toast of await this.page.locator('.notification-toast').all()) {
+        const message = ((await toast.locator('.notification-list-item-message').innerText().catch(() => '')) ?? '').trim();
+        if (!text.test(message)) continue;
+        const buttons = (await toast.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts().catch(() => [])).map((b) => b.trim());
+        return { message, buttons };
+      }
+      if (Date.now() > deadline) throw new Error(`no notification matching ${text} within ${timeoutMs / 1000} s; on screen: ${(await this.visibleMessages()).join(' / ') || 'nothing'}`);
+      await sleep(500);
+    }
+  }
+
+  /**
    * The webview frame that holds `#app` (a panel is two nested iframes: VS Code's host frame and the
    * inner "active-frame" with the extension's HTML). Polls: the panel appears when the command runs.
    */
