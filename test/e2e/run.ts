@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { checkReportEnvelope } from '../../src/engine/report/schema';
 import { FLOW_STEPS, Flows } from './flows';
 import { REPO_ROOT, SKIP_NO_SHARED, sharedManifest, sharedPath } from '../helpers/shared';
@@ -29,6 +29,7 @@ import { makeWorkspace, writeUserSettings, type WorkspaceLayout } from './harnes
 import { inspectPanel, waitForFinalState } from './harness/panel';
 import { Results, ScenarioAborted } from './harness/results';
 import { defaultScratchRoot, isInside, makeScratch, type Scratch } from './harness/scratch';
+import { bodyTheme, kindMatches, measureReadability, switchTheme, themeScreenshots, THEMES, type Readability, type ThemeKind } from './harness/theme';
 import { Workbench } from './harness/workbench';
 
 const env = process.env;
@@ -53,7 +54,7 @@ const QUICK_CHECK_ARIA = 'Robustness Lens quick check';
 const ROBUST_TEXT = /Robust \d+(\.\d)?%/;
 const RUN_FOLDER = /^\d{8}-\d{6}-model$/;
 
-const STEPS = ['package', 'install', 'vsix contents', 'workspace', 'start', 'context menus', 'analyse', 'quick check', 'runs folder', ...FLOW_STEPS];
+const STEPS = ['package', 'install', 'vsix contents', 'workspace', 'start', 'context menus', 'analyse', 'themes', 'quick check', 'runs folder', ...FLOW_STEPS];
 
 interface Session {
   scratch?: Scratch;
@@ -62,6 +63,8 @@ interface Session {
   browser?: BrowserContext;
   page?: Page;
   workbench?: Workbench;
+  /** The analyse panel's frame, once complete (the themes step reuses it). */
+  panel?: Frame;
   consoleLines: string[];
 }
 
@@ -178,6 +181,7 @@ async function analyse(r: Results, s: Session, art: Artifacts): Promise<void> {
     },
   );
   r.time(`analyse (menu click → ${state})`, (Date.now() - t0) / 1000);
+  s.panel = frame;
   await sleep(1_000); // let the charts' transitions settle before the screenshots
   await art.screenshot(page, '06-analyse-workbench');
   const webview = page.locator('iframe.webview.ready').last();
@@ -203,6 +207,71 @@ async function analyse(r: Results, s: Session, art: Artifacts): Promise<void> {
   );
   r.check('one RCT legend per heatmap', p.rctLegends === p.heatmaps.length, `${p.rctLegends} legends, ${p.heatmaps.length} heatmaps`);
   r.check('every chart figure holds a data table for screen readers', p.charts > 0 && p.chartsWithoutDataTable === 0, `${p.chartsWithoutDataTable} of ${p.charts} without`);
+}
+
+/** WCAG 2 AA: normal text 4.5:1; graphical objects (chart bars, lines, points) 3:1. */
+const MIN_TEXT_CONTRAST = 4.5;
+const MIN_MARK_CONTRAST = 3;
+
+/** Records one theme's readability checks on the open panel (issue #6). */
+function checkReadability(r: Results, theme: string, m: Readability): void {
+  const fmt = (c: Readability['text'][number]) => `${c.category} ${c.min} over ${c.count}${c.worst ? ` (worst ${c.worst.what} "${c.worst.text}" ${c.worst.fg} on ${c.worst.bg})` : ''}`;
+  for (const c of m.text) {
+    // the panel of the e2e workspace shows every one of these: none found means the selector no longer matches
+    r.check(`${theme}: ${c.category} have contrast ≥ ${MIN_TEXT_CONTRAST}`, c.count > 0 && c.min >= MIN_TEXT_CONTRAST, fmt(c));
+  }
+  if (m.textFailures.length) r.log(`${theme}: text below ${MIN_TEXT_CONTRAST}:1`, JSON.stringify(m.textFailures));
+  for (const c of m.marks.filter((x) => x.category === 'bars' || x.count > 0)) {
+    r.check(`${theme}: chart ${c.category} have contrast ≥ ${MIN_MARK_CONTRAST} against the background`, c.count > 0 && c.min >= MIN_MARK_CONTRAST, fmt(c));
+  }
+  if (m.markFailures.length) r.log(`${theme}: chart marks below ${MIN_MARK_CONTRAST}:1`, JSON.stringify(m.markFailures));
+}
+
+/**
+ * Issue #6: the finished analyse panel is readable in the initial (light) theme, Dark Modern, High
+ * Contrast and High Contrast Light. Switches the theme with Preferences: Color Theme, checks the theme
+ * kind on the webview's body, measures contrast in the webview and takes screenshots; restores the
+ * initial theme at the end so the later steps see the workbench as before.
+ */
+async function themes(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const frame = s.panel;
+  if (!frame) throw new Error('no finished analyse panel to inspect (the analyse step failed)');
+  const page = s.page!;
+  const wb = s.workbench!;
+  const summary: Record<string, { kind: string; minText: number; minMarks: number }> = {};
+  const measure = async (label: string, slug: string) => {
+    const shots = await themeScreenshots(page, frame, (n) => art.path(n), slug);
+    r.log(`${label} screenshots`, shots.join(', '));
+    const m = await measureReadability(frame);
+    art.write(`09-theme-${slug}.json`, JSON.stringify(m, null, 2));
+    checkReadability(r, label, m);
+    const body = await bodyTheme(frame);
+    summary[label] = {
+      kind: body.classes.filter((c) => c.startsWith('vscode-')).join(' '),
+      minText: Math.min(...m.text.map((c) => c.min)),
+      minMarks: Math.min(...m.marks.filter((c) => c.count > 0).map((c) => c.min)),
+    };
+  };
+
+  const initial = await bodyTheme(frame);
+  const initialKind = (['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-dark', 'vscode-light'] as ThemeKind[]).find((k) => kindMatches(initial.classes, k));
+  r.log(`initial theme: ${initial.themeName ?? '?'} (body ${initial.classes.join(' ')})`);
+  await measure(`initial theme (${initial.themeName ?? initialKind ?? '?'})`, 'initial');
+
+  for (const theme of THEMES) {
+    const seconds = await switchTheme(wb, frame, theme.label, theme.kind).catch((e: Error) => {
+      r.check(`${theme.name}: the panel's body shows ${theme.kind}`, false, e.message);
+      return null;
+    });
+    if (seconds === null) continue;
+    r.time(`theme switch to ${theme.name} (palette → panel body class)`, seconds);
+    const body = await bodyTheme(frame);
+    r.check(`${theme.name}: the panel's body shows ${theme.kind}`, kindMatches(body.classes, theme.kind), `${body.classes.join(' ')}; data-vscode-theme-name ${body.themeName}`);
+    await measure(theme.name, theme.slug);
+  }
+  r.log('contrast per theme', JSON.stringify(summary));
+  if (initialKind && initial.themeName) await switchTheme(wb, frame, initial.themeName, initialKind);
+  else r.log('initial theme unknown: not restored');
 }
 
 async function quickCheck(r: Results, s: Session, art: Artifacts): Promise<void> {
@@ -344,6 +413,7 @@ async function main(): Promise<number> {
     await r.step('start', () => startWorkbench(r, s, art), { critical: true });
     await r.step('context menus', () => contextMenus(r, s, art));
     await r.step('analyse', () => analyse(r, s, art));
+    await r.step('themes', () => themes(r, s, art));
     await r.step('quick check', () => quickCheck(r, s, art));
     await r.step('runs folder', async () => runsFolder(r, s, art));
     if (env.E2E_FLOWS !== '0') {

@@ -146,14 +146,27 @@ export function serialize(node: Node): string {
   return new Serializer().serializeToString(node);
 }
 
+/**
+ * `color(srgb r g b / a)` (how the browser computes a color-mix(), e.g. the light themes' series colours)
+ * as `rgb()` / `rgba()`, which every SVG viewer reads; other values unchanged.
+ */
+export function legacyColour(value: string): string {
+  const m = /^color\(srgb\s+([\d.e+-]+)\s+([\d.e+-]+)\s+([\d.e+-]+)(?:\s*\/\s*([\d.e+-]+%?))?\s*\)$/i.exec(value.trim());
+  if (!m) return value;
+  const [r, g, b] = [m[1], m[2], m[3]].map((v) => Math.round(Math.min(1, Math.max(0, Number(v))) * 255));
+  if (m[4] === undefined) return `rgb(${r}, ${g}, ${b})`;
+  const a = m[4].endsWith('%') ? Number(m[4].slice(0, -1)) / 100 : Number(m[4]);
+  return a >= 1 ? `rgb(${r}, ${g}, ${b})` : `rgba(${r}, ${g}, ${b}, ${Math.round(a * 1000) / 1000})`;
+}
+
 /** Copies computed presentation styles onto the clone, element by element (same tree shape). */
 function inlineStyles(source: Element, clone: Element, view: Window): void {
   const style = view.getComputedStyle(source);
   for (const prop of STYLE_PROPERTIES) {
     const value = style.getPropertyValue(prop);
-    if (value) clone.setAttribute(prop, value);
+    if (value) clone.setAttribute(prop, legacyColour(value));
   }
-  const colour = style.getPropertyValue('color');
+  const colour = legacyColour(style.getPropertyValue('color'));
   if (colour) {
     // currentColor only means something inside the panel: resolve it.
     for (const attr of ['fill', 'stroke']) if (clone.getAttribute(attr) === 'currentColor' || clone.getAttribute(attr) === 'currentcolor') clone.setAttribute(attr, colour);
