@@ -28,12 +28,19 @@ interface PngHeader {
  * - gAMA / iCCP / sRGB chunks are ignored: samples are returned as stored, like Pillow does.
  */
 export function decodePng(bytes: Uint8Array, file: string): Raster {
-  const { header, stripped, badCrc } = readChunks(bytes, file);
+  const { header, stripped, idat, badCrc } = readChunks(bytes, file);
   const { width, height, bitDepth, colorType } = header;
   if (width * height > MAX_IMAGE_PIXELS) {
     throw new EngineError('IMAGE_INVALID', `${file}: image too large (${sizeText(width, height)} = ${mp(width * height)} MP; the limit is ${mp(MAX_IMAGE_PIXELS)} MP)`, { file });
   }
   if (badCrc) throw new EngineError('IMAGE_INVALID', badCrc, { file });
+  // pngjs's synchronous inflate can miss a zlib error (the error event arrives after it returns) and hand
+  // back a blank image; Node's inflateSync throws reliably, so the stream is checked here first.
+  try {
+    zlib.inflateSync(concat(idat));
+  } catch (e) {
+    throw new EngineError('IMAGE_INVALID', `${file}: corrupt PNG data (${errorText(e)})`, { file, cause: e });
+  }
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(stripped.buffer, stripped.byteOffset, stripped.byteLength), { skipRescale: bitDepth === 16 });
@@ -61,11 +68,11 @@ export function decodePng(bytes: Uint8Array, file: string): Raster {
 
 /** Walks the chunk list: validates structure and IHDR up front (clear errors), and drops tRNS. */
 /** `badCrc`: the message for the first chunk whose CRC is wrong (reported after the size check). */
-function readChunks(bytes: Uint8Array, file: string): { header: PngHeader; stripped: Uint8Array; badCrc?: string } {
+function readChunks(bytes: Uint8Array, file: string): { header: PngHeader; stripped: Uint8Array; idat: Uint8Array[]; badCrc?: string } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const keep: Uint8Array[] = [bytes.subarray(0, 8)];
   let header: PngHeader | undefined;
-  let sawData = false;
+  const idat: Uint8Array[] = [];
   let removed = false;
   let badCrc: string | undefined;
   let pos = 8;
@@ -88,14 +95,14 @@ function readChunks(bytes: Uint8Array, file: string): { header: PngHeader; strip
       header = { width: view.getUint32(pos + 8), height: view.getUint32(pos + 12), bitDepth: bytes[pos + 16], colorType: bytes[pos + 17] };
       checkHeader(header, file);
     }
-    if (type === 'IDAT') sawData = true;
+    if (type === 'IDAT') idat.push(bytes.subarray(pos + 8, end - 4));
     if (type === 'tRNS') removed = true;
     else keep.push(bytes.subarray(pos, end));
     pos = end;
     if (type === 'IEND') break;
   }
-  if (!sawData) throw new EngineError('IMAGE_INVALID', `${file}: corrupt PNG (no image data chunk)`, { file });
-  return { header, stripped: removed ? concat(keep) : bytes.subarray(0, pos), badCrc };
+  if (idat.length === 0) throw new EngineError('IMAGE_INVALID', `${file}: corrupt PNG (no image data chunk)`, { file });
+  return { header, stripped: removed ? concat(keep) : bytes.subarray(0, pos), idat, badCrc };
 }
 
 function checkHeader(h: PngHeader, file: string): void {
