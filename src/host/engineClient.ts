@@ -6,7 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { setPriority } from 'node:os';
+import { availableParallelism, setPriority } from 'node:os';
 import type { JobRequest } from '../engine/jobs/prepare';
 import type { ReportV1 } from '../engine/report/schema';
 import {
@@ -171,7 +171,7 @@ export class EngineClient {
       // Never inherit the host's flags (a test runner's --import, an inspector port).
       execArgv: [],
       cwd: this.opts.cwd,
-      env: { ...process.env, ...this.opts.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ROBUSTNESS_LENS_DEFAULT_THREADS: String(Math.max(1, availableParallelism() - 1)), ...process.env, ...this.opts.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
       // Its own process group on POSIX, so dispose can kill anything the engine started.

@@ -146,7 +146,7 @@ export function resolveRunConfig(
   }
 
   const executionProvider = pick<ExecutionProviderName>('runtime.executionProvider', flags.runtime?.executionProvider, fileCfg.runtime?.executionProvider, () => ({ value: 'cpu', how: 'default' }));
-  const threads = pick('runtime.threads', flags.runtime?.threads, fileCfg.runtime?.threads, () => ({ value: 0, how: 'default' }));
+  const threads = pick('runtime.threads', flags.runtime?.threads, fileCfg.runtime?.threads, defaultThreads);
   const batchSize = pick('runtime.batchSize', flags.runtime?.batchSize, fileCfg.runtime?.batchSize, () => ({ value: DEFAULT_BATCH_SIZE, how: 'default' }));
   const limit = pick<number | null>('limit', flags.limit, fileCfg.limit, () => ({ value: null, how: 'default' }));
   const seed = pick('seed', flags.seed, fileCfg.seed, () => ({ value: DEFAULT_SEED, how: 'default' }));
@@ -220,4 +220,16 @@ function checkAgainstInput(modelPath: string, sig: TensorSig, p: Preprocessing):
       `${modelPath}: input "${sig.name}" has shape [${dims.map((d) => d ?? '?').join(',')}] but the preprocessing (layout ${p.layout}, ${p.channels}, ${p.height}×${p.width}) produces [N,${expected.join(',')}]`,
       { file: modelPath, expected: `[N,${expected.join(',')}]`, hint: 'check --layout, --size and channels' });
   }
+}
+
+/**
+ * Intra-op threads when nothing configures them: onnxruntime's default (0 = one per core), or the engine
+ * process's default from ROBUSTNESS_LENS_DEFAULT_THREADS — the extension sets it to leave one core to the
+ * editor, so a running analysis does not make VS Code stutter.
+ */
+function defaultThreads(): { value: number; how: Provenance; note?: string } {
+  const env = process.env.ROBUSTNESS_LENS_DEFAULT_THREADS;
+  const n = env === undefined ? NaN : Number(env);
+  if (Number.isInteger(n) && n >= 1 && n <= 256) return { value: n, how: 'default', note: `${n} intra-op thread(s): the editor keeps a core while the engine runs` };
+  return { value: 0, how: 'default' };
 }
