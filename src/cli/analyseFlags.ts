@@ -1,10 +1,10 @@
 /** `analyse`, `defend` and `explain` flags → job options, with specific messages for bad values. */
-import { join } from 'node:path';
 import { EngineError } from '../engine/errors';
 import { parseEpsilon } from '../engine/attacks/format';
 import { ATTACK_NAMES, isAttackName, type AttackSpec } from '../engine/attacks/registry';
 import type { AnalyseOptions, DefenceName } from '../engine/jobs/analyseJob';
 import type { ExplainOptions } from '../engine/jobs/explainJob';
+import { runFolder } from './runFolder';
 
 type Flags = Record<string, string | boolean | string[] | undefined>;
 
@@ -29,12 +29,6 @@ function choice<T extends string>(flags: Flags, name: string, allowed: readonly 
   if (v === undefined) return undefined;
   if (!allowed.includes(v as T)) throw new EngineError('USAGE', `--${name} ${String(v)}: expected ${allowed.join(' | ')}`);
   return v as T;
-}
-
-export function runFolder(modelPath: string, flags: Flags, now = new Date()): string {
-  if (typeof flags.out === 'string') return flags.out;
-  const stamp = now.toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  return join('.robustness', 'runs', `${stamp}-${modelPath.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '')}`);
 }
 
 /** `defend` is `analyse` restricted to the named defences and attacks, without the frequency analyses. */

@@ -1,9 +1,9 @@
 /** `attack` flags → the attack job's options, with specific messages for bad values. */
-import { join } from 'node:path';
 import { EngineError } from '../engine/errors';
 import { parseEpsilon } from '../engine/attacks/format';
 import { isAttackName, standardSuite, ATTACK_NAMES, type AttackSpec } from '../engine/attacks/registry';
 import type { AttackJobOptions, TargetChoice } from '../engine/jobs/attackJob';
+import { runFolder } from './runFolder';
 
 type Flags = Record<string, string | boolean | string[] | undefined>;
 
@@ -72,8 +72,5 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
     else target = { kind: 'class', class: -1, name: t } as TargetChoice;
   }
   const gallery = num(flags, 'gallery', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0') ?? 8;
-  const stamp = now.toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const model = modelPath.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '');
-  const outDir = typeof flags.out === 'string' ? flags.out : join('.robustness', 'runs', `${stamp}-${model}`);
-  return { attacks, criterion, target, gradient, gallery, outDir };
+  return { attacks, criterion, target, gradient, gallery, outDir: runFolder(modelPath, flags, now) };
 }

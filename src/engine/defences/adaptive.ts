@@ -17,11 +17,15 @@ import type { BatchAttackResult } from '../jobs/attackSuite';
 
 export const ADAPTIVE_STEPS = 10;
 
+/** The norm an attack's perturbation is measured in: FGSM L∞, FGM L2, the others their `norm` (default L2). */
+export function attackNorm(params: Record<string, unknown>): Norm {
+  return params.attack === 'fgsm' ? 'linf' : params.attack === 'fgm' ? 'l2' : ((params.norm as Norm | undefined) ?? 'l2');
+}
+
 /** The norm and budget an adaptive attacker gets for attacked image k of a non-adaptive result. */
 export function adaptiveBudget(attack: Attack, result: BatchAttackResult, k: number): { norm: Norm; eps: number } {
   const p = attack.params;
-  const name = p.attack as string | undefined;
-  const norm: Norm = name === 'fgsm' ? 'linf' : name === 'fgm' ? 'l2' : ((p.norm as Norm | undefined) ?? 'l2');
+  const norm = attackNorm(p);
   let eps: number;
   if (attack.mode === 'fixed-eps') eps = p.eps as number;
   else if (attack.mode === 'minimal-eps') eps = result.epsilon ? result.epsilon[k] : NaN;

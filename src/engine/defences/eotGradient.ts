@@ -9,9 +9,7 @@ import type { GradientInputs, GradientResult } from '../grad/gradientModel';
 import type { OutputKind } from '../eval/scores';
 import { rowProbabilities } from '../eval/scores';
 import type { Rng } from '../util/random';
-import { averagingPoints, pointsPerImage, type DirectionSampler } from './postAveraging';
-
-const POINT_BYTES = 256 * 1024 * 1024;
+import { averagingPoints, imagesPerCall, pointsPerImage, type DirectionSampler } from './postAveraging';
 
 export interface EotOptions {
   K: number;
@@ -32,7 +30,7 @@ export class EotGradient implements GradientSource {
   async compute(pixels: Float32Array, count: number, extra: GradientInputs = {}): Promise<GradientResult> {
     const per = pixels.length / Math.max(1, count);
     const P = pointsPerImage(this.o.K);
-    const chunk = Math.max(1, Math.floor(Math.max(P, POINT_BYTES / (per * 4)) / P));
+    const chunk = imagesPerCall(per, P);
     const grad = new Float32Array(count * per);
     const loss = new Float32Array(count);
     let logits = new Float32Array(0);

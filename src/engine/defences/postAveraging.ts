@@ -61,19 +61,21 @@ export function randomDirections(p: Preprocessing): DirectionSampler {
     async sample(_pixels, count, K, rng) {
       const per = scale.length * plane;
       const out = new Float32Array(count * K * per);
-      for (let d = 0; d < count * K; d++) {
-        const v = out.subarray(d * per, (d + 1) * per);
-        let s = 0;
-        for (let j = 0; j < per; j++) { const g = rng.normal(); v[j] = g; s += g * g; }
-        const inv = 1 / Math.sqrt(s);
-        for (let c = 0; c < scale.length; c++) {
-          const f = inv * scale[c];
-          for (let j = c * plane, end = (c + 1) * plane; j < end; j++) v[j] *= f;
-        }
-      }
+      for (let d = 0; d < count * K; d++) fillUnitDirection(out.subarray(d * per, (d + 1) * per), rng, scale, plane);
       return out;
     },
   };
+}
+
+/** A standard normal vector normalised to unit length in model-input space, written as a pixel displacement. */
+export function fillUnitDirection(v: Float32Array, rng: Rng, scale: Float64Array, plane: number): void {
+  let s = 0;
+  for (let j = 0; j < v.length; j++) { const g = rng.normal(); v[j] = g; s += g * g; }
+  const inv = 1 / Math.sqrt(s);
+  for (let c = 0; c < scale.length; c++) {
+    const f = inv * scale[c];
+    for (let j = c * plane, end = (c + 1) * plane; j < end; j++) v[j] *= f;
+  }
 }
 
 /**
@@ -107,8 +109,6 @@ export interface PostAveragingConfig {
   radius: number;
   sampler: DirectionSampler;
   rng: Rng;
-  /** Upper bound on the points evaluated per call (memory: points × pixels × 4 bytes). */
-  maxPointsPerCall?: number;
 }
 
 export function checkPostAveraging(K: number, radius: number): void {
@@ -118,6 +118,11 @@ export function checkPostAveraging(K: number, radius: number): void {
 
 /** Byte budget for one call's points: keeps a 224×224×3 model's 91 points per image at a few images per call. */
 const POINT_BYTES = 256 * 1024 * 1024;
+
+/** Images whose P points each are evaluated in one call (at least one). */
+export function imagesPerCall(pixelsPerImage: number, P: number): number {
+  return Math.max(1, Math.floor(Math.max(P, Math.floor(POINT_BYTES / (pixelsPerImage * 4))) / P));
+}
 
 /**
  * The post-averaged classifier. Outputs mean probabilities (outputKind 'probabilities'); each call draws
@@ -149,8 +154,7 @@ export class PostAveragedModel implements ScoreModel {
     const per = this.pixelsPerSample;
     const Kmax = Math.max(...Ks);
     const P = pointsPerImage(Kmax);
-    const maxPoints = this.config.maxPointsPerCall ?? Math.max(P, Math.floor(POINT_BYTES / (per * 4)));
-    const chunk = Math.max(1, Math.floor(maxPoints / P));
+    const chunk = imagesPerCall(per, P);
     let classes = this.base.numClasses ?? 0;
     const outs: Float32Array[] = [];
     for (let start = 0; start < count; start += chunk) {

@@ -17,7 +17,7 @@ import { PIXELS } from '../grad/classifierGradient';
 import { encodeModel } from '../onnx/onnxProto';
 import { ModelSession, type BatchedInput, type SessionOptions } from '../runtime/modelSession';
 import type { Rng } from '../util/random';
-import { pixelsPerModelUnit, type DirectionSampler } from './postAveraging';
+import { fillUnitDirection, pixelsPerModelUnit, type DirectionSampler } from './postAveraging';
 
 interface Layer {
   name: string;
@@ -112,11 +112,7 @@ export class ReluHyperplaneSampler implements DirectionSampler {
           for (let j = 0; j < per; j++) { const s = this.scale[Math.floor(j / plane)]; dst[j] = (g[j] * s * s) / n; }
         } else {
           this.fallbacks++;
-          let s2 = 0;
-          const v = Float64Array.from({ length: per }, () => rng.normal());
-          for (let j = 0; j < per; j++) s2 += v[j] * v[j];
-          const inv = 1 / Math.sqrt(s2);
-          for (let j = 0; j < per; j++) dst[j] = v[j] * inv * this.scale[Math.floor(j / plane)];
+          fillUnitDirection(dst, rng, this.scale, plane);
         }
       }
     }

@@ -29,7 +29,8 @@ import type {
 } from '../report/sections';
 import type { AttackSpec } from '../attacks/registry';
 import { WHITE_BOX } from '../attacks/registry';
-import type { Criterion, Norm } from '../attacks/types';
+import type { Attack, Criterion } from '../attacks/types';
+import type { ScoreModel } from '../runtime/scoreModel';
 import { formatEpsilon } from '../attacks/format';
 import { Rng } from '../util/random';
 import {
@@ -39,7 +40,7 @@ import { ReluHyperplaneSampler } from '../defences/reluNormals';
 import { LowPassModel, checkCutoff } from '../defences/lowPassModel';
 import { EotGradient } from '../defences/eotGradient';
 import { DefenceTally, chooseParameter, correctness } from '../defences/tally';
-import { adaptiveBudget, adaptiveLabel, adaptivePgd } from '../defences/adaptive';
+import { adaptiveBudget, adaptiveLabel, adaptivePgd, attackNorm } from '../defences/adaptive';
 import { lowPassMatrix, maxCutoff } from '../spectral/lowPass';
 import { RctAccumulator, DEFAULT_RCT_EPSILON, RCT_DEFINITION } from '../spectral/rct';
 import { SpectrumAccumulator, defaultSpectrumCutoff, SPECTRA_DEFINITION } from '../spectral/spectra';
@@ -172,7 +173,7 @@ export async function runAnalyseJob(req: JobRequest, opts: AnalyseOptions, hooks
     suite.start(builder);
     Object.assign(seeds, suite.seeds());
     const refs: DefenceAttackRef[] = suite.attacks.map((a, i) => ({
-      label: a.label, mode: a.mode, norm: adaptiveNormOf(a.params), criterion, seed: suite.seedOf(i),
+      label: a.label, mode: a.mode, norm: attackNorm(a.params), criterion, seed: suite.seedOf(i),
     }));
 
     // ---- defences of the sweeps ----
@@ -353,10 +354,6 @@ export async function runAnalyseJob(req: JobRequest, opts: AnalyseOptions, hooks
   }
 }
 
-function adaptiveNormOf(params: Record<string, unknown>): Norm {
-  return params.attack === 'fgsm' ? 'linf' : params.attack === 'fgm' ? 'l2' : ((params.norm as Norm | undefined) ?? 'l2');
-}
-
 function roundTo(v: number, digits: number): number {
   const f = 10 ** Math.max(0, digits - Math.ceil(Math.log10(Math.abs(v) + 1e-300)));
   return Math.round(v * f) / f;
@@ -379,9 +376,15 @@ function sweepOf(id: Sweep['id'], title: string, xLabel: string, x: number[], re
   return { id, title, xLabel, yLabel: 'defence rate', x, series: refs.map((r, a) => ({ name: r.label, attack: r.label, mode: r.mode, y: x.map((_, i) => y(a, i)) })), fixed };
 }
 
-/** Successful adversarial examples of every attack of a batch, stacked, with per-attack index maps. */
-function stackAdversarial(sb: SuiteBatch, per: number): { pixels: Float32Array; labels: number[]; maps: number[][] } {
+/**
+ * Successful adversarial examples of every attack of a batch, stacked, with per-attack index maps (batch
+ * image → row, −1 where not in #Adv) and the undefended model's scores of each row (computed by the suite).
+ */
+interface StackedAdversarial { pixels: Float32Array; labels: number[]; maps: number[][]; scores: Float32Array }
+
+function stackAdversarial(sb: SuiteBatch, per: number): StackedAdversarial {
   const rows: Float32Array[] = [];
+  const rowScores: Float32Array[] = [];
   const labels: number[] = [];
   const maps = sb.attacks.map((r) => {
     const map = new Array<number>(sb.count).fill(-1);
@@ -389,13 +392,16 @@ function stackAdversarial(sb: SuiteBatch, per: number): { pixels: Float32Array; 
       if (!r.success[k]) return;
       map[i] = labels.length;
       rows.push(r.adversarial.subarray(k * per, (k + 1) * per));
+      rowScores.push(r.scores.subarray(k * sb.classes, (k + 1) * sb.classes));
       labels.push(sb.labels[i]);
     });
     return map;
   });
   const pixels = new Float32Array(rows.length * per);
   rows.forEach((r, j) => pixels.set(r, j * per));
-  return { pixels, labels, maps };
+  const scores = new Float32Array(rowScores.length * sb.classes);
+  rowScores.forEach((r, j) => scores.set(r, j * sb.classes));
+  return { pixels, labels, maps, scores };
 }
 
 async function tallyDefences(sb: SuiteBatch, radii: RadiusState[], Ks: number[], cutoffs: CutoffState[]): Promise<void> {
@@ -403,7 +409,7 @@ async function tallyDefences(sb: SuiteBatch, radii: RadiusState[], Ks: number[],
   const per = sb.pixels.length / sb.count;
   const adv = stackAdversarial(sb, per);
   const clean = correctness(sb.cleanScores, sb.labels);
-  const advOrig = correctness(await scoresOf(sb, adv, per), adv.labels);
+  const advOrig = correctness(adv.scores, adv.labels);
   const both = new Float32Array(sb.pixels.length + adv.pixels.length);
   both.set(sb.pixels);
   both.set(adv.pixels, sb.pixels.length);
@@ -423,18 +429,6 @@ async function tallyDefences(sb: SuiteBatch, radii: RadiusState[], Ks: number[],
     const d = split(correctness(await c.model.scores(both, labels.length), labels));
     c.tallies.forEach((t, a) => t.add(clean, d.clean, adv.maps[a], advOrig, d.adv));
   }
-}
-
-/** The undefended model's scores of the stacked adversarial examples (already computed by the suite). */
-async function scoresOf(sb: SuiteBatch, adv: { labels: number[]; maps: number[][] }, _per: number): Promise<Float32Array> {
-  const out = new Float32Array(adv.labels.length * sb.classes);
-  sb.attacks.forEach((r, a) => {
-    r.attacked.forEach((i, k) => {
-      const j = adv.maps[a][i];
-      if (j >= 0) out.set(r.scores.subarray(k * sb.classes, (k + 1) * sb.classes), j * sb.classes);
-    });
-  });
-  return out;
 }
 
 function accumulateSpectral(sb: SuiteBatch, rct: RctAccumulator[], spectra: SpectrumAccumulator[], per: number): void {
@@ -512,7 +506,7 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
       defended.push({ kind: 'low-pass', model: new LowPassModel(classifier, c), gradient });
     }
     // Adaptive tallies: per defence × attack.
-    const rescued = defended.map(() => refs.map(() => ({ adv: 0, rescued: 0, rescuedNonAdaptive: 0, attackedTop1: 0, attackedTop5: 0, seconds: 0 })));
+    const rescued: AdaptiveTally[][] = defended.map(() => refs.map(() => ({ adv: 0, rescued: 0, rescuedNonAdaptive: 0, attackedTop1: 0, attackedTop5: 0, seconds: 0 })));
     const epsTallies = defended.map(() => o.epsGrid.map(() => new DefenceTally(criterion)));
     const costs = defended.map(() => ({ plain: 0, defended: 0, images: 0 }));
     const pgdSeed = o.seed + 32452843;
@@ -530,52 +524,29 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
       if (count === 0) continue;
       const scores = await classifier.scores(batch.pixels, count);
       const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores);
+      const clean = correctness(scores, sb.labels);
+      // Cost: one timed plain pass per batch against each defence's pass on the same clean images.
+      const t = performance.now();
+      await classifier.scores(batch.pixels, count);
+      const plainMs = performance.now() - t;
+      // The ε sweep's attacks run once per batch; every defence classifies the same examples.
+      const epsAdv = epsSuite ? stackAdversarial(await epsSuite.runBatch(batch.samples, batch.pixels, scores), per) : null;
+      const epsOrig = epsAdv ? correctness(epsAdv.scores, epsAdv.labels) : null;
       for (let d = 0; d < defended.length; d++) {
         const def = defended[d];
-        // Cost: plain vs defended inference on this batch's clean images.
-        let t = performance.now();
-        await classifier.scores(batch.pixels, count);
-        costs[d].plain += performance.now() - t;
-        t = performance.now();
+        const td = performance.now();
         const defClean = correctness(await def.model.scores(batch.pixels, count), sb.labels);
-        costs[d].defended += performance.now() - t;
+        costs[d].defended += performance.now() - td;
+        costs[d].plain += plainMs;
         costs[d].images += count;
+        if (epsAdv && epsOrig) {
+          const defAdv = correctness(epsAdv.labels.length ? await def.model.scores(epsAdv.pixels, epsAdv.labels.length) : new Float32Array(0), epsAdv.labels);
+          epsTallies[d].forEach((tally, e) => tally.add(clean, defClean, epsAdv.maps[e], epsOrig, defAdv));
+        }
         if (!def.gradient) continue;
         for (let a = 0; a < refs.length; a++) {
-          const r = sb.attacks[a];
-          const ks = r.attacked.map((_, k) => k).filter((k) => r.success[k]);
-          if (!ks.length) continue;
-          const budgets = ks.map((k) => adaptiveBudget(suite.attacks[a], r, k));
-          const norm = budgets[0].norm;
-          const x = new Float32Array(ks.length * per);
-          ks.forEach((k, j) => x.set(batch.pixels.subarray(r.attacked[k] * per, (r.attacked[k] + 1) * per), j * per));
-          const labels = ks.map((k) => sb.labels[r.attacked[k]]);
-          const eps = Float64Array.from(budgets, (b) => b.eps);
           const seedA = o.seed + 49979687 + 1009 * a + 7 * batchNo + d;
-          const nonAdaptive = new Float32Array(ks.length * per);
-          ks.forEach((k, j) => nonAdaptive.set(r.adversarial.subarray(k * per, (k + 1) * per), j * per));
-          const before = correctness(await def.model.scores(nonAdaptive, ks.length), labels);
-          const ta = performance.now();
-          const res = await adaptivePgd(def.model, def.gradient, x, labels, norm, eps, criterion, seedA, o.hooks.signal);
-          const after = correctness(await def.model.scores(res.adversarial, ks.length), labels);
-          // The adaptive attacker keeps whichever of its own and the non-adaptive example fools the defence:
-          // with a minimal budget (DeepFool, C&W) ten PGD steps may not reach the boundary the minimal attack found.
-          const top1 = after.top1.map((v, j) => v && before.top1[j]);
-          const top5 = after.top5.map((v, j) => v && before.top5[j]);
-          const t5 = rescued[d][a];
-          t5.seconds += (performance.now() - ta) / 1000;
-          t5.adv += ks.length;
-          t5.rescued += (criterion === 'top1' ? top1 : top5).filter(Boolean).length;
-          t5.rescuedNonAdaptive += (criterion === 'top1' ? before.top1 : before.top5).filter(Boolean).length;
-          t5.attackedTop1 += top1.filter(Boolean).length;
-          t5.attackedTop5 += top5.filter(Boolean).length;
-        }
-        if (epsSuite) {
-          const eb = await epsSuite.runBatch(batch.samples, batch.pixels, scores);
-          const adv = stackAdversarial(eb, per);
-          const advOrig = correctness(await scoresOf(eb, adv, per), adv.labels);
-          const defAdv = correctness(adv.labels.length ? await def.model.scores(adv.pixels, adv.labels.length) : new Float32Array(0), adv.labels);
-          epsTallies[d].forEach((tally, e) => tally.add(correctness(scores, sb.labels), defClean, adv.maps[e], advOrig, defAdv));
+          await attackAdaptively(def.model, def.gradient, suite.attacks[a], sb.attacks[a], batch.pixels, sb.labels, per, criterion, seedA, rescued[d][a], o.hooks.signal);
         }
       }
       batchNo++;
@@ -611,4 +582,37 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
   } finally {
     for (const d of disposers.reverse()) await d();
   }
+}
+
+interface AdaptiveTally { adv: number; rescued: number; rescuedNonAdaptive: number; attackedTop1: number; attackedTop5: number; seconds: number }
+
+/**
+ * Re-attacks the images one attack broke, adaptively against a defence, with the same per-image budget, and
+ * counts into `t` how many the defence still gets right. The adaptive attacker keeps whichever of its own
+ * and the non-adaptive example fools the defence: with a minimal budget (DeepFool, C&W) ten PGD steps may
+ * not reach the boundary the minimal attack found.
+ */
+async function attackAdaptively(model: ScoreModel, gradient: GradientSource, attack: Attack, r: BatchAttackResult, pixels: Float32Array, batchLabels: number[], per: number, criterion: Criterion, seed: number, t: AdaptiveTally, signal?: AbortSignal): Promise<void> {
+  const ks = r.attacked.map((_, k) => k).filter((k) => r.success[k]);
+  if (!ks.length) return;
+  const budgets = ks.map((k) => adaptiveBudget(attack, r, k));
+  const x = new Float32Array(ks.length * per);
+  const nonAdaptive = new Float32Array(ks.length * per);
+  ks.forEach((k, j) => {
+    x.set(pixels.subarray(r.attacked[k] * per, (r.attacked[k] + 1) * per), j * per);
+    nonAdaptive.set(r.adversarial.subarray(k * per, (k + 1) * per), j * per);
+  });
+  const labels = ks.map((k) => batchLabels[r.attacked[k]]);
+  const before = correctness(await model.scores(nonAdaptive, ks.length), labels);
+  const t0 = performance.now();
+  const res = await adaptivePgd(model, gradient, x, labels, budgets[0].norm, Float64Array.from(budgets, (b) => b.eps), criterion, seed, signal);
+  const after = correctness(await model.scores(res.adversarial, ks.length), labels);
+  const top1 = after.top1.map((v, j) => v && before.top1[j]);
+  const top5 = after.top5.map((v, j) => v && before.top5[j]);
+  t.seconds += (performance.now() - t0) / 1000;
+  t.adv += ks.length;
+  t.rescued += (criterion === 'top1' ? top1 : top5).filter(Boolean).length;
+  t.rescuedNonAdaptive += (criterion === 'top1' ? before.top1 : before.top5).filter(Boolean).length;
+  t.attackedTop1 += top1.filter(Boolean).length;
+  t.attackedTop5 += top5.filter(Boolean).length;
 }

@@ -402,35 +402,26 @@ class BluesteinPlan implements FftPlan {
     const ar = this.scratch.re, ai = this.scratch.im;
     ar.fill(0, n * batch, m * batch);
     ai.fill(0, n * batch, m * batch);
-    for (let j = 0; j < n; j++) {
-      const wr = this.chirpRe[j], wi = this.chirpIm[j];
-      for (let b = j * batch, end = b + batch; b < end; b++) {
-        const xr = re[b], xi = im[b];
-        ar[b] = xr * wr - xi * wi;
-        ai[b] = xr * wi + xi * wr;
-      }
-    }
+    multiplyRows(re, im, this.chirpRe, this.chirpIm, n, batch, ar, ai);
     this.inner.forward(ar, ai, batch);
-    for (let k = 0; k < m; k++) {
-      const kr = this.kernelRe[k], ki = this.kernelIm[k];
-      for (let b = k * batch, end = b + batch; b < end; b++) {
-        const xr = ar[b], xi = ai[b];
-        ar[b] = xr * kr - xi * ki;
-        ai[b] = xr * ki + xi * kr;
-      }
-    }
+    multiplyRows(ar, ai, this.kernelRe, this.kernelIm, m, batch, ar, ai);
     this.inner.inverse(ar, ai, batch);
-    for (let k = 0; k < n; k++) {
-      const wr = this.chirpRe[k], wi = this.chirpIm[k];
-      for (let b = k * batch, end = b + batch; b < end; b++) {
-        const xr = ar[b], xi = ai[b];
-        re[b] = xr * wr - xi * wi;
-        im[b] = xr * wi + xi * wr;
-      }
-    }
+    multiplyRows(ar, ai, this.chirpRe, this.chirpIm, n, batch, re, im);
   }
 
   inverse(re: Float64Array, im: Float64Array, batch = 1): void {
     inverseViaForward(this, re, im, batch);
+  }
+}
+
+/** out[j·batch + b] = x[j·batch + b] · w[j] (complex) for j < rows; out may be x. */
+function multiplyRows(xRe: Float64Array, xIm: Float64Array, wRe: Float64Array, wIm: Float64Array, rows: number, batch: number, outRe: Float64Array, outIm: Float64Array): void {
+  for (let j = 0; j < rows; j++) {
+    const wr = wRe[j], wi = wIm[j];
+    for (let b = j * batch, end = b + batch; b < end; b++) {
+      const xr = xRe[b], xi = xIm[b];
+      outRe[b] = xr * wr - xi * wi;
+      outIm[b] = xr * wi + xi * wr;
+    }
   }
 }
