@@ -276,7 +276,8 @@ export class Flows {
   private async cancel(): Promise<void> {
     const { r, layout, wb } = this;
     await wb.closeAllEditors();
-    writeWorkspaceSettings(layout.dir); // no re-checks from here on
+    // No re-checks from here on; the full suite (C&W, SimBA) keeps the run going long enough to cancel it.
+    writeWorkspaceSettings(layout.dir, { 'robustnessLens.analysePreset': 'full' });
     const before = new Set(runFolders(layout.dir));
     await wb.runContextEntry(await wb.reveal('fresh/fresh.onnx'), ANALYSE, CONTRIBUTIONS_TIMEOUT_MS);
     const frame = await wb.waitForPanel(60_000);
