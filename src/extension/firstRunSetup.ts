@@ -4,12 +4,12 @@
  * the choice is visible, editable and versioned with the model.
  */
 import * as vscode from 'vscode';
-import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CONFIG_FILE_NAME, configFileText, findConfigFile, imageFolderCandidates, parseChannelValues, PREPROCESSING_PRESETS,
 } from '../host/configSetup';
 import type { Lens } from './lens';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
 
 const IMAGES = '**/*.{png,jpg,jpeg,PNG,JPG,JPEG}';
 const EXCLUDE = '{**/node_modules/**,**/.robustness/**,**/.git/**}';
@@ -75,7 +75,8 @@ export async function ensureConfiguration(lens: Lens, model: vscode.Uri): Promis
   const preset = await pickPreprocessing(model);
   if (!preset) return false;
   const file = join(dirname(model.fsPath), CONFIG_FILE_NAME);
-  writeFileSync(file, configFileText(model.fsPath, images, preset), { flag: 'wx' });
+  // whole or not at all: the engine (and a watcher) may read it the moment it appears
+  writeFileAtomic(file, configFileText(model.fsPath, images, preset), { exclusive: true });
   lens.output.appendLine(`wrote ${file}`);
   await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, preserveFocus: true });
   return true;

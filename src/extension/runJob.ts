@@ -10,6 +10,7 @@ import type { ReportV1 } from '../engine/report/schema';
 import { EngineRunError } from '../host/engineClient';
 import { EtaEstimator, formatDuration } from '../host/eta';
 import { EventLoopDelayProbe } from '../host/eventLoopDelay';
+import { HostProfiler } from '../host/hostProfiler';
 import { createRunFolder, writeHostMetrics, writeRunFailure, writeRunReport } from '../host/runsStore';
 import type { JobKind, JobOptionsByKind } from '../protocol/engineMessages';
 import type { Lens } from './lens';
@@ -44,6 +45,7 @@ export async function executeRun<K extends JobKind>(lens: Lens, spec: RunSpec<K>
   const panel = spec.panelTitle
     ? RunPanel.show(lens, { title: spec.panelTitle, run: { runId, dir }, compare: null, state: 'running', report: null, compareReport: null, sections: {}, message: null })
     : null;
+  const profiler = await HostProfiler.startIfAsked();
   const started = performance.now();
   const probe = new EventLoopDelayProbe();
   const eta = new EtaEstimator();
@@ -73,6 +75,7 @@ export async function executeRun<K extends JobKind>(lens: Lens, spec: RunSpec<K>
 
   const delay = probe.stop();
   const runSeconds = (performance.now() - started) / 1000;
+  if (profiler) log(`extension host CPU profile: ${await profiler.stop(runId)}`);
   const engineExit = outcome.error instanceof EngineRunError ? outcome.error.exit : null;
   writeHostMetrics(dir, {
     activationMs: lens.activationMs, eventLoopDelayMaxMs: delay.maxMs, eventLoopDelayP99Ms: delay.p99Ms, engineExit, runSeconds, engineVersions: lens.engine.versions,

@@ -132,6 +132,7 @@ export class Flows {
     await qi.pick('None');
 
     const configFile = join(layout.dir, 'fresh', 'robustness.json');
+    // the extension publishes the file whole (temp file + link); a parse error here is a finding, not a retry
     await until('robustness.json written beside the model', () => existsSync(configFile), (x) => x, 15_000);
     const config = readJson(configFile);
     this.c.art.copy(configFile, 'first-run-robustness.json');
@@ -278,11 +279,13 @@ export class Flows {
     await wb.closeAllEditors();
     // No re-checks from here on; the full suite (C&W, SimBA) keeps the run going long enough to cancel it.
     writeWorkspaceSettings(layout.dir, { 'robustnessLens.analysePreset': 'full' });
+    await sleep(2_000); // the settings file change reaches the extension host as a configuration change
     const before = new Set(runFolders(layout.dir));
     await wb.runContextEntry(await wb.reveal('fresh/fresh.onnx'), ANALYSE, CONTRIBUTIONS_TIMEOUT_MS);
     const frame = await wb.waitForPanel(60_000);
     const progress = frame.locator('[data-testid="progress"] .progress-text');
-    const seen = await until('progress in the panel', async () => (await progress.textContent().catch(() => '')) ?? '', (t) => / of /.test(t), 60_000, 250);
+    // Cancel in pass 2 (adaptive attacks), so pass 1's sections are there to keep; compare selection reuses them.
+    const seen = await until('pass 2 (adaptive attacks) in the panel\'s progress', async () => (await progress.textContent().catch(() => '')) ?? '', (t) => /^adaptive attacks and ε sweep: /.test(t), this.c.analyseTimeoutMs, 100);
     r.log(`cancelling at "${seen}"`);
     r.log('screenshot', await this.shot('17-cancel-running'));
     const t0 = Date.now();

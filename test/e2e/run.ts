@@ -434,8 +434,9 @@ async function main(): Promise<number> {
   else if (s.scratch) r.log(`scratch folder kept: ${s.scratch.base}`);
   art.write('e2e.log', r.transcript());
   art.write('summary.json', JSON.stringify({ passed, steps: r.steps, checks: r.checks, timings: r.timings, metrics: r.metrics }, null, 2));
-  console.log(r.summary());
+  // the summary last: a CI log that keeps only its tail still shows what failed
   console.log(`artefacts:\n  ${art.list().join('\n  ')}`);
+  console.log(r.summary());
   return passed ? 0 : 1;
 }
 

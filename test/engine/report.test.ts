@@ -25,3 +25,17 @@ test('a written report reads back as v1; other files and other versions are refu
   const { sections: _s, ...noSections } = report;
   assert.deepEqual(checkReportEnvelope(noSections), { ok: false, reason: 'report lacks "sections"' });
 });
+
+test('an exclusive atomic write publishes the whole file once and never replaces an existing one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-atomic-'));
+  try {
+    const file = join(dir, 'robustness.json');
+    writeFileAtomic(file, '{"images": "../digits"}\n', { exclusive: true });
+    assert.equal(readFileSync(file, 'utf8'), '{"images": "../digits"}\n');
+    assert.throws(() => writeFileAtomic(file, '{}', { exclusive: true }), (e: NodeJS.ErrnoException) => e.code === 'EEXIST');
+    assert.equal(readFileSync(file, 'utf8'), '{"images": "../digits"}\n', 'the existing file is untouched');
+    assert.deepEqual(readdirSync(dir), ['robustness.json'], 'no temporary file is left behind');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

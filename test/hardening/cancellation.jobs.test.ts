@@ -173,6 +173,21 @@ describe('analyse job', () => {
     assert.ok(defences.results.every((r) => r.rows.every((row) => row.adaptive === null)));
     assert.equal((report.sections.attacks as AttacksSection).runs[0].evaluated, 24, 'pass 1 finished every image');
   });
+  it('cancelled during the adaptive attack of the last pass-2 batch: partial, and no adaptive row counts the cut-short attack', async () => {
+    stageUnderTest = 'analyse, adaptive pass (last batch)';
+    const controller = new AbortController();
+    const stages: number[] = [];
+    // pass 2 in one batch, parts: the attack, the ε-sweep slot, then the defence's adaptive attack. Cancel once
+    // the second part is through, so the cancel lands in the adaptive attack with no batch after it to notice.
+    const report = await runAnalyseJob(req(24, 32), { ...base, attacks: [{ name: 'pgd', params: { eps: 0.05, steps: 40 } }], adaptiveImages: 20 }, {
+      signal: controller.signal,
+      onProgress: (p) => { if (p.stage.startsWith('adaptive') && stages.push(p.done) === 3) controller.abort(); },
+    });
+    assert.ok(stages.length >= 3, `pass-2 progress: ${stages.join(', ')}`);
+    assert.equal(report.status, 'partial');
+    const defences = report.sections.defences as DefencesSection;
+    assert.ok(defences.results.every((r) => r.rows.every((row) => row.adaptive === null)), 'no adaptive figure from a cut-short attack');
+  });
 });
 
 describe('explain job', () => {

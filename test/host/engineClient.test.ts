@@ -83,7 +83,8 @@ describe('EngineClient against the real engine process', () => {
     const c = client();
     let cancelled = false;
     const run = c.start('attack', { modelPath: SAMPLE_MODEL, overrides: { limit: 100, runtime: { batchSize: 4 } } }, FGSM_PGD(null), {
-      onProgress: () => { if (!cancelled) { cancelled = true; run.cancel(); } },
+      // once the first batch of 4 is through (progress also moves within a batch, after each attack)
+      onProgress: (p) => { if (!cancelled && p.done >= 4) { cancelled = true; run.cancel(); } },
     });
     const report = await run.result;
     assert.equal(report.status, 'partial');

@@ -48,7 +48,7 @@ import {
   OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency,
 } from '../spectral/occludedFrequency';
 import type { OccludedFrequencyImage } from '../report/sections';
-import { AttackSuite, type BatchAttackResult, type SuiteBatch } from './attackSuite';
+import { AttackSuite, imagesDoneWithin, type BatchAttackResult, type SuiteBatch } from './attackSuite';
 import type { AttacksSection } from './attackJob';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
@@ -220,14 +220,18 @@ export async function runAnalyseJob(req: JobRequest, opts: AnalyseOptions, hooks
     const times = { attacks: 0, defences: 0, frequency: 0 };
     let done = 0;
     const total = data.samples.length;
+    const pass1 = 'attacks, defences and frequency analyses';
+    progress(pass1, 0, total);
     try {
       for await (const batch of streamPixelBatches(data.samples, pixelSpecFor(p), classifier.batchSize, signalOpt)) {
         const count = batch.samples.length;
+        const before = done;
         done += count + batch.failed.length;
         if (count === 0) continue;
         let t = performance.now();
         const scores = await classifier.scores(batch.pixels, count);
-        const sb = await suite.runBatch(batch.samples, batch.pixels, scores);
+        // the batch's parts: each attack, then the defences and frequency analyses together
+        const sb = await suite.runBatch(batch.samples, batch.pixels, scores, (finished) => progress(pass1, imagesDoneWithin(before, count, finished, suite.attacks.length + 1), total));
         times.attacks += (performance.now() - t) / 1000;
         t = performance.now();
         await tallyDefences(sb, radiusStates, Ks, cutoffStates);
@@ -249,7 +253,7 @@ export async function runAnalyseJob(req: JobRequest, opts: AnalyseOptions, hooks
           });
         }
         times.frequency += (performance.now() - t) / 1000;
-        progress('attacks, defences and frequency analyses', done, total);
+        progress(pass1, done, total);
         if (hooks.signal?.aborted) { partial = true; break; }
       }
     } catch (e) {
@@ -518,12 +522,18 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
     if (epsSuite) { disposers.push(() => epsSuite.dispose()); epsSuite.start(o.builder); }
     let done = 0;
     let batchNo = 0;
+    const pass2 = 'adaptive attacks and ε sweep';
+    const progress = (n: number) => o.hooks.onProgress?.({ stage: pass2, done: n, total: samples.length });
+    // the batch's parts: the suite's attacks, the ε sweep, then each defence's adaptive attacks
+    const parts = pass2Suite.attacks.length + 1 + defended.length;
+    progress(0);
     for await (const batch of streamPixelBatches(samples, pixelSpecFor(p), classifier.batchSize, o.hooks.signal ? { signal: o.hooks.signal } : {})) {
       const count = batch.samples.length;
+      const before = done;
       done += count + batch.failed.length;
       if (count === 0) continue;
       const scores = await classifier.scores(batch.pixels, count);
-      const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores);
+      const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) => progress(imagesDoneWithin(before, count, finished, parts)));
       const clean = correctness(scores, sb.labels);
       // Cost: one timed plain pass per batch against each defence's pass on the same clean images.
       const t = performance.now();
@@ -532,7 +542,9 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
       // The ε sweep's attacks run once per batch; every defence classifies the same examples.
       const epsAdv = epsSuite ? stackAdversarial(await epsSuite.runBatch(batch.samples, batch.pixels, scores), per) : null;
       const epsOrig = epsAdv ? correctness(epsAdv.scores, epsAdv.labels) : null;
+      progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + 1, parts));
       for (let d = 0; d < defended.length; d++) {
+        if (d > 0) progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + 1 + d, parts));
         const def = defended[d];
         const td = performance.now();
         const defClean = correctness(await def.model.scores(batch.pixels, count), sb.labels);
@@ -550,7 +562,7 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
         }
       }
       batchNo++;
-      o.hooks.onProgress?.({ stage: 'adaptive attacks and ε sweep', done, total: samples.length });
+      progress(done);
     }
     const adaptive = new Map<DefenceName, AdaptiveRow[]>();
     defended.forEach((def, d) => {
@@ -606,6 +618,8 @@ async function attackAdaptively(model: ScoreModel, gradient: GradientSource, att
   const before = correctness(await model.scores(nonAdaptive, ks.length), labels);
   const t0 = performance.now();
   const res = await adaptivePgd(model, gradient, x, labels, budgets[0].norm, Float64Array.from(budgets, (b) => b.eps), criterion, seed, signal);
+  // An attack cut short by a cancel is weaker than the one asked for: its count would flatter the defence.
+  if (signal?.aborted) throw new EngineError('CANCELLED', 'cancelled during an adaptive attack; the interrupted batch is not counted');
   const after = correctness(await model.scores(res.adversarial, ks.length), labels);
   const top1 = after.top1.map((v, j) => v && before.top1[j]);
   const top5 = after.top5.map((v, j) => v && before.top5[j]);

@@ -15,7 +15,7 @@ import type { GradientChoice } from '../attacks/context';
 import type { GalleryItem } from '../attacks/gallery';
 import type { AttackRunSummary } from '../attacks/protocol';
 import type { Criterion } from '../attacks/types';
-import { AttackSuite, type SuiteOptions } from './attackSuite';
+import { AttackSuite, imagesDoneWithin, type SuiteOptions } from './attackSuite';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
 
@@ -44,6 +44,8 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
     suite = new AttackSuite(prepared, classifier, classNames, opts, hooks.signal);
     try {
       let done = 0;
+      const stage = (x: AttackSuite) => `attacking (${x.attacks.length} attack${x.attacks.length > 1 ? 's' : ''})`;
+      hooks.onProgress?.({ stage: stage(suite), done, total: data.samples.length });
       for await (const batch of streamPixelBatches(data.samples, pixelSpecFor(prepared.config.preprocessing), classifier.batchSize, hooks.signal ? { signal: hooks.signal } : {})) {
         for (const f of batch.failed) skipped.push({ relPath: f.sample.relPath, error: f.error });
         const count = batch.samples.length;
@@ -54,10 +56,12 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
             if (suite.needsGradient) builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, scores.length / count);
             suite.start(builder);
           }
-          await suite.runBatch(batch.samples, batch.pixels, scores);
+          const s = suite;
+          const before = done;
+          await s.runBatch(batch.samples, batch.pixels, scores, (finished) => hooks.onProgress?.({ stage: stage(s), done: imagesDoneWithin(before, count, finished, s.attacks.length), total: data.samples.length }));
         }
         done += count + batch.failed.length;
-        hooks.onProgress?.({ stage: `attacking (${suite.attacks.length} attack${suite.attacks.length > 1 ? 's' : ''})`, done, total: data.samples.length });
+        hooks.onProgress?.({ stage: stage(suite), done, total: data.samples.length });
         if (hooks.signal?.aborted) { partial = true; break; }
       }
     } catch (e) {

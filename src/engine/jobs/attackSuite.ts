@@ -103,8 +103,12 @@ export class AttackSuite {
 
   get started(): boolean { return this.gradients !== null; }
 
-  /** Attacks one decoded batch with every attack of the suite and records the protocol per image. */
-  async runBatch(samples: DatasetSample[], pixels: Float32Array, cleanScores: Float32Array): Promise<SuiteBatch> {
+  /**
+   * Attacks one decoded batch with every attack of the suite and records the protocol per image.
+   * `onAttackDone(k)` is told after the k-th attack of the batch finished, so a long batch (C&W, SimBA)
+   * still moves the progress bar.
+   */
+  async runBatch(samples: DatasetSample[], pixels: Float32Array, cleanScores: Float32Array, onAttackDone?: (finished: number) => void): Promise<SuiteBatch> {
     if (!this.gradients) throw new EngineError('RUNTIME', 'AttackSuite.runBatch called before start()');
     const count = samples.length;
     const per = this.classifier.pixelsPerSample;
@@ -140,6 +144,7 @@ export class AttackSuite {
       const norms = perturbationNorms(result.adversarial, sub, idx.length);
       results.push({ attacked: idx, adversarial: result.adversarial, scores: advScores, success, l2: norms.l2, linf: norms.linf, epsilon: result.epsilon ?? null });
       queries.push(result.queries);
+      onAttackDone?.(a + 1);
     }
     // Recorded only once every attack finished the batch, so all attacks of a run count the same images.
     for (let a = 0; a < this.attacks.length; a++) {
@@ -210,4 +215,12 @@ function leastLikely(row: Float32Array): number {
   let best = 0;
   for (let k = 1; k < row.length; k++) if (row[k] < row[best]) best = k;
   return best;
+}
+
+/**
+ * Images counted as done while a batch is part way through: the batch's images times the fraction of its
+ * parts finished (its attacks, plus `extraParts` that follow them), rounded down so the count never runs ahead.
+ */
+export function imagesDoneWithin(doneBefore: number, batchImages: number, finishedParts: number, parts: number): number {
+  return doneBefore + Math.floor((batchImages * finishedParts) / Math.max(1, parts));
 }

@@ -118,6 +118,9 @@ export class Results {
     for (const [k, v] of Object.entries(this.timings)) lines.push(`  ${k}: ${v}`);
     if (Object.keys(this.metrics).length) lines.push('measured by the extension:');
     for (const [k, v] of Object.entries(this.metrics)) lines.push(`  ${k}: ${v}`);
+    const failed = this.checks.filter((c) => !c.ok);
+    if (failed.length) lines.push('failed checks:');
+    for (const c of failed) lines.push(`  ${c.step}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
     const failedSteps = this.steps.filter((s) => s.status !== 'passed').length;
     const okChecks = this.checks.length - this.failedChecks();
     lines.push(`${okChecks} checks passed, ${this.failedChecks()} failed; ${this.steps.length - failedSteps} of ${this.steps.length} steps passed`);

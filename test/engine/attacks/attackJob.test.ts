@@ -53,11 +53,13 @@ test('top-5 criterion and minimal-ε mode are reported as such; a least-likely t
 
 test('cancelling keeps the finished batches and marks the report partial', async () => {
   const controller = new AbortController();
-  let batches = 0;
+  const seen: number[] = [];
   const r = await runAttackJob({ modelPath: SAMPLE, overrides: { runtime: { executionProvider: 'cpu', batchSize: 20 } } }, base, {
     signal: controller.signal,
-    onProgress: () => { if (++batches === 2) controller.abort(); },
+    // progress moves within a batch too (after each attack): cancel once the first batch of 20 is through
+    onProgress: (p) => { seen.push(p.done); if (p.done >= 20) controller.abort(); },
   });
+  assert.ok(seen.some((d) => d > 0 && d < 20), `progress within the first batch: ${seen.join(', ')}`);
   assert.equal(r.status, 'partial');
   const run = (r.sections.attacks as AttacksSection).runs[0];
   assert.ok(run.evaluated >= 20 && run.evaluated < 100, `evaluated ${run.evaluated}`);
