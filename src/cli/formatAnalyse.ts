@@ -50,7 +50,7 @@ export function formatFrequency(r: ReportV1): string[] {
     }
   }
   const rct = r.sections.rct as RctSection | undefined;
-  if (rct) for (const m of rct.maps) lines.push(`RCT map  ${m.attack}: ${m.count} examples, ${m.map.height}×${m.map.width}, max ${Math.max(...m.map.values).toFixed(3)}`);
+  if (rct) for (const m of rct.maps) lines.push(`RCT map  ${m.attack}: ${m.count} examples, ${m.map.height}×${m.map.width}${m.map.binned ? ` (means of ${m.map.binned.block}×${m.map.binned.block} blocks of ${m.map.binned.height}×${m.map.binned.width})` : ''}, max ${Math.max(...m.map.values).toFixed(3)}`);
   const sp = r.sections.spectra as SpectraSection | undefined;
   if (sp) for (const e of sp.entries) lines.push(`spectrum ${e.attack}: low-frequency energy (|k| ≤ ${sp.cutoff}) perturbation ${pct(e.lowFrequencyEnergyPerturbation)} vs images ${pct(e.lowFrequencyEnergyImages)}`);
   return lines;

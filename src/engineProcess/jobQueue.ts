@@ -6,7 +6,7 @@
  */
 import type { JobHooks } from '../engine/jobs/evalJob';
 import type { ReportV1 } from '../engine/report/schema';
-import type { EngineToHost, StartMessage } from '../protocol/engineMessages';
+import { doneMessage, type EngineToHost, type StartMessage } from '../protocol/engineMessages';
 import { failureOf } from './failure';
 import { ProgressThrottle } from './progressThrottle';
 
@@ -71,17 +71,18 @@ export class JobQueue {
     const running: Running = { start, controller: new AbortController(), stage: null };
     this.running = running;
     const { id } = start;
+    const lastStreamed = new Map<string, string>();
     const throttle = new ProgressThrottle((p) => this.send({ type: 'progress', id, ...p }), this.progressIntervalMs);
     const hooks: JobHooks = {
       signal: running.controller.signal,
       onProgress: (p) => { running.stage = p.stage; throttle.update({ stage: p.stage, done: p.done, total: p.total }); },
       onLog: (line) => this.send({ type: 'log', id, line }),
-      onSection: (name, section) => this.send({ type: 'section', id, name, section }),
+      onSection: (name, section) => { lastStreamed.set(name, JSON.stringify(section)); this.send({ type: 'section', id, name, section }); },
     };
     try {
       const report = await this.runner(start, hooks);
       throttle.flush();
-      this.send({ type: 'done', id, report });
+      this.send(doneMessage(id, report, lastStreamed));
     } catch (e) {
       throttle.flush();
       this.send({ type: 'failed', id, error: failureOf(e) });

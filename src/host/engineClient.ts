@@ -10,7 +10,7 @@ import { availableParallelism, setPriority } from 'node:os';
 import type { JobRequest } from '../engine/jobs/prepare';
 import type { ReportV1 } from '../engine/report/schema';
 import {
-  parseEngineToHost, type EngineFailure, type EngineToHost, type HostToEngine, type JobKind, type JobOptionsByKind,
+  parseEngineToHost, reassembleReport, type EngineFailure, type EngineToHost, type HostToEngine, type JobKind, type JobOptionsByKind,
 } from '../protocol/engineMessages';
 
 export interface EngineClientOptions {
@@ -262,10 +262,18 @@ export class EngineClient {
         p.sections[m.name] = m.section;
         safely(() => p.handlers.onSection?.(m.name, m.section));
         break;
-      case 'done':
+      case 'done': {
         this.settle(m.id);
-        p.resolve(m.report);
+        let report: ReportV1;
+        try {
+          report = reassembleReport(m, p.sections);
+        } catch (e) {
+          p.reject(new EngineRunError({ code: 'INTERNAL', message: (e as Error).message }, p.stage, p.sections, null));
+          break;
+        }
+        p.resolve(report);
         break;
+      }
       case 'failed':
         this.settle(m.id);
         p.reject(new EngineRunError(m.error, p.stage, p.sections, null));

@@ -72,7 +72,30 @@ export interface EngineSectionMessage {
 export interface EngineDoneMessage {
   type: 'done';
   id: string;
+  /**
+   * The report, except that a section already streamed exactly as it stands is sent as null (its key keeps
+   * the report's order) and named in `streamed`: the host has it, so a large report need not cross the
+   * channel, and be parsed on the extension host's thread, twice.
+   */
   report: ReportV1;
+  streamed?: string[];
+}
+
+/** The 'done' message for a finished report: sections equal to their last streamed JSON stay behind. */
+export function doneMessage(id: string, report: ReportV1, lastStreamed: ReadonlyMap<string, string>): EngineDoneMessage {
+  const streamed = Object.entries(report.sections).filter(([name, section]) => lastStreamed.get(name) === JSON.stringify(section)).map(([name]) => name);
+  if (!streamed.length) return { type: 'done', id, report };
+  const sections = Object.fromEntries(Object.entries(report.sections).map(([name, section]) => [name, streamed.includes(name) ? null : section]));
+  return { type: 'done', id, report: { ...report, sections: sections as ReportV1['sections'] }, streamed };
+}
+
+/** The whole report from a 'done' message and the sections streamed before it; throws when one never arrived. */
+export function reassembleReport(m: EngineDoneMessage, received: Readonly<Record<string, unknown>>): ReportV1 {
+  if (!m.streamed?.length) return m.report;
+  const missing = m.streamed.filter((name) => !(name in received));
+  if (missing.length) throw new Error(`the engine's report refers to streamed section${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that never arrived`);
+  const sections = Object.fromEntries(Object.entries(m.report.sections).map(([name, section]) => [name, m.streamed!.includes(name) ? received[name] : section]));
+  return { ...m.report, sections: sections as ReportV1['sections'] };
 }
 
 export interface EngineFailure {
@@ -339,10 +362,18 @@ export function parseEngineToHost(value: unknown): Parsed<EngineToHost> {
         return o as unknown as EngineSectionMessage;
       }
       case 'done': {
-        onlyKeys(o, ['type', 'id', 'report'], 'done');
+        onlyKeys(o, ['type', 'id', 'report', 'streamed'], 'done');
         str(o.id, 'id', MAX_ID);
         const envelope = checkReportEnvelope(o.report);
         if (!envelope.ok) throw new Invalid(`report: ${envelope.reason}`);
+        if (o.streamed !== undefined) {
+          if (!Array.isArray(o.streamed)) throw new Invalid('streamed: expected an array of section names');
+          const sections = (o.report as { sections: Record<string, unknown> }).sections;
+          o.streamed.forEach((n, i) => {
+            str(n, `streamed[${i}]`, 100);
+            if (sections[n as string] !== null) throw new Invalid(`streamed[${i}]: report.sections.${String(n)} should be null (it was streamed)`);
+          });
+        }
         return o as unknown as EngineDoneMessage;
       }
       case 'failed': {

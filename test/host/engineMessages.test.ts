@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEngineToHost, parseHostToEngine } from '../../src/protocol/engineMessages';
+import { doneMessage, parseEngineToHost, parseHostToEngine, reassembleReport, type EngineDoneMessage } from '../../src/protocol/engineMessages';
 import { REPORT_SCHEMA_ID } from '../../src/engine/report/schema';
 
 const request = { modelPath: '/w/model.onnx', workspaceRoot: '/w', overrides: { limit: 40, seed: 1, runtime: { executionProvider: 'cpu', threads: 2 } } };
@@ -73,5 +73,30 @@ describe('engine → host messages', () => {
     assert.equal(reason(parseEngineToHost({ type: 'ready', pid: 0, versions: {} })), 'ready: pid must be a whole number in [1, 9007199254740991]');
     assert.equal(reason(parseEngineToHost({ type: 'log', id: 'r', line: 'x'.repeat(65537) })), 'log: line must be a string of at most 65536 characters');
     assert.equal(reason(parseEngineToHost({ type: 'start', id: 'r' })), 'start: unknown message type "start"');
+  });
+});
+
+describe('the done message leaves streamed sections behind', () => {
+  const full = { ...report, sections: { clean: { evaluated: 3 }, attacks: { runs: [1, 2] }, defences: { results: ['final'] }, sweeps: { sweeps: [] } } };
+
+  it('sends as null exactly the sections streamed unchanged, and the host rebuilds the same report in the same order', () => {
+    // defences was streamed once and changed afterwards (pass 2 adds its adaptive rows); sweeps never streamed
+    const lastStreamed = new Map([['clean', '{"evaluated":3}'], ['attacks', '{"runs":[1,2]}'], ['defences', '{"results":["pass 1"]}']]);
+    const m = doneMessage('r', full as never, lastStreamed);
+    assert.deepEqual(m.streamed, ['clean', 'attacks']);
+    assert.deepEqual(m.report.sections, { clean: null, attacks: null, defences: { results: ['final'] }, sweeps: { sweeps: [] } });
+    const parsed = parseEngineToHost(JSON.parse(JSON.stringify(m)));
+    assert.ok(parsed.ok);
+    const received = { clean: { evaluated: 3 }, attacks: { runs: [1, 2] }, defences: { results: ['pass 1'] } };
+    const rebuilt = reassembleReport(parsed.message as EngineDoneMessage, received);
+    assert.equal(JSON.stringify(rebuilt), JSON.stringify(full), 'same content, same key order');
+  });
+
+  it('nothing streamed: the report goes whole; a named section that never arrived is an error, not a gap', () => {
+    assert.deepEqual(doneMessage('r', full as never, new Map()), { type: 'done', id: 'r', report: full });
+    const m = doneMessage('r', full as never, new Map([['clean', '{"evaluated":3}']]));
+    assert.throws(() => reassembleReport(m, {}), /streamed section clean that never arrived/);
+    assert.equal(reason(parseEngineToHost({ ...m, report: full })), 'done: streamed[0]: report.sections.clean should be null (it was streamed)');
+    assert.equal(reason(parseEngineToHost({ ...m, streamed: 'clean' })), 'done: streamed: expected an array of section names');
   });
 });

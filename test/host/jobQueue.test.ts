@@ -7,7 +7,7 @@ import type { ReportV1 } from '../../src/engine/report/schema';
 import type { EngineToHost, StartMessage } from '../../src/protocol/engineMessages';
 
 const start = (id: string): StartMessage => ({ type: 'start', id, kind: 'eval', request: { modelPath: '/m.onnx' }, options: {} });
-const fakeReport = (id: string, status: ReportV1['status'] = 'complete') => ({ id, status }) as unknown as ReportV1;
+const fakeReport = (id: string, status: ReportV1['status'] = 'complete') => ({ id, status, sections: {} }) as unknown as ReportV1;
 
 /** A runner whose jobs finish when the test says so. */
 function controlledRunner() {
@@ -78,6 +78,21 @@ describe('JobQueue', () => {
     assert.equal(bug.error.code, 'INTERNAL');
     assert.equal(bug.error.message, 'boom');
     assert.match(bug.error.details!, /^TypeError: boom/);
+  });
+
+  it('a finished report names the sections it streamed unchanged instead of sending them again', async () => {
+    const sent: EngineToHost[] = [];
+    const q = new JobQueue(async (s, hooks) => {
+      const clean = { kind: 'clean', evaluated: 2 };
+      const defences = { kind: 'defences', rows: ['pass 1'] };
+      hooks.onSection!('clean', clean);
+      hooks.onSection!('defences', defences);
+      defences.rows.push('pass 2'); // changed after it was streamed: it goes whole
+      return { ...fakeReport(s.id), sections: { clean, defences } } as unknown as ReportV1;
+    }, (m) => sent.push(m), 0);
+    q.start(start('a'));
+    await q.idle();
+    assert.deepEqual(sent.at(-1), { type: 'done', id: 'a', report: { ...fakeReport('a'), sections: { clean: null, defences: { kind: 'defences', rows: ['pass 1', 'pass 2'] } } }, streamed: ['clean'] });
   });
 
   it('sends the last progress before the result even when it was held by the throttle', async () => {

@@ -152,3 +152,18 @@ test('CSV quotes separators and quotes, and defuses text cells a spreadsheet wou
   const csv = toCsv({ columns: [{ label: 'class' }, { label: 'score' }], rows: [['a,b', 1.5], ['say "hi"', -2], ['=HYPERLINK("x")', null], ['-cmd', 3]] });
   assert.equal(csv, 'class,score\r\n"a,b",1.5\r\n"say ""hi""",-2\r\n"\'=HYPERLINK(""x"")",\r\n\'-cmd,3\r\n');
 });
+
+test('a binned map reads and tabulates in the full map\'s rows and columns', () => {
+  const announced: string[] = [];
+  const map = { height: 56, width: 56, values: Array.from({ length: 56 * 56 }, (_, i) => i), binned: { block: 4, height: 224, width: 224 } };
+  const hm = heatmap(doc(), { id: 'h', title: 'RCT', map, scale: 'linear', valueLabel: 'RCT', rowLabel: 'row', colLabel: 'col', announce: (t) => announced.push(t) });
+  assert.match(hm.canvas.getAttribute('aria-label')!, /each cell the mean of a 4×4 block of the 224×224 map/);
+  hm.canvas.dispatchEvent(new hm.canvas.ownerDocument.defaultView!.FocusEvent('focus'));
+  key(hm.canvas, 'ArrowRight');
+  assert.equal(announced.at(-1), 'row 0–3, col 4–7: RCT (block mean) 1');
+  const { data, note } = blockTable(map, 'row', 'col');
+  assert.equal(data.rows.length, 28, '56 cells → 28 table rows of 2×2 cells');
+  assert.equal(data.rows[0][0], '0–7');
+  assert.equal(data.columns[28].label, '216–223');
+  assert.match(note, /means of 2×2 blocks/);
+});

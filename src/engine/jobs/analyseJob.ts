@@ -44,6 +44,7 @@ import { adaptiveBudget, adaptiveLabel, adaptivePgd, attackNorm } from '../defen
 import { lowPassMatrix, maxCutoff } from '../spectral/lowPass';
 import { RctAccumulator, DEFAULT_RCT_EPSILON, RCT_DEFINITION } from '../spectral/rct';
 import { SpectrumAccumulator, defaultSpectrumCutoff, SPECTRA_DEFINITION } from '../spectral/spectra';
+import { binForReport } from '../../protocol/reportMaps';
 import {
   OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency,
 } from '../spectral/occludedFrequency';
@@ -273,13 +274,16 @@ export async function runAnalyseJob(req: JobRequest, opts: AnalyseOptions, hooks
     if (rct.length) {
       section('rct', {
         kind: 'rct', epsilon: DEFAULT_RCT_EPSILON, definition: RCT_DEFINITION,
-        maps: refs.map((r, a) => ({ attack: r.label, mode: r.mode, count: rct[a].count, map: rct[a].result() })).filter((m) => m.count > 0),
+        maps: refs.map((r, a) => ({ attack: r.label, mode: r.mode, count: rct[a].count, map: binForReport(rct[a].result()) })).filter((m) => m.count > 0),
       } satisfies RctSection);
     }
     if (spectra.length) {
       section('spectra', {
         kind: 'spectra', cutoff: spectrumCutoff, definition: SPECTRA_DEFINITION,
-        entries: refs.map((r, a) => ({ attack: r.label, mode: r.mode, ...spectra[a].result() })).filter((e) => e.count > 0),
+        entries: refs.map((r, a) => {
+          const e = spectra[a].result();
+          return { attack: r.label, mode: r.mode, ...e, perturbationSpectrum: binForReport(e.perturbationSpectrum), logSpectrumDifference: binForReport(e.logSpectrumDifference) };
+        }).filter((e) => e.count > 0),
       } satisfies SpectraSection);
     }
 

@@ -163,6 +163,8 @@ export interface Map2D {
   height: number;
   width: number;
   values: number[];
+  /** Present when each cell is the mean of a block×block block of the full height × width map (src/protocol/reportMaps.ts). */
+  binned?: { block: number; height: number; width: number };
 }
 
 export interface RctMap {

@@ -5,6 +5,7 @@
  */
 import { rgb } from 'd3-color';
 import type { Map2D } from '../../../src/engine/report/sections';
+import { binningOf, spanLabel } from '../../../src/protocol/reportMaps';
 import { svgEl } from '../dom';
 import { sig } from '../format';
 import { colourScale, type ColourScale, type ScaleKind } from './colourScale';
@@ -61,12 +62,15 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
   canvas.tabIndex = 0;
   canvas.id = `${spec.id}-canvas`;
   canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', `${spec.title}. Heatmap, ${map.height} rows (${spec.rowLabel}) by ${map.width} columns (${spec.colLabel}), ${spec.valueLabel} from ${sig(scale.domain[0], 3)} to ${sig(scale.domain[1], 3)}. Arrow keys read the cells.`);
+  canvas.setAttribute('aria-label', `${spec.title}. Heatmap, ${map.height} rows (${spec.rowLabel}) by ${map.width} columns (${spec.colLabel})${map.binned ? `, each cell the mean of a ${map.binned.block}×${map.binned.block} block of the ${map.binned.height}×${map.binned.width} map` : ''}, ${spec.valueLabel} from ${sig(scale.domain[0], 3)} to ${sig(scale.domain[1], 3)}. Arrow keys read the cells.`);
   if (spec.testId) canvas.dataset.testid = spec.testId;
   const legend = colourLegend(doc, { id: spec.id, title: spec.valueLabel, scale, testId: spec.legendTestId });
 
   paint(canvas, map, scale, zoom, null);
-  const read = (r: number, c: number) => `${spec.rowLabel} ${r}, ${spec.colLabel} ${c}: ${spec.valueLabel} ${sig(map.values[r * map.width + c], 4)}`;
+  // A binned map's cell covers a block of the full map: read it as that range of rows and columns.
+  const bin = binningOf(map);
+  const read = (r: number, c: number) => `${spec.rowLabel} ${spanLabel(r, bin.block, bin.height)}, ${spec.colLabel} ${spanLabel(c, bin.block, bin.width)}: `
+    + `${spec.valueLabel}${bin.block > 1 ? ' (block mean)' : ''} ${sig(map.values[r * map.width + c], 4)}`;
   const present = Array.from({ length: map.height }, () => new Array<boolean>(map.width).fill(true));
   const nav = attachKeyboardNav(canvas, {
     present,

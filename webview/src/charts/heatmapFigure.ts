@@ -4,6 +4,7 @@
  * most 32 × 32 cells, since a 224 × 224 table read aloud helps nobody.
  */
 import type { Map2D } from '../../../src/engine/report/sections';
+import { binForReport, binningOf, spanLabel } from '../../../src/protocol/reportMaps';
 import type { Child, H } from '../dom';
 import { toCsv, type Cell, type ChartData } from './dataTable';
 import { chartFigure, finishSvg, styledClone, themeColours, type ExportTarget, type Figure } from './exportChart';
@@ -39,24 +40,23 @@ export function heatmapFigure(h: H, target: ExportTarget, spec: Omit<HeatmapSpec
 
 /** The map as a table of at most MAX_TABLE_SIDE² cells, averaging square blocks when it is larger. */
 export function blockTable(map: Map2D, rowLabel: string, colLabel: string): { data: ChartData; note: string } {
-  const block = Math.max(1, Math.ceil(Math.max(map.height, map.width) / MAX_TABLE_SIDE));
-  const rows = Math.ceil(map.height / block), cols = Math.ceil(map.width / block);
-  const label = (i: number, n: number) => (block === 1 ? String(i) : `${i * block}–${Math.min(n, (i + 1) * block) - 1}`);
+  const table = binForReport(map, MAX_TABLE_SIDE);
+  const block = table === map ? 1 : table.binned!.block;
+  // labels in the full map's rows and columns, through both the report's binning and the table's
+  const full = binningOf(map);
+  const total = full.block * block;
   const data: ChartData = {
-    columns: [{ label: `${rowLabel} \\ ${colLabel}` }, ...Array.from({ length: cols }, (_, c) => ({ label: label(c, map.width) }))],
-    rows: Array.from({ length: rows }, (_, r) => [label(r, map.height), ...Array.from({ length: cols }, (_, c) => {
-      let sum = 0, n = 0;
-      for (let y = r * block; y < Math.min(map.height, (r + 1) * block); y++) {
-        for (let x = c * block; x < Math.min(map.width, (c + 1) * block); x++) { sum += map.values[y * map.width + x]; n++; }
-      }
-      return n ? sum / n : null;
-    })]),
+    columns: [{ label: `${rowLabel} \\ ${colLabel}` }, ...Array.from({ length: table.width }, (_, c) => ({ label: spanLabel(c, total, full.width) }))],
+    rows: Array.from({ length: table.height }, (_, r) => [spanLabel(r, total, full.height), ...table.values.slice(r * table.width, (r + 1) * table.width)]),
   };
   return { data, note: block > 1 ? `(Data table: means of ${block}×${block} blocks; CSV export has every cell.)` : '' };
 }
 
 function mapCsv(map: Map2D, rowLabel: string, colLabel: string, valueLabel: string): string {
+  const { block, height, width } = binningOf(map);
   const rows: Cell[][] = [];
-  for (let r = 0; r < map.height; r++) for (let c = 0; c < map.width; c++) rows.push([r, c, map.values[r * map.width + c]]);
+  for (let r = 0; r < map.height; r++) {
+    for (let c = 0; c < map.width; c++) rows.push([block > 1 ? spanLabel(r, block, height) : r, block > 1 ? spanLabel(c, block, width) : c, map.values[r * map.width + c]]);
+  }
   return toCsv({ columns: [{ label: rowLabel }, { label: colLabel }, { label: valueLabel }], rows });
 }
