@@ -23,6 +23,7 @@ import { runAttackJob, type AttacksSection } from '../src/engine/jobs/attackJob'
 import type { AttackSpec } from '../src/engine/attacks/registry';
 import { defenceBench } from './defenceBench';
 import { memoryBench } from './memoryBench';
+import { hostBench } from './hostBench';
 
 /** Further attack rows (DeepFool: torchattacks needed 401 s for the 500 mnist-cnn images = 1.25 images/s). */
 const EXTRA_ATTACK_BENCH: [string, string, Record<string, unknown>, AttackSpec, number][] = [
@@ -33,6 +34,8 @@ const EXTRA_ATTACK_BENCH: [string, string, Record<string, unknown>, AttackSpec, 
 const shared = resolve(__dirname, '..', '..', 'shared');
 const PYTORCH: Record<string, number[]> = { 'mnist-cnn': [855, 4124, 5289] };
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+/** The bundled engine process beside this bundle (dist/engineProcess.js). */
+const ENGINE_PATH = resolve(__dirname, 'engineProcess.js');
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 
 async function throughput(file: string, shape: number[], batch: number): Promise<number> {
@@ -83,6 +86,8 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`Robustness Lens benchmark — onnxruntime-node, cpu, ${THREADS} threads, node ${process.versions.node}\n`);
+  // BENCH_ONLY=host runs only the last row (the extension host's side of a 224×224×3 analyse)
+  if (process.env.BENCH_ONLY === 'host') return hostBench(shared, THREADS, ENGINE_PATH);
   console.log('1. clean inference throughput (images/s, random inputs, session.run only)');
   console.log('model                 batch 1   batch 32  batch 128   PyTorch 1.13 (1/32/128)');
   const models: [string, number[], number[]][] = [
@@ -149,6 +154,7 @@ async function main(): Promise<void> {
 
   console.log(`\n8. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   await memoryBench(shared, THREADS);
+  await hostBench(shared, THREADS, ENGINE_PATH);
 }
 
 main().catch((e) => {

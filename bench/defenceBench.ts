@@ -32,8 +32,9 @@ async function timeIt(reps: number, f: () => Promise<unknown>): Promise<number> 
 }
 
 export async function defenceBench(shared: string, threads: number): Promise<void> {
-  console.log('\n5. defences: inference cost per image relative to the plain model (batch 100 images, random inputs)');
-  console.log('model                 plain img/s   post-averaging K=15 (91 points) img/s   ×plain   low-pass img/s   ×plain');
+  console.log('\n5. defences: inference cost per image relative to the plain model at the same batch size (random inputs)');
+  console.log('   post-averaging K=15 classifies 6K+1 = 91 points per image (one model call per image at batch 1)');
+  console.log('model            batch   plain img/s   post-averaging img/s   ×plain   low-pass img/s   ×plain');
   const fashion = { input: { mean: [0.287], std: [0.3536] } };
   for (const [name, extra] of [['mnist-cnn', {}], ['mnist-mlp', {}], ['fashion-resnet', fashion]] as [string, Record<string, unknown>][]) {
     const c = await openClassifier(shared, `${name}.onnx`, threads, 100, extra);
@@ -43,10 +44,14 @@ export async function defenceBench(shared: string, threads: number): Promise<voi
       await c.scores(x.subarray(0, c.pixelsPerSample), 1);
       const pa = new PostAveragedModel(c, { K: 15, radius: 2.5, sampler: randomDirections(c.preprocessing), rng: new Rng(2) });
       const lp = new LowPassModel(c, 6);
-      const plain = await timeIt(5, () => c.scores(x, 100));
-      const defended = await timeIt(2, () => pa.scores(x, 100));
-      const filtered = await timeIt(5, () => lp.scores(x, 100));
-      console.log(`${name.padEnd(20)} ${(100 / plain).toFixed(0).padStart(12)}   ${(100 / defended).toFixed(1).padStart(38)}   ${(defended / plain).toFixed(1).padStart(6)}   ${(100 / filtered).toFixed(0).padStart(14)}   ${(filtered / plain).toFixed(2).padStart(6)}`);
+      for (const batch of [1, 10, 100]) {
+        const xb = x.subarray(0, batch * c.pixelsPerSample);
+        const reps = Math.max(3, Math.round(100 / batch));
+        const plain = await timeIt(reps, () => c.scores(xb, batch));
+        const defended = await timeIt(Math.max(2, Math.round(reps / 5)), () => pa.scores(xb, batch));
+        const filtered = await timeIt(reps, () => lp.scores(xb, batch));
+        console.log(`${name.padEnd(16)} ${String(batch).padStart(5)}   ${(batch / plain).toFixed(0).padStart(11)}   ${(batch / defended).toFixed(1).padStart(20)}   ${(defended / plain).toFixed(1).padStart(6)}   ${(batch / filtered).toFixed(0).padStart(14)}   ${(filtered / plain).toFixed(2).padStart(6)}`);
+      }
     } finally {
       await c.dispose();
     }

@@ -37,8 +37,10 @@ export interface CleanEvalResult {
   /** Mean probability of the predicted class. */
   meanConfidence: number;
   perClass: { className: string; total: number; correct: number; accuracy: number | null }[];
-  /** confusion[true][predicted] counts. */
-  confusion: number[][];
+  /** confusion[true][predicted] counts, for up to DENSE_CONFUSION_MAX_CLASSES classes; null above. */
+  confusion: number[][] | null;
+  /** Above that, the non-zero cells [true, predicted, count] (a dense 1000-class matrix is 2 MB of zeros). */
+  confusionCells?: [number, number, number][];
   predictions: ImagePrediction[];
   throughput: { seconds: number; inferenceSeconds: number; imagesPerSecond: number; batchSize: number };
 }
@@ -49,9 +51,12 @@ export interface CleanEvalOptions {
   onProgress?: (p: Progress) => void;
 }
 
+export const DENSE_CONFUSION_MAX_CLASSES = 100;
+
 export async function evaluateClean(classifier: Classifier, samples: DatasetSample[], opts: CleanEvalOptions): Promise<CleanEvalResult> {
   const numClasses = Math.max(opts.classNames.length, classifier.numClasses ?? 0);
-  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  // counts by label · numClasses + predicted: only the cells that occur
+  const cells = new Map<number, number>();
   const predictions: ImagePrediction[] = [];
   const failed: CleanEvalResult['failed'] = [];
   let top1 = 0, top5 = 0, confidenceSum = 0, inferenceSeconds = 0, partial = false;
@@ -80,7 +85,7 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
           confidenceSum += confidence;
           if (predicted === label) top1++;
           if (ranking.includes(label)) top5++;
-          if (label < numClasses && predicted < numClasses) confusion[label][predicted]++;
+          if (label < numClasses && predicted < numClasses) cells.set(label * numClasses + predicted, (cells.get(label * numClasses + predicted) ?? 0) + 1);
           predictions.push({ relPath: batch.samples[i].relPath, label, predicted, confidence, top5: ranking });
         }
       }
@@ -94,11 +99,16 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
 
   const evaluated = predictions.length;
   const seconds = (performance.now() - started) / 1000;
+  const totals = new Array<number>(numClasses).fill(0);
+  for (const [key, n] of cells) totals[Math.floor(key / numClasses)] += n;
   const perClass = opts.classNames.map((className, c) => {
-    const total = confusion[c]?.reduce((a, b) => a + b, 0) ?? 0;
-    const correct = confusion[c]?.[c] ?? 0;
+    const total = totals[c] ?? 0;
+    const correct = cells.get(c * numClasses + c) ?? 0;
     return { className, total, correct, accuracy: total > 0 ? correct / total : null };
   });
+  const dense = numClasses <= DENSE_CONFUSION_MAX_CLASSES;
+  const confusion = dense ? Array.from({ length: numClasses }, (_, t) => Array.from({ length: numClasses }, (__, p) => cells.get(t * numClasses + p) ?? 0)) : null;
+  const confusionCells = dense ? undefined : [...cells].sort((a, b) => a[0] - b[0]).map(([key, n]): [number, number, number] => [Math.floor(key / numClasses), key % numClasses, n]);
   return {
     partial,
     requested: samples.length,
@@ -111,6 +121,7 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
     meanConfidence: evaluated ? confidenceSum / evaluated : 0,
     perClass,
     confusion,
+    ...(confusionCells ? { confusionCells } : {}),
     predictions,
     throughput: { seconds, inferenceSeconds, imagesPerSecond: seconds > 0 ? evaluated / seconds : 0, batchSize: classifier.batchSize },
   };
