@@ -134,7 +134,8 @@ async function main(): Promise<void> {
   }
 
   console.log('\n4. attacks on the 500 shared test images (batch 100; images/s = evaluated images / attack time, as torchattacks\' figures)');
-  console.log('model / attack                         ours img/s   torchattacks img/s   attacked accuracy (ours)');
+  console.log('   PGD runs twice in one suite: the first run includes opening the gradient sessions (once per run), the second is steady state');
+  console.log('model / attack                         ours img/s (first / steady)   torchattacks img/s   attacked accuracy (ours)');
   const fashion = { classNames: ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'], input: { mean: [0.287], std: [0.3536] } };
   for (const [model, dataset, extra, spec, torch] of [
     ['mnist-cnn', 'mnist-test', {}, { name: 'pgd', params: { eps: 0.2, alpha: 0.05, steps: 10 } }, 349],
@@ -142,12 +143,15 @@ async function main(): Promise<void> {
     ['fashion-resnet', 'fashion-mnist-test', fashion, { name: 'pgd', params: { eps: 0.1, alpha: 0.025, steps: 10 } }, 228],
     ...EXTRA_ATTACK_BENCH,
   ] as [string, string, Record<string, unknown>, AttackSpec, number][]) {
+    const twice = spec.name === 'pgd';
     const report = await runAttackJob({
       modelPath: resolve(shared, 'models', `${model}.onnx`),
       overrides: { images: resolve(shared, 'datasets', dataset), runtime: { executionProvider: 'cpu', threads: THREADS, batchSize: 100 }, ...extra },
-    }, { attacks: [spec], criterion: 'top1', target: null, gradient: 'analytic', gallery: 0, outDir: null });
-    const run = (report.sections.attacks as AttacksSection).runs[0];
-    console.log(`${`${model} / ${run.label}`.padEnd(38)} ${(run.evaluated / run.seconds).toFixed(1).padStart(10)}   ${(Number.isNaN(torch) ? '—' : String(torch)).padStart(18)}   ${(100 * run.attacked.top1Accuracy).toFixed(1)} %`);
+    }, { attacks: twice ? [spec, spec] : [spec], criterion: 'top1', target: null, gradient: 'analytic', gallery: 0, outDir: null });
+    const runs = (report.sections.attacks as AttacksSection).runs;
+    const rate = (r: typeof runs[number]) => (r.evaluated / r.seconds).toFixed(1);
+    const ours = twice ? `${rate(runs[0])} / ${rate(runs[1])}` : rate(runs[0]);
+    console.log(`${`${model} / ${runs[0].label}`.padEnd(38)} ${ours.padStart(27)}   ${(Number.isNaN(torch) ? '—' : String(torch)).padStart(18)}   ${(100 * runs[0].attacked.top1Accuracy).toFixed(1)} %`);
   }
 
   await defenceBench(shared, THREADS);

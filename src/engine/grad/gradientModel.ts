@@ -3,6 +3,7 @@
  * and ∂loss/∂pixels out, batched like every other model call.
  */
 import { encodeModel } from '../onnx/onnxProto';
+import { MAX_PARALLEL_MODEL_BYTES } from '../runtime/sessionWorkers';
 import { ModelSession, type BatchedInput, type SessionOptions } from '../runtime/modelSession';
 import { EngineError } from '../errors';
 import type { ClassifierGradientBuilder } from './classifierGradient';
@@ -37,12 +38,20 @@ export class GradientModel implements GradientSource {
   ) {}
 
   static async open(builder: ClassifierGradientBuilder, head: LossHead, opts: SessionOptions & { maxBatch: number; label: string }): Promise<GradientModel> {
-    const bytes = encodeModel(builder.build(head));
-    const session = await ModelSession.open(bytes, opts, `${opts.label} (gradient model, ${head.kind})`);
+    const model = builder.build(head);
+    const bytes = encodeModel(model);
+    // A small convolutional model's gradient runs faster as one single-threaded session per thread, each on
+    // its share of the batch (sessionWorkers.ts); a plain MLP is too cheap for the hand-over to pay.
+    const convolutional = model.graph!.node.some((n) => n.opType === 'Conv');
+    const workers = opts.threads > 1 && convolutional && bytes.length <= MAX_PARALLEL_MODEL_BYTES ? opts.threads : 1;
+    const session = await ModelSession.open(bytes, { ...opts, workers }, `${opts.label} (gradient model, ${head.kind})`);
     return new GradientModel(session, head, builder.pixelShape, builder.numClasses, opts.maxBatch);
   }
 
   get provider(): string { return this.session.provider; }
+
+  /** Worker sessions sharing each batch (1: one in-process session). */
+  get parallelWorkers(): number { return this.session.parallelWorkers; }
 
   async compute(pixels: Float32Array, count: number, extra: GradientInputs = {}): Promise<GradientResult> {
     const inputs: BatchedInput[] = [{ name: PIXELS, data: pixels, sampleShape: this.sampleShape }];

@@ -6,11 +6,17 @@ import * as ort from 'onnxruntime-node';
 import { EngineError, errorText } from '../errors';
 import type { ExecutionProviderName } from '../config/configFile';
 import { providerCandidates, type ConcreteProvider } from './executionProvider';
+import { SessionWorkers, type WorkerFeed, type WorkerOutput } from './sessionWorkers';
 
 export interface SessionOptions {
   executionProvider: ExecutionProviderName;
   /** Intra-op threads; 0 lets onnxruntime decide. */
   threads: number;
+  /**
+   * Data-parallel worker sessions (CPU only, default none): batches of at least two rows per worker are
+   * split across that many single-threaded sessions in worker threads (sessionWorkers.ts).
+   */
+  workers?: number;
 }
 
 export interface ProviderAttempt {
@@ -43,6 +49,7 @@ ort.env.logLevel = 'fatal';
 
 export class ModelSession {
   private disposed = false;
+  private workers: SessionWorkers | null = null;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -51,6 +58,9 @@ export class ModelSession {
     readonly attempts: ProviderAttempt[],
     readonly threads: number,
   ) {}
+
+  /** How many worker sessions share a batch (1: this session alone). */
+  get parallelWorkers(): number { return this.workers?.count ?? 1; }
 
   /** Opens a model from a path (external data resolves beside it) or from in-memory bytes. */
   static async open(model: string | Uint8Array, opts: SessionOptions, label = typeof model === 'string' ? model : '<in-memory model>'): Promise<ModelSession> {
@@ -70,7 +80,16 @@ export class ModelSession {
           ? await ort.InferenceSession.create(model, options)
           : await ort.InferenceSession.create(model, options);
         attempts.push({ provider, ok: true });
-        return new ModelSession(session, label, provider, attempts, opts.threads);
+        const opened = new ModelSession(session, label, provider, attempts, opts.threads);
+        if ((opts.workers ?? 1) > 1 && provider === 'cpu') {
+          try {
+            opened.workers = await SessionWorkers.open(model, opts.workers!, options, label);
+          } catch (e) {
+            await session.release();
+            throw e;
+          }
+        }
+        return opened;
       } catch (e) {
         attempts.push({ provider, ok: false, error: ortMessage(e) });
         if (opts.executionProvider !== 'auto') break;
@@ -139,6 +158,13 @@ export class ModelSession {
     for (let start = 0; start < count; start += chunk) {
       const n = Math.min(chunk, count - start);
       const rows = fixed ?? n;
+      if (this.workers && fixed === null && n >= 2 * this.workers.count) {
+        for (const out of await this.runOnWorkers(this.workers, inputs, outputNames, start, n)) {
+          rowDims.set(out.name, out.dims.slice(1));
+          parts.get(out.name)!.push(out.data);
+        }
+        continue;
+      }
       const feeds: Record<string, ort.Tensor> = {};
       for (const i of inputs) {
         if (i.batched === false) { feeds[i.name] = tensorOf(i.data, [...i.sampleShape]); continue; }
@@ -187,9 +213,26 @@ export class ModelSession {
     return result;
   }
 
+  /** Rows start … start+n−1 of the inputs, shared out to the worker sessions. */
+  private async runOnWorkers(workers: SessionWorkers, inputs: BatchedInput[], outputNames: string[], start: number, n: number): Promise<WorkerOutput[]> {
+    const feedsFor = (from: number, rows: number): WorkerFeed[] => inputs.map((i) => {
+      const type = i.data instanceof Float32Array ? 'float32' as const : 'int64' as const;
+      if (i.batched === false) return { name: i.name, type, data: i.data, dims: [...i.sampleShape] };
+      const per = i.sampleShape.reduce((a, b) => a * b, 1);
+      // a copy of the share alone: posting a subarray would clone its whole buffer
+      return { name: i.name, type, data: i.data.slice((start + from) * per, (start + from + rows) * per), dims: [rows, ...i.sampleShape] };
+    });
+    const outputs = await workers.run(n, outputNames, feedsFor);
+    for (const o of outputs) {
+      if (o.type !== 'float32') throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: output "${o.name}" has element type ${o.type}`, { file: this.modelLabel, expected: 'tensor(float)' });
+    }
+    return outputs;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await this.workers?.dispose();
     await this.session.release();
   }
 }
