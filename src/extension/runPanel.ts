@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ReportV1 } from '../engine/report/schema';
-import { handlePanelMessage } from '../host/panelMessages';
+import { handlePanelMessage, packNumericArrays } from '../host/panelMessages';
 import { isRunId, loadRun, runsRoot } from '../host/runsStore';
 import type { HostToWebview, PanelState } from '../protocol/webviewMessages';
 import type { Lens } from './lens';
@@ -155,7 +155,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private post(m: HostToWebview): void {
-    void this.panel.webview.postMessage(m);
+    void this.panel.webview.postMessage(packNumericArrays(m));
   }
 
   /** Validation and the rules (what a webview may ask for) live in handlePanelMessage; here only the vscode effects. */

@@ -8,6 +8,7 @@ import type { ReportV1 } from '../../src/engine/report/schema';
 import type { OccludedFrequencySection } from '../../src/engine/report/sections';
 import { ATTACKS, CLASS_NAMES, OCCLUDED, fixtureReport, initMessage } from './fixtures';
 import { click, createDom } from './dom';
+import { packNumericArrays, PACKED_ARRAY_MIN } from '../../src/host/panelMessages';
 
 const FAKE_PNG = 'data:image/png;base64,iVBORw0KGgo=';
 const fakeRasterizer: Rasterizer = {
@@ -281,4 +282,31 @@ test('a section that cannot be rendered shows its error in place; unknown kinds 
     app.handle(junk);
   }
   assert.equal(root.getAttribute('data-state'), 'complete');
+});
+
+test('a report whose long number arrays arrive as Float64Array (as the host packs them) renders exactly like the plain one', () => {
+  const plain = mount(initMessage());
+  const packedInit = packNumericArrays(initMessage());
+  const rct = (packedInit.report!.sections.rct as { maps: { map: { values: unknown } }[] }).maps[0].map.values;
+  assert.ok(rct instanceof Float64Array, 'the fixture\'s RCT map was packed');
+  const packed = mount(packedInit);
+  assert.equal(text(packed.root), text(plain.root));
+  assert.equal(packed.root.querySelectorAll('canvas').length, plain.root.querySelectorAll('canvas').length);
+  assert.ok(plain.root.querySelectorAll('canvas').length > 0);
+  assert.equal(packed.root.querySelectorAll('.section-error').length, 0);
+  const aria = (r: Element) => [...r.querySelectorAll('canvas')].map((c) => c.getAttribute('aria-label')).join('|');
+  assert.equal(aria(packed.root), aria(plain.root), 'same maps, same scales');
+});
+
+test('packing keeps every value and leaves short arrays, strings and nested objects as they were', () => {
+  const long = Array.from({ length: PACKED_ARRAY_MIN }, (_, i) => i / 3);
+  const m = { type: 'section', name: 'rct', section: { maps: [{ map: { height: 8, width: 8, values: long } }], labels: ['a', 'b'], short: [1, 2, 3], mixed: [...long.slice(0, 70), 'x'] } };
+  const p = packNumericArrays(m);
+  const values = p.section.maps[0].map.values as unknown as Float64Array;
+  assert.ok(values instanceof Float64Array);
+  assert.deepEqual(Array.from(values), long, 'exact doubles');
+  assert.deepEqual(p.section.labels, ['a', 'b']);
+  assert.deepEqual(p.section.short, [1, 2, 3]);
+  assert.ok(Array.isArray(p.section.mixed));
+  assert.ok(Array.isArray(m.section.maps[0].map.values), 'the original is not changed');
 });

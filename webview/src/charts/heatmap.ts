@@ -45,8 +45,10 @@ export function checkMap(map: Map2D, what: string): void {
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
     throw new RangeError(`${what}: map size ${height}×${width}: expected positive integers`);
   }
-  if (!Array.isArray(values) || values.length !== height * width) {
-    throw new RangeError(`${what}: ${Array.isArray(values) ? values.length : 'no'} values for a ${height}×${width} map (expected ${height * width})`);
+  // the host sends long arrays as Float64Array (src/host/panelMessages.ts packNumericArrays)
+  const list = Array.isArray(values) || (values as unknown) instanceof Float64Array;
+  if (!list || values.length !== height * width) {
+    throw new RangeError(`${what}: ${list ? values.length : 'no'} values for a ${height}×${width} map (expected ${height * width})`);
   }
 }
 
