@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
 
-export interface Stretch { startMs: number; ms: number; selfMs: Map<string, number>; stacks: Map<string, number> }
+export interface Stretch { startMs: number; ms: number; stacks: Map<string, number> }
 
 /** Busy stretches, longest first: a stretch ends at the first "(idle)" sample. */
 export function busyStretches(profile: CpuProfile): Stretch[] {
@@ -41,10 +41,8 @@ export function busyStretches(profile: CpuProfile): Stretch[] {
       current = null;
       continue;
     }
-    current ??= { startMs: (t - profile.startTime) / 1000, ms: 0, selfMs: new Map(), stacks: new Map() };
+    current ??= { startMs: (t - profile.startTime) / 1000, ms: 0, stacks: new Map() };
     current.ms += dt;
-    const self = label(node);
-    current.selfMs.set(self, (current.selfMs.get(self) ?? 0) + dt);
     const stack = stackOf(node.id);
     current.stacks.set(stack, (current.stacks.get(stack) ?? 0) + dt);
   }

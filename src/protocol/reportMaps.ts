@@ -1,7 +1,7 @@
 /**
  * The report's frequency maps (RCT, spectra) go into the report, across the engine → extension channel and
- * into a webview at a display resolution: a map wider or taller than MAX_MAP_SIDE is averaged over b×b blocks of coefficients,
- * b = ⌈side / MAX_MAP_SIDE⌉ (edge blocks average what they cover). A 224×224 map becomes 56×56: 3,136 numbers
+ * into a webview at a display resolution: a map wider or taller than MAX_MAP_SIDE is averaged over b×b
+ * blocks of coefficients, b = ⌈side / MAX_MAP_SIDE⌉ (edge blocks average what they cover). A 224×224 map becomes 56×56: 3,136 numbers
  * instead of 50,176, about 60 KB of JSON instead of 1 MB, per map. The map records the block and its full size.
  */
 import type { Map2D } from '../engine/report/sections';

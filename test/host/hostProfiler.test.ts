@@ -41,6 +41,6 @@ test('busy stretches end at idle samples, are timed by the sample that follows, 
   };
   const s = busyStretches(profile);
   assert.deepEqual(s.map((x) => Math.round(x.ms)), [40, 12]);
-  assert.deepEqual([...s[1].selfMs.keys()], ['parse']);
+  assert.deepEqual([...s[1].stacks.keys()], ['parse']);
   assert.equal(Math.round(s[0].startMs), 14);
 });

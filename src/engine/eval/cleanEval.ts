@@ -85,7 +85,8 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
           confidenceSum += confidence;
           if (predicted === label) top1++;
           if (ranking.includes(label)) top5++;
-          if (label < numClasses && predicted < numClasses) cells.set(label * numClasses + predicted, (cells.get(label * numClasses + predicted) ?? 0) + 1);
+          const cell = label * numClasses + predicted;
+          if (label < numClasses && predicted < numClasses) cells.set(cell, (cells.get(cell) ?? 0) + 1);
           predictions.push({ relPath: batch.samples[i].relPath, label, predicted, confidence, top5: ranking });
         }
       }

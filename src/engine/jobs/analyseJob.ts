@@ -546,9 +546,8 @@ async function adaptivePass(o: AdaptivePassInput): Promise<{ adaptive: Map<Defen
       // The ε sweep's attacks run once per batch; every defence classifies the same examples.
       const epsAdv = epsSuite ? stackAdversarial(await epsSuite.runBatch(batch.samples, batch.pixels, scores), per) : null;
       const epsOrig = epsAdv ? correctness(epsAdv.scores, epsAdv.labels) : null;
-      progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + 1, parts));
       for (let d = 0; d < defended.length; d++) {
-        if (d > 0) progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + 1 + d, parts));
+        progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + 1 + d, parts));
         const def = defended[d];
         const td = performance.now();
         const defClean = correctness(await def.model.scores(batch.pixels, count), sb.labels);

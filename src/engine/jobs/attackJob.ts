@@ -44,8 +44,9 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
     suite = new AttackSuite(prepared, classifier, classNames, opts, hooks.signal);
     try {
       let done = 0;
-      const stage = (x: AttackSuite) => `attacking (${x.attacks.length} attack${x.attacks.length > 1 ? 's' : ''})`;
-      hooks.onProgress?.({ stage: stage(suite), done, total: data.samples.length });
+      const attacks = suite.attacks.length;
+      const stage = `attacking (${attacks} attack${attacks > 1 ? 's' : ''})`;
+      hooks.onProgress?.({ stage, done, total: data.samples.length });
       for await (const batch of streamPixelBatches(data.samples, pixelSpecFor(prepared.config.preprocessing), classifier.batchSize, hooks.signal ? { signal: hooks.signal } : {})) {
         for (const f of batch.failed) skipped.push({ relPath: f.sample.relPath, error: f.error });
         const count = batch.samples.length;
@@ -56,12 +57,11 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
             if (suite.needsGradient) builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, scores.length / count);
             suite.start(builder);
           }
-          const s = suite;
           const before = done;
-          await s.runBatch(batch.samples, batch.pixels, scores, (finished) => hooks.onProgress?.({ stage: stage(s), done: imagesDoneWithin(before, count, finished, s.attacks.length), total: data.samples.length }));
+          await suite.runBatch(batch.samples, batch.pixels, scores, (finished) => hooks.onProgress?.({ stage, done: imagesDoneWithin(before, count, finished, attacks), total: data.samples.length }));
         }
         done += count + batch.failed.length;
-        hooks.onProgress?.({ stage: stage(suite), done, total: data.samples.length });
+        hooks.onProgress?.({ stage, done, total: data.samples.length });
         if (hooks.signal?.aborted) { partial = true; break; }
       }
     } catch (e) {

@@ -219,7 +219,7 @@ function leastLikely(row: Float32Array): number {
 
 /**
  * Images counted as done while a batch is part way through: the batch's images times the fraction of its
- * parts finished (its attacks, plus `extraParts` that follow them), rounded down so the count never runs ahead.
+ * parts finished (its attacks, plus any work that follows them in the same batch), rounded down so the count never runs ahead.
  */
 export function imagesDoneWithin(doneBefore: number, batchImages: number, finishedParts: number, parts: number): number {
   return doneBefore + Math.floor((batchImages * finishedParts) / Math.max(1, parts));

@@ -18,7 +18,7 @@ export const RCT_DEFINITION =
   '(1/C) Σ_c |D(x′_c)[u,v] − D(x_c)[u,v]| / (|D(x_c)[u,v]| + ε), where D is the orthonormal 2-D DCT-II of one ' +
   'H×W channel, D(z)[u,v] = α_u α_v Σ_{i,j} z[i,j] cos(π(2i+1)u/2H) cos(π(2j+1)v/2W), α_0 = √(1/n), α_k = √(2/n) ' +
   'for k > 0. The map is in DCT layout: (0,0), the DC coefficient, at the top left; frequency grows to the right ' +
-  'and downwards. ε keeps near-zero coefficients of x from dominating the mean (the authors\' code has none).' + ' ' + BINNING_NOTE;
+  'and downwards. ε keeps near-zero coefficients of x from dominating the mean (the authors\' code has none). ' + BINNING_NOTE;
 
 export class RctAccumulator {
   private readonly hw: number;

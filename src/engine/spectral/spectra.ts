@@ -19,7 +19,7 @@ export const SPECTRA_DEFINITION =
   'log(|F(x)| + η)| with η = 1e-8, averaged over channels. Low-frequency energy ratio: τ(z) = Σ_{(k_x,k_y)∈S_l} ' +
   '|F(z)|² / Σ_all |F(z)|², with the energies summed over channels and S_l = {|k_x| ≤ k_c and |k_y| ≤ k_c} on the ' +
   'centred frequencies; τ(δ) and τ(x) are computed per image and averaged over images, skipping images whose δ ' +
-  '(or x) is zero everywhere (τ undefined), and reported as NaN when every image was skipped.' + ' ' + BINNING_NOTE;
+  '(or x) is zero everywhere (τ undefined), and reported as NaN when every image was skipped. ' + BINNING_NOTE;
 
 /** The default k_c of S_l: max(1, ⌊min(h, w)/4⌋), i.e. the central half of each axis' frequency range. */
 export function defaultSpectrumCutoff(h: number, w: number): number {
