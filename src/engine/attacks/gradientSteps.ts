@@ -7,6 +7,7 @@ import { EngineError } from '../errors';
 import type { LossHead } from '../grad/lossHeads';
 import { headLogits, headLoss } from '../grad/lossOnLogits';
 import { projectInPlace } from './perturbation';
+import { SignStepper } from './signStepKernel';
 import type { AttackBatch, AttackContext, Norm } from './types';
 
 export interface StepOptions {
@@ -33,7 +34,6 @@ const CROSS_ENTROPY: LossHead = { kind: 'cross-entropy' };
 
 export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackContext, o: StepOptions): Promise<StepResult> {
   const { count } = batch;
-  const per = ctx.pixelsPerImage;
   const [lo, hi] = ctx.range;
   const x0 = batch.pixels;
   const x = Float32Array.from(x0);
@@ -45,6 +45,8 @@ export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackCont
   const score = new Float64Array(count).fill(-Infinity);
   let success = new Array<boolean>(count).fill(false);
   const frozen = new Array<boolean>(count).fill(false);
+  const signedAlpha = o.alpha.map((a) => (targeted ? -a : a));
+  const stepper = o.norm === 'linf' ? new SignStepper(x0, count, lo, hi) : undefined;
   for (let step = 0; step < o.steps; step++) {
     if (ctx.signal?.aborted) break;
     const { logits, grad } = await grads.compute(x, count, { labels: lossLabels });
@@ -54,20 +56,9 @@ export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackCont
       success.forEach((s, i) => { if (s) frozen[i] = true; });
       if (frozen.every(Boolean)) break;
     }
-    const direction = targeted ? -1 : 1;
-    for (let i = 0; i < count; i++) {
-      if (frozen[i]) continue;
-      const start = i * per, end = start + per;
-      if (o.norm === 'linf') {
-        linfStep(x, x0, grad, start, end, o.alpha[i] * direction, o.eps[i], lo, hi);
-      } else {
-        let s = 0;
-        for (let j = start; j < end; j++) s += grad[j] * grad[j];
-        const a = (o.alpha[i] * direction) / (Math.sqrt(s) + 1e-10);
-        for (let j = start; j < end; j++) x[j] += a * grad[j];
-        projectInPlace(x.subarray(start, end), x0.subarray(start, end), 1, [o.eps[i]], 'l2', lo, hi);
-      }
-    }
+    const moving = (i: number): boolean => !frozen[i];
+    if (stepper) stepper.step(x, grad, signedAlpha, o.eps, moving);
+    else l2Step(x, x0, grad, count, signedAlpha, o.eps, moving, lo, hi);
   }
   // Final evaluation (forward only): success, and the sign-adjusted loss that picks the worst case across restarts.
   const scores = await ctx.classifier.scores(x, count);
@@ -82,19 +73,17 @@ export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackCont
   return { adversarial: x, score, success, queries };
 }
 
-/**
- * One L∞ step on x[start…end): along sign(grad) by a, projected onto the ε-box around x0 and clipped to
- * [lo, hi], in one pass. The hot loop of PGD, kept in its own small monomorphic function so V8 optimises it
- * on its own.
- */
-function linfStep(x: Float32Array, x0: Float32Array, grad: Float32Array, start: number, end: number, a: number, e: number, lo: number, hi: number): void {
-  for (let j = start; j < end; j++) {
-    const g = grad[j];
-    const xj = x[j];
-    let v = g > 0 ? xj + a : g < 0 ? xj - a : xj;
-    const below = x0[j] - e, above = x0[j] + e;
-    v = v < below ? below : v > above ? above : v;
-    x[j] = v < lo ? lo : v > hi ? hi : v;
+/** One L2 step per moving image: by a[i] along g/‖g‖₂, projected onto the ε-ball and the valid range. */
+function l2Step(x: Float32Array, x0: Float32Array, grad: Float32Array, count: number, a: ArrayLike<number>, eps: ArrayLike<number>, moving: (i: number) => boolean, lo: number, hi: number): void {
+  const per = x0.length / count;
+  for (let i = 0; i < count; i++) {
+    if (!moving(i)) continue;
+    const start = i * per, end = start + per;
+    let s = 0;
+    for (let j = start; j < end; j++) s += grad[j] * grad[j];
+    const f = a[i] / (Math.sqrt(s) + 1e-10);
+    for (let j = start; j < end; j++) x[j] += f * grad[j];
+    projectInPlace(x.subarray(start, end), x0.subarray(start, end), 1, [eps[i]], 'l2', lo, hi);
   }
 }
 

@@ -18,25 +18,24 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0;
   }
 
   /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
+    // The state stays in signed int32 (same bits as the unsigned form): V8 keeps small integers unboxed,
+    // while values ≥ 2³¹ would be heap doubles — 20 ns per draw instead of a few.
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
     this.s2 ^= this.s0;
     this.s3 ^= this.s1;
     this.s1 ^= this.s2;
     this.s0 ^= this.s3;
     this.s2 ^= t;
-    this.s3 = rotl(this.s3 >>> 0, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
+    this.s3 = rotl(this.s3, 11);
     return result;
   }
 
@@ -76,5 +75,5 @@ export class Rng {
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
