@@ -67,6 +67,16 @@ test('a worker\'s inference error comes back as a RUNTIME error naming the model
   await assert.rejects(workers.run(4, ['rl.grad'], () => []), /session worker/);
 });
 
+test('closing worker sessions always completes and refuses later work at once (a close raced the thread\'s own exit and hung about 1 in 10 times)', async () => {
+  const builder = await sampleBuilder();
+  const bytes = encodeModel(builder.build({ kind: 'cross-entropy' }));
+  for (let i = 0; i < 15; i++) {
+    const workers = await SessionWorkers.open(bytes, 2, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }, 'sample (gradient model)');
+    await workers.dispose();
+    await assert.rejects(workers.run(4, ['rl.grad'], () => []), /sample \(gradient model\): the session worker was closed/);
+  }
+});
+
 test('idle worker sessions never keep the process alive (a session nobody disposed cannot hang the CLI at exit)', async () => {
   const { spawnSync } = await import('node:child_process');
   const script = `
