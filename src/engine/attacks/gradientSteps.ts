@@ -47,6 +47,7 @@ export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackCont
   const frozen = new Array<boolean>(count).fill(false);
   const signedAlpha = o.alpha.map((a) => (targeted ? -a : a));
   const stepper = o.norm === 'linf' ? new SignStepper(x0, count, lo, hi) : undefined;
+  const moving = (i: number): boolean => !frozen[i];
   for (let step = 0; step < o.steps; step++) {
     if (ctx.signal?.aborted) break;
     const { logits, grad } = await grads.compute(x, count, { labels: lossLabels });
@@ -56,7 +57,6 @@ export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackCont
       success.forEach((s, i) => { if (s) frozen[i] = true; });
       if (frozen.every(Boolean)) break;
     }
-    const moving = (i: number): boolean => !frozen[i];
     if (stepper) stepper.step(x, grad, signedAlpha, o.eps, moving);
     else l2Step(x, x0, grad, count, signedAlpha, o.eps, moving, lo, hi);
   }

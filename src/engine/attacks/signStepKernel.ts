@@ -7,7 +7,7 @@
  * Float32 arithmetic as torchattacks' (PyTorch float32 tensors).
  */
 
-/** wat2wasm --enable-simd signStep.wat, base64 (test/engine/signStepKernel.test.ts checks they match). */
+/** wat2wasm --enable-simd signStep.wat, base64 (test/engine/attacks/signStepKernel.test.ts checks they match). */
 export const SIGN_STEP_WASM_BASE64 =
   'AGFzbQEAAAABDAFgCH9/f399fX19AAIPAQNlbnYGbWVtb3J5AgABAwIBAAcMAQhzaWduU3RlcAAACoEDAf4CAwF/CHsDfSAE/RMhCSAEjP0TIQogBf0TIQsgBv0TIQwgB/0TIQ0gACADQXxxQQJ0aiEIAkADQCAAIAhPDQEgAf0AAgAhDiAC/QACACEPIAD9AAIAIA79DAAAAAAAAAAAAAAAAAAAAAD9RCAJ/U4gDv0MAAAAAAAAAAAAAAAAAAAAAP1DIAr9Tv1Q/eQBIRAgECAPIAv95QEgDP3rAf3rASEQIBAgDyAL/eQBIA396gH96gEhECAAIBD9CwIAIABBEGohACABQRBqIQEgAkEQaiECDAALCyAIIANBA3FBAnRqIQgCQANAIAAgCE8NASABKgIAIREgACoCACAEIASMQwAAAAAgEUMAAAAAXRsgEUMAAAAAXhuSIRMgAioCACAFkyESIAYgEiASIAZdGyESIBIgEyATIBJdGyETIAIqAgAgBZIhEiAHIBIgByASXRshEiASIBMgEiATXRshEyAAIBM4AgAgAEEEaiEAIAFBBGohASACQQRqIQIMAAsLCw==';
 
@@ -25,7 +25,7 @@ export class SignStepper {
   private readonly g: Float32Array;
   private readonly per: number;
 
-  constructor(x0: Float32Array, count: number, private readonly lo: number, private readonly hi: number) {
+  constructor(x0: Float32Array, private readonly count: number, private readonly lo: number, private readonly hi: number) {
     compiled ??= new WebAssembly.Module(Buffer.from(SIGN_STEP_WASM_BASE64, 'base64'));
     const n = x0.length;
     const bytes = 3 * 4 * n;
@@ -46,7 +46,7 @@ export class SignStepper {
     this.x.set(x);
     this.g.set(grad);
     const n = this.x.length, per = this.per;
-    for (let i = 0; i * per < n; i++) {
+    for (let i = 0; i < this.count; i++) {
       if (!moving(i)) continue;
       const at = 4 * i * per;
       this.step_(at, 4 * n + at, 8 * n + at, per, a[i], eps[i], this.lo, this.hi);

@@ -85,8 +85,10 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
           confidenceSum += confidence;
           if (predicted === label) top1++;
           if (ranking.includes(label)) top5++;
-          const cell = label * numClasses + predicted;
-          if (label < numClasses && predicted < numClasses) cells.set(cell, (cells.get(cell) ?? 0) + 1);
+          if (label < numClasses && predicted < numClasses) {
+            const cell = label * numClasses + predicted;
+            cells.set(cell, (cells.get(cell) ?? 0) + 1);
+          }
           predictions.push({ relPath: batch.samples[i].relPath, label, predicted, confidence, top5: ranking });
         }
       }
