@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { makeModel, makeNode, makeTensor, makeValueInfo, type AttrValue } from '../../../src/engine/onnx/build';
 import { encodeModel, type ModelProto } from '../../../src/engine/onnx/onnxProto';
+import { TensorDataType } from '../../../src/engine/onnx/tensorData';
 import { buildVjpModel, prepareForward } from '../../../src/engine/grad/vjpModel';
 import { Rng } from '../../../src/engine/util/random';
 
@@ -18,6 +19,8 @@ export interface OpInput {
   data?: number[];
   /** int64 input (never differentiated), e.g. indices, axes, pads, shapes. */
   int64?: boolean;
+  /** bool initializer (never differentiated), e.g. Where's condition; `data` holds 0/1. */
+  bool?: boolean;
   /** Store as an initializer instead of a graph input (a constant: not differentiated). */
   constant?: boolean;
   /** Omit this optional input (passes '' as its name). */
@@ -41,6 +44,12 @@ export interface OpCase {
   tolerance?: number;
 }
 
+/** A case with the name of the test that checks it. */
+export interface NamedOpCase {
+  name: string;
+  check: OpCase;
+}
+
 export interface OpCheckResult {
   maxRelError: number;
   gradients: Float32Array[];
@@ -53,7 +62,7 @@ export async function checkOpGradient(c: OpCase): Promise<OpCheckResult> {
     const n = inp.dims.reduce((a, b) => a * b, 1);
     return inp.data ? Float64Array.from(inp.data) : Float64Array.from({ length: n }, () => rng.normal());
   });
-  const diffIdx = c.inputs.map((inp, i) => (!inp.absent && !inp.int64 && !inp.constant ? i : -1)).filter((i) => i >= 0);
+  const diffIdx = c.inputs.map((inp, i) => (!inp.absent && !inp.int64 && !inp.bool && !inp.constant ? i : -1)).filter((i) => i >= 0);
   const outNames = Array.from({ length: c.outputs ?? 1 }, (_, i) => `out${i}`);
   const seeded = (c.seededOutputs ?? outNames.map((_, i) => i)).map((i) => outNames[i]);
 
@@ -61,10 +70,11 @@ export async function checkOpGradient(c: OpCase): Promise<OpCheckResult> {
     opsetImports: [{ domain: '', version: c.opset ?? 17 }],
     graph: {
       nodes: [makeNode(c.op, names, outNames, c.attrs ?? {}, 'op_under_test')],
-      inputs: c.inputs.flatMap((inp, i) => (inp.absent || inp.constant || inp.int64 ? [] : [makeValueInfo(names[i], 'float32', inp.dims)])),
+      inputs: c.inputs.flatMap((inp, i) => (inp.absent || inp.constant || inp.int64 || inp.bool ? [] : [makeValueInfo(names[i], 'float32', inp.dims)])),
       outputs: outNames.map((o) => ({ name: o, docString: '', metadataProps: [] })),
       initializers: c.inputs.flatMap((inp, i) => {
-        if (inp.absent || !(inp.constant || inp.int64)) return [];
+        if (inp.absent || !(inp.constant || inp.int64 || inp.bool)) return [];
+        if (inp.bool) return [makeTensor(names[i], inp.dims, Uint8Array.from(values[i]), TensorDataType.BOOL)];
         return [inp.int64 ? makeTensor(names[i], inp.dims, BigInt64Array.from(values[i], (v) => BigInt(v))) : makeTensor(names[i], inp.dims, Float32Array.from(values[i]))];
       }),
     },
