@@ -49,6 +49,8 @@ before(async () => {
   const base = path('m-external-ok');
   const entries: [string, string[]][] = [
     ['empty', ['info', path('m-empty')]],
+    ['info-missing-initializer', ['info', path('m-missing-initializer')]],
+    ['eval-missing-initializer', ['eval', path('m-missing-initializer'), '--images', loopDir]],
     ['unknown-op', ['eval', path('m-unknown-op'), '--images', loopDir]],
     ['nan', ['eval', path('m-nan-weights'), '--images', loopDir]],
     ['bad-images', ['eval', base, '--images', images]],
@@ -60,6 +62,17 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test('info on an empty .onnx: exit 1, "not an ONNX model"', () => {
   assertCleanError(runs.empty, 1, /^error: .*m-empty\/model\.onnx: not an ONNX model: the file is empty \(0 bytes\)\n$/);
+});
+
+// One check (loadModel's) for both commands: the same message, before any dataset or onnxruntime work.
+const MISSING_W = /^error: .*m-missing-initializer\/model\.onnx: node "fc" \(Gemm\) reads 'W', which is neither a graph input, an initializer nor the output of a node \(a missing initializer\?\)\n$/;
+
+test('info on a model whose Gemm reads a missing initializer: exit 1, the node and the tensor named', () => {
+  assertCleanError(runs['info-missing-initializer'], 1, MISSING_W);
+});
+
+test('eval on the same model: exit 1, the same message', () => {
+  assertCleanError(runs['eval-missing-initializer'], 1, MISSING_W);
 });
 
 test('eval with an unknown op: exit 1, onnxruntime\'s reason naming the node and op', () => {

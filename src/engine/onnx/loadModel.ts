@@ -1,12 +1,14 @@
 /**
- * Reading a .onnx file from disk: bytes, sha256, decoded proto, and external data files resolved and
- * checked up front (so a missing/short weights file is reported before anything runs).
+ * Reading a .onnx file from disk: bytes, sha256, decoded proto, node inputs checked to be provided, and
+ * external data files resolved and checked up front (so a missing initializer or a missing/short weights
+ * file is reported before anything runs).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { checkNodeInputsProvided } from './graphWiring';
 import { type GraphProto, type ModelProto, type TensorProto, DataLocation, dataTypeSize, decodeModel, tensorElementCount } from './onnxProto';
 
 export interface LoadedModel {
@@ -30,6 +32,7 @@ export async function loadModel(file: string): Promise<LoadedModel> {
   // A plain Uint8Array view, so tensor raw_data views are Uint8Arrays rather than Buffers.
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   const proto = decodeModel(bytes, abs);
+  checkNodeInputsProvided(proto.graph, abs);
   const externalDataFiles = await resolveExternalData(proto, abs);
   return {
     path: abs,
