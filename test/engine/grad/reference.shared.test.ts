@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { decodeImage } from '../../../src/engine/data/decodeImage';
 import { rasterToPixels } from '../../../src/engine/data/pixels';
 import { prepareModel } from '../../../src/engine/jobs/prepare';
@@ -32,6 +32,18 @@ export function compareGradient(ours: Float32Array, ref: number[]): { relError: 
 }
 
 const models = HAVE_SHARED ? sharedManifest().filter((m) => m.dataset) : [];
+
+/**
+ * One test per model is made from the manifest, so an empty or truncated manifest would make the PyTorch
+ * comparison vanish without a failure: the models with a dataset, and the reference files, are pinned here.
+ */
+const EXPECTED_MODELS = ['fashion-resnet', 'mnist-cnn', 'mnist-mlp'];
+
+test(`the PyTorch gradient references cover the ${EXPECTED_MODELS.length} shared models with a dataset`, { skip: SKIP_NO_SHARED }, () => {
+  assert.deepEqual(models.map((m) => m.name).sort(), EXPECTED_MODELS, 'models with a dataset in models/models.json');
+  const files = readdirSync(sharedPath('reference', 'gradients')).filter((f) => f.endsWith('.json')).sort();
+  assert.deepEqual(files, EXPECTED_MODELS.map((name) => `${name}.json`), 'files in reference/gradients/');
+});
 
 for (const m of models) {
   test(`${m.name}: gradients equal PyTorch's for every reference head`, { skip: SKIP_NO_SHARED }, async (t) => {
