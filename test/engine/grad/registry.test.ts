@@ -21,7 +21,7 @@ const checked = new Set([...CORE_CASES, ...ELEMENTWISE_CASES, ...SPATIAL_CASES, 
 /** The op types the README lists after "N op types:" (and N itself). */
 function readmeOps(): { count: number; ops: string[] } {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-  const m = /(\d+) op types: ([^.]+)\./.exec(readme);
+  const m = /(\d+)\s+op types:\s+([^.]+)\./.exec(readme);
   assert.ok(m, 'README.md has no "N op types: A, B, …." list');
   return { count: Number(m[1]), ops: m[2].split(',').map((s) => s.trim()) };
 }
