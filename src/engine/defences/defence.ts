@@ -88,8 +88,6 @@ export interface Defence {
 
 export interface DefenceSweep {
   readonly defence: Defence;
-  /** Configurations evaluated per batch (for planning). */
-  readonly configurations: number;
   /** Defended scores of a batch's clean images and adversarial examples, counted per configuration × attack. */
   tally(batch: DefenceBatch): Promise<void>;
   /** The reported configuration, its non-adaptive rows and its sweeps. */

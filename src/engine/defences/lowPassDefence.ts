@@ -47,7 +47,6 @@ export const lowPass: Defence = {
     const states: CutoffState[] = cutoffs.map((cutoff) => ({ cutoff, model: new LowPassModel(run.classifier, cutoff), tallies: refs.map(() => new DefenceTally(run.criterion)) }));
     return {
       defence: lowPass,
-      configurations: cutoffs.length,
       async tally(batch) {
         for (const c of states) batch.tally(c.tallies, await c.model.scores(batch.pixels, batch.rows));
       },

@@ -82,7 +82,6 @@ export const postAveraging: Defence = {
     }));
     return {
       defence: postAveraging,
-      configurations: radii.length * Ks.length,
       async tally(batch) {
         for (const r of states) {
           const sums = await r.model.probabilitySums(batch.pixels, batch.rows, Ks);
