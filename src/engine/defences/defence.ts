@@ -76,8 +76,8 @@ export interface Defence {
   check(opts: AnalyseOptions, p: Preprocessing): void;
   /** `defend`: whether a parameter is left to the sweep, so the sweep section is wanted. */
   leavesParameterToSweep(opts: DefenceOptions): boolean;
-  /** Seeds every analyse report records for this defence, selected or not (reports always carried post-averaging's). */
-  reportSeeds?(runSeed: number): Record<string, number>;
+  /** Seeds every analyse report records for this defence, selected or not (reports have always carried post-averaging's). */
+  legacySeeds?(runSeed: number): Record<string, number>;
   /** Seeds of its pass-1 streams, recorded when it runs. */
   seeds?(runSeed: number): Record<string, number>;
   /** The sizes pass 1 will use (grid lengths, points per image), chosen up front from the options alone. */

@@ -63,7 +63,7 @@ export const postAveraging: Defence = {
   },
   check(opts) { checkPostAveraging(opts.K, opts.radius ?? 1); },
   leavesParameterToSweep: (opts) => opts.radius === null,
-  reportSeeds: (runSeed) => ({ postAveraging: seedFor(runSeed, 'defences/post-averaging/radius', 0) }),
+  legacySeeds: (runSeed) => ({ postAveraging: seedFor(runSeed, 'defences/post-averaging/radius', 0) }),
   seeds: (runSeed) => seedRecord(runSeed, 'defences/post-averaging/radius'),
   plan(opts, p, sweeps) {
     const { radii, Ks } = grid(opts, p, sweeps);

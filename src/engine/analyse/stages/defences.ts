@@ -17,7 +17,7 @@ export interface DefenceStage {
 }
 
 export async function startDefenceStage(ctx: AnalyseContext, attacks: AttackStage): Promise<DefenceStage> {
-  for (const d of DEFENCES) Object.assign(ctx.seeds, d.reportSeeds?.(ctx.runSeed));
+  for (const d of DEFENCES) Object.assign(ctx.seeds, d.legacySeeds?.(ctx.runSeed));
   const sweeps: DefenceSweep[] = [];
   for (const d of ctx.plan.defences) {
     Object.assign(ctx.seeds, d.seeds?.(ctx.runSeed));
