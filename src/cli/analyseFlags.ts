@@ -2,45 +2,31 @@
 import { EngineError } from '../engine/errors';
 import { parseEpsilon } from '../engine/attacks/format';
 import { ATTACK_NAMES, isAttackName, type AttackSpec } from '../engine/attacks/registry';
-import type { AnalyseOptions, DefenceName } from '../engine/jobs/analyseJob';
+import type { AnalyseOptions } from '../engine/jobs/analyseJob';
 import type { ExplainOptions } from '../engine/jobs/explainJob';
+import { DEFENCES } from '../engine/defences';
+import type { DefenceOptions } from '../engine/defences/defence';
+import { choiceFlag as choice, wholeFlag as whole, type Flags } from '../engine/defences/flags';
 import { runFolder } from './runFolder';
 
-type Flags = Record<string, string | boolean | string[] | undefined>;
+/** Each defence declares its own flags (`--K --radius --directions`, `--cutoff`, …). */
+const DEFENCE_FLAGS = Object.assign({}, ...DEFENCES.map((d) => d.cli.flags)) as Record<string, { type: 'string' }>;
 
 export const ANALYSE_FLAGS = {
-  preset: { type: 'string' }, K: { type: 'string' }, radius: { type: 'string' }, directions: { type: 'string' }, cutoff: { type: 'string' },
+  preset: { type: 'string' }, ...DEFENCE_FLAGS,
   eps: { type: 'string' }, attack: { type: 'string', multiple: true }, defence: { type: 'string', multiple: true }, out: { type: 'string' },
   'adaptive-images': { type: 'string' }, 'of-images': { type: 'string' }, baseline: { type: 'string' }, criterion: { type: 'string' },
 } as const;
 
 export const EXPLAIN_FLAGS = { image: { type: 'string' }, compare: { type: 'string' }, baseline: { type: 'string' }, out: { type: 'string' } } as const;
 
-function whole(flags: Flags, name: string, min: number): number | undefined {
-  const v = flags[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new EngineError('USAGE', `--${name} ${String(v)}: expected a whole number ≥ ${min}`);
-  return n;
-}
-
-function choice<T extends string>(flags: Flags, name: string, allowed: readonly T[]): T | undefined {
-  const v = flags[name];
-  if (v === undefined) return undefined;
-  if (!allowed.includes(v as T)) throw new EngineError('USAGE', `--${name} ${String(v)}: expected ${allowed.join(' | ')}`);
-  return v as T;
-}
+/** `--defence` values, in the order the messages list them. */
+const DEFENCE_VALUES = DEFENCES.map((d) => d.cli.flagValue).sort();
 
 /** `defend` is `analyse` restricted to the named defences and attacks, without the frequency analyses. */
 export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command: 'analyse' | 'defend', now = new Date()): AnalyseOptions {
   const preset = choice(flags, 'preset', ['full', 'fast'] as const) ?? 'full';
-  const K = whole(flags, 'K', 1) ?? 15;
-  let radius: number | null = null;
-  if (flags.radius !== undefined) {
-    radius = Number(flags.radius);
-    if (!(radius > 0) || !Number.isFinite(radius)) throw new EngineError('USAGE', `--radius ${String(flags.radius)}: expected a positive length in model-input units (the paper: 30 for ImageNet, 6 for CIFAR-10)`);
-  }
-  const cutoff = whole(flags, 'cutoff', 1) ?? null;
+  const defenceOptions = Object.assign({}, ...DEFENCES.map((d) => d.cli.parse(flags))) as Required<DefenceOptions>;
   const epsilons = typeof flags.eps === 'string' ? flags.eps.split(',').map((t) => {
     const e = parseEpsilon(t.trim());
     if (!(e > 0) || e > 1) throw new EngineError('USAGE', `--eps ${t}: expected L∞ values in (0, 1] pixel units, e.g. 8/255 or 0.1,0.2`);
@@ -52,22 +38,22 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
     if (!isAttackName(name)) throw new EngineError('USAGE', `--attack ${n}: unknown attack (attacks: ${ATTACK_NAMES.join(', ')})`);
     return { name, params: epsilons && (name === 'fgsm' || name === 'pgd') ? { eps: epsilons[0] } : {} };
   }) : null;
+  const key = (v: string) => v.toLowerCase().replace(/[-_ ]/g, '');
   const defenceNames = ((flags.defence as string[] | undefined) ?? []).map((d) => {
-    const v = d.toLowerCase().replace(/[-_ ]/g, '');
-    if (v === 'lowpass') return 'low-pass';
-    if (v === 'postaveraging') return 'post-averaging';
-    throw new EngineError('USAGE', `--defence ${d}: expected lowpass or post-averaging`);
-  }) as DefenceName[];
-  if (command === 'defend' && defenceNames.length === 0) throw new EngineError('USAGE', 'defend: name a defence with --defence lowpass or --defence post-averaging');
-  const directions = choice(flags, 'directions', ['random', 'approx'] as const) ?? 'random';
+    const found = DEFENCES.find((def) => key(def.cli.flagValue) === key(d));
+    if (!found) throw new EngineError('USAGE', `--defence ${d}: expected ${DEFENCE_VALUES.join(' or ')}`);
+    return found.name;
+  });
+  if (command === 'defend' && defenceNames.length === 0) throw new EngineError('USAGE', `defend: name a defence with ${DEFENCE_VALUES.map((v) => `--defence ${v}`).join(' or ')}`);
   const baseline = choice(flags, 'baseline', ['zero', 'noise'] as const) ?? 'zero';
   const criterion = choice(flags, 'criterion', ['top1', 'top5'] as const) ?? 'top1';
   const adaptiveImages = whole(flags, 'adaptive-images', 1);
   const ofImages = whole(flags, 'of-images', 1);
   return {
-    preset, attacks, K, radius, directions, cutoff, epsilons, outDir: runFolder(modelPath, flags, now), ofBaseline: baseline, criterion,
+    preset, attacks, K: defenceOptions.K, radius: defenceOptions.radius, directions: defenceOptions.directions, cutoff: defenceOptions.cutoff, epsilons,
+    outDir: runFolder(modelPath, flags, now), ofBaseline: baseline, criterion,
     ...(defenceNames.length ? { defences: defenceNames } : {}),
-    ...(command === 'defend' ? { analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: radius === null || cutoff === null } } : {}),
+    ...(command === 'defend' ? { analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: DEFENCES.some((d) => d.leavesParameterToSweep(defenceOptions)) } } : {}),
     ...(adaptiveImages !== undefined ? { adaptiveImages } : {}),
     ...(ofImages !== undefined ? { ofImages } : {}),
   };

@@ -1,9 +1,20 @@
 /** Text summaries of the defences, sweeps and frequency sections for the terminal. */
 import type { ReportV1 } from '../engine/report/schema';
-import type { DefencesSection, OccludedFrequencySection, RctSection, SpectraSection, SweepsSection } from '../engine/report/sections';
+import type { DefenceParamsByKind, DefenceSpec, DefencesSection, OccludedFrequencySection, RctSection, SpectraSection, SweepsSection } from '../engine/report/sections';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
 const MODE: Record<string, string> = { 'fixed-eps': 'fixed-ε', 'minimal-eps': 'minimal-ε', 'minimal-perturbation': 'minimal perturbation', 'query-limited': 'query-limited', clean: 'clean' };
+
+/** A defence's heading line; a defence without an entry here is listed by its parameters. */
+const DESCRIBE: { [K in keyof DefenceParamsByKind]?: (p: DefenceParamsByKind[K]) => string } = {
+  'post-averaging': (p) => `post-averaging  K=${p.K}  r=${p.radius} (model-input space; ${p.radiusPixels.toFixed(3)} in pixel units)  directions ${p.directions}  ${p.points} points/image  seed ${p.seed}`,
+  'low-pass': (p) => `low-pass  cutoff k=${p.cutoff} of ${p.maxCutoff}`,
+};
+
+export function describeDefence(def: DefenceSpec): string {
+  const describe = DESCRIBE[def.kind] as ((p: DefenceSpec['params']) => string) | undefined;
+  return describe ? describe(def.params) : `${def.kind}  ${Object.entries(def.params).map(([k, v]) => `${k}=${String(v)}`).join('  ')}`;
+}
 
 export function formatDefences(r: ReportV1): string[] {
   const d = r.sections.defences as DefencesSection | undefined;
@@ -11,9 +22,7 @@ export function formatDefences(r: ReportV1): string[] {
   const lines: string[] = [];
   for (const res of d.results) {
     const def = res.defence;
-    lines.push('', def.kind === 'post-averaging'
-      ? `post-averaging  K=${def.params.K}  r=${def.params.radius} (model-input space; ${def.params.radiusPixels.toFixed(3)} in pixel units)  directions ${def.params.directions}  ${def.params.points} points/image  seed ${def.params.seed}`
-      : `low-pass  cutoff k=${def.params.cutoff} of ${def.params.maxCutoff}`);
+    lines.push('', describeDefence(def));
     lines.push(`  chosen: ${res.chosenBy}`);
     if (res.cost) lines.push(`  cost: ${res.cost.relativeCost.toFixed(1)}× plain inference per image at batch ${res.cost.batchSize} (${res.cost.plainImagesPerSecond.toFixed(0)} → ${res.cost.defendedImagesPerSecond.toFixed(0)} images/s)`);
     lines.push('  attack (mode)                                    #Adv  clean orig→def   attacked orig→def   defence rate non-adaptive / adaptive');

@@ -33,13 +33,6 @@ export function adaptiveBudget(attack: Attack, result: BatchAttackResult, k: num
   return { norm, eps };
 }
 
-export function adaptiveLabel(defence: 'post-averaging' | 'low-pass', norm: Norm): string {
-  const n = norm === 'linf' ? 'L∞' : 'L2';
-  return defence === 'post-averaging'
-    ? `EOT-PGD-${ADAPTIVE_STEPS} ${n} (gradient averaged over freshly sampled defence points each step), same budget per image`
-    : `PGD-${ADAPTIVE_STEPS} ${n} through the low-pass filter (exact gradient), same budget per image`;
-}
-
 /**
  * PGD-10 with random start against `model`, per-image ε, step α = ε·(α/ε of the PGD defaults). Returns
  * whether the defended model still classifies each adversarial example correctly (under the criterion).

@@ -112,7 +112,7 @@ export interface PostAveragingConfig {
 }
 
 export function checkPostAveraging(K: number, radius: number): void {
-  if (!Number.isInteger(K) || K < 1 || K > 1000) throw new EngineError('USAGE', `post-averaging: K = ${K}: expected a whole number of directions from 1 to 1000 (the paper uses 15)`);
+  if (!Number.isInteger(K) || K < 1 || K > 1000) throw new EngineError('USAGE', `post-averaging: K = ${K}: expected a whole number of directions from 1 to 1000 (the paper uses ${DEFAULT_K})`);
   if (!(radius > 0) || !Number.isFinite(radius)) throw new EngineError('USAGE', `post-averaging: radius r = ${radius}: expected a positive length in model-input units (the paper: 30 for ImageNet 224×224, 6 for CIFAR-10)`);
 }
 

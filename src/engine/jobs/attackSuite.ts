@@ -16,6 +16,7 @@ import { perturbationNorms } from '../attacks/perturbation';
 import { summarise, type AttackRunSummary, type ImageOutcome } from '../attacks/protocol';
 import { createAttack, WHITE_BOX, type AttackSpec } from '../attacks/registry';
 import type { Attack, AttackContext, Criterion } from '../attacks/types';
+import { seedFor, seedRecord } from '../util/seeds';
 import type { PreparedModel } from './prepare';
 
 /** A target class (by index, or by name resolved against the class names) or the least-likely class. */
@@ -75,6 +76,8 @@ export class AttackSuite {
     readonly classNames: string[],
     readonly options: SuiteOptions,
     private readonly signal?: AbortSignal,
+    /** The seed stream of its attacks (same per-attack formula, recorded under the stage that runs the suite). */
+    private readonly seedStream: 'attacks/suite' | 'sweeps/epsilon/pgd' = 'attacks/suite',
   ) {
     this.attacks = options.attacks.map((s) => createAttack(s));
     this.outcomes = this.attacks.map(() => []);
@@ -89,7 +92,7 @@ export class AttackSuite {
 
   /** Each attack of a run gets its own seed, derived from the run's. */
   seedOf(attackIndex: number): number {
-    return this.prepared.config.seed + 1000003 * attackIndex;
+    return seedFor(this.prepared.config.seed, this.seedStream, attackIndex);
   }
 
   /** Called once, after the first batch fixed the output kind; `builder` is null when no white-box attack needs it. */
@@ -97,7 +100,7 @@ export class AttackSuite {
     const rt = this.prepared.config.runtime;
     this.gradients = gradientProvider(this.classifier, builder, this.options.gradient, {
       executionProvider: rt.executionProvider, threads: rt.threads, maxBatch: this.classifier.batchSize, label: this.prepared.model.path,
-    }, this.prepared.config.seed);
+    }, seedFor(this.prepared.config.seed, 'attacks/estimated-gradient'));
     this.attacks.forEach((_, k) => this.contexts.push(attackContext(this.classifier, this.gradients!, this.options.criterion, this.seedOf(k), this.signal)));
   }
 
@@ -195,7 +198,8 @@ export class AttackSuite {
   get totalSeconds(): number { return this.seconds.reduce((x, y) => x + y, 0); }
 
   seeds(): Record<string, number> {
-    return Object.fromEntries(this.attacks.map((_, a) => [`attack${a + 1}`, this.seedOf(a)]));
+    const estimated = this.options.gradient === 'estimated' && this.options.attacks.some((s) => WHITE_BOX.has(s.name)) ? seedRecord(this.prepared.config.seed, 'attacks/estimated-gradient') : {};
+    return { ...Object.fromEntries(this.attacks.map((_, a) => [`attack${a + 1}`, this.seedOf(a)])), ...estimated };
   }
 
   async dispose(): Promise<void> {

@@ -78,9 +78,13 @@ export interface DefenceCost {
   batchSize: number;
 }
 
-export type DefenceSpec =
-  | { kind: 'post-averaging'; params: PostAveragingParams }
-  | { kind: 'low-pass'; params: LowPassParams };
+/** Each defence's parameters by its kind: a new defence is one line here (its module in engine/defences/). */
+export interface DefenceParamsByKind {
+  'post-averaging': PostAveragingParams;
+  'low-pass': LowPassParams;
+}
+
+export type DefenceSpec = { [K in keyof DefenceParamsByKind]: { kind: K; params: DefenceParamsByKind[K] } }[keyof DefenceParamsByKind];
 
 export interface DefenceResult {
   defence: DefenceSpec;

@@ -5,7 +5,7 @@
  * model-input space and pixel units) with its cost relative to the plain model.
  */
 import type { PanelState } from '../../../src/protocol/webviewMessages';
-import type { Accuracy, DefenceResult, DefenceRow, DefencesSection } from '../../../src/engine/report/sections';
+import type { Accuracy, DefenceParamsByKind, DefenceResult, DefenceRow, DefenceSpec, DefencesSection } from '../../../src/engine/report/sections';
 import type { Child } from '../dom';
 import { DASH, count, duration, percent, sig, times } from '../format';
 import { sideState, type RenderContext, type SectionEntry, type Side } from './context';
@@ -34,12 +34,17 @@ export function renderDefences(entries: SectionEntry<DefencesSection>[], ctx: Re
     notes.length ? h('ul', { class: 'notes' }, ...notes.map((n) => h('li', null, n))) : null)];
 }
 
+/** Each defence's parameters in words; a defence without an entry is described by its parameter names and values. */
+const DESCRIBE: { [K in keyof DefenceParamsByKind]?: (p: DefenceParamsByKind[K]) => string } = {
+  'post-averaging': (p) => `Post-averaging K = ${p.K}, r = ${sig(p.radius, 4)} (model-input space) = ${sig(p.radiusPixels, 4)} (pixel units), ${p.points} points per image, ${p.directions} directions, seed ${p.seed}`,
+  'low-pass': (p) => `Low-pass cutoff ${p.cutoff} of ${p.maxCutoff}`,
+};
+
 /** "Post-averaging K = 15, r = 0.3 (model input) = 0.106 px, …, cost ×91.0". */
 export function describeDefence(result: DefenceResult, model: string | null): Child[] {
   const d = result.defence;
-  const params = d.kind === 'post-averaging'
-    ? `Post-averaging K = ${d.params.K}, r = ${sig(d.params.radius, 4)} (model-input space) = ${sig(d.params.radiusPixels, 4)} (pixel units), ${d.params.points} points per image, ${d.params.directions} directions, seed ${d.params.seed}`
-    : `Low-pass cutoff ${d.params.cutoff} of ${d.params.maxCutoff}`;
+  const describe = DESCRIBE[d.kind] as ((p: DefenceSpec['params']) => string) | undefined;
+  const params = describe ? describe(d.params) : `${d.kind} ${Object.entries(d.params).map(([k, v]) => `${k} = ${typeof v === 'number' ? sig(v, 4) : String(v)}`).join(', ')}`;
   const c = result.cost;
   const cost = c
     ? `cost ${times(c.relativeCost)} the plain model's time per image (${sig(c.plainImagesPerSecond, 3)} → ${sig(c.defendedImagesPerSecond, 3)} images/s, batch ${c.batchSize})`
@@ -50,7 +55,7 @@ export function describeDefence(result: DefenceResult, model: string | null): Ch
 function defenceRow(ctx: RenderContext, side: Side, section: DefencesSection, row: DefenceRow, result: DefenceResult): HTMLElement {
   const { h } = ctx;
   const model = ctx.compare ? side.label : null;
-  const seeds = [`attack ${row.attack.seed}`, row.adaptive ? `adaptive ${row.adaptive.seed}` : null, result.defence.kind === 'post-averaging' ? `defence ${result.defence.params.seed}` : null].filter(Boolean).join(', ');
+  const seeds = [`attack ${row.attack.seed}`, row.adaptive ? `adaptive ${row.adaptive.seed}` : null, 'seed' in result.defence.params ? `defence ${result.defence.params.seed}` : null].filter(Boolean).join(', ');
   return h('tr', { 'data-attack': row.attack.label, 'data-mode': row.attack.mode, 'data-defence': result.defence.kind },
     model !== null ? h('td', null, model) : null,
     h('th', { scope: 'row' }, row.attack.label),

@@ -1,0 +1,39 @@
+/** What every stage of the analyse pipeline shares: the run, its plan, and where results and seeds go. */
+import type { Progress } from '../eval/cleanEval';
+import type { JobHooks } from '../jobs/evalJob';
+import type { PreparedModel, prepareData } from '../jobs/prepare';
+import type { Classifier } from '../runtime/classifier';
+import type { SessionOptions } from '../runtime/modelSession';
+import type { AnalyseOptions } from './options';
+import type { AnalysePlan } from './plan';
+
+export type PreparedData = Awaited<ReturnType<typeof prepareData>>;
+
+export interface AnalyseContext {
+  prepared: PreparedModel;
+  data: PreparedData;
+  classifier: Classifier;
+  opts: AnalyseOptions;
+  plan: AnalysePlan;
+  hooks: JobHooks;
+  runSeed: number;
+  /** Image shape: channels, height, width. */
+  C: number;
+  H: number;
+  W: number;
+  classNames: string[];
+  sessionOpts: SessionOptions & { label: string };
+  /** Seeds recorded in the report. */
+  seeds: Record<string, number>;
+  warnings: string[];
+  /** Run when the job ends, last first. */
+  disposers: (() => Promise<void>)[];
+  /** Publishes a finished report section (partial results stream to the panel). */
+  section(name: string, value: unknown): void;
+  progress(stage: string, done: number, total: number): void;
+  signalOpt: { signal?: AbortSignal };
+}
+
+export function progressOf(hooks: JobHooks): (stage: string, done: number, total: number) => void {
+  return (stage, done, total) => hooks.onProgress?.({ stage, done, total } satisfies Progress);
+}

@@ -1,0 +1,139 @@
+/**
+ * The analyse job as named stages over two streamed passes, memory bounded by a batch:
+ *  1. clean evaluation; then every batch is attacked once (stage "attacks") and its clean images and
+ *     adversarial examples go through every defence configuration ("defences"), the RCT and spectra
+ *     accumulators and Occluded Frequency before the batch is dropped;
+ *  2. with each defence's configuration chosen from pass 1, the first N correctly classified images are
+ *     attacked again: adaptive attacks, the ε sweep and the defended cost (passTwo.ts).
+ * Cancellation keeps every finished section; the report is then marked partial.
+ */
+import { performance } from 'node:perf_hooks';
+import { streamPixelBatches } from '../data/batches';
+import { channelCount } from '../data/pixels';
+import { isEngineError } from '../errors';
+import { pixelSpecFor } from '../input/pixelSpec';
+import { imagesDoneWithin } from '../jobs/attackSuite';
+import type { JobHooks } from '../jobs/evalJob';
+import { prepareData, prepareModel, type JobRequest } from '../jobs/prepare';
+import { buildReport } from '../report/buildReport';
+import type { ReportV1 } from '../report/schema';
+import type { SweepsSection } from '../report/sections';
+import { Classifier } from '../runtime/classifier';
+import type { AnalyseContext } from './context';
+import { progressOf } from './context';
+import type { AnalyseOptions } from './options';
+import { runPassTwo } from './passTwo';
+import { planAnalyse } from './plan';
+import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
+import { runCleanStage } from './stages/clean';
+import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
+import { startOccludedFrequencyStage } from './stages/occludedFrequency';
+import { startRctStage } from './stages/rct';
+import { startSpectraStage } from './stages/spectra';
+
+export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, hooks: JobHooks = {}): Promise<ReportV1> {
+  const prepared = await prepareModel(req);
+  const data = await prepareData(prepared);
+  const { config } = prepared;
+  const p = config.preprocessing;
+  const plan = planAnalyse(opts, p, data.samples.length);
+  const classifier = await Classifier.open(config, prepared.info);
+  const sections: ReportV1['sections'] = {};
+  const rt = config.runtime;
+  const ctx: AnalyseContext = {
+    prepared, data, classifier, opts, plan, hooks, runSeed: config.seed, C: channelCount(p), H: p.height, W: p.width,
+    classNames: config.classNames ?? data.dataset.classNames,
+    sessionOpts: { executionProvider: rt.executionProvider, threads: rt.threads, label: prepared.model.path },
+    seeds: {}, warnings: [], disposers: [],
+    section: (name, value) => { sections[name] = value; hooks.onSection?.(name, value); },
+    progress: progressOf(hooks),
+    signalOpt: hooks.signal ? { signal: hooks.signal } : {},
+  };
+  const report = (partial: boolean, skippedImages: { relPath: string; error: string }[]) => buildReport({
+    command: 'analyse', prepared, data, classifier, status: partial ? 'partial' : 'complete', skippedImages, sections, seeds: ctx.seeds, warnings: ctx.warnings,
+  });
+  try {
+    const clean = await runCleanStage(ctx);
+    if (clean.stopped) return report(true, clean.skipped);
+    const attacks = await startAttackStage(ctx);
+    const pass1 = await runPassOne(ctx, attacks);
+    const chosen = chooseDefences(ctx, pass1.defences);
+    let partial = pass1.partial;
+    if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
+    if (plan.analyses.sweeps && chosen.sweeps.length) ctx.section('sweeps', { kind: 'sweeps', sweeps: chosen.sweeps } satisfies SweepsSection);
+    return report(partial, clean.skipped);
+  } finally {
+    for (const d of ctx.disposers.reverse()) await d();
+    await classifier.dispose();
+  }
+}
+
+/** Pass 1, batch by batch: attacks → defence tallies → RCT, spectra, Occluded Frequency; then their sections. */
+async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
+  const { classifier, prepared, data } = ctx;
+  const defences = await startDefenceStage(ctx, attacks);
+  const rct = startRctStage(ctx, attacks.refs);
+  const spectra = startSpectraStage(ctx, attacks.refs);
+  const of = startOccludedFrequencyStage(ctx);
+  const times = { attacks: 0, defences: 0, frequency: 0 };
+  const suite = attacks.suite;
+  let partial = false;
+  let done = 0;
+  const total = data.samples.length;
+  const stage = 'attacks, defences and frequency analyses';
+  ctx.progress(stage, 0, total);
+  try {
+    for await (const batch of streamPixelBatches(data.samples, pixelSpecFor(prepared.config.preprocessing), classifier.batchSize, ctx.signalOpt)) {
+      const count = batch.samples.length;
+      const before = done;
+      done += count + batch.failed.length;
+      if (count === 0) continue;
+      let t = performance.now();
+      const scores = await classifier.scores(batch.pixels, count);
+      // the batch's parts: each attack, then the defences and frequency analyses together
+      const sb = await suite.runBatch(batch.samples, batch.pixels, scores, (finished) => ctx.progress(stage, imagesDoneWithin(before, count, finished, suite.attacks.length + 1), total));
+      times.attacks += (performance.now() - t) / 1000;
+      t = performance.now();
+      await defences.onBatch(sb);
+      times.defences += (performance.now() - t) / 1000;
+      t = performance.now();
+      rct.onBatch(sb);
+      spectra.onBatch(sb);
+      await of.onBatch(batch.samples, batch.pixels);
+      times.frequency += (performance.now() - t) / 1000;
+      ctx.progress(stage, done, total);
+      if (ctx.hooks.signal?.aborted) { partial = true; break; }
+    }
+  } catch (e) {
+    if (!(isEngineError(e) && e.code === 'CANCELLED')) throw e;
+    partial = true;
+  }
+  Object.assign(prepared.timings, times);
+  publishAttacks(ctx, attacks);
+  of.publish();
+  rct.publish();
+  spectra.publish();
+  return { defences, partial };
+}
+
+/** Pass 2's adaptive rows and costs into the defence results, its sweep after theirs; true when cancelled. */
+async function addPassTwo(ctx: AnalyseContext, attacks: AttackStage, chosen: ChosenDefences, cleanCorrect: Set<string>): Promise<boolean> {
+  let partial = false;
+  const pass2 = await runPassTwo(ctx, attacks, chosen.choices, cleanCorrect).catch((e) => {
+    if (isEngineError(e) && e.code === 'CANCELLED') { partial = true; return null; }
+    throw e;
+  });
+  if (pass2) {
+    chosen.results.forEach((r, d) => {
+      const { adaptive, cost } = pass2.defences[d];
+      if (adaptive) r.rows.forEach((row, i) => { row.adaptive = adaptive[i]; });
+      if (cost) r.cost = cost;
+    });
+    chosen.sweeps.push(...pass2.sweeps);
+    Object.assign(ctx.seeds, pass2.seeds);
+    ctx.prepared.timings.adaptive = pass2.seconds;
+  }
+  if (attacks.gradientUnavailable) chosen.notes.push(`adaptive attacks need the model's gradient, which is unavailable: ${attacks.gradientUnavailable}`);
+  publishDefences(ctx, chosen);
+  return partial;
+}

@@ -1,0 +1,81 @@
+/**
+ * The analyse run's plan, fixed before any image is read: the suite, the ε grid, the defences and their grid
+ * sizes, the image counts of every stage, and which stages are skipped and why. Bad values are refused here,
+ * so nothing runs on options that would fail later. A budget planner can adjust the sizes here.
+ */
+import { EngineError } from '../errors';
+import type { AttackSpec } from '../attacks/registry';
+import type { Criterion } from '../attacks/types';
+import type { Preprocessing } from '../config/runConfig';
+import { DEFENCES, type Defence } from '../defences';
+import { EPSILON_FACTORS, type AnalyseOptions, type AnalysesChoice } from './options';
+
+export interface StagePlan {
+  stage: 'clean' | 'attacks' | 'defences' | 'occludedFrequency' | 'rct' | 'spectra' | 'adaptive' | 'sweeps';
+  /** Why the stage does not run (null: it runs). */
+  skipped: string | null;
+  /** The sizes it will use: images, grid lengths, points. */
+  sizes: Record<string, number>;
+}
+
+export interface AnalysePlan {
+  criterion: Criterion;
+  analyses: AnalysesChoice;
+  /** Clean top-1 drop allowed when a defence's sweep picks its parameter. */
+  tolerance: number;
+  /** The selected defences, in report order. */
+  defences: readonly Defence[];
+  attacks: AttackSpec[];
+  /** Sorted L∞ ε values of the ε sweep. */
+  epsGrid: number[];
+  adaptiveImages: number;
+  ofImages: number;
+  ofBaseline: 'zero' | 'noise';
+  stages: StagePlan[];
+}
+
+/** Radius/K/cutoff grids as the defences choose them, the suite as the preset gives it, image counts by preset. */
+export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: number): AnalysePlan {
+  for (const d of DEFENCES) d.check(opts, p);
+  const epsilons = opts.epsilons ?? [8 / 255];
+  if (epsilons.length === 0 || epsilons.some((e) => !(e > 0) || e > 1)) throw new EngineError('USAGE', `analyse: ε list [${epsilons.join(', ')}]: expected L∞ values in (0, 1] pixel units`);
+  const epsGrid = epsilons.length > 1 ? [...epsilons].sort((a, b) => a - b) : EPSILON_FACTORS.map((f) => f * epsilons[0]).filter((e) => e <= 1);
+  const fast = opts.preset === 'fast';
+  const analyses = opts.analyses ?? { occludedFrequency: true, rct: true, spectra: true, sweeps: true };
+  const selected = new Set(opts.defences ?? DEFENCES.map((d) => d.name));
+  const defences = DEFENCES.filter((d) => selected.has(d.name));
+  const attacks = opts.attacks ?? analyseSuite(opts.preset, epsilons[0], Math.max(...epsGrid));
+  const adaptiveImages = opts.adaptiveImages ?? (fast ? 32 : 200);
+  const ofImages = opts.ofImages ?? (fast ? 32 : 200);
+  const off = (on: boolean, why: string) => (on ? null : why);
+  const noDefence = off(defences.length > 0, 'no defence selected');
+  const stages: StagePlan[] = [
+    { stage: 'clean', skipped: null, sizes: { images } },
+    { stage: 'attacks', skipped: null, sizes: { images, attacks: attacks.length } },
+    { stage: 'defences', skipped: noDefence, sizes: Object.fromEntries(defences.flatMap((d) => Object.entries(d.plan(opts, p, analyses.sweeps)).map(([k, v]) => [`${d.name}/${k}`, v]))) },
+    { stage: 'occludedFrequency', skipped: off(analyses.occludedFrequency, 'not asked for'), sizes: { images: Math.min(images, ofImages) } },
+    { stage: 'rct', skipped: off(analyses.rct, 'not asked for'), sizes: { attacks: attacks.length } },
+    { stage: 'spectra', skipped: off(analyses.spectra, 'not asked for'), sizes: { attacks: attacks.length } },
+    { stage: 'adaptive', skipped: noDefence, sizes: { images: Math.min(images, adaptiveImages), defences: defences.length } },
+    { stage: 'sweeps', skipped: off(analyses.sweeps, 'not asked for'), sizes: { epsilons: epsGrid.length } },
+  ];
+  return {
+    criterion: opts.criterion ?? 'top1', analyses, tolerance: opts.cleanDropTolerance ?? 0.01, defences, attacks, epsGrid,
+    adaptiveImages, ofImages, ofBaseline: opts.ofBaseline ?? 'zero', stages,
+  };
+}
+
+/** The preset's attack suite: fixed-ε at `eps`, minimal-ε searched up to `budget`, and the minimal-perturbation attacks. */
+export function analyseSuite(preset: 'full' | 'fast', eps: number, budget: number): AttackSpec[] {
+  const suite: AttackSpec[] = [
+    { name: 'fgsm', params: { eps } },
+    { name: 'pgd', params: { norm: 'linf', eps } },
+    { name: 'pgd', params: { norm: 'linf', eps: budget, mode: 'minimal-eps', searchSteps: preset === 'fast' ? 6 : 10 } },
+    { name: 'deepfool', params: {} },
+  ];
+  if (preset === 'full') {
+    suite.splice(1, 0, { name: 'fgsm', params: { eps: budget, mode: 'minimal-eps' } });
+    suite.push({ name: 'pgd', params: { norm: 'l2' } }, { name: 'cw', params: { steps: 100, searchSteps: 5 } }, { name: 'simba', params: { basis: 'dct' } });
+  }
+  return suite;
+}

@@ -1,0 +1,28 @@
+/** Stage "clean": the clean evaluation every later stage rests on. */
+import { performance } from 'node:perf_hooks';
+import { evaluateClean } from '../../eval/cleanEval';
+import type { CleanSection } from '../../report/schema';
+import type { AnalyseContext } from '../context';
+
+export interface CleanStage {
+  /** Images that failed to decode (the report's skipped images). */
+  skipped: { relPath: string; error: string }[];
+  /** Cancelled during the evaluation: nothing after it would rest on the full sample. */
+  stopped: boolean;
+  /** Images correctly classified under the criterion (pass 2 re-attacks a prefix of them). */
+  correct: Set<string>;
+}
+
+export async function runCleanStage(ctx: AnalyseContext): Promise<CleanStage> {
+  const t0 = performance.now();
+  const clean = await evaluateClean(ctx.classifier, ctx.data.samples, { classNames: ctx.classNames, ...ctx.signalOpt, onProgress: (q) => ctx.progress('clean evaluation', q.done, q.total) });
+  ctx.prepared.timings.cleanEval = (performance.now() - t0) / 1000;
+  const { failed, ...cleanRest } = clean;
+  ctx.section('clean', { kind: 'clean', ...cleanRest } satisfies CleanSection);
+  const criterion = ctx.plan.criterion;
+  return {
+    skipped: failed,
+    stopped: clean.partial || !!ctx.hooks.signal?.aborted,
+    correct: new Set(clean.predictions.filter((q) => (criterion === 'top1' ? q.predicted === q.label : q.top5.includes(q.label))).map((q) => q.relPath)),
+  };
+}

@@ -1,0 +1,20 @@
+/** Stage "cost", pass 2: each defence's inference time per image against the plain model's, on the same clean batches. */
+import type { DefenceCost } from '../../report/sections';
+
+export class CostMeter {
+  private plainMs = 0;
+  private defendedMs = 0;
+  private images = 0;
+
+  /** One batch: the plain pass's and the defended pass's milliseconds on the same `count` images. */
+  add(plainMs: number, defendedMs: number, count: number): void {
+    this.plainMs += plainMs;
+    this.defendedMs += defendedMs;
+    this.images += count;
+  }
+
+  result(batchSize: number): DefenceCost | null {
+    if (!this.images) return null;
+    return { relativeCost: this.defendedMs / this.plainMs, plainImagesPerSecond: (1000 * this.images) / this.plainMs, defendedImagesPerSecond: (1000 * this.images) / this.defendedMs, batchSize };
+  }
+}

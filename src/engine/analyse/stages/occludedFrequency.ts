@@ -1,0 +1,61 @@
+/**
+ * Stage "occludedFrequency", pass 1: the first images of the run are explained band by band (DCT bands
+ * ablated one at a time); previews of the first few are written beside the report.
+ */
+import {
+  OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency,
+} from '../../spectral/occludedFrequency';
+import type { OccludedFrequencyImage, OccludedFrequencySection } from '../../report/sections';
+import { Rng } from '../../util/random';
+import { seedFor, seedRecord } from '../../util/seeds';
+import { ofRowsPerCall, writeOfPreviews } from '../../jobs/ofPreviews';
+import type { DatasetSample } from '../../data/dataset';
+import type { AnalyseContext } from '../context';
+
+const OF_PREVIEW_IMAGES = 3;
+
+export interface OccludedFrequencyStage {
+  onBatch(samples: DatasetSample[], pixels: Float32Array): Promise<void>;
+  publish(): void;
+}
+
+export function startOccludedFrequencyStage(ctx: AnalyseContext): OccludedFrequencyStage {
+  const { classifier, C, H, W, runSeed } = ctx;
+  const { ofImages: limit, ofBaseline: baseline } = ctx.plan;
+  const enabled = ctx.plan.analyses.occludedFrequency;
+  const bands = bandCount(H, W);
+  const aggregate = new OccludedFrequencyAggregator(bands, classifier.numClasses ?? ctx.classNames.length);
+  const images: OccludedFrequencyImage[] = [];
+  const seed = seedFor(runSeed, 'frequency/occluded-frequency');
+  // Recorded whether or not the stage runs, as reports always have.
+  ctx.seeds.occludedFrequency = seed;
+  const rng = new Rng(seed);
+  const scoreOn = classifier.outputKind?.kind === 'probabilities' ? 'log-probabilities' : 'logits';
+  const per = classifier.pixelsPerSample;
+  return {
+    async onBatch(samples, pixels) {
+      if (!enabled || images.length >= limit) return;
+      const n = Math.min(samples.length, limit - images.length);
+      const results = await occludedFrequency(pixels.subarray(0, n * per), n, [C, H, W], (x, m) => classifier.scores(x, m), {
+        baseline, scoreOn, maxBatch: ofRowsPerCall(classifier.batchSize, bands, per), rng, ...ctx.signalOpt,
+      });
+      results.forEach((r, i) => {
+        const s = samples[i];
+        aggregate.add(s.label, r.scores, r.flips);
+        const img: OccludedFrequencyImage = { relPath: s.relPath, label: s.label, predicted: r.predicted, cleanLogit: r.cleanLogit, scores: r.scores, flips: r.flips };
+        if (ctx.opts.outDir && images.length < OF_PREVIEW_IMAGES) {
+          img.previews = writeOfPreviews(ctx.opts.outDir, String(images.length).padStart(2, '0'), pixels.subarray(i * per, (i + 1) * per), [C, H, W], r.scores, baseline, seedFor(runSeed, 'frequency/occluded-frequency/preview', images.length));
+        }
+        images.push(img);
+      });
+    },
+    publish() {
+      if (!enabled || aggregate.count === 0) return;
+      if (ctx.opts.outDir && baseline === 'noise') Object.assign(ctx.seeds, seedRecord(runSeed, 'frequency/occluded-frequency/preview'));
+      ctx.section('occludedFrequency', {
+        kind: 'occluded-frequency', bands, baseline, definition: OCCLUDED_FREQUENCY_DEFINITION, seed: baseline === 'noise' ? seed : null, scoreOn,
+        models: [{ model: ctx.prepared.model.path, images, perClass: aggregate.perClass(), mean: aggregate.mean(), flipRate: aggregate.flipRate() }],
+      } satisfies OccludedFrequencySection);
+    },
+  };
+}
