@@ -87,7 +87,7 @@ export interface AttackRecord {
 
 const MODE: EnumParam = {
   type: 'enum', values: ['fixed-eps', 'minimal-eps'], default: 'fixed-eps', flagValues: { fixed: 'fixed-eps', minimal: 'minimal-eps' },
-  description: 'fixed-eps: the budget is fully usable; minimal-eps: per image the smallest ε up to the budget that succeeds',
+  description: 'fixed-eps (the budget is fully usable) or minimal-eps (per image the smallest ε up to it that succeeds)',
 };
 const GRID_SIZE: NumberParam = { type: 'integer', default: 100, min: 1, max: 10_000, description: 'grid size of the minimal-ε line search' };
 const EPS_DESCRIPTION = 'budget ε in pixel units, e.g. 8/255 or 0.03';
@@ -131,7 +131,7 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     settings: [{ id: 'pgd-linf', title: 'PGD L∞', params: { norm: 'linf' } }, { id: 'pgd-l2', title: 'PGD L2', params: { norm: 'l2' } }],
   },
   deepfool: {
-    name: 'deepfool', title: 'DeepFool', summary: 'minimal perturbation by linearised steps to the closest boundary (Moosavi-Dezfooli et al., 2016)',
+    name: 'deepfool', title: 'DeepFool', summary: 'linearised steps to the closest boundary (Moosavi-Dezfooli et al., 2016)',
     norms: ['l2', 'linf'], whiteBox: true, modes: ['minimal-perturbation'],
     params: {
       norm: { type: 'enum', values: ['l2', 'linf'], default: 'l2', description: 'geometry of the linearised step: l2 or linf' },
@@ -155,13 +155,13 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     standard: [{}],
   },
   simba: {
-    name: 'simba', title: 'SimBA', summary: 'black-box (forward passes only) search along pixel or low-frequency DCT directions (Guo et al., 2019)',
+    name: 'simba', title: 'SimBA', summary: 'black-box, forward passes only: pixel or low-frequency DCT directions (Guo et al., 2019)',
     norms: ['l2'], whiteBox: false, modes: ['query-limited'],
     params: {
       basis: { type: 'enum', values: ['dct', 'pixel'], default: 'dct', description: 'search directions: dct (low frequencies first) or pixel' },
       epsilon: { type: 'number', default: 0.2, min: 0, exclusiveMin: true, flag: 'eps', description: 'step along each direction (L2 length, pixel units)' },
       maxQueries: { type: 'integer', default: 10_000, min: 2, flag: 'queries', description: 'query budget per image, the clean evaluation included' },
-      linf: { type: 'number', default: null, nullable: true, min: 0, exclusiveMin: true, flag: 'linf-bound', description: 'optional L∞ bound on the perturbation (default: none)' },
+      linf: { type: 'number', default: null, nullable: true, min: 0, exclusiveMin: true, flag: 'linf-bound', description: 'optional L∞ bound on the perturbation' },
       freqFraction: { type: 'number', default: 1 / 8, min: 0, exclusiveMin: true, max: 1, description: 'dct: lowest fraction of each axis searched first' },
     },
     standard: [{ basis: 'dct' }],
