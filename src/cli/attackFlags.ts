@@ -6,7 +6,7 @@
 import { EngineError } from '../engine/errors';
 import { parseEpsilon } from '../engine/attacks/format';
 import {
-  ATTACK_CATALOG, ATTACK_NAMES, attackNorm, expectedValue, formatParamValue, isAttackName, isValidValue, standardSuite,
+  ATTACK_CATALOG, ATTACK_NAMES, attackNorm, expectedValue, formatParamValue, hintFor, isAttackName, isValidValue, standardSuite,
   type AttackName, type AttackSpec, type ParamSpec, type PerNorm,
 } from '../engine/attacks/catalog';
 import type { Norm } from '../engine/attacks/types';
@@ -92,7 +92,7 @@ export function attackSpecsFromFlags(names: AttackName[], flags: Flags): AttackS
         const norm = attackNorm(name, params[k]);
         const value = f.isSwitch ? !t.spec.default : parseValue(t.spec, String(raw));
         if (!isValidValue(t.spec, value, norm) || value === null) {
-          throw new EngineError('USAGE', `--${f.flag} ${String(raw)}: expected ${expectedFlagValue(t.spec, norm)} (${name})`);
+          throw new EngineError('USAGE', `--${f.flag} ${String(raw)}: expected ${expectedFlagValue(t.spec, norm)} (${name})${hintFor(t.spec, value)}`);
         }
         params[k][t.key] = value;
       });

@@ -43,7 +43,7 @@ test('every flag is checked against its record: the message names the flag, what
   refused(['--attack', 'pgd', '--norm', 'l3'], '--norm l3: expected linf or l2 (pgd)');
   refused(['--attack', 'pgd', '--mode', 'medium'], '--mode medium: expected fixed or minimal (pgd)');
   refused(['--attack', 'fgsm', '--eps', 'big'], '--eps big: expected a number > 0 and ≤ 1 (fgsm)');
-  refused(['--attack', 'pgd', '--eps', '2'], '--eps 2: expected a number > 0 and ≤ 1 for linf (pgd)');
+  refused(['--attack', 'pgd', '--eps', '2'], '--eps 2: expected a number > 0 and ≤ 1 for linf (pgd); did you mean 2/255 = 0.0078?');
   refused(['--attack', 'pgd', '--alpha=-1'], '--alpha -1: expected a number > 0 (pgd)');
   refused(['--attack', 'pgd', '--restarts', '0'], '--restarts 0: expected a whole number from 1 to 1000 (pgd)');
   refused(['--attack', 'deepfool', '--overshoot', '2'], '--overshoot 2: expected a number ≥ 0 and ≤ 1 (deepfool)');

@@ -42,6 +42,8 @@ export interface NumberParam extends ParamBase {
   readonly max?: PerNorm<number>;
   /** null is a valid value ("none"). */
   readonly nullable?: boolean;
+  /** A likely fix for a refused value, added to the message (e.g. an L∞ ε given in 0–255 units). */
+  readonly hint?: (value: number) => string | null;
 }
 
 export interface BooleanParam extends ParamBase {
@@ -91,13 +93,15 @@ const MODE: EnumParam = {
 };
 const GRID_SIZE: NumberParam = { type: 'integer', default: 100, min: 1, max: 10_000, description: 'grid size of the minimal-ε line search' };
 const EPS_DESCRIPTION = 'budget ε in pixel units, e.g. 8/255 or 0.03';
+/** An L∞ ε above 1 was most likely given in 0–255 units. */
+const in255 = (v: number): string | null => (v > 1 && v <= 255 ? `did you mean ${v}/255 = ${(v / 255).toFixed(4)}?` : null);
 
 export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
   fgsm: {
     name: 'fgsm', title: 'FGSM', summary: 'one L∞ step ε·sign(∇) (Goodfellow et al., 2015)',
     norms: ['linf'], whiteBox: true, modes: ['fixed-eps', 'minimal-eps'],
     params: {
-      eps: { type: 'number', default: 8 / 255, min: 0, exclusiveMin: true, max: 1, description: EPS_DESCRIPTION },
+      eps: { type: 'number', default: 8 / 255, min: 0, exclusiveMin: true, max: 1, hint: in255, description: EPS_DESCRIPTION },
       mode: MODE,
       gridSize: GRID_SIZE,
     },
@@ -118,7 +122,7 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     norms: ['linf', 'l2'], whiteBox: true, modes: ['fixed-eps', 'minimal-eps'],
     params: {
       norm: { type: 'enum', values: ['linf', 'l2'], default: 'linf', description: 'the ε-ball: linf or l2' },
-      eps: { type: 'number', default: { linf: 8 / 255, l2: 1 }, min: 0, exclusiveMin: true, max: { linf: 1, l2: 1000 }, description: EPS_DESCRIPTION },
+      eps: { type: 'number', default: { linf: 8 / 255, l2: 1 }, min: 0, exclusiveMin: true, max: { linf: 1, l2: 1000 }, hint: in255, description: EPS_DESCRIPTION },
       alpha: { type: 'number', default: { linf: 2 / 255, l2: 0.2 }, min: 0, exclusiveMin: true, description: 'step size α (follows ε/4 when only ε is given)' },
       steps: { type: 'integer', default: 10, min: 1, max: 100_000, description: 'gradient steps' },
       randomStart: { type: 'boolean', default: true, flag: 'no-random-start', description: 'start at a uniform random point of the ε-ball' },
@@ -244,6 +248,12 @@ export function expectedValue(spec: ParamSpec, norm: Norm): string {
   return `${what}${range}${spec.nullable ? ', or null for none' : ''}`;
 }
 
+/** The record's suggested fix for a refused value, as "; did you mean …", or ''. */
+export function hintFor(spec: ParamSpec, value: unknown): string {
+  const hint = spec.type === 'number' || spec.type === 'integer' ? (typeof value === 'number' ? spec.hint?.(value) : null) : null;
+  return hint ? `; ${hint}` : '';
+}
+
 /** Whether `value` is valid for the parameter (the norm picks per-norm bounds). */
 export function isValidValue(spec: ParamSpec, value: unknown, norm: Norm): boolean {
   switch (spec.type) {
@@ -288,7 +298,7 @@ export function validateAttackParams(name: string, params: Record<string, unknow
   const norm = normOf(r, out);
   for (const [key, value] of Object.entries(out)) {
     const spec = r.params[key];
-    if (!isValidValue(spec, value, norm)) throw new EngineError('USAGE', `${r.name}: ${key} ${shown(value)}: expected ${expectedValue(spec, norm)}`);
+    if (!isValidValue(spec, value, norm)) throw new EngineError('USAGE', `${r.name}: ${key} ${shown(value)}: expected ${expectedValue(spec, norm)}${hintFor(spec, value)}`);
   }
   return out;
 }

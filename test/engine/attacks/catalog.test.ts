@@ -8,6 +8,12 @@ import {
 } from '../../../src/engine/attacks/catalog';
 import { createAttack } from '../../../src/engine/attacks/registry';
 import { createPgd } from '../../../src/engine/attacks/pgd';
+import { createFgsm } from '../../../src/engine/attacks/fgsm';
+import { createFgm } from '../../../src/engine/attacks/fgm';
+import { createDeepFool } from '../../../src/engine/attacks/deepFool';
+import { createCarliniWagner } from '../../../src/engine/attacks/carliniWagner';
+import { createSimba } from '../../../src/engine/attacks/simba';
+import type { Attack } from '../../../src/engine/attacks/types';
 import { EngineError } from '../../../src/engine/errors';
 import { REPO_ROOT } from '../../helpers/shared';
 
@@ -19,7 +25,7 @@ test('bad parameters are refused naming the attack, the parameter and what is al
     ['pgd', { stepz: 3 }, 'pgd: unknown parameter "stepz": expected one of norm, eps, alpha, steps, randomStart, restarts, earlyStop, mode, searchSteps'],
     ['pgd', { steps: 2.5 }, 'pgd: steps 2.5: expected a whole number from 1 to 100000'],
     ['pgd', { steps: '10' }, 'pgd: steps "10": expected a whole number from 1 to 100000'],
-    ['pgd', { eps: 2 }, 'pgd: eps 2: expected a number > 0 and ≤ 1 for linf'],
+    ['pgd', { eps: 8 }, 'pgd: eps 8: expected a number > 0 and ≤ 1 for linf; did you mean 8/255 = 0.0314?'],
     ['pgd', { eps: 0 }, 'pgd: eps 0: expected a number > 0 and ≤ 1 for linf'],
     ['pgd', { norm: 'l2', eps: 2000 }, 'pgd: eps 2000: expected a number > 0 and ≤ 1000 for l2'],
     ['pgd', { earlyStop: 'yes' }, 'pgd: earlyStop "yes": expected true or false'],
@@ -49,6 +55,29 @@ test('valid parameters pass: undefined counts as not given; reported params (wit
     const attack = createAttack(spec);
     assert.equal(attack.params.attack, spec.name);
     assert.equal(createAttack({ name: spec.name, params: attack.params }).label, attack.label, `${spec.name}: its reported params build the same attack`);
+  }
+});
+
+test("whatever a record accepts, the attack's own factory accepts too (at every bound and enum value)", () => {
+  const factories: Record<string, (p: Record<string, never>) => Attack> = { fgsm: createFgsm, fgm: createFgm, pgd: createPgd, deepfool: createDeepFool, cw: createCarliniWagner, simba: createSimba };
+  for (const name of ATTACK_NAMES) {
+    const norms = 'norm' in ATTACK_CATALOG[name].params ? (['linf', 'l2'] as const) : [undefined];
+    for (const norm of norms) {
+      for (const [key, spec] of Object.entries(ATTACK_CATALOG[name].params)) {
+        const values: unknown[] = spec.type === 'boolean' ? [true, false] : spec.type === 'enum' ? [...spec.values] : [];
+        if (spec.type === 'number' || spec.type === 'integer') {
+          const max = typeof spec.max === 'object' ? spec.max[norm ?? 'linf'] : spec.max;
+          if (spec.min !== undefined) values.push(spec.exclusiveMin ? (spec.type === 'integer' ? spec.min + 1 : spec.min + 1e-9) : spec.min);
+          if (max !== undefined) values.push(max);
+          if (spec.nullable) values.push(null);
+        }
+        for (const value of values) {
+          const params = { ...(norm && key !== 'norm' ? { norm } : {}), [key]: value };
+          assert.deepEqual(validateAttackParams(name, params), params, `${name} ${JSON.stringify(params)}: valid by the record`);
+          assert.doesNotThrow(() => factories[name](params as Record<string, never>), `${name} ${JSON.stringify(params)}: refused by its factory`);
+        }
+      }
+    }
   }
 });
 
