@@ -31,8 +31,8 @@ export const PGD_DEFAULTS: Record<Norm, PgdParams> = {
 };
 
 export function createPgd(params: Partial<PgdParams> = {}): Attack {
-  // Checked against the record first: an unknown norm would otherwise index PGD_DEFAULTS to undefined.
-  validateAttackParams('pgd', params);
+  // The norm is checked against the record first: an unknown one would index PGD_DEFAULTS to undefined.
+  validateAttackParams('pgd', { norm: params.norm });
   const norm = params.norm ?? 'linf';
   const base = PGD_DEFAULTS[norm];
   // α follows ε when only ε is given (torchattacks' reference rows use α = ε/4).
