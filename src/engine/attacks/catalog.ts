@@ -238,14 +238,15 @@ export function formatParamValue(v: unknown): string {
 export function expectedValue(spec: ParamSpec, norm: Norm): string {
   if (spec.type === 'boolean') return 'true or false';
   if (spec.type === 'enum') return `one of ${spec.values.join(', ')}`;
-  const what = spec.type === 'integer' ? 'a whole number' : 'a number';
   const max = spec.max === undefined ? undefined : perNorm(spec.max, norm);
-  const lo = spec.min === undefined ? '' : `${spec.exclusiveMin ? '>' : '≥'} ${formatParamValue(spec.min)}`;
-  const hi = max === undefined ? '' : `≤ ${formatParamValue(max)}${typeof spec.max === 'object' ? ` for ${norm}` : ''}`;
-  const range = spec.type === 'integer' && spec.min !== undefined && !spec.exclusiveMin && max !== undefined
-    ? ` from ${spec.min} to ${max}${typeof spec.max === 'object' ? ` for ${norm}` : ''}`
-    : lo && hi ? ` ${lo} and ${hi}` : lo || hi ? ` ${lo || hi}` : '';
-  return `${what}${range}${spec.nullable ? ', or null for none' : ''}`;
+  const forNorm = typeof spec.max === 'object' ? ` for ${norm}` : '';
+  const orNull = spec.nullable ? ', or null for none' : '';
+  if (spec.type === 'integer' && spec.min !== undefined && !spec.exclusiveMin && max !== undefined) return `a whole number from ${spec.min} to ${max}${forNorm}${orNull}`;
+  const bounds = [
+    spec.min === undefined ? null : `${spec.exclusiveMin ? '>' : '≥'} ${formatParamValue(spec.min)}`,
+    max === undefined ? null : `≤ ${formatParamValue(max)}${forNorm}`,
+  ].filter((b) => b !== null);
+  return `${spec.type === 'integer' ? 'a whole number' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}${orNull}`;
 }
 
 /** The record's suggested fix for a refused value, as "; did you mean …", or ''. */

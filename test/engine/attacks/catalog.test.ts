@@ -81,6 +81,18 @@ test("whatever a record accepts, the attack's own factory accepts too (at every 
   }
 });
 
+test('every record is consistent: named as its key, defaults valid by their own specs, unique setting ids, valid suite entries', () => {
+  for (const name of ATTACK_NAMES) {
+    const r = ATTACK_CATALOG[name];
+    assert.equal(r.name, name);
+    assert.ok(r.norms.length > 0 && r.modes.length > 0, name);
+    for (const norm of r.norms) assert.deepEqual(validateAttackParams(name, attackDefaults(name, norm)), attackDefaults(name, norm), `${name}: defaults for ${norm}`);
+    for (const params of r.standard) assert.equal(validateAttackSpec({ name, params }), null, `${name}: standard ${JSON.stringify(params)}`);
+  }
+  const ids = settingsChoices().map((c) => c.id);
+  assert.equal(new Set(ids).size, ids.length);
+});
+
 test('PGD with an unknown norm is a usage error, not a TypeError from indexing its defaults', () => {
   assert.throws(() => createPgd({ norm: 'l3' as never }), usage(/^pgd: norm "l3": expected one of linf, l2$/));
   assert.throws(() => createPgd({ norm: 'constructor' as never }), usage(/^pgd: norm "constructor"/));
