@@ -1,47 +1,112 @@
-/** `attack` flags → the attack job's options, with specific messages for bad values. */
+/**
+ * `attack` flags → the attack job's options. The parameter flags, their checks and their usage text come
+ * from the attack catalog: a flag sets, in each chosen attack that has it, the parameter its record maps
+ * it to (--eps is SimBA's `epsilon`, --queries its `maxQueries`), and is checked against that record.
+ */
 import { EngineError } from '../engine/errors';
 import { parseEpsilon } from '../engine/attacks/format';
-import { isAttackName, standardSuite, ATTACK_NAMES, type AttackSpec } from '../engine/attacks/registry';
+import {
+  ATTACK_CATALOG, ATTACK_NAMES, attackNorm, expectedValue, formatParamValue, hintFor, isAttackName, isValidValue, standardSuite,
+  type AttackName, type AttackSpec, type ParamSpec, type PerNorm,
+} from '../engine/attacks/catalog';
+import type { Norm } from '../engine/attacks/types';
 import type { AttackJobOptions, TargetChoice } from '../engine/jobs/attackJob';
 import { runFolder } from './runFolder';
 
 type Flags = Record<string, string | boolean | string[] | undefined>;
 
+/** A parameter of one attack that a flag sets. */
+export interface FlagTarget { attack: AttackName; key: string; spec: ParamSpec }
+
+/** One command-line flag for attack parameters, and every attack parameter it sets. */
+export interface AttackParamFlag {
+  flag: string;
+  /** A switch (no value) sets a boolean parameter to the opposite of its default. */
+  isSwitch: boolean;
+  targets: FlagTarget[];
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The attack-parameter flags, in catalog order of first appearance. */
+export function attackParamFlags(): AttackParamFlag[] {
+  const byFlag = new Map<string, AttackParamFlag>();
+  for (const attack of ATTACK_NAMES) {
+    for (const [key, spec] of Object.entries(ATTACK_CATALOG[attack].params)) {
+      if (spec.flag === null) continue;
+      const flag = spec.flag ?? kebab(key);
+      const isSwitch = spec.type === 'boolean';
+      const entry = byFlag.get(flag) ?? { flag, isSwitch, targets: [] };
+      if (entry.isSwitch !== isSwitch) throw new Error(`catalog: --${flag} is a switch for one attack and takes a value for another`);
+      entry.targets.push({ attack, key, spec });
+      byFlag.set(flag, entry);
+    }
+  }
+  return [...byFlag.values()];
+}
+
+/** The `attack` command's flags for node's parseArgs. */
+export function attackFlagSpec(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
+  const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    attack: { type: 'string', multiple: true }, suite: { type: 'string' }, criterion: { type: 'string' }, targeted: { type: 'string' },
+    gradient: { type: 'string' }, gallery: { type: 'string' }, out: { type: 'string' },
+  };
+  for (const f of attackParamFlags()) spec[f.flag] = { type: f.isSwitch ? 'boolean' : 'string' };
+  return spec;
+}
+
+/** The flag's text as the parameter's value, or undefined when it is not one. */
+function parseValue(spec: ParamSpec, text: string): unknown {
+  switch (spec.type) {
+    case 'boolean': return undefined;
+    case 'enum': return spec.flagValues?.[text] ?? text;
+    case 'integer': return text.trim() === '' ? undefined : Number(text);
+    case 'number': return text.trim() === '' ? undefined : parseEpsilon(text);
+  }
+}
+
+/** What the flag accepts, in words (a flag never sets null, and an enum shows its flag spellings). */
+function expectedFlagValue(spec: ParamSpec, norm: Norm): string {
+  if (spec.type === 'enum') return Object.keys(spec.flagValues ?? {}).join(' or ') || spec.values.join(' or ');
+  return expectedValue(spec.type === 'boolean' ? spec : { ...spec, nullable: false }, norm);
+}
+
+/**
+ * Each chosen attack's parameters from the flags that were given, each value checked against the attack's
+ * record. A flag that none of the chosen attacks has is refused (it would otherwise be silently ignored).
+ */
+export function attackSpecsFromFlags(names: AttackName[], flags: Flags): AttackSpec[] {
+  const params = names.map(() => ({}) as Record<string, unknown>);
+  // --norm first: the other flags' bounds may depend on it (PGD's ε ≤ 1 under L∞, ≤ 1000 under L2).
+  const ordered = attackParamFlags().sort((a, b) => Number(b.flag === 'norm') - Number(a.flag === 'norm'));
+  for (const f of ordered) {
+    const raw = flags[f.flag];
+    if (raw === undefined || raw === false) continue;
+    const applies = f.targets.filter((t) => names.includes(t.attack));
+    if (applies.length === 0) {
+      throw new EngineError('USAGE', `--${f.flag}: ${names.join(', ')} ${names.length > 1 ? 'have' : 'has'} no such parameter (it applies to ${[...new Set(f.targets.map((t) => t.attack))].join(', ')})`);
+    }
+    for (const t of applies) {
+      names.forEach((name, k) => {
+        if (name !== t.attack) return;
+        const norm = attackNorm(name, params[k]);
+        const value = f.isSwitch ? !t.spec.default : parseValue(t.spec, String(raw));
+        if (!isValidValue(t.spec, value, norm) || value === null) {
+          throw new EngineError('USAGE', `--${f.flag} ${String(raw)}: expected ${expectedFlagValue(t.spec, norm)} (${name})${hintFor(t.spec, value)}`);
+        }
+        params[k][t.key] = value;
+      });
+    }
+  }
+  return names.map((name, k) => ({ name, params: params[k] }));
+}
+
 function num(flags: Flags, name: string, check: (n: number) => boolean, expected: string): number | undefined {
   const v = flags[name];
   if (v === undefined) return undefined;
-  const n = name === 'eps' ? parseEpsilon(String(v)) : Number(v);
+  const n = Number(v);
   if (!Number.isFinite(n) || !check(n)) throw new EngineError('USAGE', `--${name} ${String(v)}: expected ${expected}`);
   return n;
-}
-
-/** Attack parameters common to several attacks, from the flags that were given. */
-function attackParams(flags: Flags): Record<string, unknown> {
-  const p: Record<string, unknown> = {};
-  const set = (key: string, value: unknown) => { if (value !== undefined) p[key] = value; };
-  set('eps', num(flags, 'eps', () => true, 'a number such as 8/255 or 0.03'));
-  if (flags.norm !== undefined) {
-    if (flags.norm !== 'linf' && flags.norm !== 'l2') throw new EngineError('USAGE', `--norm ${String(flags.norm)}: expected linf or l2`);
-    p.norm = flags.norm;
-  }
-  set('steps', num(flags, 'steps', () => true, 'a whole number'));
-  set('alpha', num(flags, 'alpha', () => true, 'a positive step size'));
-  set('restarts', num(flags, 'restarts', () => true, 'a whole number ≥ 1'));
-  set('overshoot', num(flags, 'overshoot', () => true, 'a non-negative number'));
-  set('kappa', num(flags, 'kappa', () => true, 'a non-negative number'));
-  set('searchSteps', num(flags, 'search-steps', () => true, 'a whole number'));
-  set('maxQueries', num(flags, 'queries', () => true, 'a whole number'));
-  set('lr', num(flags, 'lr', () => true, 'a positive learning rate'));
-  set('c', num(flags, 'c', () => true, 'a positive constant'));
-  set('candidates', num(flags, 'candidates', () => true, 'a whole number ≥ 2'));
-  set('linf', num(flags, 'linf-bound', () => true, 'a positive L∞ bound'));
-  if (flags.basis !== undefined) p.basis = flags.basis;
-  if (flags['early-stop']) p.earlyStop = true;
-  if (flags.mode !== undefined) {
-    if (flags.mode !== 'fixed' && flags.mode !== 'minimal') throw new EngineError('USAGE', `--mode ${String(flags.mode)}: expected fixed or minimal`);
-    p.mode = flags.mode === 'minimal' ? 'minimal-eps' : 'fixed-eps';
-  }
-  return p;
 }
 
 export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = new Date()): AttackJobOptions {
@@ -50,15 +115,17 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
   if (flags.suite !== undefined) {
     if (flags.suite !== 'standard') throw new EngineError('USAGE', `--suite ${String(flags.suite)}: the only suite is "standard"`);
     if (names.length) throw new EngineError('USAGE', '--suite and --attack cannot be combined');
+    const given = attackParamFlags().find((f) => flags[f.flag] !== undefined && flags[f.flag] !== false);
+    if (given) throw new EngineError('USAGE', `--${given.flag} cannot be combined with --suite standard (the suite runs each attack with the literature's defaults)`);
     attacks = standardSuite();
   } else {
     if (names.length === 0) throw new EngineError('USAGE', `attack: name an attack with --attack (${ATTACK_NAMES.join(', ')}) or use --suite standard`);
-    const params = attackParams(flags);
-    attacks = names.map((n) => {
+    const chosen = names.map((n) => {
       const name = n.toLowerCase();
       if (!isAttackName(name)) throw new EngineError('USAGE', `--attack ${n}: unknown attack (attacks: ${ATTACK_NAMES.join(', ')})`);
-      return { name, params };
+      return name;
     });
+    attacks = attackSpecsFromFlags(chosen, flags);
   }
   const criterion = flags.criterion ?? 'top1';
   if (criterion !== 'top1' && criterion !== 'top5') throw new EngineError('USAGE', `--criterion ${String(criterion)}: expected top1 or top5`);
@@ -73,4 +140,48 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
   }
   const gallery = num(flags, 'gallery', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0') ?? 8;
   return { attacks, criterion, target, gradient, gallery, outDir: runFolder(modelPath, flags, now) };
+}
+
+// ---- usage text ------------------------------------------------------------------------------------
+
+const COLUMN = 25;
+
+/** The default as the flag spells it; nothing for a switch, which says what it turns off. */
+function defaultText(spec: ParamSpec): string {
+  if (spec.type === 'boolean') return spec.default ? ' (on by default; the switch turns it off)' : '';
+  const v: PerNorm<number | null> | string = spec.default;
+  if (spec.type === 'enum') return ` (default ${Object.entries(spec.flagValues ?? {}).find(([, value]) => value === v)?.[0] ?? v})`;
+  if (v !== null && typeof v === 'object') return ` (default L∞ ${formatParamValue(v.linf)}, L2 ${formatParamValue(v.l2)})`;
+  return ` (default ${formatParamValue(v)})`;
+}
+
+function metavar(f: AttackParamFlag): string {
+  if (f.isSwitch) return '';
+  const spec = f.targets[0].spec;
+  if (spec.type === 'enum') return ` ${Object.keys(spec.flagValues ?? {}).join('|') || spec.values.join('|')}`;
+  return spec.type === 'integer' ? ' N' : ' X';
+}
+
+/** The attack-parameter lines of `--help`: per flag, each attack it sets, what it does and its default. */
+export function attackUsage(): string {
+  const lines: string[] = [
+    `  ${'--attack NAME'.padEnd(COLUMN - 2)}${ATTACK_NAMES.join(' | ')} (repeat to run several)`,
+    ...ATTACK_NAMES.map((n) => `  ${''.padEnd(COLUMN - 2)}  ${n}: ${ATTACK_CATALOG[n].title}, ${ATTACK_CATALOG[n].summary}`),
+    `  ${'--suite standard'.padEnd(COLUMN - 2)}the standard suite with the literature's defaults`,
+  ];
+  for (const f of attackParamFlags()) {
+    const head = `--${f.flag}${metavar(f)}`;
+    // Attacks whose parameter reads the same share a line.
+    const texts = new Map<string, AttackName[]>();
+    for (const t of f.targets) {
+      const text = `${t.spec.description}${defaultText(t.spec)}`;
+      texts.set(text, [...(texts.get(text) ?? []), t.attack]);
+    }
+    [...texts].forEach(([text, attacks], k) => {
+      const lead = k === 0 ? `  ${head.padEnd(COLUMN - 2)}` : ' '.repeat(COLUMN);
+      lines.push(`${lead.length > COLUMN ? `${lead}  ` : lead}${attacks.join(', ')}: ${text}`);
+    });
+  }
+  lines.push(`  ${''.padEnd(COLUMN - 2)}(a flag reaches only the chosen attacks that have the parameter)`);
+  return lines.join('\n');
 }

@@ -19,8 +19,7 @@ import { runAnalyseJob } from '../engine/jobs/analyseJob';
 import { runExplainJob } from '../engine/jobs/explainJob';
 import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
-import { ATTACK_NAMES } from '../engine/attacks/registry';
-import { attackOptionsFromFlags } from './attackFlags';
+import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFlags';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
 import { COMMON_FLAG_SPEC, overridesFromFlags, type CommonFlags } from './flags';
@@ -63,20 +62,9 @@ options (override robustness.json, which is searched next to the model and upwar
   --gradient G           analytic (the gradient model, default) | estimated (forward-only NES fallback)
 
 attack options:
-  --attack NAME          ${ATTACK_NAMES.join(' | ')} (repeat to run several)
-  --suite standard       the standard suite with the literature's defaults
-  --eps E                budget in pixel units, e.g. 8/255 or 0.03 (L2 for fgm / pgd --norm l2)
-  --norm N               linf | l2 (pgd, deepfool)
-  --steps N, --alpha A   iterations and step size (pgd; steps also deepfool, cw)
-  --restarts R           pgd random restarts, worst case kept
-  --mode M               fixed (ε budget fully usable, default) | minimal (smallest ε that succeeds, per image)
-  --early-stop           pgd: stop moving an image once it is misclassified
+${attackUsage()}
   --criterion C          top1 (default) | top5: success = the label leaves the top-1 / top-5
   --targeted T           a class index or name, or least-likely (default: untargeted)
-  --overshoot O, --candidates K   deepfool (defaults 0.02, 10 classes)
-  --c C, --kappa K, --lr L, --search-steps S   cw: initial constant, confidence, Adam rate, binary-search steps
-  --basis B, --queries Q, --linf-bound E       simba: pixel | dct, query budget per image, optional L∞ bound
-                         (shared flags reach only the attacks that have the parameter; simba's step is --eps)
   --gallery N            successful examples saved as PNG per attack (default 8)
   --out DIR              run folder for report.json and the gallery (default .robustness/runs/<time>-<model>)
   --quiet                no progress line
@@ -210,14 +198,8 @@ async function gradcheckCommand(args: string[]): Promise<number> {
   return section.gradient === 'estimated' || section.worstCosine >= GRADCHECK_MIN_COSINE ? 0 : 1;
 }
 
-const ATTACK_FLAGS = {
-  attack: { type: 'string', multiple: true }, suite: { type: 'string' }, eps: { type: 'string' }, norm: { type: 'string' },
-  steps: { type: 'string' }, alpha: { type: 'string' }, restarts: { type: 'string' }, mode: { type: 'string' },
-  'early-stop': { type: 'boolean' }, criterion: { type: 'string' }, targeted: { type: 'string' }, gradient: { type: 'string' },
-  gallery: { type: 'string' }, out: { type: 'string' }, overshoot: { type: 'string' }, kappa: { type: 'string' },
-  'search-steps': { type: 'string' }, queries: { type: 'string' }, basis: { type: 'string' }, lr: { type: 'string' },
-  c: { type: 'string' }, candidates: { type: 'string' }, 'linf-bound': { type: 'string' },
-} as const;
+/** Attack-parameter flags come from the attack catalog. */
+const ATTACK_FLAGS = attackFlagSpec();
 
 async function attackCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...ATTACK_FLAGS, json: { type: 'string' }, quiet: { type: 'boolean' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };

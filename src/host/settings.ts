@@ -4,7 +4,7 @@
  * one is refused with the setting's name, what was given and what was expected.
  */
 import { parseEpsilon } from '../engine/attacks/format';
-import type { AttackSpec } from '../engine/attacks/registry';
+import { settingsChoices, type AttackSpec } from '../engine/attacks/catalog';
 import type { ExecutionProviderName } from '../engine/config/configFile';
 import { EngineError } from '../engine/errors';
 import type { AnalyseOptions } from '../engine/jobs/analyseJob';
@@ -12,9 +12,14 @@ import type { AttackJobOptions } from '../engine/jobs/attackJob';
 import type { ExplainOptions } from '../engine/jobs/explainJob';
 import type { JobRequest } from '../engine/jobs/prepare';
 
-/** Attack suite entries as the settings name them (an attack and, where it has one, its norm or basis). */
-export const ATTACK_CHOICES = ['fgsm', 'fgm', 'pgd-linf', 'pgd-l2', 'deepfool', 'cw', 'simba-dct', 'simba-pixel'] as const;
-export type AttackChoice = (typeof ATTACK_CHOICES)[number];
+/**
+ * Attack suite entries as the settings name them (an attack and, where it has one, its norm or basis), from
+ * the attack catalog's records; package.json's `robustnessLens.attacks` enum lists the same ids (tested).
+ */
+const CHOICES = settingsChoices();
+export const ATTACK_CHOICES: readonly string[] = CHOICES.map((c) => c.id);
+/** One of ATTACK_CHOICES (e.g. 'pgd-linf', 'simba-dct'). */
+export type AttackChoice = string;
 
 export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
 
@@ -81,7 +86,7 @@ function choice<T extends string>(get: SettingsReader, key: string, values: read
 export function readSettings(get: SettingsReader): LensSettings {
   const d = DEFAULT_SETTINGS;
   const attacks = get('attacks') ?? d.attacks;
-  if (!Array.isArray(attacks) || attacks.some((a) => !ATTACK_CHOICES.includes(a as AttackChoice))) {
+  if (!Array.isArray(attacks) || attacks.some((a) => typeof a !== 'string' || !ATTACK_CHOICES.includes(a))) {
     throw bad('attacks', attacks, `a list of ${ATTACK_CHOICES.join(', ')} (empty = the standard suite)`);
   }
   const epsilonTexts = get('epsilons') ?? [];
@@ -140,13 +145,9 @@ export function jobRequest(modelPath: string, workspaceRoot: string | undefined,
 }
 
 export function attackSpec(c: AttackChoice): AttackSpec {
-  switch (c) {
-    case 'pgd-linf': return { name: 'pgd', params: { norm: 'linf' } };
-    case 'pgd-l2': return { name: 'pgd', params: { norm: 'l2' } };
-    case 'simba-dct': return { name: 'simba', params: { basis: 'dct' } };
-    case 'simba-pixel': return { name: 'simba', params: { basis: 'pixel' } };
-    default: return { name: c, params: {} };
-  }
+  const choice = CHOICES.find((x) => x.id === c);
+  if (!choice) throw bad('attacks', c, `one of ${ATTACK_CHOICES.join(', ')}`);
+  return { name: choice.spec.name, params: { ...choice.spec.params } };
 }
 
 export function analyseOptions(s: LensSettings, outDir: string | null): AnalyseOptions {

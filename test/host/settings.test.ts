@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyseOptions, DEFAULT_SETTINGS, jobRequest, quickCheckOptions, readSettings } from '../../src/host/settings';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { analyseOptions, ATTACK_CHOICES, attackSpec, DEFAULT_SETTINGS, jobRequest, quickCheckOptions, readSettings } from '../../src/host/settings';
+import { settingsChoices, standardSuite, validateAttackSpec } from '../../src/engine/attacks/catalog';
+import { REPO_ROOT } from '../helpers/shared';
 
 const reader = (values: Record<string, unknown>) => (key: string) => values[key];
 
@@ -48,5 +52,25 @@ describe('settings → requests and options', () => {
     fails({ limit: 2.5 }, 'setting robustnessLens.limit is 2.5: expected null or a whole number from 1 to 10000000');
     fails({ analysePreset: 'slow' }, 'setting robustnessLens.analysePreset is "slow": expected one of full, fast');
     fails({ 'quickCheck.onModelChange': 'yes' }, 'setting robustnessLens.quickCheck.onModelChange is "yes": expected true or false');
+  });
+
+  it('the attack choices come from the attack catalog, and each builds a valid spec', () => {
+    assert.deepEqual(ATTACK_CHOICES, ['fgsm', 'fgm', 'pgd-linf', 'pgd-l2', 'deepfool', 'cw', 'simba-dct', 'simba-pixel']);
+    for (const c of settingsChoices()) {
+      assert.deepEqual(attackSpec(c.id), c.spec);
+      assert.equal(validateAttackSpec(attackSpec(c.id)), null, c.id);
+    }
+    assert.deepEqual(attackSpec('pgd-l2'), { name: 'pgd', params: { norm: 'l2' } });
+    assert.throws(() => attackSpec('pgd-l3'), (e: Error & { code?: string }) => e.code === 'USAGE' && /robustnessLens\.attacks is "pgd-l3"/.test(e.message));
+  });
+
+  it("package.json's robustnessLens.attacks setting lists the catalog's choices, titles and standard suite", () => {
+    const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { items: { enum: string[]; enumDescriptions: string[] }; markdownDescription: string }> } } };
+    const setting = pkg.contributes.configuration.properties['robustnessLens.attacks'];
+    const choices = settingsChoices();
+    assert.deepEqual(setting.items.enum, choices.map((c) => c.id));
+    assert.deepEqual(setting.items.enumDescriptions, choices.map((c) => c.title));
+    const standardTitles = standardSuite().map((spec) => choices.find((c) => JSON.stringify(c.spec) === JSON.stringify(spec))?.title ?? `(no setting runs ${JSON.stringify(spec)})`);
+    assert.ok(setting.markdownDescription.includes(`the standard suite (${standardTitles.join(', ')})`), `${setting.markdownDescription} vs ${standardTitles.join(', ')}`);
   });
 });

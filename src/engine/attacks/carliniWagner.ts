@@ -19,6 +19,7 @@
  * broke 40 %, 9 × 200 96 %, 9 × 300 all of them. Raise `steps` for smaller L2; lower it for large inputs.
  */
 import { EngineError } from '../errors';
+import { attackDefaults } from './catalog';
 import type { GradientSource } from '../grad/estimatedGradient';
 import type { Attack, AttackBatch, AttackContext, AttackOutcome } from './types';
 
@@ -37,7 +38,8 @@ export interface CarliniWagnerParams {
   abortEarly: boolean;
 }
 
-export const CARLINI_WAGNER_DEFAULTS: CarliniWagnerParams = { c: 1e-3, kappa: 0, steps: 300, searchSteps: 9, lr: 0.01, abortEarly: true };
+/** From the catalog: c₀ 1e-3, κ 0, 9 × 300 steps, lr 0.01, early abort. */
+export const CARLINI_WAGNER_DEFAULTS = attackDefaults('cw') as unknown as CarliniWagnerParams;
 
 /** Clean pixels are shrunk towards the box centre by this factor before atanh, so w stays finite (paper: 1e-6). */
 export const TANH_SHRINK = 1e-6;
@@ -51,7 +53,7 @@ export function createCarliniWagner(params: Partial<CarliniWagnerParams> = {}): 
   return {
     label: `C&W L2 (${p.steps} steps${search}, c${p.searchSteps > 1 ? '₀' : ''}=${p.c}, κ=${p.kappa})`,
     mode: 'minimal-perturbation',
-    params: { ...p },
+    params: { attack: 'cw', ...p },
     run: (batch, ctx) => runCarliniWagner(p, batch, ctx),
   };
 }

@@ -23,6 +23,7 @@
  * passes (on mnist-cnn: 100 % vs 98.8 % success within 50 steps, 3.5× fewer queries, a smaller median L2).
  */
 import { EngineError } from '../errors';
+import { attackDefaults } from './catalog';
 import type { GradientSource } from '../grad/estimatedGradient';
 import { topK } from '../eval/scores';
 import type { Attack, AttackBatch, AttackContext, AttackOutcome, Criterion, Norm } from './types';
@@ -39,7 +40,7 @@ export interface DeepFoolParams {
 }
 
 /** The paper's and torchattacks' settings: 50 steps, overshoot 0.02, the top-10 classes. */
-export const DEEPFOOL_DEFAULTS: Readonly<DeepFoolParams> = Object.freeze({ norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 });
+export const DEEPFOOL_DEFAULTS: Readonly<DeepFoolParams> = Object.freeze(attackDefaults('deepfool') as unknown as DeepFoolParams);
 
 /** Added to |f'_l| so that the step lands just past the linearised boundary (as in the reference code). */
 const STEP_MARGIN = 1e-4;
@@ -51,7 +52,7 @@ export function createDeepFool(params: Partial<DeepFoolParams> = {}): Attack {
   return {
     label: `DeepFool-${p.steps} ${p.norm === 'l2' ? 'L2' : 'L∞'} overshoot=${p.overshoot}`,
     mode: 'minimal-perturbation',
-    params: { ...p },
+    params: { attack: 'deepfool', ...p },
     run: (batch, ctx) => runDeepFool(p, batch, ctx),
   };
 }

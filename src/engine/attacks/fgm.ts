@@ -1,4 +1,5 @@
 /** FGM (L2 fast gradient): one step of L2 length ε along ∇ₓ CE / ‖∇ₓ CE‖₂; fixed-ε or minimal-ε. */
+import { attackDefaults } from './catalog';
 import { checkEpsilon } from './gradientSteps';
 import { fastGradient } from './fastGradient';
 import { formatEpsilon } from './format';
@@ -10,7 +11,8 @@ export interface FgmParams {
   gridSize: number;
 }
 
-export const FGM_DEFAULTS: FgmParams = { eps: 1.0, mode: 'fixed-eps', gridSize: 100 };
+/** From the catalog: ε = 1.0, fixed-ε, a 100-point grid. */
+export const FGM_DEFAULTS = attackDefaults('fgm') as unknown as FgmParams;
 
 export function createFgm(params: Partial<FgmParams> = {}): Attack {
   const p = { ...FGM_DEFAULTS, ...params };

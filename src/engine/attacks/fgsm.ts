@@ -2,6 +2,7 @@
  * FGSM (Goodfellow et al., 2015): one L∞ step of size ε along sign(∇ₓ CE) — x' = clip(x + ε·sign(∇)).
  * Fixed-ε, or minimal-ε: the smallest ε on a grid up to the budget (one gradient, forward passes only).
  */
+import { attackDefaults } from './catalog';
 import { checkEpsilon } from './gradientSteps';
 import { fastGradient } from './fastGradient';
 import { formatEpsilon } from './format';
@@ -14,7 +15,8 @@ export interface FgsmParams {
   gridSize: number;
 }
 
-export const FGSM_DEFAULTS: FgsmParams = { eps: 8 / 255, mode: 'fixed-eps', gridSize: 100 };
+/** From the catalog: ε = 8/255, fixed-ε, a 100-point grid. */
+export const FGSM_DEFAULTS = attackDefaults('fgsm') as unknown as FgsmParams;
 
 export function createFgsm(params: Partial<FgsmParams> = {}): Attack {
   const p = { ...FGSM_DEFAULTS, ...params };

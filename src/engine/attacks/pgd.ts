@@ -5,6 +5,7 @@
  * Fixed-ε or minimal-ε mode.
  */
 import { EngineError } from '../errors';
+import { attackDefaults, validateAttackParams } from './catalog';
 import { checkEpsilon, checkSteps, projectedGradientSteps } from './gradientSteps';
 import { minimalEpsilon, subBatch } from './minimalEpsilon';
 import type { Attack, AttackBatch, AttackContext, AttackOutcome, Norm } from './types';
@@ -23,12 +24,15 @@ export interface PgdParams {
   searchSteps: number;
 }
 
+/** From the catalog: L∞ ε 8/255, α 2/255; L2 ε 1.0, α 0.2; 10 steps, random start, one restart. */
 export const PGD_DEFAULTS: Record<Norm, PgdParams> = {
-  linf: { norm: 'linf', eps: 8 / 255, alpha: 2 / 255, steps: 10, randomStart: true, restarts: 1, earlyStop: false, mode: 'fixed-eps', searchSteps: 10 },
-  l2: { norm: 'l2', eps: 1.0, alpha: 0.2, steps: 10, randomStart: true, restarts: 1, earlyStop: false, mode: 'fixed-eps', searchSteps: 10 },
+  linf: attackDefaults('pgd', 'linf') as unknown as PgdParams,
+  l2: attackDefaults('pgd', 'l2') as unknown as PgdParams,
 };
 
 export function createPgd(params: Partial<PgdParams> = {}): Attack {
+  // The norm is checked against the record first: an unknown one would index PGD_DEFAULTS to undefined.
+  validateAttackParams('pgd', { norm: params.norm });
   const norm = params.norm ?? 'linf';
   const base = PGD_DEFAULTS[norm];
   // α follows ε when only ε is given (torchattacks' reference rows use α = ε/4).

@@ -17,6 +17,7 @@
  * depend on which other images are in the batch.
  */
 import { EngineError } from '../errors';
+import { attackDefaults } from './catalog';
 import type { OutputKind } from '../eval/scores';
 import { channelCount } from '../data/pixels';
 import { basisImage, lowFrequencyOrder } from '../spectral/dct';
@@ -44,7 +45,7 @@ export interface SimbaParams {
  * above the paper's ImageNet averages (low thousands), so failures mean robustness, not a short budget.
  * DCT is the default basis: the paper's more query-efficient variant (also here: fewer queries, smaller L2).
  */
-export const SIMBA_DEFAULTS: Readonly<SimbaParams> = Object.freeze({ basis: 'dct', epsilon: 0.2, maxQueries: 10000, linf: null, freqFraction: 1 / 8 });
+export const SIMBA_DEFAULTS: Readonly<SimbaParams> = Object.freeze(attackDefaults('simba') as unknown as SimbaParams);
 
 const KNOWN = new Set(Object.keys(SIMBA_DEFAULTS));
 
@@ -85,7 +86,7 @@ export function createSimba(params: Partial<SimbaParams> = {}): Attack {
   return {
     label,
     mode: 'query-limited',
-    params: { ...p },
+    params: { attack: 'simba', ...p },
     run: (batch, ctx) => runSimba(p, batch, ctx),
   };
 }

@@ -30,7 +30,7 @@ describe('parameters', () => {
     assert.deepEqual({ ...DEEPFOOL_DEFAULTS }, { norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 });
     const a = createDeepFool({});
     assert.equal(a.mode, 'minimal-perturbation');
-    assert.deepEqual(a.params, { norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 });
+    assert.deepEqual(a.params, { attack: 'deepfool', norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 });
     assert.equal(a.label, 'DeepFool-50 L2 overshoot=0.02');
     assert.equal(createDeepFool({ norm: 'linf', steps: 10 }).label, 'DeepFool-10 L∞ overshoot=0.02');
   });

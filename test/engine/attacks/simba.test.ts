@@ -87,7 +87,7 @@ test('parameters are validated with specific messages', () => {
   }
   const a = createSimba({});
   assert.equal(a.mode, 'query-limited');
-  assert.deepEqual(a.params, { ...SIMBA_DEFAULTS });
+  assert.deepEqual(a.params, { attack: 'simba', ...SIMBA_DEFAULTS });
   assert.equal(a.label, 'SimBA-DCT ε=0.2 10000 queries');
   assert.equal(createSimba({ basis: 'pixel', epsilon: 8 / 255, linf: 16 / 255, maxQueries: 500 }).label, 'SimBA ε=8/255 L∞≤16/255 500 queries');
 });
