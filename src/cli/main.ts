@@ -17,6 +17,7 @@ import { runGradcheckJob, type GradcheckSection } from '../engine/jobs/gradcheck
 import { runAttackJob } from '../engine/jobs/attackJob';
 import { runAnalyseJob } from '../engine/jobs/analyseJob';
 import { runExplainJob } from '../engine/jobs/explainJob';
+import { DEFENCES } from '../engine/defences';
 import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFlags';
@@ -72,13 +73,10 @@ ${attackUsage()}
 analyse / defend options (analyse = clean eval + attack suite + both defences with adaptive numbers + Occluded
 Frequency + RCT + spectra + sweeps; defend = the named defences and attacks only):
   --preset P             full (default) | fast (shorter suite and grids)
-  --defence D            lowpass | post-averaging (repeat; default both)
+  --defence D            ${DEFENCES.map((d) => d.cli.flagValue).join(' | ')} (repeat; default all)
   --attack NAME          attacks of the suite (repeat; default: the preset's suite, fixed-ε and minimal-ε)
   --eps E[,E…]           L∞ ε list: the first for fixed-ε attacks, all for the ε sweep (default 8/255)
-  --K N                  post-averaging directions (default 15: 6K+1 = 91 points per image)
-  --radius R             post-averaging radius in model-input units (default: chosen by a sweep around 0.09·√d)
-  --directions D         random (default) | approx (normals of the nearest ReLU hyperplanes)
-  --cutoff K             low-pass cutoff 1…min(H,W)/2 (default: chosen by the sweep)
+${DEFENCES.flatMap((d) => d.cli.usage.map(([flag, text]) => `  ${flag.padEnd(22)} ${text}`)).join('\n')}
   --adaptive-images N    correctly classified images re-attacked adaptively and used for the ε sweep
   --of-images N          images explained by Occluded Frequency
   --baseline B           Occluded Frequency ablation: zero (default) | noise

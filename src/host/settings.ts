@@ -7,6 +7,7 @@ import { parseEpsilon } from '../engine/attacks/format';
 import { settingsChoices, type AttackSpec } from '../engine/attacks/catalog';
 import type { ExecutionProviderName } from '../engine/config/configFile';
 import { EngineError } from '../engine/errors';
+import { DEFAULT_K } from '../engine/defences/postAveraging';
 import type { AnalyseOptions } from '../engine/jobs/analyseJob';
 import type { AttackJobOptions } from '../engine/jobs/attackJob';
 import type { ExplainOptions } from '../engine/jobs/explainJob';
@@ -43,7 +44,7 @@ export interface LensSettings {
 export const DEFAULT_SETTINGS: LensSettings = {
   attacks: [],
   epsilons: [],
-  postAveraging: { K: 15, radius: null, directions: 'random' },
+  postAveraging: { K: DEFAULT_K, radius: null, directions: 'random' },
   lowPass: { cutoff: null },
   analysePreset: 'full',
   limit: null,

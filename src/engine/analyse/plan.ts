@@ -4,7 +4,7 @@
  * so nothing runs on options that would fail later. A budget planner can adjust the sizes here.
  */
 import { EngineError } from '../errors';
-import type { AttackSpec } from '../attacks/registry';
+import { analysePresetSuite, type AttackSpec } from '../attacks/catalog';
 import type { Criterion } from '../attacks/types';
 import type { Preprocessing } from '../config/runConfig';
 import { DEFENCES, type Defence } from '../defences';
@@ -65,17 +65,7 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
   };
 }
 
-/** The preset's attack suite: fixed-ε at `eps`, minimal-ε searched up to `budget`, and the minimal-perturbation attacks. */
+/** The preset's attack suite, as the attack catalog's records place their attacks in it. */
 export function analyseSuite(preset: 'full' | 'fast', eps: number, budget: number): AttackSpec[] {
-  const suite: AttackSpec[] = [
-    { name: 'fgsm', params: { eps } },
-    { name: 'pgd', params: { norm: 'linf', eps } },
-    { name: 'pgd', params: { norm: 'linf', eps: budget, mode: 'minimal-eps', searchSteps: preset === 'fast' ? 6 : 10 } },
-    { name: 'deepfool', params: {} },
-  ];
-  if (preset === 'full') {
-    suite.splice(1, 0, { name: 'fgsm', params: { eps: budget, mode: 'minimal-eps' } });
-    suite.push({ name: 'pgd', params: { norm: 'l2' } }, { name: 'cw', params: { steps: 100, searchSteps: 5 } }, { name: 'simba', params: { basis: 'dct' } });
-  }
-  return suite;
+  return analysePresetSuite(preset, eps, budget);
 }

@@ -85,7 +85,24 @@ export interface AttackRecord {
   readonly standard: readonly Readonly<Record<string, unknown>>[];
   /** Its entries of the VS Code setting; default: one, named as the attack. */
   readonly settings?: readonly SettingsChoice[];
+  /** Its entries of analyse's preset suites (none: analyse runs it only when asked for). */
+  readonly analyse?: readonly AnalyseEntry[];
 }
+
+export type AnalysePreset = 'full' | 'fast';
+
+/**
+ * One attack of an analyse preset. `rank` orders the suite across attacks (each attack's seed follows its
+ * position, so a new entry takes an unused rank rather than renumbering); `params` gets the preset's fixed ε
+ * and the minimal-ε search's upper budget.
+ */
+export interface AnalyseEntry {
+  readonly rank: number;
+  readonly presets: readonly AnalysePreset[];
+  readonly params: (p: { eps: number; budget: number; preset: AnalysePreset }) => Record<string, unknown>;
+}
+
+const BOTH: readonly AnalysePreset[] = ['fast', 'full'];
 
 const MODE: EnumParam = {
   type: 'enum', values: ['fixed-eps', 'minimal-eps'], default: 'fixed-eps', flagValues: { fixed: 'fixed-eps', minimal: 'minimal-eps' },
@@ -106,6 +123,10 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
       gridSize: GRID_SIZE,
     },
     standard: [{}],
+    analyse: [
+      { rank: 0, presets: BOTH, params: ({ eps }) => ({ eps }) },
+      { rank: 1, presets: ['full'], params: ({ budget }) => ({ eps: budget, mode: 'minimal-eps' }) },
+    ],
   },
   fgm: {
     name: 'fgm', title: 'FGM', summary: 'one L2 step ε·∇/‖∇‖₂',
@@ -133,6 +154,11 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     },
     standard: [{ norm: 'linf' }, { norm: 'l2' }],
     settings: [{ id: 'pgd-linf', title: 'PGD L∞', params: { norm: 'linf' } }, { id: 'pgd-l2', title: 'PGD L2', params: { norm: 'l2' } }],
+    analyse: [
+      { rank: 2, presets: BOTH, params: ({ eps }) => ({ norm: 'linf', eps }) },
+      { rank: 3, presets: BOTH, params: ({ budget, preset }) => ({ norm: 'linf', eps: budget, mode: 'minimal-eps', searchSteps: preset === 'fast' ? 6 : 10 }) },
+      { rank: 5, presets: ['full'], params: () => ({ norm: 'l2' }) },
+    ],
   },
   deepfool: {
     name: 'deepfool', title: 'DeepFool', summary: 'linearised steps to the closest boundary (Moosavi-Dezfooli et al., 2016)',
@@ -144,6 +170,7 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
       candidates: { type: 'integer', default: 10, min: 2, max: 100_000, description: 'top classes of the clean prediction considered, the label included' },
     },
     standard: [{}],
+    analyse: [{ rank: 4, presets: BOTH, params: () => ({}) }],
   },
   cw: {
     name: 'cw', title: 'C&W', summary: 'Carlini–Wagner L2: tanh space, Adam, binary search over c (Carlini & Wagner, 2017)',
@@ -157,6 +184,7 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
       abortEarly: { type: 'boolean', default: true, flag: 'no-abort-early', description: "stop an image's search step when its loss stalls before any success" },
     },
     standard: [{}],
+    analyse: [{ rank: 6, presets: ['full'], params: () => ({ steps: 100, searchSteps: 5 }) }],
   },
   simba: {
     name: 'simba', title: 'SimBA', summary: 'black-box, forward passes only: pixel or low-frequency DCT directions (Guo et al., 2019)',
@@ -170,6 +198,7 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     },
     standard: [{ basis: 'dct' }],
     settings: [{ id: 'simba-dct', title: 'SimBA-DCT', params: { basis: 'dct' } }, { id: 'simba-pixel', title: 'SimBA (pixel basis)', params: { basis: 'pixel' } }],
+    analyse: [{ rank: 7, presets: ['full'], params: () => ({ basis: 'dct' }) }],
   },
 };
 
@@ -184,6 +213,14 @@ export function attackRecord(name: string): AttackRecord {
 
 /** Attacks that need the model's input gradient. */
 export const WHITE_BOX: ReadonlySet<AttackName> = new Set(ATTACK_NAMES.filter((n) => ATTACK_CATALOG[n].whiteBox));
+
+/** An analyse preset's suite: fixed-ε at `eps`, minimal-ε searched up to `budget`, the minimal-perturbation attacks. */
+export function analysePresetSuite(preset: AnalysePreset, eps: number, budget: number): AttackSpec[] {
+  const entries = ATTACK_NAMES.flatMap((name) => (ATTACK_CATALOG[name].analyse ?? []).filter((e) => e.presets.includes(preset)).map((e) => ({ name, e })));
+  const ranks = entries.map(({ e }) => e.rank);
+  if (new Set(ranks).size !== ranks.length) throw new Error(`attack catalog: two analyse entries share a rank (${ranks.join(', ')})`);
+  return entries.sort((a, b) => a.e.rank - b.e.rank).map(({ name, e }) => ({ name, params: e.params({ eps, budget, preset }) }));
+}
 
 /** The standard suite: the literature's default settings of each attack. */
 export function standardSuite(): AttackSpec[] {

@@ -7,6 +7,7 @@
  * defence — and who may also submit the non-adaptive example, so per image the adaptive outcome is the worse
  * of the two for the defence.
  */
+import { attackNorm } from '../attacks/catalog';
 import { attackContext } from '../attacks/context';
 import { projectedGradientSteps } from '../attacks/gradientSteps';
 import { PGD_DEFAULTS } from '../attacks/pgd';
@@ -17,15 +18,10 @@ import type { BatchAttackResult } from '../jobs/attackSuite';
 
 export const ADAPTIVE_STEPS = 10;
 
-/** The norm an attack's perturbation is measured in: FGSM L∞, FGM L2, the others their `norm` (default L2). */
-export function attackNorm(params: Record<string, unknown>): Norm {
-  return params.attack === 'fgsm' ? 'linf' : params.attack === 'fgm' ? 'l2' : ((params.norm as Norm | undefined) ?? 'l2');
-}
-
 /** The norm and budget an adaptive attacker gets for attacked image k of a non-adaptive result. */
 export function adaptiveBudget(attack: Attack, result: BatchAttackResult, k: number): { norm: Norm; eps: number } {
   const p = attack.params;
-  const norm = attackNorm(p);
+  const norm = attackNorm(p.attack as string, p);
   let eps: number;
   if (attack.mode === 'fixed-eps') eps = p.eps as number;
   else if (attack.mode === 'minimal-eps') eps = result.epsilon ? result.epsilon[k] : NaN;

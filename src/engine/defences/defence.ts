@@ -30,6 +30,8 @@ export interface DefenceCli {
   flagValue: string;
   /** Its own flags, e.g. `--cutoff`. */
   flags: Record<string, DefenceFlag>;
+  /** Their lines of the usage text, `[flag with argument, description]`. */
+  usage: readonly (readonly [string, string])[];
   /** Its flags → its options (defaults filled in), with a specific message for bad values. */
   parse(flags: Flags): DefenceOptions;
 }

@@ -34,6 +34,7 @@ export const lowPass: Defence = {
   cli: {
     flagValue: 'lowpass',
     flags: { cutoff: { type: 'string' } },
+    usage: [['--cutoff K', 'low-pass cutoff 1…min(H,W)/2 (default: chosen by the sweep)']],
     parse: (flags) => ({ cutoff: wholeFlag(flags, 'cutoff', 1) ?? null }),
   },
   check(opts, p) { if (opts.cutoff !== null) checkCutoff(opts.cutoff, p); },

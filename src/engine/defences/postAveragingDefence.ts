@@ -50,6 +50,11 @@ export const postAveraging: Defence = {
   cli: {
     flagValue: 'post-averaging',
     flags: { K: { type: 'string' }, radius: { type: 'string' }, directions: { type: 'string' } },
+    usage: [
+      ['--K N', `post-averaging directions (default ${DEFAULT_K}: 6K+1 = ${pointsPerImage(DEFAULT_K)} points per image)`],
+      ['--radius R', 'post-averaging radius in model-input units (default: chosen by a sweep around 0.09·√d)'],
+      ['--directions D', 'random (default) | approx (normals of the nearest ReLU hyperplanes)'],
+    ],
     parse(flags) {
       const K = wholeFlag(flags, 'K', 1) ?? DEFAULT_K;
       let radius: number | null = null;

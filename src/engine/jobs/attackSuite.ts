@@ -10,6 +10,7 @@ import { EngineError } from '../errors';
 import { topK } from '../eval/scores';
 import type { ClassifierGradientBuilder } from '../grad/classifierGradient';
 import type { Classifier } from '../runtime/classifier';
+import { attackNorm } from '../attacks/catalog';
 import { attackContext, gradientProvider, type GradientChoice, type GradientProvider } from '../attacks/context';
 import { writeGalleryItem, type GalleryItem } from '../attacks/gallery';
 import { perturbationNorms } from '../attacks/perturbation';
@@ -189,7 +190,7 @@ export class AttackSuite {
         targeted: t ? (t.kind === 'class' ? `class ${t.class} (${this.classNames[t.class] ?? t.class})` : 'least-likely') : null,
         gradient: WHITE_BOX.has(this.options.attacks[a].name) ? this.options.gradient : 'none',
         seed: this.seedOf(a), seconds: this.seconds[a],
-        budgetNorm: attack.mode === 'minimal-perturbation' ? ((attack.params.norm as 'l2' | 'linf' | undefined) ?? 'l2') : null,
+        budgetNorm: attack.mode === 'minimal-perturbation' ? attackNorm(attack.params.attack as string, attack.params) : null,
       }),
       gallery: this.galleries[a],
     }));

@@ -1,7 +1,8 @@
 /** The analyse plan (sizes and skips chosen up front), and what the defence modules declare for the CLI and the readers. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planAnalyse } from '../../../src/engine/analyse/plan';
+import { analyseSuite, planAnalyse } from '../../../src/engine/analyse/plan';
+import { validateAttackParams } from '../../../src/engine/attacks/catalog';
 import type { AnalyseOptions } from '../../../src/engine/analyse/options';
 import { DEFENCES } from '../../../src/engine/defences';
 import { DEFAULT_K } from '../../../src/engine/defences/postAveraging';
@@ -65,4 +66,25 @@ test('the terminal and the panel describe a defence they have no words for by it
   assert.equal(describeForPanel(result(unknown), null).join(''), 'median-filter window = 3, seed = 9; cost not measured. given');
   assert.equal(describeForTerminal({ kind: 'low-pass', params: { cutoff: 8, maxCutoff: 14 } }), 'low-pass  cutoff k=8 of 14');
   assert.equal(describeForPanel(result({ kind: 'low-pass', params: { cutoff: 8, maxCutoff: 14 } }), null).join(''), 'Low-pass cutoff 8 of 14; cost not measured. given');
+});
+
+test("the presets' suites come from the attack catalog in the order and with the parameters analyse has always run", () => {
+  const eps = 8 / 255, budget = 16 / 255;
+  assert.deepEqual(analyseSuite('fast', eps, budget), [
+    { name: 'fgsm', params: { eps } },
+    { name: 'pgd', params: { norm: 'linf', eps } },
+    { name: 'pgd', params: { norm: 'linf', eps: budget, mode: 'minimal-eps', searchSteps: 6 } },
+    { name: 'deepfool', params: {} },
+  ]);
+  assert.deepEqual(analyseSuite('full', eps, budget), [
+    { name: 'fgsm', params: { eps } },
+    { name: 'fgsm', params: { eps: budget, mode: 'minimal-eps' } },
+    { name: 'pgd', params: { norm: 'linf', eps } },
+    { name: 'pgd', params: { norm: 'linf', eps: budget, mode: 'minimal-eps', searchSteps: 10 } },
+    { name: 'deepfool', params: {} },
+    { name: 'pgd', params: { norm: 'l2' } },
+    { name: 'cw', params: { steps: 100, searchSteps: 5 } },
+    { name: 'simba', params: { basis: 'dct' } },
+  ]);
+  for (const spec of analyseSuite('full', eps, budget)) assert.doesNotThrow(() => validateAttackParams(spec.name, spec.params), `${spec.name} ${JSON.stringify(spec.params)}`);
 });

@@ -6,7 +6,7 @@ import { WHITE_BOX } from '../../attacks/registry';
 import { isEngineError } from '../../errors';
 import type { ClassifierGradientBuilder } from '../../grad/classifierGradient';
 import { gradientBuilderFor } from '../../grad/forClassifier';
-import { attackNorm } from '../../defences/adaptive';
+import { attackNorm } from '../../attacks/catalog';
 import type { DefenceAttackRef } from '../../report/sections';
 import { AttackSuite } from '../../jobs/attackSuite';
 import type { AttacksSection } from '../../jobs/attackJob';
@@ -43,7 +43,7 @@ export async function startAttackStage(ctx: AnalyseContext): Promise<AttackStage
   ctx.disposers.push(() => suite.dispose());
   suite.start(builder);
   Object.assign(ctx.seeds, suite.seeds());
-  const refs = suite.attacks.map((a, i) => ({ label: a.label, mode: a.mode, norm: attackNorm(a.params), criterion: plan.criterion, seed: suite.seedOf(i) }));
+  const refs = suite.attacks.map((a, i) => ({ label: a.label, mode: a.mode, norm: attackNorm(a.params.attack as string, a.params), criterion: plan.criterion, seed: suite.seedOf(i) }));
   return { suite, builder, gradientUnavailable, refs };
 }
 
