@@ -26,7 +26,7 @@ type StartShape<K extends JobKind> = {
   type: Schema<'start'>; id: typeof id; kind: Schema<K>; request: typeof jobRequestSchema; options: (typeof JOB_OPTIONS)[K];
 };
 
-/** One start message per job kind: the kind decides which options are valid. */
+/** One start message per job kind: the kind decides which options are valid (typed per kind by StartShape). */
 const startSchemas = Object.fromEntries(JOB_KINDS.map((kind) => [kind, object({
   type: literal('start'), id, kind: literal(kind), request: jobRequestSchema, options: JOB_OPTIONS[kind],
 }, { label: 'start' })])) as unknown as { [K in JobKind]: ObjectSchema<StartShape<K>> };
@@ -72,9 +72,10 @@ const reportEnvelope = custom((value, path): ReportV1 => {
   return envelope.report;
 });
 
+const sectionNames = array(sectionName, { max: Number.MAX_SAFE_INTEGER });
 const streamedNames = custom((value, path): string[] => {
   if (!Array.isArray(value)) throw new SchemaError(`${path}: expected an array of section names`);
-  return array(sectionName, { max: Number.MAX_SAFE_INTEGER }).parse(value, path);
+  return sectionNames.parse(value, path);
 });
 
 /**
