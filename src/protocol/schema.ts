@@ -203,7 +203,8 @@ export function record<T>(value: Schema<T>, rules: { key?: (key: string) => stri
 type Shape = Record<string, Schema<unknown>>;
 type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalSchema<unknown> ? K : never }[keyof S];
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
-export type ObjectOf<S extends Shape> = Flatten<
+/** The type of an object schema's values (an empty shape: an object with no keys at all, not `{}`: anything). */
+export type ObjectOf<S extends Shape> = [keyof S] extends [never] ? Record<string, never> : Flatten<
   { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> }
 >;
 

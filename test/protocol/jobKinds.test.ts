@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JOB_KINDS, JOB_OPTIONS } from '../../src/protocol/jobKinds';
 import { parseHostToEngine } from '../../src/protocol/engineMessages';
-import { check } from '../../src/protocol/schema';
+import { check, type Schema } from '../../src/protocol/schema';
 import type { AnalyseOptions } from '../../src/engine/jobs/analyseJob';
 
 /** Every field of the engine's AnalyseOptions, optional ones included. */
@@ -51,7 +51,7 @@ describe('job kinds', () => {
       explain: { imagePath: '/w/a.png', compareModelPath: null, baseline: 'zero', outDir: null },
     };
     for (const kind of JOB_KINDS) {
-      assert.ok(check(JOB_OPTIONS[kind], valid[kind]).ok, kind);
+      assert.ok(check(JOB_OPTIONS[kind] as Schema<unknown>, valid[kind]).ok, kind);
       assert.equal(reason(start(kind, { ...valid[kind], shell: 'rm -rf' })), 'start: options has unexpected field(s) shell', kind);
     }
   });
