@@ -1,8 +1,10 @@
 /** Plain-text rendering of model info and reports for the terminal. */
 import type { ModelInfo } from '../engine/onnx/modelInfo';
-import type { ReportV1 } from '../engine/report/schema';
+import type { CleanSection, ReportV1 } from '../engine/report/schema';
 import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
+import { SECTION_KINDS, sectionKind, type SectionKind, type SectionKinds } from '../protocol/sectionKinds';
+import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
@@ -57,21 +59,24 @@ export function formatEvalReport(r: ReportV1): string {
       if (r.dataset.skippedImages.length > 10) lines.push(`  … and ${r.dataset.skippedImages.length - 10} more (see the JSON report)`);
     }
   }
-  if (clean) {
-    lines.push('');
-    lines.push(`top-1      ${clean.top1Correct} / ${clean.evaluated} correct = ${pct(clean.top1Accuracy)}`);
-    lines.push(`top-5      ${clean.top5Correct} / ${clean.evaluated} correct = ${pct(clean.top5Accuracy)}`);
-    lines.push(`confidence ${clean.meanConfidence.toFixed(4)} (mean probability of the predicted class)`);
-    lines.push(`throughput ${clean.throughput.imagesPerSecond.toFixed(0)} images/s end to end (${clean.throughput.seconds.toFixed(2)} s, of which inference ${clean.throughput.inferenceSeconds.toFixed(2)} s)`);
-    lines.push('per class');
-    const width = Math.max(...clean.perClass.map((c) => c.className.length), 5);
-    for (const c of clean.perClass) {
-      lines.push(`  ${c.className.padEnd(width)}  ${String(c.correct).padStart(5)} / ${String(c.total).padEnd(5)} ${c.accuracy === null ? '—' : pct(c.accuracy)}`);
-    }
-  }
+  if (clean) lines.push(...cleanLines(clean));
   if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — the run was interrupted; figures cover the images finished`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
+}
+
+function cleanLines(clean: CleanSection): string[] {
+  const lines = [''];
+  lines.push(`top-1      ${clean.top1Correct} / ${clean.evaluated} correct = ${pct(clean.top1Accuracy)}`);
+  lines.push(`top-5      ${clean.top5Correct} / ${clean.evaluated} correct = ${pct(clean.top5Accuracy)}`);
+  lines.push(`confidence ${clean.meanConfidence.toFixed(4)} (mean probability of the predicted class)`);
+  lines.push(`throughput ${clean.throughput.imagesPerSecond.toFixed(0)} images/s end to end (${clean.throughput.seconds.toFixed(2)} s, of which inference ${clean.throughput.inferenceSeconds.toFixed(2)} s)`);
+  lines.push('per class');
+  const width = Math.max(...clean.perClass.map((c) => c.className.length), 5);
+  for (const c of clean.perClass) {
+    lines.push(`  ${c.className.padEnd(width)}  ${String(c.correct).padStart(5)} / ${String(c.total).padEnd(5)} ${c.accuracy === null ? '—' : pct(c.accuracy)}`);
+  }
+  return lines;
 }
 
 /** Below this cosine between analytic and finite-difference gradients, gradcheck fails (exit code 1). */
@@ -104,10 +109,8 @@ const MODE_TEXT: Record<string, string> = {
 
 const fmt = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(digits));
 
-export function formatAttackReport(r: ReportV1): string {
-  const a = r.sections.attacks as AttacksSection;
-  const lines = [`model      ${r.model.path}`];
-  if (r.dataset) lines.push(`images     ${r.dataset.root}: ${r.dataset.sampledImages} evaluated (seed ${r.dataset.sampling.seed})`);
+function attackLines(a: AttacksSection): string[] {
+  const lines: string[] = [];
   lines.push(`criterion  ${a.criterion === 'top1' ? 'top-1 miss' : 'top-5 miss'}; gradients ${a.gradient === 'estimated' ? 'ESTIMATED (NES)' : 'analytic'}`);
   for (const n of a.notes) lines.push(`note       ${n}`);
   for (const run of a.runs) {
@@ -125,7 +128,38 @@ export function formatAttackReport(r: ReportV1): string {
     lines.push(`  time                ${run.seconds.toFixed(2)} s, ${run.imagesPerSecond.toFixed(1)} images/s`);
     if (run.gallery.length) lines.push(`  gallery             ${run.gallery.length} examples, e.g. ${run.gallery[0].files.perturbation}`);
   }
+  return lines;
+}
+
+export function formatAttackReport(r: ReportV1): string {
+  const a = r.sections.attacks as AttacksSection;
+  const lines = [`model      ${r.model.path}`];
+  if (r.dataset) lines.push(`images     ${r.dataset.root}: ${r.dataset.sampledImages} evaluated (seed ${r.dataset.sampling.seed})`);
+  lines.push(...attackLines(a));
   if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — interrupted; figures cover the images finished`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
+}
+
+type SectionFormatter<K extends SectionKind> = (section: SectionKinds[K], report: ReportV1) => string[];
+
+/** The report with only `section`, under the key the analyse formatters look it up by. */
+const alone = (r: ReportV1, key: string, section: unknown): ReportV1 => ({ ...r, sections: { [key]: section } });
+
+/** The terminal's text of a section, by kind: a kind added to SectionKinds fails to compile until it has one. */
+export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
+  clean: (s) => cleanLines(s),
+  attacks: (s) => attackLines(s),
+  defences: (s, r) => formatDefences(alone(r, 'defences', s)),
+  sweeps: (s, r) => formatSweeps(alone(r, 'sweeps', s)),
+  'occluded-frequency': (s, r) => formatFrequency(alone(r, 'occludedFrequency', s)),
+  rct: (s, r) => formatFrequency(alone(r, 'rct', s)),
+  spectra: (s, r) => formatFrequency(alone(r, 'spectra', s)),
+};
+
+/** The text of a report's sections of `kinds`, kind by kind in that order (sections of unknown kinds are skipped). */
+export function formatSections(r: ReportV1, kinds: readonly SectionKind[] = SECTION_KINDS): string[] {
+  const sections = Object.values(r.sections);
+  return kinds.flatMap((kind) => sections.filter((s) => sectionKind(s) === kind)
+    .flatMap((s) => (SECTION_FORMATTERS[kind] as SectionFormatter<SectionKind>)(s as SectionKinds[SectionKind], r)));
 }

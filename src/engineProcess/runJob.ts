@@ -3,6 +3,9 @@
  * onnxruntime-node, so a broken native runtime fails that run with a message instead of the whole process.
  */
 import { EngineError } from '../engine/errors';
+import type { JobHooks } from '../engine/jobs/evalJob';
+import type { ReportV1 } from '../engine/report/schema';
+import type { JobKind, StartMessage } from '../protocol/engineMessages';
 import type { JobRunner } from './jobQueue';
 
 async function load<T>(importer: () => Promise<T>): Promise<T> {
@@ -15,23 +18,15 @@ async function load<T>(importer: () => Promise<T>): Promise<T> {
   }
 }
 
-export const runJob: JobRunner = async (start, hooks) => {
-  switch (start.kind) {
-    case 'eval': {
-      const { runEvalJob } = await load(() => import('../engine/jobs/evalJob'));
-      return runEvalJob(start.request, hooks);
-    }
-    case 'attack': {
-      const { runAttackJob } = await load(() => import('../engine/jobs/attackJob'));
-      return runAttackJob(start.request, start.options, hooks);
-    }
-    case 'analyse': {
-      const { runAnalyseJob } = await load(() => import('../engine/jobs/analyseJob'));
-      return runAnalyseJob(start.request, start.options, hooks);
-    }
-    case 'explain': {
-      const { runExplainJob } = await load(() => import('../engine/jobs/explainJob'));
-      return runExplainJob(start.request, start.options, hooks);
-    }
-  }
+/** A job kind's engine job, loaded on first use; it gets the start message of its own kind. */
+type JobLoader<K extends JobKind> = (start: Extract<StartMessage, { kind: K }>, hooks: JobHooks) => Promise<ReportV1>;
+
+/** One loader per job kind (a kind missing here fails to compile). */
+const JOB_LOADERS: { [K in JobKind]: JobLoader<K> } = {
+  eval: async (start, hooks) => (await load(() => import('../engine/jobs/evalJob'))).runEvalJob(start.request, hooks),
+  attack: async (start, hooks) => (await load(() => import('../engine/jobs/attackJob'))).runAttackJob(start.request, start.options, hooks),
+  analyse: async (start, hooks) => (await load(() => import('../engine/jobs/analyseJob'))).runAnalyseJob(start.request, start.options, hooks),
+  explain: async (start, hooks) => (await load(() => import('../engine/jobs/explainJob'))).runExplainJob(start.request, start.options, hooks),
 };
+
+export const runJob: JobRunner = (start, hooks) => (JOB_LOADERS[start.kind] as JobLoader<JobKind>)(start, hooks);

@@ -59,22 +59,5 @@ export async function handlePanelMessage<Target>(raw: unknown, runDirs: readonly
   }
 }
 
-/** Arrays of at least this many numbers cross to the webview as Float64Array. */
-export const PACKED_ARRAY_MIN = 64;
-
-/**
- * A copy of a message with every long array of numbers (the frequency maps, mostly) as a Float64Array:
- * VS Code hands typed arrays to a webview as binary, whereas a plain array is serialised number by number
- * on the extension host's thread (31 ms for one full-preset spectra section in code-server). Doubles keep
- * every value exact; the webview reads both forms alike (indexing, length, iteration).
- */
-export function packNumericArrays<T>(value: T): T {
-  if (Array.isArray(value)) {
-    if (value.length >= PACKED_ARRAY_MIN && value.every((v) => typeof v === 'number')) return Float64Array.from(value as number[]) as unknown as T;
-    return value.map((v) => packNumericArrays(v)) as unknown as T;
-  }
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, packNumericArrays(v)])) as T;
-  }
-  return value;
-}
+// Packing lives with the protocol: the webview unpacks what the host packs (see src/protocol/packedArrays.ts).
+export { PACKED_ARRAY_MIN, packNumericArrays } from '../protocol/packedArrays';

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PanelApp, isHostMessage } from '../../webview/src/app';
+import { PanelApp } from '../../webview/src/app';
 import type { Rasterizer } from '../../webview/src/charts/exportChart';
 import { resourceUrl } from '../../webview/src/render/context';
-import { parseWebviewMessage, type InitMessage, type WebviewToHost } from '../../src/protocol/webviewMessages';
+import { isHostToWebview, parseWebviewMessage, type InitMessage, type WebviewToHost } from '../../src/protocol/webviewMessages';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import type { OccludedFrequencySection } from '../../src/engine/report/sections';
 import { ATTACKS, CLASS_NAMES, OCCLUDED, fixtureReport, initMessage } from './fixtures';
@@ -278,7 +278,7 @@ test('a section that cannot be rendered shows its error in place; unknown kinds 
   assert.ok(doc.querySelector('table[data-testid="attack-table"]'), 'other sections still render');
   assert.equal(text(doc.querySelector('#panel-other li')), '"fromTheFuture" (kind "certified-radius") is not shown by this version of the panel.');
   for (const junk of [null, 'init', { type: 'init' }, { type: 'state', state: 'exploded' }, { type: 'eval', code: 'x' }]) {
-    assert.equal(isHostMessage(junk), false);
+    assert.equal(isHostToWebview(junk), false);
     app.handle(junk);
   }
   assert.equal(root.getAttribute('data-state'), 'complete');
@@ -289,13 +289,38 @@ test('a report whose long number arrays arrive as Float64Array (as the host pack
   const packedInit = packNumericArrays(initMessage());
   const rct = (packedInit.report!.sections.rct as { maps: { map: { values: unknown } }[] }).maps[0].map.values;
   assert.ok(rct instanceof Float64Array, 'the fixture\'s RCT map was packed');
-  const packed = mount(packedInit);
+  const packed = mount();
+  packed.app.handle(packedInit);
   assert.equal(text(packed.root), text(plain.root));
   assert.equal(packed.root.querySelectorAll('canvas').length, plain.root.querySelectorAll('canvas').length);
   assert.ok(plain.root.querySelectorAll('canvas').length > 0);
   assert.equal(packed.root.querySelectorAll('.section-error').length, 0);
   const aria = (r: Element) => [...r.querySelectorAll('canvas')].map((c) => c.getAttribute('aria-label')).join('|');
   assert.equal(aria(packed.root), aria(plain.root), 'same maps, same scales');
+});
+
+test('a sweep over 64 ε values, packed as the host sends it, charts the same points as the plain one (no NaN)', () => {
+  const eps = Array.from({ length: PACKED_ARRAY_MIN }, (_, i) => (i + 1) / 255);
+  const rate = eps.map((_, i) => i / PACKED_ARRAY_MIN);
+  const report = fixtureReport();
+  report.sections.sweeps = {
+    kind: 'sweeps',
+    sweeps: [{ id: 'defence-rate-vs-epsilon', title: 'Defence rate vs ε', xLabel: 'ε (pixel units)', yLabel: 'defence rate', x: eps, series: [{ name: 'non-adaptive', attack: 'FGSM', mode: 'fixed-eps', y: rate }], fixed: { K: 15 } }],
+  };
+  const packedInit = packNumericArrays(initMessage({ report }));
+  const sweep = (packedInit.report!.sections.sweeps as { sweeps: { x: unknown }[] }).sweeps[0];
+  assert.ok(sweep.x instanceof Float64Array, 'the 64 ε values were packed');
+  const plain = mount(initMessage({ report }));
+  const packed = mount();
+  packed.app.handle(packedInit);
+  assert.equal(packed.root.querySelector('#panel-sweeps .section-error'), null, text(packed.root.querySelector('#panel-sweeps .section-error')));
+  const figure = (r: Element) => r.querySelector('svg[data-testid="sweep-defence-rate-vs-epsilon"]')!.closest('figure')!;
+  const rows = (r: Element) => [...figure(r).querySelectorAll('table.chart-data tbody tr')].map(cells);
+  assert.equal(rows(packed.root).length, PACKED_ARRAY_MIN);
+  assert.deepEqual(rows(packed.root), rows(plain.root));
+  const svg = figure(packed.root).querySelector('svg')!.outerHTML;
+  assert.ok(!svg.includes('NaN'), 'no NaN in the chart');
+  assert.equal(svg, figure(plain.root).querySelector('svg')!.outerHTML);
 });
 
 test('packing keeps every value and leaves short arrays, strings and nested objects as they were', () => {

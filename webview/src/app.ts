@@ -4,7 +4,8 @@
  * with the keyboard keeps its focus while the job runs.
  */
 import type { ReportV1 } from '../../src/engine/report/schema';
-import type { HostToWebview, InitMessage, PanelState, ProgressMessage, WebviewToHost } from '../../src/protocol/webviewMessages';
+import { unpackNumericArrays } from '../../src/protocol/packedArrays';
+import { isHostToWebview, PANEL_STATES, type HostToWebview, type InitMessage, type PanelState, type ProgressMessage, type WebviewToHost } from '../../src/protocol/webviewMessages';
 import type { ExportTarget, Rasterizer } from './charts/exportChart';
 import { builder, type H } from './dom';
 import { baseName } from './format';
@@ -18,21 +19,6 @@ export interface AppDeps {
   rasterizer: Rasterizer;
   /** Saves what the host needs to restore the panel after a reload. */
   persist(state: { runId: string }): void;
-}
-
-const STATES: readonly PanelState[] = ['running', 'complete', 'partial', 'failed', 'cancelled'];
-
-/** A shape check of what arrives on the message channel (anything else is ignored). */
-export function isHostMessage(v: unknown): v is HostToWebview {
-  if (typeof v !== 'object' || v === null) return false;
-  const m = v as Record<string, unknown>;
-  switch (m.type) {
-    case 'init': return typeof m.runId === 'string' && STATES.includes(m.state as PanelState) && typeof m.resourceBase === 'string';
-    case 'section': return typeof m.name === 'string' && typeof m.section === 'object' && m.section !== null;
-    case 'progress': return typeof m.stage === 'string' && typeof m.done === 'number' && typeof m.total === 'number';
-    case 'state': return STATES.includes(m.state as PanelState);
-    default: return false;
-  }
 }
 
 export class PanelApp {
@@ -55,7 +41,7 @@ export class PanelApp {
     const h = (this.h = builder(root.ownerDocument));
     // The host's HTML already carries the run's state: keep it until `init` arrives.
     const initial = root.dataset.state as PanelState | undefined;
-    if (initial && STATES.includes(initial)) this.state = initial;
+    if (initial && PANEL_STATES.includes(initial)) this.state = initial;
     this.titleEl = h('h1', null, 'Robustness Lens');
     this.progressHolder = h('div', { class: 'progress-holder' });
     this.nav = h('nav', { class: 'section-nav', 'aria-label': 'Sections' });
@@ -66,8 +52,11 @@ export class PanelApp {
     this.render();
   }
 
-  handle(raw: unknown): void {
-    if (!isHostMessage(raw)) return;
+  /** A message from the host; one of a shape the panel does not know is ignored. */
+  handle(message: unknown): void {
+    if (!isHostToWebview(message)) return;
+    // Long number arrays arrive packed as Float64Array: renderers get the plain arrays the report types promise.
+    const raw = unpackNumericArrays<HostToWebview>(message);
     switch (raw.type) {
       case 'init':
         this.init = raw;

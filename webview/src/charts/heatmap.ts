@@ -45,7 +45,7 @@ export function checkMap(map: Map2D, what: string): void {
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
     throw new RangeError(`${what}: map size ${height}×${width}: expected positive integers`);
   }
-  // the host sends long arrays as Float64Array (src/host/panelMessages.ts packNumericArrays)
+  // The app unpacks the host's Float64Arrays on receipt (src/protocol/packedArrays.ts); a typed array still draws.
   const list = Array.isArray(values) || (values as unknown) instanceof Float64Array;
   if (!list || values.length !== height * width) {
     throw new RangeError(`${what}: ${list ? values.length : 'no'} values for a ${height}×${width} map (expected ${height * width})`);

@@ -9,29 +9,43 @@ import { renderDefences } from './defenceTable';
 import { renderGallery } from './gallery';
 import { renderOccludedFrequency } from './occludedFrequency';
 import { renderRct } from './rct';
-import { entriesOf, sectionKind, unknownEntries, type KnownKind, type SectionKinds } from './sections';
+import { entriesOf, unknownEntries } from './sections';
 import { renderSpectra } from './spectra';
 import { renderSweeps } from './sweeps';
+import { SECTION_KINDS, sectionKind, type SectionKind, type SectionKinds } from '../../../src/protocol/sectionKinds';
 
-interface Panel<K extends KnownKind> {
+interface Panel<K extends SectionKind> {
   id: string;
   title: string;
-  kind: K;
+  /** Place in the panel's reading order. */
+  order: number;
   render(entries: SectionEntry<SectionKinds[K]>[], ctx: RenderContext): Node[];
 }
 
-const panel = <K extends KnownKind>(p: Panel<K>) => p as unknown as Panel<KnownKind>;
+/**
+ * The panels that show each section kind: every kind has an entry (a kind added to SectionKinds fails to
+ * compile until it is rendered here, or says why not).
+ */
+const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
+  /** The clean section has no panel of its own: its numbers are in the summary card. */
+  clean: [],
+  attacks: [
+    { id: 'attacks', title: 'Attacks', order: 1, render: renderAttacks },
+    { id: 'gallery', title: 'Gallery', order: 7, render: renderGallery },
+  ],
+  defences: [{ id: 'defences', title: 'Defences', order: 2, render: renderDefences }],
+  sweeps: [{ id: 'sweeps', title: 'Sweeps', order: 3, render: renderSweeps }],
+  'occluded-frequency': [{ id: 'occluded-frequency', title: 'Occluded Frequency', order: 4, render: renderOccludedFrequency }],
+  rct: [{ id: 'rct', title: 'RCT maps', order: 5, render: renderRct }],
+  spectra: [{ id: 'spectra', title: 'Perturbation spectra', order: 6, render: renderSpectra }],
+};
 
-/** The clean section has no panel of its own: its numbers are in the summary card. */
-const PANELS: Panel<KnownKind>[] = [
-  panel({ id: 'attacks', title: 'Attacks', kind: 'attacks', render: renderAttacks }),
-  panel({ id: 'defences', title: 'Defences', kind: 'defences', render: renderDefences }),
-  panel({ id: 'sweeps', title: 'Sweeps', kind: 'sweeps', render: renderSweeps }),
-  panel({ id: 'occluded-frequency', title: 'Occluded Frequency', kind: 'occluded-frequency', render: renderOccludedFrequency }),
-  panel({ id: 'rct', title: 'RCT maps', kind: 'rct', render: renderRct }),
-  panel({ id: 'spectra', title: 'Perturbation spectra', kind: 'spectra', render: renderSpectra }),
-  panel({ id: 'gallery', title: 'Gallery', kind: 'attacks', render: renderGallery }),
-];
+type AnyPanel = Panel<SectionKind> & { kind: SectionKind };
+
+/** Every panel with its kind, in reading order. */
+const PANELS: AnyPanel[] = SECTION_KINDS
+  .flatMap((kind) => (PANELS_BY_KIND[kind] as Panel<SectionKind>[]).map((p) => ({ ...p, kind })))
+  .sort((a, b) => a.order - b.order);
 
 export interface RenderedPanel {
   id: string;

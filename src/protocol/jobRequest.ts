@@ -1,0 +1,51 @@
+/**
+ * What every job starts from: the model, its robustness.json (found or given) and the overrides of it
+ * (flags, VS Code settings). The overrides mirror schemas/robustness.schema.json, with bounds on sizes.
+ */
+import type { JobRequest } from '../engine/jobs/prepare';
+import { MAX_PATH } from './limits';
+import { array, either, integer, number, object, oneOf, optional, string, tuple, type Infer, type MutuallyAssignable } from './schema';
+
+const path = string({ max: MAX_PATH });
+const numberList = array(number(), { min: 1, max: 4, message: 'must be a list of 1–4 numbers' });
+const side = integer({ min: 1, max: 16384 });
+
+const inputOverrides = object({
+  name: optional(string({ max: 1000 })),
+  layout: optional(oneOf(['NCHW', 'NHWC', 'NHW', 'flat'])),
+  size: optional(either(Array.isArray, tuple([side, side], { message: 'must be a number or [height, width]' }), side)),
+  channels: optional(oneOf(['gray', 'rgb', 'bgr'])),
+  pixelScale: optional(oneOf([1, 255], { message: 'must be 1 or 255' })),
+  mean: optional(numberList),
+  std: optional(numberList),
+  resize: optional(oneOf(['stretch', 'center-crop', 'shorter-side-crop', 'none'])),
+  resizeFilter: optional(oneOf(['nearest', 'bilinear', 'bicubic', 'lanczos', 'area'])),
+  resizeShorterTo: optional(integer({ min: 1 })),
+});
+
+const runtimeOverrides = object({
+  executionProvider: optional(oneOf(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'])),
+  threads: optional(integer({ min: 0, max: 256 })),
+  batchSize: optional(integer({ min: 1, max: 65536 })),
+});
+
+export const configOverridesSchema = object({
+  images: optional(path),
+  labels: optional(path),
+  classNames: optional(array(string({ max: 1000 }), { min: 1, max: 100_000, message: 'must be a non-empty list' })),
+  input: optional(inputOverrides),
+  runtime: optional(runtimeOverrides),
+  limit: optional(integer({ min: 1 })),
+  seed: optional(integer({ min: 0, max: 4294967295 })),
+});
+
+export const jobRequestSchema = object({
+  modelPath: path,
+  configPath: optional(path),
+  workspaceRoot: optional(path),
+  overrides: optional(configOverridesSchema),
+});
+
+// The engine declares JobRequest (src/engine/jobs/prepare.ts); this fails to compile when the two drift apart.
+const _requestMatchesEngine: MutuallyAssignable<Infer<typeof jobRequestSchema>, JobRequest> = true;
+void _requestMatchesEngine;

@@ -1,0 +1,35 @@
+/**
+ * The report section kinds this version knows, declared once: a section's type by its `kind` (never by its
+ * key in the report). The webview's renderers (webview/src/render/panels.ts) and the CLI's formatters
+ * (src/cli/format.ts) are registries over these kinds, so a kind added here fails to compile until both
+ * have an entry for it. Types only come from the engine.
+ */
+import type { AttacksSection } from '../engine/jobs/attackJob';
+import type { CleanSection } from '../engine/report/schema';
+import type { DefencesSection, OccludedFrequencySection, RctSection, SpectraSection, SweepsSection } from '../engine/report/sections';
+
+export interface SectionKinds {
+  clean: CleanSection;
+  attacks: AttacksSection;
+  defences: DefencesSection;
+  sweeps: SweepsSection;
+  'occluded-frequency': OccludedFrequencySection;
+  rct: RctSection;
+  spectra: SpectraSection;
+}
+export type SectionKind = keyof SectionKinds;
+
+/** Listed through a record over the kinds, so that the list cannot miss one. */
+const KIND_SET: { [K in SectionKind]: null } = { clean: null, attacks: null, defences: null, sweeps: null, 'occluded-frequency': null, rct: null, spectra: null };
+export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
+
+/** A section's `kind`, or null when it has none (reports are data: anything may be there). */
+export function sectionKind(section: unknown): string | null {
+  if (typeof section !== 'object' || section === null) return null;
+  const kind = (section as { kind?: unknown }).kind;
+  return typeof kind === 'string' ? kind : null;
+}
+
+export function isKnownKind(kind: string | null): kind is SectionKind {
+  return kind !== null && Object.hasOwn(KIND_SET, kind);
+}
