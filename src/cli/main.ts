@@ -19,12 +19,12 @@ import { runAnalyseJob } from '../engine/jobs/analyseJob';
 import { runExplainJob } from '../engine/jobs/explainJob';
 import { DEFENCES } from '../engine/defences';
 import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
-import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
+import { formatFrequency } from './formatAnalyse';
 import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFlags';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
 import { COMMON_FLAG_SPEC, overridesFromFlags, type CommonFlags } from './flags';
-import { formatAttackReport, formatEvalReport, formatGradcheck, formatModelInfo, GRADCHECK_MIN_COSINE } from './format';
+import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo, GRADCHECK_MIN_COSINE } from './format';
 import { ProgressLine } from './progressLine';
 
 const USAGE = () => `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONNX image classifiers
@@ -225,7 +225,7 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
-    process.stdout.write([formatAttackReport(report), ...formatDefences(report), ...formatSweeps(report), ...formatFrequency(report)].join('\n') + '\n');
+    process.stdout.write([formatAttackReport(report), ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra'])].join('\n') + '\n');
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
   return report.status === 'partial' ? 130 : 0;

@@ -2,42 +2,34 @@
  * The engine's job kinds and each kind's options, declared once: `JOB_KINDS`, `JobKind`, the options' types
  * and their runtime checks all derive from `JOB_OPTIONS`. A new kind is one entry here, one loader in
  * src/engineProcess/runJob.ts (a Record over JobKind: tsc fails until it is there) and its engine job.
- * The engine still declares its option interfaces itself; the assertions below fail to compile when a
- * schema and the engine's interface drift apart.
+ * The engine takes its option types from here (`AnalyseOptions`, `SuiteOptions`, `ExplainOptions` are these
+ * types), so a schema and the engine cannot drift apart.
  */
-import type { AttackName } from '../engine/attacks/registry';
-import type { AnalyseOptions } from '../engine/jobs/analyseJob';
-import type { AttackJobOptions } from '../engine/jobs/attackJob';
-import type { ExplainOptions } from '../engine/jobs/explainJob';
+import { ATTACK_NAMES, validateAttackSpec, type AttackName } from '../engine/attacks/catalog';
 import { MAX_PATH } from './limits';
 import {
-  array, boolean, custom, fail, integer, nullable, number, object, oneOf, optional, record, string, tagged, type Infer, type MutuallyAssignable,
+  array, boolean, custom, fail, integer, nullable, number, object, oneOf, optional, record, refine, string, tagged, type Infer,
 } from './schema';
 
 const outDir = nullable(string({ max: MAX_PATH }));
 const criterion = oneOf(['top1', 'top5']);
 const finite = number();
 
-/** Typed unknown as the engine's AttackSpec has it (each attack reads its own parameters); checked to be plain. */
+/** Typed unknown as the engine's AttackSpec has it (each attack reads its own parameters); checked to be plain (null: an optional bound left out). */
 const attackParamValue = custom((value, path): unknown => {
   if (typeof value === 'number') return finite.parse(value, path);
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  return fail(path, 'must be a number, string or boolean');
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
+  return fail(path, 'must be a number, string, boolean or null');
 });
 
-/**
- * An attack's shape only: its name and parameters are checked against the attack itself by the engine's
- * registry when the job starts. (The pure attack catalog's `validateAttackSpec` plugs in here, as a
- * `refine` of this schema, once it lands.)
- */
-export const attackSpecSchema = object({
-  // Typed as the engine's names; which names exist is the registry's check.
-  name: string<AttackName>({ max: 32, pattern: /^[a-z0-9-]{1,32}$/, message: 'must be an attack name' }),
+/** An attack: its shape here, then its name and every parameter against the attack catalog's record. */
+export const attackSpecSchema = refine(object({
+  name: oneOf<AttackName>(ATTACK_NAMES),
   params: record(attackParamValue, {
     // Parameter names are identifiers, and none that every object already has (__proto__, constructor, toString…).
     key: (k) => (/^[a-zA-Z][a-zA-Z0-9]{0,31}$/.test(k) && !(k in Object.prototype) ? null : `has a parameter name that is not an identifier: ${JSON.stringify(k.slice(0, 40))}`),
   }),
-});
+}), (spec) => validateAttackSpec(spec));
 
 const attackList = array(attackSpecSchema, { min: 1, max: 64, message: 'must be a list of 1–64 attacks' });
 
@@ -57,24 +49,36 @@ export const JOB_OPTIONS = {
     outDir,
   }),
   analyse: object({
+    /** 'fast': a shorter suite and grids (the VS Code default for large models); 'full': the papers' figures. */
     preset: oneOf(['full', 'fast']),
+    /** Attacks of the suite (null: the preset's suite, fixed-ε and minimal-ε). */
     attacks: nullable(attackList),
+    /** Post-averaging K and r (null: r chosen by the sweep). */
     K: integer({ min: 1, max: 10_000 }),
     radius: nullable(number({ check: (r) => r > 0 })),
     directions: oneOf(['random', 'approx']),
+    /** Low-pass cutoff (null: chosen by the sweep). */
     cutoff: nullable(integer({ min: 0, max: 16384 })),
+    /** L∞ ε list in pixel units: the first is the fixed-ε attacks' ε, all of them form the ε sweep (null: 8/255 and its multiples). */
     epsilons: nullable(array(number({ check: (e) => e > 0 }), { min: 1, max: 64, message: 'must be a list of 1–64 numbers' })),
+    /** Folder for gallery PNGs and OF previews; none = no images. */
     outDir,
+    /** Which defences (default all). */
     defences: optional(array(oneOf(['post-averaging', 'low-pass']), { max: 2 })),
+    /** Which frequency analyses (default all). */
     analyses: optional(object({ occludedFrequency: boolean(), rct: boolean(), spectra: boolean(), sweeps: boolean() })),
+    /** Images re-attacked adaptively and used for the ε sweep (default: full 200, fast 32). */
     adaptiveImages: optional(integer({ min: 1 })),
+    /** Images explained by Occluded Frequency (default: full 200, fast 32). */
     ofImages: optional(integer({ min: 1 })),
     ofBaseline: optional(oneOf(['zero', 'noise'])),
+    /** Clean top-1 drop allowed when the sweep picks r or the cutoff (default 0.01 = 1 pp). */
     cleanDropTolerance: optional(number({ check: (t) => t >= 0 && t <= 1 })),
     criterion: optional(criterion),
   }),
   explain: object({
     imagePath: string({ max: MAX_PATH }),
+    /** A second model for the side-by-side view (its own robustness.json, if any, gives its preprocessing). */
     compareModelPath: nullable(string({ max: MAX_PATH })),
     baseline: oneOf(['zero', 'noise']),
     outDir,
@@ -86,10 +90,3 @@ export const JOB_KINDS = Object.keys(JOB_OPTIONS) as readonly JobKind[];
 
 /** Job options per kind (eval has none). */
 export type JobOptionsByKind = { [K in JobKind]: Infer<(typeof JOB_OPTIONS)[K]> };
-
-// ---- the engine's interfaces must match (src/engine/jobs/*): each line fails to compile on drift ----
-
-const _attackOptionsMatch: MutuallyAssignable<JobOptionsByKind['attack'], AttackJobOptions> = true;
-const _analyseOptionsMatch: MutuallyAssignable<JobOptionsByKind['analyse'], AnalyseOptions> = true;
-const _explainOptionsMatch: MutuallyAssignable<JobOptionsByKind['explain'], ExplainOptions> = true;
-void [_attackOptionsMatch, _analyseOptionsMatch, _explainOptionsMatch];

@@ -2,7 +2,7 @@
  * What every job starts from: the model, its robustness.json (found or given) and the overrides of it
  * (flags, VS Code settings). The overrides mirror schemas/robustness.schema.json, with bounds on sizes.
  */
-import type { JobRequest } from '../engine/jobs/prepare';
+import type { ConfigOverrides } from '../engine/config/runConfig';
 import { MAX_PATH } from './limits';
 import { array, either, integer, number, object, oneOf, optional, string, tuple, type Infer, type MutuallyAssignable } from './schema';
 
@@ -41,11 +41,14 @@ export const configOverridesSchema = object({
 
 export const jobRequestSchema = object({
   modelPath: path,
+  /** Explicit robustness.json; otherwise searched next to the model and upwards. */
   configPath: optional(path),
+  /** Where the upward search for robustness.json stops (the workspace folder). */
   workspaceRoot: optional(path),
   overrides: optional(configOverridesSchema),
 });
 
-// The engine declares JobRequest (src/engine/jobs/prepare.ts); this fails to compile when the two drift apart.
-const _requestMatchesEngine: MutuallyAssignable<Infer<typeof jobRequestSchema>, JobRequest> = true;
-void _requestMatchesEngine;
+// The overrides are robustness.json's fields (src/engine/config/configFile.ts, checked against its JSON schema):
+// this fails to compile when the two drift apart.
+const _overridesMatchConfigFile: MutuallyAssignable<Infer<typeof configOverridesSchema>, ConfigOverrides> = true;
+void _overridesMatchConfigFile;

@@ -5,34 +5,27 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import type { JobOptionsByKind } from '../../protocol/jobKinds';
 import type { DatasetSample } from '../data/dataset';
 import { EngineError } from '../errors';
 import { topK } from '../eval/scores';
 import type { ClassifierGradientBuilder } from '../grad/classifierGradient';
 import type { Classifier } from '../runtime/classifier';
 import { attackNorm } from '../attacks/catalog';
-import { attackContext, gradientProvider, type GradientChoice, type GradientProvider } from '../attacks/context';
+import { attackContext, gradientProvider, type GradientProvider } from '../attacks/context';
 import { writeGalleryItem, type GalleryItem } from '../attacks/gallery';
 import { perturbationNorms } from '../attacks/perturbation';
 import { summarise, type AttackRunSummary, type ImageOutcome } from '../attacks/protocol';
-import { createAttack, WHITE_BOX, type AttackSpec } from '../attacks/registry';
-import type { Attack, AttackContext, Criterion } from '../attacks/types';
+import { createAttack, WHITE_BOX } from '../attacks/registry';
+import type { Attack, AttackContext } from '../attacks/types';
 import { seedFor, seedRecord } from '../util/seeds';
 import type { PreparedModel } from './prepare';
 
 /** A target class (by index, or by name resolved against the class names) or the least-likely class. */
 export type TargetChoice = { kind: 'class'; class: number; name?: string } | { kind: 'least-likely' };
 
-export interface SuiteOptions {
-  attacks: AttackSpec[];
-  criterion: Criterion;
-  target: TargetChoice | null;
-  gradient: GradientChoice;
-  /** Successful examples saved per attack. */
-  gallery: number;
-  /** Folder for gallery PNGs (relative paths in the report are relative to it); none = no gallery. */
-  outDir: string | null;
-}
+/** The attack job's options, declared once with their runtime check in src/protocol/jobKinds.ts. */
+export type SuiteOptions = JobOptionsByKind['attack'];
 
 /** One attack's results on one batch. */
 export interface BatchAttackResult {

@@ -3,6 +3,7 @@
  * optionally for two models side by side (e.g. before and after a change). Forward passes only, so it works
  * for models whose gradient is unavailable.
  */
+import type { JobOptionsByKind } from '../../protocol/jobKinds';
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { decodeImage } from '../data/decodeImage';
@@ -19,14 +20,8 @@ import type { JobHooks } from './evalJob';
 import { prepareModel, type JobRequest, type PreparedModel } from './prepare';
 import { ofRowsPerCall, writeOfPreviews } from './ofPreviews';
 
-export interface ExplainOptions {
-  imagePath: string;
-  /** A second model for the side-by-side view (its own robustness.json, if any, gives its preprocessing). */
-  compareModelPath: string | null;
-  baseline: 'zero' | 'noise';
-  /** Folder for the ablated-image previews; none = no previews. */
-  outDir: string | null;
-}
+/** Declared once, with its runtime check, in src/protocol/jobKinds.ts. */
+export type ExplainOptions = JobOptionsByKind['explain'];
 
 export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks: JobHooks = {}): Promise<ReportV1> {
   const imagePath = resolve(opts.imagePath);

@@ -2,22 +2,18 @@
  * The common start of every job: read the model, find and validate its configuration, resolve the run
  * configuration, open the dataset and draw the seeded sample.
  */
+import type { jobRequestSchema } from '../../protocol/jobRequest';
+import type { Infer } from '../../protocol/schema';
 import { performance } from 'node:perf_hooks';
 import { findConfigFile, readConfigFile, type LoadedConfigFile } from '../config/configFile';
-import { resolveRunConfig, type ConfigOverrides, type RunConfig } from '../config/runConfig';
+import { resolveRunConfig, type RunConfig } from '../config/runConfig';
 import { openDataset, sampleDataset, type Dataset, type DatasetSample } from '../data/dataset';
 import { EngineError } from '../errors';
 import { loadModel, type LoadedModel } from '../onnx/loadModel';
 import { describeModel, type ModelInfo } from '../onnx/modelInfo';
 
-export interface JobRequest {
-  modelPath: string;
-  /** Explicit robustness.json; otherwise searched next to the model and upwards. */
-  configPath?: string;
-  /** Where the upward search for robustness.json stops (the workspace folder). */
-  workspaceRoot?: string;
-  overrides?: ConfigOverrides;
-}
+/** What every job starts from; declared once, with its runtime check, in src/protocol/jobRequest.ts. */
+export type JobRequest = Infer<typeof jobRequestSchema>;
 
 export interface PreparedModel {
   model: LoadedModel;
