@@ -76,7 +76,7 @@ function expectedFlagValue(spec: ParamSpec, norm: Norm): string {
  * record. A flag that none of the chosen attacks has is refused (it would otherwise be silently ignored).
  */
 export function attackSpecsFromFlags(names: AttackName[], flags: Flags): AttackSpec[] {
-  const params = names.map(() => ({}) as Record<string, unknown>);
+  const params = names.map((): Record<string, unknown> => ({}));
   // --norm first: the other flags' bounds may depend on it (PGD's ε ≤ 1 under L∞, ≤ 1000 under L2).
   const ordered = attackParamFlags().sort((a, b) => Number(b.flag === 'norm') - Number(a.flag === 'norm'));
   for (const f of ordered) {
@@ -136,7 +136,7 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
     const t = String(flags.targeted);
     if (t === 'least-likely') target = { kind: 'least-likely' };
     else if (/^\d+$/.test(t)) target = { kind: 'class', class: Number(t) };
-    else target = { kind: 'class', class: -1, name: t } as TargetChoice;
+    else target = { kind: 'class', class: -1, name: t };
   }
   const gallery = num(flags, 'gallery', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0') ?? 8;
   return { attacks, criterion, target, gradient, gallery, outDir: runFolder(modelPath, flags, now) };
@@ -150,7 +150,7 @@ const COLUMN = 25;
 function defaultText(spec: ParamSpec): string {
   if (spec.type === 'boolean') return spec.default ? ' (on by default; the switch turns it off)' : '';
   const v: PerNorm<number | null> | string = spec.default;
-  if (spec.type === 'enum') return ` (default ${Object.entries(spec.flagValues ?? {}).find(([, value]) => value === v)?.[0] ?? v})`;
+  if (spec.type === 'enum') return ` (default ${Object.entries(spec.flagValues ?? {}).find(([, value]) => value === v)?.[0] ?? String(spec.default)})`;
   if (v !== null && typeof v === 'object') return ` (default L∞ ${formatParamValue(v.linf)}, L2 ${formatParamValue(v.l2)})`;
   return ` (default ${formatParamValue(v)})`;
 }

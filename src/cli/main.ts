@@ -23,7 +23,7 @@ import { formatFrequency } from './formatAnalyse';
 import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFlags';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
-import { COMMON_FLAG_SPEC, overridesFromFlags, type CommonFlags } from './flags';
+import { COMMON_FLAG_SPEC, overridesFromFlags } from './flags';
 import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo, GRADCHECK_MIN_COSINE } from './format';
 import { ProgressLine } from './progressLine';
 
@@ -164,7 +164,7 @@ async function withCancellation(showProgress: boolean, run: (hooks: JobHooks) =>
 async function evalCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, quiet: { type: 'boolean' } });
   const modelPath = oneModel(positionals, 'eval');
-  const overrides = overridesFromFlags(values as CommonFlags);
+  const overrides = overridesFromFlags(values);
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runEvalJob(jobRequest(modelPath, values.config, overrides), hooks));
   if (values.json !== undefined) emitJson(values.json, report);
   if (values.json !== '-') {
@@ -177,7 +177,7 @@ async function evalCommand(args: string[]): Promise<number> {
 async function gradcheckCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, step: { type: 'string' }, coordinates: { type: 'string' }, gradient: { type: 'string' } });
   const modelPath = oneModel(positionals, 'gradcheck');
-  const overrides = overridesFromFlags(values as CommonFlags);
+  const overrides = overridesFromFlags(values);
   const step = values.step === undefined ? undefined : Number(values.step);
   if (step !== undefined && !(step > 0 && step < 1)) throw new EngineError('USAGE', `--step ${values.step}: expected a number between 0 and 1 (pixel units)`);
   const coordinates = values.coordinates === undefined ? undefined : Number(values.coordinates);
@@ -202,7 +202,7 @@ const ATTACK_FLAGS = attackFlagSpec();
 async function attackCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...ATTACK_FLAGS, json: { type: 'string' }, quiet: { type: 'boolean' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   const modelPath = oneModel(positionals, 'attack');
-  const overrides = overridesFromFlags(values as CommonFlags);
+  const overrides = overridesFromFlags(values);
   const options = attackOptionsFromFlags(values, modelPath);
   const config = typeof values.config === 'string' ? values.config : undefined;
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runAttackJob(jobRequest(modelPath, config, overrides), options, hooks));
@@ -218,7 +218,7 @@ async function attackCommand(args: string[]): Promise<number> {
 async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Promise<number> {
   const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...ANALYSE_FLAGS, json: { type: 'string' }, quiet: { type: 'boolean' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   const modelPath = oneModel(positionals, command);
-  const overrides = overridesFromFlags(values as CommonFlags);
+  const overrides = overridesFromFlags(values);
   const options = analyseOptionsFromFlags(values, modelPath, command);
   const config = typeof values.config === 'string' ? values.config : undefined;
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runAnalyseJob(jobRequest(modelPath, config, overrides), options, hooks));
@@ -236,7 +236,7 @@ async function explainCommand(args: string[]): Promise<number> {
   const modelPath = oneModel(positionals, 'explain');
   const options = explainOptionsFromFlags(values, modelPath);
   const config = typeof values.config === 'string' ? values.config : undefined;
-  const report = await withCancellation(false, (hooks) => runExplainJob(jobRequest(modelPath, config, overridesFromFlags(values as CommonFlags)), options, hooks));
+  const report = await withCancellation(false, (hooks) => runExplainJob(jobRequest(modelPath, config, overridesFromFlags(values)), options, hooks));
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {

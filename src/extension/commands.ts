@@ -61,7 +61,7 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
   if (!background && latest) {
     const text = statusText(latest.current, latest.previous).replace('$(shield) ', '');
     void vscode.window.showInformationMessage(`Quick Attack Check of ${name}: ${text} under ${latest.current.attack} on ${latest.current.images} images.`, 'Open Report').then((c) => {
-      if (c) void vscode.commands.executeCommand('robustnessLens.openRun', outcome!.runId);
+      if (c) void vscode.commands.executeCommand('robustnessLens.openRun', outcome.runId);
     });
   }
 }

@@ -47,7 +47,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode> {
       item.iconPath = new vscode.ThemeIcon('warning');
       item.contextValue = 'robustnessLens.unreadableRun';
     }
-    item.accessibilityInformation = { label: `${run.model}, ${item.description as string}` };
+    item.accessibilityInformation = { label: `${run.model}, ${item.description}` };
     return item;
   }
 }

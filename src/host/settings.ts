@@ -112,7 +112,7 @@ export function readSettings(get: SettingsReader): LensSettings {
     epsilons,
     postAveraging: {
       K: whole(get, 'postAveraging.K', 1, 1000, d.postAveraging.K),
-      radius: (radius as number | null | undefined) ?? null,
+      radius: (radius) ?? null,
       directions: choice(get, 'postAveraging.directions', ['random', 'approx'] as const, d.postAveraging.directions),
     },
     lowPass: { cutoff: wholeOrNull(get, 'lowPass.cutoff', 0, 16384, d.lowPass.cutoff) },

@@ -120,7 +120,7 @@ export function doneMessage(id: string, report: ReportV1, lastStreamed: Readonly
   const streamed = Object.entries(report.sections).filter(([name, section]) => lastStreamed.get(name) === JSON.stringify(section)).map(([name]) => name);
   if (!streamed.length) return { type: 'done', id, report };
   const sections = Object.fromEntries(Object.entries(report.sections).map(([name, section]) => [name, streamed.includes(name) ? null : section]));
-  return { type: 'done', id, report: { ...report, sections: sections as ReportV1['sections'] }, streamed };
+  return { type: 'done', id, report: { ...report, sections: sections }, streamed };
 }
 
 /** The whole report from a 'done' message and the sections streamed before it; throws when one never arrived. */
@@ -129,7 +129,7 @@ export function reassembleReport(m: EngineDoneMessage, received: Readonly<Record
   const missing = m.streamed.filter((name) => !(name in received));
   if (missing.length) throw new Error(`the engine's report refers to streamed section${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that never arrived`);
   const sections = Object.fromEntries(Object.entries(m.report.sections).map(([name, section]) => [name, m.streamed!.includes(name) ? received[name] : section]));
-  return { ...m.report, sections: sections as ReportV1['sections'] };
+  return { ...m.report, sections: sections };
 }
 
 export type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string };

@@ -22,7 +22,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
 export function packNumericArrays<T>(value: T): Packed<T> {
   if (Array.isArray(value)) {
     if (value.length >= PACKED_ARRAY_MIN && value.every((v) => typeof v === 'number')) return Float64Array.from(value as number[]) as Packed<T>;
-    return value.map((v) => packNumericArrays(v)) as Packed<T>;
+    return (value as unknown[]).map((v) => packNumericArrays(v)) as Packed<T>;
   }
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, packNumericArrays(v)])) as Packed<T>;
   return value as Packed<T>;
@@ -33,7 +33,7 @@ export function unpackNumericArrays<T>(value: Packed<T>): T;
 export function unpackNumericArrays(value: unknown): unknown;
 export function unpackNumericArrays(value: unknown): unknown {
   if (value instanceof Float64Array) return Array.from(value);
-  if (Array.isArray(value)) return value.map((v) => unpackNumericArrays(v));
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => unpackNumericArrays(v));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpackNumericArrays(v)]));
   return value;
 }

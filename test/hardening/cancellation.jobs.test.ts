@@ -99,7 +99,7 @@ describe('attack job: a cancel inside each attack drops the interrupted batch', 
   for (const [label, spec, batch] of attacks) {
     it(label, async () => {
       stageUnderTest = `attack, ${label}`;
-      const dir = join(out, `attack-${spec.name}-${String(spec.params.mode ?? '')}`);
+      const dir = join(out, `attack-${spec.name}-${(spec.params.mode as string | undefined) ?? ''}`);
       const probe = cancelMidBatch({ stage: 'attacking', after: 3 });
       const report = await runAttackJob(req(10 * batch, batch), { attacks: [spec], criterion: 'top1', target: null, gradient: 'analytic', gallery: 2, outDir: dir }, probe.hooks);
       assertStoppedWithinABatch(probe);

@@ -226,7 +226,7 @@ export function fixtureReport(): ReportV1 {
     timings: { loadModel: 0.016, attacks: 4.44, defences: 120.5, frequency: 18.2 },
     sections: { clean: CLEAN, attacks: ATTACKS, defences: DEFENCES, sweeps: SWEEPS, occludedFrequency: OCCLUDED, rct: RCT, spectra: SPECTRA },
     warnings: [],
-  } as ReportV1;
+  };
 }
 
 export function initMessage(over: Partial<InitMessage> = {}): InitMessage {

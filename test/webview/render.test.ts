@@ -199,7 +199,7 @@ test('a streamed section replaces the one with the same name (defences arrive be
 test('compare mode: two summary cards, both models in the attack and defence tables, both models on one OF chart', () => {
   const other: ReportV1 = fixtureReport();
   other.model = { ...other.model, path: '/work/models/fashion-resnet-robust.onnx' };
-  const of = structuredClone(OCCLUDED) as OccludedFrequencySection;
+  const of: OccludedFrequencySection = structuredClone(OCCLUDED);
   of.models[0].model = other.model.path;
   of.models[0].mean = of.models[0].mean.map((v) => v / 2);
   other.sections = { ...other.sections, occludedFrequency: of };

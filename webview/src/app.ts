@@ -155,7 +155,7 @@ export class PanelApp {
 
 /** The model's file name; reports are data, so a missing model block falls back to the given name. */
 function modelLabel(report: ReportV1 | null, fallback: string): string {
-  const path = (report?.model as ReportV1['model'] | undefined)?.path;
+  const path = (report?.model)?.path;
   return typeof path === 'string' ? baseName(path) : fallback;
 }
 

@@ -89,7 +89,7 @@ export async function runPassTwo(ctx: AnalyseContext, attacks: AttackStage, choi
     }
     return {
       // Each row records its attack's seed at batch 0 of the first defence, as reports always have.
-      defences: defended.map((def, d) => ({ adaptive: def.gradient ? adaptiveRows(tallies[d], refs, def.label, (a) => seedFor(runSeed, 'adaptive/attack', a, 0, 0)) : null, cost: costs[d].result(classifier.batchSize) })),
+      defences: defended.map((def, d) => ({ adaptive: def.gradient ? adaptiveRows(tallies[d], refs, (norm) => def.label(norm), (a) => seedFor(runSeed, 'adaptive/attack', a, 0, 0)) : null, cost: costs[d].result(classifier.batchSize) })),
       sweeps: epsSweep ? [epsSweep.sweep(choices.map((c) => c.result.defence.kind), samples.length)] : [],
       seeds,
       seconds: (performance.now() - t0) / 1000,

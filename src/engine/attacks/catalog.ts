@@ -236,7 +236,7 @@ export function settingsChoices(): { id: string; title: string; spec: AttackSpec
 }
 
 function perNorm<T>(v: PerNorm<T>, norm: Norm): T {
-  return v !== null && typeof v === 'object' && 'linf' in v ? v[norm] : (v as T);
+  return v !== null && typeof v === 'object' && 'linf' in v ? v[norm] : (v);
 }
 
 /** The norm the attack works in with these parameters: its `norm` parameter, else its record's (default) norm. */
@@ -266,7 +266,7 @@ export function attackDefaults(name: string, norm?: Norm): Record<string, unknow
 
 /** A number as the usage text and messages show it: k/255 where it is one, else as written. */
 export function formatParamValue(v: unknown): string {
-  if (typeof v !== 'number') return v === null ? 'none' : String(v);
+  if (typeof v !== 'number') return v === null ? 'none' : typeof v === 'string' ? v : JSON.stringify(v);
   const k = v * 255;
   return v > 0 && v < 1 && Math.abs(k - Math.round(k)) < 1e-9 && !Number.isInteger(v * 1000) ? `${Math.round(k)}/255` : String(v);
 }

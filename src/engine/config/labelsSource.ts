@@ -20,7 +20,7 @@ export function readLabelsSource(path: string): LabelsSource {
     } catch (e) {
       throw new EngineError('CONFIG_INVALID', `${path}: labels file is not valid JSON (${(e as Error).message})`, { file: path });
     }
-    if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return { kind: 'class-names', classNames: parsed as string[] };
+    if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return { kind: 'class-names', classNames: parsed };
     return { kind: 'per-image' };
   }
   const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);

@@ -189,7 +189,7 @@ function describeSig(s: TensorSig): string {
 
 function broadcastPerChannel(values: number[], channels: number, field: string, modelPath: string): number[] {
   if (values.length === channels) return values;
-  if (values.length === 1) return new Array(channels).fill(values[0]);
+  if (values.length === 1) return new Array<number>(channels).fill(values[0]);
   throw new EngineError('CONFIG_INVALID', `${modelPath}: input.${field} has ${values.length} values but the model is fed ${channels} channel(s)`, {
     expected: `1 or ${channels} values`,
   });

@@ -54,7 +54,7 @@ export async function* streamPixelBatches(
 }
 
 async function loadBatch(samples: DatasetSample[], spec: PixelSpec, concurrency: number, signals: AbortSignal[]): Promise<PixelBatch> {
-  const results: (Float32Array | string)[] = new Array(samples.length);
+  const results = new Array<Float32Array | string>(samples.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     for (;;) {

@@ -34,7 +34,7 @@ export function adaptiveBudget(attack: Attack, result: BatchAttackResult, k: num
  * whether the defended model still classifies each adversarial example correctly (under the criterion).
  */
 export async function adaptivePgd(model: ScoreModel, gradient: GradientSource, pixels: Float32Array, labels: number[], norm: Norm, eps: Float64Array, criterion: Criterion, seed: number, signal?: AbortSignal): Promise<{ adversarial: Float32Array; defendedCorrect: boolean[] }> {
-  const ctx = attackContext(model, { get: async () => gradient }, criterion, seed, signal);
+  const ctx = attackContext(model, { get: () => Promise.resolve(gradient) }, criterion, seed, signal);
   const d = PGD_DEFAULTS[norm];
   const alpha = Float64Array.from(eps, (e) => (e * d.alpha) / d.eps);
   const r = await projectedGradientSteps({ pixels, count: labels.length, labels, targets: null }, ctx, { norm, eps, alpha, steps: ADAPTIVE_STEPS, randomStart: true, earlyStop: false });

@@ -58,11 +58,11 @@ export function randomDirections(p: Preprocessing): DirectionSampler {
   const plane = p.height * p.width;
   return {
     kind: 'random',
-    async sample(_pixels, count, K, rng) {
+    sample(_pixels, count, K, rng) {
       const per = scale.length * plane;
       const out = new Float32Array(count * K * per);
       for (let d = 0; d < count * K; d++) fillUnitDirection(out.subarray(d * per, (d + 1) * per), rng, scale, plane);
-      return out;
+      return Promise.resolve(out);
     },
   };
 }

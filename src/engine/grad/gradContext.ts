@@ -15,7 +15,7 @@ export interface ProbeResult {
 }
 
 export function tensorValues(t: TensorProto): Float64Array {
-  const dt = t.dataType;
+  const dt: TensorDataType = t.dataType;
   if (dt === TensorDataType.INT64 || dt === TensorDataType.UINT64) return Float64Array.from(tensorToInt64Array(t), (v) => Number(v));
   return Float64Array.from(tensorToFloat32(t));
 }

@@ -42,7 +42,7 @@ export class GradientModel implements GradientSource {
     const bytes = encodeModel(model);
     // A small convolutional model's gradient runs faster as one single-threaded session per thread, each on
     // its share of the batch (sessionWorkers.ts); a plain MLP is too cheap for the hand-over to pay.
-    const convolutional = model.graph!.node.some((n) => n.opType === 'Conv');
+    const convolutional = model.graph.node.some((n) => n.opType === 'Conv');
     const workers = opts.threads > 1 && convolutional && bytes.length <= MAX_PARALLEL_MODEL_BYTES ? opts.threads : 1;
     const session = await ModelSession.open(bytes, { ...opts, workers }, `${opts.label} (gradient model, ${head.kind})`);
     return new GradientModel(session, head, builder.pixelShape, builder.numClasses, opts.maxBatch);

@@ -6,8 +6,8 @@ import type { LossHead } from './lossHeads';
 /** Logits as the gradient model sees them: raw scores, or clamped log-probabilities. */
 export function headLogits(row: ArrayLike<number>, kind: OutputKind): Float64Array {
   return kind === 'probabilities'
-    ? Float64Array.from(row as ArrayLike<number>, (p) => Math.log(Math.min(1, Math.max(LOG_PROBABILITY_FLOOR, p))))
-    : Float64Array.from(row as ArrayLike<number>);
+    ? Float64Array.from(row, (p) => Math.log(Math.min(1, Math.max(LOG_PROBABILITY_FLOOR, p))))
+    : Float64Array.from(row);
 }
 
 export function headLoss(head: LossHead, z: Float64Array, extra: { label?: number; kappa?: number; cotangent?: ArrayLike<number> }): number {

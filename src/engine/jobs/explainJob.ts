@@ -101,7 +101,7 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
       sections: results.length ? { occludedFrequency: section } : {}, seeds: { occludedFrequency: seed }, warnings: notes,
     });
   } finally {
-    await (firstClassifier as Classifier | null)?.dispose();
+    await (firstClassifier)?.dispose();
   }
 }
 

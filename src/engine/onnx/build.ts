@@ -104,9 +104,9 @@ export function makeAttribute(name: string, value: AttrValue): AttributeProto {
     if (xs.every((x) => typeof x === 'bigint' || (typeof x === 'number' && Number.isInteger(x)))) {
       a.type = AttributeType.INTS; a.ints = xs as Int64[];
     } else if (xs.every((x) => typeof x === 'number')) {
-      a.type = AttributeType.FLOATS; a.floats = xs as number[];
+      a.type = AttributeType.FLOATS; a.floats = xs;
     } else if (xs.every((x) => typeof x === 'string')) {
-      a.type = AttributeType.STRINGS; a.strings = (xs as string[]).map((s) => enc.encode(s));
+      a.type = AttributeType.STRINGS; a.strings = (xs).map((s) => enc.encode(s));
     } else if (xs.every(isTensor)) {
       a.type = AttributeType.TENSORS; a.tensors = xs;
     } else if (xs.every(isGraph)) {

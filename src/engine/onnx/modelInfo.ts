@@ -86,15 +86,15 @@ export function detectImageInput(sig: TensorSig): { candidate?: ImageInputCandid
   if (shape.length === 4) {
     const [, c1, , c4] = shape;
     if (isCh(c1) && isCh(c4)) {
-      return { candidate: { ...base, layout: 'NCHW', channels: c1 as number, height: fixed(shape[2]), width: fixed(c4),
+      return { candidate: { ...base, layout: 'NCHW', channels: c1, height: fixed(shape[2]), width: fixed(c4),
         reason: `shape ${s} is ambiguous: dim 1 and the last dim are both 1 or 3; assumed NCHW (the PyTorch/ONNX convention) — override the layout if the model is channels-last` } };
     }
     if (isCh(c1)) {
-      return { candidate: { ...base, layout: 'NCHW', channels: c1 as number, height: fixed(shape[2]), width: fixed(c4),
+      return { candidate: { ...base, layout: 'NCHW', channels: c1, height: fixed(shape[2]), width: fixed(c4),
         reason: `shape ${s}: dim 1 is ${c1} channel${c1 === 1 ? '' : 's'} and the last dim (${c4 ?? '?'}) is not 1 or 3, so channels-first (NCHW)` } };
     }
     if (isCh(c4)) {
-      return { candidate: { ...base, layout: 'NHWC', channels: c4 as number, height: fixed(c1), width: fixed(shape[2]),
+      return { candidate: { ...base, layout: 'NHWC', channels: c4, height: fixed(c1), width: fixed(shape[2]),
         reason: `shape ${s}: the last dim is ${c4} channel${c4 === 1 ? '' : 's'} and dim 1 (${c1 ?? '?'}) is not 1 or 3, so channels-last (NHWC)` } };
     }
     return { note: `input '${name}' ${s} is rank 4 but neither dim 1 nor the last dim is 1 or 3 channels` };

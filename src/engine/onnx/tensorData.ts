@@ -4,7 +4,7 @@
  */
 import { EngineError } from '../errors';
 import { HOST_LE } from './protobuf';
-import type { TensorProto } from './onnxProto';
+import { DataLocation, type TensorProto } from './onnxProto';
 
 export enum TensorDataType {
   UNDEFINED = 0, FLOAT = 1, UINT8 = 2, INT8 = 3, UINT16 = 4, INT16 = 5, INT32 = 6, INT64 = 7, STRING = 8,
@@ -65,7 +65,7 @@ function invalid(t: TensorProto, file: string | undefined, what: string): Engine
  * loadModel resolved; undefined when the data is in a typed *_data field instead.
  */
 export function tensorRawBytes(t: TensorProto, file?: string): Uint8Array | undefined {
-  if (t.dataLocation === 1) {
+  if (t.dataLocation === DataLocation.EXTERNAL) {
     if (!t.externalSource) {
       const loc = t.externalData.find((e) => e.key === 'location')?.value ?? '?';
       throw new EngineError('MODEL_UNSUPPORTED',

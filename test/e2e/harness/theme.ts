@@ -216,7 +216,7 @@ const MEASURE = String.raw`(() => {
 })()`;
 
 export async function measureReadability(frame: Frame): Promise<Readability> {
-  return frame.evaluate(MEASURE) as Promise<Readability>;
+  return frame.evaluate<Readability>(MEASURE);
 }
 
 /** Screenshots of the panel at its top, then of a few chart figures (element screenshots scroll them into view). */

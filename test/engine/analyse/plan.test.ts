@@ -63,9 +63,9 @@ test('the terminal and the panel describe a defence they have no words for by it
   const unknown = { kind: 'median-filter', params: { window: 3, seed: 9 } } as unknown as DefenceSpec;
   assert.equal(describeForTerminal(unknown), 'median-filter  window=3  seed=9');
   const result = (defence: DefenceSpec): DefenceResult => ({ defence, chosenBy: 'given', rows: [], cost: null });
-  assert.equal(describeForPanel(result(unknown), null).join(''), 'median-filter window = 3, seed = 9; cost not measured. given');
+  assert.equal(describeForPanel(result(unknown), null).map(String).join(''), 'median-filter window = 3, seed = 9; cost not measured. given');
   assert.equal(describeForTerminal({ kind: 'low-pass', params: { cutoff: 8, maxCutoff: 14 } }), 'low-pass  cutoff k=8 of 14');
-  assert.equal(describeForPanel(result({ kind: 'low-pass', params: { cutoff: 8, maxCutoff: 14 } }), null).join(''), 'Low-pass cutoff 8 of 14; cost not measured. given');
+  assert.equal(describeForPanel(result({ kind: 'low-pass', params: { cutoff: 8, maxCutoff: 14 } }), null).map(String).join(''), 'Low-pass cutoff 8 of 14; cost not measured. given');
 });
 
 test("the presets' suites come from the attack catalog in the order and with the parameters analyse has always run", () => {

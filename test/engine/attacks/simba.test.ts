@@ -80,7 +80,7 @@ test('parameters are validated with specific messages', () => {
     [{ freqFraction: 0 }, /simba: freqFraction 0: expected a fraction in \(0, 1\]/],
     [{ freqFraction: 1.5 }, /simba: freqFraction 1.5/],
     [{ basis: 'wavelet' as never }, /simba: basis wavelet: expected 'pixel' or 'dct'/],
-    [{ eps: 0.1 } as never, /simba: unknown parameter "eps"/],
+    [{ eps: 0.1 }, /simba: unknown parameter "eps"/],
   ];
   for (const [params, message] of bad) {
     assert.throws(() => createSimba(params), (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && message.test(e.message), JSON.stringify(params));

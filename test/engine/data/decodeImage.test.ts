@@ -15,7 +15,7 @@ const ramp = (k: number, mod: number): number[] => Array.from({ length: N * k },
 
 function pngjsWrite(width: number, height: number, rgba: number[], opts: { colorType: 0 | 2 | 4 | 6; bitDepth: 8 | 16 }): Buffer {
   const png = new PNG({ width, height, bitDepth: opts.bitDepth, colorType: opts.colorType, inputColorType: 6, inputHasAlpha: true });
-  png.data = opts.bitDepth === 16 ? (Buffer.from(new Uint16Array(rgba).buffer) as unknown as Buffer) : Buffer.from(rgba);
+  png.data = opts.bitDepth === 16 ? (Buffer.from(new Uint16Array(rgba).buffer)) : Buffer.from(rgba);
   return PNG.sync.write(png, { colorType: opts.colorType, inputColorType: 6, bitDepth: opts.bitDepth, inputHasAlpha: true });
 }
 

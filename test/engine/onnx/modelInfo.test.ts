@@ -54,7 +54,7 @@ test('layout detection: ambiguous shapes default to NCHW and say so; non-images 
   ];
   for (const [shape, et, note] of cases) {
     const r = detectImageInput({ name: 'x', elemType: et, shape });
-    assert.equal(r.candidate, undefined, `${shape} ${et}`);
+    assert.equal(r.candidate, undefined, `${JSON.stringify(shape)} ${et}`);
     assert.match(r.note!, note);
   }
   assert.match(detectImageInput({ name: 'x', elemType: 'float32', shape: null }).note!, /no shape information/);

@@ -69,7 +69,7 @@ test('encode → decode round-trips every modelled field and preserves unknown o
   const bytes = encodeModel(m);
   const d = decodeModel(bytes, FILE);
   // Safe int64 values come back as numbers; the model was built with numbers where safe.
-  const norm = (x: unknown) => JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array || ArrayBuffer.isView(v) ? Array.from(v as Uint8Array, (e) => (typeof e === 'bigint' ? `${e}n` : e)) : v)));
+  const norm = (x: unknown) => JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array || ArrayBuffer.isView(v) ? Array.from(v as Uint8Array, (e) => (typeof e === 'bigint' ? `${String(e)}n` : e)) : v)));
   assert.deepEqual(norm(d), norm(m));
   assert.equal(d.modelVersion, 2n ** 60n);
   assert.equal(d.graph.node[0].attribute.find((a) => a.name === 'big')?.i, 2n ** 63n - 1n);

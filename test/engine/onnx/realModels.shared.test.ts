@@ -96,7 +96,7 @@ test('resnet18-random-224 (46 MB) decodes quickly without copying raw_data', asy
   let rawBytes = 0;
   for (const init of proto.graph.initializer) {
     assert.equal(init.rawData?.buffer, bytes.buffer, `${init.name} is a view into the file`);
-    rawBytes += init.rawData!.length;
+    rawBytes += init.rawData.length;
   }
   assert.ok(rawBytes > 46_000_000, `${rawBytes} bytes of weights`);
   const fc = proto.graph.initializer.find((i) => i.name === 'fc.weight')!;

@@ -145,7 +145,7 @@ export function barChart(doc: Document, spec: BarChartSpec): BarChart {
     ring.setAttribute('visibility', 'visible');
     const lines = [g.name, `${spec.xLabel}: ${spec.categories[c]}`, `${spec.yLabel}: ${fy(v)}`];
     if (spec.reference) lines.push(`${spec.reference.name}: ${fy(spec.reference.values[c])}`);
-    if (g.marks?.[c]) lines.push(g.marks[c]!);
+    if (g.marks?.[c]) lines.push(g.marks[c]);
     tooltip.show(left + inner.bandwidth() / 2, y(v), lines);
     spec.announce?.(`${g.name}: ${lines.slice(1).join(', ')}`);
   };

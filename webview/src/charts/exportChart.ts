@@ -62,7 +62,7 @@ export function chartFigure(h: H, target: ExportTarget, spec: FigureSpec): Figur
     h('figcaption', { id: captionId }, h('span', { class: 'chart-title' }, spec.title), ' ', ...spec.caption),
     h('div', { class: 'chart-body' }, ...spec.body),
     readout,
-    exportButtons(h, spec.title, (format) => exportAs(target, spec, format)),
+    exportButtons(h, spec.title, (format) => { void exportAs(target, spec, format); }),
     dataTable(h, `Data of: ${spec.title}`, spec.data));
   return { figure, announce: (text) => { readout.textContent = text; } };
 }

@@ -85,7 +85,7 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
     hide: () => paint(canvas, map, scale, zoom, null),
   });
   canvas.addEventListener('pointermove', (event) => {
-    const e = event as PointerEvent;
+    const e = event;
     const rect = canvas.getBoundingClientRect();
     if (!rect.width || !rect.height) return;
     const c = Math.floor(((e.clientX - rect.left) / rect.width) * map.width);

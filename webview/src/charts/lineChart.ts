@@ -66,11 +66,11 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
 
   const xs = spec.series.flatMap((s) => s.points.map((p) => p.x)).filter(Number.isFinite);
   const ys = spec.series.flatMap((s) => s.points.map((p) => p.y)).filter((v): v is number => v !== null && Number.isFinite(v));
-  const [x0, x1] = (extent(xs) as [number, number] | [undefined, undefined]);
-  const xDomain: [number, number] = x0 === undefined ? [0, 1] : x0 === x1 ? [x0 - 1, x0 + 1] : [x0, x1!];
+  const [x0, x1] = extent(xs);
+  const xDomain: [number, number] = x0 === undefined ? [0, 1] : x0 === x1 ? [x0 - 1, x0 + 1] : [x0, x1];
   const x = spec.xLog && xDomain[0] > 0 ? scaleLog().domain(xDomain).range([0, plotW]) : scaleLinear().domain(xDomain).range([0, plotW]);
-  const [y0, y1] = (extent(ys) as [number, number] | [undefined, undefined]);
-  const y = scaleLinear().domain(spec.yDomain ?? (y0 === undefined ? [0, 1] : y0 === y1 ? [y0 - 1, y0 + 1] : [y0, y1!])).range([PLOT_HEIGHT, 0]);
+  const [y0, y1] = extent(ys);
+  const y = scaleLinear().domain(spec.yDomain ?? (y0 === undefined ? [0, 1] : y0 === y1 ? [y0 - 1, y0 + 1] : [y0, y1])).range([PLOT_HEIGHT, 0]);
   if (!spec.yDomain) y.nice();
 
   const plot = svgEl(doc, 'g', { class: 'plot', transform: `translate(${MARGIN.left},${MARGIN.top})` });

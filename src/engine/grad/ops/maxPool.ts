@@ -18,7 +18,7 @@ function windowGroupsGradient(node: NodeView, ctx: GradContext, e: Emitter, x: s
     && ['NOTSET', 'VALID'].includes(node.string('auto_pad', 'NOTSET'));
   const k = kernel[0];
   if (!plain || dims.length !== 4 || kernel.length !== 2 || kernel[1] !== k || strides.some((s) => s !== k) || dims[2] % k !== 0 || dims[3] % k !== 0) return undefined;
-  const groups = e.node('Split', [e.op('SpaceToDepth', [x], { blocksize: k }), e.int64(new Array(k * k).fill(dims[1]))], { axis: 1 }, k * k);
+  const groups = e.node('Split', [e.op('SpaceToDepth', [x], { blocksize: k }), e.int64(new Array<number>(k * k).fill(dims[1]))], { axis: 1 }, k * k);
   let taken = '';
   const parts = groups.map((g) => {
     const isMax = e.op('Equal', [g, y]);

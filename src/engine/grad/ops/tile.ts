@@ -22,7 +22,7 @@ export const tileGradient: OpGradient = {
     });
     // A static target where no dim follows the batch; else constants joined with the runtime dims.
     const target = pieces.every((p) => typeof p === 'number')
-      ? e.int64(pieces as number[])
+      ? e.int64(pieces)
       : e.op('Concat', pieces.map((p) => (typeof p === 'number' ? e.int64([p]) : p)), { axis: 0 });
     const split = e.op('Reshape', [dy[0], target]);
     return [e.reduceSum(split, sumAxes, false), ''];

@@ -7,7 +7,7 @@ export const transposeGradient: OpGradient = {
   gradient: ({ node, dy, ctx }) => {
     const rank = ctx.rank(node.input(0));
     const perm = node.ints('perm', range(0, rank).reverse());
-    const inverse: number[] = new Array(rank);
+    const inverse = new Array<number>(rank);
     perm.forEach((p, i) => { inverse[p] = i; });
     return [ctx.e.op('Transpose', [dy[0]], { perm: inverse })];
   },
