@@ -27,9 +27,7 @@ import { planAnalyse } from './plan';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
 import { runCleanStage } from './stages/clean';
 import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
-import { startOccludedFrequencyStage } from './stages/occludedFrequency';
-import { startRctStage } from './stages/rct';
-import { startSpectraStage } from './stages/spectra';
+import { BATCH_STAGES } from './stages';
 
 export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, hooks: JobHooks = {}): Promise<ReportV1> {
   const prepared = await prepareModel(req);
@@ -68,13 +66,11 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
   }
 }
 
-/** Pass 1, batch by batch: attacks → defence tallies → RCT, spectra, Occluded Frequency; then their sections. */
+/** Pass 1, batch by batch: attacks → defence tallies → the batch stages (frequency lens); then their sections. */
 async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
   const { classifier, prepared, data } = ctx;
   const defences = await startDefenceStage(ctx, attacks);
-  const rct = startRctStage(ctx, attacks.refs);
-  const spectra = startSpectraStage(ctx, attacks.refs);
-  const of = startOccludedFrequencyStage(ctx);
+  const stages = BATCH_STAGES.map((s) => s.start(ctx, attacks.refs));
   const times = { attacks: 0, defences: 0, frequency: 0 };
   const suite = attacks.suite;
   let partial = false;
@@ -97,9 +93,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
       await defences.onBatch(sb);
       times.defences += (performance.now() - t) / 1000;
       t = performance.now();
-      rct.onBatch(sb);
-      spectra.onBatch(sb);
-      await of.onBatch(batch.samples, batch.pixels);
+      for (const s of stages) await s.onBatch({ samples: batch.samples, pixels: batch.pixels, suite: sb });
       times.frequency += (performance.now() - t) / 1000;
       ctx.progress(stage, done, total);
       if (ctx.hooks.signal?.aborted) { partial = true; break; }
@@ -110,9 +104,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
   }
   Object.assign(prepared.timings, times);
   publishAttacks(ctx, attacks);
-  of.publish();
-  rct.publish();
-  spectra.publish();
+  for (const s of stages) s.publish();
   return { defences, partial };
 }
 

@@ -8,10 +8,12 @@ import { analysePresetSuite, type AttackSpec } from '../attacks/catalog';
 import type { Criterion } from '../attacks/types';
 import type { Preprocessing } from '../config/runConfig';
 import { DEFENCES, type Defence } from '../defences';
+import { BATCH_STAGES } from './stages';
 import { EPSILON_FACTORS, type AnalyseOptions, type AnalysesChoice } from './options';
 
 export interface StagePlan {
-  stage: 'clean' | 'attacks' | 'defences' | 'occludedFrequency' | 'rct' | 'spectra' | 'adaptive' | 'sweeps';
+  /** 'clean', 'attacks', 'defences', each batch stage's name, 'adaptive', 'sweeps'. */
+  stage: string;
   /** Why the stage does not run (null: it runs). */
   skipped: string | null;
   /** The sizes it will use: images, grid lengths, points. */
@@ -53,9 +55,7 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
     { stage: 'clean', skipped: null, sizes: { images } },
     { stage: 'attacks', skipped: null, sizes: { images, attacks: attacks.length } },
     { stage: 'defences', skipped: noDefence, sizes: Object.fromEntries(defences.flatMap((d) => Object.entries(d.plan(opts, p, analyses.sweeps)).map(([k, v]) => [`${d.name}/${k}`, v]))) },
-    { stage: 'occludedFrequency', skipped: off(analyses.occludedFrequency, 'not asked for'), sizes: { images: Math.min(images, ofImages) } },
-    { stage: 'rct', skipped: off(analyses.rct, 'not asked for'), sizes: { attacks: attacks.length } },
-    { stage: 'spectra', skipped: off(analyses.spectra, 'not asked for'), sizes: { attacks: attacks.length } },
+    ...BATCH_STAGES.map((s) => s.plan({ images, attacks: attacks.length, analyses, ofImages })),
     { stage: 'adaptive', skipped: noDefence, sizes: { images: Math.min(images, adaptiveImages), defences: defences.length } },
     { stage: 'sweeps', skipped: off(analyses.sweeps, 'not asked for'), sizes: { epsilons: epsGrid.length } },
   ];

@@ -9,17 +9,12 @@ import type { OccludedFrequencyImage, OccludedFrequencySection } from '../../rep
 import { Rng } from '../../util/random';
 import { seedFor, seedRecord } from '../../util/seeds';
 import { ofRowsPerCall, writeOfPreviews } from '../../jobs/ofPreviews';
-import type { DatasetSample } from '../../data/dataset';
+import type { BatchStage, BatchStageModule } from '../batchStage';
 import type { AnalyseContext } from '../context';
 
 const OF_PREVIEW_IMAGES = 3;
 
-export interface OccludedFrequencyStage {
-  onBatch(samples: DatasetSample[], pixels: Float32Array): Promise<void>;
-  publish(): void;
-}
-
-export function startOccludedFrequencyStage(ctx: AnalyseContext): OccludedFrequencyStage {
+export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
   const { classifier, C, H, W, runSeed } = ctx;
   const { ofImages: limit, ofBaseline: baseline } = ctx.plan;
   const enabled = ctx.plan.analyses.occludedFrequency;
@@ -33,7 +28,7 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): OccludedFreque
   const scoreOn = classifier.outputKind?.kind === 'probabilities' ? 'log-probabilities' : 'logits';
   const per = classifier.pixelsPerSample;
   return {
-    async onBatch(samples, pixels) {
+    async onBatch({ samples, pixels }) {
       if (!enabled || images.length >= limit) return;
       const n = Math.min(samples.length, limit - images.length);
       const results = await occludedFrequency(pixels.subarray(0, n * per), n, [C, H, W], (x, m) => classifier.scores(x, m), {
@@ -59,3 +54,8 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): OccludedFreque
     },
   };
 }
+
+export const occludedFrequencyStage: BatchStageModule = {
+  plan: ({ analyses, images, ofImages }) => ({ stage: 'occludedFrequency', skipped: analyses.occludedFrequency ? null : 'not asked for', sizes: { images: Math.min(images, ofImages) } }),
+  start: startOccludedFrequencyStage,
+};

@@ -1,21 +1,16 @@
 /** Stage "rct", pass 1: each attack's mean RCT map over its successful adversarial examples. */
 import { binForReport } from '../../../protocol/reportMaps';
-import type { SuiteBatch } from '../../jobs/attackSuite';
 import type { DefenceAttackRef, RctSection } from '../../report/sections';
 import { DEFAULT_RCT_EPSILON, RCT_DEFINITION, RctAccumulator } from '../../spectral/rct';
+import type { BatchStage, BatchStageModule } from '../batchStage';
 import type { AnalyseContext } from '../context';
 import { forEachSuccess } from './successfulExamples';
 
-export interface BatchAccumulatorStage {
-  onBatch(sb: SuiteBatch): void;
-  publish(): void;
-}
-
-export function startRctStage(ctx: AnalyseContext, refs: DefenceAttackRef[]): BatchAccumulatorStage {
+export function startRctStage(ctx: AnalyseContext, refs: DefenceAttackRef[]): BatchStage {
   const maps = ctx.plan.analyses.rct ? refs.map(() => new RctAccumulator(ctx.C, ctx.H, ctx.W, DEFAULT_RCT_EPSILON)) : [];
   return {
-    onBatch(sb) {
-      if (maps.length) forEachSuccess(sb, ctx.classifier.pixelsPerSample, (a, x, xa) => maps[a].add(x, xa));
+    onBatch({ suite }) {
+      if (maps.length) forEachSuccess(suite, ctx.classifier.pixelsPerSample, (a, x, xa) => maps[a].add(x, xa));
     },
     publish() {
       if (!maps.length) return;
@@ -26,3 +21,8 @@ export function startRctStage(ctx: AnalyseContext, refs: DefenceAttackRef[]): Ba
     },
   };
 }
+
+export const rctStage: BatchStageModule = {
+  plan: ({ analyses, attacks }) => ({ stage: 'rct', skipped: analyses.rct ? null : 'not asked for', sizes: { attacks } }),
+  start: startRctStage,
+};

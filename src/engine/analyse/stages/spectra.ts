@@ -3,15 +3,15 @@ import { binForReport } from '../../../protocol/reportMaps';
 import type { DefenceAttackRef, SpectraSection } from '../../report/sections';
 import { SPECTRA_DEFINITION, SpectrumAccumulator, defaultSpectrumCutoff } from '../../spectral/spectra';
 import type { AnalyseContext } from '../context';
-import type { BatchAccumulatorStage } from './rct';
+import type { BatchStage, BatchStageModule } from '../batchStage';
 import { forEachSuccess } from './successfulExamples';
 
-export function startSpectraStage(ctx: AnalyseContext, refs: DefenceAttackRef[]): BatchAccumulatorStage {
+export function startSpectraStage(ctx: AnalyseContext, refs: DefenceAttackRef[]): BatchStage {
   const cutoff = defaultSpectrumCutoff(ctx.H, ctx.W);
   const spectra = ctx.plan.analyses.spectra ? refs.map(() => new SpectrumAccumulator(ctx.C, ctx.H, ctx.W, cutoff)) : [];
   return {
-    onBatch(sb) {
-      if (spectra.length) forEachSuccess(sb, ctx.classifier.pixelsPerSample, (a, x, xa) => spectra[a].add(x, xa));
+    onBatch({ suite }) {
+      if (spectra.length) forEachSuccess(suite, ctx.classifier.pixelsPerSample, (a, x, xa) => spectra[a].add(x, xa));
     },
     publish() {
       if (!spectra.length) return;
@@ -25,3 +25,8 @@ export function startSpectraStage(ctx: AnalyseContext, refs: DefenceAttackRef[])
     },
   };
 }
+
+export const spectraStage: BatchStageModule = {
+  plan: ({ analyses, attacks }) => ({ stage: 'spectra', skipped: analyses.spectra ? null : 'not asked for', sizes: { attacks } }),
+  start: startSpectraStage,
+};
