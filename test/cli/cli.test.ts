@@ -42,8 +42,10 @@ test('eval on the bundled sample prints accuracy and writes a v1 report', () => 
 test('gradcheck agrees with finite differences on the sample model', () => {
   const r = cli(['gradcheck', SAMPLE, '--limit', '2']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /agree: worst cosine 0\.99\d+/);
+  assert.match(r.stdout, /AGREE: the analytic gradient matches finite differences: along the gradient worst relative error \S+ \(noise floor \S+\)/);
+  assert.match(r.stdout, /reference +float32 model, noise floor measured \(no float64 copy: onnxruntime has no float64 kernel for Conv/);
   assert.match(r.stdout, /head +cw-margin/);
+  assertCleanError(cli(['gradcheck', SAMPLE, '--directions', '1']), 2, /--directions 1: expected a whole number of at least 2/);
   assertCleanError(cli(['gradcheck', SAMPLE, '--step', '2']), 2, /--step 2: expected a number between 0 and 1/);
   const estimated = cli(['gradcheck', SAMPLE, '--limit', '1', '--gradient', 'estimated']);
   assert.equal(estimated.code, 0, estimated.stderr);
