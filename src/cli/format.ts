@@ -1,5 +1,5 @@
 /** Plain-text rendering of model info and reports for the terminal. */
-import type { ModelInfo } from '../engine/onnx/modelInfo';
+import type { ModelDiagnostic, ModelInfo } from '../engine/onnx/modelInfo';
 import type { ReportV1 } from '../engine/report/schema';
 import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
@@ -14,7 +14,7 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-export function formatModelInfo(info: ModelInfo): string {
+export function formatModelInfo(info: ModelInfo, diagnostics: ModelDiagnostic[] = []): string {
   const lines: string[] = [];
   lines.push(`model      ${info.file}`);
   lines.push(`size       ${formatBytes(info.sizeBytes)}   sha256 ${info.sha256.slice(0, 16)}…`);
@@ -37,6 +37,10 @@ export function formatModelInfo(info: ModelInfo): string {
   }
   if (info.externalDataFiles.length) lines.push(`external data: ${info.externalDataFiles.join(', ')}`);
   for (const w of info.warnings) lines.push(`warning: ${w}`);
+  for (const d of diagnostics) lines.push(`warning: ${d.message}`, `  hint: ${d.hint}`);
+  if (!diagnostics.some((d) => d.code === 'NO_GRADIENT' || d.code === 'ZERO_GRADIENT' || d.code === 'TRAINING_DROPOUT') && info.imageInputs.length === 1) {
+    lines.push('gradient   every op on the path from the image input to the scores has a gradient');
+  }
   return lines.join('\n');
 }
 
@@ -108,6 +112,14 @@ const MODE_TEXT: Record<string, string> = {
   'fixed-eps': 'fixed-ε', 'minimal-eps': 'minimal-ε', 'minimal-perturbation': 'minimal perturbation (unbounded)', 'query-limited': 'query-limited (black-box)',
 };
 
+/** An attack with no image to attack is not a failed attack: "0 / 0 = 0.00 %" and "0.0 images/s" read as one. */
+function nothingToAttack(run: AttacksSection['runs'][number]): string {
+  const n = run.evaluated;
+  const all = n === 1 ? 'the 1 image is' : `all ${n} images are`;
+  if (run.targeted) return `Nothing to attack: none of the ${n} images is correctly classified (${run.criterion === 'top1' ? 'top-1' : 'top-5'}) and not already the target`;
+  return `Nothing to attack: ${all} already misclassified (${run.criterion === 'top1' ? 'top-1' : 'top-5'})`;
+}
+
 const fmt = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(digits));
 
 export function formatAttackReport(r: ReportV1): string {
@@ -119,6 +131,10 @@ export function formatAttackReport(r: ReportV1): string {
   for (const run of a.runs) {
     lines.push('', `${run.label} — ${MODE_TEXT[run.mode] ?? run.mode}${run.targeted ? `, targeted: ${run.targeted}` : ''}, seed ${run.seed}`);
     lines.push(`  clean accuracy      top-1 ${pct(run.clean.top1Accuracy)}  top-5 ${pct(run.clean.top5Accuracy)}`);
+    if (run.attackedImages === 0) {
+      lines.push(`  ${nothingToAttack(run)}`);
+      continue;
+    }
     lines.push(`  attacked accuracy   top-1 ${pct(run.attacked.top1Accuracy)}  top-5 ${pct(run.attacked.top5Accuracy)}`);
     lines.push(`  success             ${run.numAdversarial} / ${run.attackedImages} attacked images = ${pct(run.successRate)}  (#Adv ${run.numAdversarial})`);
     lines.push(`  perturbation (successful)  L2 median ${fmt(run.norms.successful.l2.median)} mean ${fmt(run.norms.successful.l2.mean)} max ${fmt(run.norms.successful.l2.max)};  L∞ median ${fmt(run.norms.successful.linf.median, 4)} max ${fmt(run.norms.successful.linf.max, 4)}`);

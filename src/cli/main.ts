@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { EngineError, errorText, isEngineError } from '../engine/errors';
 import { loadModel } from '../engine/onnx/loadModel';
 import { describeModel } from '../engine/onnx/modelInfo';
+import { diagnoseModel } from '../engine/jobs/modelDiagnostics';
 import { runEvalJob, type JobHooks } from '../engine/jobs/evalJob';
 import type { JobRequest } from '../engine/jobs/prepare';
 import type { ConfigOverrides } from '../engine/config/runConfig';
@@ -30,7 +31,7 @@ import { ProgressLine } from './progressLine';
 const USAGE = () => `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONNX image classifiers
 
 usage:
-  robustness-lens info <model.onnx> [--json FILE|-]
+  robustness-lens info <model.onnx> [--images DIR] [--json FILE|-]
   robustness-lens eval <model.onnx> [--images DIR] [--json FILE|-] [options]
   robustness-lens attack <model.onnx> [--images DIR] (--attack NAME … | --suite standard) [attack options] [options]
   robustness-lens analyse <model.onnx> [--images DIR] [analyse options] [options]
@@ -143,11 +144,12 @@ function emitJson(target: string, value: unknown): void {
 }
 
 async function infoCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'string' } });
+  const { values, positionals } = parse(args, { json: { type: 'string' }, images: { type: 'string' }, labels: { type: 'string' } });
   const model = await loadModel(oneModel(positionals, 'info'));
   const info = describeModel(model);
-  if (values.json !== undefined) emitJson(values.json, info);
-  if (values.json !== '-') process.stdout.write(formatModelInfo(info) + '\n');
+  const diagnostics = await diagnoseModel(model, info, { ...(values.images ? { imagesDir: values.images } : {}), ...(values.labels ? { labelsFile: values.labels } : {}) });
+  if (values.json !== undefined) emitJson(values.json, { ...info, diagnostics });
+  if (values.json !== '-') process.stdout.write(formatModelInfo(info, diagnostics) + '\n');
   return 0;
 }
 
