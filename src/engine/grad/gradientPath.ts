@@ -47,7 +47,7 @@ export function gradientPathDiagnostics(model: ModelProto, info: ModelInfo): Mod
   for (const [op, list] of missing) {
     out.push({
       code: 'NO_GRADIENT', node: list[0].name, op,
-      message: `no gradient for ${op} (${list.length} node${list.length > 1 ? 's' : ''}: ${list.slice(0, 5).map((n) => `"${n.name}"`).join(', ')}${list.length > 5 ? ', …' : ''}) on the path from the input to the scores: white-box attacks, analyse's adaptive attacks and gradcheck will refuse this model`,
+      message: `no gradient for ${op} (${list.length} node${list.length > 1 ? 's' : ''}: ${list.slice(0, 5).map((n) => `"${n.name}"`).join(', ')}${list.length > 5 ? ', …' : ''}) on the path from the input to the scores: white-box attacks and gradcheck will refuse this model (analyse runs only its black-box attacks)`,
       hint: BLACK_BOX_HINT,
     });
   }
