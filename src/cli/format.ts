@@ -1,5 +1,5 @@
 /** Plain-text rendering of model info and reports for the terminal. */
-import type { ModelInfo } from '../engine/onnx/modelInfo';
+import type { ModelDiagnostic, ModelInfo } from '../engine/onnx/modelInfo';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
 import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
@@ -16,7 +16,7 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-export function formatModelInfo(info: ModelInfo): string {
+export function formatModelInfo(info: ModelInfo, diagnostics: ModelDiagnostic[] = []): string {
   const lines: string[] = [];
   lines.push(`model      ${info.file}`);
   lines.push(`size       ${formatBytes(info.sizeBytes)}   sha256 ${info.sha256.slice(0, 16)}…`);
@@ -39,6 +39,10 @@ export function formatModelInfo(info: ModelInfo): string {
   }
   if (info.externalDataFiles.length) lines.push(`external data: ${info.externalDataFiles.join(', ')}`);
   for (const w of info.warnings) lines.push(`warning: ${w}`);
+  for (const d of diagnostics) lines.push(`warning: ${d.message}`, `  hint: ${d.hint}`);
+  if (!diagnostics.some((d) => d.code === 'NO_GRADIENT' || d.code === 'ZERO_GRADIENT' || d.code === 'TRAINING_DROPOUT') && info.imageInputs.length === 1) {
+    lines.push('gradient   every op on the path from the image input to the scores has a gradient');
+  }
   return lines.join('\n');
 }
 
@@ -79,33 +83,47 @@ function cleanLines(clean: CleanSection): string[] {
   return lines;
 }
 
-/** Below this cosine between analytic and finite-difference gradients, gradcheck fails (exit code 1). */
-export const GRADCHECK_MIN_COSINE = 0.99;
+const VERDICT_TEXT: Record<GradcheckSection['verdict'], string> = {
+  AGREE: 'AGREE: the analytic gradient matches finite differences',
+  DISAGREE: 'DISAGREE: the analytic gradient differs from finite differences well above their noise floor',
+  INCONCLUSIVE: 'INCONCLUSIVE: the finite differences are too noisy to tell (not a sign of a wrong gradient)',
+};
 
 export function formatGradcheck(r: ReportV1, g: GradcheckSection): string {
   const lines = [
     `model      ${r.model.path}`,
     `gradient   ${g.gradient === 'estimated' ? 'ESTIMATED (NES, forward passes only)' : 'analytic (gradient model)'}`,
-    `head       ${g.head.kind}, finite-difference step ${g.step} (Richardson-extrapolated central differences), jitter ±${g.jitter}, seed ${g.seed}`,
+    `reference  ${g.reference.why}`,
+    `head       ${g.head.kind}; ${g.directions} random directions per image, Richardson central differences at ±t, ±2t (first t ${g.step} per pixel), jitter ±${g.jitter}, seed ${g.seed}`,
   ];
   for (const n of g.notes) lines.push(`note       ${n}`);
-  lines.push('', 'image                              label      loss   pixels   cosine   max rel. error');
+  const exp = (x: number | undefined) => (x === undefined ? '—' : x.toExponential(2)).padStart(9);
+  lines.push('', `${''.padEnd(58)}along the gradient   ${g.directions} random directions`);
+  lines.push(`${'image'.padEnd(34)} label      loss    step  rel. err    floor  rel. err    floor    cosine  verdict`);
   for (const i of g.images) {
-    lines.push(`${i.relPath.padEnd(34)} ${String(i.label).padStart(5)} ${i.loss.toFixed(4).padStart(9)} ${String(i.coordinates).padStart(8)} ${i.cosine.toFixed(6).padStart(8)} ${i.relError.toExponential(2).padStart(16)}`);
+    lines.push(`${i.relPath.padEnd(34)} ${String(i.label).padStart(5)} ${i.loss.toFixed(4).padStart(9)} ${i.step.toExponential(0).padStart(7)} ${exp(i.alongGradient?.relError)} ${exp(i.alongGradient?.noiseFloor)} ${exp(i.relError)} ${exp(i.noiseFloor)} ${i.cosine.toFixed(6).padStart(9)}  ${i.verdict}`);
   }
   if (g.gradient === 'estimated') {
     lines.push('', `estimate vs finite differences: worst cosine ${g.worstCosine.toFixed(4)} (an estimate: only its direction is meant to be close)`);
     return lines.join('\n');
   }
-  const ok = g.worstCosine >= GRADCHECK_MIN_COSINE;
-  lines.push('', `${ok ? 'agree' : 'DISAGREE'}: worst cosine ${g.worstCosine.toFixed(6)}, worst relative error ${g.worstRelError.toExponential(2)} (${g.seconds.toFixed(2)} s)`);
-  if (!ok) lines.push('The analytic gradient does not match finite differences: please report this model (gradients of some op may be wrong).');
+  lines.push('', `${VERDICT_TEXT[g.verdict]}: along the gradient worst relative error ${g.alongGradient ? `${g.alongGradient.worstRelError.toExponential(2)} (noise floor ${g.alongGradient.worstNoiseFloor.toExponential(2)})` : '— (zero gradient)'}; random directions worst relative error ${g.worstRelError.toExponential(2)} (noise floor ${g.worstNoiseFloor.toExponential(2)}), worst cosine ${g.worstCosine.toFixed(6)} (${g.seconds.toFixed(2)} s)`);
+  if (g.verdict === 'DISAGREE') lines.push('Please report this model: the gradient of some op on its path may be wrong.');
+  if (g.verdict === 'INCONCLUSIVE') lines.push('Try a larger --step or more --directions; a float64-capable model gives noise-free differences.');
   return lines.join('\n');
 }
 
 const MODE_TEXT: Record<string, string> = {
   'fixed-eps': 'fixed-ε', 'minimal-eps': 'minimal-ε', 'minimal-perturbation': 'minimal perturbation (unbounded)', 'query-limited': 'query-limited (black-box)',
 };
+
+/** An attack with no image to attack is not a failed attack: "0 / 0 = 0.00 %" and "0.0 images/s" read as one. */
+function nothingToAttack(run: AttacksSection['runs'][number]): string {
+  const n = run.evaluated;
+  const all = n === 1 ? 'the 1 image is' : `all ${n} images are`;
+  if (run.targeted) return `Nothing to attack: none of the ${n} images is correctly classified (${run.criterion === 'top1' ? 'top-1' : 'top-5'}) and not already the target`;
+  return `Nothing to attack: ${all} already misclassified (${run.criterion === 'top1' ? 'top-1' : 'top-5'})`;
+}
 
 const fmt = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(digits));
 
@@ -116,6 +134,10 @@ function attackLines(a: AttacksSection): string[] {
   for (const run of a.runs) {
     lines.push('', `${run.label} — ${MODE_TEXT[run.mode] ?? run.mode}${run.targeted ? `, targeted: ${run.targeted}` : ''}, seed ${run.seed}`);
     lines.push(`  clean accuracy      top-1 ${pct(run.clean.top1Accuracy)}  top-5 ${pct(run.clean.top5Accuracy)}`);
+    if (run.attackedImages === 0) {
+      lines.push(`  ${nothingToAttack(run)}`);
+      continue;
+    }
     lines.push(`  attacked accuracy   top-1 ${pct(run.attacked.top1Accuracy)}  top-5 ${pct(run.attacked.top5Accuracy)}`);
     lines.push(`  success             ${run.numAdversarial} / ${run.attackedImages} attacked images = ${pct(run.successRate)}  (#Adv ${run.numAdversarial})`);
     lines.push(`  perturbation (successful)  L2 median ${fmt(run.norms.successful.l2.median)} mean ${fmt(run.norms.successful.l2.mean)} max ${fmt(run.norms.successful.l2.max)};  L∞ median ${fmt(run.norms.successful.linf.median, 4)} max ${fmt(run.norms.successful.linf.max, 4)}`);

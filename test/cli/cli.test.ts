@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync, readFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from '../helpers/shared';
@@ -42,8 +42,10 @@ test('eval on the bundled sample prints accuracy and writes a v1 report', () => 
 test('gradcheck agrees with finite differences on the sample model', () => {
   const r = cli(['gradcheck', SAMPLE, '--limit', '2']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /agree: worst cosine 0\.99\d+/);
+  assert.match(r.stdout, /AGREE: the analytic gradient matches finite differences: along the gradient worst relative error \S+ \(noise floor \S+\)/);
+  assert.match(r.stdout, /reference +float32 model, noise floor measured \(no float64 copy: onnxruntime has no float64 kernel for Conv/);
   assert.match(r.stdout, /head +cw-margin/);
+  assertCleanError(cli(['gradcheck', SAMPLE, '--directions', '1']), 2, /--directions 1: expected a whole number of at least 2/);
   assertCleanError(cli(['gradcheck', SAMPLE, '--step', '2']), 2, /--step 2: expected a number between 0 and 1/);
   const estimated = cli(['gradcheck', SAMPLE, '--limit', '1', '--gradient', 'estimated']);
   assert.equal(estimated.code, 0, estimated.stderr);
@@ -55,8 +57,28 @@ test('info describes the model', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /input: NCHW, 1 channel\(s\), 28×28, batch dynamic/);
   assert.match(r.stdout, /parameters 33,594/);
+  assert.match(r.stdout, /gradient +every op on the path from the image input to the scores has a gradient/);
   const j = cli(['info', SAMPLE, '--json', '-']);
   assert.equal(JSON.parse(j.stdout).parameterCount, 33594);
+  assert.deepEqual(JSON.parse(j.stdout).diagnostics, []);
+});
+
+test('info --images warns ahead when the class folders do not match the outputs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-cli-info-'));
+  try {
+    for (const c of ['class0', 'class1']) {
+      mkdirSync(join(dir, c));
+      copyFileSync(resolve(REPO_ROOT, 'samples', 'images', 'bag', readdirSync(resolve(REPO_ROOT, 'samples', 'images', 'bag'))[0]), join(dir, c, 'a.png'));
+    }
+    const r = cli(['info', SAMPLE, '--images', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /warning: .*2 class folders for a model with 10 outputs: they are mapped by sorted name to outputs 0…1 \(class0 → 0, class1 → 1\)/);
+    assert.match(r.stdout, /  hint: if these are not the model's first classes, give the class names/);
+    const j = JSON.parse(cli(['info', SAMPLE, '--images', dir, '--json', '-']).stdout);
+    assert.deepEqual(j.diagnostics.map((d: { code: string }) => d.code), ['CLASS_COUNT']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('bad input: specific messages, non-zero exit, no stack trace', () => {

@@ -7,7 +7,10 @@ import { EngineError } from '../errors';
 import { SHAPE_ONLY_OPS, type GraphIndex } from './graphIndex';
 import type { NodeView } from './nodeView';
 import { gradientFor, ZERO_GRADIENT_OPS } from './registry';
-import type { GradContext } from './types';
+import type { GradContext, OpGradient } from './types';
+
+/** Finds the gradient module of a node: the registry, or (in tests only) one with a deliberately wrong op. */
+export type GradientLookup = (node: NodeView) => OpGradient | undefined;
 
 export interface BackwardRequest {
   index: GraphIndex;
@@ -18,6 +21,8 @@ export interface BackwardRequest {
   ctx: GradContext;
   /** Label of the model in error messages. */
   modelLabel: string;
+  /** Default: the registry (gradientFor). */
+  gradients?: GradientLookup;
 }
 
 export interface GradientPath {
@@ -63,11 +68,11 @@ export function gradientPath(index: GraphIndex, wrt: string, targets: string[], 
  * Checks, before any computation, that every op on the gradient path has a gradient module: one error
  * lists every op type without one, with node names.
  */
-export function assertDifferentiable(nodes: NodeView[], modelLabel: string): void {
+export function assertDifferentiable(nodes: NodeView[], modelLabel: string, gradients: GradientLookup = gradientFor): void {
   const missing = new Map<string, string[]>();
   for (const n of nodes) {
     const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:${n.opType}` : n.opType;
-    if (!gradientFor(n)) missing.set(key, [...(missing.get(key) ?? []), n.name]);
+    if (!gradients(n)) missing.set(key, [...(missing.get(key) ?? []), n.name]);
   }
   if (missing.size > 0) {
     const list = [...missing].map(([op, names]) => `${op} (${names.length} node${names.length > 1 ? 's' : ''}: ${names.slice(0, 5).map((s) => `"${s}"`).join(', ')}${names.length > 5 ? ', …' : ''})`);
@@ -80,9 +85,9 @@ export function assertDifferentiable(nodes: NodeView[], modelLabel: string): voi
 
 /** Emits the backward pass; returns the name of ∂(seeded loss)/∂wrt. */
 export function buildBackward(req: BackwardRequest): string {
-  const { index, wrt, seeds, ctx } = req;
+  const { index, wrt, seeds, ctx, gradients = gradientFor } = req;
   const { nodes, differentiable } = gradientPath(index, wrt, seeds.map((s) => s.tensor), req.modelLabel);
-  assertDifferentiable(nodes, req.modelLabel);
+  assertDifferentiable(nodes, req.modelLabel, gradients);
   const contributions = new Map<string, string[]>();
   const add = (tensor: string, grad: string) => contributions.set(tensor, [...(contributions.get(tensor) ?? []), grad]);
   for (const s of seeds) add(s.tensor, s.grad);
@@ -99,7 +104,7 @@ export function buildBackward(req: BackwardRequest): string {
     const dy = node.outputs.map((o) => (o ? total(o) : ''));
     if (dy.every((d) => d === '')) continue;
     const needs = node.inputs.map((i) => i !== '' && differentiable.has(i));
-    const grads = gradientFor(node)!.gradient({ node, dy, needs, ctx });
+    const grads = gradients(node)!.gradient({ node, dy, needs, ctx });
     needs.forEach((need, i) => {
       if (!need) return;
       if (!grads[i]) node.fail(`gradient module returned no gradient for input ${i} ("${node.inputs[i]}")`);

@@ -10,7 +10,7 @@ import type { Preprocessing } from '../config/runConfig';
 import { channelCount } from '../data/pixels';
 import { EngineError } from '../errors';
 import type { OutputKind } from '../eval/scores';
-import { buildBackward } from './backward';
+import { buildBackward, type GradientLookup } from './backward';
 import { Emitter } from './emitter';
 import { ProbedGradContext } from './gradContext';
 import { emitHead, type LossHead } from './lossHeads';
@@ -111,12 +111,12 @@ export class ClassifierGradientBuilder {
     return buildVjpModel(this.fwd, [PIXELS], tensors);
   }
 
-  /** The gradient model for one loss head. */
-  build(head: LossHead): ModelProto {
+  /** The gradient model for one loss head; `gradients` replaces the registry (tests inject a wrong op gradient with it). */
+  build(head: LossHead, gradients?: GradientLookup): ModelProto {
     const e = new Emitter(this.fwd.opset, new Set(this.fwd.taken));
     const h = emitHead(head, e, this.logits, this.numClasses);
     const ctx = new ProbedGradContext(e, this.fwd.index, this.fwd.probe, PIXELS);
-    const grad = buildBackward({ index: this.fwd.index, wrt: PIXELS, seeds: [{ tensor: this.logits, grad: h.dLogits }], ctx, modelLabel: this.fwd.label });
+    const grad = buildBackward({ index: this.fwd.index, wrt: PIXELS, seeds: [{ tensor: this.logits, grad: h.dLogits }], ctx, modelLabel: this.fwd.label, ...(gradients ? { gradients } : {}) });
     e.node('Identity', [this.logits], {}, [OUTPUTS.logits]);
     e.node('Identity', [h.loss], {}, [OUTPUTS.loss]);
     e.node('Identity', [grad], {}, [OUTPUTS.grad]);

@@ -10,6 +10,7 @@ import type { ClassifierGradientBuilder } from './classifierGradient';
 import { OUTPUTS, PIXELS } from './classifierGradient';
 import { HEAD_INPUTS, type LossHead } from './lossHeads';
 import type { GradientSource } from './estimatedGradient';
+import type { GradientLookup } from './backward';
 
 export interface GradientInputs {
   /** Class index per sample: the true label (untargeted) or the target (targeted). */
@@ -37,8 +38,8 @@ export class GradientModel implements GradientSource {
     readonly maxBatch: number,
   ) {}
 
-  static async open(builder: ClassifierGradientBuilder, head: LossHead, opts: SessionOptions & { maxBatch: number; label: string }): Promise<GradientModel> {
-    const model = builder.build(head);
+  static async open(builder: ClassifierGradientBuilder, head: LossHead, opts: SessionOptions & { maxBatch: number; label: string; gradients?: GradientLookup }): Promise<GradientModel> {
+    const model = builder.build(head, opts.gradients);
     const bytes = encodeModel(model);
     // A small convolutional model's gradient runs faster as one single-threaded session per thread, each on
     // its share of the batch (sessionWorkers.ts); a plain MLP is too cheap for the hand-over to pay.

@@ -10,7 +10,7 @@ import { resolveRunConfig, type RunConfig } from '../config/runConfig';
 import { openDataset, sampleDataset, type Dataset, type DatasetSample } from '../data/dataset';
 import { EngineError } from '../errors';
 import { loadModel, type LoadedModel } from '../onnx/loadModel';
-import { describeModel, type ModelInfo } from '../onnx/modelInfo';
+import { classCountDiagnostic, describeModel, type ModelInfo } from '../onnx/modelInfo';
 
 /** What every job starts from; declared once, with its runtime check, in src/protocol/jobRequest.ts. */
 export type JobRequest = Infer<typeof jobRequestSchema>;
@@ -56,6 +56,12 @@ export async function prepareData(prepared: PreparedModel): Promise<PreparedData
     ...(config.labelsFile ? { labelsFile: config.labelsFile } : {}),
     ...(info.output.numClasses !== null ? { numClasses: info.output.numClasses } : {}),
   });
+  // Class folders named for another model's classes (class0, class1 for a 1000-class model) are mapped to the
+  // first outputs in sorted order without a word otherwise; the report's warnings say so, with the mapping.
+  if (dataset.kind === 'image-folder' && !config.classNames) {
+    const remark = classCountDiagnostic(info, dataset.root, dataset.classNames, true);
+    if (remark) info.warnings.push(remark.message);
+  }
   const samples = sampleDataset(dataset, { ...(config.limit !== null ? { limit: config.limit } : {}), seed: config.seed });
   prepared.timings.openDataset = (performance.now() - t) / 1000;
   return { dataset, samples };

@@ -226,3 +226,65 @@ export function describeModel(m: LoadedModel): ModelInfo {
     warnings,
   };
 }
+
+/** Something that will not work with this model, found before any run (info, the model view), with what to do. */
+export interface ModelDiagnostic {
+  code: 'NO_GRADIENT' | 'ZERO_GRADIENT' | 'TRAINING_DROPOUT' | 'INPUT_TYPE' | 'OUTPUT_TYPE' | 'PROBABILITY_OUTPUT' | 'CLASS_COUNT';
+  /** The node (and its op) it is about, where there is one. */
+  node?: string;
+  op?: string;
+  message: string;
+  hint: string;
+}
+
+/** The engine feeds float32 pixels and reads float32 scores: any other element type is refused by every command. */
+export function elementTypeDiagnostics(info: ModelInfo): ModelDiagnostic[] {
+  const out: ModelDiagnostic[] = [];
+  for (const c of info.imageInputs) {
+    if (c.elemType === 'float32') continue;
+    out.push({
+      code: 'INPUT_TYPE',
+      message: `input '${c.name}' is ${c.elemType}: Robustness Lens feeds float32 pixels, so eval, attacks and gradcheck will refuse this model`,
+      hint: `export the model with a float32 input (e.g. cast inside the graph: Cast(to=${c.elemType}) after a float32 input)`,
+    });
+  }
+  const o = info.outputs[0];
+  if (o && o.elemType !== 'float32') {
+    out.push({
+      code: 'OUTPUT_TYPE',
+      message: `output '${o.name}' is ${o.elemType}: Robustness Lens reads float32 class scores, so every run will refuse this model`,
+      hint: 'export the scores as float32 (a final Cast(to=float) is enough)',
+    });
+  }
+  return out;
+}
+
+/**
+ * The classes of an image folder against the model's outputs: more classes than outputs is refused when a
+ * run opens the folder; fewer is allowed (a subset), and says which outputs the folders were mapped to.
+ */
+export function classCountDiagnostic(info: ModelInfo, root: string, classNames: string[], fromFolders: boolean): ModelDiagnostic | undefined {
+  const outputs = info.output.numClasses;
+  if (outputs === null || classNames.length === outputs) return undefined;
+  const what = fromFolders ? 'class folders' : 'classes';
+  if (classNames.length > outputs) {
+    return {
+      code: 'CLASS_COUNT',
+      message: `${root}: ${classNames.length} ${what} but the model has ${outputs} outputs: every run with this folder will be refused`,
+      hint: 'check that the image folder belongs to this model, or configure the class names in model-output order',
+    };
+  }
+  return {
+    code: 'CLASS_COUNT',
+    message: `${root}: ${classNames.length} ${what} for a model with ${outputs} outputs: ${classMapping(classNames)}`,
+    hint: 'if these are not the model\'s first classes, give the class names in model-output order (--class-names, or "classNames" in robustness.json)',
+  };
+}
+
+/** "mapped by position to outputs 0…k−1 (a → 0, b → 1, …)", with a remark when the names look like other indices. */
+export function classMapping(classNames: string[]): string {
+  const shown = classNames.slice(0, 4).map((n, i) => `${n} → ${i}`).join(', ') + (classNames.length > 4 ? ', …' : '');
+  const numbered = classNames.map((n) => /^(?:class[_-]?)?(\d+)$/i.exec(n)?.[1]).map((d) => (d === undefined ? undefined : Number(d)));
+  const misleading = numbered.every((d) => d !== undefined) && numbered.some((d, i) => d !== i);
+  return `they are mapped by sorted name to outputs 0…${classNames.length - 1} (${shown})${misleading ? '; the names look like class indices but are not read as such' : ''}`;
+}

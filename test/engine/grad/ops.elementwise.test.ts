@@ -144,12 +144,18 @@ checkGraph('Dropout, training_mode constant false', {
   inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
   initializers: [makeTensor('ratio', [], Float32Array.of(0.5)), boolTensor('mode', [], [false])],
 });
-test('Dropout, training_mode true is refused (random)', async () => {
+test('Dropout, training_mode true with a non-zero ratio is refused (random)', async () => {
   await assert.rejects(checkGraphGradient({
     nodes: [makeNode('Dropout', ['x', 'ratio', 'mode'], ['y', 'mask'])],
     inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
-    initializers: [makeTensor('ratio', [], Float32Array.of(0)), boolTensor('mode', [], [true])],
+    initializers: [makeTensor('ratio', [], Float32Array.of(0.5)), boolTensor('mode', [], [true])],
   }), /training-mode dropout is random/);
+});
+// torchvision 0.14's Swin exports F.dropout(p=0.0) with training=True: ratio 0 keeps every value, y = x.
+checkGraph('Dropout, training_mode true with ratio 0 (an identity)', {
+  nodes: [makeNode('Dropout', ['x', 'ratio', 'mode'], ['y', 'mask'])],
+  inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
+  initializers: [makeTensor('ratio', [], Float32Array.of(0)), boolTensor('mode', [], [true])],
 });
 
 checkGraph('Where, both branches differentiated, same shapes', {
