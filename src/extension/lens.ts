@@ -43,6 +43,11 @@ export class Lens extends Disposable {
     return this.engineClient;
   }
 
+  /** Versions the engine process reported, if one ran (never starts a client: this is read after runs, even during shutdown). */
+  get engineVersions(): Record<string, string> | null {
+    return this.engineClient?.versions ?? null;
+  }
+
   /** The settings for a model (folder-level settings apply); throws a USAGE EngineError on a bad value. */
   settings(scope?: vscode.Uri): LensSettings {
     const cfg = vscode.workspace.getConfiguration('robustnessLens', scope);

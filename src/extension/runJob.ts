@@ -69,6 +69,18 @@ async function startRun<K extends JobKind>(lens: Lens, spec: RunSpec<K>): Promis
   // Registered before the Runs view hears of the folder, so that it lists the run as running.
   const live = lens.liveRuns.start({ runId, dir, kind: spec.kind, title: spec.panelTitle ?? spec.title, key: runKey(spec) });
   lens.runsDidChange();
+  try {
+    return await runLive(lens, spec, live);
+  } catch (e) {
+    // A run that can no longer end by itself (e.g. its report could not be written) must not show as running forever.
+    live.failed(`the run stopped: ${errorText(e)}`);
+    lens.runsDidChange();
+    throw e;
+  }
+}
+
+async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: LiveRun): Promise<RunOutcome | null> {
+  const { runId, dir } = live;
   const log = (line: string) => lens.output.appendLine(`[${runId}] ${line}`);
   log(`${spec.kind} ${spec.model.fsPath} → ${dir}`);
   if (spec.panelTitle) lens.panels.showLive(live);
@@ -91,9 +103,13 @@ async function startRun<K extends JobKind>(lens: Lens, spec: RunSpec<K>): Promis
           onSection: (name, section) => live.sectionArrived(name, section),
         });
         const cancel = () => { log('cancelling after the current batch…'); run.cancel(); };
-        token.onCancellationRequested(cancel);
+        const cancelRequests = token.onCancellationRequested(cancel);
         live.onCancel(cancel);
-        return { report: await run.result, error: null };
+        try {
+          return { report: await run.result, error: null };
+        } finally {
+          cancelRequests.dispose();
+        }
       } catch (e) {
         return { report: null, error: e };
       }
@@ -105,7 +121,7 @@ async function startRun<K extends JobKind>(lens: Lens, spec: RunSpec<K>): Promis
   if (profiler) log(`extension host CPU profile: ${await profiler.stop(runId)}`);
   const engineExit = outcome.error instanceof EngineRunError ? outcome.error.exit : null;
   writeHostMetrics(dir, {
-    activationMs: lens.activationMs, eventLoopDelayMaxMs: delay.maxMs, eventLoopDelayP99Ms: delay.p99Ms, engineExit, runSeconds, engineVersions: lens.engine.versions,
+    activationMs: lens.activationMs, eventLoopDelayMaxMs: delay.maxMs, eventLoopDelayP99Ms: delay.p99Ms, engineExit, runSeconds, engineVersions: lens.engineVersions,
   });
   log(`extension host event-loop delay during the run: max ${delay.maxMs} ms, p99 ${delay.p99Ms} ms (${runSeconds.toFixed(1)} s)`);
 
