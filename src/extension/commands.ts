@@ -11,7 +11,7 @@ import type { Lens } from './lens';
 import { modelForImage, resolveModel, twoModels } from './modelPicker';
 import type { QuickCheckStatus } from './quickCheckStatus';
 import { executeRun, type RunOutcome } from './runJob';
-import { RunPanel } from './runPanel';
+import { savedContent } from './runPanel';
 import { requireTrust } from './trust';
 
 /** Wraps a command: a thrown error (a bad setting, an unwritable folder) becomes a notification, never a silent failure. */
@@ -77,7 +77,7 @@ async function explainImage(lens: Lens, image: vscode.Uri): Promise<void> {
   if (!model || !(await ensureConfiguration(lens, model))) return;
   const settings = lens.settings(model);
   await executeRun(lens, {
-    kind: 'explain', model, title: `Explain Image Frequencies: ${basename(image.fsPath)}`, panelTitle: `Frequencies: ${basename(image.fsPath)}`,
+    kind: 'explain', model, subject: image.fsPath, title: `Explain Image Frequencies: ${basename(image.fsPath)}`, panelTitle: `Frequencies: ${basename(image.fsPath)}`,
     request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
     options: (dir) => explainOptions(image.fsPath, null, dir),
   });
@@ -113,11 +113,11 @@ async function compareModels(lens: Lens, arg: unknown, selection: unknown): Prom
     if (runs[k]) continue;
     const outcome = await analyse(lens, models[k]);
     if (!outcome) return;
-    outcome.panel?.dispose();
+    outcome.panel?.close();
     runs[k] = { runId: outcome.runId, dir: outcome.dir };
   }
   const [a, b] = runs as { runId: string; dir: string }[];
-  RunPanel.show(lens, RunPanel.contentOf(a, b, `Compare: ${basename(models[0].fsPath)} vs ${basename(models[1].fsPath)}`));
+  lens.panels.show(savedContent(a, b, `Compare: ${basename(models[0].fsPath)} vs ${basename(models[1].fsPath)}`));
 }
 
 export function registerCommands(lens: Lens, status: QuickCheckStatus): void {

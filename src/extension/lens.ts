@@ -1,35 +1,51 @@
 /**
  * The extension's shared services: the output channel, the engine client (its process starts on the first
- * run), settings, and where runs are kept. Everything registered here is disposed with the extension.
+ * run), the runs of this session (live runs) and their panels, settings, and where runs are kept.
+ * Everything registered here is disposed with the extension.
  */
 import * as vscode from 'vscode';
 import { dirname } from 'node:path';
+import { errorText } from '../engine/errors';
+import { Disposable, type IDisposable } from '../host/dispose';
 import { EngineClient } from '../host/engineClient';
+import { LiveRuns } from '../host/liveRuns';
 import { readSettings, type LensSettings } from '../host/settings';
+import { RunPanels } from './runPanel';
 
 const EXTRA_ROOTS_KEY = 'robustnessLens.extraRunRoots';
 
-export class Lens implements vscode.Disposable {
-  readonly output = vscode.window.createOutputChannel('Robustness Lens');
+export class Lens extends Disposable {
+  readonly output = this._register(vscode.window.createOutputChannel('Robustness Lens'));
   /** Milliseconds from the bundle starting to load to the end of activate(). */
   activationMs = 0;
   private engineClient: EngineClient | null = null;
-  private readonly disposables: vscode.Disposable[] = [this.output];
-  private readonly runsChanged = new vscode.EventEmitter<void>();
-  /** Fired when a run is added or removed. */
+  private disposing: Promise<void> | null = null;
+  private readonly runsChanged = this._register(new vscode.EventEmitter<void>());
+  /** Fired when a run is added, removed, or ends. */
   readonly onDidChangeRuns = this.runsChanged.event;
+  /** This session's runs by run id: what a panel opened mid-run (or after a failure) starts from. */
+  readonly liveRuns = this._register(new LiveRuns((e) => this.output.appendLine(`a run panel failed to take an update: ${errorText(e)}`)));
+  readonly panels: RunPanels;
 
   constructor(readonly context: vscode.ExtensionContext) {
-    this.disposables.push(this.runsChanged);
+    super();
+    this.panels = this._register(new RunPanels(this));
   }
 
   get engine(): EngineClient {
+    // A client made now would start a process nothing disposes.
+    if (this.disposing || this.isDisposed) throw new Error('Robustness Lens is shutting down');
     this.engineClient ??= new EngineClient({
       enginePath: this.context.asAbsolutePath('dist/engineProcess.js'),
       onOutput: (line) => this.output.appendLine(`[engine] ${line}`),
       onProtocolError: (reason) => this.output.appendLine(`[engine] message rejected: ${reason}`),
     });
     return this.engineClient;
+  }
+
+  /** Versions the engine process reported, if one ran (never starts a client: this is read after runs, even during shutdown). */
+  get engineVersions(): Record<string, string> | null {
+    return this.engineClient?.versions ?? null;
   }
 
   /** The settings for a model (folder-level settings apply); throws a USAGE EngineError on a bad value. */
@@ -66,15 +82,18 @@ export class Lens implements vscode.Disposable {
     this.runsChanged.fire();
   }
 
-  register<T extends vscode.Disposable>(d: T): T {
-    this.disposables.push(d);
-    return d;
+  /** Makes `d` live as long as the extension (disposed, newest first, on deactivate). */
+  register<T extends IDisposable>(d: T): T {
+    return this._register(d);
   }
 
-  async dispose(): Promise<void> {
+  override dispose(): Promise<void> {
     // The engine first: its last output still has a channel to go to.
-    await this.engineClient?.dispose();
-    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+    this.disposing ??= (async () => {
+      await this.engineClient?.dispose();
+      super.dispose();
+    })();
+    return this.disposing;
   }
 
   private extraRunRoots(): string[] {

@@ -5,26 +5,26 @@
 import * as vscode from 'vscode';
 import { sep } from 'node:path';
 import { KeyedDebouncer } from '../host/debounce';
+import { Disposable, DisposableStore, MutableDisposable, toDisposable } from '../host/dispose';
 import { quickCheck } from './commands';
 import type { Lens } from './lens';
 import type { QuickCheckStatus } from './quickCheckStatus';
 
 const DEBOUNCE_MS = 2000;
 
-export class ModelWatcher implements vscode.Disposable {
-  private watcher: vscode.FileSystemWatcher | null = null;
+export class ModelWatcher extends Disposable {
+  /** The watcher and its subscriptions while the setting is on. */
+  private readonly watching = this._register(new MutableDisposable<DisposableStore>());
   private readonly debouncer: KeyedDebouncer<string>;
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly lens: Lens, status: QuickCheckStatus) {
-    this.debouncer = new KeyedDebouncer(DEBOUNCE_MS, (path) => {
+    super();
+    this.debouncer = this._register(new KeyedDebouncer(DEBOUNCE_MS, (path) => {
       lens.output.appendLine(`${path} changed: running the Quick Attack Check`);
       quickCheck(lens, status, vscode.Uri.file(path), true).catch((e: unknown) => lens.output.appendLine(`quick check of ${path} failed: ${(e as Error).message}`));
-    });
-    this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('robustnessLens.quickCheck.onModelChange')) this.update(); }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.update()),
-    );
+    }));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('robustnessLens.quickCheck.onModelChange')) this.update(); }));
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.update()));
     this.update();
   }
 
@@ -33,22 +33,18 @@ export class ModelWatcher implements vscode.Disposable {
   }
 
   private update(): void {
-    if (this.enabled() && !this.watcher) {
-      this.watcher = vscode.workspace.createFileSystemWatcher('**/*.onnx');
+    if (this.enabled() && !this.watching.value) {
+      const store = new DisposableStore();
+      // Switched off, the pending checks go with the watcher.
+      store.add(toDisposable(() => this.debouncer.dispose()));
+      const watcher = store.add(vscode.workspace.createFileSystemWatcher('**/*.onnx'));
       const trigger = (uri: vscode.Uri) => { if (uri.scheme === 'file' && !uri.fsPath.includes(`${sep}node_modules${sep}`)) this.debouncer.trigger(uri.fsPath); };
-      this.watcher.onDidChange(trigger);
-      this.watcher.onDidCreate(trigger);
+      store.add(watcher.onDidChange(trigger));
+      store.add(watcher.onDidCreate(trigger));
+      this.watching.value = store;
       this.lens.output.appendLine('quick check on model change: watching **/*.onnx');
-    } else if (!this.enabled() && this.watcher) {
-      this.watcher.dispose();
-      this.watcher = null;
-      this.debouncer.dispose();
+    } else if (!this.enabled() && this.watching.value) {
+      this.watching.clear();
     }
-  }
-
-  dispose(): void {
-    this.watcher?.dispose();
-    this.debouncer.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

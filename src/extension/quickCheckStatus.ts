@@ -5,19 +5,20 @@
  */
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
+import { Disposable } from '../host/dispose';
 import { QuickCheckHistory, statusLabel, statusText } from '../host/quickChecks';
 import type { Lens } from './lens';
 import { activeModel } from './modelPicker';
 
-export class QuickCheckStatus implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('robustnessLens.quickCheck', vscode.StatusBarAlignment.Right, 100);
+export class QuickCheckStatus extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('robustnessLens.quickCheck', vscode.StatusBarAlignment.Right, 100));
   private model: vscode.Uri | undefined;
   private running = new Set<string>();
-  private readonly disposables: vscode.Disposable[] = [this.item];
 
   constructor(private readonly lens: Lens) {
+    super();
     this.item.name = 'Robustness Lens Quick Check';
-    this.disposables.push(vscode.window.tabGroups.onDidChangeTabs(() => this.followActiveEditor()));
+    this._register(vscode.window.tabGroups.onDidChangeTabs(() => this.followActiveEditor()));
     this.followActiveEditor();
   }
 
@@ -38,6 +39,8 @@ export class QuickCheckStatus implements vscode.Disposable {
   }
 
   refresh(): void {
+    // A check that ends after deactivate must not touch the disposed item.
+    if (this.isDisposed) return;
     const model = this.model;
     if (!model) { this.item.hide(); return; }
     const name = basename(model.fsPath);
@@ -57,10 +60,6 @@ export class QuickCheckStatus implements vscode.Disposable {
     this.item.accessibilityInformation = { label, role: 'button' };
     this.item.command = { title: 'Open Quick Check Report', command: 'robustnessLens.openRun', arguments: [latest.current.runId] };
     this.item.show();
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 
   private followActiveEditor(): void {

@@ -1,170 +1,153 @@
 /**
- * One webview panel per run, beside the active editor. The panel keeps the run's state (report, sections
- * so far, progress) and replays it whenever the webview (re)loads and says `ready`. Everything the webview
- * sends is validated; artefacts open only from inside the run folder; panels come back after a window
- * reload through the serializer (the webview keeps `{runId}` in its state).
+ * One webview panel per run, beside the active editor. What it shows (a saved run, two compared, or a live
+ * run it follows) and the replay whenever the webview (re)loads and says `ready` live in RunView
+ * (src/host/runView.ts); here only the vscode side. Everything the webview sends is validated; artefacts
+ * open only from inside the run folder; panels come back after a window reload through the serializer (the
+ * webview keeps `{runId}` in its state). Closing a panel only unsubscribes it: the run goes on, and the Runs
+ * view opens it again with its progress so far.
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ReportV1 } from '../engine/report/schema';
-import { handlePanelMessage, packNumericArrays } from '../host/panelMessages';
+import { errorText } from '../engine/errors';
+import { Disposable, toDisposable } from '../host/dispose';
+import type { LiveRun } from '../host/liveRuns';
+import { handlePanelMessage } from '../host/panelMessages';
+import { liveContent, panelId, RunView, type PanelContent, type RunRef } from '../host/runView';
 import { isRunId, loadRun, runsRoot } from '../host/runsStore';
-import type { HostToWebview, PanelState } from '../protocol/webviewMessages';
 import type { Lens } from './lens';
-
-export interface RunRef {
-  runId: string;
-  dir: string;
-}
-
-export interface PanelContent {
-  title: string;
-  run: RunRef;
-  compare: RunRef | null;
-  state: PanelState;
-  report: ReportV1 | null;
-  compareReport: ReportV1 | null;
-  sections: Record<string, unknown>;
-  message: string | null;
-}
-
-/** A compare panel's id joins the two run ids with "+", which run ids never contain. */
-export function panelId(run: RunRef, compare: RunRef | null): string {
-  return compare ? `${run.runId}+${compare.runId}` : run.runId;
-}
 
 function nonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-export class RunPanel implements vscode.Disposable {
-  static readonly viewType = 'robustnessLens.run';
-  private static readonly panels = new Map<string, RunPanel>();
+/** Content of a saved run (or two, compared). */
+export function savedContent(run: RunRef, compare: RunRef | null, title: string): PanelContent {
+  const a = loadRun(run.dir);
+  const b = compare ? loadRun(compare.dir) : null;
+  return {
+    title, run, compare, state: a.state, report: a.report, compareReport: b?.report ?? null, sections: a.sections,
+    message: b && !b.report ? `the second run cannot be shown: ${b.message}` : a.message,
+  };
+}
 
-  private readonly sections = new Map<string, unknown>();
-  private progressMessage: HostToWebview | null = null;
-  private readonly disposables: vscode.Disposable[] = [];
-  /** Set while the run is going: the webview's Cancel button calls it. */
-  onCancel: (() => void) | null = null;
+/**
+ * The open run panels, by panel id. Disposing it (the extension deactivates) releases every panel without
+ * closing its tab: VS Code restores open panels after a reload only if they are still open then.
+ */
+export class RunPanels extends Disposable {
+  private readonly open = new Map<string, RunPanel>();
 
-  /** Opens a panel for a run (or brings its open panel forward and replaces its content). */
-  static show(lens: Lens, content: PanelContent): RunPanel {
-    const id = panelId(content.run, content.compare);
-    const existing = RunPanel.panels.get(id);
+  constructor(private readonly lens: Lens) {
+    super();
+    this._register(toDisposable(() => { for (const panel of [...this.open.values()]) panel.dispose(); }));
+  }
+
+  /** Opens a panel for saved content (or brings its open panel forward and replaces its content). */
+  show(content: PanelContent): RunPanel {
+    const existing = this.open.get(panelId(content.run, content.compare));
     if (existing) {
-      existing.content = content;
-      existing.panel.reveal(vscode.ViewColumn.Beside);
-      existing.replay();
+      existing.reveal();
+      existing.view.show(content);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(RunPanel.viewType, content.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {});
-    return new RunPanel(lens, panel, content);
+    return this.create(this.newWebviewPanel(content.title), content, null);
   }
 
-  /** Content of a saved run (or two, compared). */
-  static contentOf(run: RunRef, compare: RunRef | null, title: string): PanelContent {
-    const a = loadRun(run.dir);
-    const b = compare ? loadRun(compare.dir) : null;
-    return {
-      title, run, compare, state: a.state, report: a.report, compareReport: b?.report ?? null, sections: a.sections,
-      message: b && !b.report ? `the second run cannot be shown: ${b.message}` : a.message,
-    };
+  /** Opens the panel of a live run (or brings its open panel forward): the run as it stands, then its updates. */
+  showLive(live: LiveRun): RunPanel {
+    const existing = this.open.get(live.runId);
+    if (existing) {
+      existing.reveal();
+      if (existing.view.following !== live) existing.view.follow(live);
+      return existing;
+    }
+    return this.create(this.newWebviewPanel(live.title), liveContent(live), live);
   }
 
-  private constructor(private readonly lens: Lens, readonly panel: vscode.WebviewPanel, private content: PanelContent) {
-    RunPanel.panels.set(panelId(content.run, content.compare), this);
-    for (const [name, section] of Object.entries(content.sections)) this.sections.set(name, section);
-    const extension = lens.context.extensionUri;
-    panel.iconPath = vscode.Uri.joinPath(extension, 'media', 'icon.svg');
-    panel.webview.options = {
-      enableScripts: true,
-      localResourceRoots: [
-        vscode.Uri.joinPath(extension, 'dist'), vscode.Uri.joinPath(extension, 'media'), vscode.Uri.file(content.run.dir),
-        ...(content.compare ? [vscode.Uri.file(content.compare.dir)] : []),
-      ],
-    };
-    panel.webview.html = this.html();
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      panel.onDidDispose(() => this.dispose()),
-    );
+  /** The open panel of a run (not a compare panel), if any. */
+  find(runId: string): RunPanel | undefined {
+    return this.open.get(runId);
   }
 
   /** Restores a panel after a reload from the state its webview saved. */
-  static async restore(lens: Lens, panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+  restore(panel: vscode.WebviewPanel, state: unknown): void {
     const id = typeof state === 'object' && state !== null ? (state as { runId?: unknown }).runId : undefined;
     const [runId, compareId] = typeof id === 'string' ? id.split('+') : [];
-    const run = runId ? findRun(lens, runId) : null;
-    const compare = compareId ? findRun(lens, compareId) : null;
+    const live = runId && !compareId ? this.lens.liveRuns.get(runId) : undefined;
+    if (live) { this.create(panel, liveContent(live), live); return; }
+    const run = runId ? findRun(this.lens, runId) : null;
+    const compare = compareId ? findRun(this.lens, compareId) : null;
     if (!run || (compareId && !compare)) {
       panel.webview.options = { enableScripts: false };
       panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head>
 <body><p>This Robustness Lens run is no longer in the workspace (it was deleted or moved).</p></body></html>`;
       return;
     }
-    new RunPanel(lens, panel, RunPanel.contentOf(run, compare, panel.title));
+    this.create(panel, savedContent(run, compare, panel.title), null);
   }
 
-  progress(stage: string, done: number, total: number, etaSeconds: number | null): void {
-    this.progressMessage = { type: 'progress', stage, done, total, etaSeconds };
-    this.post(this.progressMessage);
+  private newWebviewPanel(title: string): vscode.WebviewPanel {
+    return vscode.window.createWebviewPanel(RunPanel.viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {});
   }
 
-  section(name: string, section: unknown): void {
-    this.sections.set(name, section);
-    this.post({ type: 'section', name, section });
+  private create(webviewPanel: vscode.WebviewPanel, content: PanelContent, live: LiveRun | null): RunPanel {
+    if (this.isDisposed) {
+      webviewPanel.dispose();
+      throw new Error('Robustness Lens is shutting down');
+    }
+    const panel = new RunPanel(this.lens, webviewPanel, content, (p) => { if (this.open.get(p.view.id) === p) this.open.delete(p.view.id); });
+    this.open.set(panel.view.id, panel);
+    if (live) panel.view.follow(live);
+    return panel;
+  }
+}
+
+export class RunPanel extends Disposable {
+  static readonly viewType = 'robustnessLens.run';
+
+  readonly view: RunView;
+
+  constructor(private readonly lens: Lens, readonly panel: vscode.WebviewPanel, content: PanelContent, onDisposed: (p: RunPanel) => void) {
+    super();
+    const log = (line: string) => lens.output.appendLine(`[panel ${content.run.runId}] ${line}`);
+    this.view = this._register(new RunView({
+      postMessage: (m) => panel.webview.postMessage(m),
+      resourceBase: (dir) => panel.webview.asWebviewUri(vscode.Uri.file(dir)).toString(),
+    }, content, (e) => log(`not sent to the webview: ${errorText(e)}`)));
+    this._register(toDisposable(() => onDisposed(this)));
+    const extension = lens.context.extensionUri;
+    panel.iconPath = vscode.Uri.joinPath(extension, 'media', 'icon.svg');
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extension, 'dist'), vscode.Uri.joinPath(extension, 'media'), ...this.view.runDirs.map((d) => vscode.Uri.file(d))],
+    };
+    panel.webview.html = this.html(content);
+    this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)));
+    // The user closed the tab: stop listening (to the webview and to the run); the run itself goes on.
+    this._register(panel.onDidDispose(() => this.dispose()));
   }
 
-  /** The run finished (or was cancelled with a partial report). */
-  finish(report: ReportV1, message: string | null): void {
-    this.onCancel = null;
-    this.progressMessage = null;
-    this.content = { ...this.content, report, state: report.status === 'partial' ? 'partial' : report.status, message };
-    this.sections.clear();
-    this.replay();
+  reveal(): void {
+    if (!this.isDisposed) this.panel.reveal(vscode.ViewColumn.Beside);
   }
 
-  /** The run failed; sections that had arrived stay on screen. */
-  fail(message: string, state: 'failed' | 'cancelled' = 'failed'): void {
-    this.onCancel = null;
-    this.progressMessage = null;
-    this.content = { ...this.content, state, message };
-    this.post({ type: 'state', state, message });
-  }
-
-  dispose(): void {
-    RunPanel.panels.delete(panelId(this.content.run, this.content.compare));
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
-  }
-
-  /** Everything the webview needs to show the current state from scratch. */
-  private replay(): void {
-    const c = this.content;
-    const base = (dir: string) => this.panel.webview.asWebviewUri(vscode.Uri.file(dir)).toString();
-    this.post({
-      type: 'init', runId: panelId(c.run, c.compare), title: c.title, state: c.state, report: c.report, compareWith: c.compareReport,
-      resourceBase: base(c.run.dir), compareResourceBase: c.compare ? base(c.compare.dir) : null,
-    });
-    for (const [name, section] of this.sections) this.post({ type: 'section', name, section });
-    if (this.progressMessage) this.post(this.progressMessage);
-    if (c.message) this.post({ type: 'state', state: c.state, message: c.message });
-  }
-
-  private post(m: HostToWebview): void {
-    void this.panel.webview.postMessage(packNumericArrays(m));
+  /** Closes the tab (dispose alone leaves it open, for a reload to restore). */
+  close(): void {
+    const open = !this.isDisposed;
+    this.dispose();
+    if (open) this.panel.dispose();
   }
 
   /** Validation and the rules (what a webview may ask for) live in handlePanelMessage; here only the vscode effects. */
   private receive(raw: unknown): Promise<void> {
-    const runDirs = [this.content.run.dir, ...(this.content.compare ? [this.content.compare.dir] : [])];
+    if (this.isDisposed) return Promise.resolve();
     const filters: Record<string, Record<string, string[]>> = { svg: { 'SVG image': ['svg'] }, png: { 'PNG image': ['png'] }, csv: { 'CSV data': ['csv'] } };
-    return handlePanelMessage<vscode.Uri>(raw, runDirs, {
-      replay: () => this.replay(),
-      cancel: () => this.onCancel?.(),
+    return handlePanelMessage<vscode.Uri>(raw, this.view.runDirs, {
+      replay: () => this.view.replay(),
+      cancel: () => { this.view.cancel(); },
       chooseExportTarget: async (fileName, format) => {
         const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir();
         return (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(folder, fileName)), filters: filters[format], saveLabel: 'Export' })) ?? null;
@@ -177,13 +160,13 @@ export class RunPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path), { viewColumn: vscode.ViewColumn.Beside, preview: true });
       },
       refused: (reason, tellUser) => {
-        this.lens.output.appendLine(`[panel ${this.content.run.runId}] ${reason}`);
+        this.lens.output.appendLine(`[panel ${this.view.runId}] ${reason}`);
         if (tellUser) void vscode.window.showWarningMessage(`Robustness Lens: ${reason}`);
       },
     });
   }
 
-  private html(): string {
+  private html(content: PanelContent): string {
     const webview = this.panel.webview;
     const dist = vscode.Uri.joinPath(this.lens.context.extensionUri, 'dist');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
@@ -196,7 +179,7 @@ export class RunPanel implements vscode.Disposable {
       `script-src 'nonce-${n}'`,
       `font-src ${webview.cspSource}`,
     ].join('; ');
-    const title = this.content.title.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+    const title = content.title.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -207,7 +190,7 @@ export class RunPanel implements vscode.Disposable {
 <title>${title}</title>
 </head>
 <body>
-<div id="app" data-state="${this.content.state}"></div>
+<div id="app" data-state="${content.state}"></div>
 <script nonce="${n}" src="${script}"></script>
 </body>
 </html>`;
@@ -228,6 +211,7 @@ export class RunPanelSerializer implements vscode.WebviewPanelSerializer {
   constructor(private readonly lens: Lens) {}
 
   deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Thenable<void> {
-    return RunPanel.restore(this.lens, panel, state);
+    this.lens.panels.restore(panel, state);
+    return Promise.resolve();
   }
 }

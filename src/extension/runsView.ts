@@ -1,11 +1,15 @@
 /**
  * The "Robustness Runs" tree: every saved run (model, date, status, headline number), newest first, with
- * open, compare two, delete and reveal. A folder whose report cannot be read is listed with the reason.
+ * open, compare two, delete and reveal. A folder whose report cannot be read is listed with the reason; a
+ * run still going is listed as running and opens its live panel (progress so far, then the result).
  */
 import * as vscode from 'vscode';
+import { Disposable } from '../host/dispose';
+import type { LiveRun } from '../host/liveRuns';
 import { deleteRun, describeRun, listRuns, type RunListing } from '../host/runsStore';
 import type { Lens } from './lens';
-import { findRun, RunPanel } from './runPanel';
+import { offerRetry } from './runJob';
+import { findRun, savedContent } from './runPanel';
 
 interface RunNode {
   root: string;
@@ -16,11 +20,13 @@ function when(d: Date | null): string {
   return d ? d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : 'unknown date';
 }
 
-export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode> {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<RunNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly lens: Lens) {}
+  constructor(private readonly lens: Lens) {
+    super();
+  }
 
   refresh(): void {
     this.changed.fire();
@@ -35,7 +41,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode> {
     const item = new vscode.TreeItem(run.model, vscode.TreeItemCollapsibleState.None);
     item.id = run.dir;
     item.resourceUri = vscode.Uri.file(run.dir);
-    if (run.readable) {
+    const live = this.lens.liveRuns.get(run.id);
+    if (live?.isRunning) {
+      liveItem(item, run, live);
+    } else if (run.readable) {
       item.description = `${when(run.createdAt)} · ${run.command} · ${run.status} · ${run.headline}`;
       item.tooltip = new vscode.MarkdownString(`**${run.model}** (${run.command})\n\n${when(run.createdAt)} — ${run.status}\n\n${run.headline}\n\n\`${run.id}\``);
       item.iconPath = new vscode.ThemeIcon(run.status === 'complete' ? 'pass' : run.status === 'partial' ? 'circle-slash' : 'error');
@@ -52,6 +61,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode> {
   }
 }
 
+/** A run of this session still going: no report yet, but a panel can follow it. */
+function liveItem(item: vscode.TreeItem, run: RunListing, live: LiveRun): void {
+  item.description = `${when(run.createdAt)} · ${live.kind} · running`;
+  item.tooltip = `${run.model} (${live.kind}) is running: click to follow its progress\n${run.id}`;
+  item.iconPath = new vscode.ThemeIcon('loading~spin');
+  item.contextValue = 'robustnessLens.liveRun';
+  item.command = { title: 'Open Run', command: 'robustnessLens.openRun', arguments: [run.id] };
+}
+
 /** Run id from a command argument: a tree node (context menu) or an id (status bar, tree item click). */
 function runIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -60,7 +78,7 @@ function runIdOf(arg: unknown): string | undefined {
 }
 
 export function registerRunsView(lens: Lens): RunsTreeProvider {
-  const provider = new RunsTreeProvider(lens);
+  const provider = lens.register(new RunsTreeProvider(lens));
   const view = lens.register(vscode.window.createTreeView('robustnessLens.runs', { treeDataProvider: provider, canSelectMany: true }));
   lens.register(lens.onDidChangeRuns(() => provider.refresh()));
   const watcher = lens.register(vscode.workspace.createFileSystemWatcher('**/.robustness/runs/*/{report,failure}.json'));
@@ -73,11 +91,18 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
 
   lens.register(vscode.commands.registerCommand('robustnessLens.openRun', (arg: unknown) => {
     const id = runIdOf(arg);
+    // A run of this session: its live state (progress so far, or a failure that can be retried), not only its folder.
+    const live = id ? lens.liveRuns.get(id) : undefined;
+    if (live) {
+      lens.panels.showLive(live);
+      if (live.retryable) offerRetry(lens, live);
+      return;
+    }
     const run = id ? findRun(lens, id) : null;
     if (!run) { void vscode.window.showWarningMessage(`Robustness Lens: run ${id ?? '(none)'} is no longer in the workspace.`); return; }
     const listing = describeRun(run.runId, run.dir);
     const when = listing.createdAt ? ` (${listing.createdAt.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })})` : '';
-    RunPanel.show(lens, RunPanel.contentOf(run, null, `Robustness: ${listing.model}${listing.readable ? ` ${listing.command}` : ''}${when}`));
+    lens.panels.show(savedContent(run, null, `Robustness: ${listing.model}${listing.readable ? ` ${listing.command}` : ''}${when}`));
   }));
 
   lens.register(vscode.commands.registerCommand('robustnessLens.compareRuns', (arg: unknown, all: unknown) => {
@@ -87,7 +112,7 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
       return;
     }
     const [a, b] = nodes.map((n) => ({ runId: n.run.id, dir: n.run.dir }));
-    RunPanel.show(lens, RunPanel.contentOf(a, b, `Compare: ${nodes[0].run.model} vs ${nodes[1].run.model}`));
+    lens.panels.show(savedContent(a, b, `Compare: ${nodes[0].run.model} vs ${nodes[1].run.model}`));
   }));
 
   lens.register(vscode.commands.registerCommand('robustnessLens.deleteRun', async (arg: unknown, all: unknown) => {
@@ -104,6 +129,13 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
   lens.register(vscode.commands.registerCommand('robustnessLens.revealRun', async (arg: unknown) => {
     const node = selected(arg, undefined)[0];
     if (node) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(node.run.dir));
+  }));
+
+  // Not in the menus yet: the failure notification's Retry, and reopened panels of a crashed run, call it.
+  lens.register(vscode.commands.registerCommand('robustnessLens.retryRun', (arg: unknown) => {
+    const id = runIdOf(arg);
+    const live = id ? lens.liveRuns.get(id) : undefined;
+    if (!live?.retry()) void vscode.window.showInformationMessage(`Robustness Lens: run ${id ?? '(none)'} cannot be retried (only a crashed run of this session can, once).`);
   }));
 
   lens.register(vscode.commands.registerCommand('robustnessLens.refreshRuns', () => provider.refresh()));

@@ -12,6 +12,7 @@ import type { ReportV1 } from '../engine/report/schema';
 import {
   parseEngineToHost, reassembleReport, type EngineFailure, type EngineToHost, type HostToEngine, type JobKind, type JobOptionsByKind,
 } from '../protocol/engineMessages';
+import { Disposable, MutableDisposable, toDisposable, type IDisposable } from './dispose';
 
 export interface EngineClientOptions {
   /** The bundled engine entry (dist/engineProcess.js). */
@@ -108,14 +109,16 @@ const OUTPUT_TAIL = 30;
 /** Unix nice value of the engine process (Windows maps it to a below-normal priority class). */
 const ENGINE_NICENESS = 10;
 
-export class EngineClient {
+export class EngineClient extends Disposable {
   private proc: EngineProcess | null = null;
   private readonly pending = new Map<string, Pending>();
-  private idleTimer: ReturnType<typeof setTimeout> | null = null;
-  private disposed = false;
+  private readonly idleTimer = this._register(new MutableDisposable<IDisposable>());
+  private stopped: Promise<void> | null = null;
   private counter = 0;
 
-  constructor(private readonly opts: EngineClientOptions) {}
+  constructor(private readonly opts: EngineClientOptions) {
+    super();
+  }
 
   /** The engine process id while one runs. */
   get pid(): number | undefined {
@@ -129,7 +132,7 @@ export class EngineClient {
 
   /** Starts a job; the engine runs jobs one at a time, so this one may wait for an earlier one. */
   start<K extends JobKind>(kind: K, request: JobRequest, options: JobOptionsByKind[K], handlers: RunHandlers = {}): EngineRun {
-    if (this.disposed) throw new Error('the engine client is disposed');
+    if (this.isDisposed) throw new Error('the engine client is disposed');
     this.clearIdle();
     const id = `${kind}-${++this.counter}-${randomBytes(3).toString('hex')}`;
     const proc = this.ensureProcess();
@@ -158,11 +161,12 @@ export class EngineClient {
     };
   }
 
-  /** Stops the engine process (politely, then by killing its process group) and fails pending runs. */
-  async dispose(): Promise<void> {
-    this.disposed = true;
-    this.clearIdle();
-    await this.stopProcess('the engine was shut down');
+  /** Stops the engine process (politely, then by killing its process group) and fails pending runs; idempotent. */
+  override dispose(): Promise<void> {
+    // Refuses new runs and clears the idle timer.
+    super.dispose();
+    this.stopped ??= this.stopProcess('the engine was shut down');
+    return this.stopped;
   }
 
   private ensureProcess(): EngineProcess {
@@ -341,14 +345,13 @@ export class EngineClient {
 
   private armIdle(): void {
     const ms = this.opts.idleTimeoutMs ?? 5 * 60_000;
-    if (ms <= 0 || this.disposed) return;
-    this.clearIdle();
-    this.idleTimer = setTimeout(() => { if (this.pending.size === 0) void this.stopProcess('idle'); }, ms);
-    this.idleTimer.unref();
+    if (ms <= 0 || this.isDisposed) return;
+    const timer = setTimeout(() => { if (this.pending.size === 0) void this.stopProcess('idle'); }, ms);
+    timer.unref();
+    this.idleTimer.value = toDisposable(() => clearTimeout(timer));
   }
 
   private clearIdle(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.idleTimer.clear();
   }
 }

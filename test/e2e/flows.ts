@@ -1,8 +1,8 @@
 /**
  * The second e2e scenario, run by run.ts in the same code-server after the first: the flows a user meets
  * beyond "analyse a configured model" — first-run setup (quick picks → robustness.json), chart export
- * through the save dialog, Compare Models, Quick Attack Check on model change, Cancel, and Restricted Mode
- * (a second code-server with workspace trust on).
+ * through the save dialog, Compare Models, Quick Attack Check on model change, Cancel, a panel closed
+ * mid-run and reopened from the Runs view, and Restricted Mode (a second code-server with workspace trust on).
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -12,7 +12,7 @@ import type { Artifacts } from './harness/artifacts';
 import { startCodeServer, type CodeServer } from './harness/codeServer';
 import { writeUserSettings } from './harness/fixtures';
 import { makeFlowsWorkspace, makeUntrustedWorkspace, writeWorkspaceSettings, type FlowsLayout } from './harness/flowsWorkspace';
-import { chartTable, inspectCompare, readState, waitForFinalState, waitForPanelWhere, waitForStateIn } from './harness/panel';
+import { chartTable, inspectCompare, inspectPanel, readState, waitForFinalState, waitForPanelWhere, waitForStateIn } from './harness/panel';
 import { QuickInput } from './harness/quickInput';
 import type { Results } from './harness/results';
 import type { Scratch } from './harness/scratch';
@@ -32,13 +32,17 @@ export interface FlowsContext {
 
 export const FLOW_STEPS = [
   'flows: open workspace', 'flows: first run', 'flows: export', 'flows: compare', 'flows: model change', 'flows: cancel', 'flows: compare selection',
-  'flows: restricted mode',
+  'flows: reopen mid-run', 'flows: restricted mode',
 ];
 
 const ANALYSE = 'Analyse Robustness';
 const QUICK_CHECK = 'Quick Attack Check';
 const QUICK_CHECK_ARIA = 'Robustness Lens quick check';
 const CONTRIBUTIONS_TIMEOUT_MS = 90_000;
+/** A run panel's progress line: "<stage>: <done> of <total> (<p>%) · ETA <time>". */
+const PROGRESS_TEXT = /^.+: .+ of .+ · ETA /;
+/** The Robustness Runs view (in the explorer). */
+const RUNS_VIEW = 'Robustness Runs';
 /** The watcher's 2 s debounce plus a quick check of 40 images, with room for a loaded CI machine. */
 const MODEL_CHANGE_TIMEOUT_MS = 120_000;
 
@@ -90,7 +94,8 @@ export class Flows {
     await r.step(FLOW_STEPS[4], () => this.modelChange());
     await r.step(FLOW_STEPS[5], () => this.cancel());
     await r.step(FLOW_STEPS[6], () => this.compareSelection());
-    await r.step(FLOW_STEPS[7], () => this.restrictedMode());
+    await r.step(FLOW_STEPS[7], () => this.reopenMidRun());
+    await r.step(FLOW_STEPS[8], () => this.restrictedMode());
   }
 
   private get wb(): Workbench {
@@ -355,6 +360,68 @@ export class Flows {
     r.log('screenshot', await this.shot('21-compare-selection-panel'));
     r.check('the compare panel shows both selected models', sides.length === 2 && sides.some((x) => x.endsWith(':fresh.onnx')) && sides.some((x) => x.endsWith(':cnn.onnx')), sides.join(', '));
     r.check('the panel shows the cancelled run as partial (its own run is partial, or it is the compared one)', state === 'partial' || sides.includes('b:fresh.onnx'), `${state}; ${sides.join(', ')}`);
+  }
+
+  /** The progress line of a panel ('' when it shows none). */
+  private async progressText(frame: Frame): Promise<string> {
+    return ((await frame.locator('[data-testid="progress"] .progress-text').textContent({ timeout: 2_000 }).catch(() => '')) ?? '').trim();
+  }
+
+  /**
+   * Flow 7 (issue #12): close the panel of a running analysis, reopen the run from the Robustness Runs view:
+   * the new panel shows the progress so far, takes the live updates, and ends with the completed result.
+   */
+  private async reopenMidRun(): Promise<void> {
+    const { r, layout, wb } = this;
+    const page = this.c.page;
+    await wb.closeAllEditors();
+    writeWorkspaceSettings(layout.dir); // back to the fast preset (the cancel flow set full): the run must end within the step
+    await sleep(2_000); // the settings file change reaches the extension host as a configuration change
+    const before = new Set(runFolders(layout.dir));
+    await wb.runContextEntry(await wb.reveal('baseline/cnn.onnx'), ANALYSE, CONTRIBUTIONS_TIMEOUT_MS);
+    const frame = await wb.waitForPanel(60_000);
+    const seen = await until('the panel shows the run\'s progress', () => this.progressText(frame), (t) => PROGRESS_TEXT.test(t), 120_000, 100);
+    r.log(`closing the panel at "${seen}"`);
+    const added = runFolders(layout.dir).filter((n) => !before.has(n));
+    r.check('one new run folder for the analysis', added.length === 1, added.join(', '));
+    const runDir = join(layout.dir, '.robustness', 'runs', added[0] ?? '-');
+    const tab = page.locator('.tabs-container .tab', { hasText: 'Robustness: cnn.onnx' });
+    r.log('active tab before closing', (await page.locator('.tabs-container .tab.active').allInnerTexts().catch(() => [])).join(' | '));
+    await wb.runCommand('View: Close Editor'); // workbench.action.closeActiveEditor: the panel opened focused
+    await until('the panel\'s tab closed', () => tab.count(), (n) => n === 0, 10_000);
+    r.check('the run was still going when its panel closed (no report.json yet)', !existsSync(join(runDir, 'report.json')), runDir);
+    r.log('screenshot', await this.shot('22-reopen-panel-closed'));
+
+    await wb.runCommand('Robustness Lens: Show Robustness Runs');
+    const runsView = page.locator('.pane', { has: page.locator('.pane-header', { hasText: RUNS_VIEW }) });
+    const running = runsView.getByRole('treeitem', { name: /^cnn, .* · analyse · running$/ });
+    await running.first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    const items = await runsView.getByRole('treeitem').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    r.check('the Runs view lists the analysis as running', (await running.count()) === 1, items.join(' | '));
+    const t0 = Date.now();
+    await running.first().click();
+    const reopened = await wb.waitForPanel(30_000);
+    const state = await readState(reopened).catch(() => null);
+    const text = await until('the reopened panel shows the progress so far', () => this.progressText(reopened), (t) => PROGRESS_TEXT.test(t), 15_000, 100).catch(() => '');
+    r.time('flows: Runs view click → reopened panel shows progress', (Date.now() - t0) / 1000);
+    r.log('screenshot', await this.shot('23-reopened-running'));
+    r.check('the reopened panel shows the run as running', state === 'running', String(state));
+    r.check('the reopened panel shows the progress so far (stage, count, ETA)', PROGRESS_TEXT.test(text), text);
+    r.check('the reopened panel has a tab titled "Robustness: cnn.onnx"', (await tab.count()) === 1);
+    // live: the progress line moves on (or the run ends) while we watch
+    const next = await until('a live update in the reopened panel', async () => `${(await readState(reopened).catch(() => null)) ?? ''}|${await this.progressText(reopened)}`,
+      (v) => v !== `running|${text}`, 60_000, 100).catch((e: Error) => e.message);
+    r.check('the reopened panel takes the live updates', next.startsWith('running|') ? PROGRESS_TEXT.test(next.slice('running|'.length)) : /^(complete|partial)\|/.test(next), next);
+
+    const final = await waitForStateIn(reopened, ['complete', 'partial', 'failed', 'cancelled'], this.c.analyseTimeoutMs);
+    await sleep(1_000);
+    r.log('screenshot', await this.shot('24-reopened-complete'));
+    r.check('the reopened panel ends with the completed result', final === 'complete', final);
+    const p = await inspectPanel(reopened);
+    r.check('… its summary and attack table', p.hasSummary && p.attackRows.length >= 2, `summary ${p.hasSummary}, ${p.attackRows.length} attack rows`);
+    const report = existsSync(join(runDir, 'report.json')) ? readJson(join(runDir, 'report.json')) : {};
+    r.check('the run\'s report.json is a complete analyse report of cnn.onnx', report.command === 'analyse' && report.status === 'complete'
+      && (report.model as { path?: string } | undefined)?.path === layout.baseline, `${String(report.command)} ${String(report.status)}`);
   }
 
   /** Flow 6: a second code-server with workspace trust on; the folder stays untrusted. */

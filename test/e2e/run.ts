@@ -12,7 +12,9 @@
  *   E2E_ANALYSE_TIMEOUT_MS, E2E_QUICK_TIMEOUT_MS   waits for the analysis (10 min) and the quick check (5 min)
  *   E2E_KEEP=1            keep the scratch folder (kept anyway when something failed)
  *   E2E_FLOWS=0           skip the second scenario (test/e2e/flows.ts: first-run setup, export, compare,
- *                         quick check on model change, cancel, Restricted Mode)
+ *                         quick check on model change, cancel, reopen mid-run, Restricted Mode)
+ *   E2E_ONLY              comma-separated step names to run, e.g. "flows: reopen mid-run" (the critical set-up
+ *                         steps always run; the others are not run and not counted)
  *   CODE_SERVER, CHROMIUM binaries (default <repo>/.e2e/code-server/…/code-server, /usr/bin/chromium)
  */
 import { spawnSync } from 'node:child_process';
@@ -365,7 +367,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const art = new Artifacts(env.E2E_ARTIFACTS ?? join(REPO_ROOT, '.e2e/artifacts'));
-  const r = new Results();
+  const r = new Results(env.E2E_ONLY ? env.E2E_ONLY.split(',').map((x) => x.trim()).filter((x) => x) : null);
   const s: Session = { consoleLines: [] };
   const t0 = Date.now();
   r.onFailure = async (step) => {

@@ -34,6 +34,9 @@ export class Results {
   /** Called with the step's name when a step fails (screenshot, log dump); its own errors are logged, not thrown. */
   onFailure: (step: string) => Promise<void> = async () => {};
 
+  /** `only`: the names of the steps to run (E2E_ONLY); critical steps always run, as everything rests on them. Null = all. */
+  constructor(private readonly only: readonly string[] | null = null) {}
+
   private print(line: string): void {
     this.lines.push(line);
     console.log(line);
@@ -64,6 +67,10 @@ export class Results {
   }
 
   async step<T>(name: string, run: () => Promise<T>, options: { critical?: boolean } = {}): Promise<T | undefined> {
+    if (this.only && !options.critical && !this.only.includes(name)) {
+      this.log(`— step: ${name} (not selected by E2E_ONLY)`);
+      return undefined;
+    }
     this.current = name;
     const failedBefore = this.failedChecks();
     const t0 = Date.now();

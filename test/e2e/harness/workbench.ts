@@ -163,7 +163,9 @@ export class Workbench {
       if (Date.now() > deadline) throw new Error(`the palette never listed "${title}" within ${timeoutMs / 1000} s; it held: ${rows.join(' | ')}`);
       await sleep(1_000);
     }
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: title }) });
+    // The whole label: "View: Close Editor" must not pick "View: Close Editor Group".
+    const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: exact }) });
     await row.first().click();
   }
 
