@@ -40,7 +40,7 @@ export async function analyse(lens: Lens, model: vscode.Uri): Promise<RunOutcome
 /** Runs the quick check; `background` = started by the model watcher (no prompts, no pop-ups). */
 export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vscode.Uri, background = false): Promise<void> {
   const settings = lens.settings(model);
-  if (background ? !(await hasConfiguration(lens, model)) : !(await ensureConfiguration(lens, model))) return;
+  if (background ? !hasConfiguration(lens, model) : !(await ensureConfiguration(lens, model))) return;
   const name = basename(model.fsPath);
   status.setRunning(model, true);
   let outcome: RunOutcome | null = null;
@@ -66,7 +66,7 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
   }
 }
 
-async function hasConfiguration(lens: Lens, model: vscode.Uri): Promise<boolean> {
+function hasConfiguration(lens: Lens, model: vscode.Uri): boolean {
   if (findConfigFile(model.fsPath, lens.workspaceRootOf(model))) return true;
   lens.output.appendLine(`${model.fsPath} changed, but it has no robustness.json yet: run Quick Attack Check once to set it up`);
   return false;

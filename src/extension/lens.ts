@@ -87,6 +87,8 @@ export class Lens extends Disposable {
     return this._register(d);
   }
 
+  // A caller that can wait (deactivate) awaits the engine's exit; one holding it as a plain Disposable need not.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   override dispose(): Promise<void> {
     // The engine first: its last output still has a channel to go to.
     this.disposing ??= (async () => {

@@ -169,8 +169,8 @@ export class RunPanel extends Disposable {
   private html(content: PanelContent): string {
     const webview = this.panel.webview;
     const dist = vscode.Uri.joinPath(this.lens.context.extensionUri, 'dist');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css'));
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString();
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString();
     const n = nonce();
     const csp = [
       "default-src 'none'",

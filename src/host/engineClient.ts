@@ -162,6 +162,8 @@ export class EngineClient extends Disposable {
   }
 
   /** Stops the engine process (politely, then by killing its process group) and fails pending runs; idempotent. */
+  // A caller that can wait awaits the process's exit; one holding it as a plain Disposable need not.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   override dispose(): Promise<void> {
     // Refuses new runs and clears the idle timer.
     super.dispose();

@@ -79,8 +79,10 @@ export class QuickCheckHistory {
     try {
       const parsed = JSON.parse(text) as { version?: unknown; checks?: unknown };
       if (parsed.version !== 1 || !Array.isArray(parsed.checks)) throw new Error('expected {"version": 1, "checks": [...]}');
-      this.records = parsed.checks.filter((r): r is QuickCheckRecord =>
-        typeof r === 'object' && r !== null && typeof r.model === 'string' && typeof r.robustTop1 === 'number' && typeof r.at === 'string');
+      this.records = parsed.checks.filter((r: unknown): r is QuickCheckRecord => {
+        const o = r as Partial<Record<keyof QuickCheckRecord, unknown>> | null;
+        return typeof o === 'object' && o !== null && typeof o.model === 'string' && typeof o.robustTop1 === 'number' && typeof o.at === 'string';
+      });
     } catch (e) {
       // A damaged history only loses the comparison; the next check rewrites the file.
       this.onProblem(`${this.path} is unreadable (${(e as Error).message}); starting a new quick-check history`);

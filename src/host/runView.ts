@@ -10,6 +10,7 @@ import type { HostToWebview, PanelState, ProgressMessage } from '../protocol/web
 import { Disposable, MutableDisposable, type IDisposable } from './dispose';
 import type { LiveRun, LiveRunEvent } from './liveRuns';
 import { packNumericArrays } from './panelMessages';
+import type { Packed } from '../protocol/packedArrays';
 
 export interface RunRef {
   runId: string;
@@ -43,7 +44,8 @@ export function liveContent(live: LiveRun): PanelContent {
 
 /** The webview as far as the panel's messages go. */
 export interface PanelWebview {
-  postMessage(message: HostToWebview): PromiseLike<boolean>;
+  /** Long number arrays arrive packed (Float64Array); the webview unpacks them on receipt. */
+  postMessage(message: Packed<HostToWebview>): PromiseLike<boolean>;
   /** The URI under which the webview loads a run folder's files. */
   resourceBase(dir: string): string;
 }

@@ -1,3 +1,4 @@
+import { unpackNumericArrays, type Packed } from '../../src/protocol/packedArrays';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReportV1 } from '../../src/engine/report/schema';
@@ -11,10 +12,10 @@ class FakeWebview implements PanelWebview {
   calls = 0;
   disposed = false;
 
-  postMessage(m: HostToWebview): Promise<boolean> {
+  postMessage(m: Packed<HostToWebview>): Promise<boolean> {
     this.calls++;
     if (this.disposed) throw new Error('Webview is disposed');
-    this.sent.push(m);
+    this.sent.push(unpackNumericArrays(m));
     return Promise.resolve(true);
   }
 
