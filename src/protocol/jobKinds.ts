@@ -29,7 +29,10 @@ export const attackSpecSchema = refine(object({
     // Parameter names are identifiers, and none that every object already has (__proto__, constructor, toString…).
     key: (k) => (/^[a-zA-Z][a-zA-Z0-9]{0,31}$/.test(k) && !(k in Object.prototype) ? null : `has a parameter name that is not an identifier: ${JSON.stringify(k.slice(0, 40))}`),
   }),
-}), (spec) => validateAttackSpec(spec));
+}), (spec) => {
+  const why = validateAttackSpec(spec);
+  return why === null ? null : `is not a valid attack (${why})`;
+});
 
 const attackList = array(attackSpecSchema, { min: 1, max: 64, message: 'must be a list of 1–64 attacks' });
 

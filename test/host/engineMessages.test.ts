@@ -42,7 +42,11 @@ describe('host → engine messages', () => {
       'start: request.overrides.runtime.executionProvider must be one of auto, cpu, cuda, dml, coreml, webgpu (got "tpu")');
     assert.equal(reason(start({ request: { modelPath: '/m', overrides: { input: { mean: [0.5, 'x'] } } } })), 'start: request.overrides.input.mean[1] must be a finite number in range');
     assert.equal(reason(start({ options: { ...attackOptions, attacks: [] } })), 'start: options.attacks must be a list of 1–64 attacks');
-    assert.equal(reason(start({ options: { ...attackOptions, attacks: [{ name: 'pgd', params: { eps: {} } }] } })), 'start: options.attacks[0].params.eps must be a number, string or boolean');
+    assert.equal(reason(start({ options: { ...attackOptions, attacks: [{ name: 'pgd', params: { eps: {} } }] } })), 'start: options.attacks[0].params.eps must be a number, string, boolean or null');
+    // Names and parameters are checked against the attack catalog's records before the engine sees them.
+    assert.equal(reason(start({ options: { ...attackOptions, attacks: [{ name: 'autoattack', params: {} }] } })), 'start: options.attacks[0].name must be one of fgsm, fgm, pgd, deepfool, cw, simba (got "autoattack")');
+    assert.match(reason(start({ options: { ...attackOptions, attacks: [{ name: 'pgd', params: { norm: 'l3' } }] } })), /^start: options\.attacks\[0\] is not a valid attack \(pgd: norm "l3": expected one of linf, l2/);
+    assert.match(reason(start({ options: { ...attackOptions, attacks: [{ name: 'fgsm', params: { steps: 10 } }] } })), /^start: options\.attacks\[0\] is not a valid attack \(fgsm.*steps/);
     assert.equal(reason(start({ options: { ...attackOptions, criterion: 'top3' } })), 'start: options.criterion must be one of top1, top5 (got "top3")');
     assert.equal(reason(start({ options: { ...attackOptions, target: { kind: 'class' } } })), 'start: options.target.class must be a whole number in [-1, 9007199254740991]');
     assert.equal(reason(start({ kind: 'eval', options: { limit: 3 } })), 'start: options has unexpected field(s) limit');
