@@ -45,8 +45,8 @@ describe('host → engine messages', () => {
     assert.equal(reason(start({ options: { ...attackOptions, attacks: [{ name: 'pgd', params: { eps: {} } }] } })), 'start: options.attacks[0].params.eps must be a number, string, boolean or null');
     // Names and parameters are checked against the attack catalog's records before the engine sees them.
     assert.equal(reason(start({ options: { ...attackOptions, attacks: [{ name: 'autoattack', params: {} }] } })), 'start: options.attacks[0].name must be one of fgsm, fgm, pgd, deepfool, cw, simba (got "autoattack")');
-    assert.match(reason(start({ options: { ...attackOptions, attacks: [{ name: 'pgd', params: { norm: 'l3' } }] } })), /^start: options\.attacks\[0\] is not a valid attack \(pgd: norm "l3": expected one of linf, l2/);
-    assert.match(reason(start({ options: { ...attackOptions, attacks: [{ name: 'fgsm', params: { steps: 10 } }] } })), /^start: options\.attacks\[0\] is not a valid attack \(fgsm.*steps/);
+    assert.match(reason(start({ options: { ...attackOptions, attacks: [{ name: 'pgd', params: { norm: 'l3' } }] } })) ?? '', /^start: options\.attacks\[0\] is not a valid attack \(pgd: norm "l3": expected one of linf, l2/);
+    assert.match(reason(start({ options: { ...attackOptions, attacks: [{ name: 'fgsm', params: { steps: 10 } }] } })) ?? '', /^start: options\.attacks\[0\] is not a valid attack \(fgsm.*steps/);
     assert.equal(reason(start({ options: { ...attackOptions, criterion: 'top3' } })), 'start: options.criterion must be one of top1, top5 (got "top3")');
     assert.equal(reason(start({ options: { ...attackOptions, target: { kind: 'class' } } })), 'start: options.target.class must be a whole number in [-1, 9007199254740991]');
     assert.equal(reason(start({ kind: 'eval', options: { limit: 3 } })), 'start: options has unexpected field(s) limit');
