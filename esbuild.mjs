@@ -17,7 +17,12 @@ const nodeEntries = [
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
   { in: 'bench/bench.ts', out: 'bench' },
   // The banner marks when the bundle starts loading, so the reported activation time includes it.
-  { in: 'src/extension/extension.ts', out: 'extension', external: ['vscode'], banner: 'var __robustnessLensLoadStart = performance.now();' },
+  {
+    in: 'src/extension/extension.ts',
+    out: 'extension',
+    external: ['vscode'],
+    banner: 'var __robustnessLensLoadStart = performance.now();',
+  },
   { in: 'src/engineProcess/main.ts', out: 'engineProcess' },
 ].filter((e) => existsSync(e.in));
 
@@ -72,10 +77,14 @@ function packageVsix() {
     throw new Error(`--target ${target ?? '(missing)'}: expected one of ${ORT_PLATFORMS.map((p) => p.replace('/', '-')).join(', ')}`);
   }
   if (!existsSync(`node_modules/onnxruntime-node/bin/napi-v6/${own}`)) {
-    throw new Error(`--target ${target}: onnxruntime-node ships no binary for ${own} (node_modules/onnxruntime-node/bin/napi-v6/${own} is missing)`);
+    throw new Error(
+      `--target ${target}: onnxruntime-node ships no binary for ${own} (node_modules/onnxruntime-node/bin/napi-v6/${own} is missing)`,
+    );
   }
   // .vscodeignore is written for linux-x64; for any target, swap its binary exclusions for that target's.
-  const base = readFileSync('.vscodeignore', 'utf8').split('\n').filter((l) => !l.startsWith('node_modules/onnxruntime-node/bin/'));
+  const base = readFileSync('.vscodeignore', 'utf8')
+    .split('\n')
+    .filter((l) => !l.startsWith('node_modules/onnxruntime-node/bin/'));
   const exclusions = ORT_PLATFORMS.filter((p) => p !== own).map((p) => `node_modules/onnxruntime-node/bin/napi-v*/${p}/**`);
   // npm unpacks the macOS dylib's version symlink as a second 44 MB copy; the binding loads only
   // @rpath/libonnxruntime.1.dylib.
@@ -85,7 +94,9 @@ function packageVsix() {
   writeFileSync(ignoreFile, [...base, ...exclusions, ''].join('\n'));
   const out = `dist/robustness-lens-${target}.vsix`;
   try {
-    const r = spawnSync('node_modules/.bin/vsce', ['package', '--target', target, '--ignoreFile', ignoreFile, '-o', out], { stdio: 'inherit' });
+    const r = spawnSync('node_modules/.bin/vsce', ['package', '--target', target, '--ignoreFile', ignoreFile, '-o', out], {
+      stdio: 'inherit',
+    });
     if (r.status !== 0) throw new Error(`vsce package failed (exit ${r.status ?? r.signal})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

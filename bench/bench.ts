@@ -44,7 +44,8 @@ async function throughput(file: string, shape: number[], batch: number): Promise
     const per = shape.reduce((a, b) => a * b, 1);
     const rng = new Rng(0);
     const data = new Float32Array(per * batch).map(() => rng.next());
-    const input = session.inputNames[0], output = session.outputNames[0];
+    const input = session.inputNames[0],
+      output = session.outputNames[0];
     for (let i = 0; i < 3; i++) await session.run(input, output, data, batch, shape);
     let images = 0;
     const t0 = performance.now();
@@ -59,9 +60,16 @@ async function throughput(file: string, shape: number[], batch: number): Promise
 }
 
 async function gradientThroughput(name: string, batch: number, extra: Record<string, unknown>): Promise<number> {
-  const prepared = await prepareModel({ modelPath: resolve(shared, 'models', `${name}.onnx`), overrides: { runtime: { executionProvider: 'cpu', threads: THREADS }, ...extra } });
+  const prepared = await prepareModel({
+    modelPath: resolve(shared, 'models', `${name}.onnx`),
+    overrides: { runtime: { executionProvider: 'cpu', threads: THREADS }, ...extra },
+  });
   const builder = await gradientBuilderFor(prepared, 'logits');
-  const model = await GradientModel.open(builder, { kind: 'cross-entropy' }, { executionProvider: 'cpu', threads: THREADS, maxBatch: batch, label: name });
+  const model = await GradientModel.open(
+    builder,
+    { kind: 'cross-entropy' },
+    { executionProvider: 'cpu', threads: THREADS, maxBatch: batch, label: name },
+  );
   try {
     const per = builder.pixelShape.reduce((a, b) => a * b, 1);
     const rng = new Rng(1);
@@ -99,7 +107,9 @@ async function main(): Promise<void> {
   for (const [name, shape, batches] of models) {
     const figures: string[] = [];
     for (const b of [1, 32, 128]) {
-      figures.push(batches.includes(b) ? (await throughput(resolve(shared, 'models', `${name}.onnx`), shape, b)).toFixed(0).padStart(9) : '        —');
+      figures.push(
+        batches.includes(b) ? (await throughput(resolve(shared, 'models', `${name}.onnx`), shape, b)).toFixed(0).padStart(9) : '        —',
+      );
     }
     const ref = PYTORCH[name] ? PYTORCH[name].join(' / ') : '—';
     console.log(`${name.padEnd(20)} ${figures.join(' ')}   ${ref}`);
@@ -109,17 +119,30 @@ async function main(): Promise<void> {
   const runs: [string, string, Record<string, unknown>][] = [
     ['mnist-cnn', 'mnist-test', {}],
     ['mnist-mlp', 'mnist-test', {}],
-    ['fashion-resnet', 'fashion-mnist-test', { classNames: ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'], input: { mean: [0.287], std: [0.3536] } }],
+    [
+      'fashion-resnet',
+      'fashion-mnist-test',
+      {
+        classNames: ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'],
+        input: { mean: [0.287], std: [0.3536] },
+      },
+    ],
   ];
   for (const [model, dataset, extra] of runs) {
     const t0 = performance.now();
     const report = await runEvalJob({
       modelPath: resolve(shared, 'models', `${model}.onnx`),
-      overrides: { images: resolve(shared, 'datasets', dataset), runtime: { executionProvider: 'cpu', threads: THREADS, batchSize: 128 }, ...extra },
+      overrides: {
+        images: resolve(shared, 'datasets', dataset),
+        runtime: { executionProvider: 'cpu', threads: THREADS, batchSize: 128 },
+        ...extra,
+      },
     });
     const s = (performance.now() - t0) / 1000;
     const clean = report.sections.clean!;
-    console.log(`${model.padEnd(20)} ${clean.top1Correct}/${clean.evaluated} correct, ${(clean.evaluated / s).toFixed(0)} images/s including model load (${s.toFixed(2)} s)`);
+    console.log(
+      `${model.padEnd(20)} ${clean.top1Correct}/${clean.evaluated} correct, ${(clean.evaluated / s).toFixed(0)} images/s including model load (${s.toFixed(2)} s)`,
+    );
   }
   console.log('\n3. forward + backward throughput (images/s: logits, cross-entropy and its gradient w.r.t. the pixels)');
   console.log('model                 batch 1   batch 32  batch 128   PyTorch 1.13 loss.backward() (1/32/128)');
@@ -133,10 +156,17 @@ async function main(): Promise<void> {
     console.log(`${name.padEnd(20)} ${figures.join(' ')}   ${ref.join(' / ')}`);
   }
 
-  console.log('\n4. attacks on the 500 shared test images (batch 100; images/s = evaluated images / attack time, as torchattacks\' figures)');
-  console.log('   PGD runs twice in one suite: the first run includes opening the gradient sessions (once per run), the second is steady state');
+  console.log(
+    "\n4. attacks on the 500 shared test images (batch 100; images/s = evaluated images / attack time, as torchattacks' figures)",
+  );
+  console.log(
+    '   PGD runs twice in one suite: the first run includes opening the gradient sessions (once per run), the second is steady state',
+  );
   console.log('model / attack                         ours img/s (first / steady)   torchattacks img/s   attacked accuracy (ours)');
-  const fashion = { classNames: ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'], input: { mean: [0.287], std: [0.3536] } };
+  const fashion = {
+    classNames: ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'],
+    input: { mean: [0.287], std: [0.3536] },
+  };
   for (const [model, dataset, extra, spec, torch] of [
     ['mnist-cnn', 'mnist-test', {}, { name: 'pgd', params: { eps: 0.2, alpha: 0.05, steps: 10 } }, 349],
     ['mnist-mlp', 'mnist-test', {}, { name: 'pgd', params: { eps: 0.2, alpha: 0.05, steps: 10 } }, 1697],
@@ -144,14 +174,23 @@ async function main(): Promise<void> {
     ...EXTRA_ATTACK_BENCH,
   ] as [string, string, Record<string, unknown>, AttackSpec, number][]) {
     const twice = spec.name === 'pgd';
-    const report = await runAttackJob({
-      modelPath: resolve(shared, 'models', `${model}.onnx`),
-      overrides: { images: resolve(shared, 'datasets', dataset), runtime: { executionProvider: 'cpu', threads: THREADS, batchSize: 100 }, ...extra },
-    }, { attacks: twice ? [spec, spec] : [spec], criterion: 'top1', target: null, gradient: 'analytic', gallery: 0, outDir: null });
+    const report = await runAttackJob(
+      {
+        modelPath: resolve(shared, 'models', `${model}.onnx`),
+        overrides: {
+          images: resolve(shared, 'datasets', dataset),
+          runtime: { executionProvider: 'cpu', threads: THREADS, batchSize: 100 },
+          ...extra,
+        },
+      },
+      { attacks: twice ? [spec, spec] : [spec], criterion: 'top1', target: null, gradient: 'analytic', gallery: 0, outDir: null },
+    );
     const runs = (report.sections.attacks as AttacksSection).runs;
-    const rate = (r: typeof runs[number]) => (r.evaluated / r.seconds).toFixed(1);
+    const rate = (r: (typeof runs)[number]) => (r.evaluated / r.seconds).toFixed(1);
     const ours = twice ? `${rate(runs[0])} / ${rate(runs[1])}` : rate(runs[0]);
-    console.log(`${`${model} / ${runs[0].label}`.padEnd(38)} ${ours.padStart(27)}   ${(Number.isNaN(torch) ? '—' : String(torch)).padStart(18)}   ${(100 * runs[0].attacked.top1Accuracy).toFixed(1)} %`);
+    console.log(
+      `${`${model} / ${runs[0].label}`.padEnd(38)} ${ours.padStart(27)}   ${(Number.isNaN(torch) ? '—' : String(torch)).padStart(18)}   ${(100 * runs[0].attacked.top1Accuracy).toFixed(1)} %`,
+    );
   }
 
   await defenceBench(shared, THREADS);

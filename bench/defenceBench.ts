@@ -14,8 +14,17 @@ import { RctAccumulator } from '../src/engine/spectral/rct';
 import { SpectrumAccumulator, defaultSpectrumCutoff } from '../src/engine/spectral/spectra';
 import { Rng } from '../src/engine/util/random';
 
-async function openClassifier(shared: string, file: string, threads: number, batchSize: number, extra: Record<string, unknown> = {}): Promise<Classifier> {
-  const prepared = await prepareModel({ modelPath: resolve(shared, 'models', file), overrides: { runtime: { executionProvider: 'cpu', threads, batchSize }, ...extra } });
+async function openClassifier(
+  shared: string,
+  file: string,
+  threads: number,
+  batchSize: number,
+  extra: Record<string, unknown> = {},
+): Promise<Classifier> {
+  const prepared = await prepareModel({
+    modelPath: resolve(shared, 'models', file),
+    overrides: { runtime: { executionProvider: 'cpu', threads, batchSize }, ...extra },
+  });
   return Classifier.open(prepared.config, prepared.info);
 }
 
@@ -36,7 +45,11 @@ export async function defenceBench(shared: string, threads: number): Promise<voi
   console.log('   post-averaging K=15 classifies 6K+1 = 91 points per image (one model call per image at batch 1)');
   console.log('model            batch   plain img/s   post-averaging img/s   ×plain   low-pass img/s   ×plain');
   const fashion = { input: { mean: [0.287], std: [0.3536] } };
-  for (const [name, extra] of [['mnist-cnn', {}], ['mnist-mlp', {}], ['fashion-resnet', fashion]] as [string, Record<string, unknown>][]) {
+  for (const [name, extra] of [
+    ['mnist-cnn', {}],
+    ['mnist-mlp', {}],
+    ['fashion-resnet', fashion],
+  ] as [string, Record<string, unknown>][]) {
     const c = await openClassifier(shared, `${name}.onnx`, threads, 100, extra);
     try {
       const rng = new Rng(1);
@@ -50,7 +63,9 @@ export async function defenceBench(shared: string, threads: number): Promise<voi
         const plain = await timeIt(reps, () => c.scores(xb, batch));
         const defended = await timeIt(Math.max(2, Math.round(reps / 5)), () => pa.scores(xb, batch));
         const filtered = await timeIt(reps, () => lp.scores(xb, batch));
-        console.log(`${name.padEnd(16)} ${String(batch).padStart(5)}   ${(batch / plain).toFixed(0).padStart(11)}   ${(batch / defended).toFixed(1).padStart(20)}   ${(defended / plain).toFixed(1).padStart(6)}   ${(batch / filtered).toFixed(0).padStart(14)}   ${(filtered / plain).toFixed(2).padStart(6)}`);
+        console.log(
+          `${name.padEnd(16)} ${String(batch).padStart(5)}   ${(batch / plain).toFixed(0).padStart(11)}   ${(batch / defended).toFixed(1).padStart(20)}   ${(defended / plain).toFixed(1).padStart(6)}   ${(batch / filtered).toFixed(0).padStart(14)}   ${(filtered / plain).toFixed(2).padStart(6)}`,
+        );
       }
     } finally {
       await c.dispose();
@@ -63,7 +78,9 @@ export async function defenceBench(shared: string, threads: number): Promise<voi
     try {
       const rng = new Rng(3);
       const x = Float32Array.from({ length: 784 }, () => rng.next());
-      const s = await timeIt(10, () => occludedFrequency(x, 1, [1, 28, 28], (p, n) => c.scores(p, n), { baseline: 'zero', scoreOn: 'logits', maxBatch: 64 }));
+      const s = await timeIt(10, () =>
+        occludedFrequency(x, 1, [1, 28, 28], (p, n) => c.scores(p, n), { baseline: 'zero', scoreOn: 'logits', maxBatch: 64 }),
+      );
       console.log(`mnist-cnn            ${(1000 * s).toFixed(1)} ms per image`);
     } finally {
       await c.dispose();
@@ -83,7 +100,10 @@ export async function defenceBench(shared: string, threads: number): Promise<voi
     t0 = performance.now();
     const rct = new RctAccumulator(3, 224, 224);
     const spec = new SpectrumAccumulator(3, 224, 224, defaultSpectrumCutoff(224, 224));
-    for (let i = 0; i < 10; i++) { rct.add(x, x2); spec.add(x, x2); }
+    for (let i = 0; i < 10; i++) {
+      rct.add(x, x2);
+      spec.add(x, x2);
+    }
     console.log(`RCT + spectra        ${((performance.now() - t0) / 10).toFixed(1)} ms per adversarial example`);
     const pa = new PostAveragedModel(c, { K: 15, radius: 35, sampler: randomDirections(c.preprocessing), rng: new Rng(5) });
     t0 = performance.now();

@@ -20,7 +20,10 @@ const IMAGES = Number(process.env.BENCH_HOST_IMAGES ?? 2);
 const SIZE = 224;
 
 async function writePredictedFolder(model: string, dir: string, threads: number): Promise<string[]> {
-  const prepared = await prepareModel({ modelPath: model, overrides: { runtime: { executionProvider: 'cpu', threads, batchSize: IMAGES } } });
+  const prepared = await prepareModel({
+    modelPath: model,
+    overrides: { runtime: { executionProvider: 'cpu', threads, batchSize: IMAGES } },
+  });
   const classifier = await Classifier.open(prepared.config, prepared.info);
   try {
     const rng = new Rng(11);
@@ -43,7 +46,9 @@ async function writePredictedFolder(model: string, dir: string, threads: number)
 }
 
 export async function hostBench(shared: string, threads: number, enginePath: string): Promise<void> {
-  console.log(`\n11. the extension host during analyse --preset fast of resnet18-random-224 (${IMAGES} images of 224×224×3), engine in its own process`);
+  console.log(
+    `\n11. the extension host during analyse --preset fast of resnet18-random-224 (${IMAGES} images of 224×224×3), engine in its own process`,
+  );
   const work = mkdtempSync(join(tmpdir(), 'rl-bench-host-'));
   const model = resolve(shared, 'models', 'resnet18-random-224.onnx');
   const client = new EngineClient({ enginePath, cwd: work, idleTimeoutMs: 0 });
@@ -52,25 +57,44 @@ export async function hostBench(shared: string, threads: number, enginePath: str
     // kept as received and sized after the run, so the measured loop carries only what the extension does
     const received: [string, unknown][] = [];
     const options: AnalyseOptions = {
-      preset: 'fast', attacks: null, K: 15, radius: null, directions: 'random', cutoff: null, epsilons: [8 / 255], outDir: join(work, 'run'),
+      preset: 'fast',
+      attacks: null,
+      K: 15,
+      radius: null,
+      directions: 'random',
+      cutoff: null,
+      epsilons: [8 / 255],
+      outDir: join(work, 'run'),
     };
     const t0 = performance.now();
     let lastStage = '';
     const probe = new EventLoopDelayProbe();
-    const run = client.start('analyse', { modelPath: model, overrides: { images: join(work, 'images'), classNames, runtime: { executionProvider: 'cpu', threads, batchSize: 8 } } }, options, {
-      onSection: (name, section) => received.push([name, section]),
-      onProgress: (p) => {
-        if (p.stage === lastStage) return;
-        lastStage = p.stage;
-        console.log(`   [${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${p.stage}`);
+    const run = client.start(
+      'analyse',
+      {
+        modelPath: model,
+        overrides: { images: join(work, 'images'), classNames, runtime: { executionProvider: 'cpu', threads, batchSize: 8 } },
       },
-    });
+      options,
+      {
+        onSection: (name, section) => received.push([name, section]),
+        onProgress: (p) => {
+          if (p.stage === lastStage) return;
+          lastStage = p.stage;
+          console.log(`   [${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${p.stage}`);
+        },
+      },
+    );
     const report = await run.result;
     const delay = probe.stop();
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`   ${report.status} in ${seconds.toFixed(0)} s; host event-loop delay max ${delay.maxMs.toFixed(1)} ms, p99 ${delay.p99Ms.toFixed(1)} ms`);
+    console.log(
+      `   ${report.status} in ${seconds.toFixed(0)} s; host event-loop delay max ${delay.maxMs.toFixed(1)} ms, p99 ${delay.p99Ms.toFixed(1)} ms`,
+    );
     const kib = (v: unknown) => (JSON.stringify(v).length / 1024).toFixed(0);
-    console.log(`   messages parsed by the host: ${received.map(([n, s]) => `${n} ${kib(s)} KiB`).join(', ')}; the report ${kib(report)} KiB`);
+    console.log(
+      `   messages parsed by the host: ${received.map(([n, s]) => `${n} ${kib(s)} KiB`).join(', ')}; the report ${kib(report)} KiB`,
+    );
   } finally {
     await client.dispose();
     rmSync(work, { recursive: true, force: true });

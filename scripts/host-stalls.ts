@@ -6,10 +6,23 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface CpuProfile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
-export interface Stretch { startMs: number; ms: number; stacks: Map<string, number> }
+export interface Stretch {
+  startMs: number;
+  ms: number;
+  stacks: Map<string, number>;
+}
 
 /** Busy stretches, longest first: a stretch ends at the first "(idle)" sample. */
 export function busyStretches(profile: CpuProfile): Stretch[] {

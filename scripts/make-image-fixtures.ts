@@ -30,14 +30,54 @@ interface Fixture {
 }
 
 const FIXTURES: Fixture[] = [
-  { file: 'gray-baseline.jpg', args: ['-colorspace', 'Gray', '-type', 'Grayscale', '-quality', '90', '-interlace', 'none'], raw: 'gray', note: 'baseline, 1 component' },
-  { file: 'rgb-420-baseline.jpg', args: ['-sampling-factor', '2x2,1x1,1x1', '-quality', '85', '-interlace', 'none'], raw: 'rgb', note: 'baseline YCbCr, 4:2:0 chroma' },
-  { file: 'rgb-422-baseline.jpg', args: ['-sampling-factor', '2x1,1x1,1x1', '-quality', '85', '-interlace', 'none'], raw: 'rgb', note: 'baseline YCbCr, 4:2:2 chroma' },
-  { file: 'rgb-440-baseline.jpg', args: ['-sampling-factor', '1x2,1x1,1x1', '-quality', '85', '-interlace', 'none'], raw: 'rgb', note: 'baseline YCbCr, 4:4:0 chroma' },
-  { file: 'rgb-444-baseline.jpg', args: ['-sampling-factor', '1x1,1x1,1x1', '-quality', '85', '-interlace', 'none'], raw: 'rgb', note: 'baseline YCbCr, no chroma subsampling' },
-  { file: 'rgb-420-progressive.jpg', args: ['-sampling-factor', '2x2,1x1,1x1', '-quality', '85', '-interlace', 'Plane'], raw: 'rgb', note: 'progressive YCbCr, 4:2:0 chroma' },
-  { file: 'gray-progressive.jpg', args: ['-colorspace', 'Gray', '-type', 'Grayscale', '-quality', '80', '-interlace', 'Plane'], raw: 'gray', note: 'progressive, 1 component' },
-  { file: 'cmyk.jpg', args: ['-colorspace', 'CMYK', '-quality', '95', '-interlace', 'none'], raw: 'rgb', note: 'Adobe CMYK, 4 components (libjpeg stores it as YCCK)' },
+  {
+    file: 'gray-baseline.jpg',
+    args: ['-colorspace', 'Gray', '-type', 'Grayscale', '-quality', '90', '-interlace', 'none'],
+    raw: 'gray',
+    note: 'baseline, 1 component',
+  },
+  {
+    file: 'rgb-420-baseline.jpg',
+    args: ['-sampling-factor', '2x2,1x1,1x1', '-quality', '85', '-interlace', 'none'],
+    raw: 'rgb',
+    note: 'baseline YCbCr, 4:2:0 chroma',
+  },
+  {
+    file: 'rgb-422-baseline.jpg',
+    args: ['-sampling-factor', '2x1,1x1,1x1', '-quality', '85', '-interlace', 'none'],
+    raw: 'rgb',
+    note: 'baseline YCbCr, 4:2:2 chroma',
+  },
+  {
+    file: 'rgb-440-baseline.jpg',
+    args: ['-sampling-factor', '1x2,1x1,1x1', '-quality', '85', '-interlace', 'none'],
+    raw: 'rgb',
+    note: 'baseline YCbCr, 4:4:0 chroma',
+  },
+  {
+    file: 'rgb-444-baseline.jpg',
+    args: ['-sampling-factor', '1x1,1x1,1x1', '-quality', '85', '-interlace', 'none'],
+    raw: 'rgb',
+    note: 'baseline YCbCr, no chroma subsampling',
+  },
+  {
+    file: 'rgb-420-progressive.jpg',
+    args: ['-sampling-factor', '2x2,1x1,1x1', '-quality', '85', '-interlace', 'Plane'],
+    raw: 'rgb',
+    note: 'progressive YCbCr, 4:2:0 chroma',
+  },
+  {
+    file: 'gray-progressive.jpg',
+    args: ['-colorspace', 'Gray', '-type', 'Grayscale', '-quality', '80', '-interlace', 'Plane'],
+    raw: 'gray',
+    note: 'progressive, 1 component',
+  },
+  {
+    file: 'cmyk.jpg',
+    args: ['-colorspace', 'CMYK', '-quality', '95', '-interlace', 'none'],
+    raw: 'rgb',
+    note: 'Adobe CMYK, 4 components (libjpeg stores it as YCCK)',
+  },
 ];
 
 /** A smooth colour field with hard-edged shapes and a little noise: edges stress chroma upsampling. */
@@ -77,7 +117,9 @@ function main(): void {
       const out = join(OUT, f.file);
       execFileSync(CONVERT, [src, '-strip', ...f.args, out]);
       const decode = (extra: string[]): string =>
-        execFileSync(CONVERT, [...extra, out, ...(f.raw === 'rgb' ? ['-colorspace', 'sRGB'] : []), '-depth', '8', `${f.raw}:-`]).toString('base64');
+        execFileSync(CONVERT, [...extra, out, ...(f.raw === 'rgb' ? ['-colorspace', 'sRGB'] : []), '-depth', '8', `${f.raw}:-`]).toString(
+          'base64',
+        );
       return {
         file: f.file,
         note: f.note,
@@ -92,7 +134,8 @@ function main(): void {
       };
     });
     const doc = {
-      about: 'Pixels ImageMagick decodes each fixture to: base64 of interleaved 8-bit samples (HWC). Written by scripts/make-image-fixtures.ts.',
+      about:
+        'Pixels ImageMagick decodes each fixture to: base64 of interleaved 8-bit samples (HWC). Written by scripts/make-image-fixtures.ts.',
       imagemagick: version,
       fixtures: entries,
     };

@@ -13,12 +13,24 @@ import { runFolder } from './runFolder';
 const DEFENCE_FLAGS = Object.assign({}, ...DEFENCES.map((d) => d.cli.flags)) as Record<string, { type: 'string' }>;
 
 export const ANALYSE_FLAGS = {
-  preset: { type: 'string' }, ...DEFENCE_FLAGS,
-  eps: { type: 'string' }, attack: { type: 'string', multiple: true }, defence: { type: 'string', multiple: true }, out: { type: 'string' },
-  'adaptive-images': { type: 'string' }, 'of-images': { type: 'string' }, baseline: { type: 'string' }, criterion: { type: 'string' },
+  preset: { type: 'string' },
+  ...DEFENCE_FLAGS,
+  eps: { type: 'string' },
+  attack: { type: 'string', multiple: true },
+  defence: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  'adaptive-images': { type: 'string' },
+  'of-images': { type: 'string' },
+  baseline: { type: 'string' },
+  criterion: { type: 'string' },
 } as const;
 
-export const EXPLAIN_FLAGS = { image: { type: 'string' }, compare: { type: 'string' }, baseline: { type: 'string' }, out: { type: 'string' } } as const;
+export const EXPLAIN_FLAGS = {
+  image: { type: 'string' },
+  compare: { type: 'string' },
+  baseline: { type: 'string' },
+  out: { type: 'string' },
+} as const;
 
 /** `--defence` values, in the order the messages list them. */
 const DEFENCE_VALUES = DEFENCES.map((d) => d.cli.flagValue).sort();
@@ -27,33 +39,57 @@ const DEFENCE_VALUES = DEFENCES.map((d) => d.cli.flagValue).sort();
 export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command: 'analyse' | 'defend', now = new Date()): AnalyseOptions {
   const preset = choice(flags, 'preset', ['full', 'fast'] as const) ?? 'full';
   const defenceOptions = Object.assign({}, ...DEFENCES.map((d) => d.cli.parse(flags))) as Required<DefenceOptions>;
-  const epsilons = typeof flags.eps === 'string' ? flags.eps.split(',').map((t) => {
-    const e = parseEpsilon(t.trim());
-    if (!(e > 0) || e > 1) throw new EngineError('USAGE', `--eps ${t}: expected L∞ values in (0, 1] pixel units, e.g. 8/255 or 0.1,0.2`);
-    return e;
-  }) : null;
+  const epsilons =
+    typeof flags.eps === 'string'
+      ? flags.eps.split(',').map((t) => {
+          const e = parseEpsilon(t.trim());
+          if (!(e > 0) || e > 1)
+            throw new EngineError('USAGE', `--eps ${t}: expected L∞ values in (0, 1] pixel units, e.g. 8/255 or 0.1,0.2`);
+          return e;
+        })
+      : null;
   const names = (flags.attack as string[] | undefined) ?? [];
-  const attacks: AttackSpec[] | null = names.length ? names.map((n) => {
-    const name = n.toLowerCase();
-    if (!isAttackName(name)) throw new EngineError('USAGE', `--attack ${n}: unknown attack (attacks: ${ATTACK_NAMES.join(', ')})`);
-    return { name, params: epsilons && (name === 'fgsm' || name === 'pgd') ? { eps: epsilons[0] } : {} };
-  }) : null;
+  const attacks: AttackSpec[] | null = names.length
+    ? names.map((n) => {
+        const name = n.toLowerCase();
+        if (!isAttackName(name)) throw new EngineError('USAGE', `--attack ${n}: unknown attack (attacks: ${ATTACK_NAMES.join(', ')})`);
+        return { name, params: epsilons && (name === 'fgsm' || name === 'pgd') ? { eps: epsilons[0] } : {} };
+      })
+    : null;
   const key = (v: string) => v.toLowerCase().replace(/[-_ ]/g, '');
   const defenceNames = ((flags.defence as string[] | undefined) ?? []).map((d) => {
     const found = DEFENCES.find((def) => key(def.cli.flagValue) === key(d));
     if (!found) throw new EngineError('USAGE', `--defence ${d}: expected ${DEFENCE_VALUES.join(' or ')}`);
     return found.name;
   });
-  if (command === 'defend' && defenceNames.length === 0) throw new EngineError('USAGE', `defend: name a defence with ${DEFENCE_VALUES.map((v) => `--defence ${v}`).join(' or ')}`);
+  if (command === 'defend' && defenceNames.length === 0)
+    throw new EngineError('USAGE', `defend: name a defence with ${DEFENCE_VALUES.map((v) => `--defence ${v}`).join(' or ')}`);
   const baseline = choice(flags, 'baseline', ['zero', 'noise'] as const) ?? 'zero';
   const criterion = choice(flags, 'criterion', ['top1', 'top5'] as const) ?? 'top1';
   const adaptiveImages = whole(flags, 'adaptive-images', 1);
   const ofImages = whole(flags, 'of-images', 1);
   return {
-    preset, attacks, K: defenceOptions.K, radius: defenceOptions.radius, directions: defenceOptions.directions, cutoff: defenceOptions.cutoff, epsilons,
-    outDir: runFolder(modelPath, flags, now), ofBaseline: baseline, criterion,
+    preset,
+    attacks,
+    K: defenceOptions.K,
+    radius: defenceOptions.radius,
+    directions: defenceOptions.directions,
+    cutoff: defenceOptions.cutoff,
+    epsilons,
+    outDir: runFolder(modelPath, flags, now),
+    ofBaseline: baseline,
+    criterion,
     ...(defenceNames.length ? { defences: defenceNames } : {}),
-    ...(command === 'defend' ? { analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: DEFENCES.some((d) => d.leavesParameterToSweep(defenceOptions)) } } : {}),
+    ...(command === 'defend'
+      ? {
+          analyses: {
+            occludedFrequency: false,
+            rct: false,
+            spectra: false,
+            sweeps: DEFENCES.some((d) => d.leavesParameterToSweep(defenceOptions)),
+          },
+        }
+      : {}),
     ...(adaptiveImages !== undefined ? { adaptiveImages } : {}),
     ...(ofImages !== undefined ? { ofImages } : {}),
   };

@@ -6,8 +6,19 @@
 import { EngineError } from '../engine/errors';
 import { parseEpsilon } from '../engine/attacks/format';
 import {
-  ATTACK_CATALOG, ATTACK_NAMES, attackNorm, expectedValue, formatParamValue, hintFor, isAttackName, isValidValue, standardSuite,
-  type AttackName, type AttackSpec, type ParamSpec, type PerNorm,
+  ATTACK_CATALOG,
+  ATTACK_NAMES,
+  attackNorm,
+  expectedValue,
+  formatParamValue,
+  hintFor,
+  isAttackName,
+  isValidValue,
+  standardSuite,
+  type AttackName,
+  type AttackSpec,
+  type ParamSpec,
+  type PerNorm,
 } from '../engine/attacks/catalog';
 import type { Norm } from '../engine/attacks/types';
 import type { AttackJobOptions, TargetChoice } from '../engine/jobs/attackJob';
@@ -16,7 +27,11 @@ import { runFolder } from './runFolder';
 type Flags = Record<string, string | boolean | string[] | undefined>;
 
 /** A parameter of one attack that a flag sets. */
-export interface FlagTarget { attack: AttackName; key: string; spec: ParamSpec }
+export interface FlagTarget {
+  attack: AttackName;
+  key: string;
+  spec: ParamSpec;
+}
 
 /** One command-line flag for attack parameters, and every attack parameter it sets. */
 export interface AttackParamFlag {
@@ -48,8 +63,13 @@ export function attackParamFlags(): AttackParamFlag[] {
 /** The `attack` command's flags for node's parseArgs. */
 export function attackFlagSpec(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
   const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
-    attack: { type: 'string', multiple: true }, suite: { type: 'string' }, criterion: { type: 'string' }, targeted: { type: 'string' },
-    gradient: { type: 'string' }, gallery: { type: 'string' }, out: { type: 'string' },
+    attack: { type: 'string', multiple: true },
+    suite: { type: 'string' },
+    criterion: { type: 'string' },
+    targeted: { type: 'string' },
+    gradient: { type: 'string' },
+    gallery: { type: 'string' },
+    out: { type: 'string' },
   };
   for (const f of attackParamFlags()) spec[f.flag] = { type: f.isSwitch ? 'boolean' : 'string' };
   return spec;
@@ -58,10 +78,14 @@ export function attackFlagSpec(): Record<string, { type: 'string' | 'boolean'; m
 /** The flag's text as the parameter's value, or undefined when it is not one. */
 function parseValue(spec: ParamSpec, text: string): unknown {
   switch (spec.type) {
-    case 'boolean': return undefined;
-    case 'enum': return spec.flagValues?.[text] ?? text;
-    case 'integer': return text.trim() === '' ? undefined : Number(text);
-    case 'number': return text.trim() === '' ? undefined : parseEpsilon(text);
+    case 'boolean':
+      return undefined;
+    case 'enum':
+      return spec.flagValues?.[text] ?? text;
+    case 'integer':
+      return text.trim() === '' ? undefined : Number(text);
+    case 'number':
+      return text.trim() === '' ? undefined : parseEpsilon(text);
   }
 }
 
@@ -84,7 +108,10 @@ export function attackSpecsFromFlags(names: AttackName[], flags: Flags): AttackS
     if (raw === undefined || raw === false) continue;
     const applies = f.targets.filter((t) => names.includes(t.attack));
     if (applies.length === 0) {
-      throw new EngineError('USAGE', `--${f.flag}: ${names.join(', ')} ${names.length > 1 ? 'have' : 'has'} no such parameter (it applies to ${[...new Set(f.targets.map((t) => t.attack))].join(', ')})`);
+      throw new EngineError(
+        'USAGE',
+        `--${f.flag}: ${names.join(', ')} ${names.length > 1 ? 'have' : 'has'} no such parameter (it applies to ${[...new Set(f.targets.map((t) => t.attack))].join(', ')})`,
+      );
     }
     for (const t of applies) {
       names.forEach((name, k) => {
@@ -92,7 +119,10 @@ export function attackSpecsFromFlags(names: AttackName[], flags: Flags): AttackS
         const norm = attackNorm(name, params[k]);
         const value = f.isSwitch ? !t.spec.default : parseValue(t.spec, String(raw));
         if (!isValidValue(t.spec, value, norm) || value === null) {
-          throw new EngineError('USAGE', `--${f.flag} ${String(raw)}: expected ${expectedFlagValue(t.spec, norm)} (${name})${hintFor(t.spec, value)}`);
+          throw new EngineError(
+            'USAGE',
+            `--${f.flag} ${String(raw)}: expected ${expectedFlagValue(t.spec, norm)} (${name})${hintFor(t.spec, value)}`,
+          );
         }
         params[k][t.key] = value;
       });
@@ -116,10 +146,15 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
     if (flags.suite !== 'standard') throw new EngineError('USAGE', `--suite ${String(flags.suite)}: the only suite is "standard"`);
     if (names.length) throw new EngineError('USAGE', '--suite and --attack cannot be combined');
     const given = attackParamFlags().find((f) => flags[f.flag] !== undefined && flags[f.flag] !== false);
-    if (given) throw new EngineError('USAGE', `--${given.flag} cannot be combined with --suite standard (the suite runs each attack with the literature's defaults)`);
+    if (given)
+      throw new EngineError(
+        'USAGE',
+        `--${given.flag} cannot be combined with --suite standard (the suite runs each attack with the literature's defaults)`,
+      );
     attacks = standardSuite();
   } else {
-    if (names.length === 0) throw new EngineError('USAGE', `attack: name an attack with --attack (${ATTACK_NAMES.join(', ')}) or use --suite standard`);
+    if (names.length === 0)
+      throw new EngineError('USAGE', `attack: name an attack with --attack (${ATTACK_NAMES.join(', ')}) or use --suite standard`);
     const chosen = names.map((n) => {
       const name = n.toLowerCase();
       if (!isAttackName(name)) throw new EngineError('USAGE', `--attack ${n}: unknown attack (attacks: ${ATTACK_NAMES.join(', ')})`);
@@ -128,9 +163,11 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
     attacks = attackSpecsFromFlags(chosen, flags);
   }
   const criterion = flags.criterion ?? 'top1';
-  if (criterion !== 'top1' && criterion !== 'top5') throw new EngineError('USAGE', `--criterion ${String(criterion)}: expected top1 or top5`);
+  if (criterion !== 'top1' && criterion !== 'top5')
+    throw new EngineError('USAGE', `--criterion ${String(criterion)}: expected top1 or top5`);
   const gradient = flags.gradient ?? 'analytic';
-  if (gradient !== 'analytic' && gradient !== 'estimated') throw new EngineError('USAGE', `--gradient ${String(gradient)}: expected analytic or estimated`);
+  if (gradient !== 'analytic' && gradient !== 'estimated')
+    throw new EngineError('USAGE', `--gradient ${String(gradient)}: expected analytic or estimated`);
   let target: TargetChoice | null = null;
   if (flags.targeted !== undefined) {
     const t = String(flags.targeted);
@@ -150,7 +187,8 @@ const COLUMN = 25;
 function defaultText(spec: ParamSpec): string {
   if (spec.type === 'boolean') return spec.default ? ' (on by default; the switch turns it off)' : '';
   const v: PerNorm<number | null> | string = spec.default;
-  if (spec.type === 'enum') return ` (default ${Object.entries(spec.flagValues ?? {}).find(([, value]) => value === v)?.[0] ?? String(spec.default)})`;
+  if (spec.type === 'enum')
+    return ` (default ${Object.entries(spec.flagValues ?? {}).find(([, value]) => value === v)?.[0] ?? String(spec.default)})`;
   if (v !== null && typeof v === 'object') return ` (default L∞ ${formatParamValue(v.linf)}, L2 ${formatParamValue(v.l2)})`;
   return ` (default ${formatParamValue(v)})`;
 }

@@ -45,7 +45,10 @@ export const COMMON_FLAG_SPEC = {
 } as const;
 
 function numberList(flag: string, text: string): number[] {
-  const values = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const values = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const nums = values.map(Number);
   if (nums.length === 0 || nums.some((n) => !Number.isFinite(n))) {
     throw new EngineError('USAGE', `--${flag} ${text}: expected comma-separated numbers, e.g. --${flag} 0.485,0.456,0.406`);
@@ -90,14 +93,30 @@ export function overridesFromFlags(f: CommonFlags): ConfigFile {
     return validateConfig(cfg, 'command-line flags');
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
-    const message = e.message.replace(/^(\s*- )([\w.]+?)(\.\d+)?:/gm, (_m, lead: string, field: string) => `${lead}${FIELD_TO_FLAG[field] ?? field}:`);
+    const message = e.message.replace(
+      /^(\s*- )([\w.]+?)(\.\d+)?:/gm,
+      (_m, lead: string, field: string) => `${lead}${FIELD_TO_FLAG[field] ?? field}:`,
+    );
     throw new EngineError('USAGE', message.replace('configuration does not match its schema', 'invalid value'));
   }
 }
 
 const FIELD_TO_FLAG: Record<string, string> = {
-  'input.name': '--input', 'input.layout': '--layout', 'input.size': '--size', 'input.channels': '--channels',
-  'input.pixelScale': '--pixel-scale', 'input.mean': '--mean', 'input.std': '--std', 'input.resize': '--resize',
-  'input.resizeFilter': '--filter', 'runtime.executionProvider': '--ep', 'runtime.threads': '--threads',
-  'runtime.batchSize': '--batch', limit: '--limit', seed: '--seed', classNames: '--class-names', images: '--images', labels: '--labels',
+  'input.name': '--input',
+  'input.layout': '--layout',
+  'input.size': '--size',
+  'input.channels': '--channels',
+  'input.pixelScale': '--pixel-scale',
+  'input.mean': '--mean',
+  'input.std': '--std',
+  'input.resize': '--resize',
+  'input.resizeFilter': '--filter',
+  'runtime.executionProvider': '--ep',
+  'runtime.threads': '--threads',
+  'runtime.batchSize': '--batch',
+  limit: '--limit',
+  seed: '--seed',
+  classNames: '--class-names',
+  images: '--images',
+  labels: '--labels',
 };

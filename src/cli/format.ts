@@ -20,7 +20,9 @@ export function formatModelInfo(info: ModelInfo, diagnostics: ModelDiagnostic[] 
   const lines: string[] = [];
   lines.push(`model      ${info.file}`);
   lines.push(`size       ${formatBytes(info.sizeBytes)}   sha256 ${info.sha256.slice(0, 16)}…`);
-  lines.push(`producer   ${info.producer || '(none)'}   ir_version ${info.irVersion}   opsets ${info.opsets.map((o) => `${o.domain || 'ai.onnx'}:${o.version}`).join(', ')}`);
+  lines.push(
+    `producer   ${info.producer || '(none)'}   ir_version ${info.irVersion}   opsets ${info.opsets.map((o) => `${o.domain || 'ai.onnx'}:${o.version}`).join(', ')}`,
+  );
   lines.push(`parameters ${info.parameterCount.toLocaleString('en-US')} (${formatBytes(info.parameterBytes)})   nodes ${info.nodeCount}`);
   lines.push('inputs');
   for (const i of info.inputs) lines.push(`  ${i.name}  ${i.elemType} ${shape(i.shape)}`);
@@ -31,8 +33,15 @@ export function formatModelInfo(info: ModelInfo, diagnostics: ModelDiagnostic[] 
   for (const c of info.imageInputs) {
     lines.push(`  ${c.name}: ${c.layout}, ${c.channels} channel(s), ${c.height}×${c.width}, batch ${c.batch} (${c.reason})`);
   }
-  lines.push(`output     ${info.output.name}: ${info.output.kind}${info.output.numClasses !== null ? `, ${info.output.numClasses} classes` : ''} (${info.output.reason})`);
-  lines.push('ops        ' + Object.entries(info.opHistogram).map(([op, n]) => `${op}×${n}`).join('  '));
+  lines.push(
+    `output     ${info.output.name}: ${info.output.kind}${info.output.numClasses !== null ? `, ${info.output.numClasses} classes` : ''} (${info.output.reason})`,
+  );
+  lines.push(
+    'ops        ' +
+      Object.entries(info.opHistogram)
+        .map(([op, n]) => `${op}×${n}`)
+        .join('  '),
+  );
   if (Object.keys(info.metadata).length) {
     lines.push('metadata');
     for (const [k, v] of Object.entries(info.metadata)) lines.push(`  ${k}: ${v}`);
@@ -40,7 +49,10 @@ export function formatModelInfo(info: ModelInfo, diagnostics: ModelDiagnostic[] 
   if (info.externalDataFiles.length) lines.push(`external data: ${info.externalDataFiles.join(', ')}`);
   for (const w of info.warnings) lines.push(`warning: ${w}`);
   for (const d of diagnostics) lines.push(`warning: ${d.message}`, `  hint: ${d.hint}`);
-  if (!diagnostics.some((d) => d.code === 'NO_GRADIENT' || d.code === 'ZERO_GRADIENT' || d.code === 'TRAINING_DROPOUT') && info.imageInputs.length === 1) {
+  if (
+    !diagnostics.some((d) => d.code === 'NO_GRADIENT' || d.code === 'ZERO_GRADIENT' || d.code === 'TRAINING_DROPOUT') &&
+    info.imageInputs.length === 1
+  ) {
     lines.push('gradient   every op on the path from the image input to the scores has a gradient');
   }
   return lines.join('\n');
@@ -51,12 +63,19 @@ export function formatEvalReport(r: ReportV1): string {
   const clean = r.sections.clean;
   const p = r.config.resolved.preprocessing;
   lines.push(`model      ${r.model.path}`);
-  lines.push(`input      ${p.inputName} ${p.layout} ${p.height}×${p.width} ${p.channels}, pixels ×${p.pixelScale}${p.mean ? `, mean ${p.mean.join('/')}` : ''}${p.std ? `, std ${p.std.join('/')}` : ''}`);
+  lines.push(
+    `input      ${p.inputName} ${p.layout} ${p.height}×${p.width} ${p.channels}, pixels ×${p.pixelScale}${p.mean ? `, mean ${p.mean.join('/')}` : ''}${p.std ? `, std ${p.std.join('/')}` : ''}`,
+  );
   for (const note of r.config.notes) lines.push(`  inferred: ${note}`);
   if (r.model.outputKind) lines.push(`output     ${r.model.outputKind.kind} (${r.model.outputKind.reason})`);
-  if (r.runtime) lines.push(`runtime    onnxruntime ${r.tool.onnxruntime}, ${r.runtime.executionProvider}${r.runtime.requestedProvider !== r.runtime.executionProvider ? ` (requested ${r.runtime.requestedProvider})` : ''}, batch ${r.runtime.batchSize}${r.runtime.fixedBatch ? ` (model fixed batch ${r.runtime.fixedBatch})` : ''}`);
+  if (r.runtime)
+    lines.push(
+      `runtime    onnxruntime ${r.tool.onnxruntime}, ${r.runtime.executionProvider}${r.runtime.requestedProvider !== r.runtime.executionProvider ? ` (requested ${r.runtime.requestedProvider})` : ''}, batch ${r.runtime.batchSize}${r.runtime.fixedBatch ? ` (model fixed batch ${r.runtime.fixedBatch})` : ''}`,
+    );
   if (r.dataset) {
-    lines.push(`images     ${r.dataset.root}: ${r.dataset.sampledImages} of ${r.dataset.totalImages} (${r.dataset.kind}, ${r.dataset.classNames.length} classes, seed ${r.dataset.sampling.seed})`);
+    lines.push(
+      `images     ${r.dataset.root}: ${r.dataset.sampledImages} of ${r.dataset.totalImages} (${r.dataset.kind}, ${r.dataset.classNames.length} classes, seed ${r.dataset.sampling.seed})`,
+    );
     if (r.dataset.skippedImages.length) {
       lines.push(`skipped    ${r.dataset.skippedImages.length} unreadable image(s):`);
       for (const s of r.dataset.skippedImages.slice(0, 10)) lines.push(`  ${s.relPath}: ${s.error}`);
@@ -64,7 +83,8 @@ export function formatEvalReport(r: ReportV1): string {
     }
   }
   if (clean) lines.push(...cleanLines(clean));
-  if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — the run was interrupted; figures cover the images finished`);
+  if (r.status !== 'complete')
+    lines.push(`\nstatus: ${r.status.toUpperCase()} — the run was interrupted; figures cover the images finished`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
@@ -74,11 +94,15 @@ function cleanLines(clean: CleanSection): string[] {
   lines.push(`top-1      ${clean.top1Correct} / ${clean.evaluated} correct = ${pct(clean.top1Accuracy)}`);
   lines.push(`top-5      ${clean.top5Correct} / ${clean.evaluated} correct = ${pct(clean.top5Accuracy)}`);
   lines.push(`confidence ${clean.meanConfidence.toFixed(4)} (mean probability of the predicted class)`);
-  lines.push(`throughput ${clean.throughput.imagesPerSecond.toFixed(0)} images/s end to end (${clean.throughput.seconds.toFixed(2)} s, of which inference ${clean.throughput.inferenceSeconds.toFixed(2)} s)`);
+  lines.push(
+    `throughput ${clean.throughput.imagesPerSecond.toFixed(0)} images/s end to end (${clean.throughput.seconds.toFixed(2)} s, of which inference ${clean.throughput.inferenceSeconds.toFixed(2)} s)`,
+  );
   lines.push('per class');
   const width = Math.max(...clean.perClass.map((c) => c.className.length), 5);
   for (const c of clean.perClass) {
-    lines.push(`  ${c.className.padEnd(width)}  ${String(c.correct).padStart(5)} / ${String(c.total).padEnd(5)} ${c.accuracy === null ? '—' : pct(c.accuracy)}`);
+    lines.push(
+      `  ${c.className.padEnd(width)}  ${String(c.correct).padStart(5)} / ${String(c.total).padEnd(5)} ${c.accuracy === null ? '—' : pct(c.accuracy)}`,
+    );
   }
   return lines;
 }
@@ -101,27 +125,40 @@ export function formatGradcheck(r: ReportV1, g: GradcheckSection): string {
   lines.push('', `${''.padEnd(58)}along the gradient   ${g.directions} random directions`);
   lines.push(`${'image'.padEnd(34)} label      loss    step  rel. err    floor  rel. err    floor    cosine  verdict`);
   for (const i of g.images) {
-    lines.push(`${i.relPath.padEnd(34)} ${String(i.label).padStart(5)} ${i.loss.toFixed(4).padStart(9)} ${i.step.toExponential(0).padStart(7)} ${exp(i.alongGradient?.relError)} ${exp(i.alongGradient?.noiseFloor)} ${exp(i.relError)} ${exp(i.noiseFloor)} ${i.cosine.toFixed(6).padStart(9)}  ${i.verdict}`);
+    lines.push(
+      `${i.relPath.padEnd(34)} ${String(i.label).padStart(5)} ${i.loss.toFixed(4).padStart(9)} ${i.step.toExponential(0).padStart(7)} ${exp(i.alongGradient?.relError)} ${exp(i.alongGradient?.noiseFloor)} ${exp(i.relError)} ${exp(i.noiseFloor)} ${i.cosine.toFixed(6).padStart(9)}  ${i.verdict}`,
+    );
   }
   if (g.gradient === 'estimated') {
-    lines.push('', `estimate vs finite differences: worst cosine ${g.worstCosine.toFixed(4)} (an estimate: only its direction is meant to be close)`);
+    lines.push(
+      '',
+      `estimate vs finite differences: worst cosine ${g.worstCosine.toFixed(4)} (an estimate: only its direction is meant to be close)`,
+    );
     return lines.join('\n');
   }
-  lines.push('', `${VERDICT_TEXT[g.verdict]}: along the gradient worst relative error ${g.alongGradient ? `${g.alongGradient.worstRelError.toExponential(2)} (noise floor ${g.alongGradient.worstNoiseFloor.toExponential(2)})` : '— (zero gradient)'}; random directions worst relative error ${g.worstRelError.toExponential(2)} (noise floor ${g.worstNoiseFloor.toExponential(2)}), worst cosine ${g.worstCosine.toFixed(6)} (${g.seconds.toFixed(2)} s)`);
+  lines.push(
+    '',
+    `${VERDICT_TEXT[g.verdict]}: along the gradient worst relative error ${g.alongGradient ? `${g.alongGradient.worstRelError.toExponential(2)} (noise floor ${g.alongGradient.worstNoiseFloor.toExponential(2)})` : '— (zero gradient)'}; random directions worst relative error ${g.worstRelError.toExponential(2)} (noise floor ${g.worstNoiseFloor.toExponential(2)}), worst cosine ${g.worstCosine.toFixed(6)} (${g.seconds.toFixed(2)} s)`,
+  );
   if (g.verdict === 'DISAGREE') lines.push('Please report this model: the gradient of some op on its path may be wrong.');
-  if (g.verdict === 'INCONCLUSIVE') lines.push('Try a larger --step or more --directions; a float64-capable model gives noise-free differences.');
+  if (g.verdict === 'INCONCLUSIVE')
+    lines.push('Try a larger --step or more --directions; a float64-capable model gives noise-free differences.');
   return lines.join('\n');
 }
 
 const MODE_TEXT: Record<string, string> = {
-  'fixed-eps': 'fixed-ε', 'minimal-eps': 'minimal-ε', 'minimal-perturbation': 'minimal perturbation (unbounded)', 'query-limited': 'query-limited (black-box)',
+  'fixed-eps': 'fixed-ε',
+  'minimal-eps': 'minimal-ε',
+  'minimal-perturbation': 'minimal perturbation (unbounded)',
+  'query-limited': 'query-limited (black-box)',
 };
 
 /** An attack with no image to attack is not a failed attack: "0 / 0 = 0.00 %" and "0.0 images/s" read as one. */
 function nothingToAttack(run: AttacksSection['runs'][number]): string {
   const n = run.evaluated;
   const all = n === 1 ? 'the 1 image is' : `all ${n} images are`;
-  if (run.targeted) return `Nothing to attack: none of the ${n} images is correctly classified (${run.criterion === 'top1' ? 'top-1' : 'top-5'}) and not already the target`;
+  if (run.targeted)
+    return `Nothing to attack: none of the ${n} images is correctly classified (${run.criterion === 'top1' ? 'top-1' : 'top-5'}) and not already the target`;
   return `Nothing to attack: ${all} already misclassified (${run.criterion === 'top1' ? 'top-1' : 'top-5'})`;
 }
 
@@ -129,23 +166,40 @@ const fmt = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(di
 
 function attackLines(a: AttacksSection): string[] {
   const lines: string[] = [];
-  lines.push(`criterion  ${a.criterion === 'top1' ? 'top-1 miss' : 'top-5 miss'}; gradients ${a.gradient === 'estimated' ? 'ESTIMATED (NES)' : 'analytic'}`);
+  lines.push(
+    `criterion  ${a.criterion === 'top1' ? 'top-1 miss' : 'top-5 miss'}; gradients ${a.gradient === 'estimated' ? 'ESTIMATED (NES)' : 'analytic'}`,
+  );
   for (const n of a.notes) lines.push(`note       ${n}`);
   for (const run of a.runs) {
-    lines.push('', `${run.label} — ${MODE_TEXT[run.mode] ?? run.mode}${run.targeted ? `, targeted: ${run.targeted}` : ''}, seed ${run.seed}`);
+    lines.push(
+      '',
+      `${run.label} — ${MODE_TEXT[run.mode] ?? run.mode}${run.targeted ? `, targeted: ${run.targeted}` : ''}, seed ${run.seed}`,
+    );
     lines.push(`  clean accuracy      top-1 ${pct(run.clean.top1Accuracy)}  top-5 ${pct(run.clean.top5Accuracy)}`);
     if (run.attackedImages === 0) {
       lines.push(`  ${nothingToAttack(run)}`);
       continue;
     }
     lines.push(`  attacked accuracy   top-1 ${pct(run.attacked.top1Accuracy)}  top-5 ${pct(run.attacked.top5Accuracy)}`);
-    lines.push(`  success             ${run.numAdversarial} / ${run.attackedImages} attacked images = ${pct(run.successRate)}  (#Adv ${run.numAdversarial})`);
-    lines.push(`  perturbation (successful)  L2 median ${fmt(run.norms.successful.l2.median)} mean ${fmt(run.norms.successful.l2.mean)} max ${fmt(run.norms.successful.l2.max)};  L∞ median ${fmt(run.norms.successful.linf.median, 4)} max ${fmt(run.norms.successful.linf.max, 4)}`);
-    if (run.epsilon) lines.push(`  minimal ε           median ${fmt(run.epsilon.median, 4)} mean ${fmt(run.epsilon.mean, 4)} max ${fmt(run.epsilon.max, 4)}`);
-    if (run.mode === 'query-limited') lines.push(`  queries             median ${fmt(run.queries.median, 0)} mean ${fmt(run.queries.mean, 1)} max ${fmt(run.queries.max, 0)}`);
+    lines.push(
+      `  success             ${run.numAdversarial} / ${run.attackedImages} attacked images = ${pct(run.successRate)}  (#Adv ${run.numAdversarial})`,
+    );
+    lines.push(
+      `  perturbation (successful)  L2 median ${fmt(run.norms.successful.l2.median)} mean ${fmt(run.norms.successful.l2.mean)} max ${fmt(run.norms.successful.l2.max)};  L∞ median ${fmt(run.norms.successful.linf.median, 4)} max ${fmt(run.norms.successful.linf.max, 4)}`,
+    );
+    if (run.epsilon)
+      lines.push(
+        `  minimal ε           median ${fmt(run.epsilon.median, 4)} mean ${fmt(run.epsilon.mean, 4)} max ${fmt(run.epsilon.max, 4)}`,
+      );
+    if (run.mode === 'query-limited')
+      lines.push(
+        `  queries             median ${fmt(run.queries.median, 0)} mean ${fmt(run.queries.mean, 1)} max ${fmt(run.queries.max, 0)}`,
+      );
     if (run.budgetCurve) {
       const pts = run.budgetCurve.points.filter((_, i) => i % 6 === 0 || i === run.budgetCurve!.points.length - 1);
-      lines.push(`  accuracy vs ${run.budgetCurve.norm.toUpperCase()} budget  ${pts.map((p) => `${p.budget.toFixed(2)}→${pct(p.accuracy)}`).join('  ')}`);
+      lines.push(
+        `  accuracy vs ${run.budgetCurve.norm.toUpperCase()} budget  ${pts.map((p) => `${p.budget.toFixed(2)}→${pct(p.accuracy)}`).join('  ')}`,
+      );
     }
     lines.push(`  time                ${run.seconds.toFixed(2)} s, ${run.imagesPerSecond.toFixed(1)} images/s`);
     if (run.gallery.length) lines.push(`  gallery             ${run.gallery.length} examples, e.g. ${run.gallery[0].files.perturbation}`);
@@ -182,6 +236,9 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
 /** The text of a report's sections of `kinds`, kind by kind in that order (sections of unknown kinds are skipped). */
 export function formatSections(r: ReportV1, kinds: readonly SectionKind[] = SECTION_KINDS): string[] {
   const sections = Object.values(r.sections);
-  return kinds.flatMap((kind) => sections.filter((s) => sectionKind(s) === kind)
-    .flatMap((s) => (SECTION_FORMATTERS[kind] as SectionFormatter<SectionKind>)(s as SectionKinds[SectionKind], r)));
+  return kinds.flatMap((kind) =>
+    sections
+      .filter((s) => sectionKind(s) === kind)
+      .flatMap((s) => (SECTION_FORMATTERS[kind] as SectionFormatter<SectionKind>)(s as SectionKinds[SectionKind], r)),
+  );
 }

@@ -1,19 +1,38 @@
 /** Text summaries of the defences, sweeps and frequency sections for the terminal. */
 import type { ReportV1 } from '../engine/report/schema';
-import type { DefenceParamsByKind, DefenceSpec, DefencesSection, OccludedFrequencySection, RctSection, SpectraSection, SweepsSection } from '../engine/report/sections';
+import type {
+  DefenceParamsByKind,
+  DefenceSpec,
+  DefencesSection,
+  OccludedFrequencySection,
+  RctSection,
+  SpectraSection,
+  SweepsSection,
+} from '../engine/report/sections';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
-const MODE: Record<string, string> = { 'fixed-eps': 'fixed-ε', 'minimal-eps': 'minimal-ε', 'minimal-perturbation': 'minimal perturbation', 'query-limited': 'query-limited', clean: 'clean' };
+const MODE: Record<string, string> = {
+  'fixed-eps': 'fixed-ε',
+  'minimal-eps': 'minimal-ε',
+  'minimal-perturbation': 'minimal perturbation',
+  'query-limited': 'query-limited',
+  clean: 'clean',
+};
 
 /** A defence's heading line; a defence without an entry here is listed by its parameters. */
 const DESCRIBE: { [K in keyof DefenceParamsByKind]?: (p: DefenceParamsByKind[K]) => string } = {
-  'post-averaging': (p) => `post-averaging  K=${p.K}  r=${p.radius} (model-input space; ${p.radiusPixels.toFixed(3)} in pixel units)  directions ${p.directions}  ${p.points} points/image  seed ${p.seed}`,
+  'post-averaging': (p) =>
+    `post-averaging  K=${p.K}  r=${p.radius} (model-input space; ${p.radiusPixels.toFixed(3)} in pixel units)  directions ${p.directions}  ${p.points} points/image  seed ${p.seed}`,
   'low-pass': (p) => `low-pass  cutoff k=${p.cutoff} of ${p.maxCutoff}`,
 };
 
 export function describeDefence(def: DefenceSpec): string {
   const describe = DESCRIBE[def.kind] as ((p: DefenceSpec['params']) => string) | undefined;
-  return describe ? describe(def.params) : `${def.kind}  ${Object.entries(def.params).map(([k, v]) => `${k}=${String(v)}`).join('  ')}`;
+  return describe
+    ? describe(def.params)
+    : `${def.kind}  ${Object.entries(def.params)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join('  ')}`;
 }
 
 export function formatDefences(r: ReportV1): string[] {
@@ -24,12 +43,21 @@ export function formatDefences(r: ReportV1): string[] {
     const def = res.defence;
     lines.push('', describeDefence(def));
     lines.push(`  chosen: ${res.chosenBy}`);
-    if (res.cost) lines.push(`  cost: ${res.cost.relativeCost.toFixed(1)}× plain inference per image at batch ${res.cost.batchSize} (${res.cost.plainImagesPerSecond.toFixed(0)} → ${res.cost.defendedImagesPerSecond.toFixed(0)} images/s)`);
-    lines.push('  attack (mode)                                    #Adv  clean orig→def   attacked orig→def   defence rate non-adaptive / adaptive');
+    if (res.cost)
+      lines.push(
+        `  cost: ${res.cost.relativeCost.toFixed(1)}× plain inference per image at batch ${res.cost.batchSize} (${res.cost.plainImagesPerSecond.toFixed(0)} → ${res.cost.defendedImagesPerSecond.toFixed(0)} images/s)`,
+      );
+    lines.push(
+      '  attack (mode)                                    #Adv  clean orig→def   attacked orig→def   defence rate non-adaptive / adaptive',
+    );
     for (const row of res.rows) {
       const name = `${row.attack.label} (${MODE[row.attack.mode] ?? row.attack.mode})`.padEnd(48);
-      const adaptive = row.adaptive ? `${pct(row.adaptive.defenceRate)} (on ${row.adaptive.images} re-attacked; non-adaptive there ${pct(row.adaptive.nonAdaptiveDefenceRate)})` : '— (not run)';
-      lines.push(`  ${name} ${String(row.numAdversarial).padStart(4)}  ${pct(row.original.clean.top1)}→${pct(row.defended.clean.top1)}   ${pct(row.original.attacked.top1)}→${pct(row.defended.attacked.top1)}        ${pct(row.defenceRate)} / ${adaptive}`);
+      const adaptive = row.adaptive
+        ? `${pct(row.adaptive.defenceRate)} (on ${row.adaptive.images} re-attacked; non-adaptive there ${pct(row.adaptive.nonAdaptiveDefenceRate)})`
+        : '— (not run)';
+      lines.push(
+        `  ${name} ${String(row.numAdversarial).padStart(4)}  ${pct(row.original.clean.top1)}→${pct(row.defended.clean.top1)}   ${pct(row.original.attacked.top1)}→${pct(row.defended.attacked.top1)}        ${pct(row.defenceRate)} / ${adaptive}`,
+      );
     }
   }
   for (const n of d.notes) lines.push(`note: ${n}`);
@@ -41,9 +69,17 @@ export function formatSweeps(r: ReportV1): string[] {
   if (!s) return [];
   const lines: string[] = [];
   for (const sw of s.sweeps) {
-    lines.push('', `${sw.title}   (${Object.entries(sw.fixed).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+    lines.push(
+      '',
+      `${sw.title}   (${Object.entries(sw.fixed)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+    );
     lines.push(`  ${sw.xLabel.padEnd(40)} ${sw.x.map((x) => String(+x.toPrecision(3)).padStart(7)).join('')}`);
-    for (const series of sw.series) lines.push(`  ${`${series.name} [${MODE[series.mode] ?? series.mode}]`.slice(0, 40).padEnd(40)} ${series.y.map((y) => pct(y).padStart(7)).join('')}`);
+    for (const series of sw.series)
+      lines.push(
+        `  ${`${series.name} [${MODE[series.mode] ?? series.mode}]`.slice(0, 40).padEnd(40)} ${series.y.map((y) => pct(y).padStart(7)).join('')}`,
+      );
   }
   return lines;
 }
@@ -54,13 +90,26 @@ export function formatFrequency(r: ReportV1): string[] {
   if (of) {
     lines.push('', `Occluded Frequency (${of.bands} DCT bands, baseline ${of.baseline}, score on ${of.scoreOn})`);
     for (const m of of.models) {
-      const top = m.mean.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
-      lines.push(`  ${m.model}: ${m.images.length} image(s); highest mean logit drops: ${top.map(([v, i]) => `band ${i} ${v.toFixed(2)}`).join(', ')}`);
+      const top = m.mean
+        .map((v, i) => [v, i] as const)
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 5);
+      lines.push(
+        `  ${m.model}: ${m.images.length} image(s); highest mean logit drops: ${top.map(([v, i]) => `band ${i} ${v.toFixed(2)}`).join(', ')}`,
+      );
     }
   }
   const rct = r.sections.rct as RctSection | undefined;
-  if (rct) for (const m of rct.maps) lines.push(`RCT map  ${m.attack}: ${m.count} examples, ${m.map.height}×${m.map.width}${m.map.binned ? ` (means of ${m.map.binned.block}×${m.map.binned.block} blocks of ${m.map.binned.height}×${m.map.binned.width})` : ''}, max ${Math.max(...m.map.values).toFixed(3)}`);
+  if (rct)
+    for (const m of rct.maps)
+      lines.push(
+        `RCT map  ${m.attack}: ${m.count} examples, ${m.map.height}×${m.map.width}${m.map.binned ? ` (means of ${m.map.binned.block}×${m.map.binned.block} blocks of ${m.map.binned.height}×${m.map.binned.width})` : ''}, max ${Math.max(...m.map.values).toFixed(3)}`,
+      );
   const sp = r.sections.spectra as SpectraSection | undefined;
-  if (sp) for (const e of sp.entries) lines.push(`spectrum ${e.attack}: low-frequency energy (|k| ≤ ${sp.cutoff}) perturbation ${pct(e.lowFrequencyEnergyPerturbation)} vs images ${pct(e.lowFrequencyEnergyImages)}`);
+  if (sp)
+    for (const e of sp.entries)
+      lines.push(
+        `spectrum ${e.attack}: low-frequency energy (|k| ≤ ${sp.cutoff}) perturbation ${pct(e.lowFrequencyEnergyPerturbation)} vs images ${pct(e.lowFrequencyEnergyImages)}`,
+      );
   return lines;
 }

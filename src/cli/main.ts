@@ -96,15 +96,26 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   switch (command) {
-    case 'info': return infoCommand(rest);
-    case 'eval': return evalCommand(rest);
-    case 'gradcheck': return gradcheckCommand(rest);
-    case 'attack': return attackCommand(rest);
-    case 'analyse': case 'analyze': return analyseCommand(rest, 'analyse');
-    case 'defend': return analyseCommand(rest, 'defend');
-    case 'explain': return explainCommand(rest);
+    case 'info':
+      return infoCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case 'gradcheck':
+      return gradcheckCommand(rest);
+    case 'attack':
+      return attackCommand(rest);
+    case 'analyse':
+    case 'analyze':
+      return analyseCommand(rest, 'analyse');
+    case 'defend':
+      return analyseCommand(rest, 'defend');
+    case 'explain':
+      return explainCommand(rest);
     default:
-      throw new EngineError('USAGE', `unknown command "${command}" (commands: info, eval, attack, analyse, defend, explain, gradcheck; see robustness-lens --help)`);
+      throw new EngineError(
+        'USAGE',
+        `unknown command "${command}" (commands: info, eval, attack, analyse, defend, explain, gradcheck; see robustness-lens --help)`,
+      );
   }
 }
 
@@ -118,7 +129,10 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?:
 
 function oneModel(positionals: string[], command: string): string {
   if (positionals.length !== 1) {
-    throw new EngineError('USAGE', `${command} takes exactly one model file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+    throw new EngineError(
+      'USAGE',
+      `${command} takes exactly one model file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+    );
   }
   return positionals[0];
 }
@@ -133,7 +147,10 @@ async function infoCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'string' }, images: { type: 'string' }, labels: { type: 'string' } });
   const model = await loadModel(oneModel(positionals, 'info'));
   const info = describeModel(model);
-  const diagnostics = await diagnoseModel(model, info, { ...(values.images ? { imagesDir: values.images } : {}), ...(values.labels ? { labelsFile: values.labels } : {}) });
+  const diagnostics = await diagnoseModel(model, info, {
+    ...(values.images ? { imagesDir: values.images } : {}),
+    ...(values.labels ? { labelsFile: values.labels } : {}),
+  });
   if (values.json !== undefined) emitJson(values.json, { ...info, diagnostics });
   if (values.json !== '-') process.stdout.write(formatModelInfo(info, diagnostics) + '\n');
   return 0;
@@ -168,7 +185,9 @@ async function evalCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, quiet: { type: 'boolean' } });
   const modelPath = oneModel(positionals, 'eval');
   const overrides = overridesFromFlags(values);
-  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runEvalJob(jobRequest(modelPath, values.config, overrides), hooks));
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runEvalJob(jobRequest(modelPath, values.config, overrides), hooks),
+  );
   if (values.json !== undefined) emitJson(values.json, report);
   if (values.json !== '-') {
     process.stdout.write(formatEvalReport(report) + '\n');
@@ -178,13 +197,22 @@ async function evalCommand(args: string[]): Promise<number> {
 }
 
 async function gradcheckCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, step: { type: 'string' }, directions: { type: 'string' }, reference: { type: 'string' }, gradient: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    json: { type: 'string' },
+    step: { type: 'string' },
+    directions: { type: 'string' },
+    reference: { type: 'string' },
+    gradient: { type: 'string' },
+  });
   const modelPath = oneModel(positionals, 'gradcheck');
   const overrides = overridesFromFlags(values);
   const step = values.step === undefined ? undefined : Number(values.step);
-  if (step !== undefined && !(step > 0 && step < 1)) throw new EngineError('USAGE', `--step ${values.step}: expected a number between 0 and 1 (pixel units)`);
+  if (step !== undefined && !(step > 0 && step < 1))
+    throw new EngineError('USAGE', `--step ${values.step}: expected a number between 0 and 1 (pixel units)`);
   const directions = values.directions === undefined ? undefined : Number(values.directions);
-  if (directions !== undefined && !(Number.isInteger(directions) && directions >= 2)) throw new EngineError('USAGE', `--directions ${values.directions}: expected a whole number of at least 2`);
+  if (directions !== undefined && !(Number.isInteger(directions) && directions >= 2))
+    throw new EngineError('USAGE', `--directions ${values.directions}: expected a whole number of at least 2`);
   if (values.reference !== undefined && values.reference !== 'auto' && values.reference !== 'float32') {
     throw new EngineError('USAGE', `--reference ${values.reference}: expected auto or float32`);
   }
@@ -193,7 +221,12 @@ async function gradcheckCommand(args: string[]): Promise<number> {
   }
   const report = await runGradcheckJob(
     jobRequest(modelPath, values.config, overrides),
-    { ...(step !== undefined ? { step } : {}), ...(directions !== undefined ? { directions } : {}), ...(values.reference ? { reference: values.reference } : {}), ...(values.gradient ? { gradient: values.gradient } : {}) },
+    {
+      ...(step !== undefined ? { step } : {}),
+      ...(directions !== undefined ? { directions } : {}),
+      ...(values.reference ? { reference: values.reference } : {}),
+      ...(values.gradient ? { gradient: values.gradient } : {}),
+    },
     { onLog: (l) => process.stderr.write(`${l}\n`) },
   );
   if (values.json !== undefined) emitJson(values.json, report);
@@ -207,12 +240,19 @@ async function gradcheckCommand(args: string[]): Promise<number> {
 const ATTACK_FLAGS = attackFlagSpec();
 
 async function attackCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...ATTACK_FLAGS, json: { type: 'string' }, quiet: { type: 'boolean' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    ...ATTACK_FLAGS,
+    json: { type: 'string' },
+    quiet: { type: 'boolean' },
+  } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   const modelPath = oneModel(positionals, 'attack');
   const overrides = overridesFromFlags(values);
   const options = attackOptionsFromFlags(values, modelPath);
   const config = typeof values.config === 'string' ? values.config : undefined;
-  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runAttackJob(jobRequest(modelPath, config, overrides), options, hooks));
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runAttackJob(jobRequest(modelPath, config, overrides), options, hooks),
+  );
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
@@ -223,27 +263,42 @@ async function attackCommand(args: string[]): Promise<number> {
 }
 
 async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...ANALYSE_FLAGS, json: { type: 'string' }, quiet: { type: 'boolean' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    ...ANALYSE_FLAGS,
+    json: { type: 'string' },
+    quiet: { type: 'boolean' },
+  } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   const modelPath = oneModel(positionals, command);
   const overrides = overridesFromFlags(values);
   const options = analyseOptionsFromFlags(values, modelPath, command);
   const config = typeof values.config === 'string' ? values.config : undefined;
-  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runAnalyseJob(jobRequest(modelPath, config, overrides), options, hooks));
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runAnalyseJob(jobRequest(modelPath, config, overrides), options, hooks),
+  );
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
-    process.stdout.write([formatAttackReport(report), ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra'])].join('\n') + '\n');
+    process.stdout.write(
+      [formatAttackReport(report), ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra'])].join('\n') +
+        '\n',
+    );
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
   return report.status === 'partial' ? 130 : 0;
 }
 
 async function explainCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...EXPLAIN_FLAGS, json: { type: 'string' } } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...EXPLAIN_FLAGS, json: { type: 'string' } } as never) as {
+    values: Record<string, string | boolean | string[] | undefined>;
+    positionals: string[];
+  };
   const modelPath = oneModel(positionals, 'explain');
   const options = explainOptionsFromFlags(values, modelPath);
   const config = typeof values.config === 'string' ? values.config : undefined;
-  const report = await withCancellation(false, (hooks) => runExplainJob(jobRequest(modelPath, config, overridesFromFlags(values)), options, hooks));
+  const report = await withCancellation(false, (hooks) =>
+    runExplainJob(jobRequest(modelPath, config, overridesFromFlags(values)), options, hooks),
+  );
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
@@ -254,11 +309,14 @@ async function explainCommand(args: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e: unknown) => {
     process.stderr.write(`error: ${errorText(e)}\n`);
     if (!isEngineError(e) && e instanceof Error && e.stack && process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${e.stack}\n`);
-    if (!isEngineError(e)) process.stderr.write('(this is a bug in robustness-lens: set ROBUSTNESS_LENS_DEBUG=1 for the stack trace and report it)\n');
+    if (!isEngineError(e))
+      process.stderr.write('(this is a bug in robustness-lens: set ROBUSTNESS_LENS_DEBUG=1 for the stack trace and report it)\n');
     process.exitCode = isEngineError(e) && e.code === 'USAGE' ? 2 : isEngineError(e) && e.code === 'CANCELLED' ? 130 : 1;
   },
 );

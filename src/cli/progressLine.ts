@@ -20,17 +20,25 @@ export class ProgressLine {
     const rate = elapsed > 0 ? p.done / elapsed : 0;
     const eta = rate > 0 ? (p.total - p.done) / rate : 0;
     const text = `${p.stage}: ${p.done}/${p.total} (${rate.toFixed(0)}/s, ETA ${eta.toFixed(0)} s)`;
-    if (this.tty) { process.stderr.write(`\r${text}\x1b[K`); this.drawn = true; }
-    else if (p.done === p.total) process.stderr.write(`${text}\n`);
+    if (this.tty) {
+      process.stderr.write(`\r${text}\x1b[K`);
+      this.drawn = true;
+    } else if (p.done === p.total) process.stderr.write(`${text}\n`);
   }
 
   log(line: string): void {
     if (!this.enabled) return;
-    if (this.drawn) { process.stderr.write('\r\x1b[K'); this.drawn = false; }
+    if (this.drawn) {
+      process.stderr.write('\r\x1b[K');
+      this.drawn = false;
+    }
     process.stderr.write(`${line}\n`);
   }
 
   done(): void {
-    if (this.drawn) { process.stderr.write('\r\x1b[K'); this.drawn = false; }
+    if (this.drawn) {
+      process.stderr.write('\r\x1b[K');
+      this.drawn = false;
+    }
   }
 }

@@ -43,7 +43,10 @@ export class JobQueue {
   }
 
   cancel(id: string): void {
-    if (this.running?.start.id === id) { this.running.controller.abort(); return; }
+    if (this.running?.start.id === id) {
+      this.running.controller.abort();
+      return;
+    }
     const k = this.waiting.findIndex((w) => w.id === id);
     if (k >= 0) {
       this.waiting.splice(k, 1);
@@ -52,7 +55,8 @@ export class JobQueue {
   }
 
   cancelAll(): void {
-    for (const w of this.waiting.splice(0)) this.send({ type: 'failed', id: w.id, error: { code: 'CANCELLED', message: 'cancelled before it started' } });
+    for (const w of this.waiting.splice(0))
+      this.send({ type: 'failed', id: w.id, error: { code: 'CANCELLED', message: 'cancelled before it started' } });
     this.running?.controller.abort();
   }
 
@@ -75,9 +79,15 @@ export class JobQueue {
     const throttle = new ProgressThrottle((p) => this.send({ type: 'progress', id, ...p }), this.progressIntervalMs);
     const hooks: JobHooks = {
       signal: running.controller.signal,
-      onProgress: (p) => { running.stage = p.stage; throttle.update({ stage: p.stage, done: p.done, total: p.total }); },
+      onProgress: (p) => {
+        running.stage = p.stage;
+        throttle.update({ stage: p.stage, done: p.done, total: p.total });
+      },
       onLog: (line) => this.send({ type: 'log', id, line }),
-      onSection: (name, section) => { lastStreamed.set(name, JSON.stringify(section)); this.send({ type: 'section', id, name, section }); },
+      onSection: (name, section) => {
+        lastStreamed.set(name, JSON.stringify(section));
+        this.send({ type: 'section', id, name, section });
+      },
     };
     try {
       const report = await this.runner(start, hooks);

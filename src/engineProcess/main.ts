@@ -74,7 +74,18 @@ function fatal(kind: string, e: unknown): void {
   process.stderr.write(`engine: ${kind}: ${failure.details ?? failure.message}\n`);
   const exit = () => process.exit(EXIT_INTERNAL);
   if (current) {
-    send({ type: 'failed', id: current.id, error: { ...failure, code: 'INTERNAL', message: `${kind} in the engine${current.stage ? ` during ${current.stage}` : ''}: ${failure.message}` } }, exit);
+    send(
+      {
+        type: 'failed',
+        id: current.id,
+        error: {
+          ...failure,
+          code: 'INTERNAL',
+          message: `${kind} in the engine${current.stage ? ` during ${current.stage}` : ''}: ${failure.message}`,
+        },
+      },
+      exit,
+    );
     setTimeout(exit, 2000).unref();
   } else exit();
 }
@@ -84,5 +95,10 @@ process.on('unhandledRejection', (e) => fatal('unhandled rejection', e));
 send({
   type: 'ready',
   pid: process.pid,
-  versions: { robustnessLens: TOOL_VERSION, node: process.versions.node, modules: process.versions.modules, platform: `${process.platform}-${process.arch}` },
+  versions: {
+    robustnessLens: TOOL_VERSION,
+    node: process.versions.node,
+    modules: process.versions.modules,
+    platform: `${process.platform}-${process.arch}`,
+  },
 });

@@ -27,13 +27,26 @@ export class ProgressThrottle {
       return;
     }
     this.pending = p;
-    this.timer ??= setTimeout(() => { this.timer = null; this.flush(); }, Math.max(0, this.intervalMs - elapsed));
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = null;
+        this.flush();
+      },
+      Math.max(0, this.intervalMs - elapsed),
+    );
   }
 
   /** Sends the held update now, if any. */
   flush(): void {
-    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    if (this.pending) { const p = this.pending; this.pending = null; this.emit(p); }
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.pending) {
+      const p = this.pending;
+      this.pending = null;
+      this.emit(p);
+    }
   }
 
   /** Drops the held update (the job is over and its result supersedes it). */

@@ -13,7 +13,8 @@ async function load<T>(importer: () => Promise<T>): Promise<T> {
     return await importer();
   } catch (e) {
     throw new EngineError('RUNTIME', `the engine could not load its runtime (onnxruntime-node): ${(e as Error).message}`, {
-      hint: 'reinstall the extension for this platform (the .vsix must match the operating system and CPU)', cause: e,
+      hint: 'reinstall the extension for this platform (the .vsix must match the operating system and CPU)',
+      cause: e,
     });
   }
 }
@@ -25,8 +26,10 @@ type JobLoader<K extends JobKind> = (start: Extract<StartMessage, { kind: K }>, 
 const JOB_LOADERS: { [K in JobKind]: JobLoader<K> } = {
   eval: async (start, hooks) => (await load(() => import('../engine/jobs/evalJob'))).runEvalJob(start.request, hooks),
   attack: async (start, hooks) => (await load(() => import('../engine/jobs/attackJob'))).runAttackJob(start.request, start.options, hooks),
-  analyse: async (start, hooks) => (await load(() => import('../engine/jobs/analyseJob'))).runAnalyseJob(start.request, start.options, hooks),
-  explain: async (start, hooks) => (await load(() => import('../engine/jobs/explainJob'))).runExplainJob(start.request, start.options, hooks),
+  analyse: async (start, hooks) =>
+    (await load(() => import('../engine/jobs/analyseJob'))).runAnalyseJob(start.request, start.options, hooks),
+  explain: async (start, hooks) =>
+    (await load(() => import('../engine/jobs/explainJob'))).runExplainJob(start.request, start.options, hooks),
 };
 
 export const runJob: JobRunner = (start, hooks) => (JOB_LOADERS[start.kind] as JobLoader<JobKind>)(start, hooks);

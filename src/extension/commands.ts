@@ -16,14 +16,18 @@ import { requireTrust } from './trust';
 
 /** Wraps a command: a thrown error (a bad setting, an unwritable folder) becomes a notification, never a silent failure. */
 function command(lens: Lens, id: string, run: (...args: unknown[]) => Promise<unknown>): void {
-  lens.register(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-    try {
-      await run(...args);
-    } catch (e) {
-      lens.output.appendLine(`${id}: ${errorText(e)}`);
-      void vscode.window.showErrorMessage(`Robustness Lens: ${errorText(e)}`, 'Show details').then((c) => { if (c) lens.output.show(true); });
-    }
-  }));
+  lens.register(
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        await run(...args);
+      } catch (e) {
+        lens.output.appendLine(`${id}: ${errorText(e)}`);
+        void vscode.window.showErrorMessage(`Robustness Lens: ${errorText(e)}`, 'Show details').then((c) => {
+          if (c) lens.output.show(true);
+        });
+      }
+    }),
+  );
 }
 
 export async function analyse(lens: Lens, model: vscode.Uri): Promise<RunOutcome | null> {
@@ -31,7 +35,10 @@ export async function analyse(lens: Lens, model: vscode.Uri): Promise<RunOutcome
   if (!(await ensureConfiguration(lens, model))) return null;
   const name = basename(model.fsPath);
   return executeRun(lens, {
-    kind: 'analyse', model, title: `Analyse Robustness: ${name}`, panelTitle: `Robustness: ${name}`,
+    kind: 'analyse',
+    model,
+    title: `Analyse Robustness: ${name}`,
+    panelTitle: `Robustness: ${name}`,
     request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
     options: (dir) => analyseOptions(settings, dir),
   });
@@ -46,7 +53,11 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
   let outcome: RunOutcome | null = null;
   try {
     outcome = await executeRun(lens, {
-      kind: 'attack', model, title: `Quick Attack Check: ${name}`, panelTitle: null, background,
+      kind: 'attack',
+      model,
+      title: `Quick Attack Check: ${name}`,
+      panelTitle: null,
+      background,
       request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings, settings.quickCheck.images),
       options: (dir) => quickCheckOptions(dir),
     });
@@ -60,9 +71,14 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
   const latest = history.latest(outcome.report.model.path);
   if (!background && latest) {
     const text = statusText(latest.current, latest.previous).replace('$(shield) ', '');
-    void vscode.window.showInformationMessage(`Quick Attack Check of ${name}: ${text} under ${latest.current.attack} on ${latest.current.images} images.`, 'Open Report').then((c) => {
-      if (c) void vscode.commands.executeCommand('robustnessLens.openRun', outcome.runId);
-    });
+    void vscode.window
+      .showInformationMessage(
+        `Quick Attack Check of ${name}: ${text} under ${latest.current.attack} on ${latest.current.images} images.`,
+        'Open Report',
+      )
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand('robustnessLens.openRun', outcome.runId);
+      });
   }
 }
 
@@ -77,7 +93,11 @@ async function explainImage(lens: Lens, image: vscode.Uri): Promise<void> {
   if (!model || !(await ensureConfiguration(lens, model))) return;
   const settings = lens.settings(model);
   await executeRun(lens, {
-    kind: 'explain', model, subject: image.fsPath, title: `Explain Image Frequencies: ${basename(image.fsPath)}`, panelTitle: `Frequencies: ${basename(image.fsPath)}`,
+    kind: 'explain',
+    model,
+    subject: image.fsPath,
+    title: `Explain Image Frequencies: ${basename(image.fsPath)}`,
+    panelTitle: `Frequencies: ${basename(image.fsPath)}`,
     request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
     options: (dir) => explainOptions(image.fsPath, null, dir),
   });
@@ -99,13 +119,19 @@ async function compareModels(lens: Lens, arg: unknown, selection: unknown): Prom
   let runs: ({ runId: string; dir: string } | null)[] = previous;
   if (previous.every((r) => r)) {
     // A cancelled analysis is only part of one: say so before it is compared as if it were whole.
-    const reuse = await vscode.window.showQuickPick([
-      {
-        label: 'Reuse the latest analyses', reuse: true,
-        detail: previous.map((r, k) => `${basename(models[k].fsPath)}: ${r!.createdAt.toLocaleString()}${r!.partial ? ' (partial: cancelled)' : ''}`).join(' · '),
-      },
-      { label: 'Run new analyses', detail: 'analyse both models again with the current settings', reuse: false },
-    ], { placeHolder: 'Both models have been analysed before' });
+    const reuse = await vscode.window.showQuickPick(
+      [
+        {
+          label: 'Reuse the latest analyses',
+          reuse: true,
+          detail: previous
+            .map((r, k) => `${basename(models[k].fsPath)}: ${r!.createdAt.toLocaleString()}${r!.partial ? ' (partial: cancelled)' : ''}`)
+            .join(' · '),
+        },
+        { label: 'Run new analyses', detail: 'analyse both models again with the current settings', reuse: false },
+      ],
+      { placeHolder: 'Both models have been analysed before' },
+    );
     if (!reuse) return;
     if (!reuse.reuse) runs = [null, null];
   }
@@ -133,7 +159,12 @@ export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
   });
   command(lens, 'robustnessLens.explainImage', async (arg) => {
     if (!requireTrust()) return;
-    const image = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ['png', 'jpg', 'jpeg'] }, openLabel: 'Explain' }))?.[0];
+    const image =
+      arg instanceof vscode.Uri
+        ? arg
+        : (
+            await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ['png', 'jpg', 'jpeg'] }, openLabel: 'Explain' })
+          )?.[0];
     if (image) await explainImage(lens, image);
   });
   command(lens, 'robustnessLens.compareModels', async (arg, selection) => {

@@ -26,7 +26,9 @@ export function activate(context: vscode.ExtensionContext): void {
   lens.register(vscode.window.registerWebviewPanelSerializer(RunPanel.viewType, new RunPanelSerializer(lens)));
   lens.register(new ModelWatcher(lens, status));
   lens.activationMs = Math.round((performance.now() - loadStart) * 100) / 100;
-  lens.output.appendLine(`Robustness Lens activated in ${lens.activationMs} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: no model runs until the workspace is trusted)'}`);
+  lens.output.appendLine(
+    `Robustness Lens activated in ${lens.activationMs} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: no model runs until the workspace is trusted)'}`,
+  );
 }
 
 export async function deactivate(): Promise<void> {

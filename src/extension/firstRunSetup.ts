@@ -6,7 +6,12 @@
 import * as vscode from 'vscode';
 import { dirname, join } from 'node:path';
 import {
-  CONFIG_FILE_NAME, configFileText, findConfigFile, imageFolderCandidates, parseChannelValues, PREPROCESSING_PRESETS,
+  CONFIG_FILE_NAME,
+  configFileText,
+  findConfigFile,
+  imageFolderCandidates,
+  parseChannelValues,
+  PREPROCESSING_PRESETS,
 } from '../host/configSetup';
 import type { Lens } from './lens';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
@@ -23,7 +28,10 @@ async function pickImageFolder(model: vscode.Uri): Promise<string | undefined> {
     for (const c of imageFolderCandidates(rel).slice(0, 30)) {
       items.push({
         label: `$(folder) ${c.folder || folder.name}`,
-        description: c.layout === 'class-folders' ? `${c.classes} class folders · ${c.images} images` : `flat folder · ${c.images} images (needs a labels file)`,
+        description:
+          c.layout === 'class-folders'
+            ? `${c.classes} class folders · ${c.images} images`
+            : `flat folder · ${c.images} images (needs a labels file)`,
         path: join(folder.uri.fsPath, c.folder),
       });
     }
@@ -36,7 +44,12 @@ async function pickImageFolder(model: vscode.Uri): Promise<string | undefined> {
   });
   if (!choice) return undefined;
   if (choice.path) return choice.path;
-  const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(dirname(model.fsPath)), openLabel: 'Use this image folder' });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    defaultUri: vscode.Uri.file(dirname(model.fsPath)),
+    openLabel: 'Use this image folder',
+  });
   return picked?.[0]?.fsPath;
 }
 
@@ -46,7 +59,14 @@ async function askChannels(what: 'mean' | 'std'): Promise<number[] | undefined> 
     prompt: `${what} in [0, 1] pixel units, one value or one per channel`,
     placeHolder: what === 'mean' ? '0.485, 0.456, 0.406' : '0.229, 0.224, 0.225',
     ignoreFocusOut: true,
-    validateInput: (v) => { try { parseChannelValues(v, what); return null; } catch (e) { return (e as Error).message; } },
+    validateInput: (v) => {
+      try {
+        parseChannelValues(v, what);
+        return null;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
   });
   return text === undefined ? undefined : parseChannelValues(text, what);
 }
@@ -54,7 +74,11 @@ async function askChannels(what: 'mean' | 'std'): Promise<number[] | undefined> 
 async function pickPreprocessing(model: vscode.Uri): Promise<{ mean: number[] | null; std: number[] | null } | undefined> {
   const choice = await vscode.window.showQuickPick(
     PREPROCESSING_PRESETS.map((p) => ({ label: p.label, detail: p.detail, preset: p })),
-    { title: `Robustness Lens: set up ${vscode.workspace.asRelativePath(model)} (2/2)`, placeHolder: 'How were the training images normalised?', ignoreFocusOut: true },
+    {
+      title: `Robustness Lens: set up ${vscode.workspace.asRelativePath(model)} (2/2)`,
+      placeHolder: 'How were the training images normalised?',
+      ignoreFocusOut: true,
+    },
   );
   if (!choice) return undefined;
   if (choice.preset.id !== 'custom') return choice.preset;

@@ -36,7 +36,9 @@ export async function resolveModel(arg: unknown, purpose: string): Promise<vscod
   const models = await workspaceModels();
   if (models.length === 1) return models[0];
   if (models.length === 0) {
-    void vscode.window.showErrorMessage(`Robustness Lens: no .onnx model found in the workspace to ${purpose}. Open a folder that holds one, or right-click a model in the explorer.`);
+    void vscode.window.showErrorMessage(
+      `Robustness Lens: no .onnx model found in the workspace to ${purpose}. Open a folder that holds one, or right-click a model in the explorer.`,
+    );
     return undefined;
   }
   return pickFrom(models, `Which model to ${purpose}?`);
@@ -58,11 +60,16 @@ export async function twoModels(arg: unknown, selection: unknown): Promise<[vsco
   if (selected.length === 2) return [selected[0], selected[1]];
   const models = await workspaceModels();
   if (models.length < 2) {
-    void vscode.window.showErrorMessage(`Robustness Lens: Compare Models needs two .onnx models in the workspace (found ${models.length}).`);
+    void vscode.window.showErrorMessage(
+      `Robustness Lens: Compare Models needs two .onnx models in the workspace (found ${models.length}).`,
+    );
     return undefined;
   }
   const first = arg instanceof vscode.Uri && isOnnx(arg) ? arg : await pickFrom(models, 'First model to compare');
   if (!first) return undefined;
-  const second = await pickFrom(models.filter((m) => m.fsPath !== first.fsPath), `Compare ${vscode.workspace.asRelativePath(first)} with which model?`);
+  const second = await pickFrom(
+    models.filter((m) => m.fsPath !== first.fsPath),
+    `Compare ${vscode.workspace.asRelativePath(first)} with which model?`,
+  );
   return second ? [first, second] : undefined;
 }

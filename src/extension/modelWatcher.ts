@@ -17,19 +17,32 @@ export class ModelWatcher extends Disposable {
   private readonly watching = this._register(new MutableDisposable<DisposableStore>());
   private readonly debouncer: KeyedDebouncer<string>;
 
-  constructor(private readonly lens: Lens, status: QuickCheckStatus) {
+  constructor(
+    private readonly lens: Lens,
+    status: QuickCheckStatus,
+  ) {
     super();
-    this.debouncer = this._register(new KeyedDebouncer(DEBOUNCE_MS, (path) => {
-      lens.output.appendLine(`${path} changed: running the Quick Attack Check`);
-      quickCheck(lens, status, vscode.Uri.file(path), true).catch((e: unknown) => lens.output.appendLine(`quick check of ${path} failed: ${(e as Error).message}`));
-    }));
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('robustnessLens.quickCheck.onModelChange')) this.update(); }));
+    this.debouncer = this._register(
+      new KeyedDebouncer(DEBOUNCE_MS, (path) => {
+        lens.output.appendLine(`${path} changed: running the Quick Attack Check`);
+        quickCheck(lens, status, vscode.Uri.file(path), true).catch((e: unknown) =>
+          lens.output.appendLine(`quick check of ${path} failed: ${(e as Error).message}`),
+        );
+      }),
+    );
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('robustnessLens.quickCheck.onModelChange')) this.update();
+      }),
+    );
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.update()));
     this.update();
   }
 
   private enabled(): boolean {
-    return vscode.workspace.isTrusted && vscode.workspace.getConfiguration('robustnessLens').get<boolean>('quickCheck.onModelChange') === true;
+    return (
+      vscode.workspace.isTrusted && vscode.workspace.getConfiguration('robustnessLens').get<boolean>('quickCheck.onModelChange') === true
+    );
   }
 
   private update(): void {
@@ -38,7 +51,9 @@ export class ModelWatcher extends Disposable {
       // Switched off, the pending checks go with the watcher.
       store.add(toDisposable(() => this.debouncer.dispose()));
       const watcher = store.add(vscode.workspace.createFileSystemWatcher('**/*.onnx'));
-      const trigger = (uri: vscode.Uri) => { if (uri.scheme === 'file' && !uri.fsPath.includes(`${sep}node_modules${sep}`)) this.debouncer.trigger(uri.fsPath); };
+      const trigger = (uri: vscode.Uri) => {
+        if (uri.scheme === 'file' && !uri.fsPath.includes(`${sep}node_modules${sep}`)) this.debouncer.trigger(uri.fsPath);
+      };
       store.add(watcher.onDidChange(trigger));
       store.add(watcher.onDidCreate(trigger));
       this.watching.value = store;

@@ -11,7 +11,9 @@ import type { Lens } from './lens';
 import { activeModel } from './modelPicker';
 
 export class QuickCheckStatus extends Disposable {
-  private readonly item = this._register(vscode.window.createStatusBarItem('robustnessLens.quickCheck', vscode.StatusBarAlignment.Right, 100));
+  private readonly item = this._register(
+    vscode.window.createStatusBarItem('robustnessLens.quickCheck', vscode.StatusBarAlignment.Right, 100),
+  );
   private model: vscode.Uri | undefined;
   private running = new Set<string>();
 
@@ -42,7 +44,10 @@ export class QuickCheckStatus extends Disposable {
     // A check that ends after deactivate must not touch the disposed item.
     if (this.isDisposed) return;
     const model = this.model;
-    if (!model) { this.item.hide(); return; }
+    if (!model) {
+      this.item.hide();
+      return;
+    }
     const name = basename(model.fsPath);
     const latest = this.history(model).latest(model.fsPath);
     if (this.running.has(model.fsPath)) {
@@ -53,7 +58,10 @@ export class QuickCheckStatus extends Disposable {
       this.item.show();
       return;
     }
-    if (!latest) { this.item.hide(); return; }
+    if (!latest) {
+      this.item.hide();
+      return;
+    }
     this.item.text = statusText(latest.current, latest.previous);
     const label = statusLabel(latest.current, latest.previous, name);
     this.item.tooltip = `${label}\n${latest.current.status === 'partial' ? '(partial: the check was cancelled)\n' : ''}Click to open the report.`;

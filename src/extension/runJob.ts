@@ -90,7 +90,11 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
   const eta = new EtaEstimator();
 
   const outcome = await vscode.window.withProgress(
-    { location: spec.background ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: spec.title, cancellable: !spec.background },
+    {
+      location: spec.background ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification,
+      title: spec.title,
+      cancellable: !spec.background,
+    },
     async (progress, token) => {
       try {
         const run = lens.engine.start(spec.kind, spec.request, spec.options(dir), {
@@ -102,7 +106,10 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
           onLog: log,
           onSection: (name, section) => live.sectionArrived(name, section),
         });
-        const cancel = () => { log('cancelling after the current batch…'); run.cancel(); };
+        const cancel = () => {
+          log('cancelling after the current batch…');
+          run.cancel();
+        };
         const cancelRequests = token.onCancellationRequested(cancel);
         live.onCancel(cancel);
         try {
@@ -121,7 +128,12 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
   if (profiler) log(`extension host CPU profile: ${await profiler.stop(runId)}`);
   const engineExit = outcome.error instanceof EngineRunError ? outcome.error.exit : null;
   writeHostMetrics(dir, {
-    activationMs: lens.activationMs, eventLoopDelayMaxMs: delay.maxMs, eventLoopDelayP99Ms: delay.p99Ms, engineExit, runSeconds, engineVersions: lens.engineVersions,
+    activationMs: lens.activationMs,
+    eventLoopDelayMaxMs: delay.maxMs,
+    eventLoopDelayP99Ms: delay.p99Ms,
+    engineExit,
+    runSeconds,
+    engineVersions: lens.engineVersions,
   });
   log(`extension host event-loop delay during the run: max ${delay.maxMs} ms, p99 ${delay.p99Ms} ms (${runSeconds.toFixed(1)} s)`);
 
@@ -145,9 +157,20 @@ function reportFailure<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
   const e = error instanceof EngineRunError ? error : null;
   const message = e ? e.message : error instanceof Error ? error.message : String(error);
   writeRunFailure(live.dir, {
-    schema: 'robustness-lens/failed-run', kind: spec.kind, modelPath: spec.model.fsPath, createdAt: new Date().toISOString(),
-    error: { code: e?.code ?? 'INTERNAL', message, ...(e?.hint ? { hint: e.hint } : {}), ...(e?.file ? { file: e.file } : {}), ...(e?.details ? { details: e.details } : {}) },
-    stage: e?.stage ?? null, sections: e?.sections ?? {}, engineExit: e?.exit ?? null,
+    schema: 'robustness-lens/failed-run',
+    kind: spec.kind,
+    modelPath: spec.model.fsPath,
+    createdAt: new Date().toISOString(),
+    error: {
+      code: e?.code ?? 'INTERNAL',
+      message,
+      ...(e?.hint ? { hint: e.hint } : {}),
+      ...(e?.file ? { file: e.file } : {}),
+      ...(e?.details ? { details: e.details } : {}),
+    },
+    stage: e?.stage ?? null,
+    sections: e?.sections ?? {},
+    engineExit: e?.exit ?? null,
   });
   if (e?.cancelled) {
     log('cancelled before any result');
@@ -157,9 +180,17 @@ function reportFailure<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
   }
   log(`failed (${e?.code ?? 'INTERNAL'}): ${message}`);
   if (e?.hint) log(`  hint: ${e.hint}`);
-  if (e?.details) log(e.details.split('\n').map((l) => `  ${l}`).join('\n'));
+  if (e?.details)
+    log(
+      e.details
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
   // The retry lives with the run: it works from this notification, the Runs view, or a reopened panel.
-  const retry = () => { executeRun(lens, spec).catch((err: unknown) => log(`retry failed: ${errorText(err)}`)); };
+  const retry = () => {
+    executeRun(lens, spec).catch((err: unknown) => log(`retry failed: ${errorText(err)}`));
+  };
   live.failed(e?.hint ? `${message}\nhint: ${e.hint}` : message, 'failed', e?.crashed ? retry : null);
   lens.runsDidChange();
   showFailure(lens, `${spec.title}: ${message}`, live);

@@ -28,7 +28,13 @@ export function savedContent(run: RunRef, compare: RunRef | null, title: string)
   const a = loadRun(run.dir);
   const b = compare ? loadRun(compare.dir) : null;
   return {
-    title, run, compare, state: a.state, report: a.report, compareReport: b?.report ?? null, sections: a.sections,
+    title,
+    run,
+    compare,
+    state: a.state,
+    report: a.report,
+    compareReport: b?.report ?? null,
+    sections: a.sections,
     message: b && !b.report ? `the second run cannot be shown: ${b.message}` : a.message,
   };
 }
@@ -42,7 +48,11 @@ export class RunPanels extends Disposable {
 
   constructor(private readonly lens: Lens) {
     super();
-    this._register(toDisposable(() => { for (const panel of [...this.open.values()]) panel.dispose(); }));
+    this._register(
+      toDisposable(() => {
+        for (const panel of [...this.open.values()]) panel.dispose();
+      }),
+    );
   }
 
   /** Opens a panel for saved content (or brings its open panel forward and replaces its content). */
@@ -77,7 +87,10 @@ export class RunPanels extends Disposable {
     const id = typeof state === 'object' && state !== null ? (state as { runId?: unknown }).runId : undefined;
     const [runId, compareId] = typeof id === 'string' ? id.split('+') : [];
     const live = runId && !compareId ? this.lens.liveRuns.get(runId) : undefined;
-    if (live) { this.create(panel, liveContent(live), live); return; }
+    if (live) {
+      this.create(panel, liveContent(live), live);
+      return;
+    }
     const run = runId ? findRun(this.lens, runId) : null;
     const compare = compareId ? findRun(this.lens, compareId) : null;
     if (!run || (compareId && !compare)) {
@@ -98,7 +111,9 @@ export class RunPanels extends Disposable {
       webviewPanel.dispose();
       throw new Error('Robustness Lens is shutting down');
     }
-    const panel = new RunPanel(this.lens, webviewPanel, content, (p) => { if (this.open.get(p.view.id) === p) this.open.delete(p.view.id); });
+    const panel = new RunPanel(this.lens, webviewPanel, content, (p) => {
+      if (this.open.get(p.view.id) === p) this.open.delete(p.view.id);
+    });
     this.open.set(panel.view.id, panel);
     if (live) panel.view.follow(live);
     return panel;
@@ -110,19 +125,34 @@ export class RunPanel extends Disposable {
 
   readonly view: RunView;
 
-  constructor(private readonly lens: Lens, readonly panel: vscode.WebviewPanel, content: PanelContent, onDisposed: (p: RunPanel) => void) {
+  constructor(
+    private readonly lens: Lens,
+    readonly panel: vscode.WebviewPanel,
+    content: PanelContent,
+    onDisposed: (p: RunPanel) => void,
+  ) {
     super();
     const log = (line: string) => lens.output.appendLine(`[panel ${content.run.runId}] ${line}`);
-    this.view = this._register(new RunView({
-      postMessage: (m) => panel.webview.postMessage(m),
-      resourceBase: (dir) => panel.webview.asWebviewUri(vscode.Uri.file(dir)).toString(),
-    }, content, (e) => log(`not sent to the webview: ${errorText(e)}`)));
+    this.view = this._register(
+      new RunView(
+        {
+          postMessage: (m) => panel.webview.postMessage(m),
+          resourceBase: (dir) => panel.webview.asWebviewUri(vscode.Uri.file(dir)).toString(),
+        },
+        content,
+        (e) => log(`not sent to the webview: ${errorText(e)}`),
+      ),
+    );
     this._register(toDisposable(() => onDisposed(this)));
     const extension = lens.context.extensionUri;
     panel.iconPath = vscode.Uri.joinPath(extension, 'media', 'icon.svg');
     panel.webview.options = {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(extension, 'dist'), vscode.Uri.joinPath(extension, 'media'), ...this.view.runDirs.map((d) => vscode.Uri.file(d))],
+      localResourceRoots: [
+        vscode.Uri.joinPath(extension, 'dist'),
+        vscode.Uri.joinPath(extension, 'media'),
+        ...this.view.runDirs.map((d) => vscode.Uri.file(d)),
+      ],
     };
     panel.webview.html = this.html(content);
     this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)));
@@ -144,13 +174,25 @@ export class RunPanel extends Disposable {
   /** Validation and the rules (what a webview may ask for) live in handlePanelMessage; here only the vscode effects. */
   private receive(raw: unknown): Promise<void> {
     if (this.isDisposed) return Promise.resolve();
-    const filters: Record<string, Record<string, string[]>> = { svg: { 'SVG image': ['svg'] }, png: { 'PNG image': ['png'] }, csv: { 'CSV data': ['csv'] } };
+    const filters: Record<string, Record<string, string[]>> = {
+      svg: { 'SVG image': ['svg'] },
+      png: { 'PNG image': ['png'] },
+      csv: { 'CSV data': ['csv'] },
+    };
     return handlePanelMessage<vscode.Uri>(raw, this.view.runDirs, {
       replay: () => this.view.replay(),
-      cancel: () => { this.view.cancel(); },
+      cancel: () => {
+        this.view.cancel();
+      },
       chooseExportTarget: async (fileName, format) => {
         const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir();
-        return (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(folder, fileName)), filters: filters[format], saveLabel: 'Export' })) ?? null;
+        return (
+          (await vscode.window.showSaveDialog({
+            defaultUri: vscode.Uri.file(join(folder, fileName)),
+            filters: filters[format],
+            saveLabel: 'Export',
+          })) ?? null
+        );
       },
       writeExport: async (target, bytes, chartId) => {
         await vscode.workspace.fs.writeFile(target, bytes);

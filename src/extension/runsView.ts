@@ -17,7 +17,9 @@ interface RunNode {
 }
 
 function when(d: Date | null): string {
-  return d ? d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : 'unknown date';
+  return d
+    ? d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+    : 'unknown date';
 }
 
 export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<RunNode> {
@@ -46,7 +48,9 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       liveItem(item, run, live);
     } else if (run.readable) {
       item.description = `${when(run.createdAt)} · ${run.command} · ${run.status} · ${run.headline}`;
-      item.tooltip = new vscode.MarkdownString(`**${run.model}** (${run.command})\n\n${when(run.createdAt)} — ${run.status}\n\n${run.headline}\n\n\`${run.id}\``);
+      item.tooltip = new vscode.MarkdownString(
+        `**${run.model}** (${run.command})\n\n${when(run.createdAt)} — ${run.status}\n\n${run.headline}\n\n\`${run.id}\``,
+      );
       item.iconPath = new vscode.ThemeIcon(run.status === 'complete' ? 'pass' : run.status === 'partial' ? 'circle-slash' : 'error');
       item.contextValue = 'robustnessLens.run';
       item.command = { title: 'Open Run', command: 'robustnessLens.openRun', arguments: [run.id] };
@@ -85,62 +89,85 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
   for (const event of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) lens.register(event(() => provider.refresh()));
 
   const selected = (arg: unknown, all: unknown): RunNode[] => {
-    const list = Array.isArray(all) && all.length ? all as RunNode[] : arg && typeof arg === 'object' ? [arg as RunNode] : [...view.selection];
+    const list =
+      Array.isArray(all) && all.length ? (all as RunNode[]) : arg && typeof arg === 'object' ? [arg as RunNode] : [...view.selection];
     return list.filter((n) => n?.run);
   };
 
-  lens.register(vscode.commands.registerCommand('robustnessLens.openRun', (arg: unknown) => {
-    const id = runIdOf(arg);
-    // A run of this session: its live state (progress so far, or a failure that can be retried), not only its folder.
-    const live = id ? lens.liveRuns.get(id) : undefined;
-    if (live) {
-      lens.panels.showLive(live);
-      if (live.retryable) offerRetry(lens, live);
-      return;
-    }
-    const run = id ? findRun(lens, id) : null;
-    if (!run) { void vscode.window.showWarningMessage(`Robustness Lens: run ${id ?? '(none)'} is no longer in the workspace.`); return; }
-    const listing = describeRun(run.runId, run.dir);
-    const when = listing.createdAt ? ` (${listing.createdAt.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })})` : '';
-    lens.panels.show(savedContent(run, null, `Robustness: ${listing.model}${listing.readable ? ` ${listing.command}` : ''}${when}`));
-  }));
+  lens.register(
+    vscode.commands.registerCommand('robustnessLens.openRun', (arg: unknown) => {
+      const id = runIdOf(arg);
+      // A run of this session: its live state (progress so far, or a failure that can be retried), not only its folder.
+      const live = id ? lens.liveRuns.get(id) : undefined;
+      if (live) {
+        lens.panels.showLive(live);
+        if (live.retryable) offerRetry(lens, live);
+        return;
+      }
+      const run = id ? findRun(lens, id) : null;
+      if (!run) {
+        void vscode.window.showWarningMessage(`Robustness Lens: run ${id ?? '(none)'} is no longer in the workspace.`);
+        return;
+      }
+      const listing = describeRun(run.runId, run.dir);
+      const when = listing.createdAt ? ` (${listing.createdAt.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })})` : '';
+      lens.panels.show(savedContent(run, null, `Robustness: ${listing.model}${listing.readable ? ` ${listing.command}` : ''}${when}`));
+    }),
+  );
 
-  lens.register(vscode.commands.registerCommand('robustnessLens.compareRuns', (arg: unknown, all: unknown) => {
-    const nodes = selected(arg, all).filter((n) => n.run.readable);
-    if (nodes.length !== 2) {
-      void vscode.window.showInformationMessage('Robustness Lens: select exactly two readable runs (Ctrl/Cmd-click) to compare them.');
-      return;
-    }
-    const [a, b] = nodes.map((n) => ({ runId: n.run.id, dir: n.run.dir }));
-    lens.panels.show(savedContent(a, b, `Compare: ${nodes[0].run.model} vs ${nodes[1].run.model}`));
-  }));
+  lens.register(
+    vscode.commands.registerCommand('robustnessLens.compareRuns', (arg: unknown, all: unknown) => {
+      const nodes = selected(arg, all).filter((n) => n.run.readable);
+      if (nodes.length !== 2) {
+        void vscode.window.showInformationMessage('Robustness Lens: select exactly two readable runs (Ctrl/Cmd-click) to compare them.');
+        return;
+      }
+      const [a, b] = nodes.map((n) => ({ runId: n.run.id, dir: n.run.dir }));
+      lens.panels.show(savedContent(a, b, `Compare: ${nodes[0].run.model} vs ${nodes[1].run.model}`));
+    }),
+  );
 
-  lens.register(vscode.commands.registerCommand('robustnessLens.deleteRun', async (arg: unknown, all: unknown) => {
-    const nodes = selected(arg, all);
-    if (!nodes.length) return;
-    const what = nodes.length === 1 ? `run ${nodes[0].run.id}` : `${nodes.length} runs`;
-    const ok = await vscode.window.showWarningMessage(`Delete ${what}? Its folder (report and images) is removed from .robustness/runs.`, { modal: true }, 'Delete');
-    if (ok !== 'Delete') return;
-    for (const n of nodes) deleteRun(n.root, n.run.id);
-    lens.output.appendLine(`deleted ${nodes.map((n) => n.run.id).join(', ')}`);
-    provider.refresh();
-  }));
+  lens.register(
+    vscode.commands.registerCommand('robustnessLens.deleteRun', async (arg: unknown, all: unknown) => {
+      const nodes = selected(arg, all);
+      if (!nodes.length) return;
+      const what = nodes.length === 1 ? `run ${nodes[0].run.id}` : `${nodes.length} runs`;
+      const ok = await vscode.window.showWarningMessage(
+        `Delete ${what}? Its folder (report and images) is removed from .robustness/runs.`,
+        { modal: true },
+        'Delete',
+      );
+      if (ok !== 'Delete') return;
+      for (const n of nodes) deleteRun(n.root, n.run.id);
+      lens.output.appendLine(`deleted ${nodes.map((n) => n.run.id).join(', ')}`);
+      provider.refresh();
+    }),
+  );
 
-  lens.register(vscode.commands.registerCommand('robustnessLens.revealRun', async (arg: unknown) => {
-    const node = selected(arg, undefined)[0];
-    if (node) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(node.run.dir));
-  }));
+  lens.register(
+    vscode.commands.registerCommand('robustnessLens.revealRun', async (arg: unknown) => {
+      const node = selected(arg, undefined)[0];
+      if (node) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(node.run.dir));
+    }),
+  );
 
   // Not in the menus yet: the failure notification's Retry, and reopened panels of a crashed run, call it.
-  lens.register(vscode.commands.registerCommand('robustnessLens.retryRun', (arg: unknown) => {
-    const id = runIdOf(arg);
-    const live = id ? lens.liveRuns.get(id) : undefined;
-    if (!live?.retry()) void vscode.window.showInformationMessage(`Robustness Lens: run ${id ?? '(none)'} cannot be retried (only a crashed run of this session can, once).`);
-  }));
+  lens.register(
+    vscode.commands.registerCommand('robustnessLens.retryRun', (arg: unknown) => {
+      const id = runIdOf(arg);
+      const live = id ? lens.liveRuns.get(id) : undefined;
+      if (!live?.retry())
+        void vscode.window.showInformationMessage(
+          `Robustness Lens: run ${id ?? '(none)'} cannot be retried (only a crashed run of this session can, once).`,
+        );
+    }),
+  );
 
   lens.register(vscode.commands.registerCommand('robustnessLens.refreshRuns', () => provider.refresh()));
-  lens.register(vscode.commands.registerCommand('robustnessLens.showRuns', async () => {
-    await vscode.commands.executeCommand('robustnessLens.runs.focus');
-  }));
+  lens.register(
+    vscode.commands.registerCommand('robustnessLens.showRuns', async () => {
+      await vscode.commands.executeCommand('robustnessLens.runs.focus');
+    }),
+  );
   return provider;
 }

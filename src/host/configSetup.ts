@@ -18,8 +18,20 @@ export interface PreprocessingPreset {
 
 export const PREPROCESSING_PRESETS: PreprocessingPreset[] = [
   { id: 'none', label: 'None', detail: 'pixels in [0, 1], no mean/std normalisation', mean: null, std: null },
-  { id: 'imagenet', label: 'ImageNet mean/std', detail: 'mean 0.485, 0.456, 0.406 · std 0.229, 0.224, 0.225 (torchvision models)', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  { id: 'cifar10', label: 'CIFAR-10 mean/std', detail: 'mean 0.4914, 0.4822, 0.4465 · std 0.2470, 0.2435, 0.2616', mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] },
+  {
+    id: 'imagenet',
+    label: 'ImageNet mean/std',
+    detail: 'mean 0.485, 0.456, 0.406 · std 0.229, 0.224, 0.225 (torchvision models)',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
+  {
+    id: 'cifar10',
+    label: 'CIFAR-10 mean/std',
+    detail: 'mean 0.4914, 0.4822, 0.4465 · std 0.2470, 0.2435, 0.2616',
+    mean: [0.4914, 0.4822, 0.4465],
+    std: [0.247, 0.2435, 0.2616],
+  },
   { id: 'custom', label: 'Custom…', detail: 'enter the per-channel mean and std', mean: null, std: null },
 ];
 
@@ -28,7 +40,10 @@ export function parseChannelValues(text: string, what: 'mean' | 'std'): number[]
   const parts = text.split(/[\s,;]+/).filter(Boolean);
   const values = parts.map(Number);
   if (parts.length < 1 || parts.length > 4 || values.some((v) => !Number.isFinite(v) || (what === 'std' && v <= 0))) {
-    throw new EngineError('USAGE', `${what} "${text}": expected 1 to 4 ${what === 'std' ? 'positive ' : ''}numbers separated by commas, e.g. ${what === 'std' ? '0.229, 0.224, 0.225' : '0.485, 0.456, 0.406'}`);
+    throw new EngineError(
+      'USAGE',
+      `${what} "${text}": expected 1 to 4 ${what === 'std' ? 'positive ' : ''}numbers separated by commas, e.g. ${what === 'std' ? '0.229, 0.224, 0.225' : '0.485, 0.456, 0.406'}`,
+    );
   }
   return values;
 }
@@ -74,7 +89,10 @@ export function imageFolderCandidates(imagePaths: string[]): ImageFolderCandidat
 
 /** robustness.json text for a model: images relative to the model's folder; mean/std when the preset has them. */
 export function configFileText(modelPath: string, imagesDir: string, preset: { mean: number[] | null; std: number[] | null }): string {
-  const rel = relative(dirname(resolve(modelPath)), resolve(imagesDir)).split(sep).join('/') || '.';
+  const rel =
+    relative(dirname(resolve(modelPath)), resolve(imagesDir))
+      .split(sep)
+      .join('/') || '.';
   const config: Record<string, unknown> = { images: rel };
   if (preset.mean || preset.std) {
     config.input = { ...(preset.mean ? { mean: preset.mean } : {}), ...(preset.std ? { std: preset.std } : {}) };

@@ -2,11 +2,20 @@
 export class KeyedDebouncer<K> {
   private readonly timers = new Map<K, ReturnType<typeof setTimeout>>();
 
-  constructor(private readonly delayMs: number, private readonly fire: (key: K) => void) {}
+  constructor(
+    private readonly delayMs: number,
+    private readonly fire: (key: K) => void,
+  ) {}
 
   trigger(key: K): void {
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.fire(key); }, this.delayMs));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.fire(key);
+      }, this.delayMs),
+    );
   }
 
   dispose(): void {

@@ -11,7 +11,14 @@ export interface IDisposable {
 
 export function toDisposable(release: () => void): IDisposable {
   let done = false;
-  return { dispose: () => { if (!done) { done = true; release(); } } };
+  return {
+    dispose: () => {
+      if (!done) {
+        done = true;
+        release();
+      }
+    },
+  };
 }
 
 /**

@@ -10,7 +10,13 @@ import { availableParallelism, setPriority } from 'node:os';
 import type { JobRequest } from '../engine/jobs/prepare';
 import type { ReportV1 } from '../engine/report/schema';
 import {
-  parseEngineToHost, reassembleReport, type EngineFailure, type EngineToHost, type HostToEngine, type JobKind, type JobOptionsByKind,
+  parseEngineToHost,
+  reassembleReport,
+  type EngineFailure,
+  type EngineToHost,
+  type HostToEngine,
+  type JobKind,
+  type JobOptionsByKind,
 } from '../protocol/engineMessages';
 import { Disposable, MutableDisposable, toDisposable, type IDisposable } from './dispose';
 
@@ -147,7 +153,9 @@ export class EngineClient extends Disposable {
         this.post(proc, { type: 'start', id, kind, request, options } as HostToEngine);
         if (p.cancelBeforeStart) this.post(proc, { type: 'cancel', id });
       },
-      () => { /* the exit handler rejects every pending run */ },
+      () => {
+        /* the exit handler rejects every pending run */
+      },
     );
     return {
       id,
@@ -155,7 +163,10 @@ export class EngineClient extends Disposable {
       cancel: () => {
         const p = this.pending.get(id);
         if (!p) return;
-        if (!p.sent) { p.cancelBeforeStart = true; return; }
+        if (!p.sent) {
+          p.cancelBeforeStart = true;
+          return;
+        }
         if (this.proc && !this.proc.exit) this.post(this.proc, { type: 'cancel', id });
       },
     };
@@ -177,7 +188,12 @@ export class EngineClient extends Disposable {
       // Never inherit the host's flags (a test runner's --import, an inspector port).
       execArgv: [],
       cwd: this.opts.cwd,
-      env: { ROBUSTNESS_LENS_DEFAULT_THREADS: String(Math.max(1, availableParallelism() - 1)), ...process.env, ...this.opts.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: {
+        ROBUSTNESS_LENS_DEFAULT_THREADS: String(Math.max(1, availableParallelism() - 1)),
+        ...process.env,
+        ...this.opts.env,
+        ELECTRON_RUN_AS_NODE: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
       // Its own process group on POSIX, so dispose can kill anything the engine started.
@@ -185,14 +201,23 @@ export class EngineClient extends Disposable {
     });
     // Below the host's priority: a busy engine must not starve the extension host (and the UI) of CPU.
     if (child.pid !== undefined) {
-      try { setPriority(child.pid, ENGINE_NICENESS); } catch { /* not permitted here: run at normal priority */ }
+      try {
+        setPriority(child.pid, ENGINE_NICENESS);
+      } catch {
+        /* not permitted here: run at normal priority */
+      }
     }
     let markReady!: () => void;
     let failReady!: (e: Error) => void;
-    const ready = new Promise<void>((resolve, reject) => { markReady = resolve; failReady = reject; });
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
     ready.catch(() => undefined);
     let markExited!: (e: EngineExit) => void;
-    const exited = new Promise<EngineExit>((resolve) => { markExited = resolve; });
+    const exited = new Promise<EngineExit>((resolve) => {
+      markExited = resolve;
+    });
     const proc: EngineProcess = { child, ready, versions: null, exited, exit: null, stopping: null, output: [] };
     this.proc = proc;
 
@@ -211,11 +236,17 @@ export class EngineClient extends Disposable {
         buffered = lines.pop() ?? '';
         for (const line of lines) this.output(proc, line);
       });
-      stream?.on('end', () => { if (buffered) this.output(proc, buffered); buffered = ''; });
+      stream?.on('end', () => {
+        if (buffered) this.output(proc, buffered);
+        buffered = '';
+      });
     }
     child.on('message', (raw: unknown) => {
       const parsed = parseEngineToHost(raw);
-      if (!parsed.ok) { this.opts.onProtocolError?.(parsed.reason); return; }
+      if (!parsed.ok) {
+        this.opts.onProtocolError?.(parsed.reason);
+        return;
+      }
       if (parsed.message.type === 'ready') {
         clearTimeout(readyTimer);
         proc.versions = parsed.message.versions;
@@ -252,9 +283,16 @@ export class EngineClient extends Disposable {
 
   private dispatch(m: Exclude<EngineToHost, { type: 'ready' }>): void {
     const p = this.pending.get(m.id);
-    if (!p) { this.opts.onProtocolError?.(`${m.type}: no run with id ${m.id}`); return; }
+    if (!p) {
+      this.opts.onProtocolError?.(`${m.type}: no run with id ${m.id}`);
+      return;
+    }
     const safely = (f: () => void) => {
-      try { f(); } catch (e) { this.opts.onOutput?.(`engine client: a ${m.type} handler threw: ${(e as Error).message}`); }
+      try {
+        f();
+      } catch (e) {
+        this.opts.onOutput?.(`engine client: a ${m.type} handler threw: ${(e as Error).message}`);
+      }
     };
     switch (m.type) {
       case 'progress':
@@ -307,11 +345,19 @@ export class EngineClient extends Disposable {
         const during = wasRunning ? (p.stage ?? 'start-up') : 'an earlier run (this one had not started)';
         const verb = exit.signal || (exit.code ?? 1) !== 0 ? 'crashed' : 'exited unexpectedly';
         const message = `the engine process ${verb} (${how}) during ${during}; ${kept ? `partial results kept (${kept} section${kept > 1 ? 's' : ''})` : 'no results had arrived yet'}`;
-        p.reject(new EngineRunError({
-          code: 'ENGINE_CRASHED', message,
-          hint: 'run it again: a fresh engine process starts automatically',
-          ...(proc.output.length ? { details: proc.output.join('\n') } : {}),
-        }, p.stage, p.sections, exit));
+        p.reject(
+          new EngineRunError(
+            {
+              code: 'ENGINE_CRASHED',
+              message,
+              hint: 'run it again: a fresh engine process starts automatically',
+              ...(proc.output.length ? { details: proc.output.join('\n') } : {}),
+            },
+            p.stage,
+            p.sections,
+            exit,
+          ),
+        );
       }
       this.pending.delete(id);
     }
@@ -319,7 +365,9 @@ export class EngineClient extends Disposable {
 
   private post(proc: EngineProcess, m: HostToEngine): void {
     if (proc.exit || !proc.child.connected) return;
-    proc.child.send(m, (e) => { if (e) this.output(proc, `engine client: could not send ${m.type}: ${e.message}`); });
+    proc.child.send(m, (e) => {
+      if (e) this.output(proc, `engine client: could not send ${m.type}: ${e.message}`);
+    });
   }
 
   private async stopProcess(reason: string): Promise<void> {
@@ -348,7 +396,9 @@ export class EngineClient extends Disposable {
   private armIdle(): void {
     const ms = this.opts.idleTimeoutMs ?? 5 * 60_000;
     if (ms <= 0 || this.isDisposed) return;
-    const timer = setTimeout(() => { if (this.pending.size === 0) void this.stopProcess('idle'); }, ms);
+    const timer = setTimeout(() => {
+      if (this.pending.size === 0) void this.stopProcess('idle');
+    }, ms);
     timer.unref();
     this.idleTimer.value = toDisposable(() => clearTimeout(timer));
   }

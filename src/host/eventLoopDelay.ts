@@ -22,7 +22,8 @@ export class EventLoopDelayProbe {
   /** Stops sampling and returns the worst and 99th-percentile delay in milliseconds (0 when nothing was sampled). */
   stop(): EventLoopDelay {
     this.histogram.disable();
-    const ms = (ns: number) => (this.histogram.count > 0 && Number.isFinite(ns) ? Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 100) / 100) : 0);
+    const ms = (ns: number) =>
+      this.histogram.count > 0 && Number.isFinite(ns) ? Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 100) / 100) : 0;
     return { maxMs: ms(this.histogram.max), p99Ms: ms(this.histogram.percentile(99)) };
   }
 }

@@ -17,7 +17,10 @@ function post<T>(session: Session, method: string, params: object = {}): Promise
 }
 
 export class HostProfiler {
-  private constructor(private readonly session: Session, private readonly dir: string) {}
+  private constructor(
+    private readonly session: Session,
+    private readonly dir: string,
+  ) {}
 
   /** Starts profiling when the environment asks for it; null otherwise (or when the inspector refuses). */
   static async startIfAsked(env: NodeJS.ProcessEnv = process.env): Promise<HostProfiler | null> {

@@ -67,9 +67,15 @@ export class LiveRun {
   private readonly listeners = new Set<(e: LiveRunEvent) => void>();
   private settle!: (report: ReportV1 | null) => void;
 
-  constructor(info: LiveRunInfo, private readonly onEnded: (run: LiveRun) => void, private readonly onListenerError: (e: unknown) => void) {
+  constructor(
+    info: LiveRunInfo,
+    private readonly onEnded: (run: LiveRun) => void,
+    private readonly onListenerError: (e: unknown) => void,
+  ) {
     ({ runId: this.runId, dir: this.dir, kind: this.kind, title: this.title, key: this.key } = info);
-    this.settled = new Promise((resolve) => { this.settle = resolve; });
+    this.settled = new Promise((resolve) => {
+      this.settle = resolve;
+    });
   }
 
   get isRunning(): boolean {
@@ -82,8 +88,12 @@ export class LiveRun {
 
   snapshot(): LiveRunSnapshot {
     return {
-      state: this.state, report: this.report, sections: [...this.sections], progress: this.progress ? { ...this.progress } : null,
-      message: this.message, retryable: this.retryable,
+      state: this.state,
+      report: this.report,
+      sections: [...this.sections],
+      progress: this.progress ? { ...this.progress } : null,
+      message: this.message,
+      retryable: this.retryable,
     };
   }
 
@@ -170,7 +180,11 @@ export class LiveRun {
   private emit(e: LiveRunEvent): void {
     for (const listener of [...this.listeners]) {
       // One broken panel must not stop the others, nor the run.
-      try { listener(e); } catch (err) { this.onListenerError(err); }
+      try {
+        listener(e);
+      } catch (err) {
+        this.onListenerError(err);
+      }
     }
   }
 
@@ -190,10 +204,12 @@ export class LiveRuns extends Disposable {
 
   constructor(private readonly onListenerError: (e: unknown) => void = () => undefined) {
     super();
-    this._register(toDisposable(() => {
-      for (const run of this.runs.values()) run.release();
-      this.runs.clear();
-    }));
+    this._register(
+      toDisposable(() => {
+        for (const run of this.runs.values()) run.release();
+        this.runs.clear();
+      }),
+    );
   }
 
   start(info: LiveRunInfo): LiveRun {

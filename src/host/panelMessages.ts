@@ -37,11 +37,18 @@ export function exportBytes(m: ExportMessage): Uint8Array {
 /** Handles one raw message from the webview of a panel showing the runs in `runDirs`. */
 export async function handlePanelMessage<Target>(raw: unknown, runDirs: readonly string[], fx: PanelEffects<Target>): Promise<void> {
   const parsed = parseWebviewMessage(raw);
-  if (!parsed.ok) { fx.refused(`message rejected: ${parsed.reason}`, false); return; }
+  if (!parsed.ok) {
+    fx.refused(`message rejected: ${parsed.reason}`, false);
+    return;
+  }
   const m = parsed.message;
   switch (m.type) {
-    case 'ready': fx.replay(); return;
-    case 'cancel': fx.cancel(); return;
+    case 'ready':
+      fx.replay();
+      return;
+    case 'cancel':
+      fx.cancel();
+      return;
     case 'export': {
       const target = await fx.chooseExportTarget(exportFileName(m), m.format);
       if (target !== null) await fx.writeExport(target, exportBytes(m), m.chartId);
@@ -51,7 +58,10 @@ export async function handlePanelMessage<Target>(raw: unknown, runDirs: readonly
       const reasons: string[] = [];
       for (const dir of runDirs) {
         const r = resolveInsideFolder(dir, m.relPath);
-        if (r.ok) { await fx.openFile(r.path); return; }
+        if (r.ok) {
+          await fx.openFile(r.path);
+          return;
+        }
         reasons.push(r.reason);
       }
       fx.refused(`refused to open ${JSON.stringify(m.relPath)}: ${reasons.join('; ')}`, true);

@@ -33,10 +33,20 @@ const KEEP_PER_MODEL = 50;
 export function quickCheckRecord(report: ReportV1, runId: string): QuickCheckRecord {
   const runs = (report.sections.attacks as AttacksSection | undefined)?.runs ?? [];
   const pgd = runs.find((r) => r.label.startsWith(`${QUICK_CHECK_ROBUST_ATTACK} `));
-  if (!pgd) throw new Error(`the quick check's report has no ${QUICK_CHECK_ROBUST_ATTACK} run (runs: ${runs.map((r) => r.label).join(', ') || 'none'})`);
+  if (!pgd)
+    throw new Error(
+      `the quick check's report has no ${QUICK_CHECK_ROBUST_ATTACK} run (runs: ${runs.map((r) => r.label).join(', ') || 'none'})`,
+    );
   return {
-    model: report.model.path, sha256: report.model.sha256, at: report.createdAt,
-    robustTop1: pgd.attacked.top1Accuracy, cleanTop1: pgd.clean.top1Accuracy, attack: pgd.label, images: pgd.evaluated, runId, status: report.status,
+    model: report.model.path,
+    sha256: report.model.sha256,
+    at: report.createdAt,
+    robustTop1: pgd.attacked.top1Accuracy,
+    cleanTop1: pgd.clean.top1Accuracy,
+    attack: pgd.label,
+    images: pgd.evaluated,
+    runId,
+    status: report.status,
   };
 }
 
@@ -44,7 +54,10 @@ export class QuickCheckHistory {
   private readonly path: string;
   private records: QuickCheckRecord[] | null = null;
 
-  constructor(workspaceRoot: string, private readonly onProblem: (message: string) => void = () => undefined) {
+  constructor(
+    workspaceRoot: string,
+    private readonly onProblem: (message: string) => void = () => undefined,
+  ) {
     this.path = join(workspaceRoot, HISTORY_FILE);
   }
 
@@ -81,7 +94,9 @@ export class QuickCheckHistory {
       if (parsed.version !== 1 || !Array.isArray(parsed.checks)) throw new Error('expected {"version": 1, "checks": [...]}');
       this.records = parsed.checks.filter((r: unknown): r is QuickCheckRecord => {
         const o = r as Partial<Record<keyof QuickCheckRecord, unknown>> | null;
-        return typeof o === 'object' && o !== null && typeof o.model === 'string' && typeof o.robustTop1 === 'number' && typeof o.at === 'string';
+        return (
+          typeof o === 'object' && o !== null && typeof o.model === 'string' && typeof o.robustTop1 === 'number' && typeof o.at === 'string'
+        );
       });
     } catch (e) {
       // A damaged history only loses the comparison; the next check rewrites the file.
@@ -114,6 +129,8 @@ export function statusText(current: QuickCheckRecord, previous: QuickCheckRecord
 
 /** Screen-reader label of the status bar item. */
 export function statusLabel(current: QuickCheckRecord, previous: QuickCheckRecord | null, modelName: string): string {
-  const change = previous ? `, ${formatDelta(current.robustTop1, previous.robustTop1).replace('pp', 'percentage points')} since the previous check` : '';
+  const change = previous
+    ? `, ${formatDelta(current.robustTop1, previous.robustTop1).replace('pp', 'percentage points')} since the previous check`
+    : '';
   return `Robustness Lens quick check of ${modelName}: robust accuracy ${percent(current.robustTop1)} under ${current.attack} on ${current.images} images (clean ${percent(current.cleanTop1)})${change}`;
 }

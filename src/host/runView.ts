@@ -37,8 +37,14 @@ export function panelId(run: RunRef, compare: RunRef | null): string {
 export function liveContent(live: LiveRun): PanelContent {
   const s = live.snapshot();
   return {
-    title: live.title, run: { runId: live.runId, dir: live.dir }, compare: null, state: s.state, report: s.report, compareReport: null,
-    sections: Object.fromEntries(s.sections), message: s.message,
+    title: live.title,
+    run: { runId: live.runId, dir: live.dir },
+    compare: null,
+    state: s.state,
+    report: s.report,
+    compareReport: null,
+    sections: Object.fromEntries(s.sections),
+    message: s.message,
   };
 }
 
@@ -57,7 +63,11 @@ export class RunView extends Disposable {
   private live: LiveRun | null = null;
   private readonly subscription = this._register(new MutableDisposable<IDisposable>());
 
-  constructor(private readonly webview: PanelWebview, content: PanelContent, private readonly onPostError: (e: unknown) => void = () => undefined) {
+  constructor(
+    private readonly webview: PanelWebview,
+    content: PanelContent,
+    private readonly onPostError: (e: unknown) => void = () => undefined,
+  ) {
     super();
     this.content = content;
     this.adoptSections(content.sections);
@@ -130,7 +140,16 @@ export class RunView extends Disposable {
       this.onPostError(e);
       return;
     }
-    this.post({ type: 'init', runId: this.id, title: c.title, state: c.state, report: c.report, compareWith: c.compareReport, resourceBase, compareResourceBase });
+    this.post({
+      type: 'init',
+      runId: this.id,
+      title: c.title,
+      state: c.state,
+      report: c.report,
+      compareWith: c.compareReport,
+      resourceBase,
+      compareResourceBase,
+    });
     for (const [name, section] of this.sections) this.post({ type: 'section', name, section });
     if (this.progress) this.post(this.progress);
     if (c.message) this.post({ type: 'state', state: c.state, message: c.message });

@@ -17,7 +17,11 @@ const RUN_ID = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-([A-Za-z0-9._-]+?)(
 
 /** File-name-safe model stem (letters, digits, dot, dash, underscore; at most 60 characters). */
 export function modelStem(modelPath: string): string {
-  const stem = basename(modelPath, extname(modelPath)).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/\.{2,}/g, '.').replace(/^[._]+/, '').slice(0, 60);
+  const stem = basename(modelPath, extname(modelPath))
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[._]+/, '')
+    .slice(0, 60);
   return stem || 'model';
 }
 
@@ -121,14 +125,30 @@ export function readRunFailure(dir: string): ReadResult<RunFailureRecord> {
   const json = readJson(join(dir, 'failure.json'));
   if (!json.ok) return json;
   const v = json.value as Partial<RunFailureRecord> | null;
-  if (!v || v.schema !== 'robustness-lens/failed-run' || typeof v.error?.message !== 'string' || typeof v.sections !== 'object' || v.sections === null) {
+  if (
+    !v ||
+    v.schema !== 'robustness-lens/failed-run' ||
+    typeof v.error?.message !== 'string' ||
+    typeof v.sections !== 'object' ||
+    v.sections === null
+  ) {
     return { ok: false, reason: 'failure.json is not a Robustness Lens failed-run record' };
   }
   return { ok: true, value: v as RunFailureRecord };
 }
 
 export type RunListing =
-  | { id: string; dir: string; readable: true; model: string; modelPath: string; command: string; createdAt: Date; status: ReportV1['status']; headline: string }
+  | {
+      id: string;
+      dir: string;
+      readable: true;
+      model: string;
+      modelPath: string;
+      command: string;
+      createdAt: Date;
+      status: ReportV1['status'];
+      headline: string;
+    }
   | { id: string; dir: string; readable: false; model: string; createdAt: Date | null; reason: string };
 
 function dateFromId(id: string): Date | null {
@@ -161,19 +181,40 @@ export function describeRun(id: string, dir: string): RunListing {
     const report = r.value;
     const reportModel = typeof report.model?.path === 'string' ? report.model.path : '';
     return {
-      id, dir, readable: true, model: reportModel ? modelStem(reportModel) : model, modelPath: reportModel, command: report.command,
-      createdAt: new Date(report.createdAt), status: report.status, headline: headline(report),
+      id,
+      dir,
+      readable: true,
+      model: reportModel ? modelStem(reportModel) : model,
+      modelPath: reportModel,
+      command: report.command,
+      createdAt: new Date(report.createdAt),
+      status: report.status,
+      headline: headline(report),
     };
   }
   if (existsSync(join(dir, 'failure.json'))) {
     const f = readRunFailure(dir);
     if (!f.ok) return { id, dir, readable: false, model, createdAt, reason: f.reason };
     return {
-      id, dir, readable: true, model, modelPath: f.value.modelPath, command: f.value.kind, createdAt: new Date(f.value.createdAt), status: 'failed',
+      id,
+      dir,
+      readable: true,
+      model,
+      modelPath: f.value.modelPath,
+      command: f.value.kind,
+      createdAt: new Date(f.value.createdAt),
+      status: 'failed',
       headline: f.value.error.message.split('\n')[0],
     };
   }
-  return { id, dir, readable: false, model, createdAt, reason: 'no report.json (the run is in progress, or it was interrupted before it finished)' };
+  return {
+    id,
+    dir,
+    readable: false,
+    model,
+    createdAt,
+    reason: 'no report.json (the run is in progress, or it was interrupted before it finished)',
+  };
 }
 
 /** What a panel shows for a saved run. */
@@ -192,7 +233,12 @@ export function loadRun(dir: string): LoadedRun {
   const r = readRunReport(dir);
   if (!r.ok) return { state: 'failed', report: null, sections: {}, message: `this run cannot be shown: ${r.reason}` };
   const state = r.value.status === 'partial' ? 'partial' : r.value.status === 'failed' ? 'failed' : 'complete';
-  return { state, report: r.value, sections: {}, message: state === 'partial' ? 'cancelled: the report holds what finished' : r.value.error?.message ?? null };
+  return {
+    state,
+    report: r.value,
+    sections: {},
+    message: state === 'partial' ? 'cancelled: the report holds what finished' : (r.value.error?.message ?? null),
+  };
 }
 
 /** A report can pass the envelope check and still hold sections of the wrong shape: one bad run must not hide the others. */
@@ -200,7 +246,14 @@ function describeRunSafely(id: string, dir: string): RunListing {
   try {
     return describeRun(id, dir);
   } catch (e) {
-    return { id, dir, readable: false, model: RUN_ID.exec(id)?.[7] ?? id, createdAt: dateFromId(id), reason: `report.json could not be read: ${(e as Error).message}` };
+    return {
+      id,
+      dir,
+      readable: false,
+      model: RUN_ID.exec(id)?.[7] ?? id,
+      createdAt: dateFromId(id),
+      reason: `report.json could not be read: ${(e as Error).message}`,
+    };
   }
 }
 

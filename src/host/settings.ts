@@ -67,7 +67,8 @@ function wholeOrNull(get: SettingsReader, key: string, min: number, max: number,
   const v = get(key);
   if (v === undefined) return fallback;
   if (v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(key, v, `null or a whole number from ${min} to ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw bad(key, v, `null or a whole number from ${min} to ${max}`);
   return v;
 }
 
@@ -104,7 +105,11 @@ export function readSettings(get: SettingsReader): LensSettings {
   const onModelChange = get('quickCheck.onModelChange') ?? d.quickCheck.onModelChange;
   if (typeof onModelChange !== 'boolean') throw bad('quickCheck.onModelChange', onModelChange, 'true or false');
   const executionProvider = get('executionProvider');
-  if (executionProvider !== undefined && executionProvider !== null && !EXECUTION_PROVIDERS.includes(executionProvider as ExecutionProviderName)) {
+  if (
+    executionProvider !== undefined &&
+    executionProvider !== null &&
+    !EXECUTION_PROVIDERS.includes(executionProvider as ExecutionProviderName)
+  ) {
     throw bad('executionProvider', executionProvider, `null (as robustness.json says) or one of ${EXECUTION_PROVIDERS.join(', ')}`);
   }
   return {
@@ -112,7 +117,7 @@ export function readSettings(get: SettingsReader): LensSettings {
     epsilons,
     postAveraging: {
       K: whole(get, 'postAveraging.K', 1, 1000, d.postAveraging.K),
-      radius: (radius) ?? null,
+      radius: radius ?? null,
       directions: choice(get, 'postAveraging.directions', ['random', 'approx'] as const, d.postAveraging.directions),
     },
     lowPass: { cutoff: wholeOrNull(get, 'lowPass.cutoff', 0, 16384, d.lowPass.cutoff) },
@@ -129,7 +134,12 @@ export function readSettings(get: SettingsReader): LensSettings {
  * The engine request for a model: settings that are set override robustness.json (as CLI flags do);
  * unset ones leave the file (or the engine's inference) in charge. `limit` replaces the limit setting.
  */
-export function jobRequest(modelPath: string, workspaceRoot: string | undefined, s: LensSettings, limit: number | null = s.limit): JobRequest {
+export function jobRequest(
+  modelPath: string,
+  workspaceRoot: string | undefined,
+  s: LensSettings,
+  limit: number | null = s.limit,
+): JobRequest {
   const runtime = {
     ...(s.executionProvider !== null ? { executionProvider: s.executionProvider } : {}),
     ...(s.threads !== null ? { threads: s.threads } : {}),
@@ -170,8 +180,15 @@ export const QUICK_CHECK_ROBUST_ATTACK = 'PGD-10';
 /** The Quick Attack Check: FGSM and PGD-10 L∞ at their literature defaults (ε = 8/255), top-1. */
 export function quickCheckOptions(outDir: string | null): AttackJobOptions {
   return {
-    attacks: [{ name: 'fgsm', params: {} }, { name: 'pgd', params: { norm: 'linf', steps: 10 } }],
-    criterion: 'top1', target: null, gradient: 'analytic', gallery: 4, outDir,
+    attacks: [
+      { name: 'fgsm', params: {} },
+      { name: 'pgd', params: { norm: 'linf', steps: 10 } },
+    ],
+    criterion: 'top1',
+    target: null,
+    gradient: 'analytic',
+    gallery: 4,
+    outDir,
   };
 }
 

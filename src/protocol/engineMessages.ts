@@ -11,8 +11,25 @@ import { JOB_KINDS, JOB_OPTIONS, type JobKind } from './jobKinds';
 import { jobRequestSchema } from './jobRequest';
 import { MAX_DETAILS, MAX_ID, MAX_PATH, MAX_TEXT } from './limits';
 import {
-  array, custom, fail, fieldPath, integer, itemPath, literal, number, object, optional, plainObjectProblem, record, refine, string, tagged, SchemaError,
-  type Infer, type ObjectSchema, type Schema,
+  array,
+  custom,
+  fail,
+  fieldPath,
+  integer,
+  itemPath,
+  literal,
+  number,
+  object,
+  optional,
+  plainObjectProblem,
+  record,
+  refine,
+  string,
+  tagged,
+  SchemaError,
+  type Infer,
+  type ObjectSchema,
+  type Schema,
 } from './schema';
 
 export { JOB_KINDS, type JobKind, type JobOptionsByKind } from './jobKinds';
@@ -23,13 +40,29 @@ const sectionName = string({ max: 100 });
 // ---- host → engine ----
 
 type StartShape<K extends JobKind> = {
-  type: Schema<'start'>; id: typeof id; kind: Schema<K>; request: typeof jobRequestSchema; options: (typeof JOB_OPTIONS)[K];
+  type: Schema<'start'>;
+  id: typeof id;
+  kind: Schema<K>;
+  request: typeof jobRequestSchema;
+  options: (typeof JOB_OPTIONS)[K];
 };
 
 /** One start message per job kind: the kind decides which options are valid (typed per kind by StartShape). */
-const startSchemas = Object.fromEntries(JOB_KINDS.map((kind) => [kind, object({
-  type: literal('start'), id, kind: literal(kind), request: jobRequestSchema, options: JOB_OPTIONS[kind],
-}, { label: 'start' })])) as unknown as { [K in JobKind]: ObjectSchema<StartShape<K>> };
+const startSchemas = Object.fromEntries(
+  JOB_KINDS.map((kind) => [
+    kind,
+    object(
+      {
+        type: literal('start'),
+        id,
+        kind: literal(kind),
+        request: jobRequestSchema,
+        options: JOB_OPTIONS[kind],
+      },
+      { label: 'start' },
+    ),
+  ]),
+) as unknown as { [K in JobKind]: ObjectSchema<StartShape<K>> };
 
 const startMessage = tagged('kind', startSchemas);
 const cancelJobMessage = object({ type: literal('cancel'), id }, { label: 'cancel' });
@@ -38,7 +71,11 @@ const shutdownMessage = object({ type: literal('shutdown') }, { label: 'shutdown
 
 const unknownType = (type: unknown) => `unknown message type ${JSON.stringify(type)}`;
 
-export const hostToEngineSchema = tagged('type', { start: startMessage, cancel: cancelJobMessage, shutdown: shutdownMessage }, { label: 'message', unknownTag: unknownType });
+export const hostToEngineSchema = tagged(
+  'type',
+  { start: startMessage, cancel: cancelJobMessage, shutdown: shutdownMessage },
+  { label: 'message', unknownTag: unknownType },
+);
 
 export type StartMessage = Infer<typeof startMessage>;
 export type CancelJobMessage = Infer<typeof cancelJobMessage>;
@@ -47,11 +84,21 @@ export type HostToEngine = Infer<typeof hostToEngineSchema>;
 
 // ---- engine → host ----
 
-const readyMessage = object({ type: literal('ready'), pid: integer({ min: 1 }), versions: record(string({ max: 200 })) }, { label: 'ready' });
+const readyMessage = object(
+  { type: literal('ready'), pid: integer({ min: 1 }), versions: record(string({ max: 200 })) },
+  { label: 'ready' },
+);
 
-const progressMessage = object({
-  type: literal('progress'), id, stage: string({ max: 200 }), done: number({ check: (n) => n >= 0 }), total: number({ check: (n) => n >= 0 }),
-}, { label: 'progress' });
+const progressMessage = object(
+  {
+    type: literal('progress'),
+    id,
+    stage: string({ max: 200 }),
+    done: number({ check: (n) => n >= 0 }),
+    total: number({ check: (n) => n >= 0 }),
+  },
+  { label: 'progress' },
+);
 
 const logMessage = object({ type: literal('log'), id, line: string({ min: 0, max: MAX_TEXT }) }, { label: 'log' });
 
@@ -87,7 +134,9 @@ const doneMessageSchema = refine(
   object({ type: literal('done'), id, report: reportEnvelope, streamed: optional(streamedNames) }, { label: 'done' }),
   (m, path) => {
     const at = (m.streamed ?? []).findIndex((name) => (m.report.sections as Record<string, unknown>)[name] !== null);
-    return at < 0 ? null : `${itemPath(fieldPath(path, 'streamed'), at)}: report.sections.${m.streamed![at]} should be null (it was streamed)`;
+    return at < 0
+      ? null
+      : `${itemPath(fieldPath(path, 'streamed'), at)}: report.sections.${m.streamed![at]} should be null (it was streamed)`;
   },
 );
 
@@ -102,9 +151,18 @@ const engineFailure = object({
 
 const failedMessage = object({ type: literal('failed'), id, error: engineFailure }, { label: 'failed' });
 
-export const engineToHostSchema = tagged('type', {
-  ready: readyMessage, progress: progressMessage, log: logMessage, section: sectionMessage, done: doneMessageSchema, failed: failedMessage,
-}, { label: 'message', unknownTag: unknownType });
+export const engineToHostSchema = tagged(
+  'type',
+  {
+    ready: readyMessage,
+    progress: progressMessage,
+    log: logMessage,
+    section: sectionMessage,
+    done: doneMessageSchema,
+    failed: failedMessage,
+  },
+  { label: 'message', unknownTag: unknownType },
+);
 
 export type EngineReadyMessage = Infer<typeof readyMessage>;
 export type EngineProgressMessage = Infer<typeof progressMessage>;
@@ -117,9 +175,13 @@ export type EngineToHost = Infer<typeof engineToHostSchema>;
 
 /** The 'done' message for a finished report: sections equal to their last streamed JSON stay behind. */
 export function doneMessage(id: string, report: ReportV1, lastStreamed: ReadonlyMap<string, string>): EngineDoneMessage {
-  const streamed = Object.entries(report.sections).filter(([name, section]) => lastStreamed.get(name) === JSON.stringify(section)).map(([name]) => name);
+  const streamed = Object.entries(report.sections)
+    .filter(([name, section]) => lastStreamed.get(name) === JSON.stringify(section))
+    .map(([name]) => name);
   if (!streamed.length) return { type: 'done', id, report };
-  const sections = Object.fromEntries(Object.entries(report.sections).map(([name, section]) => [name, streamed.includes(name) ? null : section]));
+  const sections = Object.fromEntries(
+    Object.entries(report.sections).map(([name, section]) => [name, streamed.includes(name) ? null : section]),
+  );
   return { type: 'done', id, report: { ...report, sections: sections }, streamed };
 }
 
@@ -127,8 +189,13 @@ export function doneMessage(id: string, report: ReportV1, lastStreamed: Readonly
 export function reassembleReport(m: EngineDoneMessage, received: Readonly<Record<string, unknown>>): ReportV1 {
   if (!m.streamed?.length) return m.report;
   const missing = m.streamed.filter((name) => !(name in received));
-  if (missing.length) throw new Error(`the engine's report refers to streamed section${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that never arrived`);
-  const sections = Object.fromEntries(Object.entries(m.report.sections).map(([name, section]) => [name, m.streamed!.includes(name) ? received[name] : section]));
+  if (missing.length)
+    throw new Error(
+      `the engine's report refers to streamed section${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that never arrived`,
+    );
+  const sections = Object.fromEntries(
+    Object.entries(m.report.sections).map(([name, section]) => [name, m.streamed!.includes(name) ? received[name] : section]),
+  );
   return { ...m.report, sections: sections };
 }
 

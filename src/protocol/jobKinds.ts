@@ -8,7 +8,21 @@
 import { ATTACK_NAMES, validateAttackSpec, type AttackName } from '../engine/attacks/catalog';
 import { MAX_PATH } from './limits';
 import {
-  array, boolean, custom, fail, integer, nullable, number, object, oneOf, optional, record, refine, string, tagged, type Infer,
+  array,
+  boolean,
+  custom,
+  fail,
+  integer,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  record,
+  refine,
+  string,
+  tagged,
+  type Infer,
 } from './schema';
 
 const outDir = nullable(string({ max: MAX_PATH }));
@@ -23,23 +37,33 @@ const attackParamValue = custom((value, path): unknown => {
 });
 
 /** An attack: its shape here, then its name and every parameter against the attack catalog's record. */
-export const attackSpecSchema = refine(object({
-  name: oneOf<AttackName>(ATTACK_NAMES),
-  params: record(attackParamValue, {
-    // Parameter names are identifiers, and none that every object already has (__proto__, constructor, toString…).
-    key: (k) => (/^[a-zA-Z][a-zA-Z0-9]{0,31}$/.test(k) && !(k in Object.prototype) ? null : `has a parameter name that is not an identifier: ${JSON.stringify(k.slice(0, 40))}`),
+export const attackSpecSchema = refine(
+  object({
+    name: oneOf<AttackName>(ATTACK_NAMES),
+    params: record(attackParamValue, {
+      // Parameter names are identifiers, and none that every object already has (__proto__, constructor, toString…).
+      key: (k) =>
+        /^[a-zA-Z][a-zA-Z0-9]{0,31}$/.test(k) && !(k in Object.prototype)
+          ? null
+          : `has a parameter name that is not an identifier: ${JSON.stringify(k.slice(0, 40))}`,
+    }),
   }),
-}), (spec) => {
-  const why = validateAttackSpec(spec);
-  return why === null ? null : `is not a valid attack (${why})`;
-});
+  (spec) => {
+    const why = validateAttackSpec(spec);
+    return why === null ? null : `is not a valid attack (${why})`;
+  },
+);
 
 const attackList = array(attackSpecSchema, { min: 1, max: 64, message: 'must be a list of 1–64 attacks' });
 
-const targetSchema = tagged('kind', {
-  class: object({ kind: oneOf(['class']), class: integer({ min: -1 }), name: optional(string({ max: 1000 })) }),
-  'least-likely': object({ kind: oneOf(['least-likely']) }),
-}, { tagProblem: 'must be class or least-likely' });
+const targetSchema = tagged(
+  'kind',
+  {
+    class: object({ kind: oneOf(['class']), class: integer({ min: -1 }), name: optional(string({ max: 1000 })) }),
+    'least-likely': object({ kind: oneOf(['least-likely']) }),
+  },
+  { tagProblem: 'must be class or least-likely' },
+);
 
 export const JOB_OPTIONS = {
   eval: object({}),

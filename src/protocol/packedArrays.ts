@@ -11,17 +11,22 @@
 export const PACKED_ARRAY_MIN = 64;
 
 /** A value as it crosses to the webview: any array of numbers may be a Float64Array. */
-export type Packed<T> = T extends number[] ? number[] | Float64Array
-  : T extends (infer U)[] ? Packed<U>[]
-  : T extends object ? { [K in keyof T]: Packed<T[K]> }
-  : T;
+export type Packed<T> = T extends number[]
+  ? number[] | Float64Array
+  : T extends (infer U)[]
+    ? Packed<U>[]
+    : T extends object
+      ? { [K in keyof T]: Packed<T[K]> }
+      : T;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
 
 /** A copy of a message with every long array of numbers as a Float64Array (the original is not changed). */
 export function packNumericArrays<T>(value: T): Packed<T> {
   if (Array.isArray(value)) {
-    if (value.length >= PACKED_ARRAY_MIN && value.every((v) => typeof v === 'number')) return Float64Array.from(value as number[]) as Packed<T>;
+    if (value.length >= PACKED_ARRAY_MIN && value.every((v) => typeof v === 'number'))
+      return Float64Array.from(value as number[]) as Packed<T>;
     return (value as unknown[]).map((v) => packNumericArrays(v)) as Packed<T>;
   }
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, packNumericArrays(v)])) as Packed<T>;

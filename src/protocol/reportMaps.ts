@@ -9,7 +9,8 @@ import type { Map2D } from '../engine/report/sections';
 export const MAX_MAP_SIDE = 64;
 
 /** Appended to the definitions of the maps that are binned (RCT, spectra). */
-export const BINNING_NOTE = `Maps wider or taller than ${MAX_MAP_SIDE} are reported as means over b×b blocks of coefficients, ` +
+export const BINNING_NOTE =
+  `Maps wider or taller than ${MAX_MAP_SIDE} are reported as means over b×b blocks of coefficients, ` +
   `b = ⌈max(H, W)/${MAX_MAP_SIDE}⌉ (edge blocks average what they cover); the map's "binned" field gives b and the full size.`;
 
 export function binForReport(map: Map2D, maxSide = MAX_MAP_SIDE): Map2D {

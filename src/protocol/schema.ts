@@ -72,7 +72,8 @@ export function integer(rules: { min: number; max?: number }): Schema<number> {
   const { min, max = Number.MAX_SAFE_INTEGER } = rules;
   return {
     parse(value, path) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(path, `must be a whole number in [${min}, ${max}]`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+        fail(path, `must be a whole number in [${min}, ${max}]`);
       return value;
     },
   };
@@ -204,9 +205,9 @@ type Shape = Record<string, Schema<unknown>>;
 type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalSchema<unknown> ? K : never }[keyof S];
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
 /** The type of an object schema's values (an empty shape: an object with no keys at all, not `{}`: anything). */
-export type ObjectOf<S extends Shape> = [keyof S] extends [never] ? Record<string, never> : Flatten<
-  { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> }
->;
+export type ObjectOf<S extends Shape> = [keyof S] extends [never]
+  ? Record<string, never>
+  : Flatten<{ [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> }>;
 
 export interface ObjectSchema<S extends Shape> extends Schema<ObjectOf<S>> {
   readonly shape: S;

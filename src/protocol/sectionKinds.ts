@@ -20,7 +20,15 @@ export interface SectionKinds {
 export type SectionKind = keyof SectionKinds;
 
 /** Listed through a record over the kinds, so that the list cannot miss one. */
-const KIND_SET: { [K in SectionKind]: null } = { clean: null, attacks: null, defences: null, sweeps: null, 'occluded-frequency': null, rct: null, spectra: null };
+const KIND_SET: { [K in SectionKind]: null } = {
+  clean: null,
+  attacks: null,
+  defences: null,
+  sweeps: null,
+  'occluded-frequency': null,
+  rct: null,
+  spectra: null,
+};
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 
 /** A section's `kind`, or null when it has none (reports are data: anything may be there). */

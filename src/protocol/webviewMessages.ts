@@ -7,7 +7,21 @@
  * Must stay free of `vscode` and Node imports: the webview bundle includes it.
  */
 import type { ReportV1 } from '../engine/report/schema';
-import { check, custom, fail, literal, nullable, number, object, oneOf, plainObjectProblem, refine, string, tagged, type Infer } from './schema';
+import {
+  check,
+  custom,
+  fail,
+  literal,
+  nullable,
+  number,
+  object,
+  oneOf,
+  plainObjectProblem,
+  refine,
+  string,
+  tagged,
+  type Infer,
+} from './schema';
 
 export const PANEL_STATES = ['running', 'complete', 'partial', 'failed', 'cancelled'] as const;
 export type PanelState = (typeof PANEL_STATES)[number];
@@ -67,7 +81,12 @@ const stateMessage = object({
   message: nullable(hostText),
 });
 
-export const hostToWebviewSchema = tagged('type', { init: initMessage, section: sectionMessage, progress: progressMessage, state: stateMessage });
+export const hostToWebviewSchema = tagged('type', {
+  init: initMessage,
+  section: sectionMessage,
+  progress: progressMessage,
+  state: stateMessage,
+});
 
 export type InitMessage = Infer<typeof initMessage>;
 export type SectionMessage = Infer<typeof sectionMessage>;
@@ -86,21 +105,33 @@ const readyMessage = object({ type: literal('ready') });
 const cancelMessage = object({ type: literal('cancel') });
 
 /** Save a chart (SVG text, PNG as a data: URL) or its data (CSV text) through the host's save dialog. */
-const exportMessage = refine(object({
-  type: literal('export'),
-  chartId: string({ max: MAX_NAME_CHARS, message: 'must be a non-empty string' }),
-  format: oneOf(EXPORT_FORMATS, { message: `must be one of ${EXPORT_FORMATS.join(', ')}` }),
-  suggestedName: refine(string({ max: MAX_NAME_CHARS, message: 'must be a plain file name' }), (name) => (/[\\/\u0000-\u001f]|^\.\.?$/.test(name) ? 'must be a plain file name' : null)),
-  data: string({ max: MAX_EXPORT_CHARS }),
-}), (m) => (m.format === 'png' && !m.data.startsWith('data:image/png;base64,') ? 'png data must be a data:image/png;base64 URL' : null));
+const exportMessage = refine(
+  object({
+    type: literal('export'),
+    chartId: string({ max: MAX_NAME_CHARS, message: 'must be a non-empty string' }),
+    format: oneOf(EXPORT_FORMATS, { message: `must be one of ${EXPORT_FORMATS.join(', ')}` }),
+    suggestedName: refine(string({ max: MAX_NAME_CHARS, message: 'must be a plain file name' }), (name) =>
+      /[\\/\u0000-\u001f]|^\.\.?$/.test(name) ? 'must be a plain file name' : null,
+    ),
+    data: string({ max: MAX_EXPORT_CHARS }),
+  }),
+  (m) => (m.format === 'png' && !m.data.startsWith('data:image/png;base64,') ? 'png data must be a data:image/png;base64 URL' : null),
+);
 
 /** Open an artefact of the run (e.g. a gallery PNG); `relPath` must stay inside the run folder. */
 const openArtefactMessage = object({
   type: literal('open-artefact'),
-  relPath: refine(string({ max: 1000, message: 'must be a non-empty string' }), (p) => (isUnsafeRelativePath(p) ? `${JSON.stringify(p)} leaves the run folder` : null)),
+  relPath: refine(string({ max: 1000, message: 'must be a non-empty string' }), (p) =>
+    isUnsafeRelativePath(p) ? `${JSON.stringify(p)} leaves the run folder` : null,
+  ),
 });
 
-export const webviewToHostSchema = tagged('type', { ready: readyMessage, export: exportMessage, 'open-artefact': openArtefactMessage, cancel: cancelMessage });
+export const webviewToHostSchema = tagged('type', {
+  ready: readyMessage,
+  export: exportMessage,
+  'open-artefact': openArtefactMessage,
+  cancel: cancelMessage,
+});
 
 export type ReadyMessage = Infer<typeof readyMessage>;
 export type ExportMessage = Infer<typeof exportMessage>;

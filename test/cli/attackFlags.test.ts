@@ -16,29 +16,90 @@ function options(args: string[]) {
 }
 
 function refused(args: string[], message: string): void {
-  assert.throws(() => options(args), (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && e.message === message, args.join(' '));
+  assert.throws(
+    () => options(args),
+    (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && e.message === message,
+    args.join(' '),
+  );
 }
 
-test('shared flags reach each chosen attack as its own parameter (SimBA\'s step is --eps, its budget --queries)', () => {
-  const o = options(['--attack', 'pgd', '--attack', 'simba', '--attack', 'DeepFool', '--eps', '8/255', '--steps', '20', '--queries', '500', '--linf-bound', '16/255']);
+test("shared flags reach each chosen attack as its own parameter (SimBA's step is --eps, its budget --queries)", () => {
+  const o = options([
+    '--attack',
+    'pgd',
+    '--attack',
+    'simba',
+    '--attack',
+    'DeepFool',
+    '--eps',
+    '8/255',
+    '--steps',
+    '20',
+    '--queries',
+    '500',
+    '--linf-bound',
+    '16/255',
+  ]);
   assert.deepEqual(o.attacks, [
     { name: 'pgd', params: { eps: 8 / 255, steps: 20 } },
     { name: 'simba', params: { epsilon: 8 / 255, maxQueries: 500, linf: 16 / 255 } },
     { name: 'deepfool', params: { steps: 20 } },
   ]);
-  assert.deepEqual(options(['--attack', 'pgd', '--mode', 'minimal', '--search-steps', '6', '--early-stop', '--no-random-start', '--norm', 'l2', '--alpha', '0.1', '--restarts', '3']).attacks, [
-    { name: 'pgd', params: { norm: 'l2', alpha: 0.1, randomStart: false, restarts: 3, earlyStop: true, mode: 'minimal-eps', searchSteps: 6 } },
+  assert.deepEqual(
+    options([
+      '--attack',
+      'pgd',
+      '--mode',
+      'minimal',
+      '--search-steps',
+      '6',
+      '--early-stop',
+      '--no-random-start',
+      '--norm',
+      'l2',
+      '--alpha',
+      '0.1',
+      '--restarts',
+      '3',
+    ]).attacks,
+    [
+      {
+        name: 'pgd',
+        params: { norm: 'l2', alpha: 0.1, randomStart: false, restarts: 3, earlyStop: true, mode: 'minimal-eps', searchSteps: 6 },
+      },
+    ],
+  );
+  assert.deepEqual(
+    options([
+      '--attack',
+      'cw',
+      '--c',
+      '1e-2',
+      '--kappa',
+      '0.5',
+      '--lr',
+      '0.05',
+      '--search-steps',
+      '3',
+      '--steps',
+      '100',
+      '--no-abort-early',
+    ]).attacks,
+    [{ name: 'cw', params: { c: 0.01, kappa: 0.5, steps: 100, searchSteps: 3, lr: 0.05, abortEarly: false } }],
+  );
+  assert.deepEqual(options(['--attack', 'fgsm', '--attack', 'fgm']).attacks, [
+    { name: 'fgsm', params: {} },
+    { name: 'fgm', params: {} },
   ]);
-  assert.deepEqual(options(['--attack', 'cw', '--c', '1e-2', '--kappa', '0.5', '--lr', '0.05', '--search-steps', '3', '--steps', '100', '--no-abort-early']).attacks, [
-    { name: 'cw', params: { c: 0.01, kappa: 0.5, steps: 100, searchSteps: 3, lr: 0.05, abortEarly: false } },
-  ]);
-  assert.deepEqual(options(['--attack', 'fgsm', '--attack', 'fgm']).attacks, [{ name: 'fgsm', params: {} }, { name: 'fgm', params: {} }]);
   assert.deepEqual(options(['--suite', 'standard']).attacks, standardSuite());
 });
 
 test('every flag is checked against its record: the message names the flag, what was expected and the attack', () => {
   refused(['--attack', 'pgd', '--steps', '0'], '--steps 0: expected a whole number from 1 to 100000 (pgd)');
-  refused(['--attack', 'pgd', '--attack', 'deepfool', '--steps', '20000'], '--steps 20000: expected a whole number from 1 to 10000 (deepfool)');
+  refused(
+    ['--attack', 'pgd', '--attack', 'deepfool', '--steps', '20000'],
+    '--steps 20000: expected a whole number from 1 to 10000 (deepfool)',
+  );
   refused(['--attack', 'cw', '--steps', '2.5'], '--steps 2.5: expected a whole number from 1 to 1000000 (cw)');
   refused(['--attack', 'pgd', '--norm', 'l3'], '--norm l3: expected linf or l2 (pgd)');
   refused(['--attack', 'pgd', '--mode', 'medium'], '--mode medium: expected fixed or minimal (pgd)');
@@ -61,8 +122,14 @@ test('every flag is checked against its record: the message names the flag, what
 
 test('a flag no chosen attack has, and parameter flags with --suite, are refused instead of ignored', () => {
   refused(['--attack', 'fgsm', '--steps', '40'], '--steps: fgsm has no such parameter (it applies to pgd, deepfool, cw)');
-  refused(['--attack', 'fgsm', '--attack', 'fgm', '--norm', 'l2'], '--norm: fgsm, fgm have no such parameter (it applies to pgd, deepfool)');
-  refused(['--suite', 'standard', '--eps', '0.1'], "--eps cannot be combined with --suite standard (the suite runs each attack with the literature's defaults)");
+  refused(
+    ['--attack', 'fgsm', '--attack', 'fgm', '--norm', 'l2'],
+    '--norm: fgsm, fgm have no such parameter (it applies to pgd, deepfool)',
+  );
+  refused(
+    ['--suite', 'standard', '--eps', '0.1'],
+    "--eps cannot be combined with --suite standard (the suite runs each attack with the literature's defaults)",
+  );
   refused(['--attack', 'autoattack'], '--attack autoattack: unknown attack (attacks: fgsm, fgm, pgd, deepfool, cw, simba)');
   refused([], 'attack: name an attack with --attack (fgsm, fgm, pgd, deepfool, cw, simba) or use --suite standard');
 });
@@ -79,7 +146,14 @@ test('the specs the flags build are valid and build their attacks', () => {
       else args.push(`--${f.flag}`, String(s.type === 'integer' ? (s.min ?? 0) + 1 : (s.min ?? 0) + 0.01)); // inside every range
     }
     const [spec] = options(args).attacks;
-    assert.deepEqual(Object.keys(spec.params).sort(), Object.entries(ATTACK_CATALOG[name].params).filter(([, p]) => p.flag !== null).map(([k]) => k).sort(), name);
+    assert.deepEqual(
+      Object.keys(spec.params).sort(),
+      Object.entries(ATTACK_CATALOG[name].params)
+        .filter(([, p]) => p.flag !== null)
+        .map(([k]) => k)
+        .sort(),
+      name,
+    );
     assert.equal(validateAttackSpec(spec), null, `${name}: ${JSON.stringify(spec)}`);
     assert.ok(createAttack(spec).label, name);
   }
@@ -87,7 +161,23 @@ test('the specs the flags build are valid and build their attacks', () => {
 
 test('the existing flag names still parse, and --help lists every flag and attack', () => {
   const spec = attackFlagSpec();
-  for (const flag of ['eps', 'norm', 'steps', 'alpha', 'restarts', 'mode', 'overshoot', 'kappa', 'search-steps', 'queries', 'basis', 'lr', 'c', 'candidates', 'linf-bound']) {
+  for (const flag of [
+    'eps',
+    'norm',
+    'steps',
+    'alpha',
+    'restarts',
+    'mode',
+    'overshoot',
+    'kappa',
+    'search-steps',
+    'queries',
+    'basis',
+    'lr',
+    'c',
+    'candidates',
+    'linf-bound',
+  ]) {
     assert.equal(spec[flag]?.type, 'string', `--${flag}`);
   }
   assert.equal(spec['early-stop']?.type, 'boolean');

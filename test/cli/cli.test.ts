@@ -9,7 +9,11 @@ import { REPO_ROOT } from '../helpers/shared';
 const SAMPLE = resolve(REPO_ROOT, 'samples', 'fashion-resnet.onnx');
 
 function cli(args: string[], cwd = REPO_ROOT) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli/main.ts'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -42,7 +46,10 @@ test('eval on the bundled sample prints accuracy and writes a v1 report', () => 
 test('gradcheck agrees with finite differences on the sample model', () => {
   const r = cli(['gradcheck', SAMPLE, '--limit', '2']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /AGREE: the analytic gradient matches finite differences: along the gradient worst relative error \S+ \(noise floor \S+\)/);
+  assert.match(
+    r.stdout,
+    /AGREE: the analytic gradient matches finite differences: along the gradient worst relative error \S+ \(noise floor \S+\)/,
+  );
   assert.match(r.stdout, /reference +float32 model, noise floor measured \(no float64 copy: onnxruntime has no float64 kernel for Conv/);
   assert.match(r.stdout, /head +cw-margin/);
   assertCleanError(cli(['gradcheck', SAMPLE, '--directions', '1']), 2, /--directions 1: expected a whole number of at least 2/);
@@ -68,14 +75,23 @@ test('info --images warns ahead when the class folders do not match the outputs'
   try {
     for (const c of ['class0', 'class1']) {
       mkdirSync(join(dir, c));
-      copyFileSync(resolve(REPO_ROOT, 'samples', 'images', 'bag', readdirSync(resolve(REPO_ROOT, 'samples', 'images', 'bag'))[0]), join(dir, c, 'a.png'));
+      copyFileSync(
+        resolve(REPO_ROOT, 'samples', 'images', 'bag', readdirSync(resolve(REPO_ROOT, 'samples', 'images', 'bag'))[0]),
+        join(dir, c, 'a.png'),
+      );
     }
     const r = cli(['info', SAMPLE, '--images', dir]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /warning: .*2 class folders for a model with 10 outputs: they are mapped by sorted name to outputs 0…1 \(class0 → 0, class1 → 1\)/);
+    assert.match(
+      r.stdout,
+      /warning: .*2 class folders for a model with 10 outputs: they are mapped by sorted name to outputs 0…1 \(class0 → 0, class1 → 1\)/,
+    );
     assert.match(r.stdout, /  hint: if these are not the model's first classes, give the class names/);
     const j = JSON.parse(cli(['info', SAMPLE, '--images', dir, '--json', '-']).stdout);
-    assert.deepEqual(j.diagnostics.map((d: { code: string }) => d.code), ['CLASS_COUNT']);
+    assert.deepEqual(
+      j.diagnostics.map((d: { code: string }) => d.code),
+      ['CLASS_COUNT'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -94,10 +110,22 @@ test('bad input: specific messages, non-zero exit, no stack trace', () => {
     copyFileSync(SAMPLE, join(dir, 'm.onnx'));
     assertCleanError(cli(['eval', join(dir, 'm.onnx'), '--images', join(dir, 'empty')]), 1, /empty.*no images/);
     assertCleanError(cli(['eval', join(dir, 'm.onnx')]), 2, /no image folder given[\s\S]*--images/);
-    assertCleanError(cli(['eval', join(dir, 'm.onnx'), '--images', resolve(REPO_ROOT, 'samples/images'), '--layout', 'CHW']), 2, /--layout: must be one of/);
-    assertCleanError(cli(['eval', join(dir, 'm.onnx'), '--images', resolve(REPO_ROOT, 'samples/images'), '--class-names', 'a,b']), 1, /2 class names are configured but the model outputs 10/);
+    assertCleanError(
+      cli(['eval', join(dir, 'm.onnx'), '--images', resolve(REPO_ROOT, 'samples/images'), '--layout', 'CHW']),
+      2,
+      /--layout: must be one of/,
+    );
+    assertCleanError(
+      cli(['eval', join(dir, 'm.onnx'), '--images', resolve(REPO_ROOT, 'samples/images'), '--class-names', 'a,b']),
+      1,
+      /2 class names are configured but the model outputs 10/,
+    );
     writeFileSync(join(dir, 'robustness.json'), '{"input": {"mean": "0.5"}}');
-    assertCleanError(cli(['eval', join(dir, 'm.onnx'), '--images', resolve(REPO_ROOT, 'samples/images')]), 1, /robustness\.json[\s\S]*input\.mean: must be array/);
+    assertCleanError(
+      cli(['eval', join(dir, 'm.onnx'), '--images', resolve(REPO_ROOT, 'samples/images')]),
+      1,
+      /robustness\.json[\s\S]*input\.mean: must be array/,
+    );
     assertCleanError(cli(['frobnicate']), 2, /unknown command "frobnicate"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -107,7 +135,10 @@ test('bad input: specific messages, non-zero exit, no stack trace', () => {
 test('a corrupt image is skipped, listed and counted; the run goes on', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rl-cli-corrupt-'));
   try {
-    for (const [cls, file] of [['coat', '0168.png'], ['bag', '0053.png']]) {
+    for (const [cls, file] of [
+      ['coat', '0168.png'],
+      ['bag', '0053.png'],
+    ]) {
       mkdirSync(join(dir, 'imgs', cls), { recursive: true });
       copyFileSync(resolve(REPO_ROOT, 'samples/images', cls, file), join(dir, 'imgs', cls, 'a.png'));
     }

@@ -31,8 +31,15 @@ export interface FlowsContext {
 }
 
 export const FLOW_STEPS = [
-  'flows: open workspace', 'flows: first run', 'flows: export', 'flows: compare', 'flows: model change', 'flows: cancel', 'flows: compare selection',
-  'flows: reopen mid-run', 'flows: restricted mode',
+  'flows: open workspace',
+  'flows: first run',
+  'flows: export',
+  'flows: compare',
+  'flows: model change',
+  'flows: cancel',
+  'flows: compare selection',
+  'flows: reopen mid-run',
+  'flows: restricted mode',
 ];
 
 const ANALYSE = 'Analyse Robustness';
@@ -81,7 +88,10 @@ export class Flows {
   /** The first run's finished panel, exported from in the next step. */
   private firstPanel: Frame | null = null;
 
-  constructor(private readonly r: Results, private readonly c: FlowsContext) {
+  constructor(
+    private readonly r: Results,
+    private readonly c: FlowsContext,
+  ) {
     this.qi = new QuickInput(c.page);
   }
 
@@ -125,42 +135,79 @@ export class Flows {
     r.log('image folder quick pick', JSON.stringify(folders));
     r.log('screenshot', await this.shot('10-first-run-image-folder'));
     const digits = folders.rows.find((row) => row.label === layout.imagesDir);
-    r.check(`image folder pick lists the workspace's "${layout.imagesDir}" folder`, digits !== undefined, folders.rows.map((x) => x.label).join(' | '));
-    r.check('… described as 10 class folders with 40 images', digits?.description === `10 class folders · ${layout.imageCount} images`, digits?.description ?? '');
-    r.check('… and offers Browse…, nothing else', folders.rows.length === 2 && folders.rows[1].label === 'Browse…', folders.rows.map((x) => x.label).join(' | '));
+    r.check(
+      `image folder pick lists the workspace's "${layout.imagesDir}" folder`,
+      digits !== undefined,
+      folders.rows.map((x) => x.label).join(' | '),
+    );
+    r.check(
+      '… described as 10 class folders with 40 images',
+      digits?.description === `10 class folders · ${layout.imageCount} images`,
+      digits?.description ?? '',
+    );
+    r.check(
+      '… and offers Browse…, nothing else',
+      folders.rows.length === 2 && folders.rows[1].label === 'Browse…',
+      folders.rows.map((x) => x.label).join(' | '),
+    );
     await qi.pick(layout.imagesDir);
 
     const presets = await qi.waitFor(/set up fresh\/fresh\.onnx \(2\/2\)/, 15_000);
     r.log('screenshot', await this.shot('11-first-run-preprocessing'));
     const labels = presets.rows.map((x) => x.label);
-    r.check('preprocessing pick offers None, ImageNet, CIFAR-10 and Custom', JSON.stringify(labels) === JSON.stringify(['None', 'ImageNet mean/std', 'CIFAR-10 mean/std', 'Custom…']), labels.join(' | '));
+    r.check(
+      'preprocessing pick offers None, ImageNet, CIFAR-10 and Custom',
+      JSON.stringify(labels) === JSON.stringify(['None', 'ImageNet mean/std', 'CIFAR-10 mean/std', 'Custom…']),
+      labels.join(' | '),
+    );
     await qi.pick('None');
 
     const configFile = join(layout.dir, 'fresh', 'robustness.json');
     // the extension publishes the file whole (temp file + link); a parse error here is a finding, not a retry
-    await until('robustness.json written beside the model', () => existsSync(configFile), (x) => x, 15_000);
+    await until(
+      'robustness.json written beside the model',
+      () => existsSync(configFile),
+      (x) => x,
+      15_000,
+    );
     const config = readJson(configFile);
     this.c.art.copy(configFile, 'first-run-robustness.json');
-    r.check('robustness.json holds exactly {"images": "../digits"} (None: no mean/std)', JSON.stringify(config) === JSON.stringify({ images: `../${layout.imagesDir}` }), JSON.stringify(config));
+    r.check(
+      'robustness.json holds exactly {"images": "../digits"} (None: no mean/std)',
+      JSON.stringify(config) === JSON.stringify({ images: `../${layout.imagesDir}` }),
+      JSON.stringify(config),
+    );
     let valid = '';
     try {
       validateConfig(config, configFile);
     } catch (e) {
       valid = (e as Error).message;
     }
-    r.check('robustness.json passes the engine\'s validateConfig', valid === '', valid);
+    r.check("robustness.json passes the engine's validateConfig", valid === '', valid);
     const tab = this.c.page.locator('.tabs-container .tab', { hasText: 'robustness.json' });
-    await tab.first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await tab
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(() => undefined);
     r.check('robustness.json is opened in an editor', (await tab.count()) > 0);
 
     const t0 = Date.now();
-    const { frame, state } = await waitForFinalState(() => wb.waitForPanel(60_000), this.c.analyseTimeoutMs, () => undefined);
+    const { frame, state } = await waitForFinalState(
+      () => wb.waitForPanel(60_000),
+      this.c.analyseTimeoutMs,
+      () => undefined,
+    );
     r.time(`flows: first analyse of fresh.onnx (setup done → ${state})`, (Date.now() - t0) / 1000);
     r.check('the run completes', state === 'complete', state);
     const runs = runFolders(layout.dir).filter((n) => n.endsWith('-fresh'));
     const report = runs.length ? readJson(join(layout.dir, '.robustness', 'runs', runs[runs.length - 1], 'report.json')) : {};
-    r.check('its report.json is a complete analyse report of fresh.onnx', report.command === 'analyse' && report.status === 'complete'
-      && (report.model as { path?: string } | undefined)?.path === layout.fresh, `${runs.join(', ')}: ${String(report.command)} ${String(report.status)}`);
+    r.check(
+      'its report.json is a complete analyse report of fresh.onnx',
+      report.command === 'analyse' &&
+        report.status === 'complete' &&
+        (report.model as { path?: string } | undefined)?.path === layout.fresh,
+      `${runs.join(', ')}: ${String(report.command)} ${String(report.status)}`,
+    );
     await sleep(1_000);
     r.log('screenshot', await this.shot('12-first-run-panel'));
     this.firstPanel = frame;
@@ -172,20 +219,38 @@ export class Flows {
     const frame = this.firstPanel ?? (await this.wb.waitForPanel(10_000));
     const table = await chartTable(frame, 'of-chart');
     r.log('OF chart data table', JSON.stringify(table.headers), `${table.rows.length} rows, ${table.bars} bars`);
-    r.check('OF chart: one bar per band of its data table', table.bars > 0 && table.bars === table.rows.length, `${table.bars} bars, ${table.rows.length} rows`);
+    r.check(
+      'OF chart: one bar per band of its data table',
+      table.bars > 0 && table.bars === table.rows.length,
+      `${table.bars} bars, ${table.rows.length} rows`,
+    );
     const figure = frame.locator('figure.chart', { has: frame.locator('[data-testid="of-chart"]') }).first();
     for (const format of ['csv', 'svg'] as const) {
       await figure.locator(`vscode-button[data-export="${format}"]`).click();
       const dialog = await qi.waitFor((v) => v.value.endsWith(`.${format}`), 15_000, { rows: false });
       r.log(`save dialog for ${format}`, JSON.stringify({ title: dialog.title, value: dialog.value }));
       await this.shot(`13-export-dialog-${format}`);
-      r.check(`${format}: the save dialog proposes <workspace>/<run>-of-chart.${format}`, dialog.value.startsWith(`${layout.dir}/`) && dialog.value.endsWith(`-of-chart.${format}`), dialog.value);
+      r.check(
+        `${format}: the save dialog proposes <workspace>/<run>-of-chart.${format}`,
+        dialog.value.startsWith(`${layout.dir}/`) && dialog.value.endsWith(`-of-chart.${format}`),
+        dialog.value,
+      );
       const target = join(layout.dir, `exported-of-chart.${format}`);
       await qi.accept(target);
       await qi.waitClosed(10_000);
       // the remote file system creates the file before it writes the bytes: wait for a size that holds still
       let size = -1;
-      await until(`${target} written`, () => { const prev = size; size = existsSync(target) ? statSync(target).size : -1; return size > 0 && size === prev; }, (x) => x, 10_000, 300);
+      await until(
+        `${target} written`,
+        () => {
+          const prev = size;
+          size = existsSync(target) ? statSync(target).size : -1;
+          return size > 0 && size === prev;
+        },
+        (x) => x,
+        10_000,
+        300,
+      );
       this.c.art.copy(target, `exported-of-chart.${format}`);
       const text = readFileSync(target, 'utf8');
       if (format === 'csv') this.checkCsv(text, table);
@@ -196,16 +261,36 @@ export class Flows {
   private checkCsv(text: string, table: { headers: string[]; rows: string[][] }): void {
     const lines = text.split('\r\n');
     const r = this.r;
-    r.check('csv: header line equals the chart\'s data-table header', lines[0] === table.headers.join(','), `${JSON.stringify(lines[0])} vs ${JSON.stringify(table.headers.join(','))}`);
-    r.check('csv: ends with a line break, one line per table row', lines[lines.length - 1] === '' && lines.length - 2 === table.rows.length, `${lines.length - 2} data lines, ${table.rows.length} table rows`);
+    r.check(
+      "csv: header line equals the chart's data-table header",
+      lines[0] === table.headers.join(','),
+      `${JSON.stringify(lines[0])} vs ${JSON.stringify(table.headers.join(','))}`,
+    );
+    r.check(
+      'csv: ends with a line break, one line per table row',
+      lines[lines.length - 1] === '' && lines.length - 2 === table.rows.length,
+      `${lines.length - 2} data lines, ${table.rows.length} table rows`,
+    );
     const body = lines.slice(1, -1).map((l) => l.split(','));
-    r.check('csv: every line has a cell per column, bands 0, 1, 2… first', body.length > 0 && body.every((cells, b) => cells.length === table.headers.length && cells[0] === String(b)), lines.slice(1, 3).join(' / '));
-    r.check('csv: scores are full-precision numbers', body.every((cells) => Number.isFinite(Number(cells[1])) && cells[1] !== ''), body.map((c) => c[1]).join(' '));
+    r.check(
+      'csv: every line has a cell per column, bands 0, 1, 2… first',
+      body.length > 0 && body.every((cells, b) => cells.length === table.headers.length && cells[0] === String(b)),
+      lines.slice(1, 3).join(' / '),
+    );
+    r.check(
+      'csv: scores are full-precision numbers',
+      body.every((cells) => Number.isFinite(Number(cells[1])) && cells[1] !== ''),
+      body.map((c) => c[1]).join(' '),
+    );
   }
 
   private checkSvg(text: string, bars: number): void {
     const r = this.r;
-    r.check('svg: a standalone SVG document', text.startsWith('<svg') && text.includes('xmlns="http://www.w3.org/2000/svg"') && text.trimEnd().endsWith('</svg>'), text.slice(0, 80));
+    r.check(
+      'svg: a standalone SVG document',
+      text.startsWith('<svg') && text.includes('xmlns="http://www.w3.org/2000/svg"') && text.trimEnd().endsWith('</svg>'),
+      text.slice(0, 80),
+    );
     const exported = (text.match(/<rect\b(?=[^>]*\bclass="bar")(?=[^>]*\bdata-category=")/g) ?? []).length;
     r.check('svg: holds as many bars as the chart on screen', bars > 0 && exported === bars, `${exported} exported, ${bars} on screen`);
     r.check('svg: carries the chart title', text.includes('Occluded Frequency'));
@@ -217,27 +302,47 @@ export class Flows {
     await wb.closeAllEditors();
     await wb.runCommand('Robustness Lens: Compare Models');
     const first = await qi.waitFor(/First model to compare/, 30_000);
-    r.check('first pick lists both workspace models', JSON.stringify(first.rows.map((x) => x.label)) === JSON.stringify(['baseline/cnn.onnx', 'fresh/fresh.onnx']), first.rows.map((x) => x.label).join(' | '));
+    r.check(
+      'first pick lists both workspace models',
+      JSON.stringify(first.rows.map((x) => x.label)) === JSON.stringify(['baseline/cnn.onnx', 'fresh/fresh.onnx']),
+      first.rows.map((x) => x.label).join(' | '),
+    );
     await this.shot('14-compare-first-pick');
     await qi.pick('fresh/fresh.onnx');
     const second = await qi.waitFor(/Compare fresh\/fresh\.onnx with which model/, 15_000);
-    r.check('second pick lists only the other model', JSON.stringify(second.rows.map((x) => x.label)) === JSON.stringify(['baseline/cnn.onnx']), second.rows.map((x) => x.label).join(' | '));
+    r.check(
+      'second pick lists only the other model',
+      JSON.stringify(second.rows.map((x) => x.label)) === JSON.stringify(['baseline/cnn.onnx']),
+      second.rows.map((x) => x.label).join(' | '),
+    );
     await qi.pick('baseline/cnn.onnx');
     // fresh.onnx was analysed by the first run; cnn.onnx has no analysis yet, so the command runs one first
     const t0 = Date.now();
-    const frame = await waitForPanelWhere(this.c.page, 'in compare mode that finished',
-      async (f) => (await inspectCompare(f)).isCompare && ['complete', 'partial'].includes((await readState(f)) ?? ''), this.c.analyseTimeoutMs);
+    const frame = await waitForPanelWhere(
+      this.c.page,
+      'in compare mode that finished',
+      async (f) => (await inspectCompare(f)).isCompare && ['complete', 'partial'].includes((await readState(f)) ?? ''),
+      this.c.analyseTimeoutMs,
+    );
     r.time('flows: compare (picks → compare panel, analysing cnn.onnx)', (Date.now() - t0) / 1000);
     await sleep(1_000);
     r.log('screenshot', await this.shot('15-compare-panel'));
     const contents = await inspectCompare(frame);
     const models = (side: string) => [...new Set(contents.attackRowModels.filter((x) => x.side === side).map((x) => x.model))];
-    r.check('attack table: the panel\'s run rows are fresh.onnx', JSON.stringify(models('a')) === '["fresh.onnx"]', models('a').join(', '));
+    r.check("attack table: the panel's run rows are fresh.onnx", JSON.stringify(models('a')) === '["fresh.onnx"]', models('a').join(', '));
     r.check('attack table: the compared run rows are cnn.onnx', JSON.stringify(models('b')) === '["cnn.onnx"]', models('b').join(', '));
-    r.check('attack table: the same attacks for both models', JSON.stringify(contents.attackRowModels.filter((x) => x.side === 'a').map((x) => x.attack))
-      === JSON.stringify(contents.attackRowModels.filter((x) => x.side === 'b').map((x) => x.attack)), contents.attackRowModels.map((x) => `${x.side}:${x.attack}`).join(', '));
+    r.check(
+      'attack table: the same attacks for both models',
+      JSON.stringify(contents.attackRowModels.filter((x) => x.side === 'a').map((x) => x.attack)) ===
+        JSON.stringify(contents.attackRowModels.filter((x) => x.side === 'b').map((x) => x.attack)),
+      contents.attackRowModels.map((x) => `${x.side}:${x.attack}`).join(', '),
+    );
     const of = await chartTable(frame, 'of-chart');
-    r.check('OF chart: one series per model', of.headers.includes('fresh.onnx score') && of.headers.includes('cnn.onnx score') && of.bars === 2 * of.rows.length, `${of.headers.join(' | ')}; ${of.bars} bars, ${of.rows.length} bands`);
+    r.check(
+      'OF chart: one series per model',
+      of.headers.includes('fresh.onnx score') && of.headers.includes('cnn.onnx score') && of.bars === 2 * of.rows.length,
+      `${of.headers.join(' | ')}; ${of.bars} bars, ${of.rows.length} bands`,
+    );
     const tab = this.c.page.locator('.tabs-container .tab', { hasText: 'Compare: fresh.onnx vs cnn.onnx' });
     r.check('the panel is titled "Compare: fresh.onnx vs cnn.onnx"', (await tab.count()) === 1);
   }
@@ -251,8 +356,18 @@ export class Flows {
     const before = quickChecksOf(layout.dir, 'fresh.onnx').length;
     await wb.runContextEntry(await wb.reveal('fresh/fresh.onnx'), QUICK_CHECK, CONTRIBUTIONS_TIMEOUT_MS);
     const t0 = Date.now();
-    await until(`${label}: a new quick check of fresh.onnx recorded`, () => quickChecksOf(layout.dir, 'fresh.onnx').length, (n) => n > before, this.c.quickTimeoutMs);
-    const text = await until(`${label}: the status bar shows it`, () => this.statusText(), (t) => /^Robust \d+(\.\d)?%/.test(t), 15_000);
+    await until(
+      `${label}: a new quick check of fresh.onnx recorded`,
+      () => quickChecksOf(layout.dir, 'fresh.onnx').length,
+      (n) => n > before,
+      this.c.quickTimeoutMs,
+    );
+    const text = await until(
+      `${label}: the status bar shows it`,
+      () => this.statusText(),
+      (t) => /^Robust \d+(\.\d)?%/.test(t),
+      15_000,
+    );
     r.time(`flows: ${label} (menu click → recorded)`, (Date.now() - t0) / 1000);
     r.check(`${label}: status bar shows the robust accuracy`, /^Robust \d+(\.\d)?%/.test(text), text);
   }
@@ -268,8 +383,19 @@ export class Flows {
     const runs = runFolders(layout.dir).length;
     copyFileSync(layout.freshSource, layout.fresh); // a new "export" of the same model
     const t0 = Date.now();
-    await until('a quick check triggered by the changed model', () => quickChecksOf(layout.dir, 'fresh.onnx').length, (n) => n > checks, MODEL_CHANGE_TIMEOUT_MS, 1_000);
-    const text = await until('the status bar shows the change since the previous check', () => this.statusText(), (t) => /\([+−±]\d+\.\d pp\)/.test(t), 15_000);
+    await until(
+      'a quick check triggered by the changed model',
+      () => quickChecksOf(layout.dir, 'fresh.onnx').length,
+      (n) => n > checks,
+      MODEL_CHANGE_TIMEOUT_MS,
+      1_000,
+    );
+    const text = await until(
+      'the status bar shows the change since the previous check',
+      () => this.statusText(),
+      (t) => /\([+−±]\d+\.\d pp\)/.test(t),
+      15_000,
+    );
     r.time('flows: model overwritten → new quick check in the status bar', (Date.now() - t0) / 1000);
     r.log('screenshot', await this.shot('16-model-change-status-bar'));
     r.check('a new run folder appeared', runFolders(layout.dir).length === runs + 1, `${runs} → ${runFolders(layout.dir).length}`);
@@ -290,7 +416,13 @@ export class Flows {
     const frame = await wb.waitForPanel(60_000);
     const progress = frame.locator('[data-testid="progress"] .progress-text');
     // Cancel in pass 2 (adaptive attacks), so pass 1's sections are there to keep; compare selection reuses them.
-    const seen = await until('pass 2 (adaptive attacks) in the panel\'s progress', async () => (await progress.textContent().catch(() => '')) ?? '', (t) => /^adaptive attacks and ε sweep: /.test(t), this.c.analyseTimeoutMs, 100);
+    const seen = await until(
+      "pass 2 (adaptive attacks) in the panel's progress",
+      async () => (await progress.textContent().catch(() => '')) ?? '',
+      (t) => /^adaptive attacks and ε sweep: /.test(t),
+      this.c.analyseTimeoutMs,
+      100,
+    );
     r.log(`cancelling at "${seen}"`);
     r.log('screenshot', await this.shot('17-cancel-running'));
     const t0 = Date.now();
@@ -300,7 +432,12 @@ export class Flows {
     await sleep(500);
     r.log('screenshot', await this.shot('18-cancelled-panel'));
     r.check('the panel ends partial or cancelled', state === 'partial' || state === 'cancelled', state);
-    const message = ((await frame.locator('.status-message').textContent().catch(() => '')) ?? '').trim();
+    const message = (
+      (await frame
+        .locator('.status-message')
+        .textContent()
+        .catch(() => '')) ?? ''
+    ).trim();
     r.check('the panel says it was cancelled', /cancel/i.test(message), message);
     const added = runFolders(layout.dir).filter((n) => !before.has(n));
     r.check('one new run folder', added.length === 1, added.join(', '));
@@ -314,7 +451,11 @@ export class Flows {
     } else {
       const failure = existsSync(failureFile) ? readJson(failureFile) : {};
       this.c.art.copy(failureFile, 'cancelled-failure.json');
-      r.check('its failure.json records the cancel', (failure.error as { code?: string } | undefined)?.code === 'CANCELLED', JSON.stringify(failure.error ?? 'no failure.json'));
+      r.check(
+        'its failure.json records the cancel',
+        (failure.error as { code?: string } | undefined)?.code === 'CANCELLED',
+        JSON.stringify(failure.error ?? 'no failure.json'),
+      );
     }
     await this.runQuickCheck('quick check after the cancel');
   }
@@ -349,22 +490,43 @@ export class Flows {
     const pick = await qi.waitFor(/Both models have been analysed before/, 20_000);
     r.log('reuse pick', JSON.stringify(pick.rows));
     r.log('screenshot', await this.shot('20-compare-reuse-pick'));
-    r.check('offers to reuse the analyses or run new ones', JSON.stringify(pick.rows.map((x) => x.label)) === JSON.stringify(['Reuse the latest analyses', 'Run new analyses']), pick.rows.map((x) => x.label).join(' | '));
+    r.check(
+      'offers to reuse the analyses or run new ones',
+      JSON.stringify(pick.rows.map((x) => x.label)) === JSON.stringify(['Reuse the latest analyses', 'Run new analyses']),
+      pick.rows.map((x) => x.label).join(' | '),
+    );
     const reuse = pick.rows[0]?.text ?? '';
-    r.check('the reuse row marks fresh.onnx\'s cancelled analysis as partial, and only it', /fresh\.onnx: [^·]*\(partial: cancelled\)/.test(reuse) && /cnn\.onnx: /.test(reuse) && (reuse.match(/partial/g) ?? []).length === 1, reuse);
+    r.check(
+      "the reuse row marks fresh.onnx's cancelled analysis as partial, and only it",
+      /fresh\.onnx: [^·]*\(partial: cancelled\)/.test(reuse) && /cnn\.onnx: /.test(reuse) && (reuse.match(/partial/g) ?? []).length === 1,
+      reuse,
+    );
     await qi.pick('Reuse the latest analyses');
     const frame = await waitForPanelWhere(this.c.page, 'in compare mode', async (f) => (await inspectCompare(f)).isCompare, 30_000);
     const state = await waitForStateIn(frame, ['complete', 'partial', 'failed'], 30_000);
     const contents = await inspectCompare(frame);
     const sides = [...new Set(contents.attackRowModels.map((x) => `${x.side}:${x.model}`))].sort();
     r.log('screenshot', await this.shot('21-compare-selection-panel'));
-    r.check('the compare panel shows both selected models', sides.length === 2 && sides.some((x) => x.endsWith(':fresh.onnx')) && sides.some((x) => x.endsWith(':cnn.onnx')), sides.join(', '));
-    r.check('the panel shows the cancelled run as partial (its own run is partial, or it is the compared one)', state === 'partial' || sides.includes('b:fresh.onnx'), `${state}; ${sides.join(', ')}`);
+    r.check(
+      'the compare panel shows both selected models',
+      sides.length === 2 && sides.some((x) => x.endsWith(':fresh.onnx')) && sides.some((x) => x.endsWith(':cnn.onnx')),
+      sides.join(', '),
+    );
+    r.check(
+      'the panel shows the cancelled run as partial (its own run is partial, or it is the compared one)',
+      state === 'partial' || sides.includes('b:fresh.onnx'),
+      `${state}; ${sides.join(', ')}`,
+    );
   }
 
   /** The progress line of a panel ('' when it shows none). */
   private async progressText(frame: Frame): Promise<string> {
-    return ((await frame.locator('[data-testid="progress"] .progress-text').textContent({ timeout: 2_000 }).catch(() => '')) ?? '').trim();
+    return (
+      (await frame
+        .locator('[data-testid="progress"] .progress-text')
+        .textContent({ timeout: 2_000 })
+        .catch(() => '')) ?? ''
+    ).trim();
   }
 
   /**
@@ -380,48 +542,94 @@ export class Flows {
     const before = new Set(runFolders(layout.dir));
     await wb.runContextEntry(await wb.reveal('baseline/cnn.onnx'), ANALYSE, CONTRIBUTIONS_TIMEOUT_MS);
     const frame = await wb.waitForPanel(60_000);
-    const seen = await until('the panel shows the run\'s progress', () => this.progressText(frame), (t) => PROGRESS_TEXT.test(t), 120_000, 100);
+    const seen = await until(
+      "the panel shows the run's progress",
+      () => this.progressText(frame),
+      (t) => PROGRESS_TEXT.test(t),
+      120_000,
+      100,
+    );
     r.log(`closing the panel at "${seen}"`);
     const added = runFolders(layout.dir).filter((n) => !before.has(n));
     r.check('one new run folder for the analysis', added.length === 1, added.join(', '));
     const runDir = join(layout.dir, '.robustness', 'runs', added[0] ?? '-');
     const tab = page.locator('.tabs-container .tab', { hasText: 'Robustness: cnn.onnx' });
-    r.log('active tab before closing', (await page.locator('.tabs-container .tab.active').allInnerTexts().catch(() => [])).join(' | '));
+    r.log(
+      'active tab before closing',
+      (
+        await page
+          .locator('.tabs-container .tab.active')
+          .allInnerTexts()
+          .catch(() => [])
+      ).join(' | '),
+    );
     await wb.runCommand('View: Close Editor'); // workbench.action.closeActiveEditor: the panel opened focused
-    await until('the panel\'s tab closed', () => tab.count(), (n) => n === 0, 10_000);
+    await until(
+      "the panel's tab closed",
+      () => tab.count(),
+      (n) => n === 0,
+      10_000,
+    );
     r.check('the run was still going when its panel closed (no report.json yet)', !existsSync(join(runDir, 'report.json')), runDir);
     r.log('screenshot', await this.shot('22-reopen-panel-closed'));
 
     await wb.runCommand('Robustness Lens: Show Robustness Runs');
     const runsView = page.locator('.pane', { has: page.locator('.pane-header', { hasText: RUNS_VIEW }) });
     const running = runsView.getByRole('treeitem', { name: /^cnn, .* · analyse · running$/ });
-    await running.first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await running
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch(() => undefined);
     const items = await runsView.getByRole('treeitem').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
     r.check('the Runs view lists the analysis as running', (await running.count()) === 1, items.join(' | '));
     const t0 = Date.now();
     await running.first().click();
     const reopened = await wb.waitForPanel(30_000);
     const state = await readState(reopened).catch(() => null);
-    const text = await until('the reopened panel shows the progress so far', () => this.progressText(reopened), (t) => PROGRESS_TEXT.test(t), 15_000, 100).catch(() => '');
+    const text = await until(
+      'the reopened panel shows the progress so far',
+      () => this.progressText(reopened),
+      (t) => PROGRESS_TEXT.test(t),
+      15_000,
+      100,
+    ).catch(() => '');
     r.time('flows: Runs view click → reopened panel shows progress', (Date.now() - t0) / 1000);
     r.log('screenshot', await this.shot('23-reopened-running'));
     r.check('the reopened panel shows the run as running', state === 'running', String(state));
     r.check('the reopened panel shows the progress so far (stage, count, ETA)', PROGRESS_TEXT.test(text), text);
     r.check('the reopened panel has a tab titled "Robustness: cnn.onnx"', (await tab.count()) === 1);
     // live: the progress line moves on (or the run ends) while we watch
-    const next = await until('a live update in the reopened panel', async () => `${(await readState(reopened).catch(() => null)) ?? ''}|${await this.progressText(reopened)}`,
-      (v) => v !== `running|${text}`, 60_000, 100).catch((e: Error) => e.message);
-    r.check('the reopened panel takes the live updates', next.startsWith('running|') ? PROGRESS_TEXT.test(next.slice('running|'.length)) : /^(complete|partial)\|/.test(next), next);
+    const next = await until(
+      'a live update in the reopened panel',
+      async () => `${(await readState(reopened).catch(() => null)) ?? ''}|${await this.progressText(reopened)}`,
+      (v) => v !== `running|${text}`,
+      60_000,
+      100,
+    ).catch((e: Error) => e.message);
+    r.check(
+      'the reopened panel takes the live updates',
+      next.startsWith('running|') ? PROGRESS_TEXT.test(next.slice('running|'.length)) : /^(complete|partial)\|/.test(next),
+      next,
+    );
 
     const final = await waitForStateIn(reopened, ['complete', 'partial', 'failed', 'cancelled'], this.c.analyseTimeoutMs);
     await sleep(1_000);
     r.log('screenshot', await this.shot('24-reopened-complete'));
     r.check('the reopened panel ends with the completed result', final === 'complete', final);
     const p = await inspectPanel(reopened);
-    r.check('… its summary and attack table', p.hasSummary && p.attackRows.length >= 2, `summary ${p.hasSummary}, ${p.attackRows.length} attack rows`);
+    r.check(
+      '… its summary and attack table',
+      p.hasSummary && p.attackRows.length >= 2,
+      `summary ${p.hasSummary}, ${p.attackRows.length} attack rows`,
+    );
     const report = existsSync(join(runDir, 'report.json')) ? readJson(join(runDir, 'report.json')) : {};
-    r.check('the run\'s report.json is a complete analyse report of cnn.onnx', report.command === 'analyse' && report.status === 'complete'
-      && (report.model as { path?: string } | undefined)?.path === layout.baseline, `${String(report.command)} ${String(report.status)}`);
+    r.check(
+      "the run's report.json is a complete analyse report of cnn.onnx",
+      report.command === 'analyse' &&
+        report.status === 'complete' &&
+        (report.model as { path?: string } | undefined)?.path === layout.baseline,
+      `${String(report.command)} ${String(report.status)}`,
+    );
   }
 
   /** Flow 6: a second code-server with workspace trust on; the folder stays untrusted. */
@@ -439,16 +647,27 @@ export class Flows {
       const wb = new Workbench(page);
       await wb.open(server.url, 'model.onnx', 120_000);
       const restricted = page.locator('.statusbar-item', { hasText: 'Restricted Mode' });
-      await restricted.first().waitFor({ timeout: 20_000 }).catch(() => undefined);
+      await restricted
+        .first()
+        .waitFor({ timeout: 20_000 })
+        .catch(() => undefined);
       r.check('the workbench is in Restricted Mode', (await restricted.count()) > 0);
       for (const entry of [ANALYSE, QUICK_CHECK]) {
         await wb.runContextEntry(wb.treeItem('model.onnx'), entry, CONTRIBUTIONS_TIMEOUT_MS);
         const note = await wb.waitForNotification(/Restricted Mode/, 20_000);
         r.log(`${entry}: "${note.message}" [${note.buttons.join(', ')}]`);
-        r.check(`${entry} explains that models do not run in Restricted Mode`, /does not run models in Restricted Mode/.test(note.message) && /Trust the folder/.test(note.message), note.message);
+        r.check(
+          `${entry} explains that models do not run in Restricted Mode`,
+          /does not run models in Restricted Mode/.test(note.message) && /Trust the folder/.test(note.message),
+          note.message,
+        );
         r.check(`${entry} offers "Manage Workspace Trust"`, note.buttons.includes('Manage Workspace Trust'), note.buttons.join(', '));
         r.log('screenshot', await c.art.screenshot(page, `19-restricted-${entry === ANALYSE ? 'analyse' : 'quick-check'}`));
-        await page.locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close').first().click().catch(() => undefined);
+        await page
+          .locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close')
+          .first()
+          .click()
+          .catch(() => undefined);
       }
       r.check('nothing ran: no .robustness folder in the untrusted workspace', !existsSync(join(dir, '.robustness')));
     } finally {

@@ -31,7 +31,16 @@ import { makeWorkspace, writeUserSettings, type WorkspaceLayout } from './harnes
 import { inspectPanel, waitForFinalState } from './harness/panel';
 import { Results, ScenarioAborted } from './harness/results';
 import { defaultScratchRoot, isInside, makeScratch, type Scratch } from './harness/scratch';
-import { bodyTheme, kindMatches, measureReadability, switchTheme, themeScreenshots, THEMES, type Readability, type ThemeKind } from './harness/theme';
+import {
+  bodyTheme,
+  kindMatches,
+  measureReadability,
+  switchTheme,
+  themeScreenshots,
+  THEMES,
+  type Readability,
+  type ThemeKind,
+} from './harness/theme';
 import { Workbench } from './harness/workbench';
 
 const env = process.env;
@@ -49,14 +58,30 @@ const MENU = {
   quickCheck: 'Quick Attack Check',
   explainImage: 'Explain Image Frequencies',
 };
-const PALETTE_TITLES = ['Analyse Robustness', 'Quick Attack Check', 'Explain Image Frequencies', 'Compare Models', 'Show Robustness Runs'].map(
-  (t) => `Robustness Lens: ${t}`,
-);
+const PALETTE_TITLES = [
+  'Analyse Robustness',
+  'Quick Attack Check',
+  'Explain Image Frequencies',
+  'Compare Models',
+  'Show Robustness Runs',
+].map((t) => `Robustness Lens: ${t}`);
 const QUICK_CHECK_ARIA = 'Robustness Lens quick check';
 const ROBUST_TEXT = /Robust \d+(\.\d)?%/;
 const RUN_FOLDER = /^\d{8}-\d{6}-model$/;
 
-const STEPS = ['package', 'install', 'vsix contents', 'workspace', 'start', 'context menus', 'analyse', 'themes', 'quick check', 'runs folder', ...FLOW_STEPS];
+const STEPS = [
+  'package',
+  'install',
+  'vsix contents',
+  'workspace',
+  'start',
+  'context menus',
+  'analyse',
+  'themes',
+  'quick check',
+  'runs folder',
+  ...FLOW_STEPS,
+];
 
 interface Session {
   scratch?: Scratch;
@@ -86,7 +111,9 @@ async function packageVsix(r: Results, art: Artifacts): Promise<string> {
   if (run.status !== 0) {
     const lines = (run.stderr ?? '').trim().split('\n');
     const errors = lines.filter((l) => /error/i.test(l)).slice(0, 3);
-    throw new Error(`npm run package exited with ${run.status ?? run.signal} (see ${logPath}): ${(errors.length ? errors : lines.slice(-3)).join(' / ')}`);
+    throw new Error(
+      `npm run package exited with ${run.status ?? run.signal} (see ${logPath}): ${(errors.length ? errors : lines.slice(-3)).join(' / ')}`,
+    );
   }
   if (!existsSync(VSIX)) throw new Error(`npm run package succeeded but wrote no ${VSIX}; see ${logPath}`);
   // a .vsix left from an earlier build would test old code
@@ -111,7 +138,9 @@ function checkInstalledFolder(r: Results, folder: string): void {
   const subdirs = (dir: string) => (existsSync(join(ort, dir)) ? readdirSync(join(ort, dir)) : []);
   const foreign = [
     ...subdirs('bin/napi-v6').filter((os) => os !== 'linux'),
-    ...subdirs('bin/napi-v6/linux').filter((arch) => arch !== 'x64').map((arch) => `linux/${arch}`),
+    ...subdirs('bin/napi-v6/linux')
+      .filter((arch) => arch !== 'x64')
+      .map((arch) => `linux/${arch}`),
   ];
   r.check('no other platform binaries in the linux-x64 .vsix', foreign.length === 0, foreign.join(', '));
 }
@@ -149,7 +178,8 @@ async function contextMenus(r: Results, s: Session, art: Artifacts): Promise<voi
   const notesMenu = await wb.openContextMenu(wb.treeItem('notes.txt'));
   await art.screenshot(s.page!, '03-menu-notes');
   await wb.closeMenus();
-  for (const entry of Object.values(MENU)) r.check(`notes.txt menu does not list "${entry}"`, !notesMenu.includes(entry), notesMenu.join(' | '));
+  for (const entry of Object.values(MENU))
+    r.check(`notes.txt menu does not list "${entry}"`, !notesMenu.includes(entry), notesMenu.join(' | '));
 
   const image = await wb.reveal(s.layout!.sampleImage);
   // on timeout, reopen the menu for the screenshot and the check's detail
@@ -189,9 +219,14 @@ async function analyse(r: Results, s: Session, art: Artifacts): Promise<void> {
   const webview = page.locator('iframe.webview.ready').last();
   if (await webview.isVisible()) await webview.screenshot({ path: art.path('07-analyse-panel.png') });
   // the charts lie below the fold: element screenshots scroll them into view
-  for (const [name, testId] of [['07a-of-chart', 'of-chart'], ['07b-rct-heatmap', 'rct-heatmap']]) {
+  for (const [name, testId] of [
+    ['07a-of-chart', 'of-chart'],
+    ['07b-rct-heatmap', 'rct-heatmap'],
+  ]) {
     const figure = frame.locator('figure.chart', { has: frame.locator(`[data-testid="${testId}"]`) }).first();
-    await figure.screenshot({ path: art.path(`${name}.png`), timeout: 10_000 }).catch((e: Error) => r.log(`no screenshot of ${testId}: ${e.message.split('\n')[0]}`));
+    await figure
+      .screenshot({ path: art.path(`${name}.png`), timeout: 10_000 })
+      .catch((e: Error) => r.log(`no screenshot of ${testId}: ${e.message.split('\n')[0]}`));
   }
 
   const p = await inspectPanel(frame);
@@ -208,7 +243,11 @@ async function analyse(r: Results, s: Session, art: Artifacts): Promise<void> {
     p.heatmaps.map((h) => `${h.width}×${h.height}, ${h.paintedPixels} painted`).join('; '),
   );
   r.check('one RCT legend per heatmap', p.rctLegends === p.heatmaps.length, `${p.rctLegends} legends, ${p.heatmaps.length} heatmaps`);
-  r.check('every chart figure holds a data table for screen readers', p.charts > 0 && p.chartsWithoutDataTable === 0, `${p.chartsWithoutDataTable} of ${p.charts} without`);
+  r.check(
+    'every chart figure holds a data table for screen readers',
+    p.charts > 0 && p.chartsWithoutDataTable === 0,
+    `${p.chartsWithoutDataTable} of ${p.charts} without`,
+  );
 }
 
 /** WCAG 2 AA: normal text 4.5:1; graphical objects (chart bars, lines, points) 3:1. */
@@ -217,14 +256,19 @@ const MIN_MARK_CONTRAST = 3;
 
 /** Records one theme's readability checks on the open panel (issue #6). */
 function checkReadability(r: Results, theme: string, m: Readability): void {
-  const fmt = (c: Readability['text'][number]) => `${c.category} ${c.min} over ${c.count}${c.worst ? ` (worst ${c.worst.what} "${c.worst.text}" ${c.worst.fg} on ${c.worst.bg})` : ''}`;
+  const fmt = (c: Readability['text'][number]) =>
+    `${c.category} ${c.min} over ${c.count}${c.worst ? ` (worst ${c.worst.what} "${c.worst.text}" ${c.worst.fg} on ${c.worst.bg})` : ''}`;
   for (const c of m.text) {
     // the panel of the e2e workspace shows every one of these: none found means the selector no longer matches
     r.check(`${theme}: ${c.category} have contrast ≥ ${MIN_TEXT_CONTRAST}`, c.count > 0 && c.min >= MIN_TEXT_CONTRAST, fmt(c));
   }
   if (m.textFailures.length) r.log(`${theme}: text below ${MIN_TEXT_CONTRAST}:1`, JSON.stringify(m.textFailures));
   for (const c of m.marks.filter((x) => x.category === 'bars' || x.count > 0)) {
-    r.check(`${theme}: chart ${c.category} have contrast ≥ ${MIN_MARK_CONTRAST} against the background`, c.count > 0 && c.min >= MIN_MARK_CONTRAST, fmt(c));
+    r.check(
+      `${theme}: chart ${c.category} have contrast ≥ ${MIN_MARK_CONTRAST} against the background`,
+      c.count > 0 && c.min >= MIN_MARK_CONTRAST,
+      fmt(c),
+    );
   }
   if (m.markFailures.length) r.log(`${theme}: chart marks below ${MIN_MARK_CONTRAST}:1`, JSON.stringify(m.markFailures));
 }
@@ -256,7 +300,9 @@ async function themes(r: Results, s: Session, art: Artifacts): Promise<void> {
   };
 
   const initial = await bodyTheme(frame);
-  const initialKind = (['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-dark', 'vscode-light'] as ThemeKind[]).find((k) => kindMatches(initial.classes, k));
+  const initialKind = (['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-dark', 'vscode-light'] as ThemeKind[]).find((k) =>
+    kindMatches(initial.classes, k),
+  );
   r.log(`initial theme: ${initial.themeName ?? '?'} (body ${initial.classes.join(' ')})`);
   await measure(`initial theme (${initial.themeName ?? initialKind ?? '?'})`, 'initial');
 
@@ -268,7 +314,11 @@ async function themes(r: Results, s: Session, art: Artifacts): Promise<void> {
     if (seconds === null) continue;
     r.time(`theme switch to ${theme.name} (palette → panel body class)`, seconds);
     const body = await bodyTheme(frame);
-    r.check(`${theme.name}: the panel's body shows ${theme.kind}`, kindMatches(body.classes, theme.kind), `${body.classes.join(' ')}; data-vscode-theme-name ${body.themeName}`);
+    r.check(
+      `${theme.name}: the panel's body shows ${theme.kind}`,
+      kindMatches(body.classes, theme.kind),
+      `${body.classes.join(' ')}; data-vscode-theme-name ${body.themeName}`,
+    );
     await measure(theme.name, theme.slug);
   }
   r.log('contrast per theme', JSON.stringify(summary));
@@ -282,7 +332,11 @@ async function quickCheck(r: Results, s: Session, art: Artifacts): Promise<void>
   await model.click(); // open it, so that model.onnx is the active model whichever way "active" is read
   const titleLabels = await wb.waitForEditorTitleEntries([MENU.analyse, MENU.quickCheck], 10_000);
   for (const entry of [MENU.analyse, MENU.quickCheck]) {
-    r.check(`editor title of model.onnx offers "${entry}"`, titleLabels.some((l) => l.startsWith(entry)), titleLabels.join(' | '));
+    r.check(
+      `editor title of model.onnx offers "${entry}"`,
+      titleLabels.some((l) => l.startsWith(entry)),
+      titleLabels.join(' | '),
+    );
   }
   // an item already showing a figure (e.g. set by the analysis) would satisfy the wait below at once: say so
   const before = (await wb.statusBarEntries(QUICK_CHECK_ARIA))[0];
@@ -297,10 +351,15 @@ async function quickCheck(r: Results, s: Session, art: Artifacts): Promise<void>
   }
   r.time('quick check (menu click → status bar shows robust accuracy)', (Date.now() - t0) / 1000);
   await art.screenshot(s.page!, '08-quick-check-status-bar');
-  if (!seen) throw new Error(`no status bar item with an accessibility label starting "${QUICK_CHECK_ARIA}" within ${QUICK_TIMEOUT_MS / 1000} s`);
+  if (!seen)
+    throw new Error(`no status bar item with an accessibility label starting "${QUICK_CHECK_ARIA}" within ${QUICK_TIMEOUT_MS / 1000} s`);
   r.log(`status bar: "${seen.text}" (aria-label "${seen.ariaLabel}")`);
   r.check(`status bar text matches ${ROBUST_TEXT}`, ROBUST_TEXT.test(seen.text), JSON.stringify(seen.text));
-  r.check('status bar text starts with the shield icon and "Robust "', seen.hasShieldIcon && seen.text.startsWith('Robust '), JSON.stringify(seen.text));
+  r.check(
+    'status bar text starts with the shield icon and "Robust "',
+    seen.hasShieldIcon && seen.text.startsWith('Robust '),
+    JSON.stringify(seen.text),
+  );
 }
 
 function runsFolder(r: Results, s: Session, art: Artifacts): void {
@@ -331,7 +390,9 @@ function runsFolder(r: Results, s: Session, art: Artifacts): void {
     art.copy(metricsFile, `runs/${name}/host-metrics.json`);
     const m = JSON.parse(readFileSync(metricsFile, 'utf8')) as Record<string, unknown>;
     // printed, not asserted: timings depend on the machine
-    r.log(`${name}: activationMs ${String(m.activationMs)}, eventLoopDelayMaxMs ${String(m.eventLoopDelayMaxMs)}, eventLoopDelayP99Ms ${String(m.eventLoopDelayP99Ms)}, engineExit ${String(m.engineExit)}`);
+    r.log(
+      `${name}: activationMs ${String(m.activationMs)}, eventLoopDelayMaxMs ${String(m.eventLoopDelayMaxMs)}, eventLoopDelayP99Ms ${String(m.eventLoopDelayP99Ms)}, engineExit ${String(m.engineExit)}`,
+    );
     for (const key of ['activationMs', 'eventLoopDelayMaxMs', 'eventLoopDelayP99Ms'] as const) {
       if (typeof m[key] === 'number') r.metric(`${name} ${key}`, m[key]);
     }
@@ -357,7 +418,11 @@ async function cleanUp(r: Results, s: Session, art: Artifacts): Promise<void> {
         // exited meanwhile
       }
     }
-    r.check('no process of the run outlived code-server', left.length === 0, left.map((p) => `${p.pid}: ${p.cmdline.slice(0, 160)}`).join('; '));
+    r.check(
+      'no process of the run outlived code-server',
+      left.length === 0,
+      left.map((p) => `${p.pid}: ${p.cmdline.slice(0, 160)}`).join('; '),
+    );
   }
 }
 
@@ -367,7 +432,13 @@ async function main(): Promise<number> {
     return 0;
   }
   const art = new Artifacts(env.E2E_ARTIFACTS ?? join(REPO_ROOT, '.e2e/artifacts'));
-  const r = new Results(env.E2E_ONLY ? env.E2E_ONLY.split(',').map((x) => x.trim()).filter((x) => x) : null);
+  const r = new Results(
+    env.E2E_ONLY
+      ? env.E2E_ONLY.split(',')
+          .map((x) => x.trim())
+          .filter((x) => x)
+      : null,
+  );
   const s: Session = { consoleLines: [] };
   const t0 = Date.now();
   r.onFailure = async (step) => {
@@ -384,34 +455,47 @@ async function main(): Promise<number> {
 
   try {
     if (!existsSync(CODE_SERVER)) throw new Error(`${CODE_SERVER} not found: run scripts/e2e/install-code-server.sh first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run scripts/e2e/install-code-server.sh first (it installs chromium)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} not found: run scripts/e2e/install-code-server.sh first (it installs chromium)`);
     const vsix = (await r.step('package', () => packageVsix(r, art), { critical: true }))!;
-    const installed = (await r.step('install', async () => {
-      s.scratch = makeScratch(env.E2E_TMP ?? defaultScratchRoot(), REPO_ROOT);
-      r.log(`scratch folder ${s.scratch.base}`);
-      const t = Date.now();
-      const folder = installExtension(CODE_SERVER, s.scratch, vsix, extensionId());
-      r.time('code-server --install-extension', (Date.now() - t) / 1000);
-      return folder;
-    }, { critical: true }))!;
+    const installed = (await r.step(
+      'install',
+      async () => {
+        s.scratch = makeScratch(env.E2E_TMP ?? defaultScratchRoot(), REPO_ROOT);
+        r.log(`scratch folder ${s.scratch.base}`);
+        const t = Date.now();
+        const folder = installExtension(CODE_SERVER, s.scratch, vsix, extensionId());
+        r.time('code-server --install-extension', (Date.now() - t) / 1000);
+        return folder;
+      },
+      { critical: true },
+    ))!;
     await r.step('vsix contents', async () => {
       const mb = statSync(vsix).size / 1024 / 1024;
       r.log(`.vsix: ${vsix}, ${mb.toFixed(1)} MB`);
       r.check('.vsix ≤ 20 MB', mb * 1024 * 1024 <= MAX_VSIX_BYTES, `${mb.toFixed(1)} MB`);
       checkInstalledFolder(r, installed);
     });
-    await r.step('workspace', async () => {
-      const entry = sharedManifest().find((m) => m.name === 'mnist-cnn');
-      if (!entry || !entry.dataset) throw new Error('models.json has no mnist-cnn entry with a dataset');
-      s.layout = makeWorkspace(s.scratch!.workspace, {
-        model: entry,
-        modelFile: sharedPath('models', entry.file),
-        datasetDir: sharedPath(entry.dataset),
-        perClass: 4,
-      });
-      writeUserSettings(s.scratch!.userData);
-      r.check('workspace holds 40 images in 10 class folders', s.layout.imageCount === 40 && s.layout.classes.length === 10, `${s.layout.imageCount} in ${s.layout.classes.length}`);
-    }, { critical: true });
+    await r.step(
+      'workspace',
+      async () => {
+        const entry = sharedManifest().find((m) => m.name === 'mnist-cnn');
+        if (!entry || !entry.dataset) throw new Error('models.json has no mnist-cnn entry with a dataset');
+        s.layout = makeWorkspace(s.scratch!.workspace, {
+          model: entry,
+          modelFile: sharedPath('models', entry.file),
+          datasetDir: sharedPath(entry.dataset),
+          perClass: 4,
+        });
+        writeUserSettings(s.scratch!.userData);
+        r.check(
+          'workspace holds 40 images in 10 class folders',
+          s.layout.imageCount === 40 && s.layout.classes.length === 10,
+          `${s.layout.imageCount} in ${s.layout.classes.length}`,
+        );
+      },
+      { critical: true },
+    );
     await r.step('start', () => startWorkbench(r, s, art), { critical: true });
     await r.step('context menus', () => contextMenus(r, s, art));
     await r.step('analyse', () => analyse(r, s, art));
@@ -420,8 +504,15 @@ async function main(): Promise<number> {
     await r.step('runs folder', async () => runsFolder(r, s, art));
     if (env.E2E_FLOWS !== '0') {
       await new Flows(r, {
-        codeServerBin: CODE_SERVER, scratch: s.scratch!, server: s.server!, browser: s.browser!, page: s.page!, workbench: s.workbench!, art,
-        analyseTimeoutMs: ANALYSE_TIMEOUT_MS, quickTimeoutMs: QUICK_TIMEOUT_MS,
+        codeServerBin: CODE_SERVER,
+        scratch: s.scratch!,
+        server: s.server!,
+        browser: s.browser!,
+        page: s.page!,
+        workbench: s.workbench!,
+        art,
+        analyseTimeoutMs: ANALYSE_TIMEOUT_MS,
+        quickTimeoutMs: QUICK_TIMEOUT_MS,
       }).run();
     }
   } catch (e) {

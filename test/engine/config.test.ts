@@ -8,19 +8,39 @@ import { resolveRunConfig, sampleShape } from '../../src/engine/config/runConfig
 import { EngineError } from '../../src/engine/errors';
 import type { ImageInputCandidate, ModelInfo } from '../../src/engine/onnx/modelInfo';
 
-function fakeInfo(inputs: { name: string; shape: (number | string)[]; candidate?: Omit<ImageInputCandidate, 'name' | 'elemType'> }[], classes = 10): ModelInfo {
+function fakeInfo(
+  inputs: { name: string; shape: (number | string)[]; candidate?: Omit<ImageInputCandidate, 'name' | 'elemType'> }[],
+  classes = 10,
+): ModelInfo {
   return {
-    file: '/m/model.onnx', sizeBytes: 1, sha256: 'x', irVersion: 8, producer: 'test', opsets: [{ domain: '', version: 13 }],
+    file: '/m/model.onnx',
+    sizeBytes: 1,
+    sha256: 'x',
+    irVersion: 8,
+    producer: 'test',
+    opsets: [{ domain: '', version: 13 }],
     inputs: inputs.map((i) => ({ name: i.name, elemType: 'float32', shape: i.shape })),
     outputs: [{ name: 'logits', elemType: 'float32', shape: ['N', classes] }],
-    opHistogram: {}, nodeCount: 0, parameterCount: 0, parameterBytes: 0, metadata: {}, externalDataFiles: [], customDomainOps: [],
+    opHistogram: {},
+    nodeCount: 0,
+    parameterCount: 0,
+    parameterBytes: 0,
+    metadata: {},
+    externalDataFiles: [],
+    customDomainOps: [],
     imageInputs: inputs.filter((i) => i.candidate).map((i) => ({ name: i.name, elemType: 'float32', ...i.candidate! })),
     output: { name: 'logits', numClasses: classes, kind: 'unknown', reason: 'test' },
     warnings: [],
   };
 }
 
-const nchw28 = fakeInfo([{ name: 'input', shape: ['N', 1, 28, 28], candidate: { layout: 'NCHW', channels: 1, height: 28, width: 28, batch: 'dynamic', reason: 'channel axis 1 has size 1' } }]);
+const nchw28 = fakeInfo([
+  {
+    name: 'input',
+    shape: ['N', 1, 28, 28],
+    candidate: { layout: 'NCHW', channels: 1, height: 28, width: 28, batch: 'dynamic', reason: 'channel axis 1 has size 1' },
+  },
+]);
 
 function expectEngineError(fn: () => unknown, code: string, pattern: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -35,7 +55,19 @@ test('infers preprocessing from the model and says what it inferred', () => {
   const c = resolveRunConfig('/m/model.onnx', nchw28, null, {});
   assert.deepEqual(
     { ...c.preprocessing },
-    { inputName: 'input', layout: 'NCHW', height: 28, width: 28, channels: 'gray', pixelScale: 1, mean: null, std: null, resize: 'stretch', resizeFilter: 'bilinear', resizeShorterTo: null },
+    {
+      inputName: 'input',
+      layout: 'NCHW',
+      height: 28,
+      width: 28,
+      channels: 'gray',
+      pixelScale: 1,
+      mean: null,
+      std: null,
+      resize: 'stretch',
+      resizeFilter: 'bilinear',
+      resizeShorterTo: null,
+    },
   );
   assert.equal(c.provenance['input.layout'], 'inferred');
   assert.equal(c.provenance['input.pixelScale'], 'default');
@@ -44,8 +76,21 @@ test('infers preprocessing from the model and says what it inferred', () => {
 });
 
 test('flags override the file, which overrides inference; a single mean is broadcast per channel', () => {
-  const rgb = fakeInfo([{ name: 'x', shape: ['N', 224, 224, 3], candidate: { layout: 'NHWC', channels: 3, height: 224, width: 224, batch: 'dynamic', reason: 'last axis has size 3' } }], 1000);
-  const file = { path: '/m/robustness.json', dir: '/m', config: validateConfig({ images: 'imgs', input: { mean: [0.5], std: [0.25], channels: 'bgr' }, seed: 7 }, '/m/robustness.json') };
+  const rgb = fakeInfo(
+    [
+      {
+        name: 'x',
+        shape: ['N', 224, 224, 3],
+        candidate: { layout: 'NHWC', channels: 3, height: 224, width: 224, batch: 'dynamic', reason: 'last axis has size 3' },
+      },
+    ],
+    1000,
+  );
+  const file = {
+    path: '/m/robustness.json',
+    dir: '/m',
+    config: validateConfig({ images: 'imgs', input: { mean: [0.5], std: [0.25], channels: 'bgr' }, seed: 7 }, '/m/robustness.json'),
+  };
   const c = resolveRunConfig('/m/model.onnx', rgb, file, { input: { channels: 'rgb' }, limit: 10 });
   assert.equal(c.preprocessing.channels, 'rgb');
   assert.equal(c.provenance['input.channels'], 'flag');
@@ -58,13 +103,21 @@ test('flags override the file, which overrides inference; a single mean is broad
 });
 
 test('schema errors point at the field', () => {
-  expectEngineError(() => validateConfig({ input: { layout: 'CHW' } }, 'cfg.json'), 'CONFIG_INVALID', /cfg\.json.*\n.*input\.layout: must be one of "NCHW", "NHWC", "NHW", "flat"/);
+  expectEngineError(
+    () => validateConfig({ input: { layout: 'CHW' } }, 'cfg.json'),
+    'CONFIG_INVALID',
+    /cfg\.json.*\n.*input\.layout: must be one of "NCHW", "NHWC", "NHW", "flat"/,
+  );
   expectEngineError(() => validateConfig({ input: { std: [0] } }, 'cfg.json'), 'CONFIG_INVALID', /input\.std\.0: must be > 0/);
   expectEngineError(() => validateConfig({ imagez: 'x' }, 'cfg.json'), 'CONFIG_INVALID', /unknown field "imagez"/);
 });
 
 test('a layout that contradicts the input shape is refused with both shapes', () => {
-  expectEngineError(() => resolveRunConfig('/m/model.onnx', nchw28, null, { input: { layout: 'NHWC' } }), 'CONFIG_INVALID', /\[N,1,28,28\].*produces \[N,28,28,1\]/);
+  expectEngineError(
+    () => resolveRunConfig('/m/model.onnx', nchw28, null, { input: { layout: 'NHWC' } }),
+    'CONFIG_INVALID',
+    /\[N,1,28,28\].*produces \[N,28,28,1\]/,
+  );
 });
 
 test('several image-like inputs: the error says which flag picks one', () => {
@@ -79,8 +132,14 @@ test('several image-like inputs: the error says which flag picks one', () => {
 
 test('no image-like input and symbolic sizes give specific errors', () => {
   const none = fakeInfo([{ name: 'tokens', shape: ['N', 7] }]);
-  expectEngineError(() => resolveRunConfig('/m/model.onnx', none, null, {}), 'MODEL_UNSUPPORTED', /no input looks like an image \(inputs: "tokens" float32\[N,7\]\)/);
-  const dyn = fakeInfo([{ name: 'x', shape: ['N', 3, 'H', 'W'], candidate: { layout: 'NCHW', channels: 3, height: 0, width: 0, batch: 'dynamic', reason: '' } }]);
+  expectEngineError(
+    () => resolveRunConfig('/m/model.onnx', none, null, {}),
+    'MODEL_UNSUPPORTED',
+    /no input looks like an image \(inputs: "tokens" float32\[N,7\]\)/,
+  );
+  const dyn = fakeInfo([
+    { name: 'x', shape: ['N', 3, 'H', 'W'], candidate: { layout: 'NCHW', channels: 3, height: 0, width: 0, batch: 'dynamic', reason: '' } },
+  ]);
   expectEngineError(() => resolveRunConfig('/m/model.onnx', dyn, null, {}), 'CONFIG_INVALID', /symbolic spatial[\s\S]*--size/);
   assert.equal(resolveRunConfig('/m/model.onnx', dyn, null, { input: { size: [64, 48] } }).preprocessing.width, 48);
 });
@@ -89,8 +148,20 @@ test('class names must match the number of logits; a .txt labels file gives clas
   const dir = mkdtempSync(join(tmpdir(), 'rl-config-'));
   try {
     writeFileSync(join(dir, 'classes.txt'), 'cat\ndog\n');
-    expectEngineError(() => resolveRunConfig('/m/model.onnx', nchw28, null, { labels: join(dir, 'classes.txt') }), 'LABELS_MISMATCH', /2 class names are configured but the model outputs 10/);
-    const two = resolveRunConfig('/m/model.onnx', fakeInfo(nchw28.inputs.map((i) => ({ name: i.name, shape: i.shape as (number | string)[], candidate: nchw28.imageInputs[0] })), 2), null, { labels: join(dir, 'classes.txt') });
+    expectEngineError(
+      () => resolveRunConfig('/m/model.onnx', nchw28, null, { labels: join(dir, 'classes.txt') }),
+      'LABELS_MISMATCH',
+      /2 class names are configured but the model outputs 10/,
+    );
+    const two = resolveRunConfig(
+      '/m/model.onnx',
+      fakeInfo(
+        nchw28.inputs.map((i) => ({ name: i.name, shape: i.shape as (number | string)[], candidate: nchw28.imageInputs[0] })),
+        2,
+      ),
+      null,
+      { labels: join(dir, 'classes.txt') },
+    );
     assert.deepEqual(two.classNames, ['cat', 'dog']);
     writeFileSync(join(dir, 'labels.csv'), 'file,label\na.png,0\n');
     const perImage = resolveRunConfig('/m/model.onnx', nchw28, null, { labels: join(dir, 'labels.csv') });

@@ -5,8 +5,17 @@ import type { Preprocessing } from '../../src/engine/config/runConfig';
 import { probeOutputKind, rowProbabilities, topK } from '../../src/engine/eval/scores';
 
 const base: Preprocessing = {
-  inputName: 'x', layout: 'NCHW', height: 1, width: 2, channels: 'rgb', pixelScale: 1, mean: null, std: null,
-  resize: 'stretch', resizeFilter: 'bilinear', resizeShorterTo: null,
+  inputName: 'x',
+  layout: 'NCHW',
+  height: 1,
+  width: 2,
+  channels: 'rgb',
+  pixelScale: 1,
+  mean: null,
+  std: null,
+  resize: 'stretch',
+  resizeFilter: 'bilinear',
+  resizeShorterTo: null,
 };
 // Two images, 3 channels, 1×2 pixels, planar: image n, channel c, pixel i = n*0.5 + c*0.1 + i*0.01
 const pixels = new Float32Array(12).map((_, j) => Math.floor(j / 6) * 0.5 + (Math.floor(j / 2) % 3) * 0.1 + (j % 2) * 0.01);

@@ -13,14 +13,24 @@ import { hugePng } from '../fixtures/bad/images';
 import { grayPng } from '../engine/data/helpers';
 import { REPO_ROOT } from '../helpers/shared';
 
-interface Run { code: number | null; signal: string | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
 
 function cli(args: string[]): Promise<Run> {
   return new Promise((res) => {
     const p = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli/main.ts'), ...args], { cwd: REPO_ROOT });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let stdout = '',
+      stderr = '';
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     p.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
   });
 }
@@ -65,7 +75,8 @@ test('info on an empty .onnx: exit 1, "not an ONNX model"', () => {
 });
 
 // One check (loadModel's) for both commands: the same message, before any dataset or onnxruntime work.
-const MISSING_W = /^error: .*m-missing-initializer\/model\.onnx: node "fc" \(Gemm\) reads 'W', which is neither a graph input, an initializer nor the output of a node \(a missing initializer\?\)\n$/;
+const MISSING_W =
+  /^error: .*m-missing-initializer\/model\.onnx: node "fc" \(Gemm\) reads 'W', which is neither a graph input, an initializer nor the output of a node \(a missing initializer\?\)\n$/;
 
 test('info on a model whose Gemm reads a missing initializer: exit 1, the node and the tensor named', () => {
   assertCleanError(runs['info-missing-initializer'], 1, MISSING_W);
@@ -75,12 +86,20 @@ test('eval on the same model: exit 1, the same message', () => {
   assertCleanError(runs['eval-missing-initializer'], 1, MISSING_W);
 });
 
-test('eval with an unknown op: exit 1, onnxruntime\'s reason naming the node and op', () => {
-  assertCleanError(runs['unknown-op'], 1, /^dataset: 3 images in 3 classes, evaluating 3\nerror: .*m-unknown-op\/model\.onnx: onnxruntime could not open the model .*\("frob", Frobnicate, "", -1\).*No Op registered for Frobnicate/);
+test("eval with an unknown op: exit 1, onnxruntime's reason naming the node and op", () => {
+  assertCleanError(
+    runs['unknown-op'],
+    1,
+    /^dataset: 3 images in 3 classes, evaluating 3\nerror: .*m-unknown-op\/model\.onnx: onnxruntime could not open the model .*\("frob", Frobnicate, "", -1\).*No Op registered for Frobnicate/,
+  );
 });
 
 test('eval with NaN weights: exit 1, the non-finite scores named', () => {
-  assertCleanError(runs.nan, 1, /^dataset: 3 images in 3 classes, evaluating 3\nerror: .*m-nan-weights\/model\.onnx: output "y" holds 9 non-finite scores in a batch of 3 images \(first: image 0, class 0 is NaN\)\n {2}hint: check the weights for NaN\/Inf/);
+  assertCleanError(
+    runs.nan,
+    1,
+    /^dataset: 3 images in 3 classes, evaluating 3\nerror: .*m-nan-weights\/model\.onnx: output "y" holds 9 non-finite scores in a batch of 3 images \(first: image 0, class 0 is NaN\)\n {2}hint: check the weights for NaN\/Inf/,
+  );
 });
 
 test('eval over a 10000×10000 PNG and a 0-byte PNG: exit 0, both skipped and named, the good image evaluated', () => {

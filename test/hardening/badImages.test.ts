@@ -16,7 +16,14 @@ import { CMYK_BLOCKS } from '../fixtures/bad/images';
 
 type Expect = { error: RegExp } | { check: (r: Raster, file: string) => void };
 
-const shape = (r: Raster) => ({ width: r.width, height: r.height, channels: r.channels, bitDepth: r.bitDepth, format: r.format, sourceMode: r.sourceMode });
+const shape = (r: Raster) => ({
+  width: r.width,
+  height: r.height,
+  channels: r.channels,
+  bitDepth: r.bitDepth,
+  format: r.format,
+  sourceMode: r.sourceMode,
+});
 
 const EXPECT: Record<string, Expect> = {
   'i-zero-byte': { error: /empty\.png: empty file \(0 bytes\)$/ },
@@ -32,13 +39,18 @@ const EXPECT: Record<string, Expect> = {
       assert.equal(px[3 * 8 + 5], Math.fround((16 * 5 + 3) / 255));
     },
   },
-  'i-jpeg-named-png': { check: (r) => assert.deepEqual(shape(r), { width: 16, height: 16, channels: 3, bitDepth: 8, format: 'jpeg', sourceMode: 'ycbcr' }) },
+  'i-jpeg-named-png': {
+    check: (r) => assert.deepEqual(shape(r), { width: 16, height: 16, channels: 3, bitDepth: 8, format: 'jpeg', sourceMode: 'ycbcr' }),
+  },
   'i-text-named-png': { error: /notes\.png: not a PNG or JPEG file \(starts with bytes 6e 6f 74 20 61 6e 20 69\)$/ },
   'i-png-16bit-gray': {
     check: (r, f) => {
       assert.deepEqual(shape(r), { width: 2, height: 2, channels: 1, bitDepth: 16, format: 'png', sourceMode: 'gray' });
       const px = rasterToPixels(r, { height: 2, width: 2, channels: 'gray', resize: 'none', filter: 'bilinear' }, f);
-      assert.deepEqual(Array.from(px), [1000, 16_000, 31_000, 46_000].map((v) => Math.fround(v / 65535)));
+      assert.deepEqual(
+        Array.from(px),
+        [1000, 16_000, 31_000, 46_000].map((v) => Math.fround(v / 65535)),
+      );
     },
   },
   'i-png-16bit-rgb': {
@@ -46,14 +58,21 @@ const EXPECT: Record<string, Expect> = {
       assert.deepEqual(shape(r), { width: 2, height: 1, channels: 3, bitDepth: 16, format: 'png', sourceMode: 'rgb' });
       const px = rasterToPixels(r, { height: 1, width: 2, channels: 'rgb', resize: 'none', filter: 'bilinear' }, f);
       // Planar R, G, B of pixels (1000, 16000, 31000) and (46000, 65535, 0).
-      assert.deepEqual(Array.from(px), [1000, 46_000, 16_000, 65_535, 31_000, 0].map((v) => Math.fround(v / 65535)));
+      assert.deepEqual(
+        Array.from(px),
+        [1000, 46_000, 16_000, 65_535, 31_000, 0].map((v) => Math.fround(v / 65535)),
+      );
     },
   },
   'i-cmyk-jpeg': {
     check: (r) => {
       assert.deepEqual(shape(r), { width: 16, height: 8, channels: 3, bitDepth: 8, format: 'jpeg', sourceMode: 'cmyk' });
       CMYK_BLOCKS.forEach((block, b) => {
-        for (const [x, y] of [[8 * b, 0], [8 * b + 7, 7]]) assert.deepEqual(Array.from(r.data.subarray((y * 16 + x) * 3, (y * 16 + x) * 3 + 3)), cmykToRgb(block));
+        for (const [x, y] of [
+          [8 * b, 0],
+          [8 * b + 7, 7],
+        ])
+          assert.deepEqual(Array.from(r.data.subarray((y * 16 + x) * 3, (y * 16 + x) * 3 + 3)), cmykToRgb(block));
       });
     },
   },
@@ -81,13 +100,17 @@ const EXPECT: Record<string, Expect> = {
   'i-png-bad-crc': { error: /crc\.png: corrupt PNG data \(chunk "IHDR" at byte 8 fails its CRC check\)$/ },
   'i-png-corrupt-data': { error: /zlib\.png: corrupt PNG data \(.+\)$/ },
   'i-jpeg-12bit': { error: /12bit\.jpg: 12-bit JPEG is not supported \(only 8-bit samples\)$/ },
-  'i-jpeg-arithmetic': { error: /arith\.jpg: arithmetic-coded or hierarchical JPEG \(SOF9\) is not supported; re-save it as a baseline or progressive JPEG$/ },
+  'i-jpeg-arithmetic': {
+    error: /arith\.jpg: arithmetic-coded or hierarchical JPEG \(SOF9\) is not supported; re-save it as a baseline or progressive JPEG$/,
+  },
   'i-jpeg-lossless': { error: /lossless\.jpg: lossless JPEG \(SOF3\) is not supported; re-save it as a baseline or progressive JPEG$/ },
   'i-jpeg-2-components': { error: /two\.jpg: JPEG with 2 colour components is not supported \(expected 1, 3 or 4\)$/ },
 };
 
 let root: string;
-before(() => { root = mkdtempSync(join(tmpdir(), 'rl-bad-images-')); });
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'rl-bad-images-'));
+});
 after(() => rmSync(root, { recursive: true, force: true }));
 
 test('every image case of the corpus has an expected outcome here', () => {
@@ -101,13 +124,16 @@ for (const c of IMAGE_CASES) {
     writeFileSync(file, c.bytes());
     const bytes = readFileSync(file);
     if ('error' in want) {
-      assert.throws(() => decodeImage(bytes, file), (e: unknown) => {
-        assert.ok(e instanceof EngineError, String(e));
-        assert.equal(e.code, 'IMAGE_INVALID');
-        assert.ok(e.message.startsWith(file), e.message);
-        assert.match(e.message, want.error);
-        return true;
-      });
+      assert.throws(
+        () => decodeImage(bytes, file),
+        (e: unknown) => {
+          assert.ok(e instanceof EngineError, String(e));
+          assert.equal(e.code, 'IMAGE_INVALID');
+          assert.ok(e.message.startsWith(file), e.message);
+          assert.match(e.message, want.error);
+          return true;
+        },
+      );
     } else {
       want.check(decodeImage(bytes, file), file);
     }

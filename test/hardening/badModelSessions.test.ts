@@ -17,23 +17,29 @@ const LEVELS = [0.25, 0.5, 1];
 const PIXELS = LEVELS.flatMap((v) => new Array<number>(SIDE * SIDE).fill(v));
 /** Σ_p W[k][p] for the corpus weights W[k][p] = (k+1)(p+1)/64²: (k+1)·(64·65/2)/4096 = (k+1)·0.5078125. */
 const logits = LEVELS.flatMap((v) => Array.from({ length: CLASSES }, (_, k) => BIAS[k] + v * (k + 1) * 0.5078125));
-const softmaxRows = (xs: number[]) => xs.map((_, i) => {
-  const row = xs.slice(i - (i % CLASSES), i - (i % CLASSES) + CLASSES);
-  const max = Math.max(...row);
-  return Math.exp(xs[i] - max) / row.reduce((s, x) => s + Math.exp(x - max), 0);
-});
+const softmaxRows = (xs: number[]) =>
+  xs.map((_, i) => {
+    const row = xs.slice(i - (i % CLASSES), i - (i % CLASSES) + CLASSES);
+    const max = Math.max(...row);
+    return Math.exp(xs[i] - max) / row.reduce((s, x) => s + Math.exp(x - max), 0);
+  });
 const probabilities = softmaxRows(logits);
 const logProbabilities = probabilities.map(Math.log);
 
 type Expect = { scores: number[]; kind: string; decidedBy: 'graph' | 'probe' } | { code: string; message: RegExp };
 
 const works = (scores: number[], kind = 'logits', decidedBy: 'graph' | 'probe' = 'probe'): Expect => ({ scores, kind, decidedBy });
-const ortFailed = (what: string): Expect => ({ code: 'RUNTIME', message: new RegExp(`model\\.onnx: onnxruntime could not open the model with execution provider cpu \\(cpu: .*${what}`) });
+const ortFailed = (what: string): Expect => ({
+  code: 'RUNTIME',
+  message: new RegExp(`model\\.onnx: onnxruntime could not open the model with execution provider cpu \\(cpu: .*${what}`),
+});
 
 const CASES: Record<string, { overrides?: unknown; expect: Expect }> = {
   'm-external-ok': { expect: works(logits) },
   'm-cycle': { expect: ortFailed('the graph is not acyclic') },
-  'm-unknown-op': { expect: ortFailed('In Node, \\("frob", Frobnicate, "", -1\\) .* No Op registered for Frobnicate with domain_version of 13') },
+  'm-unknown-op': {
+    expect: ortFailed('In Node, \\("frob", Frobnicate, "", -1\\) .* No Op registered for Frobnicate with domain_version of 13'),
+  },
   'm-custom-domain': { expect: ortFailed('com\\.example:Scale\\(-1\\) is not a registered function/op') },
   'm-dynamic-spatial': { overrides: { input: { size: SIDE } }, expect: works(logits) },
   'm-two-image-inputs': {
@@ -48,13 +54,33 @@ const CASES: Record<string, { overrides?: unknown; expect: Expect }> = {
   'm-nhwc': { expect: works(logits) },
   'm-batch-1': { expect: works(logits) },
   'm-batch-7': { expect: works(logits) },
-  'm-float16-input': { expect: { code: 'MODEL_UNSUPPORTED', message: /model\.onnx: input "x16" has element type float16; Robustness Lens feeds float32 pixels$/ } },
-  'm-uint8-input': { expect: { code: 'MODEL_UNSUPPORTED', message: /model\.onnx: input "x8" has element type uint8; Robustness Lens feeds float32 pixels$/ } },
+  'm-float16-input': {
+    expect: {
+      code: 'MODEL_UNSUPPORTED',
+      message: /model\.onnx: input "x16" has element type float16; Robustness Lens feeds float32 pixels$/,
+    },
+  },
+  'm-uint8-input': {
+    expect: { code: 'MODEL_UNSUPPORTED', message: /model\.onnx: input "x8" has element type uint8; Robustness Lens feeds float32 pixels$/ },
+  },
   // NaN weights do not upset onnxruntime; the scores check added to Classifier.scores reports them.
-  'm-nan-weights': { expect: { code: 'MODEL_INVALID', message: /model\.onnx: output "y" holds 9 non-finite scores in a batch of 3 images \(first: image 0, class 0 is NaN\)$/ } },
+  'm-nan-weights': {
+    expect: {
+      code: 'MODEL_INVALID',
+      message: /model\.onnx: output "y" holds 9 non-finite scores in a batch of 3 images \(first: image 0, class 0 is NaN\)$/,
+    },
+  },
   // ortMessage() strips onnxruntime's C++ file:line and function signature from this one.
-  'm-future-opset': { expect: ortFailed('failed:ONNX Runtime only \\*guarantees\\* support for models stamped with official released onnx opset versions\\. Opset 999 is under development') },
-  'm-short-initializer': { expect: ortFailed("Initializer 'W': raw_data size \\(10 bytes\\) does not match expected size from shape and data type \\(768 bytes\\)\\)$") },
+  'm-future-opset': {
+    expect: ortFailed(
+      'failed:ONNX Runtime only \\*guarantees\\* support for models stamped with official released onnx opset versions\\. Opset 999 is under development',
+    ),
+  },
+  'm-short-initializer': {
+    expect: ortFailed(
+      "Initializer 'W': raw_data size \\(10 bytes\\) does not match expected size from shape and data type \\(768 bytes\\)\\)$",
+    ),
+  },
   'm-two-outputs': { expect: works(logits) },
   'm-symbolic-classes': { expect: works(logits) },
 };
@@ -65,7 +91,10 @@ describe('bad models in onnxruntime (child process)', () => {
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'rl-bad-sessions-'));
     const jobs: SessionJob[] = Object.entries(CASES).map(([id, c]) => ({
-      id, modelPath: writeModelCase(modelCase(id), root), pixels: PIXELS, ...(c.overrides ? { overrides: c.overrides } : {}),
+      id,
+      modelPath: writeModelCase(modelCase(id), root),
+      pixels: PIXELS,
+      ...(c.overrides ? { overrides: c.overrides } : {}),
     }));
     outcomes = await runIsolated(jobs);
   });
@@ -86,7 +115,12 @@ describe('bad models in onnxruntime (child process)', () => {
       assert.equal(got.kind, expect.kind);
       assert.equal(got.decidedBy, expect.decidedBy);
       assert.equal(got.scores.length, expect.scores.length);
-      got.scores.forEach((v, i) => assert.ok(Math.abs(v - expect.scores[i]) <= 1e-6 * Math.max(1, Math.abs(expect.scores[i])), `score ${i}: ${v} vs ${expect.scores[i]}`));
+      got.scores.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - expect.scores[i]) <= 1e-6 * Math.max(1, Math.abs(expect.scores[i])),
+          `score ${i}: ${v} vs ${expect.scores[i]}`,
+        ),
+      );
     });
   }
 });

@@ -15,11 +15,28 @@ import type { AnalyseOptions } from '../../src/engine/jobs/analyseJob';
 import { buildEngineProcess, SAMPLE_MODEL } from '../host/helpers/engineBuild';
 import { descendantsOf, groupMembers } from './helpers-g/processes';
 
-const request = { modelPath: SAMPLE_MODEL, overrides: { limit: 8, runtime: { executionProvider: 'cpu' as const, threads: 2, batchSize: 8 } } };
-const analyse: AnalyseOptions = { preset: 'fast', attacks: [{ name: 'fgsm', params: { eps: 0.05 } }], K: 2, radius: 2, directions: 'random', cutoff: 8, epsilons: [0.05], outDir: null };
+const request = {
+  modelPath: SAMPLE_MODEL,
+  overrides: { limit: 8, runtime: { executionProvider: 'cpu' as const, threads: 2, batchSize: 8 } },
+};
+const analyse: AnalyseOptions = {
+  preset: 'fast',
+  attacks: [{ name: 'fgsm', params: { eps: 0.05 } }],
+  K: 2,
+  radius: 2,
+  directions: 'random',
+  cutoff: 8,
+  epsilons: [0.05],
+  outDir: null,
+};
 
 async function failure(p: Promise<unknown>): Promise<EngineRunError> {
-  try { await p; } catch (e) { assert.ok(e instanceof EngineRunError, String(e)); return e; }
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof EngineRunError, String(e));
+    return e;
+  }
   assert.fail('the run should have failed');
 }
 
@@ -45,22 +62,41 @@ describe('a native crash in the middle of an analyse run', () => {
     const streamed: string[] = [];
     const crashing = client.start('analyse', request, analyse, { onSection: (name) => streamed.push(name) });
     const waiting = client.start('eval', request, {});
-    await new Promise<void>((resolve) => { const t = setInterval(() => { if (client.pid) { clearInterval(t); resolve(); } }, 5); });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (client.pid) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 5);
+    });
     const crashedPid = client.pid!;
     const [e, w] = await Promise.all([failure(crashing.result), failure(waiting.result)]);
 
     assert.deepEqual(e.exit, { code: null, signal: 'SIGABRT' });
-    assert.equal(e.message, 'the engine process crashed (signal SIGABRT) during attacks, defences and frequency analyses; partial results kept (2 sections)');
+    assert.equal(
+      e.message,
+      'the engine process crashed (signal SIGABRT) during attacks, defences and frequency analyses; partial results kept (2 sections)',
+    );
     assert.equal(e.hint, 'run it again: a fresh engine process starts automatically');
     assert.deepEqual(Object.keys(e.sections), ['clean', 'attacks']);
     assert.deepEqual(streamed, ['clean', 'attacks']);
-    assert.equal(w.message, 'the engine process crashed (signal SIGABRT) during an earlier run (this one had not started); no results had arrived yet');
+    assert.equal(
+      w.message,
+      'the engine process crashed (signal SIGABRT) during an earlier run (this one had not started); no results had arrived yet',
+    );
     assert.deepEqual(groupMembers(crashedPid), [], 'nothing of the crashed engine is left');
 
     // What the extension saves for it: a failed run the runs view lists, and a panel shows with the kept sections.
     writeRunFailure(dir, {
-      schema: 'robustness-lens/failed-run', kind: 'analyse', modelPath: SAMPLE_MODEL, createdAt: new Date().toISOString(),
-      error: { code: e.code, message: e.message }, stage: e.stage, sections: e.sections, engineExit: e.exit,
+      schema: 'robustness-lens/failed-run',
+      kind: 'analyse',
+      modelPath: SAMPLE_MODEL,
+      createdAt: new Date().toISOString(),
+      error: { code: e.code, message: e.message },
+      stage: e.stage,
+      sections: e.sections,
+      engineExit: e.exit,
     });
     const [listed] = listRuns(ws);
     assert.ok(listed.readable && listed.status === 'failed' && listed.headline === e.message);

@@ -25,7 +25,8 @@ import { descendantsOf, tempFilesUnder } from './helpers-g/processes';
 
 const MODEL = join(REPO_ROOT, 'samples', 'fashion-resnet.onnx');
 const req = (limit: number, batchSize: number, threads = 2): JobRequest => ({
-  modelPath: MODEL, overrides: { limit, runtime: { executionProvider: 'cpu', threads, batchSize } },
+  modelPath: MODEL,
+  overrides: { limit, runtime: { executionProvider: 'cpu', threads, batchSize } },
 });
 /** "Within one batch": the rest of the interrupted batch plus building the report, with room for a busy CI machine. */
 const BATCHES_ALLOWED = 3;
@@ -38,8 +39,13 @@ function assertStoppedWithinABatch(probe: CancelProbe): void {
   // Closing a job (sessions, report) is a fixed cost that a stage of very short batches cannot hide; the
   // first batch, which also opened them, sets the floor. The image counts checked by each test are exact.
   const unit = Math.max(probe.batchMs, probe.firstBatchMs);
-  assert.ok(latency <= BATCHES_ALLOWED * unit, `stopped ${latency.toFixed(0)} ms after the cancel; the slowest batch took ${probe.batchMs.toFixed(0)} ms, start-up and the first ${probe.firstBatchMs.toFixed(0)} ms`);
-  latencies.push(`${stageUnderTest}: ${latency.toFixed(0)} ms after the cancel (slowest batch ${probe.batchMs.toFixed(0)} ms${probe.midBatch ? '' : '; cancelled at a batch boundary'})`);
+  assert.ok(
+    latency <= BATCHES_ALLOWED * unit,
+    `stopped ${latency.toFixed(0)} ms after the cancel; the slowest batch took ${probe.batchMs.toFixed(0)} ms, start-up and the first ${probe.firstBatchMs.toFixed(0)} ms`,
+  );
+  latencies.push(
+    `${stageUnderTest}: ${latency.toFixed(0)} ms after the cancel (slowest batch ${probe.batchMs.toFixed(0)} ms${probe.midBatch ? '' : '; cancelled at a batch boundary'})`,
+  );
 }
 
 const latencies: string[] = [];
@@ -60,7 +66,11 @@ describe('eval job', () => {
     stageUnderTest = 'eval, loading';
     const reference = performance.now();
     let firstProgress = NaN;
-    await runEvalJob(req(10, 10), { onProgress: () => { firstProgress ||= performance.now() - reference; } });
+    await runEvalJob(req(10, 10), {
+      onProgress: () => {
+        firstProgress ||= performance.now() - reference;
+      },
+    });
     const controller = new AbortController();
     const t0 = performance.now();
     const job = runEvalJob(req(100, 10), { signal: controller.signal });
@@ -70,7 +80,10 @@ describe('eval job', () => {
     assert.equal(report.sections.clean?.evaluated, 0);
     assertReadablePartial(report, ['clean']);
     // Loading is not batched: a cancel during it waits for the model to open, never longer than loading plus a batch.
-    assert.ok(ms <= BATCHES_ALLOWED * firstProgress, `returned ${ms.toFixed(0)} ms after the start; loading and a first batch take ${firstProgress.toFixed(0)} ms`);
+    assert.ok(
+      ms <= BATCHES_ALLOWED * firstProgress,
+      `returned ${ms.toFixed(0)} ms after the start; loading and a first batch take ${firstProgress.toFixed(0)} ms`,
+    );
     latencies.push(`${stageUnderTest}: ${ms.toFixed(0)} ms after the cancel (loading + first batch ${firstProgress.toFixed(0)} ms)`);
   });
 
@@ -80,7 +93,10 @@ describe('eval job', () => {
     const report = await runEvalJob(req(100, 20), probe.hooks);
     assertStoppedWithinABatch(probe);
     const evaluated = report.sections.clean!.evaluated;
-    assert.ok(evaluated >= probe.doneAtAbort && evaluated <= probe.doneAtAbort + 20, `evaluated ${evaluated}, ${probe.doneAtAbort} done at the cancel`);
+    assert.ok(
+      evaluated >= probe.doneAtAbort && evaluated <= probe.doneAtAbort + 20,
+      `evaluated ${evaluated}, ${probe.doneAtAbort} done at the cancel`,
+    );
     assert.equal(report.sections.clean!.predictions.length, evaluated);
     assertReadablePartial(report, ['clean']);
   });
@@ -101,21 +117,39 @@ describe('attack job: a cancel inside each attack drops the interrupted batch', 
       stageUnderTest = `attack, ${label}`;
       const dir = join(out, `attack-${spec.name}-${(spec.params.mode as string | undefined) ?? ''}`);
       const probe = cancelMidBatch({ stage: 'attacking', after: 3 });
-      const report = await runAttackJob(req(10 * batch, batch), { attacks: [spec], criterion: 'top1', target: null, gradient: 'analytic', gallery: 2, outDir: dir }, probe.hooks);
+      const report = await runAttackJob(
+        req(10 * batch, batch),
+        { attacks: [spec], criterion: 'top1', target: null, gradient: 'analytic', gallery: 2, outDir: dir },
+        probe.hooks,
+      );
       assertStoppedWithinABatch(probe);
       const run = (report.sections.attacks as AttacksSection).runs[0];
       // The batch the cancel interrupted counts only if its attack had already finished.
-      assert.ok(run.evaluated === probe.doneAtAbort || run.evaluated === probe.doneAtAbort + batch, `evaluated ${run.evaluated}, ${probe.doneAtAbort} done at the cancel`);
+      assert.ok(
+        run.evaluated === probe.doneAtAbort || run.evaluated === probe.doneAtAbort + batch,
+        `evaluated ${run.evaluated}, ${probe.doneAtAbort} done at the cancel`,
+      );
       assertReadablePartial(report, ['attacks']);
-      for (const item of run.gallery) assert.ok(readdirSync(join(dir, 'gallery', 'attack-1')).includes(item.files.adversarial.split('/').pop()!));
+      for (const item of run.gallery)
+        assert.ok(readdirSync(join(dir, 'gallery', 'attack-1')).includes(item.files.adversarial.split('/').pop()!));
     });
   }
 });
 
 describe('analyse job', () => {
   const base: AnalyseOptions = {
-    preset: 'fast', attacks: [{ name: 'fgsm', params: { eps: 0.05 } }], K: 5, radius: 2, directions: 'random', cutoff: 8, epsilons: [0.05],
-    outDir: null, defences: ['low-pass'], analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: false }, adaptiveImages: 4, ofImages: 0,
+    preset: 'fast',
+    attacks: [{ name: 'fgsm', params: { eps: 0.05 } }],
+    K: 5,
+    radius: 2,
+    directions: 'random',
+    cutoff: 8,
+    epsilons: [0.05],
+    outDir: null,
+    defences: ['low-pass'],
+    analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: false },
+    adaptiveImages: 4,
+    ofImages: 0,
   };
   const pass1 = 'attacks, defences and frequency analyses';
 
@@ -130,20 +164,47 @@ describe('analyse job', () => {
   it('cancelled inside the attacks of pass 1: the interrupted batch is dropped, the defences of the finished batches kept', async () => {
     stageUnderTest = 'analyse, attacks (PGD, DeepFool)';
     const probe = cancelMidBatch({ stage: pass1, after: 3, into: 0.3 });
-    const report = await runAnalyseJob(req(40, 4), { ...base, attacks: [{ name: 'pgd', params: { eps: 0.05 } }, { name: 'deepfool', params: {} }] }, probe.hooks);
+    const report = await runAnalyseJob(
+      req(40, 4),
+      {
+        ...base,
+        attacks: [
+          { name: 'pgd', params: { eps: 0.05 } },
+          { name: 'deepfool', params: {} },
+        ],
+      },
+      probe.hooks,
+    );
     assertStoppedWithinABatch(probe);
     assertReadablePartial(report, ['clean', 'attacks', 'defences']);
     const runs = (report.sections.attacks as AttacksSection).runs;
-    assert.deepEqual(runs.map((r) => r.evaluated), [runs[0].evaluated, runs[0].evaluated], 'both attacks count the same images');
+    assert.deepEqual(
+      runs.map((r) => r.evaluated),
+      [runs[0].evaluated, runs[0].evaluated],
+      'both attacks count the same images',
+    );
     assert.ok(runs[0].evaluated <= probe.doneAtAbort + 4);
     const lowPass = (report.sections.defences as DefencesSection).results[0];
-    assert.ok(lowPass.rows.every((r) => r.adaptive === null), 'no adaptive numbers: pass 2 did not run');
+    assert.ok(
+      lowPass.rows.every((r) => r.adaptive === null),
+      'no adaptive numbers: pass 2 did not run',
+    );
   });
 
   it('cancelled inside the defences and their sweeps (post-averaging radius × K, low-pass cutoffs)', async () => {
     stageUnderTest = 'analyse, defences and sweeps';
     const probe = cancelMidBatch({ stage: pass1, after: 3 });
-    const report = await runAnalyseJob(req(40, 4), { ...base, radius: null, cutoff: null, defences: ['post-averaging', 'low-pass'], analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: true } }, probe.hooks);
+    const report = await runAnalyseJob(
+      req(40, 4),
+      {
+        ...base,
+        radius: null,
+        cutoff: null,
+        defences: ['post-averaging', 'low-pass'],
+        analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: true },
+      },
+      probe.hooks,
+    );
     assertStoppedWithinABatch(probe);
     assertReadablePartial(report, ['clean', 'attacks', 'defences', 'sweeps']);
     assert.ok(report.timings.defences > report.timings.attacks, 'the defences dominate each batch, so the cancel fell among them');
@@ -153,7 +214,11 @@ describe('analyse job', () => {
     stageUnderTest = 'analyse, Occluded Frequency / RCT / spectra';
     const probe = cancelMidBatch({ stage: pass1, after: 3 });
     // one thread: with two, the attack's time would include opening its two gradient workers (once per run)
-    const report = await runAnalyseJob(req(40, 8, 1), { ...base, defences: [], ofImages: 40, analyses: { occludedFrequency: true, rct: true, spectra: true, sweeps: false } }, probe.hooks);
+    const report = await runAnalyseJob(
+      req(40, 8, 1),
+      { ...base, defences: [], ofImages: 40, analyses: { occludedFrequency: true, rct: true, spectra: true, sweeps: false } },
+      probe.hooks,
+    );
     assertStoppedWithinABatch(probe);
     assertReadablePartial(report, ['clean', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences']);
     assert.ok(report.timings.frequency > report.timings.attacks, 'Occluded Frequency dominates each batch, so the cancel fell inside it');
@@ -163,14 +228,25 @@ describe('analyse job', () => {
   it('cancelled inside pass 2 (adaptive attacks, ε sweep): stops within a batch and keeps every pass-1 section', async () => {
     stageUnderTest = 'analyse, adaptive pass';
     const probe = cancelMidBatch({ stage: 'adaptive attacks', after: 3 });
-    const report = await runAnalyseJob(req(24, 4), {
-      ...base, defences: ['post-averaging', 'low-pass'], K: 2, adaptiveImages: 20, analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: true },
-    }, probe.hooks);
+    const report = await runAnalyseJob(
+      req(24, 4),
+      {
+        ...base,
+        defences: ['post-averaging', 'low-pass'],
+        K: 2,
+        adaptiveImages: 20,
+        analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: true },
+      },
+      probe.hooks,
+    );
     assertStoppedWithinABatch(probe);
     assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'attacks', 'defences']);
     assertReadablePartial(report, ['clean', 'attacks', 'defences', 'sweeps']);
     const defences = report.sections.defences as DefencesSection;
-    assert.deepEqual(defences.results.map((r) => r.defence.kind), ['post-averaging', 'low-pass']);
+    assert.deepEqual(
+      defences.results.map((r) => r.defence.kind),
+      ['post-averaging', 'low-pass'],
+    );
     assert.ok(defences.results.every((r) => r.rows.every((row) => row.adaptive === null)));
     assert.equal((report.sections.attacks as AttacksSection).runs[0].evaluated, 24, 'pass 1 finished every image');
   });
@@ -180,14 +256,23 @@ describe('analyse job', () => {
     const stages: number[] = [];
     // pass 2 in one batch, parts: the attack, the ε-sweep slot, then the defence's adaptive attack. Cancel once
     // the second part is through, so the cancel lands in the adaptive attack with no batch after it to notice.
-    const report = await runAnalyseJob(req(24, 32), { ...base, attacks: [{ name: 'pgd', params: { eps: 0.05, steps: 40 } }], adaptiveImages: 20 }, {
-      signal: controller.signal,
-      onProgress: (p) => { if (p.stage.startsWith('adaptive') && stages.push(p.done) === 3) controller.abort(); },
-    });
+    const report = await runAnalyseJob(
+      req(24, 32),
+      { ...base, attacks: [{ name: 'pgd', params: { eps: 0.05, steps: 40 } }], adaptiveImages: 20 },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.stage.startsWith('adaptive') && stages.push(p.done) === 3) controller.abort();
+        },
+      },
+    );
     assert.ok(stages.length >= 3, `pass-2 progress: ${stages.join(', ')}`);
     assert.equal(report.status, 'partial');
     const defences = report.sections.defences as DefencesSection;
-    assert.ok(defences.results.every((r) => r.rows.every((row) => row.adaptive === null)), 'no adaptive figure from a cut-short attack');
+    assert.ok(
+      defences.results.every((r) => r.rows.every((row) => row.adaptive === null)),
+      'no adaptive figure from a cut-short attack',
+    );
   });
 });
 
@@ -197,12 +282,16 @@ describe('explain job', () => {
   it('cancelled while loading: a partial report without sections', async () => {
     stageUnderTest = 'explain, loading';
     const controller = new AbortController();
-    const job = runExplainJob({ modelPath: MODEL }, { imagePath: image, compareModelPath: null, baseline: 'zero', outDir: null }, { signal: controller.signal });
+    const job = runExplainJob(
+      { modelPath: MODEL },
+      { imagePath: image, compareModelPath: null, baseline: 'zero', outDir: null },
+      { signal: controller.signal },
+    );
     controller.abort();
     assertReadablePartial(await job, []);
   });
 
-  it('cancelled between the two models compared: the first model\'s Occluded Frequency is kept', async () => {
+  it("cancelled between the two models compared: the first model's Occluded Frequency is kept", async () => {
     stageUnderTest = 'explain, second model';
     // Explaining one image with one model is a single batch: load, open, Occluded Frequency, close.
     const t0 = performance.now();
@@ -210,12 +299,24 @@ describe('explain job', () => {
     const oneModel = performance.now() - t0;
     const controller = new AbortController();
     let abortedAt = NaN;
-    const report = await runExplainJob({ modelPath: MODEL }, { imagePath: image, compareModelPath: MODEL, baseline: 'noise', outDir: join(out, 'explain') }, {
-      signal: controller.signal,
-      onProgress: (p) => { if (p.done === 1) { abortedAt = performance.now(); controller.abort(); } },
-    });
+    const report = await runExplainJob(
+      { modelPath: MODEL },
+      { imagePath: image, compareModelPath: MODEL, baseline: 'noise', outDir: join(out, 'explain') },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.done === 1) {
+            abortedAt = performance.now();
+            controller.abort();
+          }
+        },
+      },
+    );
     const latency = performance.now() - abortedAt;
-    assert.ok(latency <= BATCHES_ALLOWED * oneModel, `stopped ${latency.toFixed(0)} ms after the cancel; explaining with one model takes ${oneModel.toFixed(0)} ms`);
+    assert.ok(
+      latency <= BATCHES_ALLOWED * oneModel,
+      `stopped ${latency.toFixed(0)} ms after the cancel; explaining with one model takes ${oneModel.toFixed(0)} ms`,
+    );
     latencies.push(`${stageUnderTest}: ${latency.toFixed(0)} ms after the cancel (a whole one-model explain ${oneModel.toFixed(0)} ms)`);
     assertReadablePartial(report, ['occludedFrequency']);
     assert.equal((report.sections.occludedFrequency as OccludedFrequencySection).models.length, 1);

@@ -19,7 +19,10 @@ import { buildEngineProcess, SAMPLE_MODEL } from '../host/helpers/engineBuild';
 import { assertReadablePartial } from './helpers-g/partialReport';
 import { descendantsOf, groupMembers, tempFilesUnder } from './helpers-g/processes';
 
-const request = (limit: number, batchSize: number) => ({ modelPath: SAMPLE_MODEL, overrides: { limit, runtime: { executionProvider: 'cpu' as const, threads: 2, batchSize } } });
+const request = (limit: number, batchSize: number) => ({
+  modelPath: SAMPLE_MODEL,
+  overrides: { limit, runtime: { executionProvider: 'cpu' as const, threads: 2, batchSize } },
+});
 
 describe('cancel through the engine process', () => {
   let client: EngineClient;
@@ -65,17 +68,34 @@ describe('cancel through the engine process', () => {
     const progressAt: number[] = [];
     let lastDone = 0;
     let cancelledAt = NaN;
-    const run = client.start('attack', request(64, 8), {
-      attacks: [{ name: 'pgd', params: { steps: 20 } }], criterion: 'top1', target: null, gradient: 'analytic', gallery: 2, outDir: dir,
-    }, {
-      // batch boundaries: the start (0 done) and the within-batch report of the same count do not count
-      onProgress: (p) => {
-        if (p.done === 0 || p.done === lastDone) return;
-        lastDone = p.done;
-        progressAt.push(performance.now());
-        if (progressAt.length === 2) setTimeout(() => { cancelledAt = performance.now(); run.cancel(); }, (progressAt[1] - progressAt[0]) / 2);
+    const run = client.start(
+      'attack',
+      request(64, 8),
+      {
+        attacks: [{ name: 'pgd', params: { steps: 20 } }],
+        criterion: 'top1',
+        target: null,
+        gradient: 'analytic',
+        gallery: 2,
+        outDir: dir,
       },
-    });
+      {
+        // batch boundaries: the start (0 done) and the within-batch report of the same count do not count
+        onProgress: (p) => {
+          if (p.done === 0 || p.done === lastDone) return;
+          lastDone = p.done;
+          progressAt.push(performance.now());
+          if (progressAt.length === 2)
+            setTimeout(
+              () => {
+                cancelledAt = performance.now();
+                run.cancel();
+              },
+              (progressAt[1] - progressAt[0]) / 2,
+            );
+        },
+      },
+    );
     const report = await run.result;
     const latency = performance.now() - cancelledAt;
     const batch = progressAt[1] - progressAt[0];
@@ -92,24 +112,41 @@ describe('cancel through the engine process', () => {
     const streamed: string[] = [];
     // What the extension sends: the fast preset with every defence and analysis (the images: at most 16).
     const options: AnalyseOptions = {
-      preset: 'fast', attacks: [{ name: 'fgsm', params: { eps: 0.05 } }], K: 2, radius: 2, directions: 'random', cutoff: 8, epsilons: [0.05], outDir: dir,
+      preset: 'fast',
+      attacks: [{ name: 'fgsm', params: { eps: 0.05 } }],
+      K: 2,
+      radius: 2,
+      directions: 'random',
+      cutoff: 8,
+      epsilons: [0.05],
+      outDir: dir,
     };
     const run = client.start('analyse', request(16, 4), options, {
       onSection: (name) => streamed.push(name),
-      onProgress: (p) => { if (p.stage.startsWith('adaptive')) run.cancel(); },
+      onProgress: (p) => {
+        if (p.stage.startsWith('adaptive')) run.cancel();
+      },
     });
     const report = await run.result;
     assert.deepEqual(streamed, ['clean', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'defences', 'sweeps']);
     assertReadablePartial(report, ['clean', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'sweeps']);
     const sweeps = (report.sections.sweeps as { sweeps: { id: string }[] }).sweeps.map((s) => s.id);
     assert.ok(!sweeps.includes('defence-rate-vs-epsilon'), 'the ε sweep belongs to the cancelled pass 2');
-    saveAndCheck(report, dir, readdirSync(dir).filter((f) => f !== 'report.json'));
+    saveAndCheck(
+      report,
+      dir,
+      readdirSync(dir).filter((f) => f !== 'report.json'),
+    );
   });
 
   it('explain: cancelled while the model loads, a partial report without sections', async () => {
     const { dir } = createRunFolder(ws, SAMPLE_MODEL);
     const imageDir = join(REPO_ROOT, 'samples', 'images', 'bag');
-    const run = client.start('explain', { modelPath: SAMPLE_MODEL }, { imagePath: join(imageDir, readdirSync(imageDir)[0]), compareModelPath: null, baseline: 'zero', outDir: dir });
+    const run = client.start(
+      'explain',
+      { modelPath: SAMPLE_MODEL },
+      { imagePath: join(imageDir, readdirSync(imageDir)[0]), compareModelPath: null, baseline: 'zero', outDir: dir },
+    );
     run.cancel();
     const report = await run.result;
     assertReadablePartial(report, []);

@@ -30,19 +30,51 @@ const CASE_TIMEOUT_MS = 10_000;
 const SESSION_SAMPLE = 12;
 
 let root: string;
-before(() => { root = mkdtempSync(join(tmpdir(), 'rl-fuzz-')); });
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'rl-fuzz-'));
+});
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function sources(): { models: string[]; images: string[] } {
-  const put = (name: string, bytes: Uint8Array) => { const p = join(root, name); writeFileSync(p, bytes); return p; };
-  const models = HAVE_SHARED
-    ? ['fashion-resnet.onnx', 'mnist-cnn.onnx'].map((f) => sharedPath('models', f))
-    : [];
-  models.push(put('base.onnx', BASE_BYTES), put('nhwc-softmax.onnx', encodeModel(linearModel({ inputShape: ['N', 8, 8, 1], head: (p) => [makeNode('Softmax', [p], ['y'], { axis: 1 })] }))));
+  const put = (name: string, bytes: Uint8Array) => {
+    const p = join(root, name);
+    writeFileSync(p, bytes);
+    return p;
+  };
+  const models = HAVE_SHARED ? ['fashion-resnet.onnx', 'mnist-cnn.onnx'].map((f) => sharedPath('models', f)) : [];
+  models.push(
+    put('base.onnx', BASE_BYTES),
+    put(
+      'nhwc-softmax.onnx',
+      encodeModel(linearModel({ inputShape: ['N', 8, 8, 1], head: (p) => [makeNode('Softmax', [p], ['y'], { axis: 1 })] })),
+    ),
+  );
   const images = [
-    put('gray.png', grayPng(8, 8, (x, y) => 30 * x + y)),
-    put('rgb16.png', encodePng({ width: 3, height: 2, colorType: 2, bitDepth: 16, samples: Array.from({ length: 18 }, (_, i) => 3000 * i) })),
-    put('palette.png', encodePng({ width: 4, height: 4, colorType: 3, bitDepth: 2, samples: Array.from({ length: 16 }, (_, i) => i % 4), palette: [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]], interlace: true })),
+    put(
+      'gray.png',
+      grayPng(8, 8, (x, y) => 30 * x + y),
+    ),
+    put(
+      'rgb16.png',
+      encodePng({ width: 3, height: 2, colorType: 2, bitDepth: 16, samples: Array.from({ length: 18 }, (_, i) => 3000 * i) }),
+    ),
+    put(
+      'palette.png',
+      encodePng({
+        width: 4,
+        height: 4,
+        colorType: 3,
+        bitDepth: 2,
+        samples: Array.from({ length: 16 }, (_, i) => i % 4),
+        palette: [
+          [0, 0, 0],
+          [255, 0, 0],
+          [0, 255, 0],
+          [0, 0, 255],
+        ],
+        interlace: true,
+      }),
+    ),
     put('rgb.jpg', rgbJpeg()),
     put('cmyk.jpg', cmykJpeg(CMYK_BLOCKS)),
     resolve(REPO_ROOT, 'test/fixtures/images/rgb-420-progressive.jpg'),
@@ -53,13 +85,22 @@ function sources(): { models: string[]; images: string[] } {
 /** Runs the fuzz child; rejects with the case in flight if it stalls or dies. */
 function fuzz(config: FuzzConfig): Promise<FuzzSummary> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'helpers/fuzzChild.ts'), JSON.stringify(config)], { cwd: REPO_ROOT });
-    let stderr = '', last = 'before the first case', summary: FuzzSummary | undefined;
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'helpers/fuzzChild.ts'), JSON.stringify(config)], {
+      cwd: REPO_ROOT,
+    });
+    let stderr = '',
+      last = 'before the first case',
+      summary: FuzzSummary | undefined;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     let timer: NodeJS.Timeout;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`hang: no progress for ${CASE_TIMEOUT_MS} ms on ${last}`)); }, CASE_TIMEOUT_MS);
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        rej(new Error(`hang: no progress for ${CASE_TIMEOUT_MS} ms on ${last}`));
+      }, CASE_TIMEOUT_MS);
     };
     arm();
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -76,23 +117,39 @@ function fuzz(config: FuzzConfig): Promise<FuzzSummary> {
   });
 }
 
-test(`fuzzing the loaders (seed ${SEED}, ${BUDGET_MS} ms): success or an EngineError naming the file, never a hang or a crash`, { timeout: BUDGET_MS + 60_000 }, async (t) => {
-  const { models, images } = sources();
-  const summary = await fuzz({ seed: SEED, budgetMs: BUDGET_MS, models, images, outDir: root, keepForSessions: SESSION_SAMPLE });
-  const table = Object.entries(summary.outcomes).sort().map(([k, n]) => `${k}: ${n}`).join(', ');
-  t.diagnostic(`${summary.cases} cases from ${models.length} models and ${images.length} images — ${table}; slowest case ${summary.slowestMs.toFixed(0)} ms`);
-  assert.deepEqual(summary.failures, []);
-  assert.ok(summary.cases >= 200, `only ${summary.cases} cases in ${BUDGET_MS} ms`);
-  // Both halves must have exercised the error paths and the success paths.
-  for (const k of ['model ok', 'model MODEL_INVALID', 'image ok', 'image IMAGE_INVALID']) assert.ok(summary.outcomes[k] > 0, `no "${k}" outcome: ${table}`);
+test(
+  `fuzzing the loaders (seed ${SEED}, ${BUDGET_MS} ms): success or an EngineError naming the file, never a hang or a crash`,
+  { timeout: BUDGET_MS + 60_000 },
+  async (t) => {
+    const { models, images } = sources();
+    const summary = await fuzz({ seed: SEED, budgetMs: BUDGET_MS, models, images, outDir: root, keepForSessions: SESSION_SAMPLE });
+    const table = Object.entries(summary.outcomes)
+      .sort()
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(', ');
+    t.diagnostic(
+      `${summary.cases} cases from ${models.length} models and ${images.length} images — ${table}; slowest case ${summary.slowestMs.toFixed(0)} ms`,
+    );
+    assert.deepEqual(summary.failures, []);
+    assert.ok(summary.cases >= 200, `only ${summary.cases} cases in ${BUDGET_MS} ms`);
+    // Both halves must have exercised the error paths and the success paths.
+    for (const k of ['model ok', 'model MODEL_INVALID', 'image ok', 'image IMAGE_INVALID'])
+      assert.ok(summary.outcomes[k] > 0, `no "${k}" outcome: ${table}`);
 
-  const outcomes = await runIsolated(summary.kept.map((p, i) => ({ id: `kept-${i}`, modelPath: p })), 20_000);
-  const sessionTable: Record<string, number> = {};
-  for (const [id, o] of outcomes) {
-    const key = o.ok ? 'opened' : o.code;
-    sessionTable[key] = (sessionTable[key] ?? 0) + 1;
-    assert.ok(o.ok || !['CRASHED', 'TIMEOUT', 'NOT_ENGINE_ERROR'].includes(o.code), `${id} (${summary.kept[Number(id.slice(5))]}): ${!o.ok ? `${o.code}: ${o.message}` : ''}`);
-    if (!o.ok) assert.ok(o.message.includes(summary.kept[Number(id.slice(5))]), `message names the file: ${o.message}`);
-  }
-  t.diagnostic(`${outcomes.size} mutated models that still loaded, opened in onnxruntime: ${JSON.stringify(sessionTable)}`);
-});
+    const outcomes = await runIsolated(
+      summary.kept.map((p, i) => ({ id: `kept-${i}`, modelPath: p })),
+      20_000,
+    );
+    const sessionTable: Record<string, number> = {};
+    for (const [id, o] of outcomes) {
+      const key = o.ok ? 'opened' : o.code;
+      sessionTable[key] = (sessionTable[key] ?? 0) + 1;
+      assert.ok(
+        o.ok || !['CRASHED', 'TIMEOUT', 'NOT_ENGINE_ERROR'].includes(o.code),
+        `${id} (${summary.kept[Number(id.slice(5))]}): ${!o.ok ? `${o.code}: ${o.message}` : ''}`,
+      );
+      if (!o.ok) assert.ok(o.message.includes(summary.kept[Number(id.slice(5))]), `message names the file: ${o.message}`);
+    }
+    t.diagnostic(`${outcomes.size} mutated models that still loaded, opened in onnxruntime: ${JSON.stringify(sessionTable)}`);
+  },
+);

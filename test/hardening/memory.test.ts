@@ -16,12 +16,25 @@ import { writeBigGemmModel, writeImageFolder } from './helpers-g/generate';
 
 const CHILD = join(__dirname, 'helpers-g', 'memoryChild.ts');
 
-interface EvalRss { evaluated: number; imagesPerSecond: number; rssMiB: Record<string, number>; peakMiB: number }
-interface LoadOutcome { ok: boolean; classes?: number; code?: string; message?: string; peakMiB: number }
+interface EvalRss {
+  evaluated: number;
+  imagesPerSecond: number;
+  rssMiB: Record<string, number>;
+  peakMiB: number;
+}
+interface LoadOutcome {
+  ok: boolean;
+  classes?: number;
+  code?: string;
+  message?: string;
+  peakMiB: number;
+}
 
 describe('bounded memory', () => {
   let work: string;
-  before(() => { work = mkdtempSync(join(tmpdir(), 'rl-memory-')); });
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'rl-memory-'));
+  });
   after(() => rmSync(work, { recursive: true, force: true }));
 
   it('streaming evaluation of 2,000 images: RSS after 2,000 minus after 500 stays under 24 MB', async () => {
@@ -33,7 +46,9 @@ describe('bounded memory', () => {
     assert.equal(code, 0, stderr);
     assert.equal(result!.evaluated, 2000);
     const growth = result!.rssMiB[2000] - result!.rssMiB[500];
-    console.log(`streaming eval, 2,000 28×28 images: RSS ${result!.rssMiB[500].toFixed(0)} MiB after 500, ${result!.rssMiB[2000].toFixed(0)} MiB after 2,000 (peak ${result!.peakMiB.toFixed(0)} MiB, ${result!.imagesPerSecond.toFixed(0)} images/s)`);
+    console.log(
+      `streaming eval, 2,000 28×28 images: RSS ${result!.rssMiB[500].toFixed(0)} MiB after 500, ${result!.rssMiB[2000].toFixed(0)} MiB after 2,000 (peak ${result!.peakMiB.toFixed(0)} MiB, ${result!.imagesPerSecond.toFixed(0)} images/s)`,
+    );
     // Per image only its prediction record is kept (about 200 bytes): 1,500 more images add well under 1 MB.
     assert.ok(growth < 24, `RSS grew by ${growth.toFixed(1)} MiB between 500 and 2,000 images`);
   });

@@ -17,14 +17,24 @@ const CRASH_CHILD = join(__dirname, 'helpers-g', 'atomicCrash.ts');
 
 function report(patch: Partial<ReportV1> = {}): ReportV1 {
   return {
-    schema: REPORT_SCHEMA_ID, schemaVersion: 1, id: 'r', command: 'eval', createdAt: '2025-03-04T05:06:07.000Z', status: 'complete',
-    model: { path: '/w/net.onnx' }, config: {}, sections: { clean: { kind: 'clean', top1Accuracy: 0.75 } }, ...patch,
+    schema: REPORT_SCHEMA_ID,
+    schemaVersion: 1,
+    id: 'r',
+    command: 'eval',
+    createdAt: '2025-03-04T05:06:07.000Z',
+    status: 'complete',
+    model: { path: '/w/net.onnx' },
+    config: {},
+    sections: { clean: { kind: 'clean', top1Accuracy: 0.75 } },
+    ...patch,
   } as ReportV1;
 }
 
 describe('atomic writes', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'rl-atomic-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rl-atomic-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a crash between the write and the rename leaves the old report whole, and readers never see the new half', async () => {
@@ -60,7 +70,9 @@ describe('atomic writes', () => {
 
 describe('the runs listing with broken reports', () => {
   let ws: string;
-  beforeEach(() => { ws = mkdtempSync(join(tmpdir(), 'rl-broken-')); });
+  beforeEach(() => {
+    ws = mkdtempSync(join(tmpdir(), 'rl-broken-'));
+  });
   afterEach(() => {
     chmodSync(ws, 0o755);
     rmSync(ws, { recursive: true, force: true });
@@ -76,11 +88,23 @@ describe('the runs listing with broken reports', () => {
     ['binary garbage', '\u0000\u00ff\u0013PNG\r\n', /^report\.json is not valid JSON/],
     ['JSON null', 'null', 'not a JSON object'],
     ['a JSON string', '"report"', 'not a JSON object'],
-    ['another tool\'s JSON', '{"name": "package", "version": "1.0.0"}', 'not a Robustness Lens report (schema is undefined)'],
-    ['an older version', JSON.stringify(report({ schemaVersion: 0 as 1 })), 'report schema version 0 is not supported (this build reads version 1)'],
-    ['a newer version', JSON.stringify(report({ schemaVersion: 3 as 1 })), 'report schema version 3 is not supported (this build reads version 1)'],
+    ["another tool's JSON", '{"name": "package", "version": "1.0.0"}', 'not a Robustness Lens report (schema is undefined)'],
+    [
+      'an older version',
+      JSON.stringify(report({ schemaVersion: 0 as 1 })),
+      'report schema version 0 is not supported (this build reads version 1)',
+    ],
+    [
+      'a newer version',
+      JSON.stringify(report({ schemaVersion: 3 as 1 })),
+      'report schema version 3 is not supported (this build reads version 1)',
+    ],
     ['no sections', JSON.stringify({ ...report(), sections: undefined }), 'report lacks "sections"'],
-    ['attacks that are not a list', JSON.stringify(report({ sections: { attacks: { kind: 'attacks', runs: 'many' } } })), /^report\.json could not be read: /],
+    [
+      'attacks that are not a list',
+      JSON.stringify(report({ sections: { attacks: { kind: 'attacks', runs: 'many' } } })),
+      /^report\.json could not be read: /,
+    ],
     ['a directory named report.json', null, /^cannot read report\.json: EISDIR/],
   ];
 
@@ -109,22 +133,30 @@ describe('the runs listing with broken reports', () => {
     });
   });
 
-  it('an unreadable report.json (no permission) is listed with the reason', { skip: process.getuid?.() === 0 ? 'root reads every file' : false }, () => {
-    const run = createRunFolder(ws, '/w/locked.onnx');
-    writeRunReport(run.dir, report());
-    chmodSync(join(run.dir, 'report.json'), 0o000);
-    const [r] = listRuns(ws);
-    assert.deepEqual(r.readable ? null : r.reason, 'cannot read report.json: EACCES');
-    assert.deepEqual(readRunReport(run.dir), { ok: false, reason: 'cannot read report.json: EACCES' });
-  });
+  it(
+    'an unreadable report.json (no permission) is listed with the reason',
+    { skip: process.getuid?.() === 0 ? 'root reads every file' : false },
+    () => {
+      const run = createRunFolder(ws, '/w/locked.onnx');
+      writeRunReport(run.dir, report());
+      chmodSync(join(run.dir, 'report.json'), 0o000);
+      const [r] = listRuns(ws);
+      assert.deepEqual(r.readable ? null : r.reason, 'cannot read report.json: EACCES');
+      assert.deepEqual(readRunReport(run.dir), { ok: false, reason: 'cannot read report.json: EACCES' });
+    },
+  );
 
-  it('an unreadable runs folder lists nothing instead of failing', { skip: process.getuid?.() === 0 ? 'root reads every folder' : false }, () => {
-    createRunFolder(ws, '/w/net.onnx');
-    chmodSync(join(ws, '.robustness', 'runs'), 0o000);
-    try {
-      assert.deepEqual(listRuns(ws), []);
-    } finally {
-      chmodSync(join(ws, '.robustness', 'runs'), 0o755);
-    }
-  });
+  it(
+    'an unreadable runs folder lists nothing instead of failing',
+    { skip: process.getuid?.() === 0 ? 'root reads every folder' : false },
+    () => {
+      createRunFolder(ws, '/w/net.onnx');
+      chmodSync(join(ws, '.robustness', 'runs'), 0o000);
+      try {
+        assert.deepEqual(listRuns(ws), []);
+      } finally {
+        chmodSync(join(ws, '.robustness', 'runs'), 0o755);
+      }
+    },
+  );
 });

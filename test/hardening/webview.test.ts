@@ -22,10 +22,20 @@ function recorder(exportTarget: string | null = '/chosen/by/user.svg') {
   const fx: PanelEffects<string> = {
     replay: () => calls.push('replay'),
     cancel: () => calls.push('cancel'),
-    chooseExportTarget: async (name, format) => { calls.push(`choose ${name} ${format}`); return exportTarget; },
-    writeExport: async (target, bytes) => { calls.push(`write ${target}`); written.push({ target, bytes }); },
-    openFile: async (path) => { calls.push(`open ${path}`); },
-    refused: (reason, tellUser) => { calls.push(`refused${tellUser ? ' (told)' : ''}: ${reason}`); },
+    chooseExportTarget: async (name, format) => {
+      calls.push(`choose ${name} ${format}`);
+      return exportTarget;
+    },
+    writeExport: async (target, bytes) => {
+      calls.push(`write ${target}`);
+      written.push({ target, bytes });
+    },
+    openFile: async (path) => {
+      calls.push(`open ${path}`);
+    },
+    refused: (reason, tellUser) => {
+      calls.push(`refused${tellUser ? ' (told)' : ''}: ${reason}`);
+    },
   };
   return { fx, calls, written };
 }
@@ -50,10 +60,28 @@ describe('open-artefact: only files inside the run folder', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   const textual = [
-    '../secret.txt', '..', 'gallery/../../secret.txt', 'gallery/attack-1/../../../secret.txt', '/etc/passwd', '//server/share/x.png',
-    'C:/Windows/win.ini', 'c:\\Windows\\win.ini', 'gallery\\..\\..\\secret.txt', '\\\\server\\share', 'file:///etc/passwd',
-    'vscode://file/etc/passwd', 'command:workbench.action.terminal.new', 'https://example.invalid/x.png', 'javascript:alert(1)',
-    'data:text/html,<script>', 'gallery/attack-1/adv.png\u0000.txt', '\u0000', 'gallery//attack-1/adv.png', 'gallery/', '', 'x'.repeat(1001),
+    '../secret.txt',
+    '..',
+    'gallery/../../secret.txt',
+    'gallery/attack-1/../../../secret.txt',
+    '/etc/passwd',
+    '//server/share/x.png',
+    'C:/Windows/win.ini',
+    'c:\\Windows\\win.ini',
+    'gallery\\..\\..\\secret.txt',
+    '\\\\server\\share',
+    'file:///etc/passwd',
+    'vscode://file/etc/passwd',
+    'command:workbench.action.terminal.new',
+    'https://example.invalid/x.png',
+    'javascript:alert(1)',
+    'data:text/html,<script>',
+    'gallery/attack-1/adv.png\u0000.txt',
+    '\u0000',
+    'gallery//attack-1/adv.png',
+    'gallery/',
+    '',
+    'x'.repeat(1001),
   ];
 
   it('textual escapes are rejected by the message parser itself', () => {
@@ -63,12 +91,15 @@ describe('open-artefact: only files inside the run folder', () => {
     }
   });
 
-  it('and by the host\'s resolver, whatever the parser let through', () => {
+  it("and by the host's resolver, whatever the parser let through", () => {
     for (const relPath of textual) assert.equal(resolveInsideFolder(run, relPath).ok, false, JSON.stringify(relPath));
   });
 
   it('symlinks inside the run folder that lead outside it are refused after realpath; ones that stay inside resolve', () => {
-    const refused = (p: string) => { const r = resolveInsideFolder(run, p); return r.ok ? null : r.reason; };
+    const refused = (p: string) => {
+      const r = resolveInsideFolder(run, p);
+      return r.ok ? null : r.reason;
+    };
     assert.equal(refused('gallery/leak.png'), `gallery/leak.png leads outside the run folder (to ${join(root, 'secret.txt')})`);
     assert.equal(refused('gallery/up/secret.txt'), `gallery/up/secret.txt leads outside the run folder (to ${join(root, 'secret.txt')})`);
     assert.equal(refused('sibling/report.json'), `sibling/report.json leads outside the run folder (to ${join(other, 'report.json')})`);
@@ -77,7 +108,10 @@ describe('open-artefact: only files inside the run folder', () => {
     assert.deepEqual(resolveInsideFolder(run, 'inside.png'), { ok: true, path: join(run, 'gallery', 'attack-1', 'adv.png') });
     // A run folder reached through a symlink still confines to its real self.
     symlinkSync(run, join(root, 'alias'));
-    assert.deepEqual(resolveInsideFolder(join(root, 'alias'), 'gallery/attack-1/adv.png'), { ok: true, path: join(run, 'gallery', 'attack-1', 'adv.png') });
+    assert.deepEqual(resolveInsideFolder(join(root, 'alias'), 'gallery/attack-1/adv.png'), {
+      ok: true,
+      path: join(run, 'gallery', 'attack-1', 'adv.png'),
+    });
     assert.equal(resolveInsideFolder(join(root, 'alias'), 'gallery/leak.png').ok, false);
   });
 
@@ -101,9 +135,24 @@ describe('no message executes anything; exports go only where the user chose', (
     const { fx, calls, written } = recorder();
     await handlePanelMessage({ type: 'ready' }, ['/r'], fx);
     await handlePanelMessage({ type: 'cancel' }, ['/r'], fx);
-    await handlePanelMessage({ type: 'export', chartId: 'of-bars', format: 'csv', suggestedName: 'bands', data: 'band,score\n1,0.5\n' }, ['/r'], fx);
-    await handlePanelMessage({ type: 'export', chartId: 'rct', format: 'png', suggestedName: 'rct.PNG', data: 'data:image/png;base64,iVBORw0KGgo=' }, ['/r'], fx);
-    assert.deepEqual(calls, ['replay', 'cancel', 'choose bands.csv csv', 'write /chosen/by/user.svg', 'choose rct.PNG png', 'write /chosen/by/user.svg']);
+    await handlePanelMessage(
+      { type: 'export', chartId: 'of-bars', format: 'csv', suggestedName: 'bands', data: 'band,score\n1,0.5\n' },
+      ['/r'],
+      fx,
+    );
+    await handlePanelMessage(
+      { type: 'export', chartId: 'rct', format: 'png', suggestedName: 'rct.PNG', data: 'data:image/png;base64,iVBORw0KGgo=' },
+      ['/r'],
+      fx,
+    );
+    assert.deepEqual(calls, [
+      'replay',
+      'cancel',
+      'choose bands.csv csv',
+      'write /chosen/by/user.svg',
+      'choose rct.PNG png',
+      'write /chosen/by/user.svg',
+    ]);
     assert.equal(Buffer.from(written[0].bytes).toString('utf8'), 'band,score\n1,0.5\n');
     assert.deepEqual([...written[1].bytes], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   });
@@ -116,20 +165,68 @@ describe('no message executes anything; exports go only where the user chose', (
   });
 
   it('an export cannot name where it is written: paths and control characters in the name are refused', () => {
-    for (const suggestedName of ['../../.bashrc', '/etc/cron.d/x', 'a/b.svg', 'a\\b.svg', '..', '.', 'a\u0000.svg', 'line\nbreak.csv', 'x'.repeat(201)]) {
-      assert.equal(parseWebviewMessage({ type: 'export', chartId: 'c', format: 'svg', suggestedName, data: '<svg/>' }).ok, false, JSON.stringify(suggestedName));
+    for (const suggestedName of [
+      '../../.bashrc',
+      '/etc/cron.d/x',
+      'a/b.svg',
+      'a\\b.svg',
+      '..',
+      '.',
+      'a\u0000.svg',
+      'line\nbreak.csv',
+      'x'.repeat(201),
+    ]) {
+      assert.equal(
+        parseWebviewMessage({ type: 'export', chartId: 'c', format: 'svg', suggestedName, data: '<svg/>' }).ok,
+        false,
+        JSON.stringify(suggestedName),
+      );
     }
-    assert.equal(parseWebviewMessage({ type: 'export', chartId: 'c', format: 'png', suggestedName: 'x', data: '<svg/>' }).ok, false, 'png must be a PNG data URL');
+    assert.equal(
+      parseWebviewMessage({ type: 'export', chartId: 'c', format: 'png', suggestedName: 'x', data: '<svg/>' }).ok,
+      false,
+      'png must be a PNG data URL',
+    );
     assert.equal(parseWebviewMessage({ type: 'export', chartId: 'c', format: 'exe', suggestedName: 'x', data: 'MZ' }).ok, false);
   });
 
   it('command-like and unknown message types are rejected, and 2,000 random messages cause no effect but a refusal', async () => {
     const { fx, calls } = recorder();
-    for (const type of ['run', 'exec', 'command', 'open', 'openExternal', 'save', 'write', 'delete', 'start', 'shutdown', 'READY', ' ready']) {
+    for (const type of [
+      'run',
+      'exec',
+      'command',
+      'open',
+      'openExternal',
+      'save',
+      'write',
+      'delete',
+      'start',
+      'shutdown',
+      'READY',
+      ' ready',
+    ]) {
       await handlePanelMessage({ type }, ['/r'], fx);
     }
     const rng = new Rng(7);
-    const values = (): unknown[] => [null, 0, -1, 1e308, NaN, '', 'x', 'ready', 'export', 'open-artefact', '../x', [], {}, true, 'csv', 'png'];
+    const values = (): unknown[] => [
+      null,
+      0,
+      -1,
+      1e308,
+      NaN,
+      '',
+      'x',
+      'ready',
+      'export',
+      'open-artefact',
+      '../x',
+      [],
+      {},
+      true,
+      'csv',
+      'png',
+    ];
     const keys = ['type', 'relPath', 'chartId', 'format', 'suggestedName', 'data', 'command', 'args', '__proto__'];
     for (let n = 0; n < 2000; n++) {
       const o: Record<string, unknown> = {};
@@ -139,7 +236,10 @@ describe('no message executes anything; exports go only where the user chose', (
       if (o.type === 'ready' || o.type === 'cancel' || o.type === 'open-artefact') o.extra = 1;
       await handlePanelMessage(o, ['/r'], fx);
     }
-    assert.ok(calls.every((c) => c.startsWith('refused: message rejected: ')), calls.find((c) => !c.startsWith('refused: ')));
+    assert.ok(
+      calls.every((c) => c.startsWith('refused: message rejected: ')),
+      calls.find((c) => !c.startsWith('refused: ')),
+    );
     assert.equal(calls.length, 12 + 2000);
   });
 });
@@ -153,62 +253,145 @@ describe('malformed webview messages', () => {
     reject({ type: 'cancel', runId: 'x' }, 'cancel: unexpected field(s) runId');
     reject({ type: 'open-artefact', relPath: 42 }, 'open-artefact: relPath must be a non-empty string');
     reject({ type: 'open-artefact', relPath: ['a.png'] }, 'open-artefact: relPath must be a non-empty string');
-    reject({ type: 'export', chartId: 'c', format: 'svg', suggestedName: 'x', data: { svg: '' } }, `export: data must be a non-empty string of at most ${MAX_EXPORT_CHARS} characters`);
+    reject(
+      { type: 'export', chartId: 'c', format: 'svg', suggestedName: 'x', data: { svg: '' } },
+      `export: data must be a non-empty string of at most ${MAX_EXPORT_CHARS} characters`,
+    );
     reject({ type: 7 }, 'unknown message type 7');
   });
 
   it('huge strings', () => {
-    reject({ type: 'export', chartId: 'c', format: 'csv', suggestedName: 'x', data: 'a'.repeat(MAX_EXPORT_CHARS + 1) }, `export: data must be a non-empty string of at most ${MAX_EXPORT_CHARS} characters`);
-    reject({ type: 'export', chartId: 'c'.repeat(201), format: 'csv', suggestedName: 'x', data: 'a' }, 'export: chartId must be a non-empty string');
+    reject(
+      { type: 'export', chartId: 'c', format: 'csv', suggestedName: 'x', data: 'a'.repeat(MAX_EXPORT_CHARS + 1) },
+      `export: data must be a non-empty string of at most ${MAX_EXPORT_CHARS} characters`,
+    );
+    reject(
+      { type: 'export', chartId: 'c'.repeat(201), format: 'csv', suggestedName: 'x', data: 'a' },
+      'export: chartId must be a non-empty string',
+    );
     assert.equal(parseWebviewMessage({ type: 'open-artefact', relPath: 'a/'.repeat(600) + 'x.png' }).ok, false);
   });
 
   it('prototype tricks: __proto__ keys are extra fields, inherited fields do not count, nothing is polluted', () => {
     reject(JSON.parse('{"type": "ready", "__proto__": {"polluted": true}}'), 'ready: unexpected field(s) __proto__');
-    reject(JSON.parse('{"type": "open-artefact", "relPath": "a.png", "constructor": {"prototype": {"polluted": true}}}'), 'open-artefact: unexpected field(s) constructor');
+    reject(
+      JSON.parse('{"type": "open-artefact", "relPath": "a.png", "constructor": {"prototype": {"polluted": true}}}'),
+      'open-artefact: unexpected field(s) constructor',
+    );
     reject(Object.create({ type: 'cancel' }), 'not a plain object');
     reject(Object.assign(Object.create({ relPath: '../../etc/passwd' }), { type: 'open-artefact' }), 'not a plain object');
-    reject(new (class Message { type = 'ready'; })(), 'not a plain object');
-    assert.equal(parseWebviewMessage(Object.assign(Object.create(null), { type: 'ready' })).ok, true, 'a null-prototype object is plain data');
+    reject(
+      new (class Message {
+        type = 'ready';
+      })(),
+      'not a plain object',
+    );
+    assert.equal(
+      parseWebviewMessage(Object.assign(Object.create(null), { type: 'ready' })).ok,
+      true,
+      'a null-prototype object is plain data',
+    );
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });
 
 describe('malformed engine messages, both directions', () => {
   const request = { modelPath: '/w/m.onnx' };
-  const attack = { attacks: [{ name: 'fgsm', params: {} }], criterion: 'top1', target: null, gradient: 'analytic', gallery: 0, outDir: null };
-  const toEngine = (v: unknown) => { const r = parseHostToEngine(v); return r.ok ? 'accepted' : r.reason; };
-  const toHost = (v: unknown) => { const r = parseEngineToHost(v); return r.ok ? 'accepted' : r.reason; };
+  const attack = {
+    attacks: [{ name: 'fgsm', params: {} }],
+    criterion: 'top1',
+    target: null,
+    gradient: 'analytic',
+    gallery: 0,
+    outDir: null,
+  };
+  const toEngine = (v: unknown) => {
+    const r = parseHostToEngine(v);
+    return r.ok ? 'accepted' : r.reason;
+  };
+  const toHost = (v: unknown) => {
+    const r = parseEngineToHost(v);
+    return r.ok ? 'accepted' : r.reason;
+  };
 
   it('host → engine: prototype tricks and odd parameter names', () => {
-    assert.equal(toEngine(JSON.parse('{"type": "cancel", "id": "a", "__proto__": {"id": "b"}}')), 'cancel: cancel has unexpected field(s) __proto__');
-    assert.equal(toEngine({ type: 'start', id: 'r', kind: 'eval', request: JSON.parse('{"modelPath": "/m", "overrides": {"__proto__": {"limit": 1}}}'), options: {} }),
-      'start: request.overrides has unexpected field(s) __proto__');
+    assert.equal(
+      toEngine(JSON.parse('{"type": "cancel", "id": "a", "__proto__": {"id": "b"}}')),
+      'cancel: cancel has unexpected field(s) __proto__',
+    );
+    assert.equal(
+      toEngine({
+        type: 'start',
+        id: 'r',
+        kind: 'eval',
+        request: JSON.parse('{"modelPath": "/m", "overrides": {"__proto__": {"limit": 1}}}'),
+        options: {},
+      }),
+      'start: request.overrides has unexpected field(s) __proto__',
+    );
     for (const name of ['__proto__', 'constructor', 'toString', 'eps-1', 'e ps', '']) {
       const params = JSON.parse(`{${JSON.stringify(name)}: 1}`) as Record<string, unknown>;
-      assert.equal(toEngine({ type: 'start', id: 'r', kind: 'attack', request, options: { ...attack, attacks: [{ name: 'pgd', params }] } }),
-        `start: options.attacks[0].params has a parameter name that is not an identifier: ${JSON.stringify(name)}`);
+      assert.equal(
+        toEngine({ type: 'start', id: 'r', kind: 'attack', request, options: { ...attack, attacks: [{ name: 'pgd', params }] } }),
+        `start: options.attacks[0].params has a parameter name that is not an identifier: ${JSON.stringify(name)}`,
+      );
     }
     assert.equal(toEngine(Object.create({ type: 'shutdown' })), '(no type): message must be a plain object');
-    assert.equal(toEngine({ type: 'start', id: 'r', kind: 'eval', request: Object.create({ modelPath: '/m' }), options: {} }), 'start: request must be a plain object');
+    assert.equal(
+      toEngine({ type: 'start', id: 'r', kind: 'eval', request: Object.create({ modelPath: '/m' }), options: {} }),
+      'start: request must be a plain object',
+    );
     assert.equal(({} as Record<string, unknown>).limit, undefined);
   });
 
   it('host → engine: huge strings and non-finite numbers', () => {
     assert.equal(toEngine({ type: 'cancel', id: 'x'.repeat(101) }), 'cancel: id must be a non-empty string of at most 100 characters');
-    assert.equal(toEngine({ type: 'start', id: 'r', kind: 'eval', request: { modelPath: '/'.repeat(4097) }, options: {} }), 'start: request.modelPath must be a non-empty string of at most 4096 characters');
-    assert.equal(toEngine({ type: 'start', id: 'r', kind: 'attack', request, options: { ...attack, attacks: [{ name: 'pgd', params: { eps: Infinity } }] } }), 'start: options.attacks[0].params.eps must be a finite number in range');
-    assert.equal(toEngine({ type: 'start', id: 'r', kind: 'attack', request, options: { ...attack, gallery: NaN } }), 'start: options.gallery must be a whole number in [0, 10000]');
+    assert.equal(
+      toEngine({ type: 'start', id: 'r', kind: 'eval', request: { modelPath: '/'.repeat(4097) }, options: {} }),
+      'start: request.modelPath must be a non-empty string of at most 4096 characters',
+    );
+    assert.equal(
+      toEngine({
+        type: 'start',
+        id: 'r',
+        kind: 'attack',
+        request,
+        options: { ...attack, attacks: [{ name: 'pgd', params: { eps: Infinity } }] },
+      }),
+      'start: options.attacks[0].params.eps must be a finite number in range',
+    );
+    assert.equal(
+      toEngine({ type: 'start', id: 'r', kind: 'attack', request, options: { ...attack, gallery: NaN } }),
+      'start: options.gallery must be a whole number in [0, 10000]',
+    );
   });
 
   it('engine → host: prototype tricks, huge strings, wrong types', () => {
-    assert.equal(toHost(JSON.parse('{"type": "log", "id": "r", "line": "x", "__proto__": {}}')), 'log: log has unexpected field(s) __proto__');
-    assert.equal(toHost(Object.assign(Object.create({ id: 'r', line: 'x' }), { type: 'log' })), '(no type): message must be a plain object');
-    assert.equal(toHost({ type: 'failed', id: 'r', error: { code: 'X', message: 'm', details: 'd'.repeat(256 * 1024 + 1) } }), 'failed: error.details must be a non-empty string of at most 262144 characters');
-    assert.equal(toHost({ type: 'failed', id: 'r', error: { code: 'X', message: 'm', stack: 'extra' } }), 'failed: error has unexpected field(s) stack');
-    assert.equal(toHost({ type: 'progress', id: 'r', stage: 's', done: '3', total: 10 }), 'progress: done must be a finite number in range');
+    assert.equal(
+      toHost(JSON.parse('{"type": "log", "id": "r", "line": "x", "__proto__": {}}')),
+      'log: log has unexpected field(s) __proto__',
+    );
+    assert.equal(
+      toHost(Object.assign(Object.create({ id: 'r', line: 'x' }), { type: 'log' })),
+      '(no type): message must be a plain object',
+    );
+    assert.equal(
+      toHost({ type: 'failed', id: 'r', error: { code: 'X', message: 'm', details: 'd'.repeat(256 * 1024 + 1) } }),
+      'failed: error.details must be a non-empty string of at most 262144 characters',
+    );
+    assert.equal(
+      toHost({ type: 'failed', id: 'r', error: { code: 'X', message: 'm', stack: 'extra' } }),
+      'failed: error has unexpected field(s) stack',
+    );
+    assert.equal(
+      toHost({ type: 'progress', id: 'r', stage: 's', done: '3', total: 10 }),
+      'progress: done must be a finite number in range',
+    );
     assert.equal(toHost({ type: 'section', id: 'r', name: 'clean', section: [] }), 'section: section must be an object');
-    assert.equal(toHost({ type: 'ready', pid: 1, versions: { node: 20 } }), 'ready: versions.node must be a non-empty string of at most 200 characters');
+    assert.equal(
+      toHost({ type: 'ready', pid: 1, versions: { node: 20 } }),
+      'ready: versions.node must be a non-empty string of at most 200 characters',
+    );
     assert.equal(toHost('done'), '(no type): message must be an object');
   });
 });

@@ -5,7 +5,9 @@ import { resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SHARED = resolve(REPO_ROOT, '..', 'shared');
 export const HAVE_SHARED = existsSync(resolve(SHARED, 'models', 'models.json'));
-export const SKIP_NO_SHARED = HAVE_SHARED ? false : `${SHARED} not found: tests on the shared models and images are skipped (CI always has it)`;
+export const SKIP_NO_SHARED = HAVE_SHARED
+  ? false
+  : `${SHARED} not found: tests on the shared models and images are skipped (CI always has it)`;
 
 export interface SharedModelEntry {
   name: string;

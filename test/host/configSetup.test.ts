@@ -3,12 +3,20 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFileText, findConfigFile, imageFolderCandidates, parseChannelValues, PREPROCESSING_PRESETS } from '../../src/host/configSetup';
+import {
+  configFileText,
+  findConfigFile,
+  imageFolderCandidates,
+  parseChannelValues,
+  PREPROCESSING_PRESETS,
+} from '../../src/host/configSetup';
 import { validateConfig } from '../../src/engine/config/configFile';
 
 describe('first-run configuration', () => {
   let ws: string;
-  beforeEach(() => { ws = mkdtempSync(join(tmpdir(), 'rl-setup-')); });
+  beforeEach(() => {
+    ws = mkdtempSync(join(tmpdir(), 'rl-setup-'));
+  });
   afterEach(() => rmSync(ws, { recursive: true, force: true }));
 
   it('finds robustness.json beside the model or above it, stopping at the workspace folder', () => {
@@ -25,7 +33,8 @@ describe('first-run configuration', () => {
     const paths = [
       ...['cat', 'dog', 'fox'].flatMap((c) => [1, 2].map((k) => `data/test/${c}/${k}.png`)),
       'data/test/cat/3.jpg',
-      'samples/a.png', 'samples/b.jpeg',
+      'samples/a.png',
+      'samples/b.jpeg',
       'logo.png',
     ];
     assert.deepEqual(imageFolderCandidates(paths), [
@@ -46,7 +55,11 @@ describe('first-run configuration', () => {
   it('parses custom per-channel values and explains bad ones', () => {
     assert.deepEqual(parseChannelValues('0.5, 0.25;0.125', 'mean'), [0.5, 0.25, 0.125]);
     assert.deepEqual(parseChannelValues(' 0.3081 ', 'std'), [0.3081]);
-    assert.throws(() => parseChannelValues('0.2, 0, 0.2', 'std'), { message: 'std "0.2, 0, 0.2": expected 1 to 4 positive numbers separated by commas, e.g. 0.229, 0.224, 0.225' });
-    assert.throws(() => parseChannelValues('', 'mean'), { message: 'mean "": expected 1 to 4 numbers separated by commas, e.g. 0.485, 0.456, 0.406' });
+    assert.throws(() => parseChannelValues('0.2, 0, 0.2', 'std'), {
+      message: 'std "0.2, 0, 0.2": expected 1 to 4 positive numbers separated by commas, e.g. 0.229, 0.224, 0.225',
+    });
+    assert.throws(() => parseChannelValues('', 'mean'), {
+      message: 'mean "": expected 1 to 4 numbers separated by commas, e.g. 0.485, 0.456, 0.406',
+    });
   });
 });

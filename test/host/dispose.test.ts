@@ -67,7 +67,10 @@ describe('Disposable', () => {
     const owner = new Owner();
     owner.register(recorder('a', [], new Error('a broke')));
     owner.register(recorder('b', [], new Error('b broke')));
-    assert.throws(() => owner.dispose(), (e: unknown) => e instanceof AggregateError && e.errors.map((x: Error) => x.message).join() === 'b broke,a broke');
+    assert.throws(
+      () => owner.dispose(),
+      (e: unknown) => e instanceof AggregateError && e.errors.map((x: Error) => x.message).join() === 'b broke,a broke',
+    );
   });
 
   it('an unregistered child is left to whoever released it', () => {

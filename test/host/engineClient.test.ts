@@ -9,16 +9,33 @@ import type { AttacksSection } from '../../src/engine/jobs/attackJob';
 import { buildEngineProcess, SAMPLE_MODEL } from './helpers/engineBuild';
 
 const FGSM_PGD = (outDir: string | null): AttackJobOptions => ({
-  attacks: [{ name: 'fgsm', params: {} }, { name: 'pgd', params: {} }],
-  criterion: 'top1', target: null, gradient: 'analytic', gallery: 1, outDir,
+  attacks: [
+    { name: 'fgsm', params: {} },
+    { name: 'pgd', params: {} },
+  ],
+  criterion: 'top1',
+  target: null,
+  gradient: 'analytic',
+  gallery: 1,
+  outDir,
 });
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function rejection(p: Promise<unknown>): Promise<EngineRunError> {
-  try { await p; } catch (e) { assert.ok(e instanceof EngineRunError, `expected an EngineRunError, got ${String(e)}`); return e; }
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof EngineRunError, `expected an EngineRunError, got ${String(e)}`);
+    return e;
+  }
   assert.fail('the run should have failed');
 }
 
@@ -57,16 +74,25 @@ describe('EngineClient against the real engine process', () => {
     const progress: { stage: string; done: number; total: number }[] = [];
     const sections: string[] = [];
     const out = join(work, 'attack-run');
-    const report = await c.start('attack', { modelPath: SAMPLE_MODEL, overrides: { limit: 24, runtime: { batchSize: 8 } } }, FGSM_PGD(out), {
-      onProgress: (p) => progress.push(p), onSection: (name) => sections.push(name),
-    }).result;
+    const report = await c.start(
+      'attack',
+      { modelPath: SAMPLE_MODEL, overrides: { limit: 24, runtime: { batchSize: 8 } } },
+      FGSM_PGD(out),
+      {
+        onProgress: (p) => progress.push(p),
+        onSection: (name) => sections.push(name),
+      },
+    ).result;
     assert.equal(report.status, 'complete');
     assert.ok(progress.length >= 1);
     assert.deepEqual(progress.at(-1), { stage: 'attacking (2 attacks)', done: 24, total: 24 });
     for (let k = 1; k < progress.length; k++) assert.ok(progress[k].done >= progress[k - 1].done);
     assert.deepEqual(sections, ['attacks']);
     const attacks = report.sections.attacks as AttacksSection;
-    assert.deepEqual(attacks.runs.map((r) => r.label.split(' ')[0]), ['FGSM', 'PGD-10']);
+    assert.deepEqual(
+      attacks.runs.map((r) => r.label.split(' ')[0]),
+      ['FGSM', 'PGD-10'],
+    );
     assert.equal(attacks.runs[1].evaluated, 24);
   });
 
@@ -84,7 +110,12 @@ describe('EngineClient against the real engine process', () => {
     let cancelled = false;
     const run = c.start('attack', { modelPath: SAMPLE_MODEL, overrides: { limit: 100, runtime: { batchSize: 4 } } }, FGSM_PGD(null), {
       // once the first batch of 4 is through (progress also moves within a batch, after each attack)
-      onProgress: (p) => { if (!cancelled && p.done >= 4) { cancelled = true; run.cancel(); } },
+      onProgress: (p) => {
+        if (!cancelled && p.done >= 4) {
+          cancelled = true;
+          run.cancel();
+        }
+      },
     });
     const report = await run.result;
     assert.equal(report.status, 'partial');
@@ -150,7 +181,12 @@ describe('EngineClient against the real engine process', () => {
     const c = client();
     let killed = 0;
     const run = c.start('attack', { modelPath: SAMPLE_MODEL, overrides: { limit: 100, runtime: { batchSize: 4 } } }, FGSM_PGD(null), {
-      onProgress: () => { if (!killed) { killed = c.pid!; process.kill(killed, 'SIGKILL'); } },
+      onProgress: () => {
+        if (!killed) {
+          killed = c.pid!;
+          process.kill(killed, 'SIGKILL');
+        }
+      },
     });
     const e = await rejection(run.result);
     assert.equal(e.message, 'the engine process crashed (signal SIGKILL) during attacking (2 attacks); no results had arrived yet');
@@ -173,9 +209,19 @@ describe('EngineClient against the real engine process', () => {
   it('dispose stops the engine process (no orphan) and fails the run in progress as cancelled', async () => {
     const c = client();
     const run = c.start('attack', { modelPath: SAMPLE_MODEL, overrides: { limit: 100, runtime: { batchSize: 4 } } }, FGSM_PGD(null));
-    await new Promise<void>((resolve) => { const t = setInterval(() => { if (c.pid) { clearInterval(t); resolve(); } }, 5); });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (c.pid) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 5);
+    });
     const pid = c.pid!;
-    const settled = run.result.then(() => null, (e: unknown) => e);
+    const settled = run.result.then(
+      () => null,
+      (e: unknown) => e,
+    );
     await c.dispose();
     assert.equal(alive(pid), false);
     const outcome = await settled;

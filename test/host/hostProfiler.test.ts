@@ -40,7 +40,10 @@ test('busy stretches end at idle samples, are timed by the sample that follows, 
     timeDeltas: [0, 1000, 5000, 7000, 1000, 40000],
   };
   const s = busyStretches(profile);
-  assert.deepEqual(s.map((x) => Math.round(x.ms)), [40, 12]);
+  assert.deepEqual(
+    s.map((x) => Math.round(x.ms)),
+    [40, 12],
+  );
   assert.deepEqual([...s[1].stacks.keys()], ['parse']);
   assert.equal(Math.round(s[0].startMs), 14);
 });

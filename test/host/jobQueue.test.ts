@@ -13,12 +13,13 @@ const fakeReport = (id: string, status: ReportV1['status'] = 'complete') => ({ i
 function controlledRunner() {
   const jobs = new Map<string, { finish: () => void; signal: AbortSignal; hooks: Parameters<JobRunner>[1] }>();
   const started: string[] = [];
-  const runner: JobRunner = (s, hooks) => new Promise((resolve) => {
-    started.push(s.id);
-    const finish = () => resolve(fakeReport(s.id, hooks.signal!.aborted ? 'partial' : 'complete'));
-    jobs.set(s.id, { finish, signal: hooks.signal!, hooks });
-    hooks.signal!.addEventListener('abort', finish);
-  });
+  const runner: JobRunner = (s, hooks) =>
+    new Promise((resolve) => {
+      started.push(s.id);
+      const finish = () => resolve(fakeReport(s.id, hooks.signal!.aborted ? 'partial' : 'complete'));
+      jobs.set(s.id, { finish, signal: hooks.signal!, hooks });
+      hooks.signal!.addEventListener('abort', finish);
+    });
   return { runner, jobs, started };
 }
 
@@ -38,7 +39,13 @@ describe('JobQueue', () => {
     assert.deepEqual(started, ['a', 'b']);
     jobs.get('b')!.finish();
     await q.idle();
-    assert.deepEqual(sent.map((m) => [m.type, (m as { id: string }).id]), [['done', 'a'], ['done', 'b']]);
+    assert.deepEqual(
+      sent.map((m) => [m.type, (m as { id: string }).id]),
+      [
+        ['done', 'a'],
+        ['done', 'b'],
+      ],
+    );
   });
 
   it('cancel aborts the running job (partial report) and drops a waiting one with CANCELLED', async () => {
@@ -59,12 +66,16 @@ describe('JobQueue', () => {
 
   it('streams logs and sections, and turns errors into failed messages with code and hint', async () => {
     const sent: EngineToHost[] = [];
-    const q = new JobQueue(async (s, hooks) => {
-      hooks.onLog!('hello');
-      hooks.onSection!('clean', { kind: 'clean' });
-      if (s.id === 'bad') throw new EngineError('CONFIG_INVALID', 'robustness.json: bad', { hint: 'fix it', file: '/w/robustness.json' });
-      throw new TypeError('boom');
-    }, (m) => sent.push(m), 0);
+    const q = new JobQueue(
+      async (s, hooks) => {
+        hooks.onLog!('hello');
+        hooks.onSection!('clean', { kind: 'clean' });
+        if (s.id === 'bad') throw new EngineError('CONFIG_INVALID', 'robustness.json: bad', { hint: 'fix it', file: '/w/robustness.json' });
+        throw new TypeError('boom');
+      },
+      (m) => sent.push(m),
+      0,
+    );
     q.start(start('bad'));
     q.start(start('bug'));
     assert.equal(q.start(start('bug')), false, 'a duplicate id is refused');
@@ -72,7 +83,11 @@ describe('JobQueue', () => {
     assert.deepEqual(sent.slice(0, 3), [
       { type: 'log', id: 'bad', line: 'hello' },
       { type: 'section', id: 'bad', name: 'clean', section: { kind: 'clean' } },
-      { type: 'failed', id: 'bad', error: { code: 'CONFIG_INVALID', message: 'robustness.json: bad', hint: 'fix it', file: '/w/robustness.json' } },
+      {
+        type: 'failed',
+        id: 'bad',
+        error: { code: 'CONFIG_INVALID', message: 'robustness.json: bad', hint: 'fix it', file: '/w/robustness.json' },
+      },
     ]);
     const bug = sent[5] as Extract<EngineToHost, { type: 'failed' }>;
     assert.equal(bug.error.code, 'INTERNAL');
@@ -82,28 +97,44 @@ describe('JobQueue', () => {
 
   it('a finished report names the sections it streamed unchanged instead of sending them again', async () => {
     const sent: EngineToHost[] = [];
-    const q = new JobQueue(async (s, hooks) => {
-      const clean = { kind: 'clean', evaluated: 2 };
-      const defences = { kind: 'defences', rows: ['pass 1'] };
-      hooks.onSection!('clean', clean);
-      hooks.onSection!('defences', defences);
-      defences.rows.push('pass 2'); // changed after it was streamed: it goes whole
-      return { ...fakeReport(s.id), sections: { clean, defences } } as unknown as ReportV1;
-    }, (m) => sent.push(m), 0);
+    const q = new JobQueue(
+      async (s, hooks) => {
+        const clean = { kind: 'clean', evaluated: 2 };
+        const defences = { kind: 'defences', rows: ['pass 1'] };
+        hooks.onSection!('clean', clean);
+        hooks.onSection!('defences', defences);
+        defences.rows.push('pass 2'); // changed after it was streamed: it goes whole
+        return { ...fakeReport(s.id), sections: { clean, defences } } as unknown as ReportV1;
+      },
+      (m) => sent.push(m),
+      0,
+    );
     q.start(start('a'));
     await q.idle();
-    assert.deepEqual(sent.at(-1), { type: 'done', id: 'a', report: { ...fakeReport('a'), sections: { clean: null, defences: { kind: 'defences', rows: ['pass 1', 'pass 2'] } } }, streamed: ['clean'] });
+    assert.deepEqual(sent.at(-1), {
+      type: 'done',
+      id: 'a',
+      report: { ...fakeReport('a'), sections: { clean: null, defences: { kind: 'defences', rows: ['pass 1', 'pass 2'] } } },
+      streamed: ['clean'],
+    });
   });
 
   it('sends the last progress before the result even when it was held by the throttle', async () => {
     const sent: EngineToHost[] = [];
-    const q = new JobQueue(async (s, hooks) => {
-      for (let done = 1; done <= 5; done++) hooks.onProgress!({ stage: 'clean evaluation', done, total: 5 });
-      return fakeReport(s.id);
-    }, (m) => sent.push(m), 10_000);
+    const q = new JobQueue(
+      async (s, hooks) => {
+        for (let done = 1; done <= 5; done++) hooks.onProgress!({ stage: 'clean evaluation', done, total: 5 });
+        return fakeReport(s.id);
+      },
+      (m) => sent.push(m),
+      10_000,
+    );
     q.start(start('a'));
     await q.idle();
-    assert.deepEqual(sent.map((m) => (m.type === 'progress' ? m.done : m.type)), [1, 5, 'done']);
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'progress' ? m.done : m.type)),
+      [1, 5, 'done'],
+    );
   });
 });
 
@@ -111,20 +142,41 @@ describe('ProgressThrottle', () => {
   it('sends at most one update per interval and the latest one when the interval ends', async () => {
     let now = 0;
     const sent: ProgressUpdate[] = [];
-    const t = new ProgressThrottle((p) => sent.push(p), 100, () => now);
+    const t = new ProgressThrottle(
+      (p) => sent.push(p),
+      100,
+      () => now,
+    );
     const p = (done: number) => ({ stage: 's', done, total: 10 });
     t.update(p(1)); // sent at once
-    now = 30; t.update(p(2)); // held
-    now = 60; t.update(p(3)); // replaces the held one
-    assert.deepEqual(sent.map((x) => x.done), [1]);
+    now = 30;
+    t.update(p(2)); // held
+    now = 60;
+    t.update(p(3)); // replaces the held one
+    assert.deepEqual(
+      sent.map((x) => x.done),
+      [1],
+    );
     now = 100;
     await new Promise((r) => setTimeout(r, 90));
-    assert.deepEqual(sent.map((x) => x.done), [1, 3]);
-    now = 150; t.update(p(4)); // 50 ms after the last send: held
+    assert.deepEqual(
+      sent.map((x) => x.done),
+      [1, 3],
+    );
+    now = 150;
+    t.update(p(4)); // 50 ms after the last send: held
     t.dispose();
     await new Promise((r) => setTimeout(r, 80));
-    assert.deepEqual(sent.map((x) => x.done), [1, 3], 'dispose drops the held update');
-    now = 400; t.update(p(5));
-    assert.deepEqual(sent.map((x) => x.done), [1, 3, 5]);
+    assert.deepEqual(
+      sent.map((x) => x.done),
+      [1, 3],
+      'dispose drops the held update',
+    );
+    now = 400;
+    t.update(p(5));
+    assert.deepEqual(
+      sent.map((x) => x.done),
+      [1, 3, 5],
+    );
   });
 });

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import { KEPT_FAILED_RUNS, LiveRuns, type LiveRunEvent, type LiveRunInfo } from '../../src/host/liveRuns';
 
-const info = (runId: string, key = `analyse:${runId}`): LiveRunInfo => ({ runId, dir: `/ws/.robustness/runs/${runId}`, kind: 'analyse', title: `Robustness: ${runId}`, key });
+const info = (runId: string, key = `analyse:${runId}`): LiveRunInfo => ({
+  runId,
+  dir: `/ws/.robustness/runs/${runId}`,
+  kind: 'analyse',
+  title: `Robustness: ${runId}`,
+  key,
+});
 const report = (status: ReportV1['status']) => ({ status, sections: { clean: { kind: 'clean' } } }) as unknown as ReportV1;
 
 describe('LiveRuns', () => {
@@ -18,8 +24,15 @@ describe('LiveRuns', () => {
     run.sectionArrived('attacks', { runs: [] });
     run.sectionArrived('clean', { top1: 0.91 }); // a section sent again replaces the first, in its place
     assert.deepEqual(run.snapshot(), {
-      state: 'running', report: null, sections: [['clean', { top1: 0.91 }], ['attacks', { runs: [] }]],
-      progress: { stage: 'attacks', done: 1, total: 4, etaSeconds: 12 }, message: null, retryable: false,
+      state: 'running',
+      report: null,
+      sections: [
+        ['clean', { top1: 0.91 }],
+        ['attacks', { runs: [] }],
+      ],
+      progress: { stage: 'attacks', done: 1, total: 4, etaSeconds: 12 },
+      message: null,
+      retryable: false,
     });
     let cancelled = 0;
     run.onCancel(() => cancelled++);
@@ -36,7 +49,10 @@ describe('LiveRuns', () => {
     run.sectionArrived('clean', 1);
     sub.dispose(); // the panel was closed
     run.progressed({ stage: 'attacks', done: 1, total: 5, etaSeconds: 9 });
-    assert.deepEqual(first.map((e) => e.type), ['progress', 'section']);
+    assert.deepEqual(
+      first.map((e) => e.type),
+      ['progress', 'section'],
+    );
     assert.equal(run.subscribers, 0);
 
     // reopened from the Runs view
@@ -48,7 +64,10 @@ describe('LiveRuns', () => {
     run.sectionArrived('attacks', 2);
     const done = report('complete');
     run.finished(done, null);
-    assert.deepEqual(second, [{ type: 'section', name: 'attacks', section: 2 }, { type: 'finished', report: done, state: 'complete', message: null }]);
+    assert.deepEqual(second, [
+      { type: 'section', name: 'attacks', section: 2 },
+      { type: 'finished', report: done, state: 'complete', message: null },
+    ]);
     assert.equal(await run.settled, done);
     assert.equal(runs.get('r1'), undefined, 'a finished run is read from its folder from now on');
     assert.equal(run.subscribers, 0);
@@ -64,7 +83,10 @@ describe('LiveRuns', () => {
     run.progressed({ stage: 'late', done: 1, total: 1, etaSeconds: 0 });
     run.sectionArrived('late', 1);
     run.failed('too late');
-    assert.deepEqual(events.map((e) => e.type), ['finished']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['finished'],
+    );
     assert.equal(run.snapshot().state, 'partial');
     assert.equal(run.snapshot().message, 'cancelled: the report holds what finished');
   });
@@ -81,7 +103,14 @@ describe('LiveRuns', () => {
 
     const kept = runs.get('r1');
     assert.ok(kept, 'the failed run stays while it can be retried');
-    assert.deepEqual(kept.snapshot(), { state: 'failed', report: null, sections: [['clean', 1]], progress: null, message: 'the engine process crashed', retryable: true });
+    assert.deepEqual(kept.snapshot(), {
+      state: 'failed',
+      report: null,
+      sections: [['clean', 1]],
+      progress: null,
+      message: 'the engine process crashed',
+      retryable: true,
+    });
     kept.subscribe(() => undefined); // reopened
     assert.equal(kept.retry(), true);
     assert.equal(retries, 1);
@@ -102,7 +131,10 @@ describe('LiveRuns', () => {
     const runs = new LiveRuns();
     const ids = Array.from({ length: KEPT_FAILED_RUNS + 2 }, (_, k) => `r${k}`);
     for (const id of ids) runs.start(info(id)).failed('crashed', 'failed', () => undefined);
-    assert.deepEqual(ids.filter((id) => runs.get(id)), ids.slice(2));
+    assert.deepEqual(
+      ids.filter((id) => runs.get(id)),
+      ids.slice(2),
+    );
   });
 
   it('finds the running run of a key (a second start of the same job joins it), not an ended one', () => {
@@ -119,7 +151,9 @@ describe('LiveRuns', () => {
     const runs = new LiveRuns((e) => errors.push(e));
     const run = runs.start(info('r1'));
     const seen: string[] = [];
-    run.subscribe(() => { throw new Error('disposed webview'); });
+    run.subscribe(() => {
+      throw new Error('disposed webview');
+    });
     run.subscribe((e) => seen.push(e.type));
     run.progressed({ stage: 's', done: 1, total: 2, etaSeconds: null });
     assert.deepEqual(seen, ['progress']);

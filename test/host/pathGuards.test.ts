@@ -23,7 +23,16 @@ describe('resolveInsideFolder', () => {
   });
 
   it('refuses traversal, absolute paths, schemes, backslashes and empty segments', () => {
-    for (const p of ['../secret.txt', 'gallery/../../secret.txt', '/etc/passwd', 'file:///etc/passwd', 'C:/x', 'gallery\\a.png', 'gallery//a.png', '']) {
+    for (const p of [
+      '../secret.txt',
+      'gallery/../../secret.txt',
+      '/etc/passwd',
+      'file:///etc/passwd',
+      'C:/x',
+      'gallery\\a.png',
+      'gallery//a.png',
+      '',
+    ]) {
       const r = resolveInsideFolder(run, p);
       assert.equal(r.ok, false, p);
       assert.equal((r as { reason: string }).reason, `${JSON.stringify(p)} is not a plain relative path inside the run folder`);
@@ -31,9 +40,21 @@ describe('resolveInsideFolder', () => {
   });
 
   it('refuses symlinks that lead out of the folder, and files that do not exist', () => {
-    assert.deepEqual(resolveInsideFolder(run, 'gallery/link.png'), { ok: false, reason: `gallery/link.png leads outside the run folder (to ${join(root, 'secret.txt')})` });
-    assert.deepEqual(resolveInsideFolder(run, 'up/secret.txt'), { ok: false, reason: `up/secret.txt leads outside the run folder (to ${join(root, 'secret.txt')})` });
-    assert.deepEqual(resolveInsideFolder(run, 'gallery/missing.png'), { ok: false, reason: 'gallery/missing.png does not exist in the run folder' });
-    assert.deepEqual(resolveInsideFolder(join(root, 'gone'), 'a.png'), { ok: false, reason: `the run folder ${join(root, 'gone')} does not exist` });
+    assert.deepEqual(resolveInsideFolder(run, 'gallery/link.png'), {
+      ok: false,
+      reason: `gallery/link.png leads outside the run folder (to ${join(root, 'secret.txt')})`,
+    });
+    assert.deepEqual(resolveInsideFolder(run, 'up/secret.txt'), {
+      ok: false,
+      reason: `up/secret.txt leads outside the run folder (to ${join(root, 'secret.txt')})`,
+    });
+    assert.deepEqual(resolveInsideFolder(run, 'gallery/missing.png'), {
+      ok: false,
+      reason: 'gallery/missing.png does not exist in the run folder',
+    });
+    assert.deepEqual(resolveInsideFolder(join(root, 'gone'), 'a.png'), {
+      ok: false,
+      reason: `the run folder ${join(root, 'gone')} does not exist`,
+    });
   });
 });

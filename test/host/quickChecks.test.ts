@@ -3,16 +3,33 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatDelta, QuickCheckHistory, quickCheckRecord, statusLabel, statusText, type QuickCheckRecord } from '../../src/host/quickChecks';
+import {
+  formatDelta,
+  QuickCheckHistory,
+  quickCheckRecord,
+  statusLabel,
+  statusText,
+  type QuickCheckRecord,
+} from '../../src/host/quickChecks';
 import { fakeReport } from './runsStore.test';
 
 const record = (model: string, robustTop1: number, at: string): QuickCheckRecord => ({
-  model, sha256: 'h', at, robustTop1, cleanTop1: 0.9, attack: 'PGD-10 L∞ ε=8/255 (0.0314)', images: 64, runId: `run-${at}`, status: 'complete',
+  model,
+  sha256: 'h',
+  at,
+  robustTop1,
+  cleanTop1: 0.9,
+  attack: 'PGD-10 L∞ ε=8/255 (0.0314)',
+  images: 64,
+  runId: `run-${at}`,
+  status: 'complete',
 });
 
 describe('quick checks', () => {
   let ws: string;
-  beforeEach(() => { ws = mkdtempSync(join(tmpdir(), 'rl-qc-')); });
+  beforeEach(() => {
+    ws = mkdtempSync(join(tmpdir(), 'rl-qc-'));
+  });
   afterEach(() => rmSync(ws, { recursive: true, force: true }));
 
   it('status text: robust accuracy to 0.1 % and the change in pp with a real minus sign', () => {
@@ -21,15 +38,24 @@ describe('quick checks', () => {
     assert.equal(statusText(record('/m', 0.5, 'b'), null), '$(shield) Robust 50.0%');
     assert.equal(formatDelta(0.5, 0.5), '±0.0 pp');
     assert.equal(formatDelta(0.5, 0.5004), '±0.0 pp');
-    assert.equal(statusLabel(record('/m', 0.4375, 'b'), record('/m', 0.459, 'a'), 'net.onnx'),
-      'Robustness Lens quick check of net.onnx: robust accuracy 43.8% under PGD-10 L∞ ε=8/255 (0.0314) on 64 images (clean 90.0%), −2.1 percentage points since the previous check');
+    assert.equal(
+      statusLabel(record('/m', 0.4375, 'b'), record('/m', 0.459, 'a'), 'net.onnx'),
+      'Robustness Lens quick check of net.onnx: robust accuracy 43.8% under PGD-10 L∞ ε=8/255 (0.0314) on 64 images (clean 90.0%), −2.1 percentage points since the previous check',
+    );
   });
 
   it('the record takes the PGD-10 run of the report', () => {
-    const report = fakeReport({ sections: { attacks: { kind: 'attacks', runs: [
-      { label: 'FGSM ε=8/255 (0.0314)', clean: { top1Accuracy: 0.9 }, attacked: { top1Accuracy: 0.3 }, evaluated: 64 },
-      { label: 'PGD-10 L∞ ε=8/255 (0.0314)', clean: { top1Accuracy: 0.9 }, attacked: { top1Accuracy: 0.125 }, evaluated: 64 },
-    ] } } });
+    const report = fakeReport({
+      sections: {
+        attacks: {
+          kind: 'attacks',
+          runs: [
+            { label: 'FGSM ε=8/255 (0.0314)', clean: { top1Accuracy: 0.9 }, attacked: { top1Accuracy: 0.3 }, evaluated: 64 },
+            { label: 'PGD-10 L∞ ε=8/255 (0.0314)', clean: { top1Accuracy: 0.9 }, attacked: { top1Accuracy: 0.125 }, evaluated: 64 },
+          ],
+        },
+      },
+    });
     const r = quickCheckRecord(report, 'run1');
     assert.deepEqual([r.model, r.robustTop1, r.cleanTop1, r.images, r.runId], ['/w/models/net.onnx', 0.125, 0.9, 64, 'run1']);
     assert.throws(() => quickCheckRecord(fakeReport(), 'x'), /has no PGD-10 run \(runs: none\)/);

@@ -30,8 +30,15 @@ class FakeWebview implements PanelWebview {
 }
 
 const saved = (over: Partial<PanelContent> = {}): PanelContent => ({
-  title: 'Robustness: model', run: { runId: 'r1', dir: '/runs/r1' }, compare: null, state: 'complete', report: null, compareReport: null,
-  sections: {}, message: null, ...over,
+  title: 'Robustness: model',
+  run: { runId: 'r1', dir: '/runs/r1' },
+  compare: null,
+  state: 'complete',
+  report: null,
+  compareReport: null,
+  sections: {},
+  message: null,
+  ...over,
 });
 const report = (status: ReportV1['status']) => ({ status, sections: { clean: { kind: 'clean' } } }) as unknown as ReportV1;
 const info = { runId: 'r1', dir: '/runs/r1', kind: 'analyse', title: 'Robustness: model.onnx', key: 'k' };
@@ -70,7 +77,9 @@ describe('RunView: a panel that knows it is disposed', () => {
 
   it('a rejected postMessage is reported, not left unhandled', async () => {
     const errors: unknown[] = [];
-    const view = new RunView({ postMessage: () => Promise.reject(new Error('gone')), resourceBase: (d) => d }, saved(), (e) => errors.push(e));
+    const view = new RunView({ postMessage: () => Promise.reject(new Error('gone')), resourceBase: (d) => d }, saved(), (e) =>
+      errors.push(e),
+    );
     view.replay();
     await new Promise((r) => setImmediate(r));
     assert.match(String(errors[0]), /gone/);

@@ -4,22 +4,47 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createRunFolder, deleteRun, headline, isRunId, listRuns, loadRun, modelStem, runIdFor, writeHostMetrics, writeRunFailure, writeRunReport,
+  createRunFolder,
+  deleteRun,
+  headline,
+  isRunId,
+  listRuns,
+  loadRun,
+  modelStem,
+  runIdFor,
+  writeHostMetrics,
+  writeRunFailure,
+  writeRunReport,
 } from '../../src/host/runsStore';
 import { REPORT_SCHEMA_ID, type ReportV1 } from '../../src/engine/report/schema';
 
 export function fakeReport(patch: Partial<ReportV1> = {}): ReportV1 {
   return {
-    schema: REPORT_SCHEMA_ID, schemaVersion: 1, id: 'r', command: 'attack', createdAt: '2025-03-04T05:06:07.000Z', status: 'complete',
-    model: { path: '/w/models/net.onnx', sha256: 'abc' }, config: {}, sections: {}, ...patch,
+    schema: REPORT_SCHEMA_ID,
+    schemaVersion: 1,
+    id: 'r',
+    command: 'attack',
+    createdAt: '2025-03-04T05:06:07.000Z',
+    status: 'complete',
+    model: { path: '/w/models/net.onnx', sha256: 'abc' },
+    config: {},
+    sections: {},
+    ...patch,
   } as ReportV1;
 }
 
-const run = (label: string, mode: string, attackedTop1: number) => ({ label, mode, clean: { top1Accuracy: 0.9 }, attacked: { top1Accuracy: attackedTop1 } });
+const run = (label: string, mode: string, attackedTop1: number) => ({
+  label,
+  mode,
+  clean: { top1Accuracy: 0.9 },
+  attacked: { top1Accuracy: attackedTop1 },
+});
 
 describe('runs store', () => {
   let ws: string;
-  beforeEach(() => { ws = mkdtempSync(join(tmpdir(), 'rl-runs-')); });
+  beforeEach(() => {
+    ws = mkdtempSync(join(tmpdir(), 'rl-runs-'));
+  });
   afterEach(() => rmSync(ws, { recursive: true, force: true }));
 
   it('names run folders <yyyymmdd-hhmmss>-<model stem> in local time, safe for any model name', () => {
@@ -45,8 +70,25 @@ describe('runs store', () => {
   it('lists runs newest first; corrupt, other-version and report-less folders are listed as unreadable with the reason', () => {
     const t = (s: number) => new Date(2025, 0, 2, 3, 4, s);
     const good = createRunFolder(ws, '/w/models/net.onnx', t(1));
-    writeRunReport(good.dir, fakeReport({ sections: { attacks: { kind: 'attacks', runs: [run('FGSM ε=8/255', 'fixed-eps', 0.5), run('PGD-10 L∞', 'fixed-eps', 0.25), run('DeepFool', 'minimal-perturbation', 0)] } } }));
-    writeHostMetrics(good.dir, { activationMs: 12, eventLoopDelayMaxMs: 20, eventLoopDelayP99Ms: 11, engineExit: null, runSeconds: 3, engineVersions: null });
+    writeRunReport(
+      good.dir,
+      fakeReport({
+        sections: {
+          attacks: {
+            kind: 'attacks',
+            runs: [run('FGSM ε=8/255', 'fixed-eps', 0.5), run('PGD-10 L∞', 'fixed-eps', 0.25), run('DeepFool', 'minimal-perturbation', 0)],
+          },
+        },
+      }),
+    );
+    writeHostMetrics(good.dir, {
+      activationMs: 12,
+      eventLoopDelayMaxMs: 20,
+      eventLoopDelayP99Ms: 11,
+      engineExit: null,
+      runSeconds: 3,
+      engineVersions: null,
+    });
     const corrupt = createRunFolder(ws, '/w/a.onnx', t(2));
     writeFileSync(join(corrupt.dir, 'report.json'), '{"schema": "robustness-lens/report", "schemaVer');
     const newer = createRunFolder(ws, '/w/b.onnx', t(3));
@@ -54,18 +96,32 @@ describe('runs store', () => {
     const empty = createRunFolder(ws, '/w/c.onnx', t(4));
     const failed = createRunFolder(ws, '/w/d.onnx', t(5));
     writeRunFailure(failed.dir, {
-      schema: 'robustness-lens/failed-run', kind: 'analyse', modelPath: '/w/d.onnx', createdAt: '2025-01-02T03:04:05.000Z',
-      error: { code: 'ENGINE_CRASHED', message: 'the engine process crashed (signal SIGABRT) during attacking; partial results kept (1 section)' },
-      stage: 'attacking', sections: { clean: { kind: 'clean' } }, engineExit: { code: null, signal: 'SIGABRT' },
+      schema: 'robustness-lens/failed-run',
+      kind: 'analyse',
+      modelPath: '/w/d.onnx',
+      createdAt: '2025-01-02T03:04:05.000Z',
+      error: {
+        code: 'ENGINE_CRASHED',
+        message: 'the engine process crashed (signal SIGABRT) during attacking; partial results kept (1 section)',
+      },
+      stage: 'attacking',
+      sections: { clean: { kind: 'clean' } },
+      engineExit: { code: null, signal: 'SIGABRT' },
     });
     mkdirSync(join(ws, '.robustness', 'runs', 'not-a-run'));
 
     const runs = listRuns(ws);
-    assert.deepEqual(runs.map((r) => r.id), [failed.id, empty.id, newer.id, corrupt.id, good.id]);
+    assert.deepEqual(
+      runs.map((r) => r.id),
+      [failed.id, empty.id, newer.id, corrupt.id, good.id],
+    );
     const [f, e, n, c, g] = runs;
     assert.ok(g.readable && f.readable && !e.readable && !n.readable && !c.readable);
     assert.deepEqual([g.model, g.status, g.headline, g.command], ['net', 'complete', 'robust 25.0% (PGD-10)', 'attack']);
-    assert.deepEqual([f.status, f.headline], ['failed', 'the engine process crashed (signal SIGABRT) during attacking; partial results kept (1 section)']);
+    assert.deepEqual(
+      [f.status, f.headline],
+      ['failed', 'the engine process crashed (signal SIGABRT) during attacking; partial results kept (1 section)'],
+    );
     assert.equal(n.reason, 'report schema version 2 is not supported (this build reads version 1)');
     assert.match(c.reason, /^report\.json is not valid JSON/);
     assert.equal(e.reason, 'no report.json (the run is in progress, or it was interrupted before it finished)');
@@ -100,11 +156,22 @@ describe('runs store', () => {
     assert.deepEqual([loadRun(b.dir).state, loadRun(b.dir).message], ['partial', 'cancelled: the report holds what finished']);
     const c = createRunFolder(ws, '/m/c.onnx', t(3));
     writeRunFailure(c.dir, {
-      schema: 'robustness-lens/failed-run', kind: 'attack', modelPath: '/m/c.onnx', createdAt: '2025-01-02T03:04:05.000Z',
-      error: { code: 'ENGINE_CRASHED', message: 'crashed' }, stage: null, sections: { attacks: { kind: 'attacks' } }, engineExit: { code: 70, signal: null },
+      schema: 'robustness-lens/failed-run',
+      kind: 'attack',
+      modelPath: '/m/c.onnx',
+      createdAt: '2025-01-02T03:04:05.000Z',
+      error: { code: 'ENGINE_CRASHED', message: 'crashed' },
+      stage: null,
+      sections: { attacks: { kind: 'attacks' } },
+      engineExit: { code: 70, signal: null },
     });
     assert.deepEqual(loadRun(c.dir), { state: 'failed', report: null, sections: { attacks: { kind: 'attacks' } }, message: 'crashed' });
     const d = createRunFolder(ws, '/m/d.onnx', t(4));
-    assert.deepEqual(loadRun(d.dir), { state: 'failed', report: null, sections: {}, message: 'this run cannot be shown: cannot read report.json: ENOENT' });
+    assert.deepEqual(loadRun(d.dir), {
+      state: 'failed',
+      report: null,
+      sections: {},
+      message: 'this run cannot be shown: cannot read report.json: ENOENT',
+    });
   });
 });

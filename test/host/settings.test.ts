@@ -2,7 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { analyseOptions, ATTACK_CHOICES, attackSpec, DEFAULT_SETTINGS, jobRequest, quickCheckOptions, readSettings } from '../../src/host/settings';
+import {
+  analyseOptions,
+  ATTACK_CHOICES,
+  attackSpec,
+  DEFAULT_SETTINGS,
+  jobRequest,
+  quickCheckOptions,
+  readSettings,
+} from '../../src/host/settings';
 import { settingsChoices, standardSuite, validateAttackSpec } from '../../src/engine/attacks/catalog';
 import { REPO_ROOT } from '../helpers/shared';
 
@@ -14,41 +22,94 @@ describe('settings → requests and options', () => {
     assert.deepEqual(s, DEFAULT_SETTINGS);
     assert.deepEqual(jobRequest('/w/m.onnx', '/w', s), { modelPath: '/w/m.onnx', workspaceRoot: '/w', overrides: {} });
     assert.deepEqual(analyseOptions(s, '/w/run'), {
-      preset: 'full', attacks: null, K: 15, radius: null, directions: 'random', cutoff: null, epsilons: null, outDir: '/w/run',
+      preset: 'full',
+      attacks: null,
+      K: 15,
+      radius: null,
+      directions: 'random',
+      cutoff: null,
+      epsilons: null,
+      outDir: '/w/run',
     });
   });
 
   it('set settings override the file: limit, seed, provider, threads; the suite and ε list reach analyse', () => {
-    const s = readSettings(reader({
-      attacks: ['fgsm', 'pgd-l2', 'simba-pixel', 'fgsm'], epsilons: ['8/255', '0.5', '2/255'], 'postAveraging.K': 8, 'postAveraging.radius': 0.02,
-      'postAveraging.directions': 'approx', 'lowPass.cutoff': 6, analysePreset: 'fast', limit: 40, seed: 7, executionProvider: 'cpu', threads: 2,
-      'quickCheck.images': 32, 'quickCheck.onModelChange': true,
-    }));
-    assert.deepEqual(jobRequest('/w/m.onnx', undefined, s), { modelPath: '/w/m.onnx', overrides: { limit: 40, seed: 7, runtime: { executionProvider: 'cpu', threads: 2 } } });
+    const s = readSettings(
+      reader({
+        attacks: ['fgsm', 'pgd-l2', 'simba-pixel', 'fgsm'],
+        epsilons: ['8/255', '0.5', '2/255'],
+        'postAveraging.K': 8,
+        'postAveraging.radius': 0.02,
+        'postAveraging.directions': 'approx',
+        'lowPass.cutoff': 6,
+        analysePreset: 'fast',
+        limit: 40,
+        seed: 7,
+        executionProvider: 'cpu',
+        threads: 2,
+        'quickCheck.images': 32,
+        'quickCheck.onModelChange': true,
+      }),
+    );
+    assert.deepEqual(jobRequest('/w/m.onnx', undefined, s), {
+      modelPath: '/w/m.onnx',
+      overrides: { limit: 40, seed: 7, runtime: { executionProvider: 'cpu', threads: 2 } },
+    });
     assert.deepEqual(jobRequest('/w/m.onnx', '/w', s, s.quickCheck.images).overrides?.limit, 32);
     assert.deepEqual(analyseOptions(s, null), {
       preset: 'fast',
-      attacks: [{ name: 'fgsm', params: {} }, { name: 'pgd', params: { norm: 'l2' } }, { name: 'simba', params: { basis: 'pixel' } }],
-      K: 8, radius: 0.02, directions: 'approx', cutoff: 6, epsilons: [8 / 255, 0.5, 2 / 255], outDir: null,
+      attacks: [
+        { name: 'fgsm', params: {} },
+        { name: 'pgd', params: { norm: 'l2' } },
+        { name: 'simba', params: { basis: 'pixel' } },
+      ],
+      K: 8,
+      radius: 0.02,
+      directions: 'approx',
+      cutoff: 6,
+      epsilons: [8 / 255, 0.5, 2 / 255],
+      outDir: null,
     });
     assert.deepEqual(s.quickCheck, { images: 32, onModelChange: true });
   });
 
   it('the quick check is FGSM and PGD-10 L∞ at their defaults, top-1', () => {
     assert.deepEqual(quickCheckOptions('/r'), {
-      attacks: [{ name: 'fgsm', params: {} }, { name: 'pgd', params: { norm: 'linf', steps: 10 } }],
-      criterion: 'top1', target: null, gradient: 'analytic', gallery: 4, outDir: '/r',
+      attacks: [
+        { name: 'fgsm', params: {} },
+        { name: 'pgd', params: { norm: 'linf', steps: 10 } },
+      ],
+      criterion: 'top1',
+      target: null,
+      gradient: 'analytic',
+      gallery: 4,
+      outDir: '/r',
     });
   });
 
   it('bad values are refused with the setting, the value and what was expected', () => {
     const fails = (values: Record<string, unknown>, expected: string) =>
-      assert.throws(() => readSettings(reader(values)), (e: Error & { code?: string }) => e.code === 'USAGE' && e.message === expected);
-    fails({ epsilons: ['8/255', 'eight'] }, 'setting robustnessLens.epsilons[1] is "eight": expected a positive budget in pixel units such as "8/255" or "0.03"');
-    fails({ attacks: ['fgsm', 'autoattack'] }, 'setting robustnessLens.attacks is ["fgsm","autoattack"]: expected a list of fgsm, fgm, pgd-linf, pgd-l2, deepfool, cw, simba-dct, simba-pixel (empty = the standard suite)');
+      assert.throws(
+        () => readSettings(reader(values)),
+        (e: Error & { code?: string }) => e.code === 'USAGE' && e.message === expected,
+      );
+    fails(
+      { epsilons: ['8/255', 'eight'] },
+      'setting robustnessLens.epsilons[1] is "eight": expected a positive budget in pixel units such as "8/255" or "0.03"',
+    );
+    fails(
+      { attacks: ['fgsm', 'autoattack'] },
+      'setting robustnessLens.attacks is ["fgsm","autoattack"]: expected a list of fgsm, fgm, pgd-linf, pgd-l2, deepfool, cw, simba-dct, simba-pixel (empty = the standard suite)',
+    );
     fails({ 'postAveraging.K': 0 }, 'setting robustnessLens.postAveraging.K is 0: expected a whole number from 1 to 1000');
-    fails({ 'postAveraging.radius': -1 }, 'setting robustnessLens.postAveraging.radius is -1: expected null (chosen by the sweep) or a positive radius in model-input units');
-    fails({ executionProvider: 'tpu' }, 'setting robustnessLens.executionProvider is "tpu": expected null (as robustness.json says) or one of auto, cpu, cuda, dml, coreml, webgpu');
+    fails(
+      { 'postAveraging.radius': -1 },
+      'setting robustnessLens.postAveraging.radius is -1: expected null (chosen by the sweep) or a positive radius in model-input units',
+    );
+    fails(
+      { executionProvider: 'tpu' },
+      'setting robustnessLens.executionProvider is "tpu": expected null (as robustness.json says) or one of auto, cpu, cuda, dml, coreml, webgpu',
+    );
     fails({ limit: 2.5 }, 'setting robustnessLens.limit is 2.5: expected null or a whole number from 1 to 10000000');
     fails({ analysePreset: 'slow' }, 'setting robustnessLens.analysePreset is "slow": expected one of full, fast');
     fails({ 'quickCheck.onModelChange': 'yes' }, 'setting robustnessLens.quickCheck.onModelChange is "yes": expected true or false');
@@ -61,16 +122,36 @@ describe('settings → requests and options', () => {
       assert.equal(validateAttackSpec(attackSpec(c.id)), null, c.id);
     }
     assert.deepEqual(attackSpec('pgd-l2'), { name: 'pgd', params: { norm: 'l2' } });
-    assert.throws(() => attackSpec('pgd-l3'), (e: Error & { code?: string }) => e.code === 'USAGE' && /robustnessLens\.attacks is "pgd-l3"/.test(e.message));
+    assert.throws(
+      () => attackSpec('pgd-l3'),
+      (e: Error & { code?: string }) => e.code === 'USAGE' && /robustnessLens\.attacks is "pgd-l3"/.test(e.message),
+    );
   });
 
   it("package.json's robustnessLens.attacks setting lists the catalog's choices, titles and standard suite", () => {
-    const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { items: { enum: string[]; enumDescriptions: string[] }; markdownDescription: string }> } } };
+    const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as {
+      contributes: {
+        configuration: {
+          properties: Record<string, { items: { enum: string[]; enumDescriptions: string[] }; markdownDescription: string }>;
+        };
+      };
+    };
     const setting = pkg.contributes.configuration.properties['robustnessLens.attacks'];
     const choices = settingsChoices();
-    assert.deepEqual(setting.items.enum, choices.map((c) => c.id));
-    assert.deepEqual(setting.items.enumDescriptions, choices.map((c) => c.title));
-    const standardTitles = standardSuite().map((spec) => choices.find((c) => JSON.stringify(c.spec) === JSON.stringify(spec))?.title ?? `(no setting runs ${JSON.stringify(spec)})`);
-    assert.ok(setting.markdownDescription.includes(`the standard suite (${standardTitles.join(', ')})`), `${setting.markdownDescription} vs ${standardTitles.join(', ')}`);
+    assert.deepEqual(
+      setting.items.enum,
+      choices.map((c) => c.id),
+    );
+    assert.deepEqual(
+      setting.items.enumDescriptions,
+      choices.map((c) => c.title),
+    );
+    const standardTitles = standardSuite().map(
+      (spec) => choices.find((c) => JSON.stringify(c.spec) === JSON.stringify(spec))?.title ?? `(no setting runs ${JSON.stringify(spec)})`,
+    );
+    assert.ok(
+      setting.markdownDescription.includes(`the standard suite (${standardTitles.join(', ')})`),
+      `${setting.markdownDescription} vs ${standardTitles.join(', ')}`,
+    );
   });
 });

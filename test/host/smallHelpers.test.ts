@@ -29,7 +29,9 @@ describe('EventLoopDelayProbe', () => {
     const probe = new EventLoopDelayProbe();
     await new Promise((r) => setTimeout(r, 30));
     const until = Date.now() + 150;
-    while (Date.now() < until) { /* block */ }
+    while (Date.now() < until) {
+      /* block */
+    }
     await new Promise((r) => setTimeout(r, 30));
     const d = probe.stop();
     assert.ok(d.maxMs >= 140 && d.maxMs < 400, `max ${d.maxMs} ms`);

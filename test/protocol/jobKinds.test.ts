@@ -7,12 +7,25 @@ import type { AnalyseOptions } from '../../src/engine/jobs/analyseJob';
 
 /** Every field of the engine's AnalyseOptions, optional ones included. */
 const fullAnalyse: Required<AnalyseOptions> = {
-  preset: 'full', attacks: [{ name: 'pgd', params: { norm: 'linf', eps: 8 / 255, steps: 10 } }], K: 15, radius: 0.5, directions: 'approx', cutoff: 6,
-  epsilons: [2 / 255, 8 / 255], outDir: '/w/run', defences: ['low-pass'], analyses: { occludedFrequency: true, rct: false, spectra: true, sweeps: false },
-  adaptiveImages: 32, ofImages: 16, ofBaseline: 'noise', cleanDropTolerance: 0.02, criterion: 'top5',
+  preset: 'full',
+  attacks: [{ name: 'pgd', params: { norm: 'linf', eps: 8 / 255, steps: 10 } }],
+  K: 15,
+  radius: 0.5,
+  directions: 'approx',
+  cutoff: 6,
+  epsilons: [2 / 255, 8 / 255],
+  outDir: '/w/run',
+  defences: ['low-pass'],
+  analyses: { occludedFrequency: true, rct: false, spectra: true, sweeps: false },
+  adaptiveImages: 32,
+  ofImages: 16,
+  ofBaseline: 'noise',
+  cleanDropTolerance: 0.02,
+  criterion: 'top5',
 };
 
-const start = (kind: unknown, options: unknown) => parseHostToEngine({ type: 'start', id: 'r1', kind, request: { modelPath: '/w/m.onnx' }, options });
+const start = (kind: unknown, options: unknown) =>
+  parseHostToEngine({ type: 'start', id: 'r1', kind, request: { modelPath: '/w/m.onnx' }, options });
 const reason = (r: { ok: boolean; reason?: string }) => {
   assert.equal(r.ok, false);
   return r.reason;
@@ -24,17 +37,32 @@ describe('job kinds', () => {
     assert.deepEqual(Object.keys(JOB_OPTIONS), [...JOB_KINDS]);
   });
 
-  it('analyse accepts every field of the engine\'s AnalyseOptions (the old guard refused the 7 optional ones)', () => {
+  it("analyse accepts every field of the engine's AnalyseOptions (the old guard refused the 7 optional ones)", () => {
     const msg = { type: 'start', id: 'r1', kind: 'analyse', request: { modelPath: '/w/m.onnx' }, options: fullAnalyse };
     assert.deepEqual(parseHostToEngine(msg), { ok: true, message: msg });
   });
 
   it('analyse checks the optional fields too', () => {
-    assert.equal(reason(start('analyse', { ...fullAnalyse, defences: ['blur'] })), 'start: options.defences[0] must be one of post-averaging, low-pass (got "blur")');
-    assert.equal(reason(start('analyse', { ...fullAnalyse, analyses: { occludedFrequency: true, rct: true, spectra: true } })), 'start: options.analyses.sweeps must be true or false');
-    assert.equal(reason(start('analyse', { ...fullAnalyse, adaptiveImages: 0 })), 'start: options.adaptiveImages must be a whole number in [1, 9007199254740991]');
-    assert.equal(reason(start('analyse', { ...fullAnalyse, cleanDropTolerance: 2 })), 'start: options.cleanDropTolerance must be a finite number in range');
-    assert.equal(reason(start('analyse', { ...fullAnalyse, criterion: 'top3' })), 'start: options.criterion must be one of top1, top5 (got "top3")');
+    assert.equal(
+      reason(start('analyse', { ...fullAnalyse, defences: ['blur'] })),
+      'start: options.defences[0] must be one of post-averaging, low-pass (got "blur")',
+    );
+    assert.equal(
+      reason(start('analyse', { ...fullAnalyse, analyses: { occludedFrequency: true, rct: true, spectra: true } })),
+      'start: options.analyses.sweeps must be true or false',
+    );
+    assert.equal(
+      reason(start('analyse', { ...fullAnalyse, adaptiveImages: 0 })),
+      'start: options.adaptiveImages must be a whole number in [1, 9007199254740991]',
+    );
+    assert.equal(
+      reason(start('analyse', { ...fullAnalyse, cleanDropTolerance: 2 })),
+      'start: options.cleanDropTolerance must be a finite number in range',
+    );
+    assert.equal(
+      reason(start('analyse', { ...fullAnalyse, criterion: 'top3' })),
+      'start: options.criterion must be one of top1, top5 (got "top3")',
+    );
   });
 
   it('refuse unknown job kinds', () => {
@@ -46,7 +74,14 @@ describe('job kinds', () => {
   it('refuse unknown option keys for every kind', () => {
     const valid: Record<string, Record<string, unknown>> = {
       eval: {},
-      attack: { attacks: [{ name: 'fgsm', params: {} }], criterion: 'top1', target: { kind: 'least-likely' }, gradient: 'analytic', gallery: 0, outDir: null },
+      attack: {
+        attacks: [{ name: 'fgsm', params: {} }],
+        criterion: 'top1',
+        target: { kind: 'least-likely' },
+        gradient: 'analytic',
+        gallery: 0,
+        outDir: null,
+      },
       analyse: fullAnalyse,
       explain: { imagePath: '/w/a.png', compareModelPath: null, baseline: 'zero', outDir: null },
     };
@@ -59,7 +94,13 @@ describe('job kinds', () => {
   it('attack targets: a class, or the least-likely class, and nothing else', () => {
     const attack = { attacks: [{ name: 'fgsm', params: {} }], criterion: 'top1', gradient: 'analytic', gallery: 0, outDir: null };
     assert.ok(start('attack', { ...attack, target: { kind: 'class', class: 3, name: 'cat' } }).ok);
-    assert.equal(reason(start('attack', { ...attack, target: { kind: 'random' } })), 'start: options.target.kind must be class or least-likely');
-    assert.equal(reason(start('attack', { ...attack, target: { kind: 'least-likely', class: 3 } })), 'start: options.target has unexpected field(s) class');
+    assert.equal(
+      reason(start('attack', { ...attack, target: { kind: 'random' } })),
+      'start: options.target.kind must be class or least-likely',
+    );
+    assert.equal(
+      reason(start('attack', { ...attack, target: { kind: 'least-likely', class: 3 } })),
+      'start: options.target has unexpected field(s) class',
+    );
   });
 });

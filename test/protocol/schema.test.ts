@@ -1,7 +1,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  array, check, either, integer, literal, nullable, number, object, oneOf, optional, record, refine, string, tagged, tuple, type Infer,
+  array,
+  check,
+  either,
+  integer,
+  literal,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  record,
+  refine,
+  string,
+  tagged,
+  tuple,
+  type Infer,
 } from '../../src/protocol/schema';
 import { packNumericArrays, unpackNumericArrays } from '../../src/protocol/packedArrays';
 
@@ -23,7 +38,17 @@ describe('schema combinators', () => {
 
   it('name the path of the offending value', () => {
     const wrap = object({ points: array(point, { max: 5 }) });
-    assert.equal(reason(check(wrap, { points: [{ x: 1, tags: ['a'] }, { x: 1, tags: ['toolong'] }] })), 'points[1].tags[0] must be a non-empty string of at most 3 characters');
+    assert.equal(
+      reason(
+        check(wrap, {
+          points: [
+            { x: 1, tags: ['a'] },
+            { x: 1, tags: ['toolong'] },
+          ],
+        }),
+      ),
+      'points[1].tags[0] must be a non-empty string of at most 3 characters',
+    );
     assert.equal(reason(check(wrap, { points: [{ x: NaN, tags: ['a'] }] })), 'points[0].x must be a finite number in range');
     assert.equal(reason(check(wrap, { points: [{ x: 1, y: 10, tags: ['a'] }] })), 'points[0].y must be a whole number in [0, 9]');
     assert.equal(reason(check(wrap, { points: [{ x: 1, tags: [] }] })), 'points[0].tags must be a list of 1–2 items');
@@ -32,7 +57,18 @@ describe('schema combinators', () => {
 
   it('require plain objects: arrays, class instances and inherited fields are refused', () => {
     assert.equal(reason(check(point, [])), 'must be an object');
-    assert.equal(reason(check(point, new (class P { x = 1; tags = ['a']; })())), 'must be a plain object');
+    assert.equal(
+      reason(
+        check(
+          point,
+          new (class P {
+            x = 1;
+            tags = ['a'];
+          })(),
+        ),
+      ),
+      'must be a plain object',
+    );
     assert.equal(reason(check(point, Object.create({ x: 1, tags: ['a'] }))), 'must be a plain object');
     assert.ok(check(point, Object.assign(Object.create(null), { x: 1, tags: ['a'] })).ok, 'a null-prototype object is plain data');
     assert.equal(reason(check(object({}, { label: 'ping' }), JSON.parse('{"__proto__": {}}'))), 'ping has unexpected field(s) __proto__');
@@ -50,7 +86,11 @@ describe('schema combinators', () => {
     const r = record(number(), { key: (k) => (/^[a-z]+$/.test(k) ? null : `has a bad key ${JSON.stringify(k)}`) });
     assert.equal(reason(check(r, { ok: 1, 'no!': 2 }, 'm')), 'm has a bad key "no!"');
     assert.equal(reason(check(r, { ok: 'one' }, 'm')), 'm.ok must be a finite number in range');
-    const size = either(Array.isArray, tuple([integer({ min: 1 }), integer({ min: 1 })], { message: 'must be a number or [height, width]' }), integer({ min: 1 }));
+    const size = either(
+      Array.isArray,
+      tuple([integer({ min: 1 }), integer({ min: 1 })], { message: 'must be a number or [height, width]' }),
+      integer({ min: 1 }),
+    );
     assert.ok(check(size, 3).ok && check(size, [2, 3]).ok);
     assert.equal(reason(check(size, [2, 3, 4], 'size')), 'size must be a number or [height, width]');
     assert.equal(reason(check(size, [2, 0], 'size')), 'size[1] must be a whole number in [1, 9007199254740991]');
@@ -59,10 +99,14 @@ describe('schema combinators', () => {
   });
 
   it('tagged unions pick the member by its tag and refuse unknown tags', () => {
-    const shape = tagged('kind', {
-      circle: object({ kind: literal('circle'), r: number() }),
-      square: object({ kind: literal('square'), side: number() }),
-    }, { label: 'shape' });
+    const shape = tagged(
+      'kind',
+      {
+        circle: object({ kind: literal('circle'), r: number() }),
+        square: object({ kind: literal('square'), side: number() }),
+      },
+      { label: 'shape' },
+    );
     assert.ok(check(shape, { kind: 'circle', r: 1 }).ok);
     assert.equal(reason(check(shape, { kind: 'square', r: 1 })), 'unexpected field(s) r', 'no name at the top of an unlabelled member');
     assert.equal(reason(check(shape, { kind: 'hexagon' })), 'kind must be one of circle, square (got "hexagon")');
@@ -74,7 +118,15 @@ describe('schema combinators', () => {
 
 describe('packed number arrays', () => {
   it('unpacking gives back exactly what was packed, as plain arrays', () => {
-    const message = { type: 'section', section: { x: Array.from({ length: 100 }, (_, i) => i / 7), nested: [{ v: Array.from({ length: 64 }, (_, i) => -i) }], short: [1, 2], text: 'a' } };
+    const message = {
+      type: 'section',
+      section: {
+        x: Array.from({ length: 100 }, (_, i) => i / 7),
+        nested: [{ v: Array.from({ length: 64 }, (_, i) => -i) }],
+        short: [1, 2],
+        text: 'a',
+      },
+    };
     const packed = packNumericArrays(message);
     assert.ok(packed.section.x instanceof Float64Array);
     const back = unpackNumericArrays(packed);

@@ -16,17 +16,34 @@ function sources(dir: string): string[] {
 
 test('webview/src/main.ts bundles for the browser into one script and one stylesheet, without Node or engine code', async () => {
   const result = await build({
-    entryPoints: [join(SRC, 'main.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022',
-    outdir: '/virtual', write: false, logLevel: 'silent', metafile: true,
+    entryPoints: [join(SRC, 'main.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    outdir: '/virtual',
+    write: false,
+    logLevel: 'silent',
+    metafile: true,
   });
   assert.deepEqual(result.errors, []);
   const names = result.outputFiles.map((f) => f.path.replace('/virtual/', '')).sort();
   assert.deepEqual(names, ['main.css', 'main.js']);
   const inputs = Object.keys(result.metafile.inputs);
-  assert.ok(inputs.some((i) => i.includes('node_modules/d3-selection')), 'd3 is bundled');
-  assert.ok(inputs.some((i) => i.includes('@vscode-elements/elements')), 'the web components are bundled');
+  assert.ok(
+    inputs.some((i) => i.includes('node_modules/d3-selection')),
+    'd3 is bundled',
+  );
+  assert.ok(
+    inputs.some((i) => i.includes('@vscode-elements/elements')),
+    'the web components are bundled',
+  );
   const engine = inputs.filter((i) => i.startsWith('src/') && !i.startsWith('src/protocol/'));
-  assert.deepEqual(engine, [], 'only the shared protocol modules (messages, schemas, report maps) come from src/ (engine types are erased)');
+  assert.deepEqual(
+    engine,
+    [],
+    'only the shared protocol modules (messages, schemas, report maps) come from src/ (engine types are erased)',
+  );
   assert.ok(!inputs.includes('src/protocol/engineMessages.ts'), 'the engine messages stay out of the webview');
   const css = result.outputFiles.find((f) => f.path.endsWith('.css'))!.text;
   assert.ok(css.includes('--vscode-charts-blue'), 'theme colours come from VS Code variables');

@@ -15,7 +15,12 @@ const doc = () => createDom().window.document;
 
 test('a line chart draws axes, one path and symbols per series with gaps at missing values, and an in-SVG legend (snapshot)', () => {
   const chart = lineChart(doc(), {
-    id: 'sweep-k', title: 'Defence rate vs K', xLabel: 'K', yLabel: 'defence rate', yDomain: [0, 1], formatY: (v) => percent(v, 0),
+    id: 'sweep-k',
+    title: 'Defence rate vs K',
+    xLabel: 'K',
+    yLabel: 'defence rate',
+    yDomain: [0, 1],
+    formatY: (v) => percent(v, 0),
     series: [
       { name: 'non-adaptive', points: [1, 5, 15, 30].map((x, i) => ({ x, y: [0.42, 0.63, 0.71, 0.72][i] })) },
       { name: 'adaptive', points: [1, 5, 15, 30].map((x, i) => ({ x, y: [0.1, null, 0.18, 0.2][i] })) },
@@ -26,7 +31,11 @@ test('a line chart draws axes, one path and symbols per series with gaps at miss
   assert.equal(svg.querySelectorAll('.series path.point').length, 7, 'a symbol per present value: 4 + 3');
   // The gap: the adaptive line has two sub-paths (M … M …) around the missing K = 5.
   assert.equal(svg.querySelectorAll('.series-1 path.line')[0].getAttribute('d')!.match(/M/g)!.length, 2);
-  assert.deepEqual([...svg.querySelectorAll('.axis-x .tick text')].map((t) => t.textContent), ['1', '5', '15', '30'], 'the measured x values are the ticks');
+  assert.deepEqual(
+    [...svg.querySelectorAll('.axis-x .tick text')].map((t) => t.textContent),
+    ['1', '5', '15', '30'],
+    'the measured x values are the ticks',
+  );
   assert.equal(svg.querySelector('.axis-y .tick text')!.textContent, '0%');
   matchSnapshot('line-chart.svg', prettySvg(svg.outerHTML));
 });
@@ -34,10 +43,28 @@ test('a line chart draws axes, one path and symbols per series with gaps at miss
 test('arrow keys move the focus dot along a line chart and announce the value; Up/Down switch series at the nearest x', () => {
   const announced: string[] = [];
   const chart = lineChart(doc(), {
-    id: 'c', title: 't', xLabel: 'r', yLabel: 'rate', formatY: (v) => percent(v, 0), announce: (t) => announced.push(t),
+    id: 'c',
+    title: 't',
+    xLabel: 'r',
+    yLabel: 'rate',
+    formatY: (v) => percent(v, 0),
+    announce: (t) => announced.push(t),
     series: [
-      { name: 'a', points: [{ x: 0.1, y: 0.5 }, { x: 0.2, y: null }, { x: 0.3, y: 0.75 }] },
-      { name: 'b', points: [{ x: 0.1, y: 0.2 }, { x: 0.3, y: 0.4 }] },
+      {
+        name: 'a',
+        points: [
+          { x: 0.1, y: 0.5 },
+          { x: 0.2, y: null },
+          { x: 0.3, y: 0.75 },
+        ],
+      },
+      {
+        name: 'b',
+        points: [
+          { x: 0.1, y: 0.2 },
+          { x: 0.3, y: 0.4 },
+        ],
+      },
     ],
   });
   const svg = chart.svg;
@@ -60,8 +87,29 @@ test('arrow keys move the focus dot along a line chart and announce the value; U
 test('hovering a line chart focuses the point nearest the pointer', () => {
   const announced: string[] = [];
   const chart = lineChart(doc(), {
-    id: 'c', title: 't', xLabel: 'r', yLabel: 'rate', yDomain: [0, 1], formatY: (v) => percent(v, 0), announce: (t) => announced.push(t),
-    series: [{ name: 'a', points: [{ x: 0, y: 0.5 }, { x: 1, y: 0.75 }] }, { name: 'b', points: [{ x: 0, y: 0.25 }, { x: 1, y: 0.25 }] }],
+    id: 'c',
+    title: 't',
+    xLabel: 'r',
+    yLabel: 'rate',
+    yDomain: [0, 1],
+    formatY: (v) => percent(v, 0),
+    announce: (t) => announced.push(t),
+    series: [
+      {
+        name: 'a',
+        points: [
+          { x: 0, y: 0.5 },
+          { x: 1, y: 0.75 },
+        ],
+      },
+      {
+        name: 'b',
+        points: [
+          { x: 0, y: 0.25 },
+          { x: 1, y: 0.25 },
+        ],
+      },
+    ],
   });
   const view = chart.svg.ownerDocument.defaultView!;
   // jsdom lays nothing out, so client coordinates are plot coordinates: x(1) = 480, y(0.75) = 240 · 0.25 = 60.
@@ -76,7 +124,12 @@ test('hovering a line chart focuses the point nearest the pointer', () => {
 test('a bar chart draws one rect.bar per value from zero (negative values below the zero line), flip marks and reference ticks (snapshot)', () => {
   const announced: string[] = [];
   const chart = barChart(doc(), {
-    id: 'of', title: 'Occluded Frequency', categories: ['0', '1', '2', '3'], xLabel: 'band', yLabel: 'logit drop', testId: 'of-chart',
+    id: 'of',
+    title: 'Occluded Frequency',
+    categories: ['0', '1', '2', '3'],
+    xLabel: 'band',
+    yLabel: 'logit drop',
+    testId: 'of-chart',
     groups: [
       { name: 'model-a.onnx', values: [4, 2, 0.5, -1], marks: ['flips', null, null, null] },
       { name: 'model-b.onnx', values: [3, 1, null, -0.5] },
@@ -117,14 +170,28 @@ test('a colour legend is an SVG gradient bar with an axis (snapshot, linear and 
   assert.equal(linear.querySelector('rect.legend-bar')!.getAttribute('fill'), 'url(#rct-a-0-0-gradient)');
   matchSnapshot('legend-linear.svg', prettySvg(linear.outerHTML));
   const log = colourLegend(d, { id: 'spectrum', title: 'mean |F(δ)|', scale: colourScale([1e-3, 10], 'log') });
-  assert.deepEqual([...log.querySelectorAll('.tick text')].map((t) => t.textContent), ['0.001', '0.01', '0.1', '1', '10']);
+  assert.deepEqual(
+    [...log.querySelectorAll('.tick text')].map((t) => t.textContent),
+    ['0.001', '0.01', '0.1', '1', '10'],
+  );
   matchSnapshot('legend-log.svg', prettySvg(log.outerHTML));
 });
 
 test('a heatmap canvas has one cell per value at an integer zoom, a legend, and reads cells with the arrow keys', () => {
   const announced: string[] = [];
   const map = { height: 2, width: 3, values: [0, 1, 2, 3, 4, 5] };
-  const hm = heatmap(doc(), { id: 'h', title: 'RCT', map, scale: 'linear', valueLabel: 'RCT', rowLabel: 'row', colLabel: 'col', testId: 'rct-heatmap', legendTestId: 'rct-legend', announce: (t) => announced.push(t) });
+  const hm = heatmap(doc(), {
+    id: 'h',
+    title: 'RCT',
+    map,
+    scale: 'linear',
+    valueLabel: 'RCT',
+    rowLabel: 'row',
+    colLabel: 'col',
+    testId: 'rct-heatmap',
+    legendTestId: 'rct-legend',
+    announce: (t) => announced.push(t),
+  });
   assert.equal(hm.zoom, 85, 'floor(256 / 3)');
   assert.equal(hm.canvas.width, 3 * 85);
   assert.equal(hm.canvas.height, 2 * 85);
@@ -149,14 +216,36 @@ test('a heatmap table averages square blocks down to at most 32 × 32 cells', ()
 });
 
 test('CSV quotes separators and quotes, and defuses text cells a spreadsheet would run as formulas', () => {
-  const csv = toCsv({ columns: [{ label: 'class' }, { label: 'score' }], rows: [['a,b', 1.5], ['say "hi"', -2], ['=HYPERLINK("x")', null], ['-cmd', 3]] });
+  const csv = toCsv({
+    columns: [{ label: 'class' }, { label: 'score' }],
+    rows: [
+      ['a,b', 1.5],
+      ['say "hi"', -2],
+      ['=HYPERLINK("x")', null],
+      ['-cmd', 3],
+    ],
+  });
   assert.equal(csv, 'class,score\r\n"a,b",1.5\r\n"say ""hi""",-2\r\n"\'=HYPERLINK(""x"")",\r\n\'-cmd,3\r\n');
 });
 
-test('a binned map reads and tabulates in the full map\'s rows and columns', () => {
+test("a binned map reads and tabulates in the full map's rows and columns", () => {
   const announced: string[] = [];
-  const map = { height: 56, width: 56, values: Array.from({ length: 56 * 56 }, (_, i) => i), binned: { block: 4, height: 224, width: 224 } };
-  const hm = heatmap(doc(), { id: 'h', title: 'RCT', map, scale: 'linear', valueLabel: 'RCT', rowLabel: 'row', colLabel: 'col', announce: (t) => announced.push(t) });
+  const map = {
+    height: 56,
+    width: 56,
+    values: Array.from({ length: 56 * 56 }, (_, i) => i),
+    binned: { block: 4, height: 224, width: 224 },
+  };
+  const hm = heatmap(doc(), {
+    id: 'h',
+    title: 'RCT',
+    map,
+    scale: 'linear',
+    valueLabel: 'RCT',
+    rowLabel: 'row',
+    colLabel: 'col',
+    announce: (t) => announced.push(t),
+  });
   assert.match(hm.canvas.getAttribute('aria-label')!, /each cell the mean of a 4×4 block of the 224×224 map/);
   hm.canvas.dispatchEvent(new hm.canvas.ownerDocument.defaultView!.FocusEvent('focus'));
   key(hm.canvas, 'ArrowRight');

@@ -6,7 +6,12 @@ import type { AttacksSection } from '../../src/engine/jobs/attackJob';
 import type { AttackRunSummary, Stats } from '../../src/engine/attacks/protocol';
 import type { CleanSection, ReportV1 } from '../../src/engine/report/schema';
 import type {
-  DefencesSection, Map2D, OccludedFrequencySection, RctSection, SpectraSection, SweepsSection,
+  DefencesSection,
+  Map2D,
+  OccludedFrequencySection,
+  RctSection,
+  SpectraSection,
+  SweepsSection,
 } from '../../src/engine/report/sections';
 import type { InitMessage } from '../../src/protocol/webviewMessages';
 
@@ -23,79 +28,160 @@ type Run = AttackRunSummary & { gallery: AttacksSection['runs'][number]['gallery
 
 function run(over: Partial<Run> & Pick<Run, 'label' | 'mode' | 'params'>): Run {
   return {
-    criterion: 'top1', targeted: null, gradient: 'analytic', seed: 0, evaluated: 100,
+    criterion: 'top1',
+    targeted: null,
+    gradient: 'analytic',
+    seed: 0,
+    evaluated: 100,
     clean: { top1Correct: 92, top1Accuracy: 0.92, top5Correct: 100, top5Accuracy: 1 },
     attacked: { top1Correct: 43, top1Accuracy: 0.43, top5Correct: 100, top5Accuracy: 1 },
-    attackedImages: 92, numAdversarial: 49, successRate: 49 / 92,
+    attackedImages: 92,
+    numAdversarial: 49,
+    successRate: 49 / 92,
     norms: {
-      successful: { l2: stats(49, 0.7665318621658525, 0.767506188833297, 0.8169673102201775), linf: stats(49, 0.0313726, 0.0313726, 0.0313726) },
+      successful: {
+        l2: stats(49, 0.7665318621658525, 0.767506188833297, 0.8169673102201775),
+        linf: stats(49, 0.0313726, 0.0313726, 0.0313726),
+      },
       all: { l2: stats(92, 0.7614, 0.7665, 0.84), linf: stats(92, 0.0313726, 0.0313726, 0.0313726) },
     },
-    queries: stats(92, 1, 1, 1), epsilon: null, budgetCurve: null, seconds: 0.1023, imagesPerSecond: 899.15, gallery: [],
+    queries: stats(92, 1, 1, 1),
+    epsilon: null,
+    budgetCurve: null,
+    seconds: 0.1023,
+    imagesPerSecond: 899.15,
+    gallery: [],
     ...over,
   };
 }
 
 export const ATTACKS: AttacksSection = {
-  kind: 'attacks', criterion: 'top1', gradient: 'analytic', notes: [],
+  kind: 'attacks',
+  criterion: 'top1',
+  gradient: 'analytic',
+  notes: [],
   runs: [
     run({
-      label: 'FGSM ε=8/255 (0.0314)', mode: 'fixed-eps', params: { attack: 'fgsm', eps: 8 / 255, mode: 'fixed-eps', gridSize: 100 },
-      gallery: [{
-        relPath: 't-shirt/0083.png', label: 0, cleanPrediction: 0, adversarialPrediction: 6, l2: 0.7755, linf: 0.0313726, amplification: 15.937,
-        files: { clean: 'gallery/attack-1/00-t-shirt-clean.png', adversarial: 'gallery/attack-1/00-t-shirt-adversarial.png', perturbation: 'gallery/attack-1/00-t-shirt-perturbation-x15.9.png' },
-      }],
+      label: 'FGSM ε=8/255 (0.0314)',
+      mode: 'fixed-eps',
+      params: { attack: 'fgsm', eps: 8 / 255, mode: 'fixed-eps', gridSize: 100 },
+      gallery: [
+        {
+          relPath: 't-shirt/0083.png',
+          label: 0,
+          cleanPrediction: 0,
+          adversarialPrediction: 6,
+          l2: 0.7755,
+          linf: 0.0313726,
+          amplification: 15.937,
+          files: {
+            clean: 'gallery/attack-1/00-t-shirt-clean.png',
+            adversarial: 'gallery/attack-1/00-t-shirt-adversarial.png',
+            perturbation: 'gallery/attack-1/00-t-shirt-perturbation-x15.9.png',
+          },
+        },
+      ],
     }),
     run({
-      label: 'PGD-10 L∞ ε=8/255 (0.0314) (minimal ε)', mode: 'minimal-eps', seed: 1000003,
+      label: 'PGD-10 L∞ ε=8/255 (0.0314) (minimal ε)',
+      mode: 'minimal-eps',
+      seed: 1000003,
       params: { attack: 'pgd', norm: 'linf', eps: 8 / 255, steps: 10, mode: 'minimal-eps', searchSteps: 10 },
-      attacked: { top1Correct: 2, top1Accuracy: 0.02, top5Correct: 88, top5Accuracy: 0.88 }, numAdversarial: 90, successRate: 90 / 92,
-      epsilon: stats(90, 0.0121, 0.0113, 0.0313), queries: stats(92, 61, 60, 110), imagesPerSecond: 41.2,
+      attacked: { top1Correct: 2, top1Accuracy: 0.02, top5Correct: 88, top5Accuracy: 0.88 },
+      numAdversarial: 90,
+      successRate: 90 / 92,
+      epsilon: stats(90, 0.0121, 0.0113, 0.0313),
+      queries: stats(92, 61, 60, 110),
+      imagesPerSecond: 41.2,
     }),
     run({
-      label: 'DeepFool-50 L2 overshoot=0.02', mode: 'minimal-perturbation', seed: 2000006, params: { norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 },
-      attacked: { top1Correct: 0, top1Accuracy: 0, top5Correct: 97, top5Accuracy: 0.97 }, numAdversarial: 92, successRate: 1,
-      norms: { successful: { l2: stats(92, 0.41, 0.38, 1.34), linf: stats(92, 0.05, 0.047, 0.16) }, all: { l2: stats(92, 0.41, 0.38, 1.34), linf: stats(92, 0.05, 0.047, 0.16) } },
-      queries: stats(92, 3.2, 3, 6), imagesPerSecond: 310,
-      budgetCurve: { norm: 'l2', points: [0, 0.335, 0.67, 1.005, 1.34].map((budget, k) => ({ budget, accuracy: [0.92, 0.5, 0.12, 0.03, 0][k] })) },
+      label: 'DeepFool-50 L2 overshoot=0.02',
+      mode: 'minimal-perturbation',
+      seed: 2000006,
+      params: { norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 },
+      attacked: { top1Correct: 0, top1Accuracy: 0, top5Correct: 97, top5Accuracy: 0.97 },
+      numAdversarial: 92,
+      successRate: 1,
+      norms: {
+        successful: { l2: stats(92, 0.41, 0.38, 1.34), linf: stats(92, 0.05, 0.047, 0.16) },
+        all: { l2: stats(92, 0.41, 0.38, 1.34), linf: stats(92, 0.05, 0.047, 0.16) },
+      },
+      queries: stats(92, 3.2, 3, 6),
+      imagesPerSecond: 310,
+      budgetCurve: {
+        norm: 'l2',
+        points: [0, 0.335, 0.67, 1.005, 1.34].map((budget, k) => ({ budget, accuracy: [0.92, 0.5, 0.12, 0.03, 0][k] })),
+      },
     }),
     run({
-      label: 'SimBA-DCT ε=0.2 10000 queries', mode: 'query-limited', seed: 3000009, gradient: 'none',
+      label: 'SimBA-DCT ε=0.2 10000 queries',
+      mode: 'query-limited',
+      seed: 3000009,
+      gradient: 'none',
       params: { basis: 'dct', epsilon: 0.2, maxQueries: 10000, linf: null, freqFraction: 0.125 },
-      attacked: { top1Correct: 12, top1Accuracy: 0.12, top5Correct: 99, top5Accuracy: 0.99 }, numAdversarial: 80, successRate: 80 / 92,
-      queries: stats(92, 812, 640, 10000), imagesPerSecond: 3.1,
+      attacked: { top1Correct: 12, top1Accuracy: 0.12, top5Correct: 99, top5Accuracy: 0.99 },
+      numAdversarial: 80,
+      successRate: 80 / 92,
+      queries: stats(92, 812, 640, 10000),
+      imagesPerSecond: 3.1,
     }),
   ],
 };
 
 export const CLEAN: CleanSection = {
-  kind: 'clean', partial: false, requested: 100, evaluated: 100, top1Correct: 92, top1Accuracy: 0.92, top5Correct: 100, top5Accuracy: 1,
+  kind: 'clean',
+  partial: false,
+  requested: 100,
+  evaluated: 100,
+  top1Correct: 92,
+  top1Accuracy: 0.92,
+  top5Correct: 100,
+  top5Accuracy: 1,
   meanConfidence: 0.874,
-  perClass: CLASS_NAMES.map((className, k) => ({ className, total: 10, correct: k === 6 ? 4 : 10 - (k % 2), accuracy: k === 6 ? 0.4 : (10 - (k % 2)) / 10 })),
+  perClass: CLASS_NAMES.map((className, k) => ({
+    className,
+    total: 10,
+    correct: k === 6 ? 4 : 10 - (k % 2),
+    accuracy: k === 6 ? 0.4 : (10 - (k % 2)) / 10,
+  })),
   confusion: CLASS_NAMES.map((_, i) => CLASS_NAMES.map((__, j) => (i === j ? 9 : 0))),
   predictions: [],
   throughput: { seconds: 0.21, inferenceSeconds: 0.08, imagesPerSecond: 476.2, batchSize: 64 },
 };
 
 export const DEFENCES: DefencesSection = {
-  kind: 'defences', notes: ['Defence rates count only the #Adv examples of the undefended model.'],
+  kind: 'defences',
+  notes: ['Defence rates count only the #Adv examples of the undefended model.'],
   results: [
     {
-      defence: { kind: 'post-averaging', params: { K: 15, radius: 0.3, radiusPixels: 0.1061, radiusSpace: 'model-input', directions: 'random', points: 91, seed: 7 } },
+      defence: {
+        kind: 'post-averaging',
+        params: { K: 15, radius: 0.3, radiusPixels: 0.1061, radiusSpace: 'model-input', directions: 'random', points: 91, seed: 7 },
+      },
       chosenBy: 'r chosen by the sweep: highest defence rate with clean drop ≤ 1 pp',
       cost: { relativeCost: 91.04, plainImagesPerSecond: 900, defendedImagesPerSecond: 9.886, batchSize: 64 },
       rows: [
         {
           attack: { label: 'FGSM ε=8/255 (0.0314)', mode: 'fixed-eps', norm: 'linf', criterion: 'top1', seed: 0 },
-          evaluated: 100, numAdversarial: 49,
+          evaluated: 100,
+          numAdversarial: 49,
           original: { clean: { top1: 0.92, top5: 1 }, attacked: { top1: 0.43, top5: 1 } },
           defended: { clean: { top1: 0.91, top5: 1 }, attacked: { top1: 0.78, top5: 1 } },
           defenceRate: 0.7143,
-          adaptive: { label: 'EOT-PGD-10 L∞ ε=8/255 (K=15)', defenceRate: 0.1837, attacked: { top1: 0.52, top5: 1 }, images: 49, nonAdaptiveDefenceRate: 0.7143, seed: 11, seconds: 84.2 },
+          adaptive: {
+            label: 'EOT-PGD-10 L∞ ε=8/255 (K=15)',
+            defenceRate: 0.1837,
+            attacked: { top1: 0.52, top5: 1 },
+            images: 49,
+            nonAdaptiveDefenceRate: 0.7143,
+            seed: 11,
+            seconds: 84.2,
+          },
         },
         {
           attack: { label: 'DeepFool-50 L2 overshoot=0.02', mode: 'minimal-perturbation', norm: 'l2', criterion: 'top1', seed: 2000006 },
-          evaluated: 100, numAdversarial: 0,
+          evaluated: 100,
+          numAdversarial: 0,
           original: { clean: { top1: 0.92, top5: 1 }, attacked: { top1: 0.92, top5: 1 } },
           defended: { clean: { top1: 0.91, top5: 1 }, attacked: { top1: 0.91, top5: 1 } },
           defenceRate: null,
@@ -107,14 +193,25 @@ export const DEFENCES: DefencesSection = {
       defence: { kind: 'low-pass', params: { cutoff: 8, maxCutoff: 14 } },
       chosenBy: 'cutoff chosen by the sweep: lowest cutoff with clean drop ≤ 1 pp',
       cost: { relativeCost: 1.02, plainImagesPerSecond: 900, defendedImagesPerSecond: 882.4, batchSize: 64 },
-      rows: [{
-        attack: { label: 'FGSM ε=8/255 (0.0314)', mode: 'fixed-eps', norm: 'linf', criterion: 'top1', seed: 0 },
-        evaluated: 100, numAdversarial: 49,
-        original: { clean: { top1: 0.92, top5: 1 }, attacked: { top1: 0.43, top5: 1 } },
-        defended: { clean: { top1: 0.91, top5: 1 }, attacked: { top1: 0.55, top5: 1 } },
-        defenceRate: 0.2653,
-        adaptive: { label: 'PGD-10 L∞ ε=8/255 through the filter', defenceRate: 0.0204, attacked: { top1: 0.43, top5: 1 }, images: 32, nonAdaptiveDefenceRate: 0.25, seed: 12, seconds: 1.9 },
-      }],
+      rows: [
+        {
+          attack: { label: 'FGSM ε=8/255 (0.0314)', mode: 'fixed-eps', norm: 'linf', criterion: 'top1', seed: 0 },
+          evaluated: 100,
+          numAdversarial: 49,
+          original: { clean: { top1: 0.92, top5: 1 }, attacked: { top1: 0.43, top5: 1 } },
+          defended: { clean: { top1: 0.91, top5: 1 }, attacked: { top1: 0.55, top5: 1 } },
+          defenceRate: 0.2653,
+          adaptive: {
+            label: 'PGD-10 L∞ ε=8/255 through the filter',
+            defenceRate: 0.0204,
+            attacked: { top1: 0.43, top5: 1 },
+            images: 32,
+            nonAdaptiveDefenceRate: 0.25,
+            seed: 12,
+            seconds: 1.9,
+          },
+        },
+      ],
     },
   ],
 };
@@ -123,7 +220,10 @@ export const SWEEPS: SweepsSection = {
   kind: 'sweeps',
   sweeps: [
     {
-      id: 'defence-rate-vs-radius', title: 'Defence rate vs r', xLabel: 'radius r (model-input space)', yLabel: 'defence rate',
+      id: 'defence-rate-vs-radius',
+      title: 'Defence rate vs r',
+      xLabel: 'radius r (model-input space)',
+      yLabel: 'defence rate',
       x: [0.1, 0.2, 0.3, 0.4, 0.5],
       series: [
         { name: 'non-adaptive', attack: 'FGSM ε=8/255 (0.0314)', mode: 'fixed-eps', y: [0.31, 0.55, 0.71, 0.76, 0.8] },
@@ -132,19 +232,28 @@ export const SWEEPS: SweepsSection = {
       fixed: { K: 15, seed: 7 },
     },
     {
-      id: 'defence-rate-vs-epsilon', title: 'Defence rate vs ε', xLabel: 'ε (pixel units)', yLabel: 'defence rate',
+      id: 'defence-rate-vs-epsilon',
+      title: 'Defence rate vs ε',
+      xLabel: 'ε (pixel units)',
+      yLabel: 'defence rate',
       x: [2 / 255, 4 / 255, 8 / 255, 16 / 255],
       series: [{ name: 'non-adaptive', attack: 'FGSM', mode: 'fixed-eps', y: [0.95, 0.86, 0.71, null] }],
       fixed: { K: 15, r: 0.3, seed: 7 },
     },
     {
-      id: 'defence-rate-vs-K', title: 'Defence rate vs K', xLabel: 'K', yLabel: 'defence rate',
+      id: 'defence-rate-vs-K',
+      title: 'Defence rate vs K',
+      xLabel: 'K',
+      yLabel: 'defence rate',
       x: [1, 5, 15, 30],
       series: [{ name: 'non-adaptive', attack: 'FGSM ε=8/255 (0.0314)', mode: 'fixed-eps', y: [0.42, 0.63, 0.71, 0.72] }],
       fixed: { r: 0.3, seed: 7 },
     },
     {
-      id: 'accuracy-vs-cutoff', title: 'Accuracy vs low-pass cutoff', xLabel: 'cutoff', yLabel: 'accuracy',
+      id: 'accuracy-vs-cutoff',
+      title: 'Accuracy vs low-pass cutoff',
+      xLabel: 'cutoff',
+      yLabel: 'accuracy',
       x: [2, 4, 6, 8, 10, 12, 14],
       series: [
         { name: 'clean', attack: null, mode: 'clean', y: [0.31, 0.62, 0.84, 0.91, 0.92, 0.92, 0.92] },
@@ -156,24 +265,56 @@ export const SWEEPS: SweepsSection = {
 };
 
 export const OCCLUDED: OccludedFrequencySection = {
-  kind: 'occluded-frequency', bands: 8, baseline: 'zero', seed: null, scoreOn: 'logits',
-  definition: 'Score of band b: clean logit of the predicted class − its logit after zeroing the DCT coefficients of band b (bands: equal-width rings of u + v).',
-  models: [{
-    model: '/work/main/samples/fashion-resnet.onnx',
-    images: [
-      { relPath: 't-shirt/0083.png', label: 0, predicted: 0, cleanLogit: 9.41, scores: [6.2, 3.1, 1.4, 0.6, 0.2, 0.1, -0.05, 0], flips: [true, true, false, false, false, false, false, false],
-        previews: [{ band: 0, path: 'of/t-shirt-0083-band0.png' }, { band: 1, path: 'of/t-shirt-0083-band1.png' }, { band: 2, path: 'of/t-shirt-0083-band2.png' }] },
-      { relPath: 'shirt/0112.png', label: 6, predicted: 0, cleanLogit: 4.02, scores: [3.9, 2.2, 1.1, 0.9, 0.3, 0.2, 0.1, 0.02], flips: [true, true, true, false, false, false, false, false] },
-    ],
-    perClass: CLASS_NAMES.map((_, k) => (k === 0 ? { count: 1, scores: [6.2, 3.1, 1.4, 0.6, 0.2, 0.1, -0.05, 0], flipRate: [1, 1, 0, 0, 0, 0, 0, 0] }
-      : k === 6 ? { count: 1, scores: [3.9, 2.2, 1.1, 0.9, 0.3, 0.2, 0.1, 0.02], flipRate: [1, 1, 1, 0, 0, 0, 0, 0] } : null)),
-    mean: [5.05, 2.65, 1.25, 0.75, 0.25, 0.15, 0.025, 0.01],
-    flipRate: [1, 1, 0.5, 0, 0, 0, 0, 0],
-  }],
+  kind: 'occluded-frequency',
+  bands: 8,
+  baseline: 'zero',
+  seed: null,
+  scoreOn: 'logits',
+  definition:
+    'Score of band b: clean logit of the predicted class − its logit after zeroing the DCT coefficients of band b (bands: equal-width rings of u + v).',
+  models: [
+    {
+      model: '/work/main/samples/fashion-resnet.onnx',
+      images: [
+        {
+          relPath: 't-shirt/0083.png',
+          label: 0,
+          predicted: 0,
+          cleanLogit: 9.41,
+          scores: [6.2, 3.1, 1.4, 0.6, 0.2, 0.1, -0.05, 0],
+          flips: [true, true, false, false, false, false, false, false],
+          previews: [
+            { band: 0, path: 'of/t-shirt-0083-band0.png' },
+            { band: 1, path: 'of/t-shirt-0083-band1.png' },
+            { band: 2, path: 'of/t-shirt-0083-band2.png' },
+          ],
+        },
+        {
+          relPath: 'shirt/0112.png',
+          label: 6,
+          predicted: 0,
+          cleanLogit: 4.02,
+          scores: [3.9, 2.2, 1.1, 0.9, 0.3, 0.2, 0.1, 0.02],
+          flips: [true, true, true, false, false, false, false, false],
+        },
+      ],
+      perClass: CLASS_NAMES.map((_, k) =>
+        k === 0
+          ? { count: 1, scores: [6.2, 3.1, 1.4, 0.6, 0.2, 0.1, -0.05, 0], flipRate: [1, 1, 0, 0, 0, 0, 0, 0] }
+          : k === 6
+            ? { count: 1, scores: [3.9, 2.2, 1.1, 0.9, 0.3, 0.2, 0.1, 0.02], flipRate: [1, 1, 1, 0, 0, 0, 0, 0] }
+            : null,
+      ),
+      mean: [5.05, 2.65, 1.25, 0.75, 0.25, 0.15, 0.025, 0.01],
+      flipRate: [1, 1, 0.5, 0, 0, 0, 0, 0],
+    },
+  ],
 };
 
 export const RCT: RctSection = {
-  kind: 'rct', epsilon: 1e-3, definition: 'RCT = mean over successful examples of |DCT(x′) − DCT(x)| / (|DCT(x)| + ε), channel-averaged.',
+  kind: 'rct',
+  epsilon: 1e-3,
+  definition: 'RCT = mean over successful examples of |DCT(x′) − DCT(x)| / (|DCT(x)| + ε), channel-averaged.',
   maps: [
     { attack: 'FGSM ε=8/255 (0.0314)', mode: 'fixed-eps', count: 49, map: decayMap(8, 8, 2, 6) },
     { attack: 'DeepFool-50 L2 overshoot=0.02', mode: 'minimal-perturbation', count: 92, map: decayMap(8, 8, 0.5, 3) },
@@ -181,58 +322,136 @@ export const RCT: RctSection = {
 };
 
 export const SPECTRA: SpectraSection = {
-  kind: 'spectra', cutoff: 7, definition: 'Centred 2-D DFT magnitudes, channel-averaged; S_l = {|k_x|, |k_y| ≤ k_c}.',
-  entries: [{
-    attack: 'FGSM ε=8/255 (0.0314)', mode: 'fixed-eps', count: 49,
-    perturbationSpectrum: decayMap(8, 8, 1, 1.5), logSpectrumDifference: decayMap(8, 8, 0.8, 4),
-    lowFrequencyEnergyPerturbation: 0.2314, lowFrequencyEnergyImages: 0.9123,
-  }],
+  kind: 'spectra',
+  cutoff: 7,
+  definition: 'Centred 2-D DFT magnitudes, channel-averaged; S_l = {|k_x|, |k_y| ≤ k_c}.',
+  entries: [
+    {
+      attack: 'FGSM ε=8/255 (0.0314)',
+      mode: 'fixed-eps',
+      count: 49,
+      perturbationSpectrum: decayMap(8, 8, 1, 1.5),
+      logSpectrumDifference: decayMap(8, 8, 0.8, 4),
+      lowFrequencyEnergyPerturbation: 0.2314,
+      lowFrequencyEnergyImages: 0.9123,
+    },
+  ],
 };
 
 export function fixtureReport(): ReportV1 {
   return {
-    schema: 'robustness-lens/report', schemaVersion: 1, id: 'a318aca8-5c36-4dbf-be10-56016e01135b', command: 'analyse',
-    createdAt: '2026-11-22T04:53:59.108Z', status: 'complete',
+    schema: 'robustness-lens/report',
+    schemaVersion: 1,
+    id: 'a318aca8-5c36-4dbf-be10-56016e01135b',
+    command: 'analyse',
+    createdAt: '2026-11-22T04:53:59.108Z',
+    status: 'complete',
     tool: { name: 'robustness-lens', version: '0.1.0', onnxruntime: '1.30.0', node: '20.20.2', platform: 'linux', arch: 'x64' },
     model: {
-      path: '/work/main/samples/fashion-resnet.onnx', sha256: '117d78b58f6bdcb67443c539550e0bacbf08a61765beb8237f0ed2859fd2a9db', sizeBytes: 140710,
+      path: '/work/main/samples/fashion-resnet.onnx',
+      sha256: '117d78b58f6bdcb67443c539550e0bacbf08a61765beb8237f0ed2859fd2a9db',
+      sizeBytes: 140710,
       info: {
-        irVersion: 7, producer: 'pytorch 1.13.0', opsets: [{ domain: '', version: 13 }],
+        irVersion: 7,
+        producer: 'pytorch 1.13.0',
+        opsets: [{ domain: '', version: 13 }],
         inputs: [{ name: 'input', elemType: 'float32', shape: ['N', 1, 28, 28] }],
         outputs: [{ name: 'logits', elemType: 'float32', shape: ['N', 10] }],
         opHistogram: { BatchNormalization: 6, Conv: 6, Relu: 5, Add: 2, Flatten: 1, Gemm: 1, GlobalAveragePool: 1 },
-        nodeCount: 22, parameterCount: 33594, parameterBytes: 135784, metadata: {}, externalDataFiles: [], customDomainOps: [],
-        imageInputs: [{ name: 'input', elemType: 'float32', batch: 'dynamic', layout: 'NCHW', channels: 1, height: 28, width: 28, reason: 'shape [N,1,28,28]' }],
+        nodeCount: 22,
+        parameterCount: 33594,
+        parameterBytes: 135784,
+        metadata: {},
+        externalDataFiles: [],
+        customDomainOps: [],
+        imageInputs: [
+          {
+            name: 'input',
+            elemType: 'float32',
+            batch: 'dynamic',
+            layout: 'NCHW',
+            channels: 1,
+            height: 28,
+            width: 28,
+            reason: 'shape [N,1,28,28]',
+          },
+        ],
         output: { name: 'logits', numClasses: 10, kind: 'unknown', reason: 'produced by Gemm' },
         warnings: [],
       },
       outputKind: { kind: 'logits', reason: 'row 0 has a negative value', decidedBy: 'probe' },
     },
     config: {
-      file: '/work/main/samples/robustness.json', hash: '6e895561e0d91c768ccdd99c62ced758f19c74c21035614eb188c9d0969af03d',
+      file: '/work/main/samples/robustness.json',
+      hash: '6e895561e0d91c768ccdd99c62ced758f19c74c21035614eb188c9d0969af03d',
       resolved: {
-        preprocessing: { inputName: 'input', layout: 'NCHW', height: 28, width: 28, channels: 'gray', pixelScale: 1, mean: [0.287], std: [0.3536], resize: 'stretch', resizeFilter: 'bilinear', resizeShorterTo: null },
-        imagesDir: '/work/main/samples/images', labelsFile: null, classNames: CLASS_NAMES, limit: null, seed: 0,
+        preprocessing: {
+          inputName: 'input',
+          layout: 'NCHW',
+          height: 28,
+          width: 28,
+          channels: 'gray',
+          pixelScale: 1,
+          mean: [0.287],
+          std: [0.3536],
+          resize: 'stretch',
+          resizeFilter: 'bilinear',
+          resizeShorterTo: null,
+        },
+        imagesDir: '/work/main/samples/images',
+        labelsFile: null,
+        classNames: CLASS_NAMES,
+        limit: null,
+        seed: 0,
         runtime: { executionProvider: 'cpu', threads: 0, batchSize: 64 },
       },
-      provenance: {}, notes: [],
+      provenance: {},
+      notes: [],
     },
     dataset: {
-      root: '/work/main/samples/images', kind: 'image-folder', classNames: CLASS_NAMES, totalImages: 100, sampledImages: 100,
-      fingerprint: '3884c168', sampling: { limit: null, seed: 0, stratified: true }, ignoredFiles: 0, skippedImages: [],
+      root: '/work/main/samples/images',
+      kind: 'image-folder',
+      classNames: CLASS_NAMES,
+      totalImages: 100,
+      sampledImages: 100,
+      fingerprint: '3884c168',
+      sampling: { limit: null, seed: 0, stratified: true },
+      ignoredFiles: 0,
+      skippedImages: [],
     },
-    runtime: { requestedProvider: 'cpu', executionProvider: 'cpu', attempts: [{ provider: 'cpu', ok: true }], threads: 0, batchSize: 64, fixedBatch: null },
+    runtime: {
+      requestedProvider: 'cpu',
+      executionProvider: 'cpu',
+      attempts: [{ provider: 'cpu', ok: true }],
+      threads: 0,
+      batchSize: 64,
+      fixedBatch: null,
+    },
     seeds: { sampling: 0, attack1: 0, attack2: 1000003, attack3: 2000006, attack4: 3000009, postAveraging: 7 },
     timings: { loadModel: 0.016, attacks: 4.44, defences: 120.5, frequency: 18.2 },
-    sections: { clean: CLEAN, attacks: ATTACKS, defences: DEFENCES, sweeps: SWEEPS, occludedFrequency: OCCLUDED, rct: RCT, spectra: SPECTRA },
+    sections: {
+      clean: CLEAN,
+      attacks: ATTACKS,
+      defences: DEFENCES,
+      sweeps: SWEEPS,
+      occludedFrequency: OCCLUDED,
+      rct: RCT,
+      spectra: SPECTRA,
+    },
     warnings: [],
   };
 }
 
 export function initMessage(over: Partial<InitMessage> = {}): InitMessage {
   return {
-    type: 'init', runId: '20261122-045359-fashion-resnet', title: 'Robustness: fashion-resnet.onnx', state: 'complete',
-    report: fixtureReport(), compareWith: null, resourceBase: 'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/20261122-045359-fashion-resnet',
-    compareResourceBase: null, ...over,
+    type: 'init',
+    runId: '20261122-045359-fashion-resnet',
+    title: 'Robustness: fashion-resnet.onnx',
+    state: 'complete',
+    report: fixtureReport(),
+    compareWith: null,
+    resourceBase: 'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/20261122-045359-fashion-resnet',
+    compareResourceBase: null,
+    ...over,
   };
 }

@@ -1,6 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseName, bytes, compact, count, duration, epsilon, fileStem, fixed, fraction, percent, pointsChange, shape, sig, times } from '../../webview/src/format';
+import {
+  baseName,
+  bytes,
+  compact,
+  count,
+  duration,
+  epsilon,
+  fileStem,
+  fixed,
+  fraction,
+  percent,
+  pointsChange,
+  shape,
+  sig,
+  times,
+} from '../../webview/src/format';
 import { attackNorm, epsilonText } from '../../webview/src/render/attackTable';
 import { ATTACKS } from './fixtures';
 

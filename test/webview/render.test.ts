@@ -37,16 +37,43 @@ test('a full report renders every element of the DOM contract', () => {
   assert.deepEqual(persisted, [{ runId: '20261122-045359-fashion-resnet' }]);
 
   const summary = doc.querySelector('[data-testid="summary"]')!;
-  for (const expected of ['fashion-resnet.onnx', 'input: float32 [N, 1, 28, 28]', '22 nodes, 7 op types', '33,594 (33.6k)', 'cpu', '/work/main/samples/images',
-    '100 of 100', '10: t-shirt, trouser', '92.0% (92/100)', 'sampling 0, attack1 0, attack2 1000003']) {
+  for (const expected of [
+    'fashion-resnet.onnx',
+    'input: float32 [N, 1, 28, 28]',
+    '22 nodes, 7 op types',
+    '33,594 (33.6k)',
+    'cpu',
+    '/work/main/samples/images',
+    '100 of 100',
+    '10: t-shirt, trouser',
+    '92.0% (92/100)',
+    'sampling 0, attack1 0, attack2 1000003',
+  ]) {
     assert.ok(text(summary).includes(expected), `summary shows ${expected}`);
   }
   assert.equal(text(summary.querySelector('.badge')), 'complete');
 
   const attackRows = doc.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]');
   assert.equal(attackRows.length, 4);
-  assert.deepEqual([...attackRows].map((r) => r.querySelector('td.mode')!.textContent), ['fixed-eps', 'minimal-eps', 'minimal-perturbation', 'query-limited']);
-  assert.deepEqual(cells(attackRows[0]), ['FGSM ε=8/255 (0.0314)', 'fixed-eps', '8/255 (0.0314)', '92.0%', '100.0%', '43.0%', '100.0%', '53.3%', '49/92', '0.768', '0.0314 (≈8.0/255)', '1', '899']);
+  assert.deepEqual(
+    [...attackRows].map((r) => r.querySelector('td.mode')!.textContent),
+    ['fixed-eps', 'minimal-eps', 'minimal-perturbation', 'query-limited'],
+  );
+  assert.deepEqual(cells(attackRows[0]), [
+    'FGSM ε=8/255 (0.0314)',
+    'fixed-eps',
+    '8/255 (0.0314)',
+    '92.0%',
+    '100.0%',
+    '43.0%',
+    '100.0%',
+    '53.3%',
+    '49/92',
+    '0.768',
+    '0.0314 (≈8.0/255)',
+    '1',
+    '899',
+  ]);
 
   const defence = doc.querySelector('table[data-testid="defence-table"]')!;
   const defenceRows = defence.querySelectorAll('tr[data-attack]');
@@ -65,36 +92,54 @@ test('a full report renders every element of the DOM contract', () => {
 
   const heatmaps = doc.querySelectorAll('canvas[data-testid="rct-heatmap"]');
   assert.equal(heatmaps.length, 2);
-  for (const c of heatmaps) assert.equal(c.nextElementSibling?.matches('svg[data-testid="rct-legend"]'), true, 'each heatmap is followed by its legend');
+  for (const c of heatmaps)
+    assert.equal(c.nextElementSibling?.matches('svg[data-testid="rct-legend"]'), true, 'each heatmap is followed by its legend');
 
   for (const id of ['defence-rate-vs-radius', 'defence-rate-vs-epsilon', 'defence-rate-vs-K', 'accuracy-vs-cutoff']) {
     assert.equal(doc.querySelectorAll(`svg[data-testid="sweep-${id}"]`).length, 1, id);
   }
   const gallery = doc.querySelector('[data-testid="gallery"]')!;
   assert.equal(gallery.querySelectorAll('img').length, 3);
-  assert.equal(gallery.querySelector('img')!.getAttribute('src'), 'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/20261122-045359-fashion-resnet/gallery/attack-1/00-t-shirt-clean.png');
+  assert.equal(
+    gallery.querySelector('img')!.getAttribute('src'),
+    'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/20261122-045359-fashion-resnet/gallery/attack-1/00-t-shirt-clean.png',
+  );
 
   // Every chart sits in a figure.chart with a caption, SVG/PNG/CSV export buttons and a hidden data table.
-  const charts = [...doc.querySelectorAll('svg[data-testid^="sweep-"], svg[data-testid="of-chart"], svg[data-testid="budget-curve"], canvas')];
+  const charts = [
+    ...doc.querySelectorAll('svg[data-testid^="sweep-"], svg[data-testid="of-chart"], svg[data-testid="budget-curve"], canvas'),
+  ];
   assert.equal(charts.length, 4 + 1 + 1 + 2 + 2);
   for (const chart of charts) {
     const figure = chart.closest('figure.chart');
     assert.ok(figure, `${chart.getAttribute('data-testid')} is in a figure.chart`);
     assert.ok(text(figure.querySelector('figcaption')).length > 0);
-    assert.deepEqual([...figure.querySelectorAll('[data-export]')].map((b) => b.getAttribute('data-export')), ['svg', 'png', 'csv']);
+    assert.deepEqual(
+      [...figure.querySelectorAll('[data-export]')].map((b) => b.getAttribute('data-export')),
+      ['svg', 'png', 'csv'],
+    );
     assert.ok(figure.querySelector('table.chart-data tbody tr'), 'a data table with rows');
   }
   assert.equal(doc.querySelectorAll('figure.chart').length, charts.length);
-  assert.deepEqual([...doc.querySelectorAll('nav.section-nav a')].map((a) => a.getAttribute('href')),
-    ['#panel-attacks', '#panel-defences', '#panel-sweeps', '#panel-occluded-frequency', '#panel-rct', '#panel-spectra', '#panel-gallery']);
+  assert.deepEqual(
+    [...doc.querySelectorAll('nav.section-nav a')].map((a) => a.getAttribute('href')),
+    ['#panel-attacks', '#panel-defences', '#panel-sweeps', '#panel-occluded-frequency', '#panel-rct', '#panel-spectra', '#panel-gallery'],
+  );
 });
 
 test('the data table of a sweep holds the same numbers as the chart', () => {
   const { doc } = mount(initMessage());
   const table = doc.querySelector('svg[data-testid="sweep-defence-rate-vs-radius"]')!.closest('figure')!.querySelector('table.chart-data')!;
-  assert.deepEqual([...table.querySelectorAll('thead th')].map((t) => t.textContent), ['radius r (model-input space)', 'non-adaptive (fixed-eps)', 'clean accuracy']);
+  assert.deepEqual(
+    [...table.querySelectorAll('thead th')].map((t) => t.textContent),
+    ['radius r (model-input space)', 'non-adaptive (fixed-eps)', 'clean accuracy'],
+  );
   assert.deepEqual([...table.querySelectorAll('tbody tr')].map(cells), [
-    ['0.1', '31.0%', '92.0%'], ['0.2', '55.0%', '92.0%'], ['0.3', '71.0%', '91.0%'], ['0.4', '76.0%', '88.0%'], ['0.5', '80.0%', '83.0%'],
+    ['0.1', '31.0%', '92.0%'],
+    ['0.2', '55.0%', '92.0%'],
+    ['0.3', '71.0%', '91.0%'],
+    ['0.4', '76.0%', '88.0%'],
+    ['0.5', '80.0%', '83.0%'],
   ]);
 });
 
@@ -129,20 +174,32 @@ test('an export that fails is reported in the panel instead of posting', async (
   const dom = createDom();
   const posted: WebviewToHost[] = [];
   const app = new PanelApp(dom.window.document.getElementById('app')!, {
-    post: (m) => posted.push(m), persist: () => {},
-    rasterizer: { svgToPng: async () => { throw new Error('img-src blocked'); }, canvasToPng: () => FAKE_PNG },
+    post: (m) => posted.push(m),
+    persist: () => {},
+    rasterizer: {
+      svgToPng: async () => {
+        throw new Error('img-src blocked');
+      },
+      canvasToPng: () => FAKE_PNG,
+    },
   });
   app.handle(initMessage());
   click(dom.window.document.querySelector('svg[data-testid="of-chart"]')!.closest('figure')!.querySelector('[data-export="png"]')!);
   await tick();
   assert.deepEqual(posted, []);
-  assert.equal(text(dom.window.document.querySelector('.export-error')), 'Export of "Occluded Frequency: dataset mean" as PNG failed: img-src blocked');
+  assert.equal(
+    text(dom.window.document.querySelector('.export-error')),
+    'Export of "Occluded Frequency: dataset mean" as PNG failed: img-src blocked',
+  );
 });
 
 test('Occluded Frequency views: class average and single image with flips, dataset-mean ticks and previews; the choice survives re-renders', () => {
   const { doc, app } = mount(initMessage());
   const select = doc.getElementById('of-view') as HTMLSelectElement;
-  assert.deepEqual([...select.options].map((o) => o.value), ['mean', 'class:0', 'class:6', 'image:t-shirt/0083.png', 'image:shirt/0112.png']);
+  assert.deepEqual(
+    [...select.options].map((o) => o.value),
+    ['mean', 'class:0', 'class:6', 'image:t-shirt/0083.png', 'image:shirt/0112.png'],
+  );
   select.value = 'image:t-shirt/0083.png';
   select.dispatchEvent(new doc.defaultView!.Event('change'));
   const of = doc.querySelector('svg[data-testid="of-chart"]')!;
@@ -186,11 +243,20 @@ test('a running job: progress with stage, count and ETA, Cancel posts {type: can
 test('a streamed section replaces the one with the same name (defences arrive before and after the adaptive attacks)', () => {
   const report = fixtureReport();
   const { doc, app } = mount(initMessage({ state: 'running', report: null }));
-  const defences = structuredClone(report.sections.defences) as NonNullable<typeof report.sections.defences> & { results: { rows: { adaptive: unknown }[] }[] };
+  const defences = structuredClone(report.sections.defences) as NonNullable<typeof report.sections.defences> & {
+    results: { rows: { adaptive: unknown }[] }[];
+  };
   const pending = structuredClone(defences);
-  pending.results.forEach((r) => r.rows.forEach((row) => { row.adaptive = null; }));
+  pending.results.forEach((r) =>
+    r.rows.forEach((row) => {
+      row.adaptive = null;
+    }),
+  );
   app.handle({ type: 'section', name: 'defences', section: pending });
-  assert.equal(text(doc.querySelector('table[data-testid="defence-table"] tr[data-attack] .adaptive-note')), 'adaptive attacks still running');
+  assert.equal(
+    text(doc.querySelector('table[data-testid="defence-table"] tr[data-attack] .adaptive-note')),
+    'adaptive attacks still running',
+  );
   app.handle({ type: 'section', name: 'defences', section: defences });
   assert.equal(doc.querySelectorAll('table[data-testid="defence-table"]').length, 1);
   assert.equal(text(doc.querySelector('table[data-testid="defence-table"] tr[data-attack] .rate-pair')), '71.4% / 18.4%');
@@ -203,17 +269,27 @@ test('compare mode: two summary cards, both models in the attack and defence tab
   of.models[0].model = other.model.path;
   of.models[0].mean = of.models[0].mean.map((v) => v / 2);
   other.sections = { ...other.sections, occludedFrequency: of };
-  const { doc } = mount(initMessage({ compareWith: other, compareResourceBase: 'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/b' }));
+  const { doc } = mount(
+    initMessage({ compareWith: other, compareResourceBase: 'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/b' }),
+  );
   assert.equal(doc.querySelectorAll('[data-testid="summary"] .summary-card').length, 2);
   const rows = doc.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]');
   assert.equal(rows.length, 8);
-  assert.deepEqual([rows[0].firstElementChild!.textContent, rows[4].firstElementChild!.textContent], ['fashion-resnet.onnx', 'fashion-resnet-robust.onnx']);
+  assert.deepEqual(
+    [rows[0].firstElementChild!.textContent, rows[4].firstElementChild!.textContent],
+    ['fashion-resnet.onnx', 'fashion-resnet-robust.onnx'],
+  );
   assert.equal(doc.querySelectorAll('table[data-testid="defence-table"] tr[data-attack]').length, 6);
   const chart = doc.querySelector('svg[data-testid="of-chart"]')!;
-  assert.deepEqual([...chart.querySelectorAll('g.plot > g.series')].map((g) => g.getAttribute('data-series')), ['fashion-resnet.onnx', 'fashion-resnet-robust.onnx']);
+  assert.deepEqual(
+    [...chart.querySelectorAll('g.plot > g.series')].map((g) => g.getAttribute('data-series')),
+    ['fashion-resnet.onnx', 'fashion-resnet-robust.onnx'],
+  );
   assert.equal(chart.querySelectorAll('g.plot > g.series rect.bar').length, 16);
-  const compareImage = [...doc.querySelectorAll('[data-testid="gallery"] img')].map((i) => i.getAttribute('src')).find((s) => s!.includes('/runs/b/'));
-  assert.ok(compareImage, 'the second run\'s gallery resolves against its own folder');
+  const compareImage = [...doc.querySelectorAll('[data-testid="gallery"] img')]
+    .map((i) => i.getAttribute('src'))
+    .find((s) => s!.includes('/runs/b/'));
+  assert.ok(compareImage, "the second run's gallery resolves against its own folder");
 });
 
 test('hostile strings from a report are shown as text, never parsed as markup', () => {
@@ -229,7 +305,13 @@ test('hostile strings from a report are shown as text, never parsed as markup', 
   const { doc } = mount(initMessage({ report, title: '<svg onload=alert(5)>' }));
   assert.equal(doc.querySelectorAll('script, iframe, img[src="x"], img[src="y"], b, [onerror], [onload], [onmouseover]').length, 0);
   const body = doc.body.textContent!;
-  for (const s of [hostile, '<img src=y onerror=alert(2)>.onnx', '<b onmouseover=alert(3)>FGSM</b>', '<iframe src="javascript:alert(4)">', '<svg onload=alert(5)>']) {
+  for (const s of [
+    hostile,
+    '<img src=y onerror=alert(2)>.onnx',
+    '<b onmouseover=alert(3)>FGSM</b>',
+    '<iframe src="javascript:alert(4)">',
+    '<svg onload=alert(5)>',
+  ]) {
     assert.ok(body.includes(s), `shown as text: ${s}`);
   }
   const select = doc.getElementById('of-view') as HTMLSelectElement;
@@ -256,7 +338,7 @@ test('report paths that leave the run folder are not loaded; gallery images of t
   assert.equal(parseWebviewMessage(posted[0]).ok, true);
 });
 
-test('the state in the host\'s HTML stands until init arrives; a malformed report envelope still leaves the sections readable', () => {
+test("the state in the host's HTML stands until init arrives; a malformed report envelope still leaves the sections readable", () => {
   const dom = createDom();
   const root = dom.window.document.getElementById('app')!;
   root.setAttribute('data-state', 'complete');
@@ -271,12 +353,23 @@ test('the state in the host\'s HTML stands until init arrives; a malformed repor
 
 test('a section that cannot be rendered shows its error in place; unknown kinds are listed; junk messages are ignored', () => {
   const report = fixtureReport();
-  report.sections.rct = { kind: 'rct', epsilon: 1e-3, definition: 'RCT', maps: [{ attack: 'FGSM', mode: 'fixed-eps', count: 3, map: { height: 4, width: 4, values: [1, 2, 3] } }] };
+  report.sections.rct = {
+    kind: 'rct',
+    epsilon: 1e-3,
+    definition: 'RCT',
+    maps: [{ attack: 'FGSM', mode: 'fixed-eps', count: 3, map: { height: 4, width: 4, values: [1, 2, 3] } }],
+  };
   report.sections.fromTheFuture = { kind: 'certified-radius', values: [] };
   const { doc, app, root } = mount(initMessage({ report }));
-  assert.equal(text(doc.querySelector('#panel-rct .section-error')), 'RCT maps could not be shown: RCT: FGSM: 3 values for a 4×4 map (expected 16)');
+  assert.equal(
+    text(doc.querySelector('#panel-rct .section-error')),
+    'RCT maps could not be shown: RCT: FGSM: 3 values for a 4×4 map (expected 16)',
+  );
   assert.ok(doc.querySelector('table[data-testid="attack-table"]'), 'other sections still render');
-  assert.equal(text(doc.querySelector('#panel-other li')), '"fromTheFuture" (kind "certified-radius") is not shown by this version of the panel.');
+  assert.equal(
+    text(doc.querySelector('#panel-other li')),
+    '"fromTheFuture" (kind "certified-radius") is not shown by this version of the panel.',
+  );
   for (const junk of [null, 'init', { type: 'init' }, { type: 'state', state: 'exploded' }, { type: 'eval', code: 'x' }]) {
     assert.equal(isHostToWebview(junk), false);
     app.handle(junk);
@@ -288,7 +381,7 @@ test('a report whose long number arrays arrive as Float64Array (as the host pack
   const plain = mount(initMessage());
   const packedInit = packNumericArrays(initMessage());
   const rct = (packedInit.report!.sections.rct as { maps: { map: { values: unknown } }[] }).maps[0].map.values;
-  assert.ok(rct instanceof Float64Array, 'the fixture\'s RCT map was packed');
+  assert.ok(rct instanceof Float64Array, "the fixture's RCT map was packed");
   const packed = mount();
   packed.app.handle(packedInit);
   assert.equal(text(packed.root), text(plain.root));
@@ -305,7 +398,17 @@ test('a sweep over 64 ε values, packed as the host sends it, charts the same po
   const report = fixtureReport();
   report.sections.sweeps = {
     kind: 'sweeps',
-    sweeps: [{ id: 'defence-rate-vs-epsilon', title: 'Defence rate vs ε', xLabel: 'ε (pixel units)', yLabel: 'defence rate', x: eps, series: [{ name: 'non-adaptive', attack: 'FGSM', mode: 'fixed-eps', y: rate }], fixed: { K: 15 } }],
+    sweeps: [
+      {
+        id: 'defence-rate-vs-epsilon',
+        title: 'Defence rate vs ε',
+        xLabel: 'ε (pixel units)',
+        yLabel: 'defence rate',
+        x: eps,
+        series: [{ name: 'non-adaptive', attack: 'FGSM', mode: 'fixed-eps', y: rate }],
+        fixed: { K: 15 },
+      },
+    ],
   };
   const packedInit = packNumericArrays(initMessage({ report }));
   const sweep = (packedInit.report!.sections.sweeps as { sweeps: { x: unknown }[] }).sweeps[0];
@@ -313,7 +416,11 @@ test('a sweep over 64 ε values, packed as the host sends it, charts the same po
   const plain = mount(initMessage({ report }));
   const packed = mount();
   packed.app.handle(packedInit);
-  assert.equal(packed.root.querySelector('#panel-sweeps .section-error'), null, text(packed.root.querySelector('#panel-sweeps .section-error')));
+  assert.equal(
+    packed.root.querySelector('#panel-sweeps .section-error'),
+    null,
+    text(packed.root.querySelector('#panel-sweeps .section-error')),
+  );
   const figure = (r: Element) => r.querySelector('svg[data-testid="sweep-defence-rate-vs-epsilon"]')!.closest('figure')!;
   const rows = (r: Element) => [...figure(r).querySelectorAll('table.chart-data tbody tr')].map(cells);
   assert.equal(rows(packed.root).length, PACKED_ARRAY_MIN);
@@ -325,7 +432,16 @@ test('a sweep over 64 ε values, packed as the host sends it, charts the same po
 
 test('packing keeps every value and leaves short arrays, strings and nested objects as they were', () => {
   const long = Array.from({ length: PACKED_ARRAY_MIN }, (_, i) => i / 3);
-  const m = { type: 'section', name: 'rct', section: { maps: [{ map: { height: 8, width: 8, values: long } }], labels: ['a', 'b'], short: [1, 2, 3], mixed: [...long.slice(0, 70), 'x'] } };
+  const m = {
+    type: 'section',
+    name: 'rct',
+    section: {
+      maps: [{ map: { height: 8, width: 8, values: long } }],
+      labels: ['a', 'b'],
+      short: [1, 2, 3],
+      mixed: [...long.slice(0, 70), 'x'],
+    },
+  };
   const p = packNumericArrays(m);
   const values = p.section.maps[0].map.values as unknown as Float64Array;
   assert.ok(values instanceof Float64Array);

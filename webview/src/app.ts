@@ -5,7 +5,15 @@
  */
 import type { ReportV1 } from '../../src/engine/report/schema';
 import { unpackNumericArrays } from '../../src/protocol/packedArrays';
-import { isHostToWebview, PANEL_STATES, type HostToWebview, type InitMessage, type PanelState, type ProgressMessage, type WebviewToHost } from '../../src/protocol/webviewMessages';
+import {
+  isHostToWebview,
+  PANEL_STATES,
+  type HostToWebview,
+  type InitMessage,
+  type PanelState,
+  type ProgressMessage,
+  type WebviewToHost,
+} from '../../src/protocol/webviewMessages';
 import type { ExportTarget, Rasterizer } from './charts/exportChart';
 import { builder, type H } from './dom';
 import { baseName } from './format';
@@ -37,7 +45,10 @@ export class PanelApp {
   private readonly panels: HTMLElement;
   private readonly exportError: HTMLElement;
 
-  constructor(private readonly root: HTMLElement, private readonly deps: AppDeps) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly deps: AppDeps,
+  ) {
     const h = (this.h = builder(root.ownerDocument));
     // The host's HTML already carries the run's state: keep it until `init` arrives.
     const initial = root.dataset.state as PanelState | undefined;
@@ -48,7 +59,14 @@ export class PanelApp {
     this.summaryHolder = h('div', { class: 'summary-holder' });
     this.panels = h('div', { class: 'panels' });
     this.exportError = h('p', { class: 'export-error', role: 'alert' });
-    root.replaceChildren(h('header', { class: 'app-header' }, this.titleEl), this.progressHolder, this.exportError, this.nav, this.summaryHolder, this.panels);
+    root.replaceChildren(
+      h('header', { class: 'app-header' }, this.titleEl),
+      this.progressHolder,
+      this.exportError,
+      this.nav,
+      this.summaryHolder,
+      this.panels,
+    );
     this.render();
   }
 
@@ -96,9 +114,21 @@ export class PanelApp {
       if (at >= 0) sectionsA[at] = [name, section];
       else sectionsA.push([name, section]);
     }
-    const sides: Side[] = [{ key: 'a', label: modelLabel(a, init?.title ?? 'Run'), report: a, sections: sectionsA, resourceBase: init?.resourceBase ?? '' }];
-    if (b) sides.push({ key: 'b', label: modelLabel(b, 'Compared run'), report: b, sections: Object.entries(b.sections ?? {}), resourceBase: init?.compareResourceBase ?? '' });
-    if (sides.length === 2 && sides[0].label === sides[1].label) sides.forEach((s) => { s.label = `${s.label} (${runName(s.report)})`; });
+    const sides: Side[] = [
+      { key: 'a', label: modelLabel(a, init?.title ?? 'Run'), report: a, sections: sectionsA, resourceBase: init?.resourceBase ?? '' },
+    ];
+    if (b)
+      sides.push({
+        key: 'b',
+        label: modelLabel(b, 'Compared run'),
+        report: b,
+        sections: Object.entries(b.sections ?? {}),
+        resourceBase: init?.compareResourceBase ?? '',
+      });
+    if (sides.length === 2 && sides[0].label === sides[1].label)
+      sides.forEach((s) => {
+        s.label = `${s.label} (${runName(s.report)})`;
+      });
     return sides;
   }
 
@@ -110,11 +140,18 @@ export class PanelApp {
         this.deps.post(m);
       },
       rasterizer: this.deps.rasterizer,
-      onError: (text) => { this.exportError.textContent = text; },
+      onError: (text) => {
+        this.exportError.textContent = text;
+      },
     };
     const sides = this.sides();
     return {
-      h: this.h, sides, compare: sides.length > 1, state: this.state, exportTarget: target, ui: this.ui,
+      h: this.h,
+      sides,
+      compare: sides.length > 1,
+      state: this.state,
+      exportTarget: target,
+      ui: this.ui,
       openArtefact: (relPath) => this.deps.post({ type: 'open-artefact', relPath }),
     };
   }
@@ -130,11 +167,19 @@ export class PanelApp {
       this.summaryHolder.replaceChildren(renderSummary(ctx));
     } catch (e) {
       // A malformed report envelope must not take the sections (or the Cancel button) down with it.
-      this.summaryHolder.replaceChildren(h('div', { class: 'section-error', role: 'alert', 'data-testid': 'summary' }, `The summary could not be shown: ${e instanceof Error ? e.message : String(e)}`));
+      this.summaryHolder.replaceChildren(
+        h(
+          'div',
+          { class: 'section-error', role: 'alert', 'data-testid': 'summary' },
+          `The summary could not be shown: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+      );
     }
     const panels = renderPanels(ctx);
     this.panels.replaceChildren(...panels.map((p) => p.element));
-    this.nav.replaceChildren(...(panels.length > 1 ? [h('ul', null, ...panels.map((p) => h('li', null, h('a', { href: `#panel-${p.id}` }, p.title))))] : []));
+    this.nav.replaceChildren(
+      ...(panels.length > 1 ? [h('ul', null, ...panels.map((p) => h('li', null, h('a', { href: `#panel-${p.id}` }, p.title))))] : []),
+    );
     if (focusedId) this.root.ownerDocument.getElementById(focusedId)?.focus();
   }
 
@@ -143,19 +188,28 @@ export class PanelApp {
       this.progress = null;
       this.cancelRequested = false;
     }
-    this.progressHolder.replaceChildren(renderProgress(this.h, {
-      progress: this.progress, state: this.state, message: this.message, cancelRequested: this.cancelRequested,
-    }, () => {
-      this.cancelRequested = true;
-      this.deps.post({ type: 'cancel' });
-      this.renderProgress();
-    }));
+    this.progressHolder.replaceChildren(
+      renderProgress(
+        this.h,
+        {
+          progress: this.progress,
+          state: this.state,
+          message: this.message,
+          cancelRequested: this.cancelRequested,
+        },
+        () => {
+          this.cancelRequested = true;
+          this.deps.post({ type: 'cancel' });
+          this.renderProgress();
+        },
+      ),
+    );
   }
 }
 
 /** The model's file name; reports are data, so a missing model block falls back to the given name. */
 function modelLabel(report: ReportV1 | null, fallback: string): string {
-  const path = (report?.model)?.path;
+  const path = report?.model?.path;
   return typeof path === 'string' ? baseName(path) : fallback;
 }
 

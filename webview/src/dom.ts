@@ -41,7 +41,12 @@ export function builder(doc: Document): H {
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';
 
-export function svgEl<K extends keyof SVGElementTagNameMap>(doc: Document, tag: K, attrs?: Attrs | null, ...children: Child[]): SVGElementTagNameMap[K] {
+export function svgEl<K extends keyof SVGElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  attrs?: Attrs | null,
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const node = doc.createElementNS(SVG_NS, tag);
   setAttrs(node, attrs);
   append(node, children);

@@ -38,7 +38,11 @@ export function sig(v: number | null | undefined, digits = 3): string {
 /** Integers with thousands separators: 33594 → "33,594". */
 export function count(v: number | null | undefined): string {
   if (!isNum(v)) return DASH;
-  return signed(Math.round(v).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ','));
+  return signed(
+    Math.round(v)
+      .toString()
+      .replace(/\B(?=(\d{3})+(?!\d))/g, ','),
+  );
 }
 
 /** Large counts in short form: 33594 → "33.6k", 11689512 → "11.7M". */
@@ -55,8 +59,12 @@ export function bytes(v: number | null | undefined): string {
   if (!isNum(v)) return DASH;
   if (v < 1024) return `${v} B`;
   const units = ['KiB', 'MiB', 'GiB'];
-  let x = v / 1024, u = 0;
-  while (x >= 1024 && u < units.length - 1) { x /= 1024; u++; }
+  let x = v / 1024,
+    u = 0;
+  while (x >= 1024 && u < units.length - 1) {
+    x /= 1024;
+    u++;
+  }
   return `${x.toFixed(1)} ${units[u]}`;
 }
 

@@ -28,7 +28,12 @@ export interface BatchStage {
 export type BatchStageFactory = (ctx: AnalyseContext, refs: DefenceAttackRef[]) => BatchStage;
 
 /** What the plan knows when it sizes the batch stages. */
-export interface BatchStagePlanInput { images: number; attacks: number; analyses: AnalysesChoice; ofImages: number }
+export interface BatchStagePlanInput {
+  images: number;
+  attacks: number;
+  analyses: AnalysesChoice;
+  ofImages: number;
+}
 
 export interface BatchStageModule {
   /** Its entry in the plan: the sizes it will use, or why it is skipped. */

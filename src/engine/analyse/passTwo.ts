@@ -28,7 +28,12 @@ export interface PassTwoResult {
   seconds: number;
 }
 
-export async function runPassTwo(ctx: AnalyseContext, attacks: AttackStage, choices: DefenceChoice[], cleanCorrect: Set<string>): Promise<PassTwoResult> {
+export async function runPassTwo(
+  ctx: AnalyseContext,
+  attacks: AttackStage,
+  choices: DefenceChoice[],
+  cleanCorrect: Set<string>,
+): Promise<PassTwoResult> {
   const t0 = performance.now();
   const { classifier, prepared, plan, runSeed } = ctx;
   const { suite, refs, builder } = attacks;
@@ -39,15 +44,33 @@ export async function runPassTwo(ctx: AnalyseContext, attacks: AttackStage, choi
   try {
     let ce: Promise<GradientSource | null> | null = null;
     const run: AdaptiveRun = {
-      prepared, classifier, builder, sessionOpts: ctx.sessionOpts, runSeed, seeds, disposers,
-      crossEntropyGradient: () => (ce ??= builder ? GradientModel.open(builder, { kind: 'cross-entropy' }, { ...ctx.sessionOpts, maxBatch: classifier.batchSize }).then((g) => { disposers.push(() => g.dispose()); return g; }) : Promise.resolve(null)),
+      prepared,
+      classifier,
+      builder,
+      sessionOpts: ctx.sessionOpts,
+      runSeed,
+      seeds,
+      disposers,
+      crossEntropyGradient: () =>
+        (ce ??= builder
+          ? GradientModel.open(builder, { kind: 'cross-entropy' }, { ...ctx.sessionOpts, maxBatch: classifier.batchSize }).then((g) => {
+              disposers.push(() => g.dispose());
+              return g;
+            })
+          : Promise.resolve(null)),
     };
     const defended: AdaptiveDefence[] = [];
     for (const c of choices) defended.push(await c.adaptive(run));
     const tallies = defended.map(() => refs.map(() => new AdaptiveTally()));
     const costs = defended.map(() => new CostMeter());
     const epsSweep = startEpsilonSweep(ctx, builder, defended.length, seeds, disposers);
-    const pass2Suite = new AttackSuite(prepared, classifier, suite.classNames, { ...suite.options, gallery: 0, outDir: null }, ctx.hooks.signal);
+    const pass2Suite = new AttackSuite(
+      prepared,
+      classifier,
+      suite.classNames,
+      { ...suite.options, gallery: 0, outDir: null },
+      ctx.hooks.signal,
+    );
     disposers.push(() => pass2Suite.dispose());
     pass2Suite.start(builder);
     if (defended.some((d) => d.gradient)) Object.assign(seeds, seedRecord(runSeed, 'adaptive/attack'));
@@ -58,13 +81,20 @@ export async function runPassTwo(ctx: AnalyseContext, attacks: AttackStage, choi
     // the batch's parts: the suite's attacks, the ε sweep, then each defence's adaptive attacks
     const parts = pass2Suite.attacks.length + 1 + defended.length;
     progress(0);
-    for await (const batch of streamPixelBatches(samples, pixelSpecFor(prepared.config.preprocessing), classifier.batchSize, ctx.signalOpt)) {
+    for await (const batch of streamPixelBatches(
+      samples,
+      pixelSpecFor(prepared.config.preprocessing),
+      classifier.batchSize,
+      ctx.signalOpt,
+    )) {
       const count = batch.samples.length;
       const before = done;
       done += count + batch.failed.length;
       if (count === 0) continue;
       const scores = await classifier.scores(batch.pixels, count);
-      const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) => progress(imagesDoneWithin(before, count, finished, parts)));
+      const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
+        progress(imagesDoneWithin(before, count, finished, parts)),
+      );
       const clean = correctness(scores, sb.labels);
       // Cost: one timed plain pass per batch against each defence's pass on the same clean images.
       const t = performance.now();
@@ -81,7 +111,19 @@ export async function runPassTwo(ctx: AnalyseContext, attacks: AttackStage, choi
         if (epsSweep && epsBatch) await epsSweep.tally(d, def.model, epsBatch, clean, defClean);
         if (!def.gradient) continue;
         for (let a = 0; a < refs.length; a++) {
-          await attackAdaptively(def.model, def.gradient, suite.attacks[a], sb.attacks[a], batch.pixels, sb.labels, per, plan.criterion, seedFor(runSeed, 'adaptive/attack', a, batchNo, d), tallies[d][a], ctx.hooks.signal);
+          await attackAdaptively(
+            def.model,
+            def.gradient,
+            suite.attacks[a],
+            sb.attacks[a],
+            batch.pixels,
+            sb.labels,
+            per,
+            plan.criterion,
+            seedFor(runSeed, 'adaptive/attack', a, batchNo, d),
+            tallies[d][a],
+            ctx.hooks.signal,
+          );
         }
       }
       batchNo++;
@@ -89,8 +131,25 @@ export async function runPassTwo(ctx: AnalyseContext, attacks: AttackStage, choi
     }
     return {
       // Each row records its attack's seed at batch 0 of the first defence, as reports always have.
-      defences: defended.map((def, d) => ({ adaptive: def.gradient ? adaptiveRows(tallies[d], refs, (norm) => def.label(norm), (a) => seedFor(runSeed, 'adaptive/attack', a, 0, 0)) : null, cost: costs[d].result(classifier.batchSize) })),
-      sweeps: epsSweep ? [epsSweep.sweep(choices.map((c) => c.result.defence.kind), samples.length)] : [],
+      defences: defended.map((def, d) => ({
+        adaptive: def.gradient
+          ? adaptiveRows(
+              tallies[d],
+              refs,
+              (norm) => def.label(norm),
+              (a) => seedFor(runSeed, 'adaptive/attack', a, 0, 0),
+            )
+          : null,
+        cost: costs[d].result(classifier.batchSize),
+      })),
+      sweeps: epsSweep
+        ? [
+            epsSweep.sweep(
+              choices.map((c) => c.result.defence.kind),
+              samples.length,
+            ),
+          ]
+        : [],
       seeds,
       seconds: (performance.now() - t0) / 1000,
     };

@@ -39,17 +39,40 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
   const sections: ReportV1['sections'] = {};
   const rt = config.runtime;
   const ctx: AnalyseContext = {
-    prepared, data, classifier, opts, plan, hooks, runSeed: config.seed, C: channelCount(p), H: p.height, W: p.width,
+    prepared,
+    data,
+    classifier,
+    opts,
+    plan,
+    hooks,
+    runSeed: config.seed,
+    C: channelCount(p),
+    H: p.height,
+    W: p.width,
     classNames: config.classNames ?? data.dataset.classNames,
     sessionOpts: { executionProvider: rt.executionProvider, threads: rt.threads, label: prepared.model.path },
-    seeds: {}, warnings: [], disposers: [],
-    section: (name, value) => { sections[name] = value; hooks.onSection?.(name, value); },
+    seeds: {},
+    warnings: [],
+    disposers: [],
+    section: (name, value) => {
+      sections[name] = value;
+      hooks.onSection?.(name, value);
+    },
     progress: progressOf(hooks),
     signalOpt: hooks.signal ? { signal: hooks.signal } : {},
   };
-  const report = (partial: boolean, skippedImages: { relPath: string; error: string }[]) => buildReport({
-    command: 'analyse', prepared, data, classifier, status: partial ? 'partial' : 'complete', skippedImages, sections, seeds: ctx.seeds, warnings: ctx.warnings,
-  });
+  const report = (partial: boolean, skippedImages: { relPath: string; error: string }[]) =>
+    buildReport({
+      command: 'analyse',
+      prepared,
+      data,
+      classifier,
+      status: partial ? 'partial' : 'complete',
+      skippedImages,
+      sections,
+      seeds: ctx.seeds,
+      warnings: ctx.warnings,
+    });
   try {
     const clean = await runCleanStage(ctx);
     if (clean.stopped) return report(true, clean.skipped);
@@ -58,7 +81,8 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     const chosen = chooseDefences(ctx, pass1.defences);
     let partial = pass1.partial;
     if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
-    if (plan.analyses.sweeps && chosen.sweeps.length) ctx.section('sweeps', { kind: 'sweeps', sweeps: chosen.sweeps } satisfies SweepsSection);
+    if (plan.analyses.sweeps && chosen.sweeps.length)
+      ctx.section('sweeps', { kind: 'sweeps', sweeps: chosen.sweeps } satisfies SweepsSection);
     return report(partial, clean.skipped);
   } finally {
     for (const d of ctx.disposers.reverse()) await d();
@@ -79,7 +103,12 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
   const stage = 'attacks, defences and frequency analyses';
   ctx.progress(stage, 0, total);
   try {
-    for await (const batch of streamPixelBatches(data.samples, pixelSpecFor(prepared.config.preprocessing), classifier.batchSize, ctx.signalOpt)) {
+    for await (const batch of streamPixelBatches(
+      data.samples,
+      pixelSpecFor(prepared.config.preprocessing),
+      classifier.batchSize,
+      ctx.signalOpt,
+    )) {
       const count = batch.samples.length;
       const before = done;
       done += count + batch.failed.length;
@@ -87,7 +116,9 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
       let t = performance.now();
       const scores = await classifier.scores(batch.pixels, count);
       // the batch's parts: each attack, then the defences and frequency analyses together
-      const sb = await suite.runBatch(batch.samples, batch.pixels, scores, (finished) => ctx.progress(stage, imagesDoneWithin(before, count, finished, suite.attacks.length + 1), total));
+      const sb = await suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
+        ctx.progress(stage, imagesDoneWithin(before, count, finished, suite.attacks.length + 1), total),
+      );
       times.attacks += (performance.now() - t) / 1000;
       t = performance.now();
       await defences.onBatch(sb);
@@ -96,7 +127,10 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
       for (const s of stages) await s.onBatch({ samples: batch.samples, pixels: batch.pixels, suite: sb });
       times.frequency += (performance.now() - t) / 1000;
       ctx.progress(stage, done, total);
-      if (ctx.hooks.signal?.aborted) { partial = true; break; }
+      if (ctx.hooks.signal?.aborted) {
+        partial = true;
+        break;
+      }
     }
   } catch (e) {
     if (!(isEngineError(e) && e.code === 'CANCELLED')) throw e;
@@ -112,20 +146,27 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
 async function addPassTwo(ctx: AnalyseContext, attacks: AttackStage, chosen: ChosenDefences, cleanCorrect: Set<string>): Promise<boolean> {
   let partial = false;
   const pass2 = await runPassTwo(ctx, attacks, chosen.choices, cleanCorrect).catch((e) => {
-    if (isEngineError(e) && e.code === 'CANCELLED') { partial = true; return null; }
+    if (isEngineError(e) && e.code === 'CANCELLED') {
+      partial = true;
+      return null;
+    }
     throw e;
   });
   if (pass2) {
     chosen.results.forEach((r, d) => {
       const { adaptive, cost } = pass2.defences[d];
-      if (adaptive) r.rows.forEach((row, i) => { row.adaptive = adaptive[i]; });
+      if (adaptive)
+        r.rows.forEach((row, i) => {
+          row.adaptive = adaptive[i];
+        });
       if (cost) r.cost = cost;
     });
     chosen.sweeps.push(...pass2.sweeps);
     Object.assign(ctx.seeds, pass2.seeds);
     ctx.prepared.timings.adaptive = pass2.seconds;
   }
-  if (attacks.gradientUnavailable) chosen.notes.push(`adaptive attacks need the model's gradient, which is unavailable: ${attacks.gradientUnavailable}`);
+  if (attacks.gradientUnavailable)
+    chosen.notes.push(`adaptive attacks need the model's gradient, which is unavailable: ${attacks.gradientUnavailable}`);
   publishDefences(ctx, chosen);
   return partial;
 }

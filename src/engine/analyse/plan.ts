@@ -40,8 +40,10 @@ export interface AnalysePlan {
 export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: number): AnalysePlan {
   for (const d of DEFENCES) d.check(opts, p);
   const epsilons = opts.epsilons ?? [8 / 255];
-  if (epsilons.length === 0 || epsilons.some((e) => !(e > 0) || e > 1)) throw new EngineError('USAGE', `analyse: ε list [${epsilons.join(', ')}]: expected L∞ values in (0, 1] pixel units`);
-  const epsGrid = epsilons.length > 1 ? [...epsilons].sort((a, b) => a - b) : EPSILON_FACTORS.map((f) => f * epsilons[0]).filter((e) => e <= 1);
+  if (epsilons.length === 0 || epsilons.some((e) => !(e > 0) || e > 1))
+    throw new EngineError('USAGE', `analyse: ε list [${epsilons.join(', ')}]: expected L∞ values in (0, 1] pixel units`);
+  const epsGrid =
+    epsilons.length > 1 ? [...epsilons].sort((a, b) => a - b) : EPSILON_FACTORS.map((f) => f * epsilons[0]).filter((e) => e <= 1);
   const fast = opts.preset === 'fast';
   const analyses = opts.analyses ?? { occludedFrequency: true, rct: true, spectra: true, sweeps: true };
   const selected = new Set(opts.defences ?? DEFENCES.map((d) => d.name));
@@ -54,14 +56,28 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
   const stages: StagePlan[] = [
     { stage: 'clean', skipped: null, sizes: { images } },
     { stage: 'attacks', skipped: null, sizes: { images, attacks: attacks.length } },
-    { stage: 'defences', skipped: noDefence, sizes: Object.fromEntries(defences.flatMap((d) => Object.entries(d.plan(opts, p, analyses.sweeps)).map(([k, v]) => [`${d.name}/${k}`, v]))) },
+    {
+      stage: 'defences',
+      skipped: noDefence,
+      sizes: Object.fromEntries(
+        defences.flatMap((d) => Object.entries(d.plan(opts, p, analyses.sweeps)).map(([k, v]) => [`${d.name}/${k}`, v])),
+      ),
+    },
     ...BATCH_STAGES.map((s) => s.plan({ images, attacks: attacks.length, analyses, ofImages })),
     { stage: 'adaptive', skipped: noDefence, sizes: { images: Math.min(images, adaptiveImages), defences: defences.length } },
     { stage: 'sweeps', skipped: off(analyses.sweeps, 'not asked for'), sizes: { epsilons: epsGrid.length } },
   ];
   return {
-    criterion: opts.criterion ?? 'top1', analyses, tolerance: opts.cleanDropTolerance ?? 0.01, defences, attacks, epsGrid,
-    adaptiveImages, ofImages, ofBaseline: opts.ofBaseline ?? 'zero', stages,
+    criterion: opts.criterion ?? 'top1',
+    analyses,
+    tolerance: opts.cleanDropTolerance ?? 0.01,
+    defences,
+    attacks,
+    epsGrid,
+    adaptiveImages,
+    ofImages,
+    ofBaseline: opts.ofBaseline ?? 'zero',
+    stages,
   };
 }
 

@@ -43,7 +43,9 @@ export const CARLINI_WAGNER_DEFAULTS = attackDefaults('cw') as unknown as Carlin
 
 /** Clean pixels are shrunk towards the box centre by this factor before atanh, so w stays finite (paper: 1e-6). */
 export const TANH_SHRINK = 1e-6;
-const BETA1 = 0.9, BETA2 = 0.999, ADAM_EPS = 1e-8;
+const BETA1 = 0.9,
+  BETA2 = 0.999,
+  ADAM_EPS = 1e-8;
 /** c above this counts as "no upper bound yet" (the paper's 1e10). */
 const NO_UPPER = 1e10;
 
@@ -65,10 +67,14 @@ function usage(param: string, value: unknown, expected: string): EngineError {
 export function validateParams(params: Partial<CarliniWagnerParams>): CarliniWagnerParams {
   const p = { ...CARLINI_WAGNER_DEFAULTS, ...params };
   const isInt = (v: number) => Number.isInteger(v);
-  if (!(p.c > 0) || !Number.isFinite(p.c) || p.c > NO_UPPER) throw usage('c', p.c, `a trade-off constant 0 < c ≤ ${NO_UPPER} (paper: 1e-3 with the binary search)`);
-  if (!(p.kappa >= 0) || !Number.isFinite(p.kappa)) throw usage('kappa', p.kappa, 'a confidence κ ≥ 0 in logit units (0 = just cross the decision boundary)');
-  if (!isInt(p.steps) || p.steps < 1 || p.steps > 1e6) throw usage('steps', p.steps, 'a whole number of Adam steps per search step, 1…1000000 (paper: 10000; default 300)');
-  if (!isInt(p.searchSteps) || p.searchSteps < 1 || p.searchSteps > 50) throw usage('searchSteps', p.searchSteps, 'a whole number of binary-search steps over c, 1…50 (paper: 9)');
+  if (!(p.c > 0) || !Number.isFinite(p.c) || p.c > NO_UPPER)
+    throw usage('c', p.c, `a trade-off constant 0 < c ≤ ${NO_UPPER} (paper: 1e-3 with the binary search)`);
+  if (!(p.kappa >= 0) || !Number.isFinite(p.kappa))
+    throw usage('kappa', p.kappa, 'a confidence κ ≥ 0 in logit units (0 = just cross the decision boundary)');
+  if (!isInt(p.steps) || p.steps < 1 || p.steps > 1e6)
+    throw usage('steps', p.steps, 'a whole number of Adam steps per search step, 1…1000000 (paper: 10000; default 300)');
+  if (!isInt(p.searchSteps) || p.searchSteps < 1 || p.searchSteps > 50)
+    throw usage('searchSteps', p.searchSteps, 'a whole number of binary-search steps over c, 1…50 (paper: 9)');
   if (!(p.lr > 0) || !(p.lr <= 1)) throw usage('lr', p.lr, 'an Adam learning rate 0 < lr ≤ 1 in tanh space (paper: 0.01)');
   if (typeof p.abortEarly !== 'boolean') throw usage('abortEarly', p.abortEarly, 'true or false');
   return p;
@@ -78,7 +84,8 @@ export function validateParams(params: Partial<CarliniWagnerParams>): CarliniWag
 
 /** w = atanh((2(x − lo)/(hi − lo) − 1)·(1 − TANH_SHRINK)): finite even at x = lo or hi (and outside, clamped). */
 export function toTanhSpace(x: ArrayLike<number>, lo: number, hi: number, out: Float32Array, offset = 0): void {
-  const edge = 1 - TANH_SHRINK, scale = edge * 2 / (hi - lo);
+  const edge = 1 - TANH_SHRINK,
+    scale = (edge * 2) / (hi - lo);
   for (let j = 0; j < out.length; j++) out[j] = Math.atanh(Math.min(edge, Math.max(-edge, (x[offset + j] - lo) * scale - edge)));
 }
 
@@ -96,7 +103,16 @@ export function fromTanhSpace(w: ArrayLike<number>, lo: number, hi: number, x: F
 /**
  * ∂/∂w of ‖x' − x‖₂² + c·f: (2(x' − x) + c·∂f/∂x')·(hi − lo)/2·(1 − tanh²w), written into `out`.
  */
-export function objectiveGradient(xAdv: ArrayLike<number>, x: ArrayLike<number>, xOffset: number, t: ArrayLike<number>, dfdx: ArrayLike<number>, c: number, half: number, out: Float32Array): void {
+export function objectiveGradient(
+  xAdv: ArrayLike<number>,
+  x: ArrayLike<number>,
+  xOffset: number,
+  t: ArrayLike<number>,
+  dfdx: ArrayLike<number>,
+  c: number,
+  half: number,
+  out: Float32Array,
+): void {
   for (let j = 0; j < out.length; j++) {
     out[j] = (2 * (xAdv[j] - x[xOffset + j]) + c * dfdx[j]) * half * (1 - t[j] * t[j]);
   }
@@ -104,14 +120,15 @@ export function objectiveGradient(xAdv: ArrayLike<number>, x: ArrayLike<number>,
 
 /** One Adam step (PyTorch's form, bias-corrected, step ≥ 1) on w with gradient g; m and v updated in place. */
 export function adamStep(w: Float32Array, m: Float32Array, v: Float32Array, g: ArrayLike<number>, lr: number, step: number): void {
-  const c1 = 1 - BETA1 ** step, c2 = 1 - BETA2 ** step;
+  const c1 = 1 - BETA1 ** step,
+    c2 = 1 - BETA2 ** step;
   for (let j = 0; j < w.length; j++) {
     const gj = g[j];
     const mj = BETA1 * m[j] + (1 - BETA1) * gj;
     const vj = BETA2 * v[j] + (1 - BETA2) * gj * gj;
     m[j] = mj;
     v[j] = vj;
-    w[j] -= lr * (mj / c1) / (Math.sqrt(vj / c2) + ADAM_EPS);
+    w[j] -= (lr * (mj / c1)) / (Math.sqrt(vj / c2) + ADAM_EPS);
   }
 }
 
@@ -132,7 +149,10 @@ export function marginOf(row: ArrayLike<number>, cls: number, targeted: boolean,
 
 export interface MarginGradient {
   /** Logits, unclamped margins, ∂max(margin, −κ)/∂x' and model evaluations per row for images `ids`. */
-  evaluate(xs: Float32Array, ids: number[]): Promise<{ logits: Float32Array; margin: Float64Array; grad: Float32Array; evaluations: Float64Array }>;
+  evaluate(
+    xs: Float32Array,
+    ids: number[],
+  ): Promise<{ logits: Float32Array; margin: Float64Array; grad: Float32Array; evaluations: Float64Array }>;
 }
 
 /** Model evaluations one `compute` call costs per image (the NES estimate spends 2 per direction pair + 1). */
@@ -148,7 +168,10 @@ function headMargin(source: GradientSource, cls: number[], targeted: boolean, ka
     async evaluate(xs, ids) {
       const r = await source.compute(xs, ids.length, { labels: ids.map((i) => cls[i]), kappa });
       const classes = r.logits.length / ids.length;
-      const margin = Float64Array.from(ids, (i, k) => marginOf(r.logits.subarray(k * classes, (k + 1) * classes), cls[i], targeted, 1).margin);
+      const margin = Float64Array.from(
+        ids,
+        (i, k) => marginOf(r.logits.subarray(k * classes, (k + 1) * classes), cls[i], targeted, 1).margin,
+      );
       return { logits: r.logits, margin, grad: r.grad, evaluations: new Float64Array(ids.length).fill(cost) };
     },
   };
@@ -159,7 +182,15 @@ function headMargin(source: GradientSource, cls: number[], targeted: boolean, ka
  * image's previous logits; rows whose j (or whether f is clamped) changed are recomputed, so the gradient is
  * exact, mostly at one call per step.
  */
-export function rankMarginGradient(source: GradientSource, cls: number[], targeted: boolean, kappa: number, rank: number, lastLogits: Float32Array, classes: number): MarginGradient {
+export function rankMarginGradient(
+  source: GradientSource,
+  cls: number[],
+  targeted: boolean,
+  kappa: number,
+  rank: number,
+  lastLogits: Float32Array,
+  classes: number,
+): MarginGradient {
   const cost = callCost(source);
   const cotangentRow = (row: ArrayLike<number>, i: number, out: Float32Array, at: number) => {
     const { margin, other } = marginOf(row, cls[i], targeted, rank);
@@ -171,7 +202,8 @@ export function rankMarginGradient(source: GradientSource, cls: number[], target
   };
   return {
     async evaluate(xs, ids) {
-      const n = ids.length, per = xs.length / n;
+      const n = ids.length,
+        per = xs.length / n;
       const cot = new Float32Array(n * classes);
       ids.forEach((i, k) => cotangentRow(lastLogits.subarray(i * classes, (i + 1) * classes), i, cot, k * classes));
       const r = await source.compute(xs, n, { cotangent: cot });
@@ -181,15 +213,29 @@ export function rankMarginGradient(source: GradientSource, cls: number[], target
       ids.forEach((i, k) => {
         cotangentRow(r.logits.subarray(k * classes, (k + 1) * classes), i, exact, k * classes);
         lastLogits.set(r.logits.subarray(k * classes, (k + 1) * classes), i * classes);
-        for (let q = 0; q < classes; q++) if (exact[k * classes + q] !== cot[k * classes + q]) { redo.push(k); break; }
+        for (let q = 0; q < classes; q++)
+          if (exact[k * classes + q] !== cot[k * classes + q]) {
+            redo.push(k);
+            break;
+          }
       });
       if (redo.length > 0) {
-        const rx = new Float32Array(redo.length * per), rc = new Float32Array(redo.length * classes);
-        redo.forEach((k, q) => { rx.set(xs.subarray(k * per, (k + 1) * per), q * per); rc.set(exact.subarray(k * classes, (k + 1) * classes), q * classes); });
+        const rx = new Float32Array(redo.length * per),
+          rc = new Float32Array(redo.length * classes);
+        redo.forEach((k, q) => {
+          rx.set(xs.subarray(k * per, (k + 1) * per), q * per);
+          rc.set(exact.subarray(k * classes, (k + 1) * classes), q * classes);
+        });
         const again = await source.compute(rx, redo.length, { cotangent: rc });
-        redo.forEach((k, q) => { r.grad.set(again.grad.subarray(q * per, (q + 1) * per), k * per); evaluations[k] += cost; });
+        redo.forEach((k, q) => {
+          r.grad.set(again.grad.subarray(q * per, (q + 1) * per), k * per);
+          evaluations[k] += cost;
+        });
       }
-      const margin = Float64Array.from(ids, (i, k) => marginOf(r.logits.subarray(k * classes, (k + 1) * classes), cls[i], targeted, rank).margin);
+      const margin = Float64Array.from(
+        ids,
+        (i, k) => marginOf(r.logits.subarray(k * classes, (k + 1) * classes), cls[i], targeted, rank).margin,
+      );
       return { logits: r.logits, margin, grad: r.grad, evaluations };
     },
   };
@@ -257,19 +303,35 @@ async function marginGradient(p: CarliniWagnerParams, batch: AttackBatch, ctx: A
   const lastLogits = await ctx.classifier.scores(batch.pixels, batch.count);
   for (let i = 0; i < batch.count; i++) state.queries[i] += 1;
   const classes = lastLogits.length / batch.count;
-  return rankMarginGradient(await ctx.gradient({ kind: 'vjp' }), cls, targeted, p.kappa, Math.min(5, classes - 1), Float32Array.from(lastLogits), classes);
+  return rankMarginGradient(
+    await ctx.gradient({ kind: 'vjp' }),
+    cls,
+    targeted,
+    p.kappa,
+    Math.min(5, classes - 1),
+    Float32Array.from(lastLogits),
+    classes,
+  );
 }
 
 /**
  * One binary-search step: Adam from the clean image at each image's current c, all still-running images
  * batched through every step. Returns which images reached success (margin ≤ −κ under the criterion).
  */
-async function optimise(p: CarliniWagnerParams, batch: AttackBatch, ctx: AttackContext, state: RunState, oracle: MarginGradient): Promise<boolean[]> {
+async function optimise(
+  p: CarliniWagnerParams,
+  batch: AttackBatch,
+  ctx: AttackContext,
+  state: RunState,
+  oracle: MarginGradient,
+): Promise<boolean[]> {
   const { count, pixels } = batch;
   const per = ctx.pixelsPerImage;
   const [lo, hi] = ctx.range;
   const half = (hi - lo) / 2;
-  const w = new Float32Array(count * per), m = new Float32Array(count * per), v = new Float32Array(count * per);
+  const w = new Float32Array(count * per),
+    m = new Float32Array(count * per),
+    v = new Float32Array(count * per);
   for (let i = 0; i < count; i++) toTanhSpace(pixels, lo, hi, w.subarray(i * per, (i + 1) * per), i * per);
   const found = new Array<boolean>(count).fill(false);
   const prevLoss = new Float64Array(count).fill(Infinity);
@@ -279,10 +341,17 @@ async function optimise(p: CarliniWagnerParams, batch: AttackBatch, ctx: AttackC
   for (let step = 0; step < p.steps && active.length > 0; step++) {
     if (ctx.signal?.aborted) break;
     const n = active.length;
-    const xs = new Float32Array(n * per), ts = new Float32Array(n * per);
-    active.forEach((i, k) => fromTanhSpace(w.subarray(i * per, (i + 1) * per), lo, hi, xs.subarray(k * per, (k + 1) * per), ts.subarray(k * per, (k + 1) * per)));
+    const xs = new Float32Array(n * per),
+      ts = new Float32Array(n * per);
+    active.forEach((i, k) =>
+      fromTanhSpace(w.subarray(i * per, (i + 1) * per), lo, hi, xs.subarray(k * per, (k + 1) * per), ts.subarray(k * per, (k + 1) * per)),
+    );
     const r = await oracle.evaluate(xs, active);
-    const adversarial = ctx.isAdversarial(r.logits, active.map((i) => batch.labels[i]), batch.targets && active.map((i) => batch.targets![i]));
+    const adversarial = ctx.isAdversarial(
+      r.logits,
+      active.map((i) => batch.labels[i]),
+      batch.targets && active.map((i) => batch.targets![i]),
+    );
     const loss = new Float64Array(n);
     active.forEach((i, k) => {
       state.queries[i] += r.evaluations[k];
@@ -290,8 +359,24 @@ async function optimise(p: CarliniWagnerParams, batch: AttackBatch, ctx: AttackC
       const l2sq = squaredDistance(x, pixels, i * per);
       loss[k] = l2sq + state.c[i] * Math.max(r.margin[k], -p.kappa);
       record(state, i, x, l2sq, r.margin[k], adversarial[k] && r.margin[k] <= -p.kappa, found);
-      objectiveGradient(x, pixels, i * per, ts.subarray(k * per, (k + 1) * per), r.grad.subarray(k * per, (k + 1) * per), state.c[i], half, g);
-      adamStep(w.subarray(i * per, (i + 1) * per), m.subarray(i * per, (i + 1) * per), v.subarray(i * per, (i + 1) * per), g, p.lr, step + 1);
+      objectiveGradient(
+        x,
+        pixels,
+        i * per,
+        ts.subarray(k * per, (k + 1) * per),
+        r.grad.subarray(k * per, (k + 1) * per),
+        state.c[i],
+        half,
+        g,
+      );
+      adamStep(
+        w.subarray(i * per, (i + 1) * per),
+        m.subarray(i * per, (i + 1) * per),
+        v.subarray(i * per, (i + 1) * per),
+        g,
+        p.lr,
+        step + 1,
+      );
     });
     if (p.abortEarly && step % checkEvery === 0) active = active.filter((i, k) => !stalled(loss[k], prevLoss, i, found[i]));
   }

@@ -105,18 +105,31 @@ export interface AnalyseEntry {
 const BOTH: readonly AnalysePreset[] = ['fast', 'full'];
 
 const MODE: EnumParam = {
-  type: 'enum', values: ['fixed-eps', 'minimal-eps'], default: 'fixed-eps', flagValues: { fixed: 'fixed-eps', minimal: 'minimal-eps' },
+  type: 'enum',
+  values: ['fixed-eps', 'minimal-eps'],
+  default: 'fixed-eps',
+  flagValues: { fixed: 'fixed-eps', minimal: 'minimal-eps' },
   description: 'fixed-eps (the budget is fully usable) or minimal-eps (per image the smallest ε up to it that succeeds)',
 };
-const GRID_SIZE: NumberParam = { type: 'integer', default: 100, min: 1, max: 10_000, description: 'grid size of the minimal-ε line search' };
+const GRID_SIZE: NumberParam = {
+  type: 'integer',
+  default: 100,
+  min: 1,
+  max: 10_000,
+  description: 'grid size of the minimal-ε line search',
+};
 const EPS_DESCRIPTION = 'budget ε in pixel units, e.g. 8/255 or 0.03';
 /** An L∞ ε above 1 was most likely given in 0–255 units. */
 const in255 = (v: number): string | null => (v > 1 && v <= 255 ? `did you mean ${v}/255 = ${(v / 255).toFixed(4)}?` : null);
 
 export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
   fgsm: {
-    name: 'fgsm', title: 'FGSM', summary: 'one L∞ step ε·sign(∇) (Goodfellow et al., 2015)',
-    norms: ['linf'], whiteBox: true, modes: ['fixed-eps', 'minimal-eps'],
+    name: 'fgsm',
+    title: 'FGSM',
+    summary: 'one L∞ step ε·sign(∇) (Goodfellow et al., 2015)',
+    norms: ['linf'],
+    whiteBox: true,
+    modes: ['fixed-eps', 'minimal-eps'],
     params: {
       eps: { type: 'number', default: 8 / 255, min: 0, exclusiveMin: true, max: 1, hint: in255, description: EPS_DESCRIPTION },
       mode: MODE,
@@ -129,8 +142,12 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     ],
   },
   fgm: {
-    name: 'fgm', title: 'FGM', summary: 'one L2 step ε·∇/‖∇‖₂',
-    norms: ['l2'], whiteBox: true, modes: ['fixed-eps', 'minimal-eps'],
+    name: 'fgm',
+    title: 'FGM',
+    summary: 'one L2 step ε·∇/‖∇‖₂',
+    norms: ['l2'],
+    whiteBox: true,
+    modes: ['fixed-eps', 'minimal-eps'],
     params: {
       eps: { type: 'number', default: 1, min: 0, exclusiveMin: true, max: 1000, description: EPS_DESCRIPTION },
       mode: MODE,
@@ -139,65 +156,167 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     standard: [],
   },
   pgd: {
-    name: 'pgd', title: 'PGD', summary: 'projected gradient descent with random start (Madry et al., 2018)',
-    norms: ['linf', 'l2'], whiteBox: true, modes: ['fixed-eps', 'minimal-eps'],
+    name: 'pgd',
+    title: 'PGD',
+    summary: 'projected gradient descent with random start (Madry et al., 2018)',
+    norms: ['linf', 'l2'],
+    whiteBox: true,
+    modes: ['fixed-eps', 'minimal-eps'],
     params: {
       norm: { type: 'enum', values: ['linf', 'l2'], default: 'linf', description: 'the ε-ball: linf or l2' },
-      eps: { type: 'number', default: { linf: 8 / 255, l2: 1 }, min: 0, exclusiveMin: true, max: { linf: 1, l2: 1000 }, hint: in255, description: EPS_DESCRIPTION },
-      alpha: { type: 'number', default: { linf: 2 / 255, l2: 0.2 }, min: 0, exclusiveMin: true, description: 'step size α (follows ε/4 when only ε is given)' },
+      eps: {
+        type: 'number',
+        default: { linf: 8 / 255, l2: 1 },
+        min: 0,
+        exclusiveMin: true,
+        max: { linf: 1, l2: 1000 },
+        hint: in255,
+        description: EPS_DESCRIPTION,
+      },
+      alpha: {
+        type: 'number',
+        default: { linf: 2 / 255, l2: 0.2 },
+        min: 0,
+        exclusiveMin: true,
+        description: 'step size α (follows ε/4 when only ε is given)',
+      },
       steps: { type: 'integer', default: 10, min: 1, max: 100_000, description: 'gradient steps' },
-      randomStart: { type: 'boolean', default: true, flag: 'no-random-start', description: 'start at a uniform random point of the ε-ball' },
+      randomStart: {
+        type: 'boolean',
+        default: true,
+        flag: 'no-random-start',
+        description: 'start at a uniform random point of the ε-ball',
+      },
       restarts: { type: 'integer', default: 1, min: 1, max: 1000, description: 'random restarts, the worst case per image kept' },
       earlyStop: { type: 'boolean', default: false, description: 'stop moving an image once it is adversarial' },
       mode: MODE,
       searchSteps: { type: 'integer', default: 10, min: 1, max: 100, description: 'bisection steps of the minimal-ε search' },
     },
     standard: [{ norm: 'linf' }, { norm: 'l2' }],
-    settings: [{ id: 'pgd-linf', title: 'PGD L∞', params: { norm: 'linf' } }, { id: 'pgd-l2', title: 'PGD L2', params: { norm: 'l2' } }],
+    settings: [
+      { id: 'pgd-linf', title: 'PGD L∞', params: { norm: 'linf' } },
+      { id: 'pgd-l2', title: 'PGD L2', params: { norm: 'l2' } },
+    ],
     analyse: [
       { rank: 2, presets: BOTH, params: ({ eps }) => ({ norm: 'linf', eps }) },
-      { rank: 3, presets: BOTH, params: ({ budget, preset }) => ({ norm: 'linf', eps: budget, mode: 'minimal-eps', searchSteps: preset === 'fast' ? 6 : 10 }) },
+      {
+        rank: 3,
+        presets: BOTH,
+        params: ({ budget, preset }) => ({ norm: 'linf', eps: budget, mode: 'minimal-eps', searchSteps: preset === 'fast' ? 6 : 10 }),
+      },
       { rank: 5, presets: ['full'], params: () => ({ norm: 'l2' }) },
     ],
   },
   deepfool: {
-    name: 'deepfool', title: 'DeepFool', summary: 'linearised steps to the closest boundary (Moosavi-Dezfooli et al., 2016)',
-    norms: ['l2', 'linf'], whiteBox: true, modes: ['minimal-perturbation'],
+    name: 'deepfool',
+    title: 'DeepFool',
+    summary: 'linearised steps to the closest boundary (Moosavi-Dezfooli et al., 2016)',
+    norms: ['l2', 'linf'],
+    whiteBox: true,
+    modes: ['minimal-perturbation'],
     params: {
       norm: { type: 'enum', values: ['l2', 'linf'], default: 'l2', description: 'geometry of the linearised step: l2 or linf' },
       steps: { type: 'integer', default: 50, min: 1, max: 10_000, description: 'maximum linearised steps per image' },
-      overshoot: { type: 'number', default: 0.02, min: 0, max: 1, description: 'factor on the accumulated perturbation: x + (1 + overshoot)·r' },
-      candidates: { type: 'integer', default: 10, min: 2, max: 100_000, description: 'top classes of the clean prediction considered, the label included' },
+      overshoot: {
+        type: 'number',
+        default: 0.02,
+        min: 0,
+        max: 1,
+        description: 'factor on the accumulated perturbation: x + (1 + overshoot)·r',
+      },
+      candidates: {
+        type: 'integer',
+        default: 10,
+        min: 2,
+        max: 100_000,
+        description: 'top classes of the clean prediction considered, the label included',
+      },
     },
     standard: [{}],
     analyse: [{ rank: 4, presets: BOTH, params: () => ({}) }],
   },
   cw: {
-    name: 'cw', title: 'C&W', summary: 'Carlini–Wagner L2: tanh space, Adam, binary search over c (Carlini & Wagner, 2017)',
-    norms: ['l2'], whiteBox: true, modes: ['minimal-perturbation'],
+    name: 'cw',
+    title: 'C&W',
+    summary: 'Carlini–Wagner L2: tanh space, Adam, binary search over c (Carlini & Wagner, 2017)',
+    norms: ['l2'],
+    whiteBox: true,
+    modes: ['minimal-perturbation'],
     params: {
-      c: { type: 'number', default: 1e-3, min: 0, exclusiveMin: true, max: 1e10, description: 'initial trade-off constant c₀ of the binary search' },
+      c: {
+        type: 'number',
+        default: 1e-3,
+        min: 0,
+        exclusiveMin: true,
+        max: 1e10,
+        description: 'initial trade-off constant c₀ of the binary search',
+      },
       kappa: { type: 'number', default: 0, min: 0, description: 'confidence κ in logit units (0: just cross the boundary)' },
       steps: { type: 'integer', default: 300, min: 1, max: 1_000_000, description: 'Adam steps per binary-search step' },
       searchSteps: { type: 'integer', default: 9, min: 1, max: 50, description: 'binary-search steps over c' },
       lr: { type: 'number', default: 0.01, min: 0, exclusiveMin: true, max: 1, description: 'Adam learning rate in tanh space' },
-      abortEarly: { type: 'boolean', default: true, flag: 'no-abort-early', description: "stop an image's search step when its loss stalls before any success" },
+      abortEarly: {
+        type: 'boolean',
+        default: true,
+        flag: 'no-abort-early',
+        description: "stop an image's search step when its loss stalls before any success",
+      },
     },
     standard: [{}],
     analyse: [{ rank: 6, presets: ['full'], params: () => ({ steps: 100, searchSteps: 5 }) }],
   },
   simba: {
-    name: 'simba', title: 'SimBA', summary: 'black-box, forward passes only: pixel or low-frequency DCT directions (Guo et al., 2019)',
-    norms: ['l2'], whiteBox: false, modes: ['query-limited'],
+    name: 'simba',
+    title: 'SimBA',
+    summary: 'black-box, forward passes only: pixel or low-frequency DCT directions (Guo et al., 2019)',
+    norms: ['l2'],
+    whiteBox: false,
+    modes: ['query-limited'],
     params: {
-      basis: { type: 'enum', values: ['dct', 'pixel'], default: 'dct', description: 'search directions: dct (low frequencies first) or pixel' },
-      epsilon: { type: 'number', default: 0.2, min: 0, exclusiveMin: true, flag: 'eps', description: 'step along each direction (L2 length, pixel units)' },
-      maxQueries: { type: 'integer', default: 10_000, min: 2, flag: 'queries', description: 'query budget per image, the clean evaluation included' },
-      linf: { type: 'number', default: null, nullable: true, min: 0, exclusiveMin: true, flag: 'linf-bound', description: 'optional L∞ bound on the perturbation' },
-      freqFraction: { type: 'number', default: 1 / 8, min: 0, exclusiveMin: true, max: 1, description: 'dct: lowest fraction of each axis searched first' },
+      basis: {
+        type: 'enum',
+        values: ['dct', 'pixel'],
+        default: 'dct',
+        description: 'search directions: dct (low frequencies first) or pixel',
+      },
+      epsilon: {
+        type: 'number',
+        default: 0.2,
+        min: 0,
+        exclusiveMin: true,
+        flag: 'eps',
+        description: 'step along each direction (L2 length, pixel units)',
+      },
+      maxQueries: {
+        type: 'integer',
+        default: 10_000,
+        min: 2,
+        flag: 'queries',
+        description: 'query budget per image, the clean evaluation included',
+      },
+      linf: {
+        type: 'number',
+        default: null,
+        nullable: true,
+        min: 0,
+        exclusiveMin: true,
+        flag: 'linf-bound',
+        description: 'optional L∞ bound on the perturbation',
+      },
+      freqFraction: {
+        type: 'number',
+        default: 1 / 8,
+        min: 0,
+        exclusiveMin: true,
+        max: 1,
+        description: 'dct: lowest fraction of each axis searched first',
+      },
     },
     standard: [{ basis: 'dct' }],
-    settings: [{ id: 'simba-dct', title: 'SimBA-DCT', params: { basis: 'dct' } }, { id: 'simba-pixel', title: 'SimBA (pixel basis)', params: { basis: 'pixel' } }],
+    settings: [
+      { id: 'simba-dct', title: 'SimBA-DCT', params: { basis: 'dct' } },
+      { id: 'simba-pixel', title: 'SimBA (pixel basis)', params: { basis: 'pixel' } },
+    ],
     analyse: [{ rank: 7, presets: ['full'], params: () => ({ basis: 'dct' }) }],
   },
 };
@@ -216,7 +335,9 @@ export const WHITE_BOX: ReadonlySet<AttackName> = new Set(ATTACK_NAMES.filter((n
 
 /** An analyse preset's suite: fixed-ε at `eps`, minimal-ε searched up to `budget`, the minimal-perturbation attacks. */
 export function analysePresetSuite(preset: AnalysePreset, eps: number, budget: number): AttackSpec[] {
-  const entries = ATTACK_NAMES.flatMap((name) => (ATTACK_CATALOG[name].analyse ?? []).filter((e) => e.presets.includes(preset)).map((e) => ({ name, e })));
+  const entries = ATTACK_NAMES.flatMap((name) =>
+    (ATTACK_CATALOG[name].analyse ?? []).filter((e) => e.presets.includes(preset)).map((e) => ({ name, e })),
+  );
   const ranks = entries.map(({ e }) => e.rank);
   if (new Set(ranks).size !== ranks.length) throw new Error(`attack catalog: two analyse entries share a rank (${ranks.join(', ')})`);
   return entries.sort((a, b) => a.e.rank - b.e.rank).map(({ name, e }) => ({ name, params: e.params({ eps, budget, preset }) }));
@@ -231,12 +352,16 @@ export function standardSuite(): AttackSpec[] {
 export function settingsChoices(): { id: string; title: string; spec: AttackSpec }[] {
   return ATTACK_NAMES.flatMap((name) => {
     const r = ATTACK_CATALOG[name];
-    return (r.settings ?? [{ id: name, title: r.title, params: {} }]).map((c) => ({ id: c.id, title: c.title, spec: { name, params: { ...c.params } } }));
+    return (r.settings ?? [{ id: name, title: r.title, params: {} }]).map((c) => ({
+      id: c.id,
+      title: c.title,
+      spec: { name, params: { ...c.params } },
+    }));
   });
 }
 
 function perNorm<T>(v: PerNorm<T>, norm: Norm): T {
-  return v !== null && typeof v === 'object' && 'linf' in v ? v[norm] : (v);
+  return v !== null && typeof v === 'object' && 'linf' in v ? v[norm] : v;
 }
 
 /** The norm the attack works in with these parameters: its `norm` parameter, else its record's (default) norm. */
@@ -278,7 +403,8 @@ export function expectedValue(spec: ParamSpec, norm: Norm): string {
   const max = spec.max === undefined ? undefined : perNorm(spec.max, norm);
   const forNorm = typeof spec.max === 'object' ? ` for ${norm}` : '';
   const orNull = spec.nullable ? ', or null for none' : '';
-  if (spec.type === 'integer' && spec.min !== undefined && !spec.exclusiveMin && max !== undefined) return `a whole number from ${spec.min} to ${max}${forNorm}${orNull}`;
+  if (spec.type === 'integer' && spec.min !== undefined && !spec.exclusiveMin && max !== undefined)
+    return `a whole number from ${spec.min} to ${max}${forNorm}${orNull}`;
   const bounds = [
     spec.min === undefined ? null : `${spec.exclusiveMin ? '>' : '≥'} ${formatParamValue(spec.min)}`,
     max === undefined ? null : `≤ ${formatParamValue(max)}${forNorm}`,
@@ -295,8 +421,10 @@ export function hintFor(spec: ParamSpec, value: unknown): string {
 /** Whether `value` is valid for the parameter (the norm picks per-norm bounds). */
 export function isValidValue(spec: ParamSpec, value: unknown, norm: Norm): boolean {
   switch (spec.type) {
-    case 'boolean': return typeof value === 'boolean';
-    case 'enum': return typeof value === 'string' && spec.values.includes(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'enum':
+      return typeof value === 'string' && spec.values.includes(value);
     default: {
       if (value === null) return spec.nullable === true;
       if (typeof value !== 'number' || !Number.isFinite(value)) return false;
@@ -309,7 +437,7 @@ export function isValidValue(spec: ParamSpec, value: unknown, norm: Norm): boole
 }
 
 function shown(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
 }
 
 /**
@@ -321,22 +449,26 @@ function shown(v: unknown): string {
  */
 export function validateAttackParams(name: string, params: Record<string, unknown>): Record<string, unknown> {
   const r = attackRecord(name);
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new EngineError('USAGE', `${r.name}: parameters ${shown(params)}: expected an object`);
+  if (params === null || typeof params !== 'object' || Array.isArray(params))
+    throw new EngineError('USAGE', `${r.name}: parameters ${shown(params)}: expected an object`);
   const out: Record<string, unknown> = {};
   const keys = Object.keys(r.params);
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined) continue;
     if (key === 'attack') {
-      if (value !== r.name) throw new EngineError('USAGE', `${r.name}: attack ${shown(value)}: expected ${JSON.stringify(r.name)} or no attack parameter`);
+      if (value !== r.name)
+        throw new EngineError('USAGE', `${r.name}: attack ${shown(value)}: expected ${JSON.stringify(r.name)} or no attack parameter`);
       continue;
     }
-    if (!Object.prototype.hasOwnProperty.call(r.params, key)) throw new EngineError('USAGE', `${r.name}: unknown parameter "${key}": expected one of ${keys.join(', ')}`);
+    if (!Object.prototype.hasOwnProperty.call(r.params, key))
+      throw new EngineError('USAGE', `${r.name}: unknown parameter "${key}": expected one of ${keys.join(', ')}`);
     out[key] = value;
   }
   const norm = normOf(r, out);
   for (const [key, value] of Object.entries(out)) {
     const spec = r.params[key];
-    if (!isValidValue(spec, value, norm)) throw new EngineError('USAGE', `${r.name}: ${key} ${shown(value)}: expected ${expectedValue(spec, norm)}${hintFor(spec, value)}`);
+    if (!isValidValue(spec, value, norm))
+      throw new EngineError('USAGE', `${r.name}: ${key} ${shown(value)}: expected ${expectedValue(spec, norm)}${hintFor(spec, value)}`);
   }
   return out;
 }

@@ -23,7 +23,14 @@ export interface GradientProvider {
  * Gradient sources per head, built on first use and kept for the run. `builder` is null when the model's
  * gradient graph could not be built; then only 'estimated' works.
  */
-export function gradientProvider(classifier: ScoreModel, builder: ClassifierGradientBuilder | null, choice: GradientChoice, session: SessionOptions & { maxBatch: number; label: string }, seed: number, unavailable?: string): GradientProvider {
+export function gradientProvider(
+  classifier: ScoreModel,
+  builder: ClassifierGradientBuilder | null,
+  choice: GradientChoice,
+  session: SessionOptions & { maxBatch: number; label: string },
+  seed: number,
+  unavailable?: string,
+): GradientProvider {
   const cache = new Map<string, Promise<GradientSource>>();
   return {
     choice,
@@ -33,9 +40,13 @@ export function gradientProvider(classifier: ScoreModel, builder: ClassifierGrad
       if (!source) {
         if (choice === 'estimated') source = Promise.resolve(new EstimatedGradient(classifier, head, { ...DEFAULT_ESTIMATE, seed }));
         else if (!builder) {
-          throw new EngineError('MODEL_UNSUPPORTED', `white-box attacks need the model's input gradient, which is unavailable${unavailable ? `: ${unavailable}` : ''}`, {
-            hint: 'use a black-box attack (--attack simba) or the estimated-gradient fallback (--gradient estimated)',
-          });
+          throw new EngineError(
+            'MODEL_UNSUPPORTED',
+            `white-box attacks need the model's input gradient, which is unavailable${unavailable ? `: ${unavailable}` : ''}`,
+            {
+              hint: 'use a black-box attack (--attack simba) or the estimated-gradient fallback (--gradient estimated)',
+            },
+          );
         } else source = GradientModel.open(builder, head, session);
         cache.set(key, source);
       }
@@ -48,7 +59,14 @@ export function gradientProvider(classifier: ScoreModel, builder: ClassifierGrad
   };
 }
 
-export function attackContext(classifier: ScoreModel, gradients: Pick<GradientProvider, 'get'>, criterion: Criterion, seed: number, signal?: AbortSignal, range: [number, number] = [0, 1]): AttackContext {
+export function attackContext(
+  classifier: ScoreModel,
+  gradients: Pick<GradientProvider, 'get'>,
+  criterion: Criterion,
+  seed: number,
+  signal?: AbortSignal,
+  range: [number, number] = [0, 1],
+): AttackContext {
   return {
     classifier,
     gradient: (head) => gradients.get(head),

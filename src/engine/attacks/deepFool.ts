@@ -58,11 +58,14 @@ export function createDeepFool(params: Partial<DeepFoolParams> = {}): Attack {
 }
 
 function validate(p: DeepFoolParams): DeepFoolParams {
-  const bad = (param: string, value: unknown, expected: string) => new EngineError('USAGE', `deepfool: ${param} ${String(value)}: expected ${expected}`);
+  const bad = (param: string, value: unknown, expected: string) =>
+    new EngineError('USAGE', `deepfool: ${param} ${String(value)}: expected ${expected}`);
   if (p.norm !== 'l2' && p.norm !== 'linf') throw bad('norm', p.norm, "'l2' or 'linf'");
   if (!Number.isInteger(p.steps) || p.steps < 1 || p.steps > 10_000) throw bad('steps', p.steps, 'an integer from 1 to 10000');
-  if (!Number.isFinite(p.overshoot) || p.overshoot < 0 || p.overshoot > 1) throw bad('overshoot', p.overshoot, 'a number from 0 to 1 (the paper uses 0.02)');
-  if (!Number.isInteger(p.candidates) || p.candidates < 2) throw bad('candidates', p.candidates, 'an integer ≥ 2 (the label and at least one other class)');
+  if (!Number.isFinite(p.overshoot) || p.overshoot < 0 || p.overshoot > 1)
+    throw bad('overshoot', p.overshoot, 'a number from 0 to 1 (the paper uses 0.02)');
+  if (!Number.isInteger(p.candidates) || p.candidates < 2)
+    throw bad('candidates', p.candidates, 'an integer ≥ 2 (the label and at least one other class)');
   return p;
 }
 
@@ -83,12 +86,20 @@ interface State {
 }
 
 async function runDeepFool(p: DeepFoolParams, batch: AttackBatch, ctx: AttackContext): Promise<AttackOutcome> {
-  if (batch.targets) throw new EngineError('USAGE', 'deepfool: targets given: expected an untargeted run (DeepFool only moves images off their label)');
+  if (batch.targets)
+    throw new EngineError('USAGE', 'deepfool: targets given: expected an untargeted run (DeepFool only moves images off their label)');
   const { count, labels } = batch;
   const per = ctx.pixelsPerImage;
   const state: State = {
-    per, classes: 0, clean: batch.pixels, adversarial: batch.pixels.slice(), total: new Float32Array(count * per),
-    scores: new Float32Array(0), candidates: [], active: [], queries: new Float64Array(count),
+    per,
+    classes: 0,
+    clean: batch.pixels,
+    adversarial: batch.pixels.slice(),
+    total: new Float32Array(count * per),
+    scores: new Float32Array(0),
+    candidates: [],
+    active: [],
+    queries: new Float64Array(count),
   };
   if (count === 0) return { adversarial: state.adversarial, queries: state.queries };
   state.scores = await ctx.classifier.scores(batch.pixels, count);
@@ -107,7 +118,10 @@ async function runDeepFool(p: DeepFoolParams, batch: AttackBatch, ctx: AttackCon
 
 /** The top `k` classes of the clean scores other than the label (k − 1 of them), best first. */
 export function candidateClasses(scores: ArrayLike<number>, label: number, k: number): number[] {
-  return topK(scores, Math.min(k, scores.length)).concat(label).filter((c) => c !== label).slice(0, Math.min(k, scores.length) - 1);
+  return topK(scores, Math.min(k, scores.length))
+    .concat(label)
+    .filter((c) => c !== label)
+    .slice(0, Math.min(k, scores.length) - 1);
 }
 
 /**
@@ -123,11 +137,16 @@ export function pendingCandidates(logits: ArrayLike<number>, label: number, cand
  * images that moved; images left with no usable candidate (all gradients zero) are deactivated.
  */
 async function stepAll(p: DeepFoolParams, s: State, labels: number[], ctx: AttackContext, source: GradientSource): Promise<number[]> {
-  const work = s.active.flatMap((a, i) => (a ? [{ image: i, targets: pendingCandidates(row(s.scores, i, s.classes), labels[i], s.candidates[i]) }] : []));
+  const work = s.active.flatMap((a, i) =>
+    a ? [{ image: i, targets: pendingCandidates(row(s.scores, i, s.classes), labels[i], s.candidates[i]) }] : [],
+  );
   const moved: number[] = [];
   for (const chunk of chunks(work, Math.max(1, Math.floor(MAX_BATCH_FLOATS / s.per)))) {
     const rows = chunk.reduce((n, w) => n + w.targets.length, 0);
-    if (rows === 0) { for (const w of chunk) s.active[w.image] = false; continue; }
+    if (rows === 0) {
+      for (const w of chunk) s.active[w.image] = false;
+      continue;
+    }
     const pixels = new Float32Array(rows * s.per);
     const cotangent = new Float32Array(rows * s.classes);
     let r = 0;
@@ -149,7 +168,10 @@ async function stepAll(p: DeepFoolParams, s: State, labels: number[], ctx: Attac
       const nth = Math.min(n, overtakesNeeded(row(s.scores, w.image, s.classes), labels[w.image], ctx.criterion)) - 1;
       const step = linearizedStep(f, grad.subarray(r * s.per, (r + n) * s.per), s.per, p.norm, Math.max(0, nth));
       r += n;
-      if (!step) { s.active[w.image] = false; continue; }
+      if (!step) {
+        s.active[w.image] = false;
+        continue;
+      }
       accumulate(row(s.total, w.image, s.per), step.direction, step.scale, p.norm);
       compose(row(s.adversarial, w.image, s.per), row(s.clean, w.image, s.per), row(s.total, w.image, s.per), p.overshoot, ctx.range);
       moved.push(w.image);
@@ -163,7 +185,11 @@ async function recheck(s: State, moved: number[], labels: number[], ctx: AttackC
   const pixels = new Float32Array(moved.length * s.per);
   moved.forEach((i, j) => pixels.set(row(s.adversarial, i, s.per), j * s.per));
   const scores = await ctx.classifier.scores(pixels, moved.length);
-  const adversarial = ctx.isAdversarial(scores, moved.map((i) => labels[i]), null);
+  const adversarial = ctx.isAdversarial(
+    scores,
+    moved.map((i) => labels[i]),
+    null,
+  );
   moved.forEach((i, j) => {
     s.queries[i] += 1;
     s.scores.set(row(scores, j, s.classes), i * s.classes);
@@ -242,9 +268,14 @@ function row(data: Float32Array, index: number, width: number): Float32Array {
 /** Splits the work so that no chunk has more than `maxRows` gradient rows (one image at least). */
 function chunks<T extends { targets: number[] }>(work: T[], maxRows: number): T[][] {
   const out: T[][] = [];
-  let current: T[] = [], rows = 0;
+  let current: T[] = [],
+    rows = 0;
   for (const w of work) {
-    if (current.length > 0 && rows + w.targets.length > maxRows) { out.push(current); current = []; rows = 0; }
+    if (current.length > 0 && rows + w.targets.length > maxRows) {
+      out.push(current);
+      current = [];
+      rows = 0;
+    }
     current.push(w);
     rows += w.targets.length;
   }

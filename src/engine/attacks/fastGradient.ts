@@ -8,7 +8,14 @@ import type { AttackBatch, AttackContext, AttackOutcome, Norm } from './types';
 
 const CROSS_ENTROPY: LossHead = { kind: 'cross-entropy' };
 
-export async function fastGradient(batch: AttackBatch, ctx: AttackContext, norm: Norm, budget: number, mode: 'fixed-eps' | 'minimal-eps', gridSize: number): Promise<AttackOutcome> {
+export async function fastGradient(
+  batch: AttackBatch,
+  ctx: AttackContext,
+  norm: Norm,
+  budget: number,
+  mode: 'fixed-eps' | 'minimal-eps',
+  gridSize: number,
+): Promise<AttackOutcome> {
   const per = ctx.pixelsPerImage;
   const { count } = batch;
   const [lo, hi] = ctx.range;
@@ -17,7 +24,8 @@ export async function fastGradient(batch: AttackBatch, ctx: AttackContext, norm:
   const direction = new Float32Array(grad.length);
   const sign = batch.targets ? -1 : 1;
   for (let i = 0; i < count; i++) {
-    const start = i * per, end = start + per;
+    const start = i * per,
+      end = start + per;
     if (norm === 'linf') for (let j = start; j < end; j++) direction[j] = sign * Math.sign(grad[j]);
     else {
       let s = 0;
@@ -48,7 +56,11 @@ export async function fastGradient(batch: AttackBatch, ctx: AttackContext, norm:
     const eps = (budget * g) / gridSize;
     const candidate = step(eps, remaining);
     const scores = await ctx.classifier.scores(candidate, remaining.length);
-    const hit = ctx.isAdversarial(scores, remaining.map((i) => batch.labels[i]), batch.targets ? remaining.map((i) => batch.targets![i]) : null);
+    const hit = ctx.isAdversarial(
+      scores,
+      remaining.map((i) => batch.labels[i]),
+      batch.targets ? remaining.map((i) => batch.targets![i]) : null,
+    );
     remaining = remaining.filter((i, k) => {
       queries[i]++;
       if (!hit[k]) return true;

@@ -33,7 +33,15 @@ export function encodePng(planar: ArrayLike<number>, channels: number, height: n
 }
 
 /** Writes the three PNGs under root/subdir; the item's file paths are relative to root. */
-export function writeGalleryItem(root: string, subdir: string, stem: string, clean: Float32Array, adversarial: Float32Array, shape: [number, number, number], meta: Omit<GalleryItem, 'files' | 'amplification'>): GalleryItem {
+export function writeGalleryItem(
+  root: string,
+  subdir: string,
+  stem: string,
+  clean: Float32Array,
+  adversarial: Float32Array,
+  shape: [number, number, number],
+  meta: Omit<GalleryItem, 'files' | 'amplification'>,
+): GalleryItem {
   mkdirSync(join(root, subdir), { recursive: true });
   const [c, h, w] = shape;
   const delta = Float32Array.from(adversarial, (v, i) => v - clean[i]);
@@ -46,6 +54,14 @@ export function writeGalleryItem(root: string, subdir: string, stem: string, cle
   };
   writeFileSync(join(root, files.clean), encodePng(clean, c, h, w));
   writeFileSync(join(root, files.adversarial), encodePng(adversarial, c, h, w));
-  writeFileSync(join(root, files.perturbation), encodePng(delta.map((v) => 0.5 + amplification * v), c, h, w));
+  writeFileSync(
+    join(root, files.perturbation),
+    encodePng(
+      delta.map((v) => 0.5 + amplification * v),
+      c,
+      h,
+      w,
+    ),
+  );
   return { ...meta, amplification, files };
 }

@@ -54,7 +54,9 @@ export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackCont
     for (let i = 0; i < count; i++) if (!frozen[i]) queries[i]++;
     if (o.earlyStop) {
       success = ctx.isAdversarial(logits, batch.labels, batch.targets);
-      success.forEach((s, i) => { if (s) frozen[i] = true; });
+      success.forEach((s, i) => {
+        if (s) frozen[i] = true;
+      });
       if (frozen.every(Boolean)) break;
     }
     if (stepper) stepper.step(x, grad, signedAlpha, o.eps, moving);
@@ -74,11 +76,22 @@ export async function projectedGradientSteps(batch: AttackBatch, ctx: AttackCont
 }
 
 /** One L2 step per moving image: by a[i] along g/‖g‖₂, projected onto the ε-ball and the valid range. */
-function l2Step(x: Float32Array, x0: Float32Array, grad: Float32Array, count: number, a: ArrayLike<number>, eps: ArrayLike<number>, moving: (i: number) => boolean, lo: number, hi: number): void {
+function l2Step(
+  x: Float32Array,
+  x0: Float32Array,
+  grad: Float32Array,
+  count: number,
+  a: ArrayLike<number>,
+  eps: ArrayLike<number>,
+  moving: (i: number) => boolean,
+  lo: number,
+  hi: number,
+): void {
   const per = x0.length / count;
   for (let i = 0; i < count; i++) {
     if (!moving(i)) continue;
-    const start = i * per, end = start + per;
+    const start = i * per,
+      end = start + per;
     let s = 0;
     for (let j = start; j < end; j++) s += grad[j] * grad[j];
     const f = a[i] / (Math.sqrt(s) + 1e-10);
@@ -91,14 +104,18 @@ function randomStart(x: Float32Array, x0: Float32Array, count: number, o: StepOp
   const per = ctx.pixelsPerImage;
   const [lo, hi] = ctx.range;
   for (let i = 0; i < count; i++) {
-    const start = i * per, end = start + per;
+    const start = i * per,
+      end = start + per;
     if (o.norm === 'linf') {
       for (let j = start; j < end; j++) x[j] = x0[j] + o.eps[i] * (2 * ctx.rng.next() - 1);
     } else {
       // Uniform in the L2 ball: a Gaussian direction, radius ε·U^(1/d).
       let s = 0;
       const d = new Float64Array(per);
-      for (let j = 0; j < per; j++) { d[j] = ctx.rng.normal(); s += d[j] * d[j]; }
+      for (let j = 0; j < per; j++) {
+        d[j] = ctx.rng.normal();
+        s += d[j] * d[j];
+      }
       const r = (o.eps[i] * Math.pow(ctx.rng.next(), 1 / per)) / Math.sqrt(s);
       for (let j = 0; j < per; j++) x[start + j] = x0[start + j] + r * d[j];
     }
@@ -108,13 +125,22 @@ function randomStart(x: Float32Array, x0: Float32Array, count: number, o: StepOp
 
 /** ε must be positive; an L∞ ε beyond the pixel range's width (1) or an absurd L2 ε is refused. */
 export function checkEpsilon(attack: string, eps: number, norm: Norm): number {
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new EngineError('USAGE', `${attack}: ε ${eps}: expected a positive number (pixel units in [0,1], e.g. 8/255 = ${(8 / 255).toFixed(4)})`);
-  if (norm === 'linf' && eps > 1) throw new EngineError('USAGE', `${attack}: L∞ ε ${eps} exceeds the pixel range [0,1]: every image would be reachable (did you mean ${eps}/255 = ${(eps / 255).toFixed(4)}?)`);
+  if (!(eps > 0) || !Number.isFinite(eps))
+    throw new EngineError(
+      'USAGE',
+      `${attack}: ε ${eps}: expected a positive number (pixel units in [0,1], e.g. 8/255 = ${(8 / 255).toFixed(4)})`,
+    );
+  if (norm === 'linf' && eps > 1)
+    throw new EngineError(
+      'USAGE',
+      `${attack}: L∞ ε ${eps} exceeds the pixel range [0,1]: every image would be reachable (did you mean ${eps}/255 = ${(eps / 255).toFixed(4)}?)`,
+    );
   if (norm === 'l2' && eps > 1000) throw new EngineError('USAGE', `${attack}: L2 ε ${eps} is absurd for pixels in [0,1]`);
   return eps;
 }
 
 export function checkSteps(attack: string, steps: number): number {
-  if (!Number.isInteger(steps) || steps < 1 || steps > 100000) throw new EngineError('USAGE', `${attack}: steps ${steps}: expected a whole number from 1 to 100000`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > 100000)
+    throw new EngineError('USAGE', `${attack}: steps ${steps}: expected a whole number from 1 to 100000`);
   return steps;
 }

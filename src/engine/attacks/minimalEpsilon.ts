@@ -10,7 +10,13 @@ export interface MinimalEpsilonRun {
   (eps: Float64Array, subset: number[]): Promise<{ adversarial: Float32Array; success: boolean[]; queries: Float64Array }>;
 }
 
-export async function minimalEpsilon(batch: AttackBatch, ctx: AttackContext, budget: number, searchSteps: number, run: MinimalEpsilonRun): Promise<AttackOutcome> {
+export async function minimalEpsilon(
+  batch: AttackBatch,
+  ctx: AttackContext,
+  budget: number,
+  searchSteps: number,
+  run: MinimalEpsilonRun,
+): Promise<AttackOutcome> {
   const per = ctx.pixelsPerImage;
   const count = batch.count;
   const adversarial = Float32Array.from(batch.pixels);

@@ -36,32 +36,53 @@ export function createPgd(params: Partial<PgdParams> = {}): Attack {
   const norm = params.norm ?? 'linf';
   const base = PGD_DEFAULTS[norm];
   // α follows ε when only ε is given (torchattacks' reference rows use α = ε/4).
-  const p: PgdParams = { ...base, ...params, alpha: params.alpha ?? (params.eps !== undefined ? (params.eps * base.alpha) / base.eps : base.alpha) };
+  const p: PgdParams = {
+    ...base,
+    ...params,
+    alpha: params.alpha ?? (params.eps !== undefined ? (params.eps * base.alpha) / base.eps : base.alpha),
+  };
   checkEpsilon('pgd', p.eps, norm);
   checkSteps('pgd', p.steps);
   if (!(p.alpha > 0)) throw new EngineError('USAGE', `pgd: step size α ${p.alpha}: expected a positive number`);
-  if (!Number.isInteger(p.restarts) || p.restarts < 1) throw new EngineError('USAGE', `pgd: restarts ${p.restarts}: expected a whole number ≥ 1`);
+  if (!Number.isInteger(p.restarts) || p.restarts < 1)
+    throw new EngineError('USAGE', `pgd: restarts ${p.restarts}: expected a whole number ≥ 1`);
   return {
     label: `PGD-${p.steps} ${norm === 'linf' ? 'L∞' : 'L2'} ε=${formatEpsilon(p.eps, norm)}${p.mode === 'minimal-eps' ? ' (minimal ε)' : ''}`,
     mode: p.mode,
     params: { attack: 'pgd', ...p },
-    run: (batch, ctx) => (p.mode === 'minimal-eps'
-      ? minimalEpsilon(batch, ctx, p.eps, p.searchSteps, async (eps, subset) => {
-        const r = await pgdWithRestarts(subBatch(batch, subset, ctx.pixelsPerImage), ctx, p, eps);
-        return { adversarial: r.adversarial, success: r.success, queries: r.queries };
-      })
-      : pgdWithRestarts(batch, ctx, p, new Float64Array(batch.count).fill(p.eps))),
+    run: (batch, ctx) =>
+      p.mode === 'minimal-eps'
+        ? minimalEpsilon(batch, ctx, p.eps, p.searchSteps, async (eps, subset) => {
+            const r = await pgdWithRestarts(subBatch(batch, subset, ctx.pixelsPerImage), ctx, p, eps);
+            return { adversarial: r.adversarial, success: r.success, queries: r.queries };
+          })
+        : pgdWithRestarts(batch, ctx, p, new Float64Array(batch.count).fill(p.eps)),
   };
 }
 
-async function pgdWithRestarts(batch: AttackBatch, ctx: AttackContext, p: PgdParams, eps: Float64Array): Promise<AttackOutcome & { success: boolean[] }> {
+async function pgdWithRestarts(
+  batch: AttackBatch,
+  ctx: AttackContext,
+  p: PgdParams,
+  eps: Float64Array,
+): Promise<AttackOutcome & { success: boolean[] }> {
   const per = ctx.pixelsPerImage;
   const alpha = Float64Array.from(eps, (e) => (e * p.alpha) / p.eps);
   let best: (AttackOutcome & { success: boolean[]; score: Float64Array }) | null = null;
   for (let r = 0; r < p.restarts; r++) {
     if (ctx.signal?.aborted && best) break;
-    const run = await projectedGradientSteps(batch, ctx, { norm: p.norm, eps, alpha, steps: p.steps, randomStart: p.randomStart, earlyStop: p.earlyStop });
-    if (!best) { best = { adversarial: run.adversarial, queries: run.queries, success: run.success, score: run.score }; continue; }
+    const run = await projectedGradientSteps(batch, ctx, {
+      norm: p.norm,
+      eps,
+      alpha,
+      steps: p.steps,
+      randomStart: p.randomStart,
+      earlyStop: p.earlyStop,
+    });
+    if (!best) {
+      best = { adversarial: run.adversarial, queries: run.queries, success: run.success, score: run.score };
+      continue;
+    }
     for (let i = 0; i < batch.count; i++) {
       best.queries[i] += run.queries[i];
       const better = (run.success[i] && !best.success[i]) || (run.success[i] === best.success[i] && run.score[i] > best.score[i]);

@@ -13,7 +13,9 @@ export interface Stats {
 }
 
 export function stats(values: ArrayLike<number>): Stats {
-  const v = Array.from(values).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const v = Array.from(values)
+    .filter((x) => Number.isFinite(x))
+    .sort((a, b) => a - b);
   if (v.length === 0) return { count: 0, mean: null, median: null, max: null };
   const mid = v.length >> 1;
   return {
@@ -68,7 +70,23 @@ export interface AttackRunSummary {
   imagesPerSecond: number;
 }
 
-export function summarise(outcomes: ImageOutcome[], meta: Omit<AttackRunSummary, 'evaluated' | 'clean' | 'attacked' | 'attackedImages' | 'numAdversarial' | 'successRate' | 'norms' | 'queries' | 'epsilon' | 'budgetCurve' | 'imagesPerSecond'> & { budgetNorm: 'l2' | 'linf' | null }): AttackRunSummary {
+export function summarise(
+  outcomes: ImageOutcome[],
+  meta: Omit<
+    AttackRunSummary,
+    | 'evaluated'
+    | 'clean'
+    | 'attacked'
+    | 'attackedImages'
+    | 'numAdversarial'
+    | 'successRate'
+    | 'norms'
+    | 'queries'
+    | 'epsilon'
+    | 'budgetCurve'
+    | 'imagesPerSecond'
+  > & { budgetNorm: 'l2' | 'linf' | null },
+): AttackRunSummary {
   const n = outcomes.length;
   const count = (f: (o: ImageOutcome) => boolean) => outcomes.filter(f).length;
   const attacked = outcomes.filter((o) => o.attacked);
@@ -78,10 +96,17 @@ export function summarise(outcomes: ImageOutcome[], meta: Omit<AttackRunSummary,
   return {
     ...rest,
     evaluated: n,
-    clean: { top1Correct: cleanCorrect, top1Accuracy: n ? cleanCorrect / n : 0, top5Correct: count((o) => o.cleanTop5), top5Accuracy: n ? count((o) => o.cleanTop5) / n : 0 },
+    clean: {
+      top1Correct: cleanCorrect,
+      top1Accuracy: n ? cleanCorrect / n : 0,
+      top5Correct: count((o) => o.cleanTop5),
+      top5Accuracy: n ? count((o) => o.cleanTop5) / n : 0,
+    },
     attacked: {
-      top1Correct: count((o) => o.attackedTop1), top1Accuracy: n ? count((o) => o.attackedTop1) / n : 0,
-      top5Correct: count((o) => o.attackedTop5), top5Accuracy: n ? count((o) => o.attackedTop5) / n : 0,
+      top1Correct: count((o) => o.attackedTop1),
+      top1Accuracy: n ? count((o) => o.attackedTop1) / n : 0,
+      top5Correct: count((o) => o.attackedTop5),
+      top5Accuracy: n ? count((o) => o.attackedTop5) / n : 0,
     },
     attackedImages: attacked.length,
     numAdversarial: successful.length,
@@ -98,9 +123,15 @@ export function summarise(outcomes: ImageOutcome[], meta: Omit<AttackRunSummary,
 }
 
 /** accuracy(b) = (clean-correct images not broken within budget b) / evaluated, on a 25-point grid. */
-function budgetCurve(outcomes: ImageOutcome[], norm: 'l2' | 'linf'): { norm: 'l2' | 'linf'; points: { budget: number; accuracy: number }[] } {
+function budgetCurve(
+  outcomes: ImageOutcome[],
+  norm: 'l2' | 'linf',
+): { norm: 'l2' | 'linf'; points: { budget: number; accuracy: number }[] } {
   const n = outcomes.length;
-  const broken = outcomes.filter((o) => o.attacked && o.success).map((o) => (norm === 'l2' ? o.l2 : o.linf)).sort((a, b) => a - b);
+  const broken = outcomes
+    .filter((o) => o.attacked && o.success)
+    .map((o) => (norm === 'l2' ? o.l2 : o.linf))
+    .sort((a, b) => a - b);
   const cleanCorrect = outcomes.filter((o) => o.cleanTop1).length;
   const top = broken.length ? broken[broken.length - 1] : 0;
   const points = Array.from({ length: 25 }, (_, k) => {

@@ -25,7 +25,12 @@ export class SignStepper {
   private readonly g: Float32Array;
   private readonly per: number;
 
-  constructor(x0: Float32Array, private readonly count: number, private readonly lo: number, private readonly hi: number) {
+  constructor(
+    x0: Float32Array,
+    private readonly count: number,
+    private readonly lo: number,
+    private readonly hi: number,
+  ) {
     compiled ??= new WebAssembly.Module(Buffer.from(SIGN_STEP_WASM_BASE64, 'base64'));
     const n = x0.length;
     const bytes = 3 * 4 * n;
@@ -45,7 +50,8 @@ export class SignStepper {
   step(x: Float32Array, grad: Float32Array, a: ArrayLike<number>, eps: ArrayLike<number>, moving: (i: number) => boolean): void {
     this.x.set(x);
     this.g.set(grad);
-    const n = this.x.length, per = this.per;
+    const n = this.x.length,
+      per = this.per;
     for (let i = 0; i < this.count; i++) {
       if (!moving(i)) continue;
       const at = 4 * i * per;

@@ -60,7 +60,8 @@ export function validateSimbaParams(params: Partial<SimbaParams>): SimbaParams {
   }
   const p: SimbaParams = { ...SIMBA_DEFAULTS, ...params };
   if (p.basis !== 'pixel' && p.basis !== 'dct') throw usage('basis', p.basis, "'pixel' or 'dct'");
-  if (typeof p.epsilon !== 'number' || !Number.isFinite(p.epsilon) || p.epsilon <= 0) throw usage('epsilon', p.epsilon, 'a finite step > 0 (e.g. 0.2)');
+  if (typeof p.epsilon !== 'number' || !Number.isFinite(p.epsilon) || p.epsilon <= 0)
+    throw usage('epsilon', p.epsilon, 'a finite step > 0 (e.g. 0.2)');
   if (!Number.isInteger(p.maxQueries) || p.maxQueries < 2) {
     throw usage('maxQueries', p.maxQueries, 'an integer ≥ 2 (the first query evaluates the clean image)');
   }
@@ -115,7 +116,12 @@ export function simbaLoss(row: ArrayLike<number>, kind: OutputKind, cls: number,
 
 // ---- basis ------------------------------------------------------------------------------------------
 
-interface Geometry { channels: number; height: number; width: number; per: number }
+interface Geometry {
+  channels: number;
+  height: number;
+  width: number;
+  per: number;
+}
 
 /** One pass's order of basis coordinates: a random permutation (pixel) or low frequencies first (dct). */
 export function basisOrder(basis: SimbaBasis, g: Geometry, freqFraction: number, rng: Rng): Int32Array {
@@ -123,18 +129,24 @@ export function basisOrder(basis: SimbaBasis, g: Geometry, freqFraction: number,
   const order = Int32Array.from({ length: g.per }, (_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const t = order[i]; order[i] = order[j]; order[j] = t;
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
   }
   return order;
 }
 
 /** A unit basis vector as its support: values on pixels [start, start + values.length). */
-interface Direction { start: number; values: Float64Array }
+interface Direction {
+  start: number;
+  values: Float64Array;
+}
 
 function direction(basis: SimbaBasis, coord: number, g: Geometry): Direction {
   if (basis === 'pixel') return { start: coord, values: Float64Array.of(1) };
   const hw = g.height * g.width;
-  const u = Math.floor((coord % hw) / g.width), v = coord % g.width;
+  const u = Math.floor((coord % hw) / g.width),
+    v = coord % g.width;
   return { start: Math.floor(coord / hw) * hw, values: basisImage(u, v, g.height, g.width) };
 }
 
@@ -201,8 +213,14 @@ function lossOf(s: SimbaState, scores: Float32Array, row: number, classes: numbe
 function retireSuccessful(s: SimbaState, ids: number[], rows: Float32Array): void {
   if (ids.length === 0) return;
   const targets = s.batch.targets;
-  const hit = s.ctx.isAdversarial(rows, ids.map((i) => s.batch.labels[i]), targets ? ids.map((i) => targets[i]) : null);
-  ids.forEach((i, k) => { if (hit[k]) s.active.delete(i); });
+  const hit = s.ctx.isAdversarial(
+    rows,
+    ids.map((i) => s.batch.labels[i]),
+    targets ? ids.map((i) => targets[i]) : null,
+  );
+  ids.forEach((i, k) => {
+    if (hit[k]) s.active.delete(i);
+  });
 }
 
 /**
@@ -262,9 +280,14 @@ async function runSimba(p: SimbaParams, batch: AttackBatch, ctx: AttackContext):
   const per = ctx.pixelsPerImage;
   const pre = ctx.classifier.preprocessing;
   const g: Geometry = { channels: channelCount(pre), height: pre.height, width: pre.width, per };
-  if (g.channels * g.height * g.width !== per) throw new EngineError('USAGE', `simba: images of ${per} values do not match the model's ${g.channels}×${g.height}×${g.width} input`);
+  if (g.channels * g.height * g.width !== per)
+    throw new EngineError('USAGE', `simba: images of ${per} values do not match the model's ${g.channels}×${g.height}×${g.width} input`);
   const s: SimbaState = {
-    p, ctx, batch, per, kind: 'logits',
+    p,
+    ctx,
+    batch,
+    per,
+    kind: 'logits',
     delta: new Float32Array(count * per),
     adv: Float32Array.from(batch.pixels.subarray(0, count * per)),
     loss: new Float64Array(count),
@@ -285,7 +308,12 @@ async function runSimba(p: SimbaParams, batch: AttackBatch, ctx: AttackContext):
     }
     const q = direction(p.basis, order[k++], g);
     const plusFailed = await probe(s, withBudget(s), q, +1);
-    await probe(s, plusFailed.filter((i) => s.queries[i] < p.maxQueries), q, -1);
+    await probe(
+      s,
+      plusFailed.filter((i) => s.queries[i] < p.maxQueries),
+      q,
+      -1,
+    );
     for (const i of [...s.active]) if (s.queries[i] >= p.maxQueries) s.active.delete(i);
   }
   return { adversarial: s.adv, queries: s.queries };

@@ -56,10 +56,14 @@ const validateSchema = ajv.compile<ConfigFile>(schema);
 export function validateConfig(value: unknown, file: string): ConfigFile {
   if (validateSchema(value)) return value;
   const problems = (validateSchema.errors ?? []).map((e) => describeSchemaError(e));
-  throw new EngineError('CONFIG_INVALID', `${file}: configuration does not match its schema:\n  - ${[...new Set(problems)].join('\n  - ')}`, {
-    file,
-    expected: 'a robustness.json valid against schemas/robustness.schema.json',
-  });
+  throw new EngineError(
+    'CONFIG_INVALID',
+    `${file}: configuration does not match its schema:\n  - ${[...new Set(problems)].join('\n  - ')}`,
+    {
+      file,
+      expected: 'a robustness.json valid against schemas/robustness.schema.json',
+    },
+  );
 }
 
 function describeSchemaError(e: ErrorObject): string {
@@ -85,4 +89,3 @@ export function readConfigFile(path: string): LoadedConfigFile {
   }
   return { path: abs, dir: dirname(abs), config: validateConfig(parsed, abs) };
 }
-

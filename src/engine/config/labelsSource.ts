@@ -23,7 +23,11 @@ export function readLabelsSource(path: string): LabelsSource {
     if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return { kind: 'class-names', classNames: parsed };
     return { kind: 'per-image' };
   }
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-  if (names.length === 0) throw new EngineError('CONFIG_INVALID', `${path}: labels file is empty`, { file: path, expected: 'one class name per line' });
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  if (names.length === 0)
+    throw new EngineError('CONFIG_INVALID', `${path}: labels file is empty`, { file: path, expected: 'one class name per line' });
   return { kind: 'class-names', classNames: names };
 }

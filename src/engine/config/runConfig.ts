@@ -6,9 +6,7 @@
 import { resolve } from 'node:path';
 import { EngineError } from '../errors';
 import type { ImageInputCandidate, ModelInfo, TensorSig } from '../onnx/modelInfo';
-import type {
-  ChannelOrder, ConfigFile, ExecutionProviderName, Layout, LoadedConfigFile, ResizeFilterName, ResizeMode,
-} from './configFile';
+import type { ChannelOrder, ConfigFile, ExecutionProviderName, Layout, LoadedConfigFile, ResizeFilterName, ResizeMode } from './configFile';
 import { readLabelsSource } from './labelsSource';
 import { channelCount, defaultShorterSide } from '../data/pixels';
 
@@ -65,9 +63,20 @@ export function resolveRunConfig(
   const fileCfg = file?.config ?? {};
 
   /** flag > config file > fallback, recording which one won. */
-  function pick<T>(key: string, fromFlag: T | undefined, fromFile: T | undefined, fallback: () => { value: T; how: Provenance; note?: string }): T {
-    if (fromFlag !== undefined) { provenance[key] = 'flag'; return fromFlag; }
-    if (fromFile !== undefined) { provenance[key] = 'config'; return fromFile; }
+  function pick<T>(
+    key: string,
+    fromFlag: T | undefined,
+    fromFile: T | undefined,
+    fallback: () => { value: T; how: Provenance; note?: string },
+  ): T {
+    if (fromFlag !== undefined) {
+      provenance[key] = 'flag';
+      return fromFlag;
+    }
+    if (fromFile !== undefined) {
+      provenance[key] = 'config';
+      return fromFile;
+    }
     const f = fallback();
     provenance[key] = f.how;
     if (f.note) notes.push(f.note);
@@ -80,52 +89,101 @@ export function resolveRunConfig(
   const requestedName = flags.input?.name ?? fileCfg.input?.name;
   const candidate = chooseImageInput(modelPath, info, requestedName);
   const inputName = pick('input.name', flags.input?.name, fileCfg.input?.name, () => ({
-    value: candidate.name, how: 'inferred', note: `input "${candidate.name}" is the model's only image-like input`,
+    value: candidate.name,
+    how: 'inferred',
+    note: `input "${candidate.name}" is the model's only image-like input`,
   }));
 
   const layout = pick<Layout>('input.layout', flags.input?.layout, fileCfg.input?.layout, () => ({
-    value: candidate.layout, how: 'inferred', note: `layout ${candidate.layout}: ${candidate.reason}`,
+    value: candidate.layout,
+    how: 'inferred',
+    note: `layout ${candidate.layout}: ${candidate.reason}`,
   }));
 
   const size = pick<number | [number, number] | undefined>('input.size', flags.input?.size, fileCfg.input?.size, () =>
     candidate.height > 0 && candidate.width > 0
-      ? { value: [candidate.height, candidate.width], how: 'inferred', note: `size ${candidate.height}×${candidate.width} from the input shape` }
-      : { value: undefined, how: 'inferred' });
+      ? {
+          value: [candidate.height, candidate.width],
+          how: 'inferred',
+          note: `size ${candidate.height}×${candidate.width} from the input shape`,
+        }
+      : { value: undefined, how: 'inferred' },
+  );
   if (size === undefined) {
-    throw new EngineError('CONFIG_INVALID', `${modelPath}: input "${inputName}" has symbolic spatial dimensions, so the image size cannot be inferred`, {
-      file: modelPath, expected: 'an explicit size', hint: 'give --size H or --size H,W, or "input": {"size": [H, W]} in robustness.json',
-    });
+    throw new EngineError(
+      'CONFIG_INVALID',
+      `${modelPath}: input "${inputName}" has symbolic spatial dimensions, so the image size cannot be inferred`,
+      {
+        file: modelPath,
+        expected: 'an explicit size',
+        hint: 'give --size H or --size H,W, or "input": {"size": [H, W]} in robustness.json',
+      },
+    );
   }
   const [height, width] = typeof size === 'number' ? [size, size] : size;
 
   const channels = pick<ChannelOrder>('input.channels', flags.input?.channels, fileCfg.input?.channels, () =>
     candidate.channels === 1
       ? { value: 'gray', how: 'inferred', note: 'channels: 1 channel → grayscale' }
-      : { value: 'rgb', how: 'inferred', note: `channels: ${candidate.channels} channels → RGB order assumed (set "channels": "bgr" for Caffe/OpenCV-trained models)` });
+      : {
+          value: 'rgb',
+          how: 'inferred',
+          note: `channels: ${candidate.channels} channels → RGB order assumed (set "channels": "bgr" for Caffe/OpenCV-trained models)`,
+        },
+  );
 
   const pixelScale = pick<1 | 255>('input.pixelScale', flags.input?.pixelScale, fileCfg.input?.pixelScale, () => ({
-    value: 1, how: 'default', note: 'pixel scale: byte/255 in [0,1] assumed (set "pixelScale": 255 for models trained on raw bytes)',
+    value: 1,
+    how: 'default',
+    note: 'pixel scale: byte/255 in [0,1] assumed (set "pixelScale": 255 for models trained on raw bytes)',
   }));
   const numChannels = channelCount({ channels });
   const mean = pick<number[] | null>('input.mean', flags.input?.mean, fileCfg.input?.mean, () => ({ value: null, how: 'default' }));
   const std = pick<number[] | null>('input.std', flags.input?.std, fileCfg.input?.std, () => ({ value: null, how: 'default' }));
-  if (mean === null && std === null) notes.push('no mean/std normalisation (give --mean/--std if the model was trained on normalised inputs)');
+  if (mean === null && std === null)
+    notes.push('no mean/std normalisation (give --mean/--std if the model was trained on normalised inputs)');
 
-  const resizeMode = pick<ResizeMode>('input.resize', flags.input?.resize, fileCfg.input?.resize, () => ({ value: 'stretch', how: 'default' }));
-  const resizeFilter = pick<ResizeFilterName>('input.resizeFilter', flags.input?.resizeFilter, fileCfg.input?.resizeFilter, () => ({ value: 'bilinear', how: 'default' }));
-  const resizeShorterTo = pick<number | null>('input.resizeShorterTo', flags.input?.resizeShorterTo, fileCfg.input?.resizeShorterTo, () => ({
-    value: resizeMode === 'shorter-side-crop' ? defaultShorterSide({ height, width }) : null, how: 'default',
+  const resizeMode = pick<ResizeMode>('input.resize', flags.input?.resize, fileCfg.input?.resize, () => ({
+    value: 'stretch',
+    how: 'default',
   }));
+  const resizeFilter = pick<ResizeFilterName>('input.resizeFilter', flags.input?.resizeFilter, fileCfg.input?.resizeFilter, () => ({
+    value: 'bilinear',
+    how: 'default',
+  }));
+  const resizeShorterTo = pick<number | null>(
+    'input.resizeShorterTo',
+    flags.input?.resizeShorterTo,
+    fileCfg.input?.resizeShorterTo,
+    () => ({
+      value: resizeMode === 'shorter-side-crop' ? defaultShorterSide({ height, width }) : null,
+      how: 'default',
+    }),
+  );
 
   const preprocessing: Preprocessing = {
-    inputName, layout, height, width, channels, pixelScale,
+    inputName,
+    layout,
+    height,
+    width,
+    channels,
+    pixelScale,
     mean: mean === null ? null : broadcastPerChannel(mean, numChannels, 'mean', modelPath),
     std: std === null ? null : broadcastPerChannel(std, numChannels, 'std', modelPath),
-    resize: resizeMode, resizeFilter, resizeShorterTo,
+    resize: resizeMode,
+    resizeFilter,
+    resizeShorterTo,
   };
-  checkAgainstInput(modelPath, info.inputs.find((i) => i.name === inputName)!, preprocessing);
+  checkAgainstInput(
+    modelPath,
+    info.inputs.find((i) => i.name === inputName)!,
+    preprocessing,
+  );
 
-  const imagesDir = pick<string | null>('images', pathFromFlag(flags.images), pathFromFile(fileCfg.images), () => ({ value: null, how: 'default' }));
+  const imagesDir = pick<string | null>('images', pathFromFlag(flags.images), pathFromFile(fileCfg.images), () => ({
+    value: null,
+    how: 'default',
+  }));
 
   // Labels: a class-names list or per-image labels, told apart by content.
   let classNames = pick<string[] | null>('classNames', flags.classNames, fileCfg.classNames, () => ({ value: null, how: 'default' }));
@@ -135,25 +193,50 @@ export function resolveRunConfig(
     provenance.labels = flags.labels !== undefined ? 'flag' : 'config';
     const source = readLabelsSource(labelsPath);
     if (source.kind === 'class-names') {
-      if (flags.classNames === undefined) { classNames = source.classNames; provenance.classNames = provenance.labels; }
+      if (flags.classNames === undefined) {
+        classNames = source.classNames;
+        provenance.classNames = provenance.labels;
+      }
     } else labelsFile = labelsPath;
   }
   const numClasses = info.output.numClasses;
   if (classNames && numClasses !== null && classNames.length !== numClasses) {
-    throw new EngineError('LABELS_MISMATCH', `${modelPath}: ${classNames.length} class names are configured but the model outputs ${numClasses} scores`, {
-      file: modelPath, expected: `${numClasses} class names in logit order`,
-    });
+    throw new EngineError(
+      'LABELS_MISMATCH',
+      `${modelPath}: ${classNames.length} class names are configured but the model outputs ${numClasses} scores`,
+      {
+        file: modelPath,
+        expected: `${numClasses} class names in logit order`,
+      },
+    );
   }
 
-  const executionProvider = pick<ExecutionProviderName>('runtime.executionProvider', flags.runtime?.executionProvider, fileCfg.runtime?.executionProvider, () => ({ value: 'cpu', how: 'default' }));
+  const executionProvider = pick<ExecutionProviderName>(
+    'runtime.executionProvider',
+    flags.runtime?.executionProvider,
+    fileCfg.runtime?.executionProvider,
+    () => ({ value: 'cpu', how: 'default' }),
+  );
   const threads = pick('runtime.threads', flags.runtime?.threads, fileCfg.runtime?.threads, defaultThreads);
-  const batchSize = pick('runtime.batchSize', flags.runtime?.batchSize, fileCfg.runtime?.batchSize, () => ({ value: DEFAULT_BATCH_SIZE, how: 'default' }));
+  const batchSize = pick('runtime.batchSize', flags.runtime?.batchSize, fileCfg.runtime?.batchSize, () => ({
+    value: DEFAULT_BATCH_SIZE,
+    how: 'default',
+  }));
   const limit = pick<number | null>('limit', flags.limit, fileCfg.limit, () => ({ value: null, how: 'default' }));
   const seed = pick('seed', flags.seed, fileCfg.seed, () => ({ value: DEFAULT_SEED, how: 'default' }));
 
   return {
-    modelPath: resolve(modelPath), configFile: file?.path ?? null, imagesDir, labelsFile, classNames, preprocessing,
-    runtime: { executionProvider, threads, batchSize }, limit, seed, provenance, notes,
+    modelPath: resolve(modelPath),
+    configFile: file?.path ?? null,
+    imagesDir,
+    labelsFile,
+    classNames,
+    preprocessing,
+    runtime: { executionProvider, threads, batchSize },
+    limit,
+    seed,
+    provenance,
+    notes,
   };
 }
 
@@ -162,12 +245,15 @@ function chooseImageInput(modelPath: string, info: ModelInfo, requested: string 
   if (requested !== undefined) {
     const sig = info.inputs.find((i) => i.name === requested);
     if (!sig) {
-      throw new EngineError('INPUT_NOT_FOUND', `${modelPath}: the model has no input named "${requested}"; its inputs are ${inputList}`, { file: modelPath });
+      throw new EngineError('INPUT_NOT_FOUND', `${modelPath}: the model has no input named "${requested}"; its inputs are ${inputList}`, {
+        file: modelPath,
+      });
     }
     const found = info.imageInputs.find((c) => c.name === requested);
     if (!found) {
       throw new EngineError('MODEL_UNSUPPORTED', `${modelPath}: input ${describeSig(sig)} does not look like an image`, {
-        file: modelPath, expected: 'a float tensor [N,C,H,W], [N,H,W,C], [N,H,W] or a flattened [N,H·W·C]',
+        file: modelPath,
+        expected: 'a float tensor [N,C,H,W], [N,H,W,C], [N,H,W] or a flattened [N,H·W·C]',
       });
     }
     return found;
@@ -175,12 +261,18 @@ function chooseImageInput(modelPath: string, info: ModelInfo, requested: string 
   if (info.imageInputs.length === 1) return info.imageInputs[0];
   if (info.imageInputs.length === 0) {
     throw new EngineError('MODEL_UNSUPPORTED', `${modelPath}: no input looks like an image (inputs: ${inputList || 'none'})`, {
-      file: modelPath, expected: 'a float tensor [N,C,H,W], [N,H,W,C], [N,H,W] or a flattened [N,H·W·C] with C = 1 or 3',
+      file: modelPath,
+      expected: 'a float tensor [N,C,H,W], [N,H,W,C], [N,H,W] or a flattened [N,H·W·C] with C = 1 or 3',
     });
   }
-  throw new EngineError('INPUT_AMBIGUOUS', `${modelPath}: several inputs look like images: ${info.imageInputs.map((c) => `"${c.name}"`).join(', ')}`, {
-    file: modelPath, hint: `pick one with --input NAME, or "input": {"name": "${info.imageInputs[0].name}"} in robustness.json`,
-  });
+  throw new EngineError(
+    'INPUT_AMBIGUOUS',
+    `${modelPath}: several inputs look like images: ${info.imageInputs.map((c) => `"${c.name}"`).join(', ')}`,
+    {
+      file: modelPath,
+      hint: `pick one with --input NAME, or "input": {"name": "${info.imageInputs[0].name}"} in robustness.json`,
+    },
+  );
 }
 
 function describeSig(s: TensorSig): string {
@@ -190,25 +282,36 @@ function describeSig(s: TensorSig): string {
 function broadcastPerChannel(values: number[], channels: number, field: string, modelPath: string): number[] {
   if (values.length === channels) return values;
   if (values.length === 1) return new Array<number>(channels).fill(values[0]);
-  throw new EngineError('CONFIG_INVALID', `${modelPath}: input.${field} has ${values.length} values but the model is fed ${channels} channel(s)`, {
-    expected: `1 or ${channels} values`,
-  });
+  throw new EngineError(
+    'CONFIG_INVALID',
+    `${modelPath}: input.${field} has ${values.length} values but the model is fed ${channels} channel(s)`,
+    {
+      expected: `1 or ${channels} values`,
+    },
+  );
 }
 
 /** The per-sample shape the preprocessing produces, in the model's layout (without batch). */
 export function sampleShape(p: Preprocessing): number[] {
   const c = channelCount(p);
   switch (p.layout) {
-    case 'NCHW': return [c, p.height, p.width];
-    case 'NHWC': return [p.height, p.width, c];
-    case 'NHW': return [p.height, p.width];
-    case 'flat': return [c * p.height * p.width];
+    case 'NCHW':
+      return [c, p.height, p.width];
+    case 'NHWC':
+      return [p.height, p.width, c];
+    case 'NHW':
+      return [p.height, p.width];
+    case 'flat':
+      return [c * p.height * p.width];
   }
 }
 
 function checkAgainstInput(modelPath: string, sig: TensorSig, p: Preprocessing): void {
   if (p.layout === 'NHW' && p.channels !== 'gray') {
-    throw new EngineError('CONFIG_INVALID', `${modelPath}: layout NHW has no channel axis, so channels must be "gray" (got "${p.channels}")`);
+    throw new EngineError(
+      'CONFIG_INVALID',
+      `${modelPath}: layout NHW has no channel axis, so channels must be "gray" (got "${p.channels}")`,
+    );
   }
   const expected = sampleShape(p);
   const dims = sig.shape;
@@ -216,9 +319,11 @@ function checkAgainstInput(modelPath: string, sig: TensorSig, p: Preprocessing):
   const actual = dims.slice(1);
   const mismatch = actual.length !== expected.length || actual.some((d, i) => typeof d === 'number' && d !== expected[i]);
   if (mismatch) {
-    throw new EngineError('CONFIG_INVALID',
+    throw new EngineError(
+      'CONFIG_INVALID',
       `${modelPath}: input "${sig.name}" has shape [${dims.map((d) => d ?? '?').join(',')}] but the preprocessing (layout ${p.layout}, ${p.channels}, ${p.height}×${p.width}) produces [N,${expected.join(',')}]`,
-      { file: modelPath, expected: `[N,${expected.join(',')}]`, hint: 'check --layout, --size and channels' });
+      { file: modelPath, expected: `[N,${expected.join(',')}]`, hint: 'check --layout, --size and channels' },
+    );
   }
 }
 
@@ -230,6 +335,7 @@ function checkAgainstInput(modelPath: string, sig: TensorSig, p: Preprocessing):
 function defaultThreads(): { value: number; how: Provenance; note?: string } {
   const env = process.env.ROBUSTNESS_LENS_DEFAULT_THREADS;
   const n = env === undefined ? NaN : Number(env);
-  if (Number.isInteger(n) && n >= 1 && n <= 256) return { value: n, how: 'default', note: `${n} intra-op thread(s): the editor keeps a core while the engine runs` };
+  if (Number.isInteger(n) && n >= 1 && n <= 256)
+    return { value: n, how: 'default', note: `${n} intra-op thread(s): the editor keeps a core while the engine runs` };
   return { value: 0, how: 'default' };
 }

@@ -26,11 +26,16 @@ export interface StreamOptions {
  * files with EngineError('CANCELLED').
  */
 export async function* streamPixelBatches(
-  samples: DatasetSample[], spec: PixelSpec, batchSize: number, opts: StreamOptions = {},
+  samples: DatasetSample[],
+  spec: PixelSpec,
+  batchSize: number,
+  opts: StreamOptions = {},
 ): AsyncGenerator<PixelBatch> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new EngineError('USAGE', `batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new EngineError('USAGE', `batch size must be a positive integer, got ${batchSize}`);
   const concurrency = opts.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new EngineError('USAGE', `concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new EngineError('USAGE', `concurrency must be a positive integer, got ${concurrency}`);
   checkSpec(spec);
   // Our own signal too: when the consumer stops early, the prefetch in flight stops at its next file.
   const stop = new AbortController();
@@ -85,7 +90,7 @@ async function loadOne(sample: DatasetSample, spec: PixelSpec): Promise<Float32A
     bytes = await fs.readFile(sample.path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return `${sample.path}: cannot read file (${err.code === 'ENOENT' ? 'it no longer exists' : err.code ?? err.message})`;
+    return `${sample.path}: cannot read file (${err.code === 'ENOENT' ? 'it no longer exists' : (err.code ?? err.message)})`;
   }
   try {
     return rasterToPixels(decodeImage(bytes, sample.path), spec, sample.path);

@@ -57,16 +57,19 @@ export async function openDataset(opts: DatasetOptions): Promise<Dataset> {
   // labels.csv / labels.json are picked up on their own when images lie directly in the root (or there
   // are no subfolders): a root of class folders stays ImageFolder even if it also holds such a file.
   const flatImages = top.files.filter((f) => isImageName(f.name)).length;
-  if (labelsFile === undefined && (flatImages > 0 || top.dirs.length === 0)) labelsFile = AUTO_LABEL_FILES.find((f) => top.files.some((t) => t.name === f));
+  if (labelsFile === undefined && (flatImages > 0 || top.dirs.length === 0))
+    labelsFile = AUTO_LABEL_FILES.find((f) => top.files.some((t) => t.name === f));
 
-  const { kind, classNames, found } = labelsFile !== undefined
-    ? { kind: 'flat-with-labels' as const, ...(await flatWithLabels(root, path.resolve(root, labelsFile), opts, ignored)) }
-    : { kind: 'image-folder' as const, ...(await imageFolder(root, top, opts, ignored)) };
+  const { kind, classNames, found } =
+    labelsFile !== undefined
+      ? { kind: 'flat-with-labels' as const, ...(await flatWithLabels(root, path.resolve(root, labelsFile), opts, ignored)) }
+      : { kind: 'image-folder' as const, ...(await imageFolder(root, top, opts, ignored)) };
 
   if (found.length === 0) {
-    const why = kind === 'image-folder' && flatImages > 0
-      ? `${flatImages} images lie directly in the folder but there is no labels file; ${LAYOUT_HELP}`
-      : LAYOUT_HELP;
+    const why =
+      kind === 'image-folder' && flatImages > 0
+        ? `${flatImages} images lie directly in the folder but there is no labels file; ${LAYOUT_HELP}`
+        : LAYOUT_HELP;
     throw new EngineError('DATASET_INVALID', `${root}: no images found (${why})`, { file: root });
   }
   if (opts.numClasses !== undefined && classNames.length > opts.numClasses) {
@@ -90,7 +93,10 @@ async function checkRoot(root: string): Promise<void> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new EngineError('FILE_NOT_FOUND', `${root}: image folder not found`, { file: root });
-    throw new EngineError('FILE_UNREADABLE', `${root}: image folder not readable (${code ?? (e as Error).message})`, { file: root, cause: e });
+    throw new EngineError('FILE_UNREADABLE', `${root}: image folder not readable (${code ?? (e as Error).message})`, {
+      file: root,
+      cause: e,
+    });
   }
   if (!st.isDirectory()) throw new EngineError('DATASET_INVALID', `${root}: not a folder (${LAYOUT_HELP})`, { file: root });
 }
@@ -98,7 +104,8 @@ async function checkRoot(root: string): Promise<void> {
 function checkClassNames(names: string[]): void {
   const seen = new Set<string>();
   for (const n of names) {
-    if (typeof n !== 'string' || n === '') throw new EngineError('CONFIG_INVALID', `class names: every name must be a non-empty string, got ${JSON.stringify(n)}`);
+    if (typeof n !== 'string' || n === '')
+      throw new EngineError('CONFIG_INVALID', `class names: every name must be a non-empty string, got ${JSON.stringify(n)}`);
     if (seen.has(n)) throw new EngineError('CONFIG_INVALID', `class names: ${JSON.stringify(n)} appears twice`);
     seen.add(n);
   }
@@ -110,10 +117,16 @@ function checkClassNames(names: string[]): void {
  * .ipynb_checkpoints are skipped), or the folder's position in the configured class names.
  */
 async function imageFolder(
-  root: string, top: { dirs: string[]; files: { name: string }[] }, opts: DatasetOptions, ignored: Ignored[],
+  root: string,
+  top: { dirs: string[]; files: { name: string }[] },
+  opts: DatasetOptions,
+  ignored: Ignored[],
 ): Promise<{ classNames: string[]; found: Found[] }> {
   for (const f of top.files) {
-    ignored.push({ path: path.join(root, f.name), reason: isImageName(f.name) ? 'image outside any class folder' : 'not an image (only .png, .jpg, .jpeg are read)' });
+    ignored.push({
+      path: path.join(root, f.name),
+      reason: isImageName(f.name) ? 'image outside any class folder' : 'not an image (only .png, .jpg, .jpeg are read)',
+    });
   }
   const folders = top.dirs; // already sorted by code point
   let classNames = folders;
@@ -121,10 +134,14 @@ async function imageFolder(
     classNames = opts.classNames;
     const unknown = folders.filter((f) => !classNames.includes(f));
     if (unknown.length > 0) {
-      throw new EngineError('LABELS_MISMATCH', `${root}: class folder${unknown.length > 1 ? 's' : ''} ${list(unknown)} match${unknown.length > 1 ? '' : 'es'} no configured class name; configured names: ${list(classNames)}`, {
-        file: root,
-        hint: 'rename the folders to the class names, or fix the configured class names (they must be in model-output order)',
-      });
+      throw new EngineError(
+        'LABELS_MISMATCH',
+        `${root}: class folder${unknown.length > 1 ? 's' : ''} ${list(unknown)} match${unknown.length > 1 ? '' : 'es'} no configured class name; configured names: ${list(classNames)}`,
+        {
+          file: root,
+          hint: 'rename the folders to the class names, or fix the configured class names (they must be in model-output order)',
+        },
+      );
     }
   }
   const rootReal = await fs.realpath(root);
@@ -142,14 +159,22 @@ async function imageFolder(
 }
 
 /** Flat folder (subfolders allowed) + labels file naming each image's class. */
-async function flatWithLabels(root: string, labelsPath: string, opts: DatasetOptions, ignored: Ignored[]): Promise<{ classNames: string[]; found: Found[] }> {
+async function flatWithLabels(
+  root: string,
+  labelsPath: string,
+  opts: DatasetOptions,
+  ignored: Ignored[],
+): Promise<{ classNames: string[]; found: Found[] }> {
   let text: string;
   try {
     text = await fs.readFile(labelsPath, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${labelsPath}: labels file not found`, { file: labelsPath });
-    throw new EngineError('FILE_UNREADABLE', `${labelsPath}: labels file not readable (${code ?? (e as Error).message})`, { file: labelsPath, cause: e });
+    throw new EngineError('FILE_UNREADABLE', `${labelsPath}: labels file not readable (${code ?? (e as Error).message})`, {
+      file: labelsPath,
+      cause: e,
+    });
   }
   const entries = parseLabelsFile(text, labelsPath);
   const labelsName = path.basename(labelsPath);
@@ -168,19 +193,29 @@ async function flatWithLabels(root: string, labelsPath: string, opts: DatasetOpt
     if (img) found.push({ ...img, label, className: classNames[label] });
     else {
       missing++;
-      const reason = isImageName(e.file) ? `listed in ${labelsName} (${e.where}) but the file does not exist` : `listed in ${labelsName} (${e.where}) but not a .png/.jpg/.jpeg file`;
+      const reason = isImageName(e.file)
+        ? `listed in ${labelsName} (${e.where}) but the file does not exist`
+        : `listed in ${labelsName} (${e.where}) but not a .png/.jpg/.jpeg file`;
       ignored.push({ path: path.join(root, e.file), reason });
     }
   }
   for (const img of images) if (!used.has(img.relPath)) ignored.push({ path: img.path, reason: `image has no label in ${labelsName}` });
   if (found.length === 0 && entries.length > 0) {
-    throw new EngineError('DATASET_INVALID', `${root}: no images found: none of the ${missing} files listed in ${labelsPath} exist under the folder (paths must be relative to it)`, { file: labelsPath });
+    throw new EngineError(
+      'DATASET_INVALID',
+      `${root}: no images found: none of the ${missing} files listed in ${labelsPath} exist under the folder (paths must be relative to it)`,
+      { file: labelsPath },
+    );
   }
   return { classNames, found };
 }
 
 /** Maps every labelled file to a class index and decides the class names (see parseLabelsFile for the label rule). */
-function resolveLabels(entries: LabelEntry[], labelsPath: string, opts: DatasetOptions): { classNames: string[]; labelOf: Map<string, number> } {
+function resolveLabels(
+  entries: LabelEntry[],
+  labelsPath: string,
+  opts: DatasetOptions,
+): { classNames: string[]; labelOf: Map<string, number> } {
   const names = entries.filter((e) => typeof e.label === 'string').map((e) => e.label as string);
   const indices = entries.filter((e) => typeof e.label === 'number').map((e) => e.label as number);
   let classNames: string[];
@@ -188,21 +223,37 @@ function resolveLabels(entries: LabelEntry[], labelsPath: string, opts: DatasetO
     classNames = opts.classNames;
     const unknown = [...new Set(names.filter((n) => !classNames.includes(n)))];
     if (unknown.length > 0) {
-      throw new EngineError('LABELS_MISMATCH', `${labelsPath}: label${unknown.length > 1 ? 's' : ''} ${list(unknown)} match${unknown.length > 1 ? '' : 'es'} no configured class name; configured names: ${list(classNames)}`, { file: labelsPath });
+      throw new EngineError(
+        'LABELS_MISMATCH',
+        `${labelsPath}: label${unknown.length > 1 ? 's' : ''} ${list(unknown)} match${unknown.length > 1 ? '' : 'es'} no configured class name; configured names: ${list(classNames)}`,
+        { file: labelsPath },
+      );
     }
     const tooBig = entries.find((e) => typeof e.label === 'number' && e.label >= classNames.length);
     if (tooBig) {
-      throw new EngineError('LABELS_MISMATCH', `${labelsPath}: ${tooBig.where}: class index ${tooBig.label} but only ${classNames.length} class names are configured`, { file: labelsPath });
+      throw new EngineError(
+        'LABELS_MISMATCH',
+        `${labelsPath}: ${tooBig.where}: class index ${tooBig.label} but only ${classNames.length} class names are configured`,
+        { file: labelsPath },
+      );
     }
   } else if (names.length > 0 && indices.length > 0) {
-    throw new EngineError('DATASET_INVALID', `${labelsPath}: labels mix class indices (e.g. ${indices[0]}) and class names (e.g. ${JSON.stringify(names[0])}); use one kind, or configure the class names`, { file: labelsPath });
+    throw new EngineError(
+      'DATASET_INVALID',
+      `${labelsPath}: labels mix class indices (e.g. ${indices[0]}) and class names (e.g. ${JSON.stringify(names[0])}); use one kind, or configure the class names`,
+      { file: labelsPath },
+    );
   } else if (names.length > 0) {
     classNames = [...new Set(names)].sort(compareCodePoints);
   } else {
     const max = indices.reduce((m, i) => Math.max(m, i), -1);
     if (opts.numClasses !== undefined && max >= opts.numClasses) {
       const at = entries.find((e) => e.label === max)!;
-      throw new EngineError('LABELS_MISMATCH', `${labelsPath}: ${at.where}: class index ${max} but the model has ${opts.numClasses} outputs`, { file: labelsPath });
+      throw new EngineError(
+        'LABELS_MISMATCH',
+        `${labelsPath}: ${at.where}: class index ${max} but the model has ${opts.numClasses} outputs`,
+        { file: labelsPath },
+      );
     }
     classNames = Array.from({ length: Math.max(max + 1, opts.numClasses ?? 0) }, (_, i) => String(i));
   }
@@ -211,7 +262,11 @@ function resolveLabels(entries: LabelEntry[], labelsPath: string, opts: DatasetO
     const label = typeof e.label === 'number' ? e.label : classNames.indexOf(e.label);
     const prev = labelOf.get(e.file);
     if (prev !== undefined && prev !== label) {
-      throw new EngineError('DATASET_INVALID', `${labelsPath}: ${JSON.stringify(e.file)} is listed twice with different labels (${classNames[prev]} and ${classNames[label]}; second at ${e.where})`, { file: labelsPath });
+      throw new EngineError(
+        'DATASET_INVALID',
+        `${labelsPath}: ${JSON.stringify(e.file)} is listed twice with different labels (${classNames[prev]} and ${classNames[label]}; second at ${e.where})`,
+        { file: labelsPath },
+      );
     }
     labelOf.set(e.file, label);
   }
@@ -227,6 +282,9 @@ function fingerprint(classNames: string[], found: Found[]): string {
 
 /** A short quoted list for messages (long lists are cut). */
 function list(items: string[], max = 20): string {
-  const shown = items.slice(0, max).map((s) => JSON.stringify(s)).join(', ');
+  const shown = items
+    .slice(0, max)
+    .map((s) => JSON.stringify(s))
+    .join(', ');
   return items.length > max ? `${shown} … (${items.length} in all)` : shown;
 }

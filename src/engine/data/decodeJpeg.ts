@@ -71,7 +71,9 @@ export function decodeJpeg(bytes: Uint8Array, file: string): Raster {
     }).data;
   } catch (e) {
     const msg = errorText(e);
-    const reason = /maxMemoryUsageInMB|maxResolutionInMP|allocate/.test(msg) ? `image too large to decode (${msg})` : `corrupt JPEG data (${msg})`;
+    const reason = /maxMemoryUsageInMB|maxResolutionInMP|allocate/.test(msg)
+      ? `image too large to decode (${msg})`
+      : `corrupt JPEG data (${msg})`;
     throw new EngineError('IMAGE_INVALID', `${file}: ${reason}`, { file, cause: e });
   }
   const pixels = h.width * h.height;
@@ -129,13 +131,18 @@ function readHeader(bytes: Uint8Array, file: string): JpegHeader {
   }
   if (!frame) return bad('corrupt JPEG (image data before the frame header)');
   if (frame.sof > 0xc2) {
-    const kind = frame.sof === 0xc3 || frame.sof === 0xc7 || frame.sof === 0xcb || frame.sof === 0xcf ? 'lossless' : 'arithmetic-coded or hierarchical';
+    const kind =
+      frame.sof === 0xc3 || frame.sof === 0xc7 || frame.sof === 0xcb || frame.sof === 0xcf
+        ? 'lossless'
+        : 'arithmetic-coded or hierarchical';
     bad(`${kind} JPEG (SOF${frame.sof - 0xc0}) is not supported; re-save it as a baseline or progressive JPEG`);
   }
   if (frame.precision !== 8) bad(`${frame.precision}-bit JPEG is not supported (only 8-bit samples)`);
   if (frame.width === 0 || frame.height === 0) bad(`JPEG has zero size (${sizeText(frame.width, frame.height)})`);
   if (frame.width * frame.height > MAX_IMAGE_PIXELS) {
-    bad(`image too large (${sizeText(frame.width, frame.height)} = ${(frame.width * frame.height / 1e6).toFixed(1)} MP; the limit is ${MAX_IMAGE_PIXELS / 1e6} MP)`);
+    bad(
+      `image too large (${sizeText(frame.width, frame.height)} = ${((frame.width * frame.height) / 1e6).toFixed(1)} MP; the limit is ${MAX_IMAGE_PIXELS / 1e6} MP)`,
+    );
   }
   // Entropy-coded data never contains FF D9 (0xFF is always stuffed), so a missing EOI means a cut-off file.
   if (lastIndexOfEoi(bytes, pos) < 0) bad('truncated JPEG (no end-of-image marker: the file was probably cut short)');

@@ -31,7 +31,11 @@ export function decodePng(bytes: Uint8Array, file: string): Raster {
   const { header, stripped, idat, badCrc } = readChunks(bytes, file);
   const { width, height, bitDepth, colorType } = header;
   if (width * height > MAX_IMAGE_PIXELS) {
-    throw new EngineError('IMAGE_INVALID', `${file}: image too large (${sizeText(width, height)} = ${mp(width * height)} MP; the limit is ${mp(MAX_IMAGE_PIXELS)} MP)`, { file });
+    throw new EngineError(
+      'IMAGE_INVALID',
+      `${file}: image too large (${sizeText(width, height)} = ${mp(width * height)} MP; the limit is ${mp(MAX_IMAGE_PIXELS)} MP)`,
+      { file },
+    );
   }
   if (badCrc) throw new EngineError('IMAGE_INVALID', badCrc, { file });
   // pngjs's synchronous inflate can miss a zlib error (the error event arrives after it returns) and hand
@@ -78,20 +82,27 @@ function readChunks(bytes: Uint8Array, file: string): { header: PngHeader; strip
   let pos = 8;
   for (;;) {
     if (pos + 8 > bytes.length) {
-      throw new EngineError('IMAGE_INVALID', `${file}: truncated PNG (the file ends after ${bytes.length} bytes, before the IEND chunk)`, { file });
+      throw new EngineError('IMAGE_INVALID', `${file}: truncated PNG (the file ends after ${bytes.length} bytes, before the IEND chunk)`, {
+        file,
+      });
     }
     const len = view.getUint32(pos);
     const type = String.fromCharCode(bytes[pos + 4], bytes[pos + 5], bytes[pos + 6], bytes[pos + 7]);
     const end = pos + 12 + len;
     if (end > bytes.length) {
-      throw new EngineError('IMAGE_INVALID', `${file}: truncated PNG (chunk ${JSON.stringify(type)} at byte ${pos} needs ${len} bytes, the file ends at ${bytes.length})`, { file });
+      throw new EngineError(
+        'IMAGE_INVALID',
+        `${file}: truncated PNG (chunk ${JSON.stringify(type)} at byte ${pos} needs ${len} bytes, the file ends at ${bytes.length})`,
+        { file },
+      );
     }
     // pngjs notices a bad CRC too, but then reports only "unrecognised content at end of stream".
     if (badCrc === undefined && crc32 && crc32(bytes.subarray(pos + 4, end - 4)) !== view.getUint32(end - 4)) {
       badCrc = `${file}: corrupt PNG data (chunk ${JSON.stringify(type)} at byte ${pos} fails its CRC check)`;
     }
     if (header === undefined) {
-      if (type !== 'IHDR' || len !== 13) throw new EngineError('IMAGE_INVALID', `${file}: corrupt PNG (first chunk is not a valid IHDR)`, { file });
+      if (type !== 'IHDR' || len !== 13)
+        throw new EngineError('IMAGE_INVALID', `${file}: corrupt PNG (first chunk is not a valid IHDR)`, { file });
       header = { width: view.getUint32(pos + 8), height: view.getUint32(pos + 12), bitDepth: bytes[pos + 16], colorType: bytes[pos + 17] };
       checkHeader(header, file);
     }
@@ -110,7 +121,8 @@ function checkHeader(h: PngHeader, file: string): void {
   if (!(h.colorType in depths) || !depths[h.colorType].includes(h.bitDepth)) {
     throw new EngineError('IMAGE_INVALID', `${file}: corrupt PNG (invalid colour type ${h.colorType} / bit depth ${h.bitDepth})`, { file });
   }
-  if (h.width === 0 || h.height === 0) throw new EngineError('IMAGE_INVALID', `${file}: PNG has zero size (${sizeText(h.width, h.height)})`, { file });
+  if (h.width === 0 || h.height === 0)
+    throw new EngineError('IMAGE_INVALID', `${file}: PNG has zero size (${sizeText(h.width, h.height)})`, { file });
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -36,7 +36,8 @@ function parseCsv(text: string, file: string): LabelEntry[] {
     if (lines[i].trim() === '') continue;
     const cells = splitCsvLine(lines[i]).map((c) => c.trim());
     if (out.length === 0 && i === firstNonBlank(lines) && !isImageName(cells[0])) continue; // header row
-    if (cells.length < 2 || cells[0] === '' || cells[1] === '') invalid(file, `line ${i + 1}: expected "file,label", got ${JSON.stringify(lines[i])}`);
+    if (cells.length < 2 || cells[0] === '' || cells[1] === '')
+      invalid(file, `line ${i + 1}: expected "file,label", got ${JSON.stringify(lines[i])}`);
     out.push({ file: normalise(cells[0]), label: toLabel(cells[1]), where: `line ${i + 1}` });
   }
   return out;
@@ -92,7 +93,11 @@ function parseJson(text: string, file: string): LabelEntry[] {
     });
   }
   if (typeof data === 'object' && data !== null) {
-    return Object.entries(data).map(([f, v]) => ({ file: normalise(f), label: label(v, `entry ${JSON.stringify(f)}`), where: `entry ${JSON.stringify(f)}` }));
+    return Object.entries(data).map(([f, v]) => ({
+      file: normalise(f),
+      label: label(v, `entry ${JSON.stringify(f)}`),
+      where: `entry ${JSON.stringify(f)}`,
+    }));
   }
   return invalid(file, 'expected a JSON object {"file.png": label} or an array [{"file": …, "label": …}]');
 }

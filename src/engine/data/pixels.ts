@@ -41,11 +41,15 @@ export function rasterToPixels(r: Raster, spec: PixelSpec, file = '<image>'): Fl
   switch (spec.resize) {
     case 'none':
       if (r.width !== W || r.height !== H) {
-        throw new EngineError('IMAGE_INVALID', `${file}: image is ${r.width}×${r.height} (width×height) but the model input needs exactly ${W}×${H} (resize mode "none")`, {
-          file,
-          expected: `${W}×${H}`,
-          hint: 'use a resize mode such as "stretch", "center-crop" or "shorter-side-crop" to accept other sizes',
-        });
+        throw new EngineError(
+          'IMAGE_INVALID',
+          `${file}: image is ${r.width}×${r.height} (width×height) but the model input needs exactly ${W}×${H} (resize mode "none")`,
+          {
+            file,
+            expected: `${W}×${H}`,
+            hint: 'use a resize mode such as "stretch", "center-crop" or "shorter-side-crop" to accept other sizes',
+          },
+        );
       }
       out = toPlanar(r, { x: 0, y: 0, w: W, h: H }, spec.channels);
       break;
@@ -72,7 +76,12 @@ export function defaultShorterSide(spec: Pick<PixelSpec, 'height' | 'width'>): n
   return Math.round(Math.max(spec.height, spec.width) / 0.875);
 }
 
-export interface Rect { x: number; y: number; w: number; h: number }
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 function fullRect(r: Raster): Rect {
   return { x: 0, y: 0, w: r.width, h: r.height };
@@ -80,7 +89,8 @@ function fullRect(r: Raster): Rect {
 
 /** Largest centred width×height region with aspect outW:outH; offsets like torchvision's CenterCrop. */
 export function aspectCropRect(width: number, height: number, outW: number, outH: number): Rect {
-  let w = width, h = height;
+  let w = width,
+    h = height;
   if (width * outH > height * outW) w = Math.max(1, Math.min(width, Math.round((height * outW) / outH)));
   else h = Math.max(1, Math.min(height, Math.round((width * outH) / outW)));
   return { x: pyRound((width - w) / 2), y: pyRound((height - h) / 2), w, h };

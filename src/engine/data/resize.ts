@@ -102,10 +102,17 @@ function kernelWeights(inSize: number, outSize: number, k: Kernel): AxisWeights 
 
 /** Resizes a planar C×inH×inW image to C×outH×outW (horizontal pass, then vertical). Returns a new array. */
 export function resizePlanar(
-  src: Float32Array, channels: number, inH: number, inW: number, outH: number, outW: number, filter: ResizeFilter,
+  src: Float32Array,
+  channels: number,
+  inH: number,
+  inW: number,
+  outH: number,
+  outW: number,
+  filter: ResizeFilter,
 ): Float32Array {
   if (src.length !== channels * inH * inW) throw new RangeError(`resizePlanar: ${src.length} values for ${channels}×${inH}×${inW}`);
-  if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW))) throw new RangeError(`resizePlanar: bad output size ${outH}×${outW}`);
+  if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW)))
+    throw new RangeError(`resizePlanar: bad output size ${outH}×${outW}`);
   let cur = src;
   if (inW !== outW) cur = resampleRows(cur, channels * inH, axisWeights(inW, outW, filter));
   if (inH !== outH) cur = resampleColumns(cur, channels, outW, axisWeights(inH, outH, filter));

@@ -51,7 +51,8 @@ export async function listDir(dir: string, ignored: Ignored[]): Promise<{ dirs: 
     const full = path.join(dir, name);
     const st = stats[i];
     if (name.startsWith('.')) ignored.push({ path: full, reason: 'hidden' });
-    else if (st instanceof Error) ignored.push({ path: full, reason: st.code === 'ENOENT' ? 'broken symlink' : `not readable (${st.code ?? st.message})` });
+    else if (st instanceof Error)
+      ignored.push({ path: full, reason: st.code === 'ENOENT' ? 'broken symlink' : `not readable (${st.code ?? st.message})` });
     else if (st.isDirectory()) dirs.push(name);
     else if (st.isFile()) files.push({ name, size: st.size });
     else ignored.push({ path: full, reason: 'not a regular file' });
@@ -65,7 +66,11 @@ export async function listDir(dir: string, ignored: Ignored[]): Promise<{ dirs: 
  * same folder twice) is reported and not entered again, so a walk always terminates.
  */
 export async function walkImages(
-  dir: string, relPrefix: string, ignored: Ignored[], visited: Set<string>, skip?: (full: string) => boolean,
+  dir: string,
+  relPrefix: string,
+  ignored: Ignored[],
+  visited: Set<string>,
+  skip?: (full: string) => boolean,
 ): Promise<FoundImage[]> {
   const { dirs, files } = await listDir(dir, ignored);
   const out: FoundImage[] = [];

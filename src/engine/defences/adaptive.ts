@@ -33,10 +33,27 @@ export function adaptiveBudget(attack: Attack, result: BatchAttackResult, k: num
  * PGD-10 with random start against `model`, per-image ε, step α = ε·(α/ε of the PGD defaults). Returns
  * whether the defended model still classifies each adversarial example correctly (under the criterion).
  */
-export async function adaptivePgd(model: ScoreModel, gradient: GradientSource, pixels: Float32Array, labels: number[], norm: Norm, eps: Float64Array, criterion: Criterion, seed: number, signal?: AbortSignal): Promise<{ adversarial: Float32Array; defendedCorrect: boolean[] }> {
+export async function adaptivePgd(
+  model: ScoreModel,
+  gradient: GradientSource,
+  pixels: Float32Array,
+  labels: number[],
+  norm: Norm,
+  eps: Float64Array,
+  criterion: Criterion,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<{ adversarial: Float32Array; defendedCorrect: boolean[] }> {
   const ctx = attackContext(model, { get: () => Promise.resolve(gradient) }, criterion, seed, signal);
   const d = PGD_DEFAULTS[norm];
   const alpha = Float64Array.from(eps, (e) => (e * d.alpha) / d.eps);
-  const r = await projectedGradientSteps({ pixels, count: labels.length, labels, targets: null }, ctx, { norm, eps, alpha, steps: ADAPTIVE_STEPS, randomStart: true, earlyStop: false });
+  const r = await projectedGradientSteps({ pixels, count: labels.length, labels, targets: null }, ctx, {
+    norm,
+    eps,
+    alpha,
+    steps: ADAPTIVE_STEPS,
+    randomStart: true,
+    earlyStop: false,
+  });
   return { adversarial: r.adversarial, defendedCorrect: r.success.map((s) => !s) };
 }

@@ -18,7 +18,10 @@ import type { DefenceAttackRef, DefenceResult, Sweep } from '../report/sections'
 import type { DefenceBatch } from './defenceBatch';
 
 /** A command-line flag a defence reads (node:util parseArgs' shape). */
-export interface DefenceFlag { type: 'string'; multiple?: false }
+export interface DefenceFlag {
+  type: 'string';
+  multiple?: false;
+}
 
 type Flags = Record<string, string | boolean | string[] | undefined>;
 

@@ -11,7 +11,12 @@ type Correctness = { top1: boolean[]; top5: boolean[] };
  * Successful adversarial examples of every attack of a batch, stacked, with per-attack index maps (batch
  * image → row, −1 where not in #Adv) and the undefended model's scores of each row (computed by the suite).
  */
-export interface StackedAdversarial { pixels: Float32Array; labels: number[]; maps: number[][]; scores: Float32Array }
+export interface StackedAdversarial {
+  pixels: Float32Array;
+  labels: number[];
+  maps: number[][];
+  scores: Float32Array;
+}
 
 export function stackAdversarial(sb: SuiteBatch, per: number): StackedAdversarial {
   const rows: Float32Array[] = [];
@@ -57,7 +62,9 @@ export class DefenceBatch {
     this.labels = [...sb.labels, ...adv.labels];
   }
 
-  get rows(): number { return this.labels.length; }
+  get rows(): number {
+    return this.labels.length;
+  }
 
   /** Counts a configuration's scores of `pixels` into its tallies, one per attack. */
   tally(tallies: DefenceTally[], defendedScores: Float32Array): void {

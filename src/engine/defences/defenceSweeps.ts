@@ -2,8 +2,24 @@
 import type { DefenceAttackRef, Sweep } from '../report/sections';
 
 /** Defence rate of every attack along one parameter. */
-export function defenceRateSweep(id: Sweep['id'], title: string, xLabel: string, x: number[], refs: DefenceAttackRef[], y: (attack: number, i: number) => number | null, fixed: Record<string, number | string>): Sweep {
-  return { id, title, xLabel, yLabel: 'defence rate', x, series: refs.map((r, a) => ({ name: r.label, attack: r.label, mode: r.mode, y: x.map((_, i) => y(a, i)) })), fixed };
+export function defenceRateSweep(
+  id: Sweep['id'],
+  title: string,
+  xLabel: string,
+  x: number[],
+  refs: DefenceAttackRef[],
+  y: (attack: number, i: number) => number | null,
+  fixed: Record<string, number | string>,
+): Sweep {
+  return {
+    id,
+    title,
+    xLabel,
+    yLabel: 'defence rate',
+    x,
+    series: refs.map((r, a) => ({ name: r.label, attack: r.label, mode: r.mode, y: x.map((_, i) => y(a, i)) })),
+    fixed,
+  };
 }
 
 /** `v` rounded to `digits` significant digits. */

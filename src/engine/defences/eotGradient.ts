@@ -23,9 +23,14 @@ export interface EotOptions {
 export class EotGradient implements GradientSource {
   readonly kind = 'analytic' as const;
 
-  constructor(private readonly base: GradientSource, private readonly o: EotOptions) {}
+  constructor(
+    private readonly base: GradientSource,
+    private readonly o: EotOptions,
+  ) {}
 
-  get head() { return this.base.head; }
+  get head() {
+    return this.base.head;
+  }
 
   async compute(pixels: Float32Array, count: number, extra: GradientInputs = {}): Promise<GradientResult> {
     const per = pixels.length / Math.max(1, count);
@@ -42,7 +47,8 @@ export class EotGradient implements GradientSource {
       const repeat = <T extends ArrayLike<number>>(v: T | undefined, width: number): Float32Array | undefined => {
         if (!v) return undefined;
         const out = new Float32Array(n * P * width);
-        for (let i = 0; i < n; i++) for (let q = 0; q < P; q++) for (let c = 0; c < width; c++) out[(i * P + q) * width + c] = v[(start + i) * width + c];
+        for (let i = 0; i < n; i++)
+          for (let q = 0; q < P; q++) for (let c = 0; c < width; c++) out[(i * P + q) * width + c] = v[(start + i) * width + c];
         return out;
       };
       const labels = extra.labels ? Array.from({ length: n * P }, (_, r) => extra.labels![start + Math.floor(r / P)]) : undefined;

@@ -13,7 +13,11 @@ import { wholeFlag } from './flags';
 import { LowPassModel, checkCutoff } from './lowPassModel';
 import { DefenceTally, chooseParameter } from './tally';
 
-interface CutoffState { cutoff: number; model: LowPassModel; tallies: DefenceTally[] }
+interface CutoffState {
+  cutoff: number;
+  model: LowPassModel;
+  tallies: DefenceTally[];
+}
 
 /** All cutoffs 1…max when max ≤ 32, else ~32 values (every one up to 16, then geometric) — plus the user's. */
 export function cutoffGrid(max: number, given: number | null, sweep: boolean): number[] {
@@ -37,7 +41,9 @@ export const lowPass: Defence = {
     usage: [['--cutoff K', 'low-pass cutoff 1…min(H,W)/2 (default: chosen by the sweep)']],
     parse: (flags) => ({ cutoff: wholeFlag(flags, 'cutoff', 1) ?? null }),
   },
-  check(opts, p) { if (opts.cutoff !== null) checkCutoff(opts.cutoff, p); },
+  check(opts, p) {
+    if (opts.cutoff !== null) checkCutoff(opts.cutoff, p);
+  },
   leavesParameterToSweep: (opts) => opts.cutoff === null,
   plan: (opts, p, sweeps) => ({ cutoffs: cutoffGrid(maxCutoff(p.height, p.width), opts.cutoff, sweeps).length }),
 
@@ -45,7 +51,11 @@ export const lowPass: Defence = {
     const { opts, preprocessing: p, refs } = run;
     const maxK = maxCutoff(p.height, p.width);
     const cutoffs = cutoffGrid(maxK, opts.cutoff, run.sweeps);
-    const states: CutoffState[] = cutoffs.map((cutoff) => ({ cutoff, model: new LowPassModel(run.classifier, cutoff), tallies: refs.map(() => new DefenceTally(run.criterion)) }));
+    const states: CutoffState[] = cutoffs.map((cutoff) => ({
+      cutoff,
+      model: new LowPassModel(run.classifier, cutoff),
+      tallies: refs.map(() => new DefenceTally(run.criterion)),
+    }));
     return Promise.resolve({
       defence: lowPass,
       async tally(batch) {
@@ -53,36 +63,68 @@ export const lowPass: Defence = {
       },
       choose(tolerance) {
         const candidates = opts.cutoff !== null ? [cutoffs.indexOf(opts.cutoff)] : cutoffs.map((_, i) => i);
-        const pick = chooseParameter(candidates.map((i) => cutoffs[i]), candidates.map((i) => states[i].tallies), tolerance);
-        const choice = opts.cutoff !== null ? { value: opts.cutoff, index: candidates[0], reason: 'cutoff given by the user' } : { ...pick, index: candidates[pick.index] };
+        const pick = chooseParameter(
+          candidates.map((i) => cutoffs[i]),
+          candidates.map((i) => states[i].tallies),
+          tolerance,
+        );
+        const choice =
+          opts.cutoff !== null
+            ? { value: opts.cutoff, index: candidates[0], reason: 'cutoff given by the user' }
+            : { ...pick, index: candidates[pick.index] };
         const chosen = states[choice.index];
         const cutoff = choice.value;
         const sweeps: Sweep[] = [];
         if (run.sweeps && cutoffs.length > 1) {
           sweeps.push({
-            id: 'accuracy-vs-cutoff', title: 'Low-pass filter: accuracy vs cutoff', xLabel: 'cutoff k', yLabel: 'top-1 accuracy', x: cutoffs,
+            id: 'accuracy-vs-cutoff',
+            title: 'Low-pass filter: accuracy vs cutoff',
+            xLabel: 'cutoff k',
+            yLabel: 'top-1 accuracy',
+            x: cutoffs,
             series: [
               { name: 'clean', attack: null, mode: 'clean', y: states.map((s) => s.tallies[0].defendedCleanTop1) },
-              ...refs.map((r, a) => ({ name: `attacked: ${r.label}`, attack: r.label, mode: r.mode, y: states.map((s) => s.tallies[a].row(r).defended.attacked.top1) })),
+              ...refs.map((r, a) => ({
+                name: `attacked: ${r.label}`,
+                attack: r.label,
+                mode: r.mode,
+                y: states.map((s) => s.tallies[a].row(r).defended.attacked.top1),
+              })),
             ],
             fixed: { undefendedCleanTop1: states[0].tallies[0].originalCleanTop1, maxCutoff: maxK },
           });
         }
         return {
-          result: { defence: { kind: 'low-pass', params: { cutoff, maxCutoff: maxK } }, chosenBy: choice.reason, rows: chosen.tallies.map((t, a) => t.row(refs[a])), cost: null },
+          result: {
+            defence: { kind: 'low-pass', params: { cutoff, maxCutoff: maxK } },
+            chosenBy: choice.reason,
+            rows: chosen.tallies.map((t, a) => t.row(refs[a])),
+            cost: null,
+          },
           sweeps,
           async adaptive(pass2) {
             const { classifier } = pass2;
             let gradient: GradientSource | null = null;
             if (pass2.builder) {
-              const lpBuilder = await gradientBuilderFor(pass2.prepared, classifier.outputKind?.kind ?? 'logits', classifier.numClasses ?? undefined, { rows: lowPassMatrix(p.height, cutoff), cols: lowPassMatrix(p.width, cutoff) });
-              const g = await GradientModel.open(lpBuilder, { kind: 'cross-entropy' }, { ...pass2.sessionOpts, maxBatch: classifier.batchSize });
+              const lpBuilder = await gradientBuilderFor(
+                pass2.prepared,
+                classifier.outputKind?.kind ?? 'logits',
+                classifier.numClasses ?? undefined,
+                { rows: lowPassMatrix(p.height, cutoff), cols: lowPassMatrix(p.width, cutoff) },
+              );
+              const g = await GradientModel.open(
+                lpBuilder,
+                { kind: 'cross-entropy' },
+                { ...pass2.sessionOpts, maxBatch: classifier.batchSize },
+              );
               pass2.disposers.push(() => g.dispose());
               gradient = g;
             }
             return {
-              model: new LowPassModel(classifier, cutoff), gradient,
-              label: (norm) => `PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} through the low-pass filter (exact gradient), same budget per image`,
+              model: new LowPassModel(classifier, cutoff),
+              gradient,
+              label: (norm) =>
+                `PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} through the low-pass filter (exact gradient), same budget per image`,
             };
           },
         };

@@ -38,7 +38,8 @@ export function radiusInPixels(radius: number, p: Preprocessing): number {
  * 0.108·√d; we take their geometric mean, ≈ 0.0915·√d, for a d-dimensional model input.
  */
 export function radiusHint(dimension: number): number {
-  const a = 30 / Math.sqrt(224 * 224 * 3), b = 6 / Math.sqrt(32 * 32 * 3);
+  const a = 30 / Math.sqrt(224 * 224 * 3),
+    b = 6 / Math.sqrt(32 * 32 * 3);
   return Math.sqrt(a * b) * Math.sqrt(dimension);
 }
 
@@ -70,7 +71,11 @@ export function randomDirections(p: Preprocessing): DirectionSampler {
 /** A standard normal vector normalised to unit length in model-input space, written as a pixel displacement. */
 export function fillUnitDirection(v: Float32Array, rng: Rng, scale: Float64Array, plane: number): void {
   let s = 0;
-  for (let j = 0; j < v.length; j++) { const g = rng.normal(); v[j] = g; s += g * g; }
+  for (let j = 0; j < v.length; j++) {
+    const g = rng.normal();
+    v[j] = g;
+    s += g * g;
+  }
   const inv = 1 / Math.sqrt(s);
   for (let c = 0; c < scale.length; c++) {
     const f = inv * scale[c];
@@ -82,7 +87,14 @@ export function fillUnitDirection(v: Float32Array, rng: Rng, scale: Float64Array
  * The 6K+1 points of each image: x, then per direction x + λ·v̂ for λ/r in RADIUS_FRACTIONS. Rows are
  * image-major: image i's points are rows i·P … i·P + P − 1.
  */
-export function averagingPoints(pixels: Float32Array, count: number, per: number, directions: Float32Array, K: number, radius: number): Float32Array {
+export function averagingPoints(
+  pixels: Float32Array,
+  count: number,
+  per: number,
+  directions: Float32Array,
+  K: number,
+  radius: number,
+): Float32Array {
   const P = pointsPerImage(K);
   const Q = RADIUS_FRACTIONS.length;
   const lambdas = RADIUS_FRACTIONS.map((f) => f * radius);
@@ -112,8 +124,16 @@ export interface PostAveragingConfig {
 }
 
 export function checkPostAveraging(K: number, radius: number): void {
-  if (!Number.isInteger(K) || K < 1 || K > 1000) throw new EngineError('USAGE', `post-averaging: K = ${K}: expected a whole number of directions from 1 to 1000 (the paper uses ${DEFAULT_K})`);
-  if (!(radius > 0) || !Number.isFinite(radius)) throw new EngineError('USAGE', `post-averaging: radius r = ${radius}: expected a positive length in model-input units (the paper: 30 for ImageNet 224×224, 6 for CIFAR-10)`);
+  if (!Number.isInteger(K) || K < 1 || K > 1000)
+    throw new EngineError(
+      'USAGE',
+      `post-averaging: K = ${K}: expected a whole number of directions from 1 to 1000 (the paper uses ${DEFAULT_K})`,
+    );
+  if (!(radius > 0) || !Number.isFinite(radius))
+    throw new EngineError(
+      'USAGE',
+      `post-averaging: radius r = ${radius}: expected a positive length in model-input units (the paper: 30 for ImageNet 224×224, 6 for CIFAR-10)`,
+    );
 }
 
 /** Byte budget for one call's points: keeps a 224×224×3 model's 91 points per image at a few images per call. */
@@ -129,17 +149,34 @@ export function imagesPerCall(pixelsPerImage: number, P: number): number {
  * fresh directions from the seeded RNG, so a run is reproducible from its seed.
  */
 export class PostAveragedModel implements ScoreModel {
-  readonly outputKind: OutputKindDecision = { kind: 'probabilities', reason: 'post-averaging outputs the mean softmax over its sample points', decidedBy: 'graph' };
+  readonly outputKind: OutputKindDecision = {
+    kind: 'probabilities',
+    reason: 'post-averaging outputs the mean softmax over its sample points',
+    decidedBy: 'graph',
+  };
 
-  constructor(readonly base: ScoreModel, readonly config: PostAveragingConfig) {
+  constructor(
+    readonly base: ScoreModel,
+    readonly config: PostAveragingConfig,
+  ) {
     checkPostAveraging(config.K, config.radius);
   }
 
-  get pixelsPerSample(): number { return this.base.pixelsPerSample; }
-  get numClasses(): number | null { return this.base.numClasses; }
-  get preprocessing(): Preprocessing { return this.base.preprocessing; }
-  get batchSize(): number { return this.base.batchSize; }
-  get points(): number { return pointsPerImage(this.config.K); }
+  get pixelsPerSample(): number {
+    return this.base.pixelsPerSample;
+  }
+  get numClasses(): number | null {
+    return this.base.numClasses;
+  }
+  get preprocessing(): Preprocessing {
+    return this.base.preprocessing;
+  }
+  get batchSize(): number {
+    return this.base.batchSize;
+  }
+  get points(): number {
+    return pointsPerImage(this.config.K);
+  }
 
   async scores(pixels: Float32Array, count: number): Promise<Float32Array> {
     const sums = await this.probabilitySums(pixels, count, [this.config.K]);

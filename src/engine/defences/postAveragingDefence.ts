@@ -11,7 +11,14 @@ import type { Defence, DefenceRun, DefenceSweep } from './defence';
 import { defenceRateSweep, roundTo } from './defenceSweeps';
 import { choiceFlag, wholeFlag } from './flags';
 import {
-  DEFAULT_K, PostAveragedModel, checkPostAveraging, pointsPerImage, radiusHint, radiusInPixels, randomDirections, type DirectionSampler,
+  DEFAULT_K,
+  PostAveragedModel,
+  checkPostAveraging,
+  pointsPerImage,
+  radiusHint,
+  radiusInPixels,
+  randomDirections,
+  type DirectionSampler,
 } from './postAveraging';
 import { ReluHyperplaneSampler } from './reluNormals';
 import { DefenceTally, chooseParameter } from './tally';
@@ -26,7 +33,11 @@ export const RADIUS_FACTORS = { full: [0.25, 0.5, 0.75, 1, 1.5, 2, 3], fast: [0.
 export const K_GRID = { full: [1, 2, 5, 10, 15, 20], fast: [1, 5, 15] } as const;
 
 /** One radius: a model drawing max(K grid) directions, tallies per K × attack. */
-interface RadiusState { radius: number; model: PostAveragedModel; tallies: DefenceTally[][] }
+interface RadiusState {
+  radius: number;
+  model: PostAveragedModel;
+  tallies: DefenceTally[][];
+}
 
 /** The radii and K values pass 1 evaluates, and the paper-derived radius hint the radii are multiples of. */
 function grid(opts: AnalyseOptions, p: Preprocessing, sweeps: boolean): { radii: number[]; Ks: number[]; hint: number } {
@@ -38,7 +49,12 @@ function grid(opts: AnalyseOptions, p: Preprocessing, sweeps: boolean): { radii:
 
 async function directionSampler(run: DefenceRun): Promise<DirectionSampler> {
   if (run.opts.directions !== 'approx') return randomDirections(run.preprocessing);
-  if (!run.builder) throw new EngineError('MODEL_UNSUPPORTED', `post-averaging "approx" directions need the model's gradient, which is unavailable: ${run.gradientUnavailable}`, { hint: 'use --directions random' });
+  if (!run.builder)
+    throw new EngineError(
+      'MODEL_UNSUPPORTED',
+      `post-averaging "approx" directions need the model's gradient, which is unavailable: ${run.gradientUnavailable}`,
+      { hint: 'use --directions random' },
+    );
   const s = await ReluHyperplaneSampler.open(run.builder, run.preprocessing, run.sessionOpts);
   run.disposers.push(() => s.dispose());
   return s;
@@ -60,13 +76,19 @@ export const postAveraging: Defence = {
       let radius: number | null = null;
       if (flags.radius !== undefined) {
         radius = Number(flags.radius);
-        if (!(radius > 0) || !Number.isFinite(radius)) throw new EngineError('USAGE', `--radius ${String(flags.radius)}: expected a positive length in model-input units (the paper: 30 for ImageNet, 6 for CIFAR-10)`);
+        if (!(radius > 0) || !Number.isFinite(radius))
+          throw new EngineError(
+            'USAGE',
+            `--radius ${String(flags.radius)}: expected a positive length in model-input units (the paper: 30 for ImageNet, 6 for CIFAR-10)`,
+          );
       }
       const directions = choiceFlag(flags, 'directions', ['random', 'approx'] as const) ?? 'random';
       return { K, radius, directions };
     },
   },
-  check(opts) { checkPostAveraging(opts.K, opts.radius ?? 1); },
+  check(opts) {
+    checkPostAveraging(opts.K, opts.radius ?? 1);
+  },
   leavesParameterToSweep: (opts) => opts.radius === null,
   legacySeeds: (runSeed) => ({ postAveraging: seedFor(runSeed, 'defences/post-averaging/radius', 0) }),
   seeds: (runSeed) => seedRecord(runSeed, 'defences/post-averaging/radius'),
@@ -95,20 +117,60 @@ export const postAveraging: Defence = {
       },
       choose(tolerance) {
         const kIndex = Ks.indexOf(opts.K);
-        const choice = opts.radius !== null
-          ? { value: opts.radius, index: 0, reason: 'r given by the user' }
-          : chooseParameter(radii, states.map((s) => s.tallies[kIndex]), tolerance);
+        const choice =
+          opts.radius !== null
+            ? { value: opts.radius, index: 0, reason: 'r given by the user' }
+            : chooseParameter(
+                radii,
+                states.map((s) => s.tallies[kIndex]),
+                tolerance,
+              );
         const chosen = states[choice.index];
         const radius = choice.value;
         const sweeps: Sweep[] = [];
         if (run.sweeps) {
-          if (radii.length > 1) sweeps.push(defenceRateSweep('defence-rate-vs-radius', 'Post-averaging: defence rate vs radius r', 'r (model-input units)', radii, refs, (a, i) => states[i].tallies[kIndex][a].defenceRate, { K: opts.K, directions: opts.directions, seed: radiusSeed(0), radiusHint: roundTo(hint, 4) }));
-          if (Ks.length > 1) sweeps.push(defenceRateSweep('defence-rate-vs-K', 'Post-averaging: defence rate vs K', 'K (directions)', Ks, refs, (a, i) => chosen.tallies[i][a].defenceRate, { radius, directions: opts.directions, seed: radiusSeed(choice.index) }));
+          if (radii.length > 1)
+            sweeps.push(
+              defenceRateSweep(
+                'defence-rate-vs-radius',
+                'Post-averaging: defence rate vs radius r',
+                'r (model-input units)',
+                radii,
+                refs,
+                (a, i) => states[i].tallies[kIndex][a].defenceRate,
+                { K: opts.K, directions: opts.directions, seed: radiusSeed(0), radiusHint: roundTo(hint, 4) },
+              ),
+            );
+          if (Ks.length > 1)
+            sweeps.push(
+              defenceRateSweep(
+                'defence-rate-vs-K',
+                'Post-averaging: defence rate vs K',
+                'K (directions)',
+                Ks,
+                refs,
+                (a, i) => chosen.tallies[i][a].defenceRate,
+                { radius, directions: opts.directions, seed: radiusSeed(choice.index) },
+              ),
+            );
         }
         return {
           result: {
-            defence: { kind: 'post-averaging', params: { K: opts.K, radius, radiusPixels: radiusInPixels(radius, p), radiusSpace: 'model-input', directions: opts.directions, points: pointsPerImage(opts.K), seed: radiusSeed(choice.index) } },
-            chosenBy: choice.reason, rows: chosen.tallies[kIndex].map((t, a) => t.row(refs[a])), cost: null,
+            defence: {
+              kind: 'post-averaging',
+              params: {
+                K: opts.K,
+                radius,
+                radiusPixels: radiusInPixels(radius, p),
+                radiusSpace: 'model-input',
+                directions: opts.directions,
+                points: pointsPerImage(opts.K),
+                seed: radiusSeed(choice.index),
+              },
+            },
+            chosenBy: choice.reason,
+            rows: chosen.tallies[kIndex].map((t, a) => t.row(refs[a])),
+            cost: null,
           },
           sweeps,
           async adaptive(pass2) {
@@ -118,10 +180,20 @@ export const postAveraging: Defence = {
             const model = new PostAveragedModel(pass2.classifier, { K, radius, sampler, rng: new Rng(modelSeed) });
             const ce = await pass2.crossEntropyGradient();
             if (ce) Object.assign(pass2.seeds, seedRecord(pass2.runSeed, 'adaptive/post-averaging/eot'));
-            const gradient = ce ? new EotGradient(ce, { K, radius, sampler, rng: new Rng(seedFor(pass2.runSeed, 'adaptive/post-averaging/eot')), baseKind: pass2.classifier.outputKind?.kind ?? 'logits' }) : null;
+            const gradient = ce
+              ? new EotGradient(ce, {
+                  K,
+                  radius,
+                  sampler,
+                  rng: new Rng(seedFor(pass2.runSeed, 'adaptive/post-averaging/eot')),
+                  baseKind: pass2.classifier.outputKind?.kind ?? 'logits',
+                })
+              : null;
             return {
-              model, gradient,
-              label: (norm) => `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over freshly sampled defence points each step), same budget per image`,
+              model,
+              gradient,
+              label: (norm) =>
+                `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over freshly sampled defence points each step), same budget per image`,
             };
           },
         };

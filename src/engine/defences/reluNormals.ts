@@ -48,12 +48,21 @@ export class ReluHyperplaneSampler implements DirectionSampler {
     this.rowsPerCall = Math.max(1, Math.floor(COTANGENT_BYTES / perRow));
   }
 
-  static async open(builder: ClassifierGradientBuilder, preprocessing: Preprocessing, opts: SessionOptions & { label: string }): Promise<ReluHyperplaneSampler> {
+  static async open(
+    builder: ClassifierGradientBuilder,
+    preprocessing: Preprocessing,
+    opts: SessionOptions & { label: string },
+  ): Promise<ReluHyperplaneSampler> {
     const relus = builder.reluPreActivations();
     if (relus.length === 0) {
-      throw new EngineError('MODEL_UNSUPPORTED', `${opts.label}: post-averaging "approx" directions need ReLU units between the input and the logits, and this model has none`, {
-        file: opts.label, hint: 'use --directions random',
-      });
+      throw new EngineError(
+        'MODEL_UNSUPPORTED',
+        `${opts.label}: post-averaging "approx" directions need ReLU units between the input and the logits, and this model has none`,
+        {
+          file: opts.label,
+          hint: 'use --directions random',
+        },
+      );
     }
     const vjp = builder.buildTensorVjp(relus.map((r) => r.name));
     const session = await ModelSession.open(encodeModel(vjp.model), opts, `${opts.label} (ReLU normals)`);
@@ -61,12 +70,20 @@ export class ReluHyperplaneSampler implements DirectionSampler {
     return new ReluHyperplaneSampler(session, layers, vjp.grads[0], builder.pixelShape, preprocessing);
   }
 
-  get layerCount(): number { return this.layers.length; }
+  get layerCount(): number {
+    return this.layers.length;
+  }
 
   /** Runs the VJP model: rows of pixels with per-layer cotangents (null = zeros). Returns pre-activations and the pixel gradient. */
-  private async run(pixels: Float32Array, rows: number, cotangents: (Float32Array | null)[]): Promise<{ pre: Float32Array[]; grad: Float32Array }> {
+  private async run(
+    pixels: Float32Array,
+    rows: number,
+    cotangents: (Float32Array | null)[],
+  ): Promise<{ pre: Float32Array[]; grad: Float32Array }> {
     const inputs: BatchedInput[] = [{ name: PIXELS, data: pixels, sampleShape: this.pixelShape }];
-    this.layers.forEach((l, i) => inputs.push({ name: l.cotangent, data: cotangents[i] ?? new Float32Array(rows * l.units), sampleShape: l.sampleShape }));
+    this.layers.forEach((l, i) =>
+      inputs.push({ name: l.cotangent, data: cotangents[i] ?? new Float32Array(rows * l.units), sampleShape: l.sampleShape }),
+    );
     const out = await this.session.runBatched(inputs, [...this.layers.map((l) => l.name), this.grad], rows, this.rowsPerCall);
     return { pre: this.layers.map((l) => out[l.name].data), grad: out[this.grad].data };
   }
@@ -75,7 +92,10 @@ export class ReluHyperplaneSampler implements DirectionSampler {
   private modelNorm(g: Float32Array): number {
     const plane = this.preprocessing.height * this.preprocessing.width;
     let s = 0;
-    for (let j = 0; j < g.length; j++) { const v = g[j] * this.scale[Math.floor(j / plane)]; s += v * v; }
+    for (let j = 0; j < g.length; j++) {
+      const v = g[j] * this.scale[Math.floor(j / plane)];
+      s += v * v;
+    }
     return Math.sqrt(s);
   }
 
@@ -97,11 +117,17 @@ export class ReluHyperplaneSampler implements DirectionSampler {
       const probe = await this.run(reps, L, cots);
       const rms = this.layers.map((layer, l) => this.modelNorm(probe.grad.subarray(l * per, (l + 1) * per)) / Math.sqrt(layer.units));
       // 2. the K units with the smallest estimated distance |a_j| / ρ_l.
-      const chosen = nearestUnits(this.layers.map((layer, l) => ({ pre: probe.pre[l].subarray(0, layer.units), rms: rms[l] })), K);
+      const chosen = nearestUnits(
+        this.layers.map((layer, l) => ({ pre: probe.pre[l].subarray(0, layer.units), rms: rms[l] })),
+        K,
+      );
       // 3. exact normals of the chosen units: one-hot cotangents.
       const reps2 = new Float32Array(chosen.length * per);
       const cots2 = this.layers.map((layer) => new Float32Array(chosen.length * layer.units));
-      chosen.forEach((u, k) => { reps2.set(x, k * per); cots2[u.layer][k * this.layers[u.layer].units + u.unit] = 1; });
+      chosen.forEach((u, k) => {
+        reps2.set(x, k * per);
+        cots2[u.layer][k * this.layers[u.layer].units + u.unit] = 1;
+      });
       const exact = chosen.length ? await this.run(reps2, chosen.length, cots2) : { grad: new Float32Array(0) };
       for (let k = 0; k < K; k++) {
         const dst = out.subarray((i * K + k) * per, (i * K + k + 1) * per);
@@ -109,7 +135,10 @@ export class ReluHyperplaneSampler implements DirectionSampler {
         const n = g ? this.modelNorm(g) : 0;
         if (g && n > 0 && Number.isFinite(n)) {
           // Unit normal in model space, expressed as a pixel displacement: (g·s/‖g·s‖)·s.
-          for (let j = 0; j < per; j++) { const s = this.scale[Math.floor(j / plane)]; dst[j] = (g[j] * s * s) / n; }
+          for (let j = 0; j < per; j++) {
+            const s = this.scale[Math.floor(j / plane)];
+            dst[j] = (g[j] * s * s) / n;
+          }
         } else {
           this.fallbacks++;
           fillUnitDirection(dst, rng, this.scale, plane);
@@ -125,7 +154,10 @@ export class ReluHyperplaneSampler implements DirectionSampler {
 }
 
 /** The K (layer, unit) pairs with the smallest |a|/ρ, nearest first (ties: earlier layer, lower index). */
-export function nearestUnits(layers: { pre: ArrayLike<number>; rms: number }[], K: number): { layer: number; unit: number; distance: number }[] {
+export function nearestUnits(
+  layers: { pre: ArrayLike<number>; rms: number }[],
+  K: number,
+): { layer: number; unit: number; distance: number }[] {
   // A max-heap of the K best so far would be faster for huge layers; a bounded insertion list is simpler
   // and K is small (15 by default).
   const best: { layer: number; unit: number; distance: number }[] = [];

@@ -12,7 +12,8 @@ import type { Accuracy, DefenceAttackRef, DefenceRow } from '../report/sections'
 export function correctness(scores: Float32Array, labels: ArrayLike<number>): { top1: boolean[]; top5: boolean[] } {
   const n = labels.length;
   const classes = n ? scores.length / n : 0;
-  const top1: boolean[] = [], top5: boolean[] = [];
+  const top1: boolean[] = [],
+    top5: boolean[] = [];
   for (let i = 0; i < n; i++) {
     const r = topK(scores.subarray(i * classes, (i + 1) * classes), Math.min(5, classes));
     top1.push(r[0] === labels[i]);
@@ -21,7 +22,10 @@ export function correctness(scores: Float32Array, labels: ArrayLike<number>): { 
   return { top1, top5 };
 }
 
-interface Counts { top1: number; top5: number }
+interface Counts {
+  top1: number;
+  top5: number;
+}
 
 /** One defence configuration × one attack. */
 export class DefenceTally {
@@ -40,7 +44,13 @@ export class DefenceTally {
    * One batch. `clean` / `defendedClean`: per batch image. `adversarialOf[i]`: index into `adv` /
    * `defendedAdv` of image i's successful adversarial example, or −1 when it is not in #Adv.
    */
-  add(clean: { top1: boolean[]; top5: boolean[] }, defendedClean: { top1: boolean[]; top5: boolean[] }, adversarialOf: number[], adv: { top1: boolean[]; top5: boolean[] }, defendedAdv: { top1: boolean[]; top5: boolean[] }): void {
+  add(
+    clean: { top1: boolean[]; top5: boolean[] },
+    defendedClean: { top1: boolean[]; top5: boolean[] },
+    adversarialOf: number[],
+    adv: { top1: boolean[]; top5: boolean[] },
+    defendedAdv: { top1: boolean[]; top5: boolean[] },
+  ): void {
     const n = clean.top1.length;
     for (let i = 0; i < n; i++) {
       this.evaluated++;
@@ -63,11 +73,18 @@ export class DefenceTally {
     return this.numAdversarial ? this.rescued / this.numAdversarial : null;
   }
 
-  get defendedCleanTop1(): number { return this.evaluated ? this.defClean.top1 / this.evaluated : 0; }
-  get originalCleanTop1(): number { return this.evaluated ? this.origClean.top1 / this.evaluated : 0; }
+  get defendedCleanTop1(): number {
+    return this.evaluated ? this.defClean.top1 / this.evaluated : 0;
+  }
+  get originalCleanTop1(): number {
+    return this.evaluated ? this.origClean.top1 / this.evaluated : 0;
+  }
 
   row(attack: DefenceAttackRef): DefenceRow {
-    const acc = (c: Counts): Accuracy => ({ top1: this.evaluated ? c.top1 / this.evaluated : 0, top5: this.evaluated ? c.top5 / this.evaluated : 0 });
+    const acc = (c: Counts): Accuracy => ({
+      top1: this.evaluated ? c.top1 / this.evaluated : 0,
+      top5: this.evaluated ? c.top5 / this.evaluated : 0,
+    });
     return {
       attack,
       evaluated: this.evaluated,
@@ -90,7 +107,11 @@ function bump(c: Counts, top1: boolean, top5: boolean): void {
  * `tolerance` of the undefended one, the highest mean defence rate over the attacks (ties: the earlier
  * value in the grid); if none is within tolerance, the value with the smallest clean drop.
  */
-export function chooseParameter(grid: number[], tallies: DefenceTally[][], tolerance: number): { value: number; index: number; reason: string } {
+export function chooseParameter(
+  grid: number[],
+  tallies: DefenceTally[][],
+  tolerance: number,
+): { value: number; index: number; reason: string } {
   const drops = tallies.map((ts) => (ts.length ? ts[0].originalCleanTop1 - ts[0].defendedCleanTop1 : Infinity));
   const rates = tallies.map((ts) => {
     const r = ts.map((t) => t.defenceRate).filter((v): v is number => v !== null);
@@ -100,8 +121,19 @@ export function chooseParameter(grid: number[], tallies: DefenceTally[][], toler
   grid.forEach((_, i) => {
     if (drops[i] <= tolerance + 1e-12 && (best < 0 || rates[i] > rates[best])) best = i;
   });
-  if (best >= 0) return { value: grid[best], index: best, reason: `highest mean defence rate over the attacks among values whose clean top-1 drop is ≤ ${(tolerance * 100).toFixed(1)} pp` };
+  if (best >= 0)
+    return {
+      value: grid[best],
+      index: best,
+      reason: `highest mean defence rate over the attacks among values whose clean top-1 drop is ≤ ${(tolerance * 100).toFixed(1)} pp`,
+    };
   let least = 0;
-  drops.forEach((d, i) => { if (d < drops[least]) least = i; });
-  return { value: grid[least], index: least, reason: `no value kept the clean top-1 drop within ${(tolerance * 100).toFixed(1)} pp: the one with the smallest drop` };
+  drops.forEach((d, i) => {
+    if (d < drops[least]) least = i;
+  });
+  return {
+    value: grid[least],
+    index: least,
+    reason: `no value kept the clean top-1 drop within ${(tolerance * 100).toFixed(1)} pp: the one with the smallest drop`,
+  };
 }

@@ -59,7 +59,11 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
   const cells = new Map<number, number>();
   const predictions: ImagePrediction[] = [];
   const failed: CleanEvalResult['failed'] = [];
-  let top1 = 0, top5 = 0, confidenceSum = 0, inferenceSeconds = 0, partial = false;
+  let top1 = 0,
+    top5 = 0,
+    confidenceSum = 0,
+    inferenceSeconds = 0,
+    partial = false;
   const started = performance.now();
   const spec = pixelSpecFor(classifier.preprocessing);
   const k = Math.min(5, numClasses);
@@ -93,7 +97,10 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
         }
       }
       opts.onProgress?.({ stage: 'clean evaluation', done: predictions.length + failed.length, total: samples.length });
-      if (opts.signal?.aborted) { partial = true; break; }
+      if (opts.signal?.aborted) {
+        partial = true;
+        break;
+      }
     }
   } catch (e) {
     if (!(isEngineError(e) && e.code === 'CANCELLED')) throw e;
@@ -110,8 +117,14 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
     return { className, total, correct, accuracy: total > 0 ? correct / total : null };
   });
   const dense = numClasses <= DENSE_CONFUSION_MAX_CLASSES;
-  const confusion = dense ? Array.from({ length: numClasses }, (_, t) => Array.from({ length: numClasses }, (__, p) => cells.get(t * numClasses + p) ?? 0)) : null;
-  const confusionCells = dense ? undefined : [...cells].sort((a, b) => a[0] - b[0]).map(([key, n]): [number, number, number] => [Math.floor(key / numClasses), key % numClasses, n]);
+  const confusion = dense
+    ? Array.from({ length: numClasses }, (_, t) => Array.from({ length: numClasses }, (__, p) => cells.get(t * numClasses + p) ?? 0))
+    : null;
+  const confusionCells = dense
+    ? undefined
+    : [...cells]
+        .sort((a, b) => a[0] - b[0])
+        .map(([key, n]): [number, number, number] => [Math.floor(key / numClasses), key % numClasses, n]);
   return {
     partial,
     requested: samples.length,

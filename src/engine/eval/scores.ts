@@ -15,7 +15,8 @@ export function probeOutputKind(rows: Float32Array, numClasses: number): { kind:
       if (!(v >= 0)) return { kind: 'logits', reason: `row ${r} has a negative (or NaN) value, so the outputs are taken as logits` };
       sum += v;
     }
-    if (Math.abs(sum - 1) > 1e-3) return { kind: 'logits', reason: `row ${r} sums to ${sum.toFixed(4)}, not 1, so the outputs are taken as logits` };
+    if (Math.abs(sum - 1) > 1e-3)
+      return { kind: 'logits', reason: `row ${r} sums to ${sum.toFixed(4)}, not 1, so the outputs are taken as logits` };
   }
   return { kind: 'probabilities', reason: `all ${count} rows of the first batch are non-negative and sum to 1` };
 }
@@ -29,7 +30,10 @@ export function rowProbabilities(row: Float32Array, kind: OutputKind, out = new 
   let max = -Infinity;
   for (let k = 0; k < row.length; k++) if (row[k] > max) max = row[k];
   let sum = 0;
-  for (let k = 0; k < row.length; k++) { out[k] = Math.exp(row[k] - max); sum += out[k]; }
+  for (let k = 0; k < row.length; k++) {
+    out[k] = Math.exp(row[k] - max);
+    sum += out[k];
+  }
   for (let k = 0; k < row.length; k++) out[k] /= sum;
   return out;
 }

@@ -54,10 +54,23 @@ export function gradientPath(index: GraphIndex, wrt: string, targets: string[], 
     if (differentiable.has(t) || !dependent.has(t)) continue;
     const blocking = index.ancestorNodes(t).filter((n) => blocksGradient(n) && n.inputs.some((i) => i && differentiable.has(i)));
     const b = blocking[0];
-    throw new EngineError('MODEL_UNSUPPORTED', `${modelLabel}: no useful gradient: node "${b.name}" (${b.opType}) on the path from the input to "${t}" has a zero gradient almost everywhere${blocking.length > 1 ? ` (also ${blocking.slice(1, 4).map((n) => `"${n.name}" (${n.opType})`).join(', ')})` : ''}`, {
-      file: modelLabel, node: b.name, op: b.opType,
-      hint: 'gradient-based attacks would see a flat loss; use a black-box attack (SimBA) or the estimated-gradient fallback',
-    });
+    throw new EngineError(
+      'MODEL_UNSUPPORTED',
+      `${modelLabel}: no useful gradient: node "${b.name}" (${b.opType}) on the path from the input to "${t}" has a zero gradient almost everywhere${
+        blocking.length > 1
+          ? ` (also ${blocking
+              .slice(1, 4)
+              .map((n) => `"${n.name}" (${n.opType})`)
+              .join(', ')})`
+          : ''
+      }`,
+      {
+        file: modelLabel,
+        node: b.name,
+        op: b.opType,
+        hint: 'gradient-based attacks would see a flat loss; use a black-box attack (SimBA) or the estimated-gradient fallback',
+      },
+    );
   }
   const ancestors = new Set(targets.flatMap((t) => index.ancestorNodes(t)));
   const nodes = index.nodes.filter((n) => ancestors.has(n) && !blocksGradient(n) && n.inputs.some((i) => i && differentiable.has(i)));
@@ -75,18 +88,34 @@ export function assertDifferentiable(nodes: NodeView[], modelLabel: string, grad
     if (!gradients(n)) missing.set(key, [...(missing.get(key) ?? []), n.name]);
   }
   if (missing.size > 0) {
-    const list = [...missing].map(([op, names]) => `${op} (${names.length} node${names.length > 1 ? 's' : ''}: ${names.slice(0, 5).map((s) => `"${s}"`).join(', ')}${names.length > 5 ? ', …' : ''})`);
-    throw new EngineError('MODEL_UNSUPPORTED', `${modelLabel}: no gradient for ${missing.size} op type${missing.size > 1 ? 's' : ''} on the path from the input to the logits: ${list.join('; ')}`, {
-      file: modelLabel, op: [...missing.keys()].join(','),
-      hint: 'white-box attacks need input gradients; use a black-box attack (SimBA) or the estimated-gradient fallback, which only runs the model forward',
-    });
+    const list = [...missing].map(
+      ([op, names]) =>
+        `${op} (${names.length} node${names.length > 1 ? 's' : ''}: ${names
+          .slice(0, 5)
+          .map((s) => `"${s}"`)
+          .join(', ')}${names.length > 5 ? ', …' : ''})`,
+    );
+    throw new EngineError(
+      'MODEL_UNSUPPORTED',
+      `${modelLabel}: no gradient for ${missing.size} op type${missing.size > 1 ? 's' : ''} on the path from the input to the logits: ${list.join('; ')}`,
+      {
+        file: modelLabel,
+        op: [...missing.keys()].join(','),
+        hint: 'white-box attacks need input gradients; use a black-box attack (SimBA) or the estimated-gradient fallback, which only runs the model forward',
+      },
+    );
   }
 }
 
 /** Emits the backward pass; returns the name of ∂(seeded loss)/∂wrt. */
 export function buildBackward(req: BackwardRequest): string {
   const { index, wrt, seeds, ctx, gradients = gradientFor } = req;
-  const { nodes, differentiable } = gradientPath(index, wrt, seeds.map((s) => s.tensor), req.modelLabel);
+  const { nodes, differentiable } = gradientPath(
+    index,
+    wrt,
+    seeds.map((s) => s.tensor),
+    req.modelLabel,
+  );
   assertDifferentiable(nodes, req.modelLabel, gradients);
   const contributions = new Map<string, string[]>();
   const add = (tensor: string, grad: string) => contributions.set(tensor, [...(contributions.get(tensor) ?? []), grad]);

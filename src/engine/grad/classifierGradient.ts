@@ -55,9 +55,18 @@ export class ClassifierGradientBuilder {
   static async create(o: ClassifierGradientOptions): Promise<ClassifierGradientBuilder> {
     const p = o.preprocessing;
     const c = channelCount(p);
-    const taken = new Set<string>([...o.model.graph.node.flatMap((n) => n.output), ...o.model.graph.initializer.map((t) => t.name), ...o.model.graph.input.map((i) => i.name)]);
+    const taken = new Set<string>([
+      ...o.model.graph.node.flatMap((n) => n.output),
+      ...o.model.graph.initializer.map((t) => t.name),
+      ...o.model.graph.input.map((i) => i.name),
+    ]);
     for (const reserved of [PIXELS, ...Object.values(OUTPUTS)]) {
-      if (taken.has(reserved)) throw new EngineError('MODEL_UNSUPPORTED', `${o.label}: the model already has a tensor named "${reserved}", which Robustness Lens reserves`, { file: o.label });
+      if (taken.has(reserved))
+        throw new EngineError(
+          'MODEL_UNSUPPORTED',
+          `${o.label}: the model already has a tensor named "${reserved}", which Robustness Lens reserves`,
+          { file: o.label },
+        );
     }
     const e = new Emitter(17, taken, 'rl_pre');
     emitPreprocessing(e, p, c, o.pixelFilter);
@@ -76,7 +85,10 @@ export class ClassifierGradientBuilder {
       ...o.model,
       graph: {
         ...g,
-        input: [makeValueInfo(PIXELS, 'float32', [o.fixedBatch ?? 'N', c, p.height, p.width]), ...g.input.filter((i) => i.name !== p.inputName)],
+        input: [
+          makeValueInfo(PIXELS, 'float32', [o.fixedBatch ?? 'N', c, p.height, p.width]),
+          ...g.input.filter((i) => i.name !== p.inputName),
+        ],
         node: [...e.nodes, ...g.node, ...post],
         initializer: [...g.initializer, ...e.initializers],
         output: [{ name: logits, docString: '', metadataProps: [] }],
@@ -116,7 +128,14 @@ export class ClassifierGradientBuilder {
     const e = new Emitter(this.fwd.opset, new Set(this.fwd.taken));
     const h = emitHead(head, e, this.logits, this.numClasses);
     const ctx = new ProbedGradContext(e, this.fwd.index, this.fwd.probe, PIXELS);
-    const grad = buildBackward({ index: this.fwd.index, wrt: PIXELS, seeds: [{ tensor: this.logits, grad: h.dLogits }], ctx, modelLabel: this.fwd.label, ...(gradients ? { gradients } : {}) });
+    const grad = buildBackward({
+      index: this.fwd.index,
+      wrt: PIXELS,
+      seeds: [{ tensor: this.logits, grad: h.dLogits }],
+      ctx,
+      modelLabel: this.fwd.label,
+      ...(gradients ? { gradients } : {}),
+    });
     e.node('Identity', [this.logits], {}, [OUTPUTS.logits]);
     e.node('Identity', [h.loss], {}, [OUTPUTS.loss]);
     e.node('Identity', [grad], {}, [OUTPUTS.grad]);
@@ -139,7 +158,8 @@ export class ClassifierGradientBuilder {
 function emitPreprocessing(e: Emitter, p: Preprocessing, c: number, filter?: PixelFilter): void {
   let x = PIXELS;
   if (filter) {
-    const h = p.height, w = p.width;
+    const h = p.height,
+      w = p.width;
     const colsT = new Float64Array(w * w);
     for (let i = 0; i < w; i++) for (let j = 0; j < w; j++) colsT[i * w + j] = filter.cols[j * w + i];
     x = e.op('MatMul', [e.float(Array.from(filter.rows), [h, h]), x]);
@@ -151,9 +171,17 @@ function emitPreprocessing(e: Emitter, p: Preprocessing, c: number, filter?: Pix
   if (b.some((v) => v !== 0)) x = e.op('Add', [x, e.float(b, [1, c, 1, 1])]);
   const target = p.inputName;
   switch (p.layout) {
-    case 'NCHW': e.node('Identity', [x], {}, [target]); break;
-    case 'NHWC': e.node('Transpose', [x], { perm: [0, 2, 3, 1] }, [target]); break;
-    case 'NHW': e.node('Squeeze', [x, e.int64([1])], {}, [target]); break;
-    case 'flat': e.node('Flatten', [x], { axis: 1 }, [target]); break;
+    case 'NCHW':
+      e.node('Identity', [x], {}, [target]);
+      break;
+    case 'NHWC':
+      e.node('Transpose', [x], { perm: [0, 2, 3, 1] }, [target]);
+      break;
+    case 'NHW':
+      e.node('Squeeze', [x, e.int64([1])], {}, [target]);
+      break;
+    case 'flat':
+      e.node('Flatten', [x], { axis: 1 }, [target]);
+      break;
   }
 }

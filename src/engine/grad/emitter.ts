@@ -11,12 +11,19 @@ export class Emitter {
   private counter = 0;
   private readonly constants = new Map<string, string>();
 
-  constructor(readonly opset: number, private readonly taken: Set<string>, private readonly prefix = 'rl') {}
+  constructor(
+    readonly opset: number,
+    private readonly taken: Set<string>,
+    private readonly prefix = 'rl',
+  ) {}
 
   fresh(hint: string): string {
     for (;;) {
       const name = `${this.prefix}/${hint}_${this.counter++}`;
-      if (!this.taken.has(name)) { this.taken.add(name); return name; }
+      if (!this.taken.has(name)) {
+        this.taken.add(name);
+        return name;
+      }
     }
   }
 

@@ -31,8 +31,13 @@ export class EstimatedGradient implements GradientSource {
   readonly kind = 'estimated' as const;
   private readonly rng: Rng;
 
-  constructor(private readonly classifier: ScoreModel, readonly head: LossHead, readonly options: EstimateOptions = DEFAULT_ESTIMATE) {
-    if (!(options.pairs >= 1) || !(options.sigma > 0)) throw new EngineError('USAGE', `gradient estimate: pairs must be ≥ 1 and sigma > 0 (got ${options.pairs}, ${options.sigma})`);
+  constructor(
+    private readonly classifier: ScoreModel,
+    readonly head: LossHead,
+    readonly options: EstimateOptions = DEFAULT_ESTIMATE,
+  ) {
+    if (!(options.pairs >= 1) || !(options.sigma > 0))
+      throw new EngineError('USAGE', `gradient estimate: pairs must be ≥ 1 and sigma > 0 (got ${options.pairs}, ${options.sigma})`);
     this.rng = new Rng(options.seed);
   }
 
@@ -42,11 +47,12 @@ export class EstimatedGradient implements GradientSource {
     const logits = await this.classifier.scores(pixels, count);
     const classes = logits.length / count;
     const kind = this.classifier.outputKind?.kind ?? 'logits';
-    const lossOf = (row: Float32Array, i: number) => headLoss(this.head, headLogits(row, kind), {
-      ...(extra.labels ? { label: extra.labels[i] } : {}),
-      ...(extra.kappa !== undefined ? { kappa: extra.kappa } : {}),
-      ...(extra.cotangent ? { cotangent: extra.cotangent.subarray(i * classes, (i + 1) * classes) } : {}),
-    });
+    const lossOf = (row: Float32Array, i: number) =>
+      headLoss(this.head, headLogits(row, kind), {
+        ...(extra.labels ? { label: extra.labels[i] } : {}),
+        ...(extra.kappa !== undefined ? { kappa: extra.kappa } : {}),
+        ...(extra.cotangent ? { cotangent: extra.cotangent.subarray(i * classes, (i + 1) * classes) } : {}),
+      });
     const loss = new Float32Array(count);
     const grad = new Float32Array(count * per);
     const directions = new Float32Array(pairs * per);
@@ -58,14 +64,16 @@ export class EstimatedGradient implements GradientSource {
       for (let q = 0; q < pairs; q++) {
         for (let j = 0; j < per; j++) {
           const d = sigma * directions[q * per + j];
-          batch[(2 * q) * per + j] = x[j] + d;
+          batch[2 * q * per + j] = x[j] + d;
           batch[(2 * q + 1) * per + j] = x[j] - d;
         }
       }
       const scores = await this.classifier.scores(batch, 2 * pairs);
       const g = grad.subarray(i * per, (i + 1) * per);
       for (let q = 0; q < pairs; q++) {
-        const diff = lossOf(scores.subarray(2 * q * classes, (2 * q + 1) * classes), i) - lossOf(scores.subarray((2 * q + 1) * classes, (2 * q + 2) * classes), i);
+        const diff =
+          lossOf(scores.subarray(2 * q * classes, (2 * q + 1) * classes), i) -
+          lossOf(scores.subarray((2 * q + 1) * classes, (2 * q + 2) * classes), i);
         const w = diff / (2 * sigma * pairs);
         for (let j = 0; j < per; j++) g[j] += w * directions[q * per + j];
       }

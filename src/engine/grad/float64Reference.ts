@@ -7,7 +7,15 @@
  */
 import * as ort from 'onnxruntime-node';
 import { makeAttribute, makeTensor } from '../onnx/build';
-import { encodeModel, type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/onnxProto';
+import {
+  encodeModel,
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from '../onnx/onnxProto';
 import { TensorDataType, tensorToFloat32 } from '../onnx/tensorData';
 import { errorText } from '../errors';
 import { GraphIndex } from './graphIndex';
@@ -18,7 +26,15 @@ import { GraphIndex } from './graphIndex';
  * An op missing here is still caught by the probe, only later.
  */
 export const FLOAT32_ONLY_OPS = new Set([
-  'Conv', 'ConvTranspose', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'HardSigmoid', 'HardSwish', 'Erf', 'InstanceNormalization',
+  'Conv',
+  'ConvTranspose',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'HardSigmoid',
+  'HardSwish',
+  'Erf',
+  'InstanceNormalization',
 ]);
 
 export type ReferenceProbe = { ok: true; reference: Float64Reference } | { ok: false; reason: string };
@@ -37,7 +53,14 @@ export class Float64Reference {
    * Builds the float64 copy of `model` restricted to what `output` needs, opens it and runs it on `probe`
    * (one sample); `check` receives the float64 logits of the probe to compare with the float32 model's.
    */
-  static async probe(model: ModelProto, input: string, output: string, sampleShape: number[], probe: Float64Array, check: (logits: Float64Array) => string | undefined): Promise<ReferenceProbe> {
+  static async probe(
+    model: ModelProto,
+    input: string,
+    output: string,
+    sampleShape: number[],
+    probe: Float64Array,
+    check: (logits: Float64Array) => string | undefined,
+  ): Promise<ReferenceProbe> {
     const forward = pruneTo(model, input, output);
     const blocking = [...new Set(forward.graph.node.map((n) => n.opType).filter((op) => FLOAT32_ONLY_OPS.has(op)))];
     if (blocking.length) return { ok: false, reason: `onnxruntime has no float64 kernel for ${blocking.join(', ')}` };
@@ -46,7 +69,13 @@ export class Float64Reference {
       const copy = toFloat64(forward);
       session = await ort.InferenceSession.create(encodeModel(copy), { executionProviders: ['cpu'], graphOptimizationLevel: 'basic' });
       const dim0 = forward.graph.input[0]?.type?.tensorType?.shape?.[0]?.dimValue;
-      const reference = new Float64Reference(session, input, output, sampleShape, dim0 !== undefined && Number(dim0) > 0 ? Number(dim0) : null);
+      const reference = new Float64Reference(
+        session,
+        input,
+        output,
+        sampleShape,
+        dim0 !== undefined && Number(dim0) > 0 ? Number(dim0) : null,
+      );
       const why = check(await reference.logits(probe, 1));
       if (why) {
         await session.release();
@@ -74,7 +103,10 @@ export class Float64Reference {
       parts.push(z.subarray(0, (z.length / chunk) * n));
     }
     const all = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
-    parts.reduce((at, p) => { all.set(p, at); return at + p.length; }, 0);
+    parts.reduce((at, p) => {
+      all.set(p, at);
+      return at + p.length;
+    }, 0);
     return all;
   }
 
@@ -92,7 +124,9 @@ function pruneTo(model: ModelProto, input: string, output: string): ModelProto {
   return {
     ...model,
     graph: {
-      ...g, node, valueInfo: [],
+      ...g,
+      node,
+      valueInfo: [],
       input: g.input.filter((v) => v.name === input),
       initializer: g.initializer.filter((t) => used.has(t.name)),
       output: [{ name: output, docString: '', metadataProps: [] }],
@@ -102,7 +136,10 @@ function pruneTo(model: ModelProto, input: string, output: string): ModelProto {
 
 /** Names a node's subgraphs read from the enclosing scope (conservatively: every input of their nodes). */
 function subgraphNames(n: NodeProto): string[] {
-  return n.attribute.flatMap((a) => [a.g, ...(a.graphs ?? [])]).filter((sg): sg is GraphProto => !!sg).flatMap((sg) => sg.node.flatMap((m) => [...m.input, ...subgraphNames(m)]));
+  return n.attribute
+    .flatMap((a) => [a.g, ...(a.graphs ?? [])])
+    .filter((sg): sg is GraphProto => !!sg)
+    .flatMap((sg) => sg.node.flatMap((m) => [...m.input, ...subgraphNames(m)]));
 }
 
 function toFloat64(model: ModelProto): ModelProto {
@@ -137,7 +174,8 @@ function nodeToFloat64(n: NodeProto): NodeProto {
     if (a.graphs) return { ...a, graphs: a.graphs.map(graphToFloat64) };
     if (a.t) return { ...a, t: tensorToFloat64(a.t) };
     if (n.opType === 'Constant' && a.name === 'value_float') return makeAttribute('value', makeTensor('', [], Float64Array.of(a.f ?? 0)));
-    if (n.opType === 'Constant' && a.name === 'value_floats') return makeAttribute('value', makeTensor('', [(a.floats ?? []).length], Float64Array.from(a.floats ?? [])));
+    if (n.opType === 'Constant' && a.name === 'value_floats')
+      return makeAttribute('value', makeTensor('', [(a.floats ?? []).length], Float64Array.from(a.floats ?? [])));
     if (n.opType === 'Cast' && a.name === 'to' && Number(a.i) === TensorDataType.FLOAT) return { ...a, i: TensorDataType.DOUBLE };
     return a;
   });

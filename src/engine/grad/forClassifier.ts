@@ -4,11 +4,20 @@ import type { OutputKind } from '../eval/scores';
 import { EngineError } from '../errors';
 import { ClassifierGradientBuilder, type PixelFilter } from './classifierGradient';
 
-export async function gradientBuilderFor(prepared: PreparedModel, outputKind: OutputKind, numClasses?: number, pixelFilter?: PixelFilter): Promise<ClassifierGradientBuilder> {
+export async function gradientBuilderFor(
+  prepared: PreparedModel,
+  outputKind: OutputKind,
+  numClasses?: number,
+  pixelFilter?: PixelFilter,
+): Promise<ClassifierGradientBuilder> {
   const { info, config, model } = prepared;
   const classes = numClasses ?? info.output.numClasses;
   if (classes === null) {
-    throw new EngineError('MODEL_UNSUPPORTED', `${model.path}: the number of classes of output "${info.output.name}" is not fixed in the model`, { file: model.path });
+    throw new EngineError(
+      'MODEL_UNSUPPORTED',
+      `${model.path}: the number of classes of output "${info.output.name}" is not fixed in the model`,
+      { file: model.path },
+    );
   }
   const candidate = info.imageInputs.find((c) => c.name === config.preprocessing.inputName);
   return ClassifierGradientBuilder.create({

@@ -23,7 +23,12 @@ export function tensorValues(t: TensorProto): Float64Array {
 export class ProbedGradContext implements GradContext {
   private readonly dependent: Set<string>;
 
-  constructor(readonly e: Emitter, private readonly index: GraphIndex, private readonly probe: ProbeResult, wrt: string) {
+  constructor(
+    readonly e: Emitter,
+    private readonly index: GraphIndex,
+    private readonly probe: ProbeResult,
+    wrt: string,
+  ) {
     this.dependent = index.dependentOn(wrt);
   }
 
@@ -57,7 +62,10 @@ export class ProbedGradContext implements GradContext {
 
   requireConstant(node: NodeView, name: string, what: string): number[] {
     const v = this.constant(name);
-    if (!v) node.fail(`${what} ("${name}") must be a constant or a shape computation, but ${this.dependent.has(name) ? 'it depends on the image input' : 'its value is not static'}`);
+    if (!v)
+      node.fail(
+        `${what} ("${name}") must be a constant or a shape computation, but ${this.dependent.has(name) ? 'it depends on the image input' : 'its value is not static'}`,
+      );
     return Array.from(v);
   }
 

@@ -81,7 +81,13 @@ export interface RowLosses {
 export type RowLoss = (logits: Float64Array, row: number) => number;
 
 /** Loss per row from count × classes logits, and the resolution of those losses. */
-function lossesFromLogits(z: Float32Array | Float64Array, count: number, lossOf: RowLoss, unitRoundoff: number, toLogits: (row: Float32Array | Float64Array) => Float64Array): RowLosses {
+function lossesFromLogits(
+  z: Float32Array | Float64Array,
+  count: number,
+  lossOf: RowLoss,
+  unitRoundoff: number,
+  toLogits: (row: Float32Array | Float64Array) => Float64Array,
+): RowLosses {
   const classes = z.length / count;
   let largest = 0;
   const loss = Float64Array.from({ length: count }, (_, r) => {
@@ -116,7 +122,10 @@ export function float64LossReference(reference: Float64Reference, maxBatch: numb
         parts.push(await reference.logits(pixels.subarray(start * per, (start + n) * per), n));
       }
       const z = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
-      parts.reduce((at, p) => { z.set(p, at); return at + p.length; }, 0);
+      parts.reduce((at, p) => {
+        z.set(p, at);
+        return at + p.length;
+      }, 0);
       return lossesFromLogits(z, count, lossOf, 2 ** -53, (row) => Float64Array.from(row));
     },
   };
@@ -145,7 +154,13 @@ const OFFSETS = [1, -1, 2, -2];
 const ERROR_PER_FOURTH_DIFFERENCE = 1 / 4;
 const ERROR_PER_STEP_SPREAD = 2 / 3;
 
-export async function gradcheck(reference: LossReference, grads: GradientSource, original: Float32Array, labels: number[], opts: GradcheckOptions): Promise<GradcheckImage[]> {
+export async function gradcheck(
+  reference: LossReference,
+  grads: GradientSource,
+  original: Float32Array,
+  labels: number[],
+  opts: GradcheckOptions,
+): Promise<GradcheckImage[]> {
   const count = labels.length;
   const per = original.length / count;
   const rng = new Rng(opts.seed);
@@ -173,15 +188,26 @@ export async function gradcheck(reference: LossReference, grads: GradientSource,
       const alongGradient = directions[i].length > opts.directions ? agreement(d.slice(0, 1)) : null;
       const random = agreement(d.slice(directions[i].length - opts.directions));
       tries[i].push({
-        index: i, label: labels[i], loss: analytic.loss[i], directions: opts.directions, step, ...random,
-        alongGradient: alongGradient && { relError: alongGradient.relError, noiseFloor: alongGradient.noiseFloor, verdict: alongGradient.verdict },
+        index: i,
+        label: labels[i],
+        loss: analytic.loss[i],
+        directions: opts.directions,
+        step,
+        ...random,
+        alongGradient: alongGradient && {
+          relError: alongGradient.relError,
+          noiseFloor: alongGradient.noiseFloor,
+          verdict: alongGradient.verdict,
+        },
         verdict: combined(alongGradient?.verdict ?? null, random.verdict),
       });
     });
     pending = pending.filter((i) => settle(tries[i]) === undefined);
     if (pending.length === 0) break;
   }
-  return tries.map((t) => settle(t) ?? leastNoisy(t.map((r): GradcheckImage => (r.verdict === 'DISAGREE' ? { ...r, verdict: 'INCONCLUSIVE' } : r))));
+  return tries.map(
+    (t) => settle(t) ?? leastNoisy(t.map((r): GradcheckImage => (r.verdict === 'DISAGREE' ? { ...r, verdict: 'INCONCLUSIVE' } : r))),
+  );
 }
 
 /**
@@ -219,7 +245,9 @@ function leastNoisy(tries: GradcheckImage[]): GradcheckImage {
 function frozenHead(head: LossHead, z0: Float32Array, label: number): (z: Float64Array) => number {
   if (head.kind !== 'cw-margin') return (z) => headLoss(head, z, { label, kappa: GRADCHECK_KAPPA });
   let rival = -1;
-  z0.forEach((v, j) => { if (j !== label && (rival < 0 || v > z0[rival])) rival = j; });
+  z0.forEach((v, j) => {
+    if (j !== label && (rival < 0 || v > z0[rival])) rival = j;
+  });
   return head.targeted ? (z) => z[rival] - z[label] : (z) => z[label] - z[rival];
 }
 
@@ -249,11 +277,22 @@ interface DirectionalDerivative {
   error: number;
 }
 
-async function directionalDerivatives(reference: LossReference, grad: Float32Array, pixels: Float32Array, heads: ((z: Float64Array) => number)[], directions: Float64Array[][], images: number[], step: number): Promise<DirectionalDerivative[][]> {
+async function directionalDerivatives(
+  reference: LossReference,
+  grad: Float32Array,
+  pixels: Float32Array,
+  heads: ((z: Float64Array) => number)[],
+  directions: Float64Array[][],
+  images: number[],
+  step: number,
+): Promise<DirectionalDerivative[][]> {
   const per = pixels.length / heads.length;
   const firstRow: number[] = [];
   let total = 0;
-  for (const i of images) { firstRow.push(total); total += 1 + directions[i].length * OFFSETS.length; }
+  for (const i of images) {
+    firstRow.push(total);
+    total += 1 + directions[i].length * OFFSETS.length;
+  }
   const rows = new Float64Array(total * per);
   const rowImage: number[] = [];
   // A float32 reference sees the points rounded to float32: the analytic side uses the same rounded points,
@@ -263,11 +302,13 @@ async function directionalDerivatives(reference: LossReference, grad: Float32Arr
     const x = pixels.subarray(i * per, (i + 1) * per);
     rows.set(x, firstRow[m] * per);
     rowImage.push(i);
-    directions[i].forEach((v, d) => OFFSETS.forEach((o, oi) => {
-      const at = (firstRow[m] + 1 + d * OFFSETS.length + oi) * per;
-      for (let j = 0; j < per; j++) rows[at + j] = round(x[j] + o * step * v[j]);
-      rowImage.push(i);
-    }));
+    directions[i].forEach((v, d) =>
+      OFFSETS.forEach((o, oi) => {
+        const at = (firstRow[m] + 1 + d * OFFSETS.length + oi) * per;
+        for (let j = 0; j < per; j++) rows[at + j] = round(x[j] + o * step * v[j]);
+        rowImage.push(i);
+      }),
+    );
   });
   const { loss, resolution } = await reference.losses(rows, rowImage.length, (z, row) => heads[rowImage[row]](z));
   return images.map((i, m) => {
@@ -275,7 +316,8 @@ async function directionalDerivatives(reference: LossReference, grad: Float32Arr
     const g = grad.subarray(i * per, (i + 1) * per);
     const along = (plus: number, minus: number) => {
       let s = 0;
-      const a = plus * per, b = minus * per;
+      const a = plus * per,
+        b = minus * per;
       for (let j = 0; j < per; j++) s += g[j] * (rows[a + j] - rows[b + j]);
       return s;
     };
@@ -283,11 +325,12 @@ async function directionalDerivatives(reference: LossReference, grad: Float32Arr
       const r = base + 1 + d * OFFSETS.length; // rows r…r+3: +t, −t, +2t, −2t
       const fourth = loss[r + 2] - 4 * loss[r] + 6 * loss[base] - 4 * loss[r + 1] + loss[r + 3];
       // Changes over ±t and ±2t, halved and quartered: both estimate t·(directional derivative).
-      const d1 = (loss[r] - loss[r + 1]) / 2, d2 = (loss[r + 2] - loss[r + 3]) / 4;
+      const d1 = (loss[r] - loss[r + 1]) / 2,
+        d2 = (loss[r + 2] - loss[r + 3]) / 4;
       return {
         // Richardson: the t² errors of the central differences at t and 2t cancel.
         numeric: (4 * d1 - d2) / 3,
-        analytic: (4 * along(r, r + 1) / 2 - along(r + 2, r + 3) / 4) / 3,
+        analytic: ((4 * along(r, r + 1)) / 2 - along(r + 2, r + 3) / 4) / 3,
         error: Math.max(ERROR_PER_FOURTH_DIFFERENCE * Math.abs(fourth), ERROR_PER_STEP_SPREAD * Math.abs(d1 - d2), resolution),
       };
     });
@@ -298,9 +341,17 @@ type Agreement = Pick<GradcheckImage, 'cosine' | 'relError' | 'noiseFloor' | 've
 
 /** Relative error, noise floor, cosine and verdict over a set of directions. */
 function agreement(ds: DirectionalDerivative[]): Agreement {
-  let dot = 0, nn = 0, na = 0, diff = 0, floor = 0;
+  let dot = 0,
+    nn = 0,
+    na = 0,
+    diff = 0,
+    floor = 0;
   for (const d of ds) {
-    dot += d.numeric * d.analytic; nn += d.numeric ** 2; na += d.analytic ** 2; diff += (d.numeric - d.analytic) ** 2; floor += d.error ** 2;
+    dot += d.numeric * d.analytic;
+    nn += d.numeric ** 2;
+    na += d.analytic ** 2;
+    diff += (d.numeric - d.analytic) ** 2;
+    floor += d.error ** 2;
   }
   const scale = Math.sqrt(na);
   if (scale === 0) {

@@ -38,7 +38,11 @@ export class GradientModel implements GradientSource {
     readonly maxBatch: number,
   ) {}
 
-  static async open(builder: ClassifierGradientBuilder, head: LossHead, opts: SessionOptions & { maxBatch: number; label: string; gradients?: GradientLookup }): Promise<GradientModel> {
+  static async open(
+    builder: ClassifierGradientBuilder,
+    head: LossHead,
+    opts: SessionOptions & { maxBatch: number; label: string; gradients?: GradientLookup },
+  ): Promise<GradientModel> {
     const model = builder.build(head, opts.gradients);
     const bytes = encodeModel(model);
     // A small convolutional model's gradient runs faster as one single-threaded session per thread, each on
@@ -49,10 +53,14 @@ export class GradientModel implements GradientSource {
     return new GradientModel(session, head, builder.pixelShape, builder.numClasses, opts.maxBatch);
   }
 
-  get provider(): string { return this.session.provider; }
+  get provider(): string {
+    return this.session.provider;
+  }
 
   /** Worker sessions sharing each batch (1: one in-process session). */
-  get parallelWorkers(): number { return this.session.parallelWorkers; }
+  get parallelWorkers(): number {
+    return this.session.parallelWorkers;
+  }
 
   async compute(pixels: Float32Array, count: number, extra: GradientInputs = {}): Promise<GradientResult> {
     const inputs: BatchedInput[] = [{ name: PIXELS, data: pixels, sampleShape: this.sampleShape }];
@@ -61,7 +69,8 @@ export class GradientModel implements GradientSource {
         throw new EngineError('USAGE', `gradient (${this.head.kind}): expected ${count} labels, got ${extra.labels?.length ?? 0}`);
       }
       const labels = BigInt64Array.from(Array.from(extra.labels), (v) => {
-        if (!Number.isInteger(v) || v < 0 || v >= this.numClasses) throw new EngineError('USAGE', `gradient: class ${v} is out of range 0…${this.numClasses - 1}`);
+        if (!Number.isInteger(v) || v < 0 || v >= this.numClasses)
+          throw new EngineError('USAGE', `gradient: class ${v} is out of range 0…${this.numClasses - 1}`);
         return BigInt(v);
       });
       inputs.push({ name: HEAD_INPUTS.label, data: labels, sampleShape: [] });

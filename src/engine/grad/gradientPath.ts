@@ -14,7 +14,8 @@ import { GraphIndex } from './graphIndex';
 import type { NodeView } from './nodeView';
 import { gradientFor } from './registry';
 
-const BLACK_BOX_HINT = 'white-box attacks need input gradients; use a black-box attack (SimBA) or the estimated-gradient fallback (--gradient estimated), which only run the model forward';
+const BLACK_BOX_HINT =
+  'white-box attacks need input gradients; use a black-box attack (SimBA) or the estimated-gradient fallback (--gradient estimated), which only run the model forward';
 
 export function gradientPathDiagnostics(model: ModelProto, info: ModelInfo): ModelDiagnostic[] {
   const out: ModelDiagnostic[] = [];
@@ -33,7 +34,10 @@ export function gradientPathDiagnostics(model: ModelProto, info: ModelInfo): Mod
     nodes = gradientPath(index, info.imageInputs[0].name, [info.output.name], info.file).nodes;
   } catch (e) {
     if (!isEngineError(e) || e.code !== 'MODEL_UNSUPPORTED') throw e;
-    return [...out, { code: 'ZERO_GRADIENT', ...nodeOf(e), message: e.message.replace(`${info.file}: `, ''), hint: e.details.hint ?? BLACK_BOX_HINT }];
+    return [
+      ...out,
+      { code: 'ZERO_GRADIENT', ...nodeOf(e), message: e.message.replace(`${info.file}: `, ''), hint: e.details.hint ?? BLACK_BOX_HINT },
+    ];
   }
   const missing = new Map<string, NodeView[]>();
   for (const n of nodes) {
@@ -41,13 +45,27 @@ export function gradientPathDiagnostics(model: ModelProto, info: ModelInfo): Mod
     if (!gradientFor(n)) missing.set(op, [...(missing.get(op) ?? []), n]);
     else if (n.opType === 'Dropout') {
       const why = randomDropout(index, n);
-      if (why) out.push({ code: 'TRAINING_DROPOUT', node: n.name, op: n.opType, message: `Dropout node "${n.name}" ${why}: its output is random (every evaluation differs) and it has no gradient`, hint: 'export the model in eval mode (model.eval() before torch.onnx.export), or with training_mode false' });
+      if (why)
+        out.push({
+          code: 'TRAINING_DROPOUT',
+          node: n.name,
+          op: n.opType,
+          message: `Dropout node "${n.name}" ${why}: its output is random (every evaluation differs) and it has no gradient`,
+          hint: 'export the model in eval mode (model.eval() before torch.onnx.export), or with training_mode false',
+        });
     }
   }
   for (const [op, list] of missing) {
     out.push({
-      code: 'NO_GRADIENT', node: list[0].name, op,
-      message: `no gradient for ${op} (${list.length} node${list.length > 1 ? 's' : ''}: ${list.slice(0, 5).map((n) => `"${n.name}"`).join(', ')}${list.length > 5 ? ', …' : ''}) on the path from the input to the scores: white-box attacks and gradcheck will refuse this model (analyse runs only its black-box attacks)`,
+      code: 'NO_GRADIENT',
+      node: list[0].name,
+      op,
+      message: `no gradient for ${op} (${list.length} node${list.length > 1 ? 's' : ''}: ${list
+        .slice(0, 5)
+        .map((n) => `"${n.name}"`)
+        .join(
+          ', ',
+        )}${list.length > 5 ? ', …' : ''}) on the path from the input to the scores: white-box attacks and gradcheck will refuse this model (analyse runs only its black-box attacks)`,
       hint: BLACK_BOX_HINT,
     });
   }
@@ -70,7 +88,9 @@ function randomDropout(index: GraphIndex, n: NodeView): string | undefined {
   const ratio = n.input(1) ? staticValue(index, n.input(1)) : Float32Array.of(0.5);
   if (ratio && ratio.every((v) => v === 0)) return undefined;
   const ratioText = ratio ? `ratio ${ratio[0]}` : `a ratio computed in the graph ("${n.input(1)}")`;
-  return mode ? `runs in training mode with ${ratioText}` : `takes its training mode from "${training}", which is not a constant, with ${ratioText}`;
+  return mode
+    ? `runs in training mode with ${ratioText}`
+    : `takes its training mode from "${training}", which is not a constant, with ${ratioText}`;
 }
 
 /** The value of an initializer or Constant node output; undefined when it is computed. */

@@ -77,9 +77,15 @@ function topologicalOrder(views: NodeView[], producer: Map<string, NodeView>): N
         if (!p) continue;
         const s = state.get(p);
         if (s === 1) {
-          throw new EngineError('MODEL_INVALID', `the graph has a cycle through node "${p.name}" (${p.opType})`, { node: p.name, op: p.opType });
+          throw new EngineError('MODEL_INVALID', `the graph has a cycle through node "${p.name}" (${p.opType})`, {
+            node: p.name,
+            op: p.opType,
+          });
         }
-        if (s === undefined) { state.set(p, 1); stack.push([p, 0]); }
+        if (s === undefined) {
+          state.set(p, 1);
+          stack.push([p, 0]);
+        }
       } else {
         stack.pop();
         state.set(node, 2);

@@ -10,7 +10,11 @@ export function headLogits(row: ArrayLike<number>, kind: OutputKind): Float64Arr
     : Float64Array.from(row);
 }
 
-export function headLoss(head: LossHead, z: Float64Array, extra: { label?: number; kappa?: number; cotangent?: ArrayLike<number> }): number {
+export function headLoss(
+  head: LossHead,
+  z: Float64Array,
+  extra: { label?: number; kappa?: number; cotangent?: ArrayLike<number> },
+): number {
   switch (head.kind) {
     case 'cross-entropy': {
       let max = -Infinity;
@@ -22,13 +26,17 @@ export function headLoss(head: LossHead, z: Float64Array, extra: { label?: numbe
     case 'cw-margin': {
       const t = extra.label!;
       let best = -Infinity;
-      z.forEach((v, j) => { if (j !== t && v > best) best = v; });
+      z.forEach((v, j) => {
+        if (j !== t && v > best) best = v;
+      });
       const margin = head.targeted ? best - z[t] : z[t] - best;
       return Math.max(margin, -(extra.kappa ?? 0));
     }
     case 'vjp': {
       let s = 0;
-      z.forEach((v, k) => { s += v * extra.cotangent![k]; });
+      z.forEach((v, k) => {
+        s += v * extra.cotangent![k];
+      });
       return s;
     }
   }

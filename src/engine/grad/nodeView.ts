@@ -10,20 +10,37 @@ const dec = new TextDecoder();
 export class NodeView {
   readonly attrs: Map<string, AttributeProto>;
 
-  constructor(readonly proto: NodeProto, readonly index: number) {
+  constructor(
+    readonly proto: NodeProto,
+    readonly index: number,
+  ) {
     this.attrs = new Map(proto.attribute.map((a) => [a.name, a]));
   }
 
-  get name(): string { return this.proto.name || `${this.proto.opType}#${this.index}`; }
-  get opType(): string { return this.proto.opType; }
-  get domain(): string { return this.proto.domain; }
-  get inputs(): string[] { return this.proto.input; }
-  get outputs(): string[] { return this.proto.output; }
+  get name(): string {
+    return this.proto.name || `${this.proto.opType}#${this.index}`;
+  }
+  get opType(): string {
+    return this.proto.opType;
+  }
+  get domain(): string {
+    return this.proto.domain;
+  }
+  get inputs(): string[] {
+    return this.proto.input;
+  }
+  get outputs(): string[] {
+    return this.proto.output;
+  }
 
   /** Input i, or '' when absent (optional inputs may be omitted or given as ''). */
-  input(i: number): string { return this.proto.input[i] ?? ''; }
+  input(i: number): string {
+    return this.proto.input[i] ?? '';
+  }
 
-  has(name: string): boolean { return this.attrs.has(name); }
+  has(name: string): boolean {
+    return this.attrs.has(name);
+  }
 
   int(name: string, fallback?: number): number {
     const a = this.attrs.get(name);

@@ -26,9 +26,14 @@ export function gradientOpset(modelOpset: number): number {
 /** Returns the graph's nodes rewritten for `target`, plus any constants the rewrites need. */
 export function upgradeGraph(graph: GraphProto, from: number, target: number, label: string, taken: Set<string>): GraphProto {
   if (from < OLDEST_SUPPORTED_OPSET) {
-    throw new EngineError('MODEL_UNSUPPORTED', `${label}: opset ${from} is older than ${OLDEST_SUPPORTED_OPSET}; gradients are built for opsets ${OLDEST_SUPPORTED_OPSET} and newer`, {
-      file: label, hint: 're-export the model with opset 11 or newer (e.g. torch.onnx.export(..., opset_version=17))',
-    });
+    throw new EngineError(
+      'MODEL_UNSUPPORTED',
+      `${label}: opset ${from} is older than ${OLDEST_SUPPORTED_OPSET}; gradients are built for opsets ${OLDEST_SUPPORTED_OPSET} and newer`,
+      {
+        file: label,
+        hint: 're-export the model with opset 11 or newer (e.g. torch.onnx.export(..., opset_version=17))',
+      },
+    );
   }
   if (from >= target) return graph;
   const e = new Emitter(target, taken, 'rl_upgrade');

@@ -151,7 +151,10 @@ export function buildRegistry(list: readonly RegisteredGradient[]): ReadonlyMap<
   const byOp = new Map<string, RegisteredGradient>();
   for (const entry of list) {
     const previous = byOp.get(entry.gradient.opType);
-    if (previous) throw new Error(`gradient registry: op type "${entry.gradient.opType}" is defined twice, by ops/${previous.module} and ops/${entry.module}`);
+    if (previous)
+      throw new Error(
+        `gradient registry: op type "${entry.gradient.opType}" is defined twice, by ops/${previous.module} and ops/${entry.module}`,
+      );
     byOp.set(entry.gradient.opType, entry);
   }
   return byOp;
@@ -166,6 +169,26 @@ export function gradientFor(node: NodeView): OpGradient | undefined {
 
 /** Ops whose output is piecewise constant in their float inputs: on the path they leave no useful gradient. */
 export const ZERO_GRADIENT_OPS = new Set([
-  'ArgMax', 'ArgMin', 'Floor', 'Ceil', 'Round', 'Sign', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual',
-  'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf', 'NonZero', 'QuantizeLinear', 'DynamicQuantizeLinear', 'Hardmax', 'BitShift',
+  'ArgMax',
+  'ArgMin',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sign',
+  'Equal',
+  'Greater',
+  'GreaterOrEqual',
+  'Less',
+  'LessOrEqual',
+  'Not',
+  'And',
+  'Or',
+  'Xor',
+  'IsNaN',
+  'IsInf',
+  'NonZero',
+  'QuantizeLinear',
+  'DynamicQuantizeLinear',
+  'Hardmax',
+  'BitShift',
 ]);

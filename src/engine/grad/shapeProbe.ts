@@ -40,7 +40,10 @@ export async function probeShapes(req: ProbeRequest): Promise<ProbeResult> {
   try {
     session = await ort.InferenceSession.create(encodeModel(exposed), { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
   } catch (e) {
-    throw new EngineError('RUNTIME', `${req.label}: onnxruntime could not load the graph prepared for differentiation (${errorText(e)})`, { file: req.label, cause: e });
+    throw new EngineError('RUNTIME', `${req.label}: onnxruntime could not load the graph prepared for differentiation (${errorText(e)})`, {
+      file: req.label,
+      cause: e,
+    });
   }
   try {
     const runs: Record<string, ort.Tensor>[] = [];
@@ -48,7 +51,10 @@ export async function probeShapes(req: ProbeRequest): Promise<ProbeResult> {
       try {
         runs.push({ ...feed, ...(await session.run(feed)) });
       } catch (e) {
-        throw new EngineError('RUNTIME', `${req.label}: running the graph prepared for differentiation failed (${errorText(e)})`, { file: req.label, cause: e });
+        throw new EngineError('RUNTIME', `${req.label}: running the graph prepared for differentiation failed (${errorText(e)})`, {
+          file: req.label,
+          cause: e,
+        });
       }
     }
     const tensors = new Map<string, ProbedTensor>();
@@ -60,7 +66,8 @@ export async function probeShapes(req: ProbeRequest): Promise<ProbeResult> {
       const dims = [...a.dims].map(Number);
       const batchDims = dims.map((d, i) => runs.length > 1 && b.dims.length === dims.length && Number(b.dims[i]) !== d);
       tensors.set(name, { type: a.type, dims, batchDims });
-      if (req.dependent.has(name) || a.size > MAX_VALUE_ELEMENTS || (a.type !== 'int64' && a.type !== 'float32' && a.type !== 'int32')) continue;
+      if (req.dependent.has(name) || a.size > MAX_VALUE_ELEMENTS || (a.type !== 'int64' && a.type !== 'float32' && a.type !== 'int32'))
+        continue;
       const va = Float64Array.from(a.data as ArrayLike<number | bigint>, (v) => Number(v));
       const vb = Float64Array.from(b.data as ArrayLike<number | bigint>, (v) => Number(v));
       if (va.length === vb.length && va.every((v, i) => v === vb[i])) values.set(name, va);

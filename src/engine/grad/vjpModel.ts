@@ -28,7 +28,13 @@ export interface PreparedForward {
  * first checks that every op between `wrt` and the targets has a gradient (one error listing all that
  * do not), before anything runs.
  */
-export async function prepareForward(model: ModelProto, wrt: string[], feeds: Record<string, ort.Tensor>[], label: string, targets?: string[]): Promise<PreparedForward> {
+export async function prepareForward(
+  model: ModelProto,
+  wrt: string[],
+  feeds: Record<string, ort.Tensor>[],
+  label: string,
+  targets?: string[],
+): Promise<PreparedForward> {
   if (targets) {
     const original = new GraphIndex(model.graph);
     for (const w of wrt) assertDifferentiable(gradientPath(original, w, targets, label).nodes, label);
@@ -60,11 +66,20 @@ export interface VjpModel {
 
 export function buildVjpModel(fwd: PreparedForward, wrt: string[], outputs: string[]): VjpModel {
   const e = new Emitter(fwd.opset, fwd.taken);
-  const cotangentInfos: ValueInfoProto[] = outputs.map((o) => makeValueInfo(e.fresh(`cotangent_${o}`), 'float32', fwd.probe.tensors.get(o)!.dims.map((d, i) => (fwd.probe.tensors.get(o)!.batchDims[i] ? 'N' : d))));
+  const cotangentInfos: ValueInfoProto[] = outputs.map((o) =>
+    makeValueInfo(
+      e.fresh(`cotangent_${o}`),
+      'float32',
+      fwd.probe.tensors.get(o)!.dims.map((d, i) => (fwd.probe.tensors.get(o)!.batchDims[i] ? 'N' : d)),
+    ),
+  );
   const grads = wrt.map((w) => {
     const ctx = new ProbedGradContext(e, fwd.index, fwd.probe, w);
     const g = buildBackward({
-      index: fwd.index, wrt: w, ctx, modelLabel: fwd.label,
+      index: fwd.index,
+      wrt: w,
+      ctx,
+      modelLabel: fwd.label,
       seeds: outputs.map((o, i) => ({ tensor: o, grad: cotangentInfos[i].name })),
     });
     // A gradient that is an existing tensor (e.g. wrt feeds an Identity) still needs its own output name.
@@ -79,7 +94,10 @@ export function buildVjpModel(fwd: PreparedForward, wrt: string[], outputs: stri
         node: [...g.node, ...e.nodes],
         initializer: [...g.initializer, ...e.initializers],
         input: [...g.input, ...cotangentInfos],
-        output: [...outputs.map((name) => ({ name, docString: '', metadataProps: [] })), ...grads.map((name) => ({ name, docString: '', metadataProps: [] }))],
+        output: [
+          ...outputs.map((name) => ({ name, docString: '', metadataProps: [] })),
+          ...grads.map((name) => ({ name, docString: '', metadataProps: [] })),
+        ],
       },
     },
     cotangents: cotangentInfos.map((c) => c.name),

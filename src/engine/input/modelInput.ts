@@ -7,13 +7,20 @@ import type { Preprocessing } from '../config/runConfig';
 import { channelCount } from '../data/pixels';
 
 /** Converts `count` planar [0,1] images into the model's input layout and value space. */
-export function pixelsToModelInput(pixels: Float32Array, count: number, p: Preprocessing, out = new Float32Array(pixels.length)): Float32Array {
+export function pixelsToModelInput(
+  pixels: Float32Array,
+  count: number,
+  p: Preprocessing,
+  out = new Float32Array(pixels.length),
+): Float32Array {
   const c = channelCount(p);
   const hw = p.height * p.width;
   const per = c * hw;
-  if (pixels.length !== count * per) throw new Error(`pixelsToModelInput: ${pixels.length} values for ${count} images of ${c}×${p.height}×${p.width}`);
+  if (pixels.length !== count * per)
+    throw new Error(`pixelsToModelInput: ${pixels.length} values for ${count} images of ${c}×${p.height}×${p.width}`);
   // Per channel: y = x·scale·a + b with a = 1/std, b = −mean/std, so one multiply-add per value.
-  const a = new Float64Array(c), b = new Float64Array(c);
+  const a = new Float64Array(c),
+    b = new Float64Array(c);
   for (let ch = 0; ch < c; ch++) {
     const std = p.std ? p.std[ch] : 1;
     const mean = p.mean ? p.mean[ch] : 0;
@@ -25,7 +32,8 @@ export function pixelsToModelInput(pixels: Float32Array, count: number, p: Prepr
     const base = n * per;
     for (let ch = 0; ch < c; ch++) {
       const src = base + ch * hw;
-      const ac = a[ch], bc = b[ch];
+      const ac = a[ch],
+        bc = b[ch];
       if (channelsLast) {
         for (let i = 0; i < hw; i++) out[base + i * c + ch] = pixels[src + i] * ac + bc;
       } else {

@@ -47,7 +47,12 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       const attacks = suite.attacks.length;
       const stage = `attacking (${attacks} attack${attacks > 1 ? 's' : ''})`;
       hooks.onProgress?.({ stage, done, total: data.samples.length });
-      for await (const batch of streamPixelBatches(data.samples, pixelSpecFor(prepared.config.preprocessing), classifier.batchSize, hooks.signal ? { signal: hooks.signal } : {})) {
+      for await (const batch of streamPixelBatches(
+        data.samples,
+        pixelSpecFor(prepared.config.preprocessing),
+        classifier.batchSize,
+        hooks.signal ? { signal: hooks.signal } : {},
+      )) {
         for (const f of batch.failed) skipped.push({ relPath: f.sample.relPath, error: f.error });
         const count = batch.samples.length;
         if (count > 0) {
@@ -58,23 +63,42 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
             suite.start(builder);
           }
           const before = done;
-          await suite.runBatch(batch.samples, batch.pixels, scores, (finished) => hooks.onProgress?.({ stage, done: imagesDoneWithin(before, count, finished, attacks), total: data.samples.length }));
+          await suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
+            hooks.onProgress?.({ stage, done: imagesDoneWithin(before, count, finished, attacks), total: data.samples.length }),
+          );
         }
         done += count + batch.failed.length;
         hooks.onProgress?.({ stage, done, total: data.samples.length });
-        if (hooks.signal?.aborted) { partial = true; break; }
+        if (hooks.signal?.aborted) {
+          partial = true;
+          break;
+        }
       }
     } catch (e) {
       if (!(isEngineError(e) && e.code === 'CANCELLED')) throw e;
       partial = true;
     }
-    const section: AttacksSection = { kind: 'attacks', criterion: opts.criterion, gradient: opts.gradient, notes: builder?.notes ?? [], runs: suite.summaries() };
+    const section: AttacksSection = {
+      kind: 'attacks',
+      criterion: opts.criterion,
+      gradient: opts.gradient,
+      notes: builder?.notes ?? [],
+      runs: suite.summaries(),
+    };
     hooks.onSection?.('attacks', section);
     prepared.timings.attacks = suite.totalSeconds;
     return buildReport({
-      command: 'attack', prepared, data, classifier, status: partial ? 'partial' : 'complete', skippedImages: skipped,
-      sections: { attacks: section }, seeds: suite.seeds(),
-      ...(opts.gradient === 'estimated' ? { warnings: ['white-box attacks used ESTIMATED gradients (NES, forward passes only): their strength is a lower bound'] } : {}),
+      command: 'attack',
+      prepared,
+      data,
+      classifier,
+      status: partial ? 'partial' : 'complete',
+      skippedImages: skipped,
+      sections: { attacks: section },
+      seeds: suite.seeds(),
+      ...(opts.gradient === 'estimated'
+        ? { warnings: ['white-box attacks used ESTIMATED gradients (NES, forward passes only): their strength is a lower bound'] }
+        : {}),
     });
   } finally {
     await suite?.dispose();

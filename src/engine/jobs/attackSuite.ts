@@ -92,20 +92,38 @@ export class AttackSuite {
   /** Called once, after the first batch fixed the output kind; `builder` is null when no white-box attack needs it. */
   start(builder: ClassifierGradientBuilder | null): void {
     const rt = this.prepared.config.runtime;
-    this.gradients = gradientProvider(this.classifier, builder, this.options.gradient, {
-      executionProvider: rt.executionProvider, threads: rt.threads, maxBatch: this.classifier.batchSize, label: this.prepared.model.path,
-    }, seedFor(this.prepared.config.seed, 'attacks/estimated-gradient'));
-    this.attacks.forEach((_, k) => this.contexts.push(attackContext(this.classifier, this.gradients!, this.options.criterion, this.seedOf(k), this.signal)));
+    this.gradients = gradientProvider(
+      this.classifier,
+      builder,
+      this.options.gradient,
+      {
+        executionProvider: rt.executionProvider,
+        threads: rt.threads,
+        maxBatch: this.classifier.batchSize,
+        label: this.prepared.model.path,
+      },
+      seedFor(this.prepared.config.seed, 'attacks/estimated-gradient'),
+    );
+    this.attacks.forEach((_, k) =>
+      this.contexts.push(attackContext(this.classifier, this.gradients!, this.options.criterion, this.seedOf(k), this.signal)),
+    );
   }
 
-  get started(): boolean { return this.gradients !== null; }
+  get started(): boolean {
+    return this.gradients !== null;
+  }
 
   /**
    * Attacks one decoded batch with every attack of the suite and records the protocol per image.
    * `onAttackDone(k)` is told after the k-th attack of the batch finished, so a long batch (C&W, SimBA)
    * still moves the progress bar.
    */
-  async runBatch(samples: DatasetSample[], pixels: Float32Array, cleanScores: Float32Array, onAttackDone?: (finished: number) => void): Promise<SuiteBatch> {
+  async runBatch(
+    samples: DatasetSample[],
+    pixels: Float32Array,
+    cleanScores: Float32Array,
+    onAttackDone?: (finished: number) => void,
+  ): Promise<SuiteBatch> {
     if (!this.gradients) throw new EngineError('RUNTIME', 'AttackSuite.runBatch called before start()');
     const count = samples.length;
     const per = this.classifier.pixelsPerSample;
@@ -117,9 +135,13 @@ export class AttackSuite {
     const cleanTop1 = labels.map((l, i) => rank[i][0] === l);
     const cleanTop5 = labels.map((l, i) => rank[i].includes(l));
     const t = this.targetChoice;
-    const targets = t ? labels.map((_, i) => (t.kind === 'class' ? t.class : leastLikely(cleanScores.subarray(i * classes, (i + 1) * classes)))) : null;
+    const targets = t
+      ? labels.map((_, i) => (t.kind === 'class' ? t.class : leastLikely(cleanScores.subarray(i * classes, (i + 1) * classes))))
+      : null;
     // Attack the images classified correctly under the criterion (and not already the target).
-    const chosen = labels.map((l, i) => (this.options.criterion === 'top1' ? cleanTop1[i] : cleanTop5[i]) && (!targets || targets[i] !== l));
+    const chosen = labels.map(
+      (l, i) => (this.options.criterion === 'top1' ? cleanTop1[i] : cleanTop5[i]) && (!targets || targets[i] !== l),
+    );
     const idx = chosen.flatMap((c, i) => (c ? [i] : []));
     const sub = new Float32Array(idx.length * per);
     idx.forEach((i, k) => sub.set(pixels.subarray(i * per, (i + 1) * per), k * per));
@@ -134,12 +156,21 @@ export class AttackSuite {
         ? await this.attacks[a].run({ pixels: sub, count: idx.length, labels: subLabels, targets: subTargets }, this.contexts[a])
         : { adversarial: new Float32Array(0), queries: new Float64Array(0) };
       // An attack cut short by a cancel would count its images as robust: the whole batch is dropped instead.
-      if (this.signal?.aborted) throw new EngineError('CANCELLED', `cancelled during ${this.attacks[a].label}; the interrupted batch is not counted`);
+      if (this.signal?.aborted)
+        throw new EngineError('CANCELLED', `cancelled during ${this.attacks[a].label}; the interrupted batch is not counted`);
       const advScores = idx.length ? await this.classifier.scores(result.adversarial, idx.length) : new Float32Array(0);
       seconds.push((performance.now() - t0) / 1000);
       const success = idx.length ? this.contexts[a].isAdversarial(advScores, subLabels, subTargets) : [];
       const norms = perturbationNorms(result.adversarial, sub, idx.length);
-      results.push({ attacked: idx, adversarial: result.adversarial, scores: advScores, success, l2: norms.l2, linf: norms.linf, epsilon: result.epsilon ?? null });
+      results.push({
+        attacked: idx,
+        adversarial: result.adversarial,
+        scores: advScores,
+        success,
+        l2: norms.l2,
+        linf: norms.linf,
+        epsilon: result.epsilon ?? null,
+      });
       queries.push(result.queries);
       onAttackDone?.(a + 1);
     }
@@ -151,23 +182,55 @@ export class AttackSuite {
       for (let i = 0; i < count; i++) {
         const k = byImage.get(i);
         if (k === undefined) {
-          this.outcomes[a].push({ cleanTop1: cleanTop1[i], cleanTop5: cleanTop5[i], attacked: false, success: false, attackedTop1: cleanTop1[i], attackedTop5: cleanTop5[i], l2: NaN, linf: NaN, queries: 0, epsilon: NaN });
+          this.outcomes[a].push({
+            cleanTop1: cleanTop1[i],
+            cleanTop5: cleanTop5[i],
+            attacked: false,
+            success: false,
+            attackedTop1: cleanTop1[i],
+            attackedTop5: cleanTop5[i],
+            l2: NaN,
+            linf: NaN,
+            queries: 0,
+            epsilon: NaN,
+          });
           continue;
         }
         const advRank = topK(advScores.subarray(k * classes, (k + 1) * classes), Math.min(5, classes));
         const ok = success[k];
         this.outcomes[a].push({
-          cleanTop1: cleanTop1[i], cleanTop5: cleanTop5[i], attacked: true, success: ok,
+          cleanTop1: cleanTop1[i],
+          cleanTop5: cleanTop5[i],
+          attacked: true,
+          success: ok,
           attackedTop1: ok ? advRank[0] === labels[i] : cleanTop1[i],
           attackedTop5: ok ? advRank.includes(labels[i]) : cleanTop5[i],
-          l2: l2[k], linf: linf[k], queries: queries[a][k], epsilon: epsilon ? epsilon[k] : NaN,
+          l2: l2[k],
+          linf: linf[k],
+          queries: queries[a][k],
+          epsilon: epsilon ? epsilon[k] : NaN,
         });
         const outDir = this.options.outDir;
         if (ok && outDir && this.galleries[a].length < this.options.gallery) {
           const stem = `${String(this.galleries[a].length).padStart(2, '0')}-${samples[i].className}`;
-          this.galleries[a].push(writeGalleryItem(outDir, join('gallery', `attack-${a + 1}`), stem, sub.subarray(k * per, (k + 1) * per), adversarial.subarray(k * per, (k + 1) * per), shape, {
-            relPath: samples[i].relPath, label: labels[i], cleanPrediction: rank[i][0], adversarialPrediction: advRank[0], l2: l2[k], linf: linf[k],
-          }));
+          this.galleries[a].push(
+            writeGalleryItem(
+              outDir,
+              join('gallery', `attack-${a + 1}`),
+              stem,
+              sub.subarray(k * per, (k + 1) * per),
+              adversarial.subarray(k * per, (k + 1) * per),
+              shape,
+              {
+                relPath: samples[i].relPath,
+                label: labels[i],
+                cleanPrediction: rank[i][0],
+                adversarialPrediction: advRank[0],
+                l2: l2[k],
+                linf: linf[k],
+              },
+            ),
+          );
         }
       }
     }
@@ -179,20 +242,29 @@ export class AttackSuite {
     const t = this.targetChoice;
     return this.attacks.map((attack, a) => ({
       ...summarise(this.outcomes[a], {
-        label: attack.label, mode: attack.mode, params: attack.params, criterion: this.options.criterion,
+        label: attack.label,
+        mode: attack.mode,
+        params: attack.params,
+        criterion: this.options.criterion,
         targeted: t ? (t.kind === 'class' ? `class ${t.class} (${this.classNames[t.class] ?? t.class})` : 'least-likely') : null,
         gradient: WHITE_BOX.has(this.options.attacks[a].name) ? this.options.gradient : 'none',
-        seed: this.seedOf(a), seconds: this.seconds[a],
+        seed: this.seedOf(a),
+        seconds: this.seconds[a],
         budgetNorm: attack.mode === 'minimal-perturbation' ? attackNorm(attack.params.attack as string, attack.params) : null,
       }),
       gallery: this.galleries[a],
     }));
   }
 
-  get totalSeconds(): number { return this.seconds.reduce((x, y) => x + y, 0); }
+  get totalSeconds(): number {
+    return this.seconds.reduce((x, y) => x + y, 0);
+  }
 
   seeds(): Record<string, number> {
-    const estimated = this.options.gradient === 'estimated' && this.options.attacks.some((s) => WHITE_BOX.has(s.name)) ? seedRecord(this.prepared.config.seed, 'attacks/estimated-gradient') : {};
+    const estimated =
+      this.options.gradient === 'estimated' && this.options.attacks.some((s) => WHITE_BOX.has(s.name))
+        ? seedRecord(this.prepared.config.seed, 'attacks/estimated-gradient')
+        : {};
     return { ...Object.fromEntries(this.attacks.map((_, a) => [`attack${a + 1}`, this.seedOf(a)])), ...estimated };
   }
 

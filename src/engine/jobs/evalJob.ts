@@ -17,7 +17,9 @@ export interface JobHooks {
 export async function runEvalJob(req: JobRequest, hooks: JobHooks = {}): Promise<ReportV1> {
   const prepared = await prepareModel(req);
   const data = await prepareData(prepared);
-  hooks.onLog?.(`dataset: ${data.dataset.samples.length} images in ${data.dataset.classNames.length} classes, evaluating ${data.samples.length}`);
+  hooks.onLog?.(
+    `dataset: ${data.dataset.samples.length} images in ${data.dataset.classNames.length} classes, evaluating ${data.samples.length}`,
+  );
   const classifier = await Classifier.open(prepared.config, prepared.info);
   try {
     const t = performance.now();

@@ -29,7 +29,11 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
   try {
     bytes = readFileSync(imagePath);
   } catch (e) {
-    throw new EngineError('FILE_NOT_FOUND', `${imagePath}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: imagePath });
+    throw new EngineError(
+      'FILE_NOT_FOUND',
+      `${imagePath}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { file: imagePath },
+    );
   }
   const raster = decodeImage(bytes, imagePath);
   const primary = await prepareModel(req);
@@ -48,12 +52,17 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
   let partial = false;
   try {
     for (const [m, prepared] of models.entries()) {
-      if (hooks.signal?.aborted) { partial = true; break; }
+      if (hooks.signal?.aborted) {
+        partial = true;
+        break;
+      }
       const p = prepared.config.preprocessing;
       const spec = pixelSpecFor(p);
       if (raster.width !== p.width || raster.height !== p.height) {
         if (spec.resize === 'none') spec.resize = 'stretch';
-        notes.push(`${basename(prepared.model.path)}: the image is ${raster.width}×${raster.height}; it was resized (${spec.resize}, ${spec.filter}) to the model's ${p.width}×${p.height}`);
+        notes.push(
+          `${basename(prepared.model.path)}: the image is ${raster.width}×${raster.height}; it was resized (${spec.resize}, ${spec.filter}) to the model's ${p.width}×${p.height}`,
+        );
       }
       const pixels = rasterToPixels(raster, spec, imagePath);
       const classifier = await Classifier.open(prepared.config, prepared.info);
@@ -66,13 +75,20 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
         scoreOnAll = scoreOn;
         hooks.onProgress?.({ stage: `occluded frequency (${basename(prepared.model.path)})`, done: m, total: models.length });
         const of = await occludedFrequency(pixels, 1, shape, (x, n) => classifier.scores(x, n), {
-          baseline: opts.baseline, scoreOn, maxBatch: ofRowsPerCall(classifier.batchSize, bands, classifier.pixelsPerSample), rng: new Rng(seed), ...(hooks.signal ? { signal: hooks.signal } : {}),
+          baseline: opts.baseline,
+          scoreOn,
+          maxBatch: ofRowsPerCall(classifier.batchSize, bands, classifier.pixelsPerSample),
+          rng: new Rng(seed),
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
         }).catch((e: unknown) => {
           if (isEngineError(e) && e.code === 'CANCELLED') return null;
           throw e;
         });
         // Cancelled: the models explained so far make a partial report.
-        if (!of) { partial = true; break; }
+        if (!of) {
+          partial = true;
+          break;
+        }
         const [r] = of;
         const classes = classifier.numClasses ?? 0;
         const agg = new OccludedFrequencyAggregator(bands, classes);
@@ -80,11 +96,20 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
         agg.add(label ?? r.predicted, r.scores, r.flips);
         results.push({
           model: prepared.model.path,
-          images: [{
-            relPath: basename(imagePath), label: label ?? -1, predicted: r.predicted, cleanLogit: r.cleanLogit, scores: r.scores, flips: r.flips,
-            ...(opts.outDir ? { previews: writeOfPreviews(opts.outDir, `${m}`, pixels, shape, r.scores, opts.baseline, seed) } : {}),
-          }],
-          perClass: agg.perClass(), mean: agg.mean(), flipRate: agg.flipRate(),
+          images: [
+            {
+              relPath: basename(imagePath),
+              label: label ?? -1,
+              predicted: r.predicted,
+              cleanLogit: r.cleanLogit,
+              scores: r.scores,
+              flips: r.flips,
+              ...(opts.outDir ? { previews: writeOfPreviews(opts.outDir, `${m}`, pixels, shape, r.scores, opts.baseline, seed) } : {}),
+            },
+          ],
+          perClass: agg.perClass(),
+          mean: agg.mean(),
+          flipRate: agg.flipRate(),
         });
       } finally {
         if (m === 0) firstClassifier = classifier;
@@ -92,16 +117,28 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
       }
     }
     const section: OccludedFrequencySection = {
-      kind: 'occluded-frequency', bands, baseline: opts.baseline, definition: OCCLUDED_FREQUENCY_DEFINITION,
-      seed: opts.baseline === 'noise' ? seed : null, scoreOn: scoreOnAll, models: results,
+      kind: 'occluded-frequency',
+      bands,
+      baseline: opts.baseline,
+      definition: OCCLUDED_FREQUENCY_DEFINITION,
+      seed: opts.baseline === 'noise' ? seed : null,
+      scoreOn: scoreOnAll,
+      models: results,
     };
     if (results.length) hooks.onSection?.('occludedFrequency', section);
     return buildReport({
-      command: 'explain', prepared: primary, data: null, classifier: firstClassifier, status: partial ? 'partial' : 'complete', skippedImages: [],
-      sections: results.length ? { occludedFrequency: section } : {}, seeds: { occludedFrequency: seed }, warnings: notes,
+      command: 'explain',
+      prepared: primary,
+      data: null,
+      classifier: firstClassifier,
+      status: partial ? 'partial' : 'complete',
+      skippedImages: [],
+      sections: results.length ? { occludedFrequency: section } : {},
+      seeds: { occludedFrequency: seed },
+      warnings: notes,
     });
   } finally {
-    await (firstClassifier)?.dispose();
+    await firstClassifier?.dispose();
   }
 }
 

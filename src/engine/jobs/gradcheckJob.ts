@@ -10,8 +10,15 @@ import { DEFAULT_ESTIMATE, EstimatedGradient, type GradientSource } from '../gra
 import { OUTPUTS, PIXELS, type ClassifierGradientBuilder } from '../grad/classifierGradient';
 import { Float64Reference } from '../grad/float64Reference';
 import {
-  DEFAULT_STEP, float32Reference, float64LossReference, gradcheck,
-  type GradcheckImage, type GradcheckOptions, type GradcheckVerdict, type LossReference, type ReferencePrecision,
+  DEFAULT_STEP,
+  float32Reference,
+  float64LossReference,
+  gradcheck,
+  type GradcheckImage,
+  type GradcheckOptions,
+  type GradcheckVerdict,
+  type LossReference,
+  type ReferencePrecision,
 } from '../grad/gradcheck';
 import { headLogits } from '../grad/lossOnLogits';
 import type { LossHead } from '../grad/lossHeads';
@@ -69,9 +76,16 @@ export async function runGradcheckJob(req: JobRequest, opts: GradcheckJobOptions
   let float64: Float64Reference | undefined;
   try {
     const t0 = performance.now();
-    const first = await streamPixelBatches(data.samples, pixelSpecFor(prepared.config.preprocessing), data.samples.length, hooks.signal ? { signal: hooks.signal } : {}).next();
+    const first = await streamPixelBatches(
+      data.samples,
+      pixelSpecFor(prepared.config.preprocessing),
+      data.samples.length,
+      hooks.signal ? { signal: hooks.signal } : {},
+    ).next();
     if (first.done || first.value.samples.length === 0) {
-      throw new EngineError('DATASET_INVALID', `${data.dataset.root}: none of the sampled images could be read`, { file: data.dataset.root });
+      throw new EngineError('DATASET_INVALID', `${data.dataset.root}: none of the sampled images could be read`, {
+        file: data.dataset.root,
+      });
     }
     const batch = first.value;
     const probePixels = batch.pixels.subarray(0, classifier.pixelsPerSample);
@@ -82,12 +96,17 @@ export async function runGradcheckJob(req: JobRequest, opts: GradcheckJobOptions
     let why = 'the float32 model itself, with its noise floor measured';
     if (opts.gradient === 'estimated') {
       grads = new EstimatedGradient(classifier, head, { ...DEFAULT_ESTIMATE, seed: opts.seed ?? prepared.config.seed });
-      notes = [`gradient estimated by NES (${DEFAULT_ESTIMATE.pairs} antithetic pairs, σ = ${DEFAULT_ESTIMATE.sigma}): expect a cosine well below 1`];
+      notes = [
+        `gradient estimated by NES (${DEFAULT_ESTIMATE.pairs} antithetic pairs, σ = ${DEFAULT_ESTIMATE.sigma}): expect a cosine well below 1`,
+      ];
     } else {
       const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses ?? undefined);
       notes = builder.notes;
       grads = await GradientModel.open(builder, head, {
-        executionProvider: prepared.config.runtime.executionProvider, threads: prepared.config.runtime.threads, maxBatch: prepared.config.runtime.batchSize, label: prepared.model.path,
+        executionProvider: prepared.config.runtime.executionProvider,
+        threads: prepared.config.runtime.threads,
+        maxBatch: prepared.config.runtime.batchSize,
+        label: prepared.model.path,
       });
       if (opts.reference === 'float32') why = 'float32 by request (--reference float32)';
       else {
@@ -100,24 +119,55 @@ export async function runGradcheckJob(req: JobRequest, opts: GradcheckJobOptions
         } else why = `float32 model, noise floor measured (no float64 copy: ${probe.reason})`;
       }
     }
-    const options: GradcheckOptions = { step: opts.step ?? DEFAULT_STEP[reference.precision], directions: opts.directions ?? DEFAULT_DIRECTIONS, seed: opts.seed ?? prepared.config.seed, jitter: opts.jitter ?? 1e-2 };
-    hooks.onLog?.(`checking ${batch.samples.length} image(s) along ${options.directions} random directions each, finite differences from ${why}`);
-    const results = await gradcheck(reference, grads, batch.pixels, batch.samples.map((s) => s.label), options);
+    const options: GradcheckOptions = {
+      step: opts.step ?? DEFAULT_STEP[reference.precision],
+      directions: opts.directions ?? DEFAULT_DIRECTIONS,
+      seed: opts.seed ?? prepared.config.seed,
+      jitter: opts.jitter ?? 1e-2,
+    };
+    hooks.onLog?.(
+      `checking ${batch.samples.length} image(s) along ${options.directions} random directions each, finite differences from ${why}`,
+    );
+    const results = await gradcheck(
+      reference,
+      grads,
+      batch.pixels,
+      batch.samples.map((s) => s.label),
+      options,
+    );
     const verdicts = results.map((r) => r.verdict);
     const along = results.flatMap((r) => (r.alongGradient ? [r.alongGradient] : []));
     const section: GradcheckSection = {
-      kind: 'gradcheck', gradient: grads.kind, head, reference: { precision: reference.precision, why },
-      step: options.step!, directions: options.directions, seed: options.seed, jitter: options.jitter, notes,
+      kind: 'gradcheck',
+      gradient: grads.kind,
+      head,
+      reference: { precision: reference.precision, why },
+      step: options.step!,
+      directions: options.directions,
+      seed: options.seed,
+      jitter: options.jitter,
+      notes,
       images: results.map((r) => ({ ...r, relPath: batch.samples[r.index].relPath })),
       verdict: verdicts.includes('DISAGREE') ? 'DISAGREE' : verdicts.includes('INCONCLUSIVE') ? 'INCONCLUSIVE' : 'AGREE',
       worstCosine: Math.min(...results.map((r) => r.cosine)),
       worstRelError: Math.max(...results.map((r) => r.relError)),
       worstNoiseFloor: Math.max(...results.map((r) => r.noiseFloor)),
-      alongGradient: along.length ? { worstRelError: Math.max(...along.map((a) => a.relError)), worstNoiseFloor: Math.max(...along.map((a) => a.noiseFloor)) } : null,
+      alongGradient: along.length
+        ? { worstRelError: Math.max(...along.map((a) => a.relError)), worstNoiseFloor: Math.max(...along.map((a) => a.noiseFloor)) }
+        : null,
       seconds: (performance.now() - t0) / 1000,
     };
     prepared.timings.gradcheck = section.seconds;
-    return buildReport({ command: 'gradcheck', prepared, data, classifier, status: 'complete', skippedImages: batch.failed.map((f) => ({ relPath: f.sample.relPath, error: f.error })), sections: { gradcheck: section }, seeds: { gradcheck: options.seed } });
+    return buildReport({
+      command: 'gradcheck',
+      prepared,
+      data,
+      classifier,
+      status: 'complete',
+      skippedImages: batch.failed.map((f) => ({ relPath: f.sample.relPath, error: f.error })),
+      sections: { gradcheck: section },
+      seeds: { gradcheck: options.seed },
+    });
   } finally {
     await float64?.dispose();
     await grads?.dispose();
@@ -128,8 +178,12 @@ export async function runGradcheckJob(req: JobRequest, opts: GradcheckJobOptions
 /** The float64 copy of the gradient model's forward part, if onnxruntime runs it and it reproduces the float32 logits. */
 async function probeFloat64(builder: ClassifierGradientBuilder, head: LossHead, pixels: Float64Array, float32Logits: Float64Array) {
   return Float64Reference.probe(builder.build(head), PIXELS, OUTPUTS.logits, builder.pixelShape, pixels, (z) => {
-    let worst = 0, size = 1;
-    z.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - float32Logits[j])); size = Math.max(size, Math.abs(float32Logits[j])); });
+    let worst = 0,
+      size = 1;
+    z.forEach((v, j) => {
+      worst = Math.max(worst, Math.abs(v - float32Logits[j]));
+      size = Math.max(size, Math.abs(float32Logits[j]));
+    });
     return worst <= 1e-3 * size ? undefined : `its logits differ from the model's by ${worst.toExponential(2)}`;
   });
 }

@@ -6,7 +6,15 @@ import { ablatedImages, topBands } from '../spectral/occludedFrequency';
 import { Rng } from '../util/random';
 
 /** Writes under outDir/occluded-frequency/; returned paths are relative to outDir, with forward slashes. */
-export function writeOfPreviews(outDir: string, stem: string, pixels: Float32Array, shape: [number, number, number], scores: number[], baseline: 'zero' | 'noise', seed: number): { band: number; path: string }[] {
+export function writeOfPreviews(
+  outDir: string,
+  stem: string,
+  pixels: Float32Array,
+  shape: [number, number, number],
+  scores: number[],
+  baseline: 'zero' | 'noise',
+  seed: number,
+): { band: number; path: string }[] {
   const [c, h, w] = shape;
   const per = c * h * w;
   const ablated = ablatedImages(pixels, c, h, w, baseline, new Rng(seed));

@@ -4,14 +4,32 @@
  */
 import { leBytes } from './protobuf';
 import {
-  AttributeType, type AttributeProto, type GraphProto, type Int64, type ModelProto, type NodeProto,
-  type OperatorSetIdProto, type TensorProto, type TensorShapeDim, type ValueInfoProto,
-  TensorDataType, dataTypeFromName, dataTypeName,
+  AttributeType,
+  type AttributeProto,
+  type GraphProto,
+  type Int64,
+  type ModelProto,
+  type NodeProto,
+  type OperatorSetIdProto,
+  type TensorProto,
+  type TensorShapeDim,
+  type ValueInfoProto,
+  TensorDataType,
+  dataTypeFromName,
+  dataTypeName,
 } from './onnxProto';
 
 export type TensorValues =
-  | Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array
-  | BigInt64Array | BigUint64Array;
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 
 function defaultType(data: TensorValues): TensorDataType {
   if (data instanceof Float32Array) return TensorDataType.FLOAT;
@@ -40,7 +58,14 @@ export function makeTensor(name: string, dims: number[], data: TensorValues | nu
     throw new Error(`makeTensor ${name}: ${values.constructor.name} cannot hold ${dataTypeName(dt)}`);
   }
   return {
-    name, dims: [...dims], dataType: dt, rawData: leBytes(values).slice(), docString: '', externalData: [], dataLocation: 0, metadataProps: [],
+    name,
+    dims: [...dims],
+    dataType: dt,
+    rawData: leBytes(values).slice(),
+    docString: '',
+    externalData: [],
+    dataLocation: 0,
+    metadataProps: [],
   };
 }
 
@@ -51,7 +76,10 @@ function sizeOf(dt: TensorDataType): number {
 // ---- attributes -------------------------------------------------------------------------------------
 
 /** An attribute value with an explicit type (needed where JS cannot tell, e.g. float 1.0 vs int 1). */
-export interface TypedAttr { attrType: AttributeType; value: unknown }
+export interface TypedAttr {
+  attrType: AttributeType;
+  value: unknown;
+}
 export const attr = {
   float: (v: number): TypedAttr => ({ attrType: AttributeType.FLOAT, value: v }),
   int: (v: Int64): TypedAttr => ({ attrType: AttributeType.INT, value: v }),
@@ -67,8 +95,18 @@ export const attr = {
  * STRINGS, TensorProto → TENSOR, GraphProto → GRAPH, arrays of those → TENSORS/GRAPHS.
  */
 export type AttrValue =
-  | number | bigint | string | Uint8Array | TensorProto | GraphProto
-  | number[] | bigint[] | string[] | TensorProto[] | GraphProto[] | TypedAttr;
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | TensorProto
+  | GraphProto
+  | number[]
+  | bigint[]
+  | string[]
+  | TensorProto[]
+  | GraphProto[]
+  | TypedAttr;
 
 const enc = new TextEncoder();
 const isTyped = (v: unknown): v is TypedAttr => typeof v === 'object' && v !== null && 'attrType' in v;
@@ -82,49 +120,85 @@ export function makeAttribute(name: string, value: AttrValue): AttributeProto {
     const v = value.value;
     a.type = value.attrType;
     switch (value.attrType) {
-      case AttributeType.FLOAT: a.f = v as number; break;
-      case AttributeType.INT: a.i = v as Int64; break;
-      case AttributeType.FLOATS: a.floats = [...(v as number[])]; break;
-      case AttributeType.INTS: a.ints = [...(v as Int64[])]; break;
-      case AttributeType.STRINGS: a.strings = (v as string[]).map((s) => enc.encode(s)); break;
-      case AttributeType.GRAPH: a.g = v as GraphProto; break;
-      default: throw fail(`unsupported typed attribute ${value.attrType}`);
+      case AttributeType.FLOAT:
+        a.f = v as number;
+        break;
+      case AttributeType.INT:
+        a.i = v as Int64;
+        break;
+      case AttributeType.FLOATS:
+        a.floats = [...(v as number[])];
+        break;
+      case AttributeType.INTS:
+        a.ints = [...(v as Int64[])];
+        break;
+      case AttributeType.STRINGS:
+        a.strings = (v as string[]).map((s) => enc.encode(s));
+        break;
+      case AttributeType.GRAPH:
+        a.g = v as GraphProto;
+        break;
+      default:
+        throw fail(`unsupported typed attribute ${value.attrType}`);
     }
   } else if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) {
-    a.type = AttributeType.INT; a.i = value;
+    a.type = AttributeType.INT;
+    a.i = value;
   } else if (typeof value === 'number') {
-    a.type = AttributeType.FLOAT; a.f = value;
+    a.type = AttributeType.FLOAT;
+    a.f = value;
   } else if (typeof value === 'string') {
-    a.type = AttributeType.STRING; a.s = enc.encode(value);
+    a.type = AttributeType.STRING;
+    a.s = enc.encode(value);
   } else if (value instanceof Uint8Array) {
-    a.type = AttributeType.STRING; a.s = value;
+    a.type = AttributeType.STRING;
+    a.s = value;
   } else if (Array.isArray(value)) {
     const xs = value as unknown[];
     if (xs.length === 0) throw fail('empty list: use attr.ints([]) / attr.floats([]) to give its type');
     if (xs.every((x) => typeof x === 'bigint' || (typeof x === 'number' && Number.isInteger(x)))) {
-      a.type = AttributeType.INTS; a.ints = xs as Int64[];
+      a.type = AttributeType.INTS;
+      a.ints = xs as Int64[];
     } else if (xs.every((x) => typeof x === 'number')) {
-      a.type = AttributeType.FLOATS; a.floats = xs;
+      a.type = AttributeType.FLOATS;
+      a.floats = xs;
     } else if (xs.every((x) => typeof x === 'string')) {
-      a.type = AttributeType.STRINGS; a.strings = (xs).map((s) => enc.encode(s));
+      a.type = AttributeType.STRINGS;
+      a.strings = xs.map((s) => enc.encode(s));
     } else if (xs.every(isTensor)) {
-      a.type = AttributeType.TENSORS; a.tensors = xs;
+      a.type = AttributeType.TENSORS;
+      a.tensors = xs;
     } else if (xs.every(isGraph)) {
-      a.type = AttributeType.GRAPHS; a.graphs = xs;
+      a.type = AttributeType.GRAPHS;
+      a.graphs = xs;
     } else throw fail('mixed list');
   } else if (isTensor(value)) {
-    a.type = AttributeType.TENSOR; a.t = value;
+    a.type = AttributeType.TENSOR;
+    a.t = value;
   } else if (isGraph(value)) {
-    a.type = AttributeType.GRAPH; a.g = value;
+    a.type = AttributeType.GRAPH;
+    a.g = value;
   } else throw fail(`unsupported value ${String(value)}`);
   return a;
 }
 
 export function makeNode(
-  opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}, name = '', domain = '',
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attrs: Record<string, AttrValue> = {},
+  name = '',
+  domain = '',
 ): NodeProto {
   return {
-    input: [...inputs], output: [...outputs], name, opType, domain, overload: '', docString: '', metadataProps: [],
+    input: [...inputs],
+    output: [...outputs],
+    name,
+    opType,
+    domain,
+    overload: '',
+    docString: '',
+    metadataProps: [],
     attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v)),
   };
 }
@@ -150,8 +224,14 @@ export interface GraphSpec {
 
 export function makeGraph(spec: GraphSpec): GraphProto {
   return {
-    name: spec.name ?? 'graph', node: spec.nodes, input: spec.inputs, output: spec.outputs,
-    initializer: spec.initializers ?? [], valueInfo: spec.valueInfo ?? [], docString: '', metadataProps: [],
+    name: spec.name ?? 'graph',
+    node: spec.nodes,
+    input: spec.inputs,
+    output: spec.outputs,
+    initializer: spec.initializers ?? [],
+    valueInfo: spec.valueInfo ?? [],
+    docString: '',
+    metadataProps: [],
   };
 }
 
@@ -173,7 +253,10 @@ export function makeModel(spec: ModelSpec): ModelProto {
     opsetImport: (spec.opsetImports ?? [{ domain: '', version: 13 }]).map((o) => ({ domain: o.domain, version: o.version })),
     producerName: spec.producerName ?? 'robustness-lens',
     producerVersion: spec.producerVersion ?? '',
-    domain: '', modelVersion: 0, docString: '', graph,
+    domain: '',
+    modelVersion: 0,
+    docString: '',
+    graph,
     metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
   };
 }

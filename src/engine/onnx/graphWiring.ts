@@ -30,11 +30,18 @@ function checkGraph(graph: GraphProto, outer: ReadonlySet<string>, file: string,
   });
 }
 
-const nodeLabel = (node: NodeProto, index: number) => `"${node.name || `#${index}`}" (${node.domain ? `${node.domain}:` : ''}${node.opType})`;
+const nodeLabel = (node: NodeProto, index: number) =>
+  `"${node.name || `#${index}`}" (${node.domain ? `${node.domain}:` : ''}${node.opType})`;
 
 function danglingInput(node: NodeProto, index: number, input: string, file: string, where: string): EngineError {
-  return new EngineError('MODEL_INVALID',
-    `${file}: ${where}node ${nodeLabel(node, index)} reads '${input}', which is neither a graph input, an initializer nor the output of a node (a missing initializer?)`, {
-      file, node: node.name || `#${index}`, op: node.opType, expected: 'every node input produced by a graph input, an initializer or a node',
-    });
+  return new EngineError(
+    'MODEL_INVALID',
+    `${file}: ${where}node ${nodeLabel(node, index)} reads '${input}', which is neither a graph input, an initializer nor the output of a node (a missing initializer?)`,
+    {
+      file,
+      node: node.name || `#${index}`,
+      op: node.opType,
+      expected: 'every node input produced by a graph input, an initializer or a node',
+    },
+  );
 }

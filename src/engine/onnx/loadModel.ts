@@ -9,7 +9,15 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
 import { checkNodeInputsProvided } from './graphWiring';
-import { type GraphProto, type ModelProto, type TensorProto, DataLocation, dataTypeSize, decodeModel, tensorElementCount } from './onnxProto';
+import {
+  type GraphProto,
+  type ModelProto,
+  type TensorProto,
+  DataLocation,
+  dataTypeSize,
+  decodeModel,
+  tensorElementCount,
+} from './onnxProto';
 
 export interface LoadedModel {
   path: string;
@@ -48,10 +56,14 @@ function fileError(file: string, e: unknown, what: string): EngineError {
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return new EngineError('FILE_NOT_FOUND', `${file}: ${what} file not found`, { file, cause: e });
   }
-  const why = code === 'EISDIR' ? 'is a directory, not a file'
-    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'ERR_FS_FILE_TOO_LARGE' ? 'larger than 2 GiB; store the weights as ONNX external data'
-        : (e as Error)?.message ?? String(e);
+  const why =
+    code === 'EISDIR'
+      ? 'is a directory, not a file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ERR_FS_FILE_TOO_LARGE'
+          ? 'larger than 2 GiB; store the weights as ONNX external data'
+          : ((e as Error)?.message ?? String(e));
   return new EngineError('FILE_UNREADABLE', `${file}: cannot read ${what} file: ${why}`, { file, cause: e });
 }
 
@@ -99,16 +111,21 @@ async function resolveExternalData(proto: ModelProto, modelPath: string): Promis
         size = st.size;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') throw fail('FILE_NOT_FOUND', t, `its data file '${location}' (${file}) does not exist`, e);
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+          throw fail('FILE_NOT_FOUND', t, `its data file '${location}' (${file}) does not exist`, e);
         throw fail('FILE_UNREADABLE', t, `its data file '${location}' (${file}) cannot be read: ${(e as Error).message}`, e);
       }
       sizes.set(file, size);
     }
     const elemSize = dataTypeSize(t.dataType);
     const needed = elemSize === undefined ? undefined : Math.ceil(tensorElementCount(t) * elemSize);
-    const length = explicitLength >= 0 ? explicitLength : needed ?? size - offset;
+    const length = explicitLength >= 0 ? explicitLength : (needed ?? size - offset);
     if (offset + length > size) {
-      throw fail('MODEL_INVALID', t, `its data file '${location}' (${file}) has ${size} bytes, fewer than offset ${offset} + length ${length}`);
+      throw fail(
+        'MODEL_INVALID',
+        t,
+        `its data file '${location}' (${file}) has ${size} bytes, fewer than offset ${offset} + length ${length}`,
+      );
     }
     if (needed !== undefined && length !== needed) {
       throw fail('MODEL_INVALID', t, `its external length ${length} bytes does not match dims [${t.dims.join(',')}] (${needed} bytes)`);
@@ -136,7 +153,12 @@ function readRange(file: string, offset: number, length: number): Uint8Array {
     let done = 0;
     while (done < length) {
       const n = readSync(fd, out, done, length - done, offset + done);
-      if (n === 0) throw new EngineError('FILE_UNREADABLE', `${file}: external data file shrank: wanted ${length} bytes at offset ${offset}, got ${done}`, { file });
+      if (n === 0)
+        throw new EngineError(
+          'FILE_UNREADABLE',
+          `${file}: external data file shrank: wanted ${length} bytes at offset ${offset}, got ${done}`,
+          { file },
+        );
       done += n;
     }
   } finally {

@@ -4,12 +4,21 @@
  */
 import type { LoadedModel } from './loadModel';
 import {
-  type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto,
-  dataTypeName, dataTypeSize, tensorElementCount,
+  type GraphProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+  dataTypeName,
+  dataTypeSize,
+  tensorElementCount,
 } from './onnxProto';
 
 export type Dim = number | string | null; // fixed, symbolic (dim_param), unknown
-export interface TensorSig { name: string; elemType: string; shape: Dim[] | null }
+export interface TensorSig {
+  name: string;
+  elemType: string;
+  shape: Dim[] | null;
+}
 export interface ImageInputCandidate {
   name: string;
   layout: 'NCHW' | 'NHWC' | 'NHW' | 'flat';
@@ -86,35 +95,83 @@ export function detectImageInput(sig: TensorSig): { candidate?: ImageInputCandid
   if (shape.length === 4) {
     const [, c1, , c4] = shape;
     if (isCh(c1) && isCh(c4)) {
-      return { candidate: { ...base, layout: 'NCHW', channels: c1, height: fixed(shape[2]), width: fixed(c4),
-        reason: `shape ${s} is ambiguous: dim 1 and the last dim are both 1 or 3; assumed NCHW (the PyTorch/ONNX convention) — override the layout if the model is channels-last` } };
+      return {
+        candidate: {
+          ...base,
+          layout: 'NCHW',
+          channels: c1,
+          height: fixed(shape[2]),
+          width: fixed(c4),
+          reason: `shape ${s} is ambiguous: dim 1 and the last dim are both 1 or 3; assumed NCHW (the PyTorch/ONNX convention) — override the layout if the model is channels-last`,
+        },
+      };
     }
     if (isCh(c1)) {
-      return { candidate: { ...base, layout: 'NCHW', channels: c1, height: fixed(shape[2]), width: fixed(c4),
-        reason: `shape ${s}: dim 1 is ${c1} channel${c1 === 1 ? '' : 's'} and the last dim (${c4 ?? '?'}) is not 1 or 3, so channels-first (NCHW)` } };
+      return {
+        candidate: {
+          ...base,
+          layout: 'NCHW',
+          channels: c1,
+          height: fixed(shape[2]),
+          width: fixed(c4),
+          reason: `shape ${s}: dim 1 is ${c1} channel${c1 === 1 ? '' : 's'} and the last dim (${c4 ?? '?'}) is not 1 or 3, so channels-first (NCHW)`,
+        },
+      };
     }
     if (isCh(c4)) {
-      return { candidate: { ...base, layout: 'NHWC', channels: c4, height: fixed(c1), width: fixed(shape[2]),
-        reason: `shape ${s}: the last dim is ${c4} channel${c4 === 1 ? '' : 's'} and dim 1 (${c1 ?? '?'}) is not 1 or 3, so channels-last (NHWC)` } };
+      return {
+        candidate: {
+          ...base,
+          layout: 'NHWC',
+          channels: c4,
+          height: fixed(c1),
+          width: fixed(shape[2]),
+          reason: `shape ${s}: the last dim is ${c4} channel${c4 === 1 ? '' : 's'} and dim 1 (${c1 ?? '?'}) is not 1 or 3, so channels-last (NHWC)`,
+        },
+      };
     }
     return { note: `input '${name}' ${s} is rank 4 but neither dim 1 nor the last dim is 1 or 3 channels` };
   }
   if (shape.length === 3) {
-    return { candidate: { ...base, layout: 'NHW', channels: 1, height: fixed(shape[1]), width: fixed(shape[2]),
-      reason: `rank-3 shape ${s}: read as a batch of single-channel H×W images (NHW)` } };
+    return {
+      candidate: {
+        ...base,
+        layout: 'NHW',
+        channels: 1,
+        height: fixed(shape[1]),
+        width: fixed(shape[2]),
+        reason: `rank-3 shape ${s}: read as a batch of single-channel H×W images (NHW)`,
+      },
+    };
   }
   if (shape.length === 2) {
     const d = shape[1];
     if (typeof d !== 'number' || d <= 0) return { note: `input '${name}' ${s} is rank 2 with an unknown feature size` };
     const side = Math.round(Math.sqrt(d));
     if (side * side === d && side >= MIN_FLAT_SIDE) {
-      return { candidate: { ...base, layout: 'flat', channels: 1, height: side, width: side,
-        reason: `rank-2 shape ${s}: ${d} = ${side}×${side}, read as a flattened ${side}×${side} grayscale image` } };
+      return {
+        candidate: {
+          ...base,
+          layout: 'flat',
+          channels: 1,
+          height: side,
+          width: side,
+          reason: `rank-2 shape ${s}: ${d} = ${side}×${side}, read as a flattened ${side}×${side} grayscale image`,
+        },
+      };
     }
     const side3 = Math.round(Math.sqrt(d / 3));
     if (d % 3 === 0 && side3 * side3 * 3 === d && side3 >= MIN_FLAT_SIDE) {
-      return { candidate: { ...base, layout: 'flat', channels: 3, height: side3, width: side3,
-        reason: `rank-2 shape ${s}: ${d} = 3×${side3}×${side3}, read as a flattened ${side3}×${side3} 3-channel image in CHW order (assumed; a model flattened in HWC order needs the layout overridden)` } };
+      return {
+        candidate: {
+          ...base,
+          layout: 'flat',
+          channels: 3,
+          height: side3,
+          width: side3,
+          reason: `rank-2 shape ${s}: ${d} = 3×${side3}×${side3}, read as a flattened ${side3}×${side3} 3-channel image in CHW order (assumed; a model flattened in HWC order needs the layout overridden)`,
+        },
+      };
     }
     return { note: `input '${name}' ${s}: ${d} is neither a square nor 3× a square (at least ${MIN_FLAT_SIDE}×${MIN_FLAT_SIDE})` };
   }
@@ -130,14 +187,20 @@ function classifyOutput(g: GraphProto, name: string): { kind: OutputKind; reason
   for (let steps = 0; steps <= g.node.length; steps++) {
     const n = producer.get(cur);
     if (!n) {
-      return { kind: 'unknown', reason: `'${cur}' is not computed by a node (graph input or initializer); logits vs probabilities will be probed at run time` };
+      return {
+        kind: 'unknown',
+        reason: `'${cur}' is not computed by a node (graph input or initializer); logits vs probabilities will be probed at run time`,
+      };
     }
     const op = DEFAULT_DOMAINS.has(n.domain) ? n.opType : `${n.domain}:${n.opType}`;
     const via = path.length ? ` (through ${path.join(' ← ')})` : '';
     if (op === 'Softmax') return { kind: 'probabilities', reason: `output '${name}' is produced by Softmax${via}` };
     if (op === 'LogSoftmax') return { kind: 'log-probabilities', reason: `output '${name}' is produced by LogSoftmax${via}` };
     if (!SHAPE_ONLY_OPS.has(op) || n.input.length === 0) {
-      return { kind: 'unknown', reason: `output '${name}' is produced by ${op}${via}, not Softmax/LogSoftmax; logits vs probabilities will be probed at run time` };
+      return {
+        kind: 'unknown',
+        reason: `output '${name}' is produced by ${op}${via}, not Softmax/LogSoftmax; logits vs probabilities will be probed at run time`,
+      };
     }
     path.push(op);
     cur = n.input[0];
@@ -164,7 +227,8 @@ function tensorBytes(t: TensorProto): number {
 }
 
 export function describeModel(m: LoadedModel): ModelInfo {
-  const p = m.proto, g = p.graph;
+  const p = m.proto,
+    g = p.graph;
   const warnings: string[] = [];
   const initNames = new Set(g.initializer.map((t) => t.name));
   const inputs = g.input.filter((v) => !initNames.has(v.name)).map(tensorSig);
@@ -182,12 +246,18 @@ export function describeModel(m: LoadedModel): ModelInfo {
     if (candidate) {
       imageInputs.push(candidate);
       if (!candidate.height || !candidate.width) {
-        warnings.push(`input '${sig.name}' ${showShape(sig.shape ?? [])} has symbolic or unknown height/width: the image size must be given explicitly`);
+        warnings.push(
+          `input '${sig.name}' ${showShape(sig.shape ?? [])} has symbolic or unknown height/width: the image size must be given explicitly`,
+        );
       }
     } else if (note) notes.push(note);
   }
-  if (imageInputs.length === 0) warnings.push(`no input looks like an image${notes.length ? `: ${notes.join('; ')}` : ' (the graph has no inputs)'}`);
-  if (imageInputs.length > 1) warnings.push(`${imageInputs.length} inputs look like images (${imageInputs.map((c) => c.name).join(', ')}): the input to attack must be chosen explicitly`);
+  if (imageInputs.length === 0)
+    warnings.push(`no input looks like an image${notes.length ? `: ${notes.join('; ')}` : ' (the graph has no inputs)'}`);
+  if (imageInputs.length > 1)
+    warnings.push(
+      `${imageInputs.length} inputs look like images (${imageInputs.map((c) => c.name).join(', ')}): the input to attack must be chosen explicitly`,
+    );
 
   let output: ModelInfo['output'] = { name: '', numClasses: null, kind: 'unknown', reason: 'the graph has no outputs' };
   if (outputs.length === 0) warnings.push('the graph has no outputs');
@@ -197,13 +267,19 @@ export function describeModel(m: LoadedModel): ModelInfo {
     const numClasses = typeof last === 'number' && last > 0 ? last : null;
     output = { name: o.name, numClasses, ...classifyOutput(g, o.name) };
     if (outputs.length > 1) warnings.push(`the graph has ${outputs.length} outputs; the first ('${o.name}') is taken as the class scores`);
-    if (numClasses === null) warnings.push(`output '${o.name}' ${o.shape ? showShape(o.shape) : '(no shape)'} has no fixed last dimension: the number of classes is only known after a first run`);
+    if (numClasses === null)
+      warnings.push(
+        `output '${o.name}' ${o.shape ? showShape(o.shape) : '(no shape)'} has no fixed last dimension: the number of classes is only known after a first run`,
+      );
   }
-  if (customDomainOps.length) warnings.push(`ops outside the standard ONNX domains: ${customDomainOps.join(', ')} (the runtime may not support them)`);
+  if (customDomainOps.length)
+    warnings.push(`ops outside the standard ONNX domains: ${customDomainOps.join(', ')} (the runtime may not support them)`);
   if (!p.opsetImport.some((o) => DEFAULT_DOMAINS.has(o.domain))) warnings.push('no opset is imported for the default ONNX domain');
 
   // BatchNormalization inputs: X, scale, B, input_mean, input_var.
-  const bnStats = new Set(g.node.filter((n) => n.opType === 'BatchNormalization' && DEFAULT_DOMAINS.has(n.domain)).flatMap((n) => n.input.slice(3, 5)));
+  const bnStats = new Set(
+    g.node.filter((n) => n.opType === 'BatchNormalization' && DEFAULT_DOMAINS.has(n.domain)).flatMap((n) => n.input.slice(3, 5)),
+  );
 
   return {
     file: m.path,
@@ -263,7 +339,12 @@ export function elementTypeDiagnostics(info: ModelInfo): ModelDiagnostic[] {
  * The classes of an image folder against the model's outputs: more classes than outputs is refused when a
  * run opens the folder; fewer is allowed (a subset), and says which outputs the folders were mapped to.
  */
-export function classCountDiagnostic(info: ModelInfo, root: string, classNames: string[], fromFolders: boolean): ModelDiagnostic | undefined {
+export function classCountDiagnostic(
+  info: ModelInfo,
+  root: string,
+  classNames: string[],
+  fromFolders: boolean,
+): ModelDiagnostic | undefined {
   const outputs = info.output.numClasses;
   if (outputs === null || classNames.length === outputs) return undefined;
   const what = fromFolders ? 'class folders' : 'classes';
@@ -283,7 +364,11 @@ export function classCountDiagnostic(info: ModelInfo, root: string, classNames: 
 
 /** "mapped by position to outputs 0…k−1 (a → 0, b → 1, …)", with a remark when the names look like other indices. */
 export function classMapping(classNames: string[]): string {
-  const shown = classNames.slice(0, 4).map((n, i) => `${n} → ${i}`).join(', ') + (classNames.length > 4 ? ', …' : '');
+  const shown =
+    classNames
+      .slice(0, 4)
+      .map((n, i) => `${n} → ${i}`)
+      .join(', ') + (classNames.length > 4 ? ', …' : '');
   const numbered = classNames.map((n) => /^(?:class[_-]?)?(\d+)$/i.exec(n)?.[1]).map((d) => (d === undefined ? undefined : Number(d)));
   const misleading = numbered.every((d) => d !== undefined) && numbered.some((d, i) => d !== i);
   return `they are mapped by sorted name to outputs 0…${classNames.length - 1} (${shown})${misleading ? '; the names look like class indices but are not read as such' : ''}`;

@@ -19,8 +19,14 @@ interface HasUnknown {
   unknownFields?: Uint8Array[];
 }
 
-export interface StringStringEntryProto extends HasUnknown { key: string; value: string }
-export interface OperatorSetIdProto extends HasUnknown { domain: string; version: number }
+export interface StringStringEntryProto extends HasUnknown {
+  key: string;
+  value: string;
+}
+export interface OperatorSetIdProto extends HasUnknown {
+  domain: string;
+  version: number;
+}
 
 export interface ModelProto extends HasUnknown {
   irVersion: number;
@@ -58,8 +64,21 @@ export interface NodeProto extends HasUnknown {
 }
 
 export enum AttributeType {
-  UNDEFINED = 0, FLOAT = 1, INT = 2, STRING = 3, TENSOR = 4, GRAPH = 5, FLOATS = 6, INTS = 7, STRINGS = 8,
-  TENSORS = 9, GRAPHS = 10, SPARSE_TENSOR = 11, SPARSE_TENSORS = 12, TYPE_PROTO = 13, TYPE_PROTOS = 14,
+  UNDEFINED = 0,
+  FLOAT = 1,
+  INT = 2,
+  STRING = 3,
+  TENSOR = 4,
+  GRAPH = 5,
+  FLOATS = 6,
+  INTS = 7,
+  STRINGS = 8,
+  TENSORS = 9,
+  GRAPHS = 10,
+  SPARSE_TENSOR = 11,
+  SPARSE_TENSORS = 12,
+  TYPE_PROTO = 13,
+  TYPE_PROTOS = 14,
 }
 
 /** Exactly one value field is meaningful, chosen by `type`; sparse tensors / type protos stay in unknownFields. */
@@ -80,7 +99,10 @@ export interface AttributeProto extends HasUnknown {
   graphs?: GraphProto[];
 }
 
-export enum DataLocation { DEFAULT = 0, EXTERNAL = 1 }
+export enum DataLocation {
+  DEFAULT = 0,
+  EXTERNAL = 1,
+}
 
 /** Where loadModel found the bytes of an externally stored tensor; `read()` loads them on demand. */
 export interface ExternalDataSource {
@@ -119,7 +141,11 @@ export interface ValueInfoProto extends HasUnknown {
 }
 
 /** One dimension: a fixed size, a symbolic name, or neither (unknown). */
-export interface TensorShapeDim extends HasUnknown { dimValue?: number; dimParam?: string; denotation?: string }
+export interface TensorShapeDim extends HasUnknown {
+  dimValue?: number;
+  dimParam?: string;
+  denotation?: string;
+}
 
 export interface TypeProtoTensor extends HasUnknown {
   elemType: TensorDataType | number;
@@ -193,24 +219,34 @@ function decodeOpset(r: ProtoReader): OperatorSetIdProto {
 
 /** Concatenates typed-array chunks (repeated fields may arrive in several packed runs). */
 function concat<T extends Float32Array | Float64Array | Int32Array | BigInt64Array | BigUint64Array>(
-  chunks: T[], make: (n: number) => T,
+  chunks: T[],
+  make: (n: number) => T,
 ): T {
   if (chunks.length === 1) return chunks[0];
   const out = make(chunks.reduce((s, c) => s + c.length, 0));
   let o = 0;
-  for (const c of chunks) { (out as Float32Array).set(c as Float32Array, o); o += c.length; }
+  for (const c of chunks) {
+    (out as Float32Array).set(c as Float32Array, o);
+    o += c.length;
+  }
   return out;
 }
 
 function decodeTensor(r: ProtoReader, d: number): TensorProto {
   const t: TensorProto = { name: '', dims: [], dataType: 0, docString: '', externalData: [], dataLocation: 0, metadataProps: [] };
   const unknown: Uint8Array[] = [];
-  const floats: Float32Array[] = [], doubles: Float64Array[] = [];
+  const floats: Float32Array[] = [],
+    doubles: Float64Array[] = [];
   let int32: number[] | undefined, int64: bigint[] | undefined, uint64: bigint[] | undefined;
   while (r.next()) {
     switch (r.field) {
-      case 1: r.repeated(Wire.VARINT, 'dims', (s) => t.dims.push(s.int64Number())); break;
-      case 2: r.want(Wire.VARINT, 'data_type'); t.dataType = r.int32(); break;
+      case 1:
+        r.repeated(Wire.VARINT, 'dims', (s) => t.dims.push(s.int64Number()));
+        break;
+      case 2:
+        r.want(Wire.VARINT, 'data_type');
+        t.dataType = r.int32();
+        break;
       case 3: {
         const s = child(r, 'segment', undefined, d);
         const seg = { begin: 0 as Int64, end: 0 as Int64 };
@@ -222,19 +258,53 @@ function decodeTensor(r: ProtoReader, d: number): TensorProto {
         t.segment = seg;
         break;
       }
-      case 4: floats.push(r.floats('float_data')); break;
-      case 5: { const a = (int32 ??= []); r.repeated(Wire.VARINT, 'int32_data', (s) => a.push(s.int32())); break; }
-      case 6: r.want(Wire.LEN, 'string_data'); (t.stringData ??= []).push(r.bytes('string_data')); break;
-      case 7: { const a = (int64 ??= []); r.repeated(Wire.VARINT, 'int64_data', (s) => a.push(s.int64Big())); break; }
-      case 8: t.name = str(r, 'name'); break;
-      case 9: r.want(Wire.LEN, 'raw_data'); t.rawData = r.bytes('raw_data'); break;
-      case 10: doubles.push(r.doubles('double_data')); break;
-      case 11: { const a = (uint64 ??= []); r.repeated(Wire.VARINT, 'uint64_data', (s) => a.push(s.uint64Big())); break; }
-      case 12: t.docString = str(r, 'doc_string'); break;
-      case 13: t.externalData.push(decodeEntry(child(r, 'external_data', t.externalData.length, d))); break;
-      case 14: r.want(Wire.VARINT, 'data_location'); t.dataLocation = r.int32(); break;
-      case 16: t.metadataProps.push(decodeEntry(child(r, 'metadata_props', t.metadataProps.length, d))); break;
-      default: r.keepUnknown(unknown);
+      case 4:
+        floats.push(r.floats('float_data'));
+        break;
+      case 5: {
+        const a = (int32 ??= []);
+        r.repeated(Wire.VARINT, 'int32_data', (s) => a.push(s.int32()));
+        break;
+      }
+      case 6:
+        r.want(Wire.LEN, 'string_data');
+        (t.stringData ??= []).push(r.bytes('string_data'));
+        break;
+      case 7: {
+        const a = (int64 ??= []);
+        r.repeated(Wire.VARINT, 'int64_data', (s) => a.push(s.int64Big()));
+        break;
+      }
+      case 8:
+        t.name = str(r, 'name');
+        break;
+      case 9:
+        r.want(Wire.LEN, 'raw_data');
+        t.rawData = r.bytes('raw_data');
+        break;
+      case 10:
+        doubles.push(r.doubles('double_data'));
+        break;
+      case 11: {
+        const a = (uint64 ??= []);
+        r.repeated(Wire.VARINT, 'uint64_data', (s) => a.push(s.uint64Big()));
+        break;
+      }
+      case 12:
+        t.docString = str(r, 'doc_string');
+        break;
+      case 13:
+        t.externalData.push(decodeEntry(child(r, 'external_data', t.externalData.length, d)));
+        break;
+      case 14:
+        r.want(Wire.VARINT, 'data_location');
+        t.dataLocation = r.int32();
+        break;
+      case 16:
+        t.metadataProps.push(decodeEntry(child(r, 'metadata_props', t.metadataProps.length, d)));
+        break;
+      default:
+        r.keepUnknown(unknown);
     }
   }
   if (floats.length) t.floatData = concat(floats, (n) => new Float32Array(n));
@@ -250,9 +320,13 @@ function decodeDim(r: ProtoReader): TensorShapeDim {
   const unknown: Uint8Array[] = [];
   while (r.next()) {
     // oneof: the last of dim_value/dim_param wins, as in protobuf.
-    if (r.field === 1) { o.dimValue = num(r, 'dim_value'); delete o.dimParam; }
-    else if (r.field === 2) { o.dimParam = str(r, 'dim_param'); delete o.dimValue; }
-    else if (r.field === 3) o.denotation = str(r, 'denotation');
+    if (r.field === 1) {
+      o.dimValue = num(r, 'dim_value');
+      delete o.dimParam;
+    } else if (r.field === 2) {
+      o.dimParam = str(r, 'dim_param');
+      delete o.dimValue;
+    } else if (r.field === 3) o.denotation = str(r, 'denotation');
     else r.keepUnknown(unknown);
   }
   return finishUnknown(o, unknown);
@@ -269,8 +343,10 @@ function decodeType(r: ProtoReader, d: number): TypeProto {
       const tt: TypeProtoTensor = { elemType: 0 };
       const tu: Uint8Array[] = [];
       while (tr.next()) {
-        if (tr.field === 1) { tr.want(Wire.VARINT, 'elem_type'); tt.elemType = tr.int32(); }
-        else if (tr.field === 2) {
+        if (tr.field === 1) {
+          tr.want(Wire.VARINT, 'elem_type');
+          tt.elemType = tr.int32();
+        } else if (tr.field === 2) {
           const sr = child(tr, 'shape', undefined, d + 1);
           const shape: TensorShapeDim[] = (tt.shape = []);
           while (sr.next()) {
@@ -294,11 +370,20 @@ function decodeValueInfo(r: ProtoReader, d: number): ValueInfoProto {
   const unknown: Uint8Array[] = [];
   while (r.next()) {
     switch (r.field) {
-      case 1: o.name = str(r, 'name'); break;
-      case 2: o.type = decodeType(child(r, 'type', undefined, d), d + 1); break;
-      case 3: o.docString = str(r, 'doc_string'); break;
-      case 4: o.metadataProps.push(decodeEntry(child(r, 'metadata_props', o.metadataProps.length, d))); break;
-      default: r.keepUnknown(unknown);
+      case 1:
+        o.name = str(r, 'name');
+        break;
+      case 2:
+        o.type = decodeType(child(r, 'type', undefined, d), d + 1);
+        break;
+      case 3:
+        o.docString = str(r, 'doc_string');
+        break;
+      case 4:
+        o.metadataProps.push(decodeEntry(child(r, 'metadata_props', o.metadataProps.length, d)));
+        break;
+      default:
+        r.keepUnknown(unknown);
     }
   }
   return finishUnknown(o, unknown);
@@ -309,41 +394,111 @@ function decodeAttribute(r: ProtoReader, d: number): AttributeProto {
   const unknown: Uint8Array[] = [];
   while (r.next()) {
     switch (r.field) {
-      case 1: a.name = str(r, 'name'); break;
-      case 2: r.want(Wire.I32, 'f'); a.f = r.float(); break;
-      case 3: a.i = i64(r, 'i'); break;
-      case 4: r.want(Wire.LEN, 's'); a.s = r.bytes('s'); break;
-      case 5: a.t = decodeTensor(child(r, 't', undefined, d), d + 1); break;
-      case 6: a.g = decodeGraph(child(r, 'g', undefined, d), d + 1); break;
-      case 7: { const f = (a.floats ??= []); for (const v of r.floats('floats')) f.push(v); break; }
-      case 8: { const x = (a.ints ??= []); r.repeated(Wire.VARINT, 'ints', (s) => x.push(s.int64())); break; }
-      case 9: r.want(Wire.LEN, 'strings'); (a.strings ??= []).push(r.bytes('strings')); break;
-      case 10: { const x = (a.tensors ??= []); x.push(decodeTensor(child(r, 'tensors', x.length, d), d + 1)); break; }
-      case 11: { const x = (a.graphs ??= []); x.push(decodeGraph(child(r, 'graphs', x.length, d), d + 1)); break; }
-      case 13: a.docString = str(r, 'doc_string'); break;
-      case 20: r.want(Wire.VARINT, 'type'); a.type = r.int32(); break;
-      case 21: a.refAttrName = str(r, 'ref_attr_name'); break;
-      default: r.keepUnknown(unknown);
+      case 1:
+        a.name = str(r, 'name');
+        break;
+      case 2:
+        r.want(Wire.I32, 'f');
+        a.f = r.float();
+        break;
+      case 3:
+        a.i = i64(r, 'i');
+        break;
+      case 4:
+        r.want(Wire.LEN, 's');
+        a.s = r.bytes('s');
+        break;
+      case 5:
+        a.t = decodeTensor(child(r, 't', undefined, d), d + 1);
+        break;
+      case 6:
+        a.g = decodeGraph(child(r, 'g', undefined, d), d + 1);
+        break;
+      case 7: {
+        const f = (a.floats ??= []);
+        for (const v of r.floats('floats')) f.push(v);
+        break;
+      }
+      case 8: {
+        const x = (a.ints ??= []);
+        r.repeated(Wire.VARINT, 'ints', (s) => x.push(s.int64()));
+        break;
+      }
+      case 9:
+        r.want(Wire.LEN, 'strings');
+        (a.strings ??= []).push(r.bytes('strings'));
+        break;
+      case 10: {
+        const x = (a.tensors ??= []);
+        x.push(decodeTensor(child(r, 'tensors', x.length, d), d + 1));
+        break;
+      }
+      case 11: {
+        const x = (a.graphs ??= []);
+        x.push(decodeGraph(child(r, 'graphs', x.length, d), d + 1));
+        break;
+      }
+      case 13:
+        a.docString = str(r, 'doc_string');
+        break;
+      case 20:
+        r.want(Wire.VARINT, 'type');
+        a.type = r.int32();
+        break;
+      case 21:
+        a.refAttrName = str(r, 'ref_attr_name');
+        break;
+      default:
+        r.keepUnknown(unknown);
     }
   }
   return finishUnknown(a, unknown);
 }
 
 function decodeNode(r: ProtoReader, d: number): NodeProto {
-  const n: NodeProto = { input: [], output: [], name: '', opType: '', domain: '', overload: '', attribute: [], docString: '', metadataProps: [] };
+  const n: NodeProto = {
+    input: [],
+    output: [],
+    name: '',
+    opType: '',
+    domain: '',
+    overload: '',
+    attribute: [],
+    docString: '',
+    metadataProps: [],
+  };
   const unknown: Uint8Array[] = [];
   while (r.next()) {
     switch (r.field) {
-      case 1: n.input.push(str(r, 'input')); break;
-      case 2: n.output.push(str(r, 'output')); break;
-      case 3: n.name = str(r, 'name'); break;
-      case 4: n.opType = str(r, 'op_type'); break;
-      case 5: n.attribute.push(decodeAttribute(child(r, 'attribute', n.attribute.length, d), d + 1)); break;
-      case 6: n.docString = str(r, 'doc_string'); break;
-      case 7: n.domain = str(r, 'domain'); break;
-      case 8: n.overload = str(r, 'overload'); break;
-      case 9: n.metadataProps.push(decodeEntry(child(r, 'metadata_props', n.metadataProps.length, d))); break;
-      default: r.keepUnknown(unknown);
+      case 1:
+        n.input.push(str(r, 'input'));
+        break;
+      case 2:
+        n.output.push(str(r, 'output'));
+        break;
+      case 3:
+        n.name = str(r, 'name');
+        break;
+      case 4:
+        n.opType = str(r, 'op_type');
+        break;
+      case 5:
+        n.attribute.push(decodeAttribute(child(r, 'attribute', n.attribute.length, d), d + 1));
+        break;
+      case 6:
+        n.docString = str(r, 'doc_string');
+        break;
+      case 7:
+        n.domain = str(r, 'domain');
+        break;
+      case 8:
+        n.overload = str(r, 'overload');
+        break;
+      case 9:
+        n.metadataProps.push(decodeEntry(child(r, 'metadata_props', n.metadataProps.length, d)));
+        break;
+      default:
+        r.keepUnknown(unknown);
     }
   }
   return finishUnknown(n, unknown);
@@ -354,23 +509,50 @@ function decodeGraph(r: ProtoReader, d: number): GraphProto {
   const unknown: Uint8Array[] = [];
   while (r.next()) {
     switch (r.field) {
-      case 1: g.node.push(decodeNode(child(r, 'node', g.node.length, d), d + 1)); break;
-      case 2: g.name = str(r, 'name'); break;
-      case 5: g.initializer.push(decodeTensor(child(r, 'initializer', g.initializer.length, d), d + 1)); break;
-      case 10: g.docString = str(r, 'doc_string'); break;
-      case 11: g.input.push(decodeValueInfo(child(r, 'input', g.input.length, d), d + 1)); break;
-      case 12: g.output.push(decodeValueInfo(child(r, 'output', g.output.length, d), d + 1)); break;
-      case 13: g.valueInfo.push(decodeValueInfo(child(r, 'value_info', g.valueInfo.length, d), d + 1)); break;
-      case 16: g.metadataProps.push(decodeEntry(child(r, 'metadata_props', g.metadataProps.length, d))); break;
-      default: r.keepUnknown(unknown);
+      case 1:
+        g.node.push(decodeNode(child(r, 'node', g.node.length, d), d + 1));
+        break;
+      case 2:
+        g.name = str(r, 'name');
+        break;
+      case 5:
+        g.initializer.push(decodeTensor(child(r, 'initializer', g.initializer.length, d), d + 1));
+        break;
+      case 10:
+        g.docString = str(r, 'doc_string');
+        break;
+      case 11:
+        g.input.push(decodeValueInfo(child(r, 'input', g.input.length, d), d + 1));
+        break;
+      case 12:
+        g.output.push(decodeValueInfo(child(r, 'output', g.output.length, d), d + 1));
+        break;
+      case 13:
+        g.valueInfo.push(decodeValueInfo(child(r, 'value_info', g.valueInfo.length, d), d + 1));
+        break;
+      case 16:
+        g.metadataProps.push(decodeEntry(child(r, 'metadata_props', g.metadataProps.length, d)));
+        break;
+      default:
+        r.keepUnknown(unknown);
     }
   }
   return finishUnknown(g, unknown);
 }
 
 const MODEL_FIELDS: Record<number, string> = {
-  1: 'ir_version', 2: 'producer_name', 3: 'producer_version', 4: 'domain', 5: 'model_version', 6: 'doc_string',
-  7: 'graph', 8: 'opset_import', 14: 'metadata_props', 20: 'training_info', 25: 'functions', 26: 'configuration',
+  1: 'ir_version',
+  2: 'producer_name',
+  3: 'producer_version',
+  4: 'domain',
+  5: 'model_version',
+  6: 'doc_string',
+  7: 'graph',
+  8: 'opset_import',
+  14: 'metadata_props',
+  20: 'training_info',
+  25: 'functions',
+  26: 'configuration',
 };
 
 /** Recognisable non-ONNX files, so the error can say what the file is instead. */
@@ -398,23 +580,49 @@ interface TopLevel {
 
 function readModel(r: ProtoReader): TopLevel {
   const m: TopLevel['m'] = {
-    irVersion: 0, opsetImport: [], producerName: '', producerVersion: '', domain: '', modelVersion: 0, docString: '', metadataProps: [],
+    irVersion: 0,
+    opsetImport: [],
+    producerName: '',
+    producerVersion: '',
+    domain: '',
+    modelVersion: 0,
+    docString: '',
+    metadataProps: [],
   };
   const unknown: Uint8Array[] = [];
   const seen = new Map<number, number>();
   while (r.next()) {
     seen.set(r.field, (seen.get(r.field) ?? 0) + 1);
     switch (r.field) {
-      case 1: m.irVersion = num(r, 'ir_version'); break;
-      case 2: m.producerName = str(r, 'producer_name'); break;
-      case 3: m.producerVersion = str(r, 'producer_version'); break;
-      case 4: m.domain = str(r, 'domain'); break;
-      case 5: m.modelVersion = i64(r, 'model_version'); break;
-      case 6: m.docString = str(r, 'doc_string'); break;
-      case 7: m.graph = decodeGraph(child(r, 'graph', undefined, 0), 1); break;
-      case 8: m.opsetImport.push(decodeOpset(child(r, 'opset_import', m.opsetImport.length, 0))); break;
-      case 14: m.metadataProps.push(decodeEntry(child(r, 'metadata_props', m.metadataProps.length, 0))); break;
-      default: r.keepUnknown(unknown);
+      case 1:
+        m.irVersion = num(r, 'ir_version');
+        break;
+      case 2:
+        m.producerName = str(r, 'producer_name');
+        break;
+      case 3:
+        m.producerVersion = str(r, 'producer_version');
+        break;
+      case 4:
+        m.domain = str(r, 'domain');
+        break;
+      case 5:
+        m.modelVersion = i64(r, 'model_version');
+        break;
+      case 6:
+        m.docString = str(r, 'doc_string');
+        break;
+      case 7:
+        m.graph = decodeGraph(child(r, 'graph', undefined, 0), 1);
+        break;
+      case 8:
+        m.opsetImport.push(decodeOpset(child(r, 'opset_import', m.opsetImport.length, 0)));
+        break;
+      case 14:
+        m.metadataProps.push(decodeEntry(child(r, 'metadata_props', m.metadataProps.length, 0)));
+        break;
+      default:
+        r.keepUnknown(unknown);
     }
   }
   return { m, unknown, seen };
@@ -485,7 +693,11 @@ function writeString(w: ProtoWriter, field: number, s: string | undefined): void
 
 function writeEntries(w: ProtoWriter, field: number, entries: StringStringEntryProto[] | undefined): void {
   for (const e of entries ?? []) {
-    w.messageField(field, () => { writeString(w, 1, e.key); writeString(w, 2, e.value); writeUnknown(w, e); });
+    w.messageField(field, () => {
+      writeString(w, 1, e.key);
+      writeString(w, 2, e.value);
+      writeUnknown(w, e);
+    });
   }
 }
 
@@ -494,7 +706,10 @@ function writeTensor(w: ProtoWriter, t: TensorProto): void {
   w.varintField(2, t.dataType);
   if (t.segment) {
     const seg = t.segment;
-    w.messageField(3, () => { w.varintField(1, seg.begin); w.varintField(2, seg.end); });
+    w.messageField(3, () => {
+      w.varintField(1, seg.begin);
+      w.varintField(2, seg.end);
+    });
   }
   if (t.floatData) w.packedFloats(4, t.floatData);
   if (t.int32Data) w.packedVarints(5, t.int32Data);
@@ -601,7 +816,11 @@ export function encodeModel(m: ModelProto): Uint8Array {
   writeString(w, 6, m.docString);
   w.messageField(7, () => writeGraph(w, m.graph));
   for (const o of m.opsetImport) {
-    w.messageField(8, () => { writeString(w, 1, o.domain); w.varintField(2, o.version); writeUnknown(w, o); });
+    w.messageField(8, () => {
+      writeString(w, 1, o.domain);
+      w.varintField(2, o.version);
+      writeUnknown(w, o);
+    });
   }
   writeEntries(w, 14, m.metadataProps);
   writeUnknown(w, m);

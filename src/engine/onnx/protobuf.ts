@@ -119,15 +119,27 @@ export class ProtoReader {
 
   /** Reads a varint of up to 10 bytes into lo/hi (unsigned 32-bit halves). */
   private varint64(): void {
-    const buf = this.buf, end = this.end, start = this.pos;
-    let pos = this.pos, lo = 0, hi = 0, b = 0;
+    const buf = this.buf,
+      end = this.end,
+      start = this.pos;
+    let pos = this.pos,
+      lo = 0,
+      hi = 0,
+      b = 0;
     for (let i = 0; i < 10; i++) {
       if (pos >= end) this.fail(`truncated varint (${pos - start} bytes, message ends)`, start);
       b = buf[pos++];
       if (i < 4) lo |= (b & 0x7f) << (7 * i);
-      else if (i === 4) { lo |= (b & 0x7f) << 28; hi |= (b & 0x7f) >>> 4; }
-      else hi |= (b & 0x7f) << (7 * i - 32);
-      if (b < 0x80) { this.pos = pos; this.lo = lo >>> 0; this.hi = hi >>> 0; return; }
+      else if (i === 4) {
+        lo |= (b & 0x7f) << 28;
+        hi |= (b & 0x7f) >>> 4;
+      } else hi |= (b & 0x7f) << (7 * i - 32);
+      if (b < 0x80) {
+        this.pos = pos;
+        this.lo = lo >>> 0;
+        this.hi = hi >>> 0;
+        return;
+      }
     }
     this.fail('varint longer than 10 bytes', start);
   }
@@ -192,12 +204,24 @@ export class ProtoReader {
     return p;
   }
 
-  fixed32(): number { return this.view.getUint32(this.need(4, 'fixed32'), true); }
-  sfixed32(): number { return this.view.getInt32(this.need(4, 'fixed32'), true); }
-  float(): number { return this.view.getFloat32(this.need(4, 'float'), true); }
-  fixed64Big(): bigint { return this.view.getBigUint64(this.need(8, 'fixed64'), true); }
-  sfixed64Big(): bigint { return this.view.getBigInt64(this.need(8, 'fixed64'), true); }
-  double(): number { return this.view.getFloat64(this.need(8, 'double'), true); }
+  fixed32(): number {
+    return this.view.getUint32(this.need(4, 'fixed32'), true);
+  }
+  sfixed32(): number {
+    return this.view.getInt32(this.need(4, 'fixed32'), true);
+  }
+  float(): number {
+    return this.view.getFloat32(this.need(4, 'float'), true);
+  }
+  fixed64Big(): bigint {
+    return this.view.getBigUint64(this.need(8, 'fixed64'), true);
+  }
+  sfixed64Big(): bigint {
+    return this.view.getBigInt64(this.need(8, 'fixed64'), true);
+  }
+  double(): number {
+    return this.view.getFloat64(this.need(8, 'double'), true);
+  }
 
   // ---- length-delimited ------------------------------------------------------------------------------
 
@@ -260,7 +284,10 @@ export class ProtoReader {
 
   /** Repeated float (packed or not) → a Float32Array chunk (copied: typed fields are small; alignment). */
   floats(what: string): Float32Array {
-    if (this.wire !== Wire.LEN) { this.want(Wire.I32, what); return Float32Array.of(this.float()); }
+    if (this.wire !== Wire.LEN) {
+      this.want(Wire.I32, what);
+      return Float32Array.of(this.float());
+    }
     const at = this.pos;
     const b = this.bytes(what);
     if (b.length % 4) this.fail(`packed float field ${this.field} (${what}) has ${b.length} bytes, not a multiple of 4`, at);
@@ -269,7 +296,10 @@ export class ProtoReader {
 
   /** Repeated double (packed or not). */
   doubles(what: string): Float64Array {
-    if (this.wire !== Wire.LEN) { this.want(Wire.I64, what); return Float64Array.of(this.double()); }
+    if (this.wire !== Wire.LEN) {
+      this.want(Wire.I64, what);
+      return Float64Array.of(this.double());
+    }
     const at = this.pos;
     const b = this.bytes(what);
     if (b.length % 8) this.fail(`packed double field ${this.field} (${what}) has ${b.length} bytes, not a multiple of 8`, at);
@@ -281,12 +311,23 @@ export class ProtoReader {
   /** Skips the value of the current field (including whole groups). */
   skip(): void {
     switch (this.wire) {
-      case Wire.VARINT: this.varint64(); return;
-      case Wire.I64: this.need(8, 'fixed64'); return;
-      case Wire.I32: this.need(4, 'fixed32'); return;
-      case Wire.LEN: this.lenPrefix('unknown'); return;
-      case Wire.SGROUP: this.skipGroup(this.field); return;
-      default: this.fail(`cannot skip wire type ${this.wire}`, this.tagStart);
+      case Wire.VARINT:
+        this.varint64();
+        return;
+      case Wire.I64:
+        this.need(8, 'fixed64');
+        return;
+      case Wire.I32:
+        this.need(4, 'fixed32');
+        return;
+      case Wire.LEN:
+        this.lenPrefix('unknown');
+        return;
+      case Wire.SGROUP:
+        this.skipGroup(this.field);
+        return;
+      default:
+        this.fail(`cannot skip wire type ${this.wire}`, this.tagStart);
     }
   }
 
@@ -304,13 +345,18 @@ export class ProtoReader {
       if (this.pos >= this.end) this.fail(`unterminated group (field ${open[open.length - 1]})`, start);
       const tagAt = this.pos;
       const tag = this.uint32();
-      const f = tag >>> 3, w = tag & 7;
+      const f = tag >>> 3,
+        w = tag & 7;
       if (f === 0 || w > 5) this.fail(`invalid tag inside group (field ${f}, wire ${w})`, tagAt);
       if (w === Wire.EGROUP) {
         if (f !== open[open.length - 1]) this.fail(`end-group ${f} does not match start-group ${open[open.length - 1]}`, tagAt);
         open.pop();
       } else if (w === Wire.SGROUP) open.push(f);
-      else { this.field = f; this.wire = w; this.skip(); }
+      else {
+        this.field = f;
+        this.wire = w;
+        this.skip();
+      }
     }
     this.field = field;
     this.wire = Wire.SGROUP;
@@ -319,7 +365,10 @@ export class ProtoReader {
 
 type TypedCtor<T> = { new (n: number): T; new (buf: ArrayBuffer): T };
 function copyLE<T extends Float32Array | Float64Array>(
-  b: Uint8Array, size: number, Ctor: TypedCtor<T>, get: (dv: DataView, o: number) => number,
+  b: Uint8Array,
+  size: number,
+  Ctor: TypedCtor<T>,
+  get: (dv: DataView, o: number) => number,
 ): T {
   if (HOST_LE) return new Ctor(b.slice().buffer); // one memcpy into a fresh, aligned buffer
   const out = new Ctor(b.length / size);
@@ -375,22 +424,41 @@ export class ProtoWriter {
   varint(v: Int64): this {
     if (typeof v === 'number' && v >= 0 && v <= 0x7fffffff && Number.isInteger(v)) {
       this.room(5);
-      while (v > 0x7f) { this.byte((v & 0x7f) | 0x80); v >>>= 7; }
+      while (v > 0x7f) {
+        this.byte((v & 0x7f) | 0x80);
+        v >>>= 7;
+      }
       this.byte(v);
       return this;
     }
-    if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`varint value ${v} is not an integer within ±2^53; pass a bigint for 64-bit values`);
+    if (typeof v === 'number' && !Number.isSafeInteger(v))
+      throw new RangeError(`varint value ${v} is not an integer within ±2^53; pass a bigint for 64-bit values`);
     let b = BigInt.asUintN(64, BigInt(v));
     this.room(10);
-    while (b > 0x7fn) { this.byte(Number(b & 0x7fn) | 0x80); b >>= 7n; }
+    while (b > 0x7fn) {
+      this.byte(Number(b & 0x7fn) | 0x80);
+      b >>= 7n;
+    }
     this.byte(Number(b));
     return this;
   }
 
-  fixed32(v: number): this { this.dv8.setUint32(0, v >>> 0, true); return this.copy4(); }
-  float(v: number): this { this.dv8.setFloat32(0, v, true); return this.copy4(); }
-  double(v: number): this { this.dv8.setFloat64(0, v, true); return this.copy8(); }
-  fixed64(v: bigint): this { this.dv8.setBigUint64(0, BigInt.asUintN(64, v), true); return this.copy8(); }
+  fixed32(v: number): this {
+    this.dv8.setUint32(0, v >>> 0, true);
+    return this.copy4();
+  }
+  float(v: number): this {
+    this.dv8.setFloat32(0, v, true);
+    return this.copy4();
+  }
+  double(v: number): this {
+    this.dv8.setFloat64(0, v, true);
+    return this.copy8();
+  }
+  fixed64(v: bigint): this {
+    this.dv8.setBigUint64(0, BigInt.asUintN(64, v), true);
+    return this.copy8();
+  }
 
   private copy4(): this {
     this.room(4);
@@ -422,12 +490,24 @@ export class ProtoWriter {
   varintField(field: number, v: Int64 | boolean): this {
     return this.tag(field, Wire.VARINT).varint(typeof v === 'boolean' ? (v ? 1 : 0) : v);
   }
-  floatField(field: number, v: number): this { return this.tag(field, Wire.I32).float(v); }
-  doubleField(field: number, v: number): this { return this.tag(field, Wire.I64).double(v); }
-  fixed32Field(field: number, v: number): this { return this.tag(field, Wire.I32).fixed32(v); }
-  fixed64Field(field: number, v: bigint): this { return this.tag(field, Wire.I64).fixed64(v); }
-  bytesField(field: number, b: Uint8Array): this { return this.tag(field, Wire.LEN).varint(b.length).raw(b); }
-  stringField(field: number, s: string): this { return this.bytesField(field, utf8Enc.encode(s)); }
+  floatField(field: number, v: number): this {
+    return this.tag(field, Wire.I32).float(v);
+  }
+  doubleField(field: number, v: number): this {
+    return this.tag(field, Wire.I64).double(v);
+  }
+  fixed32Field(field: number, v: number): this {
+    return this.tag(field, Wire.I32).fixed32(v);
+  }
+  fixed64Field(field: number, v: bigint): this {
+    return this.tag(field, Wire.I64).fixed64(v);
+  }
+  bytesField(field: number, b: Uint8Array): this {
+    return this.tag(field, Wire.LEN).varint(b.length).raw(b);
+  }
+  stringField(field: number, s: string): this {
+    return this.bytesField(field, utf8Enc.encode(s));
+  }
 
   /** Packed repeated varints (int32/int64/uint64/bool/enum). */
   packedVarints(field: number, values: ArrayLike<Int64>): this {
@@ -472,7 +552,8 @@ export class ProtoWriter {
     this.flush();
     const parent = this.stack.pop();
     if (!parent) throw new Error('ProtoWriter.ldelim without fork');
-    const child = this.chunks, childLen = this.len;
+    const child = this.chunks,
+      childLen = this.len;
     this.chunks = parent.chunks;
     this.len = parent.len;
     this.tag(field, Wire.LEN).varint(childLen);
@@ -488,7 +569,10 @@ export class ProtoWriter {
     if (this.chunks.length === 1) return this.chunks[0].slice();
     const out = new Uint8Array(this.len);
     let o = 0;
-    for (const c of this.chunks) { out.set(c, o); o += c.length; }
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
     return out;
   }
 }
@@ -497,12 +581,18 @@ export class ProtoWriter {
 export function varintSize(v: Int64): number {
   if (typeof v === 'number' && v >= 0 && v < 2 ** 53) {
     let n = 1;
-    while (v >= 128) { v = Math.floor(v / 128); n++; }
+    while (v >= 128) {
+      v = Math.floor(v / 128);
+      n++;
+    }
     return n;
   }
   let b = BigInt.asUintN(64, BigInt(v));
   let n = 1;
-  while (b > 0x7fn) { b >>= 7n; n++; }
+  while (b > 0x7fn) {
+    b >>= 7n;
+    n++;
+  }
   return n;
 }
 

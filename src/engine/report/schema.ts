@@ -105,7 +105,11 @@ export function checkReportEnvelope(value: unknown): { ok: true; report: ReportV
   if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not a JSON object' };
   const v = value as Partial<ReportV1>;
   if (v.schema !== REPORT_SCHEMA_ID) return { ok: false, reason: `not a Robustness Lens report (schema is ${JSON.stringify(v.schema)})` };
-  if (v.schemaVersion !== REPORT_SCHEMA_VERSION) return { ok: false, reason: `report schema version ${String(v.schemaVersion)} is not supported (this build reads version ${REPORT_SCHEMA_VERSION})` };
+  if (v.schemaVersion !== REPORT_SCHEMA_VERSION)
+    return {
+      ok: false,
+      reason: `report schema version ${String(v.schemaVersion)} is not supported (this build reads version ${REPORT_SCHEMA_VERSION})`,
+    };
   for (const key of ['id', 'createdAt', 'status', 'model', 'config', 'sections'] as const) {
     if (v[key] === undefined) return { ok: false, reason: `report lacks "${key}"` };
   }

@@ -31,18 +31,27 @@ export class Classifier implements ScoreModel {
     readonly batchSize: number,
   ) {
     this.classes = info.output.numClasses;
-    this.outputKindDecision = info.output.kind === 'unknown' ? null : { kind: info.output.kind, reason: info.output.reason, decidedBy: 'graph' };
+    this.outputKindDecision =
+      info.output.kind === 'unknown' ? null : { kind: info.output.kind, reason: info.output.reason, decidedBy: 'graph' };
   }
 
   static async open(config: RunConfig, info: ModelInfo): Promise<Classifier> {
-    const session = await ModelSession.open(config.modelPath, { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads });
+    const session = await ModelSession.open(config.modelPath, {
+      executionProvider: config.runtime.executionProvider,
+      threads: config.runtime.threads,
+    });
     try {
       session.assertFloat32Input(config.preprocessing.inputName);
       const extraInputs = session.inputNames.filter((n) => n !== config.preprocessing.inputName);
       if (extraInputs.length > 0) {
-        throw new EngineError('MODEL_UNSUPPORTED', `${config.modelPath}: the model has other inputs besides "${config.preprocessing.inputName}": ${extraInputs.join(', ')}`, {
-          file: config.modelPath, expected: 'a classifier with a single image input',
-        });
+        throw new EngineError(
+          'MODEL_UNSUPPORTED',
+          `${config.modelPath}: the model has other inputs besides "${config.preprocessing.inputName}": ${extraInputs.join(', ')}`,
+          {
+            file: config.modelPath,
+            expected: 'a classifier with a single image input',
+          },
+        );
       }
       return new Classifier(session, config.preprocessing, info.output.name, info, config.runtime.batchSize);
     } catch (e) {
@@ -51,11 +60,21 @@ export class Classifier implements ScoreModel {
     }
   }
 
-  get sampleShape(): number[] { return sampleShape(this.preprocessing); }
-  get pixelsPerSample(): number { return channelCount(this.preprocessing) * this.preprocessing.height * this.preprocessing.width; }
-  get numClasses(): number | null { return this.classes; }
-  get outputKind(): OutputKindDecision | null { return this.outputKindDecision; }
-  get provider(): string { return this.session.provider; }
+  get sampleShape(): number[] {
+    return sampleShape(this.preprocessing);
+  }
+  get pixelsPerSample(): number {
+    return channelCount(this.preprocessing) * this.preprocessing.height * this.preprocessing.width;
+  }
+  get numClasses(): number | null {
+    return this.classes;
+  }
+  get outputKind(): OutputKindDecision | null {
+    return this.outputKindDecision;
+  }
+  get provider(): string {
+    return this.session.provider;
+  }
 
   /** Raw model outputs (count × numClasses) for planar [0,1] pixels. */
   async scores(pixels: Float32Array, count: number): Promise<Float32Array> {
@@ -64,9 +83,14 @@ export class Classifier implements ScoreModel {
     const out = await this.session.run(this.preprocessing.inputName, this.outputName, input, count, this.sampleShape, this.batchSize);
     const classes = out.dims.slice(1).reduce((a, b) => a * b, 1);
     if (out.dims.length !== 2) {
-      throw new EngineError('MODEL_UNSUPPORTED', `${this.session.modelLabel}: output "${this.outputName}" has shape [${out.dims.join(',')}]`, {
-        file: this.session.modelLabel, expected: 'a [N, classes] score output',
-      });
+      throw new EngineError(
+        'MODEL_UNSUPPORTED',
+        `${this.session.modelLabel}: output "${this.outputName}" has shape [${out.dims.join(',')}]`,
+        {
+          file: this.session.modelLabel,
+          expected: 'a [N, classes] score output',
+        },
+      );
     }
     checkScoresFinite(out.data, count, classes, this.session.modelLabel, this.outputName);
     if (this.classes === null) this.classes = classes;
@@ -85,15 +109,25 @@ export class Classifier implements ScoreModel {
  * log-probability output rules out).
  */
 function checkScoresFinite(data: Float32Array, count: number, classes: number, file: string, output: string): void {
-  let bad = 0, first = -1;
+  let bad = 0,
+    first = -1;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v !== v || v === Infinity) { bad++; if (first < 0) first = i; }
+    if (v !== v || v === Infinity) {
+      bad++;
+      if (first < 0) first = i;
+    }
   }
   if (bad === 0) return;
-  const row = Math.floor(first / classes), value = data[first];
-  throw new EngineError('MODEL_INVALID',
-    `${file}: output "${output}" holds ${bad} non-finite score${bad === 1 ? '' : 's'} in a batch of ${count} image${count === 1 ? '' : 's'} (first: image ${row}, class ${first - row * classes} is ${value})`, {
-      file, expected: 'finite class scores', hint: 'check the weights for NaN/Inf (e.g. a diverged training run) and ops such as Log or Div that can produce them',
-    });
+  const row = Math.floor(first / classes),
+    value = data[first];
+  throw new EngineError(
+    'MODEL_INVALID',
+    `${file}: output "${output}" holds ${bad} non-finite score${bad === 1 ? '' : 's'} in a batch of ${count} image${count === 1 ? '' : 's'} (first: image ${row}, class ${first - row * classes} is ${value})`,
+    {
+      file,
+      expected: 'finite class scores',
+      hint: 'check the weights for NaN/Inf (e.g. a diverged training run) and ops such as Log or Div that can produce them',
+    },
+  );
 }

@@ -9,8 +9,11 @@ export type ConcreteProvider = Exclude<ExecutionProviderName, 'auto'>;
 export function providerCandidates(requested: ExecutionProviderName, platform: NodeJS.Platform = process.platform): ConcreteProvider[] {
   if (requested !== 'auto') return [requested];
   switch (platform) {
-    case 'win32': return ['cuda', 'dml', 'webgpu', 'cpu'];
-    case 'darwin': return ['coreml', 'webgpu', 'cpu'];
-    default: return ['cuda', 'webgpu', 'cpu'];
+    case 'win32':
+      return ['cuda', 'dml', 'webgpu', 'cpu'];
+    case 'darwin':
+      return ['coreml', 'webgpu', 'cpu'];
+    default:
+      return ['cuda', 'webgpu', 'cpu'];
   }
 }

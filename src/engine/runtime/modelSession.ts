@@ -60,10 +60,16 @@ export class ModelSession {
   ) {}
 
   /** How many worker sessions share a batch (1: this session alone). */
-  get parallelWorkers(): number { return this.workers?.count ?? 1; }
+  get parallelWorkers(): number {
+    return this.workers?.count ?? 1;
+  }
 
   /** Opens a model from a path (external data resolves beside it) or from in-memory bytes. */
-  static async open(model: string | Uint8Array, opts: SessionOptions, label = typeof model === 'string' ? model : '<in-memory model>'): Promise<ModelSession> {
+  static async open(
+    model: string | Uint8Array,
+    opts: SessionOptions,
+    label = typeof model === 'string' ? model : '<in-memory model>',
+  ): Promise<ModelSession> {
     const attempts: ProviderAttempt[] = [];
     for (const provider of providerCandidates(opts.executionProvider)) {
       const options: ort.InferenceSession.SessionOptions = {
@@ -76,9 +82,8 @@ export class ModelSession {
         ...(opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
       };
       try {
-        const session = typeof model === 'string'
-          ? await ort.InferenceSession.create(model, options)
-          : await ort.InferenceSession.create(model, options);
+        const session =
+          typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
         attempts.push({ provider, ok: true });
         const opened = new ModelSession(session, label, provider, attempts, opts.threads);
         if ((opts.workers ?? 1) > 1 && provider === 'cpu') {
@@ -97,14 +102,25 @@ export class ModelSession {
     }
     const last = attempts[attempts.length - 1];
     const tried = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
-    throw new EngineError('RUNTIME', `${label}: onnxruntime could not open the model with execution provider ${opts.executionProvider === 'auto' ? 'auto' : last.provider} (${tried})`, {
-      file: label,
-      hint: opts.executionProvider === 'auto' || opts.executionProvider === 'cpu' ? undefined : 'use --ep cpu (or auto) if this machine lacks that accelerator',
-    });
+    throw new EngineError(
+      'RUNTIME',
+      `${label}: onnxruntime could not open the model with execution provider ${opts.executionProvider === 'auto' ? 'auto' : last.provider} (${tried})`,
+      {
+        file: label,
+        hint:
+          opts.executionProvider === 'auto' || opts.executionProvider === 'cpu'
+            ? undefined
+            : 'use --ep cpu (or auto) if this machine lacks that accelerator',
+      },
+    );
   }
 
-  get inputNames(): readonly string[] { return this.session.inputNames; }
-  get outputNames(): readonly string[] { return this.session.outputNames; }
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
 
   inputMeta(name: string): ort.InferenceSession.ValueMetadata | undefined {
     return this.session.inputMetadata.find((m) => m.name === name);
@@ -121,11 +137,22 @@ export class ModelSession {
   /** Throws unless `inputName` is a float32 tensor input (the engine feeds float32 pixels). */
   assertFloat32Input(inputName: string): void {
     const meta = this.inputMeta(inputName);
-    if (!meta) throw new EngineError('INPUT_NOT_FOUND', `${this.modelLabel}: onnxruntime reports no input "${inputName}" (inputs: ${this.inputNames.join(', ')})`, { file: this.modelLabel });
+    if (!meta)
+      throw new EngineError(
+        'INPUT_NOT_FOUND',
+        `${this.modelLabel}: onnxruntime reports no input "${inputName}" (inputs: ${this.inputNames.join(', ')})`,
+        { file: this.modelLabel },
+      );
     if (!meta.isTensor || meta.type !== 'float32') {
-      throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: input "${inputName}" has element type ${meta.isTensor ? meta.type : 'non-tensor'}; Robustness Lens feeds float32 pixels`, {
-        file: this.modelLabel, expected: 'tensor(float)', hint: 'export the model with a float32 input (cast inside the graph if it needs another type)',
-      });
+      throw new EngineError(
+        'MODEL_UNSUPPORTED',
+        `${this.modelLabel}: input "${inputName}" has element type ${meta.isTensor ? meta.type : 'non-tensor'}; Robustness Lens feeds float32 pixels`,
+        {
+          file: this.modelLabel,
+          expected: 'tensor(float)',
+          hint: 'export the model with a float32 input (cast inside the graph if it needs another type)',
+        },
+      );
     }
   }
 
@@ -133,7 +160,14 @@ export class ModelSession {
    * Runs `count` samples of `sampleShape` through `outputName`, in chunks of `maxBatch`, or exactly the
    * model's fixed batch (the last chunk zero-padded and its extra rows dropped).
    */
-  async run(inputName: string, outputName: string, data: Float32Array, count: number, sampleShape: readonly number[], maxBatch = count): Promise<RunOutput> {
+  async run(
+    inputName: string,
+    outputName: string,
+    data: Float32Array,
+    count: number,
+    sampleShape: readonly number[],
+    maxBatch = count,
+  ): Promise<RunOutput> {
     const out = await this.runBatched([{ name: inputName, data, sampleShape }], [outputName], count, maxBatch);
     return out[outputName];
   }
@@ -167,7 +201,10 @@ export class ModelSession {
       }
       const feeds: Record<string, ort.Tensor> = {};
       for (const i of inputs) {
-        if (i.batched === false) { feeds[i.name] = tensorOf(i.data, [...i.sampleShape]); continue; }
+        if (i.batched === false) {
+          feeds[i.name] = tensorOf(i.data, [...i.sampleShape]);
+          continue;
+        }
         const per = i.sampleShape.reduce((a, b) => a * b, 1);
         let slice = i.data.subarray(start * per, (start + n) * per);
         if (rows !== n) {
@@ -181,14 +218,20 @@ export class ModelSession {
       try {
         result = await this.session.run(feeds, outputNames);
       } catch (e) {
-        throw new EngineError('RUNTIME', `${this.modelLabel}: inference failed on a batch of ${rows} (${ortMessage(e)})`, { file: this.modelLabel, cause: e });
+        throw new EngineError('RUNTIME', `${this.modelLabel}: inference failed on a batch of ${rows} (${ortMessage(e)})`, {
+          file: this.modelLabel,
+          cause: e,
+        });
       } finally {
         for (const t of Object.values(feeds)) t.dispose?.();
       }
       for (const o of outputNames) {
         const out = result[o];
         if (out.type !== 'float32') {
-          throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: output "${o}" has element type ${out.type}`, { file: this.modelLabel, expected: 'tensor(float)' });
+          throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: output "${o}" has element type ${out.type}`, {
+            file: this.modelLabel,
+            expected: 'tensor(float)',
+          });
         }
         const dims = [...out.dims].map(Number);
         rowDims.set(o, dims.slice(1));
@@ -206,7 +249,10 @@ export class ModelSession {
       if (list.length > 1) {
         all = new Float32Array(count * rowSize);
         let offset = 0;
-        for (const p of list) { all.set(p, offset); offset += p.length; }
+        for (const p of list) {
+          all.set(p, offset);
+          offset += p.length;
+        }
       }
       result[o] = { data: all, dims: [count, ...dims] };
     }
@@ -214,17 +260,33 @@ export class ModelSession {
   }
 
   /** Rows start … start+n−1 of the inputs, shared out to the worker sessions. */
-  private async runOnWorkers(workers: SessionWorkers, inputs: BatchedInput[], outputNames: string[], start: number, n: number): Promise<WorkerOutput[]> {
-    const feedsFor = (from: number, rows: number): WorkerFeed[] => inputs.map((i) => {
-      const type = i.data instanceof Float32Array ? 'float32' as const : 'int64' as const;
-      if (i.batched === false) return { name: i.name, type, data: i.data, dims: [...i.sampleShape] };
-      const per = i.sampleShape.reduce((a, b) => a * b, 1);
-      // a copy of the share alone: posting a subarray would clone its whole buffer
-      return { name: i.name, type, data: i.data.slice((start + from) * per, (start + from + rows) * per), dims: [rows, ...i.sampleShape] };
-    });
+  private async runOnWorkers(
+    workers: SessionWorkers,
+    inputs: BatchedInput[],
+    outputNames: string[],
+    start: number,
+    n: number,
+  ): Promise<WorkerOutput[]> {
+    const feedsFor = (from: number, rows: number): WorkerFeed[] =>
+      inputs.map((i) => {
+        const type = i.data instanceof Float32Array ? ('float32' as const) : ('int64' as const);
+        if (i.batched === false) return { name: i.name, type, data: i.data, dims: [...i.sampleShape] };
+        const per = i.sampleShape.reduce((a, b) => a * b, 1);
+        // a copy of the share alone: posting a subarray would clone its whole buffer
+        return {
+          name: i.name,
+          type,
+          data: i.data.slice((start + from) * per, (start + from + rows) * per),
+          dims: [rows, ...i.sampleShape],
+        };
+      });
     const outputs = await workers.run(n, outputNames, feedsFor);
     for (const o of outputs) {
-      if (o.type !== 'float32') throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: output "${o.name}" has element type ${o.type}`, { file: this.modelLabel, expected: 'tensor(float)' });
+      if (o.type !== 'float32')
+        throw new EngineError('MODEL_UNSUPPORTED', `${this.modelLabel}: output "${o.name}" has element type ${o.type}`, {
+          file: this.modelLabel,
+          expected: 'tensor(float)',
+        });
     }
     return outputs;
   }

@@ -28,11 +28,12 @@ export interface WorkerOutput {
 }
 
 type FromWorker =
-  | { type: 'ready' }
-  | { type: 'result'; id: number; outputs: WorkerOutput[] }
-  | { type: 'error'; id: number | null; message: string };
+  { type: 'ready' } | { type: 'result'; id: number; outputs: WorkerOutput[] } | { type: 'error'; id: number | null; message: string };
 
-interface Pending { resolve: (o: WorkerOutput[]) => void; reject: (e: Error) => void }
+interface Pending {
+  resolve: (o: WorkerOutput[]) => void;
+  reject: (e: Error) => void;
+}
 
 /**
  * The worker's script, evaluated as CommonJS (no file to ship beside the bundles). It loads onnxruntime-node
@@ -75,7 +76,10 @@ class SessionWorker {
   private failure: Error | null = null;
   private exited = false;
 
-  private constructor(private readonly worker: Worker, private readonly label: string) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly label: string,
+  ) {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'ready') return;
       const p = m.id === null ? undefined : this.pending.get(m.id);
@@ -90,25 +94,37 @@ class SessionWorker {
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
     };
-    worker.on('error', (e) => fail(new EngineError('RUNTIME', `${label}: a session worker failed (${e.message})`, { file: label, cause: e })));
-    worker.on('exit', (code) => { this.exited = true; if (code !== 0) fail(new EngineError('RUNTIME', `${label}: a session worker exited with code ${code}`, { file: label })); });
+    worker.on('error', (e) =>
+      fail(new EngineError('RUNTIME', `${label}: a session worker failed (${e.message})`, { file: label, cause: e })),
+    );
+    worker.on('exit', (code) => {
+      this.exited = true;
+      if (code !== 0) fail(new EngineError('RUNTIME', `${label}: a session worker exited with code ${code}`, { file: label }));
+    });
   }
 
   static open(model: Uint8Array | string, options: object, label: string): Promise<SessionWorker> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { model, options, ortPath: require.resolve('onnxruntime-node') } });
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { model, options, ortPath: require.resolve('onnxruntime-node') },
+      });
       const onMessage = (m: FromWorker) => {
         worker.off('error', onError);
         if (m.type === 'ready') {
           worker.unref();
           resolve(new SessionWorker(worker, label));
-        }
-        else {
+        } else {
           void worker.terminate();
-          reject(new EngineError('RUNTIME', `${label}: a session worker could not open the model (${m.type === 'error' ? m.message : m.type})`, { file: label }));
+          reject(
+            new EngineError('RUNTIME', `${label}: a session worker could not open the model (${m.type === 'error' ? m.message : m.type})`, {
+              file: label,
+            }),
+          );
         }
       };
-      const onError = (e: Error) => reject(new EngineError('RUNTIME', `${label}: a session worker could not start (${e.message})`, { file: label, cause: e }));
+      const onError = (e: Error) =>
+        reject(new EngineError('RUNTIME', `${label}: a session worker could not start (${e.message})`, { file: label, cause: e }));
       worker.once('message', onMessage);
       worker.once('error', onError);
     });
@@ -148,11 +164,15 @@ class SessionWorker {
 export class SessionWorkers {
   private constructor(private readonly workers: SessionWorker[]) {}
 
-  get count(): number { return this.workers.length; }
+  get count(): number {
+    return this.workers.length;
+  }
 
   /** `count` workers, each opening `model` with `options` (their intra-op threads forced to 1). */
   static async open(model: Uint8Array | string, count: number, options: object, label: string): Promise<SessionWorkers> {
-    const opened = await Promise.allSettled(Array.from({ length: count }, () => SessionWorker.open(model, { ...options, intraOpNumThreads: 1 }, label)));
+    const opened = await Promise.allSettled(
+      Array.from({ length: count }, () => SessionWorker.open(model, { ...options, intraOpNumThreads: 1 }, label)),
+    );
     const ok = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -177,7 +197,10 @@ export class SessionWorkers {
       const pieces = parts.map((p) => p[k]);
       const data = new Float32Array(pieces.reduce((a, p) => a + p.data.length, 0));
       let offset = 0;
-      for (const p of pieces) { data.set(p.data, offset); offset += p.data.length; }
+      for (const p of pieces) {
+        data.set(p.data, offset);
+        offset += p.data.length;
+      }
       return { name, type: pieces[0].type, dims: [rows, ...pieces[0].dims.slice(1)], data };
     });
   }

@@ -69,7 +69,8 @@ function dctTables(n: number): DctTables {
     for (let i = 0; 2 * i + 1 < n; i++) perm[n - 1 - i] = 2 * i + 1;
     t = { perm, fwdCos: new Float64Array(n), fwdSin: new Float64Array(n), invCos: new Float64Array(n), invSin: new Float64Array(n) };
     for (let u = 0; u < n; u++) {
-      const alpha = Math.sqrt((u === 0 ? 1 : 2) / n), theta = (Math.PI * u) / (2 * n);
+      const alpha = Math.sqrt((u === 0 ? 1 : 2) / n),
+        theta = (Math.PI * u) / (2 * n);
       t.fwdCos[u] = alpha * Math.cos(theta);
       t.fwdSin[u] = alpha * Math.sin(theta);
       t.invCos[u] = Math.cos(theta) / alpha;
@@ -87,18 +88,28 @@ function dctTables(n: number): DctTables {
  */
 function dctColumns(src: ArrayLike<number>, n: number, batch: number, out: Float64Array): Float64Array {
   const { perm, fwdCos, fwdSin } = dctTables(n);
-  const half = Math.ceil(batch / 2), rest = batch - half;
-  const re = new Float64Array(n * half), im = new Float64Array(n * half);
+  const half = Math.ceil(batch / 2),
+    rest = batch - half;
+  const re = new Float64Array(n * half),
+    im = new Float64Array(n * half);
   for (let t = 0; t < n; t++) {
-    const from = perm[t] * batch, to = t * half;
+    const from = perm[t] * batch,
+      to = t * half;
     for (let j = 0; j < half; j++) re[to + j] = src[from + j];
     for (let j = 0; j < rest; j++) im[to + j] = src[from + half + j];
   }
   fftPlan(n).forward(re, im, half);
   for (let u = 0; u < n; u++) {
-    const c = fwdCos[u], s = fwdSin[u], row = u * half, mirror = ((n - u) % n) * half, o = u * batch;
+    const c = fwdCos[u],
+      s = fwdSin[u],
+      row = u * half,
+      mirror = ((n - u) % n) * half,
+      o = u * batch;
     for (let j = 0; j < half; j++) {
-      const zr = re[row + j], zi = im[row + j], mr = re[mirror + j], mi = im[mirror + j];
+      const zr = re[row + j],
+        zi = im[row + j],
+        mr = re[mirror + j],
+        mi = im[mirror + j];
       // Re(e^{−iθ} V) = cos θ · Re V + sin θ · Im V
       out[o + j] = (c * (zr + mr) + s * (zi - mi)) / 2;
       if (j < rest) out[o + half + j] = (c * (zi + mi) + s * (mr - zr)) / 2;
@@ -110,23 +121,34 @@ function dctColumns(src: ArrayLike<number>, n: number, batch: number, out: Float
 /** Orthonormal DCT-III (the inverse) of every column of a row-major n × batch array (src may be out). */
 function idctColumns(src: ArrayLike<number>, n: number, batch: number, out: Float64Array): Float64Array {
   const { perm, invCos, invSin } = dctTables(n);
-  const half = Math.ceil(batch / 2), rest = batch - half;
-  const re = new Float64Array(n * half), im = new Float64Array(n * half);
+  const half = Math.ceil(batch / 2),
+    rest = batch - half;
+  const re = new Float64Array(n * half),
+    im = new Float64Array(n * half);
   for (let u = 0; u < n; u++) {
-    const c = invCos[u], s = invSin[u], row = u * batch, mirror = (n - u) * batch, to = u * half;
+    const c = invCos[u],
+      s = invSin[u],
+      row = u * batch,
+      mirror = (n - u) * batch,
+      to = u * half;
     for (let j = 0; j < half; j++) {
       // V_u = e^{iθ}(c_u − i·c_{n−u}) for each of the two columns, then Z = V_a + i·V_b.
-      const pa = src[row + j], qa = u === 0 ? 0 : src[mirror + j];
-      const pb = j < rest ? src[row + half + j] : 0, qb = u === 0 || j >= rest ? 0 : src[mirror + half + j];
-      const ar = c * pa + s * qa, ai = s * pa - c * qa;
-      const br = c * pb + s * qb, bi = s * pb - c * qb;
+      const pa = src[row + j],
+        qa = u === 0 ? 0 : src[mirror + j];
+      const pb = j < rest ? src[row + half + j] : 0,
+        qb = u === 0 || j >= rest ? 0 : src[mirror + half + j];
+      const ar = c * pa + s * qa,
+        ai = s * pa - c * qa;
+      const br = c * pb + s * qb,
+        bi = s * pb - c * qb;
       re[to + j] = ar - bi;
       im[to + j] = ai + br;
     }
   }
   fftPlan(n).inverse(re, im, half);
   for (let t = 0; t < n; t++) {
-    const o = perm[t] * batch, from = t * half;
+    const o = perm[t] * batch,
+      from = t * half;
     for (let j = 0; j < half; j++) out[o + j] = re[from + j];
     for (let j = 0; j < rest; j++) out[o + half + j] = im[from + j];
   }
@@ -143,7 +165,13 @@ export function idct2Planes(coeffs: ArrayLike<number>, channels: number, h: numb
   return mapPlanes(coeffs, channels, h, w, idct2);
 }
 
-function mapPlanes(src: ArrayLike<number>, channels: number, h: number, w: number, f: (p: ArrayLike<number>, h: number, w: number, out: Float64Array) => Float64Array): Float64Array {
+function mapPlanes(
+  src: ArrayLike<number>,
+  channels: number,
+  h: number,
+  w: number,
+  f: (p: ArrayLike<number>, h: number, w: number, out: Float64Array) => Float64Array,
+): Float64Array {
   const hw = h * w;
   if (src.length !== channels * hw) throw new RangeError(`expected ${channels}×${h}×${w} = ${channels * hw} values, got ${src.length}`);
   const out = new Float64Array(channels * hw);
@@ -157,7 +185,8 @@ function mapPlanes(src: ArrayLike<number>, channels: number, h: number, w: numbe
 
 /** The unit-norm basis image of frequency (u, v) on an h × w plane: B[i,j] = M_h[u,i] · M_w[v,j]. */
 export function basisImage(u: number, v: number, h: number, w: number, out = new Float64Array(h * w)): Float64Array {
-  const mh = dctMatrix(h), mw = dctMatrix(w);
+  const mh = dctMatrix(h),
+    mw = dctMatrix(w);
   for (let i = 0; i < h; i++) {
     const a = mh[u * h + i];
     for (let j = 0; j < w; j++) out[i * w + j] = a * mw[v * w + j];

@@ -79,8 +79,12 @@ export function fft2RealPair(a: ArrayLike<number>, b: ArrayLike<number>, h: numb
   for (let y = 0; y < h; y++) {
     const ny = (h - y) % h;
     for (let x = 0; x < w; x++) {
-      const k = y * w + x, nk = ny * w + ((w - x) % w);
-      const zr = z.re[k], zi = z.im[k], cr = z.re[nk], ci = -z.im[nk];
+      const k = y * w + x,
+        nk = ny * w + ((w - x) % w);
+      const zr = z.re[k],
+        zi = z.im[k],
+        cr = z.re[nk],
+        ci = -z.im[nk];
       fa.re[k] = (zr + cr) / 2;
       fa.im[k] = (zi + ci) / 2;
       fb.re[k] = (zi - ci) / 2;
@@ -96,7 +100,8 @@ export function fft2RealPair(a: ArrayLike<number>, b: ArrayLike<number>, h: numb
  * frequency p − ⌊n/2⌋.
  */
 export function fftShift(values: ArrayLike<number>, h: number, w: number, out = new Float64Array(h * w)): Float64Array {
-  const oy = Math.floor(h / 2), ox = Math.floor(w / 2);
+  const oy = Math.floor(h / 2),
+    ox = Math.floor(w / 2);
   for (let y = 0; y < h; y++) {
     const row = ((y + oy) % h) * w;
     for (let x = 0; x < w; x++) out[row + ((x + ox) % w)] = values[y * w + x];
@@ -124,10 +129,13 @@ export function transpose(src: ArrayLike<number>, rows: number, cols: number, ou
 }
 
 function transform2(re: ArrayLike<number>, im: ArrayLike<number>, h: number, w: number, inverse: boolean): Complex2D {
-  if (re.length !== h * w || im.length !== h * w) throw new RangeError(`2-D DFT: expected ${h}×${w} = ${h * w} values, got ${re.length} (re) and ${im.length} (im)`);
+  if (re.length !== h * w || im.length !== h * w)
+    throw new RangeError(`2-D DFT: expected ${h}×${w} = ${h * w} values, got ${re.length} (re) and ${im.length} (im)`);
   // Rows first: as columns of the transpose, so every pass is one batched call with contiguous inner loops.
-  const tr = transpose(re, h, w), ti = transpose(im, h, w);
-  const rows = fftPlan(w), cols = fftPlan(h);
+  const tr = transpose(re, h, w),
+    ti = transpose(im, h, w);
+  const rows = fftPlan(w),
+    cols = fftPlan(h);
   if (inverse) rows.inverse(tr, ti, h);
   else rows.forward(tr, ti, h);
   const out = { re: transpose(tr, w, h), im: transpose(ti, w, h) };
@@ -145,10 +153,19 @@ function checkPair(re: Float64Array, im: Float64Array): number {
 function factorise(n: number): number[] {
   const out: number[] = [];
   let m = n;
-  while (m % 4 === 0) { out.push(4); m /= 4; }
-  if (m % 2 === 0) { out.push(2); m /= 2; }
+  while (m % 4 === 0) {
+    out.push(4);
+    m /= 4;
+  }
+  if (m % 2 === 0) {
+    out.push(2);
+    m /= 2;
+  }
   for (let p = 3; p * p <= m; p += 2) {
-    while (m % p === 0) { out.push(p); m /= p; }
+    while (m % p === 0) {
+      out.push(p);
+      m /= p;
+    }
   }
   if (m > 1) out.push(m);
   if (out.length === 0) out.push(1);
@@ -203,7 +220,10 @@ class StockhamPlan implements FftPlan {
   private readonly stages: Stage[] = [];
   private readonly scratch = new Scratch();
 
-  constructor(readonly n: number, factors: number[]) {
+  constructor(
+    readonly n: number,
+    factors: number[],
+  ) {
     let l = 1;
     for (const p of factors) {
       if (p === 1) continue;
@@ -228,9 +248,13 @@ class StockhamPlan implements FftPlan {
 
   forward(re: Float64Array, im: Float64Array, batch = 1): void {
     const size = this.n * batch;
-    if (re.length < size || im.length < size) throw new RangeError(`fft: ${this.n} × batch ${batch} needs ${size} values, got ${Math.min(re.length, im.length)}`);
+    if (re.length < size || im.length < size)
+      throw new RangeError(`fft: ${this.n} × batch ${batch} needs ${size} values, got ${Math.min(re.length, im.length)}`);
     this.scratch.ensure(size);
-    let xr = re, xi = im, yr = this.scratch.re, yi = this.scratch.im;
+    let xr = re,
+      xi = im,
+      yr = this.scratch.re,
+      yi = this.scratch.im;
     for (const stage of this.stages) {
       runStage(stage, batch, xr, xi, yr, yi);
       [xr, xi, yr, yi] = [yr, yi, xr, xi];
@@ -253,58 +277,114 @@ function runStage(stage: Stage, batch: number, xr: Float64Array, xi: Float64Arra
   const outStride = l * run; // s → s + 1 on output
   if (p === 2) {
     for (let k = 0; k < l; k++) {
-      const w1r = tw[2 * (2 * k + 1)], w1i = tw[2 * (2 * k + 1) + 1];
-      const i0 = k * inStride, i1 = i0 + run, o0 = k * run, o1 = o0 + outStride;
+      const w1r = tw[2 * (2 * k + 1)],
+        w1i = tw[2 * (2 * k + 1) + 1];
+      const i0 = k * inStride,
+        i1 = i0 + run,
+        o0 = k * run,
+        o1 = o0 + outStride;
       for (let j = 0; j < run; j++) {
-        const ar = xr[i0 + j], ai = xi[i0 + j];
-        const cr = xr[i1 + j], ci = xi[i1 + j];
-        const br = cr * w1r - ci * w1i, bi = cr * w1i + ci * w1r;
-        yr[o0 + j] = ar + br; yi[o0 + j] = ai + bi;
-        yr[o1 + j] = ar - br; yi[o1 + j] = ai - bi;
+        const ar = xr[i0 + j],
+          ai = xi[i0 + j];
+        const cr = xr[i1 + j],
+          ci = xi[i1 + j];
+        const br = cr * w1r - ci * w1i,
+          bi = cr * w1i + ci * w1r;
+        yr[o0 + j] = ar + br;
+        yi[o0 + j] = ai + bi;
+        yr[o1 + j] = ar - br;
+        yi[o1 + j] = ai - bi;
       }
     }
   } else if (p === 4) {
     for (let k = 0; k < l; k++) {
       const t = 8 * k;
-      const w1r = tw[t + 2], w1i = tw[t + 3], w2r = tw[t + 4], w2i = tw[t + 5], w3r = tw[t + 6], w3i = tw[t + 7];
-      const i0 = k * inStride, i1 = i0 + run, i2 = i1 + run, i3 = i2 + run;
-      const o0 = k * run, o1 = o0 + outStride, o2 = o1 + outStride, o3 = o2 + outStride;
+      const w1r = tw[t + 2],
+        w1i = tw[t + 3],
+        w2r = tw[t + 4],
+        w2i = tw[t + 5],
+        w3r = tw[t + 6],
+        w3i = tw[t + 7];
+      const i0 = k * inStride,
+        i1 = i0 + run,
+        i2 = i1 + run,
+        i3 = i2 + run;
+      const o0 = k * run,
+        o1 = o0 + outStride,
+        o2 = o1 + outStride,
+        o3 = o2 + outStride;
       for (let j = 0; j < run; j++) {
-        const t0r = xr[i0 + j], t0i = xi[i0 + j];
-        let cr = xr[i1 + j], ci = xi[i1 + j];
-        const t1r = cr * w1r - ci * w1i, t1i = cr * w1i + ci * w1r;
-        cr = xr[i2 + j]; ci = xi[i2 + j];
-        const t2r = cr * w2r - ci * w2i, t2i = cr * w2i + ci * w2r;
-        cr = xr[i3 + j]; ci = xi[i3 + j];
-        const t3r = cr * w3r - ci * w3i, t3i = cr * w3i + ci * w3r;
-        const a0r = t0r + t2r, a0i = t0i + t2i, a1r = t0r - t2r, a1i = t0i - t2i;
-        const a2r = t1r + t3r, a2i = t1i + t3i, a3r = t1r - t3r, a3i = t1i - t3i;
-        yr[o0 + j] = a0r + a2r; yi[o0 + j] = a0i + a2i;
-        yr[o2 + j] = a0r - a2r; yi[o2 + j] = a0i - a2i;
+        const t0r = xr[i0 + j],
+          t0i = xi[i0 + j];
+        let cr = xr[i1 + j],
+          ci = xi[i1 + j];
+        const t1r = cr * w1r - ci * w1i,
+          t1i = cr * w1i + ci * w1r;
+        cr = xr[i2 + j];
+        ci = xi[i2 + j];
+        const t2r = cr * w2r - ci * w2i,
+          t2i = cr * w2i + ci * w2r;
+        cr = xr[i3 + j];
+        ci = xi[i3 + j];
+        const t3r = cr * w3r - ci * w3i,
+          t3i = cr * w3i + ci * w3r;
+        const a0r = t0r + t2r,
+          a0i = t0i + t2i,
+          a1r = t0r - t2r,
+          a1i = t0i - t2i;
+        const a2r = t1r + t3r,
+          a2i = t1i + t3i,
+          a3r = t1r - t3r,
+          a3i = t1i - t3i;
+        yr[o0 + j] = a0r + a2r;
+        yi[o0 + j] = a0i + a2i;
+        yr[o2 + j] = a0r - a2r;
+        yi[o2 + j] = a0i - a2i;
         // Forward radix 4: out1 = a1 − i·a3, out3 = a1 + i·a3.
-        yr[o1 + j] = a1r + a3i; yi[o1 + j] = a1i - a3r;
-        yr[o3 + j] = a1r - a3i; yi[o3 + j] = a1i + a3r;
+        yr[o1 + j] = a1r + a3i;
+        yi[o1 + j] = a1i - a3r;
+        yr[o3 + j] = a1r - a3i;
+        yi[o3 + j] = a1i + a3r;
       }
     }
   } else if (p === 3) {
     const c = Math.sqrt(3) / 2;
     for (let k = 0; k < l; k++) {
       const t = 6 * k;
-      const w1r = tw[t + 2], w1i = tw[t + 3], w2r = tw[t + 4], w2i = tw[t + 5];
-      const i0 = k * inStride, i1 = i0 + run, i2 = i1 + run;
-      const o0 = k * run, o1 = o0 + outStride, o2 = o1 + outStride;
+      const w1r = tw[t + 2],
+        w1i = tw[t + 3],
+        w2r = tw[t + 4],
+        w2i = tw[t + 5];
+      const i0 = k * inStride,
+        i1 = i0 + run,
+        i2 = i1 + run;
+      const o0 = k * run,
+        o1 = o0 + outStride,
+        o2 = o1 + outStride;
       for (let j = 0; j < run; j++) {
-        const t0r = xr[i0 + j], t0i = xi[i0 + j];
-        let cr = xr[i1 + j], ci = xi[i1 + j];
-        const t1r = cr * w1r - ci * w1i, t1i = cr * w1i + ci * w1r;
-        cr = xr[i2 + j]; ci = xi[i2 + j];
-        const t2r = cr * w2r - ci * w2i, t2i = cr * w2i + ci * w2r;
-        const sr = t1r + t2r, si = t1i + t2i, dr = t1r - t2r, di = t1i - t2i;
-        const mr = t0r - sr / 2, mi = t0i - si / 2;
-        yr[o0 + j] = t0r + sr; yi[o0 + j] = t0i + si;
+        const t0r = xr[i0 + j],
+          t0i = xi[i0 + j];
+        let cr = xr[i1 + j],
+          ci = xi[i1 + j];
+        const t1r = cr * w1r - ci * w1i,
+          t1i = cr * w1i + ci * w1r;
+        cr = xr[i2 + j];
+        ci = xi[i2 + j];
+        const t2r = cr * w2r - ci * w2i,
+          t2i = cr * w2i + ci * w2r;
+        const sr = t1r + t2r,
+          si = t1i + t2i,
+          dr = t1r - t2r,
+          di = t1i - t2i;
+        const mr = t0r - sr / 2,
+          mi = t0i - si / 2;
+        yr[o0 + j] = t0r + sr;
+        yi[o0 + j] = t0i + si;
         // W_3 = −1/2 − i√3/2: out1 = m − i(√3/2)d, out2 = m + i(√3/2)d.
-        yr[o1 + j] = mr + c * di; yi[o1 + j] = mi - c * dr;
-        yr[o2 + j] = mr - c * di; yi[o2 + j] = mi + c * dr;
+        yr[o1 + j] = mr + c * di;
+        yi[o1 + j] = mi - c * dr;
+        yr[o2 + j] = mr - c * di;
+        yi[o2 + j] = mi + c * dr;
       }
     }
   } else {
@@ -317,41 +397,75 @@ function runStage(stage: Stage, batch: number, xr: Float64Array, xi: Float64Arra
  * θ = 2π·q·s/p, out_s = t_0 + Σ a_q cos θ − i Σ b_q sin θ and out_{p−s} the same with +i — a quarter of
  * the multiplications of the plain p-point sum.
  */
-function oddRadixStage(stage: Stage, run: number, inStride: number, outStride: number, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): void {
+function oddRadixStage(
+  stage: Stage,
+  run: number,
+  inStride: number,
+  outStride: number,
+  xr: Float64Array,
+  xi: Float64Array,
+  yr: Float64Array,
+  yi: Float64Array,
+): void {
   const { p, l, twiddles: tw, roots } = stage;
   const half = (p - 1) / 2;
-  const ar = new Float64Array(half + 1), ai = new Float64Array(half + 1), br = new Float64Array(half + 1), bi = new Float64Array(half + 1);
+  const ar = new Float64Array(half + 1),
+    ai = new Float64Array(half + 1),
+    br = new Float64Array(half + 1),
+    bi = new Float64Array(half + 1);
   for (let k = 0; k < l; k++) {
-    const i0 = k * inStride, o0 = k * run;
+    const i0 = k * inStride,
+      o0 = k * run;
     const twk = 2 * k * p;
     for (let j = 0; j < run; j++) {
-      const t0r = xr[i0 + j], t0i = xi[i0 + j];
-      let sumr = t0r, sumi = t0i;
+      const t0r = xr[i0 + j],
+        t0i = xi[i0 + j];
+      let sumr = t0r,
+        sumi = t0i;
       for (let q = 1; q <= half; q++) {
-        let cr = xr[i0 + q * run + j], ci = xi[i0 + q * run + j];
-        let wr = tw[twk + 2 * q], wi = tw[twk + 2 * q + 1];
-        const ur = cr * wr - ci * wi, ui = cr * wi + ci * wr;
-        cr = xr[i0 + (p - q) * run + j]; ci = xi[i0 + (p - q) * run + j];
-        wr = tw[twk + 2 * (p - q)]; wi = tw[twk + 2 * (p - q) + 1];
-        const vr = cr * wr - ci * wi, vi = cr * wi + ci * wr;
-        ar[q] = ur + vr; ai[q] = ui + vi;
-        br[q] = ur - vr; bi[q] = ui - vi;
-        sumr += ar[q]; sumi += ai[q];
+        let cr = xr[i0 + q * run + j],
+          ci = xi[i0 + q * run + j];
+        let wr = tw[twk + 2 * q],
+          wi = tw[twk + 2 * q + 1];
+        const ur = cr * wr - ci * wi,
+          ui = cr * wi + ci * wr;
+        cr = xr[i0 + (p - q) * run + j];
+        ci = xi[i0 + (p - q) * run + j];
+        wr = tw[twk + 2 * (p - q)];
+        wi = tw[twk + 2 * (p - q) + 1];
+        const vr = cr * wr - ci * wi,
+          vi = cr * wi + ci * wr;
+        ar[q] = ur + vr;
+        ai[q] = ui + vi;
+        br[q] = ur - vr;
+        bi[q] = ui - vi;
+        sumr += ar[q];
+        sumi += ai[q];
       }
-      yr[o0 + j] = sumr; yi[o0 + j] = sumi;
+      yr[o0 + j] = sumr;
+      yi[o0 + j] = sumi;
       for (let s = 1; s <= half; s++) {
         // roots hold (cos, −sin) of 2πr/p; r = q·s mod p.
-        let cr = t0r, ci = t0i, sr = 0, si = 0, r = 0;
+        let cr = t0r,
+          ci = t0i,
+          sr = 0,
+          si = 0,
+          r = 0;
         for (let q = 1; q <= half; q++) {
           r += s;
           if (r >= p) r -= p;
-          const c = roots[2 * r], sn = -roots[2 * r + 1];
-          cr += ar[q] * c; ci += ai[q] * c;
-          sr += br[q] * sn; si += bi[q] * sn;
+          const c = roots[2 * r],
+            sn = -roots[2 * r + 1];
+          cr += ar[q] * c;
+          ci += ai[q] * c;
+          sr += br[q] * sn;
+          si += bi[q] * sn;
         }
         // −i·(sr + i·si) = si − i·sr
-        yr[o0 + s * outStride + j] = cr + si; yi[o0 + s * outStride + j] = ci - sr;
-        yr[o0 + (p - s) * outStride + j] = cr - si; yi[o0 + (p - s) * outStride + j] = ci + sr;
+        yr[o0 + s * outStride + j] = cr + si;
+        yi[o0 + s * outStride + j] = ci - sr;
+        yr[o0 + (p - s) * outStride + j] = cr - si;
+        yi[o0 + (p - s) * outStride + j] = ci + sr;
       }
     }
   }
@@ -397,9 +511,11 @@ class BluesteinPlan implements FftPlan {
 
   forward(re: Float64Array, im: Float64Array, batch = 1): void {
     const { n, m } = this;
-    if (re.length < n * batch || im.length < n * batch) throw new RangeError(`fft: ${n} × batch ${batch} needs ${n * batch} values, got ${Math.min(re.length, im.length)}`);
+    if (re.length < n * batch || im.length < n * batch)
+      throw new RangeError(`fft: ${n} × batch ${batch} needs ${n * batch} values, got ${Math.min(re.length, im.length)}`);
     this.scratch.ensure(m * batch);
-    const ar = this.scratch.re, ai = this.scratch.im;
+    const ar = this.scratch.re,
+      ai = this.scratch.im;
     ar.fill(0, n * batch, m * batch);
     ai.fill(0, n * batch, m * batch);
     multiplyRows(re, im, this.chirpRe, this.chirpIm, n, batch, ar, ai);
@@ -415,11 +531,22 @@ class BluesteinPlan implements FftPlan {
 }
 
 /** out[j·batch + b] = x[j·batch + b] · w[j] (complex) for j < rows; out may be x. */
-function multiplyRows(xRe: Float64Array, xIm: Float64Array, wRe: Float64Array, wIm: Float64Array, rows: number, batch: number, outRe: Float64Array, outIm: Float64Array): void {
+function multiplyRows(
+  xRe: Float64Array,
+  xIm: Float64Array,
+  wRe: Float64Array,
+  wIm: Float64Array,
+  rows: number,
+  batch: number,
+  outRe: Float64Array,
+  outIm: Float64Array,
+): void {
   for (let j = 0; j < rows; j++) {
-    const wr = wRe[j], wi = wIm[j];
+    const wr = wRe[j],
+      wi = wIm[j];
     for (let b = j * batch, end = b + batch; b < end; b++) {
-      const xr = xRe[b], xi = xIm[b];
+      const xr = xRe[b],
+        xi = xIm[b];
       outRe[b] = xr * wr - xi * wi;
       outIm[b] = xr * wi + xi * wr;
     }

@@ -56,14 +56,30 @@ export function lowPassMatrix(n: number, cutoff: number): Float64Array {
 
 /** Low-pass filter one planar [C,H,W] image (into `out` if given). */
 export function lowPassFilter(pixels: ArrayLike<number>, channels: number, h: number, w: number, cutoff: number): Float64Array;
-export function lowPassFilter<T extends Float32Array | Float64Array>(pixels: ArrayLike<number>, channels: number, h: number, w: number, cutoff: number, out: T): T;
-export function lowPassFilter(pixels: ArrayLike<number>, channels: number, h: number, w: number, cutoff: number, out?: Float32Array | Float64Array): Float32Array | Float64Array {
+export function lowPassFilter<T extends Float32Array | Float64Array>(
+  pixels: ArrayLike<number>,
+  channels: number,
+  h: number,
+  w: number,
+  cutoff: number,
+  out: T,
+): T;
+export function lowPassFilter(
+  pixels: ArrayLike<number>,
+  channels: number,
+  h: number,
+  w: number,
+  cutoff: number,
+  out?: Float32Array | Float64Array,
+): Float32Array | Float64Array {
   checkShape(channels, h, w);
   checkCutoff(cutoff, h, w);
   const hw = h * w;
-  if (pixels.length !== channels * hw) throw new EngineError('USAGE', `low-pass filter: expected ${channels}×${h}×${w} = ${channels * hw} values, got ${pixels.length}`);
+  if (pixels.length !== channels * hw)
+    throw new EngineError('USAGE', `low-pass filter: expected ${channels}×${h}×${w} = ${channels * hw} values, got ${pixels.length}`);
   const result = out ?? new Float64Array(channels * hw);
-  if (result.length !== channels * hw) throw new EngineError('USAGE', `low-pass filter: output holds ${result.length} values, expected ${channels * hw}`);
+  if (result.length !== channels * hw)
+    throw new EngineError('USAGE', `low-pass filter: output holds ${result.length} values, expected ${channels * hw}`);
   filterImage(pixels, 0, channels, h, w, cutoff, result, 0);
   return result;
 }
@@ -74,16 +90,29 @@ export function lowPassBatch(pixels: Float32Array, count: number, channels: numb
   checkCutoff(cutoff, h, w);
   const size = channels * h * w;
   if (!Number.isInteger(count) || count < 0 || pixels.length !== count * size) {
-    throw new EngineError('USAGE', `low-pass batch: expected ${count} × ${channels}×${h}×${w} = ${count * size} values, got ${pixels.length}`);
+    throw new EngineError(
+      'USAGE',
+      `low-pass batch: expected ${count} × ${channels}×${h}×${w} = ${count * size} values, got ${pixels.length}`,
+    );
   }
   const out = new Float32Array(pixels.length);
   for (let i = 0; i < count; i++) filterImage(pixels, i * size, channels, h, w, cutoff, out, i * size);
   return out;
 }
 
-function filterImage(src: ArrayLike<number>, from: number, channels: number, h: number, w: number, cutoff: number, out: Float32Array | Float64Array, to: number): void {
+function filterImage(
+  src: ArrayLike<number>,
+  from: number,
+  channels: number,
+  h: number,
+  w: number,
+  cutoff: number,
+  out: Float32Array | Float64Array,
+  to: number,
+): void {
   const hw = h * w;
-  const plane = new Float64Array(hw), t = new Float64Array(hw);
+  const plane = new Float64Array(hw),
+    t = new Float64Array(hw);
   for (let c = 0; c < channels; c++) {
     for (let i = 0; i < hw; i++) plane[i] = src[from + c * hw + i];
     if (cutoff < Math.floor(h / 2)) filterColumns(plane, h, w, cutoff);
@@ -101,8 +130,10 @@ function filterImage(src: ArrayLike<number>, from: number, channels: number, h: 
  * j + ⌈batch/2⌉ can travel as one complex sequence a + i·b: L(a + i·b) = La + i·Lb.
  */
 function filterColumns(data: Float64Array, n: number, batch: number, cutoff: number): void {
-  const half = Math.ceil(batch / 2), rest = batch - half;
-  const re = new Float64Array(n * half), im = new Float64Array(n * half);
+  const half = Math.ceil(batch / 2),
+    rest = batch - half;
+  const re = new Float64Array(n * half),
+    im = new Float64Array(n * half);
   for (let t = 0; t < n; t++) {
     for (let j = 0; j < half; j++) re[t * half + j] = data[t * batch + j];
     for (let j = 0; j < rest; j++) im[t * half + j] = data[t * batch + half + j];
@@ -123,7 +154,11 @@ function filterColumns(data: Float64Array, n: number, batch: number, cutoff: num
 }
 
 function checkShape(channels: number, h: number, w: number): void {
-  for (const [name, v] of [['channels', channels], ['height', h], ['width', w]] as const) {
+  for (const [name, v] of [
+    ['channels', channels],
+    ['height', h],
+    ['width', w],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new EngineError('USAGE', `low-pass filter: ${name} ${v}: expected a positive integer`);
   }
 }
@@ -132,6 +167,10 @@ function checkCutoff(cutoff: number, h: number, w: number): void {
   const max = maxCutoff(h, w);
   if (max < 1) throw new EngineError('USAGE', `low-pass cutoff ${cutoff}: a ${h}×${w} image has no frequency to remove`);
   if (!Number.isInteger(cutoff) || cutoff < 1 || cutoff > max) {
-    throw new EngineError('USAGE', `low-pass cutoff ${cutoff}: expected an integer from 1 to ${max} (${max} keeps every frequency of a ${h}×${w} image)`, { expected: `an integer in 1…${max}` });
+    throw new EngineError(
+      'USAGE',
+      `low-pass cutoff ${cutoff}: expected an integer from 1 to ${max} (${max} keeps every frequency of a ${h}×${w} image)`,
+      { expected: `an integer in 1…${max}` },
+    );
   }
 }

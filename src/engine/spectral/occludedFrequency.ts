@@ -78,7 +78,9 @@ function bandLayout(h: number, w: number): BandLayout {
     return s;
   };
   return {
-    h, w, bands,
+    h,
+    w,
+    bands,
     rowStart: starts(h, (u) => frequencyBand(u, 0, h, w)),
     colStart: starts(w, (v) => frequencyBand(0, v, h, w)),
   };
@@ -87,7 +89,10 @@ function bandLayout(h: number, w: number): BandLayout {
 /** Flat indices u·w + v of band `band`'s coefficients, its row first, then its column. */
 function bandIndices(layout: BandLayout, band: number): Int32Array {
   const { w, rowStart, colStart } = layout;
-  const u = rowStart[band], hasRow = rowStart[band + 1] > u, v = colStart[band], hasCol = colStart[band + 1] > v;
+  const u = rowStart[band],
+    hasRow = rowStart[band + 1] > u,
+    v = colStart[band],
+    hasCol = colStart[band + 1] > v;
   const end = colStart[band + 1];
   const idx = new Int32Array((hasRow ? end : 0) + (hasCol ? u : 0));
   let k = 0;
@@ -113,8 +118,11 @@ class BandFactors {
   /** Factors band `band` of the h × w coefficient plane at coeffs[offset …]; other coefficients are not read. */
   factor(coeffs: Float64Array, offset: number, band: number): this {
     const { h, w, rowStart, colStart } = this.layout;
-    const mh = dctMatrix(h), mw = dctMatrix(w);
-    const u = rowStart[band], v = colStart[band], end = colStart[band + 1];
+    const mh = dctMatrix(h),
+      mw = dctMatrix(w);
+    const u = rowStart[band],
+      v = colStart[band],
+      end = colStart[band + 1];
     this.rowBasis.fill(0);
     this.rowPart.fill(0);
     this.colPart.fill(0);
@@ -122,14 +130,16 @@ class BandFactors {
     if (rowStart[band + 1] > u) {
       this.rowBasis.set(mh.subarray(u * h, (u + 1) * h));
       for (let j = 0; j < end; j++) {
-        const x = coeffs[offset + u * w + j], m = j * w;
+        const x = coeffs[offset + u * w + j],
+          m = j * w;
         for (let q = 0; q < w; q++) this.rowPart[q] += x * mw[m + q];
       }
     }
     if (end > v) {
       this.colBasis.set(mw.subarray(v * w, (v + 1) * w));
       for (let i = 0; i < u; i++) {
-        const x = coeffs[offset + i * w + v], m = i * h;
+        const x = coeffs[offset + i * w + v],
+          m = i * h;
         for (let p = 0; p < h; p++) this.colPart[p] += x * mh[m + p];
       }
     }
@@ -139,9 +149,14 @@ class BandFactors {
   /** out[o + p·w + q] = base[o + p·w + q] − component[p,q] (no base: + component). */
   write(out: Float32Array, o: number, base?: Float64Array): void {
     const { h, w } = this.layout;
-    const rb = this.rowBasis, rp = this.rowPart, cp = this.colPart, cb = this.colBasis;
+    const rb = this.rowBasis,
+      rp = this.rowPart,
+      cp = this.colPart,
+      cb = this.colBasis;
     for (let p = 0; p < h; p++) {
-      const a = rb[p], b = cp[p], r = o + p * w;
+      const a = rb[p],
+        b = cp[p],
+        r = o + p * w;
       if (base) for (let q = 0; q < w; q++) out[r + q] = base[r + q] - (a * rp[q] + b * cb[q]);
       else for (let q = 0; q < w; q++) out[r + q] = a * rp[q] + b * cb[q];
     }
@@ -162,7 +177,8 @@ function checkImage(pixels: ArrayLike<number>, channels: number, h: number, w: n
 export function bandComponents(pixels: ArrayLike<number>, channels: number, h: number, w: number): Float32Array {
   checkImage(pixels, channels, h, w);
   const factors = new BandFactors(bandLayout(h, w));
-  const hw = h * w, per = channels * hw;
+  const hw = h * w,
+    per = channels * hw;
   const coeffs = dct2Planes(pixels, channels, h, w);
   const out = new Float32Array(factors.layout.bands * per);
   for (let band = 0; band < factors.layout.bands; band++) {
@@ -183,7 +199,14 @@ class BandAblator {
   private readonly delta: Float64Array;
   private readonly factors: BandFactors;
 
-  constructor(pixels: ArrayLike<number>, readonly channels: number, h: number, w: number, private readonly baseline: OccludedBaseline, private readonly rng: Rng | undefined) {
+  constructor(
+    pixels: ArrayLike<number>,
+    readonly channels: number,
+    h: number,
+    w: number,
+    private readonly baseline: OccludedBaseline,
+    private readonly rng: Rng | undefined,
+  ) {
     this.layout = bandLayout(h, w);
     this.pixels = Float64Array.from(pixels);
     this.coeffs = dct2Planes(pixels, channels, h, w);
@@ -214,7 +237,8 @@ class BandAblator {
    */
   private subtractNoise(idx: Int32Array, off: number): void {
     const noise = new Float64Array(idx.length);
-    let removed = 0, drawn = 0;
+    let removed = 0,
+      drawn = 0;
     for (let j = 0; j < idx.length; j++) {
       const x = this.coeffs[off + idx[j]];
       removed += x * x;
@@ -235,7 +259,14 @@ function checkBaseline(baseline: OccludedBaseline, rng: Rng | undefined): void {
  * The image with each band ablated in turn: bands × C×H×W (band-major), not clipped to [0,1] (clipping
  * would mix the other bands back in). 'noise' draws from `rng` band by band, channel by channel.
  */
-export function ablatedImages(pixels: ArrayLike<number>, channels: number, h: number, w: number, baseline: OccludedBaseline = 'zero', rng?: Rng): Float32Array {
+export function ablatedImages(
+  pixels: ArrayLike<number>,
+  channels: number,
+  h: number,
+  w: number,
+  baseline: OccludedBaseline = 'zero',
+  rng?: Rng,
+): Float32Array {
   checkImage(pixels, channels, h, w);
   checkBaseline(baseline, rng);
   const ablator = new BandAblator(pixels, channels, h, w, baseline, rng);
@@ -280,16 +311,22 @@ export interface OccludedFrequencyResult {
  * most `maxBatch` rows, so a 28×28 image (28 bands + clean) takes one call when maxBatch ≥ 29.
  */
 export async function occludedFrequency(
-  images: Float32Array, count: number, shape: readonly [number, number, number], score: ScoreRows, opts: OccludedFrequencyOptions,
+  images: Float32Array,
+  count: number,
+  shape: readonly [number, number, number],
+  score: ScoreRows,
+  opts: OccludedFrequencyOptions,
 ): Promise<OccludedFrequencyResult[]> {
   const [channels, h, w] = shape;
   checkPositiveInt('channels', channels);
   const bands = bandCount(h, w);
   if (!Number.isInteger(count) || count < 0) throw usage(`image count ${count}: expected a non-negative integer`);
   const per = channels * h * w;
-  if (images.length !== count * per) throw usage(`${images.length} pixel values for ${count} images of ${channels}×${h}×${w}: expected ${count * per}`);
+  if (images.length !== count * per)
+    throw usage(`${images.length} pixel values for ${count} images of ${channels}×${h}×${w}: expected ${count * per}`);
   checkPositiveInt('maxBatch', opts.maxBatch);
-  if (opts.scoreOn !== 'logits' && opts.scoreOn !== 'log-probabilities') throw usage(`scoreOn "${String(opts.scoreOn)}": expected "logits" or "log-probabilities"`);
+  if (opts.scoreOn !== 'logits' && opts.scoreOn !== 'log-probabilities')
+    throw usage(`scoreOn "${String(opts.scoreOn)}": expected "logits" or "log-probabilities"`);
   const baseline = opts.baseline ?? 'zero';
   checkBaseline(baseline, opts.rng);
   const logOf = opts.scoreOn === 'log-probabilities';
@@ -304,7 +341,8 @@ export async function occludedFrequency(
   for (let first = 0; first < totalRows; first += opts.maxBatch) {
     const rows = Math.min(opts.maxBatch, totalRows - first);
     for (let k = 0; k < rows; k++) {
-      const image = Math.floor((first + k) / rowsPerImage), slot = (first + k) % rowsPerImage;
+      const image = Math.floor((first + k) / rowsPerImage),
+        slot = (first + k) % rowsPerImage;
       const target = chunk.subarray(k * per, (k + 1) * per);
       if (slot === 0) {
         const pixels = images.subarray(image * per, (image + 1) * per);
@@ -317,11 +355,20 @@ export async function occludedFrequency(
     if (opts.signal?.aborted) throw new EngineError('CANCELLED', `occluded frequency: cancelled after ${first} of ${totalRows} model rows`);
     const out = await score(chunk.subarray(0, rows * per), rows);
     const got = out.length / rows;
-    if (!Number.isInteger(got) || got < 1) throw new EngineError('RUNTIME', `occluded frequency: the model returned ${out.length} values for ${rows} rows: expected a whole number of classes per row`);
-    if (classes !== 0 && got !== classes) throw new EngineError('RUNTIME', `occluded frequency: the model returned ${got} values per row: expected ${classes}, as in its earlier outputs`);
+    if (!Number.isInteger(got) || got < 1)
+      throw new EngineError(
+        'RUNTIME',
+        `occluded frequency: the model returned ${out.length} values for ${rows} rows: expected a whole number of classes per row`,
+      );
+    if (classes !== 0 && got !== classes)
+      throw new EngineError(
+        'RUNTIME',
+        `occluded frequency: the model returned ${got} values per row: expected ${classes}, as in its earlier outputs`,
+      );
     classes = got;
     for (let k = 0; k < rows; k++) {
-      const image = Math.floor((first + k) / rowsPerImage), slot = (first + k) % rowsPerImage;
+      const image = Math.floor((first + k) / rowsPerImage),
+        slot = (first + k) % rowsPerImage;
       const row = out.subarray(k * classes, (k + 1) * classes);
       if (slot === 0) {
         const predicted = topK(row, 1)[0];
@@ -351,7 +398,10 @@ export class OccludedFrequencyAggregator {
   private readonly totalFlips: Int32Array;
   private images = 0;
 
-  constructor(readonly bands: number, readonly numClasses: number) {
+  constructor(
+    readonly bands: number,
+    readonly numClasses: number,
+  ) {
     checkPositiveInt('band count', bands);
     checkPositiveInt('class count', numClasses);
     this.sums = Array.from({ length: numClasses }, () => new Float64Array(bands));
@@ -362,16 +412,23 @@ export class OccludedFrequencyAggregator {
   }
 
   /** Images added so far. */
-  get count(): number { return this.images; }
+  get count(): number {
+    return this.images;
+  }
 
   /** One image, under its class `label`. */
   add(label: number, scores: ArrayLike<number>, flips: ArrayLike<boolean>): void {
-    if (!Number.isInteger(label) || label < 0 || label >= this.numClasses) throw usage(`label ${label}: expected an integer in [0, ${this.numClasses})`);
-    if (scores.length !== this.bands || flips.length !== this.bands) throw usage(`${scores.length} scores and ${flips.length} flips: expected ${this.bands} of each`);
+    if (!Number.isInteger(label) || label < 0 || label >= this.numClasses)
+      throw usage(`label ${label}: expected an integer in [0, ${this.numClasses})`);
+    if (scores.length !== this.bands || flips.length !== this.bands)
+      throw usage(`${scores.length} scores and ${flips.length} flips: expected ${this.bands} of each`);
     for (let b = 0; b < this.bands; b++) {
       this.sums[label][b] += scores[b];
       this.total[b] += scores[b];
-      if (flips[b]) { this.flipCounts[label][b]++; this.totalFlips[b]++; }
+      if (flips[b]) {
+        this.flipCounts[label][b]++;
+        this.totalFlips[b]++;
+      }
     }
     this.counts[label]++;
     this.images++;

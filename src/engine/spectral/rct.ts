@@ -18,18 +18,29 @@ export const RCT_DEFINITION =
   '(1/C) Σ_c |D(x′_c)[u,v] − D(x_c)[u,v]| / (|D(x_c)[u,v]| + ε), where D is the orthonormal 2-D DCT-II of one ' +
   'H×W channel, D(z)[u,v] = α_u α_v Σ_{i,j} z[i,j] cos(π(2i+1)u/2H) cos(π(2j+1)v/2W), α_0 = √(1/n), α_k = √(2/n) ' +
   'for k > 0. The map is in DCT layout: (0,0), the DC coefficient, at the top left; frequency grows to the right ' +
-  'and downwards. ε keeps near-zero coefficients of x from dominating the mean (the authors\' code has none). ' + BINNING_NOTE;
+  "and downwards. ε keeps near-zero coefficients of x from dominating the mean (the authors' code has none). " +
+  BINNING_NOTE;
 
 export class RctAccumulator {
   private readonly hw: number;
   private readonly sum: Float64Array;
   private images = 0;
 
-  constructor(readonly channels: number, readonly h: number, readonly w: number, readonly epsilon = DEFAULT_RCT_EPSILON) {
-    for (const [name, v] of [['channels', channels], ['height', h], ['width', w]] as const) {
+  constructor(
+    readonly channels: number,
+    readonly h: number,
+    readonly w: number,
+    readonly epsilon = DEFAULT_RCT_EPSILON,
+  ) {
+    for (const [name, v] of [
+      ['channels', channels],
+      ['height', h],
+      ['width', w],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new EngineError('USAGE', `RCT: ${name} ${v}: expected a positive integer`);
     }
-    if (!(epsilon > 0) || !Number.isFinite(epsilon)) throw new EngineError('USAGE', `RCT: ε = ${epsilon}: expected a positive finite number (the default is ${DEFAULT_RCT_EPSILON})`);
+    if (!(epsilon > 0) || !Number.isFinite(epsilon))
+      throw new EngineError('USAGE', `RCT: ε = ${epsilon}: expected a positive finite number (the default is ${DEFAULT_RCT_EPSILON})`);
     this.hw = h * w;
     this.sum = new Float64Array(this.hw);
   }
@@ -43,9 +54,15 @@ export class RctAccumulator {
   add(clean: ArrayLike<number>, adversarial: ArrayLike<number>): void {
     const { channels, h, w, hw, epsilon } = this;
     if (clean.length !== channels * hw || adversarial.length !== channels * hw) {
-      throw new EngineError('USAGE', `RCT: expected ${channels}×${h}×${w} = ${channels * hw} values per image, got ${clean.length} (clean) and ${adversarial.length} (adversarial)`);
+      throw new EngineError(
+        'USAGE',
+        `RCT: expected ${channels}×${h}×${w} = ${channels * hw} values per image, got ${clean.length} (clean) and ${adversarial.length} (adversarial)`,
+      );
     }
-    const x = new Float64Array(hw), delta = new Float64Array(hw), fx = new Float64Array(hw), fd = new Float64Array(hw);
+    const x = new Float64Array(hw),
+      delta = new Float64Array(hw),
+      fx = new Float64Array(hw),
+      fd = new Float64Array(hw);
     for (let c = 0; c < channels; c++) {
       for (let i = 0; i < hw; i++) {
         x[i] = clean[c * hw + i];

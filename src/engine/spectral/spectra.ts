@@ -19,7 +19,8 @@ export const SPECTRA_DEFINITION =
   'log(|F(x)| + η)| with η = 1e-8, averaged over channels. Low-frequency energy ratio: τ(z) = Σ_{(k_x,k_y)∈S_l} ' +
   '|F(z)|² / Σ_all |F(z)|², with the energies summed over channels and S_l = {|k_x| ≤ k_c and |k_y| ≤ k_c} on the ' +
   'centred frequencies; τ(δ) and τ(x) are computed per image and averaged over images, skipping images whose δ ' +
-  '(or x) is zero everywhere (τ undefined), and reported as NaN when every image was skipped. ' + BINNING_NOTE;
+  '(or x) is zero everywhere (τ undefined), and reported as NaN when every image was skipped. ' +
+  BINNING_NOTE;
 
 /** The default k_c of S_l: max(1, ⌊min(h, w)/4⌋), i.e. the central half of each axis' frequency range. */
 export function defaultSpectrumCutoff(h: number, w: number): number {
@@ -48,15 +49,26 @@ export class SpectrumAccumulator {
   private tauImagesSum = 0;
   private tauImagesCount = 0;
 
-  constructor(readonly channels: number, readonly h: number, readonly w: number, readonly cutoff: number) {
-    for (const [name, v] of [['channels', channels], ['height', h], ['width', w]] as const) {
+  constructor(
+    readonly channels: number,
+    readonly h: number,
+    readonly w: number,
+    readonly cutoff: number,
+  ) {
+    for (const [name, v] of [
+      ['channels', channels],
+      ['height', h],
+      ['width', w],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new EngineError('USAGE', `spectra: ${name} ${v}: expected a positive integer`);
     }
-    if (!Number.isInteger(cutoff) || cutoff < 0) throw new EngineError('USAGE', `spectra: cutoff k_c = ${cutoff}: expected a non-negative integer`);
+    if (!Number.isInteger(cutoff) || cutoff < 0)
+      throw new EngineError('USAGE', `spectra: cutoff k_c = ${cutoff}: expected a non-negative integer`);
     this.hw = h * w;
     this.centred = new Int32Array(this.hw);
     this.lowBand = new Uint8Array(this.hw);
-    const oy = Math.floor(h / 2), ox = Math.floor(w / 2);
+    const oy = Math.floor(h / 2),
+      ox = Math.floor(w / 2);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         this.centred[y * w + x] = ((y + oy) % h) * w + ((x + ox) % w);
@@ -76,13 +88,22 @@ export class SpectrumAccumulator {
   add(clean: ArrayLike<number>, adversarial: ArrayLike<number>): void {
     const { channels, h, w, hw } = this;
     if (clean.length !== channels * hw || adversarial.length !== channels * hw) {
-      throw new EngineError('USAGE', `spectra: expected ${channels}×${h}×${w} = ${channels * hw} values per image, got ${clean.length} (clean) and ${adversarial.length} (adversarial)`);
+      throw new EngineError(
+        'USAGE',
+        `spectra: expected ${channels}×${h}×${w} = ${channels * hw} values per image, got ${clean.length} (clean) and ${adversarial.length} (adversarial)`,
+      );
     }
-    const scale = 1 / Math.sqrt(hw), perChannel = 1 / channels;
-    const x = new Float64Array(hw), delta = new Float64Array(hw);
-    let deltaLow = 0, deltaAll = 0, imageLow = 0, imageAll = 0;
+    const scale = 1 / Math.sqrt(hw),
+      perChannel = 1 / channels;
+    const x = new Float64Array(hw),
+      delta = new Float64Array(hw);
+    let deltaLow = 0,
+      deltaAll = 0,
+      imageLow = 0,
+      imageAll = 0;
     // Zero is decided on the pixels: the transform of a zero plane packed with a non-zero one is only ~0.
-    let deltaIsZero = true, imageIsZero = true;
+    let deltaIsZero = true,
+      imageIsZero = true;
     for (let c = 0; c < channels; c++) {
       for (let i = 0; i < hw; i++) {
         x[i] = clean[c * hw + i];
@@ -92,12 +113,18 @@ export class SpectrumAccumulator {
       }
       const [fx, fd] = fft2RealPair(x, delta, h, w);
       for (let k = 0; k < hw; k++) {
-        const xr = fx.re[k] * scale, xi = fx.im[k] * scale, dr = fd.re[k] * scale, di = fd.im[k] * scale;
-        const ar = xr + dr, ai = xi + di; // F(x + δ) = F(x) + F(δ)
-        const d2 = dr * dr + di * di, x2 = xr * xr + xi * xi;
+        const xr = fx.re[k] * scale,
+          xi = fx.im[k] * scale,
+          dr = fd.re[k] * scale,
+          di = fd.im[k] * scale;
+        const ar = xr + dr,
+          ai = xi + di; // F(x + δ) = F(x) + F(δ)
+        const d2 = dr * dr + di * di,
+          x2 = xr * xr + xi * xi;
         const pos = this.centred[k];
         this.perturbationSum[pos] += Math.sqrt(d2) * perChannel;
-        this.logDifferenceSum[pos] += Math.abs(Math.log(Math.sqrt(ar * ar + ai * ai) + LOG_SPECTRUM_ETA) - Math.log(Math.sqrt(x2) + LOG_SPECTRUM_ETA)) * perChannel;
+        this.logDifferenceSum[pos] +=
+          Math.abs(Math.log(Math.sqrt(ar * ar + ai * ai) + LOG_SPECTRUM_ETA) - Math.log(Math.sqrt(x2) + LOG_SPECTRUM_ETA)) * perChannel;
         deltaAll += d2;
         imageAll += x2;
         if (this.lowBand[k]) {

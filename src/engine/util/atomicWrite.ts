@@ -15,7 +15,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   try {
     writeFileSync(tmp, data);
     const fd = openSync(tmp, 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     if (options.exclusive) {
       linkSync(tmp, path);
       rmSync(tmp, { force: true });

@@ -7,6 +7,8 @@ export function readTextFile(path: string, what: string): string {
     return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new EngineError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${path}: cannot read ${what} (${code ?? String(e)})`, { file: path });
+    throw new EngineError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${path}: cannot read ${what} (${code ?? String(e)})`, {
+      file: path,
+    });
   }
 }

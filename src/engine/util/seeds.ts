@@ -38,7 +38,8 @@ export type SeedStreamPath = keyof typeof SEED_STREAMS;
 /** The seed of stream `path` at the given indices (one per stride of the stream). */
 export function seedFor(runSeed: number, path: SeedStreamPath, ...indices: number[]): number {
   const s: SeedStream = SEED_STREAMS[path];
-  if (indices.length !== s.strides.length) throw new Error(`seedFor ${path}: expected ${s.strides.length} index(es) (${s.index.join(', ')}), got ${indices.length}`);
+  if (indices.length !== s.strides.length)
+    throw new Error(`seedFor ${path}: expected ${s.strides.length} index(es) (${s.index.join(', ')}), got ${indices.length}`);
   return indices.reduce((acc, v, i) => acc + s.strides[i] * v, runSeed + s.offset);
 }
 

@@ -30,9 +30,6 @@ export async function launchChromium(executablePath: string, scratch: Scratch): 
 /** Closes the browser, giving up after `timeoutMs` (Playwright's own exit hook then kills its process group). */
 export async function closeChromium(context: BrowserContext, timeoutMs = 15_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    context.close().catch(() => undefined),
-    new Promise((r) => (timer = setTimeout(r, timeoutMs))),
-  ]);
+  await Promise.race([context.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
   clearTimeout(timer);
 }

@@ -39,7 +39,8 @@ export function installExtension(bin: string, scratch: Scratch, vsix: string, ex
   if (run.status !== 0) throw new Error(`code-server --install-extension ${vsix} exited with ${run.status ?? run.signal}: ${output}`);
   const prefix = `${extensionId.toLowerCase()}-`;
   const folder = readdirSync(scratch.extensions).find((f) => f.toLowerCase().startsWith(prefix));
-  if (!folder) throw new Error(`after installing ${vsix}, no folder ${prefix}<version> in ${scratch.extensions} (installer said: ${output})`);
+  if (!folder)
+    throw new Error(`after installing ${vsix}, no folder ${prefix}<version> in ${scratch.extensions} (installer said: ${output})`);
   return `${scratch.extensions}/${folder}`;
 }
 
@@ -77,7 +78,12 @@ function groupAlive(child: ChildProcess): boolean {
   }
 }
 
-export async function startCodeServer(bin: string, scratch: Scratch, options: ServerOptions = {}, startupTimeoutMs = 60_000): Promise<CodeServer> {
+export async function startCodeServer(
+  bin: string,
+  scratch: Scratch,
+  options: ServerOptions = {},
+  startupTimeoutMs = 60_000,
+): Promise<CodeServer> {
   const port = await freePort();
   const t0 = Date.now();
   const workspace = options.workspace ?? scratch.workspace;
@@ -85,8 +91,10 @@ export async function startCodeServer(bin: string, scratch: Scratch, options: Se
     bin,
     [
       ...baseArgs(scratch, options.userData),
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
@@ -130,7 +138,9 @@ export async function startCodeServer(bin: string, scratch: Scratch, options: Se
     await sleep(250);
   }
   await stop();
-  throw new Error(`code-server did not answer /healthz within ${startupTimeoutMs / 1000} s (exit code ${child.exitCode}); its output:\n${output}`);
+  throw new Error(
+    `code-server did not answer /healthz within ${startupTimeoutMs / 1000} s (exit code ${child.exitCode}); its output:\n${output}`,
+  );
 }
 
 /**

@@ -51,7 +51,12 @@ export function writeUserSettings(userData: string, overrides: Record<string, un
 }
 
 /** Copies the first `perClass` images of every class folder of `datasetDir` into `dir/imagesDir`. */
-export function copyImageFolder(datasetDir: string, dir: string, imagesDir: string, perClass: number): { classes: string[]; imageCount: number; sampleImage: string } {
+export function copyImageFolder(
+  datasetDir: string,
+  dir: string,
+  imagesDir: string,
+  perClass: number,
+): { classes: string[]; imageCount: number; sampleImage: string } {
   const classes = readdirSync(datasetDir, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
@@ -59,7 +64,10 @@ export function copyImageFolder(datasetDir: string, dir: string, imagesDir: stri
   let imageCount = 0;
   let sampleImage = '';
   for (const cls of classes) {
-    const files = readdirSync(join(datasetDir, cls)).filter((f) => IMAGE.test(f)).sort().slice(0, perClass);
+    const files = readdirSync(join(datasetDir, cls))
+      .filter((f) => IMAGE.test(f))
+      .sort()
+      .slice(0, perClass);
     if (files.length < perClass) throw new Error(`${datasetDir}/${cls} has ${files.length} images, the workspace needs ${perClass}`);
     mkdirSync(join(dir, imagesDir, cls), { recursive: true });
     for (const f of files) copyFileSync(join(datasetDir, cls, f), join(dir, imagesDir, cls, f));

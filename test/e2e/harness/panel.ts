@@ -41,7 +41,14 @@ export async function waitForFinalState(
     }
     if (state && DONE.includes(state)) return { frame, state: state as PanelState };
     if (state && STOPPED.includes(state)) {
-      const text = ((await frame.locator('#app').innerText().catch(() => '')) ?? '').replace(/\s+/g, ' ').slice(0, 600);
+      const text = (
+        (await frame
+          .locator('#app')
+          .innerText()
+          .catch(() => '')) ?? ''
+      )
+        .replace(/\s+/g, ' ')
+        .slice(0, 600);
       throw new Error(`the panel ended in state "${state}" instead of complete/partial; it shows: ${text}`);
     }
     await sleep(2_000);
@@ -106,12 +113,23 @@ export async function inspectPanel(frame: Frame): Promise<PanelContents> {
  * Polls every webview frame holding `#app` until `accept(frame)` holds (e.g. "is the compare panel and has
  * finished"); throws after `timeoutMs` naming `what`.
  */
-export async function waitForPanelWhere(page: Page, what: string, accept: (frame: Frame) => Promise<boolean>, timeoutMs: number): Promise<Frame> {
+export async function waitForPanelWhere(
+  page: Page,
+  what: string,
+  accept: (frame: Frame) => Promise<boolean>,
+  timeoutMs: number,
+): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames().slice().reverse()) {
       if (frame === page.mainFrame()) continue;
-      if ((await frame.locator('#app').count().catch(() => 0)) === 0) continue;
+      if (
+        (await frame
+          .locator('#app')
+          .count()
+          .catch(() => 0)) === 0
+      )
+        continue;
       if (await accept(frame).catch(() => false)) return frame;
     }
     await sleep(1_000);
@@ -140,11 +158,16 @@ export interface ChartTable {
 
 export async function chartTable(frame: Frame, testId: string): Promise<ChartTable> {
   const figure = frame.locator('figure.chart', { has: frame.locator(`[data-testid="${testId}"]`) }).first();
-  return figure.evaluate((f, id): ChartTable => ({
-    headers: Array.from(f.querySelectorAll('table.chart-data thead th')).map((th) => (th.textContent ?? '').trim()),
-    rows: Array.from(f.querySelectorAll('table.chart-data tbody tr')).map((tr) => Array.from(tr.children).map((c) => (c.textContent ?? '').trim())),
-    bars: f.querySelectorAll(`svg[data-testid="${id}"] rect.bar[data-category]`).length,
-  }), testId);
+  return figure.evaluate(
+    (f, id): ChartTable => ({
+      headers: Array.from(f.querySelectorAll('table.chart-data thead th')).map((th) => (th.textContent ?? '').trim()),
+      rows: Array.from(f.querySelectorAll('table.chart-data tbody tr')).map((tr) =>
+        Array.from(tr.children).map((c) => (c.textContent ?? '').trim()),
+      ),
+      bars: f.querySelectorAll(`svg[data-testid="${id}"] rect.bar[data-category]`).length,
+    }),
+    testId,
+  );
 }
 
 /** The compare panel: which model each side is, and the attack rows per side. */

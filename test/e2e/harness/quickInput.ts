@@ -29,15 +29,22 @@ export class QuickInput {
     if (!(await this.widget.isVisible().catch(() => false))) return null;
     const rows = this.widget.locator('.quick-input-list .monaco-list-row');
     return {
-      title: ((await this.widget.locator('.quick-input-title').textContent().catch(() => '')) ?? '').trim(),
+      title: (
+        (await this.widget
+          .locator('.quick-input-title')
+          .textContent()
+          .catch(() => '')) ?? ''
+      ).trim(),
       placeholder: (await this.input.getAttribute('placeholder').catch(() => '')) ?? '',
       value: await this.input.inputValue().catch(() => ''),
-      rows: await rows.evaluateAll((els) => els.map((el) => ({
-        label: (el.querySelector('.label-name')?.textContent ?? '').trim(),
-        description: (el.querySelector('.label-description')?.textContent ?? '').trim(),
-        // innerText: recycled rows keep a hidden detail line from an earlier pick in their textContent
-        text: (el as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
-      }))),
+      rows: await rows.evaluateAll((els) =>
+        els.map((el) => ({
+          label: (el.querySelector('.label-name')?.textContent ?? '').trim(),
+          description: (el.querySelector('.label-description')?.textContent ?? '').trim(),
+          // innerText: recycled rows keep a hidden detail line from an earlier pick in their textContent
+          text: (el as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
+        })),
+      ),
     };
   }
 
@@ -45,7 +52,11 @@ export class QuickInput {
    * Waits until a quick input is open whose title or placeholder matches `what` (or which `what` accepts)
    * and which has rows (or, with `rows: false`, is just open); throws naming what was on screen instead.
    */
-  async waitFor(what: RegExp | ((view: QuickInputView) => boolean), timeoutMs: number, options: { rows?: boolean } = {}): Promise<QuickInputView> {
+  async waitFor(
+    what: RegExp | ((view: QuickInputView) => boolean),
+    timeoutMs: number,
+    options: { rows?: boolean } = {},
+  ): Promise<QuickInputView> {
     const deadline = Date.now() + timeoutMs;
     const matches = (v: QuickInputView) => (typeof what === 'function' ? what(v) : what.test(v.title) || what.test(v.placeholder));
     let last: QuickInputView | null = null;
@@ -54,12 +65,16 @@ export class QuickInput {
       if (last && matches(last) && (options.rows === false || last.rows.length > 0)) return last;
       await sleep(250);
     }
-    throw new Error(`no quick input matching ${String(what)} within ${timeoutMs / 1000} s; on screen: ${last ? JSON.stringify(last) : 'none'}`);
+    throw new Error(
+      `no quick input matching ${String(what)} within ${timeoutMs / 1000} s; on screen: ${last ? JSON.stringify(last) : 'none'}`,
+    );
   }
 
   /** Chooses the row whose label is exactly `label` (codicons are not part of the text). */
   async pick(label: string): Promise<void> {
-    const row = this.widget.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escape(label)}\\s*$`) }) });
+    const row = this.widget.locator('.quick-input-list .monaco-list-row', {
+      has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escape(label)}\\s*$`) }),
+    });
     await row.first().click();
   }
 

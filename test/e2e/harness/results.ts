@@ -120,7 +120,8 @@ export class Results {
 
   summary(): string {
     const lines = ['', 'steps:'];
-    for (const s of this.steps) lines.push(`  ${s.status.padEnd(7)} ${s.name} (${s.seconds.toFixed(1)} s)${s.error ? ` — ${s.error}` : ''}`);
+    for (const s of this.steps)
+      lines.push(`  ${s.status.padEnd(7)} ${s.name} (${s.seconds.toFixed(1)} s)${s.error ? ` — ${s.error}` : ''}`);
     lines.push('timings (s):');
     for (const [k, v] of Object.entries(this.timings)) lines.push(`  ${k}: ${v}`);
     if (Object.keys(this.metrics).length) lines.push('measured by the extension:');
@@ -130,7 +131,9 @@ export class Results {
     for (const c of failed) lines.push(`  ${c.step}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
     const failedSteps = this.steps.filter((s) => s.status !== 'passed').length;
     const okChecks = this.checks.length - this.failedChecks();
-    lines.push(`${okChecks} checks passed, ${this.failedChecks()} failed; ${this.steps.length - failedSteps} of ${this.steps.length} steps passed`);
+    lines.push(
+      `${okChecks} checks passed, ${this.failedChecks()} failed; ${this.steps.length - failedSteps} of ${this.steps.length} steps passed`,
+    );
     return lines.join('\n');
   }
 }

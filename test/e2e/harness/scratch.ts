@@ -30,12 +30,16 @@ export function isInside(child: string, parent: string): boolean {
 export function makeScratch(root: string, repoRoot: string): Scratch {
   const parent = resolve(root);
   if (isInside(parent, repoRoot)) {
-    throw new Error(`E2E_TMP=${parent} lies inside the repository ${repoRoot}: the installed extension would resolve the repository's node_modules (false pass); use a folder outside it`);
+    throw new Error(
+      `E2E_TMP=${parent} lies inside the repository ${repoRoot}: the installed extension would resolve the repository's node_modules (false pass); use a folder outside it`,
+    );
   }
   mkdirSync(parent, { recursive: true });
   const base = mkdtempSync(join(parent, 'r-'));
   if (base.length > MAX_BASE_LENGTH) {
-    throw new Error(`scratch folder ${base} is ${base.length} characters long (at most ${MAX_BASE_LENGTH}): VS Code's unix sockets under it would exceed the path limit; set E2E_TMP to a shorter folder`);
+    throw new Error(
+      `scratch folder ${base} is ${base.length} characters long (at most ${MAX_BASE_LENGTH}): VS Code's unix sockets under it would exceed the path limit; set E2E_TMP to a shorter folder`,
+    );
   }
   const dirs = {
     workspace: join(base, 'ws'),

@@ -227,7 +227,11 @@ export async function themeScreenshots(page: Page, frame: Frame, path: (name: st
   const panelShot = path(`09-theme-${slug}.png`);
   await webview.screenshot({ path: panelShot, timeout: 10_000 });
   written.push(panelShot);
-  const charts: [string, string][] = [['of-chart', '[data-testid="of-chart"]'], ['sweep', 'svg[data-testid^="sweep-"]'], ['rct', '[data-testid="rct-heatmap"]']];
+  const charts: [string, string][] = [
+    ['of-chart', '[data-testid="of-chart"]'],
+    ['sweep', 'svg[data-testid^="sweep-"]'],
+    ['rct', '[data-testid="rct-heatmap"]'],
+  ];
   for (const [name, selector] of charts) {
     const figure = frame.locator('figure.chart', { has: frame.locator(selector) }).first();
     if ((await figure.count()) === 0) continue;

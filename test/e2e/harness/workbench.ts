@@ -113,7 +113,9 @@ export class Workbench {
     const bar = this.page.locator('.editor-group-container.active .editor-actions');
     await bar.waitFor();
     const buttons = bar.locator('.action-label');
-    const labels = (await buttons.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''))).map((l) => l.trim());
+    const labels = (await buttons.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''))).map((l) =>
+      l.trim(),
+    );
     const more = bar.locator('.action-label[aria-label^="More Actions"]');
     if ((await more.count()) > 0) {
       await more.first().click();
@@ -160,7 +162,8 @@ export class Workbench {
       const rows = await this.paletteRows(title);
       if (rows.includes(title)) break;
       await this.page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw new Error(`the palette never listed "${title}" within ${timeoutMs / 1000} s; it held: ${rows.join(' | ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`the palette never listed "${title}" within ${timeoutMs / 1000} s; it held: ${rows.join(' | ')}`);
       await sleep(1_000);
     }
     // The whole label: "View: Close Editor" must not pick "View: Close Editor Group".
@@ -172,7 +175,10 @@ export class Workbench {
   /** Closes every editor and panel, so that the next webview found is the next run's. */
   async closeAllEditors(): Promise<void> {
     await this.runCommand('View: Close All Editors');
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    await this.page
+      .locator('.quick-input-widget')
+      .waitFor({ state: 'hidden', timeout: 5_000 })
+      .catch(() => undefined);
     await sleep(500);
   }
 
@@ -181,12 +187,25 @@ export class Workbench {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const toast of await this.page.locator('.notification-toast').all()) {
-        const message = ((await toast.locator('.notification-list-item-message').innerText().catch(() => '')) ?? '').trim();
+        const message = (
+          (await toast
+            .locator('.notification-list-item-message')
+            .innerText()
+            .catch(() => '')) ?? ''
+        ).trim();
         if (!text.test(message)) continue;
-        const buttons = (await toast.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts().catch(() => [])).map((b) => b.trim());
+        const buttons = (
+          await toast
+            .locator('.notification-list-item-buttons-container .monaco-button')
+            .allInnerTexts()
+            .catch(() => [])
+        ).map((b) => b.trim());
         return { message, buttons };
       }
-      if (Date.now() > deadline) throw new Error(`no notification matching ${text} within ${timeoutMs / 1000} s; on screen: ${(await this.visibleMessages()).join(' / ') || 'nothing'}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no notification matching ${text} within ${timeoutMs / 1000} s; on screen: ${(await this.visibleMessages()).join(' / ') || 'nothing'}`,
+        );
       await sleep(500);
     }
   }
@@ -200,17 +219,28 @@ export class Workbench {
     while (Date.now() < deadline) {
       for (const frame of this.page.frames().slice().reverse()) {
         if (frame === this.page.mainFrame()) continue;
-        const found = await frame.locator('#app').count().catch(() => 0);
+        const found = await frame
+          .locator('#app')
+          .count()
+          .catch(() => 0);
         if (found > 0) return frame;
       }
       await sleep(500);
     }
-    throw new Error(`no webview with #app appeared within ${timeoutMs / 1000} s (frames: ${this.page.frames().map((f) => f.url().slice(0, 80)).join(', ')})`);
+    throw new Error(
+      `no webview with #app appeared within ${timeoutMs / 1000} s (frames: ${this.page
+        .frames()
+        .map((f) => f.url().slice(0, 80))
+        .join(', ')})`,
+    );
   }
 
   /** Texts of visible notification toasts and of an open quick pick: what the user would be looking at. */
   async visibleMessages(): Promise<string[]> {
-    const toasts = await this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts().catch(() => []);
+    const toasts = await this.page
+      .locator('.notification-toast .notification-list-item-message')
+      .allInnerTexts()
+      .catch(() => []);
     const quickInput = this.page.locator('.quick-input-widget');
     const pick = (await quickInput.isVisible().catch(() => false))
       ? [`quick pick: ${(await quickInput.innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 300)}`]
@@ -228,7 +258,11 @@ export class Workbench {
       entries.push({
         ariaLabel,
         text: ((await item.textContent().catch(() => null)) ?? '').trim(),
-        hasShieldIcon: (await item.locator('.codicon-shield').count().catch(() => 0)) > 0,
+        hasShieldIcon:
+          (await item
+            .locator('.codicon-shield')
+            .count()
+            .catch(() => 0)) > 0,
       });
     }
     return entries;

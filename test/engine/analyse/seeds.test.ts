@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SEED_STREAMS, seedFor, seedRecord, type SeedStreamPath } from '../../../src/engine/util/seeds';
 
-test('every stream reproduces the engine\'s historical seed formula', () => {
+test("every stream reproduces the engine's historical seed formula", () => {
   for (const s of [0, 1, 12345, 2 ** 31 - 1]) {
     for (let a = 0; a < 9; a++) assert.equal(seedFor(s, 'attacks/suite', a), s + 1000003 * a, 'per-attack seed');
     assert.equal(seedFor(s, 'attacks/estimated-gradient'), s);
@@ -14,9 +14,15 @@ test('every stream reproduces the engine\'s historical seed formula', () => {
     assert.equal(seedFor(s, 'adaptive/post-averaging/eot'), s + 15485867);
     assert.equal(seedFor(s, 'sweeps/epsilon'), s + 32452843);
     for (let e = 0; e < 4; e++) assert.equal(seedFor(s, 'sweeps/epsilon/pgd', e), s + 1000003 * e);
-    for (let a = 0; a < 8; a++) for (let b = 0; b < 7; b++) for (let d = 0; d < 2; d++) {
-      assert.equal(seedFor(s, 'adaptive/attack', a, b, d), s + 49979687 + 1009 * a + 7 * b + d, 'adaptive seed per attack, batch and defence');
-    }
+    for (let a = 0; a < 8; a++)
+      for (let b = 0; b < 7; b++)
+        for (let d = 0; d < 2; d++) {
+          assert.equal(
+            seedFor(s, 'adaptive/attack', a, b, d),
+            s + 49979687 + 1009 * a + 7 * b + d,
+            'adaptive seed per attack, batch and defence',
+          );
+        }
   }
 });
 

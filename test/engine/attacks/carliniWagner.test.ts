@@ -9,8 +9,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CARLINI_WAGNER_DEFAULTS, TANH_SHRINK, adamStep, createCarliniWagner, fromTanhSpace, marginOf, nextConstant,
-  objectiveGradient, rankMarginGradient, stalled, toTanhSpace, validateParams, type CarliniWagnerParams,
+  CARLINI_WAGNER_DEFAULTS,
+  TANH_SHRINK,
+  adamStep,
+  createCarliniWagner,
+  fromTanhSpace,
+  marginOf,
+  nextConstant,
+  objectiveGradient,
+  rankMarginGradient,
+  stalled,
+  toTanhSpace,
+  validateParams,
+  type CarliniWagnerParams,
 } from '../../../src/engine/attacks/carliniWagner';
 import { attackContext, gradientProvider, type GradientChoice } from '../../../src/engine/attacks/context';
 import { perturbationNorms } from '../../../src/engine/attacks/perturbation';
@@ -27,7 +38,7 @@ import { attackFixture, attackReference, correctBatch } from './setup';
 
 // ---- pure parts --------------------------------------------------------------------------------------
 
-test('parameters: defaults are the paper\'s except steps; bad values are refused with the parameter named', () => {
+test("parameters: defaults are the paper's except steps; bad values are refused with the parameter named", () => {
   assert.deepEqual(validateParams({}), CARLINI_WAGNER_DEFAULTS);
   assert.deepEqual(CARLINI_WAGNER_DEFAULTS, { c: 1e-3, kappa: 0, steps: 300, searchSteps: 9, lr: 0.01, abortEarly: true });
   const bad: [Partial<CarliniWagnerParams>, RegExp][] = [
@@ -43,7 +54,11 @@ test('parameters: defaults are the paper\'s except steps; bad values are refused
     [{ lr: 5 }, /lr 5: expected/],
   ];
   for (const [params, message] of bad) {
-    assert.throws(() => createCarliniWagner(params), (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && message.test(e.message), JSON.stringify(params));
+    assert.throws(
+      () => createCarliniWagner(params),
+      (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && message.test(e.message),
+      JSON.stringify(params),
+    );
   }
   const attack = createCarliniWagner({ steps: 50 });
   assert.equal(attack.mode, 'minimal-perturbation');
@@ -52,14 +67,20 @@ test('parameters: defaults are the paper\'s except steps; bad values are refused
 });
 
 test('tanh space: finite at the box edges, round trip within the shrink, always inside the range', () => {
-  for (const [lo, hi] of [[0, 1], [-1, 1], [0, 255]] as [number, number][]) {
+  for (const [lo, hi] of [
+    [0, 1],
+    [-1, 1],
+    [0, 255],
+  ] as [number, number][]) {
     const x = Float32Array.from([lo, hi, (lo + hi) / 2, lo + 0.1 * (hi - lo), lo + 0.97 * (hi - lo)]);
     const w = new Float32Array(x.length);
     toTanhSpace(x, lo, hi, w);
     assert.ok(w.every(Number.isFinite));
-    const back = new Float32Array(x.length), t = new Float32Array(x.length);
+    const back = new Float32Array(x.length),
+      t = new Float32Array(x.length);
     fromTanhSpace(w, lo, hi, back, t);
-    for (let j = 0; j < x.length; j++) assert.ok(Math.abs(back[j] - x[j]) <= (hi - lo) * (TANH_SHRINK + 1e-6), `${lo}…${hi}: ${back[j]} vs ${x[j]}`);
+    for (let j = 0; j < x.length; j++)
+      assert.ok(Math.abs(back[j] - x[j]) <= (hi - lo) * (TANH_SHRINK + 1e-6), `${lo}…${hi}: ${back[j]} vs ${x[j]}`);
     fromTanhSpace(Float32Array.from([-100, 100, 0]), lo, hi, back.subarray(0, 3), t.subarray(0, 3));
     assert.deepEqual(Array.from(back.subarray(0, 3)), [lo, hi, (lo + hi) / 2]);
   }
@@ -76,27 +97,38 @@ test('chain rule through tanh: ∂(‖x′−x‖² + c·a·x′)/∂w equals ce
   const objective = (ww: Float64Array) => {
     let s = 0;
     for (let j = 0; j < n; j++) {
-      const xp = lo + (hi - lo) * (Math.tanh(ww[j]) + 1) / 2;
+      const xp = lo + ((hi - lo) * (Math.tanh(ww[j]) + 1)) / 2;
       s += (xp - x[j]) ** 2 + c * a[j] * xp;
     }
     return s;
   };
-  const xs = new Float32Array(n), t = new Float32Array(n), g = new Float32Array(n);
+  const xs = new Float32Array(n),
+    t = new Float32Array(n),
+    g = new Float32Array(n);
   fromTanhSpace(w, lo, hi, xs, t);
   objectiveGradient(xs, x, 0, t, a, c, (hi - lo) / 2, g);
   for (let j = 0; j < n; j++) {
     const h = 1e-6;
-    const up = Float64Array.from(w), down = Float64Array.from(w);
-    up[j] += h; down[j] -= h;
+    const up = Float64Array.from(w),
+      down = Float64Array.from(w);
+    up[j] += h;
+    down[j] -= h;
     const numeric = (objective(up) - objective(down)) / (2 * h);
     assert.ok(Math.abs(g[j] - numeric) <= 1e-4 * Math.max(1, Math.abs(numeric)), `coordinate ${j}: ${g[j]} vs ${numeric}`);
   }
 });
 
 test('Adam: the first step moves every coordinate by lr against its gradient sign; bias correction after', () => {
-  const w = Float32Array.from([0, 1, -2]), m = new Float32Array(3), v = new Float32Array(3);
+  const w = Float32Array.from([0, 1, -2]),
+    m = new Float32Array(3),
+    v = new Float32Array(3);
   adamStep(w, m, v, [1e-3, -3, 50], 0.01, 1);
-  for (const [j, expected] of [[0, -0.01], [1, 1.01], [2, -2.01]]) assert.ok(Math.abs(w[j] - expected) < 1e-6, `${j}: ${w[j]}`);
+  for (const [j, expected] of [
+    [0, -0.01],
+    [1, 1.01],
+    [2, -2.01],
+  ])
+    assert.ok(Math.abs(w[j] - expected) < 1e-6, `${j}: ${w[j]}`);
   // A constant gradient keeps the step at lr (m̂/√v̂ = 1).
   adamStep(w, m, v, [1e-3, -3, 50], 0.01, 2);
   assert.ok(Math.abs(w[1] - 1.02) < 1e-5 && Math.abs(w[2] + 2.02) < 1e-5);
@@ -133,7 +165,8 @@ test('margins: untargeted z_y − max_{j≠y} z_j, targeted max_{j≠t} z_j − 
 
 // ---- the attack on linear classifiers --------------------------------------------------------------
 
-const SIDE = 4, PER = SIDE * SIDE;
+const SIDE = 4,
+  PER = SIDE * SIDE;
 const modelDir = mkdtempSync(join(tmpdir(), 'rl-cw-'));
 after(() => rmSync(modelDir, { recursive: true, force: true }));
 
@@ -142,21 +175,26 @@ function linearModel(classes: number, seed: number): { path: string; W: Float32A
   const rng = new Rng(seed);
   const W = Float32Array.from({ length: classes * PER }, () => rng.normal());
   const b = Float32Array.from({ length: classes }, () => 0.3 * rng.normal());
-  const bytes = encodeModel(makeModel({
-    opsetImports: [{ domain: '', version: 13 }],
-    graph: {
-      nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'W', 'b'], ['logits'], { transB: 1 })],
-      inputs: [makeValueInfo('x', 'float32', ['N', 1, SIDE, SIDE])],
-      outputs: [makeValueInfo('logits', 'float32', ['N', classes])],
-      initializers: [makeTensor('W', [classes, PER], W), makeTensor('b', [classes], b)],
-    },
-  }));
+  const bytes = encodeModel(
+    makeModel({
+      opsetImports: [{ domain: '', version: 13 }],
+      graph: {
+        nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'W', 'b'], ['logits'], { transB: 1 })],
+        inputs: [makeValueInfo('x', 'float32', ['N', 1, SIDE, SIDE])],
+        outputs: [makeValueInfo('logits', 'float32', ['N', classes])],
+        initializers: [makeTensor('W', [classes, PER], W), makeTensor('b', [classes], b)],
+      },
+    }),
+  );
   const path = join(modelDir, `linear-${classes}-${seed}.onnx`);
   writeFileSync(path, bytes);
   return { path, W, b };
 }
 
-async function linearSetup(classes: number, opts: { criterion?: Criterion; range?: [number, number]; gradient?: GradientChoice; signal?: AbortSignal; images?: number } = {}) {
+async function linearSetup(
+  classes: number,
+  opts: { criterion?: Criterion; range?: [number, number]; gradient?: GradientChoice; signal?: AbortSignal; images?: number } = {},
+) {
   const { path, W, b } = linearModel(classes, 11);
   const prepared = await prepareModel({ modelPath: path, overrides: { runtime: { executionProvider: 'cpu', threads: 1, batchSize: 64 } } });
   const classifier = await Classifier.open(prepared.config, prepared.info);
@@ -168,11 +206,26 @@ async function linearSetup(classes: number, opts: { criterion?: Criterion; range
   const logits = await classifier.scores(pixels, count);
   const labels = Array.from({ length: count }, (_, i) => argmax(logits.subarray(i * classes, (i + 1) * classes)));
   const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses!);
-  const gradients = gradientProvider(classifier, builder, opts.gradient ?? 'analytic', { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'linear' }, 0);
+  const gradients = gradientProvider(
+    classifier,
+    builder,
+    opts.gradient ?? 'analytic',
+    { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'linear' },
+    0,
+  );
   const ctx: AttackContext = attackContext(classifier, gradients, opts.criterion ?? 'top1', 0, opts.signal, [lo, hi]);
   return {
-    ctx, pixels, labels, count, W, b, logits,
-    close: async () => { await gradients.dispose(); await classifier.dispose(); },
+    ctx,
+    pixels,
+    labels,
+    count,
+    W,
+    b,
+    logits,
+    close: async () => {
+      await gradients.dispose();
+      await classifier.dispose();
+    },
   };
 }
 
@@ -234,7 +287,10 @@ test('the smallest success is kept: a longer run (same start) and more search st
       assert.ok(long[i] <= short[i] + 1e-7, `image ${i}: ${long[i]} after 80 steps, ${short[i]} after 40`);
       assert.ok(four[i] <= one[i] + 1e-7, `image ${i}: ${four[i]} after 4 search steps, ${one[i]} after 1`);
     }
-    assert.ok(four.some((v, i) => v < one[i] * 0.99), 'the search improved nothing');
+    assert.ok(
+      four.some((v, i) => v < one[i] * 0.99),
+      'the search improved nothing',
+    );
   } finally {
     await s.close();
   }
@@ -245,13 +301,19 @@ test('targeted, κ and a [−1, 1] range: the target is reached with margin ≥ 
   try {
     const targets = s.labels.map((y) => (y + 1) % 4);
     const kappa = 0.5;
-    const out = await createCarliniWagner({ steps: 200, kappa }).run({ pixels: s.pixels, count: s.count, labels: s.labels, targets }, s.ctx);
+    const out = await createCarliniWagner({ steps: 200, kappa }).run(
+      { pixels: s.pixels, count: s.count, labels: s.labels, targets },
+      s.ctx,
+    );
     assert.ok(inRange(out.adversarial, [-1, 1]));
     const scores = await s.ctx.classifier.scores(out.adversarial, s.count);
     assert.ok(s.ctx.isAdversarial(scores, s.labels, targets).every(Boolean));
     for (let i = 0; i < s.count; i++) {
       const row = scores.subarray(i * 4, (i + 1) * 4);
-      assert.ok(marginOf(row, targets[i], true, 1).margin <= -kappa + 1e-4, `image ${i}: margin ${marginOf(row, targets[i], true, 1).margin}`);
+      assert.ok(
+        marginOf(row, targets[i], true, 1).margin <= -kappa + 1e-4,
+        `image ${i}: margin ${marginOf(row, targets[i], true, 1).margin}`,
+      );
     }
   } finally {
     await s.close();
@@ -261,7 +323,10 @@ test('targeted, κ and a [−1, 1] range: the target is reached with margin ≥ 
 test('top-5 criterion (rank-5 margin through the vjp head): the label leaves the top 5 at an L2 no lower than possible', async () => {
   const s = await linearSetup(8, { criterion: 'top5', images: 8 });
   try {
-    const out = await createCarliniWagner({ steps: 200, searchSteps: 6 }).run({ pixels: s.pixels, count: s.count, labels: s.labels, targets: null }, s.ctx);
+    const out = await createCarliniWagner({ steps: 200, searchSteps: 6 }).run(
+      { pixels: s.pixels, count: s.count, labels: s.labels, targets: null },
+      s.ctx,
+    );
     const scores = await s.ctx.classifier.scores(out.adversarial, s.count);
     assert.ok(s.ctx.isAdversarial(scores, s.labels, null).every(Boolean));
     const { l2 } = perturbationNorms(out.adversarial, s.pixels, s.count);
@@ -290,7 +355,10 @@ test('rank-k margin gradient is exact even when the guessed competing class is s
         const sign = targeted ? -1 : 1;
         for (let q = 0; q < PER; q++) {
           const expected = sign * (s.W[cls[i] * PER + q] - s.W[other * PER + q]);
-          assert.ok(Math.abs(r.grad[i * PER + q] - expected) < 1e-5, `${targeted ? 'targeted' : 'untargeted'} image ${i} pixel ${q}: ${r.grad[i * PER + q]} vs ${expected}`);
+          assert.ok(
+            Math.abs(r.grad[i * PER + q] - expected) < 1e-5,
+            `${targeted ? 'targeted' : 'untargeted'} image ${i} pixel ${q}: ${r.grad[i * PER + q]} vs ${expected}`,
+          );
         }
         assert.ok(r.evaluations[i] === 1 || r.evaluations[i] === 2);
       }
@@ -300,7 +368,7 @@ test('rank-k margin gradient is exact even when the guessed competing class is s
   }
 });
 
-test('deterministic, cancellable, and the estimated gradient\'s cost is counted per image', async () => {
+test("deterministic, cancellable, and the estimated gradient's cost is counted per image", async () => {
   const s = await linearSetup(3);
   const batch = { pixels: s.pixels, count: s.count, labels: s.labels, targets: null };
   try {
@@ -323,7 +391,10 @@ test('deterministic, cancellable, and the estimated gradient\'s cost is counted 
   }
   const e = await linearSetup(3, { gradient: 'estimated', images: 2 });
   try {
-    const out = await createCarliniWagner({ steps: 2, searchSteps: 1 }).run({ pixels: e.pixels, count: 2, labels: e.labels, targets: null }, e.ctx);
+    const out = await createCarliniWagner({ steps: 2, searchSteps: 1 }).run(
+      { pixels: e.pixels, count: 2, labels: e.labels, targets: null },
+      e.ctx,
+    );
     assert.deepEqual(Array.from(out.queries), [202, 202]); // 2 steps × (1 + 2·50 NES pairs)
   } finally {
     await e.close();
@@ -354,7 +425,10 @@ for (const model of ['mnist-cnn', 'fashion-resnet']) {
       const b = correctBatch(f);
       const n = b.labels.length;
       const t0 = performance.now();
-      const out = await createCarliniWagner({ c: 1, searchSteps: 2, steps: 300 }).run({ pixels: b.pixels, count: n, labels: b.labels, targets: null }, f.ctx);
+      const out = await createCarliniWagner({ c: 1, searchSteps: 2, steps: 300 }).run(
+        { pixels: b.pixels, count: n, labels: b.labels, targets: null },
+        f.ctx,
+      );
       const seconds = (performance.now() - t0) / 1000;
       assert.ok(inRange(out.adversarial, f.ctx.range));
       const scores = await f.ctx.classifier.scores(out.adversarial, n);
@@ -362,13 +436,19 @@ for (const model of ['mnist-cnn', 'fashion-resnet']) {
       const { l2 } = perturbationNorms(out.adversarial, b.pixels, n);
       const ours = l2.filter((_, k) => broken[k]).sort();
       const row = attackReference(model).attacks['CW-L2'];
-      const theirs = b.positions.map((pos) => row.l2_per_image![f.indices[pos]]).filter((v): v is number => v !== null).sort((x, y) => x - y);
+      const theirs = b.positions
+        .map((pos) => row.l2_per_image![f.indices[pos]])
+        .filter((v): v is number => v !== null)
+        .sort((x, y) => x - y);
       const median = (v: ArrayLike<number>) => v[Math.floor(v.length / 2)];
-      console.log(`${model}: C&W broke ${ours.length}/${n} (torchattacks ${theirs.length}), median L2 ${median(ours).toFixed(3)} (torchattacks ${median(theirs)?.toFixed(3)} on its successes), ${(n / seconds).toFixed(1)} images/s, ${(out.queries.reduce((x, y) => x + y, 0) / n).toFixed(0)} gradient evaluations/image`);
+      console.log(
+        `${model}: C&W broke ${ours.length}/${n} (torchattacks ${theirs.length}), median L2 ${median(ours).toFixed(3)} (torchattacks ${median(theirs)?.toFixed(3)} on its successes), ${(n / seconds).toFixed(1)} images/s, ${(out.queries.reduce((x, y) => x + y, 0) / n).toFixed(0)} gradient evaluations/image`,
+      );
       assert.ok(ours.length >= 0.99 * n, `${model}: broke ${ours.length} of ${n}`);
       let lead = Infinity;
       for (const budget of theirs) {
-        const mine = ours.filter((v) => v <= budget + 1e-6).length, ref = theirs.filter((v) => v <= budget).length;
+        const mine = ours.filter((v) => v <= budget + 1e-6).length,
+          ref = theirs.filter((v) => v <= budget).length;
         assert.ok(mine >= ref, `${model}: within L2 ${budget} broke ${mine}, torchattacks ${ref}`);
         lead = Math.min(lead, mine - ref);
       }

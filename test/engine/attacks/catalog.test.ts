@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  ATTACK_CATALOG, ATTACK_NAMES, WHITE_BOX, attackDefaults, attackNorm, settingsChoices, standardSuite, validateAttackParams, validateAttackSpec,
+  ATTACK_CATALOG,
+  ATTACK_NAMES,
+  WHITE_BOX,
+  attackDefaults,
+  attackNorm,
+  settingsChoices,
+  standardSuite,
+  validateAttackParams,
+  validateAttackSpec,
 } from '../../../src/engine/attacks/catalog';
 import { createAttack } from '../../../src/engine/attacks/registry';
 import { createPgd } from '../../../src/engine/attacks/pgd';
@@ -22,7 +30,11 @@ const usage = (pattern: RegExp) => (e: unknown) => e instanceof EngineError && e
 test('bad parameters are refused naming the attack, the parameter and what is allowed', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['pgd', { norm: 'l3' }, 'pgd: norm "l3": expected one of linf, l2'],
-    ['pgd', { stepz: 3 }, 'pgd: unknown parameter "stepz": expected one of norm, eps, alpha, steps, randomStart, restarts, earlyStop, mode, searchSteps'],
+    [
+      'pgd',
+      { stepz: 3 },
+      'pgd: unknown parameter "stepz": expected one of norm, eps, alpha, steps, randomStart, restarts, earlyStop, mode, searchSteps',
+    ],
     ['pgd', { steps: 2.5 }, 'pgd: steps 2.5: expected a whole number from 1 to 100000'],
     ['pgd', { steps: '10' }, 'pgd: steps "10": expected a whole number from 1 to 100000'],
     ['pgd', { eps: 8 }, 'pgd: eps 8: expected a number > 0 and ≤ 1 for linf; did you mean 8/255 = 0.0314?'],
@@ -39,11 +51,18 @@ test('bad parameters are refused naming the attack, the parameter and what is al
     ['fgm', { attack: 'fgsm' }, 'fgm: attack "fgsm": expected "fgm" or no attack parameter'],
   ];
   for (const [name, params, message] of cases) {
-    assert.throws(() => validateAttackParams(name, params), (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && e.message === message, `${name} ${JSON.stringify(params)}`);
+    assert.throws(
+      () => validateAttackParams(name, params),
+      (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && e.message === message,
+      `${name} ${JSON.stringify(params)}`,
+    );
     assert.throws(() => createAttack({ name: name as never, params }), usage(/./), `createAttack ${name} ${JSON.stringify(params)}`);
     assert.equal(validateAttackSpec({ name, params }), message);
   }
-  assert.throws(() => createAttack({ name: 'autoattack' as never, params: {} }), usage(/^unknown attack "autoattack" \(attacks: fgsm, fgm, pgd, deepfool, cw, simba\)$/));
+  assert.throws(
+    () => createAttack({ name: 'autoattack' as never, params: {} }),
+    usage(/^unknown attack "autoattack" \(attacks: fgsm, fgm, pgd, deepfool, cw, simba\)$/),
+  );
   assert.match(validateAttackSpec({ name: 'autoattack', params: {} })!, /unknown attack "autoattack"/);
   assert.match(validateAttackSpec('pgd')!, /must be an object/);
 });
@@ -54,12 +73,23 @@ test('valid parameters pass: undefined counts as not given; reported params (wit
   for (const spec of standardSuite()) {
     const attack = createAttack(spec);
     assert.equal(attack.params.attack, spec.name);
-    assert.equal(createAttack({ name: spec.name, params: attack.params }).label, attack.label, `${spec.name}: its reported params build the same attack`);
+    assert.equal(
+      createAttack({ name: spec.name, params: attack.params }).label,
+      attack.label,
+      `${spec.name}: its reported params build the same attack`,
+    );
   }
 });
 
 test("whatever a record accepts, the attack's own factory accepts too (at every bound and enum value)", () => {
-  const factories: Record<string, (p: Record<string, never>) => Attack> = { fgsm: createFgsm, fgm: createFgm, pgd: createPgd, deepfool: createDeepFool, cw: createCarliniWagner, simba: createSimba };
+  const factories: Record<string, (p: Record<string, never>) => Attack> = {
+    fgsm: createFgsm,
+    fgm: createFgm,
+    pgd: createPgd,
+    deepfool: createDeepFool,
+    cw: createCarliniWagner,
+    simba: createSimba,
+  };
   for (const name of ATTACK_NAMES) {
     const norms = 'norm' in ATTACK_CATALOG[name].params ? (['linf', 'l2'] as const) : [undefined];
     for (const norm of norms) {
@@ -67,14 +97,18 @@ test("whatever a record accepts, the attack's own factory accepts too (at every 
         const values: unknown[] = spec.type === 'boolean' ? [true, false] : spec.type === 'enum' ? [...spec.values] : [];
         if (spec.type === 'number' || spec.type === 'integer') {
           const max = typeof spec.max === 'object' ? spec.max[norm ?? 'linf'] : spec.max;
-          if (spec.min !== undefined) values.push(spec.exclusiveMin ? (spec.type === 'integer' ? spec.min + 1 : spec.min + 1e-9) : spec.min);
+          if (spec.min !== undefined)
+            values.push(spec.exclusiveMin ? (spec.type === 'integer' ? spec.min + 1 : spec.min + 1e-9) : spec.min);
           if (max !== undefined) values.push(max);
           if (spec.nullable) values.push(null);
         }
         for (const value of values) {
           const params = { ...(norm && key !== 'norm' ? { norm } : {}), [key]: value };
           assert.deepEqual(validateAttackParams(name, params), params, `${name} ${JSON.stringify(params)}: valid by the record`);
-          assert.doesNotThrow(() => factories[name](params as Record<string, never>), `${name} ${JSON.stringify(params)}: refused by its factory`);
+          assert.doesNotThrow(
+            () => factories[name](params as Record<string, never>),
+            `${name} ${JSON.stringify(params)}: refused by its factory`,
+          );
         }
       }
     }
@@ -86,8 +120,10 @@ test('every record is consistent: named as its key, defaults valid by their own 
     const r = ATTACK_CATALOG[name];
     assert.equal(r.name, name);
     assert.ok(r.norms.length > 0 && r.modes.length > 0, name);
-    for (const norm of r.norms) assert.deepEqual(validateAttackParams(name, attackDefaults(name, norm)), attackDefaults(name, norm), `${name}: defaults for ${norm}`);
-    for (const params of r.standard) assert.equal(validateAttackSpec({ name, params }), null, `${name}: standard ${JSON.stringify(params)}`);
+    for (const norm of r.norms)
+      assert.deepEqual(validateAttackParams(name, attackDefaults(name, norm)), attackDefaults(name, norm), `${name}: defaults for ${norm}`);
+    for (const params of r.standard)
+      assert.equal(validateAttackSpec({ name, params }), null, `${name}: standard ${JSON.stringify(params)}`);
   }
   const ids = settingsChoices().map((c) => c.id);
   assert.equal(new Set(ids).size, ids.length);
@@ -98,7 +134,7 @@ test('PGD with an unknown norm is a usage error, not a TypeError from indexing i
   assert.throws(() => createPgd({ norm: 'constructor' as never }), usage(/^pgd: norm "constructor"/));
 });
 
-test('every attack reports its parameters as run with `attack` first, then its record\'s keys in order', () => {
+test("every attack reports its parameters as run with `attack` first, then its record's keys in order", () => {
   for (const name of ATTACK_NAMES) {
     const a = createAttack({ name, params: {} });
     assert.deepEqual(Object.keys(a.params), ['attack', ...Object.keys(ATTACK_CATALOG[name].params)], name);
@@ -110,21 +146,48 @@ test('every attack reports its parameters as run with `attack` first, then its r
 test('defaults and derived exports are the ones the code had before the catalog', () => {
   assert.deepEqual(attackDefaults('fgsm'), { eps: 8 / 255, mode: 'fixed-eps', gridSize: 100 });
   assert.deepEqual(attackDefaults('fgm'), { eps: 1.0, mode: 'fixed-eps', gridSize: 100 });
-  assert.deepEqual(attackDefaults('pgd'), { norm: 'linf', eps: 8 / 255, alpha: 2 / 255, steps: 10, randomStart: true, restarts: 1, earlyStop: false, mode: 'fixed-eps', searchSteps: 10 });
-  assert.deepEqual(attackDefaults('pgd', 'l2'), { norm: 'l2', eps: 1.0, alpha: 0.2, steps: 10, randomStart: true, restarts: 1, earlyStop: false, mode: 'fixed-eps', searchSteps: 10 });
+  assert.deepEqual(attackDefaults('pgd'), {
+    norm: 'linf',
+    eps: 8 / 255,
+    alpha: 2 / 255,
+    steps: 10,
+    randomStart: true,
+    restarts: 1,
+    earlyStop: false,
+    mode: 'fixed-eps',
+    searchSteps: 10,
+  });
+  assert.deepEqual(attackDefaults('pgd', 'l2'), {
+    norm: 'l2',
+    eps: 1.0,
+    alpha: 0.2,
+    steps: 10,
+    randomStart: true,
+    restarts: 1,
+    earlyStop: false,
+    mode: 'fixed-eps',
+    searchSteps: 10,
+  });
   assert.deepEqual(attackDefaults('deepfool'), { norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 });
   assert.deepEqual(attackDefaults('cw'), { c: 1e-3, kappa: 0, steps: 300, searchSteps: 9, lr: 0.01, abortEarly: true });
   assert.deepEqual(attackDefaults('simba'), { basis: 'dct', epsilon: 0.2, maxQueries: 10000, linf: null, freqFraction: 1 / 8 });
   assert.deepEqual([...WHITE_BOX], ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw']);
   assert.deepEqual(standardSuite(), [
-    { name: 'fgsm', params: {} }, { name: 'pgd', params: { norm: 'linf' } }, { name: 'pgd', params: { norm: 'l2' } },
-    { name: 'deepfool', params: {} }, { name: 'cw', params: {} }, { name: 'simba', params: { basis: 'dct' } },
+    { name: 'fgsm', params: {} },
+    { name: 'pgd', params: { norm: 'linf' } },
+    { name: 'pgd', params: { norm: 'l2' } },
+    { name: 'deepfool', params: {} },
+    { name: 'cw', params: {} },
+    { name: 'simba', params: { basis: 'dct' } },
   ]);
-  assert.deepEqual(settingsChoices().map((c) => c.id), ['fgsm', 'fgm', 'pgd-linf', 'pgd-l2', 'deepfool', 'cw', 'simba-dct', 'simba-pixel']);
+  assert.deepEqual(
+    settingsChoices().map((c) => c.id),
+    ['fgsm', 'fgm', 'pgd-linf', 'pgd-l2', 'deepfool', 'cw', 'simba-dct', 'simba-pixel'],
+  );
   for (const c of settingsChoices()) assert.equal(validateAttackSpec(c.spec), null, c.id);
 });
 
-test('attackNorm: FGSM L∞, FGM L2, the others their norm, else their record\'s default', () => {
+test("attackNorm: FGSM L∞, FGM L2, the others their norm, else their record's default", () => {
   assert.equal(attackNorm('fgsm', {}), 'linf');
   assert.equal(attackNorm('fgm', { norm: 'linf' }), 'l2', 'FGM has no norm parameter: it is always L2');
   assert.equal(attackNorm('pgd', {}), 'linf');

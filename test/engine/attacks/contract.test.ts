@@ -24,24 +24,38 @@ import { encodeModel } from '../../../src/engine/onnx/onnxProto';
 import { Classifier } from '../../../src/engine/runtime/classifier';
 import { Rng } from '../../../src/engine/util/random';
 
-const C = 3, S = 4, PER = C * S * S, CLASSES = 6, COUNT = 6;
+const C = 3,
+  S = 4,
+  PER = C * S * S,
+  CLASSES = 6,
+  COUNT = 6;
 const SEED = 17;
 
 /** z = W·x + b on 3×4×4 images: every attack breaks it quickly, and its gradient is exact. */
 function affineModel(): Uint8Array {
   const rng = new Rng(23);
-  return encodeModel(makeModel({
-    opsetImports: [{ domain: '', version: 13 }],
-    graph: {
-      nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'W', 'b'], ['logits'], { transB: 1 })],
-      inputs: [makeValueInfo('x', 'float32', ['N', C, S, S])],
-      outputs: [makeValueInfo('logits', 'float32', ['N', CLASSES])],
-      initializers: [
-        makeTensor('W', [CLASSES, PER], Float32Array.from({ length: CLASSES * PER }, () => rng.normal())),
-        makeTensor('b', [CLASSES], Float32Array.from({ length: CLASSES }, () => rng.normal() * 0.3)),
-      ],
-    },
-  }));
+  return encodeModel(
+    makeModel({
+      opsetImports: [{ domain: '', version: 13 }],
+      graph: {
+        nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'W', 'b'], ['logits'], { transB: 1 })],
+        inputs: [makeValueInfo('x', 'float32', ['N', C, S, S])],
+        outputs: [makeValueInfo('logits', 'float32', ['N', CLASSES])],
+        initializers: [
+          makeTensor(
+            'W',
+            [CLASSES, PER],
+            Float32Array.from({ length: CLASSES * PER }, () => rng.normal()),
+          ),
+          makeTensor(
+            'b',
+            [CLASSES],
+            Float32Array.from({ length: CLASSES }, () => rng.normal() * 0.3),
+          ),
+        ],
+      },
+    }),
+  );
 }
 
 /** The cases of one attack: its defaults, its settings choices and standard entries, minimal-ε or a small query budget where it has them. */
@@ -50,7 +64,9 @@ function casesOf(name: (typeof ATTACK_NAMES)[number]): AttackSpec[] {
   const all: AttackSpec[] = [
     { name, params: {} },
     ...r.standard.map((params) => ({ name, params: { ...params } })),
-    ...settingsChoices().filter((c) => c.spec.name === name).map((c) => c.spec),
+    ...settingsChoices()
+      .filter((c) => c.spec.name === name)
+      .map((c) => c.spec),
     ...(r.modes.includes('minimal-eps') ? [{ name, params: { mode: 'minimal-eps' } }] : []),
     // A budget that binds: a few queries, and an L∞ bound where the attack takes one.
     ...(r.modes.includes('query-limited') ? [{ name, params: { maxQueries: 6, ...('linf' in r.params ? { linf: 0.05 } : {}) } }] : []),
@@ -64,13 +80,25 @@ function counting(ctx: AttackContext): { ctx: AttackContext; calls: () => number
   let calls = 0;
   const inner = ctx.classifier;
   const classifier = Object.create(inner) as Classifier;
-  classifier.scores = (pixels, count) => { calls++; return inner.scores(pixels, count); };
+  classifier.scores = (pixels, count) => {
+    calls++;
+    return inner.scores(pixels, count);
+  };
   return {
     ctx: {
-      ...ctx, classifier,
+      ...ctx,
+      classifier,
       gradient: async (head) => {
         const source = await ctx.gradient(head);
-        return { kind: source.kind, head: source.head, dispose: () => source.dispose(), compute: (pixels, count, extra) => { calls++; return source.compute(pixels, count, extra); } };
+        return {
+          kind: source.kind,
+          head: source.head,
+          dispose: () => source.dispose(),
+          compute: (pixels, count, extra) => {
+            calls++;
+            return source.compute(pixels, count, extra);
+          },
+        };
       },
     },
     calls: () => calls,
@@ -86,7 +114,10 @@ describe('every registered attack keeps the attack contract', () => {
 
   before(async () => {
     writeFileSync(join(dir, 'affine.onnx'), affineModel());
-    const prepared = await prepareModel({ modelPath: join(dir, 'affine.onnx'), overrides: { runtime: { executionProvider: 'cpu', threads: 1, batchSize: 64 } } });
+    const prepared = await prepareModel({
+      modelPath: join(dir, 'affine.onnx'),
+      overrides: { runtime: { executionProvider: 'cpu', threads: 1, batchSize: 64 } },
+    });
     classifier = await Classifier.open(prepared.config, prepared.info);
     const rng = new Rng(5);
     // Some pixels at the range's edges, so clipping is exercised.
@@ -95,7 +126,13 @@ describe('every registered attack keeps the attack contract', () => {
     const labels = Array.from({ length: COUNT }, (_, i) => topK(scores.subarray(i * CLASSES, (i + 1) * CLASSES), 1)[0]);
     batch = { pixels, count: COUNT, labels, targets: null };
     const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses!);
-    gradients = gradientProvider(classifier, builder, 'analytic', { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'affine' }, 0);
+    gradients = gradientProvider(
+      classifier,
+      builder,
+      'analytic',
+      { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'affine' },
+      0,
+    );
   });
 
   after(async () => {
@@ -148,7 +185,11 @@ describe('every registered attack keeps the attack contract', () => {
 
         // Same seed, same bits.
         const again = await createAttack(spec).run({ ...batch, pixels: batch.pixels.slice() }, contextFor());
-        assert.deepEqual(new Uint8Array(again.adversarial.buffer), new Uint8Array(out.adversarial.buffer), 'same seed, same adversarial bits');
+        assert.deepEqual(
+          new Uint8Array(again.adversarial.buffer),
+          new Uint8Array(out.adversarial.buffer),
+          'same seed, same adversarial bits',
+        );
         assert.deepEqual(Array.from(again.queries), Array.from(out.queries));
         assert.deepEqual(again.epsilon && Array.from(again.epsilon), out.epsilon && Array.from(out.epsilon));
 
@@ -156,8 +197,11 @@ describe('every registered attack keeps the attack contract', () => {
         const controller = new AbortController();
         controller.abort();
         const counted = counting(contextFor(controller.signal));
-        const aborted = await createAttack(spec).run({ ...batch, pixels: batch.pixels.slice() }, counted.ctx).catch((e: unknown) => e);
-        if (aborted instanceof Error) assert.ok(aborted instanceof EngineError && aborted.code === 'CANCELLED', `rejected with ${String(aborted)}`);
+        const aborted = await createAttack(spec)
+          .run({ ...batch, pixels: batch.pixels.slice() }, counted.ctx)
+          .catch((e: unknown) => e);
+        if (aborted instanceof Error)
+          assert.ok(aborted instanceof EngineError && aborted.code === 'CANCELLED', `rejected with ${String(aborted)}`);
         else {
           for (const v of (aborted as typeof out).adversarial) assert.ok(v >= 0 && v <= 1);
           assert.ok(counted.calls() <= 2, `${counted.calls()} model calls after the abort`);

@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  accumulate, candidateClasses, compose, createDeepFool, DEEPFOOL_DEFAULTS, linearizedStep, overtakesNeeded, pendingCandidates,
+  accumulate,
+  candidateClasses,
+  compose,
+  createDeepFool,
+  DEEPFOOL_DEFAULTS,
+  linearizedStep,
+  overtakesNeeded,
+  pendingCandidates,
 } from '../../../src/engine/attacks/deepFool';
 import { attackContext, gradientProvider } from '../../../src/engine/attacks/context';
 import { perturbationNorms } from '../../../src/engine/attacks/perturbation';
@@ -26,7 +33,7 @@ const median = (v: number[]) => {
 };
 
 describe('parameters', () => {
-  test('defaults are the paper\'s: L2, 50 steps, overshoot 0.02, top-10 candidates; minimal-perturbation mode', () => {
+  test("defaults are the paper's: L2, 50 steps, overshoot 0.02, top-10 candidates; minimal-perturbation mode", () => {
     assert.deepEqual({ ...DEEPFOOL_DEFAULTS }, { norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 });
     const a = createDeepFool({});
     assert.equal(a.mode, 'minimal-perturbation');
@@ -46,7 +53,10 @@ describe('parameters', () => {
     [{ norm: 'l1' }, /^deepfool: norm l1: expected 'l2' or 'linf'$/],
   ] as [Record<string, unknown>, RegExp][]) {
     test(`rejects ${JSON.stringify(params)} with a specific message`, () => {
-      assert.throws(() => createDeepFool(params), (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && message.test(e.message));
+      assert.throws(
+        () => createDeepFool(params),
+        (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && message.test(e.message),
+      );
     });
   }
 });
@@ -113,15 +123,17 @@ function affineModel(seed: number): { bytes: Uint8Array; W: Float32Array; b: Flo
   const rng = new Rng(seed);
   const W = Float32Array.from({ length: 8 * 16 }, () => rng.normal());
   const b = Float32Array.from({ length: 8 }, () => rng.normal() * 0.5);
-  const bytes = encodeModel(makeModel({
-    opsetImports: [{ domain: '', version: 13 }],
-    graph: {
-      nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'W', 'b'], ['logits'], { transB: 1 })],
-      inputs: [makeValueInfo('x', 'float32', ['N', 1, 4, 4])],
-      outputs: [makeValueInfo('logits', 'float32', ['N', 8])],
-      initializers: [makeTensor('W', [8, 16], W), makeTensor('b', [8], b)],
-    },
-  }));
+  const bytes = encodeModel(
+    makeModel({
+      opsetImports: [{ domain: '', version: 13 }],
+      graph: {
+        nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'W', 'b'], ['logits'], { transB: 1 })],
+        inputs: [makeValueInfo('x', 'float32', ['N', 1, 4, 4])],
+        outputs: [makeValueInfo('logits', 'float32', ['N', 8])],
+        initializers: [makeTensor('W', [8, 16], W), makeTensor('b', [8], b)],
+      },
+    }),
+  );
   return { bytes, W, b };
 }
 
@@ -130,28 +142,47 @@ describe('on an affine model', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const model = affineModel(11);
   writeFileSync(join(dir, 'affine.onnx'), model.bytes);
-  const COUNT = 12, PER = 16, CLASSES = 8;
+  const COUNT = 12,
+    PER = 16,
+    CLASSES = 8;
   const rng = new Rng(5);
   const pixels = Float32Array.from({ length: COUNT * PER }, () => 0.3 + 0.4 * rng.next());
-  const logitsOf = (x: ArrayLike<number>, i: number) => Array.from({ length: CLASSES }, (_, k) => {
-    let s = model.b[k];
-    for (let j = 0; j < PER; j++) s += model.W[k * PER + j] * x[i * PER + j];
-    return s;
-  });
+  const logitsOf = (x: ArrayLike<number>, i: number) =>
+    Array.from({ length: CLASSES }, (_, k) => {
+      let s = model.b[k];
+      for (let j = 0; j < PER; j++) s += model.W[k * PER + j] * x[i * PER + j];
+      return s;
+    });
   const labels = Array.from({ length: COUNT }, (_, i) => topK(logitsOf(pixels, i), 1)[0]);
 
   async function open(criterion: Criterion, signal?: AbortSignal): Promise<{ ctx: AttackContext; close: () => Promise<void> }> {
-    const prepared = await prepareModel({ modelPath: join(dir, 'affine.onnx'), overrides: { runtime: { executionProvider: 'cpu', batchSize: 64 } } });
+    const prepared = await prepareModel({
+      modelPath: join(dir, 'affine.onnx'),
+      overrides: { runtime: { executionProvider: 'cpu', batchSize: 64 } },
+    });
     const classifier = await Classifier.open(prepared.config, prepared.info);
     await classifier.scores(pixels.subarray(0, PER), 1);
     const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses!);
-    const gradients = gradientProvider(classifier, builder, 'analytic', { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'affine' }, 0);
-    return { ctx: attackContext(classifier, gradients, criterion, 0, signal), close: async () => { await gradients.dispose(); await classifier.dispose(); } };
+    const gradients = gradientProvider(
+      classifier,
+      builder,
+      'analytic',
+      { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'affine' },
+      0,
+    );
+    return {
+      ctx: attackContext(classifier, gradients, criterion, 0, signal),
+      close: async () => {
+        await gradients.dispose();
+        await classifier.dispose();
+      },
+    };
   }
 
   /** The expected one-step DeepFool perturbation, in float64: 1.02 · (|f_l| + 1e-4) · step(w_l). */
   function expectedPerturbation(i: number, norm: 'l2' | 'linf'): Float64Array {
-    const z = logitsOf(pixels, i), y = labels[i];
+    const z = logitsOf(pixels, i),
+      y = labels[i];
     let best = { d: Infinity, k: -1, size: 0 };
     for (let k = 0; k < CLASSES; k++) {
       if (k === y) continue;
@@ -163,7 +194,7 @@ describe('on an affine model', () => {
       const d = Math.abs(z[k] - z[y]) / (norm === 'l2' ? Math.sqrt(size) : size);
       if (d < best.d) best = { d, k, size };
     }
-    const scale = 1.02 * (Math.abs(z[best.k] - z[y]) + 1e-4) / best.size;
+    const scale = (1.02 * (Math.abs(z[best.k] - z[y]) + 1e-4)) / best.size;
     return Float64Array.from({ length: PER }, (_, j) => {
       const w = model.W[best.k * PER + j] - model.W[y * PER + j];
       return scale * (norm === 'l2' ? w : Math.sign(w));
@@ -184,7 +215,10 @@ describe('on an affine model', () => {
           for (let j = 0; j < PER; j++) {
             const x = out.adversarial[i * PER + j];
             assert.ok(x > 0 && x < 1, 'precondition: no clipping on this model');
-            assert.ok(Math.abs(x - pixels[i * PER + j] - expected[j]) < 2e-5, `image ${i} pixel ${j}: ${x - pixels[i * PER + j]} vs ${expected[j]}`);
+            assert.ok(
+              Math.abs(x - pixels[i * PER + j] - expected[j]) < 2e-5,
+              `image ${i} pixel ${j}: ${x - pixels[i * PER + j]} vs ${expected[j]}`,
+            );
           }
           // One forward for the candidates, one gradient row per other class, one forward to confirm.
           assert.equal(out.queries[i], 1 + (CLASSES - 1) + 1);
@@ -236,7 +270,10 @@ describe('on an affine model', () => {
       const out = await createDeepFool({}).run({ pixels, count: COUNT, labels, targets: null }, ctx);
       assert.deepEqual(out.adversarial, pixels);
       assert.deepEqual(Array.from(out.queries), new Array(COUNT).fill(1));
-      await assert.rejects(createDeepFool({}).run({ pixels, count: COUNT, labels, targets: labels.map((l) => (l + 1) % CLASSES) }, ctx), /deepfool: targets given/);
+      await assert.rejects(
+        createDeepFool({}).run({ pixels, count: COUNT, labels, targets: labels.map((l) => (l + 1) % CLASSES) }, ctx),
+        /deepfool: targets given/,
+      );
       const empty = await createDeepFool({}).run({ pixels: new Float32Array(0), count: 0, labels: [], targets: null }, ctx);
       assert.equal(empty.adversarial.length, 0);
     } finally {
@@ -248,7 +285,17 @@ describe('on an affine model', () => {
 /** Every `stride`-th reference image. */
 const every = (stride: number) => Array.from({ length: Math.ceil(500 / stride) }, (_, i) => i * stride);
 
-interface Measured { success: number; attackedAccuracy: number; medianL2: number; medianLinf: number; imagesPerSecond: number; l2: Float64Array; linf: Float64Array; broken: boolean[]; refL2: (number | null)[] }
+interface Measured {
+  success: number;
+  attackedAccuracy: number;
+  medianL2: number;
+  medianLinf: number;
+  imagesPerSecond: number;
+  l2: Float64Array;
+  linf: Float64Array;
+  broken: boolean[];
+  refL2: (number | null)[];
+}
 
 async function measure(model: string, opts: { norm: 'l2' | 'linf'; indices?: number[]; criterion?: Criterion }): Promise<Measured> {
   const f = await attackFixture(model, { ...(opts.indices ? { indices: opts.indices } : {}), criterion: opts.criterion ?? 'top1' });
@@ -272,7 +319,9 @@ async function measure(model: string, opts: { norm: 'l2' | 'linf'; indices?: num
       medianL2: median(ok.map((i) => l2[i])),
       medianLinf: median(ok.map((i) => linf[i])),
       imagesPerSecond: count / seconds,
-      l2, linf, broken,
+      l2,
+      linf,
+      broken,
       refL2: b.positions.map((pos) => ref[f.indices[pos]]),
     };
   } finally {
@@ -281,7 +330,9 @@ async function measure(model: string, opts: { norm: 'l2' | 'linf'; indices?: num
 }
 
 function report(t: { diagnostic(s: string): void }, what: string, m: Measured, extra = ''): void {
-  t.diagnostic(`${what}: success ${(100 * m.success).toFixed(1)} %, attacked accuracy ${m.attackedAccuracy.toFixed(3)}, median L2 ${m.medianL2.toFixed(4)}, median L∞ ${m.medianLinf.toFixed(4)}, ${m.imagesPerSecond.toFixed(1)} images/s${extra}`);
+  t.diagnostic(
+    `${what}: success ${(100 * m.success).toFixed(1)} %, attacked accuracy ${m.attackedAccuracy.toFixed(3)}, median L2 ${m.medianL2.toFixed(4)}, median L∞ ${m.medianLinf.toFixed(4)}, ${m.imagesPerSecond.toFixed(1)} images/s${extra}`,
+  );
 }
 
 /** Bars against the reference "DeepFool (original algorithm)" rows, on the images of the selection. */
@@ -297,24 +348,40 @@ function checkAgainstReference(m: Measured, what: string): { refMedian: number; 
 }
 
 describe('on the shared models', { skip: SKIP_NO_SHARED }, () => {
-  test('mnist-cnn, L2, all 500 images: ≥ 99 % success, median L2 within 5 % of the original algorithm\'s', async (t) => {
+  test("mnist-cnn, L2, all 500 images: ≥ 99 % success, median L2 within 5 % of the original algorithm's", async (t) => {
     const m = await measure('mnist-cnn', { norm: 'l2' });
     const { refMedian, agree } = checkAgainstReference(m, 'mnist-cnn');
-    report(t, 'mnist-cnn L2', m, ` (reference median ${refMedian.toFixed(4)}, ${(100 * agree).toFixed(1)} % of images within 1 % of its L2)`);
+    report(
+      t,
+      'mnist-cnn L2',
+      m,
+      ` (reference median ${refMedian.toFixed(4)}, ${(100 * agree).toFixed(1)} % of images within 1 % of its L2)`,
+    );
   });
 
-  test('fashion-resnet, L2, every 4th image: ≥ 99 % success, median L2 within 5 % of the original algorithm\'s', async (t) => {
+  test("fashion-resnet, L2, every 4th image: ≥ 99 % success, median L2 within 5 % of the original algorithm's", async (t) => {
     const m = await measure('fashion-resnet', { norm: 'l2', indices: every(4) });
     const { refMedian, agree } = checkAgainstReference(m, 'fashion-resnet');
-    report(t, 'fashion-resnet L2', m, ` (reference median ${refMedian.toFixed(4)}, ${(100 * agree).toFixed(1)} % of images within 1 % of its L2)`);
+    report(
+      t,
+      'fashion-resnet L2',
+      m,
+      ` (reference median ${refMedian.toFixed(4)}, ${(100 * agree).toFixed(1)} % of images within 1 % of its L2)`,
+    );
   });
 
   test('mnist-mlp, L∞, all 500 images: ≥ 99 % success, a far smaller L∞ than the L2 variant, consistent with PGD-40', async (t) => {
     const m = await measure('mnist-mlp', { norm: 'linf' });
     const ref = attackReference('mnist-mlp').attacks;
-    const l2Variant = ref['DeepFool (original algorithm)'] as unknown as { linf_successful: { median: number }; l2_successful: { median: number } };
+    const l2Variant = ref['DeepFool (original algorithm)'] as unknown as {
+      linf_successful: { median: number };
+      l2_successful: { median: number };
+    };
     assert.ok(m.success >= 0.99, `success ${m.success}`);
-    assert.ok(m.medianLinf < 0.6 * l2Variant.linf_successful.median, `median L∞ ${m.medianLinf} vs the L2 variant's ${l2Variant.linf_successful.median}`);
+    assert.ok(
+      m.medianLinf < 0.6 * l2Variant.linf_successful.median,
+      `median L∞ ${m.medianLinf} vs the L2 variant's ${l2Variant.linf_successful.median}`,
+    );
     assert.ok(m.medianL2 > l2Variant.l2_successful.median, 'the L2 variant has the smaller L2');
     // A minimal L∞ perturbation within ε is an adversarial example within ε: the share broken within ε = 0.1
     // cannot be far above what PGD-40 reaches at that ε, and a working DeepFool-L∞ gets close to it.

@@ -33,7 +33,10 @@ for (const model of HAVE_SHARED ? ['mnist-cnn', 'mnist-mlp', 'fashion-resnet'] :
         const { linf } = perturbationNorms(out.adversarial, b.pixels, b.labels.length);
         assert.ok(Math.max(...linf) <= p.eps + 1e-6, `${name}: L∞ ${Math.max(...linf)} exceeds ε`);
         t.diagnostic(`${name}: attacked accuracy ${attacked.toFixed(3)} (torchattacks ${row.attacked_accuracy})`);
-        assert.ok(attacked <= row.attacked_accuracy + 0.01, `${model} ${name}: attacked accuracy ${attacked} > torchattacks ${row.attacked_accuracy} + 0.01`);
+        assert.ok(
+          attacked <= row.attacked_accuracy + 0.01,
+          `${model} ${name}: attacked accuracy ${attacked} > torchattacks ${row.attacked_accuracy} + 0.01`,
+        );
       }
     } finally {
       await f.close();
@@ -41,53 +44,69 @@ for (const model of HAVE_SHARED ? ['mnist-cnn', 'mnist-mlp', 'fashion-resnet'] :
   });
 }
 
-test('minimal-ε PGD and FGSM find per-image ε within the budget, and breaking needs at least that ε', { skip: SKIP_NO_SHARED }, async () => {
-  const f = await attackFixture('mnist-cnn', { indices: Array.from({ length: 50 }, (_, i) => i * 10) });
-  try {
-    const b = correctBatch(f);
-    const batch = { pixels: b.pixels, count: b.labels.length, labels: b.labels, targets: null };
-    for (const attack of [createPgd({ eps: 0.3, mode: 'minimal-eps', searchSteps: 8 }), createFgsm({ eps: 0.3, mode: 'minimal-eps', gridSize: 60 })]) {
-      const out = await attack.run(batch, f.ctx);
-      const found = Array.from(out.epsilon!).filter((e) => !Number.isNaN(e));
-      assert.ok(found.length >= 0.8 * b.labels.length, `${attack.label}: ${found.length} of ${b.labels.length} broken within ε 0.3`);
-      const { linf } = perturbationNorms(out.adversarial, b.pixels, b.labels.length);
-      out.epsilon!.forEach((e, i) => { if (!Number.isNaN(e)) assert.ok(linf[i] <= e + 1e-6 && e <= 0.3); });
-      const scores = await f.ctx.classifier.scores(out.adversarial, b.labels.length);
-      const adv = f.ctx.isAdversarial(scores, b.labels, null);
-      out.epsilon!.forEach((e, i) => assert.equal(adv[i], !Number.isNaN(e), `image ${i}: success must match a found ε`));
-    }
-  } finally {
-    await f.close();
-  }
-});
-
-test('targeted PGD reaches the target; L2 PGD and FGM stay in their L2 ball; same seed gives identical results', { skip: SKIP_NO_SHARED }, async () => {
-  const f = await attackFixture('mnist-cnn', { indices: Array.from({ length: 30 }, (_, i) => i * 16) });
-  const g = await attackFixture('mnist-cnn', { indices: Array.from({ length: 30 }, (_, i) => i * 16) });
-  try {
-    const b = correctBatch(f);
-    const targets = b.labels.map((l) => (l + 1) % 10);
-    const out = await createPgd({ eps: 0.3, steps: 40 }).run({ pixels: b.pixels, count: b.labels.length, labels: b.labels, targets }, f.ctx);
-    const scores = await f.ctx.classifier.scores(out.adversarial, b.labels.length);
-    assert.ok(f.ctx.isAdversarial(scores, b.labels, targets).filter(Boolean).length >= 0.9 * b.labels.length);
-    for (const attack of [createPgd({ norm: 'l2', eps: 1.5 }), createFgm({ eps: 1.5 })]) {
-      const r = await attack.run({ pixels: b.pixels, count: b.labels.length, labels: b.labels, targets: null }, f.ctx);
-      const { l2 } = perturbationNorms(r.adversarial, b.pixels, b.labels.length);
-      assert.ok(Math.max(...l2) <= 1.5 + 1e-4, `${attack.label}: L2 ${Math.max(...l2)}`);
-    }
-    const a1 = await createPgd({ eps: 0.1 }).run({ pixels: b.pixels, count: b.labels.length, labels: b.labels, targets: null }, g.ctx);
-    const g2 = await attackFixture('mnist-cnn', { indices: Array.from({ length: 30 }, (_, i) => i * 16) });
+test(
+  'minimal-ε PGD and FGSM find per-image ε within the budget, and breaking needs at least that ε',
+  { skip: SKIP_NO_SHARED },
+  async () => {
+    const f = await attackFixture('mnist-cnn', { indices: Array.from({ length: 50 }, (_, i) => i * 10) });
     try {
-      const a2 = await createPgd({ eps: 0.1 }).run({ pixels: b.pixels, count: b.labels.length, labels: b.labels, targets: null }, g2.ctx);
-      assert.deepEqual(Array.from(a1.adversarial), Array.from(a2.adversarial));
+      const b = correctBatch(f);
+      const batch = { pixels: b.pixels, count: b.labels.length, labels: b.labels, targets: null };
+      for (const attack of [
+        createPgd({ eps: 0.3, mode: 'minimal-eps', searchSteps: 8 }),
+        createFgsm({ eps: 0.3, mode: 'minimal-eps', gridSize: 60 }),
+      ]) {
+        const out = await attack.run(batch, f.ctx);
+        const found = Array.from(out.epsilon!).filter((e) => !Number.isNaN(e));
+        assert.ok(found.length >= 0.8 * b.labels.length, `${attack.label}: ${found.length} of ${b.labels.length} broken within ε 0.3`);
+        const { linf } = perturbationNorms(out.adversarial, b.pixels, b.labels.length);
+        out.epsilon!.forEach((e, i) => {
+          if (!Number.isNaN(e)) assert.ok(linf[i] <= e + 1e-6 && e <= 0.3);
+        });
+        const scores = await f.ctx.classifier.scores(out.adversarial, b.labels.length);
+        const adv = f.ctx.isAdversarial(scores, b.labels, null);
+        out.epsilon!.forEach((e, i) => assert.equal(adv[i], !Number.isNaN(e), `image ${i}: success must match a found ε`));
+      }
     } finally {
-      await g2.close();
+      await f.close();
     }
-  } finally {
-    await f.close();
-    await g.close();
-  }
-});
+  },
+);
+
+test(
+  'targeted PGD reaches the target; L2 PGD and FGM stay in their L2 ball; same seed gives identical results',
+  { skip: SKIP_NO_SHARED },
+  async () => {
+    const f = await attackFixture('mnist-cnn', { indices: Array.from({ length: 30 }, (_, i) => i * 16) });
+    const g = await attackFixture('mnist-cnn', { indices: Array.from({ length: 30 }, (_, i) => i * 16) });
+    try {
+      const b = correctBatch(f);
+      const targets = b.labels.map((l) => (l + 1) % 10);
+      const out = await createPgd({ eps: 0.3, steps: 40 }).run(
+        { pixels: b.pixels, count: b.labels.length, labels: b.labels, targets },
+        f.ctx,
+      );
+      const scores = await f.ctx.classifier.scores(out.adversarial, b.labels.length);
+      assert.ok(f.ctx.isAdversarial(scores, b.labels, targets).filter(Boolean).length >= 0.9 * b.labels.length);
+      for (const attack of [createPgd({ norm: 'l2', eps: 1.5 }), createFgm({ eps: 1.5 })]) {
+        const r = await attack.run({ pixels: b.pixels, count: b.labels.length, labels: b.labels, targets: null }, f.ctx);
+        const { l2 } = perturbationNorms(r.adversarial, b.pixels, b.labels.length);
+        assert.ok(Math.max(...l2) <= 1.5 + 1e-4, `${attack.label}: L2 ${Math.max(...l2)}`);
+      }
+      const a1 = await createPgd({ eps: 0.1 }).run({ pixels: b.pixels, count: b.labels.length, labels: b.labels, targets: null }, g.ctx);
+      const g2 = await attackFixture('mnist-cnn', { indices: Array.from({ length: 30 }, (_, i) => i * 16) });
+      try {
+        const a2 = await createPgd({ eps: 0.1 }).run({ pixels: b.pixels, count: b.labels.length, labels: b.labels, targets: null }, g2.ctx);
+        assert.deepEqual(Array.from(a1.adversarial), Array.from(a2.adversarial));
+      } finally {
+        await g2.close();
+      }
+    } finally {
+      await f.close();
+      await g.close();
+    }
+  },
+);
 
 test('bad parameters get specific messages', () => {
   for (const [fn, pattern] of [

@@ -32,7 +32,8 @@ export interface ModelReference {
 }
 
 export function attackReference(model: string): ModelReference {
-  return (JSON.parse(readFileSync(sharedPath('reference', 'attacks-reference.json'), 'utf8')) as { models: Record<string, ModelReference> }).models[model];
+  return (JSON.parse(readFileSync(sharedPath('reference', 'attacks-reference.json'), 'utf8')) as { models: Record<string, ModelReference> })
+    .models[model];
 }
 
 export interface AttackFixture {
@@ -49,12 +50,18 @@ export interface AttackFixture {
 }
 
 /** Loads `model` and the reference images at `indices` (default: all 500). */
-export async function attackFixture(model: string, opts: { indices?: number[]; criterion?: Criterion; seed?: number; gradient?: GradientChoice } = {}): Promise<AttackFixture> {
+export async function attackFixture(
+  model: string,
+  opts: { indices?: number[]; criterion?: Criterion; seed?: number; gradient?: GradientChoice } = {},
+): Promise<AttackFixture> {
   const entry = sharedManifest().find((m) => m.name === model)!;
   const ref = attackReference(model);
   const prepared = await prepareModel({
     modelPath: sharedPath('models', entry.file),
-    overrides: { ...(entry.mean && entry.std ? { input: { mean: entry.mean, std: entry.std } } : {}), runtime: { executionProvider: 'cpu', threads: 2, batchSize: 100 } },
+    overrides: {
+      ...(entry.mean && entry.std ? { input: { mean: entry.mean, std: entry.std } } : {}),
+      runtime: { executionProvider: 'cpu', threads: 2, batchSize: 100 },
+    },
   });
   const classifier = await Classifier.open(prepared.config, prepared.info);
   const p = prepared.config.preprocessing;
@@ -64,18 +71,35 @@ export async function attackFixture(model: string, opts: { indices?: number[]; c
   indices.forEach((idx, i) => {
     const file = sharedPath(entry.dataset!, ref.images[idx]);
     const raster = decodeImage(readFileSync(file), file);
-    pixels.set(rasterToPixels(raster, { height: p.height, width: p.width, channels: p.channels, resize: p.resize, filter: p.resizeFilter }), i * per);
+    pixels.set(
+      rasterToPixels(raster, { height: p.height, width: p.width, channels: p.channels, resize: p.resize, filter: p.resizeFilter }),
+      i * per,
+    );
   });
   const labels = indices.map((i) => ref.labels[i]);
   const scores = await classifier.scores(pixels, indices.length);
   const classes = scores.length / indices.length;
   const correct = labels.map((l, i) => topK(scores.subarray(i * classes, (i + 1) * classes), 1)[0] === l);
   const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses!);
-  const gradients = gradientProvider(classifier, builder, opts.gradient ?? 'analytic', { executionProvider: 'cpu', threads: 2, maxBatch: 100, label: model }, opts.seed ?? 0);
+  const gradients = gradientProvider(
+    classifier,
+    builder,
+    opts.gradient ?? 'analytic',
+    { executionProvider: 'cpu', threads: 2, maxBatch: 100, label: model },
+    opts.seed ?? 0,
+  );
   const ctx = attackContext(classifier, gradients, opts.criterion ?? 'top1', opts.seed ?? 0);
   return {
-    ctx, pixels, labels, indices, correct, per,
-    close: async () => { await gradients.dispose(); await classifier.dispose(); },
+    ctx,
+    pixels,
+    labels,
+    indices,
+    correct,
+    per,
+    close: async () => {
+      await gradients.dispose();
+      await classifier.dispose();
+    },
   };
 }
 

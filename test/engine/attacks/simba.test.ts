@@ -20,9 +20,14 @@ import { attackFixture, correctBatch, type AttackFixture } from './setup';
 // ---- helpers ----------------------------------------------------------------------------------------
 
 /** A classifier that counts the rows it evaluates; SimBA must never ask for a gradient. */
-function blackBox(ctx: AttackContext, seed: number, signalAfterCalls?: AbortController & { after: number }): AttackContext & { rows: () => number } {
+function blackBox(
+  ctx: AttackContext,
+  seed: number,
+  signalAfterCalls?: AbortController & { after: number },
+): AttackContext & { rows: () => number } {
   const inner = ctx.classifier;
-  let rows = 0, calls = 0;
+  let rows = 0,
+    calls = 0;
   const classifier = Object.create(inner) as Classifier;
   classifier.scores = async (pixels, count) => {
     rows += count;
@@ -30,8 +35,13 @@ function blackBox(ctx: AttackContext, seed: number, signalAfterCalls?: AbortCont
     return inner.scores(pixels, count);
   };
   return {
-    ...ctx, classifier, rng: new Rng(seed), rows: () => rows,
-    gradient: () => { throw new Error('SimBA asked for a gradient'); },
+    ...ctx,
+    classifier,
+    rng: new Rng(seed),
+    rows: () => rows,
+    gradient: () => {
+      throw new Error('SimBA asked for a gradient');
+    },
     ...(signalAfterCalls ? { signal: signalAfterCalls.signal } : {}),
   };
 }
@@ -83,45 +93,76 @@ test('parameters are validated with specific messages', () => {
     [{ eps: 0.1 }, /simba: unknown parameter "eps"/],
   ];
   for (const [params, message] of bad) {
-    assert.throws(() => createSimba(params), (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && message.test(e.message), JSON.stringify(params));
+    assert.throws(
+      () => createSimba(params),
+      (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && message.test(e.message),
+      JSON.stringify(params),
+    );
   }
   const a = createSimba({});
   assert.equal(a.mode, 'query-limited');
   assert.deepEqual(a.params, { attack: 'simba', ...SIMBA_DEFAULTS });
   assert.equal(a.label, 'SimBA-DCT ε=0.2 10000 queries');
-  assert.equal(createSimba({ basis: 'pixel', epsilon: 8 / 255, linf: 16 / 255, maxQueries: 500 }).label, 'SimBA ε=8/255 L∞≤16/255 500 queries');
+  assert.equal(
+    createSimba({ basis: 'pixel', epsilon: 8 / 255, linf: 16 / 255, maxQueries: 500 }).label,
+    'SimBA ε=8/255 L∞≤16/255 500 queries',
+  );
 });
 
 // ---- a tiny linear model: the batched attack against a plain one-image-at-a-time SimBA -----------------
 
-const C = 3, S = 4, PER = C * S * S, CLASSES = 4;
+const C = 3,
+  S = 4,
+  PER = C * S * S,
+  CLASSES = 4;
 
 function linearModel(): Uint8Array {
   const rng = new Rng(11);
-  return encodeModel(makeModel({
-    opsetImports: [{ domain: '', version: 13 }],
-    graph: {
-      nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'w', 'b'], ['logits'], { transB: 1 })],
-      inputs: [makeValueInfo('x', 'float32', ['N', C, S, S])],
-      outputs: [makeValueInfo('logits', 'float32', ['N', CLASSES])],
-      initializers: [
-        makeTensor('w', [CLASSES, PER], Float32Array.from({ length: CLASSES * PER }, () => rng.normal() * 0.6)),
-        makeTensor('b', [CLASSES], Float32Array.from({ length: CLASSES }, () => rng.normal() * 0.2)),
-      ],
-    },
-  }));
+  return encodeModel(
+    makeModel({
+      opsetImports: [{ domain: '', version: 13 }],
+      graph: {
+        nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'w', 'b'], ['logits'], { transB: 1 })],
+        inputs: [makeValueInfo('x', 'float32', ['N', C, S, S])],
+        outputs: [makeValueInfo('logits', 'float32', ['N', CLASSES])],
+        initializers: [
+          makeTensor(
+            'w',
+            [CLASSES, PER],
+            Float32Array.from({ length: CLASSES * PER }, () => rng.normal() * 0.6),
+          ),
+          makeTensor(
+            'b',
+            [CLASSES],
+            Float32Array.from({ length: CLASSES }, () => rng.normal() * 0.2),
+          ),
+        ],
+      },
+    }),
+  );
 }
 
 /**
  * SimBA written plainly for one image: passes over basisOrder(), + then −, probability comparisons,
  * skipping probes that leave the image unchanged, stopping at success / budget / a pass without a step.
  */
-async function plainSimba(classifier: Classifier, x0: Float32Array, label: number, target: number | null, p: SimbaParams, seed: number, range: [number, number]): Promise<{ adv: Float32Array; queries: number }> {
+async function plainSimba(
+  classifier: Classifier,
+  x0: Float32Array,
+  label: number,
+  target: number | null,
+  p: SimbaParams,
+  seed: number,
+  range: [number, number],
+): Promise<{ adv: Float32Array; queries: number }> {
   const rng = new Rng(seed);
   const prob = async (img: Float32Array) => softmax(await classifier.scores(img, 1));
   const cls = target ?? label;
   const better = (a: number, b: number) => (target === null ? a < b : a > b);
-  const done = (pr: number[]) => { const top = pr.indexOf(Math.max(...pr)); return target === null ? top !== label : top === target; };
+  const done = (pr: number[]) => {
+    const top = pr.indexOf(Math.max(...pr));
+    return target === null ? top !== label : top === target;
+  };
   const delta = new Float32Array(PER);
   let adv = Float32Array.from(x0);
   let pr = await prob(adv);
@@ -144,7 +185,10 @@ async function plainSimba(classifier: Classifier, x0: Float32Array, label: numbe
         queries++;
         const next = await prob(img);
         if (better(next[cls], pr[cls])) {
-          delta.set(d); adv = img; pr = next; accepted++;
+          delta.set(d);
+          adv = img;
+          pr = next;
+          accepted++;
           if (done(pr)) return { adv, queries };
           break;
         }
@@ -165,17 +209,36 @@ describe('SimBA on a tiny linear model', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rl-simba-'));
     writeFileSync(join(dir, 'linear.onnx'), linearModel());
-    const prepared = await prepareModel({ modelPath: join(dir, 'linear.onnx'), overrides: { runtime: { executionProvider: 'cpu', threads: 1, batchSize: 64 } } });
+    const prepared = await prepareModel({
+      modelPath: join(dir, 'linear.onnx'),
+      overrides: { runtime: { executionProvider: 'cpu', threads: 1, batchSize: 64 } },
+    });
     classifier = await Classifier.open(prepared.config, prepared.info);
-    ctx = attackContext(classifier, gradientProvider(classifier, null, 'analytic', { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'linear' }, 0), 'top1', 0);
+    ctx = attackContext(
+      classifier,
+      gradientProvider(classifier, null, 'analytic', { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'linear' }, 0),
+      'top1',
+      0,
+    );
     const scores = await classifier.scores(pixels, N);
-    labels = Array.from({ length: N }, (_, i) => { const r = Array.from(scores.subarray(i * CLASSES, (i + 1) * CLASSES)); return r.indexOf(Math.max(...r)); });
+    labels = Array.from({ length: N }, (_, i) => {
+      const r = Array.from(scores.subarray(i * CLASSES, (i + 1) * CLASSES));
+      return r.indexOf(Math.max(...r));
+    });
   });
-  after(async () => { await classifier.dispose(); rmSync(dir, { recursive: true, force: true }); });
+  after(async () => {
+    await classifier.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const cases: [string, Partial<SimbaParams>, boolean, [number, number]][] = [
     ['pixel basis', { basis: 'pixel', epsilon: 0.1, maxQueries: 40 }, false, [0, 1]],
-    ['pixel basis, tight L∞ bound: later passes skip probes the bound cancels', { basis: 'pixel', epsilon: 0.05, linf: 0.02, maxQueries: 400 }, false, [0, 1]],
+    [
+      'pixel basis, tight L∞ bound: later passes skip probes the bound cancels',
+      { basis: 'pixel', epsilon: 0.05, linf: 0.02, maxQueries: 400 },
+      false,
+      [0, 1],
+    ],
     ['pixel basis, L∞ bound below ε, range [0.1, 0.9]', { basis: 'pixel', epsilon: 0.15, linf: 0.1, maxQueries: 400 }, false, [0.1, 0.9]],
     ['DCT basis over several passes', { basis: 'dct', epsilon: 0.3, maxQueries: 300, freqFraction: 0.25 }, false, [0, 1]],
     ['DCT basis with an L∞ bound', { basis: 'dct', epsilon: 0.2, maxQueries: 200, linf: 0.05 }, false, [0, 1]],
@@ -188,17 +251,31 @@ describe('SimBA on a tiny linear model', () => {
       const targets = targeted ? labels.map((l) => (l + 2) % CLASSES) : null;
       const box = blackBox({ ...ctx, range }, 3);
       const out = await createSimba(params).run({ pixels, count: N, labels, targets }, box);
-      assert.equal(box.rows(), out.queries.reduce((a, b) => a + b, 0), 'queries counted = rows evaluated');
+      assert.equal(
+        box.rows(),
+        out.queries.reduce((a, b) => a + b, 0),
+        'queries counted = rows evaluated',
+      );
       let successes = 0;
       for (let i = 0; i < N; i++) {
-        const ref = await plainSimba(classifier, pixels.subarray(i * PER, (i + 1) * PER), labels[i], targets ? targets[i] : null, p, 3, range);
+        const ref = await plainSimba(
+          classifier,
+          pixels.subarray(i * PER, (i + 1) * PER),
+          labels[i],
+          targets ? targets[i] : null,
+          p,
+          3,
+          range,
+        );
         assert.equal(out.queries[i], ref.queries, `image ${i}: queries`);
         assert.deepEqual(Array.from(out.adversarial.subarray(i * PER, (i + 1) * PER)), Array.from(ref.adv), `image ${i}: adversarial`);
         assert.ok(out.queries[i] <= p.maxQueries);
       }
       assertInRange(out.adversarial, range);
       const scores = await classifier.scores(out.adversarial, N);
-      ctx.isAdversarial(scores, labels, targets).forEach((a) => { if (a) successes++; });
+      ctx.isAdversarial(scores, labels, targets).forEach((a) => {
+        if (a) successes++;
+      });
       if (!what.includes('tight')) assert.ok(successes >= 1, `${what}: no image broken (the test would not exercise success)`);
       if (p.linf !== null) assert.ok(Math.max(...perturbationNorms(out.adversarial, pixels, N).linf) <= p.linf + 1e-6);
     });
@@ -217,8 +294,14 @@ describe('SimBA on a tiny linear model', () => {
   });
 
   test('ε and the L∞ bound are checked against the pixel range; the batch is not modified', async () => {
-    await assert.rejects(createSimba({ epsilon: 2 }).run({ pixels, count: N, labels, targets: null }, ctx), /simba: epsilon 2: expected a step ≤ the pixel range width 1/);
-    await assert.rejects(createSimba({ linf: 1.5 }).run({ pixels, count: N, labels, targets: null }, ctx), /simba: linf 1.5: expected a bound ≤ the pixel range width 1/);
+    await assert.rejects(
+      createSimba({ epsilon: 2 }).run({ pixels, count: N, labels, targets: null }, ctx),
+      /simba: epsilon 2: expected a step ≤ the pixel range width 1/,
+    );
+    await assert.rejects(
+      createSimba({ linf: 1.5 }).run({ pixels, count: N, labels, targets: null }, ctx),
+      /simba: linf 1.5: expected a bound ≤ the pixel range width 1/,
+    );
     const copy = Float32Array.from(pixels);
     await createSimba({ maxQueries: 50 }).run({ pixels, count: N, labels, targets: null }, blackBox(ctx, 0));
     assert.deepEqual(pixels, copy);
@@ -230,12 +313,23 @@ describe('SimBA on a tiny linear model', () => {
 /** Every 500/n-th reference image. */
 const spread = (n: number) => Array.from({ length: n }, (_, i) => Math.floor((i * 500) / n));
 
-interface Summary { success: number; medianQueries: number; medianL2: number; maxLinf: number; imagesPerS: number }
+interface Summary {
+  success: number;
+  medianQueries: number;
+  medianL2: number;
+  maxLinf: number;
+  imagesPerS: number;
+}
 
-async function attackCorrect(f: AttackFixture, params: Partial<SimbaParams>, opts: { seed?: number; limit?: number; targeted?: boolean } = {}): Promise<{ out: AttackOutcome; summary: Summary; pixels: Float32Array; rows: number }> {
+async function attackCorrect(
+  f: AttackFixture,
+  params: Partial<SimbaParams>,
+  opts: { seed?: number; limit?: number; targeted?: boolean } = {},
+): Promise<{ out: AttackOutcome; summary: Summary; pixels: Float32Array; rows: number }> {
   const b = correctBatch(f);
   const count = Math.min(opts.limit ?? Infinity, b.labels.length);
-  const pixels = b.pixels.subarray(0, count * f.per), labels = b.labels.slice(0, count);
+  const pixels = b.pixels.subarray(0, count * f.per),
+    labels = b.labels.slice(0, count);
   const targets = opts.targeted ? labels.map((l) => (l + 1) % 10) : null;
   const box = blackBox(f.ctx, opts.seed ?? 0);
   const t = performance.now();
@@ -252,13 +346,21 @@ async function attackCorrect(f: AttackFixture, params: Partial<SimbaParams>, opt
     imagesPerS: count / seconds,
   };
   const budget = params.maxQueries ?? SIMBA_DEFAULTS.maxQueries;
-  assert.ok(Array.from(out.queries).every((q) => q >= 1 && q <= budget), 'queries within [1, budget]');
-  assert.equal(box.rows(), out.queries.reduce((a, b) => a + b, 0), 'queries counted = rows evaluated');
+  assert.ok(
+    Array.from(out.queries).every((q) => q >= 1 && q <= budget),
+    'queries within [1, budget]',
+  );
+  assert.equal(
+    box.rows(),
+    out.queries.reduce((a, b) => a + b, 0),
+    'queries counted = rows evaluated',
+  );
   assertInRange(out.adversarial, f.ctx.range);
   return { out, summary, pixels, rows: box.rows() };
 }
 
-const fmt = (s: Summary) => `success ${(100 * s.success).toFixed(1)}%, median queries ${s.medianQueries}, median L2 ${s.medianL2.toFixed(3)}, max L∞ ${s.maxLinf.toFixed(3)}, ${s.imagesPerS.toFixed(1)} images/s`;
+const fmt = (s: Summary) =>
+  `success ${(100 * s.success).toFixed(1)}%, median queries ${s.medianQueries}, median L2 ${s.medianL2.toFixed(3)}, max L∞ ${s.maxLinf.toFixed(3)}, ${s.imagesPerS.toFixed(1)} images/s`;
 
 /** Both bases with the default budget: each breaks ≥ 95 % of the images, and DCT needs fewer queries. */
 async function compareBases(f: AttackFixture, t: { diagnostic(message: string): void }): Promise<{ dct: Summary; pixel: Summary }> {
@@ -274,8 +376,12 @@ async function compareBases(f: AttackFixture, t: { diagnostic(message: string): 
 
 describe('SimBA on mnist-cnn (60 reference images)', { skip: SKIP_NO_SHARED }, () => {
   let f: AttackFixture;
-  before(async () => { f = await attackFixture('mnist-cnn', { indices: spread(60) }); });
-  after(async () => { await f?.close(); });
+  before(async () => {
+    f = await attackFixture('mnist-cnn', { indices: spread(60) });
+  });
+  after(async () => {
+    await f?.close();
+  });
 
   test('default budget: both bases break nearly every image; DCT needs fewer queries', async (t) => {
     // Measured (60 images / all 491 correct): 100 % with both bases; median queries DCT 282 / 295, pixel 502 / 523.
@@ -312,7 +418,10 @@ describe('SimBA on mnist-cnn (60 reference images)', { skip: SKIP_NO_SHARED }, (
     const count = 20;
     const abort = Object.assign(new AbortController(), { after: 6 });
     const box = blackBox(f.ctx, 0, abort);
-    const out = await createSimba({}).run({ pixels: b.pixels.subarray(0, count * f.per), count, labels: b.labels.slice(0, count), targets: null }, box);
+    const out = await createSimba({}).run(
+      { pixels: b.pixels.subarray(0, count * f.per), count, labels: b.labels.slice(0, count), targets: null },
+      box,
+    );
     assert.ok(abort.signal.aborted);
     assert.ok(box.rows() <= 7 * count, `kept querying after the abort: ${box.rows()} rows`);
     assert.ok(Array.from(out.queries).every((q) => q >= 1 && q <= 7));
@@ -322,8 +431,12 @@ describe('SimBA on mnist-cnn (60 reference images)', { skip: SKIP_NO_SHARED }, (
 
 describe('SimBA on fashion-resnet (60 reference images)', { skip: SKIP_NO_SHARED }, () => {
   let f: AttackFixture;
-  before(async () => { f = await attackFixture('fashion-resnet', { indices: spread(60) }); });
-  after(async () => { await f?.close(); });
+  before(async () => {
+    f = await attackFixture('fashion-resnet', { indices: spread(60) });
+  });
+  after(async () => {
+    await f?.close();
+  });
 
   test('default budget: both bases break nearly every image; DCT needs fewer queries', async (t) => {
     // Measured (all 446 correct): 100 % with both bases; median queries DCT 93.5, pixel 121.5.

@@ -31,14 +31,26 @@ test('batches keep input order; a corrupt file in the middle is skipped, listed,
     const samples = [...names.map((n) => sampleFor(dir, n)), sampleFor(dir, 'vanished.png')];
     const batches = await collect(streamPixelBatches(samples, SPEC, 3, { concurrency: 3 }));
     assert.equal(batches.length, 3);
-    assert.deepEqual(batches.map((b) => b.samples.map((s) => s.relPath)), [['0.png', '1.png', '2.png'], ['4.png', '5.png'], ['6.png']]);
-    assert.deepEqual(batches.map((b) => b.failed.map((f) => f.sample.relPath)), [[], ['3.png'], ['vanished.png']]);
+    assert.deepEqual(
+      batches.map((b) => b.samples.map((s) => s.relPath)),
+      [['0.png', '1.png', '2.png'], ['4.png', '5.png'], ['6.png']],
+    );
+    assert.deepEqual(
+      batches.map((b) => b.failed.map((f) => f.sample.relPath)),
+      [[], ['3.png'], ['vanished.png']],
+    );
     assert.match(batches[1].failed[0].error, /3\.png: truncated PNG/);
     assert.match(batches[2].failed[0].error, /vanished\.png: cannot read file \(it no longer exists\)/);
     // pixels hold only the successful images, N×1×2×2, value = i·10/255
     assert.equal(batches[1].pixels.length, 2 * 4);
-    assert.deepEqual(Array.from(batches[1].pixels), [40, 40, 40, 40, 50, 50, 50, 50].map((v) => Math.fround(v / 255)));
-    assert.deepEqual(Array.from(batches[2].pixels), [60, 60, 60, 60].map((v) => Math.fround(v / 255)));
+    assert.deepEqual(
+      Array.from(batches[1].pixels),
+      [40, 40, 40, 40, 50, 50, 50, 50].map((v) => Math.fround(v / 255)),
+    );
+    assert.deepEqual(
+      Array.from(batches[2].pixels),
+      [60, 60, 60, 60].map((v) => Math.fround(v / 255)),
+    );
   } finally {
     cleanup();
   }
@@ -49,7 +61,10 @@ test('an image of the wrong size under resize "none" fails alone, with its size 
   try {
     writeTree(dir, { 'a.png': grayPng(2, 2, 1), 'b.png': grayPng(3, 2, 1) });
     const [batch] = await collect(streamPixelBatches([sampleFor(dir, 'a.png'), sampleFor(dir, 'b.png')], SPEC, 8));
-    assert.deepEqual(batch.samples.map((s) => s.relPath), ['a.png']);
+    assert.deepEqual(
+      batch.samples.map((s) => s.relPath),
+      ['a.png'],
+    );
     assert.match(batch.failed[0].error, /b\.png: image is 3×2 .* needs exactly 2×2/);
   } finally {
     cleanup();
@@ -61,7 +76,12 @@ test('only the current batch and one prefetched batch are read ahead', async () 
   try {
     const names = Array.from({ length: 6 }, (_, i) => `${i}.png`);
     writeTree(dir, Object.fromEntries(names.slice(0, 4).map((n) => [n, grayPng(2, 2, 1)])));
-    const it = streamPixelBatches(names.map((n) => sampleFor(dir, n)), SPEC, 2, { concurrency: 1 });
+    const it = streamPixelBatches(
+      names.map((n) => sampleFor(dir, n)),
+      SPEC,
+      2,
+      { concurrency: 1 },
+    );
     const first = await it.next();
     assert.equal(first.done, false);
     await delay(100); // plenty of time for any eager reading to happen
@@ -91,12 +111,15 @@ test('aborting stops between files with EngineError CANCELLED', async () => {
 
     const ctl = new AbortController();
     const seen: string[] = [];
-    await assert.rejects((async () => {
-      for await (const b of streamPixelBatches(samples, SPEC, 3, { signal: ctl.signal, concurrency: 1 })) {
-        seen.push(...b.samples.map((s) => s.relPath));
-        ctl.abort();
-      }
-    })(), isCancelled);
+    await assert.rejects(
+      (async () => {
+        for await (const b of streamPixelBatches(samples, SPEC, 3, { signal: ctl.signal, concurrency: 1 })) {
+          seen.push(...b.samples.map((s) => s.relPath));
+          ctl.abort();
+        }
+      })(),
+      isCancelled,
+    );
     assert.deepEqual(seen, ['0.png', '1.png', '2.png']);
   } finally {
     cleanup();

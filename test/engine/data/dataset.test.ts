@@ -21,16 +21,32 @@ test('ImageFolder: classes are the code-point-sorted folder names ("10" < "2"), 
   const { dir, cleanup } = tempDir();
   try {
     writeTree(dir, {
-      '2/b.png': png, '2/a.JPG': png, '10/x.jpeg': png, 'cat/deep/er/z.png': png, 'cat/y.png': png, 'Dog/w.png': png,
-      'cat/notes.txt': 'hi', 'cat/.hidden.png': png, 'stray.png': png, 'README.md': '#',
+      '2/b.png': png,
+      '2/a.JPG': png,
+      '10/x.jpeg': png,
+      'cat/deep/er/z.png': png,
+      'cat/y.png': png,
+      'Dog/w.png': png,
+      'cat/notes.txt': 'hi',
+      'cat/.hidden.png': png,
+      'stray.png': png,
+      'README.md': '#',
     });
     const ds = await openDataset({ root: dir });
     assert.equal(ds.kind, 'image-folder');
     assert.equal(ds.root, dir);
     assert.deepEqual(ds.classNames, ['10', '2', 'Dog', 'cat']);
-    assert.deepEqual(ds.samples.map((s) => [s.label, s.className, s.relPath]), [
-      [0, '10', '10/x.jpeg'], [1, '2', '2/a.JPG'], [1, '2', '2/b.png'], [2, 'Dog', 'Dog/w.png'], [3, 'cat', 'cat/deep/er/z.png'], [3, 'cat', 'cat/y.png'],
-    ]);
+    assert.deepEqual(
+      ds.samples.map((s) => [s.label, s.className, s.relPath]),
+      [
+        [0, '10', '10/x.jpeg'],
+        [1, '2', '2/a.JPG'],
+        [1, '2', '2/b.png'],
+        [2, 'Dog', 'Dog/w.png'],
+        [3, 'cat', 'cat/deep/er/z.png'],
+        [3, 'cat', 'cat/y.png'],
+      ],
+    );
     assert.equal(ds.samples[0].path, join(dir, '10', 'x.jpeg'));
     const reasons = Object.fromEntries(ds.ignored.map((i) => [i.path.slice(dir.length + 1), i.reason]));
     assert.match(reasons['cat/notes.txt'], /not an image/);
@@ -49,11 +65,20 @@ test('ImageFolder with configured class names: index = position in the names; un
     writeTree(dir, { 'dog/a.png': png, 'cat/b.png': png });
     const ds = await openDataset({ root: dir, classNames: ['airplane', 'dog', 'cat'] });
     assert.deepEqual(ds.classNames, ['airplane', 'dog', 'cat']);
-    assert.deepEqual(ds.samples.map((s) => [s.relPath, s.label]), [['dog/a.png', 1], ['cat/b.png', 2]]);
+    assert.deepEqual(
+      ds.samples.map((s) => [s.relPath, s.label]),
+      [
+        ['dog/a.png', 1],
+        ['cat/b.png', 2],
+      ],
+    );
 
     writeTree(dir, { 'Cat/c.png': png, 'horse/d.png': png });
-    await rejectsWith(openDataset({ root: dir, classNames: ['airplane', 'dog', 'cat'] }), 'LABELS_MISMATCH',
-      /class folders "Cat", "horse" match no configured class name; configured names: "airplane", "dog", "cat"/);
+    await rejectsWith(
+      openDataset({ root: dir, classNames: ['airplane', 'dog', 'cat'] }),
+      'LABELS_MISMATCH',
+      /class folders "Cat", "horse" match no configured class name; configured names: "airplane", "dog", "cat"/,
+    );
   } finally {
     cleanup();
   }
@@ -75,9 +100,17 @@ test('missing root, empty folder and images without labels fail clearly', async 
   try {
     await rejectsWith(openDataset({ root: join(dir, 'nope') }), 'FILE_NOT_FOUND', /nope: image folder not found/);
     mkdirSync(join(dir, 'empty'));
-    await rejectsWith(openDataset({ root: join(dir, 'empty') }), 'DATASET_INVALID', /empty: no images found \(expected one subfolder per class/);
+    await rejectsWith(
+      openDataset({ root: join(dir, 'empty') }),
+      'DATASET_INVALID',
+      /empty: no images found \(expected one subfolder per class/,
+    );
     writeTree(dir, { 'flat/a.png': png, 'flat/b.png': png });
-    await rejectsWith(openDataset({ root: join(dir, 'flat') }), 'DATASET_INVALID', /no images found \(2 images lie directly in the folder but there is no labels file/);
+    await rejectsWith(
+      openDataset({ root: join(dir, 'flat') }),
+      'DATASET_INVALID',
+      /no images found \(2 images lie directly in the folder but there is no labels file/,
+    );
     writeTree(dir, { 'onlytext/a/readme.txt': 'x' });
     await rejectsWith(openDataset({ root: join(dir, 'onlytext') }), 'DATASET_INVALID', /no images found/);
     writeFileSync(join(dir, 'file.png'), png);
@@ -91,15 +124,25 @@ test('flat folder + CSV labels (header, class names, quotes): unlabelled images 
   const { dir, cleanup } = tempDir();
   try {
     writeTree(dir, {
-      'a.png': png, 'b.jpg': png, 'sub/c.png': png, 'd, odd.png': png, 'unlabelled.png': png,
+      'a.png': png,
+      'b.jpg': png,
+      'sub/c.png': png,
+      'd, odd.png': png,
+      'unlabelled.png': png,
       'labels.csv': 'file,label\r\na.png,dog\r\nb.jpg,cat\r\n./sub/c.png,dog\r\n"d, odd.png",cat\r\ngone.png,cat\r\n\r\n',
     });
     const ds = await openDataset({ root: dir }); // labels.csv is found automatically
     assert.equal(ds.kind, 'flat-with-labels');
     assert.deepEqual(ds.classNames, ['cat', 'dog']);
-    assert.deepEqual(ds.samples.map((s) => [s.relPath, s.label, s.className]), [
-      ['b.jpg', 0, 'cat'], ['d, odd.png', 0, 'cat'], ['a.png', 1, 'dog'], ['sub/c.png', 1, 'dog'],
-    ]);
+    assert.deepEqual(
+      ds.samples.map((s) => [s.relPath, s.label, s.className]),
+      [
+        ['b.jpg', 0, 'cat'],
+        ['d, odd.png', 0, 'cat'],
+        ['a.png', 1, 'dog'],
+        ['sub/c.png', 1, 'dog'],
+      ],
+    );
     const reasons = Object.fromEntries(ds.ignored.map((i) => [i.path.slice(dir.length + 1), i.reason]));
     assert.equal(reasons['unlabelled.png'], 'image has no label in labels.csv');
     assert.equal(reasons['gone.png'], 'listed in labels.csv (line 6) but the file does not exist');
@@ -115,12 +158,30 @@ test('CSV with class indices and no header; configured names and model size appl
     writeTree(dir, { 'x.png': png, 'y.png': png, 'z.png': png, 'lab.txt': 'x.png,2\ny.png, 0\nz.png,2\n' });
     const ds = await openDataset({ root: dir, labelsFile: 'lab.txt' });
     assert.deepEqual(ds.classNames, ['0', '1', '2']);
-    assert.deepEqual(ds.samples.map((s) => [s.relPath, s.label]), [['y.png', 0], ['x.png', 2], ['z.png', 2]]);
+    assert.deepEqual(
+      ds.samples.map((s) => [s.relPath, s.label]),
+      [
+        ['y.png', 0],
+        ['x.png', 2],
+        ['z.png', 2],
+      ],
+    );
     const named = await openDataset({ root: dir, labelsFile: 'lab.txt', classNames: ['a', 'b', 'c', 'd'] });
-    assert.deepEqual(named.samples.map((s) => s.className), ['a', 'c', 'c']);
+    assert.deepEqual(
+      named.samples.map((s) => s.className),
+      ['a', 'c', 'c'],
+    );
     assert.equal((await openDataset({ root: dir, labelsFile: 'lab.txt', numClasses: 10 })).classNames.length, 10);
-    await rejectsWith(openDataset({ root: dir, labelsFile: 'lab.txt', numClasses: 2 }), 'LABELS_MISMATCH', /line 1: class index 2 but the model has 2 outputs/);
-    await rejectsWith(openDataset({ root: dir, labelsFile: 'lab.txt', classNames: ['a', 'b'] }), 'LABELS_MISMATCH', /class index 2 but only 2 class names/);
+    await rejectsWith(
+      openDataset({ root: dir, labelsFile: 'lab.txt', numClasses: 2 }),
+      'LABELS_MISMATCH',
+      /line 1: class index 2 but the model has 2 outputs/,
+    );
+    await rejectsWith(
+      openDataset({ root: dir, labelsFile: 'lab.txt', classNames: ['a', 'b'] }),
+      'LABELS_MISMATCH',
+      /class index 2 but only 2 class names/,
+    );
     await rejectsWith(openDataset({ root: dir, labelsFile: 'nothere.csv' }), 'FILE_NOT_FOUND', /nothere\.csv: labels file not found/);
   } finally {
     cleanup();
@@ -132,18 +193,52 @@ test('JSON labels, as an object or as an array of {file, label}', async () => {
   try {
     writeTree(dir, { 'p.png': png, 'q.png': png, 'r.png': png });
     writeFileSync(join(dir, 'obj.json'), JSON.stringify({ 'p.png': 1, 'q.png': 0, 'r.png': '1' }));
-    writeFileSync(join(dir, 'arr.json'), JSON.stringify([{ file: 'p.png', label: 'ship' }, { file: 'q.png', label: 'car' }, { file: 'missing.png', label: 'car' }]));
+    writeFileSync(
+      join(dir, 'arr.json'),
+      JSON.stringify([
+        { file: 'p.png', label: 'ship' },
+        { file: 'q.png', label: 'car' },
+        { file: 'missing.png', label: 'car' },
+      ]),
+    );
     const obj = await openDataset({ root: dir, labelsFile: 'obj.json' });
-    assert.deepEqual(obj.samples.map((s) => [s.relPath, s.label]), [['q.png', 0], ['p.png', 1], ['r.png', 1]]);
+    assert.deepEqual(
+      obj.samples.map((s) => [s.relPath, s.label]),
+      [
+        ['q.png', 0],
+        ['p.png', 1],
+        ['r.png', 1],
+      ],
+    );
     const arr = await openDataset({ root: dir, labelsFile: join(dir, 'arr.json'), classNames: ['car', 'ship'] });
-    assert.deepEqual(arr.samples.map((s) => [s.relPath, s.className]), [['q.png', 'car'], ['p.png', 'ship']]);
+    assert.deepEqual(
+      arr.samples.map((s) => [s.relPath, s.className]),
+      [
+        ['q.png', 'car'],
+        ['p.png', 'ship'],
+      ],
+    );
     assert.ok(arr.ignored.some((i) => i.path.endsWith('missing.png') && /does not exist/.test(i.reason)));
     assert.ok(arr.ignored.some((i) => i.path.endsWith('r.png') && /no label in arr\.json/.test(i.reason)));
-    await rejectsWith(openDataset({ root: dir, labelsFile: 'arr.json', classNames: ['car', 'plane'] }), 'LABELS_MISMATCH', /label "ship" matches no configured class name; configured names: "car", "plane"/);
+    await rejectsWith(
+      openDataset({ root: dir, labelsFile: 'arr.json', classNames: ['car', 'plane'] }),
+      'LABELS_MISMATCH',
+      /label "ship" matches no configured class name; configured names: "car", "plane"/,
+    );
     writeFileSync(join(dir, 'mixed.json'), JSON.stringify({ 'p.png': 1, 'q.png': 'car' }));
     await rejectsWith(openDataset({ root: dir, labelsFile: 'mixed.json' }), 'DATASET_INVALID', /mix class indices .* and class names/);
-    writeFileSync(join(dir, 'dup.json'), JSON.stringify([{ file: 'p.png', label: 1 }, { file: './p.png', label: 0 }]));
-    await rejectsWith(openDataset({ root: dir, labelsFile: 'dup.json' }), 'DATASET_INVALID', /"p\.png" is listed twice with different labels/);
+    writeFileSync(
+      join(dir, 'dup.json'),
+      JSON.stringify([
+        { file: 'p.png', label: 1 },
+        { file: './p.png', label: 0 },
+      ]),
+    );
+    await rejectsWith(
+      openDataset({ root: dir, labelsFile: 'dup.json' }),
+      'DATASET_INVALID',
+      /"p\.png" is listed twice with different labels/,
+    );
     writeFileSync(join(dir, 'bad.json'), '{ nope');
     await rejectsWith(openDataset({ root: dir, labelsFile: 'bad.json' }), 'DATASET_INVALID', /bad\.json: not valid JSON/);
   } finally {
@@ -160,29 +255,48 @@ test('symlinks are followed, loops detected, and the walk terminates', async () 
     symlinkSync(join(dir, 'data'), join(dir, 'data', 'a', 'up')); // and up to the root
     symlinkSync(join(dir, 'nowhere.png'), join(dir, 'data', 'a', 'broken.png'));
     const ds = await openDataset({ root: join(dir, 'data') });
-    assert.deepEqual(ds.samples.map((s) => s.relPath), ['a/1.png', 'b/2.png']);
+    assert.deepEqual(
+      ds.samples.map((s) => s.relPath),
+      ['a/1.png', 'b/2.png'],
+    );
     const reasons = ds.ignored.map((i) => `${i.path.slice(dir.length + 1)}: ${i.reason}`);
-    assert.ok(reasons.some((r) => /^data\/a\/loop: symlink to a folder already walked/.test(r)), reasons.join('\n'));
-    assert.ok(reasons.some((r) => /^data\/a\/up: symlink to a folder already walked/.test(r)), reasons.join('\n'));
-    assert.ok(reasons.some((r) => /^data\/a\/broken\.png: broken symlink/.test(r)), reasons.join('\n'));
+    assert.ok(
+      reasons.some((r) => /^data\/a\/loop: symlink to a folder already walked/.test(r)),
+      reasons.join('\n'),
+    );
+    assert.ok(
+      reasons.some((r) => /^data\/a\/up: symlink to a folder already walked/.test(r)),
+      reasons.join('\n'),
+    );
+    assert.ok(
+      reasons.some((r) => /^data\/a\/broken\.png: broken symlink/.test(r)),
+      reasons.join('\n'),
+    );
   } finally {
     cleanup();
   }
 });
 
-test('unreadable subfolders are listed in ignored', { skip: process.getuid?.() === 0 ? 'running as root: permissions do not stop reads' : false }, async () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    writeTree(dir, { 'a/1.png': png, 'a/locked/2.png': png });
-    chmodSync(join(dir, 'a', 'locked'), 0o000);
-    const ds = await openDataset({ root: dir });
-    assert.deepEqual(ds.samples.map((s) => s.relPath), ['a/1.png']);
-    assert.ok(ds.ignored.some((i) => i.path.endsWith('locked') && /not readable/.test(i.reason)));
-  } finally {
-    chmodSync(join(dir, 'a', 'locked'), 0o755);
-    cleanup();
-  }
-});
+test(
+  'unreadable subfolders are listed in ignored',
+  { skip: process.getuid?.() === 0 ? 'running as root: permissions do not stop reads' : false },
+  async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeTree(dir, { 'a/1.png': png, 'a/locked/2.png': png });
+      chmodSync(join(dir, 'a', 'locked'), 0o000);
+      const ds = await openDataset({ root: dir });
+      assert.deepEqual(
+        ds.samples.map((s) => s.relPath),
+        ['a/1.png'],
+      );
+      assert.ok(ds.ignored.some((i) => i.path.endsWith('locked') && /not readable/.test(i.reason)));
+    } finally {
+      chmodSync(join(dir, 'a', 'locked'), 0o755);
+      cleanup();
+    }
+  },
+);
 
 test('fingerprint is stable for the same content and changes with files, sizes and labels', async () => {
   const { dir, cleanup } = tempDir();

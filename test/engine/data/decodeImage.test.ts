@@ -15,7 +15,7 @@ const ramp = (k: number, mod: number): number[] => Array.from({ length: N * k },
 
 function pngjsWrite(width: number, height: number, rgba: number[], opts: { colorType: 0 | 2 | 4 | 6; bitDepth: 8 | 16 }): Buffer {
   const png = new PNG({ width, height, bitDepth: opts.bitDepth, colorType: opts.colorType, inputColorType: 6, inputHasAlpha: true });
-  png.data = opts.bitDepth === 16 ? (Buffer.from(new Uint16Array(rgba).buffer)) : Buffer.from(rgba);
+  png.data = opts.bitDepth === 16 ? Buffer.from(new Uint16Array(rgba).buffer) : Buffer.from(rgba);
   return PNG.sync.write(png, { colorType: opts.colorType, inputColorType: 6, bitDepth: opts.bitDepth, inputHasAlpha: true });
 }
 
@@ -31,15 +31,28 @@ function assertImageInvalid(fn: () => unknown, file: string, pattern: RegExp): v
 
 test('PNG gray 8-bit (written by pngjs) decodes to 1 channel with the stored values', () => {
   const g = ramp(1, 256);
-  const buf = pngjsWrite(W, H, g.flatMap((v) => [v, v, v, 255]), { colorType: 0, bitDepth: 8 });
+  const buf = pngjsWrite(
+    W,
+    H,
+    g.flatMap((v) => [v, v, v, 255]),
+    { colorType: 0, bitDepth: 8 },
+  );
   const r = decodeImage(buf, 'g8.png');
-  assert.deepEqual({ ...r, data: undefined }, { width: W, height: H, channels: 1, bitDepth: 8, data: undefined, format: 'png', sourceMode: 'gray' });
+  assert.deepEqual(
+    { ...r, data: undefined },
+    { width: W, height: H, channels: 1, bitDepth: 8, data: undefined, format: 'png', sourceMode: 'gray' },
+  );
   assert.deepEqual(Array.from(r.data), g);
 });
 
 test('PNG gray 16-bit stays 16-bit with exact values', () => {
   const g = ramp(1, 65536).map((v) => (v * 4099) % 65536);
-  const buf = pngjsWrite(W, H, g.flatMap((v) => [v, v, v, 65535]), { colorType: 0, bitDepth: 16 });
+  const buf = pngjsWrite(
+    W,
+    H,
+    g.flatMap((v) => [v, v, v, 65535]),
+    { colorType: 0, bitDepth: 16 },
+  );
   const r = decodeImage(buf, 'g16.png');
   assert.equal(r.bitDepth, 16);
   assert.ok(r.data instanceof Uint16Array);
@@ -66,7 +79,10 @@ test('PNG RGBA: alpha is dropped, not composited (transparent pixels keep their 
   const r = decodeImage(pngjsWrite(W, H, rgba, { colorType: 6, bitDepth: 8 }), 'rgba.png');
   assert.equal(r.channels, 3);
   assert.equal(r.sourceMode, 'rgba');
-  assert.deepEqual(Array.from(r.data), rgba.filter((_, i) => i % 4 !== 3));
+  assert.deepEqual(
+    Array.from(r.data),
+    rgba.filter((_, i) => i % 4 !== 3),
+  );
 });
 
 test('PNG gray+alpha decodes to 1 channel, alpha dropped', () => {
@@ -75,20 +91,32 @@ test('PNG gray+alpha decodes to 1 channel, alpha dropped', () => {
   const r = decodeImage(raw, 'ga.png');
   assert.equal(r.sourceMode, 'gray+alpha');
   assert.equal(r.channels, 1);
-  assert.deepEqual(Array.from(r.data), ga.filter((_, i) => i % 2 === 0));
+  assert.deepEqual(
+    Array.from(r.data),
+    ga.filter((_, i) => i % 2 === 0),
+  );
 });
 
 test('PNG palette (4-bit, with tRNS) expands to RGB, palette alpha dropped', () => {
-  const palette: [number, number, number][] = [[10, 20, 30], [200, 100, 50], [7, 7, 7], [255, 0, 128], [1, 2, 3]];
+  const palette: [number, number, number][] = [
+    [10, 20, 30],
+    [200, 100, 50],
+    [7, 7, 7],
+    [255, 0, 128],
+    [1, 2, 3],
+  ];
   const idx = ramp(1, palette.length);
   const raw = encodePng({ width: W, height: H, colorType: 3, bitDepth: 4, samples: idx, palette, trns: [0, 128, 255] });
   const r = decodeImage(raw, 'pal.png');
   assert.equal(r.sourceMode, 'palette');
   assert.equal(r.channels, 3);
-  assert.deepEqual(Array.from(r.data), idx.flatMap((i) => palette[i]));
+  assert.deepEqual(
+    Array.from(r.data),
+    idx.flatMap((i) => palette[i]),
+  );
 });
 
-test('PNG gray with a colour-key tRNS keeps the keyed pixels\' value (pngjs alone would zero them)', () => {
+test("PNG gray with a colour-key tRNS keeps the keyed pixels' value (pngjs alone would zero them)", () => {
   const g = ramp(1, 256);
   const raw = encodePng({ width: W, height: H, colorType: 0, bitDepth: 8, samples: g, trns: [g[3]] });
   assert.deepEqual(Array.from(decodeImage(raw, 'key.png').data), g);
@@ -129,7 +157,14 @@ test('shared MNIST PNG decodes to 28×28×1 8-bit equal to pngjs raw values', { 
 
 // ---- JPEG against ImageMagick (libjpeg-turbo) reference pixels, see scripts/make-image-fixtures.ts ----
 
-interface RefFixture { file: string; note: string; width: number; height: number; channels: 1 | 3; reference: string }
+interface RefFixture {
+  file: string;
+  note: string;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  reference: string;
+}
 const reference = JSON.parse(readFileSync(join(FIXTURES, 'reference.json'), 'utf8')) as { fixtures: RefFixture[] };
 
 /**
@@ -170,7 +205,8 @@ test('JPEG fixture modes: grayscale stays 1 channel, progressive and CMYK/YCCK a
 });
 
 test('a JPEG encoded by jpeg-js round-trips close to its source (RGB from YCbCr)', () => {
-  const w = 16, h = 16;
+  const w = 16,
+    h = 16;
   const data = Buffer.alloc(w * h * 4);
   for (let i = 0; i < w * h; i++) data.set([100 + (i % 16) * 4, 50, 200 - (i >> 4) * 4, 255], i * 4);
   const enc = jpeg.encode({ width: w, height: h, data }, 95).data;
@@ -224,5 +260,5 @@ test('a YCbCr JPEG with an Adobe marker (transform 1, as Photoshop writes) decod
   const b = decodeImage(withAdobe, 'adobe.jpg');
   assert.equal(b.sourceMode, 'ycbcr');
   assert.deepEqual(Array.from(b.data), Array.from(a.data));
-  assert.equal(withAdobe[2 + 4 + 11], 0x01, 'the caller\'s bytes are not modified');
+  assert.equal(withAdobe[2 + 4 + 11], 0x01, "the caller's bytes are not modified");
 });

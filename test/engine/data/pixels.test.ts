@@ -1,12 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aspectCropRect, defaultShorterSide, type PixelSpec, pyRound, rasterToPixels, shorterSideSize } from '../../../src/engine/data/pixels';
+import {
+  aspectCropRect,
+  defaultShorterSide,
+  type PixelSpec,
+  pyRound,
+  rasterToPixels,
+  shorterSideSize,
+} from '../../../src/engine/data/pixels';
 import type { Raster } from '../../../src/engine/data/raster';
 import { isEngineError } from '../../../src/engine/errors';
 
-function raster(width: number, height: number, channels: 1 | 3, fn: (x: number, y: number, c: number) => number, bitDepth: 8 | 16 = 8): Raster {
+function raster(
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  fn: (x: number, y: number, c: number) => number,
+  bitDepth: 8 | 16 = 8,
+): Raster {
   const data = bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = fn(x, y, c);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = fn(x, y, c);
   return { width, height, channels, bitDepth, data, format: 'png', sourceMode: channels === 1 ? 'gray' : 'rgb' };
 }
 
@@ -23,7 +37,13 @@ test('8-bit samples become exactly v/255 and 16-bit samples v/65535, planar CHW'
   const r16 = raster(3, 2, 1, (x, y) => x * 20000 + y * 333, 16);
   const out16 = rasterToPixels(r16, spec({ channels: 'gray' }));
   assert.deepEqual(Array.from(out16), f32([0, 20000, 40000, 333, 20333, 40333].map((v) => v / 65535)));
-  assert.equal(rasterToPixels(raster(1, 1, 1, () => 255), spec({ height: 1, width: 1, channels: 'gray' }))[0], 1);
+  assert.equal(
+    rasterToPixels(
+      raster(1, 1, 1, () => 255),
+      spec({ height: 1, width: 1, channels: 'gray' }),
+    )[0],
+    1,
+  );
 });
 
 test('gray from RGB uses ITU-R 601 luma without rounding; gray → rgb replicates; bgr swaps', () => {
@@ -48,12 +68,15 @@ test('gray from RGB uses ITU-R 601 luma without rounding; gray → rgb replicate
 
 test("resize 'none' needs the exact size and names the file, its size and the expected size", () => {
   const r = raster(4, 2, 1, () => 0);
-  assert.throws(() => rasterToPixels(r, spec({ channels: 'gray' }), '/data/cat.png'), (e) => {
-    assert.ok(isEngineError(e));
-    assert.equal(e.code, 'IMAGE_INVALID');
-    assert.match(e.message, /^\/data\/cat\.png: image is 4×2 .* needs exactly 3×2/);
-    return true;
-  });
+  assert.throws(
+    () => rasterToPixels(r, spec({ channels: 'gray' }), '/data/cat.png'),
+    (e) => {
+      assert.ok(isEngineError(e));
+      assert.equal(e.code, 'IMAGE_INVALID');
+      assert.match(e.message, /^\/data\/cat\.png: image is 4×2 .* needs exactly 3×2/);
+      return true;
+    },
+  );
 });
 
 test("'stretch' resizes to exactly H×W regardless of aspect ratio", () => {
@@ -83,18 +106,30 @@ test("'shorter-side-crop' is torchvision Resize(int) + CenterCrop", () => {
   const r = raster(300, 256, 1, (x, y) => (x + 3 * y) % 256);
   const out = rasterToPixels(r, spec({ channels: 'gray', resize: 'shorter-side-crop', height: 224, width: 224, filter: 'bicubic' }));
   assert.equal(out.length, 224 * 224);
-  for (const [x, y] of [[0, 0], [223, 0], [0, 223], [100, 57], [223, 223]]) {
+  for (const [x, y] of [
+    [0, 0],
+    [223, 0],
+    [0, 223],
+    [100, 57],
+    [223, 223],
+  ]) {
     assert.equal(out[y * 224 + x], Math.fround(((x + 38 + 3 * (y + 16)) % 256) / 255), `(${x},${y})`);
   }
   // explicit resizeShorterTo smaller than the crop is a configuration error
-  assert.throws(() => rasterToPixels(r, spec({ resize: 'shorter-side-crop', height: 224, width: 224, resizeShorterTo: 200 })), /resizeShorterTo must be an integer ≥ 224/);
+  assert.throws(
+    () => rasterToPixels(r, spec({ resize: 'shorter-side-crop', height: 224, width: 224, resizeShorterTo: 200 })),
+    /resizeShorterTo must be an integer ≥ 224/,
+  );
 });
 
 test('output is clamped to [0,1] where bicubic / lanczos overshoot', () => {
   const r = raster(6, 1, 1, (x) => (x < 3 ? 0 : 255));
   for (const filter of ['bicubic', 'lanczos'] as const) {
     const out = rasterToPixels(r, spec({ channels: 'gray', resize: 'stretch', height: 1, width: 17, filter }));
-    assert.ok(out.every((v) => v >= 0 && v <= 1), filter);
+    assert.ok(
+      out.every((v) => v >= 0 && v <= 1),
+      filter,
+    );
     assert.equal(out[0], 0);
     assert.equal(out[16], 1);
   }
@@ -102,6 +137,12 @@ test('output is clamped to [0,1] where bicubic / lanczos overshoot', () => {
 
 test('invalid sizes are configuration errors, raised before any image work', () => {
   const r = raster(2, 2, 1, () => 0);
-  assert.throws(() => rasterToPixels(r, spec({ height: 0 })), (e) => isEngineError(e) && e.code === 'CONFIG_INVALID');
-  assert.throws(() => rasterToPixels(r, spec({ width: 2.5 })), (e) => isEngineError(e) && e.code === 'CONFIG_INVALID');
+  assert.throws(
+    () => rasterToPixels(r, spec({ height: 0 })),
+    (e) => isEngineError(e) && e.code === 'CONFIG_INVALID',
+  );
+  assert.throws(
+    () => rasterToPixels(r, spec({ width: 2.5 })),
+    (e) => isEngineError(e) && e.code === 'CONFIG_INVALID',
+  );
 });

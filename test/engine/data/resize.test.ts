@@ -22,7 +22,13 @@ test('equal sizes are the identity for every filter (a copy, not the same array)
 test('a constant image stays constant, up and down, integer and fractional scales', () => {
   const src = new Float32Array(2 * 13 * 17).fill(0.3);
   for (const f of RESIZE_FILTERS) {
-    for (const [h, w] of [[4, 5], [26, 34], [13, 3], [40, 9], [1, 1]]) {
+    for (const [h, w] of [
+      [4, 5],
+      [26, 34],
+      [13, 3],
+      [40, 9],
+      [1, 1],
+    ]) {
       const out = resizePlanar(src, 2, 13, 17, h, w, f);
       assert.equal(out.length, 2 * h * w);
       for (const v of out) assert.ok(close(v, 0.3), `${f} ${h}x${w}: ${v}`);
@@ -31,7 +37,9 @@ test('a constant image stays constant, up and down, integer and fractional scale
 });
 
 test('2× area (box) downscale equals the means of 2×2 blocks', () => {
-  const c = 2, h = 6, w = 8;
+  const c = 2,
+    h = 6,
+    w = 8;
   const src = randomImage(c, h, w, 7);
   const out = resizePlanar(src, c, h, w, h / 2, w / 2, 'area');
   for (let k = 0; k < c; k++) {
@@ -46,7 +54,8 @@ test('2× area (box) downscale equals the means of 2×2 blocks', () => {
 });
 
 test('bilinear upscale of a ramp stays linear in the interior (half-pixel-centre mapping)', () => {
-  const inW = 10, outW = 27;
+  const inW = 10,
+    outW = 27;
   const src = Float32Array.from({ length: inW }, (_, x) => x / 10);
   const out = resizePlanar(src, 1, 1, inW, 1, outW, 'bilinear');
   let interior = 0;
@@ -63,7 +72,16 @@ test('bilinear upscale of a ramp stays linear in the interior (half-pixel-centre
 
 test('weights sum to 1 for every filter and many size pairs; upscaling uses the plain kernel', () => {
   for (const f of RESIZE_FILTERS) {
-    for (const [a, b] of [[10, 3], [224, 224], [500, 224], [375, 224], [7, 20], [1, 5], [5, 1], [256, 224]]) {
+    for (const [a, b] of [
+      [10, 3],
+      [224, 224],
+      [500, 224],
+      [375, 224],
+      [7, 20],
+      [1, 5],
+      [5, 1],
+      [256, 224],
+    ]) {
       const w = axisWeights(a, b, f);
       for (let i = 0; i < b; i++) {
         let s = 0;
@@ -74,7 +92,11 @@ test('weights sum to 1 for every filter and many size pairs; upscaling uses the 
     }
   }
   // Upscaling: bilinear touches at most 2 inputs, bicubic 4, lanczos 6 (no antialias support stretch).
-  for (const [f, n] of [['bilinear', 2], ['bicubic', 4], ['lanczos', 6]] as const) {
+  for (const [f, n] of [
+    ['bilinear', 2],
+    ['bicubic', 4],
+    ['lanczos', 6],
+  ] as const) {
     const w = axisWeights(10, 37, f);
     for (let i = 0; i < 37; i++) {
       const nonzero = Array.from(w.weights.subarray(i * w.taps, i * w.taps + w.count[i])).filter((x) => x !== 0).length;
@@ -87,7 +109,10 @@ test('downscaling antialiases: the support grows with the scale factor (Pillow /
   // 2× bilinear downscale: a triangle twice as wide, so weights 1/8, 3/8, 3/8, 1/8 (not a 2-tap average)
   const w = axisWeights(8, 4, 'bilinear');
   assert.equal(w.count[1], 4);
-  assert.deepEqual(Array.from(w.weights.subarray(w.taps, w.taps + 4)).map((x) => +x.toFixed(12)), [0.125, 0.375, 0.375, 0.125]);
+  assert.deepEqual(
+    Array.from(w.weights.subarray(w.taps, w.taps + 4)).map((x) => +x.toFixed(12)),
+    [0.125, 0.375, 0.375, 0.125],
+  );
   // 10× downscale: every input pixel contributes to some output pixel
   const big = axisWeights(100, 10, 'bilinear');
   const used = new Set<number>();
@@ -111,7 +136,8 @@ test('nearest picks the input pixel under each output centre, floor((i + 0.5)·i
 test('bicubic (a = -0.5) and lanczos (a = 3) kernels have their closed-form values', () => {
   // Upscaling 4 → 8: output 3 sits at source coordinate 1.25, taps at distances 1.25, 0.25, 0.75, 1.75.
   const cubic = (d: number): number => {
-    const x = Math.abs(d), a = -0.5;
+    const x = Math.abs(d),
+      a = -0.5;
     return x < 1 ? (a + 2) * x ** 3 - (a + 3) * x ** 2 + 1 : x < 2 ? a * x ** 3 - 5 * a * x ** 2 + 8 * a * x - 4 * a : 0;
   };
   const w = axisWeights(4, 8, 'bicubic');
@@ -122,7 +148,10 @@ test('bicubic (a = -0.5) and lanczos (a = 3) kernels have their closed-form valu
   const sinc = (x: number): number => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x));
   const l = axisWeights(10, 20, 'lanczos');
   // output 9 → source 4.25: taps 2..7 (support 3) at distances -2.25 … 2.75
-  const lz = [2, 3, 4, 5, 6, 7].map((x) => { const d = x - 4.25; return sinc(d) * sinc(d / 3); });
+  const lz = [2, 3, 4, 5, 6, 7].map((x) => {
+    const d = x - 4.25;
+    return sinc(d) * sinc(d / 3);
+  });
   const lsum = lz.reduce((a, b) => a + b, 0);
   assert.equal(l.start[9], 2);
   for (let t = 0; t < 6; t++) assert.ok(close(l.weights[9 * l.taps + t], lz[t] / lsum, 1e-12));

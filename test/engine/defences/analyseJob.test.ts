@@ -6,13 +6,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAnalyseJob, type AnalyseOptions } from '../../../src/engine/jobs/analyseJob';
 import { runExplainJob } from '../../../src/engine/jobs/explainJob';
-import type { DefencesSection, OccludedFrequencySection, RctSection, SpectraSection, SweepsSection } from '../../../src/engine/report/sections';
+import type {
+  DefencesSection,
+  OccludedFrequencySection,
+  RctSection,
+  SpectraSection,
+  SweepsSection,
+} from '../../../src/engine/report/sections';
 
 const model = join(__dirname, '..', '..', '..', 'samples', 'fashion-resnet.onnx');
-const req = (limit: number) => ({ modelPath: model, overrides: { limit, runtime: { executionProvider: 'cpu' as const, threads: 2, batchSize: 32 } } });
+const req = (limit: number) => ({
+  modelPath: model,
+  overrides: { limit, runtime: { executionProvider: 'cpu' as const, threads: 2, batchSize: 32 } },
+});
 const base: AnalyseOptions = {
-  preset: 'fast', attacks: [{ name: 'fgsm', params: { eps: 0.05 } }, { name: 'deepfool', params: {} }], K: 5, radius: null, directions: 'random',
-  cutoff: null, epsilons: [0.05], outDir: null, adaptiveImages: 4, ofImages: 3,
+  preset: 'fast',
+  attacks: [
+    { name: 'fgsm', params: { eps: 0.05 } },
+    { name: 'deepfool', params: {} },
+  ],
+  K: 5,
+  radius: null,
+  directions: 'random',
+  cutoff: null,
+  epsilons: [0.05],
+  outDir: null,
+  adaptiveImages: 4,
+  ofImages: 3,
 };
 
 test('analyse produces every section, with adaptive numbers beside the non-adaptive ones', async () => {
@@ -20,9 +40,13 @@ test('analyse produces every section, with adaptive numbers beside the non-adapt
   try {
     const r = await runAnalyseJob(req(12), { ...base, outDir: out });
     assert.equal(r.status, 'complete');
-    for (const s of ['clean', 'attacks', 'defences', 'sweeps', 'occludedFrequency', 'rct', 'spectra']) assert.ok(r.sections[s], `section ${s}`);
+    for (const s of ['clean', 'attacks', 'defences', 'sweeps', 'occludedFrequency', 'rct', 'spectra'])
+      assert.ok(r.sections[s], `section ${s}`);
     const d = r.sections.defences as DefencesSection;
-    assert.deepEqual(d.results.map((x) => x.defence.kind), ['post-averaging', 'low-pass']);
+    assert.deepEqual(
+      d.results.map((x) => x.defence.kind),
+      ['post-averaging', 'low-pass'],
+    );
     for (const res of d.results) {
       assert.equal(res.rows.length, 2);
       assert.ok(res.cost && res.cost.relativeCost > 0);
@@ -39,7 +63,10 @@ test('analyse produces every section, with adaptive numbers beside the non-adapt
     const sweeps = (r.sections.sweeps as SweepsSection).sweeps.map((s) => s.id);
     assert.deepEqual(sweeps.sort(), ['accuracy-vs-cutoff', 'defence-rate-vs-K', 'defence-rate-vs-epsilon', 'defence-rate-vs-radius']);
     const cutoff = (r.sections.sweeps as SweepsSection).sweeps.find((s) => s.id === 'accuracy-vs-cutoff')!;
-    assert.deepEqual(cutoff.x, Array.from({ length: 14 }, (_, i) => i + 1));
+    assert.deepEqual(
+      cutoff.x,
+      Array.from({ length: 14 }, (_, i) => i + 1),
+    );
     // At the largest cutoff the filter is the identity: defended clean accuracy = undefended.
     assert.equal(cutoff.series[0].y[13], cutoff.fixed.undefendedCleanTop1);
     const of = r.sections.occludedFrequency as OccludedFrequencySection;
@@ -55,10 +82,24 @@ test('analyse produces every section, with adaptive numbers beside the non-adapt
 });
 
 test('defend is repeatable to the digit with the same seed', async () => {
-  const opts: AnalyseOptions = { ...base, attacks: [{ name: 'fgsm', params: { eps: 0.05 } }], radius: 2, cutoff: 8, defences: ['post-averaging', 'low-pass'], analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: false } };
+  const opts: AnalyseOptions = {
+    ...base,
+    attacks: [{ name: 'fgsm', params: { eps: 0.05 } }],
+    radius: 2,
+    cutoff: 8,
+    defences: ['post-averaging', 'low-pass'],
+    analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: false },
+  };
   const a = await runAnalyseJob(req(8), opts);
   const b = await runAnalyseJob(req(8), opts);
-  const strip = (s: DefencesSection) => JSON.stringify(s.results.map((x) => ({ ...x, cost: null, rows: x.rows.map((r) => ({ ...r, adaptive: r.adaptive && { ...r.adaptive, seconds: 0 } })) })));
+  const strip = (s: DefencesSection) =>
+    JSON.stringify(
+      s.results.map((x) => ({
+        ...x,
+        cost: null,
+        rows: x.rows.map((r) => ({ ...r, adaptive: r.adaptive && { ...r.adaptive, seconds: 0 } })),
+      })),
+    );
   assert.equal(strip(a.sections.defences as DefencesSection), strip(b.sections.defences as DefencesSection));
   assert.equal(a.sections.sweeps, undefined);
 });

@@ -8,8 +8,17 @@ import { Rng } from '../../../src/engine/util/random';
 
 export function preprocessing(c: 1 | 3, h: number, w: number, std: number[] | null = null): Preprocessing {
   return {
-    inputName: 'x', layout: 'NCHW', height: h, width: w, channels: c === 1 ? 'gray' : 'rgb', pixelScale: 1,
-    mean: std ? std.map(() => 0.5) : null, std, resize: 'none', resizeFilter: 'bilinear', resizeShorterTo: null,
+    inputName: 'x',
+    layout: 'NCHW',
+    height: h,
+    width: w,
+    channels: c === 1 ? 'gray' : 'rgb',
+    pixelScale: 1,
+    mean: std ? std.map(() => 0.5) : null,
+    std,
+    resize: 'none',
+    resizeFilter: 'bilinear',
+    resizeShorterTo: null,
   };
 }
 
@@ -20,7 +29,12 @@ export class LinearModel implements ScoreModel, GradientSource {
   readonly W: Float64Array;
   readonly b: Float64Array;
   calls = 0;
-  constructor(readonly preprocessing: Preprocessing, readonly numClasses: number, seed = 1, readonly head: LossHead = { kind: 'vjp' }) {
+  constructor(
+    readonly preprocessing: Preprocessing,
+    readonly numClasses: number,
+    seed = 1,
+    readonly head: LossHead = { kind: 'vjp' },
+  ) {
     const rng = new Rng(seed);
     this.W = Float64Array.from({ length: numClasses * this.pixelsPerSample }, () => rng.normal());
     this.b = Float64Array.from({ length: numClasses }, () => rng.normal());
@@ -31,7 +45,8 @@ export class LinearModel implements ScoreModel, GradientSource {
   }
   async scores(pixels: Float32Array, count: number): Promise<Float32Array> {
     this.calls++;
-    const per = this.pixelsPerSample, k = this.numClasses;
+    const per = this.pixelsPerSample,
+      k = this.numClasses;
     const out = new Float32Array(count * k);
     for (let i = 0; i < count; i++) {
       for (let c = 0; c < k; c++) {
@@ -44,9 +59,11 @@ export class LinearModel implements ScoreModel, GradientSource {
   }
   /** vjp head: loss = c·z, ∂loss/∂x = Wᵀc (the same at every point). */
   async compute(pixels: Float32Array, count: number, extra: GradientInputs = {}): Promise<GradientResult> {
-    const per = this.pixelsPerSample, k = this.numClasses;
+    const per = this.pixelsPerSample,
+      k = this.numClasses;
     const logits = await this.scores(pixels, count);
-    const loss = new Float32Array(count), grad = new Float32Array(count * per);
+    const loss = new Float32Array(count),
+      grad = new Float32Array(count * per);
     for (let i = 0; i < count; i++) {
       for (let c = 0; c < k; c++) {
         const cot = extra.cotangent![i * k + c];

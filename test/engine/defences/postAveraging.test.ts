@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PostAveragedModel, RADIUS_FRACTIONS, averagingPoints, pixelsPerModelUnit, pointsPerImage, radiusHint, radiusInPixels, randomDirections,
+  PostAveragedModel,
+  RADIUS_FRACTIONS,
+  averagingPoints,
+  pixelsPerModelUnit,
+  pointsPerImage,
+  radiusHint,
+  radiusInPixels,
+  randomDirections,
 } from '../../../src/engine/defences/postAveraging';
 import { EotGradient } from '../../../src/engine/defences/eotGradient';
 import { Rng } from '../../../src/engine/util/random';
@@ -38,7 +45,7 @@ test('the sample set is x plus ±r/3, ±2r/3, ±r along each direction: 6K+1 poi
   }
 });
 
-test('averaging a linear model\'s logits over the sample set returns its logits at x exactly', async () => {
+test("averaging a linear model's logits over the sample set returns its logits at x exactly", async () => {
   const p = preprocessing(3, 4, 4, [0.2, 0.3, 0.25]);
   const model = new LinearModel(p, 5);
   const x = Float32Array.from({ length: 2 * 48 }, (_, i) => ((i * 37) % 48) / 48);
@@ -67,7 +74,8 @@ test('random directions have unit length in model-input space (pixel displacemen
   }
   assert.ok(Math.abs(radiusInPixels(6, p) - 6 * Math.sqrt((0.04 + 0.25 + 0.0625) / 3)) < 1e-12);
   // The hint (geometric mean of the paper's r/√d) is within 19% of both of the paper's radii: 30 at 224×224×3, 6 at 32×32×3.
-  const ratioImageNet = radiusHint(224 * 224 * 3) / 30, ratioCifar = radiusHint(32 * 32 * 3) / 6;
+  const ratioImageNet = radiusHint(224 * 224 * 3) / 30,
+    ratioCifar = radiusHint(32 * 32 * 3) / 6;
   assert.ok(Math.abs(ratioImageNet * ratioCifar - 1) < 1e-12, 'geometric mean');
   assert.ok(ratioImageNet > 1 && ratioImageNet < 1.19 && ratioCifar < 1 && ratioCifar > 1 / 1.19);
 });
@@ -84,7 +92,10 @@ test('the post-averaged output is the mean softmax over the points; nested K sha
   const z = await model.scores(pts, 31);
   const mean = (n: number) => {
     const acc = [0, 0, 0, 0];
-    for (let q = 0; q < n; q++) softmax(z.subarray(q * 4, q * 4 + 4)).forEach((v, c) => { acc[c] += v / n; });
+    for (let q = 0; q < n; q++)
+      softmax(z.subarray(q * 4, q * 4 + 4)).forEach((v, c) => {
+        acc[c] += v / n;
+      });
     return acc;
   };
   mean(13).forEach((v, c) => assert.ok(Math.abs(v - k2[c]) < 1e-6));
@@ -97,8 +108,14 @@ test('the post-averaged output is the mean softmax over the points; nested K sha
 test('bad K and r are refused with what was expected', () => {
   const p = preprocessing(1, 3, 3);
   const model = new LinearModel(p, 2);
-  assert.throws(() => new PostAveragedModel(model, { K: 0, radius: 1, sampler: randomDirections(p), rng: new Rng(1) }), /K = 0: expected a whole number/);
-  assert.throws(() => new PostAveragedModel(model, { K: 15, radius: -2, sampler: randomDirections(p), rng: new Rng(1) }), /radius r = -2: expected a positive length/);
+  assert.throws(
+    () => new PostAveragedModel(model, { K: 0, radius: 1, sampler: randomDirections(p), rng: new Rng(1) }),
+    /K = 0: expected a whole number/,
+  );
+  assert.throws(
+    () => new PostAveragedModel(model, { K: 15, radius: -2, sampler: randomDirections(p), rng: new Rng(1) }),
+    /radius r = -2: expected a positive length/,
+  );
 });
 
 test('the EOT gradient of a linear model equals its plain gradient', async () => {
@@ -107,7 +124,11 @@ test('the EOT gradient of a linear model equals its plain gradient', async () =>
   const x = Float32Array.from({ length: 2 * 48 }, (_, i) => (i % 7) / 7);
   const cotangent = Float32Array.from([1, -2, 0.5, 0, 1, 0]);
   const plain = await model.compute(x, 2, { cotangent });
-  const eot = await new EotGradient(model, { K: 4, radius: 2, sampler: randomDirections(p), rng: new Rng(3), baseKind: 'logits' }).compute(x, 2, { cotangent });
+  const eot = await new EotGradient(model, { K: 4, radius: 2, sampler: randomDirections(p), rng: new Rng(3), baseKind: 'logits' }).compute(
+    x,
+    2,
+    { cotangent },
+  );
   for (let j = 0; j < plain.grad.length; j++) assert.ok(Math.abs(plain.grad[j] - eot.grad[j]) < 1e-4, `coordinate ${j}`);
   // Its scores are the defended model's: log of the mean probabilities.
   const pa = new PostAveragedModel(model, { K: 4, radius: 2, sampler: randomDirections(p), rng: new Rng(3) });

@@ -37,7 +37,8 @@ test('the parameter choice keeps the clean drop within tolerance, then maximises
   const tally = (cleanOrig: number, cleanDef: number, rescued: number) => {
     const t = new DefenceTally('top1');
     const n = 100;
-    for (let i = 0; i < n; i++) t.add(flags([i < cleanOrig]), flags([i < cleanDef]), [i < 10 ? 0 : -1], flags([false]), flags([i < rescued]));
+    for (let i = 0; i < n; i++)
+      t.add(flags([i < cleanOrig]), flags([i < cleanDef]), [i < 10 ? 0 : -1], flags([false]), flags([i < rescued]));
     return [t];
   };
   const grid = [1, 2, 3];
@@ -50,13 +51,30 @@ test('the parameter choice keeps the clean drop within tolerance, then maximises
 });
 
 test('nearest ReLU units: smallest |a|/ρ across layers, K of them, nearest first', () => {
-  const units = nearestUnits([{ pre: [3, -0.5, 2], rms: 1 }, { pre: [0.4, -8, 0.1], rms: 0.5 }, { pre: [1, 1], rms: 0 }], 3);
-  assert.deepEqual(units.map((u) => [u.layer, u.unit]), [[1, 2], [0, 1], [1, 0]]);
+  const units = nearestUnits(
+    [
+      { pre: [3, -0.5, 2], rms: 1 },
+      { pre: [0.4, -8, 0.1], rms: 0.5 },
+      { pre: [1, 1], rms: 0 },
+    ],
+    3,
+  );
+  assert.deepEqual(
+    units.map((u) => [u.layer, u.unit]),
+    [
+      [1, 2],
+      [0, 1],
+      [1, 0],
+    ],
+  );
   assert.ok(Math.abs(units[0].distance - 0.2) < 1e-12);
 });
 
-test('the cutoff grid covers 1…max for small images and ~32 values plus the user\'s for large ones', () => {
-  assert.deepEqual(cutoffGrid(14, null, true), Array.from({ length: 14 }, (_, i) => i + 1));
+test("the cutoff grid covers 1…max for small images and ~32 values plus the user's for large ones", () => {
+  assert.deepEqual(
+    cutoffGrid(14, null, true),
+    Array.from({ length: 14 }, (_, i) => i + 1),
+  );
   const big = cutoffGrid(112, 50, true);
   assert.equal(big[0], 1);
   assert.equal(big[big.length - 1], 112);

@@ -12,13 +12,25 @@ import { Float64Reference } from '../../../src/engine/grad/float64Reference';
 import { gradientFor } from '../../../src/engine/grad/registry';
 import type { GradientLookup } from '../../../src/engine/grad/backward';
 import type { LossHead } from '../../../src/engine/grad/lossHeads';
-import { combined, float32Reference, float64LossReference, gradcheck, verdictFor, type GradcheckImage } from '../../../src/engine/grad/gradcheck';
+import {
+  combined,
+  float32Reference,
+  float64LossReference,
+  gradcheck,
+  verdictFor,
+  type GradcheckImage,
+} from '../../../src/engine/grad/gradcheck';
 import { Rng } from '../../../src/engine/util/random';
 import { REPO_ROOT } from '../../helpers/shared';
 import { writeModels } from './classifierModels';
 
 const ARCH = resolve(REPO_ROOT, 'test', 'fixtures', 'arch');
-interface ArchFixture { name: string; family: string; file: string; input_shape: (string | number)[] }
+interface ArchFixture {
+  name: string;
+  family: string;
+  file: string;
+  input_shape: (string | number)[];
+}
 const manifest = JSON.parse(readFileSync(join(ARCH, 'manifest.json'), 'utf8')) as { models: ArchFixture[] };
 const HEAD: LossHead = { kind: 'cw-margin', targeted: true };
 const models = writeModels();
@@ -33,7 +45,13 @@ async function check(modelPath: string, gradients?: GradientLookup): Promise<Gra
   const pixels = Float32Array.from({ length: 2 * per }, () => 0.1 + 0.8 * rng.next());
   await classifier.scores(pixels.subarray(0, per), 1);
   const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses!);
-  const grads = await GradientModel.open(builder, HEAD, { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: modelPath, ...(gradients ? { gradients } : {}) });
+  const grads = await GradientModel.open(builder, HEAD, {
+    executionProvider: 'cpu',
+    threads: 1,
+    maxBatch: 64,
+    label: modelPath,
+    ...(gradients ? { gradients } : {}),
+  });
   try {
     return await gradcheck(float32Reference(classifier), grads, pixels, [0, 1], { directions: 6, seed: 0, jitter: 1e-2 });
   } finally {
@@ -42,11 +60,26 @@ async function check(modelPath: string, gradients?: GradientLookup): Promise<Gra
   }
 }
 
-const describe = (r: GradcheckImage) => `${r.verdict}: random ${r.relError.toExponential(2)} (floor ${r.noiseFloor.toExponential(2)}), along the gradient ${r.alongGradient?.relError.toExponential(2)} (floor ${r.alongGradient?.noiseFloor.toExponential(2)}), step ${r.step}`;
+const describe = (r: GradcheckImage) =>
+  `${r.verdict}: random ${r.relError.toExponential(2)} (floor ${r.noiseFloor.toExponential(2)}), along the gradient ${r.alongGradient?.relError.toExponential(2)} (floor ${r.alongGradient?.noiseFloor.toExponential(2)}), step ${r.step}`;
 
 test('the architecture fixtures cover the torchvision families named in the manifest', () => {
   const families = new Set(manifest.models.map((m) => m.family));
-  for (const f of ['ResNet', 'MobileNet', 'EfficientNet', 'RegNet', 'ShuffleNet', 'SqueezeNet', 'DenseNet', 'GoogLeNet', 'Inception', 'ConvNeXt', 'ViT', 'Swin']) assert.ok(families.has(f), f);
+  for (const f of [
+    'ResNet',
+    'MobileNet',
+    'EfficientNet',
+    'RegNet',
+    'ShuffleNet',
+    'SqueezeNet',
+    'DenseNet',
+    'GoogLeNet',
+    'Inception',
+    'ConvNeXt',
+    'ViT',
+    'Swin',
+  ])
+    assert.ok(families.has(f), f);
 });
 
 // No false alarm: float32 finite differences on ReLU networks cross kinks and round, which used to read as
@@ -58,7 +91,10 @@ for (const m of manifest.models) {
       assert.notEqual(r.verdict, 'DISAGREE', `${m.name} image ${r.index}: ${describe(r)}`);
       assert.ok(r.alongGradient, `${m.name}: the gradient's own direction is checked`);
     }
-    assert.ok(results.some((r) => r.verdict === 'AGREE'), `${m.name}: ${results.map(describe).join('; ')}`);
+    assert.ok(
+      results.some((r) => r.verdict === 'AGREE'),
+      `${m.name}: ${results.map(describe).join('; ')}`,
+    );
   });
 }
 
@@ -67,7 +103,10 @@ function wrongGradient(nodeName: string, factor: number): GradientLookup {
   return (node) => {
     const real = gradientFor(node);
     if (!real || node.name !== nodeName) return real;
-    return { opType: real.opType, gradient: (args) => real.gradient(args).map((g) => (g ? args.ctx.e.op('Mul', [g, args.ctx.e.scalar(factor)]) : g)) };
+    return {
+      opType: real.opType,
+      gradient: (args) => real.gradient(args).map((g) => (g ? args.ctx.e.op('Mul', [g, args.ctx.e.scalar(factor)]) : g)),
+    };
   };
 }
 
@@ -97,7 +136,10 @@ test('verdicts: AGREE within tolerance or within a small floor, DISAGREE only we
 });
 
 test('a model whose ops all run in float64 is checked against a float64 copy, with a far lower floor', async () => {
-  const prepared = await prepareModel({ modelPath: models.path('opset17.onnx'), overrides: { runtime: { executionProvider: 'cpu', batchSize: 64, threads: 1 } } });
+  const prepared = await prepareModel({
+    modelPath: models.path('opset17.onnx'),
+    overrides: { runtime: { executionProvider: 'cpu', batchSize: 64, threads: 1 } },
+  });
   const classifier = await Classifier.open(prepared.config, prepared.info);
   const per = classifier.pixelsPerSample;
   const rng = new Rng(5);
@@ -105,7 +147,14 @@ test('a model whose ops all run in float64 is checked against a float64 copy, wi
   const scores = await classifier.scores(pixels, 1);
   const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses!);
   const grads = await GradientModel.open(builder, HEAD, { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'opset17' });
-  const probe = await Float64Reference.probe(builder.build(HEAD), PIXELS, OUTPUTS.logits, builder.pixelShape, Float64Array.from(pixels), (z) => (Math.abs(z[0] - scores[0]) < 1e-4 ? undefined : 'differs'));
+  const probe = await Float64Reference.probe(
+    builder.build(HEAD),
+    PIXELS,
+    OUTPUTS.logits,
+    builder.pixelShape,
+    Float64Array.from(pixels),
+    (z) => (Math.abs(z[0] - scores[0]) < 1e-4 ? undefined : 'differs'),
+  );
   try {
     assert.ok(probe.ok, probe.ok ? '' : probe.reason);
     const f64 = await gradcheck(float64LossReference(probe.reference, 16), grads, pixels, [3], { directions: 6, seed: 0, jitter: 0 });
@@ -122,9 +171,19 @@ test('a model whose ops all run in float64 is checked against a float64 copy, wi
 });
 
 test('a convolutional model gets no float64 copy, and the reason names the op', async () => {
-  const prepared = await prepareModel({ modelPath: join(ARCH, 'resnet.onnx'), overrides: { runtime: { executionProvider: 'cpu', batchSize: 64, threads: 1 } } });
+  const prepared = await prepareModel({
+    modelPath: join(ARCH, 'resnet.onnx'),
+    overrides: { runtime: { executionProvider: 'cpu', batchSize: 64, threads: 1 } },
+  });
   const builder = await gradientBuilderFor(prepared, 'logits', 10);
-  const probe = await Float64Reference.probe(builder.build(HEAD), PIXELS, OUTPUTS.logits, builder.pixelShape, new Float64Array(3 * 64 * 64), () => undefined);
+  const probe = await Float64Reference.probe(
+    builder.build(HEAD),
+    PIXELS,
+    OUTPUTS.logits,
+    builder.pixelShape,
+    new Float64Array(3 * 64 * 64),
+    () => undefined,
+  );
   assert.equal(probe.ok, false);
   assert.match(probe.ok ? '' : probe.reason, /no float64 kernel for Conv/);
 });

@@ -15,7 +15,11 @@ import { REPO_ROOT } from '../../helpers/shared';
 const dir = mkdtempSync(join(tmpdir(), 'rl-diagnostics-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const W = makeTensor('w', [16, 3], Float32Array.from({ length: 48 }, (_, i) => Math.sin(i)));
+const W = makeTensor(
+  'w',
+  [16, 3],
+  Float32Array.from({ length: 48 }, (_, i) => Math.sin(i)),
+);
 const bool = (name: string, v: boolean) => makeTensor(name, [], Uint8Array.of(v ? 1 : 0), TensorDataType.BOOL);
 
 /** x [N,1,4,4] → Flatten → `body` → the output (named by the last node's output); opset 13. */
@@ -23,13 +27,19 @@ function write(name: string, body: NodeProto[], opts: { inputType?: string; init
   const nodes = [makeNode('Flatten', ['x'], ['f'], {}, 'flatten'), ...body];
   const out = opts.output ?? nodes[nodes.length - 1].output[0];
   const file = join(dir, `${name}.onnx`);
-  writeFileSync(file, encodeModel(makeModel({
-    graph: {
-      nodes, initializers: [W, ...(opts.initializers ?? [])],
-      inputs: [makeValueInfo('x', opts.inputType ?? 'float32', ['N', 1, 4, 4])],
-      outputs: [makeValueInfo(out, 'float32', ['N', 3])],
-    },
-  })));
+  writeFileSync(
+    file,
+    encodeModel(
+      makeModel({
+        graph: {
+          nodes,
+          initializers: [W, ...(opts.initializers ?? [])],
+          inputs: [makeValueInfo('x', opts.inputType ?? 'float32', ['N', 1, 4, 4])],
+          outputs: [makeValueInfo(out, 'float32', ['N', 3])],
+        },
+      }),
+    ),
+  );
   return file;
 }
 
@@ -39,10 +49,12 @@ async function diagnose(file: string, imagesDir?: string): Promise<ModelDiagnost
 }
 
 const codes = (ds: ModelDiagnostic[]) => ds.map((d) => d.code);
-const dropout = (ratio: number, training: boolean) => write(`dropout-${ratio}-${training}`, [
-  makeNode('MatMul', ['f', 'w'], ['z'], {}, 'fc'),
-  makeNode('Dropout', ['z', 'ratio', 'training'], ['logits'], {}, 'drop'),
-], { initializers: [makeTensor('ratio', [], Float32Array.of(ratio)), bool('training', training)] });
+const dropout = (ratio: number, training: boolean) =>
+  write(
+    `dropout-${ratio}-${training}`,
+    [makeNode('MatMul', ['f', 'w'], ['z'], {}, 'fc'), makeNode('Dropout', ['z', 'ratio', 'training'], ['logits'], {}, 'drop')],
+    { initializers: [makeTensor('ratio', [], Float32Array.of(ratio)), bool('training', training)] },
+  );
 
 test('a clean model has no diagnostics', async () => {
   assert.deepEqual(await diagnose(write('clean', [makeNode('MatMul', ['f', 'w'], ['logits'], {}, 'fc')])), []);
@@ -71,28 +83,42 @@ test('training-mode Dropout warns with a non-zero ratio, and is an identity (no 
 });
 
 test('a float16 input is refused ahead of any run', async () => {
-  const ds = await diagnose(write('half', [makeNode('Cast', ['f'], ['f32'], { to: 1 }, 'cast'), makeNode('MatMul', ['f32', 'w'], ['logits'], {}, 'fc')], { inputType: 'float16' }));
+  const ds = await diagnose(
+    write('half', [makeNode('Cast', ['f'], ['f32'], { to: 1 }, 'cast'), makeNode('MatMul', ['f32', 'w'], ['logits'], {}, 'fc')], {
+      inputType: 'float16',
+    }),
+  );
   assert.deepEqual(codes(ds), ['INPUT_TYPE']);
   assert.match(ds[0].message, /input 'x' is float16: Robustness Lens feeds float32 pixels/);
 });
 
 test('a Softmax output is flagged as probabilities (gradient masking), an ArgMax path as a zero gradient', async () => {
-  const probs = await diagnose(write('softmax', [makeNode('MatMul', ['f', 'w'], ['z'], {}, 'fc'), makeNode('Softmax', ['z'], ['probs'], { axis: 1 }, 'softmax')]));
+  const probs = await diagnose(
+    write('softmax', [makeNode('MatMul', ['f', 'w'], ['z'], {}, 'fc'), makeNode('Softmax', ['z'], ['probs'], { axis: 1 }, 'softmax')]),
+  );
   assert.deepEqual(codes(probs), ['PROBABILITY_OUTPUT']);
   assert.match(probs[0].hint, /logits/);
-  const argmax = await diagnose(write('argmax', [
-    makeNode('MatMul', ['f', 'w'], ['z'], {}, 'fc'),
-    makeNode('ArgMax', ['z'], ['k'], { axis: 1, keepdims: 1 }, 'pick'),
-    makeNode('Cast', ['k'], ['kf'], { to: 1 }, 'tofloat'),
-    makeNode('Mul', ['z', 'kf'], ['logits'], {}, 'gate'),
-  ]));
+  const argmax = await diagnose(
+    write('argmax', [
+      makeNode('MatMul', ['f', 'w'], ['z'], {}, 'fc'),
+      makeNode('ArgMax', ['z'], ['k'], { axis: 1, keepdims: 1 }, 'pick'),
+      makeNode('Cast', ['k'], ['kf'], { to: 1 }, 'tofloat'),
+      makeNode('Mul', ['z', 'kf'], ['logits'], {}, 'gate'),
+    ]),
+  );
   assert.deepEqual(codes(argmax), []); // z still carries gradient through Mul: only the ArgMax branch is flat
-  const flat = await diagnose(write('flat', [
-    makeNode('MatMul', ['f', 'w'], ['z'], {}, 'fc'),
-    makeNode('ArgMax', ['z'], ['k'], { axis: 1, keepdims: 1 }, 'pick'),
-    makeNode('Cast', ['k'], ['kf'], { to: 1 }, 'tofloat'),
-    makeNode('Expand', ['kf', 'shape'], ['logits'], {}, 'spread'),
-  ], { initializers: [makeTensor('shape', [2], BigInt64Array.of(1n, 3n))] }));
+  const flat = await diagnose(
+    write(
+      'flat',
+      [
+        makeNode('MatMul', ['f', 'w'], ['z'], {}, 'fc'),
+        makeNode('ArgMax', ['z'], ['k'], { axis: 1, keepdims: 1 }, 'pick'),
+        makeNode('Cast', ['k'], ['kf'], { to: 1 }, 'tofloat'),
+        makeNode('Expand', ['kf', 'shape'], ['logits'], {}, 'spread'),
+      ],
+      { initializers: [makeTensor('shape', [2], BigInt64Array.of(1n, 3n))] },
+    ),
+  );
   assert.deepEqual(codes(flat), ['ZERO_GRADIENT']);
   assert.equal(flat[0].node, 'pick');
 });
@@ -113,13 +139,16 @@ test('info --images: a class count that differs from the outputs is reported, wi
   const clean = write('clean3', [makeNode('MatMul', ['f', 'w'], ['logits'], {}, 'fc')]);
   const fewer = await diagnose(clean, imageFolder('two', ['class3', 'class7']));
   assert.deepEqual(codes(fewer), ['CLASS_COUNT']);
-  assert.match(fewer[0].message, /2 class folders for a model with 3 outputs: they are mapped by sorted name to outputs 0…1 \(class3 → 0, class7 → 1\); the names look like class indices but are not read as such/);
+  assert.match(
+    fewer[0].message,
+    /2 class folders for a model with 3 outputs: they are mapped by sorted name to outputs 0…1 \(class3 → 0, class7 → 1\); the names look like class indices but are not read as such/,
+  );
   const more = await diagnose(clean, imageFolder('four', ['a', 'b', 'c', 'd']));
   assert.match(more[0].message, /4 class folders but the model has 3 outputs: every run with this folder will be refused/);
   assert.deepEqual(await diagnose(clean, imageFolder('three', ['a', 'b', 'c'])), []);
 });
 
-test('class mapping text and the run-time remark for folders that are not the model\'s classes', async () => {
+test("class mapping text and the run-time remark for folders that are not the model's classes", async () => {
   assert.equal(classMapping(['cat', 'dog']), 'they are mapped by sorted name to outputs 0…1 (cat → 0, dog → 1)');
   assert.match(classMapping(['class0', 'class1']), /\(class0 → 0, class1 → 1\)$/);
   const info = describeModel(await loadModel(write('m', [makeNode('MatMul', ['f', 'w'], ['logits'], {}, 'fc')])));
@@ -129,5 +158,10 @@ test('class mapping text and the run-time remark for folders that are not the mo
   copyFileSync(resolve(REPO_ROOT, 'samples', 'fashion-resnet.onnx'), model);
   const prepared = await prepareModel({ modelPath: model, overrides: { images: imageFolder('c01', ['class0', 'class1']) } });
   await prepareData(prepared);
-  assert.ok(prepared.info.warnings.some((w) => /2 class folders for a model with 10 outputs: they are mapped by sorted name to outputs 0…1 \(class0 → 0, class1 → 1\)/.test(w)), prepared.info.warnings.join('\n'));
+  assert.ok(
+    prepared.info.warnings.some((w) =>
+      /2 class folders for a model with 10 outputs: they are mapped by sorted name to outputs 0…1 \(class0 → 0, class1 → 1\)/.test(w),
+    ),
+    prepared.info.warnings.join('\n'),
+  );
 });

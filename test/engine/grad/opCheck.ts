@@ -70,16 +70,27 @@ export async function checkOpGradient(c: OpCase): Promise<OpCheckResult> {
     opsetImports: [{ domain: '', version: c.opset ?? 17 }],
     graph: {
       nodes: [makeNode(c.op, names, outNames, c.attrs ?? {}, 'op_under_test')],
-      inputs: c.inputs.flatMap((inp, i) => (inp.absent || inp.constant || inp.int64 || inp.bool ? [] : [makeValueInfo(names[i], 'float32', inp.dims)])),
+      inputs: c.inputs.flatMap((inp, i) =>
+        inp.absent || inp.constant || inp.int64 || inp.bool ? [] : [makeValueInfo(names[i], 'float32', inp.dims)],
+      ),
       outputs: outNames.map((o) => ({ name: o, docString: '', metadataProps: [] })),
       initializers: c.inputs.flatMap((inp, i) => {
         if (inp.absent || !(inp.constant || inp.int64 || inp.bool)) return [];
         if (inp.bool) return [makeTensor(names[i], inp.dims, Uint8Array.from(values[i]), TensorDataType.BOOL)];
-        return [inp.int64 ? makeTensor(names[i], inp.dims, BigInt64Array.from(values[i], (v) => BigInt(v))) : makeTensor(names[i], inp.dims, Float32Array.from(values[i]))];
+        return [
+          inp.int64
+            ? makeTensor(
+                names[i],
+                inp.dims,
+                BigInt64Array.from(values[i], (v) => BigInt(v)),
+              )
+            : makeTensor(names[i], inp.dims, Float32Array.from(values[i])),
+        ];
       }),
     },
   });
-  const feedsFor = (vals: Float64Array[]) => Object.fromEntries(diffIdx.map((i) => [names[i], new ort.Tensor('float32', Float32Array.from(vals[i]), c.inputs[i].dims)]));
+  const feedsFor = (vals: Float64Array[]) =>
+    Object.fromEntries(diffIdx.map((i) => [names[i], new ort.Tensor('float32', Float32Array.from(vals[i]), c.inputs[i].dims)]));
 
   const fwdSession = await ort.InferenceSession.create(encodeModel(forward));
   const baseOut = await fwdSession.run(feedsFor(values));
@@ -94,8 +105,17 @@ export async function checkOpGradient(c: OpCase): Promise<OpCheckResult> {
     return s;
   };
 
-  const prepared = await prepareForward(forward, diffIdx.map((i) => names[i]), [feedsFor(values)], `${c.op} test model`);
-  const vjp = buildVjpModel(prepared, diffIdx.map((i) => names[i]), seeded);
+  const prepared = await prepareForward(
+    forward,
+    diffIdx.map((i) => names[i]),
+    [feedsFor(values)],
+    `${c.op} test model`,
+  );
+  const vjp = buildVjpModel(
+    prepared,
+    diffIdx.map((i) => names[i]),
+    seeded,
+  );
   let vjpSession: ort.InferenceSession;
   try {
     vjpSession = await ort.InferenceSession.create(encodeModel(vjp.model));
@@ -103,7 +123,9 @@ export async function checkOpGradient(c: OpCase): Promise<OpCheckResult> {
     throw new Error(`the gradient model of ${c.op} does not load in onnxruntime: ${(e as Error).message}`);
   }
   const feeds = feedsFor(values);
-  seeded.forEach((o, k) => { feeds[vjp.cotangents[k]] = new ort.Tensor('float32', Float32Array.from(cotangents[k]), baseOut[o].dims); });
+  seeded.forEach((o, k) => {
+    feeds[vjp.cotangents[k]] = new ort.Tensor('float32', Float32Array.from(cotangents[k]), baseOut[o].dims);
+  });
   const res = await vjpSession.run(feeds);
   const gradients = vjp.grads.map((g) => res[g].data as Float32Array);
 
@@ -112,7 +134,11 @@ export async function checkOpGradient(c: OpCase): Promise<OpCheckResult> {
   for (let k = 0; k < diffIdx.length; k++) {
     const i = diffIdx[k];
     const analytic = gradients[k];
-    assert.equal(analytic.length, values[i].length, `${c.op}: gradient of input ${i} has ${analytic.length} values, expected ${values[i].length}`);
+    assert.equal(
+      analytic.length,
+      values[i].length,
+      `${c.op}: gradient of input ${i} has ${analytic.length} values, expected ${values[i].length}`,
+    );
     const numeric = new Float64Array(values[i].length);
     for (let j = 0; j < values[i].length; j++) {
       const at = async (delta: number) => {
@@ -125,15 +151,21 @@ export async function checkOpGradient(c: OpCase): Promise<OpCheckResult> {
       numeric[j] = (4 * d2 - d1) / 3;
     }
     const scale = Math.max(1e-6, ...Array.from(numeric, Math.abs));
-    let maxErr = 0, at = 0;
+    let maxErr = 0,
+      at = 0;
     for (let j = 0; j < numeric.length; j++) {
       const err = Math.abs(analytic[j] - numeric[j]);
-      if (err > maxErr) { maxErr = err; at = j; }
+      if (err > maxErr) {
+        maxErr = err;
+        at = j;
+      }
     }
     const rel = maxErr / scale;
     worst = Math.max(worst, rel);
-    assert.ok(rel <= (c.tolerance ?? 2e-3),
-      `${c.op} ${JSON.stringify(c.attrs ?? {})}: input ${i} element ${at}: analytic ${analytic[at]} vs numeric ${numeric[at]} (relative error ${rel.toExponential(2)} of max |grad| ${scale.toExponential(2)})`);
+    assert.ok(
+      rel <= (c.tolerance ?? 2e-3),
+      `${c.op} ${JSON.stringify(c.attrs ?? {})}: input ${i} element ${at}: analytic ${analytic[at]} vs numeric ${numeric[at]} (relative error ${rel.toExponential(2)} of max |grad| ${scale.toExponential(2)})`,
+    );
   }
   await fwdSession.release();
   await vjpSession.release();

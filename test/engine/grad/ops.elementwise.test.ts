@@ -31,7 +31,12 @@ function rejects(name: string, c: OpCase, why: RegExp): void {
   });
 }
 
-interface GraphInput { name: string; dims: number[]; data?: number[]; /** dims[0] follows the batch (with GraphCase.batch). */ batched?: boolean }
+interface GraphInput {
+  name: string;
+  dims: number[];
+  data?: number[];
+  /** dims[0] follows the batch (with GraphCase.batch). */ batched?: boolean;
+}
 interface GraphCase {
   nodes: NodeProto[];
   /** Float32 graph inputs, all differentiated. */
@@ -51,10 +56,11 @@ interface GraphCase {
 async function checkGraphGradient(c: GraphCase): Promise<number> {
   const rng = new Rng(11);
   const dimsAt = (inp: GraphInput, b?: number) => (b === undefined || !inp.batched ? inp.dims : [b, ...inp.dims.slice(1)]);
-  const valuesAt = (b?: number) => c.inputs.map((inp) => {
-    const n = count(dimsAt(inp, b));
-    return inp.data && b === undefined ? Float64Array.from(inp.data) : Float64Array.from({ length: n }, () => rng.normal());
-  });
+  const valuesAt = (b?: number) =>
+    c.inputs.map((inp) => {
+      const n = count(dimsAt(inp, b));
+      return inp.data && b === undefined ? Float64Array.from(inp.data) : Float64Array.from({ length: n }, () => rng.normal());
+    });
   const feeds = (vals: Float64Array[], b?: number) =>
     Object.fromEntries(c.inputs.map((inp, i) => [inp.name, new ort.Tensor('float32', Float32Array.from(vals[i]), dimsAt(inp, b))]));
   const model = makeModel({
@@ -79,11 +85,16 @@ async function checkGraphGradient(c: GraphCase): Promise<number> {
   const objective = async (vals: Float64Array[]) => {
     const out = await fwd.run(feeds(vals, at));
     let s = 0;
-    c.outputs.forEach((o, k) => { const d = out[o].data as Float32Array; for (let j = 0; j < d.length; j++) s += cot[k][j] * d[j]; });
+    c.outputs.forEach((o, k) => {
+      const d = out[o].data as Float32Array;
+      for (let j = 0; j < d.length; j++) s += cot[k][j] * d[j];
+    });
     return s;
   };
   const vf = feeds(values, at);
-  c.outputs.forEach((o, k) => { vf[vjp.cotangents[k]] = new ort.Tensor('float32', Float32Array.from(cot[k]), base[o].dims); });
+  c.outputs.forEach((o, k) => {
+    vf[vjp.cotangents[k]] = new ort.Tensor('float32', Float32Array.from(cot[k]), base[o].dims);
+  });
   const res = await vjpSession.run(vf);
   let worst = 0;
   for (let i = 0; i < c.inputs.length; i++) {
@@ -92,7 +103,11 @@ async function checkGraphGradient(c: GraphCase): Promise<number> {
     const numeric = new Float64Array(values[i].length);
     const h = 1e-2;
     for (let j = 0; j < numeric.length; j++) {
-      const f = async (d: number) => { const v = values.map((x) => x.slice()); v[i][j] += d; return objective(v); };
+      const f = async (d: number) => {
+        const v = values.map((x) => x.slice());
+        v[i][j] += d;
+        return objective(v);
+      };
       const d1 = ((await f(h)) - (await f(-h))) / (2 * h);
       const d2 = ((await f(h / 2)) - (await f(-h / 2))) / h;
       numeric[j] = (4 * d2 - d1) / 3;
@@ -114,64 +129,97 @@ function checkGraph(name: string, c: GraphCase, todo?: string): void {
 }
 
 const boolTensor = (name: string, dims: number[], values: boolean[]) =>
-  makeTensor(name, dims, Uint8Array.from(values, (v) => (v ? 1 : 0)), TensorDataType.BOOL);
+  makeTensor(
+    name,
+    dims,
+    Uint8Array.from(values, (v) => (v ? 1 : 0)),
+    TensorDataType.BOOL,
+  );
 
 for (const { name, check: c } of ELEMENTWISE_CASES) check(name, c);
 
 // ---- Sub / Mul / Div ----------------------------------------------------------------------------------
 
 checkGraph('Mul x·x (same tensor as both operands)', {
-  nodes: [makeNode('Mul', ['x', 'x'], ['y'])], inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
+  nodes: [makeNode('Mul', ['x', 'x'], ['y'])],
+  inputs: [{ name: 'x', dims: [2, 3] }],
+  outputs: ['y'],
 });
 
 // ---- Cast / CastLike ----------------------------------------------------------------------------------
 
-rejects('Cast float → int64 is refused: it blocks the gradient', { op: 'Cast', inputs: [{ dims: [2, 3] }], attrs: { to: TensorDataType.INT64 } }, /no useful gradient: node "op_under_test" \(Cast\)/);
-rejects('Cast float → bool is refused: it blocks the gradient', { op: 'Cast', inputs: [{ dims: [2, 3] }], attrs: { to: TensorDataType.BOOL }, opset: 13 }, /no useful gradient: node "op_under_test" \(Cast\)/);
+rejects(
+  'Cast float → int64 is refused: it blocks the gradient',
+  { op: 'Cast', inputs: [{ dims: [2, 3] }], attrs: { to: TensorDataType.INT64 } },
+  /no useful gradient: node "op_under_test" \(Cast\)/,
+);
+rejects(
+  'Cast float → bool is refused: it blocks the gradient',
+  { op: 'Cast', inputs: [{ dims: [2, 3] }], attrs: { to: TensorDataType.BOOL }, opset: 13 },
+  /no useful gradient: node "op_under_test" \(Cast\)/,
+);
 checkGraph('Cast float → double → float chain', {
   nodes: [makeNode('Cast', ['x'], ['d'], { to: TensorDataType.DOUBLE }), makeNode('Cast', ['d'], ['y'], { to: TensorDataType.FLOAT })],
-  inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
+  inputs: [{ name: 'x', dims: [2, 3] }],
+  outputs: ['y'],
 });
 checkGraph('CastLike float → double → float (float template from the input itself)', {
   nodes: [makeNode('CastLike', ['x', 'like'], ['d']), makeNode('CastLike', ['d', 'x'], ['y'])],
-  inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'], initializers: [makeTensor('like', [1], Float64Array.of(0))],
+  inputs: [{ name: 'x', dims: [2, 3] }],
+  outputs: ['y'],
+  initializers: [makeTensor('like', [1], Float64Array.of(0))],
 });
 
 // ---- Dropout / Where / Expand / Tile ------------------------------------------------------------------
 
 checkGraph('Dropout, training_mode constant false', {
   nodes: [makeNode('Dropout', ['x', 'ratio', 'mode'], ['y', 'mask'])],
-  inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
+  inputs: [{ name: 'x', dims: [2, 3] }],
+  outputs: ['y'],
   initializers: [makeTensor('ratio', [], Float32Array.of(0.5)), boolTensor('mode', [], [false])],
 });
 test('Dropout, training_mode true with a non-zero ratio is refused (random)', async () => {
-  await assert.rejects(checkGraphGradient({
-    nodes: [makeNode('Dropout', ['x', 'ratio', 'mode'], ['y', 'mask'])],
-    inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
-    initializers: [makeTensor('ratio', [], Float32Array.of(0.5)), boolTensor('mode', [], [true])],
-  }), /training-mode dropout is random/);
+  await assert.rejects(
+    checkGraphGradient({
+      nodes: [makeNode('Dropout', ['x', 'ratio', 'mode'], ['y', 'mask'])],
+      inputs: [{ name: 'x', dims: [2, 3] }],
+      outputs: ['y'],
+      initializers: [makeTensor('ratio', [], Float32Array.of(0.5)), boolTensor('mode', [], [true])],
+    }),
+    /training-mode dropout is random/,
+  );
 });
 // torchvision 0.14's Swin exports F.dropout(p=0.0) with training=True: ratio 0 keeps every value, y = x.
 checkGraph('Dropout, training_mode true with ratio 0 (an identity)', {
   nodes: [makeNode('Dropout', ['x', 'ratio', 'mode'], ['y', 'mask'])],
-  inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
+  inputs: [{ name: 'x', dims: [2, 3] }],
+  outputs: ['y'],
   initializers: [makeTensor('ratio', [], Float32Array.of(0)), boolTensor('mode', [], [true])],
 });
 
 checkGraph('Where, both branches differentiated, same shapes', {
   nodes: [makeNode('Where', ['c', 'x', 'z'], ['y'])],
-  inputs: [{ name: 'x', dims: [2, 3] }, { name: 'z', dims: [2, 3] }], outputs: ['y'],
+  inputs: [
+    { name: 'x', dims: [2, 3] },
+    { name: 'z', dims: [2, 3] },
+  ],
+  outputs: ['y'],
   initializers: [boolTensor('c', [2, 3], [true, false, false, true, true, false])],
 });
 checkGraph('Where, broadcasting condition and branches (opset 11)', {
   opset: 11,
   nodes: [makeNode('Where', ['c', 'x', 'z'], ['y'])],
-  inputs: [{ name: 'x', dims: [2, 1] }, { name: 'z', dims: [3] }], outputs: ['y'],
+  inputs: [
+    { name: 'x', dims: [2, 1] },
+    { name: 'z', dims: [3] },
+  ],
+  outputs: ['y'],
   initializers: [boolTensor('c', [2, 3], [true, false, true, false, true, true])],
 });
 checkGraph('Where with a constant branch (masked fill)', {
   nodes: [makeNode('Where', ['c', 'x', 'fill'], ['y'])],
-  inputs: [{ name: 'x', dims: [2, 3] }], outputs: ['y'],
+  inputs: [{ name: 'x', dims: [2, 3] }],
+  outputs: ['y'],
   initializers: [boolTensor('c', [1, 3], [true, false, true]), makeTensor('fill', [], Float32Array.of(-5))],
 });
 
@@ -179,12 +227,21 @@ checkGraph('Where with a constant branch (masked fill)', {
 
 const batch = { probe: [2, 3], at: 4 };
 checkGraph('batch-robust: Tile repeating the batch axis', {
-  batch, nodes: [makeNode('Tile', ['x', 'r'], ['y'])], inputs: [{ name: 'x', dims: [0, 3], batched: true }], outputs: ['y'],
+  batch,
+  nodes: [makeNode('Tile', ['x', 'r'], ['y'])],
+  inputs: [{ name: 'x', dims: [0, 3], batched: true }],
+  outputs: ['y'],
   initializers: [makeTensor('r', [2], BigInt64Array.of(2n, 2n))],
 });
 checkGraph('batch-robust: MatMul 1-D weight and batched broadcast', {
-  batch, nodes: [makeNode('MatMul', ['x', 'w'], ['h']), makeNode('MatMul', ['h', 'v'], ['y'])],
-  inputs: [{ name: 'x', dims: [0, 2, 3], batched: true }, { name: 'w', dims: [3, 4] }, { name: 'v', dims: [4] }], outputs: ['y'],
+  batch,
+  nodes: [makeNode('MatMul', ['x', 'w'], ['h']), makeNode('MatMul', ['h', 'v'], ['y'])],
+  inputs: [
+    { name: 'x', dims: [0, 2, 3], batched: true },
+    { name: 'w', dims: [3, 4] },
+    { name: 'v', dims: [4] },
+  ],
+  outputs: ['y'],
 });
 checkGraph('batch-robust: Gemm → Softmax over classes, Mul/Div by per-class constants', {
   batch,
@@ -194,24 +251,31 @@ checkGraph('batch-robust: Gemm → Softmax over classes, Mul/Div by per-class co
     makeNode('Div', ['z2', 't'], ['z3']),
     makeNode('LogSoftmax', ['z3'], ['y'], { axis: 1 }),
   ],
-  inputs: [{ name: 'x', dims: [0, 5], batched: true }], outputs: ['y'],
+  inputs: [{ name: 'x', dims: [0, 5], batched: true }],
+  outputs: ['y'],
   initializers: [
-    makeTensor('w', [3, 5], Float32Array.from(away([3, 5], [], 21))), makeTensor('b', [3], Float32Array.of(0.1, -0.2, 0.3)),
-    makeTensor('s', [3], Float32Array.of(1, 2, -1)), makeTensor('t', [], Float32Array.of(1.5)),
+    makeTensor('w', [3, 5], Float32Array.from(away([3, 5], [], 21))),
+    makeTensor('b', [3], Float32Array.of(0.1, -0.2, 0.3)),
+    makeTensor('s', [3], Float32Array.of(1, 2, -1)),
+    makeTensor('t', [], Float32Array.of(1.5)),
   ],
 });
 checkGraph('batch-robust: Max/Where/Pow with operands broadcast along the batch', {
   batch,
-  nodes: [
-    makeNode('Max', ['x', 'v'], ['m']),
-    makeNode('Where', ['c', 'm', 'x'], ['w']),
-    makeNode('Pow', ['w', 'p'], ['y']),
+  nodes: [makeNode('Max', ['x', 'v'], ['m']), makeNode('Where', ['c', 'm', 'x'], ['w']), makeNode('Pow', ['w', 'p'], ['y'])],
+  inputs: [
+    { name: 'x', dims: [0, 3], batched: true },
+    { name: 'v', dims: [1, 3] },
   ],
-  inputs: [{ name: 'x', dims: [0, 3], batched: true }, { name: 'v', dims: [1, 3] }], outputs: ['y'],
+  outputs: ['y'],
   initializers: [boolTensor('c', [3], [true, false, true]), makeTensor('p', [], Float32Array.of(2))],
 });
 checkGraph('batch-robust: Expand to Shape(x) along the batch, Max with the expanded operand', {
   batch,
   nodes: [makeNode('Shape', ['x'], ['sh']), makeNode('Expand', ['v', 'sh'], ['ve']), makeNode('Max', ['x', 've'], ['y'])],
-  inputs: [{ name: 'x', dims: [0, 3], batched: true }, { name: 'v', dims: [1, 3] }], outputs: ['y'],
+  inputs: [
+    { name: 'x', dims: [0, 3], batched: true },
+    { name: 'v', dims: [1, 3] },
+  ],
+  outputs: ['y'],
 });

@@ -34,7 +34,11 @@ for (const { name, check: c } of SPATIAL_CASES) check(name, c);
 
 // ---- MaxPool ------------------------------------------------------------------------------------------
 
-rejects('storage_order 1', { op: 'MaxPool', inputs: [distinctX(1, 1, 4, 4)], attrs: { kernel_shape: [2, 2], storage_order: 1 } }, /storage_order/);
+rejects(
+  'storage_order 1',
+  { op: 'MaxPool', inputs: [distinctX(1, 1, 4, 4)], attrs: { kernel_shape: [2, 2], storage_order: 1 } },
+  /storage_order/,
+);
 
 // ---- Batch size ---------------------------------------------------------------------------------------
 
@@ -51,7 +55,14 @@ interface BatchExtras {
   prelude?: { nodes: ReturnType<typeof makeNode>[]; inputs: string[] };
 }
 
-function batchTest(name: string, op: string, sample: number[], attrs: Record<string, AttrValue>, w?: number[], more: BatchExtras = {}): void {
+function batchTest(
+  name: string,
+  op: string,
+  sample: number[],
+  attrs: Record<string, AttrValue>,
+  w?: number[],
+  more: BatchExtras = {},
+): void {
   const extra = more.inputs ?? [];
   test(`${op}: gradient model probed at batches 2 and 3 runs at batch 4 (${name})`, async () => {
     const rng = new Rng(11);
@@ -65,7 +76,9 @@ function batchTest(name: string, op: string, sample: number[], attrs: Record<str
         ],
         inputs: [makeValueInfo('x', 'float32', ['N', ...sample]), ...(w ? [makeValueInfo('w', 'float32', w)] : [])],
         outputs: [{ name: 'y', docString: '', metadataProps: [] }],
-        initializers: extra.flatMap((c, i) => (!c ? [] : [makeTensor(`c${i}`, c.dims, c.float ? Float32Array.from(c.data) : BigInt64Array.from(c.data, (v) => BigInt(v)))])),
+        initializers: extra.flatMap((c, i) =>
+          !c ? [] : [makeTensor(`c${i}`, c.dims, c.float ? Float32Array.from(c.data) : BigInt64Array.from(c.data, (v) => BigInt(v)))],
+        ),
       },
     });
     const normal = (dims: number[]) => Float32Array.from({ length: size(dims) }, () => rng.normal());
@@ -78,7 +91,11 @@ function batchTest(name: string, op: string, sample: number[], attrs: Record<str
     const forward = await ort.InferenceSession.create(encodeModel(model));
     const yDims = (await forward.run(at4))['y'].dims;
     await forward.release();
-    const cotangent = new ort.Tensor('float32', Float32Array.from({ length: size([...yDims]) }, (_, i) => Math.sin(i)), yDims);
+    const cotangent = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: size([...yDims]) }, (_, i) => Math.sin(i)),
+      yDims,
+    );
     const gradients = async (probe: Record<string, ort.Tensor>[]) => {
       const vjp = buildVjpModel(await prepareForward(model, wrt, probe, `${op} batch test`), wrt, ['y']);
       const session = await ort.InferenceSession.create(encodeModel(vjp.model));
@@ -97,26 +114,55 @@ function batchTest(name: string, op: string, sample: number[], attrs: Record<str
 }
 
 batchTest('grouped, strided, weights differentiated', 'Conv', [4, 5, 5], { group: 2, strides: [2, 2], pads: [1, 0, 1, 1] }, [4, 2, 3, 3]);
-batchTest('grouped, strided, weights differentiated', 'ConvTranspose', [4, 3, 3], { group: 2, strides: [2, 2], output_padding: [1, 0] }, [4, 1, 3, 2]);
+batchTest(
+  'grouped, strided, weights differentiated',
+  'ConvTranspose',
+  [4, 3, 3],
+  { group: 2, strides: [2, 2], output_padding: [1, 0] },
+  [4, 1, 3, 2],
+);
 batchTest('ceil_mode with pads', 'MaxPool', [2, 5, 6], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 });
-batchTest('count_include_pad with ceil_mode', 'AveragePool', [2, 5, 6], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1, count_include_pad: 1 });
+batchTest('count_include_pad with ceil_mode', 'AveragePool', [2, 5, 6], {
+  kernel_shape: [3, 3],
+  strides: [2, 2],
+  pads: [1, 1, 1, 1],
+  ceil_mode: 1,
+  count_include_pad: 1,
+});
 batchTest('2-D', 'GlobalMaxPool', [3, 4, 5], {});
 batchTest('2-D', 'GlobalAveragePool', [3, 4, 5], {});
 batchTest('constant with cropping', 'Pad', [2, 4, 5], {}, undefined, { inputs: [{ dims: [8], data: [0, 0, 1, -1, 0, 0, -2, 2] }] });
 batchTest('reflect', 'Pad', [2, 4, 5], { mode: 'reflect' }, undefined, { inputs: [{ dims: [8], data: [0, 0, 2, 1, 0, 0, 1, 3] }] });
-batchTest('linear ×1.5', 'Resize', [2, 3, 4], { mode: 'linear' }, undefined, { inputs: [null, { dims: [4], data: [1, 1, 1.5, 1.5], float: true }] });
+batchTest('linear ×1.5', 'Resize', [2, 3, 4], { mode: 'linear' }, undefined, {
+  inputs: [null, { dims: [4], data: [1, 1, 1.5, 1.5], float: true }],
+});
 batchTest('nearest with sizes computed from the input shape', 'Resize', [2, 3, 4], { mode: 'nearest' }, undefined, {
-  inputs: [{ dims: [1], data: [0] }, { dims: [1], data: [2] }, { dims: [2], data: [5, 7] }],
+  inputs: [
+    { dims: [1], data: [0] },
+    { dims: [1], data: [2] },
+    { dims: [2], data: [5, 7] },
+  ],
   prelude: {
-    nodes: [makeNode('Shape', ['x'], ['shape']), makeNode('Slice', ['shape', 'c0', 'c1'], ['nc']), makeNode('Concat', ['nc', 'c2'], ['sizes'], { axis: 0 })],
+    nodes: [
+      makeNode('Shape', ['x'], ['shape']),
+      makeNode('Slice', ['shape', 'c0', 'c1'], ['nc']),
+      makeNode('Concat', ['nc', 'c2'], ['sizes'], { axis: 0 }),
+    ],
     inputs: ['', '', 'sizes'],
   },
 });
 batchTest('constant, pads computed from the input shape', 'Pad', [2, 4, 5], {}, undefined, {
-  inputs: [{ dims: [1], data: [3] }, { dims: [1], data: [4] }, { dims: [6], data: [0, 0, 1, 0, 0, 0] }, { dims: [1], data: [0] }],
+  inputs: [
+    { dims: [1], data: [3] },
+    { dims: [1], data: [4] },
+    { dims: [6], data: [0, 0, 1, 0, 0, 0] },
+    { dims: [1], data: [0] },
+  ],
   prelude: {
     nodes: [
-      makeNode('Shape', ['x'], ['shape']), makeNode('Slice', ['shape', 'c0', 'c1'], ['w']), makeNode('Sub', ['w', 'c0'], ['extra']),
+      makeNode('Shape', ['x'], ['shape']),
+      makeNode('Slice', ['shape', 'c0', 'c1'], ['w']),
+      makeNode('Sub', ['w', 'c0'], ['extra']),
       makeNode('Concat', ['c2', 'extra', 'c3'], ['pads'], { axis: 0 }),
     ],
     inputs: ['pads'],

@@ -33,7 +33,17 @@ for (const { name, check: c } of STRUCTURAL_CASES) opTest(name, c);
 
 // ---- BatchNormalization ------------------------------------------------------------------------------
 
-rejects('training_mode=1', { op: 'BatchNormalization', attrs: { training_mode: 1 }, outputs: 3, seededOutputs: [0], inputs: [{ dims: [2, 3, 2, 2] }, ...bnParams(3)] }, /training_mode=1/);
+rejects(
+  'training_mode=1',
+  {
+    op: 'BatchNormalization',
+    attrs: { training_mode: 1 },
+    outputs: 3,
+    seededOutputs: [0],
+    inputs: [{ dims: [2, 3, 2, 2] }, ...bnParams(3)],
+  },
+  /training_mode=1/,
+);
 
 // ---- multi-node graphs with a dynamic batch ---------------------------------------------------------
 
@@ -47,18 +57,35 @@ interface GraphCase {
 }
 
 const out = (name: string) => ({ name, docString: '', metadataProps: [] });
-const i64 = (name: string, values: (number | bigint)[], dims: number[] = [values.length]) => makeTensor(name, dims, BigInt64Array.from(values, (v) => BigInt(v)));
-const node = (op: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}) => makeNode(op, inputs, outputs, attrs, outputs[0]);
+const i64 = (name: string, values: (number | bigint)[], dims: number[] = [values.length]) =>
+  makeTensor(
+    name,
+    dims,
+    BigInt64Array.from(values, (v) => BigInt(v)),
+  );
+const node = (op: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}) =>
+  makeNode(op, inputs, outputs, attrs, outputs[0]);
 
 /** Probes at batch sizes 2 and 3, then checks Σ c·outputs differentiated wrt x at batch 4 against central differences. */
 async function checkGraph(g: GraphCase, batch = 4): Promise<number> {
   const model: ModelProto = makeModel({
     opsetImports: [{ domain: '', version: g.opset ?? 17 }],
-    graph: { nodes: g.nodes, inputs: [makeValueInfo('x', 'float32', ['N', ...g.sample])], outputs: g.outputs.map(out), initializers: g.initializers ?? [] },
+    graph: {
+      nodes: g.nodes,
+      inputs: [makeValueInfo('x', 'float32', ['N', ...g.sample])],
+      outputs: g.outputs.map(out),
+      initializers: g.initializers ?? [],
+    },
   });
   const per = g.sample.reduce((a, b) => a * b, 1);
   const rng = new Rng(3);
-  const probeFeeds = [2, 3].map((b) => ({ x: new ort.Tensor('float32', Float32Array.from({ length: b * per }, () => rng.normal()), [b, ...g.sample]) }));
+  const probeFeeds = [2, 3].map((b) => ({
+    x: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: b * per }, () => rng.normal()),
+      [b, ...g.sample],
+    ),
+  }));
   const prepared = await prepareForward(model, ['x'], probeFeeds, 'graph test');
   const vjp = buildVjpModel(prepared, ['x'], g.outputs);
   const fwd = await ort.InferenceSession.create(encodeModel(model));
@@ -71,24 +98,36 @@ async function checkGraph(g: GraphCase, batch = 4): Promise<number> {
   const objective = async (v: Float64Array) => {
     const r = await fwd.run(feed(v));
     let s = 0;
-    g.outputs.forEach((o, k) => (r[o].data as Float32Array).forEach((d, j) => { s += cot[k][j] * d; }));
+    g.outputs.forEach((o, k) =>
+      (r[o].data as Float32Array).forEach((d, j) => {
+        s += cot[k][j] * d;
+      }),
+    );
     return s;
   };
   const feeds: Record<string, ort.Tensor> = feed(x);
-  g.outputs.forEach((o, k) => { feeds[vjp.cotangents[k]] = new ort.Tensor('float32', Float32Array.from(cot[k]), base[o].dims); });
+  g.outputs.forEach((o, k) => {
+    feeds[vjp.cotangents[k]] = new ort.Tensor('float32', Float32Array.from(cot[k]), base[o].dims);
+  });
   const analytic = (await vjpSession.run(feeds))[vjp.grads[0]].data as Float32Array;
   assert.equal(analytic.length, x.length);
   const h = 1e-2;
   const numeric = new Float64Array(x.length);
   for (let j = 0; j < x.length; j++) {
-    const at = async (d: number) => { const v = x.slice(); v[j] += d; return objective(v); };
+    const at = async (d: number) => {
+      const v = x.slice();
+      v[j] += d;
+      return objective(v);
+    };
     const d1 = ((await at(h)) - (await at(-h))) / (2 * h);
     const d2 = ((await at(h / 2)) - (await at(-h / 2))) / h;
     numeric[j] = (4 * d2 - d1) / 3;
   }
   const scale = Math.max(1e-6, ...Array.from(numeric, Math.abs));
   let worst = 0;
-  numeric.forEach((n, j) => { worst = Math.max(worst, Math.abs(analytic[j] - n) / scale); });
+  numeric.forEach((n, j) => {
+    worst = Math.max(worst, Math.abs(analytic[j] - n) / scale);
+  });
   assert.ok(worst <= 2e-3, `relative error ${worst.toExponential(2)}`);
   await fwd.release();
   await vjpSession.release();
@@ -166,8 +205,12 @@ graphTest('BatchNormalization → InstanceNormalization → GlobalAverage via Re
   sample: [2, 2, 3],
   outputs: ['y'],
   initializers: [
-    makeTensor('s', [2], [1.5, -0.5]), makeTensor('b', [2], [0.1, 0.2]), makeTensor('mean', [2], [0.3, -0.1]), makeTensor('var', [2], [0.7, 1.4]),
-    makeTensor('is', [2], [0.9, 1.1]), makeTensor('ib', [2], [0, 0.3]),
+    makeTensor('s', [2], [1.5, -0.5]),
+    makeTensor('b', [2], [0.1, 0.2]),
+    makeTensor('mean', [2], [0.3, -0.1]),
+    makeTensor('var', [2], [0.7, 1.4]),
+    makeTensor('is', [2], [0.9, 1.1]),
+    makeTensor('ib', [2], [0, 0.3]),
   ],
   nodes: [
     node('BatchNormalization', ['x', 's', 'b', 'mean', 'var'], ['bn']),
@@ -180,10 +223,13 @@ graphTest('BatchNormalization → InstanceNormalization → GlobalAverage via Re
 });
 
 test('graph: Slice of the batch axis is rejected with the node named', async () => {
-  await assert.rejects(checkGraph({
-    sample: [3],
-    outputs: ['y'],
-    initializers: [i64('st', [1]), i64('en', [2]), i64('ax', [0])],
-    nodes: [node('Slice', ['x', 'st', 'en', 'ax'], ['y'])],
-  }), /node "y" \(Slice\): slicing axis 0, whose length follows the batch size/);
+  await assert.rejects(
+    checkGraph({
+      sample: [3],
+      outputs: ['y'],
+      initializers: [i64('st', [1]), i64('en', [2]), i64('ax', [0])],
+      nodes: [node('Slice', ['x', 'st', 'en', 'ax'], ['y'])],
+    }),
+    /node "y" \(Slice\): slicing axis 0, whose length follows the batch size/,
+  );
 });

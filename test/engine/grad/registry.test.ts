@@ -32,14 +32,21 @@ const missing = (a: Iterable<string>, b: Set<string>) => [...a].filter((x) => !b
 const fake = (opType: string): OpGradient => ({ opType, gradient: () => [] });
 
 test('buildRegistry indexes the entries by op type', () => {
-  const list: RegisteredGradient[] = [{ module: 'a', gradient: fake('A') }, { module: 'b', gradient: fake('B') }];
+  const list: RegisteredGradient[] = [
+    { module: 'a', gradient: fake('A') },
+    { module: 'b', gradient: fake('B') },
+  ];
   const byOp = buildRegistry(list);
   assert.deepEqual([...byOp.keys()], ['A', 'B']);
   assert.equal(byOp.get('B'), list[1]);
 });
 
 test('buildRegistry throws on an op type defined twice, naming both modules', () => {
-  const list: RegisteredGradient[] = [{ module: 'relu', gradient: fake('Relu') }, { module: 'add', gradient: fake('Add') }, { module: 'relu6', gradient: fake('Relu') }];
+  const list: RegisteredGradient[] = [
+    { module: 'relu', gradient: fake('Relu') },
+    { module: 'add', gradient: fake('Add') },
+    { module: 'relu6', gradient: fake('Relu') },
+  ];
   assert.throws(() => buildRegistry(list), /op type "Relu" is defined twice, by ops\/relu and ops\/relu6/);
 });
 
@@ -67,7 +74,7 @@ test('the README lists exactly the registered ops, in the same order, with their
   assert.deepEqual(missing(registered, new Set(ops)), [], 'registered ops missing from the README');
   assert.deepEqual(missing(ops, new Set(registered)), [], 'ops in the README that are not registered');
   assert.deepEqual(ops, registered);
-  assert.equal(count, registered.length, 'the README\'s op count');
+  assert.equal(count, registered.length, "the README's op count");
 });
 
 test('gradientFor finds default-domain ops only', () => {

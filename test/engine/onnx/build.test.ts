@@ -52,18 +52,26 @@ test('Conv (ints attributes) + LeakyRelu (float) + Flatten + Softmax run and mat
   const x = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 0]);
   const conv = [x[0] - x[4], x[1] - x[5], x[3] - x[7], x[4] - x[8]];
   const leaky = conv.map((v) => (v > 0 ? v : 0.25 * v));
-  const e = leaky.map(Math.exp), sum = e.reduce((a, b) => a + b, 0);
+  const e = leaky.map(Math.exp),
+    sum = e.reduce((a, b) => a + b, 0);
   const out = await runOrt(encodeModel(model), { X: new ort.Tensor('float32', x, [1, 1, 3, 3]) });
-  assertClose(out.P.data as Float32Array, e.map((v) => v / sum));
+  assertClose(
+    out.P.data as Float32Array,
+    e.map((v) => v / sum),
+  );
 });
 
 test('tensor attributes, int64 initializers, float16 data, Cast and an If with graph attributes run', async () => {
   const thenG = makeGraph({
-    name: 'then', inputs: [], outputs: [makeValueInfo('t_out', 'float32', [2])],
+    name: 'then',
+    inputs: [],
+    outputs: [makeValueInfo('t_out', 'float32', [2])],
     nodes: [makeNode('Constant', [], ['t_out'], { value: makeTensor('tv', [2], [100, 200]) })],
   });
   const elseG = makeGraph({
-    name: 'else', inputs: [], outputs: [makeValueInfo('e_out', 'float32', [2])],
+    name: 'else',
+    inputs: [],
+    outputs: [makeValueInfo('e_out', 'float32', [2])],
     nodes: [makeNode('Constant', [], ['e_out'], { value_floats: attr.floats([-1, -2]) })],
   });
   const half = Uint16Array.from([0x3c00, 0xc000, 0x3800, 0x0000, 0x4200, 0x3c00]); // 1, -2, 0.5, 0, 3, 1
@@ -101,11 +109,21 @@ test('makeAttribute infers types from plain values and honours typed wrappers', 
   const t = makeTensor('t', [1], [1]);
   const g = makeGraph({ nodes: [], inputs: [], outputs: [] });
   const cases: [unknown, AttributeType, string][] = [
-    [3, AttributeType.INT, 'i'], [2n ** 62n, AttributeType.INT, 'i'], [0.5, AttributeType.FLOAT, 'f'], [attr.float(1), AttributeType.FLOAT, 'f'],
-    ['NOTSET', AttributeType.STRING, 's'], [Uint8Array.of(1, 2), AttributeType.STRING, 's'], [[1, 2], AttributeType.INTS, 'ints'],
-    [[1, 2.5], AttributeType.FLOATS, 'floats'], [attr.floats([1, 2]), AttributeType.FLOATS, 'floats'], [attr.ints([]), AttributeType.INTS, 'ints'],
-    [['a', 'b'], AttributeType.STRINGS, 'strings'], [t, AttributeType.TENSOR, 't'], [[t, t], AttributeType.TENSORS, 'tensors'],
-    [g, AttributeType.GRAPH, 'g'], [[g], AttributeType.GRAPHS, 'graphs'],
+    [3, AttributeType.INT, 'i'],
+    [2n ** 62n, AttributeType.INT, 'i'],
+    [0.5, AttributeType.FLOAT, 'f'],
+    [attr.float(1), AttributeType.FLOAT, 'f'],
+    ['NOTSET', AttributeType.STRING, 's'],
+    [Uint8Array.of(1, 2), AttributeType.STRING, 's'],
+    [[1, 2], AttributeType.INTS, 'ints'],
+    [[1, 2.5], AttributeType.FLOATS, 'floats'],
+    [attr.floats([1, 2]), AttributeType.FLOATS, 'floats'],
+    [attr.ints([]), AttributeType.INTS, 'ints'],
+    [['a', 'b'], AttributeType.STRINGS, 'strings'],
+    [t, AttributeType.TENSOR, 't'],
+    [[t, t], AttributeType.TENSORS, 'tensors'],
+    [g, AttributeType.GRAPH, 'g'],
+    [[g], AttributeType.GRAPHS, 'graphs'],
   ];
   for (const [value, type, field] of cases) {
     const a = makeAttribute('x', value as never);

@@ -6,9 +6,13 @@ import type { GraphProto, NodeProto } from '../../../src/engine/onnx/onnxProto';
 import { expectEngineError } from './testUtil';
 
 const FILE = '/models/m.onnx';
-const graph = (nodes: NodeProto[], initializers = [makeTensor('w', [2], [1, 2])]): GraphProto => makeGraph({
-  nodes, inputs: [makeValueInfo('x', 'float32', ['N', 2])], outputs: [makeValueInfo('y', 'float32', ['N', 2])], initializers,
-});
+const graph = (nodes: NodeProto[], initializers = [makeTensor('w', [2], [1, 2])]): GraphProto =>
+  makeGraph({
+    nodes,
+    inputs: [makeValueInfo('x', 'float32', ['N', 2])],
+    outputs: [makeValueInfo('y', 'float32', ['N', 2])],
+    initializers,
+  });
 const branch = (nodes: NodeProto[], inputs = [] as ReturnType<typeof makeValueInfo>[]) =>
   attr.graph(makeGraph({ nodes, inputs, outputs: [makeValueInfo('r', 'float32', [2])] }));
 
@@ -21,8 +25,11 @@ test('empty names (absent optional inputs) are not tensors to provide', () => {
 });
 
 test('a dangling input is MODEL_INVALID naming the file, the node, its op and the tensor', () => {
-  const e = expectEngineError(() => checkNodeInputsProvided(graph([makeNode('Add', ['x', 'bias'], ['y'], {}, 'fc')]), FILE), 'MODEL_INVALID',
-    /^\/models\/m\.onnx: node "fc" \(Add\) reads 'bias', which is neither a graph input, an initializer nor the output of a node \(a missing initializer\?\)$/);
+  const e = expectEngineError(
+    () => checkNodeInputsProvided(graph([makeNode('Add', ['x', 'bias'], ['y'], {}, 'fc')]), FILE),
+    'MODEL_INVALID',
+    /^\/models\/m\.onnx: node "fc" \(Add\) reads 'bias', which is neither a graph input, an initializer nor the output of a node \(a missing initializer\?\)$/,
+  );
   assert.deepEqual([e.details.node, e.details.op, e.details.file], ['fc', 'Add', FILE]);
 });
 
@@ -36,14 +43,41 @@ test('subgraphs see their own inputs and every enclosing scope; a dangling input
   const ok = makeNode('If', ['c'], ['y'], { then_branch: branch([makeNode('Add', ['x', 'w'], ['r'])]), else_branch: loopBody }, 'if');
   checkNodeInputsProvided(graph([ok], [makeTensor('w', [2], [1, 2]), makeTensor('c', [], [1])]), FILE);
 
-  const nested = branch([makeNode('If', ['c'], ['r'], { then_branch: branch([makeNode('Add', ['w', 'ghost'], ['r'], {}, 'deep')]), else_branch: branch([makeNode('Identity', ['w'], ['r'])]) }, 'inner')]);
+  const nested = branch([
+    makeNode(
+      'If',
+      ['c'],
+      ['r'],
+      {
+        then_branch: branch([makeNode('Add', ['w', 'ghost'], ['r'], {}, 'deep')]),
+        else_branch: branch([makeNode('Identity', ['w'], ['r'])]),
+      },
+      'inner',
+    ),
+  ]);
   const bad = makeNode('If', ['c'], ['y'], { then_branch: nested, else_branch: nested }, 'outer');
-  expectEngineError(() => checkNodeInputsProvided(graph([bad], [makeTensor('w', [2], [1, 2]), makeTensor('c', [], [1])]), FILE), 'MODEL_INVALID',
-    /: in attribute then_branch of node "outer" \(If\): in attribute then_branch of node "inner" \(If\): node "deep" \(Add\) reads 'ghost'/);
+  expectEngineError(
+    () => checkNodeInputsProvided(graph([bad], [makeTensor('w', [2], [1, 2]), makeTensor('c', [], [1])]), FILE),
+    'MODEL_INVALID',
+    /: in attribute then_branch of node "outer" \(If\): in attribute then_branch of node "inner" \(If\): node "deep" \(Add\) reads 'ghost'/,
+  );
 });
 
-test('a subgraph\'s own names do not leak to the enclosing graph', () => {
-  const ifNode = makeNode('If', ['c'], ['z'], { then_branch: branch([makeNode('Identity', ['w'], ['r'], {}, 'keep')]), else_branch: branch([makeNode('Identity', ['w'], ['r'])]) }, 'if');
-  expectEngineError(() => checkNodeInputsProvided(graph([ifNode, makeNode('Add', ['x', 'r'], ['y'], {}, 'after')], [makeTensor('w', [2], [1, 2]), makeTensor('c', [], [1])]), FILE),
-    'MODEL_INVALID', /node "after" \(Add\) reads 'r'/);
+test("a subgraph's own names do not leak to the enclosing graph", () => {
+  const ifNode = makeNode(
+    'If',
+    ['c'],
+    ['z'],
+    { then_branch: branch([makeNode('Identity', ['w'], ['r'], {}, 'keep')]), else_branch: branch([makeNode('Identity', ['w'], ['r'])]) },
+    'if',
+  );
+  expectEngineError(
+    () =>
+      checkNodeInputsProvided(
+        graph([ifNode, makeNode('Add', ['x', 'r'], ['y'], {}, 'after')], [makeTensor('w', [2], [1, 2]), makeTensor('c', [], [1])]),
+        FILE,
+      ),
+    'MODEL_INVALID',
+    /node "after" \(Add\) reads 'r'/,
+  );
 });

@@ -5,11 +5,21 @@ import type { LoadedModel } from '../../../src/engine/onnx/loadModel';
 import { type ImageInputCandidate, type ModelInfo, describeModel, detectImageInput } from '../../../src/engine/onnx/modelInfo';
 import type { NodeProto, TensorProto, ValueInfoProto } from '../../../src/engine/onnx/onnxProto';
 
-function loaded(spec: { inputs: ValueInfoProto[]; nodes?: NodeProto[]; outputs?: ValueInfoProto[]; initializers?: TensorProto[]; opsets?: { domain: string; version: number }[] }): LoadedModel {
+function loaded(spec: {
+  inputs: ValueInfoProto[];
+  nodes?: NodeProto[];
+  outputs?: ValueInfoProto[];
+  initializers?: TensorProto[];
+  opsets?: { domain: string; version: number }[];
+}): LoadedModel {
   const inputs = spec.inputs;
   const nodes = spec.nodes ?? [makeNode('Identity', [inputs[0]?.name ?? 'x'], ['y'])];
   const outputs = spec.outputs ?? [makeValueInfo('y', 'float32', ['N', 10])];
-  const proto = makeModel({ graph: { nodes, inputs, outputs, initializers: spec.initializers }, opsetImports: spec.opsets, metadata: { source: 'test' } });
+  const proto = makeModel({
+    graph: { nodes, inputs, outputs, initializers: spec.initializers },
+    opsetImports: spec.opsets,
+    metadata: { source: 'test' },
+  });
   return { path: '/m/model.onnx', sizeBytes: 123, sha256: 'ab'.repeat(32), proto, externalDataFiles: [] };
 }
 
@@ -18,7 +28,8 @@ function image(shape: (number | string | null)[], elemType = 'float32'): ImageIn
 }
 
 test('layout detection: NCHW, NHWC, NHW, flat gray and RGB, with reasons', () => {
-  const pick = (c?: ImageInputCandidate) => c && { layout: c.layout, channels: c.channels, height: c.height, width: c.width, batch: c.batch };
+  const pick = (c?: ImageInputCandidate) =>
+    c && { layout: c.layout, channels: c.channels, height: c.height, width: c.width, batch: c.batch };
   assert.deepEqual(pick(image(['N', 1, 28, 28])), { layout: 'NCHW', channels: 1, height: 28, width: 28, batch: 'dynamic' });
   assert.deepEqual(pick(image([1, 3, 224, 224])), { layout: 'NCHW', channels: 3, height: 224, width: 224, batch: 1 });
   assert.deepEqual(pick(image([7, 32, 32, 3])), { layout: 'NHWC', channels: 3, height: 32, width: 32, batch: 7 });
@@ -63,38 +74,75 @@ test('layout detection: ambiguous shapes default to NCHW and say so; non-images 
 test('symbolic spatial dims: still a candidate, size 0 and a warning', () => {
   const info = describeModel(loaded({ inputs: [makeValueInfo('img', 'float32', ['N', 3, 'H', 'W'])] }));
   assert.equal(info.imageInputs.length, 1);
-  assert.deepEqual({ ...info.imageInputs[0], reason: '' }, { name: 'img', layout: 'NCHW', channels: 3, height: 0, width: 0, batch: 'dynamic', elemType: 'float32', reason: '' });
-  assert.ok(info.warnings.some((w) => /input 'img' \[N,3,H,W\] has symbolic or unknown height\/width: the image size must be given explicitly/.test(w)), info.warnings.join('\n'));
+  assert.deepEqual(
+    { ...info.imageInputs[0], reason: '' },
+    { name: 'img', layout: 'NCHW', channels: 3, height: 0, width: 0, batch: 'dynamic', elemType: 'float32', reason: '' },
+  );
+  assert.ok(
+    info.warnings.some((w) =>
+      /input 'img' \[N,3,H,W\] has symbolic or unknown height\/width: the image size must be given explicitly/.test(w),
+    ),
+    info.warnings.join('\n'),
+  );
   const partial = describeModel(loaded({ inputs: [makeValueInfo('img', 'float32', ['N', 224, null, 3])] }));
   assert.deepEqual([partial.imageInputs[0].layout, partial.imageInputs[0].height, partial.imageInputs[0].width], ['NHWC', 224, 0]);
 });
 
 test('two image inputs are both reported, with a warning; an int input is not an image', () => {
-  const info = describeModel(loaded({
-    inputs: [makeValueInfo('left', 'float32', [1, 3, 64, 64]), makeValueInfo('ids', 'int64', [1, 16]), makeValueInfo('right', 'uint8', [1, 64, 64, 3])],
-    nodes: [makeNode('Concat', ['left', 'right'], ['y'], { axis: 1 })],
-  }));
-  assert.deepEqual(info.imageInputs.map((c) => [c.name, c.layout, c.batch]), [['left', 'NCHW', 1], ['right', 'NHWC', 1]]);
+  const info = describeModel(
+    loaded({
+      inputs: [
+        makeValueInfo('left', 'float32', [1, 3, 64, 64]),
+        makeValueInfo('ids', 'int64', [1, 16]),
+        makeValueInfo('right', 'uint8', [1, 64, 64, 3]),
+      ],
+      nodes: [makeNode('Concat', ['left', 'right'], ['y'], { axis: 1 })],
+    }),
+  );
+  assert.deepEqual(
+    info.imageInputs.map((c) => [c.name, c.layout, c.batch]),
+    [
+      ['left', 'NCHW', 1],
+      ['right', 'NHWC', 1],
+    ],
+  );
   assert.ok(info.warnings.some((w) => /2 inputs look like images \(left, right\)/.test(w)));
-  assert.deepEqual(info.inputs.map((i) => i.name), ['left', 'ids', 'right']);
+  assert.deepEqual(
+    info.inputs.map((i) => i.name),
+    ['left', 'ids', 'right'],
+  );
 });
 
 test('no image input: the warning explains why each input was rejected', () => {
   const info = describeModel(loaded({ inputs: [makeValueInfo('tokens', 'int64', ['N', 128])] }));
   assert.deepEqual(info.imageInputs, []);
-  assert.ok(info.warnings.some((w) => /no input looks like an image: input 'tokens' is int64/.test(w)), info.warnings.join('\n'));
+  assert.ok(
+    info.warnings.some((w) => /no input looks like an image: input 'tokens' is int64/.test(w)),
+    info.warnings.join('\n'),
+  );
 });
 
 test('initializers listed as graph inputs are not inputs; parameters exclude BatchNorm statistics', () => {
   const bn = (n: string, c: number, v: number) => makeTensor(n, [c], new Float32Array(c).fill(v));
-  const info = describeModel(loaded({
-    inputs: [makeValueInfo('x', 'float32', ['N', 3, 8, 8]), makeValueInfo('w', 'float32', [4, 3, 3, 3])],
-    initializers: [makeTensor('w', [4, 3, 3, 3], new Float32Array(108)), bn('s', 4, 1), bn('b', 4, 0), bn('mean', 4, 0), bn('var', 4, 1),
-      makeTensor('shape', [2], BigInt64Array.of(-1n, 256n))],
-    nodes: [makeNode('Conv', ['x', 'w'], ['c']), makeNode('BatchNormalization', ['c', 's', 'b', 'mean', 'var'], ['n']),
-      makeNode('Reshape', ['n', 'shape'], ['y'])],
-    outputs: [makeValueInfo('y', 'float32', ['N', 256])],
-  }));
+  const info = describeModel(
+    loaded({
+      inputs: [makeValueInfo('x', 'float32', ['N', 3, 8, 8]), makeValueInfo('w', 'float32', [4, 3, 3, 3])],
+      initializers: [
+        makeTensor('w', [4, 3, 3, 3], new Float32Array(108)),
+        bn('s', 4, 1),
+        bn('b', 4, 0),
+        bn('mean', 4, 0),
+        bn('var', 4, 1),
+        makeTensor('shape', [2], BigInt64Array.of(-1n, 256n)),
+      ],
+      nodes: [
+        makeNode('Conv', ['x', 'w'], ['c']),
+        makeNode('BatchNormalization', ['c', 's', 'b', 'mean', 'var'], ['n']),
+        makeNode('Reshape', ['n', 'shape'], ['y']),
+      ],
+      outputs: [makeValueInfo('y', 'float32', ['N', 256])],
+    }),
+  );
   assert.deepEqual(info.inputs, [{ name: 'x', elemType: 'float32', shape: ['N', 3, 8, 8] }]);
   assert.equal(info.parameterCount, 108 + 4 + 4 + 2, 'weights, scale, bias, shape; not mean/var');
   assert.equal(info.parameterBytes, (108 + 16) * 4 + 16);
@@ -104,42 +152,81 @@ test('initializers listed as graph inputs are not inputs; parameters exclude Bat
 test('output kind: Softmax / LogSoftmax through shape-only ops, otherwise unknown; numClasses', () => {
   const kind = (nodes: NodeProto[], out = makeValueInfo('y', 'float32', ['N', 10])) =>
     describeModel(loaded({ inputs: [makeValueInfo('x', 'float32', ['N', 1, 28, 28])], nodes, outputs: [out] })).output;
-  const soft = kind([makeNode('Flatten', ['x'], ['f']), makeNode('Softmax', ['f'], ['s'], { axis: 1 }), makeNode('Reshape', ['s', 'shape'], ['r']),
-    makeNode('Identity', ['r'], ['y'])]);
+  const soft = kind([
+    makeNode('Flatten', ['x'], ['f']),
+    makeNode('Softmax', ['f'], ['s'], { axis: 1 }),
+    makeNode('Reshape', ['s', 'shape'], ['r']),
+    makeNode('Identity', ['r'], ['y']),
+  ]);
   assert.deepEqual({ ...soft, reason: '' }, { name: 'y', numClasses: 10, kind: 'probabilities', reason: '' });
   assert.match(soft.reason, /produced by Softmax \(through Identity ← Reshape\)/);
   const logsoft = kind([makeNode('Flatten', ['x'], ['f']), makeNode('LogSoftmax', ['f'], ['y'])]);
   assert.equal(logsoft.kind, 'log-probabilities');
-  const gemm = kind([makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'w'], ['g']), makeNode('Squeeze', ['g'], ['u']), makeNode('Unsqueeze', ['u', 'ax'], ['y'])]);
+  const gemm = kind([
+    makeNode('Flatten', ['x'], ['f']),
+    makeNode('Gemm', ['f', 'w'], ['g']),
+    makeNode('Squeeze', ['g'], ['u']),
+    makeNode('Unsqueeze', ['u', 'ax'], ['y']),
+  ]);
   assert.equal(gemm.kind, 'unknown');
-  assert.match(gemm.reason, /produced by Gemm \(through Unsqueeze ← Squeeze\), not Softmax\/LogSoftmax; logits vs probabilities will be probed/);
+  assert.match(
+    gemm.reason,
+    /produced by Gemm \(through Unsqueeze ← Squeeze\), not Softmax\/LogSoftmax; logits vs probabilities will be probed/,
+  );
   // Softmax before a non-shape op (e.g. Log) is not 'probabilities'.
   assert.equal(kind([makeNode('Softmax', ['x'], ['s']), makeNode('Log', ['s'], ['y'])]).kind, 'unknown');
   const direct = kind([], makeValueInfo('x', 'float32', ['N', 1, 28, 28]));
   assert.equal(direct.kind, 'unknown');
   assert.match(direct.reason, /not computed by a node/);
-  const sym = describeModel(loaded({ inputs: [makeValueInfo('x', 'float32', ['N', 784])], outputs: [makeValueInfo('y', 'float32', ['N', 'classes'])] }));
+  const sym = describeModel(
+    loaded({ inputs: [makeValueInfo('x', 'float32', ['N', 784])], outputs: [makeValueInfo('y', 'float32', ['N', 'classes'])] }),
+  );
   assert.equal(sym.output.numClasses, null);
   assert.ok(sym.warnings.some((w) => /output 'y' \[N,classes\] has no fixed last dimension/.test(w)));
 });
 
 test('op histogram (sorted, domains, subgraphs), custom domains, opsets, metadata', () => {
-  const sub = makeGraph({ inputs: [], outputs: [makeValueInfo('o', 'float32', [1])], nodes: [makeNode('Constant', [], ['o'], { value: makeTensor('c', [1], [1]) })] });
-  const info: ModelInfo = describeModel(loaded({
-    inputs: [makeValueInfo('x', 'float32', ['N', 3, 32, 32])],
-    opsets: [{ domain: '', version: 13 }, { domain: 'com.example', version: 1 }, { domain: 'ai.onnx.ml', version: 3 }],
-    nodes: [
-      makeNode('Relu', ['x'], ['a']), makeNode('Relu', ['a'], ['b']), makeNode('Relu', ['b'], ['c']),
-      makeNode('Add', ['c', 'c'], ['d']), makeNode('Add', ['d', 'd'], ['e']),
-      makeNode('Fancy', ['e'], ['f'], {}, 'fancy', 'com.example'), makeNode('Normalizer', ['f'], ['g'], {}, '', 'ai.onnx.ml'),
-      makeNode('If', ['cond'], ['y'], { then_branch: sub, else_branch: sub }),
-    ],
-  }));
-  assert.deepEqual(Object.entries(info.opHistogram), [['Relu', 3], ['Add', 2], ['Constant', 2], ['ai.onnx.ml:Normalizer', 1], ['com.example:Fancy', 1], ['If', 1]]);
+  const sub = makeGraph({
+    inputs: [],
+    outputs: [makeValueInfo('o', 'float32', [1])],
+    nodes: [makeNode('Constant', [], ['o'], { value: makeTensor('c', [1], [1]) })],
+  });
+  const info: ModelInfo = describeModel(
+    loaded({
+      inputs: [makeValueInfo('x', 'float32', ['N', 3, 32, 32])],
+      opsets: [
+        { domain: '', version: 13 },
+        { domain: 'com.example', version: 1 },
+        { domain: 'ai.onnx.ml', version: 3 },
+      ],
+      nodes: [
+        makeNode('Relu', ['x'], ['a']),
+        makeNode('Relu', ['a'], ['b']),
+        makeNode('Relu', ['b'], ['c']),
+        makeNode('Add', ['c', 'c'], ['d']),
+        makeNode('Add', ['d', 'd'], ['e']),
+        makeNode('Fancy', ['e'], ['f'], {}, 'fancy', 'com.example'),
+        makeNode('Normalizer', ['f'], ['g'], {}, '', 'ai.onnx.ml'),
+        makeNode('If', ['cond'], ['y'], { then_branch: sub, else_branch: sub }),
+      ],
+    }),
+  );
+  assert.deepEqual(Object.entries(info.opHistogram), [
+    ['Relu', 3],
+    ['Add', 2],
+    ['Constant', 2],
+    ['ai.onnx.ml:Normalizer', 1],
+    ['com.example:Fancy', 1],
+    ['If', 1],
+  ]);
   assert.equal(info.nodeCount, 10);
   assert.deepEqual(info.customDomainOps, ['com.example:Fancy']);
   assert.ok(info.warnings.some((w) => /outside the standard ONNX domains: com\.example:Fancy/.test(w)));
-  assert.deepEqual(info.opsets, [{ domain: '', version: 13 }, { domain: 'com.example', version: 1 }, { domain: 'ai.onnx.ml', version: 3 }]);
+  assert.deepEqual(info.opsets, [
+    { domain: '', version: 13 },
+    { domain: 'com.example', version: 1 },
+    { domain: 'ai.onnx.ml', version: 3 },
+  ]);
   assert.deepEqual(info.metadata, { source: 'test' });
   assert.equal(info.producer, 'robustness-lens');
   assert.equal(info.irVersion, 8);
@@ -149,6 +236,11 @@ test('op histogram (sorted, domains, subgraphs), custom domains, opsets, metadat
 test('a clean single-image classifier has no warnings', () => {
   const info = describeModel(loaded({ inputs: [makeValueInfo('x', 'float32', ['N', 1, 28, 28])] }));
   assert.deepEqual(info.warnings, []);
-  const multi = describeModel(loaded({ inputs: [makeValueInfo('x', 'float32', ['N', 1, 28, 28])], outputs: [makeValueInfo('y', 'float32', ['N', 10]), makeValueInfo('x', 'float32', null)] }));
+  const multi = describeModel(
+    loaded({
+      inputs: [makeValueInfo('x', 'float32', ['N', 1, 28, 28])],
+      outputs: [makeValueInfo('y', 'float32', ['N', 10]), makeValueInfo('x', 'float32', null)],
+    }),
+  );
   assert.ok(multi.warnings.some((w) => /2 outputs; the first \('y'\) is taken as the class scores/.test(w)));
 });

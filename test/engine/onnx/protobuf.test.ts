@@ -8,15 +8,35 @@ function reader(bytes: Uint8Array, name = 'Msg'): ProtoReader {
 
 function expectProtoError(fn: () => unknown, pattern: RegExp): ProtoError {
   let err: unknown;
-  try { fn(); } catch (e) { err = e; }
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
   assert.ok(err instanceof ProtoError, `expected ProtoError, got ${String(err)}`);
   assert.match(err.message, pattern);
   return err;
 }
 
 test('varints round-trip: 32-bit, 53-bit numbers, 64-bit bigints, negatives as 10 bytes', () => {
-  const unsigned: (number | bigint)[] = [0, 1, 127, 128, 300, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 35 + 7, Number.MAX_SAFE_INTEGER,
-    2n ** 53n, 2n ** 63n - 1n, 2n ** 64n - 1n];
+  const unsigned: (number | bigint)[] = [
+    0,
+    1,
+    127,
+    128,
+    300,
+    16383,
+    16384,
+    2 ** 31 - 1,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 35 + 7,
+    Number.MAX_SAFE_INTEGER,
+    2n ** 53n,
+    2n ** 63n - 1n,
+    2n ** 64n - 1n,
+  ];
   for (const v of unsigned) {
     const bytes = new ProtoWriter().varint(v).finish();
     assert.equal(bytes.length, varintSize(v), `size of ${v}`);
@@ -28,8 +48,15 @@ test('varints round-trip: 32-bit, 53-bit numbers, 64-bit bigints, negatives as 1
   }
   // uint64 beyond 2^53 comes back as a bigint, never a rounded number.
   assert.equal(typeof reader(new ProtoWriter().varint(2n ** 53n).finish()).uint64(), 'bigint');
-  const signed: [number | bigint, number | bigint][] = [[-1, -1], [-2, -2], [-(2 ** 31), -(2 ** 31)], [-(2 ** 53) + 1, -(2 ** 53) + 1],
-    [-(2n ** 63n), -(2n ** 63n)], [2n ** 63n - 1n, 2n ** 63n - 1n], [-(2n ** 60n), -(2n ** 60n)]];
+  const signed: [number | bigint, number | bigint][] = [
+    [-1, -1],
+    [-2, -2],
+    [-(2 ** 31), -(2 ** 31)],
+    [-(2 ** 53) + 1, -(2 ** 53) + 1],
+    [-(2n ** 63n), -(2n ** 63n)],
+    [2n ** 63n - 1n, 2n ** 63n - 1n],
+    [-(2n ** 60n), -(2n ** 60n)],
+  ];
   for (const [v, want] of signed) {
     const bytes = new ProtoWriter().varint(v).finish();
     if ((typeof v === 'number' ? v : Number(v)) < 0) assert.equal(bytes.length, 10, `negative ${v} is 10 bytes`);
@@ -43,19 +70,39 @@ test('varints round-trip: 32-bit, 53-bit numbers, 64-bit bigints, negatives as 1
 
 test('fixed-width, floats, strings and tags round-trip', () => {
   const w = new ProtoWriter()
-    .fixed32Field(1, 0xdeadbeef).floatField(2, 1.5).doubleField(3, -Math.PI).fixed64Field(4, 2n ** 64n - 2n)
-    .stringField(5, 'héllo ✓').varintField(6, true).varintField(7, -3);
+    .fixed32Field(1, 0xdeadbeef)
+    .floatField(2, 1.5)
+    .doubleField(3, -Math.PI)
+    .fixed64Field(4, 2n ** 64n - 2n)
+    .stringField(5, 'héllo ✓')
+    .varintField(6, true)
+    .varintField(7, -3);
   const r = reader(w.finish());
   const got: unknown[] = [];
   while (r.next()) {
     switch (r.field) {
-      case 1: r.want(Wire.I32, 'a'); got.push(r.fixed32()); break;
-      case 2: got.push(r.float()); break;
-      case 3: got.push(r.double()); break;
-      case 4: got.push(r.fixed64Big()); break;
-      case 5: got.push(r.string()); break;
-      case 6: got.push(r.bool()); break;
-      case 7: got.push(r.int64()); break;
+      case 1:
+        r.want(Wire.I32, 'a');
+        got.push(r.fixed32());
+        break;
+      case 2:
+        got.push(r.float());
+        break;
+      case 3:
+        got.push(r.double());
+        break;
+      case 4:
+        got.push(r.fixed64Big());
+        break;
+      case 5:
+        got.push(r.string());
+        break;
+      case 6:
+        got.push(r.bool());
+        break;
+      case 7:
+        got.push(r.int64());
+        break;
     }
   }
   assert.deepEqual(got, [0xdeadbeef, 1.5, -Math.PI, 2n ** 64n - 2n, 'héllo ✓', true, -3]);
@@ -89,7 +136,10 @@ test('packed and unpacked repeated fields decode the same; writer packs', () => 
   const pf = new ProtoWriter().packedFloats(4, floats).packedDoubles(10, floats).finish();
   const r = reader(pf);
   assert.ok(r.next());
-  assert.deepEqual([...r.floats('f')], floats.map((f) => Math.fround(f)));
+  assert.deepEqual(
+    [...r.floats('f')],
+    floats.map((f) => Math.fround(f)),
+  );
   assert.ok(r.next());
   assert.deepEqual([...r.doubles('d')], floats);
   const single = reader(new ProtoWriter().floatField(4, 2.5).finish());
@@ -103,8 +153,16 @@ test('packed and unpacked repeated fields decode the same; writer packs', () => 
 
 test('unknown fields are skipped (all wire types, nested groups) and can be kept verbatim', () => {
   const w = new ProtoWriter()
-    .varintField(50, 2n ** 63n).fixed32Field(51, 7).fixed64Field(52, 9n).stringField(53, 'skip me')
-    .tag(54, Wire.SGROUP).varintField(1, 5).tag(2, Wire.SGROUP).stringField(3, 'inner').tag(2, Wire.EGROUP).tag(54, Wire.EGROUP)
+    .varintField(50, 2n ** 63n)
+    .fixed32Field(51, 7)
+    .fixed64Field(52, 9n)
+    .stringField(53, 'skip me')
+    .tag(54, Wire.SGROUP)
+    .varintField(1, 5)
+    .tag(2, Wire.SGROUP)
+    .stringField(3, 'inner')
+    .tag(2, Wire.EGROUP)
+    .tag(54, Wire.EGROUP)
     .varintField(1, 42);
   const bytes = w.finish();
   const r = reader(bytes);
@@ -115,7 +173,10 @@ test('unknown fields are skipped (all wire types, nested groups) and can be kept
     else r.keepUnknown(kept);
   }
   assert.equal(known, 42);
-  assert.deepEqual(kept.map((k) => k.buffer === bytes.buffer), [true, true, true, true, true]);
+  assert.deepEqual(
+    kept.map((k) => k.buffer === bytes.buffer),
+    [true, true, true, true, true],
+  );
   const rewritten = new ProtoWriter();
   for (const k of kept) rewritten.raw(k);
   rewritten.varintField(1, 42);
@@ -128,15 +189,23 @@ test('nested messages via fork/ldelim, large byte chunks kept by reference', () 
   w.varintField(1, 1);
   w.messageField(7, () => {
     w.stringField(2, 'g');
-    w.messageField(5, () => { w.stringField(8, 'w'); w.bytesField(9, big); });
-    w.messageField(5, () => { w.stringField(8, 'empty'); });
+    w.messageField(5, () => {
+      w.stringField(8, 'w');
+      w.bytesField(9, big);
+    });
+    w.messageField(5, () => {
+      w.stringField(8, 'empty');
+    });
     w.messageField(5, () => undefined);
   });
   const bytes = w.finish();
   const r = reader(bytes, 'ModelProto');
   const seen: string[] = [];
   while (r.next()) {
-    if (r.field !== 7) { r.skip(); continue; }
+    if (r.field !== 7) {
+      r.skip();
+      continue;
+    }
     const g = r.message('graph');
     while (g.next()) {
       if (g.field === 2) seen.push(`name=${g.string()}`);
@@ -156,7 +225,10 @@ test('truncation and corruption give ProtoErrors with byte offset and message pa
   const w = new ProtoWriter();
   w.messageField(7, () => {
     w.messageField(1, () => w.stringField(4, 'Relu'));
-    w.messageField(1, () => { w.stringField(4, 'Conv'); w.messageField(5, () => w.stringField(1, 'kernel_shape')); });
+    w.messageField(1, () => {
+      w.stringField(4, 'Conv');
+      w.messageField(5, () => w.stringField(1, 'kernel_shape'));
+    });
   });
   const ok = w.finish();
   const walk = (bytes: Uint8Array) => {
@@ -168,7 +240,10 @@ test('truncation and corruption give ProtoErrors with byte offset and message pa
         const n = g.message('node', i++);
         let a = 0;
         while (n.next()) {
-          if (n.field === 5) { const at = n.message('attribute', a++); while (at.next()) at.string(); } else n.string();
+          if (n.field === 5) {
+            const at = n.message('attribute', a++);
+            while (at.next()) at.string();
+          } else n.string();
         }
       }
     }
@@ -176,9 +251,12 @@ test('truncation and corruption give ProtoErrors with byte offset and message pa
   walk(ok);
   // Corrupt the attribute's inner string length so it overruns only the attribute.
   const bad = ok.slice();
-  const nameAt = bad.lastIndexOf(1 << 3 | 2); // tag of attribute.name
+  const nameAt = bad.lastIndexOf((1 << 3) | 2); // tag of attribute.name
   bad[nameAt + 1] = 100;
-  const e = expectProtoError(() => walk(bad), /needs 100 bytes but only 12 remain at byte \d+ in ModelProto\.graph\.node\[1\]\.attribute\[0\]/);
+  const e = expectProtoError(
+    () => walk(bad),
+    /needs 100 bytes but only 12 remain at byte \d+ in ModelProto\.graph\.node\[1\]\.attribute\[0\]/,
+  );
   assert.equal(e.offset, nameAt + 1);
   assert.equal(e.path, 'ModelProto.graph.node[1].attribute[0]');
 
@@ -201,7 +279,10 @@ test('truncation and corruption give ProtoErrors with byte offset and message pa
   expectProtoError(() => open.skip(), /unterminated group/);
   const wrongWire = reader(Uint8Array.of(0x10, 0x01));
   wrongWire.next();
-  expectProtoError(() => wrongWire.want(Wire.LEN, 'producer_name'), /field 2 \(producer_name\) has wire type varint, expected length-delimited at byte 0/);
+  expectProtoError(
+    () => wrongWire.want(Wire.LEN, 'producer_name'),
+    /field 2 \(producer_name\) has wire type varint, expected length-delimited at byte 0/,
+  );
 });
 
 test('reading random bytes only ever throws ProtoError', () => {
@@ -212,7 +293,10 @@ test('reading random bytes only ever throws ProtoError', () => {
     const r = reader(bytes);
     try {
       while (r.next()) {
-        if (r.wire === Wire.LEN && r.field % 2) { const s = r.message('m'); while (s.next()) s.skip(); } else r.skip();
+        if (r.wire === Wire.LEN && r.field % 2) {
+          const s = r.message('m');
+          while (s.next()) s.skip();
+        } else r.skip();
       }
     } catch (e) {
       assert.ok(e instanceof ProtoError, `input ${k}: ${String(e)}`);

@@ -13,7 +13,13 @@ const SKIP = `${SHARED} not found: the real-model tests are skipped`;
 test('every shared model matches its manifest (size, sha256, opset, input, output, ops, parameters)', async (t) => {
   if (!HAVE_SHARED) return t.skip(SKIP);
   const manifest = sharedManifest() as (ReturnType<typeof sharedManifest>[number] & {
-    size_bytes: number; sha256: string; layout: string; channels: number; output_name: string; output_shape: (number | string)[]; op_types: string[];
+    size_bytes: number;
+    sha256: string;
+    layout: string;
+    channels: number;
+    output_name: string;
+    output_shape: (number | string)[];
+    op_types: string[];
   })[];
   assert.equal(manifest.length, 4);
   for (const entry of manifest) {
@@ -28,9 +34,14 @@ test('every shared model matches its manifest (size, sha256, opset, input, outpu
       assert.deepEqual(info.outputs, [{ name: entry.output_name, elemType: 'float32', shape: entry.output_shape }]);
       const cand = info.imageInputs;
       assert.equal(cand.length, 1);
-      assert.deepEqual([cand[0].name, cand[0].layout, cand[0].channels, cand[0].height, cand[0].width, cand[0].batch],
-        [entry.input_name, entry.layout, entry.channels, entry.input_shape[2], entry.input_shape[3], 'dynamic']);
-      assert.deepEqual({ ...info.output, reason: '' }, { name: entry.output_name, numClasses: entry.output_shape[1], kind: 'unknown', reason: '' });
+      assert.deepEqual(
+        [cand[0].name, cand[0].layout, cand[0].channels, cand[0].height, cand[0].width, cand[0].batch],
+        [entry.input_name, entry.layout, entry.channels, entry.input_shape[2], entry.input_shape[3], 'dynamic'],
+      );
+      assert.deepEqual(
+        { ...info.output, reason: '' },
+        { name: entry.output_name, numClasses: entry.output_shape[1], kind: 'unknown', reason: '' },
+      );
       if (entry.op_counts) assert.deepEqual(info.opHistogram, entry.op_counts);
       assert.deepEqual(Object.keys(info.opHistogram).sort(), [...entry.op_types].sort());
       assert.deepEqual(info.warnings, []);
@@ -62,9 +73,19 @@ test('truncating a real model at many offsets always gives MODEL_INVALID naming 
   }
   // Most cuts land inside a node/initializer/value info, and the message says which one.
   assert.ok(innerPaths > cuts.size * 0.9, `${innerPaths}/${cuts.size} messages name the inner message`);
-  const msg = (cut: number) => { try { decodeModel(bytes.subarray(0, cut), file); } catch (e) { return (e as Error).message; } return ''; };
+  const msg = (cut: number) => {
+    try {
+      decodeModel(bytes.subarray(0, cut), file);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  };
   // The file ends with graph.output[0] (…dim[1] = 10) and then opset_import (4 bytes).
-  assert.match(msg(bytes.length - 5), /truncated varint .* in ModelProto\.graph\.output\[0\]\.type\.tensor_type\.shape\.dim\[1\] \(enclosing: length-delimited field 7 \(graph\) needs \d+ bytes but only \d+ remain at byte 20 in ModelProto\)$/);
+  assert.match(
+    msg(bytes.length - 5),
+    /truncated varint .* in ModelProto\.graph\.output\[0\]\.type\.tensor_type\.shape\.dim\[1\] \(enclosing: length-delimited field 7 \(graph\) needs \d+ bytes but only \d+ remain at byte 20 in ModelProto\)$/,
+  );
   assert.match(msg(bytes.length - 1), /in ModelProto\.opset_import\[0\]/);
 });
 

@@ -13,22 +13,25 @@ import { EngineError } from '../../../src/engine/errors';
 const W = [1, 0, 0, 0, 0, 1, 2, 0, -1, -1, -1, -1];
 const B = [0.5, 0, 1];
 function linearModel(batch: number | string, elemType = 'float32'): Uint8Array {
-  return encodeModel(makeModel({
-    graph: {
-      nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'W', 'b'], ['y'], { transB: 1 })],
-      inputs: [makeValueInfo('x', elemType, [batch, 1, 2, 2])],
-      outputs: [makeValueInfo('y', 'float32', [batch, 3])],
-      initializers: [makeTensor('W', [3, 4], W), makeTensor('b', [3], B)],
-    },
-  }));
+  return encodeModel(
+    makeModel({
+      graph: {
+        nodes: [makeNode('Flatten', ['x'], ['f']), makeNode('Gemm', ['f', 'W', 'b'], ['y'], { transB: 1 })],
+        inputs: [makeValueInfo('x', elemType, [batch, 1, 2, 2])],
+        outputs: [makeValueInfo('y', 'float32', [batch, 3])],
+        initializers: [makeTensor('W', [3, 4], W), makeTensor('b', [3], B)],
+      },
+    }),
+  );
 }
 function expected(x: Float32Array, n: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) for (let o = 0; o < 3; o++) {
-    let s = B[o];
-    for (let k = 0; k < 4; k++) s += W[o * 4 + k] * x[i * 4 + k];
-    out.push(s);
-  }
+  for (let i = 0; i < n; i++)
+    for (let o = 0; o < 3; o++) {
+      let s = B[o];
+      for (let k = 0; k < 4; k++) s += W[o * 4 + k] * x[i * 4 + k];
+      out.push(s);
+    }
   return out;
 }
 const x = new Float32Array(40).map((_, i) => (i % 7) / 7 - 0.3);
@@ -58,17 +61,22 @@ test('a non-float32 input is refused with the expected type named', async () => 
   }
   const dir = mkdtempSync(join(tmpdir(), 'rl-u8-'));
   try {
-    const u8 = encodeModel(makeModel({
-      graph: {
-        nodes: [makeNode('Cast', ['x'], ['xf'], { to: 1 }), makeNode('Flatten', ['xf'], ['y'])],
-        inputs: [makeValueInfo('x', 'uint8', ['N', 1, 2, 2])],
-        outputs: [makeValueInfo('y', 'float32', ['N', 4])],
-      },
-    }));
+    const u8 = encodeModel(
+      makeModel({
+        graph: {
+          nodes: [makeNode('Cast', ['x'], ['xf'], { to: 1 }), makeNode('Flatten', ['xf'], ['y'])],
+          inputs: [makeValueInfo('x', 'uint8', ['N', 1, 2, 2])],
+          outputs: [makeValueInfo('y', 'float32', ['N', 4])],
+        },
+      }),
+    );
     writeFileSync(join(dir, 'u8.onnx'), u8);
     const s8 = await ModelSession.open(join(dir, 'u8.onnx'), { executionProvider: 'cpu', threads: 1 });
     try {
-      assert.throws(() => s8.assertFloat32Input('x'), (e: unknown) => e instanceof EngineError && /u8\.onnx: input "x" has element type uint8/.test(e.message));
+      assert.throws(
+        () => s8.assertFloat32Input('x'),
+        (e: unknown) => e instanceof EngineError && /u8\.onnx: input "x" has element type uint8/.test(e.message),
+      );
     } finally {
       await s8.dispose();
     }
@@ -91,10 +99,14 @@ test('auto falls back to cpu and records the providers it tried', async () => {
   }
 });
 
-test('an explicitly requested provider that cannot load is an error naming it, with a hint', { skip: process.platform === 'win32' ? 'dml may exist on Windows' : false }, async () => {
-  await assert.rejects(ModelSession.open(linearModel('N'), { executionProvider: 'dml', threads: 1 }, 'm.onnx'), (e: unknown) => {
-    assert.ok(e instanceof EngineError);
-    assert.match(e.describe(), /m\.onnx: onnxruntime could not open the model with execution provider dml[\s\S]*--ep cpu/);
-    return true;
-  });
-});
+test(
+  'an explicitly requested provider that cannot load is an error naming it, with a hint',
+  { skip: process.platform === 'win32' ? 'dml may exist on Windows' : false },
+  async () => {
+    await assert.rejects(ModelSession.open(linearModel('N'), { executionProvider: 'dml', threads: 1 }, 'm.onnx'), (e: unknown) => {
+      assert.ok(e instanceof EngineError);
+      assert.match(e.describe(), /m\.onnx: onnxruntime could not open the model with execution provider dml[\s\S]*--ep cpu/);
+      return true;
+    });
+  },
+);

@@ -18,17 +18,22 @@ async function sampleBuilder() {
 
 async function gradientModels() {
   const builder = await sampleBuilder();
-  const open = (threads: number) => GradientModel.open(builder, { kind: 'cross-entropy' }, { executionProvider: 'cpu', threads, maxBatch: 64, label: 'sample' });
+  const open = (threads: number) =>
+    GradientModel.open(builder, { kind: 'cross-entropy' }, { executionProvider: 'cpu', threads, maxBatch: 64, label: 'sample' });
   return { builder, one: await open(1), two: await open(2) };
 }
 
 function maxRelativeDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0, m = 1e-12;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(a[i])); }
+  let d = 0,
+    m = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(a[i]));
+  }
   return d / m;
 }
 
-test('a convolutional model\'s gradient shared out to two single-threaded workers equals the one-session gradient, row for row', async () => {
+test("a convolutional model's gradient shared out to two single-threaded workers equals the one-session gradient, row for row", async () => {
   const { builder, one, two } = await gradientModels();
   try {
     assert.equal(two.parallelWorkers, 2, 'threads 2 on a Conv model: two worker sessions');
@@ -52,28 +57,45 @@ test('a convolutional model\'s gradient shared out to two single-threaded worker
   }
 });
 
-test('a worker\'s inference error comes back as a RUNTIME error naming the model; disposed workers refuse work', async () => {
+test("a worker's inference error comes back as a RUNTIME error naming the model; disposed workers refuse work", async () => {
   const builder = await sampleBuilder();
   const bytes = encodeModel(builder.build({ kind: 'cross-entropy' }));
-  const workers = await SessionWorkers.open(bytes, 2, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }, 'sample (gradient model)');
+  const workers = await SessionWorkers.open(
+    bytes,
+    2,
+    { executionProviders: ['cpu'], graphOptimizationLevel: 'all' },
+    'sample (gradient model)',
+  );
   try {
     await assert.rejects(
       workers.run(4, ['rl.grad'], (_, n) => [{ name: 'rl.pixels', type: 'float32', data: new Float32Array(n * 5), dims: [n, 5] }]),
-      (e: Error & { code?: string }) => e.code === 'RUNTIME' && /sample \(gradient model\): inference failed in a session worker/.test(e.message),
+      (e: Error & { code?: string }) =>
+        e.code === 'RUNTIME' && /sample \(gradient model\): inference failed in a session worker/.test(e.message),
     );
   } finally {
     await workers.dispose();
   }
-  await assert.rejects(workers.run(4, ['rl.grad'], () => []), /session worker/);
+  await assert.rejects(
+    workers.run(4, ['rl.grad'], () => []),
+    /session worker/,
+  );
 });
 
-test('closing worker sessions always completes and refuses later work at once (a close raced the thread\'s own exit and hung about 1 in 10 times)', async () => {
+test("closing worker sessions always completes and refuses later work at once (a close raced the thread's own exit and hung about 1 in 10 times)", async () => {
   const builder = await sampleBuilder();
   const bytes = encodeModel(builder.build({ kind: 'cross-entropy' }));
   for (let i = 0; i < 15; i++) {
-    const workers = await SessionWorkers.open(bytes, 2, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }, 'sample (gradient model)');
+    const workers = await SessionWorkers.open(
+      bytes,
+      2,
+      { executionProviders: ['cpu'], graphOptimizationLevel: 'all' },
+      'sample (gradient model)',
+    );
     await workers.dispose();
-    await assert.rejects(workers.run(4, ['rl.grad'], () => []), /sample \(gradient model\): the session worker was closed/);
+    await assert.rejects(
+      workers.run(4, ['rl.grad'], () => []),
+      /sample \(gradient model\): the session worker was closed/,
+    );
   }
 });
 

@@ -25,9 +25,22 @@ function reference(plane: ArrayLike<number>, h: number, w: number, k: number): {
 
 /** L_h · x · L_wᵀ with the exported matrices. */
 function byMatrices(plane: ArrayLike<number>, h: number, w: number, k: number): Float64Array {
-  const lh = lowPassMatrix(h, k), lw = lowPassMatrix(w, k), tmp = new Float64Array(h * w), out = new Float64Array(h * w);
-  for (let i = 0; i < h; i++) for (let b = 0; b < w; b++) { let s = 0; for (let j = 0; j < w; j++) s += plane[i * w + j] * lw[b * w + j]; tmp[i * w + b] = s; }
-  for (let a = 0; a < h; a++) for (let b = 0; b < w; b++) { let s = 0; for (let i = 0; i < h; i++) s += lh[a * h + i] * tmp[i * w + b]; out[a * w + b] = s; }
+  const lh = lowPassMatrix(h, k),
+    lw = lowPassMatrix(w, k),
+    tmp = new Float64Array(h * w),
+    out = new Float64Array(h * w);
+  for (let i = 0; i < h; i++)
+    for (let b = 0; b < w; b++) {
+      let s = 0;
+      for (let j = 0; j < w; j++) s += plane[i * w + j] * lw[b * w + j];
+      tmp[i * w + b] = s;
+    }
+  for (let a = 0; a < h; a++)
+    for (let b = 0; b < w; b++) {
+      let s = 0;
+      for (let i = 0; i < h; i++) s += lh[a * h + i] * tmp[i * w + b];
+      out[a * w + b] = s;
+    }
   return out;
 }
 
@@ -36,7 +49,14 @@ const tone = (h: number, w: number, fy: number, fx: number) =>
 
 test('lowPassFilter and L_h·x·L_wᵀ both equal the FFT definition (odd, even, non-square sizes; several cutoffs)', () => {
   const rng = new Rng(1);
-  const cases: [number, number, number, number[]][] = [[1, 7, 7, [1, 2, 3]], [1, 8, 8, [1, 3, 4]], [2, 6, 9, [1, 2, 3, 4]], [1, 28, 28, [1, 5, 13, 14]], [3, 32, 32, [4, 8, 15, 16]], [1, 1, 5, [1, 2]]];
+  const cases: [number, number, number, number[]][] = [
+    [1, 7, 7, [1, 2, 3]],
+    [1, 8, 8, [1, 3, 4]],
+    [2, 6, 9, [1, 2, 3, 4]],
+    [1, 28, 28, [1, 5, 13, 14]],
+    [3, 32, 32, [4, 8, 15, 16]],
+    [1, 1, 5, [1, 2]],
+  ];
   for (const [c, h, w, cutoffs] of cases) {
     const x = Float64Array.from({ length: c * h * w }, () => rng.next());
     for (const k of cutoffs) {
@@ -56,13 +76,18 @@ test('lowPassFilter and L_h·x·L_wᵀ both equal the FFT definition (odd, even,
 
 test('lowPassMatrix: closed-form entries, symmetric, the Nyquist row only at k = n/2, cached', () => {
   // n = 4, k = 1: L[i,j] = (1 + 2cos(π(i−j)/2)) / 4 → 3/4, 1/4, −1/4, 1/4 by (i − j) mod 4.
-  const l4 = lowPassMatrix(4, 1), row = [0.75, 0.25, -0.25, 0.25];
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) assert.ok(Math.abs(l4[i * 4 + j] - row[(i - j + 4) % 4]) <= 1e-15, `L4[${i},${j}]`);
+  const l4 = lowPassMatrix(4, 1),
+    row = [0.75, 0.25, -0.25, 0.25];
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 4; j++) assert.ok(Math.abs(l4[i * 4 + j] - row[(i - j + 4) % 4]) <= 1e-15, `L4[${i},${j}]`);
   // n = 5, k = 1: (1 + 2cos(2πd/5)) / 5.
   const l5 = lowPassMatrix(5, 1);
-  for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) assert.ok(Math.abs(l5[i * 5 + j] - (1 + 2 * Math.cos((2 * Math.PI * (i - j)) / 5)) / 5) <= 1e-15, `L5[${i},${j}]`);
+  for (let i = 0; i < 5; i++)
+    for (let j = 0; j < 5; j++)
+      assert.ok(Math.abs(l5[i * 5 + j] - (1 + 2 * Math.cos((2 * Math.PI * (i - j)) / 5)) / 5) <= 1e-15, `L5[${i},${j}]`);
   // k = n/2 adds the Nyquist term (−1)^(i−j)/n to k = n/2 − 1 and gives exactly I.
-  const l8a = lowPassMatrix(8, 3), l8b = lowPassMatrix(8, 4);
+  const l8a = lowPassMatrix(8, 3),
+    l8b = lowPassMatrix(8, 4);
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 8; j++) {
       assert.equal(l8b[i * 8 + j], i === j ? 1 : 0);
@@ -75,8 +100,12 @@ test('lowPassMatrix: closed-form entries, symmetric, the Nyquist row only at k =
 });
 
 test('a pure tone inside the cutoff passes unchanged; one beyond it on either axis vanishes', () => {
-  const h = 28, w = 32, k = 6;
-  const inside = tone(h, w, 6, -5), beyondX = tone(h, w, 2, 7), beyondY = tone(h, w, -9, 0);
+  const h = 28,
+    w = 32,
+    k = 6;
+  const inside = tone(h, w, 6, -5),
+    beyondX = tone(h, w, 2, 7),
+    beyondY = tone(h, w, -9, 0);
   assert.ok(maxAbsDiff(lowPassFilter(inside, 1, h, w, k), inside) <= 1e-12, 'tone (6, −5) kept');
   assert.ok(Math.max(...Array.from(lowPassFilter(beyondX, 1, h, w, k), Math.abs)) <= 1e-12, 'tone (2, 7) removed');
   assert.ok(Math.max(...Array.from(lowPassFilter(beyondY, 1, h, w, k), Math.abs)) <= 1e-12, 'tone (−9, 0) removed');
@@ -89,11 +118,15 @@ test('maxCutoff = max(⌊h/2⌋, ⌊w/2⌋) is exactly the identity; a cutoff pa
   assert.equal(maxCutoff(28, 28), 14);
   assert.equal(maxCutoff(7, 10), 5);
   assert.equal(maxCutoff(1, 1), 0);
-  const rng = new Rng(2), c = 3, h = 7, w = 10;
+  const rng = new Rng(2),
+    c = 3,
+    h = 7,
+    w = 10;
   const x = Float32Array.from({ length: c * h * w }, () => rng.next());
   assert.deepEqual(lowPassFilter(x, c, h, w, maxCutoff(h, w), new Float32Array(x.length)), x);
   // Cutoff 3 = ⌊7/2⌋: the columns keep everything, so only the rows are filtered (by L_10 with k = 3).
-  const got = lowPassFilter(x, c, h, w, 3), l10 = lowPassMatrix(10, 3);
+  const got = lowPassFilter(x, c, h, w, 3),
+    l10 = lowPassMatrix(10, 3);
   for (let i = 0; i < c * h; i++) {
     for (let b = 0; b < w; b++) {
       let s = 0;
@@ -104,7 +137,12 @@ test('maxCutoff = max(⌊h/2⌋, ⌊w/2⌋) is exactly the identity; a cutoff pa
 });
 
 test('lowPassBatch filters each image like lowPassFilter, unclipped, into a Float32Array', () => {
-  const rng = new Rng(3), count = 3, c = 3, h = 8, w = 8, size = c * h * w;
+  const rng = new Rng(3),
+    count = 3,
+    c = 3,
+    h = 8,
+    w = 8,
+    size = c * h * w;
   const x = Float32Array.from({ length: count * size }, () => rng.next());
   const out = lowPassBatch(x, count, c, h, w, 1);
   assert.ok(out instanceof Float32Array);

@@ -12,18 +12,31 @@ import { SKIP_NO_SHARED, sharedPath } from '../../helpers/shared';
 import { attackReference } from '../attacks/setup';
 
 test('mnist-cnn: finite band scores, the low bands carry the decision', { skip: SKIP_NO_SHARED }, async () => {
-  const prepared = await prepareModel({ modelPath: sharedPath('models', 'mnist-cnn.onnx'), overrides: { runtime: { executionProvider: 'cpu', threads: 2, batchSize: 512 } } });
+  const prepared = await prepareModel({
+    modelPath: sharedPath('models', 'mnist-cnn.onnx'),
+    overrides: { runtime: { executionProvider: 'cpu', threads: 2, batchSize: 512 } },
+  });
   const classifier = await Classifier.open(prepared.config, prepared.info);
   try {
     // Five reference images of each digit (the reference lists 50 per class, in class order).
     const ref = attackReference('mnist-cnn');
     const indices = Array.from({ length: 50 }, (_, k) => Math.floor(k / 5) * 50 + (k % 5));
-    const pre = prepared.config.preprocessing, per = 28 * 28;
+    const pre = prepared.config.preprocessing,
+      per = 28 * 28;
     assert.equal(classifier.pixelsPerSample, per);
     const pixels = new Float32Array(indices.length * per);
     indices.forEach((idx, i) => {
       const file = sharedPath('datasets/mnist-test', ref.images[idx]);
-      pixels.set(rasterToPixels(decodeImage(readFileSync(file), file), { height: pre.height, width: pre.width, channels: pre.channels, resize: pre.resize, filter: pre.resizeFilter }), i * per);
+      pixels.set(
+        rasterToPixels(decodeImage(readFileSync(file), file), {
+          height: pre.height,
+          width: pre.width,
+          channels: pre.channels,
+          resize: pre.resize,
+          filter: pre.resizeFilter,
+        }),
+        i * per,
+      );
     });
     const score = (px: Float32Array, n: number) => classifier.scores(px, n);
 
@@ -33,18 +46,33 @@ test('mnist-cnn: finite band scores, the low bands carry the decision', { skip: 
 
     for (const baseline of ['zero', 'noise'] as const) {
       t = performance.now();
-      const results = await occludedFrequency(pixels, indices.length, [1, 28, 28], score, { baseline, scoreOn: 'logits', maxBatch: 512, rng: new Rng(0) });
+      const results = await occludedFrequency(pixels, indices.length, [1, 28, 28], score, {
+        baseline,
+        scoreOn: 'logits',
+        maxBatch: 512,
+        rng: new Rng(0),
+      });
       const ms = performance.now() - t;
       const agg = new OccludedFrequencyAggregator(28, 10);
       results.forEach((r, i) => {
         assert.ok(Number.isFinite(r.cleanLogit) && r.scores.every(Number.isFinite), `image ${i}: finite scores`);
         agg.add(ref.labels[indices[i]], r.scores, r.flips);
       });
-      const mean = agg.mean(), flips = agg.flipRate();
-      const low = mean.slice(0, 7).reduce((a, b) => a + b, 0), high = mean.slice(14).reduce((a, b) => a + b, 0);
-      console.log(`mnist-cnn, ${baseline} baseline, ${indices.length} images in ${ms.toFixed(0)} ms: Σ mean score bands 0–6 ${low.toFixed(2)}, bands 14–27 ${high.toFixed(2)}; top bands ${topBands(mean).join(', ')}; flip rate bands 0–3 ${flips.slice(0, 4).map((f) => f.toFixed(2)).join(' ')}`);
+      const mean = agg.mean(),
+        flips = agg.flipRate();
+      const low = mean.slice(0, 7).reduce((a, b) => a + b, 0),
+        high = mean.slice(14).reduce((a, b) => a + b, 0);
+      console.log(
+        `mnist-cnn, ${baseline} baseline, ${indices.length} images in ${ms.toFixed(0)} ms: Σ mean score bands 0–6 ${low.toFixed(2)}, bands 14–27 ${high.toFixed(2)}; top bands ${topBands(mean).join(', ')}; flip rate bands 0–3 ${flips
+          .slice(0, 4)
+          .map((f) => f.toFixed(2))
+          .join(' ')}`,
+      );
       assert.ok(low > 0 && low > 5 * Math.abs(high), `${baseline}: low bands ${low} dominate high bands ${high}`);
-      assert.ok(topBands(mean).every((b) => b < 10), `${baseline}: top bands ${topBands(mean).join(', ')} are low`);
+      assert.ok(
+        topBands(mean).every((b) => b < 10),
+        `${baseline}: top bands ${topBands(mean).join(', ')} are low`,
+      );
     }
   } finally {
     await classifier.dispose();

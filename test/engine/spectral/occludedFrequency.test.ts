@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { basisImage, dct2Planes, frequencyBand, idct2Planes } from '../../../src/engine/spectral/dct';
 import {
-  ablatedImages, bandComponents, bandCount, occludedFrequency, OccludedFrequencyAggregator, topBands, type ScoreRows,
+  ablatedImages,
+  bandComponents,
+  bandCount,
+  occludedFrequency,
+  OccludedFrequencyAggregator,
+  topBands,
+  type ScoreRows,
 } from '../../../src/engine/spectral/occludedFrequency';
 import { EngineError } from '../../../src/engine/errors';
 import { Rng } from '../../../src/engine/util/random';
@@ -18,7 +24,9 @@ function randomImage(n: number, seed: number): Float32Array {
 
 /** The definition, directly: for each band, the inverse DCT of the coefficients with every other band zeroed. */
 function maskedComponents(px: Float32Array, channels: number, h: number, w: number): Float64Array {
-  const X = dct2Planes(px, channels, h, w), n = Math.max(h, w), per = channels * h * w;
+  const X = dct2Planes(px, channels, h, w),
+    n = Math.max(h, w),
+    per = channels * h * w;
   const out = new Float64Array(n * per);
   for (let band = 0; band < n; band++) {
     const masked = X.map((x, k) => (frequencyBand(Math.floor((k % (h * w)) / w), k % w, h, w) === band ? x : 0));
@@ -32,7 +40,8 @@ function linearModel(weights: Float64Array[], bias: number[]): { score: ScoreRow
   const calls: { count: number; pixels: Float32Array }[] = [];
   const score: ScoreRows = async (pixels, count) => {
     calls.push({ count, pixels: pixels.slice() });
-    const per = pixels.length / count, out = new Float32Array(count * weights.length);
+    const per = pixels.length / count,
+      out = new Float32Array(count * weights.length);
     for (let r = 0; r < count; r++) {
       weights.forEach((wk, k) => {
         let s = bias[k];
@@ -62,8 +71,18 @@ test('bandCount is max(h, w) and rejects sizes that are not positive integers', 
 });
 
 test('band components sum to the image, and component i has DCT support exactly on band i', () => {
-  for (const [c, h, w] of [[1, 1, 1], [1, 2, 2], [3, 5, 5], [1, 28, 28], [2, 3, 7], [1, 7, 4], [1, 6, 1]]) {
-    const px = randomImage(c * h * w, h * 31 + w), per = c * h * w, n = bandCount(h, w);
+  for (const [c, h, w] of [
+    [1, 1, 1],
+    [1, 2, 2],
+    [3, 5, 5],
+    [1, 28, 28],
+    [2, 3, 7],
+    [1, 7, 4],
+    [1, 6, 1],
+  ]) {
+    const px = randomImage(c * h * w, h * 31 + w),
+      per = c * h * w,
+      n = bandCount(h, w);
     const comps = bandComponents(px, c, h, w);
     assert.equal(comps.length, n * per);
     for (let k = 0; k < per; k++) {
@@ -83,17 +102,29 @@ test('band components sum to the image, and component i has DCT support exactly 
 });
 
 test('the rank-2 band components equal the masked inverse DCT, square and non-square', () => {
-  for (const [c, h, w] of [[1, 1, 1], [1, 2, 2], [2, 5, 5], [1, 28, 28], [1, 3, 7], [3, 8, 5]]) {
+  for (const [c, h, w] of [
+    [1, 1, 1],
+    [1, 2, 2],
+    [2, 5, 5],
+    [1, 28, 28],
+    [1, 3, 7],
+    [3, 8, 5],
+  ]) {
     const px = randomImage(c * h * w, 100 + h * w);
-    const fast = bandComponents(px, c, h, w), ref = maskedComponents(px, c, h, w);
+    const fast = bandComponents(px, c, h, w),
+      ref = maskedComponents(px, c, h, w);
     for (let k = 0; k < ref.length; k++) close(fast[k], ref[k], 1e-6, `${c}×${h}×${w} value ${k}`);
   }
 });
 
 test('zero-baseline ablated images are the image minus the band component, unclipped', () => {
-  const c = 2, h = 6, w = 5, per = c * h * w;
+  const c = 2,
+    h = 6,
+    w = 5,
+    per = c * h * w;
   const px = randomImage(per, 7);
-  const comps = bandComponents(px, c, h, w), abl = ablatedImages(px, c, h, w);
+  const comps = bandComponents(px, c, h, w),
+    abl = ablatedImages(px, c, h, w);
   let outside = 0;
   for (let band = 0; band < bandCount(h, w); band++) {
     for (let k = 0; k < per; k++) {
@@ -107,8 +138,13 @@ test('zero-baseline ablated images are the image minus the band component, uncli
 });
 
 test('a linear model scores band i as Σ over band i of DCT(W_c)·DCT(x) (orthonormal DCT, zero baseline)', async () => {
-  for (const [c, h, w] of [[1, 28, 28], [3, 5, 7], [2, 6, 4]] as [number, number, number][]) {
-    const per = c * h * w, count = 2;
+  for (const [c, h, w] of [
+    [1, 28, 28],
+    [3, 5, 7],
+    [2, 6, 4],
+  ] as [number, number, number][]) {
+    const per = c * h * w,
+      count = 2;
     const { weights, bias } = randomLinear(4, per, h + w);
     const images = randomImage(count * per, 3 * h);
     const { score } = linearModel(weights, bias);
@@ -119,7 +155,8 @@ test('a linear model scores band i as Σ over band i of DCT(W_c)·DCT(x) (orthon
       const predicted = logits.indexOf(Math.max(...logits));
       assert.equal(results[i].predicted, predicted);
       close(results[i].cleanLogit, logits[predicted], 1e-5, 'clean logit');
-      const WX = dct2Planes(weights[predicted], c, h, w), X = dct2Planes(x, c, h, w);
+      const WX = dct2Planes(weights[predicted], c, h, w),
+        X = dct2Planes(x, c, h, w);
       const expected = new Float64Array(bandCount(h, w));
       for (let k = 0; k < per; k++) expected[frequencyBand(Math.floor((k % (h * w)) / w), k % w, h, w)] += WX[k] * X[k];
       assert.equal(results[i].scores.length, expected.length);
@@ -129,9 +166,12 @@ test('a linear model scores band i as Σ over band i of DCT(W_c)·DCT(x) (orthon
 });
 
 test('flips: removing the DC band of a mean-driven class flips the prediction, other bands leave the mean alone', async () => {
-  const h = 6, w = 6, hw = h * w;
+  const h = 6,
+    w = 6,
+    hw = h * w;
   const x = new Float32Array(hw).fill(0.5);
-  const b1 = basisImage(1, 2, h, w), b2 = basisImage(4, 0, h, w);
+  const b1 = basisImage(1, 2, h, w),
+    b2 = basisImage(4, 0, h, w);
   for (let k = 0; k < hw; k++) x[k] += 0.1 * b1[k] + 0.05 * b2[k];
   // Class 0 = mean pixel, class 1 = constant 0.25: clean → 0 (0.5 > 0.25); without DC the mean is 0 → class 1.
   const { score } = linearModel([new Float64Array(hw).fill(1 / hw), new Float64Array(hw)], [0, 0.25]);
@@ -144,7 +184,11 @@ test('flips: removing the DC band of a mean-driven class flips the prediction, o
 
 test("scoreOn 'log-probabilities' scores log(max(p, 1e-12)) of the predicted class", async () => {
   // h = 2, w = 1: two bands, three rows per image: clean [0.7, 0.3], band 0 → [0, 1], band 1 → [0.6, 0.4].
-  const rows = [[0.7, 0.3], [0, 1], [0.6, 0.4]];
+  const rows = [
+    [0.7, 0.3],
+    [0, 1],
+    [0.6, 0.4],
+  ];
   const score: ScoreRows = async (_px, count) => Float32Array.from(rows.slice(0, count).flat());
   const [r] = await occludedFrequency(new Float32Array([0.2, 0.9]), 1, [1, 2, 1], score, { scoreOn: 'log-probabilities', maxBatch: 3 });
   assert.equal(r.predicted, 0);
@@ -156,20 +200,28 @@ test("scoreOn 'log-probabilities' scores log(max(p, 1e-12)) of the predicted cla
 
 test('batching: rows are clean image then its bands, packed across images; results do not depend on maxBatch', async () => {
   const shape: [number, number, number] = [2, 5, 6];
-  const per = 60, count = 3, rowsPerImage = 7;
+  const per = 60,
+    count = 3,
+    rowsPerImage = 7;
   const images = randomImage(count * per, 11);
   const { weights, bias } = randomLinear(5, per, 12);
   const runs = new Map<number, unknown>();
   for (const maxBatch of [1, 5, 7, 1000]) {
     for (const baseline of ['zero', 'noise'] as const) {
       const model = linearModel(weights, bias);
-      const results = await occludedFrequency(images, count, shape, model.score, { baseline, scoreOn: 'logits', maxBatch, rng: new Rng(9) });
+      const results = await occludedFrequency(images, count, shape, model.score, {
+        baseline,
+        scoreOn: 'logits',
+        maxBatch,
+        rng: new Rng(9),
+      });
       assert.equal(model.calls.length, Math.ceil((count * rowsPerImage) / maxBatch), `calls with maxBatch ${maxBatch}`);
       assert.ok(model.calls.every((c) => c.count <= maxBatch && c.pixels.length === c.count * per));
       const key = baseline === 'zero' ? maxBatch : -maxBatch;
       runs.set(key, results);
       if (maxBatch === 1000) {
-        const all = model.calls[0].pixels, rng = new Rng(9);
+        const all = model.calls[0].pixels,
+          rng = new Rng(9);
         for (let i = 0; i < count; i++) {
           const x = images.subarray(i * per, (i + 1) * per);
           const abl = ablatedImages(x, 2, 5, 6, baseline, rng);
@@ -192,12 +244,20 @@ test('a 28×28 image goes to the model in one call of 29 rows (clean + 28 bands)
   const t = performance.now();
   const [r] = await occludedFrequency(randomImage(784, 3), 1, [1, 28, 28], model.score, { scoreOn: 'logits', maxBatch: 29 });
   console.log(`occluded frequency, 28 bands of one 28×28 image (linear model in JS): ${(performance.now() - t).toFixed(1)} ms`);
-  assert.deepEqual(model.calls.map((c) => c.count), [29]);
+  assert.deepEqual(
+    model.calls.map((c) => c.count),
+    [29],
+  );
   assert.equal(r.scores.length, 28);
 });
 
 test('the noise baseline is seeded and repeatable and keeps each band’s RMS per channel', () => {
-  const c = 2, h = 5, w = 7, hw = h * w, per = c * hw, n = bandCount(h, w);
+  const c = 2,
+    h = 5,
+    w = 7,
+    hw = h * w,
+    per = c * hw,
+    n = bandCount(h, w);
   const px = randomImage(per, 21);
   const a = ablatedImages(px, c, h, w, 'noise', new Rng(3));
   assert.deepEqual(ablatedImages(px, c, h, w, 'noise', new Rng(3)), a);
@@ -206,7 +266,10 @@ test('the noise baseline is seeded and repeatable and keeps each band’s RMS pe
   for (let band = 0; band < n; band++) {
     const Y = dct2Planes(a.subarray(band * per, (band + 1) * per), c, h, w);
     for (let ch = 0; ch < c; ch++) {
-      let removed = 0, noise = 0, size = 0, changed = 0;
+      let removed = 0,
+        noise = 0,
+        size = 0,
+        changed = 0;
       for (let k = 0; k < hw; k++) {
         const i = ch * hw + k;
         if (frequencyBand(Math.floor(k / w), k % w, h, w) !== band) {
@@ -254,13 +317,24 @@ test('topBands: the k highest scores, highest first, ties to the lower band', ()
 test('an aborted signal cancels before the next model call', async () => {
   const images = randomImage(2 * 16, 5);
   const { weights, bias } = randomLinear(3, 16, 6);
-  const before = linearModel(weights, bias), ctrl = new AbortController();
+  const before = linearModel(weights, bias),
+    ctrl = new AbortController();
   ctrl.abort();
-  await assert.rejects(occludedFrequency(images, 2, [1, 4, 4], before.score, { scoreOn: 'logits', maxBatch: 3, signal: ctrl.signal }), isError('CANCELLED', /cancelled after 0 of 10 model rows/));
+  await assert.rejects(
+    occludedFrequency(images, 2, [1, 4, 4], before.score, { scoreOn: 'logits', maxBatch: 3, signal: ctrl.signal }),
+    isError('CANCELLED', /cancelled after 0 of 10 model rows/),
+  );
   assert.equal(before.calls.length, 0);
-  const during = linearModel(weights, bias), ctrl2 = new AbortController();
-  const score: ScoreRows = (px, n) => { ctrl2.abort(); return during.score(px, n); };
-  await assert.rejects(occludedFrequency(images, 2, [1, 4, 4], score, { scoreOn: 'logits', maxBatch: 3, signal: ctrl2.signal }), isError('CANCELLED', /after 3 of 10/));
+  const during = linearModel(weights, bias),
+    ctrl2 = new AbortController();
+  const score: ScoreRows = (px, n) => {
+    ctrl2.abort();
+    return during.score(px, n);
+  };
+  await assert.rejects(
+    occludedFrequency(images, 2, [1, 4, 4], score, { scoreOn: 'logits', maxBatch: 3, signal: ctrl2.signal }),
+    isError('CANCELLED', /after 3 of 10/),
+  );
   assert.equal(during.calls.length, 1);
 });
 
@@ -274,7 +348,10 @@ test('bad arguments and bad model outputs are reported with what was expected', 
   await assert.rejects(run({ baseline: 'blur' }), isError('USAGE', /baseline "blur": expected "zero" or "noise"/));
   await assert.rejects(run({ scoreOn: 'probabilities' }), isError('USAGE', /scoreOn "probabilities"/));
   await assert.rejects(run({}, px, 1, [0, 2, 2]), isError('USAGE', /channels 0/));
-  await assert.rejects(run({}, px, 1, [1, 2, 2], async () => new Float32Array(7)), isError('RUNTIME', /returned 7 values for 3 rows/));
+  await assert.rejects(
+    run({}, px, 1, [1, 2, 2], async () => new Float32Array(7)),
+    isError('RUNTIME', /returned 7 values for 3 rows/),
+  );
   assert.deepEqual(await run({}, new Float32Array(0), 0), []);
   assert.throws(() => bandComponents(px, 1, 2, 3), isError('USAGE', /image has 4 values: expected 1×2×3 = 6/));
 });

@@ -46,7 +46,10 @@ test('the map is the mean over images and over channels', () => {
 });
 
 test('x′ = x gives an all-zero map', () => {
-  const rng = new Rng(1), c = 3, h = 6, w = 5;
+  const rng = new Rng(1),
+    c = 3,
+    h = 6,
+    w = 5;
   const img = Float32Array.from({ length: c * h * w }, () => rng.next());
   const acc = new RctAccumulator(c, h, w);
   acc.add(img, img);
@@ -54,10 +57,15 @@ test('x′ = x gives an all-zero map', () => {
 });
 
 test('non-square, several channels: matches the definition summed directly with the DCT matrices', () => {
-  const rng = new Rng(2), c = 2, h = 3, w = 5, eps = 0.05;
+  const rng = new Rng(2),
+    c = 2,
+    h = 3,
+    w = 5,
+    eps = 0.05;
   const clean = Float64Array.from({ length: c * h * w }, () => rng.next());
   const advImg = clean.map((v) => v + (rng.next() - 0.5) * 0.2);
-  const mh = dctMatrix(h), mw = dctMatrix(w);
+  const mh = dctMatrix(h),
+    mw = dctMatrix(w);
   const D = (img: ArrayLike<number>, ch: number, u: number, v: number) => {
     let s = 0;
     for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) s += mh[u * h + i] * mw[v * w + j] * img[ch * h * w + i * w + j];
@@ -84,5 +92,8 @@ test('definition text, the empty result, and rejected arguments', () => {
   assert.throws(() => new RctAccumulator(1, 0, 2), usage(/height 0: expected a positive integer/));
   const acc = new RctAccumulator(1, 2, 2);
   assert.deepEqual(acc.result(), { height: 2, width: 2, values: [0, 0, 0, 0] }, 'empty: zeros, count 0');
-  assert.throws(() => acc.add([0, 0, 0, 0], [0, 0, 0]), usage(/expected 1×2×2 = 4 values per image, got 4 \(clean\) and 3 \(adversarial\)/));
+  assert.throws(
+    () => acc.add([0, 0, 0, 0], [0, 0, 0]),
+    usage(/expected 1×2×2 = 4 values per image, got 4 \(clean\) and 3 \(adversarial\)/),
+  );
 });

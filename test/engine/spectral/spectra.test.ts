@@ -17,7 +17,12 @@ const stack = (...planes: Float64Array[]) => {
 const plus = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]);
 
 test('a single-tone δ gives exactly two non-zero centred bins at ±f of magnitude a·√(h·w)/2, averaged over channels', () => {
-  const c = 2, h = 8, w = 12, fy = 1, fx = 3, a = 0.02;
+  const c = 2,
+    h = 8,
+    w = 12,
+    fy = 1,
+    fx = 3,
+    a = 0.02;
   const x = stack(new Float64Array(h * w).fill(0.5), new Float64Array(h * w).fill(0.25));
   // The tone is in channel 0 only: the channel mean halves it.
   const delta = stack(tone(h, w, fy, fx, a), new Float64Array(h * w));
@@ -27,7 +32,8 @@ test('a single-tone δ gives exactly two non-zero centred bins at ±f of magnitu
   assert.equal(count, 1);
   assert.equal(map.height, h);
   assert.equal(map.width, w);
-  const cy = Math.floor(h / 2), cx = Math.floor(w / 2);
+  const cy = Math.floor(h / 2),
+    cx = Math.floor(w / 2);
   const bins = new Set([(cy + fy) * w + cx + fx, (cy - fy) * w + cx - fx]);
   const magnitude = (a * Math.sqrt(h * w)) / 2 / c;
   // Where x has no energy (all but DC), the log difference is log(|F(δ)| + η) − log η.
@@ -39,7 +45,10 @@ test('a single-tone δ gives exactly two non-zero centred bins at ±f of magnitu
 });
 
 test('τ: 1 for a constant image, 0 for a tone beyond k_c, a²/(a² + b²) for a kept and a removed tone (energies summed over channels)', () => {
-  const c = 2, h = 16, w = 16, kc = 4;
+  const c = 2,
+    h = 16,
+    w = 16,
+    kc = 4;
   const flat = new Float64Array(h * w).fill(0.5);
   const x = stack(flat, flat);
   const zero = new Float64Array(h * w);
@@ -51,7 +60,8 @@ test('τ: 1 for a constant image, 0 for a tone beyond k_c, a²/(a² + b²) for a
   assert.ok(r1.lowFrequencyEnergyPerturbation <= 1e-20, `τ(tone at k_x = 5 > 4) = ${r1.lowFrequencyEnergyPerturbation}`);
 
   // A kept tone (−4, 4) in channel 0, a removed one (6, 1) in channel 1: τ = a²/(a² + b²), not the channel mean of 1 and 0.
-  const a = 0.03, b = 0.01;
+  const a = 0.03,
+    b = 0.01;
   const mixed = new SpectrumAccumulator(c, h, w, kc);
   mixed.add(x, plus(x, stack(tone(h, w, -4, 4, a), tone(h, w, 6, 1, b))));
   const tau = mixed.result().lowFrequencyEnergyPerturbation;
@@ -59,7 +69,9 @@ test('τ: 1 for a constant image, 0 for a tone beyond k_c, a²/(a² + b²) for a
 });
 
 test('τ is averaged over images; an all-zero δ (or image) adds to the maps but not to τ; none at all gives NaN', () => {
-  const h = 8, w = 8, kc = 2;
+  const h = 8,
+    w = 8,
+    kc = 2;
   const x = new Float64Array(h * w).fill(0.5);
   const acc = new SpectrumAccumulator(1, h, w, kc);
   acc.add(x, x);
@@ -67,7 +79,10 @@ test('τ is averaged over images; an all-zero δ (or image) adds to the maps but
   acc.add(x, plus(x, tone(h, w, 1, 1, 0.1)));
   const r = acc.result();
   assert.equal(r.count, 3);
-  assert.ok(Math.abs(r.lowFrequencyEnergyPerturbation - 0.5) <= 1e-12, `mean of τ = 0 and τ = 1 over two images: ${r.lowFrequencyEnergyPerturbation}`);
+  assert.ok(
+    Math.abs(r.lowFrequencyEnergyPerturbation - 0.5) <= 1e-12,
+    `mean of τ = 0 and τ = 1 over two images: ${r.lowFrequencyEnergyPerturbation}`,
+  );
   // Bin (3, 0) holds |F(δ)| = 0.1·√64/2 = 0.4 in one image of three.
   const centre = Math.floor(h / 2) * w + Math.floor(w / 2);
   assert.ok(Math.abs(r.perturbationSpectrum.values[centre + 3 * w] - 0.4 / 3) <= 1e-12);
@@ -83,15 +98,21 @@ test('τ is averaged over images; an all-zero δ (or image) adds to the maps but
 });
 
 test('accumulation does not depend on the order of the images', () => {
-  const rng = new Rng(1), c = 3, h = 9, w = 7, n = c * h * w;
+  const rng = new Rng(1),
+    c = 3,
+    h = 9,
+    w = 7,
+    n = c * h * w;
   const pairs = Array.from({ length: 5 }, () => {
     const x = Float32Array.from({ length: n }, () => rng.next());
     return [x, x.map((v) => v + (rng.next() - 0.5) * 0.1)] as const;
   });
-  const forward = new SpectrumAccumulator(c, h, w, 2), backward = new SpectrumAccumulator(c, h, w, 2);
+  const forward = new SpectrumAccumulator(c, h, w, 2),
+    backward = new SpectrumAccumulator(c, h, w, 2);
   for (const [x, adv] of pairs) forward.add(x, adv);
   for (const [x, adv] of [...pairs].reverse()) backward.add(x, adv);
-  const f = forward.result(), b = backward.result();
+  const f = forward.result(),
+    b = backward.result();
   assert.equal(f.count, 5);
   for (const key of ['perturbationSpectrum', 'logSpectrumDifference'] as const) {
     f[key].values.forEach((v, k) => assert.ok(Math.abs(v - b[key].values[k]) <= 1e-12 * Math.max(1, Math.abs(v)), `${key}[${k}]`));
@@ -116,5 +137,8 @@ test('defaultSpectrumCutoff, the definition text, the empty result, and rejected
   assert.equal(empty.count, 0);
   assert.ok(empty.perturbationSpectrum.values.every((v) => v === 0) && empty.logSpectrumDifference.values.length === 16);
   assert.ok(Number.isNaN(empty.lowFrequencyEnergyPerturbation) && Number.isNaN(empty.lowFrequencyEnergyImages));
-  assert.throws(() => acc.add(new Float64Array(16), new Float64Array(15)), usage(/expected 1×4×4 = 16 values per image, got 16 \(clean\) and 15 \(adversarial\)/));
+  assert.throws(
+    () => acc.add(new Float64Array(16), new Float64Array(15)),
+    usage(/expected 1×4×4 = 16 values per image, got 16 \(clean\) and 15 \(adversarial\)/),
+  );
 });

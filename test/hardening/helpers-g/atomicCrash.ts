@@ -8,7 +8,9 @@ import { syncBuiltinESMExports } from 'node:module';
 import { writeFileAtomic } from '../../../src/engine/util/atomicWrite';
 
 const [target, text] = process.argv.slice(2);
-fs.renameSync = () => { process.kill(process.pid, 'SIGKILL'); };
+fs.renameSync = () => {
+  process.kill(process.pid, 'SIGKILL');
+};
 syncBuiltinESMExports();
 writeFileAtomic(target, text);
 process.stdout.write('{"renamed": true}\n');

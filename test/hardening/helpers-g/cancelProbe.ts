@@ -34,7 +34,8 @@ export interface CancelProbe {
 }
 
 export function cancelMidBatch(plan: CancelPlan, extra: Partial<JobHooks> = {}): CancelProbe {
-  if (plan.after < 3) throw new Error('cancelMidBatch: after must be ≥ 3 (batches are timed between progress events, the first batch also loads)');
+  if (plan.after < 3)
+    throw new Error('cancelMidBatch: after must be ≥ 3 (batches are timed between progress events, the first batch also loads)');
   const controller = new AbortController();
   const times: number[] = [];
   const sections: string[] = [];
@@ -49,17 +50,28 @@ export function cancelMidBatch(plan: CancelPlan, extra: Partial<JobHooks> = {}):
     controller.abort();
   };
   const probe = {
-    batchMs: NaN, firstBatchMs: NaN, doneAtAbort: 0, abortedAt: NaN, midBatch: false, sectionsBeforeAbort: [] as string[],
+    batchMs: NaN,
+    firstBatchMs: NaN,
+    doneAtAbort: 0,
+    abortedAt: NaN,
+    midBatch: false,
+    sectionsBeforeAbort: [] as string[],
     latencyMs: () => performance.now() - probe.abortedAt,
     hooks: {
       signal: controller.signal,
-      onSection: (name: string, section: unknown) => { if (!controller.signal.aborted) sections.push(name); extra.onSection?.(name, section); },
+      onSection: (name: string, section: unknown) => {
+        if (!controller.signal.aborted) sections.push(name);
+        extra.onSection?.(name, section);
+      },
       onLog: extra.onLog,
       onProgress: (p: { stage: string; done: number; total: number }) => {
         extra.onProgress?.(p);
         if (controller.signal.aborted || !p.stage.startsWith(plan.stage)) return;
         // The timer did not fire within the batch: abort now, at the boundary, so the job cannot run to the end.
-        if (timer) { abort(false); return; }
+        if (timer) {
+          abort(false);
+          return;
+        }
         probe.doneAtAbort = p.done;
         times.push(performance.now());
         if (times.length !== plan.after) return;

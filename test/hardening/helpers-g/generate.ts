@@ -7,7 +7,11 @@ import { encodeModel, TensorDataType, type TensorProto } from '../../../src/engi
 import { Rng } from '../../../src/engine/util/random';
 
 /** `count` PNGs of size×size (1 or 3 channels) with seeded noise, spread over `classes` folders named c0, c1, … */
-export function writeImageFolder(dir: string, count: number, opts: { size: number; channels: 1 | 3; classes: number; seed?: number }): void {
+export function writeImageFolder(
+  dir: string,
+  count: number,
+  opts: { size: number; channels: 1 | 3; classes: number; seed?: number },
+): void {
   const rng = new Rng(opts.seed ?? 1);
   const { size, channels, classes } = opts;
   const pixels = new Float32Array(channels * size * size);
@@ -25,7 +29,8 @@ export function writeImageFolder(dir: string, count: number, opts: { size: numbe
  */
 export function writeBigGemmModel(dir: string, megabytes: number): { path: string; weightBytes: number } {
   mkdirSync(dir, { recursive: true });
-  const inFeatures = 784, classes = 10;
+  const inFeatures = 784,
+    classes = 10;
   const hidden = Math.ceil((megabytes * 1e6) / (4 * inFeatures));
   const weightBytes = 4 * inFeatures * hidden;
   const fd = openSync(join(dir, 'weights.bin'), 'w');
@@ -42,11 +47,25 @@ export function writeBigGemmModel(dir: string, megabytes: number): { path: strin
   }
   // Gemm with transB: the stored matrix is hidden × 784, row by row as written above.
   const w1: TensorProto = {
-    name: 'w1', dims: [hidden, inFeatures], dataType: TensorDataType.FLOAT, rawData: new Uint8Array(0), docString: '', metadataProps: [],
-    dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '0' }, { key: 'length', value: String(weightBytes) }],
+    name: 'w1',
+    dims: [hidden, inFeatures],
+    dataType: TensorDataType.FLOAT,
+    rawData: new Uint8Array(0),
+    docString: '',
+    metadataProps: [],
+    dataLocation: 1,
+    externalData: [
+      { key: 'location', value: 'weights.bin' },
+      { key: 'offset', value: '0' },
+      { key: 'length', value: String(weightBytes) },
+    ],
   };
   const rng = new Rng(8);
-  const w2 = makeTensor('w2', [classes, hidden], Float32Array.from({ length: classes * hidden }, () => (rng.next() - 0.5) * 0.01));
+  const w2 = makeTensor(
+    'w2',
+    [classes, hidden],
+    Float32Array.from({ length: classes * hidden }, () => (rng.next() - 0.5) * 0.01),
+  );
   const model = makeModel({
     graph: {
       nodes: [

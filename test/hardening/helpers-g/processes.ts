@@ -2,7 +2,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface Proc { pid: number; ppid: number; pgid: number; state: string }
+interface Proc {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  state: string;
+}
 
 function processes(): Proc[] {
   const out: Proc[] = [];
@@ -35,7 +40,9 @@ export function descendantsOf(pid: number): number[] {
 
 /** Live processes in process group `pgid` (the engine process leads its own group). */
 export function groupMembers(pgid: number): number[] {
-  return processes().filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => p.pid);
+  return processes()
+    .filter((p) => p.pgid === pgid && p.state !== 'Z')
+    .map((p) => p.pid);
 }
 
 /** Every file under `dir` whose name says it is a temp file (atomicWrite's `.<name>.<pid>.<hex>.tmp`). */

@@ -39,13 +39,17 @@ const rng = new Rng(config.seed);
 const models = config.models.map((p) => ({ name: basename(p), bytes: new Uint8Array(readFileSync(p)) }));
 const images = config.images.map((p) => ({ name: basename(p), bytes: new Uint8Array(readFileSync(p)) }));
 const summary: FuzzSummary = { cases: 0, outcomes: {}, failures: [], kept: [], slowestMs: 0 };
-const count = (k: string) => { summary.outcomes[k] = (summary.outcomes[k] ?? 0) + 1; };
+const count = (k: string) => {
+  summary.outcomes[k] = (summary.outcomes[k] ?? 0) + 1;
+};
 
 function judge(kind: 'model' | 'image', e: unknown, file: string, what: string): void {
   if (isEngineError(e) && e.message.includes(file)) count(`${kind} ${e.code}`);
   else {
     count(`${kind} CONTRACT BROKEN`);
-    summary.failures.push(`${what}: ${isEngineError(e) ? `${e.code} without the file name: ${e.message}` : `not an EngineError: ${(e as Error)?.stack ?? String(e)}`}`);
+    summary.failures.push(
+      `${what}: ${isEngineError(e) ? `${e.code} without the file name: ${e.message}` : `not an EngineError: ${(e as Error)?.stack ?? String(e)}`}`,
+    );
   }
 }
 

@@ -32,7 +32,9 @@ class Child {
 
   constructor() {
     this.proc = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.proc.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.proc.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
     this.lines = createInterface({ input: this.proc.stdout! });
     this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res(signal ? `signal ${signal}` : `exit code ${code}`)));
   }
@@ -40,14 +42,23 @@ class Child {
   /** The outcome of one job, or why the child stopped answering. */
   ask(job: SessionJob, timeoutMs: number): Promise<SessionOutcome> {
     return new Promise((res) => {
-      const done = (o: SessionOutcome) => { clearTimeout(timer); this.lines.off('line', onLine); res(o); };
+      const done = (o: SessionOutcome) => {
+        clearTimeout(timer);
+        this.lines.off('line', onLine);
+        res(o);
+      };
       const onLine = (line: string) => {
         const msg = JSON.parse(line) as { id?: string; outcome?: SessionOutcome };
         if (msg.id === job.id && msg.outcome) done(msg.outcome);
       };
       this.lines.on('line', onLine);
-      const timer = setTimeout(() => { this.proc.kill('SIGKILL'); done({ ok: false, code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` }); }, timeoutMs);
-      void this.exited.then((how) => done({ ok: false, code: 'CRASHED', message: `child ended (${how}) while on this job; stderr: ${this.stderr.slice(-2000)}` }));
+      const timer = setTimeout(() => {
+        this.proc.kill('SIGKILL');
+        done({ ok: false, code: 'TIMEOUT', message: `no answer within ${timeoutMs} ms` });
+      }, timeoutMs);
+      void this.exited.then((how) =>
+        done({ ok: false, code: 'CRASHED', message: `child ended (${how}) while on this job; stderr: ${this.stderr.slice(-2000)}` }),
+      );
       this.proc.stdin!.write(`${JSON.stringify(job)}\n`);
     });
   }

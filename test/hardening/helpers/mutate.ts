@@ -7,7 +7,10 @@ export const MUTATIONS: Mutation[] = ['bit-flip', 'insert', 'delete', 'truncate'
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -22,7 +25,11 @@ export function mutateOnce(b: Uint8Array, kind: Mutation, rng: Rng): Uint8Array 
       return out;
     }
     case 'insert':
-      return concat(b.subarray(0, at), Uint8Array.from({ length: 1 + rng.int(16) }, () => rng.int(256)), b.subarray(at));
+      return concat(
+        b.subarray(0, at),
+        Uint8Array.from({ length: 1 + rng.int(16) }, () => rng.int(256)),
+        b.subarray(at),
+      );
     case 'delete':
       return concat(b.subarray(0, at), b.subarray(Math.min(n, at + 1 + rng.int(32))));
     case 'truncate':
@@ -38,7 +45,8 @@ export function mutateOnce(b: Uint8Array, kind: Mutation, rng: Rng): Uint8Array 
       return concat(b.subarray(0, p), form, b.subarray(Math.min(n, p + form.length)));
     }
     case 'duplicate': {
-      const from = rng.int(n + 1), len = rng.int(64);
+      const from = rng.int(n + 1),
+        len = rng.int(64);
       return concat(b.subarray(0, at), b.subarray(from, Math.min(n, from + len)), b.subarray(at));
     }
   }

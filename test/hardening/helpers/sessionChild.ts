@@ -20,12 +20,19 @@ async function run(job: SessionJob): Promise<SessionOutcome> {
       if (!job.pixels) return { ok: true, scores: [], kind: null, decidedBy: null };
       const count = job.pixels.length / classifier.pixelsPerSample;
       const scores = await classifier.scores(Float32Array.from(job.pixels), count);
-      return { ok: true, scores: Array.from(scores), kind: classifier.outputKind?.kind ?? null, decidedBy: classifier.outputKind?.decidedBy ?? null };
+      return {
+        ok: true,
+        scores: Array.from(scores),
+        kind: classifier.outputKind?.kind ?? null,
+        decidedBy: classifier.outputKind?.decidedBy ?? null,
+      };
     } finally {
       await classifier.dispose();
     }
   } catch (e) {
-    return isEngineError(e) ? { ok: false, code: e.code, message: e.message } : { ok: false, code: 'NOT_ENGINE_ERROR', message: String((e as Error)?.stack ?? e) };
+    return isEngineError(e)
+      ? { ok: false, code: e.code, message: e.message }
+      : { ok: false, code: 'NOT_ENGINE_ERROR', message: String((e as Error)?.stack ?? e) };
   }
 }
 

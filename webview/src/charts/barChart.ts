@@ -53,29 +53,67 @@ export function barChart(doc: Document, spec: BarChartSpec): BarChart {
   const legendItems = spec.groups.length + (spec.reference ? 1 : 0) + (spec.groups.some((g) => g.marks?.some(Boolean)) ? 1 : 0);
   const height = MARGIN.top + PLOT_HEIGHT + MARGIN.bottom + legendItems * LEGEND_ROW + 6;
   const svg = svgEl(doc, 'svg', {
-    viewBox: `0 0 ${BAR_WIDTH} ${height}`, class: 'bar-chart', role: 'img', tabindex: 0, id: `${spec.id}-svg`, 'data-testid': spec.testId,
+    viewBox: `0 0 ${BAR_WIDTH} ${height}`,
+    class: 'bar-chart',
+    role: 'img',
+    tabindex: 0,
+    id: `${spec.id}-svg`,
+    'data-testid': spec.testId,
     'aria-label': `${spec.title}. Bar chart of ${spec.yLabel} per ${spec.xLabel}, ${spec.groups.length} series. Arrow keys read the values.`,
   });
   svg.appendChild(svgEl(doc, 'title', null, spec.title));
 
-  const values = [...spec.groups.flatMap((g) => g.values), ...(spec.reference?.values ?? [])].filter((v): v is number => v !== null && Number.isFinite(v));
+  const values = [...spec.groups.flatMap((g) => g.values), ...(spec.reference?.values ?? [])].filter(
+    (v): v is number => v !== null && Number.isFinite(v),
+  );
   const [lo, hi] = extent([0, ...values]) as [number, number];
-  const y = scaleLinear().domain([lo, hi === lo ? lo + 1 : hi]).range([PLOT_HEIGHT, 0]).nice();
+  const y = scaleLinear()
+    .domain([lo, hi === lo ? lo + 1 : hi])
+    .range([PLOT_HEIGHT, 0])
+    .nice();
   const x = scaleBand<string>().domain(spec.categories).range([0, plotW]).paddingInner(0.2).paddingOuter(0.1);
-  const inner = scaleBand<number>().domain(spec.groups.map((_, i) => i)).range([0, x.bandwidth()]).paddingInner(0.08);
+  const inner = scaleBand<number>()
+    .domain(spec.groups.map((_, i) => i))
+    .range([0, x.bandwidth()])
+    .paddingInner(0.08);
   const band = (c: number) => x(spec.categories[c]) ?? 0;
 
   const plot = svgEl(doc, 'g', { class: 'plot', transform: `translate(${MARGIN.left},${MARGIN.top})` });
   svg.appendChild(plot);
   const every = Math.ceil(spec.categories.length / MAX_LABELS);
-  select(plot).append('g').attr('class', 'axis axis-x').attr('transform', `translate(0,${PLOT_HEIGHT})`)
+  select(plot)
+    .append('g')
+    .attr('class', 'axis axis-x')
+    .attr('transform', `translate(0,${PLOT_HEIGHT})`)
     .call(axisBottom(x).tickValues(spec.categories.filter((_, i) => i % every === 0)));
-  select(plot).append('g').attr('class', 'axis axis-y').call(axisLeft(y).ticks(6).tickFormat((v) => fy(Number(v))));
-  select(plot).append('g').attr('class', 'grid').attr('aria-hidden', 'true')
-    .selectAll('line').data(y.ticks(6)).join('line')
-    .attr('x1', 0).attr('x2', plotW).attr('y1', (v) => y(v)).attr('y2', (v) => y(v));
+  select(plot)
+    .append('g')
+    .attr('class', 'axis axis-y')
+    .call(
+      axisLeft(y)
+        .ticks(6)
+        .tickFormat((v) => fy(Number(v))),
+    );
+  select(plot)
+    .append('g')
+    .attr('class', 'grid')
+    .attr('aria-hidden', 'true')
+    .selectAll('line')
+    .data(y.ticks(6))
+    .join('line')
+    .attr('x1', 0)
+    .attr('x2', plotW)
+    .attr('y1', (v) => y(v))
+    .attr('y2', (v) => y(v));
   plot.appendChild(svgEl(doc, 'text', { class: 'axis-label', x: plotW / 2, y: PLOT_HEIGHT + 36, 'text-anchor': 'middle' }, spec.xLabel));
-  plot.appendChild(svgEl(doc, 'text', { class: 'axis-label', transform: `translate(${-46},${PLOT_HEIGHT / 2}) rotate(-90)`, 'text-anchor': 'middle' }, spec.yLabel));
+  plot.appendChild(
+    svgEl(
+      doc,
+      'text',
+      { class: 'axis-label', transform: `translate(${-46},${PLOT_HEIGHT / 2}) rotate(-90)`, 'text-anchor': 'middle' },
+      spec.yLabel,
+    ),
+  );
 
   const zero = y(0);
   spec.groups.forEach((g, gi) => {
@@ -85,10 +123,16 @@ export function barChart(doc: Document, spec: BarChartSpec): BarChart {
       const left = band(c) + (inner(gi) ?? 0);
       const top = Math.min(y(v), zero);
       const bar = svgEl(doc, 'rect', {
-        class: 'bar', x: round(left), y: round(top), width: round(inner.bandwidth()), height: round(Math.abs(y(v) - zero)),
+        class: 'bar',
+        x: round(left),
+        y: round(top),
+        width: round(inner.bandwidth()),
+        height: round(Math.abs(y(v) - zero)),
         'data-category': spec.categories[c],
       });
-      bar.appendChild(svgEl(doc, 'title', null, `${g.name}, ${spec.xLabel} ${spec.categories[c]}: ${fy(v)}${g.marks?.[c] ? ` (${g.marks[c]})` : ''}`));
+      bar.appendChild(
+        svgEl(doc, 'title', null, `${g.name}, ${spec.xLabel} ${spec.categories[c]}: ${fy(v)}${g.marks?.[c] ? ` (${g.marks[c]})` : ''}`),
+      );
       layer.appendChild(bar);
       const mark = g.marks?.[c];
       if (mark) {
@@ -98,7 +142,17 @@ export function barChart(doc: Document, spec: BarChartSpec): BarChart {
         const half = round(Math.min(4, Math.max(1.5, inner.bandwidth() / 2)));
         const tip = v >= 0 ? top - 3 : top + Math.abs(y(v) - zero) + 3;
         const dir = v >= 0 ? -1 : 1;
-        layer.appendChild(svgEl(doc, 'path', { class: 'flip-mark', d: `M${round(cx - half)},${round(tip)}L${round(cx + half)},${round(tip)}L${cx},${round(tip + dir * 7)}Z` }, svgEl(doc, 'title', null, mark)));
+        layer.appendChild(
+          svgEl(
+            doc,
+            'path',
+            {
+              class: 'flip-mark',
+              d: `M${round(cx - half)},${round(tip)}L${round(cx + half)},${round(tip)}L${cx},${round(tip + dir * 7)}Z`,
+            },
+            svgEl(doc, 'title', null, mark),
+          ),
+        );
       }
     });
     plot.appendChild(layer);
@@ -121,9 +175,12 @@ export function barChart(doc: Document, spec: BarChartSpec): BarChart {
     item.appendChild(svgEl(doc, 'text', { x: 22, y: 10 }, text));
     legend.appendChild(item);
   };
-  spec.groups.forEach((g, gi) => legendRow(seriesClass(gi), svgEl(doc, 'rect', { class: 'bar', x: 0, y: 1, width: 14, height: 10 }), g.name));
+  spec.groups.forEach((g, gi) =>
+    legendRow(seriesClass(gi), svgEl(doc, 'rect', { class: 'bar', x: 0, y: 1, width: 14, height: 10 }), g.name),
+  );
   if (spec.reference) legendRow('reference', svgEl(doc, 'line', { x1: 0, x2: 14, y1: 6, y2: 6 }), spec.reference.name);
-  if (spec.groups.some((g) => g.marks?.some(Boolean))) legendRow('flip', svgEl(doc, 'path', { class: 'flip-mark', d: 'M3,2L11,2L7,9Z' }), 'ablating the band changes the top-1 prediction');
+  if (spec.groups.some((g) => g.marks?.some(Boolean)))
+    legendRow('flip', svgEl(doc, 'path', { class: 'flip-mark', d: 'M3,2L11,2L7,9Z' }), 'ablating the band changes the top-1 prediction');
   svg.appendChild(legend);
 
   const focusLayer = svgEl(doc, 'g', { class: 'focus no-export', 'aria-hidden': 'true' });
@@ -131,7 +188,9 @@ export function barChart(doc: Document, spec: BarChartSpec): BarChart {
   focusLayer.appendChild(ring);
   plot.appendChild(focusLayer);
   const tooltip = createTooltip(focusLayer, { width: plotW, height: PLOT_HEIGHT });
-  const present = spec.groups.map((g) => spec.categories.map((_, c) => g.values[c] !== null && g.values[c] !== undefined && Number.isFinite(g.values[c])));
+  const present = spec.groups.map((g) =>
+    spec.categories.map((_, c) => g.values[c] !== null && g.values[c] !== undefined && Number.isFinite(g.values[c])),
+  );
   const show = (gi: number, c: number) => {
     const g = spec.groups[gi];
     const v = g?.values[c];

@@ -17,7 +17,9 @@ export interface ColourScale {
 const LOG_DECADES = 4;
 
 export function colourScale(values: ArrayLike<number>, kind: ScaleKind): ColourScale {
-  let lo = Infinity, hi = -Infinity, minPositive = Infinity;
+  let lo = Infinity,
+    hi = -Infinity,
+    minPositive = Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) continue;

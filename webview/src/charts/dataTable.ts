@@ -27,13 +27,26 @@ function show(value: Cell, column: DataColumn): string {
 
 /** `table.chart-data`: the chart's numbers, one row per data point. */
 export function dataTable(h: H, caption: string, data: ChartData): HTMLTableElement {
-  return h('table', { class: 'chart-data' },
+  return h(
+    'table',
+    { class: 'chart-data' },
     h('caption', null, caption),
     h('thead', null, h('tr', null, ...data.columns.map((c) => h('th', { scope: 'col' }, c.label)))),
-    h('tbody', null, ...data.rows.map((row) => h('tr', null, ...row.map((v, i) => {
-      const cell = h(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : null, show(v, data.columns[i]));
-      return cell;
-    })))));
+    h(
+      'tbody',
+      null,
+      ...data.rows.map((row) =>
+        h(
+          'tr',
+          null,
+          ...row.map((v, i) => {
+            const cell = h(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : null, show(v, data.columns[i]));
+            return cell;
+          }),
+        ),
+      ),
+    ),
+  );
 }
 
 /**

@@ -53,24 +53,55 @@ export interface Figure {
 
 const PNG_SCALE = 2;
 const TITLE_HEIGHT = 24;
-const STYLE_PROPERTIES = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'opacity', 'fill-opacity', 'stroke-opacity', 'font-family', 'font-size', 'font-weight', 'text-anchor', 'dominant-baseline'];
+const STYLE_PROPERTIES = [
+  'fill',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'opacity',
+  'fill-opacity',
+  'stroke-opacity',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'text-anchor',
+  'dominant-baseline',
+];
 
 export function chartFigure(h: H, target: ExportTarget, spec: FigureSpec): Figure {
   const readout = h('p', { class: 'chart-readout', 'aria-live': 'polite' });
   const captionId = `${spec.id}-caption`;
-  const figure = h('figure', { class: `chart${spec.extraClass ? ` ${spec.extraClass}` : ''}`, id: spec.id, 'aria-labelledby': captionId },
+  const figure = h(
+    'figure',
+    { class: `chart${spec.extraClass ? ` ${spec.extraClass}` : ''}`, id: spec.id, 'aria-labelledby': captionId },
     h('figcaption', { id: captionId }, h('span', { class: 'chart-title' }, spec.title), ' ', ...spec.caption),
     h('div', { class: 'chart-body' }, ...spec.body),
     readout,
-    exportButtons(h, spec.title, (format) => { void exportAs(target, spec, format); }),
-    dataTable(h, `Data of: ${spec.title}`, spec.data));
-  return { figure, announce: (text) => { readout.textContent = text; } };
+    exportButtons(h, spec.title, (format) => {
+      void exportAs(target, spec, format);
+    }),
+    dataTable(h, `Data of: ${spec.title}`, spec.data),
+  );
+  return {
+    figure,
+    announce: (text) => {
+      readout.textContent = text;
+    },
+  };
 }
 
 function exportButtons(h: H, title: string, run: (format: ExportMessage['format']) => void): HTMLElement {
   const group = h('div', { class: 'chart-export', role: 'group', 'aria-label': `Export ${title}` });
-  for (const [format, label] of [['svg', 'SVG'], ['png', 'PNG'], ['csv', 'CSV']] as const) {
-    const button = h('vscode-button', { secondary: true, 'data-export': format, 'aria-label': `Export ${title} as ${label}`, title: `Save as ${label}` }, label);
+  for (const [format, label] of [
+    ['svg', 'SVG'],
+    ['png', 'PNG'],
+    ['csv', 'CSV'],
+  ] as const) {
+    const button = h(
+      'vscode-button',
+      { secondary: true, 'data-export': format, 'aria-label': `Export ${title} as ${label}`, title: `Save as ${label}` },
+      label,
+    );
     button.addEventListener('click', () => run(format));
     group.appendChild(button);
   }
@@ -85,7 +116,13 @@ async function exportAs(target: ExportTarget, spec: FigureSpec, format: ExportMe
       const svg = await spec.svg();
       data = format === 'svg' ? svg.text : await target.rasterizer.svgToPng(svg.text, svg.width, svg.height, PNG_SCALE);
     }
-    target.post({ type: 'export', chartId: spec.id, format, suggestedName: `${fileStem(target.fileStem)}-${fileStem(spec.id)}.${format}`, data });
+    target.post({
+      type: 'export',
+      chartId: spec.id,
+      format,
+      suggestedName: `${fileStem(target.fileStem)}-${fileStem(spec.id)}.${format}`,
+      data,
+    });
   } catch (e) {
     target.onError(`Export of "${spec.title}" as ${format.toUpperCase()} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -102,8 +139,14 @@ export function standaloneSvg(svg: SVGSVGElement, title: string): SvgDocument {
   const body = svgEl(doc, 'g', { transform: `translate(0,${TITLE_HEIGHT})` });
   body.append(...Array.from(clone.childNodes));
   clone.append(
-    svgEl(doc, 'text', { x: 8, y: 16, fill: themeColours(doc, svg).foreground || null, 'font-family': 'sans-serif', 'font-size': 13, 'font-weight': 600 }, title),
-    body);
+    svgEl(
+      doc,
+      'text',
+      { x: 8, y: 16, fill: themeColours(doc, svg).foreground || null, 'font-family': 'sans-serif', 'font-size': 13, 'font-weight': 600 },
+      title,
+    ),
+    body,
+  );
   clone.setAttribute('viewBox', `0 0 ${width} ${height + TITLE_HEIGHT}`);
   return finishSvg(clone, width, height + TITLE_HEIGHT);
 }
@@ -169,9 +212,11 @@ function inlineStyles(source: Element, clone: Element, view: Window): void {
   const colour = legacyColour(style.getPropertyValue('color'));
   if (colour) {
     // currentColor only means something inside the panel: resolve it.
-    for (const attr of ['fill', 'stroke']) if (clone.getAttribute(attr) === 'currentColor' || clone.getAttribute(attr) === 'currentcolor') clone.setAttribute(attr, colour);
+    for (const attr of ['fill', 'stroke'])
+      if (clone.getAttribute(attr) === 'currentColor' || clone.getAttribute(attr) === 'currentcolor') clone.setAttribute(attr, colour);
   }
-  const a = source.children, b = clone.children;
+  const a = source.children,
+    b = clone.children;
   for (let i = 0; i < a.length && i < b.length; i++) inlineStyles(a[i], b[i], view);
 }
 
@@ -190,7 +235,8 @@ export function browserRasterizer(doc: Document): Rasterizer {
           ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
           resolve(canvas.toDataURL('image/png'));
         };
-        img.onerror = () => reject(new Error('the SVG could not be loaded as an image (check the panel\'s img-src policy allows data: URLs)'));
+        img.onerror = () =>
+          reject(new Error("the SVG could not be loaded as an image (check the panel's img-src policy allows data: URLs)"));
         img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svgText)}`;
       });
     },

@@ -64,15 +64,19 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
   canvas.tabIndex = 0;
   canvas.id = `${spec.id}-canvas`;
   canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', `${spec.title}. Heatmap, ${map.height} rows (${spec.rowLabel}) by ${map.width} columns (${spec.colLabel})${map.binned ? `, each cell the mean of a ${map.binned.block}×${map.binned.block} block of the ${map.binned.height}×${map.binned.width} map` : ''}, ${spec.valueLabel} from ${sig(scale.domain[0], 3)} to ${sig(scale.domain[1], 3)}. Arrow keys read the cells.`);
+  canvas.setAttribute(
+    'aria-label',
+    `${spec.title}. Heatmap, ${map.height} rows (${spec.rowLabel}) by ${map.width} columns (${spec.colLabel})${map.binned ? `, each cell the mean of a ${map.binned.block}×${map.binned.block} block of the ${map.binned.height}×${map.binned.width} map` : ''}, ${spec.valueLabel} from ${sig(scale.domain[0], 3)} to ${sig(scale.domain[1], 3)}. Arrow keys read the cells.`,
+  );
   if (spec.testId) canvas.dataset.testid = spec.testId;
   const legend = colourLegend(doc, { id: spec.id, title: spec.valueLabel, scale, testId: spec.legendTestId });
 
   paint(canvas, map, scale, zoom, null);
   // A binned map's cell covers a block of the full map: read it as that range of rows and columns.
   const bin = binningOf(map);
-  const read = (r: number, c: number) => `${spec.rowLabel} ${spanLabel(r, bin.block, bin.height)}, ${spec.colLabel} ${spanLabel(c, bin.block, bin.width)}: `
-    + `${spec.valueLabel}${bin.block > 1 ? ' (block mean)' : ''} ${sig(map.values[r * map.width + c], 4)}`;
+  const read = (r: number, c: number) =>
+    `${spec.rowLabel} ${spanLabel(r, bin.block, bin.height)}, ${spec.colLabel} ${spanLabel(c, bin.block, bin.width)}: ` +
+    `${spec.valueLabel}${bin.block > 1 ? ' (block mean)' : ''} ${sig(map.values[r * map.width + c], 4)}`;
   const present = Array.from({ length: map.height }, () => new Array<boolean>(map.width).fill(true));
   const nav = attachKeyboardNav(canvas, {
     present,
@@ -94,7 +98,10 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
   });
   canvas.addEventListener('pointerleave', () => paint(canvas, map, scale, zoom, null));
   return {
-    canvas, legend, scale, zoom,
+    canvas,
+    legend,
+    scale,
+    zoom,
     exportCanvas() {
       const out = doc.createElement('canvas');
       out.width = canvas.width;
@@ -133,16 +140,24 @@ function paint(canvas: HTMLCanvasElement, map: Map2D, scale: ColourScale, zoom: 
   ctx.putImageData(image, 0, 0);
   if (!cursor) return;
   // Black-and-white crosshair through the cell: visible on every viridis colour.
-  const cx = (cursor.c + 0.5) * zoom, cy = (cursor.r + 0.5) * zoom;
-  for (const [colour, width] of [['#000', 3], ['#fff', 1]] as const) {
+  const cx = (cursor.c + 0.5) * zoom,
+    cy = (cursor.r + 0.5) * zoom;
+  for (const [colour, width] of [
+    ['#000', 3],
+    ['#fff', 1],
+  ] as const) {
     ctx.strokeStyle = colour;
     ctx.lineWidth = width;
     ctx.strokeRect(cursor.c * zoom - 1, cursor.r * zoom - 1, zoom + 2, zoom + 2);
     ctx.beginPath();
-    ctx.moveTo(0, cy); ctx.lineTo(cursor.c * zoom - 2, cy);
-    ctx.moveTo((cursor.c + 1) * zoom + 2, cy); ctx.lineTo(canvas.width, cy);
-    ctx.moveTo(cx, 0); ctx.lineTo(cx, cursor.r * zoom - 2);
-    ctx.moveTo(cx, (cursor.r + 1) * zoom + 2); ctx.lineTo(cx, canvas.height);
+    ctx.moveTo(0, cy);
+    ctx.lineTo(cursor.c * zoom - 2, cy);
+    ctx.moveTo((cursor.c + 1) * zoom + 2, cy);
+    ctx.lineTo(canvas.width, cy);
+    ctx.moveTo(cx, 0);
+    ctx.lineTo(cx, cursor.r * zoom - 2);
+    ctx.moveTo(cx, (cursor.r + 1) * zoom + 2);
+    ctx.lineTo(cx, canvas.height);
     ctx.stroke();
   }
 }
@@ -151,8 +166,16 @@ function paint(canvas: HTMLCanvasElement, map: Map2D, scale: ColourScale, zoom: 
  * A standalone SVG of the heatmap for export: title, the map as an embedded PNG (from `pngDataUrl`), axis
  * labels and the (already styled) legend. Returns the SVG and its size.
  */
-export function heatmapSvg(doc: Document, hm: Heatmap, spec: Pick<HeatmapSpec, 'title' | 'rowLabel' | 'colLabel'>, pngDataUrl: string, legend: SVGSVGElement, textColour: string): { svg: SVGSVGElement; width: number; height: number } {
-  const imgW = hm.canvas.width, imgH = hm.canvas.height;
+export function heatmapSvg(
+  doc: Document,
+  hm: Heatmap,
+  spec: Pick<HeatmapSpec, 'title' | 'rowLabel' | 'colLabel'>,
+  pngDataUrl: string,
+  legend: SVGSVGElement,
+  textColour: string,
+): { svg: SVGSVGElement; width: number; height: number } {
+  const imgW = hm.canvas.width,
+    imgH = hm.canvas.height;
   const legendBox = (hm.legend.getAttribute('viewBox') ?? '0 0 280 52').split(' ').map(Number);
   const width = Math.max(imgW + 40, legendBox[2] + 16);
   const height = 24 + imgH + 24 + legendBox[3];
@@ -161,7 +184,9 @@ export function heatmapSvg(doc: Document, hm: Heatmap, spec: Pick<HeatmapSpec, '
   svg.appendChild(svgEl(doc, 'text', { ...text, 'font-size': 13, x: 20, y: 16 }, spec.title));
   svg.appendChild(svgEl(doc, 'image', { x: 20, y: 24, width: imgW, height: imgH, href: pngDataUrl }));
   svg.appendChild(svgEl(doc, 'text', { ...text, x: 20 + imgW / 2, y: 24 + imgH + 16, 'text-anchor': 'middle' }, `${spec.colLabel} →`));
-  svg.appendChild(svgEl(doc, 'text', { ...text, transform: `translate(14,${24 + imgH / 2}) rotate(-90)`, 'text-anchor': 'middle' }, `← ${spec.rowLabel}`));
+  svg.appendChild(
+    svgEl(doc, 'text', { ...text, transform: `translate(14,${24 + imgH / 2}) rotate(-90)`, 'text-anchor': 'middle' }, `← ${spec.rowLabel}`),
+  );
   legend.setAttribute('x', '8');
   legend.setAttribute('y', String(24 + imgH + 24));
   legend.setAttribute('width', String(legendBox[2]));

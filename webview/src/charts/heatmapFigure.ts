@@ -31,7 +31,14 @@ export function heatmapFigure(h: H, target: ExportTarget, spec: Omit<HeatmapSpec
     extraClass: 'heatmap-chart',
     svg: () => {
       const png = target.rasterizer.canvasToPng(hm.exportCanvas());
-      const { svg, width, height } = heatmapSvg(h.doc, hm, spec, png, styledClone(hm.legend), themeColours(h.doc, hm.canvas.parentElement ?? h.doc.body).foreground);
+      const { svg, width, height } = heatmapSvg(
+        h.doc,
+        hm,
+        spec,
+        png,
+        styledClone(hm.legend),
+        themeColours(h.doc, hm.canvas.parentElement ?? h.doc.body).foreground,
+      );
       return finishSvg(svg, width, height);
     },
   });
@@ -46,8 +53,14 @@ export function blockTable(map: Map2D, rowLabel: string, colLabel: string): { da
   const full = binningOf(map);
   const total = full.block * block;
   const data: ChartData = {
-    columns: [{ label: `${rowLabel} \\ ${colLabel}` }, ...Array.from({ length: table.width }, (_, c) => ({ label: spanLabel(c, total, full.width) }))],
-    rows: Array.from({ length: table.height }, (_, r) => [spanLabel(r, total, full.height), ...table.values.slice(r * table.width, (r + 1) * table.width)]),
+    columns: [
+      { label: `${rowLabel} \\ ${colLabel}` },
+      ...Array.from({ length: table.width }, (_, c) => ({ label: spanLabel(c, total, full.width) })),
+    ],
+    rows: Array.from({ length: table.height }, (_, r) => [
+      spanLabel(r, total, full.height),
+      ...table.values.slice(r * table.width, (r + 1) * table.width),
+    ]),
   };
   return { data, note: block > 1 ? `(Data table: means of ${block}×${block} blocks; CSV export has every cell.)` : '' };
 }
@@ -56,7 +69,8 @@ function mapCsv(map: Map2D, rowLabel: string, colLabel: string, valueLabel: stri
   const { block, height, width } = binningOf(map);
   const rows: Cell[][] = [];
   for (let r = 0; r < map.height; r++) {
-    for (let c = 0; c < map.width; c++) rows.push([block > 1 ? spanLabel(r, block, height) : r, block > 1 ? spanLabel(c, block, width) : c, map.values[r * map.width + c]]);
+    for (let c = 0; c < map.width; c++)
+      rows.push([block > 1 ? spanLabel(r, block, height) : r, block > 1 ? spanLabel(c, block, width) : c, map.values[r * map.width + c]]);
   }
   return toCsv({ columns: [{ label: rowLabel }, { label: colLabel }, { label: valueLabel }], rows });
 }

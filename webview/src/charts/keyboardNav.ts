@@ -50,10 +50,18 @@ export function attachKeyboardNav(el: Element, target: NavTarget): { state: NavS
     if (!cur) return;
     let next: NavState | null = null;
     switch (e.key) {
-      case 'ArrowRight': next = { series: cur.series, index: step(cur.series, cur.index, 1) }; break;
-      case 'ArrowLeft': next = { series: cur.series, index: step(cur.series, cur.index, -1) }; break;
-      case 'Home': next = { series: cur.series, index: first(cur.series) }; break;
-      case 'End': next = { series: cur.series, index: last(cur.series) }; break;
+      case 'ArrowRight':
+        next = { series: cur.series, index: step(cur.series, cur.index, 1) };
+        break;
+      case 'ArrowLeft':
+        next = { series: cur.series, index: step(cur.series, cur.index, -1) };
+        break;
+      case 'Home':
+        next = { series: cur.series, index: first(cur.series) };
+        break;
+      case 'End':
+        next = { series: cur.series, index: last(cur.series) };
+        break;
       case 'ArrowUp':
       case 'ArrowDown': {
         const s = nextSeries(cur.series, e.key === 'ArrowDown' ? 1 : -1);
@@ -62,8 +70,12 @@ export function attachKeyboardNav(el: Element, target: NavTarget): { state: NavS
         next = { series: s, index: i };
         break;
       }
-      case 'Escape': target.hide(); e.preventDefault(); return;
-      default: return;
+      case 'Escape':
+        target.hide();
+        e.preventDefault();
+        return;
+      default:
+        return;
     }
     e.preventDefault();
     nav.set(next);

@@ -16,7 +16,10 @@ export function colourLegend(doc: Document, opts: { id: string; title: string; s
   const width = LEGEND_WIDTH + 2 * SIDE;
   const height = 52;
   const svg = svgEl(doc, 'svg', {
-    viewBox: `0 0 ${width} ${height}`, class: 'colour-legend', role: 'img', 'data-testid': opts.testId,
+    viewBox: `0 0 ${width} ${height}`,
+    class: 'colour-legend',
+    role: 'img',
+    'data-testid': opts.testId,
     'aria-label': `Colour scale: ${opts.title}, ${scale.kind}, from ${sig(scale.domain[0], 3)} to ${sig(scale.domain[1], 3)}`,
   });
   const gradientId = `${opts.id}-gradient`;
@@ -29,13 +32,22 @@ export function colourLegend(doc: Document, opts: { id: string; title: string; s
   }
   svg.appendChild(svgEl(doc, 'defs', null, gradient));
   svg.appendChild(svgEl(doc, 'text', { class: 'legend-title', x: SIDE, y: 11 }, opts.title));
-  svg.appendChild(svgEl(doc, 'rect', { class: 'legend-bar', x: SIDE, y: 16, width: LEGEND_WIDTH, height: BAR_HEIGHT, fill: `url(#${gradientId})` }));
-  const axisScale = scale.kind === 'log' ? scaleLog().domain(scale.domain).range([0, LEGEND_WIDTH]) : scaleLinear().domain(scale.domain).range([0, LEGEND_WIDTH]);
+  svg.appendChild(
+    svgEl(doc, 'rect', { class: 'legend-bar', x: SIDE, y: 16, width: LEGEND_WIDTH, height: BAR_HEIGHT, fill: `url(#${gradientId})` }),
+  );
+  const axisScale =
+    scale.kind === 'log'
+      ? scaleLog().domain(scale.domain).range([0, LEGEND_WIDTH])
+      : scaleLinear().domain(scale.domain).range([0, LEGEND_WIDTH]);
   const axis = axisBottom(axisScale).tickSize(4);
   axis.tickFormat((v) => sig(Number(v), 2));
   if (scale.kind === 'log') axis.tickValues(decades(d0, d1));
   else axis.ticks(5);
-  select(svg).append('g').attr('class', 'axis').attr('transform', `translate(${SIDE},${16 + BAR_HEIGHT})`).call(axis);
+  select(svg)
+    .append('g')
+    .attr('class', 'axis')
+    .attr('transform', `translate(${SIDE},${16 + BAR_HEIGHT})`)
+    .call(axis);
   return svg;
 }
 

@@ -59,7 +59,11 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
   const legendH = spec.series.length * LEGEND_ROW + 6;
   const height = MARGIN.top + PLOT_HEIGHT + MARGIN.bottom + legendH;
   const svg = svgEl(doc, 'svg', {
-    viewBox: `0 0 ${LINE_WIDTH} ${height}`, class: 'line-chart', role: 'img', tabindex: 0, id: `${spec.id}-svg`,
+    viewBox: `0 0 ${LINE_WIDTH} ${height}`,
+    class: 'line-chart',
+    role: 'img',
+    tabindex: 0,
+    id: `${spec.id}-svg`,
     'aria-label': `${spec.title}. Line chart of ${spec.yLabel} against ${spec.xLabel}, ${spec.series.length} series. Arrow keys read the values.`,
   });
   svg.appendChild(svgEl(doc, 'title', null, spec.title));
@@ -70,7 +74,9 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
   const xDomain: [number, number] = x0 === undefined ? [0, 1] : x0 === x1 ? [x0 - 1, x0 + 1] : [x0, x1];
   const x = spec.xLog && xDomain[0] > 0 ? scaleLog().domain(xDomain).range([0, plotW]) : scaleLinear().domain(xDomain).range([0, plotW]);
   const [y0, y1] = extent(ys);
-  const y = scaleLinear().domain(spec.yDomain ?? (y0 === undefined ? [0, 1] : y0 === y1 ? [y0 - 1, y0 + 1] : [y0, y1])).range([PLOT_HEIGHT, 0]);
+  const y = scaleLinear()
+    .domain(spec.yDomain ?? (y0 === undefined ? [0, 1] : y0 === y1 ? [y0 - 1, y0 + 1] : [y0, y1]))
+    .range([PLOT_HEIGHT, 0]);
   if (!spec.yDomain) y.nice();
 
   const plot = svgEl(doc, 'g', { class: 'plot', transform: `translate(${MARGIN.left},${MARGIN.top})` });
@@ -80,14 +86,39 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
   if (distinctX.length > 0 && distinctX.length <= MAX_EXACT_TICKS) xAxis.tickValues(distinctX);
   else xAxis.ticks(8);
   select(plot).append('g').attr('class', 'axis axis-x').attr('transform', `translate(0,${PLOT_HEIGHT})`).call(xAxis);
-  select(plot).append('g').attr('class', 'axis axis-y').call(axisLeft(y).ticks(6).tickFormat((v) => fy(Number(v))));
-  select(plot).append('g').attr('class', 'grid').attr('aria-hidden', 'true')
-    .selectAll('line').data(y.ticks(6)).join('line')
-    .attr('x1', 0).attr('x2', plotW).attr('y1', (v) => y(v)).attr('y2', (v) => y(v));
+  select(plot)
+    .append('g')
+    .attr('class', 'axis axis-y')
+    .call(
+      axisLeft(y)
+        .ticks(6)
+        .tickFormat((v) => fy(Number(v))),
+    );
+  select(plot)
+    .append('g')
+    .attr('class', 'grid')
+    .attr('aria-hidden', 'true')
+    .selectAll('line')
+    .data(y.ticks(6))
+    .join('line')
+    .attr('x1', 0)
+    .attr('x2', plotW)
+    .attr('y1', (v) => y(v))
+    .attr('y2', (v) => y(v));
   plot.appendChild(svgEl(doc, 'text', { class: 'axis-label', x: plotW / 2, y: PLOT_HEIGHT + 36, 'text-anchor': 'middle' }, spec.xLabel));
-  plot.appendChild(svgEl(doc, 'text', { class: 'axis-label', transform: `translate(${-46},${PLOT_HEIGHT / 2}) rotate(-90)`, 'text-anchor': 'middle' }, spec.yLabel));
+  plot.appendChild(
+    svgEl(
+      doc,
+      'text',
+      { class: 'axis-label', transform: `translate(${-46},${PLOT_HEIGHT / 2}) rotate(-90)`, 'text-anchor': 'middle' },
+      spec.yLabel,
+    ),
+  );
 
-  const path = line<LinePoint>().defined((p) => p.y !== null && Number.isFinite(p.y)).x((p) => x(p.x)).y((p) => y(p.y!));
+  const path = line<LinePoint>()
+    .defined((p) => p.y !== null && Number.isFinite(p.y))
+    .x((p) => x(p.x))
+    .y((p) => y(p.y!));
   spec.series.forEach((s, i) => {
     const g = svgEl(doc, 'g', { class: `series ${seriesClass(i)}`, 'data-series': s.name });
     g.appendChild(svgEl(doc, 'path', { class: 'line', d: path(s.points) ?? '', 'stroke-dasharray': seriesDash(i) }));
@@ -97,7 +128,8 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
     }
     plot.appendChild(g);
   });
-  if (ys.length === 0) plot.appendChild(svgEl(doc, 'text', { class: 'no-data', x: plotW / 2, y: PLOT_HEIGHT / 2, 'text-anchor': 'middle' }, 'no values'));
+  if (ys.length === 0)
+    plot.appendChild(svgEl(doc, 'text', { class: 'no-data', x: plotW / 2, y: PLOT_HEIGHT / 2, 'text-anchor': 'middle' }, 'no values'));
 
   const legend = svgEl(doc, 'g', { class: 'legend', transform: `translate(${MARGIN.left},${MARGIN.top + PLOT_HEIGHT + MARGIN.bottom})` });
   spec.series.forEach((s, i) => {
@@ -120,7 +152,8 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
     const s = spec.series[si];
     const p = s?.points[pi];
     if (!p || p.y === null) return;
-    const px = x(p.x), py = y(p.y);
+    const px = x(p.x),
+      py = y(p.y);
     dot.setAttribute('cx', String(round(px)));
     dot.setAttribute('cy', String(round(py)));
     dot.setAttribute('class', `focus-dot ${seriesClass(si)}`);
@@ -147,7 +180,10 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
         if (!present[si][pi]) continue;
         const p = spec.series[si].points[pi];
         const d = Math.hypot(x(p.x) - mx, y(p.y!) - my);
-        if (d < bestDistance) { bestDistance = d; best = { series: si, index: pi }; }
+        if (d < bestDistance) {
+          bestDistance = d;
+          best = { series: si, index: pi };
+        }
       }
     }
     if (best) nav.set(best);
@@ -158,7 +194,9 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
 
 function nearestIndex(points: LinePoint[], x: number): number {
   let best = 0;
-  points.forEach((p, i) => { if (Math.abs(p.x - x) < Math.abs(points[best].x - x)) best = i; });
+  points.forEach((p, i) => {
+    if (Math.abs(p.x - x) < Math.abs(points[best].x - x)) best = i;
+  });
   return best;
 }
 

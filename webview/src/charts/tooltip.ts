@@ -30,7 +30,11 @@ export function createTooltip(parent: SVGGElement, bounds: { width: number; heig
       g.setAttribute('transform', `translate(${Math.round(left)},${Math.round(top)})`);
       box.setAttribute('width', String(width));
       box.setAttribute('height', String(height));
-      lines.forEach((line, i) => g.appendChild(svgEl(doc, 'text', { class: i === 0 ? 'tooltip-title' : 'tooltip-line', x: 6, y: 4 + (i + 1) * LINE_HEIGHT - 3 }, line)));
+      lines.forEach((line, i) =>
+        g.appendChild(
+          svgEl(doc, 'text', { class: i === 0 ? 'tooltip-title' : 'tooltip-line', x: 6, y: 4 + (i + 1) * LINE_HEIGHT - 3 }, line),
+        ),
+      );
       g.setAttribute('visibility', 'visible');
     },
     hide() {

@@ -51,45 +51,73 @@ export function epsilonText(run: Pick<AttackRunSummary, 'mode' | 'params' | 'lab
 }
 
 const COLUMNS: [string, string][] = [
-  ['Attack', ''], ['Mode', 'How the budget was used'], ['ε', 'Perturbation budget in pixel units'],
-  ['Clean top-1', ''], ['Clean top-5', ''], ['Attacked top-1', 'Accuracy on the Attacked set'], ['Attacked top-5', ''],
-  ['Success rate', 'Adversarial examples ÷ attacked images'], ['#Adv', 'Adversarial examples / attacked images'],
-  ['Median L2', 'Of the successful perturbations'], ['Median L∞', 'Of the successful perturbations'],
-  ['Queries', 'Median model evaluations per attacked image'], ['Images/s', 'Attacked images per second'],
+  ['Attack', ''],
+  ['Mode', 'How the budget was used'],
+  ['ε', 'Perturbation budget in pixel units'],
+  ['Clean top-1', ''],
+  ['Clean top-5', ''],
+  ['Attacked top-1', 'Accuracy on the Attacked set'],
+  ['Attacked top-5', ''],
+  ['Success rate', 'Adversarial examples ÷ attacked images'],
+  ['#Adv', 'Adversarial examples / attacked images'],
+  ['Median L2', 'Of the successful perturbations'],
+  ['Median L∞', 'Of the successful perturbations'],
+  ['Queries', 'Median model evaluations per attacked image'],
+  ['Images/s', 'Attacked images per second'],
 ];
 
 function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext): HTMLElement {
   const { h } = ctx;
   const first = entries[0].section;
-  const head = h('tr', null,
+  const head = h(
+    'tr',
+    null,
     ctx.compare ? h('th', { scope: 'col' }, 'Model') : null,
-    ...COLUMNS.map(([label, title]) => h('th', { scope: 'col', title: title || null }, label)));
-  const rows = entries.flatMap(({ side, section }) => section.runs.map((run) => h('tr', { 'data-attack': run.label, 'data-mode': run.mode, 'data-side': side.key },
-    ctx.compare ? h('td', null, side.label) : null,
-    h('th', { scope: 'row' }, run.label, run.targeted ? h('span', { class: 'muted' }, ` (targeted: ${run.targeted})`) : null),
-    h('td', { class: 'mode' }, run.mode),
-    h('td', null, epsilonText(run)),
-    num(ctx, percent(run.clean.top1Accuracy)),
-    num(ctx, percent(run.clean.top5Accuracy)),
-    num(ctx, percent(run.attacked.top1Accuracy)),
-    num(ctx, percent(run.attacked.top5Accuracy)),
-    num(ctx, percent(run.successRate)),
-    num(ctx, fraction(run.numAdversarial, run.attackedImages), `${run.numAdversarial} adversarial examples among ${run.attackedImages} attacked images`),
-    num(ctx, fixed(run.norms.successful.l2.median, 3)),
-    num(ctx, linfText(run.norms.successful.linf.median)),
-    num(ctx, count(run.queries.median), `mean ${sig(run.queries.mean, 3)}, max ${count(run.queries.max)}`),
-    num(ctx, sig(run.imagesPerSecond, 3)))));
+    ...COLUMNS.map(([label, title]) => h('th', { scope: 'col', title: title || null }, label)),
+  );
+  const rows = entries.flatMap(({ side, section }) =>
+    section.runs.map((run) =>
+      h(
+        'tr',
+        { 'data-attack': run.label, 'data-mode': run.mode, 'data-side': side.key },
+        ctx.compare ? h('td', null, side.label) : null,
+        h('th', { scope: 'row' }, run.label, run.targeted ? h('span', { class: 'muted' }, ` (targeted: ${run.targeted})`) : null),
+        h('td', { class: 'mode' }, run.mode),
+        h('td', null, epsilonText(run)),
+        num(ctx, percent(run.clean.top1Accuracy)),
+        num(ctx, percent(run.clean.top5Accuracy)),
+        num(ctx, percent(run.attacked.top1Accuracy)),
+        num(ctx, percent(run.attacked.top5Accuracy)),
+        num(ctx, percent(run.successRate)),
+        num(
+          ctx,
+          fraction(run.numAdversarial, run.attackedImages),
+          `${run.numAdversarial} adversarial examples among ${run.attackedImages} attacked images`,
+        ),
+        num(ctx, fixed(run.norms.successful.l2.median, 3)),
+        num(ctx, linfText(run.norms.successful.linf.median)),
+        num(ctx, count(run.queries.median), `mean ${sig(run.queries.mean, 3)}, max ${count(run.queries.max)}`),
+        num(ctx, sig(run.imagesPerSecond, 3)),
+      ),
+    ),
+  );
   const notes: Child[] = [
     `Criterion ${first.criterion === 'top1' ? 'top-1' : 'top-5'}; gradients ${first.gradient}; ${first.runs[0]?.evaluated ?? 0} images. `,
     'Attacked set: each correctly classified image replaced by its adversarial example where the attack succeeded.',
   ];
   const allNotes = entries.flatMap((e) => e.section.notes);
-  return h('div', { class: 'table-wrap' },
-    h('table', { class: 'data', 'data-testid': 'attack-table' },
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'data', 'data-testid': 'attack-table' },
       h('caption', null, ...notes),
       h('thead', null, head),
-      h('tbody', null, ...rows)),
-    allNotes.length ? h('ul', { class: 'notes' }, ...allNotes.map((n) => h('li', null, n))) : null);
+      h('tbody', null, ...rows),
+    ),
+    allNotes.length ? h('ul', { class: 'notes' }, ...allNotes.map((n) => h('li', null, n))) : null,
+  );
 }
 
 function num(ctx: RenderContext, text: string, title?: string): HTMLElement {
@@ -103,23 +131,37 @@ function linfText(v: number | null): string {
 
 /** Accuracy vs budget of the minimal-perturbation runs (DeepFool, C&W), one series per run. */
 function budgetCurves(entries: SectionEntry<AttacksSection>[], ctx: RenderContext): HTMLElement | null {
-  const runs: { run: Run; name: string }[] = entries.flatMap(({ side, section }) => section.runs
-    .filter((r) => r.budgetCurve && r.budgetCurve.points.length > 0)
-    .map((run) => ({ run, name: ctx.compare ? `${side.label}: ${run.label}` : run.label })));
+  const runs: { run: Run; name: string }[] = entries.flatMap(({ side, section }) =>
+    section.runs
+      .filter((r) => r.budgetCurve && r.budgetCurve.points.length > 0)
+      .map((run) => ({ run, name: ctx.compare ? `${side.label}: ${run.label}` : run.label })),
+  );
   if (runs.length === 0) return null;
   const norms = [...new Set(runs.map((r) => r.run.budgetCurve!.norm))];
   const normLabel = norms.map((n) => (n === 'l2' ? 'L2' : 'L∞')).join(' / ');
-  const series: LineSeries[] = runs.map(({ run, name }) => ({ name, points: run.budgetCurve!.points.map((p) => ({ x: p.budget, y: p.accuracy })) }));
+  const series: LineSeries[] = runs.map(({ run, name }) => ({
+    name,
+    points: run.budgetCurve!.points.map((p) => ({ x: p.budget, y: p.accuracy })),
+  }));
   const title = `Accuracy vs perturbation budget (${normLabel})`;
   let fig: ReturnType<typeof chartFigure> | null = null;
   const chart = lineChart(ctx.h.doc, {
-    id: 'budget-curve', title, xLabel: `${normLabel} budget`, yLabel: 'accuracy', series,
-    formatY: (v) => percent(v, 0), yDomain: [0, 1], announce: (t) => fig?.announce(t),
+    id: 'budget-curve',
+    title,
+    xLabel: `${normLabel} budget`,
+    yLabel: 'accuracy',
+    series,
+    formatY: (v) => percent(v, 0),
+    yDomain: [0, 1],
+    announce: (t) => fig?.announce(t),
   });
   chart.svg.dataset.testid = 'budget-curve';
   fig = chartFigure(ctx.h, ctx.exportTarget, {
-    id: 'budget-curve', title,
-    caption: ['Fraction of all evaluated images still classified correctly when the perturbation may be at most the budget (minimal-perturbation attacks).'],
+    id: 'budget-curve',
+    title,
+    caption: [
+      'Fraction of all evaluated images still classified correctly when the perturbation may be at most the budget (minimal-perturbation attacks).',
+    ],
     body: [chart.svg],
     data: {
       columns: [{ label: 'series' }, { label: 'budget' }, { label: 'accuracy', format: (v) => percent(v as number) }],

@@ -39,7 +39,7 @@ export interface SectionEntry<T> {
 }
 
 export function sideState(ctx: RenderContext, side: Side): PanelState {
-  return side.key === 'a' ? ctx.state : side.report?.status ?? 'complete';
+  return side.key === 'a' ? ctx.state : (side.report?.status ?? 'complete');
 }
 
 export function classNames(side: Side): string[] {

@@ -5,38 +5,81 @@
  * model-input space and pixel units) with its cost relative to the plain model.
  */
 import type { PanelState } from '../../../src/protocol/webviewMessages';
-import type { Accuracy, DefenceParamsByKind, DefenceResult, DefenceRow, DefenceSpec, DefencesSection } from '../../../src/engine/report/sections';
+import type {
+  Accuracy,
+  DefenceParamsByKind,
+  DefenceResult,
+  DefenceRow,
+  DefenceSpec,
+  DefencesSection,
+} from '../../../src/engine/report/sections';
 import type { Child } from '../dom';
 import { DASH, count, duration, percent, sig, times } from '../format';
 import { sideState, type RenderContext, type SectionEntry, type Side } from './context';
 
 const COLUMNS: [string, string][] = [
-  ['Attack', 'The attack on the undefended model'], ['Mode', 'How the attack used its budget'], ['Seeds', ''],
+  ['Attack', 'The attack on the undefended model'],
+  ['Mode', 'How the attack used its budget'],
+  ['Seeds', ''],
   ['#Adv', 'Adversarial examples in the Attacked set'],
-  ['Original clean', 'Top-1 / top-5 of the plain model on the clean images'], ['Original attacked', 'Top-1 / top-5 of the plain model on the Attacked set'],
-  ['Defended clean', 'Top-1 / top-5 of the defended model on the clean images'], ['Defended attacked', 'Top-1 / top-5 of the defended model on the Attacked set'],
-  ['Defence rate (non-adaptive) / (adaptive)', 'Adversarial examples the defended model classifies correctly ÷ #Adv; adaptive: the attack run through the defence'],
+  ['Original clean', 'Top-1 / top-5 of the plain model on the clean images'],
+  ['Original attacked', 'Top-1 / top-5 of the plain model on the Attacked set'],
+  ['Defended clean', 'Top-1 / top-5 of the defended model on the clean images'],
+  ['Defended attacked', 'Top-1 / top-5 of the defended model on the Attacked set'],
+  [
+    'Defence rate (non-adaptive) / (adaptive)',
+    'Adversarial examples the defended model classifies correctly ÷ #Adv; adaptive: the attack run through the defence',
+  ],
 ];
 
 export function renderDefences(entries: SectionEntry<DefencesSection>[], ctx: RenderContext): Node[] {
   const { h } = ctx;
   const width = COLUMNS.length + (ctx.compare ? 1 : 0);
-  const head = h('tr', null, ctx.compare ? h('th', { scope: 'col' }, 'Model') : null, ...COLUMNS.map(([l, t]) => h('th', { scope: 'col', title: t || null }, l)));
-  const bodies = entries.flatMap(({ side, section }) => section.results.map((result) => h('tbody', { 'data-defence': result.defence.kind, 'data-side': side.key },
-    h('tr', { class: 'group-row' }, h('th', { scope: 'rowgroup', colspan: width }, ...describeDefence(result, ctx.compare ? side.label : null))),
-    ...result.rows.map((row) => defenceRow(ctx, side, section, row, result)))));
+  const head = h(
+    'tr',
+    null,
+    ctx.compare ? h('th', { scope: 'col' }, 'Model') : null,
+    ...COLUMNS.map(([l, t]) => h('th', { scope: 'col', title: t || null }, l)),
+  );
+  const bodies = entries.flatMap(({ side, section }) =>
+    section.results.map((result) =>
+      h(
+        'tbody',
+        { 'data-defence': result.defence.kind, 'data-side': side.key },
+        h(
+          'tr',
+          { class: 'group-row' },
+          h('th', { scope: 'rowgroup', colspan: width }, ...describeDefence(result, ctx.compare ? side.label : null)),
+        ),
+        ...result.rows.map((row) => defenceRow(ctx, side, section, row, result)),
+      ),
+    ),
+  );
   const notes = entries.flatMap((e) => e.section.notes);
-  return [h('div', { class: 'table-wrap' },
-    h('table', { class: 'data', 'data-testid': 'defence-table' },
-      h('caption', null, 'Accuracies as top-1 / top-5. Defence rate: adversarial examples of the plain model that the defended model classifies correctly ÷ #Adv; the adaptive rate attacks the defence itself.'),
-      h('thead', null, head),
-      ...bodies),
-    notes.length ? h('ul', { class: 'notes' }, ...notes.map((n) => h('li', null, n))) : null)];
+  return [
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'data', 'data-testid': 'defence-table' },
+        h(
+          'caption',
+          null,
+          'Accuracies as top-1 / top-5. Defence rate: adversarial examples of the plain model that the defended model classifies correctly ÷ #Adv; the adaptive rate attacks the defence itself.',
+        ),
+        h('thead', null, head),
+        ...bodies,
+      ),
+      notes.length ? h('ul', { class: 'notes' }, ...notes.map((n) => h('li', null, n))) : null,
+    ),
+  ];
 }
 
 /** Each defence's parameters in words; a defence without an entry is described by its parameter names and values. */
 const DESCRIBE: { [K in keyof DefenceParamsByKind]?: (p: DefenceParamsByKind[K]) => string } = {
-  'post-averaging': (p) => `Post-averaging K = ${p.K}, r = ${sig(p.radius, 4)} (model-input space) = ${sig(p.radiusPixels, 4)} (pixel units), ${p.points} points per image, ${p.directions} directions, seed ${p.seed}`,
+  'post-averaging': (p) =>
+    `Post-averaging K = ${p.K}, r = ${sig(p.radius, 4)} (model-input space) = ${sig(p.radiusPixels, 4)} (pixel units), ${p.points} points per image, ${p.directions} directions, seed ${p.seed}`,
   'low-pass': (p) => `Low-pass cutoff ${p.cutoff} of ${p.maxCutoff}`,
 };
 
@@ -44,7 +87,11 @@ const DESCRIBE: { [K in keyof DefenceParamsByKind]?: (p: DefenceParamsByKind[K])
 export function describeDefence(result: DefenceResult, model: string | null): Child[] {
   const d = result.defence;
   const describe = DESCRIBE[d.kind] as ((p: DefenceSpec['params']) => string) | undefined;
-  const params = describe ? describe(d.params) : `${d.kind} ${Object.entries(d.params).map(([k, v]) => `${k} = ${typeof v === 'number' ? sig(v, 4) : String(v)}`).join(', ')}`;
+  const params = describe
+    ? describe(d.params)
+    : `${d.kind} ${Object.entries(d.params)
+        .map(([k, v]) => `${k} = ${typeof v === 'number' ? sig(v, 4) : String(v)}`)
+        .join(', ')}`;
   const c = result.cost;
   const cost = c
     ? `cost ${times(c.relativeCost)} the plain model's time per image (${sig(c.plainImagesPerSecond, 3)} → ${sig(c.defendedImagesPerSecond, 3)} images/s, batch ${c.batchSize})`
@@ -55,18 +102,35 @@ export function describeDefence(result: DefenceResult, model: string | null): Ch
 function defenceRow(ctx: RenderContext, side: Side, section: DefencesSection, row: DefenceRow, result: DefenceResult): HTMLElement {
   const { h } = ctx;
   const model = ctx.compare ? side.label : null;
-  const seeds = [`attack ${row.attack.seed}`, row.adaptive ? `adaptive ${row.adaptive.seed}` : null, 'seed' in result.defence.params ? `defence ${result.defence.params.seed}` : null].filter(Boolean).join(', ');
-  return h('tr', { 'data-attack': row.attack.label, 'data-mode': row.attack.mode, 'data-defence': result.defence.kind },
+  const seeds = [
+    `attack ${row.attack.seed}`,
+    row.adaptive ? `adaptive ${row.adaptive.seed}` : null,
+    'seed' in result.defence.params ? `defence ${result.defence.params.seed}` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return h(
+    'tr',
+    { 'data-attack': row.attack.label, 'data-mode': row.attack.mode, 'data-defence': result.defence.kind },
     model !== null ? h('td', null, model) : null,
     h('th', { scope: 'row' }, row.attack.label),
     h('td', { class: 'mode' }, row.attack.mode),
     h('td', null, seeds),
-    h('td', { class: 'num', title: `${row.numAdversarial} adversarial examples among ${row.evaluated} evaluated images` }, count(row.numAdversarial)),
+    h(
+      'td',
+      { class: 'num', title: `${row.numAdversarial} adversarial examples among ${row.evaluated} evaluated images` },
+      count(row.numAdversarial),
+    ),
     h('td', { class: 'num' }, accuracy(row.original.clean)),
     h('td', { class: 'num' }, accuracy(row.original.attacked)),
     h('td', { class: 'num' }, accuracy(row.defended.clean)),
     h('td', { class: 'num' }, accuracy(row.defended.attacked)),
-    h('td', { class: 'num defence-rate' }, ...defenceRates(ctx, row, () => adaptiveMissingReason(row, section.notes, sideState(ctx, side)))));
+    h(
+      'td',
+      { class: 'num defence-rate' },
+      ...defenceRates(ctx, row, () => adaptiveMissingReason(row, section.notes, sideState(ctx, side))),
+    ),
+  );
 }
 
 function accuracy(a: Accuracy): string {
@@ -91,11 +155,22 @@ function defenceRates(ctx: RenderContext, row: DefenceRow, missingReason: () => 
   const nonAdaptive = percent(row.defenceRate);
   if (!row.adaptive) {
     const reason = missingReason();
-    return [h('span', { class: 'rate-pair', 'aria-label': `non-adaptive ${nonAdaptive}, adaptive not available: ${reason}` }, `${nonAdaptive} / ${DASH}`), h('span', { class: 'adaptive-note' }, reason)];
+    return [
+      h(
+        'span',
+        { class: 'rate-pair', 'aria-label': `non-adaptive ${nonAdaptive}, adaptive not available: ${reason}` },
+        `${nonAdaptive} / ${DASH}`,
+      ),
+      h('span', { class: 'adaptive-note' }, reason),
+    ];
   }
   const adaptive = percent(row.adaptive.defenceRate);
   return [
     h('span', { class: 'rate-pair', 'aria-label': `non-adaptive ${nonAdaptive}, adaptive ${adaptive}` }, `${nonAdaptive} / ${adaptive}`),
-    h('span', { class: 'adaptive-note' }, `adaptive: ${row.adaptive.label} on ${count(row.adaptive.images)} of ${count(row.numAdversarial)} adversarial examples (non-adaptive on the same examples ${percent(row.adaptive.nonAdaptiveDefenceRate)}), defended accuracy on them ${accuracy(row.adaptive.attacked)}, ${duration(row.adaptive.seconds)}`),
+    h(
+      'span',
+      { class: 'adaptive-note' },
+      `adaptive: ${row.adaptive.label} on ${count(row.adaptive.images)} of ${count(row.numAdversarial)} adversarial examples (non-adaptive on the same examples ${percent(row.adaptive.nonAdaptiveDefenceRate)}), defended accuracy on them ${accuracy(row.adaptive.attacked)}, ${duration(row.adaptive.seconds)}`,
+    ),
   ];
 }

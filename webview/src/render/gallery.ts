@@ -18,8 +18,13 @@ export function renderGallery(entries: SectionEntry<AttacksSection>[], ctx: Rend
   const tabs = h('vscode-tabs', { 'aria-label': 'Gallery by attack' });
   runs.forEach(({ side, run }, i) => {
     tabs.appendChild(h('vscode-tab-header', { slot: 'header', id: `gallery-tab-${i}` }, sideTitle(ctx, side, run.label)));
-    tabs.appendChild(h('vscode-tab-panel', { 'aria-labelledby': `gallery-tab-${i}` },
-      h('div', { class: 'gallery-grid', 'data-attack': run.label }, ...run.gallery.map((item) => galleryItem(ctx, side, item)))));
+    tabs.appendChild(
+      h(
+        'vscode-tab-panel',
+        { 'aria-labelledby': `gallery-tab-${i}` },
+        h('div', { class: 'gallery-grid', 'data-attack': run.label }, ...run.gallery.map((item) => galleryItem(ctx, side, item))),
+      ),
+    );
   });
   gallery.appendChild(tabs);
   return [gallery];
@@ -34,17 +39,28 @@ function galleryItem(ctx: RenderContext, side: Side, item: GalleryItem): HTMLEle
     ['adversarial', item.files.adversarial, `predicted ${className(names, item.adversarialPrediction)}`],
     ['perturbation', item.files.perturbation, `×${sig(item.amplification, 3)} amplified`],
   ];
-  return h('figure', { class: 'gallery-item' },
-    h('div', { class: 'gallery-images' }, ...images.map(([kind, path, note]) => {
-      const src = resourceUrl(side.resourceBase, path);
-      const alt = `${kind} image of ${item.relPath} (${note})`;
-      const img = src ? h('img', { src, alt, loading: 'lazy' }) : h('span', { class: 'muted' }, 'path outside the run folder');
-      const label = h('span', { class: 'gallery-label' }, `${kind}: ${note}`);
-      // Only the panel's own run folder is known to the host, so only its images open.
-      if (side.key !== 'a' || !src) return h('div', { class: 'gallery-cell' }, img, label);
-      const button = h('button', { type: 'button', class: 'gallery-cell artefact', title: `Open ${path}` }, img, label);
-      button.addEventListener('click', () => ctx.openArtefact(path.replace(/\\/g, '/')));
-      return button;
-    })),
-    h('figcaption', null, `${item.relPath}: true class ${truth}, ${className(names, item.cleanPrediction)} → ${className(names, item.adversarialPrediction)}; L2 ${fixed(item.l2, 3)}, L∞ ${sig(item.linf, 3)}`));
+  return h(
+    'figure',
+    { class: 'gallery-item' },
+    h(
+      'div',
+      { class: 'gallery-images' },
+      ...images.map(([kind, path, note]) => {
+        const src = resourceUrl(side.resourceBase, path);
+        const alt = `${kind} image of ${item.relPath} (${note})`;
+        const img = src ? h('img', { src, alt, loading: 'lazy' }) : h('span', { class: 'muted' }, 'path outside the run folder');
+        const label = h('span', { class: 'gallery-label' }, `${kind}: ${note}`);
+        // Only the panel's own run folder is known to the host, so only its images open.
+        if (side.key !== 'a' || !src) return h('div', { class: 'gallery-cell' }, img, label);
+        const button = h('button', { type: 'button', class: 'gallery-cell artefact', title: `Open ${path}` }, img, label);
+        button.addEventListener('click', () => ctx.openArtefact(path.replace(/\\/g, '/')));
+        return button;
+      }),
+    ),
+    h(
+      'figcaption',
+      null,
+      `${item.relPath}: true class ${truth}, ${className(names, item.cleanPrediction)} → ${className(names, item.adversarialPrediction)}; L2 ${fixed(item.l2, 3)}, L∞ ${sig(item.linf, 3)}`,
+    ),
+  );
 }

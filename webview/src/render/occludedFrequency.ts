@@ -29,14 +29,19 @@ export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencyS
   const bands = all[0].section.bands;
   const models = all.filter((m) => m.section.bands === bands);
   const labels = models.map((m) => baseName(m.model.model));
-  models.forEach((m, i) => { m.label = labels.filter((l) => l === labels[i]).length > 1 ? `${m.side.label}: ${labels[i]}` : labels[i]; });
+  models.forEach((m, i) => {
+    m.label = labels.filter((l) => l === labels[i]).length > 1 ? `${m.side.label}: ${labels[i]}` : labels[i];
+  });
   const names = classNames(models[0].side);
   const options = viewOptions(models, names);
   const stored = ctx.ui.get(UI_KEY);
   let view = options.some((o) => o.value === stored) ? stored! : options[0].value;
 
-  const select = h('select', { id: 'of-view', 'aria-label': 'Occluded Frequency view' },
-    ...options.map((o) => h('option', { value: o.value, selected: o.value === view }, o.label)));
+  const select = h(
+    'select',
+    { id: 'of-view', 'aria-label': 'Occluded Frequency view' },
+    ...options.map((o) => h('option', { value: o.value, selected: o.value === view }, o.label)),
+  );
   const holder = h('div', { class: 'of-view' });
   const draw = () => {
     holder.replaceChildren(...ofFigure(ctx, models, view, bands, names));
@@ -50,7 +55,12 @@ export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencyS
   const skipped = all.length - models.length;
   const s = models[0].section;
   return [
-    h('p', { class: 'section-intro' }, s.definition, ` Baseline: ${s.baseline}; scored on ${s.scoreOn}; ${bands} bands${s.seed !== null ? `; seed ${s.seed}` : ''}.`),
+    h(
+      'p',
+      { class: 'section-intro' },
+      s.definition,
+      ` Baseline: ${s.baseline}; scored on ${s.scoreOn}; ${bands} bands${s.seed !== null ? `; seed ${s.seed}` : ''}.`,
+    ),
     h('label', { class: 'control', for: 'of-view' }, 'Show ', select),
     ...(skipped ? [h('p', { class: 'muted' }, `${skipped} model(s) with a different number of bands are not shown on this chart.`)] : []),
     holder,
@@ -59,13 +69,21 @@ export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencyS
 
 function viewOptions(models: ModelEntry[], names: string[]): { value: OfView; label: string }[] {
   const classes = new Map<number, number>();
-  for (const m of models) m.model.perClass.forEach((pc, k) => { if (pc) classes.set(k, Math.max(classes.get(k) ?? 0, pc.count)); });
+  for (const m of models)
+    m.model.perClass.forEach((pc, k) => {
+      if (pc) classes.set(k, Math.max(classes.get(k) ?? 0, pc.count));
+    });
   const images = new Map<string, OccludedFrequencyImage>();
   for (const m of models) for (const img of m.model.images) if (!images.has(img.relPath)) images.set(img.relPath, img);
   return [
     { value: 'mean', label: 'Dataset mean (all images)' },
-    ...[...classes].sort((a, b) => a[0] - b[0]).map(([k, n]) => ({ value: `class:${k}`, label: `Class average: ${className(names, k)} (${n} images)` })),
-    ...[...images.values()].map((img) => ({ value: `image:${img.relPath}`, label: `Image: ${img.relPath} (${className(names, img.label)}, predicted ${className(names, img.predicted)})` })),
+    ...[...classes]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, n]) => ({ value: `class:${k}`, label: `Class average: ${className(names, k)} (${n} images)` })),
+    ...[...images.values()].map((img) => ({
+      value: `image:${img.relPath}`,
+      label: `Image: ${img.relPath} (${className(names, img.label)}, predicted ${className(names, img.predicted)})`,
+    })),
   ];
 }
 
@@ -101,24 +119,58 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
     values: categories.map((_, b) => bars.scores?.[b] ?? null),
     marks: categories.map((_, b) => flipNote(bars.flips?.[b])),
   }));
-  const viewLabel = view === 'mean' ? 'dataset mean' : view.startsWith('class:') ? `class ${className(names, Number(view.slice(6)))}` : `image ${view.slice(6)}`;
+  const viewLabel =
+    view === 'mean'
+      ? 'dataset mean'
+      : view.startsWith('class:')
+        ? `class ${className(names, Number(view.slice(6)))}`
+        : `image ${view.slice(6)}`;
   const title = `Occluded Frequency: ${viewLabel}`;
   // The dataset mean behind a class or image view (one model only: with two, the ticks would be ambiguous).
   const reference = view !== 'mean' && models.length === 1 ? { name: 'dataset mean', values: models[0].model.mean } : null;
   let fig: Figure | null = null;
   const scoreOn = models[0].section.scoreOn === 'logits' ? 'logit' : 'log-probability';
   const chart = barChart(ctx.h.doc, {
-    id: 'of-chart', title, categories, xLabel: 'frequency band (low → high)', yLabel: `${scoreOn} drop`,
-    groups, reference, testId: 'of-chart', formatY: (v) => sig(v, 3), announce: (t) => fig?.announce(t),
+    id: 'of-chart',
+    title,
+    categories,
+    xLabel: 'frequency band (low → high)',
+    yLabel: `${scoreOn} drop`,
+    groups,
+    reference,
+    testId: 'of-chart',
+    formatY: (v) => sig(v, 3),
+    announce: (t) => fig?.announce(t),
   });
-  const columns = [{ label: 'band' }, ...per.flatMap(({ m }) => [{ label: `${m.label} score` }, { label: `${m.label} ${view.startsWith('image:') ? 'flips' : 'flip rate'}`, format: (v: Cell) => (typeof v === 'number' ? percent(v, 0) : v === null ? '—' : v ? 'yes' : 'no') }])];
+  const columns = [
+    { label: 'band' },
+    ...per.flatMap(({ m }) => [
+      { label: `${m.label} score` },
+      {
+        label: `${m.label} ${view.startsWith('image:') ? 'flips' : 'flip rate'}`,
+        format: (v: Cell) => (typeof v === 'number' ? percent(v, 0) : v === null ? '—' : v ? 'yes' : 'no'),
+      },
+    ]),
+  ];
   const data: ChartData = {
     columns: reference ? [...columns, { label: 'dataset mean score' }] : columns,
-    rows: categories.map((_, b) => [b, ...per.flatMap(({ bars }) => [bars.scores?.[b] ?? null, bars.flips?.[b] ?? null]), ...(reference ? [reference.values[b] ?? null] : [])]),
+    rows: categories.map((_, b) => [
+      b,
+      ...per.flatMap(({ bars }) => [bars.scores?.[b] ?? null, bars.flips?.[b] ?? null]),
+      ...(reference ? [reference.values[b] ?? null] : []),
+    ]),
   };
-  const imageInfo = per.map(({ m, bars }) => bars.image ? `${m.label}: label ${className(names, bars.image.label)}, predicted ${className(names, bars.image.predicted)}, clean ${scoreOn} ${sig(bars.image.cleanLogit, 4)}.` : null).filter(Boolean).join(' ');
+  const imageInfo = per
+    .map(({ m, bars }) =>
+      bars.image
+        ? `${m.label}: label ${className(names, bars.image.label)}, predicted ${className(names, bars.image.predicted)}, clean ${scoreOn} ${sig(bars.image.cleanLogit, 4)}.`
+        : null,
+    )
+    .filter(Boolean)
+    .join(' ');
   fig = chartFigure(ctx.h, ctx.exportTarget, {
-    id: 'of-chart', title,
+    id: 'of-chart',
+    title,
     caption: [`Drop of the predicted class's ${scoreOn} when each band is ablated. `, imageInfo],
     body: [chart.svg],
     data,
@@ -128,13 +180,21 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
   if (previews.length === 0) return [fig.figure];
   return [
     fig.figure,
-    h('div', { class: 'of-previews', 'aria-label': 'Ablated-image previews of the top-3 bands' },
+    h(
+      'div',
+      { class: 'of-previews', 'aria-label': 'Ablated-image previews of the top-3 bands' },
       ...previews.map(({ m, p, image }) => {
         const src = resourceUrl(m.side.resourceBase, p.path);
         const caption = `${models.length > 1 ? `${m.label}: ` : ''}band ${p.band} ablated (score ${sig(image.scores[p.band], 3)})`;
-        return h('figure', { class: 'preview' },
-          src ? h('img', { src, alt: `${image.relPath} with frequency band ${p.band} ablated` }) : h('span', { class: 'muted' }, 'preview path outside the run folder'),
-          h('figcaption', null, caption));
-      })),
+        return h(
+          'figure',
+          { class: 'preview' },
+          src
+            ? h('img', { src, alt: `${image.relPath} with frequency band ${p.band} ablated` })
+            : h('span', { class: 'muted' }, 'preview path outside the run folder'),
+          h('figcaption', null, caption),
+        );
+      }),
+    ),
   ];
 }

@@ -43,9 +43,9 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };
 
 /** Every panel with its kind, in reading order. */
-const PANELS: AnyPanel[] = SECTION_KINDS
-  .flatMap((kind) => (PANELS_BY_KIND[kind] as Panel<SectionKind>[]).map((p) => ({ ...p, kind })))
-  .sort((a, b) => a.order - b.order);
+const PANELS: AnyPanel[] = SECTION_KINDS.flatMap((kind) =>
+  (PANELS_BY_KIND[kind] as Panel<SectionKind>[]).map((p) => ({ ...p, kind })),
+).sort((a, b) => a.order - b.order);
 
 export interface RenderedPanel {
   id: string;
@@ -69,17 +69,33 @@ export function renderPanels(ctx: RenderContext): RenderedPanel[] {
   const unknown = unknownEntries(ctx);
   if (unknown.length) {
     out.push({
-      id: 'other', title: 'Other sections', element: section(ctx.h, 'other', 'Other sections', [ctx.h('ul', null, ...unknown.map((u) => ctx.h('li', null,
-        `${ctx.compare ? `${u.side.label}: ` : ''}"${u.name}" (kind ${JSON.stringify(sectionKind(u.section))}) is not shown by this version of the panel.`)))]),
+      id: 'other',
+      title: 'Other sections',
+      element: section(ctx.h, 'other', 'Other sections', [
+        ctx.h(
+          'ul',
+          null,
+          ...unknown.map((u) =>
+            ctx.h(
+              'li',
+              null,
+              `${ctx.compare ? `${u.side.label}: ` : ''}"${u.name}" (kind ${JSON.stringify(sectionKind(u.section))}) is not shown by this version of the panel.`,
+            ),
+          ),
+        ),
+      ]),
     });
   }
   return out;
 }
 
 function section(h: H, id: string, title: string, content: Node[]): HTMLElement {
-  return h('section', { class: 'panel', id: `panel-${id}`, 'aria-labelledby': `panel-${id}-title` },
+  return h(
+    'section',
+    { class: 'panel', id: `panel-${id}`, 'aria-labelledby': `panel-${id}-title` },
     h('h2', { id: `panel-${id}-title` }, title),
-    ...content);
+    ...content,
+  );
 }
 
 function sectionError(h: H, title: string, e: unknown): HTMLElement {

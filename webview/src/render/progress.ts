@@ -17,17 +17,31 @@ export function renderProgress(h: H, view: ProgressView, onCancel: () => void): 
   const region = h('div', { class: 'progress-region' });
   if (view.state === 'running') {
     const p = view.progress;
-    const bar = h('progress', { 'aria-label': 'Run progress', max: p && p.total > 0 ? p.total : null, value: p && p.total > 0 ? Math.min(p.done, p.total) : null });
+    const bar = h('progress', {
+      'aria-label': 'Run progress',
+      max: p && p.total > 0 ? p.total : null,
+      value: p && p.total > 0 ? Math.min(p.done, p.total) : null,
+    });
     const text = p
       ? `${p.stage}: ${count(p.done)} of ${count(p.total)}${p.total > 0 ? ` (${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%)` : ''} · ETA ${p.etaSeconds === null ? 'estimating…' : duration(p.etaSeconds)}`
       : 'Starting…';
-    const cancel = h('vscode-button', { 'data-testid': 'cancel', secondary: true, disabled: view.cancelRequested, 'aria-disabled': view.cancelRequested ? 'true' : null },
-      view.cancelRequested ? 'Cancelling…' : 'Cancel');
-    cancel.addEventListener('click', () => { if (!view.cancelRequested) onCancel(); });
-    region.append(h('div', { class: 'progress', role: 'status', 'data-testid': 'progress' }, bar, h('span', { class: 'progress-text' }, text)), cancel);
+    const cancel = h(
+      'vscode-button',
+      { 'data-testid': 'cancel', secondary: true, disabled: view.cancelRequested, 'aria-disabled': view.cancelRequested ? 'true' : null },
+      view.cancelRequested ? 'Cancelling…' : 'Cancel',
+    );
+    cancel.addEventListener('click', () => {
+      if (!view.cancelRequested) onCancel();
+    });
+    region.append(
+      h('div', { class: 'progress', role: 'status', 'data-testid': 'progress' }, bar, h('span', { class: 'progress-text' }, text)),
+      cancel,
+    );
   }
   if (view.message) {
-    region.appendChild(h('p', { class: `status-message status-${view.state}`, role: view.state === 'failed' ? 'alert' : 'status' }, view.message));
+    region.appendChild(
+      h('p', { class: `status-message status-${view.state}`, role: view.state === 'failed' ? 'alert' : 'status' }, view.message),
+    );
   }
   return region;
 }

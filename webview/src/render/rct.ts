@@ -27,15 +27,24 @@ export function renderRct(entries: SectionEntry<RctSection>[], ctx: RenderContex
   const { h } = ctx;
   return entries.flatMap(({ side, section }, e) => [
     h('p', { class: 'section-intro' }, sideTitle(ctx, side, section.definition), ` ε = ${sig(section.epsilon, 3)}.`),
-    h('div', { class: 'heatmap-grid' }, ...section.maps.map((m, i) => {
-      const scale = autoScale(m.map);
-      return heatmapFigure(h, ctx.exportTarget, {
-        id: `rct-${side.key}-${e}-${i}`,
-        title: sideTitle(ctx, side, `RCT: ${m.attack}`),
-        caption: [`${m.mode}; mean over ${m.count} successful adversarial examples. Low frequencies top left.`, scaleNote(scale)],
-        map: m.map, scale, valueLabel: 'mean RCT', rowLabel: 'DCT row (vertical frequency)', colLabel: 'DCT column (horizontal frequency)',
-        testId: 'rct-heatmap', legendTestId: 'rct-legend',
-      }).figure;
-    })),
+    h(
+      'div',
+      { class: 'heatmap-grid' },
+      ...section.maps.map((m, i) => {
+        const scale = autoScale(m.map);
+        return heatmapFigure(h, ctx.exportTarget, {
+          id: `rct-${side.key}-${e}-${i}`,
+          title: sideTitle(ctx, side, `RCT: ${m.attack}`),
+          caption: [`${m.mode}; mean over ${m.count} successful adversarial examples. Low frequencies top left.`, scaleNote(scale)],
+          map: m.map,
+          scale,
+          valueLabel: 'mean RCT',
+          rowLabel: 'DCT row (vertical frequency)',
+          colLabel: 'DCT column (horizontal frequency)',
+          testId: 'rct-heatmap',
+          legendTestId: 'rct-legend',
+        }).figure;
+      }),
+    ),
   ]);
 }

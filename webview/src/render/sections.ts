@@ -7,13 +7,15 @@ import type { RenderContext, SectionEntry } from './context';
 
 /** Every section of `kind` across the runs shown (first run first). */
 export function entriesOf<K extends SectionKind>(ctx: RenderContext, kind: K): SectionEntry<SectionKinds[K]>[] {
-  return ctx.sides.flatMap((side) => side.sections
-    .filter(([, s]) => sectionKind(s) === kind)
-    .map(([name, section]) => ({ side, name, section: section as SectionKinds[K] })));
+  return ctx.sides.flatMap((side) =>
+    side.sections
+      .filter(([, s]) => sectionKind(s) === kind)
+      .map(([name, section]) => ({ side, name, section: section as SectionKinds[K] })),
+  );
 }
 
 export function unknownEntries(ctx: RenderContext): SectionEntry<unknown>[] {
-  return ctx.sides.flatMap((side) => side.sections
-    .filter(([, s]) => !isKnownKind(sectionKind(s)))
-    .map(([name, section]) => ({ side, name, section })));
+  return ctx.sides.flatMap((side) =>
+    side.sections.filter(([, s]) => !isKnownKind(sectionKind(s))).map(([name, section]) => ({ side, name, section })),
+  );
 }

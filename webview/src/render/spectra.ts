@@ -11,37 +11,77 @@ import { autoScale, scaleNote } from './rct';
 
 export function renderSpectra(entries: SectionEntry<SpectraSection>[], ctx: RenderContext): Node[] {
   const { h } = ctx;
-  const energy = h('table', { class: 'data', 'data-testid': 'lf-energy' },
+  const energy = h(
+    'table',
+    { class: 'data', 'data-testid': 'lf-energy' },
     h('caption', null, `Low-frequency energy ratio: fraction of the energy inside S_l (|k_x|, |k_y| ≤ k_c).`),
-    h('thead', null, h('tr', null,
-      ctx.compare ? h('th', { scope: 'col' }, 'Model') : null,
-      h('th', { scope: 'col' }, 'Attack'), h('th', { scope: 'col' }, 'Mode'), h('th', { scope: 'col' }, 'Images'), h('th', { scope: 'col' }, 'k_c'),
-      h('th', { scope: 'col' }, 'Perturbation'), h('th', { scope: 'col' }, 'Clean images'))),
-    h('tbody', null, ...entries.flatMap(({ side, section }) => section.entries.map((s) => h('tr', { 'data-attack': s.attack },
-      ctx.compare ? h('td', null, side.label) : null,
-      h('th', { scope: 'row' }, s.attack), h('td', { class: 'mode' }, s.mode), h('td', { class: 'num' }, String(s.count)), h('td', { class: 'num' }, String(section.cutoff)),
-      h('td', { class: 'num' }, percent(s.lowFrequencyEnergyPerturbation)), h('td', { class: 'num' }, percent(s.lowFrequencyEnergyImages)))))));
-  const figures = entries.flatMap(({ side, section }, e) => section.entries.flatMap((s, i) => {
-    const common = { rowLabel: 'vertical frequency k_y (centred)', colLabel: 'horizontal frequency k_x (centred)' };
-    const spectrumScale = autoScale(s.perturbationSpectrum);
-    const diffScale = autoScale(s.logSpectrumDifference);
-    return [
-      heatmapFigure(h, ctx.exportTarget, {
-        ...common, id: `spectrum-${side.key}-${e}-${i}`, title: sideTitle(ctx, side, `Perturbation spectrum: ${s.attack}`),
-        caption: [`${s.mode}; mean |F(δ)| over ${s.count} adversarial examples, channel-averaged, DC in the centre.`, scaleNote(spectrumScale)],
-        map: s.perturbationSpectrum, scale: spectrumScale, valueLabel: 'mean |F(δ)|', testId: 'perturbation-spectrum',
-      }).figure,
-      heatmapFigure(h, ctx.exportTarget, {
-        ...common, id: `logdiff-${side.key}-${e}-${i}`, title: sideTitle(ctx, side, `Log-spectrum difference: ${s.attack}`),
-        caption: [`${s.mode}; mean |log|F(x+δ)| − log|F(x)||, DC in the centre.`, scaleNote(diffScale)],
-        map: s.logSpectrumDifference, scale: diffScale, valueLabel: 'mean |Δ log|F||', testId: 'log-spectrum-difference',
-      }).figure,
-    ];
-  }));
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ctx.compare ? h('th', { scope: 'col' }, 'Model') : null,
+        h('th', { scope: 'col' }, 'Attack'),
+        h('th', { scope: 'col' }, 'Mode'),
+        h('th', { scope: 'col' }, 'Images'),
+        h('th', { scope: 'col' }, 'k_c'),
+        h('th', { scope: 'col' }, 'Perturbation'),
+        h('th', { scope: 'col' }, 'Clean images'),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      ...entries.flatMap(({ side, section }) =>
+        section.entries.map((s) =>
+          h(
+            'tr',
+            { 'data-attack': s.attack },
+            ctx.compare ? h('td', null, side.label) : null,
+            h('th', { scope: 'row' }, s.attack),
+            h('td', { class: 'mode' }, s.mode),
+            h('td', { class: 'num' }, String(s.count)),
+            h('td', { class: 'num' }, String(section.cutoff)),
+            h('td', { class: 'num' }, percent(s.lowFrequencyEnergyPerturbation)),
+            h('td', { class: 'num' }, percent(s.lowFrequencyEnergyImages)),
+          ),
+        ),
+      ),
+    ),
+  );
+  const figures = entries.flatMap(({ side, section }, e) =>
+    section.entries.flatMap((s, i) => {
+      const common = { rowLabel: 'vertical frequency k_y (centred)', colLabel: 'horizontal frequency k_x (centred)' };
+      const spectrumScale = autoScale(s.perturbationSpectrum);
+      const diffScale = autoScale(s.logSpectrumDifference);
+      return [
+        heatmapFigure(h, ctx.exportTarget, {
+          ...common,
+          id: `spectrum-${side.key}-${e}-${i}`,
+          title: sideTitle(ctx, side, `Perturbation spectrum: ${s.attack}`),
+          caption: [
+            `${s.mode}; mean |F(δ)| over ${s.count} adversarial examples, channel-averaged, DC in the centre.`,
+            scaleNote(spectrumScale),
+          ],
+          map: s.perturbationSpectrum,
+          scale: spectrumScale,
+          valueLabel: 'mean |F(δ)|',
+          testId: 'perturbation-spectrum',
+        }).figure,
+        heatmapFigure(h, ctx.exportTarget, {
+          ...common,
+          id: `logdiff-${side.key}-${e}-${i}`,
+          title: sideTitle(ctx, side, `Log-spectrum difference: ${s.attack}`),
+          caption: [`${s.mode}; mean |log|F(x+δ)| − log|F(x)||, DC in the centre.`, scaleNote(diffScale)],
+          map: s.logSpectrumDifference,
+          scale: diffScale,
+          valueLabel: 'mean |Δ log|F||',
+          testId: 'log-spectrum-difference',
+        }).figure,
+      ];
+    }),
+  );
   const definitions = [...new Set(entries.map((e) => e.section.definition))];
-  return [
-    ...definitions.map((d) => h('p', { class: 'section-intro' }, d)),
-    energy,
-    h('div', { class: 'heatmap-grid' }, ...figures),
-  ];
+  return [...definitions.map((d) => h('p', { class: 'section-intro' }, d)), energy, h('div', { class: 'heatmap-grid' }, ...figures)];
 }

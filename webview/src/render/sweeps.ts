@@ -22,16 +22,28 @@ function sweepFigure(ctx: RenderContext, side: Side, sweep: Sweep): HTMLElement 
   }));
   let fig: Figure | null = null;
   const chart = lineChart(ctx.h.doc, {
-    id, title, xLabel: sweep.xLabel, yLabel: sweep.yLabel, series,
-    formatX: (v) => sig(v, 3), formatY: (v) => percent(v, 0), yDomain: [0, 1],
+    id,
+    title,
+    xLabel: sweep.xLabel,
+    yLabel: sweep.yLabel,
+    series,
+    formatX: (v) => sig(v, 3),
+    formatY: (v) => percent(v, 0),
+    yDomain: [0, 1],
     announce: (t) => fig?.announce(t),
   });
   chart.svg.dataset.testid = `sweep-${sweep.id}`;
   chart.svg.dataset.side = side.key;
-  const fixed = Object.entries(sweep.fixed).map(([k, v]) => `${k} = ${typeof v === 'number' ? sig(v, 4) : v}`).join(', ');
-  const measured = sweep.series.filter((s) => s.attack).map((s) => `${s.name}: ${s.attack}, ${s.mode}`).join('; ');
+  const fixed = Object.entries(sweep.fixed)
+    .map(([k, v]) => `${k} = ${typeof v === 'number' ? sig(v, 4) : v}`)
+    .join(', ');
+  const measured = sweep.series
+    .filter((s) => s.attack)
+    .map((s) => `${s.name}: ${s.attack}, ${s.mode}`)
+    .join('; ');
   fig = chartFigure(ctx.h, ctx.exportTarget, {
-    id, title,
+    id,
+    title,
     caption: [fixed ? `Fixed: ${fixed}.` : '', measured ? ` Measured under: ${measured}.` : ''],
     body: [chart.svg],
     data: {

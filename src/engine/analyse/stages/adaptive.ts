@@ -27,15 +27,24 @@ export class AdaptiveTally {
   row(label: string, seed: number): AdaptiveRow {
     const n = this.adv;
     return {
-      label, defenceRate: n ? this.rescued / n : null,
+      label,
+      defenceRate: n ? this.rescued / n : null,
       attacked: { top1: n ? this.attackedTop1 / n : 0, top5: n ? this.attackedTop5 / n : 0 },
-      seed, seconds: this.seconds, images: n, nonAdaptiveDefenceRate: n ? this.rescuedNonAdaptive / n : null,
+      seed,
+      seconds: this.seconds,
+      images: n,
+      nonAdaptiveDefenceRate: n ? this.rescuedNonAdaptive / n : null,
     };
   }
 }
 
 /** The adaptive rows of one defence: one per attack, `seedOf(a)` as each row records it. */
-export function adaptiveRows(tallies: AdaptiveTally[], refs: DefenceAttackRef[], label: (norm: Norm) => string, seedOf: (attack: number) => number): AdaptiveRow[] {
+export function adaptiveRows(
+  tallies: AdaptiveTally[],
+  refs: DefenceAttackRef[],
+  label: (norm: Norm) => string,
+  seedOf: (attack: number) => number,
+): AdaptiveRow[] {
   return refs.map((ref, a) => tallies[a].row(label(ref.norm), seedOf(a)));
 }
 
@@ -45,7 +54,19 @@ export function adaptiveRows(tallies: AdaptiveTally[], refs: DefenceAttackRef[],
  * and the non-adaptive example fools the defence: with a minimal budget (DeepFool, C&W) ten PGD steps may
  * not reach the boundary the minimal attack found.
  */
-export async function attackAdaptively(model: ScoreModel, gradient: GradientSource, attack: Attack, r: BatchAttackResult, pixels: Float32Array, batchLabels: number[], per: number, criterion: Criterion, seed: number, t: AdaptiveTally, signal?: AbortSignal): Promise<void> {
+export async function attackAdaptively(
+  model: ScoreModel,
+  gradient: GradientSource,
+  attack: Attack,
+  r: BatchAttackResult,
+  pixels: Float32Array,
+  batchLabels: number[],
+  per: number,
+  criterion: Criterion,
+  seed: number,
+  t: AdaptiveTally,
+  signal?: AbortSignal,
+): Promise<void> {
   const ks = r.attacked.map((_, k) => k).filter((k) => r.success[k]);
   if (!ks.length) return;
   const budgets = ks.map((k) => adaptiveBudget(attack, r, k));
@@ -58,7 +79,17 @@ export async function attackAdaptively(model: ScoreModel, gradient: GradientSour
   const labels = ks.map((k) => batchLabels[r.attacked[k]]);
   const before = correctness(await model.scores(nonAdaptive, ks.length), labels);
   const t0 = performance.now();
-  const res = await adaptivePgd(model, gradient, x, labels, budgets[0].norm, Float64Array.from(budgets, (b) => b.eps), criterion, seed, signal);
+  const res = await adaptivePgd(
+    model,
+    gradient,
+    x,
+    labels,
+    budgets[0].norm,
+    Float64Array.from(budgets, (b) => b.eps),
+    criterion,
+    seed,
+    signal,
+  );
   // An attack cut short by a cancel is weaker than the one asked for: its count would flatter the defence.
   if (signal?.aborted) throw new EngineError('CANCELLED', 'cancelled during an adaptive attack; the interrupted batch is not counted');
   const after = correctness(await model.scores(res.adversarial, ks.length), labels);

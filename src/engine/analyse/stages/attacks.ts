@@ -34,19 +34,39 @@ export async function startAttackStage(ctx: AnalyseContext): Promise<AttackStage
   } catch (e) {
     if (!isEngineError(e) || e.code !== 'MODEL_UNSUPPORTED') throw e;
     gradientUnavailable = e.message;
-    ctx.warnings.push(`the model's input gradient is unavailable (${e.message}): only black-box attacks ran, and adaptive numbers are missing`);
+    ctx.warnings.push(
+      `the model's input gradient is unavailable (${e.message}): only black-box attacks ran, and adaptive numbers are missing`,
+    );
   }
   const specs = builder ? plan.attacks : plan.attacks.filter((a) => !WHITE_BOX.has(a.name));
   if (specs.length === 0) specs.push({ name: 'simba', params: { basis: 'dct' } });
   const outDir = ctx.opts.outDir;
-  const suite = new AttackSuite(ctx.prepared, classifier, ctx.classNames, { attacks: specs, criterion: plan.criterion, target: null, gradient: 'analytic', gallery: outDir ? GALLERY_PER_ATTACK : 0, outDir }, ctx.hooks.signal);
+  const suite = new AttackSuite(
+    ctx.prepared,
+    classifier,
+    ctx.classNames,
+    { attacks: specs, criterion: plan.criterion, target: null, gradient: 'analytic', gallery: outDir ? GALLERY_PER_ATTACK : 0, outDir },
+    ctx.hooks.signal,
+  );
   ctx.disposers.push(() => suite.dispose());
   suite.start(builder);
   Object.assign(ctx.seeds, suite.seeds());
-  const refs = suite.attacks.map((a, i) => ({ label: a.label, mode: a.mode, norm: attackNorm(a.params.attack as string, a.params), criterion: plan.criterion, seed: suite.seedOf(i) }));
+  const refs = suite.attacks.map((a, i) => ({
+    label: a.label,
+    mode: a.mode,
+    norm: attackNorm(a.params.attack as string, a.params),
+    criterion: plan.criterion,
+    seed: suite.seedOf(i),
+  }));
   return { suite, builder, gradientUnavailable, refs };
 }
 
 export function publishAttacks(ctx: AnalyseContext, stage: AttackStage): void {
-  ctx.section('attacks', { kind: 'attacks', criterion: ctx.plan.criterion, gradient: 'analytic', notes: stage.builder?.notes ?? [], runs: stage.suite.summaries() } satisfies AttacksSection);
+  ctx.section('attacks', {
+    kind: 'attacks',
+    criterion: ctx.plan.criterion,
+    gradient: 'analytic',
+    notes: stage.builder?.notes ?? [],
+    runs: stage.suite.summaries(),
+  } satisfies AttacksSection);
 }

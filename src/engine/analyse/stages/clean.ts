@@ -15,7 +15,11 @@ export interface CleanStage {
 
 export async function runCleanStage(ctx: AnalyseContext): Promise<CleanStage> {
   const t0 = performance.now();
-  const clean = await evaluateClean(ctx.classifier, ctx.data.samples, { classNames: ctx.classNames, ...ctx.signalOpt, onProgress: (q) => ctx.progress('clean evaluation', q.done, q.total) });
+  const clean = await evaluateClean(ctx.classifier, ctx.data.samples, {
+    classNames: ctx.classNames,
+    ...ctx.signalOpt,
+    onProgress: (q) => ctx.progress('clean evaluation', q.done, q.total),
+  });
   ctx.prepared.timings.cleanEval = (performance.now() - t0) / 1000;
   const { failed, ...cleanRest } = clean;
   ctx.section('clean', { kind: 'clean', ...cleanRest } satisfies CleanSection);
@@ -23,6 +27,8 @@ export async function runCleanStage(ctx: AnalyseContext): Promise<CleanStage> {
   return {
     skipped: failed,
     stopped: clean.partial || !!ctx.hooks.signal?.aborted,
-    correct: new Set(clean.predictions.filter((q) => (criterion === 'top1' ? q.predicted === q.label : q.top5.includes(q.label))).map((q) => q.relPath)),
+    correct: new Set(
+      clean.predictions.filter((q) => (criterion === 'top1' ? q.predicted === q.label : q.top5.includes(q.label))).map((q) => q.relPath),
+    ),
   };
 }

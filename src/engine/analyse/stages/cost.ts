@@ -15,6 +15,11 @@ export class CostMeter {
 
   result(batchSize: number): DefenceCost | null {
     if (!this.images) return null;
-    return { relativeCost: this.defendedMs / this.plainMs, plainImagesPerSecond: (1000 * this.images) / this.plainMs, defendedImagesPerSecond: (1000 * this.images) / this.defendedMs, batchSize };
+    return {
+      relativeCost: this.defendedMs / this.plainMs,
+      plainImagesPerSecond: (1000 * this.images) / this.plainMs,
+      defendedImagesPerSecond: (1000 * this.images) / this.defendedMs,
+      batchSize,
+    };
   }
 }

@@ -21,10 +21,21 @@ export async function startDefenceStage(ctx: AnalyseContext, attacks: AttackStag
   const sweeps: DefenceSweep[] = [];
   for (const d of ctx.plan.defences) {
     Object.assign(ctx.seeds, d.seeds?.(ctx.runSeed));
-    sweeps.push(await d.sweep({
-      classifier: ctx.classifier, preprocessing: ctx.prepared.config.preprocessing, opts: ctx.opts, sweeps: ctx.plan.analyses.sweeps, runSeed: ctx.runSeed,
-      criterion: ctx.plan.criterion, refs: attacks.refs, builder: attacks.builder, gradientUnavailable: attacks.gradientUnavailable, sessionOpts: ctx.sessionOpts, disposers: ctx.disposers,
-    }));
+    sweeps.push(
+      await d.sweep({
+        classifier: ctx.classifier,
+        preprocessing: ctx.prepared.config.preprocessing,
+        opts: ctx.opts,
+        sweeps: ctx.plan.analyses.sweeps,
+        runSeed: ctx.runSeed,
+        criterion: ctx.plan.criterion,
+        refs: attacks.refs,
+        builder: attacks.builder,
+        gradientUnavailable: attacks.gradientUnavailable,
+        sessionOpts: ctx.sessionOpts,
+        disposers: ctx.disposers,
+      }),
+    );
   }
   return {
     sweeps,

@@ -16,7 +16,10 @@ import type { AnalyseContext } from '../context';
 type Correctness = { top1: boolean[]; top5: boolean[] };
 
 /** One batch's ε-sweep examples and the undefended model's correctness on them. */
-export interface EpsilonBatch { adv: StackedAdversarial; original: Correctness }
+export interface EpsilonBatch {
+  adv: StackedAdversarial;
+  original: Correctness;
+}
 
 export interface EpsilonSweepStage {
   runBatch(samples: DatasetSample[], pixels: Float32Array, scores: Float32Array): Promise<EpsilonBatch>;
@@ -26,13 +29,33 @@ export interface EpsilonSweepStage {
 }
 
 /** Null when the sweeps are off or there is no gradient for PGD. */
-export function startEpsilonSweep(ctx: AnalyseContext, builder: ClassifierGradientBuilder | null, defences: number, seeds: Record<string, number>, disposers: (() => Promise<void>)[]): EpsilonSweepStage | null {
+export function startEpsilonSweep(
+  ctx: AnalyseContext,
+  builder: ClassifierGradientBuilder | null,
+  defences: number,
+  seeds: Record<string, number>,
+  disposers: (() => Promise<void>)[],
+): EpsilonSweepStage | null {
   const { epsGrid, criterion } = ctx.plan;
   // The sweep's recorded seed (its PGD attacks are a suite of their own and draw the suite's per-attack seeds).
   const recorded = seedFor(ctx.runSeed, 'sweeps/epsilon');
   seeds.epsilonSweep = recorded;
   if (!builder || !ctx.plan.analyses.sweeps) return null;
-  const suite = new AttackSuite(ctx.prepared, ctx.classifier, ctx.classNames, { attacks: epsGrid.map((eps) => ({ name: 'pgd' as const, params: { norm: 'linf', eps } })), criterion, target: null, gradient: 'analytic', gallery: 0, outDir: null }, ctx.hooks.signal, 'sweeps/epsilon/pgd');
+  const suite = new AttackSuite(
+    ctx.prepared,
+    ctx.classifier,
+    ctx.classNames,
+    {
+      attacks: epsGrid.map((eps) => ({ name: 'pgd' as const, params: { norm: 'linf', eps } })),
+      criterion,
+      target: null,
+      gradient: 'analytic',
+      gallery: 0,
+      outDir: null,
+    },
+    ctx.hooks.signal,
+    'sweeps/epsilon/pgd',
+  );
   disposers.push(() => suite.dispose());
   suite.start(builder);
   Object.assign(seeds, seedRecord(ctx.runSeed, 'sweeps/epsilon/pgd'));
@@ -49,8 +72,17 @@ export function startEpsilonSweep(ctx: AnalyseContext, builder: ClassifierGradie
     },
     sweep(names, images) {
       return {
-        id: 'defence-rate-vs-epsilon', title: 'Defence rate vs attack ε (PGD-10 L∞, fixed ε)', xLabel: 'ε (pixel units)', yLabel: 'defence rate', x: epsGrid,
-        series: names.map((name, d) => ({ name, attack: 'PGD-10 L∞', mode: 'fixed-eps' as const, y: tallies[d].map((t) => t.defenceRate) })),
+        id: 'defence-rate-vs-epsilon',
+        title: 'Defence rate vs attack ε (PGD-10 L∞, fixed ε)',
+        xLabel: 'ε (pixel units)',
+        yLabel: 'defence rate',
+        x: epsGrid,
+        series: names.map((name, d) => ({
+          name,
+          attack: 'PGD-10 L∞',
+          mode: 'fixed-eps' as const,
+          y: tallies[d].map((t) => t.defenceRate),
+        })),
         fixed: { images, epsilons: epsGrid.map((e) => formatEpsilon(e, 'linf')).join(' '), seed: recorded },
       };
     },

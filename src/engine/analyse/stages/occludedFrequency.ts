@@ -2,9 +2,7 @@
  * Stage "occludedFrequency", pass 1: the first images of the run are explained band by band (DCT bands
  * ablated one at a time); previews of the first few are written beside the report.
  */
-import {
-  OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency,
-} from '../../spectral/occludedFrequency';
+import { OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency } from '../../spectral/occludedFrequency';
 import type { OccludedFrequencyImage, OccludedFrequencySection } from '../../report/sections';
 import { Rng } from '../../util/random';
 import { seedFor, seedRecord } from '../../util/seeds';
@@ -32,14 +30,33 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
       if (!enabled || images.length >= limit) return;
       const n = Math.min(samples.length, limit - images.length);
       const results = await occludedFrequency(pixels.subarray(0, n * per), n, [C, H, W], (x, m) => classifier.scores(x, m), {
-        baseline, scoreOn, maxBatch: ofRowsPerCall(classifier.batchSize, bands, per), rng, ...ctx.signalOpt,
+        baseline,
+        scoreOn,
+        maxBatch: ofRowsPerCall(classifier.batchSize, bands, per),
+        rng,
+        ...ctx.signalOpt,
       });
       results.forEach((r, i) => {
         const s = samples[i];
         aggregate.add(s.label, r.scores, r.flips);
-        const img: OccludedFrequencyImage = { relPath: s.relPath, label: s.label, predicted: r.predicted, cleanLogit: r.cleanLogit, scores: r.scores, flips: r.flips };
+        const img: OccludedFrequencyImage = {
+          relPath: s.relPath,
+          label: s.label,
+          predicted: r.predicted,
+          cleanLogit: r.cleanLogit,
+          scores: r.scores,
+          flips: r.flips,
+        };
         if (ctx.opts.outDir && images.length < OF_PREVIEW_IMAGES) {
-          img.previews = writeOfPreviews(ctx.opts.outDir, String(images.length).padStart(2, '0'), pixels.subarray(i * per, (i + 1) * per), [C, H, W], r.scores, baseline, seedFor(runSeed, 'frequency/occluded-frequency/preview', images.length));
+          img.previews = writeOfPreviews(
+            ctx.opts.outDir,
+            String(images.length).padStart(2, '0'),
+            pixels.subarray(i * per, (i + 1) * per),
+            [C, H, W],
+            r.scores,
+            baseline,
+            seedFor(runSeed, 'frequency/occluded-frequency/preview', images.length),
+          );
         }
         images.push(img);
       });
@@ -48,14 +65,31 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
       if (!enabled || aggregate.count === 0) return;
       if (ctx.opts.outDir && baseline === 'noise') Object.assign(ctx.seeds, seedRecord(runSeed, 'frequency/occluded-frequency/preview'));
       ctx.section('occludedFrequency', {
-        kind: 'occluded-frequency', bands, baseline, definition: OCCLUDED_FREQUENCY_DEFINITION, seed: baseline === 'noise' ? seed : null, scoreOn,
-        models: [{ model: ctx.prepared.model.path, images, perClass: aggregate.perClass(), mean: aggregate.mean(), flipRate: aggregate.flipRate() }],
+        kind: 'occluded-frequency',
+        bands,
+        baseline,
+        definition: OCCLUDED_FREQUENCY_DEFINITION,
+        seed: baseline === 'noise' ? seed : null,
+        scoreOn,
+        models: [
+          {
+            model: ctx.prepared.model.path,
+            images,
+            perClass: aggregate.perClass(),
+            mean: aggregate.mean(),
+            flipRate: aggregate.flipRate(),
+          },
+        ],
       } satisfies OccludedFrequencySection);
     },
   };
 }
 
 export const occludedFrequencyStage: BatchStageModule = {
-  plan: ({ analyses, images, ofImages }) => ({ stage: 'occludedFrequency', skipped: analyses.occludedFrequency ? null : 'not asked for', sizes: { images: Math.min(images, ofImages) } }),
+  plan: ({ analyses, images, ofImages }) => ({
+    stage: 'occludedFrequency',
+    skipped: analyses.occludedFrequency ? null : 'not asked for',
+    sizes: { images: Math.min(images, ofImages) },
+  }),
   start: startOccludedFrequencyStage,
 };

@@ -15,8 +15,12 @@ export function startRctStage(ctx: AnalyseContext, refs: DefenceAttackRef[]): Ba
     publish() {
       if (!maps.length) return;
       ctx.section('rct', {
-        kind: 'rct', epsilon: DEFAULT_RCT_EPSILON, definition: RCT_DEFINITION,
-        maps: refs.map((r, a) => ({ attack: r.label, mode: r.mode, count: maps[a].count, map: binForReport(maps[a].result()) })).filter((m) => m.count > 0),
+        kind: 'rct',
+        epsilon: DEFAULT_RCT_EPSILON,
+        definition: RCT_DEFINITION,
+        maps: refs
+          .map((r, a) => ({ attack: r.label, mode: r.mode, count: maps[a].count, map: binForReport(maps[a].result()) }))
+          .filter((m) => m.count > 0),
       } satisfies RctSection);
     },
   };

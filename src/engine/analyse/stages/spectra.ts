@@ -16,11 +16,21 @@ export function startSpectraStage(ctx: AnalyseContext, refs: DefenceAttackRef[])
     publish() {
       if (!spectra.length) return;
       ctx.section('spectra', {
-        kind: 'spectra', cutoff, definition: SPECTRA_DEFINITION,
-        entries: refs.map((r, a) => {
-          const e = spectra[a].result();
-          return { attack: r.label, mode: r.mode, ...e, perturbationSpectrum: binForReport(e.perturbationSpectrum), logSpectrumDifference: binForReport(e.logSpectrumDifference) };
-        }).filter((e) => e.count > 0),
+        kind: 'spectra',
+        cutoff,
+        definition: SPECTRA_DEFINITION,
+        entries: refs
+          .map((r, a) => {
+            const e = spectra[a].result();
+            return {
+              attack: r.label,
+              mode: r.mode,
+              ...e,
+              perturbationSpectrum: binForReport(e.perturbationSpectrum),
+              logSpectrumDifference: binForReport(e.logSpectrumDifference),
+            };
+          })
+          .filter((e) => e.count > 0),
       } satisfies SpectraSection);
     },
   };

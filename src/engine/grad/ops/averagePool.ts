@@ -32,7 +32,10 @@ export const averagePoolGradient: OpGradient = {
     const outLens = geo.map((a) => a.outLen);
     const inverse: number[] = [];
     const visit = (axis: number, product: number): void => {
-      if (axis === perAxis.length) { inverse.push(product === 0 ? 0 : 1 / product); return; }
+      if (axis === perAxis.length) {
+        inverse.push(product === 0 ? 0 : 1 / product);
+        return;
+      }
       for (const c of perAxis[axis]) visit(axis + 1, product * c);
     };
     visit(0, 1);

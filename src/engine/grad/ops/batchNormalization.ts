@@ -11,17 +11,23 @@ export const batchNormalizationGradient: OpGradient = {
   opType: 'BatchNormalization',
   gradient: ({ node, dy, needs, ctx }) => {
     const e = ctx.e;
-    if (node.int('training_mode', 0) !== 0) node.fail('training_mode=1 (batch statistics) is not supported; export the model in inference mode');
-    if (node.outputs.slice(1).some((o) => o)) node.fail('running-statistics outputs (training mode) are not supported; export the model in inference mode');
+    if (node.int('training_mode', 0) !== 0)
+      node.fail('training_mode=1 (batch statistics) is not supported; export the model in inference mode');
+    if (node.outputs.slice(1).some((o) => o))
+      node.fail('running-statistics outputs (training mode) are not supported; export the model in inference mode');
     const [x, scale, , mean, variance] = [0, 1, 2, 3, 4].map((i) => node.input(i));
     const rank = ctx.rank(x);
     const eps = node.float('epsilon', 1e-5);
     const sumAxes = [0, ...range(2, rank)];
     const sc = ctx.constant(scale);
     const va = ctx.constant(variance);
-    const factor = () => (sc && va
-      ? e.float(Array.from(sc, (s, c) => s / Math.sqrt(va[c] + eps)), [sc.length, ...range(2, rank).map(() => 1)])
-      : perChannel(e, e.op('Div', [scale, e.op('Sqrt', [e.op('Add', [variance, e.scalar(eps)])])]), rank));
+    const factor = () =>
+      sc && va
+        ? e.float(
+            Array.from(sc, (s, c) => s / Math.sqrt(va[c] + eps)),
+            [sc.length, ...range(2, rank).map(() => 1)],
+          )
+        : perChannel(e, e.op('Div', [scale, e.op('Sqrt', [e.op('Add', [variance, e.scalar(eps)])])]), rank);
     const grads = ['', '', '', '', ''];
     if (needs[0]) grads[0] = e.op('Mul', [dy[0], factor()]);
     if (needs[2]) grads[2] = e.reduceSum(dy[0], sumAxes, false);

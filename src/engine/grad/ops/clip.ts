@@ -10,7 +10,9 @@ export const clipGradient: OpGradient = {
   gradient: ({ node, dy, needs, ctx }) => {
     const e = ctx.e;
     if (node.has('min') || node.has('max')) {
-      node.fail('min/max given as attributes (the opset 6-10 form) are not supported: models older than opset 11 are rejected before differentiation');
+      node.fail(
+        'min/max given as attributes (the opset 6-10 form) are not supported: models older than opset 11 are rejected before differentiation',
+      );
     }
     const [x, lo, hi] = [node.input(0), node.input(1), node.input(2)];
     const m = lo ? e.op('Max', [x, lo]) : x;

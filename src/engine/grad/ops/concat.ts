@@ -12,7 +12,11 @@ export const concatGradient: OpGradient = {
     const e = ctx.e;
     const axis = normAxis(node.int('axis'), ctx.rank(node.inputs[0]));
     if (node.inputs.some((x) => isBatchAxis(ctx, x, axis))) {
-      const sizes = e.op('Concat', node.inputs.map((x) => e.op('Shape', [x], { start: axis, end: axis + 1 })), { axis: 0 });
+      const sizes = e.op(
+        'Concat',
+        node.inputs.map((x) => e.op('Shape', [x], { start: axis, end: axis + 1 })),
+        { axis: 0 },
+      );
       const parts = e.node('Split', [dy[0], sizes], { axis }, node.inputs.length);
       return parts.map((p, i) => (needs[i] ? p : ''));
     }

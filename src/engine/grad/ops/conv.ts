@@ -21,7 +21,13 @@ function convInputGradient(e: Emitter, dy: string, w: string, wDims: number[], g
   const grouped = e.op('Reshape', [w, e.int64([group, m / group, cPerGroup, ...kernel])]);
   const swapped = e.op('Transpose', [grouped], { perm: [0, 2, 1, ...spatial] });
   const regrouped = e.op('Reshape', [swapped, e.int64([group * cPerGroup, m / group, ...kernel])]);
-  const flipped = e.op('Slice', [regrouped, e.int64(kernel.map(() => -1)), e.int64(kernel.map((k) => -k - 1)), e.int64(kernel.map((_, i) => i + 2)), e.int64(kernel.map(() => -1))]);
+  const flipped = e.op('Slice', [
+    regrouped,
+    e.int64(kernel.map(() => -1)),
+    e.int64(kernel.map((k) => -k - 1)),
+    e.int64(kernel.map((_, i) => i + 2)),
+    e.int64(kernel.map(() => -1)),
+  ]);
   return e.op('Conv', [dy, flipped], {
     group,
     dilations: geo.map((a) => a.d),
@@ -47,10 +53,20 @@ export const convGradient: OpGradient = {
     const group = node.int('group', 1);
     const geo = windowGeometry(node, ctx, x, y, kernel);
     const grads = ['', '', ''];
-    if (needs[0]) grads[0] = convInputGradient(e, dy[0], w, wDims, group, geo) ?? e.op('ConvTranspose', [dy[0], w], transposeBack(geo, group));
+    if (needs[0])
+      grads[0] = convInputGradient(e, dy[0], w, wDims, group, geo) ?? e.op('ConvTranspose', [dy[0], w], transposeBack(geo, group));
     if (needs[1]) {
       const cPerGroup = wDims[1];
-      grads[1] = groupedWeightGrad(e, x, spatialDims(node, ctx, x), cPerGroup, group, dy[0], geo.map((a) => a.outLen), geo);
+      grads[1] = groupedWeightGrad(
+        e,
+        x,
+        spatialDims(node, ctx, x),
+        cPerGroup,
+        group,
+        dy[0],
+        geo.map((a) => a.outLen),
+        geo,
+      );
     }
     if (needs[2] && b) grads[2] = e.reduceSum(dy[0], [0, ...kernel.map((_, i) => i + 2)], false);
     return grads;

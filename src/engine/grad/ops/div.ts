@@ -7,9 +7,6 @@ export const divGradient: OpGradient = {
     const e = ctx.e;
     const [a, b, y] = [node.input(0), node.input(1), node.outputs[0]];
     const q = e.op('Div', [dy[0], b]);
-    return [
-      needs[0] ? ctx.unbroadcast(q, a, y) : '',
-      needs[1] ? e.op('Neg', [ctx.unbroadcast(e.op('Mul', [q, y]), b, y)]) : '',
-    ];
+    return [needs[0] ? ctx.unbroadcast(q, a, y) : '', needs[1] ? e.op('Neg', [ctx.unbroadcast(e.op('Mul', [q, y]), b, y)]) : ''];
   },
 };

@@ -13,7 +13,10 @@ export const dropoutGradient: OpGradient = {
     const training = node.input(2);
     if (training && !isZeroRatio(node.input(1), (name) => ctx.constant(name))) {
       const v = ctx.constant(training);
-      if (!v) return node.fail(`training_mode ("${training}") must be a constant: training-mode dropout is random and has no deterministic gradient`);
+      if (!v)
+        return node.fail(
+          `training_mode ("${training}") must be a constant: training-mode dropout is random and has no deterministic gradient`,
+        );
       if (v.some((t) => t !== 0)) node.fail('training_mode is true: training-mode dropout is random and has no deterministic gradient');
     }
     return node.inputs.map((x, i) => (i === 0 && needs[0] ? dy[0] || zerosLike(ctx.e, x) : ''));

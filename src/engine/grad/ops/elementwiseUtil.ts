@@ -57,7 +57,9 @@ export function castBack(node: NodeView, dy: string, outType: string, ctx: GradC
   const inType = ctx.shape(x).type;
   const inCode = dataTypeFromName(inType);
   if (out === undefined || !FLOAT_TYPES.has(out)) {
-    node.fail(`the cast of "${x}" (${inType}) to ${outType} blocks the gradient: a ${outType} value is piecewise constant in its input, so no useful gradient flows back through it`);
+    node.fail(
+      `the cast of "${x}" (${inType}) to ${outType} blocks the gradient: a ${outType} value is piecewise constant in its input, so no useful gradient flows back through it`,
+    );
   }
   if (inCode === undefined || !FLOAT_TYPES.has(inCode)) {
     node.fail(`the cast input "${x}" has type ${inType}: no gradient flows into a non-float tensor`);

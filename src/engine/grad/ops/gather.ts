@@ -21,7 +21,10 @@ export const gatherGradient: OpGradient = {
     const known = ctx.constant(ind);
     let indices: string;
     if (known && !batchDims[axis]) {
-      indices = e.int64(Array.from(known, (v) => (v < 0 ? v + dims[axis] : v)), ctx.shape(ind).dims);
+      indices = e.int64(
+        Array.from(known, (v) => (v < 0 ? v + dims[axis] : v)),
+        ctx.shape(ind).dims,
+      );
     } else {
       const ind64 = ctx.shape(ind).type === 'int64' ? ind : e.op('Cast', [ind], { to: 7 });
       const len = batchDims[axis] ? e.squeeze(e.op('Shape', [x], { start: axis, end: axis + 1 }), [0]) : e.int64([dims[axis]], []);
@@ -30,7 +33,8 @@ export const gatherGradient: OpGradient = {
     indices = e.unsqueeze(indices, [q]);
     const toFront = [...range(axis, axis + q), ...range(0, axis), ...range(axis + q, rank - 1 + q)];
     const updates = toFront.every((p, i) => p === i) ? dy[0] : e.op('Transpose', [dy[0]], { perm: toFront });
-    const frontShape = axis === 0 ? e.shapeOf(x) : e.op('Gather', [e.shapeOf(x), e.int64([axis, ...range(0, axis), ...range(axis + 1, rank)])]);
+    const frontShape =
+      axis === 0 ? e.shapeOf(x) : e.op('Gather', [e.shapeOf(x), e.int64([axis, ...range(0, axis), ...range(axis + 1, rank)])]);
     const scattered = e.op('ScatterND', [e.op('ConstantOfShape', [frontShape]), indices, updates], { reduction: 'add' });
     if (axis === 0) return [scattered, ''];
     return [e.op('Transpose', [scattered], { perm: [...range(1, axis + 1), 0, ...range(axis + 1, rank)] }), ''];

@@ -7,7 +7,11 @@ export const hardSwishGradient: OpGradient = {
     const e = ctx.e;
     const x = node.input(0);
     const mid = e.op('Add', [e.op('Mul', [x, e.scalar(1 / 3)]), e.scalar(0.5)]);
-    const slope = e.op('Where', [e.op('Less', [x, e.scalar(-3)]), e.scalar(0), e.op('Where', [e.op('Greater', [x, e.scalar(3)]), e.scalar(1), mid])]);
+    const slope = e.op('Where', [
+      e.op('Less', [x, e.scalar(-3)]),
+      e.scalar(0),
+      e.op('Where', [e.op('Greater', [x, e.scalar(3)]), e.scalar(1), mid]),
+    ]);
     return [e.op('Mul', [dy[0], slope])];
   },
 };

@@ -15,7 +15,8 @@ export const layerNormalizationGradient: OpGradient = {
     const [y, meanOut] = node.outputs;
     const rank = ctx.rank(x);
     const axes = range(normAxis(node.int('axis', -1), rank), rank);
-    if (node.int('stash_type', 1) !== 1 && (dy[1] || dy[2])) node.fail('Mean/InvStdDev outputs with stash_type ≠ 1 (not float32) on the gradient path');
+    if (node.int('stash_type', 1) !== 1 && (dy[1] || dy[2]))
+      node.fail('Mean/InvStdDev outputs with stash_type ≠ 1 (not float32) on the gradient path');
     const { rstd, xhat } = standardize(e, x, axes, node.float('epsilon', 1e-5));
     const grads = ['', '', ''];
     if (needs[0]) {

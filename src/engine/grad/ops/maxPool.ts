@@ -12,13 +12,32 @@ import { attrsOf, scatterAddFlat } from './spatialUtil';
  */
 function windowGroupsGradient(node: NodeView, ctx: GradContext, e: Emitter, x: string, y: string, dy: string): string | undefined {
   const kernel = node.ints('kernel_shape');
-  const strides = node.ints('strides', kernel.map(() => 1));
+  const strides = node.ints(
+    'strides',
+    kernel.map(() => 1),
+  );
   const dims = ctx.shape(x).dims;
-  const plain = node.ints('pads', []).every((p) => p === 0) && node.ints('dilations', []).every((d) => d === 1)
-    && ['NOTSET', 'VALID'].includes(node.string('auto_pad', 'NOTSET'));
+  const plain =
+    node.ints('pads', []).every((p) => p === 0) &&
+    node.ints('dilations', []).every((d) => d === 1) &&
+    ['NOTSET', 'VALID'].includes(node.string('auto_pad', 'NOTSET'));
   const k = kernel[0];
-  if (!plain || dims.length !== 4 || kernel.length !== 2 || kernel[1] !== k || strides.some((s) => s !== k) || dims[2] % k !== 0 || dims[3] % k !== 0) return undefined;
-  const groups = e.node('Split', [e.op('SpaceToDepth', [x], { blocksize: k }), e.int64(new Array<number>(k * k).fill(dims[1]))], { axis: 1 }, k * k);
+  if (
+    !plain ||
+    dims.length !== 4 ||
+    kernel.length !== 2 ||
+    kernel[1] !== k ||
+    strides.some((s) => s !== k) ||
+    dims[2] % k !== 0 ||
+    dims[3] % k !== 0
+  )
+    return undefined;
+  const groups = e.node(
+    'Split',
+    [e.op('SpaceToDepth', [x], { blocksize: k }), e.int64(new Array<number>(k * k).fill(dims[1]))],
+    { axis: 1 },
+    k * k,
+  );
   let taken = '';
   const parts = groups.map((g) => {
     const isMax = e.op('Equal', [g, y]);

@@ -11,9 +11,7 @@ export const pReluGradient: OpGradient = {
     const [x, slope] = [node.input(0), node.input(1)];
     const positive = e.op('Greater', [x, e.scalar(0)]);
     const dx = needs[0] ? e.op('Where', [positive, dy[0], e.op('Mul', [dy[0], slope])]) : '';
-    const dSlope = needs[1]
-      ? ctx.unbroadcast(e.op('Where', [positive, e.scalar(0), e.op('Mul', [dy[0], x])]), slope, node.outputs[0])
-      : '';
+    const dSlope = needs[1] ? ctx.unbroadcast(e.op('Where', [positive, e.scalar(0), e.op('Mul', [dy[0], x])]), slope, node.outputs[0]) : '';
     return [dx, dSlope];
   },
 };

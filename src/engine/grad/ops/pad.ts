@@ -26,7 +26,9 @@ export const padGradient: OpGradient = {
     let dx: string;
     if (mode === 'constant' && pads && axes) {
       const ax = normAxes(Array.from(axes), rank);
-      const starts: number[] = [], ends: number[] = [], sliced: number[] = [];
+      const starts: number[] = [],
+        ends: number[] = [],
+        sliced: number[] = [];
       const back = new Array<number>(2 * rank).fill(0);
       ax.forEach((a, i) => {
         const [pb, pe] = [pads[i], pads[i + ax.length]];

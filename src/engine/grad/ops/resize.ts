@@ -30,7 +30,9 @@ export const resizeGradient: OpGradient = {
     const expand = (values: number[], fill: number): number[] => {
       if (axes.length === 0) return values;
       const out = new Array<number>(rank).fill(fill);
-      axes.forEach((a, i) => { out[a] = values[i]; });
+      axes.forEach((a, i) => {
+        out[a] = values[i];
+      });
       return out;
     };
 
@@ -64,9 +66,18 @@ export const resizeGradient: OpGradient = {
     let g = dy[0];
     for (let a = 0; a < rank; a++) {
       const spec: ResizeAxis = {
-        mode: kind, transform, nearestMode: node.string('nearest_mode', 'round_prefer_floor'), scale: scales[a],
-        antialias: node.int('antialias', 0) !== 0, cubicCoeffA: node.float('cubic_coeff_a', -0.75), excludeOutside: node.int('exclude_outside', 0) !== 0,
-        inLen: xs.dims[a], outLen: ys[a], roiStart: roi[a], roiEnd: roi[a + rank], identityWhenUnscaled: mode !== 'nearest' || rank > 1,
+        mode: kind,
+        transform,
+        nearestMode: node.string('nearest_mode', 'round_prefer_floor'),
+        scale: scales[a],
+        antialias: node.int('antialias', 0) !== 0,
+        cubicCoeffA: node.float('cubic_coeff_a', -0.75),
+        excludeOutside: node.int('exclude_outside', 0) !== 0,
+        inLen: xs.dims[a],
+        outLen: ys[a],
+        roiStart: roi[a],
+        roiEnd: roi[a + rank],
+        identityWhenUnscaled: mode !== 'nearest' || rank > 1,
       };
       const m = resizeMatrix(spec, (what) => node.fail(what));
       if (!m) continue;

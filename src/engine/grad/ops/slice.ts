@@ -6,7 +6,13 @@ import { range, staticInts } from './structuralUtil';
 /** Index values at or beyond this count as "to the end" (exporters use INT_MAX / INT64_MAX). */
 const TO_END = 2 ** 31 - 1;
 
-interface AxisSlice { axis: number; start: number; step: number; len: number; dim: number }
+interface AxisSlice {
+  axis: number;
+  start: number;
+  step: number;
+  len: number;
+  dim: number;
+}
 
 /** First index read and number of elements along one axis, with ONNX's negative-index and clamping rules. */
 function resolve(start: number, end: number, step: number, dim: number): { start: number; len: number } {
@@ -32,7 +38,10 @@ function scatterAlong(e: Emitter, g: string, rank: number, s: AxisSlice): string
   ];
   const zeros = e.op('ConstantOfShape', [shapeParts.length === 1 ? shapeParts[0] : e.op('Concat', shapeParts, { axis: 0 })]);
   const idxDims = range(0, rank).map((a) => (a === s.axis ? s.len : 1));
-  const idx = e.int64(range(0, s.len).map((j) => s.start + j * s.step), idxDims);
+  const idx = e.int64(
+    range(0, s.len).map((j) => s.start + j * s.step),
+    idxDims,
+  );
   return e.op('ScatterElements', [zeros, e.op('Expand', [idx, e.shapeOf(g)]), g], { axis: s.axis });
 }
 

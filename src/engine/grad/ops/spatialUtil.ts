@@ -15,12 +15,23 @@ export function attrsOf(node: NodeView): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   for (const a of node.proto.attribute) {
     switch (a.type) {
-      case AttributeType.FLOAT: out[a.name] = attr.float(a.f ?? 0); break;
-      case AttributeType.INT: out[a.name] = attr.int(a.i ?? 0); break;
-      case AttributeType.STRING: out[a.name] = a.s ?? new Uint8Array(); break;
-      case AttributeType.FLOATS: out[a.name] = attr.floats(a.floats ?? []); break;
-      case AttributeType.INTS: out[a.name] = attr.ints(a.ints ?? []); break;
-      default: node.fail(`attribute ${a.name} has a type (${a.type}) the gradient builder cannot copy`);
+      case AttributeType.FLOAT:
+        out[a.name] = attr.float(a.f ?? 0);
+        break;
+      case AttributeType.INT:
+        out[a.name] = attr.int(a.i ?? 0);
+        break;
+      case AttributeType.STRING:
+        out[a.name] = a.s ?? new Uint8Array();
+        break;
+      case AttributeType.FLOATS:
+        out[a.name] = attr.floats(a.floats ?? []);
+        break;
+      case AttributeType.INTS:
+        out[a.name] = attr.ints(a.ints ?? []);
+        break;
+      default:
+        node.fail(`attribute ${a.name} has a type (${a.type}) the gradient builder cannot copy`);
     }
   }
   return out;
@@ -109,16 +120,24 @@ const iota = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + fr
  * over; stride and dilation swap roles.
  */
 export function groupedWeightGrad(
-  e: Emitter, a: string, aLens: number[], p: number, group: number, b: string, bLens: number[], axes: { k: number; s: number; d: number; pb: number }[],
+  e: Emitter,
+  a: string,
+  aLens: number[],
+  p: number,
+  group: number,
+  b: string,
+  bLens: number[],
+  axes: { k: number; s: number; d: number; pb: number }[],
 ): string {
   const n = aLens.length;
   const swap = [1, 0, ...iota(n, 2)];
-  const aT = group === 1
-    ? e.op('Transpose', [a], { perm: swap })
-    : e.op('Reshape', [
-      e.op('Transpose', [e.op('Reshape', [a, e.int64([0, group, p, ...aLens])])], { perm: [2, 1, 0, ...iota(n, 3)] }),
-      e.int64([p, -1, ...aLens]),
-    ]);
+  const aT =
+    group === 1
+      ? e.op('Transpose', [a], { perm: swap })
+      : e.op('Reshape', [
+          e.op('Transpose', [e.op('Reshape', [a, e.int64([0, group, p, ...aLens])])], { perm: [2, 1, 0, ...iota(n, 3)] }),
+          e.int64([p, -1, ...aLens]),
+        ]);
   const bT = e.op('Transpose', [b], { perm: swap });
   const pe = axes.map((x, i) => Math.max(0, x.s * (bLens[i] - 1) + extent(x) - x.pb - aLens[i]));
   const got = axes.map((x, i) => Math.floor((aLens[i] + x.pb + pe[i] - (x.s * (bLens[i] - 1) + 1)) / x.d) + 1);
@@ -128,7 +147,18 @@ export function groupedWeightGrad(
     dilations: attr.ints(axes.map((x) => x.s)),
     pads: attr.ints([...axes.map((x) => x.pb), ...pe]),
   });
-  return e.op('Transpose', [cropSpatial(e, conv, got, axes.map((x) => x.k))], { perm: swap });
+  return e.op(
+    'Transpose',
+    [
+      cropSpatial(
+        e,
+        conv,
+        got,
+        axes.map((x) => x.k),
+      ),
+    ],
+    { perm: swap },
+  );
 }
 
 /** Float32 zeros of a given runtime shape (an int64 1-D tensor). */
@@ -148,7 +178,10 @@ export function onesOf(e: Emitter, dims: number[]): string {
 export function scatterAddFlat(e: Emitter, like: string, indices: string, updates: string): string {
   const flat = e.int64([-1]);
   const zeros = zerosOfShape(e, e.op('Reshape', [e.op('Size', [like]), flat]));
-  const summed = e.op('ScatterElements', [zeros, e.op('Reshape', [indices, flat]), e.op('Reshape', [updates, flat])], { axis: 0, reduction: 'add' });
+  const summed = e.op('ScatterElements', [zeros, e.op('Reshape', [indices, flat]), e.op('Reshape', [updates, flat])], {
+    axis: 0,
+    reduction: 'add',
+  });
   return e.reshapeLike(summed, like);
 }
 
@@ -162,7 +195,15 @@ export function flatIndexLike(e: Emitter, like: string): string {
  * Applies Aᵀ along `axis` of `g`: out[…, i, …] = Σ_o A[o, i] · g[…, o, …], with A given row-major as
  * [outLen, inLen] (the forward op mapped x to y = A·x along that axis).
  */
-export function applyTransposedAlong(e: Emitter, g: string, rank: number, axis: number, a: Float64Array, outLen: number, inLen: number): string {
+export function applyTransposedAlong(
+  e: Emitter,
+  g: string,
+  rank: number,
+  axis: number,
+  a: Float64Array,
+  outLen: number,
+  inLen: number,
+): string {
   const aT = new Array<number>(inLen * outLen);
   for (let o = 0; o < outLen; o++) for (let i = 0; i < inLen; i++) aT[i * outLen + o] = a[o * inLen + i];
   if (axis === rank - 1) return e.op('MatMul', [g, e.float(Array.from(a), [outLen, inLen])]);
@@ -195,13 +236,26 @@ export interface ResizeAxis {
 }
 
 /** onnxruntime's resized → original coordinate, evaluated in float32 step by step as its C++ does. */
-export function originalCoordinate(transform: string, x: number, sc: number, lr: number, lo: number, rs: number, re: number): number | undefined {
+export function originalCoordinate(
+  transform: string,
+  x: number,
+  sc: number,
+  lr: number,
+  lo: number,
+  rs: number,
+  re: number,
+): number | undefined {
   switch (transform) {
-    case 'half_pixel': return f32(f32(f32(x + 0.5) / sc) - 0.5);
-    case 'asymmetric': return f32(x / sc);
-    case 'pytorch_half_pixel': return lr > 1 ? f32(f32(f32(x + 0.5) / sc) - 0.5) : 0;
-    case 'tf_half_pixel_for_nn': return f32(f32(x + 0.5) / sc);
-    case 'align_corners': return lr === 1 ? 0 : f32(f32(x * (lo - 1)) / (lr - 1));
+    case 'half_pixel':
+      return f32(f32(f32(x + 0.5) / sc) - 0.5);
+    case 'asymmetric':
+      return f32(x / sc);
+    case 'pytorch_half_pixel':
+      return lr > 1 ? f32(f32(f32(x + 0.5) / sc) - 0.5) : 0;
+    case 'tf_half_pixel_for_nn':
+      return f32(f32(x + 0.5) / sc);
+    case 'align_corners':
+      return lr === 1 ? 0 : f32(f32(x * (lo - 1)) / (lr - 1));
     case 'tf_crop_and_resize':
       return lr > 1 ? f32(f32(rs * (lo - 1)) + f32(f32(f32(x * f32(re - rs)) * (lo - 1)) / (lr - 1))) : f32(0.5 * f32(rs + re) * (lo - 1));
     case 'half_pixel_symmetric': {
@@ -209,7 +263,8 @@ export function originalCoordinate(transform: string, x: number, sc: number, lr:
       const offset = f32(f32(lo / 2) * f32(1 - adjustment));
       return f32(offset + (x + 0.5) / sc - 0.5);
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -219,11 +274,16 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), h
 /** onnxruntime's nearest_mode rounding of an original coordinate. */
 export function nearestPixel(mode: string, v: number): number | undefined {
   switch (mode) {
-    case 'round_prefer_floor': return v === f32(Math.trunc(v) + 0.5) ? Math.floor(v) : roundHalfAway(v);
-    case 'round_prefer_ceil': return roundHalfAway(v);
-    case 'floor': return Math.floor(v);
-    case 'ceil': return Math.ceil(v);
-    default: return undefined;
+    case 'round_prefer_floor':
+      return v === f32(Math.trunc(v) + 0.5) ? Math.floor(v) : roundHalfAway(v);
+    case 'round_prefer_ceil':
+      return roundHalfAway(v);
+    case 'floor':
+      return Math.floor(v);
+    case 'ceil':
+      return Math.ceil(v);
+    default:
+      return undefined;
   }
 }
 

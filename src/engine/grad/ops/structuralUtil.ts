@@ -43,7 +43,7 @@ export function staticInts(node: NodeView, ctx: GradContext, index: number, what
  */
 export function reductionAxes(node: NodeView, ctx: GradContext): number[] {
   const rank = ctx.rank(node.input(0));
-  const given = node.has('axes') ? node.ints('axes') : staticInts(node, ctx, 1, 'the axes input') ?? [];
+  const given = node.has('axes') ? node.ints('axes') : (staticInts(node, ctx, 1, 'the axes input') ?? []);
   if (given.length === 0) return node.int('noop_with_empty_axes', 0) === 1 ? [] : range(0, rank);
   const axes = [...new Set(given.map((a) => normAxis(a, rank)))].sort((a, b) => a - b);
   if (axes.some((a) => a < 0 || a >= rank)) node.fail(`axes [${given.join(', ')}] out of range for rank ${rank}`);

@@ -17,13 +17,20 @@ export const tileGradient: OpGradient = {
     const pieces: (number | string)[] = [];
     const sumAxes: number[] = [];
     dims.forEach((d, i) => {
-      if (repeats[i] !== 1) { sumAxes.push(pieces.length); pieces.push(repeats[i]); }
+      if (repeats[i] !== 1) {
+        sumAxes.push(pieces.length);
+        pieces.push(repeats[i]);
+      }
       pieces.push(batchDims[i] ? e.op('Shape', [x], { start: i, end: i + 1 }) : d);
     });
     // A static target where no dim follows the batch; else constants joined with the runtime dims.
     const target = pieces.every((p) => typeof p === 'number')
       ? e.int64(pieces)
-      : e.op('Concat', pieces.map((p) => (typeof p === 'number' ? e.int64([p]) : p)), { axis: 0 });
+      : e.op(
+          'Concat',
+          pieces.map((p) => (typeof p === 'number' ? e.int64([p]) : p)),
+          { axis: 0 },
+        );
     const split = e.op('Reshape', [dy[0], target]);
     return [e.reduceSum(split, sumAxes, false), ''];
   },

@@ -8,7 +8,9 @@ export const transposeGradient: OpGradient = {
     const rank = ctx.rank(node.input(0));
     const perm = node.ints('perm', range(0, rank).reverse());
     const inverse = new Array<number>(rank);
-    perm.forEach((p, i) => { inverse[p] = i; });
+    perm.forEach((p, i) => {
+      inverse[p] = i;
+    });
     return [ctx.e.op('Transpose', [dy[0]], { perm: inverse })];
   },
 };

@@ -39,7 +39,10 @@ function spread(dims: number[], lo: number, hi: number, seed = 5): number[] {
   const n = count(dims);
   const rng = new Rng(seed);
   const xs = Array.from({ length: n }, (_, i) => lo + ((hi - lo) * (i + 0.5)) / n);
-  for (let i = n - 1; i > 0; i--) { const j = rng.int(i + 1); [xs[i], xs[j]] = [xs[j], xs[i]]; }
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
   return xs;
 }
 
@@ -54,17 +57,29 @@ for (const transA of [0, 1]) {
     });
   }
 }
-check('Gemm alpha written as a whole number (2.0), beta default', { op: 'Gemm', inputs: [{ dims: [2, 3] }, { dims: [3, 4] }, { dims: [2, 4] }], attrs: { alpha: attr.float(2) } });
-check('Gemm C [M,1] broadcast along columns', { op: 'Gemm', inputs: [{ dims: [3, 4] }, { dims: [4, 2] }, { dims: [3, 1] }], attrs: { beta: 0.5 } });
+check('Gemm alpha written as a whole number (2.0), beta default', {
+  op: 'Gemm',
+  inputs: [{ dims: [2, 3] }, { dims: [3, 4] }, { dims: [2, 4] }],
+  attrs: { alpha: attr.float(2) },
+});
+check('Gemm C [M,1] broadcast along columns', {
+  op: 'Gemm',
+  inputs: [{ dims: [3, 4] }, { dims: [4, 2] }, { dims: [3, 1] }],
+  attrs: { beta: 0.5 },
+});
 check('Gemm C [1,N] broadcast along rows', { op: 'Gemm', inputs: [{ dims: [3, 4] }, { dims: [4, 2] }, { dims: [1, 2] }] });
 check('Gemm C rank-0', { op: 'Gemm', inputs: [{ dims: [3, 4] }, { dims: [4, 2] }, { dims: [] }], attrs: { beta: -1.5 } });
 check('Gemm without C (opset 11)', { op: 'Gemm', inputs: [{ dims: [3, 4] }, { dims: [2, 4] }], attrs: { transB: 1 }, opset: 11 });
 check('Gemm without C (opset 13)', { op: 'Gemm', inputs: [{ dims: [4, 3] }, { dims: [4, 2] }], attrs: { transA: 1 }, opset: 13 });
 check('Gemm dense layer: constant weight and bias (input gradient only)', {
-  op: 'Gemm', inputs: [{ dims: [2, 6] }, { dims: [3, 6], constant: true }, { dims: [3], constant: true }], attrs: { transB: 1 },
+  op: 'Gemm',
+  inputs: [{ dims: [2, 6] }, { dims: [3, 6], constant: true }, { dims: [3], constant: true }],
+  attrs: { transB: 1 },
 });
 check('Gemm constant input A, weight differentiated (opset 21)', {
-  op: 'Gemm', inputs: [{ dims: [2, 3], constant: true }, { dims: [3, 4] }, { dims: [4], constant: true }], opset: 21,
+  op: 'Gemm',
+  inputs: [{ dims: [2, 3], constant: true }, { dims: [3, 4] }, { dims: [4], constant: true }],
+  opset: 21,
 });
 
 // ---- MatMul -------------------------------------------------------------------------------------------
@@ -81,8 +96,15 @@ check('MatMul 2-D × 3-D (batch broadcast of A)', { op: 'MatMul', inputs: [{ dim
 check('MatMul 4-D × 3-D with size-1 batch dims broadcast', { op: 'MatMul', inputs: [{ dims: [2, 1, 3, 4] }, { dims: [3, 4, 2] }] });
 check('MatMul [1,3,4] × [2,4,2] (size-1 batch of A)', { op: 'MatMul', inputs: [{ dims: [1, 3, 4] }, { dims: [2, 4, 2] }] });
 check('MatMul [2,3,4] × [2,4,2] (same batch)', { op: 'MatMul', inputs: [{ dims: [2, 3, 4] }, { dims: [2, 4, 2] }], opset: 13 });
-check('MatMul with a constant weight (input gradient only)', { op: 'MatMul', inputs: [{ dims: [2, 3, 4] }, { dims: [4, 2], constant: true }] });
-check('MatMul constant left operand (weight-side gradient only)', { op: 'MatMul', inputs: [{ dims: [2, 4], constant: true }, { dims: [3, 4, 2] }], opset: 21 });
+check('MatMul with a constant weight (input gradient only)', {
+  op: 'MatMul',
+  inputs: [{ dims: [2, 3, 4] }, { dims: [4, 2], constant: true }],
+});
+check('MatMul constant left operand (weight-side gradient only)', {
+  op: 'MatMul',
+  inputs: [{ dims: [2, 4], constant: true }, { dims: [3, 4, 2] }],
+  opset: 21,
+});
 
 // ---- Sub / Mul / Div ----------------------------------------------------------------------------------
 
@@ -92,7 +114,11 @@ for (const op of ['Sub', 'Mul', 'Div']) {
   check(`${op}, broadcasting both ways`, { op, inputs: [{ dims: [2, 1, 4] }, b([3, 1])] });
   check(`${op}, rank-0 second operand`, { op, inputs: [{ dims: [2, 3] }, b([])] });
   check(`${op}, rank-0 first operand`, { op, inputs: [{ dims: [] }, b([2, 3])] });
-  check(`${op}, per-channel constant [1,C,1,1] (opset 11)`, { op, inputs: [{ dims: [2, 3, 2, 2] }, { ...b([1, 3, 1, 1]), constant: true }], opset: 11 });
+  check(`${op}, per-channel constant [1,C,1,1] (opset 11)`, {
+    op,
+    inputs: [{ dims: [2, 3, 2, 2] }, { ...b([1, 3, 1, 1]), constant: true }],
+    opset: 11,
+  });
   check(`${op}, constant first operand`, { op, inputs: [{ dims: [3], constant: true }, b([2, 3])], opset: 13 });
 }
 check('Mul, broadcasting [3,1,2]·[1,4,2]', { op: 'Mul', inputs: [{ dims: [3, 1, 2] }, { dims: [1, 4, 2] }] });
@@ -102,16 +128,47 @@ check('Mul, broadcasting [3,1,2]·[1,4,2]', { op: 'Mul', inputs: [{ dims: [3, 1,
 const positive = (dims: number[], seed = 4) => uniform(dims, 0.5, 2, seed);
 for (const p of [2, 3, 1, 0, -1.5, 0.5]) {
   check(`Pow, constant scalar exponent ${p}`, {
-    op: 'Pow', inputs: [{ dims: [2, 3], data: p === Math.round(p) ? away([2, 3], [0], 3, 1, 0.3) : positive([2, 3]) }, { dims: [], data: [p], constant: true }],
+    op: 'Pow',
+    inputs: [
+      { dims: [2, 3], data: p === Math.round(p) ? away([2, 3], [0], 3, 1, 0.3) : positive([2, 3]) },
+      { dims: [], data: [p], constant: true },
+    ],
   });
 }
-check('Pow, constant scalar exponent (opset 11)', { op: 'Pow', inputs: [{ dims: [2, 3], data: positive([2, 3]) }, { dims: [], data: [2.5], constant: true }], opset: 11 });
+check('Pow, constant scalar exponent (opset 11)', {
+  op: 'Pow',
+  inputs: [
+    { dims: [2, 3], data: positive([2, 3]) },
+    { dims: [], data: [2.5], constant: true },
+  ],
+  opset: 11,
+});
 check('Pow, constant int64 exponent 3', { op: 'Pow', inputs: [{ dims: [2, 3] }, { dims: [], data: [3], int64: true }] });
-check('Pow, constant tensor exponent broadcast [3]', { op: 'Pow', inputs: [{ dims: [2, 3], data: positive([2, 3]) }, { dims: [3], data: [0.5, 2, -1], constant: true }] });
-check('Pow, constant exponent tensor broadcasting the base [2,1]→[2,3]', { op: 'Pow', inputs: [{ dims: [2, 1], data: [0.8, 1.7] }, { dims: [2, 3], data: [1, 2, 3, 0.5, -1, 2.5], constant: true }] });
+check('Pow, constant tensor exponent broadcast [3]', {
+  op: 'Pow',
+  inputs: [
+    { dims: [2, 3], data: positive([2, 3]) },
+    { dims: [3], data: [0.5, 2, -1], constant: true },
+  ],
+});
+check('Pow, constant exponent tensor broadcasting the base [2,1]→[2,3]', {
+  op: 'Pow',
+  inputs: [
+    { dims: [2, 1], data: [0.8, 1.7] },
+    { dims: [2, 3], data: [1, 2, 3, 0.5, -1, 2.5], constant: true },
+  ],
+});
 check('Pow, base and exponent both differentiated', { op: 'Pow', inputs: [{ dims: [2, 3], data: positive([2, 3]) }, { dims: [2, 3] }] });
-check('Pow, exponent-only gradient (constant base), broadcasting [3]', { op: 'Pow', inputs: [{ dims: [2, 3], data: positive([2, 3]), constant: true }, { dims: [3] }], opset: 13 });
-check('Pow, scalar base differentiated against tensor exponent', { op: 'Pow', inputs: [{ dims: [], data: [1.3] }, { dims: [2, 2] }], opset: 11 });
+check('Pow, exponent-only gradient (constant base), broadcasting [3]', {
+  op: 'Pow',
+  inputs: [{ dims: [2, 3], data: positive([2, 3]), constant: true }, { dims: [3] }],
+  opset: 13,
+});
+check('Pow, scalar base differentiated against tensor exponent', {
+  op: 'Pow',
+  inputs: [{ dims: [], data: [1.3] }, { dims: [2, 2] }],
+  opset: 11,
+});
 
 // ---- unary --------------------------------------------------------------------------------------------
 
@@ -130,18 +187,44 @@ for (const op of ['Sum', 'Mean']) {
   check(`${op}, one input`, { op, inputs: [{ dims: [2, 3] }] });
   check(`${op}, two inputs`, { op, inputs: [{ dims: [2, 3] }, { dims: [2, 3] }] });
   check(`${op}, three inputs with broadcasting`, { op, inputs: [{ dims: [2, 3] }, { dims: [3] }, { dims: [2, 1] }], opset: 11 });
-  check(`${op}, a constant among the inputs`, { op, inputs: [{ dims: [2, 3] }, { dims: [1, 3], constant: true }, { dims: [] }], opset: 13 });
+  check(`${op}, a constant among the inputs`, {
+    op,
+    inputs: [{ dims: [2, 3] }, { dims: [1, 3], constant: true }, { dims: [] }],
+    opset: 13,
+  });
 }
 for (const op of ['Max', 'Min']) {
   check(`${op}, one input`, { op, inputs: [{ dims: [2, 3] }] });
-  check(`${op}, two inputs (no ties)`, { op, inputs: [{ dims: [2, 3], data: spread([2, 3], -1, 1, 1) }, { dims: [2, 3], data: spread([2, 3], -0.95, 1.05, 2) }] });
-  check(`${op}, three inputs with broadcasting (no ties)`, {
-    op, opset: 11,
-    inputs: [{ dims: [2, 3], data: spread([2, 3], -1, 1, 1) }, { dims: [3], data: [-0.3, 0.55, 0.1] }, { dims: [2, 1], data: [0.77, -0.62] }],
+  check(`${op}, two inputs (no ties)`, {
+    op,
+    inputs: [
+      { dims: [2, 3], data: spread([2, 3], -1, 1, 1) },
+      { dims: [2, 3], data: spread([2, 3], -0.95, 1.05, 2) },
+    ],
   });
-  check(`${op}, constant threshold (like ReLU6 written as Min/Max)`, { op, inputs: [{ dims: [3, 4], data: away([3, 4], [0.25]) }, { dims: [], data: [0.25], constant: true }], opset: 13 });
+  check(`${op}, three inputs with broadcasting (no ties)`, {
+    op,
+    opset: 11,
+    inputs: [
+      { dims: [2, 3], data: spread([2, 3], -1, 1, 1) },
+      { dims: [3], data: [-0.3, 0.55, 0.1] },
+      { dims: [2, 1], data: [0.77, -0.62] },
+    ],
+  });
+  check(`${op}, constant threshold (like ReLU6 written as Min/Max)`, {
+    op,
+    inputs: [
+      { dims: [3, 4], data: away([3, 4], [0.25]) },
+      { dims: [], data: [0.25], constant: true },
+    ],
+    opset: 13,
+  });
   check(`${op}, exact ties split evenly (matches the symmetric difference)`, {
-    op, inputs: [{ dims: [4], data: [0.5, -1, 2, 0.3] }, { dims: [4], data: [0.5, 1, -2, 0.3] }],
+    op,
+    inputs: [
+      { dims: [4], data: [0.5, -1, 2, 0.3] },
+      { dims: [4], data: [0.5, 1, -2, 0.3] },
+    ],
   });
 }
 
@@ -149,16 +232,40 @@ for (const op of ['Max', 'Min']) {
 
 const kinked = away([2, 3, 2], [0]);
 check('LeakyRelu, default alpha', { op: 'LeakyRelu', inputs: [{ dims: [2, 3, 2], data: kinked }] });
-check('LeakyRelu, alpha 0.2 (opset 11)', { op: 'LeakyRelu', inputs: [{ dims: [2, 3, 2], data: kinked }], attrs: { alpha: 0.2 }, opset: 11 });
+check('LeakyRelu, alpha 0.2 (opset 11)', {
+  op: 'LeakyRelu',
+  inputs: [{ dims: [2, 3, 2], data: kinked }],
+  attrs: { alpha: 0.2 },
+  opset: 11,
+});
 check('PRelu, per-channel slope [C,1,1] (slope differentiated)', {
-  op: 'PRelu', inputs: [{ dims: [2, 3, 2, 2], data: away([2, 3, 2, 2], [0]) }, { dims: [3, 1, 1], data: [0.1, 0.25, -0.3] }],
+  op: 'PRelu',
+  inputs: [
+    { dims: [2, 3, 2, 2], data: away([2, 3, 2, 2], [0]) },
+    { dims: [3, 1, 1], data: [0.1, 0.25, -0.3] },
+  ],
 });
 check('PRelu, per-channel slope [C,1,1] constant (opset 11)', {
-  op: 'PRelu', inputs: [{ dims: [2, 3, 2, 2], data: away([2, 3, 2, 2], [0]) }, { dims: [3, 1, 1], data: [0.1, 0.25, -0.3], constant: true }], opset: 11,
+  op: 'PRelu',
+  inputs: [
+    { dims: [2, 3, 2, 2], data: away([2, 3, 2, 2], [0]) },
+    { dims: [3, 1, 1], data: [0.1, 0.25, -0.3], constant: true },
+  ],
+  opset: 11,
 });
-check('PRelu, single slope [1]', { op: 'PRelu', inputs: [{ dims: [2, 4], data: away([2, 4], [0]) }, { dims: [1], data: [0.2] }] });
+check('PRelu, single slope [1]', {
+  op: 'PRelu',
+  inputs: [
+    { dims: [2, 4], data: away([2, 4], [0]) },
+    { dims: [1], data: [0.2] },
+  ],
+});
 check('PRelu, slope of the full shape', { op: 'PRelu', inputs: [{ dims: [2, 3], data: away([2, 3], [0]) }, { dims: [2, 3] }], opset: 13 });
-check('PRelu, slope [C] on the last axis', { op: 'PRelu', inputs: [{ dims: [2, 2, 3], data: away([2, 2, 3], [0]) }, { dims: [3] }], opset: 21 });
+check('PRelu, slope [C] on the last axis', {
+  op: 'PRelu',
+  inputs: [{ dims: [2, 2, 3], data: away([2, 2, 3], [0]) }, { dims: [3] }],
+  opset: 21,
+});
 check('Elu, default alpha', { op: 'Elu', inputs: [{ dims: [2, 3, 2], data: kinked }] });
 check('Elu, alpha 0.5 (opset 11)', { op: 'Elu', inputs: [{ dims: [2, 3, 2], data: kinked }], attrs: { alpha: 0.5 }, opset: 11 });
 check('Selu, defaults', { op: 'Selu', inputs: [{ dims: [2, 3, 2], data: kinked }] });
@@ -167,12 +274,19 @@ check('Sigmoid', { op: 'Sigmoid', inputs: [{ dims: [3, 4] }] });
 check('Tanh', { op: 'Tanh', inputs: [{ dims: [3, 4] }], opset: 11 });
 check('Softplus', { op: 'Softplus', inputs: [{ dims: [3, 4] }] });
 check('HardSigmoid, defaults (both saturations and the band)', {
-  op: 'HardSigmoid', inputs: [{ dims: [3, 4], data: away([3, 4], [-2.5, 2.5], 7, 3, 0.1) }],
+  op: 'HardSigmoid',
+  inputs: [{ dims: [3, 4], data: away([3, 4], [-2.5, 2.5], 7, 3, 0.1) }],
 });
 check('HardSigmoid, alpha 0.3 beta 0.4 (opset 11)', {
-  op: 'HardSigmoid', inputs: [{ dims: [3, 4], data: away([3, 4], [-0.4 / 0.3, 0.6 / 0.3], 8, 2.5, 0.1) }], attrs: { alpha: 0.3, beta: 0.4 }, opset: 11,
+  op: 'HardSigmoid',
+  inputs: [{ dims: [3, 4], data: away([3, 4], [-0.4 / 0.3, 0.6 / 0.3], 8, 2.5, 0.1) }],
+  attrs: { alpha: 0.3, beta: 0.4 },
+  opset: 11,
 });
-check('HardSwish (all three regions, away from ±3)', { op: 'HardSwish', inputs: [{ dims: [3, 4], data: away([3, 4], [-3, 3], 7, 3.5, 0.1) }] });
+check('HardSwish (all three regions, away from ±3)', {
+  op: 'HardSwish',
+  inputs: [{ dims: [3, 4], data: away([3, 4], [-3, 3], 7, 3.5, 0.1) }],
+});
 check('HardSwish (opset 18)', { op: 'HardSwish', inputs: [{ dims: [2, 5], data: away([2, 5], [-3, 3], 9, 3.5, 0.1) }], opset: 18 });
 
 // ---- Clip ---------------------------------------------------------------------------------------------
@@ -180,15 +294,52 @@ check('HardSwish (opset 18)', { op: 'HardSwish', inputs: [{ dims: [2, 5], data: 
 const clipX = away([3, 4], [-0.5, 0.6], 7, 1.2, 0.1);
 for (const opset of [11, 13, 17, 18, 21]) {
   check(`Clip, constant min and max (opset ${opset})`, {
-    op: 'Clip', opset, inputs: [{ dims: [3, 4], data: clipX }, { dims: [], data: [-0.5], constant: true }, { dims: [], data: [0.6], constant: true }],
+    op: 'Clip',
+    opset,
+    inputs: [
+      { dims: [3, 4], data: clipX },
+      { dims: [], data: [-0.5], constant: true },
+      { dims: [], data: [0.6], constant: true },
+    ],
   });
 }
-check('Clip, min only', { op: 'Clip', inputs: [{ dims: [3, 4], data: clipX }, { dims: [], data: [-0.5], constant: true }] });
-check('Clip, max only (min absent)', { op: 'Clip', inputs: [{ dims: [3, 4], data: clipX }, { dims: [], absent: true }, { dims: [], data: [0.6], constant: true }] });
+check('Clip, min only', {
+  op: 'Clip',
+  inputs: [
+    { dims: [3, 4], data: clipX },
+    { dims: [], data: [-0.5], constant: true },
+  ],
+});
+check('Clip, max only (min absent)', {
+  op: 'Clip',
+  inputs: [
+    { dims: [3, 4], data: clipX },
+    { dims: [], absent: true },
+    { dims: [], data: [0.6], constant: true },
+  ],
+});
 check('Clip, neither bound', { op: 'Clip', inputs: [{ dims: [3, 4] }] });
-check('Clip, both bounds absent as empty names', { op: 'Clip', inputs: [{ dims: [3, 4] }, { dims: [], absent: true }, { dims: [], absent: true }], opset: 11 });
-check('Clip, bounds differentiated too', { op: 'Clip', inputs: [{ dims: [3, 4], data: clipX }, { dims: [], data: [-0.5] }, { dims: [], data: [0.6] }] });
-check('Clip, min > max (y = max everywhere), bounds differentiated', { op: 'Clip', inputs: [{ dims: [3, 4], data: clipX }, { dims: [], data: [0.6] }, { dims: [], data: [-0.5] }] });
+check('Clip, both bounds absent as empty names', {
+  op: 'Clip',
+  inputs: [{ dims: [3, 4] }, { dims: [], absent: true }, { dims: [], absent: true }],
+  opset: 11,
+});
+check('Clip, bounds differentiated too', {
+  op: 'Clip',
+  inputs: [
+    { dims: [3, 4], data: clipX },
+    { dims: [], data: [-0.5] },
+    { dims: [], data: [0.6] },
+  ],
+});
+check('Clip, min > max (y = max everywhere), bounds differentiated', {
+  op: 'Clip',
+  inputs: [
+    { dims: [3, 4], data: clipX },
+    { dims: [], data: [0.6] },
+    { dims: [], data: [-0.5] },
+  ],
+});
 
 // ---- Softmax / LogSoftmax -----------------------------------------------------------------------------
 
@@ -200,12 +351,22 @@ check('Clip, min > max (y = max everywhere), bounds differentiated', { op: 'Clip
 for (const op of ['Softmax', 'LogSoftmax']) {
   for (const opset of [13, 17, 18, 21]) {
     for (const axis of [undefined, -1, 0, 1, -2]) {
-      check(`${op} axis ${axis ?? 'default (−1)'} on [2,3,4] (opset ${opset})`, { op, inputs: [{ dims: [2, 3, 4] }], attrs: axis === undefined ? {} : { axis }, opset });
+      check(`${op} axis ${axis ?? 'default (−1)'} on [2,3,4] (opset ${opset})`, {
+        op,
+        inputs: [{ dims: [2, 3, 4] }],
+        attrs: axis === undefined ? {} : { axis },
+        opset,
+      });
     }
   }
   for (const opset of [11, 12]) {
     for (const axis of [undefined, 0, 1, 2, -1, -2]) {
-      check(`${op} axis ${axis ?? 'default (1)'} on [2,3,4], flatten semantics (opset ${opset})`, { op, inputs: [{ dims: [2, 3, 4] }], attrs: axis === undefined ? {} : { axis }, opset });
+      check(`${op} axis ${axis ?? 'default (1)'} on [2,3,4], flatten semantics (opset ${opset})`, {
+        op,
+        inputs: [{ dims: [2, 3, 4] }],
+        attrs: axis === undefined ? {} : { axis },
+        opset,
+      });
     }
   }
   check(`${op} on 2-D logits, default axis 1 (opset 11)`, { op, inputs: [{ dims: [3, 5] }], opset: 11 });
@@ -221,21 +382,47 @@ check('CastLike to a double template', { op: 'CastLike', inputs: [{ dims: [2, 3]
 
 // ---- Dropout / Where / Expand / Tile ------------------------------------------------------------------
 
-check('Dropout, no ratio (opset 11), mask output unused', { op: 'Dropout', inputs: [{ dims: [2, 3] }], outputs: 2, seededOutputs: [0], opset: 11 });
-check('Dropout, ratio attribute (opset 11), mask output unused', { op: 'Dropout', inputs: [{ dims: [2, 3] }], attrs: { ratio: 0.3 }, outputs: 2, seededOutputs: [0], opset: 11 });
-check('Dropout, ratio input, no training_mode (opset 13)', { op: 'Dropout', inputs: [{ dims: [2, 3] }, { dims: [], data: [0.4], constant: true }], outputs: 2, seededOutputs: [0], opset: 13 });
+check('Dropout, no ratio (opset 11), mask output unused', {
+  op: 'Dropout',
+  inputs: [{ dims: [2, 3] }],
+  outputs: 2,
+  seededOutputs: [0],
+  opset: 11,
+});
+check('Dropout, ratio attribute (opset 11), mask output unused', {
+  op: 'Dropout',
+  inputs: [{ dims: [2, 3] }],
+  attrs: { ratio: 0.3 },
+  outputs: 2,
+  seededOutputs: [0],
+  opset: 11,
+});
+check('Dropout, ratio input, no training_mode (opset 13)', {
+  op: 'Dropout',
+  inputs: [{ dims: [2, 3] }, { dims: [], data: [0.4], constant: true }],
+  outputs: 2,
+  seededOutputs: [0],
+  opset: 13,
+});
 check('Dropout, single output (opset 17)', { op: 'Dropout', inputs: [{ dims: [2, 3] }] });
 
 check('Where, constant condition, both branches differentiated', {
-  op: 'Where', inputs: [{ dims: [2, 3], data: [1, 0, 0, 1, 1, 0], bool: true }, { dims: [2, 3] }, { dims: [2, 3] }],
+  op: 'Where',
+  inputs: [{ dims: [2, 3], data: [1, 0, 0, 1, 1, 0], bool: true }, { dims: [2, 3] }, { dims: [2, 3] }],
 });
 check('Where, condition broadcast over the branches (opset 11)', {
-  op: 'Where', opset: 11, inputs: [{ dims: [1, 3], data: [0, 1, 1], bool: true }, { dims: [2, 1] }, { dims: [3] }],
+  op: 'Where',
+  opset: 11,
+  inputs: [{ dims: [1, 3], data: [0, 1, 1], bool: true }, { dims: [2, 1] }, { dims: [3] }],
 });
 
 check('Expand [3,1] → [2,3,4]', { op: 'Expand', inputs: [{ dims: [3, 1] }, { dims: [3], data: [2, 3, 4], int64: true }] });
 check('Expand [1] → [2,2] (opset 11)', { op: 'Expand', inputs: [{ dims: [1] }, { dims: [2], data: [2, 2], int64: true }], opset: 11 });
-check('Expand with a shape of lower rank and ones ([2,3] by [1,3])', { op: 'Expand', inputs: [{ dims: [2, 3] }, { dims: [2], data: [1, 3], int64: true }], opset: 13 });
+check('Expand with a shape of lower rank and ones ([2,3] by [1,3])', {
+  op: 'Expand',
+  inputs: [{ dims: [2, 3] }, { dims: [2], data: [1, 3], int64: true }],
+  opset: 13,
+});
 check('Expand [3,1] by [1,1,4] → [1,3,4]', { op: 'Expand', inputs: [{ dims: [3, 1] }, { dims: [3], data: [1, 1, 4], int64: true }] });
 
 check('Tile [2,3] by [2,1]', { op: 'Tile', inputs: [{ dims: [2, 3] }, { dims: [2], data: [2, 1], int64: true }] });

@@ -30,31 +30,92 @@ const absent = { dims: [], absent: true };
 
 export const bnParams = (c: number, constant = true) => {
   const p = (data: number[]) => ({ dims: [c], data, constant });
-  return [p([1.5, -0.7, 0.9, 2].slice(0, c)), p([0.1, 0.2, -0.3, 0.4].slice(0, c)), p([0.3, -0.2, 0.5, 0].slice(0, c)), p([0.5, 1.2, 2.0, 0.8].slice(0, c))];
+  return [
+    p([1.5, -0.7, 0.9, 2].slice(0, c)),
+    p([0.1, 0.2, -0.3, 0.4].slice(0, c)),
+    p([0.3, -0.2, 0.5, 0].slice(0, c)),
+    p([0.5, 1.2, 2.0, 0.8].slice(0, c)),
+  ];
 };
-check('opset 11 (version 9), NCHW, default epsilon', { op: 'BatchNormalization', opset: 11, inputs: [{ dims: [2, 3, 2, 2] }, ...bnParams(3)] });
-check('opset 14, training_mode=0, epsilon 1e-3', { op: 'BatchNormalization', opset: 14, attrs: { epsilon: 1e-3, training_mode: 0 }, inputs: [{ dims: [2, 3, 2, 2] }, ...bnParams(3)] });
-check('opset 15, rank 2 [N, C], momentum ignored', { op: 'BatchNormalization', opset: 15, attrs: { momentum: 0.8 }, inputs: [{ dims: [3, 4] }, ...bnParams(4)] });
+check('opset 11 (version 9), NCHW, default epsilon', {
+  op: 'BatchNormalization',
+  opset: 11,
+  inputs: [{ dims: [2, 3, 2, 2] }, ...bnParams(3)],
+});
+check('opset 14, training_mode=0, epsilon 1e-3', {
+  op: 'BatchNormalization',
+  opset: 14,
+  attrs: { epsilon: 1e-3, training_mode: 0 },
+  inputs: [{ dims: [2, 3, 2, 2] }, ...bnParams(3)],
+});
+check('opset 15, rank 2 [N, C], momentum ignored', {
+  op: 'BatchNormalization',
+  opset: 15,
+  attrs: { momentum: 0.8 },
+  inputs: [{ dims: [3, 4] }, ...bnParams(4)],
+});
 check('opset 17, rank 3 [N, C, L]', { op: 'BatchNormalization', inputs: [{ dims: [2, 2, 5] }, ...bnParams(2)] });
 check('opset 21, rank 5', { op: 'BatchNormalization', opset: 21, inputs: [{ dims: [1, 2, 2, 2, 2] }, ...bnParams(2)] });
 check('scale, B, mean and var differentiated too', { op: 'BatchNormalization', inputs: [{ dims: [2, 3, 2] }, ...bnParams(3, false)] });
 
 // ---- InstanceNormalization --------------------------------------------------------------------------
 
-check('opset 11, NCHW, constant scale/B', { op: 'InstanceNormalization', opset: 11, inputs: [{ dims: [2, 3, 2, 3] }, konst([3], [1.2, -0.5, 0.8]), konst([3], [0.1, 0, -0.2])] });
-check('rank 3, epsilon 1e-3, scale/B differentiated', { op: 'InstanceNormalization', attrs: { epsilon: 1e-3 }, inputs: [{ dims: [2, 2, 5] }, { dims: [2] }, { dims: [2] }] });
-check('opset 21, rank 5', { op: 'InstanceNormalization', opset: 21, inputs: [{ dims: [1, 2, 2, 2, 2] }, konst([2], [0.7, 1.3]), konst([2], [0.5, -0.5])] });
+check('opset 11, NCHW, constant scale/B', {
+  op: 'InstanceNormalization',
+  opset: 11,
+  inputs: [{ dims: [2, 3, 2, 3] }, konst([3], [1.2, -0.5, 0.8]), konst([3], [0.1, 0, -0.2])],
+});
+check('rank 3, epsilon 1e-3, scale/B differentiated', {
+  op: 'InstanceNormalization',
+  attrs: { epsilon: 1e-3 },
+  inputs: [{ dims: [2, 2, 5] }, { dims: [2] }, { dims: [2] }],
+});
+check('opset 21, rank 5', {
+  op: 'InstanceNormalization',
+  opset: 21,
+  inputs: [{ dims: [1, 2, 2, 2, 2] }, konst([2], [0.7, 1.3]), konst([2], [0.5, -0.5])],
+});
 
 // ---- LayerNormalization -----------------------------------------------------------------------------
 
-check('default axis -1, constant Scale and B', { op: 'LayerNormalization', inputs: [{ dims: [2, 3, 4] }, konst([4], [1, -0.5, 2, 0.7]), konst([4], [0.1, 0.2, 0.3, 0.4])] });
+check('default axis -1, constant Scale and B', {
+  op: 'LayerNormalization',
+  inputs: [{ dims: [2, 3, 4] }, konst([4], [1, -0.5, 2, 0.7]), konst([4], [0.1, 0.2, 0.3, 0.4])],
+});
 // B omitted (not passed as ''): onnxruntime 1.30 crashes creating a session with an explicit '' B when graph optimisations are on.
-check('axis 1 over [C,H,W], B omitted', { op: 'LayerNormalization', attrs: { axis: 1 }, inputs: [{ dims: [2, 3, 2, 2] }, konst([3, 2, 2])] });
-check('axis 0 (whole tensor), epsilon 1e-2', { op: 'LayerNormalization', attrs: { axis: 0, epsilon: 1e-2 }, inputs: [{ dims: [2, 3] }, konst([2, 3]), konst([2, 3])] });
-check('axis -2 with Mean and InvStdDev outputs seeded', { op: 'LayerNormalization', attrs: { axis: -2 }, outputs: 3, inputs: [{ dims: [2, 3, 4] }, konst([3, 4]), konst([3, 4])] });
-check('only the Mean and InvStdDev outputs seeded', { op: 'LayerNormalization', outputs: 3, seededOutputs: [1, 2], inputs: [{ dims: [3, 4] }, { dims: [4] }, { dims: [4] }] });
-check('Scale and B differentiated, stash_type=1', { op: 'LayerNormalization', attrs: { stash_type: 1 }, inputs: [{ dims: [2, 3, 4] }, { dims: [4] }, { dims: [4] }] });
-check('opset 18, Scale broadcast over the normalised shape', { op: 'LayerNormalization', opset: 18, attrs: { axis: 1 }, inputs: [{ dims: [2, 3, 4] }, { dims: [1, 4] }, { dims: [3, 1] }] });
+check('axis 1 over [C,H,W], B omitted', {
+  op: 'LayerNormalization',
+  attrs: { axis: 1 },
+  inputs: [{ dims: [2, 3, 2, 2] }, konst([3, 2, 2])],
+});
+check('axis 0 (whole tensor), epsilon 1e-2', {
+  op: 'LayerNormalization',
+  attrs: { axis: 0, epsilon: 1e-2 },
+  inputs: [{ dims: [2, 3] }, konst([2, 3]), konst([2, 3])],
+});
+check('axis -2 with Mean and InvStdDev outputs seeded', {
+  op: 'LayerNormalization',
+  attrs: { axis: -2 },
+  outputs: 3,
+  inputs: [{ dims: [2, 3, 4] }, konst([3, 4]), konst([3, 4])],
+});
+check('only the Mean and InvStdDev outputs seeded', {
+  op: 'LayerNormalization',
+  outputs: 3,
+  seededOutputs: [1, 2],
+  inputs: [{ dims: [3, 4] }, { dims: [4] }, { dims: [4] }],
+});
+check('Scale and B differentiated, stash_type=1', {
+  op: 'LayerNormalization',
+  attrs: { stash_type: 1 },
+  inputs: [{ dims: [2, 3, 4] }, { dims: [4] }, { dims: [4] }],
+});
+check('opset 18, Scale broadcast over the normalised shape', {
+  op: 'LayerNormalization',
+  opset: 18,
+  attrs: { axis: 1 },
+  inputs: [{ dims: [2, 3, 4] }, { dims: [1, 4] }, { dims: [3, 1] }],
+});
 
 // ---- Flatten / Reshape / Transpose / Squeeze / Unsqueeze --------------------------------------------
 
@@ -84,32 +145,86 @@ check('axes input, opset 18', { op: 'Unsqueeze', opset: 18, inputs: [{ dims: [3]
 // ---- Concat / Split ---------------------------------------------------------------------------------
 
 check('axis 1, two inputs, opset 11', { op: 'Concat', opset: 11, attrs: { axis: 1 }, inputs: [{ dims: [2, 3, 2] }, { dims: [2, 1, 2] }] });
-check('axis -1, three inputs, the middle one constant', { op: 'Concat', attrs: { axis: -1 }, inputs: [{ dims: [2, 2] }, konst([2, 3]), { dims: [2, 1] }] });
+check('axis -1, three inputs, the middle one constant', {
+  op: 'Concat',
+  attrs: { axis: -1 },
+  inputs: [{ dims: [2, 2] }, konst([2, 3]), { dims: [2, 1] }],
+});
 check('axis 0', { op: 'Concat', attrs: { axis: 0 }, inputs: [{ dims: [1, 3] }, { dims: [2, 3] }] });
 check('a single input', { op: 'Concat', attrs: { axis: 0 }, inputs: [{ dims: [2, 3] }] });
 
-check('split attribute, uneven, opset 11', { op: 'Split', opset: 11, attrs: { axis: 1, split: [1, 3] }, outputs: 2, inputs: [{ dims: [2, 4, 2] }] });
+check('split attribute, uneven, opset 11', {
+  op: 'Split',
+  opset: 11,
+  attrs: { axis: 1, split: [1, 3] },
+  outputs: 2,
+  inputs: [{ dims: [2, 4, 2] }],
+});
 check('equal parts without split, opset 11', { op: 'Split', opset: 11, outputs: 3, inputs: [{ dims: [3, 2] }] });
-check('split input, negative axis, opset 13', { op: 'Split', opset: 13, attrs: { axis: -1 }, outputs: 3, inputs: [{ dims: [2, 4] }, ints([2, 1, 1])] });
-check('num_outputs 3 over 7 (3, 3, 1), opset 18', { op: 'Split', opset: 18, attrs: { axis: 1, num_outputs: 3 }, outputs: 3, inputs: [{ dims: [2, 7] }] });
+check('split input, negative axis, opset 13', {
+  op: 'Split',
+  opset: 13,
+  attrs: { axis: -1 },
+  outputs: 3,
+  inputs: [{ dims: [2, 4] }, ints([2, 1, 1])],
+});
+check('num_outputs 3 over 7 (3, 3, 1), opset 18', {
+  op: 'Split',
+  opset: 18,
+  attrs: { axis: 1, num_outputs: 3 },
+  outputs: 3,
+  inputs: [{ dims: [2, 7] }],
+});
 check('num_outputs 2, even, opset 21', { op: 'Split', opset: 21, attrs: { num_outputs: 2 }, outputs: 2, inputs: [{ dims: [4, 2] }] });
-check('the middle output receives no gradient', { op: 'Split', opset: 13, attrs: { axis: 1 }, outputs: 3, seededOutputs: [0, 2], inputs: [{ dims: [2, 5] }, ints([1, 2, 2])] });
-check('only the last output seeded, opset 18', { op: 'Split', opset: 18, attrs: { num_outputs: 2 }, outputs: 2, seededOutputs: [1], inputs: [{ dims: [4, 3] }] });
+check('the middle output receives no gradient', {
+  op: 'Split',
+  opset: 13,
+  attrs: { axis: 1 },
+  outputs: 3,
+  seededOutputs: [0, 2],
+  inputs: [{ dims: [2, 5] }, ints([1, 2, 2])],
+});
+check('only the last output seeded, opset 18', {
+  op: 'Split',
+  opset: 18,
+  attrs: { num_outputs: 2 },
+  outputs: 2,
+  seededOutputs: [1],
+  inputs: [{ dims: [4, 3] }],
+});
 check('a single output', { op: 'Split', outputs: 1, inputs: [{ dims: [2, 3] }] });
 
 // ---- Slice ------------------------------------------------------------------------------------------
 
 check('starts/ends only, opset 11', { op: 'Slice', opset: 11, inputs: [{ dims: [4, 5] }, ints([1, 2]), ints([3, 4])] });
 check('axes given, one axis', { op: 'Slice', inputs: [{ dims: [2, 5, 3] }, ints([1]), ints([4]), ints([1])] });
-check('negative starts/ends and negative axes', { op: 'Slice', inputs: [{ dims: [2, 5, 4] }, ints([-4, -3]), ints([-1, 4]), ints([-2, -1])] });
-check('clamping to the dims (±1000, 2^53−1)', { op: 'Slice', opset: 13, inputs: [{ dims: [3, 4] }, { dims: [2], int64: true, data: [-1000, 1] }, { dims: [2], int64: true, data: [1000, Number.MAX_SAFE_INTEGER] }] });
+check('negative starts/ends and negative axes', {
+  op: 'Slice',
+  inputs: [{ dims: [2, 5, 4] }, ints([-4, -3]), ints([-1, 4]), ints([-2, -1])],
+});
+check('clamping to the dims (±1000, 2^53−1)', {
+  op: 'Slice',
+  opset: 13,
+  inputs: [
+    { dims: [3, 4] },
+    { dims: [2], int64: true, data: [-1000, 1] },
+    { dims: [2], int64: true, data: [1000, Number.MAX_SAFE_INTEGER] },
+  ],
+});
 check('step 2', { op: 'Slice', inputs: [{ dims: [2, 7] }, ints([1]), ints([7]), ints([1]), ints([2])] });
 check('step 3 with an end that is not reached', { op: 'Slice', inputs: [{ dims: [3, 8] }, ints([0]), ints([7]), ints([1]), ints([3])] });
 check('step -1, full reversal', { op: 'Slice', inputs: [{ dims: [2, 5] }, ints([-1]), ints([-1000]), ints([1]), ints([-1])] });
 check('step -2 from the middle', { op: 'Slice', inputs: [{ dims: [2, 7] }, ints([5]), ints([0]), ints([-1]), ints([-2])] });
-check('step 1 on one axis, step 2 and -1 on others', { op: 'Slice', inputs: [{ dims: [3, 6, 4] }, ints([1, 0, 3]), ints([3, 6, 0]), ints([0, 1, 2]), ints([1, 2, -1])] });
-check('axes absent (\'\') with steps given', { op: 'Slice', inputs: [{ dims: [5, 4] }, ints([4, 0]), ints([0, 4]), absent, ints([-2, 3])] });
-check('full range on one axis (no-op), opset 18', { op: 'Slice', opset: 18, inputs: [{ dims: [3, 4] }, ints([0, 1]), { dims: [2], int64: true, data: [Number.MAX_SAFE_INTEGER, 3] }] });
+check('step 1 on one axis, step 2 and -1 on others', {
+  op: 'Slice',
+  inputs: [{ dims: [3, 6, 4] }, ints([1, 0, 3]), ints([3, 6, 0]), ints([0, 1, 2]), ints([1, 2, -1])],
+});
+check("axes absent ('') with steps given", { op: 'Slice', inputs: [{ dims: [5, 4] }, ints([4, 0]), ints([0, 4]), absent, ints([-2, 3])] });
+check('full range on one axis (no-op), opset 18', {
+  op: 'Slice',
+  opset: 18,
+  inputs: [{ dims: [3, 4] }, ints([0, 1]), { dims: [2], int64: true, data: [Number.MAX_SAFE_INTEGER, 3] }],
+});
 
 // ---- Gather / GatherElements ------------------------------------------------------------------------
 
@@ -117,26 +232,61 @@ check('axis 0, 1-D indices, opset 11', { op: 'Gather', opset: 11, inputs: [{ dim
 check('axis 1, negative indices', { op: 'Gather', attrs: { axis: 1 }, inputs: [{ dims: [2, 4, 2] }, ints([-1, 1, -4])] });
 check('scalar index', { op: 'Gather', attrs: { axis: 1 }, inputs: [{ dims: [2, 3, 2] }, ints([-2], [])] });
 check('scalar index on axis 0', { op: 'Gather', inputs: [{ dims: [3, 2] }, ints([1], [])] });
-check('2-D indices with repeats accumulate', { op: 'Gather', opset: 13, attrs: { axis: 1 }, inputs: [{ dims: [2, 3, 2] }, ints([0, 2, 2, 0, 0, -1], [2, 3])] });
+check('2-D indices with repeats accumulate', {
+  op: 'Gather',
+  opset: 13,
+  attrs: { axis: 1 },
+  inputs: [{ dims: [2, 3, 2] }, ints([0, 2, 2, 0, 0, -1], [2, 3])],
+});
 check('axis -1, 2-D indices', { op: 'Gather', attrs: { axis: -1 }, inputs: [{ dims: [2, 2, 3] }, ints([1, 1, 2, 0], [2, 2])] });
 
 check('axis 0', { op: 'GatherElements', inputs: [{ dims: [3, 2] }, ints([0, 2, 1, 1], [2, 2])] });
-check('axis -1, negative and repeated indices, opset 11', { op: 'GatherElements', opset: 11, attrs: { axis: -1 }, inputs: [{ dims: [2, 3] }, ints([-1, 0, 0, 2, 1, -3, 1, 1], [2, 4])] });
+check('axis -1, negative and repeated indices, opset 11', {
+  op: 'GatherElements',
+  opset: 11,
+  attrs: { axis: -1 },
+  inputs: [{ dims: [2, 3] }, ints([-1, 0, 0, 2, 1, -3, 1, 1], [2, 4])],
+});
 
 // ---- Reductions -------------------------------------------------------------------------------------
 
 const r24 = { dims: [2, 3, 4], data: spread(24) };
 const reductionCases = (op: string, attrOpset: number, inputOpset: number): void => {
   check(`axes attribute, keepdims default, opset ${attrOpset}`, { op, opset: attrOpset, attrs: { axes: [1] }, inputs: [r24] });
-  check(`axes attribute, keepdims 0, negative axes, opset ${attrOpset}`, { op, opset: attrOpset, attrs: { axes: [-1, 0], keepdims: 0 }, inputs: [r24] });
+  check(`axes attribute, keepdims 0, negative axes, opset ${attrOpset}`, {
+    op,
+    opset: attrOpset,
+    attrs: { axes: [-1, 0], keepdims: 0 },
+    inputs: [r24],
+  });
   check(`axes absent (all), keepdims 0, opset ${attrOpset}`, { op, opset: attrOpset, attrs: { keepdims: 0 }, inputs: [r24] });
   check(`axes input, opset ${inputOpset}`, { op, opset: inputOpset, inputs: [r24, ints([0, 2])] });
   check(`axes input, keepdims 0, opset ${inputOpset}`, { op, opset: inputOpset, attrs: { keepdims: 0 }, inputs: [r24, ints([-2])] });
   check(`axes absent (all), opset ${inputOpset}`, { op, opset: inputOpset, inputs: [r24] });
-  check(`empty axes input reduces all, opset ${inputOpset}`, { op, opset: inputOpset, attrs: { keepdims: 0 }, inputs: [r24, ints([], [0])] });
-  check(`noop_with_empty_axes=1, axes absent, opset ${inputOpset}`, { op, opset: inputOpset, attrs: { noop_with_empty_axes: 1 }, inputs: [r24] });
-  check(`noop_with_empty_axes=1, empty axes input, opset 21`, { op, opset: 21, attrs: { noop_with_empty_axes: 1, keepdims: 0 }, inputs: [r24, ints([], [0])] });
-  check(`noop_with_empty_axes=1 with axes given, opset ${inputOpset}`, { op, opset: inputOpset, attrs: { noop_with_empty_axes: 1, keepdims: 0 }, inputs: [r24, ints([1])] });
+  check(`empty axes input reduces all, opset ${inputOpset}`, {
+    op,
+    opset: inputOpset,
+    attrs: { keepdims: 0 },
+    inputs: [r24, ints([], [0])],
+  });
+  check(`noop_with_empty_axes=1, axes absent, opset ${inputOpset}`, {
+    op,
+    opset: inputOpset,
+    attrs: { noop_with_empty_axes: 1 },
+    inputs: [r24],
+  });
+  check(`noop_with_empty_axes=1, empty axes input, opset 21`, {
+    op,
+    opset: 21,
+    attrs: { noop_with_empty_axes: 1, keepdims: 0 },
+    inputs: [r24, ints([], [0])],
+  });
+  check(`noop_with_empty_axes=1 with axes given, opset ${inputOpset}`, {
+    op,
+    opset: inputOpset,
+    attrs: { noop_with_empty_axes: 1, keepdims: 0 },
+    inputs: [r24, ints([1])],
+  });
 };
 reductionCases('ReduceMean', 11, 18);
 check('axes attribute, opset 17', { op: 'ReduceMean', opset: 17, attrs: { axes: [2, 3] }, inputs: [{ dims: [2, 3, 2, 2] }] });
