@@ -3,6 +3,7 @@ import type { ModelDiagnostic, ModelInfo } from '../engine/onnx/modelInfo';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
 import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
+import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import { SECTION_KINDS, sectionKind, type SectionKind, type SectionKinds } from '../protocol/sectionKinds';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 
@@ -231,7 +232,13 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   'occluded-frequency': (s, r) => formatFrequency(alone(r, 'occludedFrequency', s)),
   rct: (s, r) => formatFrequency(alone(r, 'rct', s)),
   spectra: (s, r) => formatFrequency(alone(r, 'spectra', s)),
+  'model-info': (s) => modelInfoLines(s),
 };
+
+/** What `info` prints, and why the configuration or the image folder could not be used. */
+function modelInfoLines(s: ModelInfoSection): string[] {
+  return [...formatModelInfo(s.info, s.diagnostics).split('\n'), ...s.problems.map((p) => `warning: ${p}`)];
+}
 
 /** The text of a report's sections of `kinds`, kind by kind in that order (sections of unknown kinds are skipped). */
 export function formatSections(r: ReportV1, kinds: readonly SectionKind[] = SECTION_KINDS): string[] {

@@ -30,6 +30,8 @@ const JOB_LOADERS: { [K in JobKind]: JobLoader<K> } = {
     (await load(() => import('../engine/jobs/analyseJob'))).runAnalyseJob(start.request, start.options, hooks),
   explain: async (start, hooks) =>
     (await load(() => import('../engine/jobs/explainJob'))).runExplainJob(start.request, start.options, hooks),
+  // Never loads onnxruntime-node: the model view works even where the native runtime does not.
+  info: async (start, hooks) => (await import('../engine/jobs/infoJob')).runInfoJob(start.request, hooks),
 };
 
 export const runJob: JobRunner = (start, hooks) => (JOB_LOADERS[start.kind] as JobLoader<JobKind>)(start, hooks);

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { registerCommands } from './commands';
 import { Lens } from './lens';
+import { ModelViewProvider } from './modelView';
 import { ModelWatcher } from './modelWatcher';
 import { QuickCheckStatus } from './quickCheckStatus';
 import { RunPanel, RunPanelSerializer } from './runPanel';
@@ -25,6 +26,11 @@ export function activate(context: vscode.ExtensionContext): void {
   registerRunsView(lens);
   lens.register(vscode.window.registerWebviewPanelSerializer(RunPanel.viewType, new RunPanelSerializer(lens)));
   lens.register(new ModelWatcher(lens, status));
+  lens.register(
+    vscode.window.registerCustomEditorProvider(ModelViewProvider.viewType, new ModelViewProvider(lens), {
+      supportsMultipleEditorsPerDocument: true,
+    }),
+  );
   lens.activationMs = Math.round((performance.now() - loadStart) * 100) / 100;
   lens.output.appendLine(
     `Robustness Lens activated in ${lens.activationMs} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: no model runs until the workspace is trusted)'}`,

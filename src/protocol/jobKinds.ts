@@ -110,6 +110,8 @@ export const JOB_OPTIONS = {
     baseline: oneOf(['zero', 'noise']),
     outDir,
   }),
+  /** The model's description and diagnostics (the model view): reads the model and its robustness.json, runs nothing. */
+  info: object({}),
 };
 
 export type JobKind = keyof typeof JOB_OPTIONS;

@@ -5,6 +5,7 @@
  * have an entry for it. Types only come from the engine.
  */
 import type { AttacksSection } from '../engine/jobs/attackJob';
+import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import type { CleanSection } from '../engine/report/schema';
 import type { DefencesSection, OccludedFrequencySection, RctSection, SpectraSection, SweepsSection } from '../engine/report/sections';
 
@@ -16,6 +17,7 @@ export interface SectionKinds {
   'occluded-frequency': OccludedFrequencySection;
   rct: RctSection;
   spectra: SpectraSection;
+  'model-info': ModelInfoSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -28,6 +30,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   'occluded-frequency': null,
   rct: null,
   spectra: null,
+  'model-info': null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

@@ -33,7 +33,7 @@ const reason = (r: { ok: boolean; reason?: string }) => {
 
 describe('job kinds', () => {
   it('are the keys of the options declaration', () => {
-    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'explain']);
+    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'explain', 'info']);
     assert.deepEqual(Object.keys(JOB_OPTIONS), [...JOB_KINDS]);
   });
 
@@ -67,7 +67,10 @@ describe('job kinds', () => {
 
   it('refuse unknown job kinds', () => {
     for (const kind of ['gradcheck', 'shell', '__proto__', 'toString', undefined, 3]) {
-      assert.equal(reason(start(kind, {})), `start: kind must be one of eval, attack, analyse, explain (got ${JSON.stringify(kind)})`);
+      assert.equal(
+        reason(start(kind, {})),
+        `start: kind must be one of eval, attack, analyse, explain, info (got ${JSON.stringify(kind)})`,
+      );
     }
   });
 
@@ -84,6 +87,7 @@ describe('job kinds', () => {
       },
       analyse: fullAnalyse,
       explain: { imagePath: '/w/a.png', compareModelPath: null, baseline: 'zero', outDir: null },
+      info: {},
     };
     for (const kind of JOB_KINDS) {
       assert.ok(check(JOB_OPTIONS[kind] as Schema<unknown>, valid[kind]).ok, kind);

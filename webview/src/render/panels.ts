@@ -7,6 +7,7 @@ import { renderAttacks } from './attackTable';
 import type { RenderContext, SectionEntry } from './context';
 import { renderDefences } from './defenceTable';
 import { renderGallery } from './gallery';
+import { renderModelInfo } from './modelInfo';
 import { renderOccludedFrequency } from './occludedFrequency';
 import { renderRct } from './rct';
 import { entriesOf, unknownEntries } from './sections';
@@ -38,6 +39,7 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   'occluded-frequency': [{ id: 'occluded-frequency', title: 'Occluded Frequency', order: 4, render: renderOccludedFrequency }],
   rct: [{ id: 'rct', title: 'RCT maps', order: 5, render: renderRct }],
   spectra: [{ id: 'spectra', title: 'Perturbation spectra', order: 6, render: renderSpectra }],
+  'model-info': [{ id: 'model-info', title: 'Model', order: 0, render: renderModelInfo }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };
