@@ -11,7 +11,7 @@ import { basename, dirname } from 'node:path';
 import { errorText } from '../engine/errors';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import type { ReportV1 } from '../engine/report/schema';
-import { Disposable } from '../host/dispose';
+import { Disposable, MutableDisposable, toDisposable, type IDisposable } from '../host/dispose';
 import { EngineRunError } from '../host/engineClient';
 import { modelViewAction } from '../host/modelViewActions';
 import { recentRunsOf, renderModelView, type ModelViewState, type RecentRun } from '../host/modelViewHtml';
@@ -47,6 +47,8 @@ class ModelView extends Disposable {
   private runs: RecentRun[] = [];
   /** Counts reads: only the latest one's answer is shown. */
   private reads = 0;
+  /** Cancels the read in flight (one queued behind a long run need not wait for a closed view). */
+  private readonly pending = this._register(new MutableDisposable<IDisposable>());
 
   constructor(
     private readonly lens: Lens,
@@ -92,7 +94,9 @@ class ModelView extends Disposable {
     this.render();
     let next: ModelViewState;
     try {
-      const report = await this.lens.engine.start('info', this.request(), {}).result;
+      const run = this.lens.engine.start('info', this.request(), {});
+      this.pending.value = toDisposable(() => run.cancel());
+      const report = await run.result;
       const section = modelInfoOf(report);
       next = section
         ? { kind: 'ready', section }

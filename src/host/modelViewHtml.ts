@@ -234,7 +234,7 @@ export function renderModelView(page: ModelViewPage): string {
 <body>
 <header><h1>${e(page.modelName)}</h1><div class="path">${e(page.modelPath)}</div>
 <div class="actions">${button('analyse', 'Analyse Robustness')}${button('quick-check', 'Quick Attack Check')}</div></header>
-<main>${stateBody(page.state)}${recentRuns(page.runs)}</main>
+<main id="model-view" data-state="${page.state.kind}">${stateBody(page.state)}${recentRuns(page.runs)}</main>
 <script nonce="${n}">${SCRIPT}</script>
 </body>
 </html>`;

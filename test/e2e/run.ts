@@ -28,7 +28,7 @@ import { Artifacts } from './harness/artifacts';
 import { closeChromium, launchChromium } from './harness/browser';
 import { installExtension, processesMentioning, startCodeServer, type CodeServer } from './harness/codeServer';
 import { makeWorkspace, writeUserSettings, type WorkspaceLayout } from './harness/fixtures';
-import { inspectPanel, waitForFinalState } from './harness/panel';
+import { inspectPanel, readState, waitForFinalState, waitForPanelWhere } from './harness/panel';
 import { Results, ScenarioAborted } from './harness/results';
 import { defaultScratchRoot, isInside, makeScratch, type Scratch } from './harness/scratch';
 import {
@@ -80,6 +80,7 @@ const STEPS = [
   'themes',
   'quick check',
   'runs folder',
+  'model view',
   ...FLOW_STEPS,
 ];
 
@@ -362,6 +363,70 @@ async function quickCheck(r: Results, s: Session, art: Artifacts): Promise<void>
   );
 }
 
+/** The frame of the model view (the .onnx file's custom editor) once it has left its "reading the model…" state. */
+async function waitForModelView(page: Page, timeoutMs: number): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 'no model view';
+  while (Date.now() < deadline) {
+    for (const frame of page.frames().slice().reverse()) {
+      if (frame === page.mainFrame()) continue;
+      const state = await frame
+        .locator('#model-view')
+        .getAttribute('data-state', { timeout: 500 })
+        .catch(() => null);
+      if (state === null) continue;
+      seen = `model view in state ${state}`;
+      if (state !== 'loading') return frame;
+    }
+    await sleep(500);
+  }
+  throw new Error(`the model view did not finish reading the model within ${timeoutMs / 1000} s (${seen})`);
+}
+
+/** A plain click on model.onnx opens the model view (not the binary-file warning): signature, diagnostics, recent runs, buttons. */
+async function modelView(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const wb = s.workbench!;
+  const entry = sharedManifest().find((m) => m.name === 'mnist-cnn')!;
+  await wb.closeAllEditors();
+  const t0 = Date.now();
+  await wb.treeItem(s.layout!.modelName).click();
+  const frame = await waitForModelView(s.page!, 60_000);
+  r.time('model view (click → model described)', (Date.now() - t0) / 1000);
+  r.log('screenshot', await art.screenshot(s.page!, '09-model-view'));
+  const view = frame.locator('#model-view');
+  r.check('the model view describes the model', (await view.getAttribute('data-state')) === 'ready', await view.innerText());
+  const io = await frame.locator('section[aria-labelledby="io"] table').innerText();
+  const shape = `[${entry.input_shape.join(', ')}]`;
+  r.check(`the model view shows input ${entry.input_name} ${shape}`, io.includes(entry.input_name) && io.includes(shape), io);
+  r.check('the model view has a Diagnostics heading', (await frame.locator('h2#diagnostics').innerText()).trim() === 'Diagnostics');
+  for (const label of [MENU.analyse, MENU.quickCheck]) {
+    r.check(`the model view has a "${label}" button`, (await frame.getByRole('button', { name: label, exact: true }).count()) === 1);
+  }
+  // The analysis and the quick check of the earlier steps, newest first; a click opens the run's panel.
+  const runs = frame.locator('ul.runs button[data-action="open-run"]');
+  r.check(
+    'the model view lists the recent runs',
+    (await runs.count()) >= 2,
+    await frame.locator('section[aria-labelledby="runs"]').innerText(),
+  );
+  const runId = await runs.first().getAttribute('data-run-id');
+  await runs.first().click();
+  // Every editor was closed above: a run panel now is the one the click opened.
+  const opened = await waitForPanelWhere(
+    s.page!,
+    `opened from the model view (run ${runId ?? '?'})`,
+    async (f) => ['complete', 'partial'].includes((await readState(f)) ?? ''),
+    30_000,
+  );
+  const summary = await opened.locator('[data-testid="summary"]').innerText();
+  r.check(
+    `the model view's recent run ${runId ?? '?'} opens its panel (of ${s.layout!.modelName})`,
+    summary.includes(s.layout!.modelName),
+    summary,
+  );
+  r.log('screenshot', await art.screenshot(s.page!, '09-model-view-run-opened'));
+}
+
 function runsFolder(r: Results, s: Session, art: Artifacts): void {
   const runs = join(s.scratch!.workspace, '.robustness/runs');
   const names = existsSync(runs) ? readdirSync(runs).sort() : [];
@@ -502,6 +567,7 @@ async function main(): Promise<number> {
     await r.step('themes', () => themes(r, s, art));
     await r.step('quick check', () => quickCheck(r, s, art));
     await r.step('runs folder', async () => runsFolder(r, s, art));
+    await r.step('model view', () => modelView(r, s, art));
     if (env.E2E_FLOWS !== '0') {
       await new Flows(r, {
         codeServerBin: CODE_SERVER,

@@ -150,6 +150,8 @@ describe('the model view page', () => {
       { kind: 'ready', section: section() },
     ] as const) {
       const html = renderModelView(page({ state }));
+      // The state, for the e2e suite to wait on.
+      assert.match(html, new RegExp(`<main id="model-view" data-state="${state.kind}">`));
       assert.match(html, /<button type="button" data-action="analyse">Analyse Robustness<\/button>/, state.kind);
       assert.match(html, /<button type="button" data-action="quick-check">Quick Attack Check<\/button>/, state.kind);
     }
