@@ -64,7 +64,7 @@ class ModelView extends Disposable {
         this.render();
       }),
     );
-    // A re-exported model (or a changed robustness.json) is read again.
+    // A re-exported model (or a changed robustness.json next to it) is read again.
     const watcher = this._register(
       vscode.workspace.createFileSystemWatcher(
         new vscode.RelativePattern(dirname(model.fsPath), `{${basename(model.fsPath)},robustness.json}`),
