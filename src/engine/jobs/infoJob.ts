@@ -14,7 +14,7 @@ import { errorText } from '../errors';
 import { loadModel } from '../onnx/loadModel';
 import { classCountDiagnostic, describeModel, type ModelDiagnostic, type ModelInfo } from '../onnx/modelInfo';
 import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ReportConfig, type ReportV1 } from '../report/schema';
-import { canonicalJson, sha256Hex } from '../util/hash';
+import { reportConfig } from '../report/reportConfig';
 import { TOOL_VERSION } from '../version';
 import type { JobHooks } from './evalJob';
 import { diagnoseModel } from './modelDiagnostics';
@@ -86,7 +86,7 @@ export async function runInfoJob(req: JobRequest, hooks: JobHooks = {}): Promise
       arch: process.arch,
     },
     model: { path: model.path, sha256, sizeBytes, info: described, outputKind: null },
-    config: config ? configOf(config) : UNRESOLVED_CONFIG,
+    config: config ? reportConfig(config) : UNRESOLVED_CONFIG,
     dataset: null,
     runtime: null,
     seeds: {},
@@ -101,20 +101,6 @@ export async function runInfoJob(req: JobRequest, hooks: JobHooks = {}): Promise
  * resolved (no image input, a symbolic size) its envelope carries no configuration; the section says why.
  */
 const UNRESOLVED_CONFIG = null as unknown as ReportConfig;
-
-/** As buildReport's reportConfig, which cannot be imported here: that module loads onnxruntime-node. */
-function configOf(c: RunConfig): ReportConfig {
-  const resolved: ReportConfig['resolved'] = {
-    preprocessing: c.preprocessing,
-    imagesDir: c.imagesDir,
-    labelsFile: c.labelsFile,
-    classNames: c.classNames,
-    limit: c.limit,
-    seed: c.seed,
-    runtime: c.runtime,
-  };
-  return { file: c.configFile, hash: sha256Hex(canonicalJson(resolved)), resolved, provenance: c.provenance, notes: c.notes };
-}
 
 function readConfiguration(req: JobRequest, problems: string[]): LoadedConfigFile | null {
   try {

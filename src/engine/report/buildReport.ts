@@ -1,11 +1,11 @@
 /** Assembles the v1 report envelope (fingerprints, config hash, versions, runtime) around job sections. */
 import { randomUUID } from 'node:crypto';
-import { canonicalJson, sha256Hex } from '../util/hash';
 import { onnxruntimeVersion } from '../runtime/modelSession';
 import type { Classifier } from '../runtime/classifier';
 import type { PreparedData, PreparedModel } from '../jobs/prepare';
-import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ReportConfig, type ReportSections, type ReportV1, type RunStatus } from './schema';
+import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ReportSections, type ReportV1, type RunStatus } from './schema';
 import { TOOL_VERSION } from '../version';
+import { reportConfig } from './reportConfig';
 
 export interface BuildReportInput {
   command: string;
@@ -17,20 +17,6 @@ export interface BuildReportInput {
   skippedImages?: { relPath: string; error: string }[];
   warnings?: string[];
   seeds?: Record<string, number>;
-}
-
-export function reportConfig(prepared: PreparedModel): ReportConfig {
-  const c = prepared.config;
-  const resolved: ReportConfig['resolved'] = {
-    preprocessing: c.preprocessing,
-    imagesDir: c.imagesDir,
-    labelsFile: c.labelsFile,
-    classNames: c.classNames,
-    limit: c.limit,
-    seed: c.seed,
-    runtime: c.runtime,
-  };
-  return { file: c.configFile, hash: sha256Hex(canonicalJson(resolved)), resolved, provenance: c.provenance, notes: c.notes };
 }
 
 export function buildReport(input: BuildReportInput): ReportV1 {
@@ -52,7 +38,7 @@ export function buildReport(input: BuildReportInput): ReportV1 {
       arch: process.arch,
     },
     model: { path: prepared.model.path, sha256, sizeBytes, info, outputKind: classifier?.outputKind ?? null },
-    config: reportConfig(prepared),
+    config: reportConfig(prepared.config),
     dataset: data
       ? {
           root: data.dataset.root,
