@@ -585,7 +585,7 @@ async function main(): Promise<number> {
     if (!(e instanceof ScenarioAborted)) r.harnessError((e as Error).message);
     r.skip(STEPS);
   } finally {
-    await r.step('cleanup', () => cleanUp(r, s, art));
+    await r.step('cleanup', () => cleanUp(r, s, art), { always: true });
   }
   r.time('scenario total', (Date.now() - t0) / 1000);
   const passed = r.passed;

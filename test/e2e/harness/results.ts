@@ -34,7 +34,7 @@ export class Results {
   /** Called with the step's name when a step fails (screenshot, log dump); its own errors are logged, not thrown. */
   onFailure: (step: string) => Promise<void> = async () => {};
 
-  /** `only`: the names of the steps to run (E2E_ONLY); critical steps always run, as everything rests on them. Null = all. */
+  /** `only`: the names of the steps to run (E2E_ONLY); critical and `always` steps run regardless. Null = all. */
   constructor(private readonly only: readonly string[] | null = null) {}
 
   private print(line: string): void {
@@ -66,8 +66,9 @@ export class Results {
     this.metrics[name] = value;
   }
 
-  async step<T>(name: string, run: () => Promise<T>, options: { critical?: boolean } = {}): Promise<T | undefined> {
-    if (this.only && !options.critical && !this.only.includes(name)) {
+  /** `critical`: a failure stops the scenario; `always`: runs whatever E2E_ONLY says (clean-up). */
+  async step<T>(name: string, run: () => Promise<T>, options: { critical?: boolean; always?: boolean } = {}): Promise<T | undefined> {
+    if (this.only && !options.critical && !options.always && !this.only.includes(name)) {
       this.log(`— step: ${name} (not selected by E2E_ONLY)`);
       return undefined;
     }
