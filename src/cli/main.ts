@@ -2,7 +2,9 @@
  * robustness-lens: the command line over the engine.
  *   robustness-lens info <model.onnx> [--json FILE|-]
  *   robustness-lens eval <model.onnx> [--images DIR] [--config FILE] [--limit N] [--seed S] [--json FILE] [--ep cpu] …
- * Exit codes: 0 done, 1 the input was bad or the run failed (message says which file and why), 2 usage, 130 cancelled.
+ *   robustness-lens check <model.onnx> [--suite quick|standard] [--baseline REPORT] [--markdown FILE] [--junit FILE] …
+ * Exit codes: 0 done, 1 the input was bad or the run failed (message says which file and why), 2 usage, 130 cancelled;
+ * `check` exits 3 when a gate failed.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -27,6 +29,8 @@ import { TOOL_VERSION } from '../engine/version';
 import { COMMON_FLAG_SPEC, overridesFromFlags } from './flags';
 import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo } from './format';
 import { ProgressLine } from './progressLine';
+import { CHECK_FLAG_SPEC, CHECK_USAGE, GATE_FAILED_EXIT, checkOutcome, planCheck, writeCheckOutputs } from './check';
+import { gateLines, passedAll } from '../engine/gates/summaries';
 
 const USAGE = () => `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONNX image classifiers
 
@@ -34,6 +38,7 @@ usage:
   robustness-lens info <model.onnx> [--images DIR] [--json FILE|-]
   robustness-lens eval <model.onnx> [--images DIR] [--json FILE|-] [options]
   robustness-lens attack <model.onnx> [--images DIR] (--attack NAME … | --suite standard) [attack options] [options]
+  robustness-lens check <model.onnx> [--suite quick|standard] [--baseline REPORT.json] [check options] [options]
   robustness-lens analyse <model.onnx> [--images DIR] [analyse options] [options]
   robustness-lens defend <model.onnx> [--images DIR] --defence lowpass|post-averaging [analyse options] [options]
   robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--out DIR]
@@ -72,6 +77,11 @@ ${attackUsage()}
   --out DIR              run folder for report.json and the gallery (default .robustness/runs/<time>-<model>)
   --quiet                no progress line
 
+check options (CI gates: runs the suite and compares it with the "gates" of robustness.json):
+${CHECK_USAGE}
+  --out DIR              run folder, as attack writes it
+  --quiet                no progress line
+
 analyse / defend options (analyse = clean eval + attack suite + both defences with adaptive numbers + Occluded
 Frequency + RCT + spectra + sweeps; defend = the named defences and attacks only):
   --preset P             full (default) | fast (shorter suite and grids)
@@ -104,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
       return gradcheckCommand(rest);
     case 'attack':
       return attackCommand(rest);
+    case 'check':
+      return checkCommand(rest);
     case 'analyse':
     case 'analyze':
       return analyseCommand(rest, 'analyse');
@@ -114,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, analyse, defend, explain, gradcheck; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, gradcheck; see robustness-lens --help)`,
       );
   }
 }
@@ -260,6 +272,29 @@ async function attackCommand(args: string[]): Promise<number> {
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
   return report.status === 'partial' ? 130 : 0;
+}
+
+async function checkCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...CHECK_FLAG_SPEC });
+  const modelPath = oneModel(positionals, 'check');
+  const overrides = overridesFromFlags(values);
+  const plan = planCheck(values, modelPath);
+  const started = Date.now();
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runAttackJob(jobRequest(modelPath, plan.configFile, overrides), plan.options, hooks),
+  );
+  const outcome = checkOutcome(plan, report);
+  // The report keeps its attack sections as `attack` writes them; the gates are one more section.
+  const gated: ReportV1 = { ...report, sections: { ...report.sections, gates: { kind: 'gates', ...outcome } } };
+  if (plan.options.outDir) writeFileAtomic(resolve(plan.options.outDir, 'report.json'), JSON.stringify(gated, null, 2) + '\n');
+  if (values.json !== undefined) emitJson(values.json, gated);
+  writeCheckOutputs(outcome, values, (Date.now() - started) / 1000);
+  if (values.json !== '-') {
+    process.stdout.write([formatAttackReport(report), '', ...gateLines(outcome)].join('\n') + '\n');
+    if (plan.options.outDir) process.stdout.write(`run        ${resolve(plan.options.outDir)}\n`);
+  }
+  if (report.status === 'partial') return 130;
+  return passedAll(outcome) ? 0 : GATE_FAILED_EXIT;
 }
 
 async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Promise<number> {

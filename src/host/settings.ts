@@ -10,6 +10,7 @@ import { EngineError } from '../engine/errors';
 import { DEFAULT_K } from '../engine/defences/postAveraging';
 import type { AnalyseOptions } from '../engine/jobs/analyseJob';
 import type { AttackJobOptions } from '../engine/jobs/attackJob';
+import { quickCheckSuite } from '../engine/attacks/quickCheckSuite';
 import type { ExplainOptions } from '../engine/jobs/explainJob';
 import type { JobRequest } from '../engine/jobs/prepare';
 
@@ -180,10 +181,7 @@ export const QUICK_CHECK_ROBUST_ATTACK = 'PGD-10';
 /** The Quick Attack Check: FGSM and PGD-10 L∞ at their literature defaults (ε = 8/255), top-1. */
 export function quickCheckOptions(outDir: string | null): AttackJobOptions {
   return {
-    attacks: [
-      { name: 'fgsm', params: {} },
-      { name: 'pgd', params: { norm: 'linf', steps: 10 } },
-    ],
+    attacks: quickCheckSuite(),
     criterion: 'top1',
     target: null,
     gradient: 'analytic',

@@ -40,6 +40,8 @@ export interface ConfigFile {
   };
   limit?: number;
   seed?: number;
+  /** `check`'s CI gates: metric name → comparison such as ">= 0.90" (src/engine/gates/). Not a run setting. */
+  gates?: Record<string, string>;
 }
 
 export interface LoadedConfigFile {

@@ -1,0 +1,151 @@
+/**
+ * `check`: the CI gate. Before anything runs, the gates of robustness.json are parsed and checked against the
+ * metric names the suite (and the baseline) will have; after the run they are evaluated, and the outcome is
+ * written as text, Markdown (also appended to $GITHUB_STEP_SUMMARY) and JUnit XML.
+ */
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { attackNorm, standardSuite, type AttackSpec } from '../engine/attacks/catalog';
+import { quickCheckSuite } from '../engine/attacks/quickCheckSuite';
+import { findConfigFile, readConfigFile } from '../engine/config/configFile';
+import { EngineError } from '../engine/errors';
+import { checkBaselineModel, readBaselineReport } from '../engine/gates/baseline';
+import { checkGateMetrics, evaluateGates, parseGates, withBaseline, type Gate } from '../engine/gates/gates';
+import { BASELINE_PREFIX, metricNamesFor } from '../engine/gates/metricNames';
+import { reportMetrics, type Metrics } from '../engine/gates/reportMetrics';
+import { gatesJunit, gatesMarkdown, type CheckOutcome } from '../engine/gates/summaries';
+import type { AttackJobOptions } from '../engine/jobs/attackJob';
+import type { ReportV1 } from '../engine/report/schema';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
+import { runFolder } from './runFolder';
+
+/** Exit code of a run whose gates did not all pass (0 passed, 1 error, 2 usage, 130 cancelled). */
+export const GATE_FAILED_EXIT = 3;
+
+export const CHECK_SUITES: Record<string, () => AttackSpec[]> = { quick: quickCheckSuite, standard: standardSuite };
+
+export const CHECK_FLAG_SPEC = {
+  suite: { type: 'string' },
+  baseline: { type: 'string' },
+  'allow-model-change': { type: 'boolean' },
+  markdown: { type: 'string' },
+  junit: { type: 'string' },
+  json: { type: 'string' },
+  out: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+export interface CheckFlags {
+  config?: string;
+  suite?: string;
+  baseline?: string;
+  'allow-model-change'?: boolean;
+  markdown?: string;
+  junit?: string;
+  out?: string;
+}
+
+export const CHECK_USAGE = `  --suite S              quick (default: FGSM + PGD-10 L∞ at ε = 8/255, as the Quick Attack Check) | standard
+  --baseline FILE        an earlier report.json: gates on vs-baseline.<metric> compare against it
+  --allow-model-change   accept a baseline measured on another model file
+  --markdown FILE        write the gate summary as Markdown (also appended to $GITHUB_STEP_SUMMARY when set)
+  --junit FILE           write JUnit XML, one test case per gate
+  exit codes: 0 every gate passed, 3 a gate failed, 1 error, 2 usage, 130 cancelled`;
+
+export interface CheckPlan {
+  modelPath: string;
+  configFile: string;
+  gates: Gate[];
+  options: AttackJobOptions;
+  baseline: { path: string; metrics: Metrics } | null;
+  notes: string[];
+}
+
+const sha256Of = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** Everything that can be refused before the run: suite, gates, metric names, the baseline and its model. */
+export function planCheck(flags: CheckFlags, modelPath: string, now = new Date()): CheckPlan {
+  const suiteName = flags.suite ?? 'quick';
+  const suite = CHECK_SUITES[suiteName];
+  if (!suite) throw new EngineError('USAGE', `--suite ${suiteName}: expected ${Object.keys(CHECK_SUITES).join(' or ')}`);
+  const configPath = flags.config ?? findConfigFile(modelPath);
+  if (!configPath) {
+    throw new EngineError('USAGE', `check: no robustness.json beside ${modelPath} or above it, so no gates to check`, {
+      hint: 'add "gates" to a robustness.json next to the model, or pass --config FILE',
+    });
+  }
+  const loaded = readConfigFile(configPath);
+  const gates = parseGates(loaded.config.gates ?? {}, loaded.path);
+  if (gates.length === 0) {
+    throw new EngineError('USAGE', `check: ${loaded.path} declares no "gates"`, {
+      hint: 'add e.g. "gates": {"clean.top1": ">= 0.90", "attack.pgd.top1": ">= 0.30"}',
+    });
+  }
+  const attacks = suite();
+  const names = metricNamesFor(attacks.map((a) => ({ attack: a.name, params: { ...a.params, norm: attackNorm(a.name, a.params) } })));
+  const onBaseline = gates.filter((g) => g.metric.startsWith(BASELINE_PREFIX));
+  const notes: string[] = [];
+  let baseline: CheckPlan['baseline'] = null;
+  if (flags.baseline !== undefined) {
+    const report = readBaselineReport(flags.baseline);
+    const note = checkBaselineModel(
+      report,
+      flags.baseline,
+      { path: resolve(modelPath), sha256: sha256Of(resolve(modelPath)) },
+      !!flags['allow-model-change'],
+    );
+    if (note) notes.push(note);
+    const metrics = reportMetrics(report);
+    baseline = { path: resolve(flags.baseline), metrics };
+    const comparable = names.filter((n) => metrics.has(n)).map((n) => `${BASELINE_PREFIX}${n}`);
+    checkGateMetrics(
+      gates,
+      [...names, ...comparable],
+      loaded.path,
+      comparable.length < names.length ? ' (a vs-baseline metric needs the metric in the baseline too)' : '',
+    );
+  } else {
+    checkGateMetrics(
+      gates.filter((g) => !onBaseline.includes(g)),
+      names,
+      loaded.path,
+      ` with --suite ${suiteName}`,
+    );
+    if (onBaseline.length) {
+      throw new EngineError(
+        'USAGE',
+        `check: ${onBaseline.map((g) => `"${g.metric}"`).join(', ')} compare against a baseline: pass --baseline REPORT.json`,
+      );
+    }
+  }
+  const options: AttackJobOptions = {
+    attacks,
+    criterion: 'top1',
+    target: null,
+    gradient: 'analytic',
+    gallery: 4,
+    outDir: runFolder(modelPath, { out: flags.out }, now),
+  };
+  return { modelPath, configFile: loaded.path, gates, options, baseline, notes };
+}
+
+/** The gates evaluated on the run's report. */
+export function checkOutcome(plan: CheckPlan, report: ReportV1): CheckOutcome {
+  const metrics = withBaseline(reportMetrics(report), plan.baseline?.metrics ?? null);
+  return {
+    model: report.model.path,
+    images: report.dataset?.sampledImages ?? 0,
+    baseline: plan.baseline?.path ?? null,
+    results: evaluateGates(plan.gates, metrics),
+    notes: [...plan.notes, ...(report.status === 'partial' ? ['the run was cancelled: the gates were evaluated on the images done'] : [])],
+  };
+}
+
+/** The Markdown and JUnit files asked for, and the GitHub Actions step summary when there is one. */
+export function writeCheckOutputs(outcome: CheckOutcome, flags: CheckFlags, seconds: number, env = process.env): void {
+  const markdown = gatesMarkdown(outcome);
+  if (flags.markdown) writeFileAtomic(resolve(flags.markdown), markdown);
+  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, markdown + '\n');
+  if (flags.junit) writeFileAtomic(resolve(flags.junit), gatesJunit(outcome, seconds));
+}
