@@ -1,0 +1,123 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JSDOM } from 'jsdom';
+import { cli, sampleCopy, setGates } from './checkHelpers';
+
+const PASSING = { 'clean.top1': '>= 0.5', 'attack.pgd.top1': '>= 0.05', 'attack.fgsm.success': '<= 100%' };
+const sample = sampleCopy(PASSING);
+after(() => rmSync(sample.dir, { recursive: true, force: true }));
+const LIMIT = ['--limit', '8', '--quiet'];
+
+function assertCleanError(r: { code: number | null; stderr: string }, code: number, pattern: RegExp): void {
+  assert.equal(r.code, code, r.stderr);
+  assert.match(r.stderr, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+}
+
+test('check exits 0 when every gate passes and 3 when one fails, with Markdown, JUnit, the step summary and the run folder', () => {
+  const ok = cli(['check', sample.model, ...LIMIT, '--out', 'run-ok'], sample.dir);
+  assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+  assert.match(ok.stdout, /^PASS {2}clean\.top1 +0\.8750 {2}>= 0\.5$/m);
+  assert.match(ok.stdout, /^gates {6}all 3 gates passed$/m);
+  const report = JSON.parse(readFileSync(join(sample.dir, 'run-ok', 'report.json'), 'utf8'));
+  assert.deepEqual(
+    report.sections.attacks.runs.map((r: { label: string }) => r.label),
+    ['FGSM ε=8/255 (0.0314)', 'PGD-10 L∞ ε=8/255 (0.0314)'],
+    "the quick check's suite",
+  );
+  assert.equal(report.sections.gates.results.length, 3);
+
+  setGates(sample.config, { ...PASSING, 'attack.pgd.top1': '>= 90%' });
+  const summary = join(sample.dir, 'step-summary.md');
+  writeFileSync(summary, '# earlier step\n');
+  const failed = cli(
+    ['check', sample.model, ...LIMIT, '--out', 'run-failed', '--markdown', 'gates.md', '--junit', 'junit.xml', '--json', 'r.json'],
+    sample.dir,
+    { GITHUB_STEP_SUMMARY: summary },
+  );
+  setGates(sample.config, PASSING);
+  assert.equal(failed.code, 3, failed.stderr + failed.stdout);
+  assert.match(failed.stdout, /^FAIL {2}attack\.pgd\.top1 +0\.2500 {2}>= 90%$/m);
+  assert.match(failed.stdout, /^gates {6}1 of 3 gates failed$/m);
+  const markdown = readFileSync(join(sample.dir, 'gates.md'), 'utf8');
+  assert.match(markdown, /^### Robustness gates: ❌ 1 of 3 gates failed$/m);
+  assert.match(markdown, /^\| ❌ FAIL \| `attack\.pgd\.top1` \| 0\.2500 \| `>= 90%` \|$/m);
+  assert.equal(readFileSync(summary, 'utf8'), `# earlier step\n${markdown}\n`, 'appended to $GITHUB_STEP_SUMMARY');
+  const doc = new new JSDOM('').window.DOMParser().parseFromString(readFileSync(join(sample.dir, 'junit.xml'), 'utf8'), 'application/xml');
+  assert.equal(doc.getElementsByTagName('parsererror').length, 0);
+  assert.equal(doc.getElementsByTagName('testcase').length, 3);
+  assert.equal(doc.getElementsByTagName('failure')[0].getAttribute('message'), 'attack.pgd.top1 = 0.2500, gate >= 90%');
+  assert.equal(JSON.parse(readFileSync(join(sample.dir, 'r.json'), 'utf8')).sections.gates.results[1].passed, false);
+});
+
+test('--baseline: vs-baseline gates compare with an earlier report; another model is refused unless --allow-model-change', () => {
+  const baselineRun = cli(['check', sample.model, ...LIMIT, '--out', 'run-base'], sample.dir);
+  assert.equal(baselineRun.code, 0, baselineRun.stderr);
+  const baseline = join(sample.dir, 'run-base', 'report.json');
+  setGates(sample.config, { 'vs-baseline.attack.pgd.top1': '>= -0.02', 'vs-baseline.clean.top1': '== 0' });
+  try {
+    const same = cli(['check', sample.model, ...LIMIT, '--out', 'run-vs', '--baseline', baseline], sample.dir);
+    assert.equal(same.code, 0, same.stderr + same.stdout);
+    assert.match(same.stdout, /^PASS {2}vs-baseline\.attack\.pgd\.top1 +\+0\.0000 {2}>= -0\.02$/m);
+
+    const other = JSON.parse(readFileSync(baseline, 'utf8'));
+    other.model.sha256 = 'f'.repeat(64);
+    other.model.path = '/elsewhere/old-export.onnx';
+    other.sections.attacks.runs[1].attacked.top1Accuracy += 0.5;
+    const otherPath = join(sample.dir, 'other-model.json');
+    writeFileSync(otherPath, JSON.stringify(other));
+    assertCleanError(
+      cli(['check', sample.model, ...LIMIT, '--baseline', otherPath], sample.dir),
+      2,
+      /the baseline .*other-model\.json is of another model \(\/elsewhere\/old-export\.onnx, sha256 ffffffffffff…; this model .* is 117d78b58f6b…\); pass --allow-model-change/,
+    );
+    const allowed = cli(
+      ['check', sample.model, ...LIMIT, '--out', 'run-allowed', '--baseline', otherPath, '--allow-model-change'],
+      sample.dir,
+    );
+    assert.equal(allowed.code, 3, allowed.stderr + allowed.stdout);
+    assert.match(allowed.stdout, /^FAIL {2}vs-baseline\.attack\.pgd\.top1 +-0\.5000 {2}>= -0\.02$/m);
+    assert.match(allowed.stdout, /^note: the baseline .* is of another model .*compared as allowed by --allow-model-change$/m);
+  } finally {
+    setGates(sample.config, PASSING);
+  }
+});
+
+test('bad gates and flags are refused before the run, with what was expected', () => {
+  const refused = (gates: Record<string, unknown>, args: string[], code: number, pattern: RegExp) => {
+    setGates(sample.config, gates);
+    try {
+      assertCleanError(cli(['check', sample.model, ...args], sample.dir), code, pattern);
+    } finally {
+      setGates(sample.config, PASSING);
+    }
+  };
+  refused(
+    { 'attack.pgd-linf.top1': '>= 0.3' },
+    [],
+    1,
+    /gates on unknown metric "attack\.pgd-linf\.top1" with --suite quick \(available: clean\.top1, clean\.top5, attack\.fgsm\.top1, attack\.fgsm\.top5, attack\.fgsm\.success, attack\.pgd\.top1, attack\.pgd\.top5, attack\.pgd\.success\)/,
+  );
+  refused(PASSING, ['--baseline', 'nowhere.json'], 1, /nowhere\.json/);
+  refused({ 'clean.top1': 'at least 0.9' }, [], 1, /gates\."clean\.top1": "at least 0\.9" is not a comparison: expected an operator/);
+  refused({ 'clean.top1': 0.9 }, [], 1, /gates\.clean\.top1: must be string/);
+  refused(
+    { 'vs-baseline.clean.top1': '>= 0' },
+    [],
+    2,
+    /"vs-baseline\.clean\.top1" compare against a baseline: pass --baseline REPORT\.json/,
+  );
+  refused({}, [], 2, /declares no "gates"/);
+  refused(PASSING, ['--suite', 'full'], 2, /--suite full: expected quick or standard/);
+  refused(PASSING, ['--attack', 'fgsm'], 2, /Unknown option '--attack'/);
+  writeFileSync(join(sample.dir, 'not-a-report.json'), '{"hello": 1}');
+  refused(PASSING, ['--baseline', 'not-a-report.json'], 1, /--baseline .*not-a-report\.json: not a Robustness Lens report/);
+});
+
+test('--help lists check and its exit codes', () => {
+  const r = cli(['--help'], sample.dir);
+  assert.match(r.stdout, /robustness-lens check <model\.onnx>/);
+  assert.match(r.stdout, /exit codes: 0 every gate passed, 3 a gate failed, 1 error, 2 usage, 130 cancelled/);
+});
