@@ -10,14 +10,16 @@ export const CLI = resolve(REPO_ROOT, 'src/cli/main.ts');
 /** tsx by file URL: `--import tsx` would be looked up from the temp folder the command runs in. */
 const TSX = pathToFileURL(resolve(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
-export function sampleCopy(gates: Record<string, unknown>): { dir: string; model: string; config: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'rl-check-'));
+/** `under`: a subfolder of the temp folder to put the copy in (README commands name `samples/…`). */
+export function sampleCopy(gates: Record<string, unknown>, under = ''): { root: string; dir: string; model: string; config: string } {
+  const root = mkdtempSync(join(tmpdir(), 'rl-check-'));
+  const dir = join(root, under);
   cpSync(resolve(REPO_ROOT, 'samples/fashion-resnet.onnx'), join(dir, 'fashion-resnet.onnx'));
   cpSync(resolve(REPO_ROOT, 'samples/images'), join(dir, 'images'), { recursive: true });
   const config = JSON.parse(readFileSync(resolve(REPO_ROOT, 'samples/robustness.json'), 'utf8')) as Record<string, unknown>;
   delete config.$schema;
   writeFileSync(join(dir, 'robustness.json'), JSON.stringify({ ...config, gates }, null, 2));
-  return { dir, model: join(dir, 'fashion-resnet.onnx'), config: join(dir, 'robustness.json') };
+  return { root, dir, model: join(dir, 'fashion-resnet.onnx'), config: join(dir, 'robustness.json') };
 }
 
 export function setGates(config: string, gates: Record<string, unknown>): void {
