@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { attackNorm, standardSuite, type AttackSpec } from '../engine/attacks/catalog';
+import { standardSuite, type AttackSpec } from '../engine/attacks/catalog';
 import { quickCheckSuite } from '../engine/attacks/quickCheckSuite';
 import { findConfigFile, readConfigFile } from '../engine/config/configFile';
 import { EngineError } from '../engine/errors';
@@ -62,7 +62,13 @@ export interface CheckPlan {
   notes: string[];
 }
 
-const sha256Of = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+function sha256Of(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch (e) {
+    throw new EngineError('FILE_NOT_FOUND', `${path}: cannot read the model (${(e as Error).message})`, { file: path });
+  }
+}
 
 /** Everything that can be refused before the run: suite, gates, metric names, the baseline and its model. */
 export function planCheck(flags: CheckFlags, modelPath: string, now = new Date()): CheckPlan {
@@ -83,7 +89,7 @@ export function planCheck(flags: CheckFlags, modelPath: string, now = new Date()
     });
   }
   const attacks = suite();
-  const names = metricNamesFor(attacks.map((a) => ({ attack: a.name, params: { ...a.params, norm: attackNorm(a.name, a.params) } })));
+  const names = metricNamesFor(attacks.map((a) => ({ attack: a.name, params: a.params })));
   const onBaseline = gates.filter((g) => g.metric.startsWith(BASELINE_PREFIX));
   const notes: string[] = [];
   let baseline: CheckPlan['baseline'] = null;
@@ -138,7 +144,7 @@ export function checkOutcome(plan: CheckPlan, report: ReportV1): CheckOutcome {
     images: report.dataset?.sampledImages ?? 0,
     baseline: plan.baseline?.path ?? null,
     results: evaluateGates(plan.gates, metrics),
-    notes: [...plan.notes, ...(report.status === 'partial' ? ['the run was cancelled: the gates were evaluated on the images done'] : [])],
+    notes: plan.notes,
   };
 }
 
@@ -146,6 +152,19 @@ export function checkOutcome(plan: CheckPlan, report: ReportV1): CheckOutcome {
 export function writeCheckOutputs(outcome: CheckOutcome, flags: CheckFlags, seconds: number, env = process.env): void {
   const markdown = gatesMarkdown(outcome);
   if (flags.markdown) writeFileAtomic(resolve(flags.markdown), markdown);
-  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, markdown + '\n');
+  const summary = env.GITHUB_STEP_SUMMARY;
+  if (summary) {
+    try {
+      appendFileSync(summary, markdown + '\n');
+    } catch (e) {
+      throw new EngineError(
+        'FILE_UNREADABLE',
+        `$GITHUB_STEP_SUMMARY ${summary}: cannot append the gate summary (${(e as Error).message})`,
+        {
+          file: summary,
+        },
+      );
+    }
+  }
   if (flags.junit) writeFileAtomic(resolve(flags.junit), gatesJunit(outcome, seconds));
 }

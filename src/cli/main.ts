@@ -283,17 +283,19 @@ async function checkCommand(args: string[]): Promise<number> {
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runAttackJob(jobRequest(modelPath, plan.configFile, overrides), plan.options, hooks),
   );
-  const outcome = checkOutcome(plan, report);
+  // A cancelled run measured only some images (perhaps none): its gates are not evaluated.
+  const outcome = report.status === 'partial' ? null : checkOutcome(plan, report);
   // The report keeps its attack sections as `attack` writes them; the gates are one more section.
-  const gated: ReportV1 = { ...report, sections: { ...report.sections, gates: { kind: 'gates', ...outcome } } };
+  const gated: ReportV1 = outcome ? { ...report, sections: { ...report.sections, gates: { kind: 'gates', ...outcome } } } : report;
   if (plan.options.outDir) writeFileAtomic(resolve(plan.options.outDir, 'report.json'), JSON.stringify(gated, null, 2) + '\n');
   if (values.json !== undefined) emitJson(values.json, gated);
-  writeCheckOutputs(outcome, values, (Date.now() - started) / 1000);
+  if (outcome) writeCheckOutputs(outcome, values, (Date.now() - started) / 1000);
   if (values.json !== '-') {
-    process.stdout.write([formatAttackReport(report), '', ...gateLines(outcome)].join('\n') + '\n');
+    const gates = outcome ? gateLines(outcome) : ['gates      not evaluated: the run was cancelled'];
+    process.stdout.write([formatAttackReport(report), '', ...gates].join('\n') + '\n');
     if (plan.options.outDir) process.stdout.write(`run        ${resolve(plan.options.outDir)}\n`);
   }
-  if (report.status === 'partial') return 130;
+  if (!outcome) return 130;
   return passedAll(outcome) ? 0 : GATE_FAILED_EXIT;
 }
 

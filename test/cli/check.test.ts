@@ -62,9 +62,22 @@ test('--baseline: vs-baseline gates compare with an earlier report; another mode
     assert.equal(same.code, 0, same.stderr + same.stdout);
     assert.match(same.stdout, /^PASS {2}vs-baseline\.attack\.pgd\.top1 +\+0\.0000 {2}>= -0\.02$/m);
 
+    setGates(sample.config, { 'vs-baseline.attack.pdg.top1': '>= 0' });
+    assertCleanError(
+      cli(['check', sample.model, ...LIMIT, '--baseline', baseline], sample.dir),
+      1,
+      /gates on unknown metric "vs-baseline\.attack\.pdg\.top1" \(available: clean\.top1, .*, attack\.pgd\.success, vs-baseline\.clean\.top1, .*, vs-baseline\.attack\.pgd\.success\)/,
+    );
+    assertCleanError(
+      cli(['check', join(sample.dir, 'missing.onnx'), '--config', sample.config, '--baseline', baseline], sample.dir),
+      1,
+      /missing\.onnx: cannot read the model/,
+    );
+
     const other = JSON.parse(readFileSync(baseline, 'utf8'));
     other.model.sha256 = 'f'.repeat(64);
     other.model.path = '/elsewhere/old-export.onnx';
+    setGates(sample.config, { 'vs-baseline.attack.pgd.top1': '>= -0.02', 'vs-baseline.clean.top1': '== 0' });
     other.sections.attacks.runs[1].attacked.top1Accuracy += 0.5;
     const otherPath = join(sample.dir, 'other-model.json');
     writeFileSync(otherPath, JSON.stringify(other));
