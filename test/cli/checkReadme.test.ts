@@ -5,7 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { load } from 'js-yaml';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHECK_FLAG_SPEC } from '../../src/cli/check';
@@ -17,14 +17,7 @@ const README = readFileSync(resolve(REPO_ROOT, 'README.md'), 'utf8');
 const SECTION = README.slice(README.indexOf('## CI gates'), README.indexOf('\n## ', README.indexOf('## CI gates') + 1));
 const blocks = (lang: string) => [...SECTION.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
 
-/** js-yaml is in node_modules through other packages; the lead adds it as a devDependency. */
 function parseYaml(text: string): unknown {
-  let load: (text: string) => unknown;
-  try {
-    load = (createRequire(__filename)('js-yaml') as { load: (text: string) => unknown }).load;
-  } catch {
-    throw new Error('the README YAML check needs js-yaml: npm install --save-dev --save-exact js-yaml');
-  }
   return load(text);
 }
 
