@@ -2,6 +2,7 @@
 import type { ReportV1 } from '../engine/report/schema';
 import type {
   DefenceParamsByKind,
+  DefenceRow,
   DefenceSpec,
   DefencesSection,
   OccludedFrequencySection,
@@ -52,16 +53,25 @@ export function formatDefences(r: ReportV1): string[] {
     );
     for (const row of res.rows) {
       const name = `${row.attack.label} (${MODE[row.attack.mode] ?? row.attack.mode})`.padEnd(48);
-      const adaptive = row.adaptive
-        ? `${pct(row.adaptive.defenceRate)} (on ${row.adaptive.images} re-attacked; non-adaptive there ${pct(row.adaptive.nonAdaptiveDefenceRate)})`
-        : '— (not run)';
+      const rates = row.adaptive ? ratePair(row.adaptive, row.numAdversarial, row.defenceRate) : `${pct(row.defenceRate)} / — (not run)`;
       lines.push(
-        `  ${name} ${String(row.numAdversarial).padStart(4)}  ${pct(row.original.clean.top1)}→${pct(row.defended.clean.top1)}   ${pct(row.original.attacked.top1)}→${pct(row.defended.attacked.top1)}        ${pct(row.defenceRate)} / ${adaptive}`,
+        `  ${name} ${String(row.numAdversarial).padStart(4)}  ${pct(row.original.clean.top1)}→${pct(row.defended.clean.top1)}   ${pct(row.original.attacked.top1)}→${pct(row.defended.attacked.top1)}        ${rates}`,
       );
     }
   }
   for (const n of d.notes) lines.push(`note: ${n}`);
   return lines;
+}
+
+/**
+ * "non-adaptive / adaptive" on one set of examples, named: all of #Adv, or the part pass 2 re-attacked —
+ * then with the non-adaptive rate on all of #Adv beside it, labelled, never a second unlabelled rate.
+ */
+export function ratePair(adaptive: NonNullable<DefenceRow['adaptive']>, numAdversarial: number, defenceRate: number | null): string {
+  const pair = `${pct(adaptive.nonAdaptiveDefenceRate)} / ${pct(adaptive.defenceRate)}`;
+  return adaptive.images === numAdversarial
+    ? `${pair} (both on all ${numAdversarial})`
+    : `${pair} (both on the ${adaptive.images} of ${numAdversarial} re-attacked; non-adaptive on all ${numAdversarial}: ${pct(defenceRate)})`;
 }
 
 export function formatSweeps(r: ReportV1): string[] {

@@ -81,6 +81,17 @@ test('a full report renders every element of the DOM contract', () => {
   assert.equal(text(defenceRows[0].querySelector('.rate-pair')), '71.4% / 18.4%');
   assert.equal(text(defenceRows[1].querySelector('.rate-pair')), '— / —');
   assert.equal(text(defenceRows[1].querySelector('.adaptive-note')), 'no adversarial examples to attack (#Adv = 0)');
+  // Each rate pair is on one set of examples, named; a part of #Adv brings the rate on all of it, labelled.
+  assert.equal(
+    text(defenceRows[0].querySelector('.adaptive-note')),
+    'both on all 49 adversarial examples; adaptive: EOT-PGD-10 L∞ ε=8/255 (K=15), defended accuracy on its examples 52.0% / 100.0%, 1 m 24 s',
+  );
+  assert.equal(text(defenceRows[2].querySelector('.rate-pair')), '25.0% / 2.0%');
+  assert.match(
+    text(defenceRows[2].querySelector('.adaptive-note')),
+    /^both on the 32 of the 49 adversarial examples re-attacked in pass 2; non-adaptive on all 49 adversarial examples 26\.5%; adaptive: PGD-10/,
+  );
+  assert.ok(!text(defence).includes(' of 49 adversarial examples (non-adaptive on the same'), 'no count over another pass’s denominator');
   assert.ok(cells(defenceRows[0]).includes('attack 0, adaptive 11, defence 7'), 'seeds of the attack, the adaptive attack and the defence');
   const header = text(defence.querySelector('tbody[data-defence="post-averaging"] tr.group-row'));
   assert.ok(header.includes('r = 0.3 (model-input space) = 0.1061 (pixel units)'), header);

@@ -1,13 +1,14 @@
 /**
- * Pass 2 over the first `adaptiveImages` correctly classified images: the suite again (same seeds as pass 1
- * would give for these images only — budgets are re-derived here, so nothing from pass 1 must be kept), then
- * per defence and attack the adaptive attack on the images the attack broke; the ε sweep with PGD-10 L∞;
- * and the defended inference cost.
+ * Pass 2 over the first `adaptiveImages` correctly classified images: the ε sweep with PGD-10 L∞ and the
+ * defended inference cost on them; then pass 1's batches are replayed up to the last of them, the suite again
+ * (same seeds and same batches, so the same random starts and budgets: the adaptive rows re-attack pass 1's
+ * own adversarial examples, none that pass 1 did not count), and per defence and attack the adaptive attack
+ * on those of the adaptive images that the attack broke, beside pass 1's verdict on each.
  */
 import { performance } from 'node:perf_hooks';
 import { streamPixelBatches } from '../data/batches';
 import type { AdaptiveDefence, AdaptiveRun, DefenceChoice } from '../defences/defence';
-import { correctness } from '../defences/tally';
+import { correctness, tallyBehind } from '../defences/tally';
 import type { GradientSource } from '../grad/estimatedGradient';
 import { GradientModel } from '../grad/gradientModel';
 import { pixelSpecFor } from '../input/pixelSpec';
@@ -15,7 +16,7 @@ import { AttackSuite, imagesDoneWithin } from '../jobs/attackSuite';
 import type { DefenceCost, Sweep } from '../report/sections';
 import { seedFor, seedRecord } from '../util/seeds';
 import type { AnalyseContext } from './context';
-import { AdaptiveTally, adaptiveRows, attackAdaptively, type AdaptiveRow } from './stages/adaptive';
+import { AdaptiveTally, adaptiveRows, attackAdaptively, examplesToReattack, type AdaptiveRow } from './stages/adaptive';
 import type { AttackStage } from './stages/attacks';
 import { CostMeter } from './stages/cost';
 import { startEpsilonSweep } from './stages/epsilonSweep';
@@ -25,7 +26,20 @@ export interface PassTwoResult {
   defences: { adaptive: AdaptiveRow[] | null; cost: DefenceCost | null }[];
   sweeps: Sweep[];
   seeds: Record<string, number>;
+  /** Where pass 2 could not replay pass 1 exactly. */
+  warnings: string[];
   seconds: number;
+}
+
+/**
+ * Pass 1's images (in its order, so the same batches) up to the end of the batch holding the last adaptive
+ * image: replaying them re-creates pass 1's attack on every adaptive image exactly.
+ */
+export function replayedPrefix<T extends { relPath: string }>(all: T[], adaptive: T[], batchSize: number): T[] {
+  if (!adaptive.length) return [];
+  const last = all.findIndex((s) => s.relPath === adaptive[adaptive.length - 1].relPath);
+  if (last < 0) return [];
+  return all.slice(0, Math.min(all.length, Math.ceil((last + 1) / batchSize) * batchSize));
 }
 
 export async function runPassTwo(
@@ -40,6 +54,7 @@ export async function runPassTwo(
   const samples = ctx.data.samples.filter((s) => cleanCorrect.has(s.relPath)).slice(0, plan.adaptiveImages);
   const per = classifier.pixelsPerSample;
   const seeds: Record<string, number> = {};
+  const warnings: string[] = [];
   const disposers: (() => Promise<void>)[] = [];
   try {
     let ce: Promise<GradientSource | null> | null = null;
@@ -73,14 +88,15 @@ export async function runPassTwo(
     );
     disposers.push(() => pass2Suite.dispose());
     pass2Suite.start(builder);
-    if (defended.some((d) => d.gradient)) Object.assign(seeds, seedRecord(runSeed, 'adaptive/attack'));
-    let done = 0;
-    let batchNo = 0;
     const stage = 'adaptive attacks and ε sweep';
-    const progress = (n: number) => ctx.progress(stage, n, samples.length);
-    // the batch's parts: the suite's attacks, the ε sweep, then each defence's adaptive attacks
-    const parts = pass2Suite.attacks.length + 1 + defended.length;
+    const adaptive = defended.some((d) => d.gradient);
+    if (adaptive) Object.assign(seeds, seedRecord(runSeed, 'adaptive/attack'));
+    const replay = adaptive ? replayedPrefix(ctx.data.samples, samples, classifier.batchSize) : [];
+    const total = samples.length + replay.length;
+    const progress = (n: number) => ctx.progress(stage, n, total);
     progress(0);
+    // Part 1, over the adaptive images themselves: the ε sweep and the defended cost.
+    let done = 0;
     for await (const batch of streamPixelBatches(
       samples,
       pixelSpecFor(prepared.config.preprocessing),
@@ -88,14 +104,11 @@ export async function runPassTwo(
       ctx.signalOpt,
     )) {
       const count = batch.samples.length;
-      const before = done;
       done += count + batch.failed.length;
       if (count === 0) continue;
       const scores = await classifier.scores(batch.pixels, count);
-      const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
-        progress(imagesDoneWithin(before, count, finished, parts)),
-      );
-      const clean = correctness(scores, sb.labels);
+      const labels = batch.samples.map((s) => s.label);
+      const clean = correctness(scores, labels);
       // Cost: one timed plain pass per batch against each defence's pass on the same clean images.
       const t = performance.now();
       await classifier.scores(batch.pixels, count);
@@ -103,31 +116,77 @@ export async function runPassTwo(
       // The ε sweep's attacks run once per batch; every defence classifies the same examples.
       const epsBatch = epsSweep ? await epsSweep.runBatch(batch.samples, batch.pixels, scores) : null;
       for (let d = 0; d < defended.length; d++) {
-        progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + 1 + d, parts));
         const def = defended[d];
         const td = performance.now();
-        const defClean = correctness(await def.model.scores(batch.pixels, count), sb.labels);
+        const defClean = correctness(await def.model.scores(batch.pixels, count), labels);
         costs[d].add(plainMs, performance.now() - td, count);
         if (epsSweep && epsBatch) await epsSweep.tally(d, def.model, epsBatch, clean, defClean);
-        if (!def.gradient) continue;
-        for (let a = 0; a < refs.length; a++) {
-          await attackAdaptively(
-            def.model,
-            def.gradient,
-            suite.attacks[a],
-            sb.attacks[a],
-            batch.pixels,
-            sb.labels,
-            per,
-            plan.criterion,
-            seedFor(runSeed, 'adaptive/attack', a, batchNo, d),
-            tallies[d][a],
-            ctx.hooks.signal,
-          );
-        }
       }
-      batchNo++;
       progress(done);
+    }
+    // Part 2, pass 1's batches again, up to the last adaptive image: the same batches make the suite draw the
+    // same random starts, so the examples re-attacked are pass 1's #Adv examples and its verdicts on them hold.
+    if (adaptive) {
+      const inAdaptiveSet = new Set(samples.map((s) => s.relPath));
+      const pass1 = choices.map((c) => c.result.rows.map((row) => tallyBehind(row) ?? null));
+      const mismatched = refs.map(() => 0);
+      let evaluated = 0;
+      let batchNo = 0;
+      const parts = pass2Suite.attacks.length + defended.length;
+      for await (const batch of streamPixelBatches(
+        replay,
+        pixelSpecFor(prepared.config.preprocessing),
+        classifier.batchSize,
+        ctx.signalOpt,
+      )) {
+        const count = batch.samples.length;
+        const before = done;
+        done += count + batch.failed.length;
+        if (count === 0) continue;
+        const offset = evaluated;
+        evaluated += count;
+        const scores = await classifier.scores(batch.pixels, count);
+        const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
+          progress(imagesDoneWithin(before, count, finished, parts)),
+        );
+        const firstWithGradient = defended.findIndex((def) => def.gradient);
+        for (let d = 0; d < defended.length; d++) {
+          const def = defended[d];
+          if (!def.gradient) continue;
+          progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + d, parts));
+          for (let a = 0; a < refs.length; a++) {
+            const tally = pass1[d][a];
+            const examples = examplesToReattack(
+              sb.attacks[a],
+              (i) => inAdaptiveSet.has(batch.samples[i].relPath),
+              tally ? (i) => tally.defendedExample(offset + i) : null,
+            );
+            if (d === firstWithGradient) mismatched[a] += examples.mismatched;
+            await attackAdaptively(
+              def.model,
+              def.gradient,
+              suite.attacks[a],
+              sb.attacks[a],
+              examples,
+              batch.pixels,
+              sb.labels,
+              per,
+              plan.criterion,
+              seedFor(runSeed, 'adaptive/attack', a, batchNo, d),
+              tallies[d][a],
+              ctx.hooks.signal,
+            );
+          }
+        }
+        batchNo++;
+        progress(done);
+      }
+      mismatched.forEach((m, a) => {
+        if (m)
+          warnings.push(
+            `pass 2 did not reproduce pass 1's ${refs[a].label} on ${m} of the ${samples.length} adaptive images (is the execution provider deterministic?): its adaptive rows count only the examples both passes broke`,
+          );
+      });
     }
     return {
       // Each row records its attack's seed at batch 0 of the first defence, as reports always have.
@@ -151,6 +210,7 @@ export async function runPassTwo(
           ]
         : [],
       seeds,
+      warnings,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {

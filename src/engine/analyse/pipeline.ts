@@ -163,6 +163,7 @@ async function addPassTwo(ctx: AnalyseContext, attacks: AttackStage, chosen: Cho
     });
     chosen.sweeps.push(...pass2.sweeps);
     Object.assign(ctx.seeds, pass2.seeds);
+    ctx.warnings.push(...pass2.warnings);
     ctx.prepared.timings.adaptive = pass2.seconds;
   }
   if (attacks.gradientUnavailable)

@@ -27,6 +27,29 @@ interface Counts {
   top5: number;
 }
 
+/** The defended model's verdict on one image's adversarial example, as pass 1 counted it. */
+export interface DefendedExample {
+  top1: boolean;
+  top5: boolean;
+}
+
+// Per evaluated image, one byte: in #Adv, defended top-1 correct, defended top-5 correct.
+const IN_ADV = 1,
+  DEF_TOP1 = 2,
+  DEF_TOP5 = 4;
+
+/**
+ * The tally behind each row it produced, so pass 2 can read pass 1's verdicts on the very examples it
+ * re-attacks instead of classifying them again (a post-averaged model is random: a second classification
+ * would be a second, different non-adaptive rate). Weak: a report's rows keep nothing alive.
+ */
+const tallyOfRow = new WeakMap<DefenceRow, DefenceTally>();
+
+/** The pass-1 tally a defence row was made from (undefined for rows not made by DefenceTally.row). */
+export function tallyBehind(row: DefenceRow): DefenceTally | undefined {
+  return tallyOfRow.get(row);
+}
+
 /** One defence configuration × one attack. */
 export class DefenceTally {
   evaluated = 0;
@@ -37,6 +60,8 @@ export class DefenceTally {
   private readonly origAttacked: Counts = { top1: 0, top5: 0 };
   private readonly defClean: Counts = { top1: 0, top5: 0 };
   private readonly defAttacked: Counts = { top1: 0, top5: 0 };
+  /** Per evaluated image in the order seen: IN_ADV | DEF_TOP1 | DEF_TOP5 bits (a byte an image). */
+  private verdicts = new Uint8Array(256);
 
   constructor(readonly criterion: Criterion) {}
 
@@ -57,6 +82,7 @@ export class DefenceTally {
       bump(this.origClean, clean.top1[i], clean.top5[i]);
       bump(this.defClean, defendedClean.top1[i], defendedClean.top5[i]);
       const k = adversarialOf[i];
+      this.record(this.evaluated - 1, k < 0 ? 0 : IN_ADV | (defendedAdv.top1[k] ? DEF_TOP1 : 0) | (defendedAdv.top5[k] ? DEF_TOP5 : 0));
       if (k < 0) {
         bump(this.origAttacked, clean.top1[i], clean.top5[i]);
         bump(this.defAttacked, defendedClean.top1[i], defendedClean.top5[i]);
@@ -67,6 +93,24 @@ export class DefenceTally {
       bump(this.defAttacked, defendedAdv.top1[k], defendedAdv.top5[k]);
       if (this.criterion === 'top1' ? defendedAdv.top1[k] : defendedAdv.top5[k]) this.rescued++;
     }
+  }
+
+  private record(index: number, bits: number): void {
+    if (index >= this.verdicts.length) {
+      const grown = new Uint8Array(Math.max(2 * this.verdicts.length, index + 1));
+      grown.set(this.verdicts);
+      this.verdicts = grown;
+    }
+    this.verdicts[index] = bits;
+  }
+
+  /**
+   * The defended model's verdict on the adversarial example of the `index`-th evaluated image (in the order
+   * the batches were added), or null when that image is not in #Adv.
+   */
+  defendedExample(index: number): DefendedExample | null {
+    const bits = index < this.evaluated ? this.verdicts[index] : 0;
+    return bits & IN_ADV ? { top1: (bits & DEF_TOP1) !== 0, top5: (bits & DEF_TOP5) !== 0 } : null;
   }
 
   get defenceRate(): number | null {
@@ -85,7 +129,7 @@ export class DefenceTally {
       top1: this.evaluated ? c.top1 / this.evaluated : 0,
       top5: this.evaluated ? c.top5 / this.evaluated : 0,
     });
-    return {
+    const row: DefenceRow = {
       attack,
       evaluated: this.evaluated,
       numAdversarial: this.numAdversarial,
@@ -94,6 +138,8 @@ export class DefenceTally {
       defenceRate: this.defenceRate,
       adaptive: null,
     };
+    tallyOfRow.set(row, this);
+    return row;
   }
 }
 

@@ -6,6 +6,7 @@ import type { PreparedData, PreparedModel } from '../jobs/prepare';
 import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ReportSections, type ReportV1, type RunStatus } from './schema';
 import { TOOL_VERSION } from '../version';
 import { reportConfig } from './reportConfig';
+import { checkReportInvariants } from './invariants';
 
 export interface BuildReportInput {
   command: string;
@@ -19,7 +20,14 @@ export interface BuildReportInput {
   seeds?: Record<string, number>;
 }
 
+/** Every job's report, its numbers checked: a violated invariant is one more warning, never a crash. */
 export function buildReport(input: BuildReportInput): ReportV1 {
+  const report = assembleReport(input);
+  report.warnings.push(...checkReportInvariants(report).map((v) => `report check failed: ${v}`));
+  return report;
+}
+
+function assembleReport(input: BuildReportInput): ReportV1 {
   const { prepared, data, classifier } = input;
   const { file: _file, sha256, sizeBytes, ...info } = prepared.info;
   return {

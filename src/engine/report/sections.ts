@@ -37,13 +37,19 @@ export interface DefenceRow {
    */
   adaptive: {
     label: string;
-    /** Defended model correct on the adaptive example ÷ #Adv. */
+    /** Defended model correct on the adaptive example ÷ `images`. */
     defenceRate: number | null;
     /** Defended top-1/top-5 accuracy on the adaptive adversarial examples themselves. */
     attacked: Accuracy;
-    /** Adversarial examples re-attacked adaptively (a seeded prefix of #Adv when the run limits them). */
+    /**
+     * Adversarial examples re-attacked adaptively: pass 1's #Adv examples among the first `adaptiveImages`
+     * correctly classified images, so never more than #Adv, and all of it when those are every correct image.
+     */
     images: number;
-    /** The non-adaptive defence rate on exactly those images, for a like-for-like comparison. */
+    /**
+     * Pass 1's non-adaptive defence rate on exactly those examples (the same verdicts, not a second
+     * classification): the row's `defenceRate` when `images` is #Adv.
+     */
     nonAdaptiveDefenceRate: number | null;
     seed: number;
     seconds: number;

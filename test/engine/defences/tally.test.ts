@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DefenceTally, chooseParameter, correctness } from '../../../src/engine/defences/tally';
+import { DefenceTally, chooseParameter, correctness, tallyBehind } from '../../../src/engine/defences/tally';
 import { nearestUnits } from '../../../src/engine/defences/reluNormals';
 import { cutoffGrid } from '../../../src/engine/jobs/analyseJob';
 
@@ -80,4 +80,27 @@ test("the cutoff grid covers 1…max for small images and ~32 values plus the us
   assert.equal(big[big.length - 1], 112);
   assert.ok(big.includes(50) && big.length <= 34);
   assert.deepEqual(cutoffGrid(14, 6, false), [6]);
+});
+
+test("pass 1's verdict on each image's adversarial example stays readable by image, for pass 2", () => {
+  const t = new DefenceTally('top1');
+  // Batch 1: image 0 broken and rescued (top-1), image 1 not attacked. Batch 2: image 2 broken, rescued in top-5 only.
+  t.add(flags([true, false]), flags([true, false]), [0, -1], flags([false]), flags([true]));
+  t.add(flags([true]), flags([true]), [0], flags([false]), flags([false], [true]));
+  assert.deepEqual(t.defendedExample(0), { top1: true, top5: true });
+  assert.equal(t.defendedExample(1), null);
+  assert.deepEqual(t.defendedExample(2), { top1: false, top5: true });
+  assert.equal(t.defendedExample(3), null, 'beyond the images seen');
+  assert.equal(tallyBehind(t.row(ref)), t);
+  const many = new DefenceTally('top1');
+  const n = 600;
+  many.add(
+    flags(new Array(n).fill(true)),
+    flags(new Array(n).fill(true)),
+    Array.from({ length: n }, (_, i) => i),
+    flags(new Array(n).fill(false)),
+    flags(Array.from({ length: n }, (_, i) => i % 2 === 0)),
+  );
+  assert.deepEqual(many.defendedExample(599), { top1: false, top5: false });
+  assert.deepEqual(many.defendedExample(598), { top1: true, top5: true });
 });

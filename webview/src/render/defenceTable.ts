@@ -28,7 +28,7 @@ const COLUMNS: [string, string][] = [
   ['Defended attacked', 'Top-1 / top-5 of the defended model on the Attacked set'],
   [
     'Defence rate (non-adaptive) / (adaptive)',
-    'Adversarial examples the defended model classifies correctly ÷ #Adv; adaptive: the attack run through the defence',
+    'Adversarial examples the defended model classifies correctly ÷ the examples counted, both rates on the same examples (those the adaptive attack re-attacked); adaptive: the attack run through the defence',
   ],
 ];
 
@@ -66,7 +66,7 @@ export function renderDefences(entries: SectionEntry<DefencesSection>[], ctx: Re
         h(
           'caption',
           null,
-          'Accuracies as top-1 / top-5. Defence rate: adversarial examples of the plain model that the defended model classifies correctly ÷ #Adv; the adaptive rate attacks the defence itself.',
+          'Accuracies as top-1 / top-5. Defence rate: adversarial examples of the plain model that the defended model classifies correctly ÷ the examples counted; the adaptive rate attacks the defence itself, and both rates of a pair are on the same examples (the note says which, and the non-adaptive rate on all of #Adv when they are fewer).',
         ),
         h('thead', null, head),
         ...bodies,
@@ -164,13 +164,30 @@ function defenceRates(ctx: RenderContext, row: DefenceRow, missingReason: () => 
       h('span', { class: 'adaptive-note' }, reason),
     ];
   }
-  const adaptive = percent(row.adaptive.defenceRate);
+  const a = row.adaptive;
+  const adaptive = percent(a.defenceRate);
+  // Both rates of the pair are on the examples the adaptive attack re-attacked: a like-for-like comparison.
+  const pairNonAdaptive = percent(a.nonAdaptiveDefenceRate);
+  const set = adaptiveSet(a.images, row.numAdversarial);
+  const allRate =
+    a.images === row.numAdversarial ? '' : `; non-adaptive on all ${count(row.numAdversarial)} adversarial examples ${nonAdaptive}`;
   return [
-    h('span', { class: 'rate-pair', 'aria-label': `non-adaptive ${nonAdaptive}, adaptive ${adaptive}` }, `${nonAdaptive} / ${adaptive}`),
+    h(
+      'span',
+      { class: 'rate-pair', 'aria-label': `non-adaptive ${pairNonAdaptive}, adaptive ${adaptive}, both ${set}` },
+      `${pairNonAdaptive} / ${adaptive}`,
+    ),
     h(
       'span',
       { class: 'adaptive-note' },
-      `adaptive: ${row.adaptive.label} on ${count(row.adaptive.images)} of ${count(row.numAdversarial)} adversarial examples (non-adaptive on the same examples ${percent(row.adaptive.nonAdaptiveDefenceRate)}), defended accuracy on them ${accuracy(row.adaptive.attacked)}, ${duration(row.adaptive.seconds)}`,
+      `both ${set}${allRate}; adaptive: ${a.label}, defended accuracy on its examples ${accuracy(a.attacked)}, ${duration(a.seconds)}`,
     ),
   ];
+}
+
+/** Which adversarial examples a row's adaptive pair is measured on, in words. */
+export function adaptiveSet(images: number, numAdversarial: number): string {
+  return images === numAdversarial
+    ? `on all ${count(images)} adversarial examples`
+    : `on the ${count(images)} of the ${count(numAdversarial)} adversarial examples re-attacked in pass 2`;
 }

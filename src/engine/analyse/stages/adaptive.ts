@@ -1,12 +1,13 @@
 /**
  * Stage "adaptive", pass 2: per defence and attack, the images the attack broke are re-attacked through the
  * defence (its own gradient, same per-image budget), and the rows of the defence table get their adaptive
- * numbers.
+ * numbers. The examples re-attacked are pass 1's (pass 2 replays pass 1's batches, so its suite draws the same
+ * random starts), and the non-adaptive verdict on each is pass 1's: one set, each number computed once.
  */
 import { performance } from 'node:perf_hooks';
 import type { Attack, Criterion, Norm } from '../../attacks/types';
 import { adaptiveBudget, adaptivePgd } from '../../defences/adaptive';
-import { correctness } from '../../defences/tally';
+import { correctness, type DefendedExample } from '../../defences/tally';
 import { EngineError } from '../../errors';
 import type { GradientSource } from '../../grad/estimatedGradient';
 import type { BatchAttackResult } from '../../jobs/attackSuite';
@@ -48,6 +49,44 @@ export function adaptiveRows(
   return refs.map((ref, a) => tallies[a].row(label(ref.norm), seedOf(a)));
 }
 
+/** One attack's examples of a batch that pass 2 re-attacks (indices into its result), with pass 1's verdicts. */
+export interface Reattack {
+  ks: number[];
+  /** The defended model's verdict on each non-adaptive example as pass 1 counted it; null: classify them here. */
+  before: DefendedExample[] | null;
+  /** Images of the adaptive set where pass 2's attack and pass 1's disagree on success (0 when replayed exactly). */
+  mismatched: number;
+}
+
+/**
+ * The examples to re-attack: images of the adaptive set that the attack broke — in both passes when pass 1's
+ * verdicts are known (`pass1(i)`: null when batch image i is not in pass 1's #Adv), so the adaptive row's
+ * examples are always a subset of the #Adv it stands beside.
+ */
+export function examplesToReattack(
+  r: BatchAttackResult,
+  inAdaptiveSet: (batchImage: number) => boolean,
+  pass1: ((batchImage: number) => DefendedExample | null) | null,
+): Reattack {
+  const ks: number[] = [];
+  const before: DefendedExample[] = [];
+  let mismatched = 0;
+  r.attacked.forEach((i, k) => {
+    if (!inAdaptiveSet(i)) return;
+    if (!pass1) {
+      if (r.success[k]) ks.push(k);
+      return;
+    }
+    const verdict = pass1(i);
+    if ((verdict !== null) !== r.success[k]) mismatched++;
+    if (verdict && r.success[k]) {
+      ks.push(k);
+      before.push(verdict);
+    }
+  });
+  return { ks, before: pass1 ? before : null, mismatched };
+}
+
 /**
  * Re-attacks the images one attack broke, adaptively against a defence, with the same per-image budget, and
  * counts into `t` how many the defence still gets right. The adaptive attacker keeps whichever of its own
@@ -59,6 +98,7 @@ export async function attackAdaptively(
   gradient: GradientSource,
   attack: Attack,
   r: BatchAttackResult,
+  examples: Reattack,
   pixels: Float32Array,
   batchLabels: number[],
   per: number,
@@ -67,17 +107,15 @@ export async function attackAdaptively(
   t: AdaptiveTally,
   signal?: AbortSignal,
 ): Promise<void> {
-  const ks = r.attacked.map((_, k) => k).filter((k) => r.success[k]);
+  const { ks } = examples;
   if (!ks.length) return;
   const budgets = ks.map((k) => adaptiveBudget(attack, r, k));
   const x = new Float32Array(ks.length * per);
-  const nonAdaptive = new Float32Array(ks.length * per);
-  ks.forEach((k, j) => {
-    x.set(pixels.subarray(r.attacked[k] * per, (r.attacked[k] + 1) * per), j * per);
-    nonAdaptive.set(r.adversarial.subarray(k * per, (k + 1) * per), j * per);
-  });
+  ks.forEach((k, j) => x.set(pixels.subarray(r.attacked[k] * per, (r.attacked[k] + 1) * per), j * per));
   const labels = ks.map((k) => batchLabels[r.attacked[k]]);
-  const before = correctness(await model.scores(nonAdaptive, ks.length), labels);
+  const before = examples.before
+    ? { top1: examples.before.map((v) => v.top1), top5: examples.before.map((v) => v.top5) }
+    : correctness(await model.scores(stackRows(r.adversarial, ks, per), ks.length), labels);
   const t0 = performance.now();
   const res = await adaptivePgd(
     model,
@@ -101,4 +139,10 @@ export async function attackAdaptively(
   t.rescuedNonAdaptive += (criterion === 'top1' ? before.top1 : before.top5).filter(Boolean).length;
   t.attackedTop1 += top1.filter(Boolean).length;
   t.attackedTop5 += top5.filter(Boolean).length;
+}
+
+function stackRows(from: Float32Array, rows: number[], per: number): Float32Array {
+  const out = new Float32Array(rows.length * per);
+  rows.forEach((k, j) => out.set(from.subarray(k * per, (k + 1) * per), j * per));
+  return out;
 }

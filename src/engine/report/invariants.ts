@@ -1,0 +1,151 @@
+/**
+ * Report invariants: what every report's numbers must satisfy whatever the model — counts never exceed their
+ * denominators, every rate is its counts' ratio, and a quantity shown in two sections is the same number in
+ * both. Checked at the end of every job (buildReport), where a violation becomes a report warning: a reader
+ * is told, and the run still ends with its report.
+ */
+import type { AttackRunSummary } from '../attacks/protocol';
+import type { CleanSection, ReportSections } from './schema';
+import type { Accuracy, DefenceRow, DefencesSection, Map2D, RctSection, SpectraSection, SweepsSection } from './sections';
+
+/** Two ways of computing one fraction agree up to float rounding. */
+const TOLERANCE = 1e-9;
+
+/** The violated invariants of a report's sections, one sentence each (empty: every invariant holds). */
+export function checkReportInvariants(report: { sections: ReportSections }): string[] {
+  const s = report.sections;
+  const out: string[] = [];
+  if (s.clean) checkClean(s.clean, out);
+  const runs = (s.attacks as { runs?: AttackRunSummary[] } | undefined)?.runs ?? [];
+  runs.forEach((run) => checkAttackRun(run, out));
+  const byLabel = new Map(runs.map((r) => [r.label, r]));
+  const defences = s.defences as DefencesSection | undefined;
+  for (const result of defences?.results ?? [])
+    for (const row of result.rows) checkDefenceRow(`${result.defence.kind} × ${row.attack.label}`, row, byLabel.get(row.attack.label), out);
+  for (const sweep of (s.sweeps as SweepsSection | undefined)?.sweeps ?? [])
+    for (const series of sweep.series) {
+      const where = `sweep "${sweep.title}", series "${series.name}"`;
+      if (series.y.length !== sweep.x.length) out.push(`${where}: ${series.y.length} values for ${sweep.x.length} x values`);
+      series.y.forEach((y, i) => {
+        if (y !== null && !isFraction(y)) out.push(`${where}: value ${y} at x = ${sweep.x[i]} is not in [0, 1]`);
+      });
+    }
+  for (const m of (s.rct as RctSection | undefined)?.maps ?? [])
+    checkExamplesMap(`RCT map of ${m.attack}`, m.count, byLabel.get(m.attack), m.map, out);
+  for (const e of (s.spectra as SpectraSection | undefined)?.entries ?? []) {
+    checkExamplesMap(`spectrum of ${e.attack}`, e.count, byLabel.get(e.attack), e.perturbationSpectrum, out);
+    checkMap(`spectrum of ${e.attack} (log difference)`, e.logSpectrumDifference, out);
+    for (const [name, v] of [
+      ['perturbation', e.lowFrequencyEnergyPerturbation],
+      ['images', e.lowFrequencyEnergyImages],
+    ] as const)
+      if (!isFraction(v)) out.push(`spectrum of ${e.attack}: low-frequency energy of the ${name} ${v} is not in [0, 1]`);
+  }
+  return out;
+}
+
+function checkClean(c: CleanSection, out: string[]): void {
+  const where = 'clean evaluation';
+  checkCount(where, 'top-1 correct', c.top1Correct, c.evaluated, out);
+  checkCount(where, 'top-5 correct', c.top5Correct, c.evaluated, out);
+  if (c.top1Correct > c.top5Correct) out.push(`${where}: top-1 correct ${c.top1Correct} exceeds top-5 correct ${c.top5Correct}`);
+  checkRatio(where, 'top-1 accuracy', c.top1Accuracy, c.top1Correct, c.evaluated, out);
+  checkRatio(where, 'top-5 accuracy', c.top5Accuracy, c.top5Correct, c.evaluated, out);
+  const total = c.perClass.reduce((sum, k) => sum + k.total, 0);
+  const correct = c.perClass.reduce((sum, k) => sum + k.correct, 0);
+  if (total !== c.evaluated) out.push(`${where}: per-class totals sum to ${total}, not the ${c.evaluated} evaluated`);
+  if (correct !== c.top1Correct) out.push(`${where}: per-class correct counts sum to ${correct}, not top-1 correct ${c.top1Correct}`);
+  for (const k of c.perClass) checkCount(where, `class "${k.className}" correct`, k.correct, k.total, out);
+}
+
+function checkAttackRun(run: AttackRunSummary, out: string[]): void {
+  const where = `attack ${run.label}`;
+  checkCount(where, '#Adv', run.numAdversarial, run.attackedImages, out);
+  checkCount(where, 'attacked images', run.attackedImages, run.evaluated, out);
+  const cleanCorrect = run.criterion === 'top5' ? run.clean.top5Correct : run.clean.top1Correct;
+  checkCount(where, 'attacked images', run.attackedImages, cleanCorrect, out, `the ${cleanCorrect} classified correctly`);
+  const rate = run.attackedImages ? run.numAdversarial / run.attackedImages : 0;
+  if (Math.abs(run.successRate - rate) > TOLERANCE)
+    out.push(`${where}: success rate ${run.successRate} is not #Adv ÷ attacked images = ${run.numAdversarial}/${run.attackedImages}`);
+  for (const [set, acc] of [
+    ['clean', run.clean],
+    ['attacked', run.attacked],
+  ] as const) {
+    checkCount(where, `${set} top-1 correct`, acc.top1Correct, run.evaluated, out);
+    checkCount(where, `${set} top-5 correct`, acc.top5Correct, run.evaluated, out);
+    checkRatio(where, `${set} top-1 accuracy`, acc.top1Accuracy, acc.top1Correct, run.evaluated, out);
+    checkRatio(where, `${set} top-5 accuracy`, acc.top5Accuracy, acc.top5Correct, run.evaluated, out);
+  }
+}
+
+function checkDefenceRow(where: string, row: DefenceRow, run: AttackRunSummary | undefined, out: string[]): void {
+  checkCount(where, '#Adv', row.numAdversarial, row.evaluated, out);
+  if (run && run.numAdversarial !== row.numAdversarial)
+    out.push(`${where}: #Adv ${row.numAdversarial} differs from the attacks section's ${run.numAdversarial} for the same attack`);
+  if (run && run.evaluated !== row.evaluated)
+    out.push(`${where}: ${row.evaluated} evaluated images differ from the attacks section's ${run.evaluated}`);
+  for (const [name, acc] of [
+    ['original clean', row.original.clean],
+    ['original attacked', row.original.attacked],
+    ['defended clean', row.defended.clean],
+    ['defended attacked', row.defended.attacked],
+  ] as const)
+    checkAccuracy(where, name, acc, out);
+  checkRate(where, 'defence rate', row.defenceRate, row.numAdversarial, out);
+  const a = row.adaptive;
+  if (!a) return;
+  checkCount(where, 'adaptive examples', a.images, row.numAdversarial, out, `#Adv ${row.numAdversarial}`);
+  checkRate(where, 'adaptive defence rate', a.defenceRate, a.images, out);
+  checkRate(where, 'non-adaptive rate on the adaptive examples', a.nonAdaptiveDefenceRate, a.images, out);
+  checkAccuracy(where, 'adaptive attacked', a.attacked, out);
+  // The adaptive attacker keeps whichever example fools the defence: it can only lower the rate.
+  if (a.defenceRate !== null && a.nonAdaptiveDefenceRate !== null && a.defenceRate > a.nonAdaptiveDefenceRate + TOLERANCE)
+    out.push(`${where}: adaptive defence rate ${a.defenceRate} exceeds the non-adaptive ${a.nonAdaptiveDefenceRate} on the same examples`);
+  // On all of #Adv, the non-adaptive rate on the adaptive examples is the row's defence rate: one number.
+  if (
+    a.images === row.numAdversarial &&
+    a.nonAdaptiveDefenceRate !== null &&
+    row.defenceRate !== null &&
+    Math.abs(a.nonAdaptiveDefenceRate - row.defenceRate) > TOLERANCE
+  )
+    out.push(
+      `${where}: two non-adaptive defence rates on the same ${a.images} examples (${row.defenceRate} and ${a.nonAdaptiveDefenceRate})`,
+    );
+}
+
+/** A map averaged over an attack's successful examples: at most its #Adv of them. */
+function checkExamplesMap(where: string, count: number, run: AttackRunSummary | undefined, map: Map2D, out: string[]): void {
+  if (run) checkCount(where, 'examples', count, run.numAdversarial, out, `the attack's #Adv ${run.numAdversarial}`);
+  checkMap(where, map, out);
+}
+
+function checkMap(where: string, map: Map2D, out: string[]): void {
+  if (map.values.length !== map.height * map.width)
+    out.push(`${where}: ${map.values.length} values for a ${map.height} × ${map.width} map`);
+}
+
+function checkCount(where: string, name: string, count: number, denominator: number, out: string[], of = `${denominator}`): void {
+  if (!Number.isInteger(count) || count < 0) out.push(`${where}: ${name} ${count} is not a count`);
+  else if (count > denominator) out.push(`${where}: ${name} ${count} exceeds ${of}`);
+}
+
+function checkRatio(where: string, name: string, value: number, count: number, denominator: number, out: string[]): void {
+  const expected = denominator ? count / denominator : 0;
+  if (Math.abs(value - expected) > TOLERANCE) out.push(`${where}: ${name} ${value} is not ${count}/${denominator}`);
+}
+
+function checkAccuracy(where: string, name: string, acc: Accuracy, out: string[]): void {
+  if (!isFraction(acc.top1) || !isFraction(acc.top5)) out.push(`${where}: ${name} accuracy ${acc.top1} / ${acc.top5} is not in [0, 1]`);
+}
+
+/** A rate over `denominator` examples: null exactly when there are none, else in [0, 1]. */
+function checkRate(where: string, name: string, rate: number | null, denominator: number, out: string[]): void {
+  if (rate === null) {
+    if (denominator > 0) out.push(`${where}: ${name} missing although there are ${denominator} examples`);
+  } else if (!isFraction(rate)) out.push(`${where}: ${name} ${rate} is not in [0, 1]`);
+  else if (denominator === 0) out.push(`${where}: ${name} ${rate} over no examples`);
+}
+
+function isFraction(v: number): boolean {
+  return Number.isFinite(v) && v >= 0 && v <= 1;
+}
