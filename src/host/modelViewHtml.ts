@@ -200,7 +200,7 @@ th, td { text-align: left; padding: 2px 12px 2px 0; border-bottom: 1px solid var
 .diagnostics { padding-left: 0; list-style: none; }
 .diagnostic { border-left: 3px solid var(--vscode-editorWarning-foreground, var(--vscode-contrastBorder)); padding: 4px 8px; margin: 6px 0; background: var(--vscode-textBlockQuote-background); }
 .code { font-family: var(--vscode-editor-font-family); font-size: 0.9em; }
-.ok { color: var(--vscode-testing-iconPassed, var(--vscode-foreground)); }
+.ok { border-left: 3px solid var(--vscode-testing-iconPassed, var(--vscode-contrastBorder)); padding-left: 8px; }
 .error { border-left: 3px solid var(--vscode-errorForeground); padding: 4px 12px; color: var(--vscode-errorForeground); background: var(--vscode-inputValidation-errorBackground, transparent); }
 .error p { color: var(--vscode-foreground); white-space: pre-wrap; }
 .status-failed { color: var(--vscode-errorForeground); }
