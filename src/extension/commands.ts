@@ -4,7 +4,6 @@ import { basename } from 'node:path';
 import { errorText } from '../engine/errors';
 import { findConfigFile } from '../host/configSetup';
 import { quickCheckRecord, statusText } from '../host/quickChecks';
-import { listRuns } from '../host/runsStore';
 import { analyseOptions, explainOptions, jobRequest, quickCheckOptions } from '../host/settings';
 import { ensureConfiguration } from './firstRunSetup';
 import type { Lens } from './lens';
@@ -105,11 +104,11 @@ async function explainImage(lens: Lens, image: vscode.Uri): Promise<void> {
 
 /** The latest analyse run of a model that has a report (complete, or partial when it was cancelled), if any. */
 function latestAnalysis(lens: Lens, model: vscode.Uri): { runId: string; dir: string; createdAt: Date; partial: boolean } | null {
-  for (const root of lens.runRoots()) {
-    const run = listRuns(root).find((r) => r.readable && r.command === 'analyse' && r.status !== 'failed' && r.modelPath === model.fsPath);
-    if (run && run.readable) return { runId: run.id, dir: run.dir, createdAt: run.createdAt, partial: run.status === 'partial' };
-  }
-  return null;
+  const run = lens
+    .savedRuns()
+    .map((r) => r.run)
+    .find((r) => r.readable && r.command === 'analyse' && r.status !== 'failed' && r.modelPath === model.fsPath);
+  return run && run.readable ? { runId: run.id, dir: run.dir, createdAt: run.createdAt, partial: run.status === 'partial' } : null;
 }
 
 async function compareModels(lens: Lens, arg: unknown, selection: unknown): Promise<void> {

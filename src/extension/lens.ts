@@ -11,6 +11,7 @@ import { EngineClient } from '../host/engineClient';
 import { LiveRuns } from '../host/liveRuns';
 import { readSettings, type LensSettings } from '../host/settings';
 import { RunPanels } from './runPanel';
+import { listRuns, type RunListing } from '../host/runsStore';
 
 const EXTRA_ROOTS_KEY = 'robustnessLens.extraRunRoots';
 
@@ -23,6 +24,7 @@ export class Lens extends Disposable {
   private readonly runsChanged = this._register(new vscode.EventEmitter<void>());
   /** Fired when a run is added, removed, or ends. */
   readonly onDidChangeRuns = this.runsChanged.event;
+  private savedRunsCache: { root: string; run: RunListing }[] | null = null;
   /** This session's runs by run id: what a panel opened mid-run (or after a failure) starts from. */
   readonly liveRuns = this._register(new LiveRuns((e) => this.output.appendLine(`a run panel failed to take an update: ${errorText(e)}`)));
   readonly panels: RunPanels;
@@ -78,7 +80,14 @@ export class Lens extends Disposable {
     return [...new Set([...roots, ...this.extraRunRoots()])];
   }
 
+  /** Every saved run under the run roots, read from disk once per change: the Runs view and every model view share it. */
+  savedRuns(): readonly { root: string; run: RunListing }[] {
+    return (this.savedRunsCache ??= this.runRoots().flatMap((root) => listRuns(root).map((run) => ({ root, run }))));
+  }
+
+  /** A run was written, finished or deleted (here or on disk): the listing is read again by whoever shows it next. */
   runsDidChange(): void {
+    this.savedRunsCache = null;
     this.runsChanged.fire();
   }
 

@@ -15,7 +15,6 @@ import { Disposable, MutableDisposable, toDisposable, type IDisposable } from '.
 import { EngineRunError } from '../host/engineClient';
 import { modelViewAction } from '../host/modelViewActions';
 import { recentRunsOf, renderModelView, type ModelViewState, type RecentRun } from '../host/modelViewHtml';
-import { listRuns } from '../host/runsStore';
 import { jobRequest } from '../host/settings';
 import type { JobRequest } from '../engine/jobs/prepare';
 import { sectionKind } from '../protocol/sectionKinds';
@@ -111,7 +110,7 @@ class ModelView extends Disposable {
 
   private refreshRuns(): void {
     this.runs = recentRunsOf(
-      this.lens.runRoots().flatMap((root) => listRuns(root)),
+      this.lens.savedRuns().map((r) => r.run),
       this.model.fsPath,
     );
   }

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../host/dispose';
 import type { LiveRun } from '../host/liveRuns';
-import { deleteRun, describeRun, listRuns, type RunListing } from '../host/runsStore';
+import { deleteRun, describeRun, type RunListing } from '../host/runsStore';
 import type { Lens } from './lens';
 import { offerRetry } from './runJob';
 import { findRun, savedContent } from './runPanel';
@@ -36,7 +36,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   getChildren(node?: RunNode): RunNode[] {
     if (node) return [];
-    return this.lens.runRoots().flatMap((root) => listRuns(root).map((run) => ({ root, run })));
+    return [...this.lens.savedRuns()];
   }
 
   getTreeItem({ run }: RunNode): vscode.TreeItem {
@@ -86,7 +86,7 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
   const view = lens.register(vscode.window.createTreeView('robustnessLens.runs', { treeDataProvider: provider, canSelectMany: true }));
   lens.register(lens.onDidChangeRuns(() => provider.refresh()));
   const watcher = lens.register(vscode.workspace.createFileSystemWatcher('**/.robustness/runs/*/{report,failure}.json'));
-  for (const event of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) lens.register(event(() => provider.refresh()));
+  for (const event of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) lens.register(event(() => lens.runsDidChange()));
 
   const selected = (arg: unknown, all: unknown): RunNode[] => {
     const list =
@@ -140,7 +140,7 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
       if (ok !== 'Delete') return;
       for (const n of nodes) deleteRun(n.root, n.run.id);
       lens.output.appendLine(`deleted ${nodes.map((n) => n.run.id).join(', ')}`);
-      provider.refresh();
+      lens.runsDidChange();
     }),
   );
 
@@ -163,7 +163,7 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
     }),
   );
 
-  lens.register(vscode.commands.registerCommand('robustnessLens.refreshRuns', () => provider.refresh()));
+  lens.register(vscode.commands.registerCommand('robustnessLens.refreshRuns', () => lens.runsDidChange()));
   lens.register(
     vscode.commands.registerCommand('robustnessLens.showRuns', async () => {
       await vscode.commands.executeCommand('robustnessLens.runs.focus');
