@@ -6,12 +6,11 @@
  * on those of the adaptive images that the attack broke, beside pass 1's verdict on each.
  */
 import { performance } from 'node:perf_hooks';
-import { streamPixelBatches } from '../data/batches';
+import { analyseBatches } from './analyseBatches';
 import type { AdaptiveDefence, AdaptiveRun, DefenceChoice } from '../defences/defence';
 import { correctness, tallyBehind } from '../defences/tally';
 import type { GradientSource } from '../grad/estimatedGradient';
 import { GradientModel } from '../grad/gradientModel';
-import { pixelSpecFor } from '../input/pixelSpec';
 import { AttackSuite, imagesDoneWithin } from '../jobs/attackSuite';
 import type { DefenceCost, Sweep } from '../report/sections';
 import { seedFor, seedRecord } from '../util/seeds';
@@ -96,16 +95,7 @@ export async function runPassTwo(
     const progress = (n: number) => ctx.progress(stage, n, total);
     progress(0);
     // Part 1, over the adaptive images themselves: the ε sweep and the defended cost.
-    let done = 0;
-    for await (const batch of streamPixelBatches(
-      samples,
-      pixelSpecFor(prepared.config.preprocessing),
-      classifier.batchSize,
-      ctx.signalOpt,
-    )) {
-      const count = batch.samples.length;
-      done += count + batch.failed.length;
-      if (count === 0) continue;
+    for await (const { batch, count, done } of analyseBatches(ctx, samples)) {
       const scores = await classifier.scores(batch.pixels, count);
       const labels = batch.samples.map((s) => s.label);
       const clean = correctness(scores, labels);
@@ -133,16 +123,8 @@ export async function runPassTwo(
       let evaluated = 0;
       let batchNo = 0;
       const parts = pass2Suite.attacks.length + defended.length;
-      for await (const batch of streamPixelBatches(
-        replay,
-        pixelSpecFor(prepared.config.preprocessing),
-        classifier.batchSize,
-        ctx.signalOpt,
-      )) {
-        const count = batch.samples.length;
-        const before = done;
-        done += count + batch.failed.length;
-        if (count === 0) continue;
+      // Part 1 counted every adaptive image, read or not.
+      for await (const { batch, count, before, done } of analyseBatches(ctx, replay, samples.length)) {
         const offset = evaluated;
         evaluated += count;
         const scores = await classifier.scores(batch.pixels, count);

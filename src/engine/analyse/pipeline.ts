@@ -8,10 +8,9 @@
  * Cancellation keeps every finished section; the report is then marked partial.
  */
 import { performance } from 'node:perf_hooks';
-import { streamPixelBatches } from '../data/batches';
+import { analyseBatches } from './analyseBatches';
 import { channelCount } from '../data/pixels';
 import { isEngineError } from '../errors';
-import { pixelSpecFor } from '../input/pixelSpec';
 import { imagesDoneWithin } from '../jobs/attackSuite';
 import type { JobHooks } from '../jobs/evalJob';
 import { prepareData, prepareModel, type JobRequest } from '../jobs/prepare';
@@ -98,21 +97,11 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
   const times = { attacks: 0, defences: 0, frequency: 0 };
   const suite = attacks.suite;
   let partial = false;
-  let done = 0;
   const total = data.samples.length;
   const stage = 'attacks, defences and frequency analyses';
   ctx.progress(stage, 0, total);
   try {
-    for await (const batch of streamPixelBatches(
-      data.samples,
-      pixelSpecFor(prepared.config.preprocessing),
-      classifier.batchSize,
-      ctx.signalOpt,
-    )) {
-      const count = batch.samples.length;
-      const before = done;
-      done += count + batch.failed.length;
-      if (count === 0) continue;
+    for await (const { batch, count, before, done } of analyseBatches(ctx, data.samples)) {
       let t = performance.now();
       const scores = await classifier.scores(batch.pixels, count);
       // the batch's parts: each attack, then the defences and frequency analyses together
