@@ -131,7 +131,8 @@ test(
       `${summary.cases} cases from ${models.length} models and ${images.length} images — ${table}; slowest case ${summary.slowestMs.toFixed(0)} ms`,
     );
     assert.deepEqual(summary.failures, []);
-    assert.ok(summary.cases >= 200, `only ${summary.cases} cases in ${BUDGET_MS} ms`);
+    // A floor, not a speed goal: a busy CI machine runs fewer cases, but a handful would mean the loop is stuck.
+    assert.ok(summary.cases >= 50, `only ${summary.cases} cases in ${BUDGET_MS} ms`);
     // Both halves must have exercised the error paths and the success paths.
     for (const k of ['model ok', 'model MODEL_INVALID', 'image ok', 'image IMAGE_INVALID'])
       assert.ok(summary.outcomes[k] > 0, `no "${k}" outcome: ${table}`);
