@@ -12,6 +12,7 @@ import { ModelWatcher } from './modelWatcher';
 import { QuickCheckStatus } from './quickCheckStatus';
 import { RunPanel, RunPanelSerializer } from './runPanel';
 import { registerRunsView } from './runsView';
+import { registerWalkthrough } from './walkthrough';
 
 /** Set by the bundle's first line (esbuild banner): when the extension's code started loading. */
 declare const __robustnessLensLoadStart: number | undefined;
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = lens.register(new QuickCheckStatus(lens));
   registerCommands(lens, status);
   registerRunsView(lens);
+  registerWalkthrough(lens);
   lens.register(vscode.window.registerWebviewPanelSerializer(RunPanel.viewType, new RunPanelSerializer(lens)));
   lens.register(new ModelWatcher(lens, status));
   lens.register(

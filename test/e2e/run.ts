@@ -64,6 +64,8 @@ const PALETTE_TITLES = [
   'Explain Image Frequencies',
   'Compare Models',
   'Show Robustness Runs',
+  'Get Started',
+  'Open Model View',
 ].map((t) => `Robustness Lens: ${t}`);
 const QUICK_CHECK_ARIA = 'Robustness Lens quick check';
 const ROBUST_TEXT = /Robust \d+(\.\d)?%/;
@@ -81,6 +83,7 @@ const STEPS = [
   'quick check',
   'runs folder',
   'model view',
+  'walkthrough',
   ...FLOW_STEPS,
 ];
 
@@ -427,6 +430,31 @@ async function modelView(r: Results, s: Session, art: Artifacts): Promise<void> 
   r.log('screenshot', await art.screenshot(s.page!, '09-model-view-run-opened'));
 }
 
+/** Issue #17 item 4: "Robustness Lens: Get Started" opens the four-step walkthrough; each step shows its action and picture. */
+async function walkthrough(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const wb = s.workbench!;
+  const page = s.page!;
+  await wb.closeAllEditors();
+  await wb.runCommand('Robustness Lens: Get Started');
+  const title = page.getByText('Get started with Robustness Lens').first();
+  await title.waitFor({ timeout: 30_000 });
+  const steps = ['Open a model', 'Choose images, class order and preprocessing', 'Run Analyse Robustness', 'Read the panels'];
+  for (const step of steps) r.check(`the walkthrough lists the step "${step}"`, (await page.getByText(step, { exact: true }).count()) > 0);
+  // The first step is expanded: its action button and its theme-coloured picture are shown.
+  const action = page.getByRole('button', { name: 'Open a Model' });
+  await action
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
+  r.check('the first step offers its one action, "Open a Model"', (await action.count()) > 0);
+  await sleep(1_000);
+  r.log('screenshot', await art.screenshot(page, '16-walkthrough'));
+  await page.getByText('Read the panels', { exact: true }).first().click();
+  await sleep(1_000);
+  r.check('the last step offers "Show Robustness Runs"', (await page.getByRole('button', { name: 'Show Robustness Runs' }).count()) > 0);
+  r.log('screenshot', await art.screenshot(page, '16-walkthrough-read-panels'));
+}
+
 function runsFolder(r: Results, s: Session, art: Artifacts): void {
   const runs = join(s.scratch!.workspace, '.robustness/runs');
   const names = existsSync(runs) ? readdirSync(runs).sort() : [];
@@ -568,6 +596,7 @@ async function main(): Promise<number> {
     await r.step('quick check', () => quickCheck(r, s, art));
     await r.step('runs folder', async () => runsFolder(r, s, art));
     await r.step('model view', () => modelView(r, s, art));
+    await r.step('walkthrough', () => walkthrough(r, s, art));
     if (env.E2E_FLOWS !== '0') {
       await new Flows(r, {
         codeServerBin: CODE_SERVER,
