@@ -148,23 +148,22 @@ export function checkOutcome(plan: CheckPlan, report: ReportV1): CheckOutcome {
   };
 }
 
-/** The Markdown and JUnit files asked for, and the GitHub Actions step summary when there is one. */
-export function writeCheckOutputs(outcome: CheckOutcome, flags: CheckFlags, seconds: number, env = process.env): void {
+/**
+ * The Markdown and JUnit files asked for, then the GitHub Actions step summary when there is one. The files
+ * come first so a step summary that cannot be written loses nothing; that failure is returned as a warning
+ * (the gates, not the summary, decide the exit code).
+ */
+export function writeCheckOutputs(outcome: CheckOutcome, flags: CheckFlags, seconds: number, env = process.env): string[] {
   const markdown = gatesMarkdown(outcome);
   if (flags.markdown) writeFileAtomic(resolve(flags.markdown), markdown);
-  const summary = env.GITHUB_STEP_SUMMARY;
-  if (summary) {
-    try {
-      appendFileSync(summary, markdown + '\n');
-    } catch (e) {
-      throw new EngineError(
-        'FILE_UNREADABLE',
-        `$GITHUB_STEP_SUMMARY ${summary}: cannot append the gate summary (${(e as Error).message})`,
-        {
-          file: summary,
-        },
-      );
-    }
-  }
   if (flags.junit) writeFileAtomic(resolve(flags.junit), gatesJunit(outcome, seconds));
+  const summary = env.GITHUB_STEP_SUMMARY;
+  if (!summary) return [];
+  try {
+    appendFileSync(summary, markdown + '\n');
+    return [];
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return [`$GITHUB_STEP_SUMMARY ${summary}: cannot append the gate summary (${code}); the gates were evaluated and are printed above`];
+  }
 }

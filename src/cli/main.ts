@@ -289,12 +289,13 @@ async function checkCommand(args: string[]): Promise<number> {
   const gated: ReportV1 = outcome ? { ...report, sections: { ...report.sections, gates: { kind: 'gates', ...outcome } } } : report;
   if (plan.options.outDir) writeFileAtomic(resolve(plan.options.outDir, 'report.json'), JSON.stringify(gated, null, 2) + '\n');
   if (values.json !== undefined) emitJson(values.json, gated);
-  if (outcome) writeCheckOutputs(outcome, values, (Date.now() - started) / 1000);
+  const warnings = outcome ? writeCheckOutputs(outcome, values, (Date.now() - started) / 1000) : [];
   if (values.json !== '-') {
-    const gates = outcome ? gateLines(outcome) : ['gates      not evaluated: the run was cancelled'];
+    const gates = outcome ? gateLines(outcome) : ['gates      not evaluated: the run was cancelled (no Markdown or JUnit written)'];
     process.stdout.write([formatAttackReport(report), '', ...gates].join('\n') + '\n');
     if (plan.options.outDir) process.stdout.write(`run        ${resolve(plan.options.outDir)}\n`);
   }
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (!outcome) return 130;
   return passedAll(outcome) ? 0 : GATE_FAILED_EXIT;
 }

@@ -5,6 +5,8 @@ export class ProgressLine {
   private started = Date.now();
   private lastDraw = 0;
   private drawn = false;
+  /** Without a terminal (CI logs, pipes): one line when a stage starts and one when it ends, nothing between. */
+  private loggedStage: string | null = null;
   private readonly tty: boolean;
 
   constructor(private readonly enabled: boolean) {
@@ -23,7 +25,10 @@ export class ProgressLine {
     if (this.tty) {
       process.stderr.write(`\r${text}\x1b[K`);
       this.drawn = true;
-    } else if (p.done === p.total) process.stderr.write(`${text}\n`);
+    } else if (p.stage !== this.loggedStage || p.done === p.total) {
+      this.loggedStage = p.stage;
+      process.stderr.write(`${text}\n`);
+    }
   }
 
   log(line: string): void {

@@ -1,9 +1,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
-import { cli, sampleCopy, setGates } from './checkHelpers';
+import { CLI, TSX, cli, sampleCopy, setGates } from './checkHelpers';
 
 const PASSING = { 'clean.top1': '>= 0.5', 'attack.pgd.top1': '>= 0.05', 'attack.fgsm.success': '<= 100%' };
 const sample = sampleCopy(PASSING);
@@ -133,4 +134,59 @@ test('--help lists check and its exit codes', () => {
   const r = cli(['--help'], sample.dir);
   assert.match(r.stdout, /robustness-lens check <model\.onnx>/);
   assert.match(r.stdout, /exit codes: 0 every gate passed, 3 a gate failed, 1 error, 2 usage, 130 cancelled/);
+});
+
+test('a step summary that cannot be written is a warning: the gates still decide the exit code and the files are written', () => {
+  // A folder where the summary file should be: appending fails with EISDIR, as root too.
+  const r = cli(['check', sample.model, ...LIMIT, '--markdown', 'gates-eisdir.md', '--junit', 'junit-eisdir.xml'], sample.dir, {
+    GITHUB_STEP_SUMMARY: sample.dir,
+  });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stderr, /^warning: \$GITHUB_STEP_SUMMARY .*: cannot append the gate summary \(EISDIR\); the gates were evaluated/m);
+  assert.match(readFileSync(join(sample.dir, 'gates-eisdir.md'), 'utf8'), /^### Robustness gates: ✅ all 3 gates passed$/m);
+  assert.match(readFileSync(join(sample.dir, 'junit-eisdir.xml'), 'utf8'), /<testsuite /);
+});
+
+test('Ctrl-C during check: exit 130, the partial report is kept, no gate verdict and no Markdown or JUnit', async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      CLI,
+      'check',
+      sample.model,
+      '--limit',
+      '60',
+      '--batch',
+      '2',
+      '--out',
+      'run-cancelled',
+      '--markdown',
+      'c.md',
+      '--junit',
+      'c.xml',
+    ],
+    { cwd: sample.dir, env: { ...process.env, GITHUB_STEP_SUMMARY: '' } },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const code = await new Promise<number | null>((res, rej) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Without a terminal the progress prints one line as the attack stage starts: the handler is installed.
+      if (/^attacking .*: 0\/60/m.test(stderr) && child.signalCode === null && !child.killed) child.kill('SIGINT');
+    });
+    child.on('error', rej);
+    child.on('close', (c) => res(c));
+  });
+  assert.equal(code, 130, stderr + stdout);
+  assert.match(stderr, /cancelling after the current batch/);
+  assert.match(stdout, /^gates {6}not evaluated: the run was cancelled/m);
+  const report = JSON.parse(readFileSync(join(sample.dir, 'run-cancelled', 'report.json'), 'utf8'));
+  assert.equal(report.status, 'partial');
+  assert.ok(report.sections.attacks.runs[0].evaluated < 60, `evaluated ${report.sections.attacks.runs[0].evaluated}`);
+  assert.equal(report.sections.gates, undefined);
+  assert.ok(!existsSync(join(sample.dir, 'c.md')) && !existsSync(join(sample.dir, 'c.xml')));
 });

@@ -8,7 +8,7 @@ import { REPO_ROOT } from '../helpers/shared';
 
 export const CLI = resolve(REPO_ROOT, 'src/cli/main.ts');
 /** tsx by file URL: `--import tsx` would be looked up from the temp folder the command runs in. */
-const TSX = pathToFileURL(resolve(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+export const TSX = pathToFileURL(resolve(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /** `under`: a subfolder of the temp folder to put the copy in (README commands name `samples/…`). */
 export function sampleCopy(gates: Record<string, unknown>, under = ''): { root: string; dir: string; model: string; config: string } {
