@@ -31,6 +31,16 @@ import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, 
 import { ProgressLine } from './progressLine';
 import { CHECK_FLAG_SPEC, CHECK_USAGE, GATE_FAILED_EXIT, checkOutcome, planCheck, writeCheckOutputs } from './check';
 import { gateLines, passedAll } from '../engine/gates/summaries';
+import { computeInputGradients } from '../engine/jobs/gradientsJob';
+import {
+  GRADIENTS_FLAG_SPEC,
+  GRADIENTS_USAGE,
+  compareWithReference,
+  outputPaths,
+  parseLoss,
+  parseTarget,
+  writeGradients,
+} from './gradients';
 
 const USAGE = () => `robustness-lens ${TOOL_VERSION} — adversarial robustness of ONNX image classifiers
 
@@ -42,6 +52,7 @@ usage:
   robustness-lens analyse <model.onnx> [--images DIR] [analyse options] [options]
   robustness-lens defend <model.onnx> [--images DIR] --defence lowpass|post-averaging [analyse options] [options]
   robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--out DIR]
+  robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
 
 options (override robustness.json, which is searched next to the model and upwards):
@@ -79,6 +90,8 @@ ${attackUsage()}
 
 check options (CI gates: runs the suite and compares it with the "gates" of robustness.json):
 ${CHECK_USAGE}
+
+${GRADIENTS_USAGE}
   --out DIR              run folder, as attack writes it
   --quiet                no progress line
 
@@ -112,6 +125,8 @@ async function main(argv: string[]): Promise<number> {
       return evalCommand(rest);
     case 'gradcheck':
       return gradcheckCommand(rest);
+    case 'gradients':
+      return gradientsCommand(rest);
     case 'attack':
       return attackCommand(rest);
     case 'check':
@@ -126,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, gradcheck; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, gradients, gradcheck; see robustness-lens --help)`,
       );
   }
 }
@@ -324,6 +339,26 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
   return report.status === 'partial' ? 130 : 0;
+}
+
+async function gradientsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...GRADIENTS_FLAG_SPEC });
+  const modelPath = oneModel(positionals, 'gradients');
+  const loss = parseLoss(values.loss);
+  const target = parseTarget(values.target);
+  outputPaths(values.out); // a bad --out is a usage error before anything runs
+  const { limit, ...overrides } = overridesFromFlags(values);
+  const progress = new ProgressLine(!values.quiet);
+  const result = await computeInputGradients(jobRequest(modelPath, values.config, overrides), {
+    loss,
+    target,
+    ...(limit !== undefined ? { limit } : {}),
+    onProgress: (p) => progress.update(p),
+  }).finally(() => progress.done());
+  const lines = writeGradients(result, loss, target, values.out);
+  if (values.against !== undefined) lines.push(...compareWithReference(result, values.against));
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
 }
 
 async function explainCommand(args: string[]): Promise<number> {

@@ -13,6 +13,8 @@ export type EngineErrorCode =
   | 'CONFIG_INVALID'
   | 'DATASET_INVALID'
   | 'IMAGE_INVALID'
+  /** A data file (e.g. a .npy reference) that is readable but not what was expected. */
+  | 'FILE_INVALID'
   | 'LABELS_MISMATCH'
   | 'RUNTIME'
   | 'USAGE'
