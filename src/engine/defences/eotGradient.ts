@@ -51,11 +51,15 @@ export class EotGradient implements GradientSource {
           for (let q = 0; q < P; q++) for (let c = 0; c < width; c++) out[(i * P + q) * width + c] = v[(start + i) * width + c];
         return out;
       };
-      const labels = extra.labels ? Array.from({ length: n * P }, (_, r) => extra.labels![start + Math.floor(r / P)]) : undefined;
+      const perPoint = (v: ArrayLike<number> | undefined) =>
+        v ? Array.from({ length: n * P }, (_, r) => v[start + Math.floor(r / P)]) : undefined;
+      const labels = perPoint(extra.labels);
+      const targets = perPoint(extra.targets);
       const classes = this.base.head.kind === 'vjp' && extra.cotangent ? extra.cotangent.length / count : 0;
       const cotangent = classes ? repeat(extra.cotangent, classes) : undefined;
       const r = await this.base.compute(pts, n * P, {
         ...(labels ? { labels } : {}),
+        ...(targets ? { targets } : {}),
         ...(extra.kappa !== undefined ? { kappa: extra.kappa } : {}),
         ...(cotangent ? { cotangent } : {}),
       });

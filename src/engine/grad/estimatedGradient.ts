@@ -50,6 +50,7 @@ export class EstimatedGradient implements GradientSource {
     const lossOf = (row: Float32Array, i: number) =>
       headLoss(this.head, headLogits(row, kind), {
         ...(extra.labels ? { label: extra.labels[i] } : {}),
+        ...(extra.targets ? { target: extra.targets[i] } : {}),
         ...(extra.kappa !== undefined ? { kappa: extra.kappa } : {}),
         ...(extra.cotangent ? { cotangent: extra.cotangent.subarray(i * classes, (i + 1) * classes) } : {}),
       });

@@ -15,6 +15,8 @@ import type { GradientLookup } from './backward';
 export interface GradientInputs {
   /** Class index per sample: the true label (untargeted) or the target (targeted). */
   labels?: ArrayLike<number>;
+  /** Target class per sample (targeted DLR: the loss also reads the true label). */
+  targets?: ArrayLike<number>;
   /** C&W confidence κ ≥ 0. */
   kappa?: number;
   /** Cotangent on the logits, count × numClasses (vjp head). */
@@ -68,12 +70,12 @@ export class GradientModel implements GradientSource {
       if (!extra.labels || extra.labels.length !== count) {
         throw new EngineError('USAGE', `gradient (${this.head.kind}): expected ${count} labels, got ${extra.labels?.length ?? 0}`);
       }
-      const labels = BigInt64Array.from(Array.from(extra.labels), (v) => {
-        if (!Number.isInteger(v) || v < 0 || v >= this.numClasses)
-          throw new EngineError('USAGE', `gradient: class ${v} is out of range 0…${this.numClasses - 1}`);
-        return BigInt(v);
-      });
-      inputs.push({ name: HEAD_INPUTS.label, data: labels, sampleShape: [] });
+      inputs.push({ name: HEAD_INPUTS.label, data: this.classIndices(extra.labels), sampleShape: [] });
+    }
+    if (this.head.kind === 'dlr' && this.head.targeted) {
+      if (!extra.targets || extra.targets.length !== count)
+        throw new EngineError('USAGE', `gradient (targeted DLR): expected ${count} targets, got ${extra.targets?.length ?? 0}`);
+      inputs.push({ name: HEAD_INPUTS.target, data: this.classIndices(extra.targets), sampleShape: [] });
     }
     if (this.head.kind === 'cw-margin') {
       inputs.push({ name: HEAD_INPUTS.kappa, data: Float32Array.of(extra.kappa ?? 0), sampleShape: [], batched: false });
@@ -86,6 +88,14 @@ export class GradientModel implements GradientSource {
     }
     const out = await this.session.runBatched(inputs, [OUTPUTS.logits, OUTPUTS.loss, OUTPUTS.grad], count, this.maxBatch);
     return { logits: out[OUTPUTS.logits].data, loss: out[OUTPUTS.loss].data, grad: out[OUTPUTS.grad].data };
+  }
+
+  private classIndices(values: ArrayLike<number>): BigInt64Array {
+    return BigInt64Array.from(Array.from(values), (v) => {
+      if (!Number.isInteger(v) || v < 0 || v >= this.numClasses)
+        throw new EngineError('USAGE', `gradient: class ${v} is out of range 0…${this.numClasses - 1}`);
+      return BigInt(v);
+    });
   }
 
   async dispose(): Promise<void> {
