@@ -10,7 +10,7 @@
 import { EngineError } from '../errors';
 import type { AttackMode, Norm } from './types';
 
-export const ATTACK_NAMES = ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'simba'] as const;
+export const ATTACK_NAMES = ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'simba', 'apgd-ce', 'apgd-t'] as const;
 export type AttackName = (typeof ATTACK_NAMES)[number];
 
 export interface AttackSpec {
@@ -121,6 +121,29 @@ const GRID_SIZE: NumberParam = {
 const EPS_DESCRIPTION = 'budget ε in pixel units, e.g. 8/255 or 0.03';
 /** An L∞ ε above 1 was most likely given in 0–255 units. */
 const in255 = (v: number): string | null => (v > 1 && v <= 255 ? `did you mean ${v}/255 = ${(v / 255).toFixed(4)}?` : null);
+
+/** APGD-CE's and APGD-T's shared parameters: AutoAttack's defaults (L∞ ε 8/255, L2 ε 0.5, 100 steps, ρ 0.75). */
+const APGD_PARAMS: Readonly<Record<string, ParamSpec>> = {
+  norm: { type: 'enum', values: ['linf', 'l2'], default: 'linf', description: 'the ε-ball: linf or l2' },
+  eps: {
+    type: 'number',
+    default: { linf: 8 / 255, l2: 0.5 },
+    min: 0,
+    exclusiveMin: true,
+    max: { linf: 1, l2: 1000 },
+    hint: in255,
+    description: EPS_DESCRIPTION,
+  },
+  steps: { type: 'integer', default: 100, min: 1, max: 100_000, description: 'iterations per run' },
+  restarts: { type: 'integer', default: 1, min: 1, max: 1000, description: 'random restarts on the images not yet broken' },
+  rho: {
+    type: 'number',
+    default: 0.75,
+    min: 0,
+    max: 1,
+    description: 'ρ: the step size halves at a checkpoint unless this fraction of the steps since the last one raised the loss',
+  },
+};
 
 export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
   fgsm: {
@@ -318,6 +341,43 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
       { id: 'simba-pixel', title: 'SimBA (pixel basis)', params: { basis: 'pixel' } },
     ],
     analyse: [{ rank: 7, presets: ['full'], params: () => ({ basis: 'dct' }) }],
+  },
+  'apgd-ce': {
+    name: 'apgd-ce',
+    title: 'APGD-CE',
+    summary: 'Auto-PGD on the cross-entropy: step-size schedule, momentum (Croce & Hein, 2020)',
+    norms: ['linf', 'l2'],
+    whiteBox: true,
+    modes: ['fixed-eps'],
+    params: APGD_PARAMS,
+    standard: [],
+    settings: [
+      { id: 'apgd-ce-linf', title: 'APGD-CE L∞', params: { norm: 'linf' } },
+      { id: 'apgd-ce-l2', title: 'APGD-CE L2', params: { norm: 'l2' } },
+    ],
+  },
+  'apgd-t': {
+    name: 'apgd-t',
+    title: 'APGD-T',
+    summary: 'Auto-PGD on the targeted DLR loss, one run per target class (Croce & Hein, 2020)',
+    norms: ['linf', 'l2'],
+    whiteBox: true,
+    modes: ['fixed-eps'],
+    params: {
+      ...APGD_PARAMS,
+      targets: {
+        type: 'integer',
+        default: 9,
+        min: 1,
+        max: 999,
+        description: 'target classes per image: the 2nd … (n+1)-th highest clean logit (at most classes − 1)',
+      },
+    },
+    standard: [],
+    settings: [
+      { id: 'apgd-t-linf', title: 'APGD-T L∞', params: { norm: 'linf' } },
+      { id: 'apgd-t-l2', title: 'APGD-T L2', params: { norm: 'l2' } },
+    ],
   },
 };
 

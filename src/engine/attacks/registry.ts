@@ -3,6 +3,7 @@
  * white-box set, the standard suite) is its record in catalog.ts; this module adds the one thing the
  * catalog must not import: the implementations (onnxruntime and WebAssembly behind them).
  */
+import { createApgdCe, createApgdT } from './apgd';
 import { attackRecord, validateAttackParams, type AttackName, type AttackSpec } from './catalog';
 import { createCarliniWagner } from './carliniWagner';
 import { createDeepFool } from './deepFool';
@@ -22,6 +23,8 @@ const FACTORIES: Record<AttackName, (params: Record<string, never>) => Attack> =
   deepfool: createDeepFool,
   cw: createCarliniWagner,
   simba: createSimba,
+  'apgd-ce': createApgdCe,
+  'apgd-t': createApgdT,
 };
 
 /** Validates the spec's parameters against the attack's record (USAGE error naming the parameter), then builds it. */
