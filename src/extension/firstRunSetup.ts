@@ -132,16 +132,26 @@ async function pickClassOrder(lens: Lens, model: vscode.Uri, imagesDir: string):
     );
     if (!picked) return undefined;
     const names = await answerOf(picked.choice, plan.folders, facts.numOutputs);
-    if (names) return names;
+    if (names !== undefined) return names;
   }
 }
 
-/** The class names a choice gives, or undefined to ask again (a mismatch explained, a dialog cancelled, a bad file). */
-async function answerOf(choice: ClassOrderChoice, folders: string[], numOutputs: number | null): Promise<string[] | undefined> {
+/**
+ * The class names a choice gives (null: nothing to write, the engine's default order is the answer), or
+ * undefined to ask again (a mismatch explained, a dialog cancelled, a bad file).
+ */
+async function answerOf(choice: ClassOrderChoice, folders: string[], numOutputs: number | null): Promise<string[] | null | undefined> {
   switch (choice.kind) {
     case 'metadata':
-    case 'alphabetical':
     case 'indices':
+      return choice.classNames;
+    case 'alphabetical':
+      if (choice.refused) {
+        void vscode.window.showErrorMessage(
+          `Robustness Lens: alphabetical order cannot work: ${choice.refused}. Is this the model's image folder?`,
+        );
+        return undefined;
+      }
       return choice.classNames;
     case 'metadata-mismatch':
       void vscode.window.showWarningMessage(`Robustness Lens: the model's class names cannot be used: ${choice.detail}.`);

@@ -40,7 +40,13 @@ export async function readModelClassFacts(modelPath: string): Promise<ModelClass
 }
 
 export type ClassOrderChoice =
-  | { kind: 'indices' | 'alphabetical' | 'metadata'; label: string; detail: string; classNames: string[] }
+  | { kind: 'indices' | 'metadata'; label: string; detail: string; classNames: string[] }
+  /**
+   * classNames null: nothing to write, the engine's default is that same order — where the folders are fewer
+   * than the outputs (a subset mapped to the first outputs, which a list of names cannot say).
+   * `refused`: why it cannot be the answer (more folders than outputs: every run would be refused).
+   */
+  | { kind: 'alphabetical'; label: string; detail: string; classNames: string[] | null; refused?: string }
   /** Metadata names that do not fit the folders: shown with the reason, not selectable as an answer. */
   | { kind: 'metadata-mismatch'; label: string; detail: string }
   | { kind: 'file' | 'type'; label: string; detail: string };
@@ -89,8 +95,10 @@ export function classOrderPlan(folders: string[] | null, facts: ModelClassFacts)
     }
   }
   const numeric = isIndexFolders(folders);
+  const outputs = facts.numOutputs;
   if (numeric) {
-    const byIndex = folders.map((_, i) => String(i));
+    // every output's index as its name, so folders that are a subset of the classes keep their own index
+    const byIndex = Array.from({ length: Math.max(n, outputs ?? 0) }, (_, i) => String(i));
     choices.push({
       kind: 'indices',
       label: '$(list-ordered) Folder name = output index',
@@ -98,12 +106,14 @@ export function classOrderPlan(folders: string[] | null, facts: ModelClassFacts)
       classNames: byIndex,
     });
   }
-  const tooMany = facts.numOutputs !== null && n > facts.numOutputs ? ` · ${n} folders but the model has ${facts.numOutputs} outputs` : '';
+  const refused = outputs !== null && n > outputs ? `${n} folders but the model has ${outputs} outputs` : undefined;
+  const subset = outputs !== null && n < outputs ? ` · the ${n} folders go to the first ${n} of ${outputs} outputs` : '';
   choices.push({
     kind: 'alphabetical',
     label: '$(sort-precedence) Alphabetical folder order (as torchvision ImageFolder)',
-    detail: `${orderPreview(folders)}${numeric ? ' ("10" sorts before "2")' : ''}${tooMany}`,
-    classNames: folders,
+    detail: `${orderPreview(folders)}${numeric ? ' ("10" sorts before "2")' : ''}${refused ? ` · ${refused}` : subset}`,
+    classNames: subset ? null : folders,
+    ...(refused ? { refused } : {}),
   });
   choices.push({
     kind: 'file',

@@ -80,7 +80,22 @@ describe('setup: class order', () => {
     assert.deepEqual(kinds(none.choices), ['alphabetical', 'file', 'type']);
     const tooMany = classOrderPlan(['a', 'b', 'c'], facts(2));
     assert.ok(tooMany.ask);
-    assert.match(tooMany.choices[0].detail, /3 folders but the model has 2 outputs$/);
+    assert.match(tooMany.choices[0].detail, /· 3 folders but the model has 2 outputs$/);
+    assert.equal((tooMany.choices[0] as { refused?: string }).refused, '3 folders but the model has 2 outputs');
+  });
+
+  it('a subset of the classes as folders: alphabetical writes nothing (the default maps them to the first outputs), indices keep theirs', () => {
+    const fewer = classOrderPlan(['a', 'b'], facts(5));
+    assert.ok(fewer.ask);
+    const alpha = fewer.choices[0] as { classNames: string[] | null; detail: string };
+    assert.equal(alpha.classNames, null);
+    assert.equal(alpha.detail, '0 a · 1 b · the 2 folders go to the first 2 of 5 outputs');
+    const numbered = classOrderPlan(['0', '1', '10', '11', '2', '3', '4', '5', '6', '7', '8', '9'], facts(100));
+    assert.ok(numbered.ask);
+    const byIndex = numbered.choices[0] as { kind: string; classNames: string[] };
+    assert.equal(byIndex.kind, 'indices');
+    assert.equal(byIndex.classNames.length, 100, 'one name per output');
+    assert.equal(byIndex.classNames[11], '11');
   });
 
   it('checks typed or loaded names: one per output, distinct, every folder named', () => {
