@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeModel, encodeModel } from '../../src/engine/onnx/onnxProto';
+import { planCheck } from '../../src/cli/check';
 import { REPO_ROOT } from '../helpers/shared';
 
 const SAMPLES = resolve(REPO_ROOT, 'samples');
@@ -109,4 +110,20 @@ test("without configured class names, the model's metadata names give the logit 
     alphabetical.config.notes.includes('class order: folder names in alphabetical order (ImageFolder); not checked against the model'),
   );
   assert.ok(alphabetical.sections.clean.top1Correct < configured.sections.clean.top1Correct);
+});
+
+test("check takes its gates from the model's own file first, and says which files it looked for when there is none", () => {
+  const dir = folder('check');
+  const model = join(dir, 'net.onnx');
+  writeFileSync(join(dir, 'robustness.json'), JSON.stringify({ gates: { 'clean.top1': '>= 0.1' } }));
+  assert.equal(planCheck({}, model).configFile, join(dir, 'robustness.json'));
+  writeFileSync(join(dir, 'net.robustness.json'), JSON.stringify({ gates: { 'clean.top1': '>= 0.8' } }));
+  const plan = planCheck({}, model);
+  assert.equal(plan.configFile, join(dir, 'net.robustness.json'));
+  assert.equal(plan.gates[0].text, '>= 0.8');
+  const lonely = join(folder('check-none'), 'solo.onnx');
+  assert.throws(
+    () => planCheck({}, lonely),
+    /check: no solo\.robustness\.json beside .*solo\.onnx and no robustness\.json beside it or above it/,
+  );
 });
