@@ -31,7 +31,6 @@ import {
   parseTypedClassNames,
   readModelClassFacts,
 } from '../host/classOrderSetup';
-import { listSome } from '../engine/config/classOrder';
 import { errorText } from '../engine/errors';
 import type { Lens } from './lens';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
@@ -126,7 +125,7 @@ async function pickClassOrder(lens: Lens, model: vscode.Uri, imagesDir: string):
       plan.choices.map((c) => ({ label: c.label, detail: c.detail, choice: c })),
       {
         title: `Robustness Lens: set up ${vscode.workspace.asRelativePath(model)}: class order`,
-        placeHolder: `In which order do the ${plan.folders.length} class folders (${listSome(plan.folders, 3)}) map to ${outputs}?`,
+        placeHolder: `In which order do the ${plan.folders.length} class folders (${plan.folders.slice(0, 3).join(', ')}${plan.folders.length > 3 ? ', …' : ''}) map to ${outputs}?`,
         ignoreFocusOut: true,
       },
     );
