@@ -8,7 +8,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { standardSuite, type AttackSpec } from '../engine/attacks/catalog';
 import { quickCheckSuite } from '../engine/attacks/quickCheckSuite';
-import { findConfigFile, readConfigFile } from '../engine/config/configFile';
+import { findConfigFile, perModelConfigName, readConfigFile } from '../engine/config/configFile';
 import { EngineError } from '../engine/errors';
 import { checkBaselineModel, readBaselineReport } from '../engine/gates/baseline';
 import { checkGateMetrics, evaluateGates, parseGates, withBaseline, type Gate } from '../engine/gates/gates';
@@ -77,9 +77,13 @@ export function planCheck(flags: CheckFlags, modelPath: string, now = new Date()
   if (!suite) throw new EngineError('USAGE', `--suite ${suiteName}: expected ${Object.keys(CHECK_SUITES).join(' or ')}`);
   const configPath = flags.config ?? findConfigFile(modelPath);
   if (!configPath) {
-    throw new EngineError('USAGE', `check: no robustness.json beside ${modelPath} or above it, so no gates to check`, {
-      hint: 'add "gates" to a robustness.json next to the model, or pass --config FILE',
-    });
+    throw new EngineError(
+      'USAGE',
+      `check: no ${perModelConfigName(modelPath)} beside ${modelPath} and no robustness.json beside it or above it, so no gates to check`,
+      {
+        hint: `add "gates" to ${perModelConfigName(modelPath)} (or a shared robustness.json) next to the model, or pass --config FILE`,
+      },
+    );
   }
   const loaded = readConfigFile(configPath);
   const gates = parseGates(loaded.config.gates ?? {}, loaded.path);

@@ -55,8 +55,8 @@ usage:
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
 
-options (override robustness.json, which is searched next to the model and upwards):
-  --config FILE          configuration file (default: robustness.json beside the model)
+options (override the configuration: <model>.robustness.json beside the model, else robustness.json there or above):
+  --config FILE          configuration file (default: <model>.robustness.json, else robustness.json beside or above the model)
   --images DIR           image folder (one subfolder per class, or flat with --labels)
   --labels FILE          class names (.txt, JSON array) or per-image labels (CSV file,label / JSON)
   --class-names a,b,…    class names in logit order

@@ -2,10 +2,9 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { errorText } from '../engine/errors';
-import { findConfigFile } from '../host/configSetup';
 import { quickCheckRecord, statusText } from '../host/quickChecks';
 import { analyseOptions, explainOptions, jobRequest, quickCheckOptions } from '../host/settings';
-import { ensureConfiguration } from './firstRunSetup';
+import { ensureConfiguration, isConfigured } from './firstRunSetup';
 import type { Lens } from './lens';
 import { modelForImage, resolveModel, twoModels } from './modelPicker';
 import type { QuickCheckStatus } from './quickCheckStatus';
@@ -82,8 +81,8 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
 }
 
 function hasConfiguration(lens: Lens, model: vscode.Uri): boolean {
-  if (findConfigFile(model.fsPath, lens.workspaceRootOf(model))) return true;
-  lens.output.appendLine(`${model.fsPath} changed, but it has no robustness.json yet: run Quick Attack Check once to set it up`);
+  if (isConfigured(lens, model)) return true;
+  lens.output.appendLine(`${model.fsPath} changed, but it has no configuration of its own yet: run Quick Attack Check once to set it up`);
   return false;
 }
 

@@ -190,3 +190,80 @@ test('robustness.json is found next to the model or in a parent folder, not past
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("class order: the model's metadata names when they fit the folders, else alphabetical folders, said in notes and classOrder", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-order-'));
+  const three = fakeInfo(
+    nchw28.inputs.map((i) => ({ name: i.name, shape: i.shape as (number | string)[], candidate: nchw28.imageInputs[0] })),
+    3,
+  );
+  try {
+    for (const c of ['cat', 'dog', 'fox', '.ipynb_checkpoints']) mkdirSync(join(dir, 'images', c), { recursive: true });
+    const withMeta = (names: string) => ({ ...three, metadata: { names } });
+
+    const meta = resolveRunConfig('/m/model.onnx', withMeta("{0: 'fox', 1: 'cat', 2: 'dog'}"), null, { images: join(dir, 'images') });
+    assert.deepEqual(meta.classNames, ['fox', 'cat', 'dog'], 'logit order from the metadata, not sorted');
+    assert.equal(meta.provenance.classNames, 'inferred');
+    assert.equal(meta.classOrder.source, 'model-metadata');
+    assert.ok(
+      meta.notes.some((n) => /class order: the model's metadata "names" \(3 names/.test(n)),
+      meta.notes.join('\n'),
+    );
+
+    // names that do not cover the folders are not used; the note says why and that the order is unchecked
+    const other = resolveRunConfig('/m/model.onnx', withMeta('["fox", "cat", "owl"]'), null, { images: join(dir, 'images') });
+    assert.equal(other.classNames, null);
+    assert.equal(other.provenance.classNames, 'default');
+    assert.equal(other.classOrder.source, 'folders-sorted');
+    assert.ok(
+      other.notes.some((n) =>
+        n.startsWith(
+          'class order: folder names in alphabetical order (ImageFolder); not checked against the model; the model\'s metadata "names" was not used: folder "dog" is not among its names',
+        ),
+      ),
+      other.notes.join('\n'),
+    );
+    // a name count that is not the output count is not used either
+    const tooMany = resolveRunConfig('/m/model.onnx', withMeta('cat,dog,fox,owl'), null, { images: join(dir, 'images') });
+    assert.equal(tooMany.classNames, null);
+    assert.match(tooMany.classOrder.description, /it lists 4 names but the model has 3 outputs/);
+
+    // configured names win over the metadata and say where they came from
+    const file = { path: join(dir, 'm.robustness.json'), dir, config: { images: 'images', classNames: ['dog', 'cat', 'fox'] } };
+    const configured = resolveRunConfig('/m/model.onnx', withMeta("{0: 'fox', 1: 'cat', 2: 'dog'}"), file, {});
+    assert.deepEqual(configured.classNames, ['dog', 'cat', 'fox']);
+    assert.deepEqual(configured.classOrder, { source: 'config', description: `"classNames" in ${join(dir, 'm.robustness.json')}` });
+    assert.equal(resolveRunConfig('/m/model.onnx', three, file, { classNames: ['fox', 'dog', 'cat'] }).classOrder.source, 'flag');
+    writeFileSync(join(dir, 'classes.txt'), 'fox\ndog\ncat\n');
+    assert.deepEqual(resolveRunConfig('/m/model.onnx', three, file, { labels: join(dir, 'classes.txt') }).classOrder, {
+      source: 'labels-file',
+      description: `class names from ${join(dir, 'classes.txt')}`,
+    });
+
+    // folders 0…N−1 (N ≤ 10) are the output indices; no image folder: nothing to say
+    for (const c of ['0', '1', '2']) mkdirSync(join(dir, 'digits', c), { recursive: true });
+    const digits = resolveRunConfig('/m/model.onnx', three, null, { images: join(dir, 'digits') });
+    assert.deepEqual(digits.classOrder, { source: 'folder-indices', description: 'class folders 0…2 are the output indices' });
+    assert.equal(resolveRunConfig('/m/model.onnx', three, null, {}).classOrder.source, 'unknown');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a model's own <stem>.robustness.json is found before robustness.json beside it or above it", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-find-own-'));
+  try {
+    mkdirSync(join(dir, 'ws', 'models'), { recursive: true });
+    writeFileSync(join(dir, 'ws', 'robustness.json'), '{}');
+    const model = join(dir, 'ws', 'models', 'net.v2.onnx');
+    assert.equal(findConfigFile(model, join(dir, 'ws')), join(dir, 'ws', 'robustness.json'), "a parent folder's shared file");
+    writeFileSync(join(dir, 'ws', 'models', 'robustness.json'), '{}');
+    assert.equal(findConfigFile(model, join(dir, 'ws')), join(dir, 'ws', 'models', 'robustness.json'), 'the shared file beside it');
+    writeFileSync(join(dir, 'ws', 'models', 'net.v2.robustness.json'), '{"seed": 7}');
+    assert.equal(findConfigFile(model, join(dir, 'ws')), join(dir, 'ws', 'models', 'net.v2.robustness.json'), 'its own file first');
+    assert.equal(findConfigFile(join(dir, 'ws', 'models', 'other.onnx'), join(dir, 'ws')), join(dir, 'ws', 'models', 'robustness.json'));
+    assert.equal(readConfigFile(findConfigFile(model)!).config.seed, 7, 'the same schema');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

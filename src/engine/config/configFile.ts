@@ -8,7 +8,7 @@ import schema from '../../../schemas/robustness.schema.json';
 import { EngineError } from '../errors';
 import { readTextFile } from '../util/readText';
 
-export { CONFIG_FILE_NAME, findConfigFile } from './configLocator';
+export { CONFIG_FILE_NAME, findConfigFile, findSharedConfigFile, perModelConfigName, perModelConfigPath } from './configLocator';
 
 export type Layout = 'NCHW' | 'NHWC' | 'NHW' | 'flat';
 export type ChannelOrder = 'gray' | 'rgb' | 'bgr';

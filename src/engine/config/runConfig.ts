@@ -8,6 +8,7 @@ import { EngineError } from '../errors';
 import type { ImageInputCandidate, ModelInfo, TensorSig } from '../onnx/modelInfo';
 import type { ChannelOrder, ConfigFile, ExecutionProviderName, Layout, LoadedConfigFile, ResizeFilterName, ResizeMode } from './configFile';
 import { readLabelsSource } from './labelsSource';
+import { inferClassOrder, type ClassOrder } from './classOrder';
 import { channelCount, defaultShorterSide } from '../data/pixels';
 
 export type Provenance = 'flag' | 'config' | 'inferred' | 'default';
@@ -35,6 +36,8 @@ export interface RunConfig {
   /** Per-image labels for a flat folder (CSV/JSON). */
   labelsFile: string | null;
   classNames: string[] | null;
+  /** Where the mapping from class names (folders) to model outputs came from. */
+  classOrder: ClassOrder;
   preprocessing: Preprocessing;
   runtime: { executionProvider: ExecutionProviderName; threads: number; batchSize: number };
   limit: number | null;
@@ -188,6 +191,7 @@ export function resolveRunConfig(
   // Labels: a class-names list or per-image labels, told apart by content.
   let classNames = pick<string[] | null>('classNames', flags.classNames, fileCfg.classNames, () => ({ value: null, how: 'default' }));
   let labelsFile: string | null = null;
+  let classNamesFile: string | null = null;
   const labelsPath = pathFromFlag(flags.labels) ?? pathFromFile(fileCfg.labels);
   if (labelsPath) {
     provenance.labels = flags.labels !== undefined ? 'flag' : 'config';
@@ -195,11 +199,31 @@ export function resolveRunConfig(
     if (source.kind === 'class-names') {
       if (flags.classNames === undefined) {
         classNames = source.classNames;
+        classNamesFile = labelsPath;
         provenance.classNames = provenance.labels;
       }
     } else labelsFile = labelsPath;
   }
   const numClasses = info.output.numClasses;
+  let classOrder: ClassOrder;
+  if (classNames) {
+    classOrder = classNamesFile
+      ? { source: 'labels-file', description: `class names from ${classNamesFile}` }
+      : provenance.classNames === 'flag'
+        ? { source: 'flag', description: 'class names given by --class-names' }
+        : { source: 'config', description: `"classNames" in ${file?.path ?? 'the configuration'}` };
+  } else if (labelsFile) {
+    classOrder = { source: 'per-image-labels', description: `per-image labels in ${labelsFile}` };
+  } else {
+    // Nothing configures the order: the model's own metadata names if they fit the folders, else ImageFolder's sorted order.
+    const inferred = inferClassOrder(imagesDir, info.metadata, numClasses);
+    classOrder = inferred.order;
+    if (inferred.classNames) {
+      classNames = inferred.classNames;
+      provenance.classNames = 'inferred';
+    }
+    if (classOrder.source !== 'unknown' && classOrder.source !== 'per-image-labels') notes.push(`class order: ${classOrder.description}`);
+  }
   if (classNames && numClasses !== null && classNames.length !== numClasses) {
     throw new EngineError(
       'LABELS_MISMATCH',
@@ -231,6 +255,7 @@ export function resolveRunConfig(
     imagesDir,
     labelsFile,
     classNames,
+    classOrder,
     preprocessing,
     runtime: { executionProvider, threads, batchSize },
     limit,

@@ -62,7 +62,7 @@ export async function runInfoJob(req: JobRequest, hooks: JobHooks = {}): Promise
   timings.diagnose = (performance.now() - t) / 1000;
   if (imagesDir) {
     const labelsFile = config?.labelsFile ?? undefined;
-    const check = await classCountCheck(info, imagesDir, labelsFile, problems);
+    const check = await classCountCheck(info, imagesDir, labelsFile, config?.classNames ?? null, problems);
     if (check) diagnostics.push(check);
   }
 
@@ -121,15 +121,19 @@ function resolveConfiguration(req: JobRequest, info: ModelInfo, file: LoadedConf
   }
 }
 
-/** The image folder's class count against the model's outputs (folders are listed; no image is read). */
+/**
+ * The image folder's class count against the model's outputs (folders are listed; no image is read), with
+ * the class names a run would use (configured, or the model's metadata names), as a run opens the folder.
+ */
 async function classCountCheck(
   info: ModelInfo,
   imagesDir: string,
   labelsFile: string | undefined,
+  classNames: string[] | null,
   problems: string[],
 ): Promise<ModelDiagnostic | undefined> {
   try {
-    const dataset = await openDataset({ root: imagesDir, ...(labelsFile ? { labelsFile } : {}) });
+    const dataset = await openDataset({ root: imagesDir, ...(labelsFile ? { labelsFile } : {}), ...(classNames ? { classNames } : {}) });
     return classCountDiagnostic(info, dataset.root, dataset.classNames, dataset.kind === 'image-folder');
   } catch (e) {
     problems.push(`the image folder cannot be checked: ${errorText(e)}`);

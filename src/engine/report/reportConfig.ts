@@ -13,5 +13,13 @@ export function reportConfig(c: RunConfig): ReportConfig {
     seed: c.seed,
     runtime: c.runtime,
   };
-  return { file: c.configFile, hash: sha256Hex(canonicalJson(resolved)), resolved, provenance: c.provenance, notes: c.notes };
+  // classOrder stays out of `resolved` (and so out of the hash): it says where classNames came from, not what they are.
+  return {
+    file: c.configFile,
+    hash: sha256Hex(canonicalJson(resolved)),
+    resolved,
+    classOrder: c.classOrder,
+    provenance: c.provenance,
+    notes: c.notes,
+  };
 }

@@ -4,6 +4,7 @@
  * that meets an unknown section keeps it untouched.
  */
 import type { CleanEvalResult } from '../eval/cleanEval';
+import type { ClassOrder } from '../config/classOrder';
 import type { Preprocessing, Provenance } from '../config/runConfig';
 import type { ModelInfo } from '../onnx/modelInfo';
 import type { OutputKindDecision } from '../runtime/classifier';
@@ -45,6 +46,11 @@ export interface ReportConfig {
     seed: number;
     runtime: { executionProvider: string; threads: number; batchSize: number };
   };
+  /**
+   * Where the class order (class name / folder → output index) came from, e.g. { source: 'model-metadata',
+   * description: 'the model\'s metadata "names" (…)' }. Absent in reports written before it was recorded.
+   */
+  classOrder?: ClassOrder;
   provenance: Record<string, Provenance>;
   notes: string[];
 }

@@ -106,6 +106,18 @@ describe('the info job', () => {
     assert.match(s.diagnostics[0].message, /4 class folders but the model has 3 outputs/);
   });
 
+  it("checks the folders with the class names a run would use: the model's metadata names cover a subset of folders", async () => {
+    const { dir, file } = model('metadata-names', matMul, { metadata: { names: "{0: 'c', 1: 'a', 2: 'b'}" } });
+    writeFileSync(join(dir, 'metadata-names.robustness.json'), JSON.stringify({ images: 'data' }));
+    for (const c of ['a', 'b']) mkdirSync(join(dir, 'data', c), { recursive: true });
+    const report = await runInfoJob({ modelPath: file });
+    const s = section(report);
+    assert.equal(s.configFile, join(dir, 'metadata-names.robustness.json'), "the model's own file");
+    assert.deepEqual(s.diagnostics, [], 'a and b are outputs 1 and 2 by name, not the first two outputs by position');
+    assert.deepEqual(report.config.resolved.classNames, ['c', 'a', 'b']);
+    assert.equal(report.config.classOrder?.source, 'model-metadata');
+  });
+
   it('still describes the model when its image folder or its configuration cannot be used, and says why', async () => {
     const missing = model('missing-images', matMul, { config: { images: 'nowhere' } });
     const a = section(await runInfoJob({ modelPath: missing.file }));
