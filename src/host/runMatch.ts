@@ -116,7 +116,7 @@ function classOrderDifference(a: ReportV1, b: ReportV1): string | null {
   const sameSet = na.length === nb.length && sameList([...na].sort(), [...nb].sort());
   const first = na.findIndex((n, i) => n !== nb[i]);
   const at = first >= 0 ? `; logit ${first} is ${JSON.stringify(na[first])} in A, ${JSON.stringify(nb[first] ?? 'nothing')} in B` : '';
-  return `class order${sources}${sameSet ? ' (same names, different order' : ' (different class names'}${at})`;
+  return sameSet ? `class order${sources} (same names, different order${at})` : `class names differ${sources} (${at.slice(2)})`;
 }
 
 function describeNormalisation(p: Preprocessing): string {
@@ -158,7 +158,12 @@ export function attackKey(run: Pick<Run, 'params' | 'mode' | 'targeted' | 'label
 
 /** The catalog name the engine records in `params.attack` (older reports: the label's first word). */
 function attackName(run: Pick<Run, 'params' | 'label'>): string {
-  return typeof run.params.attack === 'string' ? run.params.attack : run.label.split(' ')[0];
+  if (typeof run.params.attack === 'string') return run.params.attack;
+  const label = run.label.toLowerCase();
+  const byTitle = [...ATTACK_NAMES]
+    .sort((x, y) => ATTACK_CATALOG[y].title.length - ATTACK_CATALOG[x].title.length)
+    .find((n) => label.startsWith(ATTACK_CATALOG[n].title.toLowerCase()));
+  return byTitle ?? run.label.split(' ')[0];
 }
 
 function runNorm(name: string, params: Record<string, unknown>): string {

@@ -145,6 +145,16 @@ describe('runDifferences: what makes a comparison unfair, in words', () => {
       (r.sections.attacks as AttacksSection).runs.pop();
     });
     assert.equal(suiteName(custom), null);
+    const older = analyseReport('fast', (r) => {
+      for (const run of (r.sections.attacks as AttacksSection).runs) {
+        if (run.params.attack === 'deepfool') {
+          delete run.params.attack;
+          run.label = 'DeepFool-50 L2 overshoot=0.02';
+        }
+      }
+    });
+    assert.equal(suiteName(older), 'fast', 'a report without params.attack: the label names the attack');
+    assert.deepEqual(runDifferences(fast, older), []);
     assert.match(runDifferences(fast, custom)[0].text, /B a suite of its own \(\d attacks\)/);
   });
 

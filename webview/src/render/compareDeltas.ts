@@ -48,7 +48,11 @@ function norm(params: Record<string, unknown>, label: string): string {
 
 /** An attack's identity across runs: its name (or its label's first word), norm, mode and target; not its ε. */
 export function attackPairKey(run: Pick<Run, 'params' | 'label' | 'mode' | 'targeted'>): string {
-  const name = typeof run.params.attack === 'string' ? run.params.attack : run.label.split(' ')[0];
+  // Older reports lack params.attack: the label's leading word ("DeepFool-50" → deepfool) names it.
+  const name =
+    typeof run.params.attack === 'string'
+      ? run.params.attack
+      : (/^[A-Za-z&]+/.exec(run.label)?.[0].toLowerCase().replace('&', '') ?? run.label);
   return `${name}|${norm(run.params, run.label)}|${run.mode}|${run.targeted ?? ''}`;
 }
 
