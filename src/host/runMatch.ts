@@ -49,7 +49,8 @@ export function runDifferences(a: ReportV1, b: ReportV1): RunDifference[] {
     );
   }
   suiteDifferences(a, b, add);
-  if (a.command !== b.command) add('command', 'soft', `A is ${commandName(a.command)}, B ${commandName(b.command)}`, true);
+  // An analysis and a quick check never run the same suite, however either is re-run.
+  if (a.command !== b.command) add('command', 'soft', `A is ${commandName(a.command)}, B ${commandName(b.command)}`, false);
   for (const [side, r] of [
     ['A', a],
     ['B', b],
@@ -231,7 +232,7 @@ function suiteDifferences(a: ReportV1, b: ReportV1, add: Add): void {
       'suite',
       'soft',
       `attacks: A ${suiteText(a, ra.length)}, B ${suiteText(b, rb.length)}: only the ${shared.length} shared attack${shared.length === 1 ? ' is' : 's are'} compared`,
-      true,
+      a.command === b.command,
     );
   }
   for (const run of shared) {

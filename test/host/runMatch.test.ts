@@ -186,8 +186,14 @@ describe('runDifferences: what makes a comparison unfair, in words', () => {
     quick.command = 'attack';
     quick.sections = { attacks: { ...ATTACKS, runs: ATTACKS.runs.slice(0, 1) } };
     assert.equal(suiteName(quick), 'quick check');
-    const texts = runDifferences(a, quick).map((d) => d.text);
+    const mixed = runDifferences(a, quick);
+    const texts = mixed.map((d) => d.text);
     assert.ok(texts.includes('A is an analyse run, B an attack run (quick check)'));
+    assert.deepEqual(
+      mixed.filter((d) => d.kind === 'command' || d.kind === 'suite').map((d) => d.fixableByRerun),
+      [false, false],
+      'no re-run makes an analysis and a quick check run the same suite',
+    );
     assert.ok(texts.some((t) => t.includes('B the quick check (1 attack)')));
   });
 
