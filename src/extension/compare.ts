@@ -6,8 +6,7 @@
  * differences at its top), or to cancel. The rules of the dialog are src/host/compareChoices.ts.
  */
 import * as vscode from 'vscode';
-import { createReadStream, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ReportV1 } from '../engine/report/schema';
 import {
@@ -19,9 +18,9 @@ import {
   type CompareCheck,
   type SideKey,
 } from '../host/compareChoices';
-import { findConfigFile } from '../host/configSetup';
 import { matchSettings, runDifferences, runStaleness, type StalenessProbe } from '../host/runMatch';
 import { loadRun } from '../host/runsStore';
+import { diskStalenessProbe } from '../host/stalenessProbe';
 import type { RunRef } from '../host/runView';
 import { analyseOptions, jobRequest } from '../host/settings';
 import { ensureConfiguration } from './firstRunSetup';
@@ -44,29 +43,8 @@ function latestAnalysis(lens: Lens, model: vscode.Uri): (RunRef & { createdAt: D
   return run && run.readable ? { runId: run.id, dir: run.dir, createdAt: run.createdAt, partial: run.status === 'partial' } : null;
 }
 
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
-
 function stalenessProbe(lens: Lens): StalenessProbe {
-  return {
-    stat: (path) => {
-      try {
-        const s = statSync(path);
-        return s.isFile() ? { mtimeMs: s.mtimeMs, size: s.size } : null;
-      } catch {
-        return null;
-      }
-    },
-    sha256: sha256File,
-    configFileFor: (modelPath) => findConfigFile(modelPath, lens.workspaceRootOf(vscode.Uri.file(modelPath))) ?? null,
-  };
+  return diskStalenessProbe((modelPath) => lens.workspaceRootOf(vscode.Uri.file(modelPath)));
 }
 
 /** Both reports, or the reason one cannot be compared. */

@@ -1,4 +1,8 @@
 import { describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { ATTACK_CATALOG, analysePresetSuite } from '../../src/engine/attacks/catalog';
 import type { AttacksSection } from '../../src/engine/jobs/attackJob';
@@ -13,6 +17,7 @@ import {
   type FileFacts,
   type StalenessProbe,
 } from '../../src/host/runMatch';
+import { diskStalenessProbe } from '../../src/host/stalenessProbe';
 import { ATTACKS, CLASS_NAMES, fixtureReport } from '../webview/fixtures';
 
 type Run = AttacksSection['runs'][number];
@@ -274,5 +279,45 @@ describe('runStaleness: a run older than its model file or configuration', () =>
     const s = await runStaleness(report, probe({}));
     assert.equal(s.modelMissing, true);
     assert.deepEqual(s.reasons, [`fashion-resnet.onnx no longer exists at ${model}`]);
+  });
+});
+
+describe('runStaleness on disk (diskStalenessProbe)', () => {
+  it('a real model file: fresh as written, stale once its bytes change, fresh again when only touched; a new robustness.json makes it stale', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rl-stale-'));
+    try {
+      mkdirSync(join(dir, '.git'));
+      const modelPath = join(dir, 'model.onnx');
+      const bytes = Buffer.from('not really onnx, but bytes with a hash');
+      writeFileSync(modelPath, bytes);
+      const report = fixtureReport();
+      report.model = {
+        ...report.model,
+        path: modelPath,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sizeBytes: bytes.length,
+      };
+      report.config.file = null;
+      report.createdAt = new Date(Date.now() + 60_000).toISOString();
+      const probe = diskStalenessProbe(() => dir);
+      assert.deepEqual(await runStaleness(report, probe), { reasons: [], modelMissing: false });
+
+      // Touched after the run, same content: not stale (the sha256 decides).
+      const later = new Date(Date.now() + 120_000);
+      utimesSync(modelPath, later, later);
+      assert.deepEqual((await runStaleness(report, probe)).reasons, []);
+
+      writeFileSync(modelPath, Buffer.from('not really onnx, but other bytes with a hash'));
+      utimesSync(modelPath, later, later);
+      assert.match((await runStaleness(report, probe)).reasons[0], /^model\.onnx changed after this run \(sha256 /);
+
+      writeFileSync(modelPath, bytes);
+      writeFileSync(join(dir, 'robustness.json'), '{}');
+      assert.deepEqual((await runStaleness(report, probe)).reasons, [
+        `${join(dir, 'robustness.json')} was created after this run (it ran without a configuration file)`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
