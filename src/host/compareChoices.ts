@@ -37,8 +37,12 @@ export interface CompareChoice {
 
 const SIDE_NAME: Record<SideKey, string> = { a: 'A', b: 'B' };
 
+/**
+ * Whether to ask before comparing: a stale run, or any difference but a partial run's status alone (Compare
+ * Models' reuse pick already marks a cancelled run; the panel's warning still lists it).
+ */
 export function needsAsking(check: CompareCheck): boolean {
-  return check.differences.length > 0 || isStale(check.a) || isStale(check.b);
+  return check.differences.some((d) => d.kind !== 'status') || isStale(check.a) || isStale(check.b);
 }
 
 function isStale(side: SideCheck): boolean {

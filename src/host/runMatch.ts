@@ -227,7 +227,10 @@ function suiteDifferences(a: ReportV1, b: ReportV1, add: Add): void {
   const shared = ra.filter((r) => byKey.has(attackKey(r)));
   const keysA = ra.map(attackKey).sort();
   const keysB = rb.map(attackKey).sort();
-  if (!sameList(keysA, keysB) && (ra.length || rb.length)) {
+  // A cancelled run has fewer attacks because it stopped: its status line says so, not a suite of its own.
+  const stoppedShort = (r: ReportV1, mine: string[], theirs: string[]) => r.status !== 'complete' && mine.every((k) => theirs.includes(k));
+  const cutShort = stoppedShort(a, keysA, keysB) || stoppedShort(b, keysB, keysA);
+  if (!sameList(keysA, keysB) && (ra.length || rb.length) && !cutShort) {
     add(
       'suite',
       'soft',

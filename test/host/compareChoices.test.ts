@@ -118,3 +118,18 @@ describe('compare choices: never compare stale or mismatched runs without asking
     assert.deepEqual([custom.analysePreset, custom.attacks, custom.limit, custom.epsilons], ['full', ['fgsm'], 500, [2 / 255]]);
   });
 });
+
+describe('compare choices: a partial run alone', () => {
+  it('is listed in the panel but not asked about (the reuse pick marks it already)', () => {
+    const partial: RunDifference = {
+      kind: 'status',
+      severity: 'soft',
+      text: 'B is partial (cancelled before the end)',
+      fixableByRerun: true,
+    };
+    const c = check(side('a.onnx'), side('b.onnx'), [partial]);
+    assert.equal(needsAsking(c), false);
+    assert.deepEqual(comparisonNotes(c), [{ severity: 'soft', text: 'B is partial (cancelled before the end)' }]);
+    assert.equal(needsAsking(check(side('a.onnx'), side('b.onnx'), [partial, suite])), true);
+  });
+});

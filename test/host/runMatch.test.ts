@@ -187,6 +187,14 @@ describe('runDifferences: what makes a comparison unfair, in words', () => {
     });
     assert.deepEqual(kinds(a, b), ['hard:criterion', 'soft:status']);
     assert.match(runDifferences(a, b)[1].text, /^B is partial \(cancelled before the end\)/);
+    (b.sections.attacks as AttacksSection).runs.pop();
+    assert.deepEqual(
+      kinds(a, b),
+      ['hard:criterion', 'soft:status'],
+      'a cancelled run lacks attacks because it stopped, not as a suite of its own',
+    );
+    b.status = 'complete';
+    assert.deepEqual(kinds(a, b), ['hard:criterion', 'soft:suite']);
     const quick = fixtureReport();
     quick.command = 'attack';
     quick.sections = { attacks: { ...ATTACKS, runs: ATTACKS.runs.slice(0, 1) } };
