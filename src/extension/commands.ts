@@ -6,10 +6,10 @@ import { quickCheckRecord, statusText } from '../host/quickChecks';
 import { analyseOptions, explainOptions, jobRequest, quickCheckOptions } from '../host/settings';
 import { ensureConfiguration, isConfigured } from './firstRunSetup';
 import type { Lens } from './lens';
-import { modelForImage, resolveModel, twoModels } from './modelPicker';
+import { compareModels } from './compare';
+import { modelForImage, resolveModel } from './modelPicker';
 import type { QuickCheckStatus } from './quickCheckStatus';
 import { executeRun, type RunOutcome } from './runJob';
-import { savedContent } from './runPanel';
 import { requireTrust } from './trust';
 
 /** Wraps a command: a thrown error (a bad setting, an unwritable folder) becomes a notification, never a silent failure. */
@@ -99,49 +99,6 @@ async function explainImage(lens: Lens, image: vscode.Uri): Promise<void> {
     request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
     options: (dir) => explainOptions(image.fsPath, null, dir),
   });
-}
-
-/** The latest analyse run of a model that has a report (complete, or partial when it was cancelled), if any. */
-function latestAnalysis(lens: Lens, model: vscode.Uri): { runId: string; dir: string; createdAt: Date; partial: boolean } | null {
-  const run = lens
-    .savedRuns()
-    .map((r) => r.run)
-    .find((r) => r.readable && r.command === 'analyse' && r.status !== 'failed' && r.modelPath === model.fsPath);
-  return run && run.readable ? { runId: run.id, dir: run.dir, createdAt: run.createdAt, partial: run.status === 'partial' } : null;
-}
-
-async function compareModels(lens: Lens, arg: unknown, selection: unknown): Promise<void> {
-  const models = await twoModels(arg, selection);
-  if (!models) return;
-  const previous = models.map((m) => latestAnalysis(lens, m));
-  let runs: ({ runId: string; dir: string } | null)[] = previous;
-  if (previous.every((r) => r)) {
-    // A cancelled analysis is only part of one: say so before it is compared as if it were whole.
-    const reuse = await vscode.window.showQuickPick(
-      [
-        {
-          label: 'Reuse the latest analyses',
-          reuse: true,
-          detail: previous
-            .map((r, k) => `${basename(models[k].fsPath)}: ${r!.createdAt.toLocaleString()}${r!.partial ? ' (partial: cancelled)' : ''}`)
-            .join(' · '),
-        },
-        { label: 'Run new analyses', detail: 'analyse both models again with the current settings', reuse: false },
-      ],
-      { placeHolder: 'Both models have been analysed before' },
-    );
-    if (!reuse) return;
-    if (!reuse.reuse) runs = [null, null];
-  }
-  for (let k = 0; k < 2; k++) {
-    if (runs[k]) continue;
-    const outcome = await analyse(lens, models[k]);
-    if (!outcome) return;
-    outcome.panel?.close();
-    runs[k] = { runId: outcome.runId, dir: outcome.dir };
-  }
-  const [a, b] = runs as { runId: string; dir: string }[];
-  lens.panels.show(savedContent(a, b, `Compare: ${basename(models[0].fsPath)} vs ${basename(models[1].fsPath)}`));
 }
 
 export function registerCommands(lens: Lens, status: QuickCheckStatus): void {

@@ -16,17 +16,25 @@ import { Disposable, toDisposable } from '../host/dispose';
 import type { LiveRun } from '../host/liveRuns';
 import { handlePanelMessage } from '../host/panelMessages';
 import { liveContent, panelId, RunView, type PanelContent, type RunRef } from '../host/runView';
+import { runDifferences } from '../host/runMatch';
 import { isRunId, loadRun, runsRoot } from '../host/runsStore';
+import type { ComparisonNote } from '../protocol/webviewMessages';
 import type { Lens } from './lens';
 
 function nonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-/** Content of a saved run (or two, compared). */
-export function savedContent(run: RunRef, compare: RunRef | null, title: string): PanelContent {
+/**
+ * Content of a saved run (or two, compared). A comparison carries what differs between the runs: the
+ * caller's check (with staleness), else — a panel restored after a reload — the differences of the reports.
+ */
+export function savedContent(run: RunRef, compare: RunRef | null, title: string, comparison?: ComparisonNote[]): PanelContent {
   const a = loadRun(run.dir);
   const b = compare ? loadRun(compare.dir) : null;
+  const notes =
+    comparison ??
+    (a.report && b?.report ? runDifferences(a.report, b.report).map((d) => ({ severity: d.severity, text: d.text })) : undefined);
   return {
     title,
     run,
@@ -34,6 +42,7 @@ export function savedContent(run: RunRef, compare: RunRef | null, title: string)
     state: a.state,
     report: a.report,
     compareReport: b?.report ?? null,
+    ...(compare && notes ? { comparison: notes } : {}),
     sections: a.sections,
     message: b && !b.report ? `the second run cannot be shown: ${b.message}` : a.message,
   };

@@ -4,9 +4,11 @@
  * run still going is listed as running and opens its live panel (progress so far, then the result).
  */
 import * as vscode from 'vscode';
+import { errorText } from '../engine/errors';
 import { Disposable } from '../host/dispose';
 import type { LiveRun } from '../host/liveRuns';
 import { deleteRun, describeRun, type RunListing } from '../host/runsStore';
+import { compareRuns } from './compare';
 import type { Lens } from './lens';
 import { offerRetry } from './runJob';
 import { findRun, savedContent } from './runPanel';
@@ -122,8 +124,12 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
         void vscode.window.showInformationMessage('Robustness Lens: select exactly two readable runs (Ctrl/Cmd-click) to compare them.');
         return;
       }
-      const [a, b] = nodes.map((n) => ({ runId: n.run.id, dir: n.run.dir }));
-      lens.panels.show(savedContent(a, b, `Compare: ${nodes[0].run.model} vs ${nodes[1].run.model}`));
+      const [a, b] = nodes.map((n) => ({ runId: n.run.id, dir: n.run.dir, modelPath: n.run.readable ? n.run.modelPath : null }));
+      // Checked first: stale or mismatched runs are never compared without asking.
+      void compareRuns(lens, a, b, `Compare: ${nodes[0].run.model} vs ${nodes[1].run.model}`).catch((e: unknown) => {
+        lens.output.appendLine(`robustnessLens.compareRuns: ${errorText(e)}`);
+        void vscode.window.showErrorMessage(`Robustness Lens: ${errorText(e)}`);
+      });
     }),
   );
 

@@ -6,7 +6,7 @@
  * progress update into an error.
  */
 import type { ReportV1 } from '../engine/report/schema';
-import type { HostToWebview, PanelState, ProgressMessage } from '../protocol/webviewMessages';
+import type { ComparisonNote, HostToWebview, PanelState, ProgressMessage } from '../protocol/webviewMessages';
 import { Disposable, MutableDisposable, type IDisposable } from './dispose';
 import type { LiveRun, LiveRunEvent } from './liveRuns';
 import { packNumericArrays } from './panelMessages';
@@ -24,6 +24,8 @@ export interface PanelContent {
   state: PanelState;
   report: ReportV1 | null;
   compareReport: ReportV1 | null;
+  /** Compare panels: what differs between the two runs, shown above them (absent: not compared, or unchecked). */
+  comparison?: ComparisonNote[];
   sections: Record<string, unknown>;
   message: string | null;
 }
@@ -149,6 +151,7 @@ export class RunView extends Disposable {
       compareWith: c.compareReport,
       resourceBase,
       compareResourceBase,
+      ...(c.compare && c.comparison ? { comparison: c.comparison } : {}),
     });
     for (const [name, section] of this.sections) this.post({ type: 'section', name, section });
     if (this.progress) this.post(this.progress);

@@ -11,11 +11,13 @@ import {
   check,
   custom,
   fail,
+  array,
   literal,
   nullable,
   number,
   object,
   oneOf,
+  optional,
   plainObjectProblem,
   refine,
   string,
@@ -43,6 +45,14 @@ const reportData = custom((value, path): ReportV1 => {
   return value as ReportV1;
 });
 
+/**
+ * One line of a compare panel's mismatch warning: a run older than its model or configuration ('stale'),
+ * a difference that makes the numbers incomparable ('hard'), or one that leaves the shared part comparable
+ * ('soft', e.g. different attack suites).
+ */
+const comparisonNote = object({ severity: oneOf(['stale', 'hard', 'soft']), text: hostText });
+export type ComparisonNote = Infer<typeof comparisonNote>;
+
 /** Everything a panel shows; sent on open, on reload (serializer) and when a run finishes. */
 const initMessage = object({
   type: literal('init'),
@@ -57,6 +67,8 @@ const initMessage = object({
   resourceBase: hostText,
   /** Second run's folder URI when comparing. */
   compareResourceBase: nullable(hostText),
+  /** Compare mode: what differs between the two runs (empty: they match; absent: not a comparison). */
+  comparison: optional(array(comparisonNote, { max: 1000 })),
 });
 
 /** A finished section of a running job (partial results stream into the panel). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import { LiveRuns } from '../../src/host/liveRuns';
 import { liveContent, RunView, type PanelContent, type PanelWebview } from '../../src/host/runView';
-import type { HostToWebview } from '../../src/protocol/webviewMessages';
+import { isHostToWebview, type HostToWebview } from '../../src/protocol/webviewMessages';
 
 /** A webview that records what it is sent and, like VS Code's, throws once it is disposed. */
 class FakeWebview implements PanelWebview {
@@ -174,5 +174,20 @@ describe('RunView: following a live run', () => {
     const view = new RunView(new FakeWebview(), saved({ compare: { runId: 'r2', dir: '/runs/r2' } }));
     assert.equal(view.id, 'r1+r2');
     assert.deepEqual(view.runDirs, ['/runs/r1', '/runs/r2']);
+  });
+
+  it("compare content: the differences found before comparing reach the webview's init message (and pass its check)", () => {
+    const webview = new FakeWebview();
+    const comparison = [{ severity: 'hard' as const, text: 'A used 500 images (seed 0), B 100 (seed 0)' }];
+    new RunView(webview, saved({ compare: { runId: 'r2', dir: '/runs/r2' }, comparison })).replay();
+    const init = webview.sent.find((m) => m.type === 'init');
+    assert.ok(init && init.type === 'init');
+    assert.deepEqual(init.comparison, comparison);
+    assert.equal(isHostToWebview(init), true);
+    assert.equal(isHostToWebview({ ...init, comparison: [{ severity: 'bad', text: 'x' }] }), false);
+    const single = new FakeWebview();
+    new RunView(single, saved({ comparison })).replay();
+    const alone = single.sent.find((m) => m.type === 'init');
+    assert.ok(alone && alone.type === 'init' && !('comparison' in alone), 'a single run carries no comparison');
   });
 });

@@ -6,7 +6,7 @@ import { resourceUrl } from '../../webview/src/render/context';
 import { isHostToWebview, parseWebviewMessage, type InitMessage, type WebviewToHost } from '../../src/protocol/webviewMessages';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import type { OccludedFrequencySection } from '../../src/engine/report/sections';
-import { ATTACKS, CLASS_NAMES, OCCLUDED, fixtureReport, initMessage } from './fixtures';
+import { ATTACKS, CLASS_NAMES, DEFENCES, OCCLUDED, SWEEPS, fixtureReport, initMessage } from './fixtures';
 import { click, createDom } from './dom';
 import { packNumericArrays, PACKED_ARRAY_MIN } from '../../src/host/panelMessages';
 
@@ -286,9 +286,13 @@ test('compare mode: two summary cards, both models in the attack and defence tab
   assert.equal(doc.querySelectorAll('[data-testid="summary"] .summary-card').length, 2);
   const rows = doc.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]');
   assert.equal(rows.length, 8);
+  // Each attack's row of A, then its row of B.
   assert.deepEqual(
-    [rows[0].firstElementChild!.textContent, rows[4].firstElementChild!.textContent],
-    ['fashion-resnet.onnx', 'fashion-resnet-robust.onnx'],
+    [...rows].slice(0, 2).map((r) => [r.firstElementChild!.textContent, r.getAttribute('data-attack')]),
+    [
+      ['fashion-resnet.onnx', ATTACKS.runs[0].label],
+      ['fashion-resnet-robust.onnx', ATTACKS.runs[0].label],
+    ],
   );
   assert.equal(doc.querySelectorAll('table[data-testid="defence-table"] tr[data-attack]').length, 6);
   const chart = doc.querySelector('svg[data-testid="of-chart"]')!;
@@ -461,4 +465,140 @@ test('packing keeps every value and leaves short arrays, strings and nested obje
   assert.deepEqual(p.section.short, [1, 2, 3]);
   assert.ok(Array.isArray(p.section.mixed));
   assert.ok(Array.isArray(m.section.maps[0].map.values), 'the original is not changed');
+});
+
+/** Two runs of the fixture, B a second model with its own numbers. */
+function comparePair(edit: (b: ReportV1) => void = () => undefined) {
+  const b: ReportV1 = structuredClone(fixtureReport());
+  b.model = { ...b.model, path: '/work/models/fashion-resnet-robust.onnx' };
+  edit(b);
+  return b;
+}
+
+test('compare mode: a B − A row after each pair in the attack table, in percentage points with a true minus sign', () => {
+  const b = comparePair((r) => {
+    const attacks = r.sections.attacks as typeof ATTACKS;
+    attacks.runs[0] = { ...attacks.runs[0], attacked: { ...attacks.runs[0].attacked, top1Accuracy: 0.41 }, successRate: 0.6 };
+  });
+  const { doc } = mount(initMessage({ compareWith: b, compareResourceBase: 'https://x/runs/b' }));
+  const table = doc.querySelector('table[data-testid="attack-table"]')!;
+  const body = [...table.querySelectorAll('tbody > tr')];
+  assert.deepEqual(
+    body.slice(0, 3).map((r) => r.getAttribute('data-side') ?? r.className),
+    ['a', 'b', 'delta-row'],
+  );
+  const delta = body[2];
+  const header = [...table.querySelectorAll('thead th')].map((th) => text(th));
+  const cell = (label: string) => text(delta.children[header.indexOf(label)]);
+  assert.equal(delta.children.length, header.length, 'the delta row has a cell under every column');
+  assert.equal(cell('Model'), 'B − A');
+  // Fixture A: attacked top-1 43.0 %, success rate 49/92 = 53.3 %.
+  assert.equal(cell('Attacked top-1'), '−2.0 pp');
+  assert.equal(cell('Success rate'), `+${((0.6 - 49 / 92) * 100).toFixed(1)} pp`);
+  assert.equal(cell('Clean top-1'), '±0.0 pp');
+  assert.equal(table.querySelectorAll('tr.delta-row').length, ATTACKS.runs.length);
+});
+
+test('compare mode: a pair whose ε differs gets no deltas, only why; an attack only one run has gets none', () => {
+  const b = comparePair((r) => {
+    const attacks = r.sections.attacks as typeof ATTACKS;
+    attacks.runs[0] = { ...attacks.runs[0], params: { ...attacks.runs[0].params, eps: 4 / 255 }, label: 'FGSM ε=4/255 (0.0157)' };
+    attacks.runs.pop();
+  });
+  const { doc } = mount(initMessage({ compareWith: b, compareResourceBase: 'https://x/runs/b' }));
+  const deltas = [...doc.querySelectorAll('table[data-testid="attack-table"] tr.delta-row')];
+  assert.equal(deltas.length, ATTACKS.runs.length - 1);
+  assert.equal(text(deltas[0].querySelector('.delta-skipped')), 'not compared: ε differs (A 8/255, B 4/255)');
+  assert.equal(deltas[0].querySelectorAll('td.num').length, 0);
+});
+
+test("compare mode: the attack caption gives each run its own image count, never the first run's for both", () => {
+  const b = comparePair((r) => {
+    for (const run of (r.sections.attacks as typeof ATTACKS).runs) run.evaluated = 500;
+  });
+  const { doc } = mount(initMessage({ compareWith: b, compareResourceBase: 'https://x/runs/b' }));
+  const caption = text(doc.querySelector('table[data-testid="attack-table"] caption'));
+  assert.ok(caption.includes('fashion-resnet.onnx: criterion top-1, gradients analytic, 100 images'), caption);
+  assert.ok(caption.includes('fashion-resnet-robust.onnx: criterion top-1, gradients analytic, 500 images'), caption);
+});
+
+test('compare mode: a B − A body after each defence pair, rates in percentage points', () => {
+  const b = comparePair((r) => {
+    const defences = r.sections.defences as typeof DEFENCES;
+    const row = defences.results[0].rows[0];
+    defences.results[0].rows[0] = {
+      ...row,
+      defenceRate: row.defenceRate! - 0.1,
+      adaptive: row.adaptive && { ...row.adaptive, defenceRate: row.adaptive.defenceRate! + 0.05 },
+    };
+  });
+  const { doc } = mount(initMessage({ compareWith: b, compareResourceBase: 'https://x/runs/b' }));
+  const table = doc.querySelector('table[data-testid="defence-table"]')!;
+  const bodies = [...table.querySelectorAll('tbody')].map((t) => t.getAttribute('data-side') ?? `delta:${t.getAttribute('data-delta')}`);
+  assert.deepEqual(bodies, ['a', 'b', 'delta:post-averaging', 'a', 'b', 'delta:low-pass']);
+  const first = table.querySelector('tbody.delta-body tr.delta-row')!;
+  const header = [...table.querySelectorAll('thead th')].map((th) => text(th));
+  const rate = text(first.children[header.findIndex((hd) => hd.startsWith('Defence rate'))]);
+  assert.equal(rate, '−10.0 pp / +5.0 pp');
+  assert.equal(text(first.children[header.indexOf('Original clean')]), '±0.0 pp / ±0.0 pp');
+});
+
+test('compare mode: the mismatch warning heads the panel, hard and stale lines marked; none when the runs match', () => {
+  const b = comparePair();
+  const comparison = [
+    { severity: 'stale' as const, text: 'A is stale: robustness.json was modified after this run' },
+    { severity: 'hard' as const, text: 'A used 500 images (seed 0), B 100 (seed 0)' },
+    { severity: 'soft' as const, text: 'attacks: A full preset (7 attacks), B fast preset (4 attacks)' },
+  ];
+  const { doc, root } = mount(initMessage({ compareWith: b, compareResourceBase: 'https://x/runs/b', comparison }));
+  const block = doc.querySelector('[data-testid="compare-check"]')!;
+  assert.ok(block, 'the warning is shown');
+  assert.equal(block.getAttribute('role'), 'alert');
+  const order = [...root.querySelectorAll('[data-testid="compare-check"], [data-testid="summary"]')].map((e) =>
+    e.getAttribute('data-testid'),
+  );
+  assert.deepEqual(order, ['compare-check', 'summary'], 'above the summary cards');
+  assert.match(text(block.querySelector('h2')), /^These runs do not match/);
+  assert.ok(text(block).includes('A = fashion-resnet.onnx, B = fashion-resnet-robust.onnx'));
+  assert.deepEqual(
+    [...block.querySelectorAll('li')].map((li) => [li.getAttribute('data-severity'), text(li)]),
+    [
+      ['stale', 'stale run A is stale: robustness.json was modified after this run'],
+      ['hard', 'not comparable A used 500 images (seed 0), B 100 (seed 0)'],
+      ['soft', 'partly comparable attacks: A full preset (7 attacks), B fast preset (4 attacks)'],
+    ],
+  );
+  const softOnly = mount(initMessage({ compareWith: b, compareResourceBase: 'https://x/runs/b', comparison: [comparison[2]] }));
+  assert.match(text(softOnly.doc.querySelector('[data-testid="compare-check"] h2')), /^These runs differ: compare only what they share/);
+  assert.equal(
+    mount(initMessage({ compareWith: b, compareResourceBase: 'https://x/runs/b', comparison: [] })).doc.querySelector(
+      '[data-testid="compare-check"]',
+    ),
+    null,
+  );
+  assert.equal(mount(initMessage({ comparison })).doc.querySelector('[data-testid="compare-check"]'), null, 'never on a single run');
+});
+
+test("compare mode: a sweep both runs made on the same axes is one chart with both models' curves; other axes keep a chart each", () => {
+  const b = comparePair((r) => {
+    const sweeps = r.sections.sweeps as typeof SWEEPS;
+    sweeps.sweeps[0].series[0].y = sweeps.sweeps[0].series[0].y.map((v) => (v === null ? null : v / 2));
+    sweeps.sweeps[2].x = [1, 5, 15, 60];
+  });
+  const { doc } = mount(initMessage({ compareWith: b, compareResourceBase: 'https://x/runs/b' }));
+  const radius = doc.querySelectorAll('svg[data-testid="sweep-defence-rate-vs-radius"]');
+  assert.equal(radius.length, 1, 'one chart for both models');
+  assert.deepEqual(
+    [...radius[0].querySelectorAll('g.plot > g.series')].map((g) => g.getAttribute('data-series')),
+    [
+      'fashion-resnet.onnx: non-adaptive (fixed-eps)',
+      'fashion-resnet.onnx: clean accuracy',
+      'fashion-resnet-robust.onnx: non-adaptive (fixed-eps)',
+      'fashion-resnet-robust.onnx: clean accuracy',
+    ],
+  );
+  const data = radius[0].closest('figure')!.querySelector('table.chart-data')!;
+  const firstRow = [...data.querySelectorAll('tbody tr')][0];
+  assert.deepEqual(cells(firstRow).slice(1), ['31.0%', '92.0%', '15.5%', '92.0%']);
+  assert.equal(doc.querySelectorAll('svg[data-testid="sweep-defence-rate-vs-K"]').length, 2, 'different K grids: a chart per model');
 });

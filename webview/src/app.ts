@@ -18,6 +18,7 @@ import type { ExportTarget, Rasterizer } from './charts/exportChart';
 import { builder, type H } from './dom';
 import { baseName } from './format';
 import type { RenderContext, Side } from './render/context';
+import { renderCompareCheck } from './render/compareCheck';
 import { renderPanels } from './render/panels';
 import { renderProgress } from './render/progress';
 import { renderSummary } from './render/summary';
@@ -41,6 +42,7 @@ export class PanelApp {
   private readonly titleEl: HTMLElement;
   private readonly progressHolder: HTMLElement;
   private readonly nav: HTMLElement;
+  private readonly compareCheckHolder: HTMLElement;
   private readonly summaryHolder: HTMLElement;
   private readonly panels: HTMLElement;
   private readonly exportError: HTMLElement;
@@ -56,6 +58,7 @@ export class PanelApp {
     this.titleEl = h('h1', null, 'Robustness Lens');
     this.progressHolder = h('div', { class: 'progress-holder' });
     this.nav = h('nav', { class: 'section-nav', 'aria-label': 'Sections' });
+    this.compareCheckHolder = h('div', { class: 'compare-check-holder' });
     this.summaryHolder = h('div', { class: 'summary-holder' });
     this.panels = h('div', { class: 'panels' });
     this.exportError = h('p', { class: 'export-error', role: 'alert' });
@@ -63,6 +66,7 @@ export class PanelApp {
       h('header', { class: 'app-header' }, this.titleEl),
       this.progressHolder,
       this.exportError,
+      this.compareCheckHolder,
       this.nav,
       this.summaryHolder,
       this.panels,
@@ -149,6 +153,7 @@ export class PanelApp {
       h: this.h,
       sides,
       compare: sides.length > 1,
+      comparison: this.init?.comparison ?? null,
       state: this.state,
       exportTarget: target,
       ui: this.ui,
@@ -163,6 +168,8 @@ export class PanelApp {
     this.titleEl.textContent = this.init?.title ?? 'Robustness Lens';
     this.renderProgress();
     const ctx = this.context();
+    const check = renderCompareCheck(ctx);
+    this.compareCheckHolder.replaceChildren(...(check ? [check] : []));
     try {
       this.summaryHolder.replaceChildren(renderSummary(ctx));
     } catch (e) {

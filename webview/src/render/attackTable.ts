@@ -9,6 +9,7 @@ import { chartFigure, standaloneSvg } from '../charts/exportChart';
 import { lineChart, type LineSeries } from '../charts/lineChart';
 import type { Child } from '../dom';
 import { DASH, count, epsilon, fixed, fraction, percent, sig } from '../format';
+import { comparedAttackRows } from './compareDeltas';
 import type { RenderContext, SectionEntry } from './context';
 
 type Run = AttacksSection['runs'][number];
@@ -101,8 +102,18 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
       ),
     ),
   );
+  const shown = ctx.compare
+    ? comparedAttackRows(
+        entries,
+        ctx,
+        COLUMNS.map(([label]) => label),
+        rows,
+      )
+    : rows;
   const notes: Child[] = [
-    `Criterion ${first.criterion === 'top1' ? 'top-1' : 'top-5'}; gradients ${first.gradient}; ${first.runs[0]?.evaluated ?? 0} images. `,
+    ctx.compare
+      ? `${compareCaption(entries)} `
+      : `Criterion ${first.criterion === 'top1' ? 'top-1' : 'top-5'}; gradients ${first.gradient}; ${first.runs[0]?.evaluated ?? 0} images. `,
     'Attacked set: each correctly classified image replaced by its adversarial example where the attack succeeded.',
   ];
   const allNotes = entries.flatMap((e) => e.section.notes);
@@ -114,10 +125,19 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
       { class: 'data', 'data-testid': 'attack-table' },
       h('caption', null, ...notes),
       h('thead', null, head),
-      h('tbody', null, ...rows),
+      h('tbody', null, ...shown),
     ),
     allNotes.length ? h('ul', { class: 'notes' }, ...allNotes.map((n) => h('li', null, n))) : null,
   );
+}
+
+/** Compare mode: each run's own criterion, gradients and image count, never the first run's for both. */
+function compareCaption(entries: SectionEntry<AttacksSection>[]): string {
+  const each = entries.map(
+    ({ side, section }) =>
+      `${side.label}: criterion ${section.criterion === 'top1' ? 'top-1' : 'top-5'}, gradients ${section.gradient}, ${section.runs[0]?.evaluated ?? 0} images`,
+  );
+  return `${each.join('; ')}. Each pair of rows is followed by B − A (rates in percentage points).`;
 }
 
 function num(ctx: RenderContext, text: string, title?: string): HTMLElement {

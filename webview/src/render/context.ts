@@ -3,7 +3,7 @@
  * run beside the first), where exports go, and UI choices that must survive a re-render.
  */
 import type { ReportV1 } from '../../../src/engine/report/schema';
-import { isUnsafeRelativePath, type PanelState } from '../../../src/protocol/webviewMessages';
+import { isUnsafeRelativePath, type ComparisonNote, type PanelState } from '../../../src/protocol/webviewMessages';
 import type { ExportTarget } from '../charts/exportChart';
 import type { H } from '../dom';
 
@@ -23,6 +23,8 @@ export interface RenderContext {
   h: H;
   sides: Side[];
   compare: boolean;
+  /** Compare mode: what differs between the two runs, as the host checked it (null: not checked). */
+  comparison?: ComparisonNote[] | null;
   /** State of the panel's own run (the compared run is finished: its report status stands). */
   state: PanelState;
   exportTarget: ExportTarget;

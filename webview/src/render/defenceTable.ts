@@ -15,6 +15,7 @@ import type {
 } from '../../../src/engine/report/sections';
 import type { Child } from '../dom';
 import { DASH, count, duration, percent, sig, times } from '../format';
+import { comparedDefenceBodies } from './compareDeltas';
 import { sideState, type RenderContext, type SectionEntry, type Side } from './context';
 
 const COLUMNS: [string, string][] = [
@@ -69,7 +70,14 @@ export function renderDefences(entries: SectionEntry<DefencesSection>[], ctx: Re
           'Accuracies as top-1 / top-5. Defence rate: adversarial examples of the plain model that the defended model classifies correctly ÷ the examples counted; the adaptive rate attacks the defence itself, and both rates of a pair are on the same examples (the note says which, and the non-adaptive rate on all of #Adv when they are fewer).',
         ),
         h('thead', null, head),
-        ...bodies,
+        ...(ctx.compare
+          ? comparedDefenceBodies(
+              entries,
+              ctx,
+              COLUMNS.map(([l]) => l),
+              bodies,
+            )
+          : bodies),
       ),
       notes.length ? h('ul', { class: 'notes' }, ...notes.map((n) => h('li', null, n))) : null,
     ),
