@@ -15,6 +15,7 @@ import { Disposable, MutableDisposable, toDisposable, type IDisposable } from '.
 import { EngineRunError } from '../host/engineClient';
 import { modelViewAction } from '../host/modelViewActions';
 import { recentRunsOf, renderModelView, type ModelViewState, type RecentRun } from '../host/modelViewHtml';
+import { CONFIG_FILE_NAME, perModelConfigName } from '../host/configSetup';
 import { jobRequest } from '../host/settings';
 import type { JobRequest } from '../engine/jobs/prepare';
 import { sectionKind } from '../protocol/sectionKinds';
@@ -63,10 +64,13 @@ class ModelView extends Disposable {
         this.render();
       }),
     );
-    // A re-exported model (or a changed robustness.json next to it) is read again.
+    // A re-exported model (or a changed configuration next to it, its own or the shared one) is read again.
     const watcher = this._register(
       vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(dirname(model.fsPath), `{${basename(model.fsPath)},robustness.json}`),
+        new vscode.RelativePattern(
+          dirname(model.fsPath),
+          `{${basename(model.fsPath)},${perModelConfigName(model.fsPath)},${CONFIG_FILE_NAME}}`,
+        ),
       ),
     );
     this._register(watcher.onDidChange(() => void this.read()));
