@@ -34,8 +34,8 @@ test(
     const permutation = sanity.findings.find((f) => f.check === 'permutation');
     assert.ok(permutation, `findings: ${JSON.stringify(sanity.findings)}`);
     assert.deepEqual(sanity.proposal?.classNames, m.class_names);
-    assert.ok(sanity.proposal!.accuracy > 0.75, `accuracy with the proposal ${sanity.proposal!.accuracy}`);
-    assert.equal(sanity.proposal!.currentAccuracy, report.sections.clean!.top1Accuracy);
+    assert.ok(sanity.proposal.accuracy > 0.75, `accuracy with the proposal ${sanity.proposal.accuracy}`);
+    assert.equal(sanity.proposal.currentAccuracy, report.sections.clean!.top1Accuracy);
     assert.ok(report.warnings.includes(permutation.message), 'each finding is a report warning too');
   },
 );
