@@ -93,8 +93,10 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       runs: suite.summaries(),
     };
     hooks.onSection?.('attacks', section);
-    const sanity = sanitySection(tally.evidence(), prepared, data, classifier);
-    hooks.onSection?.('sanity', sanity);
+    // Only when some image was classified (a run cancelled before its first batch has nothing to check).
+    const evidence = tally.evidence();
+    const sanity = evidence.evaluated > 0 ? sanitySection(evidence, prepared, data, classifier) : null;
+    if (sanity) hooks.onSection?.('sanity', sanity);
     prepared.timings.attacks = suite.totalSeconds;
     return buildReport({
       command: 'attack',
@@ -103,10 +105,10 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       classifier,
       status: partial ? 'partial' : 'complete',
       skippedImages: skipped,
-      sections: { attacks: section, sanity },
+      sections: { attacks: section, ...(sanity ? { sanity } : {}) },
       seeds: suite.seeds(),
       warnings: [
-        ...sanityWarnings(sanity),
+        ...(sanity ? sanityWarnings(sanity) : []),
         ...(opts.gradient === 'estimated'
           ? ['white-box attacks used ESTIMATED gradients (NES, forward passes only): their strength is a lower bound']
           : []),
