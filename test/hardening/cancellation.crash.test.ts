@@ -103,7 +103,7 @@ describe('a native crash in the middle of an analyse run', () => {
     assert.deepEqual(Object.keys(loadRun(dir).sections), ['clean', 'sanity', 'attacks']);
 
     // Retry, as the "Retry" action does: same client, a fresh process (which crashes again on its third section,
-    // so the retried eval — one streamed section — completes, and the analyse is retried in a client without the fault).
+    // so the retried eval — which streams no section — completes, and the analyse is retried in a client without the fault).
     const retriedEval = await client.start('eval', request, {}).result;
     assert.equal(retriedEval.status, 'complete');
     assert.notEqual(client.pid, crashedPid);

@@ -240,7 +240,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'attacks', 'defences']);
+    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', 'attacks', 'defences']);
     assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'sweeps']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(

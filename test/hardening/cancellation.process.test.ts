@@ -129,7 +129,7 @@ describe('cancel through the engine process', () => {
       },
     });
     const report = await run.result;
-    assert.deepEqual(streamed, ['clean', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'defences', 'sweeps']);
+    assert.deepEqual(streamed, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'defences', 'sweeps']);
     assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'sweeps']);
     const sweeps = (report.sections.sweeps as { sweeps: { id: string }[] }).sweeps.map((s) => s.id);
     assert.ok(!sweeps.includes('defence-rate-vs-epsilon'), 'the ε sweep belongs to the cancelled pass 2');

@@ -31,8 +31,8 @@ export async function runEvalJob(req: JobRequest, hooks: JobHooks = {}): Promise
     });
     prepared.timings.cleanEval = (performance.now() - t) / 1000;
     const { failed, ...cleanRest } = clean;
+    // Not streamed: eval streams no section (its report arrives at once).
     const sanity = sanitySection(clean, prepared, data, classifier);
-    hooks.onSection?.('sanity', sanity);
     return buildReport({
       command: 'eval',
       prepared,
