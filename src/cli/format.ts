@@ -238,7 +238,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   rct: (s, r) => formatFrequency(alone(r, 'rct', s)),
   spectra: (s, r) => formatFrequency(alone(r, 'spectra', s)),
   'model-info': (s) => modelInfoLines(s),
-  sanity: (s) => sanityLines(s),
+  sanity: (s, r) => sanityLines(s, r),
 };
 
 const RULE = '!'.repeat(100);
@@ -262,7 +262,7 @@ function wrap(text: string, width: number, indent: string): string[] {
  * with its check and severity, and the proposed class order (logit → name) when there is one. Nothing when
  * every check passed.
  */
-function sanityLines(s: SanitySection): string[] {
+function sanityLines(s: SanitySection, r: ReportV1): string[] {
   if (!s.findings.length) return [];
   const errors = s.findings.filter((f) => f.severity === 'error').length;
   const lines = [
@@ -277,8 +277,13 @@ function sanityLines(s: SanitySection): string[] {
       `proposed class order (logit → class), clean accuracy ${pct(p.accuracy)} instead of ${pct(p.currentAccuracy)} on ${p.evaluated} images:`,
     );
     const width = String(p.classNames.length - 1).length;
-    for (let j = 0; j < p.classNames.length; j++) lines.push(`    ${String(j).padStart(width)} → ${p.classNames[j]}`);
-    lines.push(`    in robustness.json: "classNames": ${JSON.stringify(p.classNames)}`);
+    // Up to 20 classes every logit; above, the logits whose name changes (at most 50), the rest in the report.
+    const current = r.dataset?.classNames ?? [];
+    const all = p.classNames.map((_, j) => j);
+    const shown = p.classNames.length <= 20 ? all : all.filter((j) => current[j] !== p.classNames[j]);
+    for (const j of shown.slice(0, 50)) lines.push(`    ${String(j).padStart(width)} → ${p.classNames[j]}`);
+    if (shown.length > 50) lines.push(`    … and ${shown.length - 50} more changed logits (the report's "sanity" section lists them all)`);
+    if (p.classNames.length <= 20) lines.push(`    in robustness.json: "classNames": ${JSON.stringify(p.classNames)}`);
   }
   lines.push(RULE);
   return lines;
@@ -288,7 +293,7 @@ function sanityLines(s: SanitySection): string[] {
 export function sanityBanner(r: ReportV1): { lines: string[]; otherWarnings: string[] } {
   const sections = Object.values(r.sections).filter((x): x is SanitySection => sectionKind(x) === 'sanity');
   const shown = new Set(sections.flatMap((x) => x.findings.map((f) => f.message)));
-  const lines = sections.flatMap((x) => sanityLines(x));
+  const lines = sections.flatMap((x) => sanityLines(x, r));
   return { lines: lines.length ? [...lines, ''] : [], otherWarnings: r.warnings.filter((w) => !shown.has(w)) };
 }
 

@@ -64,6 +64,22 @@ test('nothing is printed when every check passed; a warning-only block says "may
   assert.equal(formatSections(warn, ['sanity'])[1], '!! SANITY CHECK FAILED: the figures below may be wrong — 1 finding');
 });
 
+test('many classes: only the logits whose name changes are listed', () => {
+  const names = Array.from({ length: 30 }, (_, i) => `c${i}`);
+  const proposed = [...names];
+  [proposed[3], proposed[17]] = [proposed[17], proposed[3]];
+  const r = flagged([{ check: 'permutation', severity: 'error', message: 'Looks like a labelling mistake' }], {
+    classNames: proposed,
+    accuracy: 0.9,
+    currentAccuracy: 0.85,
+    evaluated: 600,
+  });
+  r.dataset!.classNames = names;
+  const mapping = formatSections(r, ['sanity']).filter((l) => /^ +\d+ → /.test(l));
+  assert.deepEqual(mapping, ['     3 → c17', '    17 → c3']);
+  assert.ok(!formatSections(r, ['sanity']).some((l) => l.includes('"classNames"')));
+});
+
 // The bundled sample (10 images per class folder) with a configuration that names no classes, as a stranger would write it.
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli/main.ts'), ...args], {
