@@ -172,6 +172,16 @@ interface PermutationResult {
 function checkPermutation(m: ConfusionStats, e: SanityEvidence, ctx: SanityContext): PermutationResult | null {
   const present = m.present;
   if (present.length < 2 || m.total === 0) return null;
+  // A confirmed move needs a row whose off-diagonal maximum passes the per-class test; fewer than two such
+  // rows and no assignment can confirm two moves (this keeps the O(K³) solve off ordinary 1000-class runs).
+  const candidates = present.filter((t) => {
+    let best = 0;
+    for (const [p, n] of m.rows.get(t)!) if (p !== t && n > best) best = n;
+    return (
+      best >= PERMUTATION_MIN_CELL && best >= PERMUTATION_ROW_SHARE * m.rowTotal.get(t)! && best >= PERMUTATION_OVER_DIAGONAL * m.cell(t, t)
+    );
+  });
+  if (candidates.length < 2) return null;
   const assignment = bestAssignment(m, present);
   const trace = present.reduce((s, t) => s + m.cell(t, t), 0);
   const matched = present.reduce((s, t) => s + m.cell(t, assignment.get(t)!), 0);

@@ -199,6 +199,23 @@ describe('sanity checks', () => {
     assert.deepEqual(checkSanity({ ...e, confusion: null, confusionCells: cells }, ctx()), checkSanity(e, ctx()));
   });
 
+  it('above 100 classes (sparse cells): a shifted label order on 200 classes is found', () => {
+    const names = Array.from({ length: 200 }, (_, i) => `n${String(i).padStart(3, '0')}`);
+    // label i's images are predicted as logit (i + 1) mod 200, 8 of 10 times; the rest as logit i + 2
+    const cells: [number, number, number][] = [];
+    for (let i = 0; i < 200; i++) cells.push([i, (i + 1) % 200, 8], [i, (i + 2) % 200, 2]);
+    const s = checkSanity(
+      { evaluated: 2000, top1Correct: 0, meanConfidence: 0.85, confusion: null, confusionCells: cells },
+      ctx({ numOutputs: 200, classNames: names }),
+    );
+    assert.ok(checks(s).includes('permutation'));
+    assert.deepEqual(
+      s.proposal?.classNames,
+      names.map((_, j) => names[(j + 199) % 200]),
+    );
+    assert.equal(s.proposal?.accuracy, 0.8);
+  });
+
   it('the proposal names every output: classes without images keep their index when free, spare logits get a name', () => {
     // 3 folders (a, b, c) on a 5-output model; a's images go to logit 3, c's to logit 0; b has no images.
     const m = [
