@@ -88,7 +88,7 @@ export class QuickCheckStatus extends Disposable {
       // The figure rests on a run whose labels or preprocessing look wrong: say so first.
       this.item.text = `$(warning) ${this.item.text.replace(/^\$\([^)]*\)\s*/, '')}`;
       this.item.tooltip = `${sanityTooltip(sanity)}\n\n${this.item.tooltip}`;
-      this.item.accessibilityInformation = { label: `Sanity check failed. ${label}`, role: 'button' };
+      this.item.accessibilityInformation = { label: `${label}. The sanity check of the latest run failed`, role: 'button' };
       this.item.command = { title: 'Open Run', command: 'robustnessLens.openRun', arguments: [sanity.runId] };
     }
     this.item.show();
