@@ -1,6 +1,7 @@
 /** Plain-text rendering of model info and reports for the terminal. */
 import type { ModelDiagnostic, ModelInfo } from '../engine/onnx/modelInfo';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
+import type { SanitySection } from '../engine/report/sections';
 import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
@@ -60,7 +61,8 @@ export function formatModelInfo(info: ModelInfo, diagnostics: ModelDiagnostic[] 
 }
 
 export function formatEvalReport(r: ReportV1): string {
-  const lines: string[] = [];
+  const banner = sanityBanner(r);
+  const lines: string[] = [...banner.lines];
   const clean = r.sections.clean;
   const p = r.config.resolved.preprocessing;
   lines.push(`model      ${r.model.path}`);
@@ -86,7 +88,8 @@ export function formatEvalReport(r: ReportV1): string {
   if (clean) lines.push(...cleanLines(clean));
   if (r.status !== 'complete')
     lines.push(`\nstatus: ${r.status.toUpperCase()} — the run was interrupted; figures cover the images finished`);
-  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
+  if (banner.lines.length) lines.push('warning: the sanity check failed (see the top of this output)');
   return lines.join('\n');
 }
 
@@ -210,11 +213,13 @@ function attackLines(a: AttacksSection): string[] {
 
 export function formatAttackReport(r: ReportV1): string {
   const a = r.sections.attacks as AttacksSection;
-  const lines = [`model      ${r.model.path}`];
+  const banner = sanityBanner(r);
+  const lines = [...banner.lines, `model      ${r.model.path}`];
   if (r.dataset) lines.push(`images     ${r.dataset.root}: ${r.dataset.sampledImages} evaluated (seed ${r.dataset.sampling.seed})`);
   lines.push(...attackLines(a));
   if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — interrupted; figures cover the images finished`);
-  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
+  if (banner.lines.length) lines.push('warning: the sanity check failed (see the top of this output)');
   return lines.join('\n');
 }
 
@@ -233,7 +238,64 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   rct: (s, r) => formatFrequency(alone(r, 'rct', s)),
   spectra: (s, r) => formatFrequency(alone(r, 'spectra', s)),
   'model-info': (s) => modelInfoLines(s),
+  sanity: (s, r) => sanityLines(s, r),
 };
+
+const RULE = '!'.repeat(100);
+
+/** Words wrapped to `width` columns, each line after the first indented by `indent`. */
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * The sanity findings as a block that cannot be missed: a rule of "!", SANITY CHECK FAILED, each finding
+ * with its check and severity, and the proposed class order (logit → name) when there is one. Nothing when
+ * every check passed.
+ */
+function sanityLines(s: SanitySection, r: ReportV1): string[] {
+  if (!s.findings.length) return [];
+  const errors = s.findings.filter((f) => f.severity === 'error').length;
+  const lines = [
+    RULE,
+    `!! SANITY CHECK FAILED: ${errors ? 'the figures below are probably wrong' : 'the figures below may be wrong'} — ${s.findings.length} finding${s.findings.length > 1 ? 's' : ''}`,
+    RULE,
+  ];
+  for (const f of s.findings) lines.push(...wrap(`${f.severity.toUpperCase()} [${f.check}] ${f.message}`, 100, '    '));
+  if (s.proposal) {
+    const p = s.proposal;
+    lines.push(
+      `proposed class order (logit → class), clean accuracy ${pct(p.accuracy)} instead of ${pct(p.currentAccuracy)} on ${p.evaluated} images:`,
+    );
+    const width = String(p.classNames.length - 1).length;
+    // Up to 20 classes every logit; above, the logits whose name changes (at most 50), the rest in the report.
+    const current = r.dataset?.classNames ?? [];
+    const all = p.classNames.map((_, j) => j);
+    const shown = p.classNames.length <= 20 ? all : all.filter((j) => current[j] !== p.classNames[j]);
+    for (const j of shown.slice(0, 50)) lines.push(`    ${String(j).padStart(width)} → ${p.classNames[j]}`);
+    if (shown.length > 50) lines.push(`    … and ${shown.length - 50} more changed logits (the report's "sanity" section lists them all)`);
+    if (p.classNames.length <= 20) lines.push(`    in robustness.json: "classNames": ${JSON.stringify(p.classNames)}`);
+  }
+  lines.push(RULE);
+  return lines;
+}
+
+/** The sanity block of a report (first thing printed), and the report's warnings that are not already in it. */
+export function sanityBanner(r: ReportV1): { lines: string[]; otherWarnings: string[] } {
+  const sections = Object.values(r.sections).filter((x): x is SanitySection => sectionKind(x) === 'sanity');
+  const shown = new Set(sections.flatMap((x) => x.findings.map((f) => f.message)));
+  const lines = sections.flatMap((x) => sanityLines(x, r));
+  return { lines: lines.length ? [...lines, ''] : [], otherWarnings: r.warnings.filter((w) => !shown.has(w)) };
+}
 
 /** What `info` prints, and why the configuration or the image folder could not be used. */
 function modelInfoLines(s: ModelInfoSection): string[] {

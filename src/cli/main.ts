@@ -27,7 +27,7 @@ import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFla
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
 import { COMMON_FLAG_SPEC, overridesFromFlags } from './flags';
-import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo } from './format';
+import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo, sanityBanner } from './format';
 import { ProgressLine } from './progressLine';
 import { CHECK_FLAG_SPEC, CHECK_USAGE, GATE_FAILED_EXIT, checkOutcome, planCheck, writeCheckOutputs } from './check';
 import { gateLines, passedAll } from '../engine/gates/summaries';
@@ -164,6 +164,12 @@ function oneModel(positionals: string[], command: string): string {
   return positionals[0];
 }
 
+/** With the JSON report on standard output, a failed sanity check still reaches the terminal (on stderr). */
+function sanityToStderr(report: ReportV1, json: unknown): void {
+  const { lines } = sanityBanner(report);
+  if (json === '-' && lines.length) process.stderr.write(lines.join('\n') + '\n');
+}
+
 function emitJson(target: string, value: unknown): void {
   const text = JSON.stringify(value, null, 2) + '\n';
   if (target === '-') process.stdout.write(text);
@@ -216,6 +222,7 @@ async function evalCommand(args: string[]): Promise<number> {
     runEvalJob(jobRequest(modelPath, values.config, overrides), hooks),
   );
   if (values.json !== undefined) emitJson(values.json, report);
+  sanityToStderr(report, values.json);
   if (values.json !== '-') {
     process.stdout.write(formatEvalReport(report) + '\n');
     if (values.json) process.stdout.write(`report     ${resolve(values.json)}\n`);
@@ -282,6 +289,7 @@ async function attackCommand(args: string[]): Promise<number> {
   );
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
+  sanityToStderr(report, values.json);
   if (values.json !== '-') {
     process.stdout.write(formatAttackReport(report) + '\n');
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
@@ -304,6 +312,7 @@ async function checkCommand(args: string[]): Promise<number> {
   const gated: ReportV1 = outcome ? { ...report, sections: { ...report.sections, gates: { kind: 'gates', ...outcome } } } : report;
   if (plan.options.outDir) writeFileAtomic(resolve(plan.options.outDir, 'report.json'), JSON.stringify(gated, null, 2) + '\n');
   if (values.json !== undefined) emitJson(values.json, gated);
+  sanityToStderr(report, values.json);
   const warnings = outcome ? writeCheckOutputs(outcome, values, (Date.now() - started) / 1000) : [];
   if (values.json !== '-') {
     const gates = outcome ? gateLines(outcome) : ['gates      not evaluated: the run was cancelled (no Markdown or JUnit written)'];
@@ -331,6 +340,7 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   );
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
+  sanityToStderr(report, values.json);
   if (values.json !== '-') {
     process.stdout.write(
       [formatAttackReport(report), ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra'])].join('\n') +

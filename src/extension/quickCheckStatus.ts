@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { Disposable } from '../host/dispose';
 import { QuickCheckHistory, statusLabel, statusText } from '../host/quickChecks';
+import { latestSanityFindings, sanityTooltip } from '../host/sanityStatus';
 import type { Lens } from './lens';
 import { activeModel } from './modelPicker';
 
@@ -21,6 +22,8 @@ export class QuickCheckStatus extends Disposable {
     super();
     this.item.name = 'Robustness Lens Quick Check';
     this._register(vscode.window.tabGroups.onDidChangeTabs(() => this.followActiveEditor()));
+    // A run of any kind can bring or clear a sanity warning.
+    this._register(lens.onDidChangeRuns(() => this.refresh()));
     this.followActiveEditor();
   }
 
@@ -58,8 +61,22 @@ export class QuickCheckStatus extends Disposable {
       this.item.show();
       return;
     }
-    if (!latest) {
+    const sanity = latestSanityFindings(
+      this.lens.savedRuns().map((r) => r.run),
+      model.fsPath,
+    );
+    this.item.backgroundColor = sanity ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    if (!latest && !sanity) {
       this.item.hide();
+      return;
+    }
+    if (!latest) {
+      // No quick check yet, but the latest run (an analysis) failed its sanity check: that must still show.
+      this.item.text = '$(warning) Sanity check failed';
+      this.item.tooltip = `${sanityTooltip(sanity!)}\nClick to open that run.`;
+      this.item.accessibilityInformation = { label: `Robustness Lens: the sanity check of ${name}'s latest run failed`, role: 'button' };
+      this.item.command = { title: 'Open Run', command: 'robustnessLens.openRun', arguments: [sanity!.runId] };
+      this.item.show();
       return;
     }
     this.item.text = statusText(latest.current, latest.previous);
@@ -67,6 +84,13 @@ export class QuickCheckStatus extends Disposable {
     this.item.tooltip = `${label}\n${latest.current.status === 'partial' ? '(partial: the check was cancelled)\n' : ''}Click to open the report.`;
     this.item.accessibilityInformation = { label, role: 'button' };
     this.item.command = { title: 'Open Quick Check Report', command: 'robustnessLens.openRun', arguments: [latest.current.runId] };
+    if (sanity) {
+      // The figure rests on a run whose labels or preprocessing look wrong: say so first.
+      this.item.text = `$(warning) ${this.item.text.replace(/^\$\([^)]*\)\s*/, '')}`;
+      this.item.tooltip = `${sanityTooltip(sanity)}\n\n${this.item.tooltip}`;
+      this.item.accessibilityInformation = { label: `${label}. The sanity check of the latest run failed`, role: 'button' };
+      this.item.command = { title: 'Open Run', command: 'robustnessLens.openRun', arguments: [sanity.runId] };
+    }
     this.item.show();
   }
 

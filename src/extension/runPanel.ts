@@ -15,6 +15,7 @@ import { errorText } from '../engine/errors';
 import { Disposable, toDisposable } from '../host/dispose';
 import type { LiveRun } from '../host/liveRuns';
 import { handlePanelMessage } from '../host/panelMessages';
+import { appliedMessage, applyClassOrder, rerunFor, reportById } from '../host/classOrderFix';
 import { liveContent, panelId, RunView, type PanelContent, type RunRef } from '../host/runView';
 import { runDifferences } from '../host/runMatch';
 import { isRunId, loadRun, runsRoot } from '../host/runsStore';
@@ -210,11 +211,36 @@ export class RunPanel extends Disposable {
       openFile: async (path) => {
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path), { viewColumn: vscode.ViewColumn.Beside, preview: true });
       },
+      applyClassOrder: (reportId) => this.applyClassOrder(reportId),
       refused: (reason, tellUser) => {
         this.lens.output.appendLine(`[panel ${this.view.runId}] ${reason}`);
         if (tellUser) void vscode.window.showWarningMessage(`Robustness Lens: ${reason}`);
       },
     });
+  }
+
+  /** The sanity banner's button: write the proposal (src/host/classOrderFix.ts), then offer the same run again. */
+  private async applyClassOrder(reportId: string): Promise<void> {
+    const report = reportById(this.view.reports, reportId);
+    if (!report) {
+      void vscode.window.showWarningMessage(
+        'Robustness Lens: this panel no longer shows that run; open it again to apply its class order.',
+      );
+      return;
+    }
+    let written;
+    try {
+      written = applyClassOrder(report);
+    } catch (e) {
+      this.lens.output.appendLine(`[panel ${this.view.runId}] class order not applied: ${errorText(e)}`);
+      void vscode.window.showErrorMessage(`Robustness Lens: the class order was not applied: ${errorText(e)}`);
+      return;
+    }
+    this.lens.output.appendLine(`[panel ${this.view.runId}] class order written to ${written.file}: ${written.classNames.join(', ')}`);
+    const rerun = rerunFor(report);
+    const choice = await vscode.window.showInformationMessage(appliedMessage(written), ...(rerun ? [rerun.label] : []), 'Open File');
+    if (rerun && choice === rerun.label) void vscode.commands.executeCommand(rerun.command, vscode.Uri.file(report.model.path));
+    if (choice === 'Open File') void vscode.window.showTextDocument(vscode.Uri.file(written.file));
   }
 
   private html(content: PanelContent): string {

@@ -2,8 +2,9 @@
  * What the host does with a message from a run panel's webview, without `vscode` (the panel supplies the
  * effects), so that the rules are unit-tested: nothing is done for a message that fails validation; a
  * webview can only replay, cancel its run, open a file that really lies inside its run folder(s), or offer
- * an export that is written only where the user's save dialog says. No message runs a command or a file
- * the webview names.
+ * an export that is written only where the user's save dialog says, or apply the class order its own report
+ * proposes (the host takes the names from its copy of the report). No message runs a command or a file the
+ * webview names.
  */
 import { resolveInsideFolder } from './pathGuards';
 import { parseWebviewMessage, type ExportMessage } from '../protocol/webviewMessages';
@@ -19,6 +20,8 @@ export interface PanelEffects<Target> {
   writeExport(target: Target, bytes: Uint8Array, chartId: string): Promise<void>;
   /** Opens a file of the run (a path already resolved inside a run folder). */
   openFile(path: string): Promise<void>;
+  /** Writes the sanity check's proposed class order of the panel's report with this id into its run's configuration. */
+  applyClassOrder(reportId: string): Promise<void>;
   /** A message or request was refused; `tellUser` when the user asked for something that cannot be done. */
   refused(reason: string, tellUser: boolean): void;
 }
@@ -54,6 +57,9 @@ export async function handlePanelMessage<Target>(raw: unknown, runDirs: readonly
       if (target !== null) await fx.writeExport(target, exportBytes(m), m.chartId);
       return;
     }
+    case 'apply-class-order':
+      await fx.applyClassOrder(m.reportId);
+      return;
     case 'open-artefact': {
       const reasons: string[] = [];
       for (const dir of runDirs) {

@@ -96,6 +96,11 @@ export class RunView extends Disposable {
     return this.content.run.runId;
   }
 
+  /** The reports the panel shows (its run's, and the compared run's), as the host holds them. */
+  get reports(): (ReportV1 | null)[] {
+    return [this.content.report, this.content.compareReport];
+  }
+
   /** The live run the panel follows, if any. */
   get following(): LiveRun | null {
     return this.live;

@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } fr
 import { basename, extname, join } from 'node:path';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import { checkReportEnvelope, type ReportV1 } from '../engine/report/schema';
+import type { SanitySection } from '../engine/report/sections';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
+import { sectionKind } from '../protocol/sectionKinds';
 import type { EngineFailure, JobKind } from '../protocol/engineMessages';
 import type { EngineExit } from './engineClient';
 
@@ -148,6 +150,8 @@ export type RunListing =
       createdAt: Date;
       status: ReportV1['status'];
       headline: string;
+      /** The messages of the report's sanity findings (src/engine/eval/sanity.ts); empty or absent when none. */
+      sanity?: string[];
     }
   | { id: string; dir: string; readable: false; model: string; createdAt: Date | null; reason: string };
 
@@ -172,6 +176,11 @@ export function headline(report: ReportV1): string {
   return typeof clean === 'number' ? `clean ${percent(clean)}` : report.command;
 }
 
+function sanityMessages(report: ReportV1): string[] {
+  const sanity = Object.values(report.sections ?? {}).find((s): s is SanitySection => sectionKind(s) === 'sanity');
+  return Array.isArray(sanity?.findings) ? sanity.findings.map((f) => String(f.message)) : [];
+}
+
 export function describeRun(id: string, dir: string): RunListing {
   const model = RUN_ID.exec(id)?.[7] ?? id;
   const createdAt = dateFromId(id);
@@ -190,6 +199,7 @@ export function describeRun(id: string, dir: string): RunListing {
       createdAt: new Date(report.createdAt),
       status: report.status,
       headline: headline(report),
+      sanity: sanityMessages(report),
     };
   }
   if (existsSync(join(dir, 'failure.json'))) {

@@ -138,17 +138,28 @@ const openArtefactMessage = object({
   ),
 });
 
+/**
+ * The sanity banner's "Apply this class order": the host writes the proposal of the report with this id (its
+ * own copy, never names sent by the webview) into that run's configuration file.
+ */
+const applyClassOrderMessage = object({
+  type: literal('apply-class-order'),
+  reportId: string({ max: MAX_NAME_CHARS, message: 'must be a non-empty string' }),
+});
+
 export const webviewToHostSchema = tagged('type', {
   ready: readyMessage,
   export: exportMessage,
   'open-artefact': openArtefactMessage,
   cancel: cancelMessage,
+  'apply-class-order': applyClassOrderMessage,
 });
 
 export type ReadyMessage = Infer<typeof readyMessage>;
 export type ExportMessage = Infer<typeof exportMessage>;
 export type OpenArtefactMessage = Infer<typeof openArtefactMessage>;
 export type CancelMessage = Infer<typeof cancelMessage>;
+export type ApplyClassOrderMessage = Infer<typeof applyClassOrderMessage>;
 export type WebviewToHost = Infer<typeof webviewToHostSchema>;
 
 export type ParseResult = { ok: true; message: WebviewToHost } | { ok: false; reason: string };

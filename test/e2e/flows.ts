@@ -124,14 +124,14 @@ export class Flows {
     await this.wb.waitForContextEntry(await this.wb.reveal('fresh/fresh.onnx'), ANALYSE, CONTRIBUTIONS_TIMEOUT_MS);
     await this.wb.closeMenus();
     this.r.time('flows: workspace switch (goto → menu lists Analyse Robustness)', (Date.now() - t0) / 1000);
-    this.r.check('fresh/ has no robustness.json yet', !existsSync(join(this.layout.dir, 'fresh', 'robustness.json')));
+    this.r.check('fresh/ has no configuration yet', !existsSync(join(this.layout.dir, 'fresh', 'fresh.robustness.json')));
   }
 
   /** Flow 1: Analyse on a model without configuration → image folder and preset quick picks → robustness.json → the run. */
   private async firstRun(): Promise<void> {
     const { r, qi, wb, layout } = this;
     await wb.runContextEntry(await wb.reveal('fresh/fresh.onnx'), ANALYSE, CONTRIBUTIONS_TIMEOUT_MS);
-    const folders = await qi.waitFor(/set up fresh\/fresh\.onnx \(1\/2\)/, 60_000);
+    const folders = await qi.waitFor(/set up fresh\/fresh\.onnx: images/, 60_000);
     r.log('image folder quick pick', JSON.stringify(folders));
     r.log('screenshot', await this.shot('10-first-run-image-folder'));
     const digits = folders.rows.find((row) => row.label === layout.imagesDir);
@@ -152,7 +152,7 @@ export class Flows {
     );
     await qi.pick(layout.imagesDir);
 
-    const presets = await qi.waitFor(/set up fresh\/fresh\.onnx \(2\/2\)/, 15_000);
+    const presets = await qi.waitFor(/set up fresh\/fresh\.onnx: normalisation/, 15_000);
     r.log('screenshot', await this.shot('11-first-run-preprocessing'));
     const labels = presets.rows.map((x) => x.label);
     r.check(
@@ -162,10 +162,10 @@ export class Flows {
     );
     await qi.pick('None');
 
-    const configFile = join(layout.dir, 'fresh', 'robustness.json');
+    const configFile = join(layout.dir, 'fresh', 'fresh.robustness.json');
     // the extension publishes the file whole (temp file + link); a parse error here is a finding, not a retry
     await until(
-      'robustness.json written beside the model',
+      'fresh.robustness.json written beside the model',
       () => existsSync(configFile),
       (x) => x,
       15_000,
@@ -173,7 +173,7 @@ export class Flows {
     const config = readJson(configFile);
     this.c.art.copy(configFile, 'first-run-robustness.json');
     r.check(
-      'robustness.json holds exactly {"images": "../digits"} (None: no mean/std)',
+      'fresh.robustness.json holds exactly {"images": "../digits"} (digit folders 0…9: no class-order question; None: no mean/std)',
       JSON.stringify(config) === JSON.stringify({ images: `../${layout.imagesDir}` }),
       JSON.stringify(config),
     );
@@ -183,13 +183,13 @@ export class Flows {
     } catch (e) {
       valid = (e as Error).message;
     }
-    r.check("robustness.json passes the engine's validateConfig", valid === '', valid);
-    const tab = this.c.page.locator('.tabs-container .tab', { hasText: 'robustness.json' });
+    r.check("fresh.robustness.json passes the engine's validateConfig", valid === '', valid);
+    const tab = this.c.page.locator('.tabs-container .tab', { hasText: 'fresh.robustness.json' });
     await tab
       .first()
       .waitFor({ timeout: 10_000 })
       .catch(() => undefined);
-    r.check('robustness.json is opened in an editor', (await tab.count()) > 0);
+    r.check('fresh.robustness.json is opened in an editor', (await tab.count()) > 0);
 
     const t0 = Date.now();
     const { frame, state } = await waitForFinalState(

@@ -78,7 +78,7 @@ describe('eval job', () => {
     const report = await job;
     const ms = performance.now() - t0;
     assert.equal(report.sections.clean?.evaluated, 0);
-    assertReadablePartial(report, ['clean']);
+    assertReadablePartial(report, ['clean', 'sanity']);
     // Loading is not batched: a cancel during it waits for the model to open, never longer than loading plus a batch.
     assert.ok(
       ms <= BATCHES_ALLOWED * firstProgress,
@@ -98,7 +98,7 @@ describe('eval job', () => {
       `evaluated ${evaluated}, ${probe.doneAtAbort} done at the cancel`,
     );
     assert.equal(report.sections.clean!.predictions.length, evaluated);
-    assertReadablePartial(report, ['clean']);
+    assertReadablePartial(report, ['clean', 'sanity']);
   });
 });
 
@@ -129,7 +129,7 @@ describe('attack job: a cancel inside each attack drops the interrupted batch', 
         run.evaluated === probe.doneAtAbort || run.evaluated === probe.doneAtAbort + batch,
         `evaluated ${run.evaluated}, ${probe.doneAtAbort} done at the cancel`,
       );
-      assertReadablePartial(report, ['attacks']);
+      assertReadablePartial(report, ['attacks', 'sanity']);
       for (const item of run.gallery)
         assert.ok(readdirSync(join(dir, 'gallery', 'attack-1')).includes(item.files.adversarial.split('/').pop()!));
     });
@@ -158,7 +158,7 @@ describe('analyse job', () => {
     const probe = cancelMidBatch({ stage: 'clean evaluation', after: 3 });
     const report = await runAnalyseJob(req(100, 20), base, probe.hooks);
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean']);
+    assertReadablePartial(report, ['clean', 'sanity']);
   });
 
   it('cancelled inside the attacks of pass 1: the interrupted batch is dropped, the defences of the finished batches kept', async () => {
@@ -176,7 +176,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'attacks', 'defences']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences']);
     const runs = (report.sections.attacks as AttacksSection).runs;
     assert.deepEqual(
       runs.map((r) => r.evaluated),
@@ -206,7 +206,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'attacks', 'defences', 'sweeps']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'sweeps']);
     assert.ok(report.timings.defences > report.timings.attacks, 'the defences dominate each batch, so the cancel fell among them');
   });
 
@@ -220,7 +220,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences']);
     assert.ok(report.timings.frequency > report.timings.attacks, 'Occluded Frequency dominates each batch, so the cancel fell inside it');
     assert.ok((report.sections.occludedFrequency as OccludedFrequencySection).models[0].images.length <= probe.doneAtAbort + 8);
   });
@@ -240,8 +240,8 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'attacks', 'defences']);
-    assertReadablePartial(report, ['clean', 'attacks', 'defences', 'sweeps']);
+    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', 'attacks', 'defences']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'sweeps']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(
       defences.results.map((r) => r.defence.kind),

@@ -59,7 +59,7 @@ describe('cancel through the engine process', () => {
     const report = await run.result;
     if (client.pid) enginePids.add(client.pid);
     assert.ok(report.sections.clean!.evaluated < 100);
-    assertReadablePartial(report, ['clean']);
+    assertReadablePartial(report, ['clean', 'sanity']);
     saveAndCheck(report, dir);
   });
 
@@ -104,7 +104,7 @@ describe('cancel through the engine process', () => {
     console.log(`engine process, attack PGD-20: answered ${latency.toFixed(0)} ms after the cancel (batch ${batch.toFixed(0)} ms)`);
     const evaluated = (report.sections.attacks as AttacksSection).runs[0].evaluated;
     assert.ok(evaluated >= 16 && evaluated < 64 && evaluated % 8 === 0, `evaluated ${evaluated}`);
-    assertReadablePartial(report, ['attacks']);
+    assertReadablePartial(report, ['attacks', 'sanity']);
     saveAndCheck(report, dir, readdirSync(dir).includes('gallery') ? ['gallery'] : []);
   });
 
@@ -129,8 +129,8 @@ describe('cancel through the engine process', () => {
       },
     });
     const report = await run.result;
-    assert.deepEqual(streamed, ['clean', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'defences', 'sweeps']);
-    assertReadablePartial(report, ['clean', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'sweeps']);
+    assert.deepEqual(streamed, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'defences', 'sweeps']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'sweeps']);
     const sweeps = (report.sections.sweeps as { sweeps: { id: string }[] }).sweeps.map((s) => s.id);
     assert.ok(!sweeps.includes('defence-rate-vs-epsilon'), 'the ε sweep belongs to the cancelled pass 2');
     saveAndCheck(

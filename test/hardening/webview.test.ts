@@ -33,6 +33,9 @@ function recorder(exportTarget: string | null = '/chosen/by/user.svg') {
     openFile: async (path) => {
       calls.push(`open ${path}`);
     },
+    applyClassOrder: async (reportId) => {
+      calls.push(`apply-class-order ${reportId}`);
+    },
     refused: (reason, tellUser) => {
       calls.push(`refused${tellUser ? ' (told)' : ''}: ${reason}`);
     },

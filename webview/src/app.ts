@@ -42,6 +42,7 @@ export class PanelApp {
   private readonly titleEl: HTMLElement;
   private readonly progressHolder: HTMLElement;
   private readonly nav: HTMLElement;
+  private readonly bannerHolder: HTMLElement;
   private readonly compareCheckHolder: HTMLElement;
   private readonly summaryHolder: HTMLElement;
   private readonly panels: HTMLElement;
@@ -58,6 +59,7 @@ export class PanelApp {
     this.titleEl = h('h1', null, 'Robustness Lens');
     this.progressHolder = h('div', { class: 'progress-holder' });
     this.nav = h('nav', { class: 'section-nav', 'aria-label': 'Sections' });
+    this.bannerHolder = h('div', { class: 'banner-holder' });
     this.compareCheckHolder = h('div', { class: 'compare-check-holder' });
     this.summaryHolder = h('div', { class: 'summary-holder' });
     this.panels = h('div', { class: 'panels' });
@@ -66,6 +68,7 @@ export class PanelApp {
       h('header', { class: 'app-header' }, this.titleEl),
       this.progressHolder,
       this.exportError,
+      this.bannerHolder,
       this.compareCheckHolder,
       this.nav,
       this.summaryHolder,
@@ -158,6 +161,7 @@ export class PanelApp {
       exportTarget: target,
       ui: this.ui,
       openArtefact: (relPath) => this.deps.post({ type: 'open-artefact', relPath }),
+      applyClassOrder: (reportId) => this.deps.post({ type: 'apply-class-order', reportId }),
     };
   }
 
@@ -182,7 +186,10 @@ export class PanelApp {
         ),
       );
     }
-    const panels = renderPanels(ctx);
+    // Banners (the sanity check) go above everything else; the rest in reading order below the summary.
+    const rendered = renderPanels(ctx);
+    const panels = rendered.filter((p) => !p.banner);
+    this.bannerHolder.replaceChildren(...rendered.filter((p) => p.banner).map((p) => p.element));
     this.panels.replaceChildren(...panels.map((p) => p.element));
     this.nav.replaceChildren(
       ...(panels.length > 1 ? [h('ul', null, ...panels.map((p) => h('li', null, h('a', { href: `#panel-${p.id}` }, p.title))))] : []),

@@ -10,6 +10,7 @@ import { isEngineError } from '../errors';
 import type { Classifier } from '../runtime/classifier';
 import { pixelSpecFor } from '../input/pixelSpec';
 import { rowProbabilities, topK } from './scores';
+import { extendOutputRange, type OutputRange } from './sanity';
 
 export interface Progress {
   stage: string;
@@ -42,6 +43,8 @@ export interface CleanEvalResult {
   /** Above that, the non-zero cells [true, predicted, count] (a dense 1000-class matrix is 2 MB of zeros). */
   confusionCells?: [number, number, number][];
   predictions: ImagePrediction[];
+  /** Range of the raw scores (the sanity checks tell probabilities from logits by it); null when nothing ran. */
+  outputRange?: OutputRange | null;
   throughput: { seconds: number; inferenceSeconds: number; imagesPerSecond: number; batchSize: number };
 }
 
@@ -59,6 +62,7 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
   const cells = new Map<number, number>();
   const predictions: ImagePrediction[] = [];
   const failed: CleanEvalResult['failed'] = [];
+  let outputRange: OutputRange | null = null;
   let top1 = 0,
     top5 = 0,
     confidenceSum = 0,
@@ -79,6 +83,7 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
         inferenceSeconds += (performance.now() - t0) / 1000;
         const kind = classifier.outputKind!.kind;
         const classes = scores.length / count;
+        outputRange = extendOutputRange(outputRange, scores, classes);
         for (let i = 0; i < count; i++) {
           const row = scores.subarray(i * classes, (i + 1) * classes);
           const ranking = topK(row, k);
@@ -139,6 +144,7 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
     confusion,
     ...(confusionCells ? { confusionCells } : {}),
     predictions,
+    outputRange,
     throughput: { seconds, inferenceSeconds, imagesPerSecond: seconds > 0 ? evaluated / seconds : 0, batchSize: classifier.batchSize },
   };
 }

@@ -18,6 +18,7 @@ import type { Criterion } from '../attacks/types';
 import { AttackSuite, imagesDoneWithin, type SuiteOptions } from './attackSuite';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
+import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
 
 export type { TargetChoice } from './attackSuite';
 export type AttackJobOptions = SuiteOptions;
@@ -40,6 +41,7 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
   let builder: ClassifierGradientBuilder | null = null;
   let partial = false;
   const skipped: { relPath: string; error: string }[] = [];
+  const tally = new CleanPredictionTally();
   try {
     suite = new AttackSuite(prepared, classifier, classNames, opts, hooks.signal);
     try {
@@ -57,6 +59,11 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
         const count = batch.samples.length;
         if (count > 0) {
           const scores = await classifier.scores(batch.pixels, count);
+          tally.add(
+            scores,
+            batch.samples.map((x) => x.label),
+            classifier.outputKind!.kind,
+          );
           if (!suite.started) {
             // The output kind is known after the first batch; the gradient graph is built once, if needed.
             if (suite.needsGradient) builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, scores.length / count);
@@ -86,6 +93,10 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       runs: suite.summaries(),
     };
     hooks.onSection?.('attacks', section);
+    // Only when some image was classified (a run cancelled before its first batch has nothing to check).
+    const evidence = tally.evidence();
+    const sanity = evidence.evaluated > 0 ? sanitySection(evidence, prepared, data, classifier) : null;
+    if (sanity) hooks.onSection?.('sanity', sanity);
     prepared.timings.attacks = suite.totalSeconds;
     return buildReport({
       command: 'attack',
@@ -94,11 +105,14 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       classifier,
       status: partial ? 'partial' : 'complete',
       skippedImages: skipped,
-      sections: { attacks: section },
+      sections: { attacks: section, ...(sanity ? { sanity } : {}) },
       seeds: suite.seeds(),
-      ...(opts.gradient === 'estimated'
-        ? { warnings: ['white-box attacks used ESTIMATED gradients (NES, forward passes only): their strength is a lower bound'] }
-        : {}),
+      warnings: [
+        ...(sanity ? sanityWarnings(sanity) : []),
+        ...(opts.gradient === 'estimated'
+          ? ['white-box attacks used ESTIMATED gradients (NES, forward passes only): their strength is a lower bound']
+          : []),
+      ],
     });
   } finally {
     await suite?.dispose();

@@ -5,6 +5,7 @@ import { Classifier } from '../runtime/classifier';
 import type { ReportV1 } from '../report/schema';
 import { buildReport } from '../report/buildReport';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
+import { sanitySection, sanityWarnings } from './sanityCheck';
 
 export interface JobHooks {
   signal?: AbortSignal;
@@ -30,6 +31,8 @@ export async function runEvalJob(req: JobRequest, hooks: JobHooks = {}): Promise
     });
     prepared.timings.cleanEval = (performance.now() - t) / 1000;
     const { failed, ...cleanRest } = clean;
+    // Not streamed: eval streams no section (its report arrives at once).
+    const sanity = sanitySection(clean, prepared, data, classifier);
     return buildReport({
       command: 'eval',
       prepared,
@@ -37,7 +40,8 @@ export async function runEvalJob(req: JobRequest, hooks: JobHooks = {}): Promise
       classifier,
       status: clean.partial ? 'partial' : 'complete',
       skippedImages: failed,
-      sections: { clean: { kind: 'clean', ...cleanRest } },
+      sections: { clean: { kind: 'clean', ...cleanRest }, sanity },
+      warnings: sanityWarnings(sanity),
     });
   } finally {
     await classifier.dispose();

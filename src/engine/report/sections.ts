@@ -214,3 +214,22 @@ export interface SpectraSection {
   definition: string;
   entries: SpectrumEntry[];
 }
+
+/** One run-time sanity check that fired (src/engine/eval/sanity.ts): most likely a labelling or preprocessing mistake. */
+export interface SanityFinding {
+  check: 'near-chance' | 'confidence-gap' | 'permutation' | 'probabilities-as-logits' | 'single-class';
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+/**
+ * The run's own sanity checks over its clean predictions; present in every report that evaluated clean images
+ * (an empty `findings` = checked, nothing found). `proposal`: the class names in logit order that the
+ * confusion matrix implies (proposal.classNames[logit] = the class whose images that logit predicts), when
+ * it looks like a permutation and reordering the names can fix it.
+ */
+export interface SanitySection {
+  kind: 'sanity';
+  findings: SanityFinding[];
+  proposal: { classNames: string[]; accuracy: number; currentAccuracy: number; evaluated: number } | null;
+}

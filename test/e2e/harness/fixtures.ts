@@ -1,5 +1,5 @@
 /**
- * The workspace a user would have: a model, an ImageFolder of test images, robustness.json beside the
+ * The workspace a user would have: a model, an ImageFolder of test images, model.robustness.json beside the
  * model and workspace settings that keep the analysis small enough for a CPU-only CI machine.
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -103,7 +103,8 @@ export function makeWorkspace(dir: string, spec: WorkspaceSpec): WorkspaceLayout
   copyFileSync(spec.modelFile, join(dir, modelName));
   const imagesDir = 'images';
   const { classes, imageCount, sampleImage } = copyImageFolder(spec.datasetDir, dir, imagesDir, spec.perClass);
-  writeFileSync(join(dir, 'robustness.json'), JSON.stringify(configFor(spec.model, imagesDir, imageCount), null, 2));
+  // The model's own configuration file (found before any shared robustness.json).
+  writeFileSync(join(dir, 'model.robustness.json'), JSON.stringify(configFor(spec.model, imagesDir, imageCount), null, 2));
 
   mkdirSync(join(dir, '.vscode'), { recursive: true });
   writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify(WORKSPACE_SETTINGS, null, 2));

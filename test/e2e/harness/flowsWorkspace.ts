@@ -1,7 +1,7 @@
 /**
  * The workspaces of the second scenario (test/e2e/flows.ts):
  * - "flows": `fresh/fresh.onnx` with no robustness.json anywhere above it (first-run setup), a class-folder
- *   image set `digits/`, and `baseline/cnn.onnx` with its own robustness.json (the second model to compare);
+ *   image set `digits/`, and `baseline/cnn.onnx` with its own cnn.robustness.json (the second model to compare);
  * - "untrusted": a configured model, opened with workspace trust on and never trusted (Restricted Mode).
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -45,7 +45,7 @@ export function makeFlowsWorkspace(dir: string): FlowsLayout {
   const baseline = join(dir, 'baseline', 'cnn.onnx');
   mkdirSync(join(dir, 'baseline'));
   copyFileSync(sharedPath('models', cnn.file), baseline);
-  writeFileSync(join(dir, 'baseline', 'robustness.json'), JSON.stringify(configFor(cnn, `../${imagesDir}`, imageCount), null, 2));
+  writeFileSync(join(dir, 'baseline', 'cnn.robustness.json'), JSON.stringify(configFor(cnn, `../${imagesDir}`, imageCount), null, 2));
   writeWorkspaceSettings(dir);
   return { dir, fresh, freshSource, baseline, imagesDir, imageCount };
 }
@@ -55,6 +55,6 @@ export function makeUntrustedWorkspace(dir: string): string {
   const mlp = sharedModel('mnist-mlp');
   mkdirSync(dir, { recursive: true });
   copyFileSync(sharedPath('models', mlp.file), join(dir, 'model.onnx'));
-  writeFileSync(join(dir, 'robustness.json'), JSON.stringify(configFor(mlp, 'images', 40), null, 2));
+  writeFileSync(join(dir, 'model.robustness.json'), JSON.stringify(configFor(mlp, 'images', 40), null, 2));
   return join(dir, 'model.onnx');
 }

@@ -32,6 +32,8 @@ export interface RenderContext {
   ui: Map<string, string>;
   /** Asks the host to open a file of the panel's own run. */
   openArtefact(relPath: string): void;
+  /** Asks the host to write the sanity check's proposed class order of the report with this id into its configuration. */
+  applyClassOrder(reportId: string): void;
 }
 
 export interface SectionEntry<T> {

@@ -10,6 +10,7 @@ import { renderGallery } from './gallery';
 import { renderModelInfo } from './modelInfo';
 import { renderOccludedFrequency } from './occludedFrequency';
 import { renderRct } from './rct';
+import { renderSanityBanner } from './sanityBanner';
 import { entriesOf, unknownEntries } from './sections';
 import { renderSpectra } from './spectra';
 import { renderSweeps } from './sweeps';
@@ -20,6 +21,8 @@ interface Panel<K extends SectionKind> {
   title: string;
   /** Place in the panel's reading order. */
   order: number;
+  /** Shown above the summary, without a section frame or nav entry, and only when it has content. */
+  banner?: true;
   render(entries: SectionEntry<SectionKinds[K]>[], ctx: RenderContext): Node[];
 }
 
@@ -40,6 +43,7 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   rct: [{ id: 'rct', title: 'RCT maps', order: 5, render: renderRct }],
   spectra: [{ id: 'spectra', title: 'Perturbation spectra', order: 6, render: renderSpectra }],
   'model-info': [{ id: 'model-info', title: 'Model', order: 0, render: renderModelInfo }],
+  sanity: [{ id: 'sanity', title: 'Sanity check', order: -1, banner: true, render: renderSanityBanner }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };
@@ -53,6 +57,7 @@ export interface RenderedPanel {
   id: string;
   title: string;
   element: HTMLElement;
+  banner: boolean;
 }
 
 export function renderPanels(ctx: RenderContext): RenderedPanel[] {
@@ -66,11 +71,16 @@ export function renderPanels(ctx: RenderContext): RenderedPanel[] {
     } catch (e) {
       content = [sectionError(ctx.h, p.title, e)];
     }
-    out.push({ id: p.id, title: p.title, element: section(ctx.h, p.id, p.title, content) });
+    if (p.banner) {
+      if (content.length) out.push({ id: p.id, title: p.title, element: ctx.h('div', { id: `panel-${p.id}` }, ...content), banner: true });
+      continue;
+    }
+    out.push({ id: p.id, title: p.title, element: section(ctx.h, p.id, p.title, content), banner: false });
   }
   const unknown = unknownEntries(ctx);
   if (unknown.length) {
     out.push({
+      banner: false,
       id: 'other',
       title: 'Other sections',
       element: section(ctx.h, 'other', 'Other sections', [

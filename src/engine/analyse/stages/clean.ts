@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { evaluateClean } from '../../eval/cleanEval';
 import type { CleanSection } from '../../report/schema';
 import type { AnalyseContext } from '../context';
+import { sanitySection, sanityWarnings } from '../../jobs/sanityCheck';
 
 export interface CleanStage {
   /** Images that failed to decode (the report's skipped images). */
@@ -23,6 +24,10 @@ export async function runCleanStage(ctx: AnalyseContext): Promise<CleanStage> {
   ctx.prepared.timings.cleanEval = (performance.now() - t0) / 1000;
   const { failed, ...cleanRest } = clean;
   ctx.section('clean', { kind: 'clean', ...cleanRest } satisfies CleanSection);
+  // Right after the clean evaluation: a wrong class order or preprocessing shows before the long stages run.
+  const sanity = sanitySection(clean, ctx.prepared, ctx.data, ctx.classifier);
+  ctx.section('sanity', sanity);
+  ctx.warnings.push(...sanityWarnings(sanity));
   const criterion = ctx.plan.criterion;
   return {
     skipped: failed,
