@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lineChart } from '../../webview/src/charts/lineChart';
+import { legendPlan, lineChart } from '../../webview/src/charts/lineChart';
 import { barChart } from '../../webview/src/charts/barChart';
 import { colourLegend, decades } from '../../webview/src/charts/legend';
 import { colourScale } from '../../webview/src/charts/colourScale';
@@ -255,4 +255,41 @@ test("a binned map reads and tabulates in the full map's rows and columns", () =
   assert.equal(data.rows[0][0], '0–7');
   assert.equal(data.columns[28].label, '216–223');
   assert.match(note, /means of 2×2 blocks/);
+});
+
+test('a line chart legend lists only drawn series, says which lines coincide, and names series with no value', () => {
+  const xs = [0.1, 0.2, 0.3];
+  const s = (name: string, ys: (number | null)[]) => ({ name, points: xs.map((x, i) => ({ x, y: ys[i] })) });
+  const series = [
+    s('non-adaptive', [0.5, 0.6, 0.7]),
+    s('adaptive', [0.5, 0.6, 0.7 + 1e-9]),
+    s('empty', [null, null, null]),
+    s('other', [0.1, 0.2, 0.3]),
+    s('nan', [NaN, null, NaN]),
+    s('third copy', [0.5, 0.6, 0.7]),
+    s('partial', [0.5, 0.6, null]),
+  ];
+  assert.deepEqual(legendPlan(series), {
+    drawn: [0, 1, 3, 5, 6],
+    notes: ['non-adaptive, adaptive and third copy coincide: one line hides the others.', 'Not drawn, no values: empty, nan.'],
+  });
+  assert.deepEqual(legendPlan([s('a', [0.5, 0.6, 0.7]), s('b', [0.5, 0.6, 0.71])]).notes, [], 'a 1 % gap is visible: no note');
+  const chart = lineChart(doc(), { id: 'c', title: 't', xLabel: 'r', yLabel: 'rate', series });
+  const items = [...chart.svg.querySelectorAll('.legend-item')];
+  assert.deepEqual(
+    items.map((i) => i.textContent),
+    ['non-adaptive', 'adaptive', 'other', 'third copy', 'partial'],
+  );
+  assert.deepEqual(
+    items.map((i) => i.getAttribute('class')),
+    ['legend-item series-0', 'legend-item series-1', 'legend-item series-3', 'legend-item series-5', 'legend-item series-6'],
+    'a series keeps its colour, symbol and dash whether or not others are drawn',
+  );
+  assert.deepEqual(
+    [...chart.svg.querySelectorAll('.legend text.legend-note')].map((t) => t.textContent),
+    ['non-adaptive, adaptive and third copy coincide: one line hides the others.', 'Not drawn, no values: empty, nan.'],
+  );
+  assert.match(chart.svg.getAttribute('aria-label')!, /5 series\. non-adaptive, adaptive and third copy coincide/);
+  const two = legendPlan([s('fixed-ε', [0, 0, 0]), s('minimal-ε', [0, 0, 0])]);
+  assert.deepEqual(two.notes, ['fixed-ε and minimal-ε coincide: one line hides the other.'], 'flat lines at 0 coincide too');
 });
