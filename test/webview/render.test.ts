@@ -462,3 +462,24 @@ test('packing keeps every value and leaves short arrays, strings and nested obje
   assert.ok(Array.isArray(p.section.mixed));
   assert.ok(Array.isArray(m.section.maps[0].map.values), 'the original is not changed');
 });
+
+test('RCT and spectrum heatmaps show frequency axes (DCT from DC at the top left, centred DFT with DC at 0) and a colour bar with quantity and unit', () => {
+  const { doc } = mount(initMessage());
+  const figures = [...doc.querySelectorAll('figure.heatmap-chart')];
+  assert.equal(figures.length, 2 + 2, 'two RCT maps, a spectrum and a log-spectrum difference');
+  const ticks = (fig: Element, axis: 'x' | 'y') =>
+    [...fig.querySelectorAll(`svg.heatmap-axis-${axis} .tick text`)].map((t) => t.textContent);
+  const rct = doc.querySelector('canvas[data-testid="rct-heatmap"]')!.closest('figure')!;
+  const eight = ['0', '1', '2', '3', '4', '5', '6', '7'];
+  assert.deepEqual(ticks(rct, 'x'), eight, 'an 8×8 DCT map: indices 0 … 7, each labelled');
+  assert.deepEqual(ticks(rct, 'y'), eight);
+  assert.equal(text(rct.querySelector('svg.heatmap-axis-x .axis-label')), 'horizontal DCT frequency index (low → high)');
+  assert.equal(text(rct.querySelector('svg.colour-legend .legend-title')), 'mean RCT (relative change, no unit)');
+  const spectrum = doc.querySelector('canvas[data-testid="perturbation-spectrum"]')!.closest('figure')!;
+  assert.deepEqual(ticks(spectrum, 'x'), ['−4', '−3', '−2', '−1', '0', '1', '2', '3'], 'an 8-point centred DFT axis: −4 … 3');
+  assert.equal(text(spectrum.querySelector('svg.heatmap-axis-y .axis-label')), 'vertical frequency k_y (cycles per image)');
+  assert.equal(text(spectrum.querySelector('svg.colour-legend .legend-title')), 'mean |F(δ)| (pixel-value units)');
+  assert.match(text(spectrum.querySelector('figcaption')), /DC \(k = 0, 0\) at the centre/);
+  for (const fig of figures)
+    assert.equal(fig.querySelectorAll('.heatmap-frame > svg.colour-legend').length, 1, 'every heatmap has its colour bar');
+});
