@@ -6,7 +6,7 @@ import { colourLegend, decades } from '../../webview/src/charts/legend';
 import { colourScale } from '../../webview/src/charts/colourScale';
 import { heatmap, heatmapSvg, checkMap } from '../../webview/src/charts/heatmap';
 import { frequencyAt, frequencyText, frequencyTicks } from '../../webview/src/charts/heatmapAxes';
-import { signedFrequency } from '../../src/engine/spectral/fft';
+import { centredFrequency, signedFrequency } from '../../src/engine/spectral/fft';
 import type { Map2D } from '../../src/engine/report/sections';
 import { blockTable } from '../../webview/src/charts/heatmapFigure';
 import { toCsv } from '../../webview/src/charts/dataTable';
@@ -380,6 +380,11 @@ test("heatmap axes of a binned map are in the full map's indices; centred spectr
   );
   for (const n of [1, 2, 3, 4, 5, 28, 224]) {
     const values = Array.from({ length: n }, (_, p) => frequencyAt('centred-dft', p, n));
+    assert.deepEqual(
+      values,
+      Array.from({ length: n }, (_, p) => centredFrequency(p, n)),
+      `n = ${n}: the engine's centred layout`,
+    );
     assert.deepEqual(
       values,
       Array.from({ length: n }, (_, k) => signedFrequency(k, n)).sort((a, b) => a - b),

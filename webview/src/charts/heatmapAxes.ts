@@ -11,7 +11,6 @@ import { select } from 'd3-selection';
 import { scaleLinear } from 'd3-scale';
 import { axisBottom, axisLeft } from 'd3-axis';
 import { ticks } from 'd3-array';
-import { centredFrequency } from '../../../src/engine/spectral/fft';
 import { spanLabel } from '../../../src/protocol/reportMaps';
 import { svgEl } from '../dom';
 
@@ -22,9 +21,12 @@ export const Y_AXIS_WIDTH = 50;
 export const X_AXIS_HEIGHT = 36;
 const TICK_COUNT = 5;
 
-/** The frequency at position p (0 … n−1) of an axis of n coefficients. */
+/**
+ * The frequency at position p (0 … n−1) of an axis of n coefficients. Centred: p − ⌊n/2⌋, as the engine's
+ * centredFrequency (src/engine/spectral/fft.ts, which the webview bundle must not import; a test ties the two).
+ */
 export function frequencyAt(layout: FrequencyLayout, p: number, n: number): number {
-  return layout === 'dct' ? p : centredFrequency(p, n);
+  return layout === 'dct' ? p : p - Math.floor(n / 2);
 }
 
 /** Integer with a real minus sign, as the rest of the panel writes negatives. */
