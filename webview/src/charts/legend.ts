@@ -11,7 +11,7 @@ import type { ColourScale } from './colourScale';
 
 /** Default bar length (a heatmap passes its canvas height). */
 export const LEGEND_LENGTH = 256;
-export const LEGEND_WIDTH = 96;
+export const LEGEND_WIDTH = 80;
 const BAR_WIDTH = 12;
 const BAR_X = 4;
 const STOPS = 16;
