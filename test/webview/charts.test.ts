@@ -432,3 +432,26 @@ test('the heatmap SVG export carries the axes and the colour bar', () => {
   assert.equal(svg.querySelectorAll('svg.colour-legend').length, 1);
   assert.ok(width > hm.canvas.width + 50 + 90 && height > hm.canvas.height + 30);
 });
+
+test('a bar chart legend lists only groups with a bar and names the others in a note', () => {
+  const chart = barChart(doc(), {
+    id: 'of',
+    title: 'OF',
+    categories: ['0', '1'],
+    xLabel: 'band',
+    yLabel: 'drop',
+    groups: [
+      { name: 'a.onnx', values: [1, 2] },
+      { name: 'b.onnx', values: [null, null] },
+      { name: 'c.onnx', values: [null, 0.5] },
+    ],
+  });
+  assert.deepEqual(
+    [...chart.svg.querySelectorAll('.legend-item')].map((i) => [i.textContent, i.getAttribute('class')]),
+    [
+      ['a.onnx', 'legend-item series-0'],
+      ['c.onnx', 'legend-item series-2'],
+    ],
+  );
+  assert.equal(chart.svg.querySelector('.legend-note')!.textContent, 'Not drawn, no values: b.onnx.');
+});
