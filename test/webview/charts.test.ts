@@ -256,7 +256,7 @@ test("a binned map reads and tabulates in the full map's rows and columns", () =
     layout: 'dct',
     announce: (t) => announced.push(t),
   });
-  assert.match(hm.canvas.getAttribute('aria-label')!, /each cell the mean of a 4×4 block of the 224×224 map/);
+  assert.match(hm.canvas.getAttribute('aria-label')!, /each cell the mean of a 4×4 block of the 224×224 map, DC at the top left,/);
   hm.canvas.dispatchEvent(new hm.canvas.ownerDocument.defaultView!.FocusEvent('focus'));
   key(hm.canvas, 'ArrowRight');
   assert.equal(announced.at(-1), 'row 0–3, col 4–7: RCT (block mean) 1');
