@@ -46,7 +46,12 @@ test('webview/src/main.ts bundles for the browser into one script and one styles
   );
   assert.ok(!inputs.includes('src/protocol/engineMessages.ts'), 'the engine messages stay out of the webview');
   const css = result.outputFiles.find((f) => f.path.endsWith('.css'))!.text;
-  assert.ok(css.includes('--vscode-charts-blue'), 'theme colours come from VS Code variables');
+  assert.ok(css.includes('var(--vscode-foreground)'), 'text colours come from VS Code variables');
+  assert.match(
+    css,
+    /body\.vscode-light,\s*body\.vscode-high-contrast-light\s*\{\s*--rl-series-0:/,
+    'series colours are chosen per theme kind',
+  );
 });
 
 test('no webview source builds HTML from strings (innerHTML, outerHTML, insertAdjacentHTML, document.write) or evaluates code', () => {

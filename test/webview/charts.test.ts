@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lineChart } from '../../webview/src/charts/lineChart';
+import { legendPlan, lineChart } from '../../webview/src/charts/lineChart';
 import { barChart } from '../../webview/src/charts/barChart';
 import { colourLegend, decades } from '../../webview/src/charts/legend';
 import { colourScale } from '../../webview/src/charts/colourScale';
-import { heatmap, checkMap } from '../../webview/src/charts/heatmap';
+import { heatmap, heatmapSvg, checkMap } from '../../webview/src/charts/heatmap';
+import { frequencyAt, frequencyText, frequencyTicks } from '../../webview/src/charts/heatmapAxes';
+import { centredFrequency, signedFrequency } from '../../src/engine/spectral/fft';
+import type { Map2D } from '../../src/engine/report/sections';
 import { blockTable } from '../../webview/src/charts/heatmapFigure';
 import { toCsv } from '../../webview/src/charts/dataTable';
 import { percent } from '../../webview/src/format';
@@ -163,11 +166,16 @@ test('colour scales: linear from min(0, lo) to the maximum; log from max(min pos
   assert.deepEqual(decades(2, 5), [2, 5], 'less than a decade: the ends');
 });
 
-test('a colour legend is an SVG gradient bar with an axis (snapshot, linear and log)', () => {
+test('a colour legend is a vertical SVG gradient bar, high values at the top, with an axis and its title (snapshot, linear and log)', () => {
   const d = doc();
   const linear = colourLegend(d, { id: 'rct-a-0-0', title: 'mean RCT', scale: colourScale([0, 2], 'linear'), testId: 'rct-legend' });
   assert.equal(linear.querySelectorAll('stop').length, 17);
   assert.equal(linear.querySelector('rect.legend-bar')!.getAttribute('fill'), 'url(#rct-a-0-0-gradient)');
+  assert.equal(linear.querySelector('rect.legend-bar')!.getAttribute('height'), '256');
+  assert.equal(linear.querySelector('stop')!.getAttribute('stop-color'), '#440154', 'the gradient starts at viridis(0)…');
+  assert.equal(linear.querySelector('linearGradient')!.getAttribute('y1'), '1', '…at the bottom');
+  const top = [...linear.querySelectorAll('.tick')].find((t) => t.textContent === '2')!;
+  assert.equal(top.getAttribute('transform'), 'translate(0,0.5)', 'the maximum at the top');
   matchSnapshot('legend-linear.svg', prettySvg(linear.outerHTML));
   const log = colourLegend(d, { id: 'spectrum', title: 'mean |F(δ)|', scale: colourScale([1e-3, 10], 'log') });
   assert.deepEqual(
@@ -188,6 +196,7 @@ test('a heatmap canvas has one cell per value at an integer zoom, a legend, and 
     valueLabel: 'RCT',
     rowLabel: 'row',
     colLabel: 'col',
+    layout: 'dct',
     testId: 'rct-heatmap',
     legendTestId: 'rct-legend',
     announce: (t) => announced.push(t),
@@ -244,9 +253,10 @@ test("a binned map reads and tabulates in the full map's rows and columns", () =
     valueLabel: 'RCT',
     rowLabel: 'row',
     colLabel: 'col',
+    layout: 'dct',
     announce: (t) => announced.push(t),
   });
-  assert.match(hm.canvas.getAttribute('aria-label')!, /each cell the mean of a 4×4 block of the 224×224 map/);
+  assert.match(hm.canvas.getAttribute('aria-label')!, /each cell the mean of a 4×4 block of the 224×224 map, DC at the top left,/);
   hm.canvas.dispatchEvent(new hm.canvas.ownerDocument.defaultView!.FocusEvent('focus'));
   key(hm.canvas, 'ArrowRight');
   assert.equal(announced.at(-1), 'row 0–3, col 4–7: RCT (block mean) 1');
@@ -255,4 +265,193 @@ test("a binned map reads and tabulates in the full map's rows and columns", () =
   assert.equal(data.rows[0][0], '0–7');
   assert.equal(data.columns[28].label, '216–223');
   assert.match(note, /means of 2×2 blocks/);
+});
+
+test('a line chart legend lists only drawn series, says which lines coincide, and names series with no value', () => {
+  const xs = [0.1, 0.2, 0.3];
+  const s = (name: string, ys: (number | null)[]) => ({ name, points: xs.map((x, i) => ({ x, y: ys[i] })) });
+  const series = [
+    s('non-adaptive', [0.5, 0.6, 0.7]),
+    s('adaptive', [0.5, 0.6, 0.7 + 1e-9]),
+    s('empty', [null, null, null]),
+    s('other', [0.1, 0.2, 0.3]),
+    s('nan', [NaN, null, NaN]),
+    s('third copy', [0.5, 0.6, 0.7]),
+    s('partial', [0.5, 0.6, null]),
+  ];
+  assert.deepEqual(legendPlan(series), {
+    drawn: [0, 1, 3, 5, 6],
+    notes: ['non-adaptive, adaptive and third copy coincide: one line hides the others.', 'Not drawn, no values: empty, nan.'],
+  });
+  assert.deepEqual(legendPlan([s('a', [0.5, 0.6, 0.7]), s('b', [0.5, 0.6, 0.71])]).notes, [], 'a 1 % gap is visible: no note');
+  const chart = lineChart(doc(), { id: 'c', title: 't', xLabel: 'r', yLabel: 'rate', series });
+  const items = [...chart.svg.querySelectorAll('.legend-item')];
+  assert.deepEqual(
+    items.map((i) => i.textContent),
+    ['non-adaptive', 'adaptive', 'other', 'third copy', 'partial'],
+  );
+  assert.deepEqual(
+    items.map((i) => i.getAttribute('class')),
+    ['legend-item series-0', 'legend-item series-1', 'legend-item series-3', 'legend-item series-5', 'legend-item series-6'],
+    'a series keeps its colour, symbol and dash whether or not others are drawn',
+  );
+  assert.deepEqual(
+    [...chart.svg.querySelectorAll('.legend text.legend-note')].map((t) => t.textContent),
+    ['non-adaptive, adaptive and third copy coincide: one line hides the others.', 'Not drawn, no values: empty, nan.'],
+  );
+  assert.match(chart.svg.getAttribute('aria-label')!, /5 series\. non-adaptive, adaptive and third copy coincide/);
+  const two = legendPlan([s('fixed-ε', [0, 0, 0]), s('minimal-ε', [0, 0, 0])]);
+  assert.deepEqual(two.notes, ['fixed-ε and minimal-ε coincide: one line hides the other.'], 'flat lines at 0 coincide too');
+});
+
+/** The ticks of a heatmap axis: label and pixel offset along the canvas. */
+function axisTicks(svg: SVGSVGElement): [string, number][] {
+  return [...svg.querySelectorAll('.tick')].map((t) => {
+    const m = /translate\(([-\d.e]+),([-\d.e]+)\)/.exec(t.getAttribute('transform')!)!;
+    const along = svg.classList.contains('heatmap-axis-y') ? Number(m[2]) : Number(m[1]);
+    return [t.querySelector('text')!.textContent!, Math.round(along * 1000) / 1000];
+  });
+}
+
+const mapOf = (height: number, width: number, binned?: Map2D['binned']): Map2D => ({
+  height,
+  width,
+  values: Array.from({ length: height * width }, (_, i) => i),
+  ...(binned ? { binned } : {}),
+});
+
+test('heatmap axes: DCT maps count coefficients from DC at the top left, ticks on the cell centres, with titles and a colour bar', () => {
+  const hm = heatmap(doc(), {
+    id: 'r',
+    title: 'RCT',
+    map: mapOf(28, 28),
+    scale: 'linear',
+    valueLabel: 'mean RCT (relative change, no unit)',
+    rowLabel: 'vertical DCT frequency index (low → high)',
+    colLabel: 'horizontal DCT frequency index (low → high)',
+    layout: 'dct',
+  });
+  assert.equal(hm.zoom, 9);
+  const expected: [string, number][] = [0, 5, 10, 15, 20, 25].map((p) => [String(p), (p + 0.5) * 9]);
+  assert.deepEqual(axisTicks(hm.axes.x), expected);
+  assert.deepEqual(axisTicks(hm.axes.y), expected);
+  assert.equal(hm.axes.x.getAttribute('width'), String(hm.canvas.width), 'one SVG unit per canvas pixel');
+  assert.equal(hm.axes.y.getAttribute('height'), String(hm.canvas.height));
+  assert.equal(hm.axes.x.querySelector('text.axis-label')!.textContent, 'horizontal DCT frequency index (low → high)');
+  assert.equal(hm.axes.y.querySelector('text.axis-label')!.textContent, 'vertical DCT frequency index (low → high)');
+  assert.deepEqual(
+    [...hm.frame.children].map((c) => c.getAttribute('class')),
+    ['heatmap-axis heatmap-axis-y', 'heatmap', 'colour-legend', 'heatmap-axis heatmap-axis-x'],
+  );
+  assert.equal(hm.legend.querySelector('text.legend-title')!.textContent, 'mean RCT (relative change, no unit)');
+  assert.equal(hm.legend.getAttribute('height'), String(hm.canvas.height), 'the colour bar is as tall as the map');
+});
+
+test("heatmap axes of a binned map are in the full map's indices; centred spectra run from −⌊n/2⌋ with DC at 0", () => {
+  const spec = { id: 's', title: 'S', scale: 'linear' as const, valueLabel: 'v', rowLabel: 'k_y', colLabel: 'k_x' };
+  // 224×224 reported as 56×56 means of 4×4 blocks: zoom 4, so coefficient p sits at (p + ½)·4/4 pixels
+  const binned = heatmap(doc(), { ...spec, map: mapOf(56, 56, { block: 4, height: 224, width: 224 }), layout: 'dct' });
+  assert.equal(binned.zoom, 4);
+  assert.deepEqual(
+    axisTicks(binned.axes.x),
+    [0, 50, 100, 150, 200].map((p) => [String(p), p + 0.5]),
+  );
+  const centred = heatmap(doc(), { ...spec, map: mapOf(56, 56, { block: 4, height: 224, width: 224 }), layout: 'centred-dft' });
+  assert.deepEqual(
+    axisTicks(centred.axes.y),
+    [-100, -50, 0, 50, 100].map((f) => [frequencyText(f), f + 112 + 0.5]),
+    'frequency f at full index f + 112',
+  );
+  // Unbinned, even and odd sizes: the centred layout of src/engine/spectral/spectra.ts
+  const even = heatmap(doc(), { ...spec, map: mapOf(28, 28), layout: 'centred-dft' });
+  assert.deepEqual(
+    axisTicks(even.axes.x),
+    [-10, -5, 0, 5, 10].map((f) => [frequencyText(f), (f + 14 + 0.5) * 9]),
+  );
+  assert.deepEqual(
+    frequencyTicks('centred-dft', 5).map((t) => [t.index, t.label]),
+    [
+      [0, '−2'],
+      [1, '−1'],
+      [2, '0'],
+      [3, '1'],
+      [4, '2'],
+    ],
+  );
+  for (const n of [1, 2, 3, 4, 5, 28, 224]) {
+    const values = Array.from({ length: n }, (_, p) => frequencyAt('centred-dft', p, n));
+    assert.deepEqual(
+      values,
+      Array.from({ length: n }, (_, p) => centredFrequency(p, n)),
+      `n = ${n}: the engine's centred layout`,
+    );
+    assert.deepEqual(
+      values,
+      Array.from({ length: n }, (_, k) => signedFrequency(k, n)).sort((a, b) => a - b),
+      `n = ${n}: every DFT frequency once, in order`,
+    );
+  }
+  // Reading a cell of the centred binned map names its frequencies
+  const announced: string[] = [];
+  const read = heatmap(doc(), {
+    ...spec,
+    map: mapOf(56, 56, { block: 4, height: 224, width: 224 }),
+    layout: 'centred-dft',
+    announce: (t) => announced.push(t),
+  });
+  read.focus(28, 0);
+  assert.equal(announced.at(-1), 'k_y 0…3, k_x −112…−109: v (block mean) 1568');
+  const { data } = blockTable(mapOf(56, 56, { block: 4, height: 224, width: 224 }), 'k_y', 'k_x', 'centred-dft');
+  assert.equal(data.rows[14][0], '0…7', 'the data table speaks in frequencies too');
+});
+
+test('the heatmap SVG export carries the axes and the colour bar', () => {
+  const hm = heatmap(doc(), {
+    id: 'x',
+    title: 'T',
+    map: mapOf(8, 8),
+    scale: 'linear',
+    valueLabel: 'v',
+    rowLabel: 'r',
+    colLabel: 'c',
+    layout: 'dct',
+  });
+  const { svg, width, height } = heatmapSvg(
+    hm.canvas.ownerDocument,
+    hm,
+    'T',
+    'data:image/png;base64,AA==',
+    {
+      legend: hm.legend.cloneNode(true) as SVGSVGElement,
+      x: hm.axes.x.cloneNode(true) as SVGSVGElement,
+      y: hm.axes.y.cloneNode(true) as SVGSVGElement,
+    },
+    '#000',
+  );
+  assert.equal(svg.querySelectorAll('svg.heatmap-axis').length, 2);
+  assert.equal(svg.querySelectorAll('svg.colour-legend').length, 1);
+  assert.ok(width > hm.canvas.width + 50 + 90 && height > hm.canvas.height + 30);
+});
+
+test('a bar chart legend lists only groups with a bar and names the others in a note', () => {
+  const chart = barChart(doc(), {
+    id: 'of',
+    title: 'OF',
+    categories: ['0', '1'],
+    xLabel: 'band',
+    yLabel: 'drop',
+    groups: [
+      { name: 'a.onnx', values: [1, 2] },
+      { name: 'b.onnx', values: [null, null] },
+      { name: 'c.onnx', values: [null, 0.5] },
+    ],
+  });
+  assert.deepEqual(
+    [...chart.svg.querySelectorAll('.legend-item')].map((i) => [i.textContent, i.getAttribute('class')]),
+    [
+      ['a.onnx', 'legend-item series-0'],
+      ['c.onnx', 'legend-item series-2'],
+    ],
+  );
+  assert.equal(chart.svg.querySelector('.legend-note')!.textContent, 'Not drawn, no values: b.onnx.');
 });

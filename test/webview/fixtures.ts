@@ -455,3 +455,43 @@ export function initMessage(over: Partial<InitMessage> = {}): InitMessage {
     ...over,
   };
 }
+
+/** An Explain Image Frequencies report: one image, no dataset, the original saved beside the previews. */
+export function explainReport(): ReportV1 {
+  const scores = [7.5, 2.25, 0.5, 0.125, 0.0625, 0.03, 0.01, 0];
+  const flips = [true, false, false, false, false, false, false, false];
+  const r = fixtureReport();
+  return {
+    ...r,
+    command: 'explain',
+    dataset: null,
+    seeds: { sampling: 0, occludedFrequency: 104729 },
+    sections: {
+      occludedFrequency: {
+        ...OCCLUDED,
+        models: [
+          {
+            model: '/work/main/samples/fashion-resnet.onnx',
+            images: [
+              {
+                relPath: '0003.png',
+                label: 7,
+                predicted: 7,
+                cleanLogit: 11.2,
+                scores,
+                flips,
+                confidence: 0.9731,
+                file: '/ws/images/sneaker/0003.png',
+                original: 'occluded-frequency/image-0-original.png',
+                previews: [0, 1, 2].map((band) => ({ band, path: `occluded-frequency/image-0-band-${band}.png` })),
+              },
+            ],
+            perClass: CLASS_NAMES.map((_, k) => (k === 7 ? { count: 1, scores, flipRate: flips.map(Number) } : null)),
+            mean: scores,
+            flipRate: flips.map(Number),
+          },
+        ],
+      },
+    },
+  };
+}

@@ -6,7 +6,8 @@ import { resourceUrl } from '../../webview/src/render/context';
 import { isHostToWebview, parseWebviewMessage, type InitMessage, type WebviewToHost } from '../../src/protocol/webviewMessages';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import type { OccludedFrequencySection } from '../../src/engine/report/sections';
-import { ATTACKS, CLASS_NAMES, DEFENCES, OCCLUDED, SWEEPS, fixtureReport, initMessage } from './fixtures';
+import { ATTACKS, CLASS_NAMES, DEFENCES, OCCLUDED, SWEEPS, explainReport, fixtureReport, initMessage } from './fixtures';
+import { explainedImageSummary } from '../../webview/src/render/occludedFrequency';
 import { click, createDom } from './dom';
 import { packNumericArrays, PACKED_ARRAY_MIN } from '../../src/host/panelMessages';
 
@@ -601,4 +602,66 @@ test("compare mode: a sweep both runs made on the same axes is one chart with bo
   const firstRow = [...data.querySelectorAll('tbody tr')][0];
   assert.deepEqual(cells(firstRow).slice(1), ['31.0%', '92.0%', '15.5%', '92.0%']);
   assert.equal(doc.querySelectorAll('svg[data-testid="sweep-defence-rate-vs-K"]').length, 2, 'different K grids: a chart per model');
+});
+
+test('RCT and spectrum heatmaps show frequency axes (DCT from DC at the top left, centred DFT with DC at 0) and a colour bar with quantity and unit', () => {
+  const { doc } = mount(initMessage());
+  const figures = [...doc.querySelectorAll('figure.heatmap-chart')];
+  assert.equal(figures.length, 2 + 2, 'two RCT maps, a spectrum and a log-spectrum difference');
+  const ticks = (fig: Element, axis: 'x' | 'y') =>
+    [...fig.querySelectorAll(`svg.heatmap-axis-${axis} .tick text`)].map((t) => t.textContent);
+  const rct = doc.querySelector('canvas[data-testid="rct-heatmap"]')!.closest('figure')!;
+  const eight = ['0', '1', '2', '3', '4', '5', '6', '7'];
+  assert.deepEqual(ticks(rct, 'x'), eight, 'an 8×8 DCT map: indices 0 … 7, each labelled');
+  assert.deepEqual(ticks(rct, 'y'), eight);
+  assert.equal(text(rct.querySelector('svg.heatmap-axis-x .axis-label')), 'horizontal DCT frequency index (low → high)');
+  assert.equal(text(rct.querySelector('svg.colour-legend .legend-title')), 'mean RCT (relative change, no unit)');
+  const spectrum = doc.querySelector('canvas[data-testid="perturbation-spectrum"]')!.closest('figure')!;
+  assert.deepEqual(ticks(spectrum, 'x'), ['−4', '−3', '−2', '−1', '0', '1', '2', '3'], 'an 8-point centred DFT axis: −4 … 3');
+  assert.equal(text(spectrum.querySelector('svg.heatmap-axis-y .axis-label')), 'vertical frequency k_y (cycles per image)');
+  assert.equal(text(spectrum.querySelector('svg.colour-legend .legend-title')), 'mean |F(δ)| (pixel-value units)');
+  assert.match(text(spectrum.querySelector('figcaption')), /DC \(k = 0, 0\) at the centre/);
+  for (const fig of figures)
+    assert.equal(fig.querySelectorAll('.heatmap-frame > svg.colour-legend').length, 1, 'every heatmap has its colour bar');
+});
+
+test('Explain Image Frequencies opens on its one image: the original beside the ablated previews, with prediction and confidence', () => {
+  const { doc } = mount(initMessage({ report: explainReport() }));
+  assert.equal(doc.getElementById('of-view'), null, 'no view picker: mean and class average would be the same image');
+  assert.equal(
+    text(doc.querySelector('[data-testid="of-image"]')),
+    'One image explained: /ws/images/sneaker/0003.png, label sneaker, predicted sneaker (confidence 97.3%).',
+  );
+  assert.equal(text(doc.querySelector('#of-chart figcaption .chart-title')), 'Occluded Frequency: image 0003.png');
+  const of = doc.querySelector('svg[data-testid="of-chart"]')!;
+  assert.equal(of.querySelectorAll('.series rect.bar').length, 8);
+  assert.equal(of.querySelectorAll('g.plot > g.reference line').length, 0, 'no "dataset mean" ticks repeating the bars');
+  const figures = [...doc.querySelectorAll('[data-testid="of-previews"] figure')];
+  assert.deepEqual(
+    figures.map((f) => f.getAttribute('class')),
+    ['preview original', 'preview ablated', 'preview ablated', 'preview ablated'],
+  );
+  const base = 'https://file+.vscode-resource.vscode-cdn.net/ws/.robustness/runs/20261122-045359-fashion-resnet/';
+  assert.equal(figures[0].querySelector('img')!.getAttribute('src'), `${base}occluded-frequency/image-0-original.png`);
+  assert.equal(text(figures[0].querySelector('[data-testid="of-prediction"]')), 'predicted sneaker, 97.3%');
+  assert.equal(text(figures[1].querySelector('figcaption')), 'band 0 ablated (score 7.5)');
+  assert.match(text(doc.querySelector('#of-chart figcaption')), /predicted sneaker \(confidence 97\.3%\)/);
+  assert.equal(explainedImageSummary(explainReport()), '/ws/images/sneaker/0003.png, label sneaker, predicted sneaker (confidence 97.3%)');
+  assert.equal(explainedImageSummary(fixtureReport()), null, 'an analyse run is not an explained image');
+});
+
+test('an explain report from before the original and confidence were saved still renders its previews, on the image view', () => {
+  const report = explainReport();
+  const img = (report.sections.occludedFrequency as OccludedFrequencySection).models[0].images[0];
+  delete img.original;
+  delete img.confidence;
+  delete img.file;
+  img.label = -1;
+  const { doc } = mount(initMessage({ report }));
+  assert.equal(text(doc.querySelector('[data-testid="of-image"]')), 'One image explained: 0003.png, predicted sneaker.');
+  assert.deepEqual(
+    [...doc.querySelectorAll('[data-testid="of-previews"] figure')].map((f) => f.getAttribute('class')),
+    ['preview ablated', 'preview ablated', 'preview ablated'],
+  );
+  assert.doesNotMatch(text(doc.querySelector('#of-chart figcaption')), /class -1/, 'an unknown label is said as such');
 });

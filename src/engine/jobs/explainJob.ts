@@ -18,7 +18,8 @@ import { Rng } from '../util/random';
 import { OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency } from '../spectral/occludedFrequency';
 import type { JobHooks } from './evalJob';
 import { prepareModel, type JobRequest, type PreparedModel } from './prepare';
-import { ofRowsPerCall, writeOfPreviews } from './ofPreviews';
+import { ofRowsPerCall, writeOfOriginal, writeOfPreviews } from './ofPreviews';
+import { rowProbabilities } from '../eval/scores';
 
 /** Declared once, with its runtime check, in src/protocol/jobKinds.ts. */
 export type ExplainOptions = JobOptionsByKind['explain'];
@@ -69,9 +70,12 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
       try {
         const shape: [number, number, number] = [channelCount(p), p.height, p.width];
         bands = bandCount(p.height, p.width);
-        // The output kind is decided by a first forward pass when the graph does not say.
-        await classifier.scores(pixels, 1);
-        const scoreOn = classifier.outputKind?.kind === 'probabilities' ? 'log-probabilities' : 'logits';
+        // The output kind is decided by a first forward pass when the graph does not say; its row gives the
+        // confidence, turned into probabilities at once (before the next call can reuse the output buffer).
+        const cleanRow = await classifier.scores(pixels, 1);
+        const outputKind = classifier.outputKind?.kind ?? 'logits';
+        const cleanProbabilities = rowProbabilities(cleanRow, outputKind);
+        const scoreOn = outputKind === 'probabilities' ? 'log-probabilities' : 'logits';
         scoreOnAll = scoreOn;
         hooks.onProgress?.({ stage: `occluded frequency (${basename(prepared.model.path)})`, done: m, total: models.length });
         const of = await occludedFrequency(pixels, 1, shape, (x, n) => classifier.scores(x, n), {
@@ -94,6 +98,7 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
         const agg = new OccludedFrequencyAggregator(bands, classes);
         const label = labelFromPath(imagePath, prepared.config.classNames);
         agg.add(label ?? r.predicted, r.scores, r.flips);
+        const confidence = cleanProbabilities[r.predicted];
         results.push({
           model: prepared.model.path,
           images: [
@@ -104,7 +109,14 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
               cleanLogit: r.cleanLogit,
               scores: r.scores,
               flips: r.flips,
-              ...(opts.outDir ? { previews: writeOfPreviews(opts.outDir, `${m}`, pixels, shape, r.scores, opts.baseline, seed) } : {}),
+              confidence,
+              file: imagePath,
+              ...(opts.outDir
+                ? {
+                    original: writeOfOriginal(opts.outDir, `${m}`, pixels, shape),
+                    previews: writeOfPreviews(opts.outDir, `${m}`, pixels, shape, r.scores, opts.baseline, seed),
+                  }
+                : {}),
             },
           ],
           perClass: agg.perClass(),

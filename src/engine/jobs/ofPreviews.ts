@@ -1,4 +1,7 @@
-/** Occluded Frequency in the jobs: rows per model call, and previews of an image with its three strongest bands ablated. */
+/**
+ * Occluded Frequency in the jobs: rows per model call, previews of an image with its three strongest bands
+ * ablated, and the image itself beside them.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../attacks/gallery';
@@ -24,6 +27,18 @@ export function writeOfPreviews(
     writeFileSync(join(outDir, rel), encodePng(ablated.subarray(band * per, (band + 1) * per), c, h, w));
     return { band, path: rel };
   });
+}
+
+/**
+ * Writes the unablated image (planar pixels in [0, 1], after the resize the model's input needed: what the
+ * model saw, so it compares with the ablated previews pixel for pixel) under outDir/occluded-frequency/.
+ */
+export function writeOfOriginal(outDir: string, stem: string, pixels: Float32Array, shape: [number, number, number]): string {
+  const [c, h, w] = shape;
+  mkdirSync(join(outDir, 'occluded-frequency'), { recursive: true });
+  const rel = `occluded-frequency/image-${stem}-original.png`;
+  writeFileSync(join(outDir, rel), encodePng(pixels.subarray(0, c * h * w), c, h, w));
+  return rel;
 }
 
 /**

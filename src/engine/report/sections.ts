@@ -144,6 +144,12 @@ export interface OccludedFrequencyImage {
   flips: boolean[];
   /** Relative paths (to the report's folder) of ablated-image previews of the three highest-scoring bands. */
   previews?: { band: number; path: string }[];
+  /** Relative path (to the report's folder) of the image as the model saw it, unablated (explain; absent in older reports). */
+  original?: string;
+  /** Probability of `predicted` on the clean image (softmax of the logits, or the model's own probability). */
+  confidence?: number;
+  /** Absolute path of the image file (explain, which has no dataset folder to be relative to). */
+  file?: string;
 }
 
 export interface OccludedFrequencyModel {

@@ -50,7 +50,15 @@ const MAX_LABELS = 16;
 export function barChart(doc: Document, spec: BarChartSpec): BarChart {
   const fy = spec.formatY ?? ((v: number) => sig(v, 3));
   const plotW = BAR_WIDTH - MARGIN.left - MARGIN.right;
-  const legendItems = spec.groups.length + (spec.reference ? 1 : 0) + (spec.groups.some((g) => g.marks?.some(Boolean)) ? 1 : 0);
+  // The legend lists the groups that have a bar; the others are named in one line under it.
+  const hasBar = (g: BarGroup) => g.values.some((v) => v !== null && v !== undefined && Number.isFinite(v));
+  const empty = spec.groups.filter((g) => !hasBar(g)).map((g) => g.name);
+  const legendItems =
+    spec.groups.length -
+    empty.length +
+    (spec.reference ? 1 : 0) +
+    (spec.groups.some((g) => g.marks?.some(Boolean)) ? 1 : 0) +
+    (empty.length ? 1 : 0);
   const height = MARGIN.top + PLOT_HEIGHT + MARGIN.bottom + legendItems * LEGEND_ROW + 6;
   const svg = svgEl(doc, 'svg', {
     viewBox: `0 0 ${BAR_WIDTH} ${height}`,
@@ -175,12 +183,16 @@ export function barChart(doc: Document, spec: BarChartSpec): BarChart {
     item.appendChild(svgEl(doc, 'text', { x: 22, y: 10 }, text));
     legend.appendChild(item);
   };
-  spec.groups.forEach((g, gi) =>
-    legendRow(seriesClass(gi), svgEl(doc, 'rect', { class: 'bar', x: 0, y: 1, width: 14, height: 10 }), g.name),
-  );
+  spec.groups.forEach((g, gi) => {
+    if (hasBar(g)) legendRow(seriesClass(gi), svgEl(doc, 'rect', { class: 'bar', x: 0, y: 1, width: 14, height: 10 }), g.name);
+  });
   if (spec.reference) legendRow('reference', svgEl(doc, 'line', { x1: 0, x2: 14, y1: 6, y2: 6 }), spec.reference.name);
   if (spec.groups.some((g) => g.marks?.some(Boolean)))
     legendRow('flip', svgEl(doc, 'path', { class: 'flip-mark', d: 'M3,2L11,2L7,9Z' }), 'ablating the band changes the top-1 prediction');
+  if (empty.length)
+    legend.appendChild(
+      svgEl(doc, 'text', { class: 'legend-note', x: 0, y: row++ * LEGEND_ROW + 10 }, `Not drawn, no values: ${empty.join(', ')}.`),
+    );
   svg.appendChild(legend);
 
   const focusLayer = svgEl(doc, 'g', { class: 'focus no-export', 'aria-hidden': 'true' });

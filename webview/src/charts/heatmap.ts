@@ -1,33 +1,43 @@
 /**
  * Heatmap of an h × w map on a <canvas> (RCT maps, spectra): one cell per value, coloured by a viridis
- * scale, drawn at an integer zoom so cells stay square. Hover or arrow keys read a cell (a crosshair marks
- * it); the legend is a separate SVG so the page can place it right after the canvas.
+ * scale, drawn at an integer zoom so cells stay square, with frequency axes (left and below, ticks in the
+ * full map's indices: heatmapAxes.ts) and a colour bar on its right. Hover or arrow keys read a cell (a
+ * crosshair marks it). Axes and colour bar are separate SVGs laid out around the canvas by a grid
+ * (`.heatmap-frame`), in the order y axis, canvas, colour bar, x axis.
  */
 import { rgb } from 'd3-color';
 import type { Map2D } from '../../../src/engine/report/sections';
-import { binningOf, spanLabel } from '../../../src/protocol/reportMaps';
+import { binningOf } from '../../../src/protocol/reportMaps';
 import { svgEl } from '../dom';
 import { sig } from '../format';
 import { colourScale, type ColourScale, type ScaleKind } from './colourScale';
 import { attachKeyboardNav } from './keyboardNav';
 import { colourLegend } from './legend';
+import { X_AXIS_HEIGHT, Y_AXIS_WIDTH, frequencyAxis, frequencySpan, type FrequencyLayout } from './heatmapAxes';
 
 export interface HeatmapSpec {
   id: string;
   title: string;
   map: Map2D;
   scale: ScaleKind;
+  /** The quantity shown, with its unit: the colour bar's title. */
   valueLabel: string;
+  /** Axis titles: what the rows and the columns are. */
   rowLabel: string;
   colLabel: string;
+  /** How positions map to frequencies: DCT (DC top left) or centred DFT (DC in the middle). */
+  layout: FrequencyLayout;
   testId?: string;
   legendTestId?: string;
   announce?: (text: string) => void;
 }
 
 export interface Heatmap {
+  /** The grid holding the axes, the canvas and the colour bar. */
+  frame: HTMLDivElement;
   canvas: HTMLCanvasElement;
   legend: SVGSVGElement;
+  axes: { x: SVGSVGElement; y: SVGSVGElement };
   scale: ColourScale;
   /** Canvas pixels per cell. */
   zoom: number;
@@ -66,16 +76,37 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
   canvas.setAttribute('role', 'img');
   canvas.setAttribute(
     'aria-label',
-    `${spec.title}. Heatmap, ${map.height} rows (${spec.rowLabel}) by ${map.width} columns (${spec.colLabel})${map.binned ? `, each cell the mean of a ${map.binned.block}×${map.binned.block} block of the ${map.binned.height}×${map.binned.width} map` : ''}, ${spec.valueLabel} from ${sig(scale.domain[0], 3)} to ${sig(scale.domain[1], 3)}. Arrow keys read the cells.`,
+    `${spec.title}. Heatmap, ${map.height} rows (${spec.rowLabel}) by ${map.width} columns (${spec.colLabel})${map.binned ? `, each cell the mean of a ${map.binned.block}×${map.binned.block} block of the ${map.binned.height}×${map.binned.width} map` : ''}, ${spec.layout === 'dct' ? 'DC at the top left' : 'DC at the centre'}, ${spec.valueLabel} from ${sig(scale.domain[0], 3)} to ${sig(scale.domain[1], 3)}. Arrow keys read the cells.`,
   );
   if (spec.testId) canvas.dataset.testid = spec.testId;
-  const legend = colourLegend(doc, { id: spec.id, title: spec.valueLabel, scale, testId: spec.legendTestId });
+  const legend = colourLegend(doc, { id: spec.id, title: spec.valueLabel, scale, testId: spec.legendTestId, length: canvas.height });
+  const bin = binningOf(map);
+  const axes = {
+    y: frequencyAxis(doc, 'left', {
+      layout: spec.layout,
+      label: spec.rowLabel,
+      full: bin.height,
+      block: bin.block,
+      zoom,
+      cells: map.height,
+    }),
+    x: frequencyAxis(doc, 'bottom', {
+      layout: spec.layout,
+      label: spec.colLabel,
+      full: bin.width,
+      block: bin.block,
+      zoom,
+      cells: map.width,
+    }),
+  };
+  const frame = doc.createElement('div');
+  frame.className = 'heatmap-frame';
+  frame.append(axes.y, canvas, legend, axes.x);
 
   paint(canvas, map, scale, zoom, null);
   // A binned map's cell covers a block of the full map: read it as that range of rows and columns.
-  const bin = binningOf(map);
   const read = (r: number, c: number) =>
-    `${spec.rowLabel} ${spanLabel(r, bin.block, bin.height)}, ${spec.colLabel} ${spanLabel(c, bin.block, bin.width)}: ` +
+    `${spec.rowLabel} ${frequencySpan(spec.layout, r, bin.block, bin.height)}, ${spec.colLabel} ${frequencySpan(spec.layout, c, bin.block, bin.width)}: ` +
     `${spec.valueLabel}${bin.block > 1 ? ' (block mean)' : ''} ${sig(map.values[r * map.width + c], 4)}`;
   const present = Array.from({ length: map.height }, () => new Array<boolean>(map.width).fill(true));
   const nav = attachKeyboardNav(canvas, {
@@ -98,8 +129,10 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
   });
   canvas.addEventListener('pointerleave', () => paint(canvas, map, scale, zoom, null));
   return {
+    frame,
     canvas,
     legend,
+    axes,
     scale,
     zoom,
     exportCanvas() {
@@ -163,34 +196,34 @@ function paint(canvas: HTMLCanvasElement, map: Map2D, scale: ColourScale, zoom: 
 }
 
 /**
- * A standalone SVG of the heatmap for export: title, the map as an embedded PNG (from `pngDataUrl`), axis
- * labels and the (already styled) legend. Returns the SVG and its size.
+ * A standalone SVG of the heatmap for export: title, the map as an embedded PNG (from `pngDataUrl`) with
+ * its axes and colour bar (already styled clones) where the panel shows them. Returns the SVG and its size.
  */
 export function heatmapSvg(
   doc: Document,
   hm: Heatmap,
-  spec: Pick<HeatmapSpec, 'title' | 'rowLabel' | 'colLabel'>,
+  title: string,
   pngDataUrl: string,
-  legend: SVGSVGElement,
+  parts: { legend: SVGSVGElement; x: SVGSVGElement; y: SVGSVGElement },
   textColour: string,
 ): { svg: SVGSVGElement; width: number; height: number } {
   const imgW = hm.canvas.width,
     imgH = hm.canvas.height;
-  const legendBox = (hm.legend.getAttribute('viewBox') ?? '0 0 280 52').split(' ').map(Number);
-  const width = Math.max(imgW + 40, legendBox[2] + 16);
-  const height = 24 + imgH + 24 + legendBox[3];
-  const text = { fill: textColour || null, 'font-family': 'sans-serif', 'font-size': 11 };
+  const top = 28,
+    gap = 8;
+  const legendW = Number(hm.legend.getAttribute('width'));
+  const width = Y_AXIS_WIDTH + imgW + gap + legendW + 8;
+  const height = top + imgH + X_AXIS_HEIGHT + 8;
   const svg = svgEl(doc, 'svg', { viewBox: `0 0 ${width} ${height}` });
-  svg.appendChild(svgEl(doc, 'text', { ...text, 'font-size': 13, x: 20, y: 16 }, spec.title));
-  svg.appendChild(svgEl(doc, 'image', { x: 20, y: 24, width: imgW, height: imgH, href: pngDataUrl }));
-  svg.appendChild(svgEl(doc, 'text', { ...text, x: 20 + imgW / 2, y: 24 + imgH + 16, 'text-anchor': 'middle' }, `${spec.colLabel} →`));
-  svg.appendChild(
-    svgEl(doc, 'text', { ...text, transform: `translate(14,${24 + imgH / 2}) rotate(-90)`, 'text-anchor': 'middle' }, `← ${spec.rowLabel}`),
-  );
-  legend.setAttribute('x', '8');
-  legend.setAttribute('y', String(24 + imgH + 24));
-  legend.setAttribute('width', String(legendBox[2]));
-  legend.setAttribute('height', String(legendBox[3]));
-  svg.appendChild(legend);
+  svg.appendChild(svgEl(doc, 'text', { fill: textColour || null, 'font-family': 'sans-serif', 'font-size': 13, x: 8, y: 16 }, title));
+  svg.appendChild(svgEl(doc, 'image', { x: Y_AXIS_WIDTH, y: top, width: imgW, height: imgH, href: pngDataUrl }));
+  const place = (el: SVGSVGElement, x: number, y: number) => {
+    el.setAttribute('x', String(x));
+    el.setAttribute('y', String(y));
+    svg.appendChild(el);
+  };
+  place(parts.y, 0, top);
+  place(parts.x, Y_AXIS_WIDTH, top + imgH);
+  place(parts.legend, Y_AXIS_WIDTH + imgW + gap, top);
   return { svg, width, height };
 }

@@ -1,14 +1,15 @@
 /**
- * A heatmap in its `figure.chart`: canvas immediately followed by its legend SVG, exports (SVG embeds the
- * map as PNG; CSV holds every cell as row, column, value) and a hidden table — block-averaged down to at
- * most 32 × 32 cells, since a 224 × 224 table read aloud helps nobody.
+ * A heatmap in its `figure.chart`: axes, canvas and colour bar in one frame, exports (SVG embeds the map as
+ * PNG; CSV holds every cell as row, column, value, rows and columns as frequencies) and a hidden table —
+ * block-averaged down to at most 32 × 32 cells, since a 224 × 224 table read aloud helps nobody.
  */
 import type { Map2D } from '../../../src/engine/report/sections';
-import { binForReport, binningOf, spanLabel } from '../../../src/protocol/reportMaps';
+import { binForReport, binningOf } from '../../../src/protocol/reportMaps';
 import type { Child, H } from '../dom';
 import { toCsv, type Cell, type ChartData } from './dataTable';
 import { chartFigure, finishSvg, styledClone, themeColours, type ExportTarget, type Figure } from './exportChart';
 import { heatmap, heatmapSvg, type Heatmap, type HeatmapSpec } from './heatmap';
+import { frequencyAt, frequencySpan, type FrequencyLayout } from './heatmapAxes';
 
 export const MAX_TABLE_SIDE = 32;
 
@@ -20,24 +21,24 @@ export function heatmapFigure(h: H, target: ExportTarget, spec: Omit<HeatmapSpec
   let fig: Figure | null = null;
   const hm = heatmap(h.doc, { ...spec, announce: (t) => fig?.announce(t) });
   const { map } = spec;
-  const table = blockTable(map, spec.rowLabel, spec.colLabel);
+  const table = blockTable(map, spec.rowLabel, spec.colLabel, spec.layout);
   fig = chartFigure(h, target, {
     id: spec.id,
     title: spec.title,
     caption: [...spec.caption, table.note ? ` ${table.note}` : ''],
-    body: [hm.canvas, hm.legend],
+    body: [hm.frame],
     data: table.data,
-    csv: () => mapCsv(map, spec.rowLabel, spec.colLabel, spec.valueLabel),
+    csv: () => mapCsv(map, spec.rowLabel, spec.colLabel, spec.valueLabel, spec.layout),
     extraClass: 'heatmap-chart',
     svg: () => {
       const png = target.rasterizer.canvasToPng(hm.exportCanvas());
       const { svg, width, height } = heatmapSvg(
         h.doc,
         hm,
-        spec,
+        spec.title,
         png,
-        styledClone(hm.legend),
-        themeColours(h.doc, hm.canvas.parentElement ?? h.doc.body).foreground,
+        { legend: styledClone(hm.legend), x: styledClone(hm.axes.x), y: styledClone(hm.axes.y) },
+        themeColours(h.doc, hm.frame).foreground,
       );
       return finishSvg(svg, width, height);
     },
@@ -46,7 +47,12 @@ export function heatmapFigure(h: H, target: ExportTarget, spec: Omit<HeatmapSpec
 }
 
 /** The map as a table of at most MAX_TABLE_SIDE² cells, averaging square blocks when it is larger. */
-export function blockTable(map: Map2D, rowLabel: string, colLabel: string): { data: ChartData; note: string } {
+export function blockTable(
+  map: Map2D,
+  rowLabel: string,
+  colLabel: string,
+  layout: FrequencyLayout = 'dct',
+): { data: ChartData; note: string } {
   const table = binForReport(map, MAX_TABLE_SIDE);
   const block = table === map ? 1 : table.binned!.block;
   // labels in the full map's rows and columns, through both the report's binning and the table's
@@ -55,22 +61,26 @@ export function blockTable(map: Map2D, rowLabel: string, colLabel: string): { da
   const data: ChartData = {
     columns: [
       { label: `${rowLabel} \\ ${colLabel}` },
-      ...Array.from({ length: table.width }, (_, c) => ({ label: spanLabel(c, total, full.width) })),
+      ...Array.from({ length: table.width }, (_, c) => ({ label: frequencySpan(layout, c, total, full.width) })),
     ],
     rows: Array.from({ length: table.height }, (_, r) => [
-      spanLabel(r, total, full.height),
+      frequencySpan(layout, r, total, full.height),
       ...table.values.slice(r * table.width, (r + 1) * table.width),
     ]),
   };
   return { data, note: block > 1 ? `(Data table: means of ${block}×${block} blocks; CSV export has every cell.)` : '' };
 }
 
-function mapCsv(map: Map2D, rowLabel: string, colLabel: string, valueLabel: string): string {
+function mapCsv(map: Map2D, rowLabel: string, colLabel: string, valueLabel: string, layout: FrequencyLayout): string {
   const { block, height, width } = binningOf(map);
   const rows: Cell[][] = [];
   for (let r = 0; r < map.height; r++) {
     for (let c = 0; c < map.width; c++)
-      rows.push([block > 1 ? spanLabel(r, block, height) : r, block > 1 ? spanLabel(c, block, width) : c, map.values[r * map.width + c]]);
+      rows.push([
+        block > 1 ? frequencySpan(layout, r, block, height) : frequencyAt(layout, r, height),
+        block > 1 ? frequencySpan(layout, c, block, width) : frequencyAt(layout, c, width),
+        map.values[r * map.width + c],
+      ]);
   }
   return toCsv({ columns: [{ label: rowLabel }, { label: colLabel }, { label: valueLabel }], rows });
 }

@@ -1,29 +1,39 @@
-/** The colour-scale legend of a heatmap: an SVG gradient bar with an axis (linear or log) and a title. */
+/**
+ * The colour bar of a heatmap: a vertical SVG gradient bar as tall as the map, high values at the top, with
+ * an axis (linear or log) on its right and the quantity it shows (with its unit) as a rotated title.
+ */
 import { select } from 'd3-selection';
 import { scaleLinear, scaleLog } from 'd3-scale';
-import { axisBottom } from 'd3-axis';
+import { axisRight } from 'd3-axis';
 import { svgEl } from '../dom';
 import { sig } from '../format';
 import type { ColourScale } from './colourScale';
 
-export const LEGEND_WIDTH = 256;
-const BAR_HEIGHT = 10;
+/** Default bar length (a heatmap passes its canvas height). */
+export const LEGEND_LENGTH = 256;
+export const LEGEND_WIDTH = 80;
+const BAR_WIDTH = 12;
+const BAR_X = 4;
 const STOPS = 16;
-const SIDE = 12;
 
-export function colourLegend(doc: Document, opts: { id: string; title: string; scale: ColourScale; testId?: string }): SVGSVGElement {
+export function colourLegend(
+  doc: Document,
+  opts: { id: string; title: string; scale: ColourScale; testId?: string; length?: number },
+): SVGSVGElement {
   const { scale } = opts;
-  const width = LEGEND_WIDTH + 2 * SIDE;
-  const height = 52;
+  const length = opts.length ?? LEGEND_LENGTH;
   const svg = svgEl(doc, 'svg', {
-    viewBox: `0 0 ${width} ${height}`,
+    viewBox: `0 0 ${LEGEND_WIDTH} ${length}`,
+    width: LEGEND_WIDTH,
+    height: length,
     class: 'colour-legend',
     role: 'img',
     'data-testid': opts.testId,
     'aria-label': `Colour scale: ${opts.title}, ${scale.kind}, from ${sig(scale.domain[0], 3)} to ${sig(scale.domain[1], 3)}`,
   });
   const gradientId = `${opts.id}-gradient`;
-  const gradient = svgEl(doc, 'linearGradient', { id: gradientId, x1: 0, x2: 1, y1: 0, y2: 0 });
+  // bottom (low) to top (high)
+  const gradient = svgEl(doc, 'linearGradient', { id: gradientId, x1: 0, x2: 0, y1: 1, y2: 0 });
   const [d0, d1] = scale.domain;
   for (let k = 0; k <= STOPS; k++) {
     const t = k / STOPS;
@@ -31,23 +41,28 @@ export function colourLegend(doc: Document, opts: { id: string; title: string; s
     gradient.appendChild(svgEl(doc, 'stop', { offset: `${Math.round(t * 1000) / 10}%`, 'stop-color': scale.colour(v) }));
   }
   svg.appendChild(svgEl(doc, 'defs', null, gradient));
-  svg.appendChild(svgEl(doc, 'text', { class: 'legend-title', x: SIDE, y: 11 }, opts.title));
   svg.appendChild(
-    svgEl(doc, 'rect', { class: 'legend-bar', x: SIDE, y: 16, width: LEGEND_WIDTH, height: BAR_HEIGHT, fill: `url(#${gradientId})` }),
+    svgEl(doc, 'rect', { class: 'legend-bar', x: BAR_X, y: 0, width: BAR_WIDTH, height: length, fill: `url(#${gradientId})` }),
   );
   const axisScale =
-    scale.kind === 'log'
-      ? scaleLog().domain(scale.domain).range([0, LEGEND_WIDTH])
-      : scaleLinear().domain(scale.domain).range([0, LEGEND_WIDTH]);
-  const axis = axisBottom(axisScale).tickSize(4);
+    scale.kind === 'log' ? scaleLog().domain(scale.domain).range([length, 0]) : scaleLinear().domain(scale.domain).range([length, 0]);
+  const axis = axisRight(axisScale).tickSize(4);
   axis.tickFormat((v) => sig(Number(v), 2));
   if (scale.kind === 'log') axis.tickValues(decades(d0, d1));
   else axis.ticks(5);
   select(svg)
     .append('g')
     .attr('class', 'axis')
-    .attr('transform', `translate(${SIDE},${16 + BAR_HEIGHT})`)
+    .attr('transform', `translate(${BAR_X + BAR_WIDTH},0)`)
     .call(axis);
+  svg.appendChild(
+    svgEl(
+      doc,
+      'text',
+      { class: 'legend-title', transform: `translate(${LEGEND_WIDTH - 4},${length / 2}) rotate(-90)`, 'text-anchor': 'middle' },
+      opts.title,
+    ),
+  );
   return svg;
 }
 

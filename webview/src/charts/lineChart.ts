@@ -1,7 +1,8 @@
 /**
  * Line chart (sweeps, budget curves): SVG with axes in `currentColor`, one path + point symbols per series,
  * gaps where a value is missing, a legend inside the SVG (so exports keep it), and hover / arrow-key values
- * through a focus dot and tooltip.
+ * through a focus dot and tooltip. The legend lists the series that are drawn; series with no value and
+ * series hidden under another (the same y at every x) are said in words below it.
  */
 import { pointer, select } from 'd3-selection';
 import { scaleLinear, scaleLog } from 'd3-scale';
@@ -56,7 +57,8 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
   const fx = spec.formatX ?? ((v: number) => sig(v, 3));
   const fy = spec.formatY ?? ((v: number) => sig(v, 3));
   const plotW = LINE_WIDTH - MARGIN.left - MARGIN.right;
-  const legendH = spec.series.length * LEGEND_ROW + 6;
+  const plan = legendPlan(spec.series);
+  const legendH = (plan.drawn.length + plan.notes.length) * LEGEND_ROW + 6;
   const height = MARGIN.top + PLOT_HEIGHT + MARGIN.bottom + legendH;
   const svg = svgEl(doc, 'svg', {
     viewBox: `0 0 ${LINE_WIDTH} ${height}`,
@@ -64,7 +66,7 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
     role: 'img',
     tabindex: 0,
     id: `${spec.id}-svg`,
-    'aria-label': `${spec.title}. Line chart of ${spec.yLabel} against ${spec.xLabel}, ${spec.series.length} series. Arrow keys read the values.`,
+    'aria-label': `${spec.title}. Line chart of ${spec.yLabel} against ${spec.xLabel}, ${plan.drawn.length} series.${plan.notes.map((n) => ` ${n}`).join('')} Arrow keys read the values.`,
   });
   svg.appendChild(svgEl(doc, 'title', null, spec.title));
 
@@ -132,12 +134,15 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
     plot.appendChild(svgEl(doc, 'text', { class: 'no-data', x: plotW / 2, y: PLOT_HEIGHT / 2, 'text-anchor': 'middle' }, 'no values'));
 
   const legend = svgEl(doc, 'g', { class: 'legend', transform: `translate(${MARGIN.left},${MARGIN.top + PLOT_HEIGHT + MARGIN.bottom})` });
-  spec.series.forEach((s, i) => {
-    const row = svgEl(doc, 'g', { class: `legend-item ${seriesClass(i)}`, transform: `translate(0,${i * LEGEND_ROW})` });
-    row.appendChild(svgEl(doc, 'line', { class: 'line', x1: 0, x2: 24, y1: 6, y2: 6, 'stroke-dasharray': seriesDash(i) }));
-    row.appendChild(svgEl(doc, 'path', { class: 'point', d: seriesSymbol(i), transform: 'translate(12,6)' }));
-    row.appendChild(svgEl(doc, 'text', { x: 30, y: 10 }, s.name));
-    legend.appendChild(row);
+  plan.drawn.forEach((i, row) => {
+    const item = svgEl(doc, 'g', { class: `legend-item ${seriesClass(i)}`, transform: `translate(0,${row * LEGEND_ROW})` });
+    item.appendChild(svgEl(doc, 'line', { class: 'line', x1: 0, x2: 24, y1: 6, y2: 6, 'stroke-dasharray': seriesDash(i) }));
+    item.appendChild(svgEl(doc, 'path', { class: 'point', d: seriesSymbol(i), transform: 'translate(12,6)' }));
+    item.appendChild(svgEl(doc, 'text', { x: 30, y: 10 }, spec.series[i].name));
+    legend.appendChild(item);
+  });
+  plan.notes.forEach((note, k) => {
+    legend.appendChild(svgEl(doc, 'text', { class: 'legend-note', x: 0, y: (plan.drawn.length + k) * LEGEND_ROW + 10 }, note));
   });
   svg.appendChild(legend);
 
@@ -190,6 +195,46 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
   });
   svg.addEventListener('pointerleave', hide);
   return { svg, focus: (s, i) => nav.set({ series: s, index: i }) };
+}
+
+/** Two series coincide when their values differ by at most this fraction of the plotted y range at every x. */
+export const COINCIDE_TOLERANCE = 1e-6;
+
+export interface LegendPlan {
+  /** Indices of the series with at least one finite value, in order. */
+  drawn: number[];
+  /** Sentences for what the legend cannot show: coinciding lines, series with no value. */
+  notes: string[];
+}
+
+/** Which series the legend lists, and what it says about the others. */
+export function legendPlan(series: LineSeries[]): LegendPlan {
+  const finite = (p: LinePoint): p is { x: number; y: number } => p.y !== null && Number.isFinite(p.y);
+  const drawn = series.flatMap((s, i) => (s.points.some(finite) ? [i] : []));
+  const ys = drawn.flatMap((i) => series[i].points.filter(finite).map((p) => p.y));
+  const span = ys.length ? Math.max(...ys) - Math.min(...ys) : 0;
+  const tolerance = COINCIDE_TOLERANCE * (span > 0 ? span : 1);
+  const valuesByX = (s: LineSeries) => new Map(s.points.filter(finite).map((p) => [p.x, p.y]));
+  const coincide = (a: Map<number, number>, b: Map<number, number>) =>
+    a.size === b.size && [...a].every(([x, y]) => b.has(x) && Math.abs(b.get(x)! - y) <= tolerance);
+  // Each drawn series joins the first earlier group it coincides with.
+  const groups: { values: Map<number, number>; members: number[] }[] = [];
+  for (const i of drawn) {
+    const values = valuesByX(series[i]);
+    const group = groups.find((g) => coincide(g.values, values));
+    if (group) group.members.push(i);
+    else groups.push({ values, members: [i] });
+  }
+  const notes = groups
+    .filter((g) => g.members.length > 1)
+    .map((g) => `${listNames(g.members.map((i) => series[i].name))} coincide: one line hides the other${g.members.length > 2 ? 's' : ''}.`);
+  const empty = series.filter((_, i) => !drawn.includes(i)).map((s) => s.name);
+  if (empty.length) notes.push(`Not drawn, no values: ${empty.join(', ')}.`);
+  return { drawn, notes };
+}
+
+function listNames(names: string[]): string {
+  return names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 function nearestIndex(points: LinePoint[], x: number): number {

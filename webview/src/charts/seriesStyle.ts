@@ -1,11 +1,12 @@
 /**
- * How series are told apart: a colour class (mapped to VS Code's --vscode-charts-* variables in styles.css,
- * so each theme — high contrast included — picks the colour), plus a point symbol and a dash pattern, so
- * series stay distinguishable without colour.
+ * How series are told apart: a colour class (series-0 … series-9, mapped in styles.css to a palette chosen
+ * per theme kind, see palette.ts), plus a point symbol and a dash pattern, so series stay distinguishable
+ * without colour: the first ten series differ in their (symbol, dash) pair too.
  */
 import { symbol, symbolCircle, symbolCross, symbolDiamond, symbolSquare, symbolStar, symbolTriangle, symbolWye } from 'd3-shape';
+import { SERIES_COLOURS } from './palette';
 
-export const SERIES_CLASSES = 8;
+export const SERIES_CLASSES = SERIES_COLOURS;
 const SYMBOLS = [symbolCircle, symbolSquare, symbolTriangle, symbolDiamond, symbolCross, symbolStar, symbolWye];
 const DASHES = [null, '6 3', '2 3', '8 3 2 3'];
 

@@ -2,8 +2,11 @@
  * Occluded Frequency bars: how much the scored logit drops when each frequency band is ablated, for the
  * dataset mean, a class average or one image (selectable), all models on one chart in compare mode. Bands
  * whose ablation flips the top-1 prediction are marked; the image view adds the dataset mean as reference
- * ticks and previews of the ablated image for the top-3 bands.
+ * ticks, the image itself with its prediction and confidence, and previews of the ablated image for the
+ * top-3 bands. A run that explained a single image (Explain Image Frequencies) opens on that image, since
+ * its "mean" and "class average" are the same image again.
  */
+import type { ReportV1 } from '../../../src/engine/report/schema';
 import type { OccludedFrequencyImage, OccludedFrequencyModel, OccludedFrequencySection } from '../../../src/engine/report/sections';
 import { barChart, type BarGroup } from '../charts/barChart';
 import type { Cell, ChartData } from '../charts/dataTable';
@@ -33,7 +36,8 @@ export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencyS
     m.label = labels.filter((l) => l === labels[i]).length > 1 ? `${m.side.label}: ${labels[i]}` : labels[i];
   });
   const names = classNames(models[0].side);
-  const options = viewOptions(models, names);
+  const single = singleImage(models);
+  const options = viewOptions(models, names, single);
   const stored = ctx.ui.get(UI_KEY);
   let view = options.some((o) => o.value === stored) ? stored! : options[0].value;
 
@@ -61,13 +65,45 @@ export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencyS
       s.definition,
       ` Baseline: ${s.baseline}; scored on ${s.scoreOn}; ${bands} bands${s.seed !== null ? `; seed ${s.seed}` : ''}.`,
     ),
-    h('label', { class: 'control', for: 'of-view' }, 'Show ', select),
+    ...(options.length > 1
+      ? [h('label', { class: 'control', for: 'of-view' }, 'Show ', select)]
+      : [h('p', { 'data-testid': 'of-image' }, `One image explained: ${singleImageText(models[0].model.images[0], names)}.`)]),
     ...(skipped ? [h('p', { class: 'muted' }, `${skipped} model(s) with a different number of bands are not shown on this chart.`)] : []),
     holder,
   ];
 }
 
-function viewOptions(models: ModelEntry[], names: string[]): { value: OfView; label: string }[] {
+/** Every model explained the same one image: a mean or class average would repeat it. */
+function singleImage(models: ModelEntry[]): boolean {
+  const paths = new Set(models.flatMap((m) => m.model.images.map((i) => i.relPath)));
+  const counted = (m: OccludedFrequencyModel) => m.perClass.reduce((n, pc) => n + (pc?.count ?? 0), 0);
+  return paths.size === 1 && models.every((m) => m.model.images.length === 1 && counted(m.model) <= 1);
+}
+
+function labelText(names: string[], label: number): string {
+  return label >= 0 ? className(names, label) : 'unknown';
+}
+
+function imageText(names: string[], img: OccludedFrequencyImage): string {
+  return `${img.relPath} (${img.label >= 0 ? `${labelText(names, img.label)}, ` : ''}predicted ${className(names, img.predicted)}${img.confidence !== undefined ? ` ${percent(img.confidence)}` : ''})`;
+}
+
+function singleImageText(img: OccludedFrequencyImage, names: string[]): string {
+  return `${img.file ?? img.relPath}, ${img.label >= 0 ? `label ${labelText(names, img.label)}, ` : ''}predicted ${className(names, img.predicted)}${img.confidence !== undefined ? ` (confidence ${percent(img.confidence)})` : ''}`;
+}
+
+/**
+ * The image an explain run looked at, for a summary line: file, prediction and confidence; null when the
+ * report is not of one explained image.
+ */
+export function explainedImageSummary(report: ReportV1 | null): string | null {
+  const of = report?.sections.occludedFrequency as OccludedFrequencySection | undefined;
+  const img = of?.models?.[0]?.images?.length === 1 ? of.models[0].images[0] : null;
+  if (!report || report.command !== 'explain' || !img) return null;
+  return singleImageText(img, report.dataset?.classNames ?? report.config.resolved.classNames ?? []);
+}
+
+function viewOptions(models: ModelEntry[], names: string[], single: boolean): { value: OfView; label: string }[] {
   const classes = new Map<number, number>();
   for (const m of models)
     m.model.perClass.forEach((pc, k) => {
@@ -75,15 +111,14 @@ function viewOptions(models: ModelEntry[], names: string[]): { value: OfView; la
     });
   const images = new Map<string, OccludedFrequencyImage>();
   for (const m of models) for (const img of m.model.images) if (!images.has(img.relPath)) images.set(img.relPath, img);
+  const imageOptions = [...images.values()].map((img) => ({ value: `image:${img.relPath}`, label: `Image: ${imageText(names, img)}` }));
+  if (single) return imageOptions;
   return [
     { value: 'mean', label: 'Dataset mean (all images)' },
     ...[...classes]
       .sort((a, b) => a[0] - b[0])
       .map(([k, n]) => ({ value: `class:${k}`, label: `Class average: ${className(names, k)} (${n} images)` })),
-    ...[...images.values()].map((img) => ({
-      value: `image:${img.relPath}`,
-      label: `Image: ${img.relPath} (${className(names, img.label)}, predicted ${className(names, img.predicted)})`,
-    })),
+    ...imageOptions,
   ];
 }
 
@@ -126,8 +161,10 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
         ? `class ${className(names, Number(view.slice(6)))}`
         : `image ${view.slice(6)}`;
   const title = `Occluded Frequency: ${viewLabel}`;
-  // The dataset mean behind a class or image view (one model only: with two, the ticks would be ambiguous).
-  const reference = view !== 'mean' && models.length === 1 ? { name: 'dataset mean', values: models[0].model.mean } : null;
+  // The dataset mean behind a class or image view (one model only: with two, the ticks would be ambiguous;
+  // none for a single explained image, whose "mean" is itself).
+  const reference =
+    view !== 'mean' && models.length === 1 && !singleImage(models) ? { name: 'dataset mean', values: models[0].model.mean } : null;
   let fig: Figure | null = null;
   const scoreOn = models[0].section.scoreOn === 'logits' ? 'logit' : 'log-probability';
   const chart = barChart(ctx.h.doc, {
@@ -163,7 +200,7 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
   const imageInfo = per
     .map(({ m, bars }) =>
       bars.image
-        ? `${m.label}: label ${className(names, bars.image.label)}, predicted ${className(names, bars.image.predicted)}, clean ${scoreOn} ${sig(bars.image.cleanLogit, 4)}.`
+        ? `${m.label}: label ${labelText(names, bars.image.label)}, predicted ${className(names, bars.image.predicted)}${bars.image.confidence !== undefined ? ` (confidence ${percent(bars.image.confidence)})` : ''}, clean ${scoreOn} ${sig(bars.image.cleanLogit, 4)}.`
         : null,
     )
     .filter(Boolean)
@@ -176,25 +213,56 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
     data,
     svg: () => standaloneSvg(chart.svg, title),
   });
-  const previews = per.flatMap(({ m, bars }) => (bars.image?.previews ?? []).map((p) => ({ m, p, image: bars.image! })));
-  if (previews.length === 0) return [fig.figure];
+  const pictures = per.flatMap(({ m, bars }) => (bars.image ? imagePictures(ctx, m, bars.image, models.length > 1, names) : []));
+  if (pictures.length === 0) return [fig.figure];
   return [
     fig.figure,
     h(
       'div',
-      { class: 'of-previews', 'aria-label': 'Ablated-image previews of the top-3 bands' },
-      ...previews.map(({ m, p, image }) => {
-        const src = resourceUrl(m.side.resourceBase, p.path);
-        const caption = `${models.length > 1 ? `${m.label}: ` : ''}band ${p.band} ablated (score ${sig(image.scores[p.band], 3)})`;
-        return h(
-          'figure',
-          { class: 'preview' },
-          src
-            ? h('img', { src, alt: `${image.relPath} with frequency band ${p.band} ablated` })
-            : h('span', { class: 'muted' }, 'preview path outside the run folder'),
-          h('figcaption', null, caption),
-        );
-      }),
+      { class: 'of-previews', 'aria-label': 'The image and its ablated previews for the top-3 bands', 'data-testid': 'of-previews' },
+      ...pictures,
     ),
   ];
+}
+
+/** The image as the model saw it (with prediction and confidence), then the ablated previews of its top bands. */
+function imagePictures(ctx: RenderContext, m: ModelEntry, image: OccludedFrequencyImage, compare: boolean, names: string[]): HTMLElement[] {
+  const { h } = ctx;
+  const prefix = compare ? `${m.label}: ` : '';
+  const picture = (path: string, alt: string, cls: string, ...caption: (string | HTMLElement)[]) => {
+    const src = resourceUrl(m.side.resourceBase, path);
+    return h(
+      'figure',
+      { class: `preview ${cls}` },
+      src ? h('img', { src, alt }) : h('span', { class: 'muted' }, 'preview path outside the run folder'),
+      h('figcaption', null, ...caption),
+    );
+  };
+  const out: HTMLElement[] = [];
+  if (image.original) {
+    out.push(
+      picture(
+        image.original,
+        `${image.relPath} as the model saw it, predicted ${className(names, image.predicted)}`,
+        'original',
+        `${prefix}original`,
+        h('br'),
+        h(
+          'span',
+          { class: 'prediction', 'data-testid': 'of-prediction' },
+          `predicted ${className(names, image.predicted)}${image.confidence !== undefined ? `, ${percent(image.confidence)}` : ''}`,
+        ),
+      ),
+    );
+  }
+  for (const p of image.previews ?? [])
+    out.push(
+      picture(
+        p.path,
+        `${image.relPath} with frequency band ${p.band} ablated`,
+        'ablated',
+        `${prefix}band ${p.band} ablated (score ${sig(image.scores[p.band], 3)})`,
+      ),
+    );
+  return out;
 }

@@ -23,6 +23,14 @@ export function scaleNote(kind: ScaleKind): string {
   return kind === 'log' ? ' Log colour scale (the values span more than two decades).' : '';
 }
 
+/** Says that a binned map's cells are block means, and that its axes count the full map's coefficients. */
+export function binNote(map: Map2D): string {
+  const b = map.binned;
+  return b
+    ? ` Each cell is the mean of a ${b.block}×${b.block} block of the ${b.height}×${b.width} map; the axes count its coefficients.`
+    : '';
+}
+
 export function renderRct(entries: SectionEntry<RctSection>[], ctx: RenderContext): Node[] {
   const { h } = ctx;
   return entries.flatMap(({ side, section }, e) => [
@@ -35,12 +43,17 @@ export function renderRct(entries: SectionEntry<RctSection>[], ctx: RenderContex
         return heatmapFigure(h, ctx.exportTarget, {
           id: `rct-${side.key}-${e}-${i}`,
           title: sideTitle(ctx, side, `RCT: ${m.attack}`),
-          caption: [`${m.mode}; mean over ${m.count} successful adversarial examples. Low frequencies top left.`, scaleNote(scale)],
+          caption: [
+            `${m.mode}; mean over ${m.count} successful adversarial examples. DC (index 0, 0) at the top left; frequency grows to the right and downwards.`,
+            binNote(m.map),
+            scaleNote(scale),
+          ],
           map: m.map,
           scale,
-          valueLabel: 'mean RCT',
-          rowLabel: 'DCT row (vertical frequency)',
-          colLabel: 'DCT column (horizontal frequency)',
+          layout: 'dct',
+          valueLabel: 'mean RCT (relative change, no unit)',
+          rowLabel: 'vertical DCT frequency index (low → high)',
+          colLabel: 'horizontal DCT frequency index (low → high)',
           testId: 'rct-heatmap',
           legendTestId: 'rct-legend',
         }).figure;

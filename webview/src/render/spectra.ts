@@ -7,7 +7,7 @@ import type { SpectraSection } from '../../../src/engine/report/sections';
 import { heatmapFigure } from '../charts/heatmapFigure';
 import { percent } from '../format';
 import { sideTitle, type RenderContext, type SectionEntry } from './context';
-import { autoScale, scaleNote } from './rct';
+import { autoScale, binNote, scaleNote } from './rct';
 
 export function renderSpectra(entries: SectionEntry<SpectraSection>[], ctx: RenderContext): Node[] {
   const { h } = ctx;
@@ -52,7 +52,11 @@ export function renderSpectra(entries: SectionEntry<SpectraSection>[], ctx: Rend
   );
   const figures = entries.flatMap(({ side, section }, e) =>
     section.entries.flatMap((s, i) => {
-      const common = { rowLabel: 'vertical frequency k_y (centred)', colLabel: 'horizontal frequency k_x (centred)' };
+      const common = {
+        layout: 'centred-dft' as const,
+        rowLabel: 'vertical frequency k_y (cycles per image)',
+        colLabel: 'horizontal frequency k_x (cycles per image)',
+      };
       const spectrumScale = autoScale(s.perturbationSpectrum);
       const diffScale = autoScale(s.logSpectrumDifference);
       return [
@@ -61,22 +65,27 @@ export function renderSpectra(entries: SectionEntry<SpectraSection>[], ctx: Rend
           id: `spectrum-${side.key}-${e}-${i}`,
           title: sideTitle(ctx, side, `Perturbation spectrum: ${s.attack}`),
           caption: [
-            `${s.mode}; mean |F(δ)| over ${s.count} adversarial examples, channel-averaged, DC in the centre.`,
+            `${s.mode}; mean |F(δ)| over ${s.count} adversarial examples, channel-averaged. DC (k = 0, 0) at the centre; |k| grows outwards.`,
+            binNote(s.perturbationSpectrum),
             scaleNote(spectrumScale),
           ],
           map: s.perturbationSpectrum,
           scale: spectrumScale,
-          valueLabel: 'mean |F(δ)|',
+          valueLabel: 'mean |F(δ)| (pixel-value units)',
           testId: 'perturbation-spectrum',
         }).figure,
         heatmapFigure(h, ctx.exportTarget, {
           ...common,
           id: `logdiff-${side.key}-${e}-${i}`,
           title: sideTitle(ctx, side, `Log-spectrum difference: ${s.attack}`),
-          caption: [`${s.mode}; mean |log|F(x+δ)| − log|F(x)||, DC in the centre.`, scaleNote(diffScale)],
+          caption: [
+            `${s.mode}; mean |log|F(x+δ)| − log|F(x)||. DC (k = 0, 0) at the centre; |k| grows outwards.`,
+            binNote(s.logSpectrumDifference),
+            scaleNote(diffScale),
+          ],
           map: s.logSpectrumDifference,
           scale: diffScale,
-          valueLabel: 'mean |Δ log|F||',
+          valueLabel: 'mean |Δ ln|F|| (natural log, no unit)',
           testId: 'log-spectrum-difference',
         }).figure,
       ];
