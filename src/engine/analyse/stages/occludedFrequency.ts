@@ -6,7 +6,7 @@ import { OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, 
 import type { OccludedFrequencyImage, OccludedFrequencySection } from '../../report/sections';
 import { Rng } from '../../util/random';
 import { seedFor, seedRecord } from '../../util/seeds';
-import { ofRowsPerCall, writeOfPreviews } from '../../jobs/ofPreviews';
+import { ofRowsPerCall, writeOfOriginal, writeOfPreviews } from '../../jobs/ofPreviews';
 import type { BatchStage, BatchStageModule } from '../batchStage';
 import type { AnalyseContext } from '../context';
 
@@ -48,6 +48,11 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
           flips: r.flips,
         };
         if (ctx.opts.outDir && images.length < OF_PREVIEW_IMAGES) {
+          img.original = writeOfOriginal(ctx.opts.outDir, String(images.length).padStart(2, '0'), pixels.subarray(i * per, (i + 1) * per), [
+            C,
+            H,
+            W,
+          ]);
           img.previews = writeOfPreviews(
             ctx.opts.outDir,
             String(images.length).padStart(2, '0'),
