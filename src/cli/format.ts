@@ -6,6 +6,7 @@ import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import { SECTION_KINDS, sectionKind, type SectionKind, type SectionKinds } from '../protocol/sectionKinds';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
+import { perImageLines } from './formatPerImage';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
@@ -233,6 +234,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   rct: (s, r) => formatFrequency(alone(r, 'rct', s)),
   spectra: (s, r) => formatFrequency(alone(r, 'spectra', s)),
   'model-info': (s) => modelInfoLines(s),
+  'per-image': (s) => perImageLines(s),
 };
 
 /** What `info` prints, and why the configuration or the image folder could not be used. */

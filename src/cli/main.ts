@@ -91,6 +91,8 @@ Frequency + RCT + spectra + sweeps; defend = the named defences and attacks only
 ${DEFENCES.flatMap((d) => d.cli.usage.map(([flag, text]) => `  ${flag.padEnd(22)} ${text}`)).join('\n')}
   --adaptive-images N    correctly classified images re-attacked adaptively and used for the ε sweep
   --of-images N          images explained by Occluded Frequency
+  --examples N           example PNGs saved per attack for the per-image table (default: all for images up to
+                         64×64, else 32; 0 = none)
   --baseline B           Occluded Frequency ablation: zero (default) | noise
   --criterion C          top1 | top5
 `;
@@ -317,8 +319,10 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
     process.stdout.write(
-      [formatAttackReport(report), ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra'])].join('\n') +
-        '\n',
+      [
+        formatAttackReport(report),
+        ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra', 'per-image']),
+      ].join('\n') + '\n',
     );
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }

@@ -7,7 +7,14 @@
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import type { CleanSection } from '../engine/report/schema';
-import type { DefencesSection, OccludedFrequencySection, RctSection, SpectraSection, SweepsSection } from '../engine/report/sections';
+import type {
+  DefencesSection,
+  OccludedFrequencySection,
+  PerImageSection,
+  RctSection,
+  SpectraSection,
+  SweepsSection,
+} from '../engine/report/sections';
 
 export interface SectionKinds {
   clean: CleanSection;
@@ -18,6 +25,7 @@ export interface SectionKinds {
   rct: RctSection;
   spectra: SpectraSection;
   'model-info': ModelInfoSection;
+  'per-image': PerImageSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -31,6 +39,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   rct: null,
   spectra: null,
   'model-info': null,
+  'per-image': null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 
