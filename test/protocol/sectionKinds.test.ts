@@ -7,7 +7,17 @@ import { fixtureReport } from '../webview/fixtures';
 
 describe('section kinds', () => {
   it('are listed once, and only own names count as known', () => {
-    assert.deepEqual(SECTION_KINDS, ['clean', 'attacks', 'defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra', 'model-info']);
+    assert.deepEqual(SECTION_KINDS, [
+      'clean',
+      'attacks',
+      'defences',
+      'sweeps',
+      'occluded-frequency',
+      'rct',
+      'spectra',
+      'model-info',
+      'per-image',
+    ]);
     for (const kind of SECTION_KINDS) assert.ok(isKnownKind(kind));
     for (const kind of ['toString', '__proto__', 'certified-radius', null]) assert.equal(isKnownKind(kind), false, String(kind));
     assert.equal(sectionKind({ kind: 'rct' }), 'rct');

@@ -9,6 +9,7 @@ import { renderDefences } from './defenceTable';
 import { renderGallery } from './gallery';
 import { renderModelInfo } from './modelInfo';
 import { renderOccludedFrequency } from './occludedFrequency';
+import { renderPerImage } from './perImageTable';
 import { renderRct } from './rct';
 import { entriesOf, unknownEntries } from './sections';
 import { renderSpectra } from './spectra';
@@ -40,6 +41,7 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   rct: [{ id: 'rct', title: 'RCT maps', order: 5, render: renderRct }],
   spectra: [{ id: 'spectra', title: 'Perturbation spectra', order: 6, render: renderSpectra }],
   'model-info': [{ id: 'model-info', title: 'Model', order: 0, render: renderModelInfo }],
+  'per-image': [{ id: 'per-image', title: 'Per-image results', order: 8, render: renderPerImage }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };
