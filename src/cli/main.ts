@@ -27,6 +27,7 @@ import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFla
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
 import { COMMON_FLAG_SPEC, overridesFromFlags } from './flags';
+import { stringifyReport } from '../engine/report/reportJson';
 import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo } from './format';
 import { ProgressLine } from './progressLine';
 import { CHECK_FLAG_SPEC, CHECK_USAGE, GATE_FAILED_EXIT, checkOutcome, planCheck, writeCheckOutputs } from './check';
@@ -267,7 +268,7 @@ async function attackCommand(args: string[]): Promise<number> {
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runAttackJob(jobRequest(modelPath, config, overrides), options, hooks),
   );
-  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
     process.stdout.write(formatAttackReport(report) + '\n');
@@ -289,7 +290,7 @@ async function checkCommand(args: string[]): Promise<number> {
   const outcome = report.status === 'partial' ? null : checkOutcome(plan, report);
   // The report keeps its attack sections as `attack` writes them; the gates are one more section.
   const gated: ReportV1 = outcome ? { ...report, sections: { ...report.sections, gates: { kind: 'gates', ...outcome } } } : report;
-  if (plan.options.outDir) writeFileAtomic(resolve(plan.options.outDir, 'report.json'), JSON.stringify(gated, null, 2) + '\n');
+  if (plan.options.outDir) writeFileAtomic(resolve(plan.options.outDir, 'report.json'), stringifyReport(gated) + '\n');
   if (values.json !== undefined) emitJson(values.json, gated);
   if (outcome) writeCheckOutputs(outcome, values, (Date.now() - started) / 1000);
   if (values.json !== '-') {
@@ -315,7 +316,7 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runAnalyseJob(jobRequest(modelPath, config, overrides), options, hooks),
   );
-  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
     process.stdout.write(
@@ -340,7 +341,7 @@ async function explainCommand(args: string[]): Promise<number> {
   const report = await withCancellation(false, (hooks) =>
     runExplainJob(jobRequest(modelPath, config, overridesFromFlags(values)), options, hooks),
   );
-  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
     process.stdout.write([...formatFrequency(report), ...report.warnings.map((w) => `note: ${w}`)].join('\n') + '\n');
