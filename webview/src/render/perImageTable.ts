@@ -374,6 +374,7 @@ function detailContent(
   const truth = className(names, t.images.label[i]);
   const predicted = className(names, t.images.prediction[i]);
   const wrong = t.images.prediction[i] !== t.images.label[i];
+  const attacked = t.attacks.some((a) => a.outcome[i] > 0);
   const verdict = (v: number) => (v === 1 ? 'right' : v === 0 ? 'wrong' : DASH);
   const numbers = h(
     'table',
@@ -413,7 +414,9 @@ function detailContent(
     h(
       'p',
       null,
-      `True class ${truth}; clean prediction ${predicted} (${percent(t.images.confidence[i])})${wrong ? ', misclassified: not attacked' : ''}.`,
+      `True class ${truth}; clean prediction ${predicted} (${percent(t.images.confidence[i])})${wrong ? ', misclassified' : ''}${
+        attacked ? '' : `; not attacked (the attacks start from the images classified correctly under ${t.criterion})`
+      }.`,
       ...t.defences.map((d) => ` ${d.defence} on the clean image: ${d.clean[i] ? 'right' : 'wrong'}.`),
     ),
     numbers,
@@ -422,11 +425,7 @@ function detailContent(
   const withFiles = broken.filter((k) => saved[k].has(i));
   if (broken.length === 0) {
     out.push(
-      h(
-        'p',
-        { class: 'muted' },
-        wrong ? 'Misclassified clean: no attack ran on it.' : 'No attack broke this image: there is no adversarial example to show.',
-      ),
+      h('p', { class: 'muted' }, `${attacked ? 'No attack broke this image' : 'Not attacked'}: there is no adversarial example to show.`),
     );
     return out;
   }
