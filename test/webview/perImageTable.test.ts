@@ -48,6 +48,7 @@ function section(over: Partial<PerImageSection['examples']> = {}): PerImageSecti
       {
         attack: 'FGSM ε=8/255 (0.0314)',
         mode: 'fixed-eps',
+        norm: 'linf',
         outcome: fgsm,
         adversarialPrediction: fgsm.map((o, i) => (o === 0 ? -1 : o === 2 ? (label[i] + 2) % 10 : label[i])),
         epsilon: null,
@@ -59,9 +60,10 @@ function section(over: Partial<PerImageSection['examples']> = {}): PerImageSecti
       {
         attack: 'DeepFool L2',
         mode: 'minimal-perturbation',
+        norm: 'l2',
         outcome: deepfool,
         adversarialPrediction: deepfool.map((o, i) => (o === 0 ? -1 : o === 2 ? (label[i] + 3) % 10 : label[i])),
-        epsilon: null,
+        epsilon: norm(deepfool, 0.05).map((v, i) => (deepfool[i] === 2 ? v : null)),
         l2: norm(deepfool, 0.05),
         linf: norm(deepfool, 0.01),
         queries: deepfool.map((o) => (o === 0 ? 0 : 7)),
@@ -253,6 +255,11 @@ test('a row chosen by click or keyboard shows its images from the run folder, it
     'No example images were saved for this image. The first 32 successful examples of each attack are saved; re-run with --examples N to save more.',
   );
   assert.equal(detail.querySelectorAll('img').length, 0);
+  const df = [...detail.querySelectorAll('[data-testid="per-image-numbers"] tbody tr')][1];
+  assert.deepEqual(
+    [...df.children].map((c) => text(c)),
+    ['DeepFool L2', 'minimal perturbation', 'broken → sandal', '0.15 L2', '0.15', '0.03', '7', 'right'],
+  );
 });
 
 test('example paths that leave the run folder are not loaded', () => {

@@ -247,7 +247,12 @@ export interface PerImageAttack {
   outcome: PerImageOutcome[];
   /** The undefended model's top-1 class on the attack's example (−1 where not attacked). */
   adversarialPrediction: number[];
-  /** Minimal-ε mode: the smallest ε that broke the image (null where none, or not attacked); null in other modes. */
+  /** The attack's norm (its ε-ball, or the norm a minimal-perturbation attack minimises). */
+  norm: Norm;
+  /**
+   * The smallest budget that broke the image: the ε found (minimal-ε mode) or the perturbation's size in the
+   * attack's norm (minimal-perturbation mode); null where not broken, and the whole column null in other modes.
+   */
   epsilon: (number | null)[] | null;
   /** Norms of the final perturbation in pixel units (null where not attacked). */
   l2: (number | null)[];

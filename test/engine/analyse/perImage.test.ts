@@ -88,7 +88,11 @@ test('per-image rows agree with the clean, attacks and defences sections; every 
       const l2 = broken.map((i) => a.l2[i]!).sort((x, y) => x - y);
       if (l2.length % 2 && run.norms.successful.l2.median !== null)
         assert.equal(l2[l2.length >> 1], round4(run.norms.successful.l2.median));
-      assert.equal(a.epsilon !== null, a.mode === 'minimal-eps', `${a.attack}: ε column only in minimal-ε mode`);
+      assert.equal(
+        a.epsilon !== null,
+        a.mode === 'minimal-eps' || a.mode === 'minimal-perturbation',
+        `${a.attack}: ε column only in the minimal modes`,
+      );
       if (a.epsilon) a.epsilon.forEach((e, i) => assert.equal(e !== null, a.outcome[i] === 2, `${a.attack} ε of row ${i}`));
       // 28×28 images are small: every broken image's example is saved, and the files are the example.
       assert.deepEqual(a.saved.images, broken);
@@ -237,13 +241,19 @@ test('the cap on saved examples: the first N broken images of each attack, in ro
   }
 });
 
-test('without a run folder no file is written and the note says how to get them', async () => {
+test('without a run folder no file is written and the note says how to get them; a minimal-perturbation attack’s budget is its norm', async () => {
   const { ctx, published } = fakeContext('', undefined, 2);
   (ctx.opts as { outDir: string | null }).outDir = null;
-  const stage = startPerImageStage(ctx, [{ label: 'FGSM', mode: 'fixed-eps', norm: 'linf', criterion: 'top1', seed: 0 }]);
-  await stage.onBatch({ samples: [], pixels: new Float32Array(0), suite: fakeBatch(2, 0) });
+  const stage = startPerImageStage(ctx, [{ label: 'DeepFool', mode: 'minimal-perturbation', norm: 'l2', criterion: 'top1', seed: 0 }]);
+  const batch = fakeBatch(2, 0);
+  batch.attacks[0].l2[1] = 0.25;
+  batch.attacks[0].success[0] = false;
+  await stage.onBatch({ samples: [], pixels: new Float32Array(0), suite: batch });
   stage.publish();
   const t = published.perImage as PerImageSection;
+  assert.deepEqual(t.attacks[0].epsilon, [null, 0.25]);
+  assert.deepEqual(t.attacks[0].outcome, [1, 2]);
   assert.deepEqual(t.attacks[0].saved.images, []);
+  assert.equal(t.attacks[0].norm, 'l2');
   assert.match(t.examples.note, /no output folder \(analyse --out DIR saves them\)/);
 });

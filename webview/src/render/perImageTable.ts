@@ -18,7 +18,7 @@ export const PAGE_ROWS = 50;
 export type AttackMetric = 'outcome' | 'epsilon' | 'l2' | 'linf' | 'queries';
 const METRICS: [AttackMetric, string][] = [
   ['outcome', 'outcome'],
-  ['epsilon', 'minimal ε'],
+  ['epsilon', 'minimal ε (minimal modes)'],
   ['l2', 'L2 of the perturbation'],
   ['linf', 'L∞ of the perturbation'],
   ['queries', 'queries'],
@@ -386,7 +386,16 @@ function detailContent(
       h(
         'tr',
         null,
-        ...['Attack', 'Mode', 'Outcome', 'Minimal ε', 'L2', 'L∞', 'Queries'].map((c) => h('th', { scope: 'col' }, c)),
+        ...['Attack', 'Mode', 'Outcome', 'Minimal ε', 'L2', 'L∞', 'Queries'].map((c) =>
+          h(
+            'th',
+            {
+              scope: 'col',
+              title: c === 'Minimal ε' ? 'The smallest budget that broke the image (minimal-ε and minimal-perturbation attacks)' : null,
+            },
+            c,
+          ),
+        ),
         ...t.defences.map((d) => h('th', { scope: 'col' }, `${d.defence} on the example`)),
       ),
     ),
@@ -400,7 +409,7 @@ function detailContent(
           h('th', { scope: 'row' }, a.attack),
           h('td', null, modeWords(a.mode)),
           h('td', null, outcomeText(a.outcome[i], className(names, a.adversarialPrediction[i]))),
-          h('td', { class: 'num' }, a.epsilon ? sig(a.epsilon[i], 3) : DASH),
+          h('td', { class: 'num' }, a.epsilon && a.epsilon[i] !== null ? `${sig(a.epsilon[i], 3)} ${a.norm === 'l2' ? 'L2' : 'L∞'}` : DASH),
           h('td', { class: 'num' }, sig(a.l2[i], 3)),
           h('td', { class: 'num' }, sig(a.linf[i], 3)),
           h('td', { class: 'num' }, a.outcome[i] ? count(a.queries[i]) : DASH),

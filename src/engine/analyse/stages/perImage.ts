@@ -17,6 +17,7 @@ import type {
   PerImageSection,
 } from '../../report/sections';
 import { PER_IMAGE_FILES, exampleFile } from '../../../protocol/perImageFiles';
+import type { BatchAttackResult } from '../../jobs/attackSuite';
 import type { BatchStage, BatchStageModule } from '../batchStage';
 import type { AnalyseContext } from '../context';
 
@@ -52,9 +53,10 @@ export function startPerImageStage(ctx: AnalyseContext, refs: DefenceAttackRef[]
   const attacks: PerImageAttack[] = refs.map((r) => ({
     attack: r.label,
     mode: r.mode,
+    norm: r.norm,
     outcome: [],
     adversarialPrediction: [],
-    epsilon: r.mode === 'minimal-eps' ? [] : null,
+    epsilon: r.mode === 'minimal-eps' || r.mode === 'minimal-perturbation' ? [] : null,
     l2: [],
     linf: [],
     queries: [],
@@ -95,7 +97,7 @@ export function startPerImageStage(ctx: AnalyseContext, refs: DefenceAttackRef[]
           const outcome: PerImageOutcome = k === undefined ? 0 : r.success[k] ? 2 : 1;
           column.outcome.push(outcome);
           column.adversarialPrediction.push(k === undefined ? -1 : topK(r.scores.subarray(k * sb.classes, (k + 1) * sb.classes), 1)[0]);
-          column.epsilon?.push(k === undefined || !r.success[k] || !r.epsilon ? null : round4(r.epsilon[k]));
+          column.epsilon?.push(k === undefined || !r.success[k] ? null : round4(minimalBudget(refs[a], r, k)));
           column.l2.push(k === undefined ? null : round4(r.l2[k]));
           column.linf.push(k === undefined ? null : round4(r.linf[k]));
           column.queries.push(k === undefined ? 0 : r.queries[k]);
@@ -124,6 +126,12 @@ export function startPerImageStage(ctx: AnalyseContext, refs: DefenceAttackRef[]
       publish();
     },
   };
+}
+
+/** The budget that sufficed: minimal-ε attacks report it, a minimal-perturbation attack's is its example's norm. */
+function minimalBudget(ref: DefenceAttackRef, r: BatchAttackResult, k: number): number {
+  if (ref.mode === 'minimal-eps') return r.epsilon ? r.epsilon[k] : NaN;
+  return ref.norm === 'l2' ? r.l2[k] : r.linf[k];
 }
 
 /** Each chosen defence's per-image verdicts, read from the pass-1 tallies behind its rows. */
