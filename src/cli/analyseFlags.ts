@@ -21,6 +21,7 @@ export const ANALYSE_FLAGS = {
   out: { type: 'string' },
   'adaptive-images': { type: 'string' },
   'of-images': { type: 'string' },
+  examples: { type: 'string' },
   baseline: { type: 'string' },
   criterion: { type: 'string' },
 } as const;
@@ -68,6 +69,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
   const criterion = choice(flags, 'criterion', ['top1', 'top5'] as const) ?? 'top1';
   const adaptiveImages = whole(flags, 'adaptive-images', 1);
   const ofImages = whole(flags, 'of-images', 1);
+  const perImageExamples = whole(flags, 'examples', 0);
   return {
     preset,
     attacks,
@@ -92,6 +94,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
       : {}),
     ...(adaptiveImages !== undefined ? { adaptiveImages } : {}),
     ...(ofImages !== undefined ? { ofImages } : {}),
+    ...(perImageExamples !== undefined ? { perImageExamples } : {}),
   };
 }
 

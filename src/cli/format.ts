@@ -7,6 +7,7 @@ import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import { SECTION_KINDS, sectionKind, type SectionKind, type SectionKinds } from '../protocol/sectionKinds';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
+import { perImageLines } from './formatPerImage';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
@@ -239,6 +240,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   spectra: (s, r) => formatFrequency(alone(r, 'spectra', s)),
   'model-info': (s) => modelInfoLines(s),
   sanity: (s, r) => sanityLines(s, r),
+  'per-image': (s) => perImageLines(s),
 };
 
 const RULE = '!'.repeat(100);

@@ -27,6 +27,7 @@ import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFla
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
 import { COMMON_FLAG_SPEC, overridesFromFlags } from './flags';
+import { stringifyReport } from '../engine/report/reportJson';
 import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo, sanityBanner } from './format';
 import { ProgressLine } from './progressLine';
 import { CHECK_FLAG_SPEC, CHECK_USAGE, GATE_FAILED_EXIT, checkOutcome, planCheck, writeCheckOutputs } from './check';
@@ -104,6 +105,8 @@ Frequency + RCT + spectra + sweeps; defend = the named defences and attacks only
 ${DEFENCES.flatMap((d) => d.cli.usage.map(([flag, text]) => `  ${flag.padEnd(22)} ${text}`)).join('\n')}
   --adaptive-images N    correctly classified images re-attacked adaptively and used for the ε sweep
   --of-images N          images explained by Occluded Frequency
+  --examples N           example PNGs saved per attack for the per-image table (default: all for images up to
+                         64×64, else 32; 0 = none)
   --baseline B           Occluded Frequency ablation: zero (default) | noise
   --criterion C          top1 | top5
 `;
@@ -287,7 +290,7 @@ async function attackCommand(args: string[]): Promise<number> {
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runAttackJob(jobRequest(modelPath, config, overrides), options, hooks),
   );
-  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   sanityToStderr(report, values.json);
   if (values.json !== '-') {
@@ -310,7 +313,7 @@ async function checkCommand(args: string[]): Promise<number> {
   const outcome = report.status === 'partial' ? null : checkOutcome(plan, report);
   // The report keeps its attack sections as `attack` writes them; the gates are one more section.
   const gated: ReportV1 = outcome ? { ...report, sections: { ...report.sections, gates: { kind: 'gates', ...outcome } } } : report;
-  if (plan.options.outDir) writeFileAtomic(resolve(plan.options.outDir, 'report.json'), JSON.stringify(gated, null, 2) + '\n');
+  if (plan.options.outDir) writeFileAtomic(resolve(plan.options.outDir, 'report.json'), stringifyReport(gated) + '\n');
   if (values.json !== undefined) emitJson(values.json, gated);
   sanityToStderr(report, values.json);
   const warnings = outcome ? writeCheckOutputs(outcome, values, (Date.now() - started) / 1000) : [];
@@ -338,13 +341,15 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runAnalyseJob(jobRequest(modelPath, config, overrides), options, hooks),
   );
-  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   sanityToStderr(report, values.json);
   if (values.json !== '-') {
     process.stdout.write(
-      [formatAttackReport(report), ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra'])].join('\n') +
-        '\n',
+      [
+        formatAttackReport(report),
+        ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra', 'per-image']),
+      ].join('\n') + '\n',
     );
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
@@ -382,7 +387,7 @@ async function explainCommand(args: string[]): Promise<number> {
   const report = await withCancellation(false, (hooks) =>
     runExplainJob(jobRequest(modelPath, config, overridesFromFlags(values)), options, hooks),
   );
-  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   if (values.json !== '-') {
     process.stdout.write([...formatFrequency(report), ...report.warnings.map((w) => `note: ${w}`)].join('\n') + '\n');

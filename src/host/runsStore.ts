@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { AttacksSection } from '../engine/jobs/attackJob';
+import { stringifyReport } from '../engine/report/reportJson';
 import { checkReportEnvelope, type ReportV1 } from '../engine/report/schema';
 import type { SanitySection } from '../engine/report/sections';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
@@ -89,7 +90,7 @@ export interface RunFailureRecord {
 }
 
 export function writeRunReport(dir: string, report: ReportV1): void {
-  writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileAtomic(join(dir, 'report.json'), stringifyReport(report) + '\n');
 }
 
 export function writeRunFailure(dir: string, failure: RunFailureRecord): void {

@@ -98,6 +98,8 @@ export const JOB_OPTIONS = {
     adaptiveImages: optional(integer({ min: 1 })),
     /** Images explained by Occluded Frequency (default: full 200, fast 32). */
     ofImages: optional(integer({ min: 1 })),
+    /** Example PNGs saved per attack for the per-image table (default: every one for images ≤ 64×64, else 32). */
+    perImageExamples: optional(integer({ min: 0 })),
     ofBaseline: optional(oneOf(['zero', 'noise'])),
     /** Clean top-1 drop allowed when the sweep picks r or the cutoff (default 0.01 = 1 pp). */
     cleanDropTolerance: optional(number({ check: (t) => t >= 0 && t <= 1 })),

@@ -10,6 +10,7 @@ import type { CleanSection } from '../engine/report/schema';
 import type {
   DefencesSection,
   OccludedFrequencySection,
+  PerImageSection,
   RctSection,
   SanitySection,
   SpectraSection,
@@ -26,6 +27,7 @@ export interface SectionKinds {
   spectra: SpectraSection;
   'model-info': ModelInfoSection;
   sanity: SanitySection;
+  'per-image': PerImageSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -40,6 +42,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   spectra: null,
   'model-info': null,
   sanity: null,
+  'per-image': null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

@@ -176,7 +176,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage']);
     const runs = (report.sections.attacks as AttacksSection).runs;
     assert.deepEqual(
       runs.map((r) => r.evaluated),
@@ -206,7 +206,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'sweeps']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps']);
     assert.ok(report.timings.defences > report.timings.attacks, 'the defences dominate each batch, so the cancel fell among them');
   });
 
@@ -220,7 +220,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'perImage', 'defences']);
     assert.ok(report.timings.frequency > report.timings.attacks, 'Occluded Frequency dominates each batch, so the cancel fell inside it');
     assert.ok((report.sections.occludedFrequency as OccludedFrequencySection).models[0].images.length <= probe.doneAtAbort + 8);
   });
@@ -240,8 +240,9 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', 'attacks', 'defences']);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'sweeps']);
+    // the per-image table is published at the end of pass 1, and again with the chosen defences' verdicts
+    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', 'attacks', 'perImage', 'defences', 'perImage']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(
       defences.results.map((r) => r.defence.kind),

@@ -129,8 +129,20 @@ describe('cancel through the engine process', () => {
       },
     });
     const report = await run.result;
-    assert.deepEqual(streamed, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'defences', 'sweeps']);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'defences', 'sweeps']);
+    assert.deepEqual(streamed, [
+      'clean',
+      'sanity',
+      'attacks',
+      'occludedFrequency',
+      'rct',
+      'spectra',
+      'perImage',
+      'defences',
+      'perImage',
+      'defences',
+      'sweeps',
+    ]);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'perImage', 'defences', 'sweeps']);
     const sweeps = (report.sections.sweeps as { sweeps: { id: string }[] }).sweeps.map((s) => s.id);
     assert.ok(!sweeps.includes('defence-rate-vs-epsilon'), 'the ε sweep belongs to the cancelled pass 2');
     saveAndCheck(

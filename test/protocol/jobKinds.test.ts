@@ -19,6 +19,7 @@ const fullAnalyse: Required<AnalyseOptions> = {
   analyses: { occludedFrequency: true, rct: false, spectra: true, sweeps: false },
   adaptiveImages: 32,
   ofImages: 16,
+  perImageExamples: 8,
   ofBaseline: 'noise',
   cleanDropTolerance: 0.02,
   criterion: 'top5',

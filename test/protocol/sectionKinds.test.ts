@@ -17,6 +17,7 @@ describe('section kinds', () => {
       'spectra',
       'model-info',
       'sanity',
+      'per-image',
     ]);
     for (const kind of SECTION_KINDS) assert.ok(isKnownKind(kind));
     for (const kind of ['toString', '__proto__', 'certified-radius', null]) assert.equal(isKnownKind(kind), false, String(kind));

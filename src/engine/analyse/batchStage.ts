@@ -5,7 +5,7 @@
  */
 import type { DatasetSample } from '../data/dataset';
 import type { SuiteBatch } from '../jobs/attackSuite';
-import type { DefenceAttackRef } from '../report/sections';
+import type { DefenceAttackRef, DefenceResult } from '../report/sections';
 import type { AnalyseContext } from './context';
 import type { AnalysesChoice } from './options';
 import type { StagePlan } from './plan';
@@ -22,6 +22,8 @@ export interface BatchStage {
   onBatch(batch: PassOneBatch): void | Promise<void>;
   /** Publishes the stage's section (nothing when it was skipped or saw no example). */
   publish(): void;
+  /** Told each defence's chosen configuration after pass 1, for a stage whose section shows defended verdicts. */
+  onDefencesChosen?(results: DefenceResult[]): void;
 }
 
 /** Starts a stage for a run; `refs` are the suite's attacks, in order. */

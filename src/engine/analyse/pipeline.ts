@@ -78,6 +78,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     const attacks = await startAttackStage(ctx);
     const pass1 = await runPassOne(ctx, attacks);
     const chosen = chooseDefences(ctx, pass1.defences);
+    for (const s of pass1.stages) s.onDefencesChosen?.(chosen.results);
     let partial = pass1.partial;
     if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
     if (plan.analyses.sweeps && chosen.sweeps.length)
@@ -128,7 +129,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
   Object.assign(prepared.timings, times);
   publishAttacks(ctx, attacks);
   for (const s of stages) s.publish();
-  return { defences, partial };
+  return { defences, stages, partial };
 }
 
 /** Pass 2's adaptive rows and costs into the defence results, its sweep after theirs; true when cancelled. */

@@ -3,7 +3,7 @@
  * range, the factor recorded) as PNG, for the first few successful images of each attack.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PNG } from 'pngjs';
 
 export interface GalleryItem {
@@ -44,24 +44,40 @@ export function writeGalleryItem(
 ): GalleryItem {
   mkdirSync(join(root, subdir), { recursive: true });
   const [c, h, w] = shape;
-  const delta = Float32Array.from(adversarial, (v, i) => v - clean[i]);
-  const maxAbs = delta.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const amplification = maxAbs > 0 ? 0.5 / maxAbs : 1;
+  const perturbation = perturbationPng(clean, adversarial, shape);
   const files = {
     clean: join(subdir, `${stem}-clean.png`),
     adversarial: join(subdir, `${stem}-adversarial.png`),
-    perturbation: join(subdir, `${stem}-perturbation-x${amplification.toFixed(1)}.png`),
+    perturbation: join(subdir, `${stem}-perturbation-x${perturbation.amplification.toFixed(1)}.png`),
   };
   writeFileSync(join(root, files.clean), encodePng(clean, c, h, w));
   writeFileSync(join(root, files.adversarial), encodePng(adversarial, c, h, w));
-  writeFileSync(
-    join(root, files.perturbation),
-    encodePng(
+  writeFileSync(join(root, files.perturbation), perturbation.png);
+  return { ...meta, amplification: perturbation.amplification, files };
+}
+
+/** The perturbation δ = adversarial − clean as a PNG of 0.5 + amplification · δ, ±max|δ| spanning the grey range. */
+export function perturbationPng(
+  clean: Float32Array,
+  adversarial: Float32Array,
+  [c, h, w]: [number, number, number],
+): { png: Buffer; amplification: number } {
+  const delta = Float32Array.from(adversarial, (v, i) => v - clean[i]);
+  const maxAbs = delta.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const amplification = maxAbs > 0 ? 0.5 / maxAbs : 1;
+  return {
+    png: encodePng(
       delta.map((v) => 0.5 + amplification * v),
       c,
       h,
       w,
     ),
-  );
-  return { ...meta, amplification, files };
+    amplification,
+  };
+}
+
+/** Writes one PNG at root/relPath (folders made as needed). */
+export function writePng(root: string, relPath: string, png: Buffer): void {
+  mkdirSync(dirname(join(root, relPath)), { recursive: true });
+  writeFileSync(join(root, relPath), png);
 }

@@ -33,10 +33,13 @@ export interface DefendedExample {
   top5: boolean;
 }
 
-// Per evaluated image, one byte: in #Adv, defended top-1 correct, defended top-5 correct.
+// Per evaluated image, one byte: in #Adv, defended top-1 / top-5 correct on its adversarial example, and on
+// the clean image.
 const IN_ADV = 1,
   DEF_TOP1 = 2,
-  DEF_TOP5 = 4;
+  DEF_TOP5 = 4,
+  CLEAN_TOP1 = 8,
+  CLEAN_TOP5 = 16;
 
 /**
  * The tally behind each row it produced, so pass 2 can read pass 1's verdicts on the very examples it
@@ -82,7 +85,11 @@ export class DefenceTally {
       bump(this.origClean, clean.top1[i], clean.top5[i]);
       bump(this.defClean, defendedClean.top1[i], defendedClean.top5[i]);
       const k = adversarialOf[i];
-      this.record(this.evaluated - 1, k < 0 ? 0 : IN_ADV | (defendedAdv.top1[k] ? DEF_TOP1 : 0) | (defendedAdv.top5[k] ? DEF_TOP5 : 0));
+      const cleanBits = (defendedClean.top1[i] ? CLEAN_TOP1 : 0) | (defendedClean.top5[i] ? CLEAN_TOP5 : 0);
+      this.record(
+        this.evaluated - 1,
+        cleanBits | (k < 0 ? 0 : IN_ADV | (defendedAdv.top1[k] ? DEF_TOP1 : 0) | (defendedAdv.top5[k] ? DEF_TOP5 : 0)),
+      );
       if (k < 0) {
         bump(this.origAttacked, clean.top1[i], clean.top5[i]);
         bump(this.defAttacked, defendedClean.top1[i], defendedClean.top5[i]);
@@ -111,6 +118,12 @@ export class DefenceTally {
   defendedExample(index: number): DefendedExample | null {
     const bits = index < this.evaluated ? this.verdicts[index] : 0;
     return bits & IN_ADV ? { top1: (bits & DEF_TOP1) !== 0, top5: (bits & DEF_TOP5) !== 0 } : null;
+  }
+
+  /** The defended model's verdict on the `index`-th evaluated image itself (clean), as pass 1 counted it. */
+  defendedClean(index: number): DefendedExample {
+    const bits = index < this.evaluated ? this.verdicts[index] : 0;
+    return { top1: (bits & CLEAN_TOP1) !== 0, top5: (bits & CLEAN_TOP5) !== 0 };
   }
 
   get defenceRate(): number | null {

@@ -40,6 +40,8 @@ export interface BatchAttackResult {
   linf: Float64Array;
   /** Minimal-ε mode: the ε found per attacked image (NaN where none). */
   epsilon: Float64Array | null;
+  /** Model queries spent per attacked image. */
+  queries: Float64Array;
 }
 
 export interface SuiteBatch {
@@ -170,6 +172,7 @@ export class AttackSuite {
         l2: norms.l2,
         linf: norms.linf,
         epsilon: result.epsilon ?? null,
+        queries: result.queries,
       });
       queries.push(result.queries);
       onAttackDone?.(a + 1);

@@ -6,7 +6,7 @@
  */
 import type { AttackRunSummary } from '../attacks/protocol';
 import type { CleanSection, ReportSections } from './schema';
-import type { Accuracy, DefenceRow, DefencesSection, Map2D, RctSection, SpectraSection, SweepsSection } from './sections';
+import type { Accuracy, DefenceRow, DefencesSection, Map2D, PerImageSection, RctSection, SpectraSection, SweepsSection } from './sections';
 
 /** Two ways of computing one fraction agree up to float rounding. */
 const TOLERANCE = 1e-9;
@@ -41,6 +41,9 @@ export function checkReportInvariants(report: { sections: ReportSections }): str
     ] as const)
       if (!isFraction(v)) out.push(`spectrum of ${e.attack}: low-frequency energy of the ${name} ${v} is not in [0, 1]`);
   }
+  for (const section of Object.values(s))
+    if ((section as { kind?: unknown } | null)?.kind === 'per-image')
+      checkPerImage(section as PerImageSection, byLabel, defences, s.clean, out);
   return out;
 }
 
@@ -148,4 +151,69 @@ function checkRate(where: string, name: string, rate: number | null, denominator
 
 function isFraction(v: number): boolean {
   return Number.isFinite(v) && v >= 0 && v <= 1;
+}
+
+/**
+ * The per-image table and the sections it details count the same images: per attack, its broken and attacked
+ * rows are the attacks section's #Adv and attacked images; per defence and attack, its verdicts are the
+ * defences section's #Adv and rescued examples; its clean predictions are the clean section's.
+ */
+function checkPerImage(
+  t: PerImageSection,
+  runs: Map<string, AttackRunSummary>,
+  defences: DefencesSection | undefined,
+  clean: CleanSection | undefined,
+  out: string[],
+): void {
+  const rows = t.images.relPath.length;
+  const where = 'per-image table';
+  for (const [name, column] of Object.entries(t.images))
+    if (column.length !== rows) out.push(`${where}: ${column.length} values of images.${name} for ${rows} images`);
+  for (const a of t.attacks) {
+    const at = `${where}, ${a.attack}`;
+    for (const name of ['outcome', 'adversarialPrediction', 'l2', 'linf', 'queries', 'epsilon'] as const) {
+      const column = a[name];
+      if (column && column.length !== rows) out.push(`${at}: ${column.length} values of ${name} for ${rows} images`);
+    }
+    const run = runs.get(a.attack);
+    if (!run) {
+      out.push(`${at}: no attack of that label in the attacks section`);
+      continue;
+    }
+    const broken = a.outcome.filter((o) => o === 2).length;
+    const attacked = a.outcome.filter((o) => o > 0).length;
+    if (run.evaluated !== rows) out.push(`${at}: ${rows} images, the attacks section evaluated ${run.evaluated}`);
+    if (broken !== run.numAdversarial) out.push(`${at}: ${broken} images broken, the attacks section's #Adv is ${run.numAdversarial}`);
+    if (attacked !== run.attackedImages) out.push(`${at}: ${attacked} images attacked, the attacks section attacked ${run.attackedImages}`);
+    checkCount(at, 'saved examples', a.saved.images.length, broken, out, `the ${broken} broken images`);
+    if (a.saved.images.some((i) => a.outcome[i] !== 2)) out.push(`${at}: an example is saved for an image the attack did not break`);
+  }
+  for (const d of t.defences) {
+    const result = defences?.results.find((r) => r.defence.kind === d.defence);
+    if (d.clean.length !== rows) out.push(`${where}, ${d.defence}: ${d.clean.length} clean verdicts for ${rows} images`);
+    for (const v of d.adversarial) {
+      const at = `${where}, ${d.defence} × ${v.attack}`;
+      const row = result?.rows.find((r) => r.attack.label === v.attack);
+      if (!row) {
+        out.push(`${at}: no such row in the defences section`);
+        continue;
+      }
+      const adv = v.verdict.filter((x) => x >= 0).length;
+      const rescued = v.verdict.filter((x) => x === 1).length;
+      if (adv !== row.numAdversarial) out.push(`${at}: ${adv} adversarial examples, the defences section's #Adv is ${row.numAdversarial}`);
+      else if (row.defenceRate !== null && Math.abs(rescued / adv - row.defenceRate) > TOLERANCE)
+        out.push(`${at}: ${rescued} of ${adv} examples defended, not the defences section's rate ${row.defenceRate}`);
+      const cleanRight = d.clean.filter((x) => x === 1).length;
+      const acc = t.criterion === 'top5' ? row.defended.clean.top5 : row.defended.clean.top1;
+      if (rows && Math.abs(cleanRight / rows - acc) > TOLERANCE)
+        out.push(`${at}: ${cleanRight} of ${rows} clean images defended correctly, the defences section says ${acc}`);
+    }
+  }
+  if (clean) {
+    const predicted = new Map(clean.predictions.map((p) => [p.relPath, p.predicted]));
+    const differ = t.images.relPath.filter((path, i) => predicted.has(path) && predicted.get(path) !== t.images.prediction[i]).length;
+    const missing = t.images.relPath.filter((path) => !predicted.has(path)).length;
+    if (differ) out.push(`${where}: ${differ} clean predictions differ from the clean section's`);
+    if (missing) out.push(`${where}: ${missing} images are not in the clean section`);
+  }
 }

@@ -239,3 +239,74 @@ export interface SanitySection {
   findings: SanityFinding[];
   proposal: { classNames: string[]; accuracy: number; currentAccuracy: number; evaluated: number } | null;
 }
+
+/**
+ * Every evaluated image of pass 1 as a row, stored by column (one array per field, row i of each is image i,
+ * in the order the batches were attacked) so a 1,000-image × 7-attack run stays a few hundred KB. Norms, ε
+ * and confidences are rounded to 4 significant digits; counts over these columns equal the attacks and
+ * defences sections' counts (report/invariants.ts checks it).
+ */
+export interface PerImageSection {
+  kind: 'per-image';
+  criterion: Criterion;
+  images: {
+    relPath: string[];
+    label: number[];
+    /** The undefended model's top-1 class on the clean image (the prediction the attacks started from). */
+    prediction: number[];
+    /** Its probability (softmax of logits, or the model's own probabilities). */
+    confidence: number[];
+  };
+  attacks: PerImageAttack[];
+  defences: PerImageDefence[];
+  examples: PerImageExamples;
+}
+
+/** Per image: 0 not attacked (wrong on the clean image under the criterion), 1 attacked and withstood, 2 broken. */
+export type PerImageOutcome = 0 | 1 | 2;
+
+export interface PerImageAttack {
+  /** The attack's label, as in the attacks section. */
+  attack: string;
+  mode: AttackMode;
+  outcome: PerImageOutcome[];
+  /** The undefended model's top-1 class on the attack's example (−1 where not attacked). */
+  adversarialPrediction: number[];
+  /** The attack's norm (its ε-ball, or the norm a minimal-perturbation attack minimises). */
+  norm: Norm;
+  /**
+   * The smallest budget that broke the image: the ε found (minimal-ε mode) or the perturbation's size in the
+   * attack's norm (minimal-perturbation mode); null where not broken, and the whole column null in other modes.
+   */
+  epsilon: (number | null)[] | null;
+  /** Norms of the final perturbation in pixel units (null where not attacked). */
+  l2: (number | null)[];
+  linf: (number | null)[];
+  /** Model queries the attack spent on the image (0 where not attacked). */
+  queries: number[];
+  /** Images whose example PNGs were saved: row indices, and each one's perturbation amplification. */
+  saved: { images: number[]; amplification: number[] };
+}
+
+/** A defence at its chosen configuration: the defended model's verdicts under the run's criterion. */
+export interface PerImageDefence {
+  defence: DefenceSpec['kind'];
+  /** Per image: 1 the defended model is right on the clean image, 0 wrong. */
+  clean: (0 | 1)[];
+  /** Per attack (by label): per image, 1 right / 0 wrong on the adversarial example, −1 where not in #Adv. */
+  adversarial: { attack: string; verdict: (-1 | 0 | 1)[] }[];
+}
+
+/**
+ * Where the example PNGs are: paths relative to the report's folder with `{attack}` (1-based, the attacks
+ * section's order) and `{image}` (row index) to fill in. Only the rows in each attack's `saved` have files.
+ */
+export interface PerImageExamples {
+  clean: string;
+  adversarial: string;
+  perturbation: string;
+  /** Examples saved per attack: null = every successful one. */
+  perAttack: number | null;
+  /** Why some or none were saved, and how to get the others (a sentence). */
+  note: string;
+}

@@ -9,6 +9,7 @@ import { renderDefences } from './defenceTable';
 import { renderGallery } from './gallery';
 import { renderModelInfo } from './modelInfo';
 import { renderOccludedFrequency } from './occludedFrequency';
+import { renderPerImage } from './perImageTable';
 import { renderRct } from './rct';
 import { renderSanityBanner } from './sanityBanner';
 import { entriesOf, unknownEntries } from './sections';
@@ -44,6 +45,7 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   spectra: [{ id: 'spectra', title: 'Perturbation spectra', order: 6, render: renderSpectra }],
   'model-info': [{ id: 'model-info', title: 'Model', order: 0, render: renderModelInfo }],
   sanity: [{ id: 'sanity', title: 'Sanity check', order: -1, banner: true, render: renderSanityBanner }],
+  'per-image': [{ id: 'per-image', title: 'Per-image results', order: 8, render: renderPerImage }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };
