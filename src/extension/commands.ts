@@ -1,6 +1,7 @@
 /** The palette and context-menu commands that run models: Analyse Robustness, Quick Attack Check, Explain Image Frequencies, Compare Models. */
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
+import { QUICK_CHECK_NAME, quickCheckTitle } from '../engine/attacks/quickCheckSuite';
 import { errorText } from '../engine/errors';
 import { findConfigFile } from '../host/configSetup';
 import { quickCheckRecord, statusText } from '../host/quickChecks';
@@ -54,7 +55,7 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
     outcome = await executeRun(lens, {
       kind: 'attack',
       model,
-      title: `Quick Attack Check: ${name}`,
+      title: `${quickCheckTitle()}: ${name}`,
       panelTitle: null,
       background,
       request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings, settings.quickCheck.images),
@@ -72,7 +73,7 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
     const text = statusText(latest.current, latest.previous).replace('$(shield) ', '');
     void vscode.window
       .showInformationMessage(
-        `Quick Attack Check of ${name}: ${text} under ${latest.current.attack} on ${latest.current.images} images.`,
+        `${QUICK_CHECK_NAME} of ${name}: ${text} under ${latest.current.attack} (fixed ε) on ${latest.current.images} images.`,
         'Open Report',
       )
       .then((c) => {
@@ -83,7 +84,7 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
 
 function hasConfiguration(lens: Lens, model: vscode.Uri): boolean {
   if (findConfigFile(model.fsPath, lens.workspaceRootOf(model))) return true;
-  lens.output.appendLine(`${model.fsPath} changed, but it has no robustness.json yet: run Quick Attack Check once to set it up`);
+  lens.output.appendLine(`${model.fsPath} changed, but it has no robustness.json yet: run ${QUICK_CHECK_NAME} once to set it up`);
   return false;
 }
 

@@ -1,6 +1,8 @@
 /**
  * The attack table: one row per attack run (both models' rows in compare mode), with the attack mode always
- * shown beside ε, because a success rate means nothing without knowing how the budget was used. Minimal-
+ * shown beside ε, in words, because a success rate means nothing without knowing how the budget was used.
+ * Cells carry numbers; what they mean is in the headers' and cells' tooltips. The row the verdict's robust
+ * accuracy comes from is marked, so the headline and the table visibly show the same figure. Minimal-
  * perturbation runs also get their accuracy-vs-budget curve.
  */
 import type { AttacksSection } from '../../../src/engine/jobs/attackJob';
@@ -8,8 +10,10 @@ import type { AttackRunSummary } from '../../../src/engine/attacks/protocol';
 import { chartFigure, standaloneSvg } from '../charts/exportChart';
 import { lineChart, type LineSeries } from '../charts/lineChart';
 import type { Child } from '../dom';
+import { MODE_MEANING, attackName, modeWords } from '../../../src/engine/report/verdict';
 import { DASH, count, epsilon, fixed, fraction, percent, sig } from '../format';
 import type { RenderContext, SectionEntry } from './context';
+import { sideVerdict } from './summary';
 
 type Run = AttacksSection['runs'][number];
 type NormName = 'linf' | 'l2';
@@ -56,7 +60,10 @@ const COLUMNS: [string, string][] = [
   ['ε', 'Perturbation budget in pixel units'],
   ['Clean top-1', ''],
   ['Clean top-5', ''],
-  ['Attacked top-1', 'Accuracy on the Attacked set'],
+  [
+    'Attacked top-1',
+    'Accuracy on the Attacked set (each correctly classified image replaced by its adversarial example where the attack succeeded): the robust accuracy',
+  ],
   ['Attacked top-5', ''],
   ['Success rate', 'Adversarial examples ÷ attacked images'],
   ['#Adv', 'Adversarial examples / attacked images'],
@@ -75,18 +82,37 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
     ctx.compare ? h('th', { scope: 'col' }, 'Model') : null,
     ...COLUMNS.map(([label, title]) => h('th', { scope: 'col', title: title || null }, label)),
   );
-  const rows = entries.flatMap(({ side, section }) =>
-    section.runs.map((run) =>
-      h(
+  const rows = entries.flatMap(({ side, section }) => {
+    // The verdict of this side, from the same sections the headline reads: its robust run is marked here.
+    const robustLabel = sideVerdict(ctx, side).robust?.label ?? null;
+    return section.runs.map((run) => {
+      const isRobust = run.label === robustLabel;
+      return h(
         'tr',
-        { 'data-attack': run.label, 'data-mode': run.mode, 'data-side': side.key },
+        { 'data-attack': run.label, 'data-mode': run.mode, 'data-side': side.key, 'data-verdict': isRobust ? 'robust' : null },
         ctx.compare ? h('td', null, side.label) : null,
-        h('th', { scope: 'row' }, run.label, run.targeted ? h('span', { class: 'muted' }, ` (targeted: ${run.targeted})`) : null),
-        h('td', { class: 'mode' }, run.mode),
+        h(
+          'th',
+          { scope: 'row', title: `${run.label}, seed ${run.seed}` },
+          attackName(run.label),
+          run.targeted ? h('span', { class: 'muted' }, ` (targeted: ${run.targeted})`) : null,
+          isRobust
+            ? h(
+                'span',
+                {
+                  class: 'verdict-mark',
+                  title: "The verdict's robust accuracy: the strongest bounded white-box attack at the configured ε",
+                  'aria-label': "the verdict's robust accuracy",
+                },
+                ' ★',
+              )
+            : null,
+        ),
+        h('td', { class: 'mode', title: MODE_MEANING[run.mode] ?? null }, modeWords(run.mode)),
         h('td', null, epsilonText(run)),
-        num(ctx, percent(run.clean.top1Accuracy)),
-        num(ctx, percent(run.clean.top5Accuracy)),
-        num(ctx, percent(run.attacked.top1Accuracy)),
+        num(ctx, percent(run.clean.top1Accuracy), `${run.clean.top1Correct} of ${run.evaluated} images`),
+        num(ctx, percent(run.clean.top5Accuracy), `${run.clean.top5Correct} of ${run.evaluated} images`),
+        num(ctx, percent(run.attacked.top1Accuracy), `${run.attacked.top1Correct} of ${run.evaluated} images still correct`),
         num(ctx, percent(run.attacked.top5Accuracy)),
         num(ctx, percent(run.successRate)),
         num(
@@ -98,12 +124,12 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
         num(ctx, linfText(run.norms.successful.linf.median)),
         num(ctx, count(run.queries.median), `mean ${sig(run.queries.mean, 3)}, max ${count(run.queries.max)}`),
         num(ctx, sig(run.imagesPerSecond, 3)),
-      ),
-    ),
-  );
+      );
+    });
+  });
   const notes: Child[] = [
     `Criterion ${first.criterion === 'top1' ? 'top-1' : 'top-5'}; gradients ${first.gradient}; ${first.runs[0]?.evaluated ?? 0} images. `,
-    'Attacked set: each correctly classified image replaced by its adversarial example where the attack succeeded.',
+    robustMarked(entries, ctx) ? "★ the verdict's robust accuracy." : '',
   ];
   const allNotes = entries.flatMap((e) => e.section.notes);
   return h(
@@ -118,6 +144,11 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
     ),
     allNotes.length ? h('ul', { class: 'notes' }, ...allNotes.map((n) => h('li', null, n))) : null,
   );
+}
+
+/** Whether any row is the verdict's robust one (then the caption explains the mark). */
+function robustMarked(entries: SectionEntry<AttacksSection>[], ctx: RenderContext): boolean {
+  return entries.some(({ side }) => sideVerdict(ctx, side).robust !== null);
 }
 
 function num(ctx: RenderContext, text: string, title?: string): HTMLElement {
