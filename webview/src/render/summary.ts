@@ -223,7 +223,7 @@ function dataRows(r: ReportV1): Row[] {
       `${count(d.sampledImages)} of ${count(d.totalImages)}${d.sampling.limit !== null ? ` (limit ${d.sampling.limit}, stratified, seed ${d.sampling.seed})` : ''}`,
     ],
     ['Classes', `${d.classNames.length}: ${names}`],
-    ['Class order', `logits 0, 1, … in the order above, ${classOrderSource(r.config)}`],
+    ['Class order', `logits 0, 1, … in the order above (${classOrderSource(r.config)})`],
     ['Fingerprint', `${d.fingerprint.slice(0, 12)}… (two runs on the same images share it)`],
     ...configRows(r),
     ...(d.skippedImages.length
