@@ -5,8 +5,8 @@ import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import { SECTION_KINDS, sectionKind, type SectionKind, type SectionKinds } from '../protocol/sectionKinds';
-import { classOrderSource, datasetText, preprocessingText } from '../engine/report/provenanceWords';
-import { modeWords, reportVerdict, verdictLines } from '../engine/report/verdict';
+import { classOrderSource, datasetText, preprocessingText } from '../protocol/provenanceWords';
+import { modeWords, reportVerdict, verdictLines } from '../protocol/verdict';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
@@ -240,7 +240,7 @@ function classOrderLines(r: ReportV1): string[] {
 
 /**
  * The summary that opens a report's text: the verdict (the same figures as the panel's headline, from
- * src/engine/report/verdict.ts), then what the run used — preprocessing, class order and dataset, each with
+ * src/protocol/verdict.ts), then what the run used — preprocessing, class order and dataset, each with
  * where it came from.
  */
 export function summaryLines(r: ReportV1): string[] {

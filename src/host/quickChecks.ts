@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { QUICK_CHECK_NAME } from '../engine/attacks/quickCheckSuite';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ReportV1 } from '../engine/report/schema';
-import { reportVerdict } from '../engine/report/verdict';
+import { reportVerdict } from '../protocol/verdict';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 
 export interface QuickCheckRecord {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } fr
 import { basename, extname, join } from 'node:path';
 import { isQuickCheck, quickCheckTitle } from '../engine/attacks/quickCheckSuite';
 import { checkReportEnvelope, type ReportV1 } from '../engine/report/schema';
-import { reportVerdict, shortHeadline } from '../engine/report/verdict';
+import { reportVerdict, shortHeadline } from '../protocol/verdict';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import type { EngineFailure, JobKind } from '../protocol/engineMessages';
 import type { EngineExit } from './engineClient';
@@ -160,7 +160,7 @@ function dateFromId(id: string): Date | null {
 }
 
 /**
- * One line that says how the run went, from the report's verdict (src/engine/report/verdict.ts): robust
+ * One line that says how the run went, from the report's verdict (src/protocol/verdict.ts): robust
  * accuracy under the strongest bounded white-box attack at the configured ε beside clean accuracy, else
  * clean accuracy, else the command. Never a minimum over unbounded or query-limited attacks.
  */

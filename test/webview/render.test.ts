@@ -157,7 +157,7 @@ test('the data table of a sweep holds the same numbers as the chart', () => {
   const table = doc.querySelector('svg[data-testid="sweep-defence-rate-vs-radius"]')!.closest('figure')!.querySelector('table.chart-data')!;
   assert.deepEqual(
     [...table.querySelectorAll('thead th')].map((t) => t.textContent),
-    ['radius r (model-input space)', 'non-adaptive (fixed-eps)', 'clean accuracy'],
+    ['radius r (model-input space)', 'non-adaptive (fixed ε)', 'clean accuracy'],
   );
   assert.deepEqual([...table.querySelectorAll('tbody tr')].map(cells), [
     ['0.1', '31.0%', '92.0%'],
@@ -181,7 +181,7 @@ test('export buttons post ExportMessages that the host validator accepts: standa
   assert.match(svg.data, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*width="560"/);
   assert.ok(!svg.data.includes('focus-dot') && !svg.data.includes('tooltip'), 'the focus overlay is not exported');
   assert.equal(png.data, FAKE_PNG);
-  assert.equal(csv.data, 'K,non-adaptive (fixed-eps)\r\n1,0.42\r\n5,0.63\r\n15,0.71\r\n30,0.72\r\n');
+  assert.equal(csv.data, 'K,non-adaptive (fixed ε)\r\n1,0.42\r\n5,0.63\r\n15,0.71\r\n30,0.72\r\n');
 
   posted.length = 0;
   const rct = doc.querySelector('canvas[data-testid="rct-heatmap"]')!.closest('figure')!;

@@ -10,7 +10,7 @@ import type { AttackRunSummary } from '../../../src/engine/attacks/protocol';
 import { chartFigure, standaloneSvg } from '../charts/exportChart';
 import { lineChart, type LineSeries } from '../charts/lineChart';
 import type { Child } from '../dom';
-import { MODE_MEANING, attackName, modeWords } from '../../../src/engine/report/verdict';
+import { MODE_MEANING, attackName, modeWords } from '../../../src/protocol/verdict';
 import { DASH, count, epsilon, fixed, fraction, percent, sig } from '../format';
 import type { RenderContext, SectionEntry } from './context';
 import { sideVerdict } from './summary';
@@ -191,7 +191,7 @@ function budgetCurves(entries: SectionEntry<AttacksSection>[], ctx: RenderContex
     id: 'budget-curve',
     title,
     caption: [
-      'Fraction of all evaluated images still classified correctly when the perturbation may be at most the budget (minimal-perturbation attacks).',
+      'Fraction of all evaluated images still classified correctly when the perturbation may be at most the budget, for the attacks in minimal perturbation mode (DeepFool, C&W: no budget of their own).',
     ],
     body: [chart.svg],
     data: {

@@ -15,7 +15,7 @@ import type {
   DefenceSpec,
   DefencesSection,
 } from '../../../src/engine/report/sections';
-import { MODE_MEANING, attackName, modeWords } from '../../../src/engine/report/verdict';
+import { MODE_MEANING, attackName, modeWords } from '../../../src/protocol/verdict';
 import type { Child } from '../dom';
 import { DASH, count, duration, percent, sig, times } from '../format';
 import { sideState, type RenderContext, type SectionEntry, type Side } from './context';

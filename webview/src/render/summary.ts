@@ -1,5 +1,5 @@
 /**
- * The summary card of each run. It opens with the verdict in plain language (src/engine/report/verdict.ts,
+ * The summary card of each run. It opens with the verdict in plain language (src/protocol/verdict.ts,
  * the same figures as the Runs view, the status bar and the CLI) and one-sentence definitions of the terms
  * it uses; then what the run used — model, data with the preprocessing, class order and dataset and where
  * each came from, clean accuracy — and the run status with a visible badge, warnings and the error of a
@@ -8,8 +8,8 @@
 import type { PanelState } from '../../../src/protocol/webviewMessages';
 import type { AttackMode } from '../../../src/engine/attacks/types';
 import type { ReportV1 } from '../../../src/engine/report/schema';
-import { classOrderSource, preprocessingText } from '../../../src/engine/report/provenanceWords';
-import { MODE_MEANING, verdictLines, verdictOf, type Verdict, type VerdictLine } from '../../../src/engine/report/verdict';
+import { classOrderSource, preprocessingText } from '../../../src/protocol/provenanceWords';
+import { MODE_MEANING, verdictLines, verdictOf, type Verdict, type VerdictLine } from '../../../src/protocol/verdict';
 import type { Child, H } from '../dom';
 import { baseName, bytes, compact, count, duration, fraction, percent, shape } from '../format';
 import { sideState, type RenderContext, type Side } from './context';

@@ -3,10 +3,10 @@
  * and the dataset, read from `report.config` (resolved values, provenance) and `report.dataset`. Shown by the
  * panel's summary and the CLI, so that a wrong normalisation or class order is visible before any number.
  *
- * Pure (types only): the webview bundles it.
+ * In src/protocol (types only from the engine): the webview bundles it, the host and the CLI import it.
  */
-import type { Preprocessing, Provenance } from '../config/runConfig';
-import type { ReportConfig, ReportDataset } from './schema';
+import type { Preprocessing, Provenance } from '../engine/config/runConfig';
+import type { ReportConfig, ReportDataset } from '../engine/report/schema';
 
 const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;
 

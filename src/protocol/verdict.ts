@@ -9,12 +9,12 @@
  * - For each defence: what it buys non-adaptively, and what survives the adaptive attack, with the attack mode.
  * - The most relied-on frequency band of Occluded Frequency (bands low → high).
  *
- * Pure (types only from the rest of the engine): the webview bundles it.
+ * In src/protocol (types only from the engine): the webview bundles it, the host and the CLI import it.
  */
-import type { AttackRunSummary } from '../attacks/protocol';
-import type { AttackMode } from '../attacks/types';
-import type { CleanSection, ReportV1 } from './schema';
-import type { DefenceResult, DefenceRow, DefencesSection, OccludedFrequencySection } from './sections';
+import type { AttackRunSummary } from '../engine/attacks/protocol';
+import type { AttackMode } from '../engine/attacks/types';
+import type { CleanSection, ReportV1 } from '../engine/report/schema';
+import type { DefenceResult, DefenceRow, DefencesSection, OccludedFrequencySection } from '../engine/report/sections';
 
 /** Attack modes in words, as every reader shows them (never the raw ids). */
 export const MODE_WORDS: Readonly<Record<AttackMode, string>> = {

@@ -15,11 +15,11 @@ import {
   shortHeadline,
   verdictLines,
   verdictOf,
-} from '../../../src/engine/report/verdict';
-import { isQuickCheck, quickCheckSuite, quickCheckTitle } from '../../../src/engine/attacks/quickCheckSuite';
-import type { ReportV1 } from '../../../src/engine/report/schema';
-import type { DefenceResult, DefenceRow, DefencesSection, OccludedFrequencySection } from '../../../src/engine/report/sections';
-import { ATTACKS, CLEAN, DEFENCES, OCCLUDED, fixtureReport } from '../../webview/fixtures';
+} from '../../src/protocol/verdict';
+import { isQuickCheck, quickCheckSuite, quickCheckTitle } from '../../src/engine/attacks/quickCheckSuite';
+import type { ReportV1 } from '../../src/engine/report/schema';
+import type { DefenceResult, DefenceRow, DefencesSection, OccludedFrequencySection } from '../../src/engine/report/sections';
+import { ATTACKS, CLEAN, DEFENCES, OCCLUDED, fixtureReport } from '../webview/fixtures';
 
 type Run = (typeof ATTACKS.runs)[number];
 
