@@ -333,7 +333,7 @@ export function verdictLines(v: Verdict): VerdictLine[] {
     const kept =
       r.kept === null
         ? ''
-        : ` It keeps ${pct(r.kept)} of the ${r.cleanCorrect} images it classified correctly (100% would mean the attack never succeeds, 0% that it breaks every one).`;
+        : ` It keeps ${pct(r.kept)} of the ${r.cleanCorrect} images it classified correctly and the attack breaks the rest; a model this attack could not move would keep all of them.`;
     out.push({
       key: 'robust',
       text: `Robust accuracy ${pct(r.top1)} under ${attackName(r.label)} (${MODE_WORDS['fixed-eps']}), ${which} at the configured ε: ${r.correct} of ${plural(r.evaluated, 'image')} still correct, against ${pct(r.cleanTop1)} clean on the same images.${kept}`,

@@ -84,7 +84,17 @@ function verdictBlock(ctx: RenderContext, side: Side): HTMLElement {
 const LEAD = new Set<VerdictLine['key']>(['partial', 'clean', 'robust', 'no-robust']);
 
 function line(h: H, tag: 'span' | 'li', l: VerdictLine): HTMLElement {
-  return h(tag, { class: `verdict-line verdict-${l.key}`, 'data-key': l.key }, tag === 'span' ? `${l.text} ` : l.text);
+  return h(
+    tag,
+    { class: `verdict-line verdict-${l.key}`, 'data-key': l.key },
+    ...emphasisePercentages(h, l.text),
+    tag === 'span' ? ' ' : '',
+  );
+}
+
+/** The text with each percentage in <strong>, so that the eye finds the figures in the sentences. */
+function emphasisePercentages(h: H, text: string): Child[] {
+  return text.split(/(\d+(?:\.\d+)?%)/).map((part, i) => (i % 2 ? h('strong', null, part) : part));
 }
 
 /** One sentence per term the card's sections use (only those present). */
