@@ -377,7 +377,7 @@ function defenceText(d: DefenceFigure): string {
     a.images === d.numAdversarial
       ? `on the same ${plural(a.images, 'example')}`
       : `on ${a.images} of them (non-adaptive on those ${a.images}: ${pct(a.nonAdaptiveOnSame)})`;
-  return `${d.name}: ${non}; against the adaptive attack ${a.label} it still classifies ${pct(a.rate)} correctly, ${same}.`;
+  return `${d.name}: ${non}; the adaptive attack, run through the defence, leaves ${pct(a.rate)} classified correctly ${same}. Adaptive attack: ${a.label}.`;
 }
 
 function bandText(b: BandFigure, named: boolean): string {

@@ -190,7 +190,7 @@ test('defences: non-adaptive on all #Adv, adaptive on what it re-attacked (with 
     .map((l) => l.text);
   assert.equal(
     texts[0],
-    'Low-pass filter: non-adaptively it classifies 30.0% of the 50 adversarial examples of PGD-10 L∞ ε=8/255 (0.0314) (fixed ε) correctly; against the adaptive attack PGD through the filter it still classifies 4.0% correctly, on 25 of them (non-adaptive on those 25: 28.0%).',
+    'Low-pass filter: non-adaptively it classifies 30.0% of the 50 adversarial examples of PGD-10 L∞ ε=8/255 (0.0314) (fixed ε) correctly; the adaptive attack, run through the defence, leaves 4.0% classified correctly on 25 of them (non-adaptive on those 25: 28.0%). Adaptive attack: PGD through the filter.',
   );
   assert.equal(
     texts[1],

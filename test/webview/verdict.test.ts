@@ -75,7 +75,11 @@ test("the headline's robust accuracy and defence rates are the tables' own figur
   );
   assert.equal(rate, '71.4% / 18.4%');
   const defence = text(doc.querySelector('.verdict li[data-key="defence"]'));
-  assert.ok(defence.includes('71.4% of the 49 adversarial examples') && defence.includes('18.4% correctly'), defence);
+  assert.ok(
+    defence.includes('71.4% of the 49 adversarial examples') &&
+      defence.includes('leaves 18.4% classified correctly on the same 49 examples'),
+    defence,
+  );
 });
 
 test('definitions are one sentence each, only for what the run holds; seeds and formulas are folded in a closed <details>', () => {
