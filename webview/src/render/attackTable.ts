@@ -44,13 +44,29 @@ export function epsilonText(run: Pick<AttackRunSummary, 'mode' | 'params' | 'lab
     case 'fixed-eps':
       return epsilon(eps, norm);
     case 'minimal-eps':
-      return `median ${epsilon(run.epsilon?.median ?? null, norm)} (search ≤ ${epsilon(eps, norm)})`;
+      return `median ${epsilon(run.epsilon?.median ?? null, norm)}`;
     case 'minimal-perturbation':
       return `${DASH} (unbounded)`;
     case 'query-limited': {
       const linf = typeof run.params.linf === 'number' ? run.params.linf : null;
       return linf !== null ? `L∞ ≤ ${epsilon(linf, 'linf')}` : `${DASH} (no norm bound)`;
     }
+  }
+}
+
+/** What the ε cell's figure is, for its tooltip (the search bound of a minimal-ε run lives here, not in the cell). */
+export function epsilonTitle(run: Pick<AttackRunSummary, 'mode' | 'params' | 'label' | 'epsilon'>): string {
+  const norm = attackNorm(run);
+  const eps = typeof run.params.eps === 'number' ? run.params.eps : null;
+  switch (run.mode) {
+    case 'fixed-eps':
+      return 'The budget: every image may be perturbed by up to ε';
+    case 'minimal-eps':
+      return `Median of the per-image minimal ε that succeeded; searched up to ${epsilon(eps, norm)}`;
+    case 'minimal-perturbation':
+      return 'No budget: the attack searches the smallest perturbation that changes the prediction (its size is in the median norms)';
+    case 'query-limited':
+      return 'A query budget, not a norm budget; the L∞ bound when one was set';
   }
 }
 
@@ -109,7 +125,7 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
             : null,
         ),
         h('td', { class: 'mode', title: MODE_MEANING[run.mode] ?? null }, modeWords(run.mode)),
-        h('td', null, epsilonText(run)),
+        h('td', { title: epsilonTitle(run) }, epsilonText(run)),
         num(ctx, percent(run.clean.top1Accuracy), `${run.clean.top1Correct} of ${run.evaluated} images`),
         num(ctx, percent(run.clean.top5Accuracy), `${run.clean.top5Correct} of ${run.evaluated} images`),
         num(ctx, percent(run.attacked.top1Accuracy), `${run.attacked.top1Correct} of ${run.evaluated} images still correct`),
