@@ -37,9 +37,9 @@ export function classOrderSource(config: Pick<ReportConfig, 'provenance' | 'file
     case 'inferred':
       return "from the model's metadata";
     case 'default':
-      return 'alphabetical folder order (as torchvision ImageFolder)';
+      return 'alphabetical folder order, as torchvision ImageFolder';
     default:
-      return config.resolved?.classNames ? 'source not recorded' : 'alphabetical folder order (as torchvision ImageFolder)';
+      return config.resolved?.classNames ? 'source not recorded' : 'alphabetical folder order, as torchvision ImageFolder';
   }
 }
 

@@ -160,7 +160,7 @@ test('the summary shows the preprocessing, class order and dataset actually used
   assert.equal(rows.get('Images'), '100 of 100');
 
   for (const [p, words] of [
-    ['default', 'alphabetical folder order (as torchvision ImageFolder)'],
+    ['default', 'alphabetical folder order, as torchvision ImageFolder'],
     ['config', 'from robustness.json'],
     ['flag', 'given as a setting or flag'],
   ] as const) {
