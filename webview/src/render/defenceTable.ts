@@ -81,7 +81,7 @@ export function renderDefences(entries: SectionEntry<DefencesSection>[], ctx: Re
 /** Each defence's parameters in words; a defence without an entry is described by its parameter names and values. */
 const DESCRIBE: { [K in keyof DefenceParamsByKind]?: (p: DefenceParamsByKind[K]) => string } = {
   'post-averaging': (p) =>
-    `Post-averaging K = ${p.K}, r = ${sig(p.radius, 4)} (model-input space) = ${sig(p.radiusPixels, 4)} (pixel units), ${p.points} points per image, ${p.directions} directions, seed ${p.seed}`,
+    `Post-averaging K = ${p.K}, r = ${sig(p.radius, 4)} (model-input space) = ${sig(p.radiusPixels, 4)} (pixel units), ${p.points} points per image, ${p.directions} directions`,
   'low-pass': (p) => `Low-pass cutoff ${p.cutoff} of ${p.maxCutoff}`,
 };
 
