@@ -6,6 +6,8 @@ import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import { SECTION_KINDS, sectionKind, type SectionKind, type SectionKinds } from '../protocol/sectionKinds';
+import { classOrderSource, datasetText, preprocessingText } from '../protocol/provenanceWords';
+import { modeWords, reportVerdict, verdictLines } from '../protocol/verdict';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 import { perImageLines } from './formatPerImage';
 
@@ -71,6 +73,7 @@ export function formatEvalReport(r: ReportV1): string {
     `input      ${p.inputName} ${p.layout} ${p.height}×${p.width} ${p.channels}, pixels ×${p.pixelScale}${p.mean ? `, mean ${p.mean.join('/')}` : ''}${p.std ? `, std ${p.std.join('/')}` : ''}`,
   );
   for (const note of r.config.notes) lines.push(`  inferred: ${note}`);
+  lines.push(...classOrderLines(r));
   if (r.model.outputKind) lines.push(`output     ${r.model.outputKind.kind} (${r.model.outputKind.reason})`);
   if (r.runtime)
     lines.push(
@@ -151,11 +154,12 @@ export function formatGradcheck(r: ReportV1, g: GradcheckSection): string {
   return lines.join('\n');
 }
 
+/** The mode in words (as the panels show it), with what it implies for the unbounded and black-box ones. */
 const MODE_TEXT: Record<string, string> = {
-  'fixed-eps': 'fixed-ε',
-  'minimal-eps': 'minimal-ε',
-  'minimal-perturbation': 'minimal perturbation (unbounded)',
-  'query-limited': 'query-limited (black-box)',
+  'fixed-eps': modeWords('fixed-eps'),
+  'minimal-eps': modeWords('minimal-eps'),
+  'minimal-perturbation': `${modeWords('minimal-perturbation')} (unbounded)`,
+  'query-limited': `${modeWords('query-limited')} (black-box)`,
 };
 
 /** An attack with no image to attack is not a failed attack: "0 / 0 = 0.00 %" and "0.0 images/s" read as one. */
@@ -212,11 +216,53 @@ function attackLines(a: AttacksSection): string[] {
   return lines;
 }
 
+/** Wraps a paragraph at `width` columns, continuation lines indented by `indent`. */
+function wrap(text: string, indent: string, width = 100): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width - indent.length) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out.map((l) => indent + l);
+}
+
+/** "label      text", wrapped, continuation lines under the text. */
+function labelled(label: string, text: string): string[] {
+  const pad = ' '.repeat(11);
+  return wrap(text, pad).map((l, i) => (i ? l : `${label.padEnd(10)} ${l.slice(11)}`));
+}
+
+/** The class order the logits were read in, and where it came from. */
+function classOrderLines(r: ReportV1): string[] {
+  const names = r.dataset?.classNames ?? r.config.resolved.classNames;
+  return names ? labelled('classes', `${names.length}, logits in this order (${classOrderSource(r.config)}): ${names.join(', ')}`) : [];
+}
+
+/**
+ * The summary that opens a report's text: the verdict (the same figures as the panel's headline, from
+ * src/protocol/verdict.ts), then what the run used — preprocessing, class order and dataset, each with
+ * where it came from.
+ */
+export function summaryLines(r: ReportV1): string[] {
+  const lines = ['verdict'];
+  for (const l of verdictLines(reportVerdict(r))) lines.push(...wrap(l.text, '  - ').map((x, i) => (i ? `    ${x.slice(4)}` : x)));
+  if (r.config?.resolved) {
+    lines.push(...labelled('preprocess', preprocessingText(r.config)));
+    lines.push(...classOrderLines(r));
+    lines.push(`config     ${r.config.file ?? 'none (settings, flags, defaults and what the model implies)'}`);
+  }
+  if (r.dataset) lines.push(`images     ${datasetText(r.dataset)}`);
+  return lines;
+}
+
 export function formatAttackReport(r: ReportV1): string {
   const a = r.sections.attacks as AttacksSection;
   const banner = sanityBanner(r);
-  const lines = [...banner.lines, `model      ${r.model.path}`];
-  if (r.dataset) lines.push(`images     ${r.dataset.root}: ${r.dataset.sampledImages} evaluated (seed ${r.dataset.sampling.seed})`);
+  const lines = [...banner.lines, `model      ${r.model.path}`, ...summaryLines(r), ''];
   lines.push(...attackLines(a));
   if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — interrupted; figures cover the images finished`);
   for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
@@ -245,20 +291,6 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
 
 const RULE = '!'.repeat(100);
 
-/** Words wrapped to `width` columns, each line after the first indented by `indent`. */
-function wrap(text: string, width: number, indent: string): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
-}
-
 /**
  * The sanity findings as a block that cannot be missed: a rule of "!", SANITY CHECK FAILED, each finding
  * with its check and severity, and the proposed class order (logit → name) when there is one. Nothing when
@@ -272,7 +304,7 @@ function sanityLines(s: SanitySection, r: ReportV1): string[] {
     `!! SANITY CHECK FAILED: ${errors ? 'the figures below are probably wrong' : 'the figures below may be wrong'} — ${s.findings.length} finding${s.findings.length > 1 ? 's' : ''}`,
     RULE,
   ];
-  for (const f of s.findings) lines.push(...wrap(`${f.severity.toUpperCase()} [${f.check}] ${f.message}`, 100, '    '));
+  for (const f of s.findings) lines.push(...wrap(`${f.severity.toUpperCase()} [${f.check}] ${f.message}`, '    ').map((l, i) => (i ? l : l.trimStart())));
   if (s.proposal) {
     const p = s.proposal;
     lines.push(

@@ -1,6 +1,7 @@
 /** The palette and context-menu commands that run models: Analyse Robustness, Quick Attack Check, Explain Image Frequencies, Compare Models. */
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
+import { QUICK_CHECK_NAME, quickCheckTitle } from '../engine/attacks/quickCheckSuite';
 import { errorText } from '../engine/errors';
 import { quickCheckRecord, statusText } from '../host/quickChecks';
 import { analyseOptions, explainOptions, jobRequest, quickCheckOptions } from '../host/settings';
@@ -53,7 +54,7 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
     outcome = await executeRun(lens, {
       kind: 'attack',
       model,
-      title: `Quick Attack Check: ${name}`,
+      title: `${quickCheckTitle()}: ${name}`,
       panelTitle: null,
       background,
       request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings, settings.quickCheck.images),
@@ -71,7 +72,7 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
     const text = statusText(latest.current, latest.previous).replace('$(shield) ', '');
     void vscode.window
       .showInformationMessage(
-        `Quick Attack Check of ${name}: ${text} under ${latest.current.attack} on ${latest.current.images} images.`,
+        `${QUICK_CHECK_NAME} of ${name}: ${text} under ${latest.current.attack} (fixed ε) on ${latest.current.images} images.`,
         'Open Report',
       )
       .then((c) => {
@@ -82,7 +83,7 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
 
 function hasConfiguration(lens: Lens, model: vscode.Uri): boolean {
   if (isConfigured(lens, model)) return true;
-  lens.output.appendLine(`${model.fsPath} changed, but it has no configuration of its own yet: run Quick Attack Check once to set it up`);
+  lens.output.appendLine(`${model.fsPath} changed, but it has no configuration of its own yet: run ${QUICK_CHECK_NAME} once to set it up`);
   return false;
 }
 

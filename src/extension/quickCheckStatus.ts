@@ -1,11 +1,12 @@
 /**
- * The status bar item of the Quick Attack Check: robust accuracy of the last check of the active model and
- * the change since the check before it, e.g. "$(shield) Robust 43.8% (−2.1 pp)". The active model is the
+ * The status bar item of the Quick Attack Check: robust accuracy of the last check of the active model beside
+ * its clean accuracy, and the change since the check before it, e.g. "$(shield) Robust 43.8% · clean 91.0% (−2.1 pp)". The active model is the
  * .onnx file of the active editor, else the model checked last. Clicking opens that check's report.
  */
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { Disposable } from '../host/dispose';
+import { QUICK_CHECK_NAME } from '../engine/attacks/quickCheckSuite';
 import { QuickCheckHistory, statusLabel, statusText } from '../host/quickChecks';
 import { latestSanityFindings, sanityTooltip } from '../host/sanityStatus';
 import type { Lens } from './lens';
@@ -20,7 +21,7 @@ export class QuickCheckStatus extends Disposable {
 
   constructor(private readonly lens: Lens) {
     super();
-    this.item.name = 'Robustness Lens Quick Check';
+    this.item.name = `Robustness Lens ${QUICK_CHECK_NAME}`;
     this._register(vscode.window.tabGroups.onDidChangeTabs(() => this.followActiveEditor()));
     // A run of any kind can bring or clear a sanity warning.
     this._register(lens.onDidChangeRuns(() => this.refresh()));
@@ -54,9 +55,9 @@ export class QuickCheckStatus extends Disposable {
     const name = basename(model.fsPath);
     const latest = this.history(model).latest(model.fsPath);
     if (this.running.has(model.fsPath)) {
-      this.item.text = '$(loading~spin) Quick check…';
-      this.item.tooltip = `Robustness Lens: quick attack check of ${name} running`;
-      this.item.accessibilityInformation = { label: `Robustness Lens quick check of ${name} running`, role: 'button' };
+      this.item.text = `$(loading~spin) ${QUICK_CHECK_NAME}…`;
+      this.item.tooltip = `Robustness Lens: ${QUICK_CHECK_NAME} of ${name} running`;
+      this.item.accessibilityInformation = { label: `Robustness Lens ${QUICK_CHECK_NAME} of ${name} running`, role: 'button' };
       this.item.command = undefined;
       this.item.show();
       return;
@@ -83,7 +84,7 @@ export class QuickCheckStatus extends Disposable {
     const label = statusLabel(latest.current, latest.previous, name);
     this.item.tooltip = `${label}\n${latest.current.status === 'partial' ? '(partial: the check was cancelled)\n' : ''}Click to open the report.`;
     this.item.accessibilityInformation = { label, role: 'button' };
-    this.item.command = { title: 'Open Quick Check Report', command: 'robustnessLens.openRun', arguments: [latest.current.runId] };
+    this.item.command = { title: `Open ${QUICK_CHECK_NAME} Report`, command: 'robustnessLens.openRun', arguments: [latest.current.runId] };
     if (sanity) {
       // The figure rests on a run whose labels or preprocessing look wrong: say so first.
       this.item.text = `$(warning) ${this.item.text.replace(/^\$\([^)]*\)\s*/, '')}`;

@@ -49,9 +49,9 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (live?.isRunning) {
       liveItem(item, run, live);
     } else if (run.readable) {
-      item.description = `${when(run.createdAt)} · ${run.command} · ${run.status} · ${run.headline}`;
+      item.description = `${when(run.createdAt)} · ${run.title} · ${run.status} · ${run.headline}`;
       item.tooltip = new vscode.MarkdownString(
-        `**${run.model}** (${run.command})\n\n${when(run.createdAt)} — ${run.status}\n\n${run.headline}\n\n\`${run.id}\``,
+        `**${run.model}** — ${run.title}\n\n${when(run.createdAt)} — ${run.status}\n\n${run.headline}\n\n\`${run.id}\``,
       );
       item.iconPath = new vscode.ThemeIcon(run.status === 'complete' ? 'pass' : run.status === 'partial' ? 'circle-slash' : 'error');
       item.contextValue = 'robustnessLens.run';
@@ -74,6 +74,11 @@ function liveItem(item: vscode.TreeItem, run: RunListing, live: LiveRun): void {
   item.iconPath = new vscode.ThemeIcon('loading~spin');
   item.contextValue = 'robustnessLens.liveRun';
   item.command = { title: 'Open Run', command: 'robustnessLens.openRun', arguments: [run.id] };
+}
+
+/** A saved run's panel title: what the run is, then the model, e.g. "Quick Attack Check (FGSM, PGD-10 L∞ at ε = 8/255): net (14:05)". */
+function runPanelTitle(listing: RunListing, when: string): string {
+  return listing.readable ? `${listing.title}: ${listing.model}${when}` : `Robustness: ${listing.model}${when}`;
 }
 
 /** Run id from a command argument: a tree node (context menu) or an id (status bar, tree item click). */
@@ -113,7 +118,7 @@ export function registerRunsView(lens: Lens): RunsTreeProvider {
       }
       const listing = describeRun(run.runId, run.dir);
       const when = listing.createdAt ? ` (${listing.createdAt.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })})` : '';
-      lens.panels.show(savedContent(run, null, `Robustness: ${listing.model}${listing.readable ? ` ${listing.command}` : ''}${when}`));
+      lens.panels.show(savedContent(run, null, runPanelTitle(listing, when)));
     }),
   );
 

@@ -1,14 +1,16 @@
 /**
- * Quick Attack Check results: the robust accuracy (top-1 under PGD-10 L∞) of each check, kept per model in
+ * Quick Attack Check results: the robust accuracy of each check (top-1 under the strongest bounded white-box
+ * attack of its suite, the verdict's figure) beside the clean accuracy on the same images, kept per model in
  * `.robustness/quick-checks.json`, so the status bar can show the latest one and its change since the
  * previous check of the same model — the "every export" loop.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { QUICK_CHECK_NAME } from '../engine/attacks/quickCheckSuite';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ReportV1 } from '../engine/report/schema';
+import { reportVerdict } from '../protocol/verdict';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
-import { QUICK_CHECK_ROBUST_ATTACK } from './settings';
 
 export interface QuickCheckRecord {
   /** Absolute model path: the key checks are compared under. */
@@ -16,8 +18,9 @@ export interface QuickCheckRecord {
   /** The model file's sha256 when it was checked (tells a new export from a re-check). */
   sha256: string;
   at: string;
-  /** PGD-10 attacked top-1 accuracy. */
+  /** Attacked top-1 accuracy under the strongest bounded white-box attack of the check (`attack`). */
   robustTop1: number;
+  /** Clean top-1 accuracy on the same images. */
   cleanTop1: number;
   attack: string;
   images: number;
@@ -29,22 +32,23 @@ const HISTORY_FILE = join('.robustness', 'quick-checks.json');
 /** Per model; older checks are dropped. */
 const KEEP_PER_MODEL = 50;
 
-/** The quick check's figures from its report; throws when the report has no PGD run. */
+/** The quick check's figures from its report's verdict; throws when the report has no bounded white-box attack. */
 export function quickCheckRecord(report: ReportV1, runId: string): QuickCheckRecord {
-  const runs = (report.sections.attacks as AttacksSection | undefined)?.runs ?? [];
-  const pgd = runs.find((r) => r.label.startsWith(`${QUICK_CHECK_ROBUST_ATTACK} `));
-  if (!pgd)
+  const robust = reportVerdict(report).robust;
+  if (!robust) {
+    const runs = (report.sections.attacks as AttacksSection | undefined)?.runs ?? [];
     throw new Error(
-      `the quick check's report has no ${QUICK_CHECK_ROBUST_ATTACK} run (runs: ${runs.map((r) => r.label).join(', ') || 'none'})`,
+      `the quick check's report has no bounded white-box attack at a fixed ε (runs: ${runs.map((r) => r.label).join(', ') || 'none'})`,
     );
+  }
   return {
     model: report.model.path,
     sha256: report.model.sha256,
     at: report.createdAt,
-    robustTop1: pgd.attacked.top1Accuracy,
-    cleanTop1: pgd.clean.top1Accuracy,
-    attack: pgd.label,
-    images: pgd.evaluated,
+    robustTop1: robust.top1,
+    cleanTop1: robust.cleanTop1,
+    attack: robust.label,
+    images: robust.evaluated,
     runId,
     status: report.status,
   };
@@ -122,15 +126,20 @@ export function formatDelta(current: number, previous: number): string {
   return `${sign}${Math.abs(pp).toFixed(1)} pp`;
 }
 
-/** Status bar text, e.g. "$(shield) Robust 43.8% (−2.1 pp)". */
+/**
+ * Status bar text, e.g. "$(shield) Robust 15.6% · clean 32.8% (−2.1 pp)": robust accuracy never without the
+ * clean accuracy it is measured against (a low robust figure of a model that is barely right clean says little).
+ */
 export function statusText(current: QuickCheckRecord, previous: QuickCheckRecord | null): string {
-  return `$(shield) Robust ${percent(current.robustTop1)}${previous ? ` (${formatDelta(current.robustTop1, previous.robustTop1)})` : ''}`;
+  const clean = typeof current.cleanTop1 === 'number' ? ` · clean ${percent(current.cleanTop1)}` : '';
+  return `$(shield) Robust ${percent(current.robustTop1)}${clean}${previous ? ` (${formatDelta(current.robustTop1, previous.robustTop1)})` : ''}`;
 }
 
-/** Screen-reader label of the status bar item. */
+/** Screen-reader label (and tooltip) of the status bar item. */
 export function statusLabel(current: QuickCheckRecord, previous: QuickCheckRecord | null, modelName: string): string {
   const change = previous
     ? `, ${formatDelta(current.robustTop1, previous.robustTop1).replace('pp', 'percentage points')} since the previous check`
     : '';
-  return `Robustness Lens quick check of ${modelName}: robust accuracy ${percent(current.robustTop1)} under ${current.attack} on ${current.images} images (clean ${percent(current.cleanTop1)})${change}`;
+  const clean = typeof current.cleanTop1 === 'number' ? `, clean accuracy ${percent(current.cleanTop1)} on the same images` : '';
+  return `${QUICK_CHECK_NAME} of ${modelName}: robust accuracy ${percent(current.robustTop1)} under ${current.attack} (fixed ε) on ${current.images} images${clean}${change}`;
 }

@@ -6,10 +6,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import type { AttacksSection } from '../engine/jobs/attackJob';
+import { isQuickCheck, quickCheckTitle } from '../engine/attacks/quickCheckSuite';
 import { stringifyReport } from '../engine/report/reportJson';
 import { checkReportEnvelope, type ReportV1 } from '../engine/report/schema';
 import type { SanitySection } from '../engine/report/sections';
+import { reportVerdict, shortHeadline } from '../protocol/verdict';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { sectionKind } from '../protocol/sectionKinds';
 import type { EngineFailure, JobKind } from '../protocol/engineMessages';
@@ -153,6 +154,8 @@ export type RunListing =
       headline: string;
       /** The messages of the report's sanity findings (src/engine/eval/sanity.ts); empty or absent when none. */
       sanity?: string[];
+      /** What the run is, e.g. "Quick Attack Check (FGSM, PGD-10 L∞ at ε = 8/255)" or "Robustness analysis". */
+      title: string;
     }
   | { id: string; dir: string; readable: false; model: string; createdAt: Date | null; reason: string };
 
@@ -161,20 +164,29 @@ function dateFromId(id: string): Date | null {
   return m ? new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : null;
 }
 
-function percent(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
+/**
+ * One line that says how the run went, from the report's verdict (src/protocol/verdict.ts): robust
+ * accuracy under the strongest bounded white-box attack at the configured ε beside clean accuracy, else
+ * clean accuracy, else the command. Never a minimum over unbounded or query-limited attacks.
+ */
+export function headline(report: ReportV1): string {
+  return shortHeadline(reportVerdict(report)) ?? report.command;
 }
 
-/** One number that says how the run went: the worst attacked top-1 accuracy, else clean accuracy. */
-export function headline(report: ReportV1): string {
-  const attacks = report.sections.attacks as AttacksSection | undefined;
-  const robust = attacks?.runs?.filter((r) => r.mode !== 'minimal-perturbation' && Number.isFinite(r.attacked?.top1Accuracy));
-  if (robust?.length) {
-    const worst = robust.reduce((a, b) => (b.attacked.top1Accuracy < a.attacked.top1Accuracy ? b : a));
-    return `robust ${percent(worst.attacked.top1Accuracy)} (${worst.label.split(' ')[0]})`;
-  }
-  const clean = report.sections.clean?.top1Accuracy ?? attacks?.runs?.[0]?.clean.top1Accuracy;
-  return typeof clean === 'number' ? `clean ${percent(clean)}` : report.command;
+const COMMAND_TITLES: Record<string, string> = {
+  analyse: 'Robustness analysis',
+  attack: 'Attacks',
+  eval: 'Clean accuracy',
+  explain: 'Explain Image Frequencies',
+  defend: 'Defences',
+  info: 'Model info',
+  gradcheck: 'Gradient check',
+};
+
+/** What a run is, in words: the quick check by its name and suite, else its command's title. */
+export function runTitle(report: Pick<ReportV1, 'command' | 'sections'>): string {
+  if (isQuickCheck(report)) return quickCheckTitle();
+  return COMMAND_TITLES[report.command] ?? report.command;
 }
 
 function sanityMessages(report: ReportV1): string[] {
@@ -201,6 +213,7 @@ export function describeRun(id: string, dir: string): RunListing {
       status: report.status,
       headline: headline(report),
       sanity: sanityMessages(report),
+      title: runTitle(report),
     };
   }
   if (existsSync(join(dir, 'failure.json'))) {
@@ -216,6 +229,7 @@ export function describeRun(id: string, dir: string): RunListing {
       createdAt: new Date(f.value.createdAt),
       status: 'failed',
       headline: f.value.error.message.split('\n')[0],
+      title: COMMAND_TITLES[f.value.kind] ?? f.value.kind,
     };
   }
   return {

@@ -175,9 +175,6 @@ export function analyseOptions(s: LensSettings, outDir: string | null): AnalyseO
   };
 }
 
-/** Label prefix of the quick check's robust-accuracy attack in the report (PGD-10 L∞ at its default ε). */
-export const QUICK_CHECK_ROBUST_ATTACK = 'PGD-10';
-
 /** The Quick Attack Check: FGSM and PGD-10 L∞ at their literature defaults (ε = 8/255), top-1. */
 export function quickCheckOptions(outDir: string | null): AttackJobOptions {
   return {

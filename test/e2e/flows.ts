@@ -369,7 +369,11 @@ export class Flows {
       15_000,
     );
     r.time(`flows: ${label} (menu click → recorded)`, (Date.now() - t0) / 1000);
-    r.check(`${label}: status bar shows the robust accuracy`, /^Robust \d+(\.\d)?%/.test(text), text);
+    r.check(
+      `${label}: status bar shows the robust accuracy beside the clean one`,
+      /^Robust \d+(\.\d)?% · clean \d+(\.\d)?%/.test(text),
+      text,
+    );
   }
 
   /** Flow 4: with quickCheck.onModelChange on, overwriting the model runs a new quick check by itself. */
@@ -399,7 +403,11 @@ export class Flows {
     r.time('flows: model overwritten → new quick check in the status bar', (Date.now() - t0) / 1000);
     r.log('screenshot', await this.shot('16-model-change-status-bar'));
     r.check('a new run folder appeared', runFolders(layout.dir).length === runs + 1, `${runs} → ${runFolders(layout.dir).length}`);
-    r.check('status bar shows "Robust x% (±y pp)"', /^Robust \d+(\.\d)?% \([+−±]\d+\.\d pp\)$/.test(text), text);
+    r.check(
+      'status bar shows "Robust x% · clean y% (±z pp)"',
+      /^Robust \d+(\.\d)?% · clean \d+(\.\d)?% \([+−±]\d+\.\d pp\)$/.test(text),
+      text,
+    );
     const [previous, latest] = quickChecksOf(layout.dir, 'fresh.onnx').slice(-2);
     r.log(`the same model re-exported: robust ${previous.robustTop1} → ${latest.robustTop1}`);
   }

@@ -237,6 +237,11 @@ async function analyse(r: Results, s: Session, art: Artifacts): Promise<void> {
   r.log('panel contents', JSON.stringify(p));
   art.write('analyse-panel.json', JSON.stringify(p, null, 2));
   r.check('summary card', p.hasSummary);
+  r.check(
+    'the verdict opens the summary card, with robust and clean accuracy',
+    p.verdictFirst && /Robust accuracy \d/.test(p.verdictLead) && /Clean accuracy \d/.test(p.verdictLead),
+    p.verdictLead,
+  );
   r.check('attack table has ≥ 2 attack rows', p.attackRows.length >= 2, `${p.attackRows.length}: ${p.attackRows.join(', ')}`);
   r.check('defence table present', p.defenceTables >= 1, `${p.defenceTables}`);
   r.check('Occluded Frequency chart has ≥ 1 bar', p.ofBars >= 1, `${p.ofBars} bars`);

@@ -104,7 +104,7 @@ describe('host → engine messages', () => {
     // Names and parameters are checked against the attack catalog's records before the engine sees them.
     assert.equal(
       reason(start({ options: { ...attackOptions, attacks: [{ name: 'autoattack', params: {} }] } })),
-      'start: options.attacks[0].name must be one of fgsm, fgm, pgd, deepfool, cw, simba (got "autoattack")',
+      'start: options.attacks[0].name must be one of fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t (got "autoattack")',
     );
     assert.match(
       reason(start({ options: { ...attackOptions, attacks: [{ name: 'pgd', params: { norm: 'l3' } }] } })) ?? '',

@@ -32,33 +32,47 @@ describe('quick checks', () => {
   });
   afterEach(() => rmSync(ws, { recursive: true, force: true }));
 
-  it('status text: robust accuracy to 0.1 % and the change in pp with a real minus sign', () => {
-    assert.equal(statusText(record('/m', 0.4375, 'b'), record('/m', 0.459, 'a')), '$(shield) Robust 43.8% (−2.1 pp)');
-    assert.equal(statusText(record('/m', 0.5, 'b'), record('/m', 0.4375, 'a')), '$(shield) Robust 50.0% (+6.2 pp)');
-    assert.equal(statusText(record('/m', 0.5, 'b'), null), '$(shield) Robust 50.0%');
+  it('status text: robust accuracy beside the clean accuracy, to 0.1 %, and the change in pp with a real minus sign', () => {
+    assert.equal(statusText(record('/m', 0.4375, 'b'), record('/m', 0.459, 'a')), '$(shield) Robust 43.8% · clean 90.0% (−2.1 pp)');
+    assert.equal(statusText(record('/m', 0.5, 'b'), record('/m', 0.4375, 'a')), '$(shield) Robust 50.0% · clean 90.0% (+6.2 pp)');
+    assert.equal(statusText(record('/m', 0.5, 'b'), null), '$(shield) Robust 50.0% · clean 90.0%');
+    assert.equal(statusText({ ...record('/m', 0.156, 'b'), cleanTop1: 0.328 }, null), '$(shield) Robust 15.6% · clean 32.8%');
     assert.equal(formatDelta(0.5, 0.5), '±0.0 pp');
     assert.equal(formatDelta(0.5, 0.5004), '±0.0 pp');
     assert.equal(
       statusLabel(record('/m', 0.4375, 'b'), record('/m', 0.459, 'a'), 'net.onnx'),
-      'Robustness Lens quick check of net.onnx: robust accuracy 43.8% under PGD-10 L∞ ε=8/255 (0.0314) on 64 images (clean 90.0%), −2.1 percentage points since the previous check',
+      'Quick Attack Check of net.onnx: robust accuracy 43.8% under PGD-10 L∞ ε=8/255 (0.0314) (fixed ε) on 64 images, clean accuracy 90.0% on the same images, −2.1 percentage points since the previous check',
     );
   });
 
-  it('the record takes the PGD-10 run of the report', () => {
-    const report = fakeReport({
-      sections: {
-        attacks: {
-          kind: 'attacks',
-          runs: [
-            { label: 'FGSM ε=8/255 (0.0314)', clean: { top1Accuracy: 0.9 }, attacked: { top1Accuracy: 0.3 }, evaluated: 64 },
-            { label: 'PGD-10 L∞ ε=8/255 (0.0314)', clean: { top1Accuracy: 0.9 }, attacked: { top1Accuracy: 0.125 }, evaluated: 64 },
-          ],
-        },
-      },
+  it("the record takes the verdict's robust accuracy: the strongest bounded white-box attack, with its own clean accuracy", () => {
+    const run = (label: string, mode: string, clean: number, attacked: number, gradient = 'analytic') => ({
+      label,
+      mode,
+      targeted: null,
+      gradient,
+      evaluated: 64,
+      clean: { top1Accuracy: clean / 64, top1Correct: clean },
+      attacked: { top1Accuracy: attacked / 64, top1Correct: attacked },
     });
-    const r = quickCheckRecord(report, 'run1');
-    assert.deepEqual([r.model, r.robustTop1, r.cleanTop1, r.images, r.runId], ['/w/models/net.onnx', 0.125, 0.9, 64, 'run1']);
-    assert.throws(() => quickCheckRecord(fakeReport(), 'x'), /has no PGD-10 run \(runs: none\)/);
+    const report = (runs: unknown[]) => fakeReport({ sections: { attacks: { kind: 'attacks', runs } } });
+    const pgd = run('PGD-10 L∞ ε=8/255 (0.0314)', 'fixed-eps', 21, 10);
+    const r = quickCheckRecord(report([run('FGSM ε=8/255 (0.0314)', 'fixed-eps', 21, 14), pgd]), 'run1');
+    assert.deepEqual(
+      [r.model, r.robustTop1, r.cleanTop1, r.attack, r.images, r.runId],
+      ['/w/models/net.onnx', 10 / 64, 21 / 64, 'PGD-10 L∞ ε=8/255 (0.0314)', 64, 'run1'],
+    );
+    // When FGSM breaks more, it is the figure (the Runs view's headline says the same), never a query-limited one.
+    const fgsm = quickCheckRecord(
+      report([run('FGSM ε=8/255 (0.0314)', 'fixed-eps', 21, 5), pgd, run('SimBA', 'query-limited', 21, 0, 'none')]),
+      'run2',
+    );
+    assert.deepEqual([fgsm.attack, fgsm.robustTop1], ['FGSM ε=8/255 (0.0314)', 5 / 64]);
+    assert.throws(() => quickCheckRecord(fakeReport(), 'x'), /has no bounded white-box attack at a fixed ε \(runs: none\)/);
+    assert.throws(
+      () => quickCheckRecord(report([run('SimBA', 'query-limited', 21, 0, 'none')]), 'x'),
+      /has no bounded white-box attack at a fixed ε \(runs: SimBA\)/,
+    );
   });
 
   it('history keeps checks per model across instances and compares with the previous check of the same model', () => {

@@ -8,6 +8,7 @@ import {
   deleteRun,
   headline,
   isRunId,
+  runTitle,
   listRuns,
   loadRun,
   modelStem,
@@ -33,11 +34,14 @@ export function fakeReport(patch: Partial<ReportV1> = {}): ReportV1 {
   } as ReportV1;
 }
 
-const run = (label: string, mode: string, attackedTop1: number) => ({
+const run = (label: string, mode: string, attackedTop1: number, gradient = 'analytic') => ({
   label,
   mode,
-  clean: { top1Accuracy: 0.9 },
-  attacked: { top1Accuracy: attackedTop1 },
+  targeted: null,
+  gradient,
+  evaluated: 100,
+  clean: { top1Accuracy: 0.9, top1Correct: 90 },
+  attacked: { top1Accuracy: attackedTop1, top1Correct: Math.round(attackedTop1 * 100) },
 });
 
 describe('runs store', () => {
@@ -76,7 +80,13 @@ describe('runs store', () => {
         sections: {
           attacks: {
             kind: 'attacks',
-            runs: [run('FGSM ε=8/255', 'fixed-eps', 0.5), run('PGD-10 L∞', 'fixed-eps', 0.25), run('DeepFool', 'minimal-perturbation', 0)],
+            // The unbounded DeepFool and the query-limited SimBA break more images: neither is the headline.
+            runs: [
+              run('FGSM ε=8/255', 'fixed-eps', 0.5),
+              run('PGD-10 L∞ ε=8/255 (0.0314)', 'fixed-eps', 0.25),
+              run('DeepFool', 'minimal-perturbation', 0),
+              run('SimBA-DCT ε=0.2 10000 queries', 'query-limited', 0, 'none'),
+            ],
           },
         },
       }),
@@ -117,7 +127,10 @@ describe('runs store', () => {
     );
     const [f, e, n, c, g] = runs;
     assert.ok(g.readable && f.readable && !e.readable && !n.readable && !c.readable);
-    assert.deepEqual([g.model, g.status, g.headline, g.command], ['net', 'complete', 'robust 25.0% (PGD-10)', 'attack']);
+    assert.deepEqual(
+      [g.model, g.status, g.headline, g.command, g.title],
+      ['net', 'complete', 'robust 25.0% (PGD-10 L∞ ε=8/255) · clean 90.0%', 'attack', 'Attacks'],
+    );
     assert.deepEqual(
       [f.status, f.headline],
       ['failed', 'the engine process crashed (signal SIGABRT) during attacking; partial results kept (1 section)'],
@@ -134,8 +147,27 @@ describe('runs store', () => {
   });
 
   it('headline falls back to clean accuracy, then to the command', () => {
-    assert.equal(headline(fakeReport({ command: 'eval', sections: { clean: { top1Accuracy: 0.9125 } as never } })), 'clean 91.3%');
+    const clean = { kind: 'clean', top1Accuracy: 0.9125, top1Correct: 73, evaluated: 80 };
+    assert.equal(headline(fakeReport({ command: 'eval', sections: { clean: clean as never } })), 'clean 91.3%');
     assert.equal(headline(fakeReport({ command: 'explain' })), 'explain');
+  });
+
+  it('titles a run by what it is: the quick check by its one name, from its suite; others by their command', () => {
+    const quick = fakeReport({
+      sections: {
+        attacks: {
+          kind: 'attacks',
+          runs: [
+            { params: { attack: 'fgsm', eps: 8 / 255, mode: 'fixed-eps' } },
+            { params: { attack: 'pgd', norm: 'linf', steps: 10, eps: 8 / 255, mode: 'fixed-eps' } },
+          ],
+        },
+      },
+    });
+    assert.equal(runTitle(quick), 'Quick Attack Check (FGSM, PGD-10 L∞ at ε = 8/255)');
+    assert.equal(runTitle(fakeReport()), 'Attacks');
+    assert.equal(runTitle(fakeReport({ command: 'analyse' })), 'Robustness analysis');
+    assert.equal(runTitle(fakeReport({ command: 'future' })), 'future');
   });
 
   it('deletes a run by id and refuses anything else', () => {

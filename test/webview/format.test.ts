@@ -16,7 +16,7 @@ import {
   sig,
   times,
 } from '../../webview/src/format';
-import { attackNorm, epsilonText } from '../../webview/src/render/attackTable';
+import { attackNorm, epsilonText, epsilonTitle } from '../../webview/src/render/attackTable';
 import { ATTACKS } from './fixtures';
 
 test('percentages and percentage-point changes use a true minus sign and an em dash for missing values', () => {
@@ -70,7 +70,12 @@ test('the attack table ε follows the mode: fixed budget, median minimal ε, unb
   assert.equal(attackNorm(fgsm), 'linf', 'FGSM is L∞ without a norm parameter');
   assert.equal(attackNorm({ params: { attack: 'fgm' }, label: 'FGM L2 ε=0.5' }), 'l2');
   assert.equal(epsilonText(fgsm), '8/255 (0.0314)');
-  assert.equal(epsilonText(pgdMin), 'median 0.0113 (≈2.9/255) (search ≤ 8/255 (0.0314))');
+  assert.equal(epsilonText(pgdMin), 'median 0.0113 (≈2.9/255)');
+  assert.equal(
+    epsilonTitle(pgdMin),
+    'Median of the per-image minimal ε that succeeded; searched up to 8/255 (0.0314)',
+    'the bound in the tooltip',
+  );
   assert.equal(epsilonText(deepfool), '— (unbounded)');
   assert.equal(epsilonText(simba), '— (no norm bound)');
   assert.equal(epsilonText({ ...simba, params: { ...simba.params, linf: 16 / 255 } }), 'L∞ ≤ 16/255 (0.0627)');

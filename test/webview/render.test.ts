@@ -58,11 +58,13 @@ test('a full report renders every element of the DOM contract', () => {
   assert.equal(attackRows.length, 4);
   assert.deepEqual(
     [...attackRows].map((r) => r.querySelector('td.mode')!.textContent),
-    ['fixed-eps', 'minimal-eps', 'minimal-perturbation', 'query-limited'],
+    ['fixed ε', 'minimal ε', 'minimal perturbation', 'query-limited'],
+    'modes in words, never the raw ids',
   );
+  assert.equal(cells(attackRows[1])[0], 'PGD-10 L∞ ε=8/255 (0.0314)', 'the mode is not said twice: not in the label when in its column');
   assert.deepEqual(cells(attackRows[0]), [
-    'FGSM ε=8/255 (0.0314)',
-    'fixed-eps',
+    'FGSM ε=8/255 (0.0314) ★',
+    'fixed ε',
     '8/255 (0.0314)',
     '92.0%',
     '100.0%',
@@ -81,19 +83,31 @@ test('a full report renders every element of the DOM contract', () => {
   assert.equal(defenceRows.length, 3);
   assert.equal(text(defenceRows[0].querySelector('.rate-pair')), '71.4% / 18.4%');
   assert.equal(text(defenceRows[1].querySelector('.rate-pair')), '— / —');
-  assert.equal(text(defenceRows[1].querySelector('.adaptive-note')), 'no adversarial examples to attack (#Adv = 0)');
+  // Explanations live in the details row under each row (and the rate cell's tooltip), not in the cell.
+  const note = (row: Element) => row.nextElementSibling!.querySelector('.adaptive-note');
+  assert.equal(text(note(defenceRows[1])), 'no adversarial examples to attack (#Adv = 0)');
+  assert.equal(defenceRows[1].querySelector('td.defence-rate')!.getAttribute('title'), 'no adversarial examples to attack (#Adv = 0)');
   // Each rate pair is on one set of examples, named; a part of #Adv brings the rate on all of it, labelled.
   assert.equal(
-    text(defenceRows[0].querySelector('.adaptive-note')),
+    text(note(defenceRows[0])),
     'both on all 49 adversarial examples; adaptive: EOT-PGD-10 L∞ ε=8/255 (K=15), defended accuracy on its examples 52.0% / 100.0%, 1 m 24 s',
   );
   assert.equal(text(defenceRows[2].querySelector('.rate-pair')), '25.0% / 2.0%');
   assert.match(
-    text(defenceRows[2].querySelector('.adaptive-note')),
+    text(note(defenceRows[2])),
     /^both on the 32 of the 49 adversarial examples re-attacked in pass 2; non-adaptive on all 49 adversarial examples 26\.5%; adaptive: PGD-10/,
   );
   assert.ok(!text(defence).includes(' of 49 adversarial examples (non-adaptive on the same'), 'no count over another pass’s denominator');
-  assert.ok(cells(defenceRows[0]).includes('attack 0, adaptive 11, defence 7'), 'seeds of the attack, the adaptive attack and the defence');
+  assert.deepEqual(
+    cells(defenceRows[0]),
+    ['FGSM ε=8/255 (0.0314)', 'fixed ε', '49', '92.0% / 100.0%', '43.0% / 100.0%', '91.0% / 100.0%', '78.0% / 100.0%', '71.4% / 18.4%'],
+    'cells carry numbers only',
+  );
+  assert.equal(
+    text(defenceRows[0].nextElementSibling!.querySelector('.seeds')),
+    'Seeds: attack 0, adaptive 11, defence 7.',
+    'seeds of the attack, the adaptive attack and the defence, folded in the details row',
+  );
   const header = text(defence.querySelector('tbody[data-defence="post-averaging"] tr.group-row'));
   assert.ok(header.includes('r = 0.3 (model-input space) = 0.1061 (pixel units)'), header);
   assert.ok(header.includes("cost ×91.0 the plain model's time per image (900 → 9.89 images/s, batch 64)"), header);
@@ -144,7 +158,7 @@ test('the data table of a sweep holds the same numbers as the chart', () => {
   const table = doc.querySelector('svg[data-testid="sweep-defence-rate-vs-radius"]')!.closest('figure')!.querySelector('table.chart-data')!;
   assert.deepEqual(
     [...table.querySelectorAll('thead th')].map((t) => t.textContent),
-    ['radius r (model-input space)', 'non-adaptive (fixed-eps)', 'clean accuracy'],
+    ['radius r (model-input space)', 'non-adaptive (fixed ε)', 'clean accuracy'],
   );
   assert.deepEqual([...table.querySelectorAll('tbody tr')].map(cells), [
     ['0.1', '31.0%', '92.0%'],
@@ -168,7 +182,7 @@ test('export buttons post ExportMessages that the host validator accepts: standa
   assert.match(svg.data, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*width="560"/);
   assert.ok(!svg.data.includes('focus-dot') && !svg.data.includes('tooltip'), 'the focus overlay is not exported');
   assert.equal(png.data, FAKE_PNG);
-  assert.equal(csv.data, 'K,non-adaptive (fixed-eps)\r\n1,0.42\r\n5,0.63\r\n15,0.71\r\n30,0.72\r\n');
+  assert.equal(csv.data, 'K,non-adaptive (fixed ε)\r\n1,0.42\r\n5,0.63\r\n15,0.71\r\n30,0.72\r\n');
 
   posted.length = 0;
   const rct = doc.querySelector('canvas[data-testid="rct-heatmap"]')!.closest('figure')!;
@@ -266,7 +280,7 @@ test('a streamed section replaces the one with the same name (defences arrive be
   );
   app.handle({ type: 'section', name: 'defences', section: pending });
   assert.equal(
-    text(doc.querySelector('table[data-testid="defence-table"] tr[data-attack] .adaptive-note')),
+    text(doc.querySelector('table[data-testid="defence-table"] tr.details-row .adaptive-note')),
     'adaptive attacks still running',
   );
   app.handle({ type: 'section', name: 'defences', section: defences });

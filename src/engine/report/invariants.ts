@@ -18,6 +18,14 @@ export function checkReportInvariants(report: { sections: ReportSections }): str
   if (s.clean) checkClean(s.clean, out);
   const runs = (s.attacks as { runs?: AttackRunSummary[] } | undefined)?.runs ?? [];
   runs.forEach((run) => checkAttackRun(run, out));
+  // Clean accuracy is one figure: the verdict shows the clean evaluation's beside an attack run's own, so on
+  // the same images (a whole run evaluates every sampled image in each pass) they must be the same count.
+  if (s.clean)
+    for (const run of runs)
+      if (run.evaluated === s.clean.evaluated && run.clean.top1Correct !== s.clean.top1Correct)
+        out.push(
+          `attack ${run.label}: ${run.clean.top1Correct} of ${run.evaluated} images correct clean, but the clean evaluation of the same ${s.clean.evaluated} images counts ${s.clean.top1Correct}`,
+        );
   const byLabel = new Map(runs.map((r) => [r.label, r]));
   const defences = s.defences as DefencesSection | undefined;
   for (const result of defences?.results ?? [])

@@ -66,6 +66,8 @@ export interface HeatmapInfo {
 
 export interface PanelContents {
   hasSummary: boolean;
+  verdictFirst: boolean;
+  verdictLead: string;
   attackRows: string[];
   defenceTables: number;
   ofBars: number;
@@ -95,6 +97,9 @@ export async function inspectPanel(frame: Frame): Promise<PanelContents> {
     const charts = Array.from($$('figure.chart'));
     return {
       hasSummary: $$('[data-testid="summary"]').length > 0,
+      // the verdict opens the card: right after its header, with the robust accuracy when bounded attacks ran
+      verdictFirst: document.querySelector('.summary-card > header + [data-testid="verdict"]') !== null,
+      verdictLead: document.querySelector('[data-testid="verdict"] .verdict-lead')?.textContent ?? '',
       attackRows: Array.from($$('table[data-testid="attack-table"] tr[data-attack]')).map((r) => r.getAttribute('data-attack') ?? ''),
       defenceTables: $$('table[data-testid="defence-table"]').length,
       // bars that carry a band (data-category); the legend's swatches are rect.bar too

@@ -164,6 +164,21 @@ test('attack runs: #Adv ≤ attacked ≤ correctly classified ≤ evaluated, suc
   violates((f) => Object.assign(f.run.attacked, { top5Correct: 12, top5Accuracy: 1.2 }), /attacked top-5 correct 12 exceeds 10/);
 });
 
+test('clean accuracy is one figure: an attack run on the clean evaluation’s images counts the same correct images', () => {
+  violates(
+    (f) =>
+      Object.assign(f.run.clean, { top1Correct: 7, top1Accuracy: 0.7 }) && Object.assign(f.run, { attackedImages: 7, successRate: 6 / 7 }),
+    /attack PGD: 7 of 10 images correct clean, but the clean evaluation of the same 10 images counts 8/,
+  );
+  // A partial pass covers fewer images: its own clean count is not compared with the whole evaluation's.
+  const f = consistent();
+  Object.assign(f.run, { evaluated: 5 });
+  Object.assign(f.run.clean, { top1Correct: 4, top1Accuracy: 0.8 });
+  Object.assign(f.run.attacked, { top1Accuracy: 0.4, top5Correct: 4, top5Accuracy: 0.8 });
+  Object.assign(f.run, { attackedImages: 4, numAdversarial: 2, successRate: 0.5 });
+  assert.ok(!checkReportInvariants({ sections: f.sections }).some((v) => v.includes('clean evaluation of the same')));
+});
+
 test('defence rows: "150 of 149", rates over their own examples, one non-adaptive rate per set, #Adv as in the attacks section', () => {
   violates((f) => (f.row.adaptive!.images = 7), /adaptive examples 7 exceeds #Adv 6/);
   violates(

@@ -1,6 +1,8 @@
 /**
  * The attack table: one row per attack run (both models' rows in compare mode), with the attack mode always
- * shown beside ε, because a success rate means nothing without knowing how the budget was used. Minimal-
+ * shown beside ε, in words, because a success rate means nothing without knowing how the budget was used.
+ * Cells carry numbers; what they mean is in the headers' and cells' tooltips. The row the verdict's robust
+ * accuracy comes from is marked, so the headline and the table visibly show the same figure. Minimal-
  * perturbation runs also get their accuracy-vs-budget curve.
  */
 import type { AttacksSection } from '../../../src/engine/jobs/attackJob';
@@ -8,9 +10,11 @@ import type { AttackRunSummary } from '../../../src/engine/attacks/protocol';
 import { chartFigure, standaloneSvg } from '../charts/exportChart';
 import { lineChart, type LineSeries } from '../charts/lineChart';
 import type { Child } from '../dom';
+import { MODE_MEANING, attackName, modeWords } from '../../../src/protocol/verdict';
 import { DASH, count, epsilon, fixed, fraction, percent, sig } from '../format';
 import { comparedAttackRows } from './compareDeltas';
 import type { RenderContext, SectionEntry } from './context';
+import { sideVerdict } from './summary';
 
 type Run = AttacksSection['runs'][number];
 type NormName = 'linf' | 'l2';
@@ -41,7 +45,7 @@ export function epsilonText(run: Pick<AttackRunSummary, 'mode' | 'params' | 'lab
     case 'fixed-eps':
       return epsilon(eps, norm);
     case 'minimal-eps':
-      return `median ${epsilon(run.epsilon?.median ?? null, norm)} (search ≤ ${epsilon(eps, norm)})`;
+      return `median ${epsilon(run.epsilon?.median ?? null, norm)}`;
     case 'minimal-perturbation':
       return `${DASH} (unbounded)`;
     case 'query-limited': {
@@ -51,13 +55,32 @@ export function epsilonText(run: Pick<AttackRunSummary, 'mode' | 'params' | 'lab
   }
 }
 
+/** What the ε cell's figure is, for its tooltip (the search bound of a minimal-ε run lives here, not in the cell). */
+export function epsilonTitle(run: Pick<AttackRunSummary, 'mode' | 'params' | 'label' | 'epsilon'>): string {
+  const norm = attackNorm(run);
+  const eps = typeof run.params.eps === 'number' ? run.params.eps : null;
+  switch (run.mode) {
+    case 'fixed-eps':
+      return 'The budget: every image may be perturbed by up to ε';
+    case 'minimal-eps':
+      return `Median of the per-image minimal ε that succeeded; searched up to ${epsilon(eps, norm)}`;
+    case 'minimal-perturbation':
+      return 'No budget: the attack searches the smallest perturbation that changes the prediction (its size is in the median norms)';
+    case 'query-limited':
+      return 'A query budget, not a norm budget; the L∞ bound when one was set';
+  }
+}
+
 const COLUMNS: [string, string][] = [
   ['Attack', ''],
   ['Mode', 'How the budget was used'],
   ['ε', 'Perturbation budget in pixel units'],
   ['Clean top-1', ''],
   ['Clean top-5', ''],
-  ['Attacked top-1', 'Accuracy on the Attacked set'],
+  [
+    'Attacked top-1',
+    'Accuracy on the Attacked set (each correctly classified image replaced by its adversarial example where the attack succeeded): the robust accuracy',
+  ],
   ['Attacked top-5', ''],
   ['Success rate', 'Adversarial examples ÷ attacked images'],
   ['#Adv', 'Adversarial examples / attacked images'],
@@ -76,18 +99,37 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
     ctx.compare ? h('th', { scope: 'col' }, 'Model') : null,
     ...COLUMNS.map(([label, title]) => h('th', { scope: 'col', title: title || null }, label)),
   );
-  const rows = entries.flatMap(({ side, section }) =>
-    section.runs.map((run) =>
-      h(
+  const rows = entries.flatMap(({ side, section }) => {
+    // The verdict of this side, from the same sections the headline reads: its robust run is marked here.
+    const robustLabel = sideVerdict(ctx, side).robust?.label ?? null;
+    return section.runs.map((run) => {
+      const isRobust = run.label === robustLabel;
+      return h(
         'tr',
-        { 'data-attack': run.label, 'data-mode': run.mode, 'data-side': side.key },
+        { 'data-attack': run.label, 'data-mode': run.mode, 'data-side': side.key, 'data-verdict': isRobust ? 'robust' : null },
         ctx.compare ? h('td', null, side.label) : null,
-        h('th', { scope: 'row' }, run.label, run.targeted ? h('span', { class: 'muted' }, ` (targeted: ${run.targeted})`) : null),
-        h('td', { class: 'mode' }, run.mode),
-        h('td', null, epsilonText(run)),
-        num(ctx, percent(run.clean.top1Accuracy)),
-        num(ctx, percent(run.clean.top5Accuracy)),
-        num(ctx, percent(run.attacked.top1Accuracy)),
+        h(
+          'th',
+          { scope: 'row', title: `${run.label}, seed ${run.seed}` },
+          attackName(run.label),
+          run.targeted ? h('span', { class: 'muted' }, ` (targeted: ${run.targeted})`) : null,
+          isRobust
+            ? h(
+                'span',
+                {
+                  class: 'verdict-mark',
+                  title: "The verdict's robust accuracy: the strongest bounded white-box attack at the configured ε",
+                  'aria-label': "the verdict's robust accuracy",
+                },
+                ' ★',
+              )
+            : null,
+        ),
+        h('td', { class: 'mode', title: MODE_MEANING[run.mode] ?? null }, modeWords(run.mode)),
+        h('td', { title: epsilonTitle(run) }, epsilonText(run)),
+        num(ctx, percent(run.clean.top1Accuracy), `${run.clean.top1Correct} of ${run.evaluated} images`),
+        num(ctx, percent(run.clean.top5Accuracy), `${run.clean.top5Correct} of ${run.evaluated} images`),
+        num(ctx, percent(run.attacked.top1Accuracy), `${run.attacked.top1Correct} of ${run.evaluated} images still correct`),
         num(ctx, percent(run.attacked.top5Accuracy)),
         num(ctx, percent(run.successRate)),
         num(
@@ -99,9 +141,9 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
         num(ctx, linfText(run.norms.successful.linf.median)),
         num(ctx, count(run.queries.median), `mean ${sig(run.queries.mean, 3)}, max ${count(run.queries.max)}`),
         num(ctx, sig(run.imagesPerSecond, 3)),
-      ),
-    ),
-  );
+      );
+    });
+  });
   const shown = ctx.compare
     ? comparedAttackRows(
         entries,
@@ -114,7 +156,7 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
     ctx.compare
       ? `${compareCaption(entries)} `
       : `Criterion ${first.criterion === 'top1' ? 'top-1' : 'top-5'}; gradients ${first.gradient}; ${first.runs[0]?.evaluated ?? 0} images. `,
-    'Attacked set: each correctly classified image replaced by its adversarial example where the attack succeeded.',
+    robustMarked(entries, ctx) ? "★ the verdict's robust accuracy." : '',
   ];
   const allNotes = entries.flatMap((e) => e.section.notes);
   return h(
@@ -138,6 +180,11 @@ function compareCaption(entries: SectionEntry<AttacksSection>[]): string {
       `${side.label}: criterion ${section.criterion === 'top1' ? 'top-1' : 'top-5'}, gradients ${section.gradient}, ${section.runs[0]?.evaluated ?? 0} images`,
   );
   return `${each.join('; ')}. Each pair of rows is followed by B − A (rates in percentage points).`;
+}
+
+/** Whether any row is the verdict's robust one (then the caption explains the mark). */
+function robustMarked(entries: SectionEntry<AttacksSection>[], ctx: RenderContext): boolean {
+  return entries.some(({ side }) => sideVerdict(ctx, side).robust !== null);
 }
 
 function num(ctx: RenderContext, text: string, title?: string): HTMLElement {
@@ -180,7 +227,7 @@ function budgetCurves(entries: SectionEntry<AttacksSection>[], ctx: RenderContex
     id: 'budget-curve',
     title,
     caption: [
-      'Fraction of all evaluated images still classified correctly when the perturbation may be at most the budget (minimal-perturbation attacks).',
+      'Fraction of all evaluated images still classified correctly when the perturbation may be at most the budget, for the attacks in minimal perturbation mode (DeepFool, C&W: no budget of their own).',
     ],
     body: [chart.svg],
     data: {

@@ -2,7 +2,9 @@
  * The defence table: for each defence, one row per attack, with the original and defended accuracies and the
  * defence rate non-adaptive / adaptive always side by side — a defence rate alone overstates a defence that
  * an adaptive attack breaks. Each defence's parameters head its rows (post-averaging radius in both the
- * model-input space and pixel units) with its cost relative to the plain model.
+ * model-input space and pixel units) with its cost relative to the plain model. Cells carry numbers; which
+ * examples a rate pair is on, the adaptive attack and the seeds are in a details row under each row (and the
+ * rate cell's tooltip).
  */
 import type { PanelState } from '../../../src/protocol/webviewMessages';
 import type {
@@ -13,6 +15,7 @@ import type {
   DefenceSpec,
   DefencesSection,
 } from '../../../src/engine/report/sections';
+import { MODE_MEANING, attackName, modeWords } from '../../../src/protocol/verdict';
 import type { Child } from '../dom';
 import { DASH, count, duration, percent, sig, times } from '../format';
 import { comparedDefenceBodies } from './compareDeltas';
@@ -21,7 +24,6 @@ import { sideState, type RenderContext, type SectionEntry, type Side } from './c
 const COLUMNS: [string, string][] = [
   ['Attack', 'The attack on the undefended model'],
   ['Mode', 'How the attack used its budget'],
-  ['Seeds', ''],
   ['#Adv', 'Adversarial examples in the Attacked set'],
   ['Original clean', 'Top-1 / top-5 of the plain model on the clean images'],
   ['Original attacked', 'Top-1 / top-5 of the plain model on the Attacked set'],
@@ -52,7 +54,7 @@ export function renderDefences(entries: SectionEntry<DefencesSection>[], ctx: Re
           { class: 'group-row' },
           h('th', { scope: 'rowgroup', colspan: width }, ...describeDefence(result, ctx.compare ? side.label : null)),
         ),
-        ...result.rows.map((row) => defenceRow(ctx, side, section, row, result)),
+        ...result.rows.flatMap((row) => defenceRow(ctx, side, section, row, result, width)),
       ),
     ),
   );
@@ -67,7 +69,7 @@ export function renderDefences(entries: SectionEntry<DefencesSection>[], ctx: Re
         h(
           'caption',
           null,
-          'Accuracies as top-1 / top-5. Defence rate: adversarial examples of the plain model that the defended model classifies correctly ÷ the examples counted; the adaptive rate attacks the defence itself, and both rates of a pair are on the same examples (the note says which, and the non-adaptive rate on all of #Adv when they are fewer).',
+          'Accuracies as top-1 / top-5; defence rate as non-adaptive / adaptive, both on the same adversarial examples (the details under each row say which).',
         ),
         h('thead', null, head),
         ...(ctx.compare
@@ -87,7 +89,7 @@ export function renderDefences(entries: SectionEntry<DefencesSection>[], ctx: Re
 /** Each defence's parameters in words; a defence without an entry is described by its parameter names and values. */
 const DESCRIBE: { [K in keyof DefenceParamsByKind]?: (p: DefenceParamsByKind[K]) => string } = {
   'post-averaging': (p) =>
-    `Post-averaging K = ${p.K}, r = ${sig(p.radius, 4)} (model-input space) = ${sig(p.radiusPixels, 4)} (pixel units), ${p.points} points per image, ${p.directions} directions, seed ${p.seed}`,
+    `Post-averaging K = ${p.K}, r = ${sig(p.radius, 4)} (model-input space) = ${sig(p.radiusPixels, 4)} (pixel units), ${p.points} points per image, ${p.directions} directions`,
   'low-pass': (p) => `Low-pass cutoff ${p.cutoff} of ${p.maxCutoff}`,
 };
 
@@ -107,7 +109,14 @@ export function describeDefence(result: DefenceResult, model: string | null): Ch
   return [model ? `${model}: ` : '', params, `; ${cost}. `, result.chosenBy];
 }
 
-function defenceRow(ctx: RenderContext, side: Side, section: DefencesSection, row: DefenceRow, result: DefenceResult): HTMLElement {
+function defenceRow(
+  ctx: RenderContext,
+  side: Side,
+  section: DefencesSection,
+  row: DefenceRow,
+  result: DefenceResult,
+  width: number,
+): HTMLElement[] {
   const { h } = ctx;
   const model = ctx.compare ? side.label : null;
   const seeds = [
@@ -117,28 +126,41 @@ function defenceRow(ctx: RenderContext, side: Side, section: DefencesSection, ro
   ]
     .filter(Boolean)
     .join(', ');
-  return h(
-    'tr',
-    { 'data-attack': row.attack.label, 'data-mode': row.attack.mode, 'data-defence': result.defence.kind },
-    model !== null ? h('td', null, model) : null,
-    h('th', { scope: 'row' }, row.attack.label),
-    h('td', { class: 'mode' }, row.attack.mode),
-    h('td', null, seeds),
+  const rates = defenceRates(row, () => adaptiveMissingReason(row, section.notes, sideState(ctx, side)));
+  return [
     h(
-      'td',
-      { class: 'num', title: `${row.numAdversarial} adversarial examples among ${row.evaluated} evaluated images` },
-      count(row.numAdversarial),
+      'tr',
+      { 'data-attack': row.attack.label, 'data-mode': row.attack.mode, 'data-defence': result.defence.kind },
+      model !== null ? h('td', null, model) : null,
+      h('th', { scope: 'row', title: row.attack.label }, attackName(row.attack.label)),
+      h('td', { class: 'mode', title: MODE_MEANING[row.attack.mode] ?? null }, modeWords(row.attack.mode)),
+      h(
+        'td',
+        { class: 'num', title: `${row.numAdversarial} adversarial examples among ${row.evaluated} evaluated images` },
+        count(row.numAdversarial),
+      ),
+      h('td', { class: 'num' }, accuracy(row.original.clean)),
+      h('td', { class: 'num' }, accuracy(row.original.attacked)),
+      h('td', { class: 'num' }, accuracy(row.defended.clean)),
+      h('td', { class: 'num' }, accuracy(row.defended.attacked)),
+      h('td', { class: 'num defence-rate', title: rates.note }, h('span', { class: 'rate-pair', 'aria-label': rates.label }, rates.pair)),
     ),
-    h('td', { class: 'num' }, accuracy(row.original.clean)),
-    h('td', { class: 'num' }, accuracy(row.original.attacked)),
-    h('td', { class: 'num' }, accuracy(row.defended.clean)),
-    h('td', { class: 'num' }, accuracy(row.defended.attacked)),
     h(
-      'td',
-      { class: 'num defence-rate' },
-      ...defenceRates(ctx, row, () => adaptiveMissingReason(row, section.notes, sideState(ctx, side))),
+      'tr',
+      { class: 'details-row' },
+      h(
+        'td',
+        { colspan: width },
+        h(
+          'details',
+          null,
+          h('summary', null, 'Details'),
+          h('span', { class: 'adaptive-note' }, rates.note),
+          h('span', { class: 'seeds' }, ` Seeds: ${seeds}.`),
+        ),
+      ),
     ),
-  );
+  ];
 }
 
 function accuracy(a: Accuracy): string {
@@ -158,19 +180,16 @@ export function adaptiveMissingReason(row: DefenceRow, notes: string[], state: P
   return 'adaptive attack not run for this row';
 }
 
-function defenceRates(ctx: RenderContext, row: DefenceRow, missingReason: () => string): Child[] {
-  const { h } = ctx;
+/** A row's rate pair as the cell shows it, its accessible label, and the note that says what it is on. */
+function defenceRates(row: DefenceRow, missingReason: () => string): { pair: string; label: string; note: string } {
   const nonAdaptive = percent(row.defenceRate);
   if (!row.adaptive) {
     const reason = missingReason();
-    return [
-      h(
-        'span',
-        { class: 'rate-pair', 'aria-label': `non-adaptive ${nonAdaptive}, adaptive not available: ${reason}` },
-        `${nonAdaptive} / ${DASH}`,
-      ),
-      h('span', { class: 'adaptive-note' }, reason),
-    ];
+    return {
+      pair: `${nonAdaptive} / ${DASH}`,
+      label: `non-adaptive ${nonAdaptive}, adaptive not available: ${reason}`,
+      note: reason,
+    };
   }
   const a = row.adaptive;
   const adaptive = percent(a.defenceRate);
@@ -179,18 +198,11 @@ function defenceRates(ctx: RenderContext, row: DefenceRow, missingReason: () => 
   const set = adaptiveSet(a.images, row.numAdversarial);
   const allRate =
     a.images === row.numAdversarial ? '' : `; non-adaptive on all ${count(row.numAdversarial)} adversarial examples ${nonAdaptive}`;
-  return [
-    h(
-      'span',
-      { class: 'rate-pair', 'aria-label': `non-adaptive ${pairNonAdaptive}, adaptive ${adaptive}, both ${set}` },
-      `${pairNonAdaptive} / ${adaptive}`,
-    ),
-    h(
-      'span',
-      { class: 'adaptive-note' },
-      `both ${set}${allRate}; adaptive: ${a.label}, defended accuracy on its examples ${accuracy(a.attacked)}, ${duration(a.seconds)}`,
-    ),
-  ];
+  return {
+    pair: `${pairNonAdaptive} / ${adaptive}`,
+    label: `non-adaptive ${pairNonAdaptive}, adaptive ${adaptive}, both ${set}`,
+    note: `both ${set}${allRate}; adaptive: ${a.label}, defended accuracy on its examples ${accuracy(a.attacked)}, ${duration(a.seconds)}`,
+  };
 }
 
 /** Which adversarial examples a row's adaptive pair is measured on, in words. */

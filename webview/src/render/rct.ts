@@ -2,6 +2,7 @@
  * RCT heatmaps, one per attack: where in the DCT spectrum the adversarial examples changed the image,
  * relative to the clean coefficients. Each canvas is immediately followed by its colour legend (SVG).
  */
+import { modeWords } from '../../../src/protocol/verdict';
 import type { Map2D, RctSection } from '../../../src/engine/report/sections';
 import type { ScaleKind } from '../charts/colourScale';
 import { heatmapFigure } from '../charts/heatmapFigure';
@@ -44,7 +45,7 @@ export function renderRct(entries: SectionEntry<RctSection>[], ctx: RenderContex
           id: `rct-${side.key}-${e}-${i}`,
           title: sideTitle(ctx, side, `RCT: ${m.attack}`),
           caption: [
-            `${m.mode}; mean over ${m.count} successful adversarial examples. DC (index 0, 0) at the top left; frequency grows to the right and downwards.`,
+            `${modeWords(m.mode)}; mean over ${m.count} successful adversarial examples. DC (index 0, 0) at the top left; frequency grows to the right and downwards.`,
             binNote(m.map),
             scaleNote(scale),
           ],

@@ -3,6 +3,7 @@
  * difference as heatmaps (DC in the centre), and the low-frequency energy ratio of the perturbations
  * against that of the clean images, as numbers.
  */
+import { modeWords } from '../../../src/protocol/verdict';
 import type { SpectraSection } from '../../../src/engine/report/sections';
 import { heatmapFigure } from '../charts/heatmapFigure';
 import { percent } from '../format';
@@ -40,7 +41,7 @@ export function renderSpectra(entries: SectionEntry<SpectraSection>[], ctx: Rend
             { 'data-attack': s.attack },
             ctx.compare ? h('td', null, side.label) : null,
             h('th', { scope: 'row' }, s.attack),
-            h('td', { class: 'mode' }, s.mode),
+            h('td', { class: 'mode' }, modeWords(s.mode)),
             h('td', { class: 'num' }, String(s.count)),
             h('td', { class: 'num' }, String(section.cutoff)),
             h('td', { class: 'num' }, percent(s.lowFrequencyEnergyPerturbation)),
@@ -65,7 +66,7 @@ export function renderSpectra(entries: SectionEntry<SpectraSection>[], ctx: Rend
           id: `spectrum-${side.key}-${e}-${i}`,
           title: sideTitle(ctx, side, `Perturbation spectrum: ${s.attack}`),
           caption: [
-            `${s.mode}; mean |F(δ)| over ${s.count} adversarial examples, channel-averaged. DC (k = 0, 0) at the centre; |k| grows outwards.`,
+            `${modeWords(s.mode)}; mean |F(δ)| over ${s.count} adversarial examples, channel-averaged. DC (k = 0, 0) at the centre; |k| grows outwards.`,
             binNote(s.perturbationSpectrum),
             scaleNote(spectrumScale),
           ],
@@ -79,7 +80,7 @@ export function renderSpectra(entries: SectionEntry<SpectraSection>[], ctx: Rend
           id: `logdiff-${side.key}-${e}-${i}`,
           title: sideTitle(ctx, side, `Log-spectrum difference: ${s.attack}`),
           caption: [
-            `${s.mode}; mean |log|F(x+δ)| − log|F(x)||. DC (k = 0, 0) at the centre; |k| grows outwards.`,
+            `${modeWords(s.mode)}; mean |log|F(x+δ)| − log|F(x)||. DC (k = 0, 0) at the centre; |k| grows outwards.`,
             binNote(s.logSpectrumDifference),
             scaleNote(diffScale),
           ],

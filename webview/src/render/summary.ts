@@ -1,9 +1,15 @@
 /**
- * The summary card of each run: model (inputs, ops, parameters, execution provider), data (folder, images,
- * classes), clean accuracy, run status with a visible badge, seeds, warnings and the error of a failed run.
+ * The summary card of each run. It opens with the verdict in plain language (src/protocol/verdict.ts,
+ * the same figures as the Runs view, the status bar and the CLI) and one-sentence definitions of the terms
+ * it uses; then what the run used — model, data with the preprocessing, class order and dataset and where
+ * each came from, clean accuracy — and the run status with a visible badge, warnings and the error of a
+ * failed run. Seeds, formulas and the configuration's notes are folded into a details section.
  */
 import type { PanelState } from '../../../src/protocol/webviewMessages';
+import type { AttackMode } from '../../../src/engine/attacks/types';
 import type { ReportV1 } from '../../../src/engine/report/schema';
+import { classOrderSource, preprocessingText } from '../../../src/protocol/provenanceWords';
+import { MODE_MEANING, verdictLines, verdictOf, type Verdict, type VerdictLine } from '../../../src/protocol/verdict';
 import type { Child, H } from '../dom';
 import { baseName, bytes, compact, count, duration, fraction, percent, shape } from '../format';
 import { sideState, type RenderContext, type Side } from './context';
@@ -39,15 +45,142 @@ function card(ctx: RenderContext, side: Side, status: PanelState): HTMLElement {
     { class: 'summary-card', 'data-side': side.key },
     header,
     r.error ? h('p', { class: 'run-error', role: 'alert' }, `${r.error.code}: ${r.error.message}`) : null,
+    verdictBlock(ctx, side),
+    r.warnings.length ? h('ul', { class: 'warnings', 'aria-label': 'Warnings' }, ...r.warnings.map((w) => h('li', null, w))) : null,
+    h('div', { class: 'summary-grid' }, group(h, 'Model', modelRows(r)), group(h, 'Data', dataRows(r)), cleanBlock(ctx, side)),
+    runDetails(ctx, side, r),
+  );
+}
+
+/**
+ * The verdict of one side, from the sections it shows (the report's and any streamed since): the one
+ * computation that the headline and the tables' marks both read.
+ */
+export function sideVerdict(ctx: RenderContext, side: Side): Verdict {
+  const classes = side.report?.dataset?.classNames.length ?? side.report?.config.resolved.classNames?.length ?? null;
+  return verdictOf(
+    side.sections.map(([, s]) => s),
+    sideState(ctx, side),
+    classes,
+  );
+}
+
+/** The lines that open the card: clean and robust accuracy as one paragraph, then each other finding. */
+function verdictBlock(ctx: RenderContext, side: Side): HTMLElement {
+  const { h } = ctx;
+  const lines = verdictLines(sideVerdict(ctx, side));
+  const lead = lines.filter((l) => LEAD.has(l.key));
+  const rest = lines.filter((l) => !LEAD.has(l.key));
+  return h(
+    'section',
+    { class: 'verdict', 'data-testid': 'verdict', 'aria-label': 'Verdict' },
+    h('h3', null, 'Verdict'),
+    lead.length ? h('p', { class: 'verdict-lead' }, ...lead.map((l) => line(h, 'span', l))) : null,
+    rest.length ? h('ul', { class: 'verdict-more' }, ...rest.map((l) => line(h, 'li', l))) : null,
+    definitions(ctx, side),
+  );
+}
+
+const LEAD = new Set<VerdictLine['key']>(['partial', 'clean', 'robust', 'no-robust']);
+
+function line(h: H, tag: 'span' | 'li', l: VerdictLine): HTMLElement {
+  return h(
+    tag,
+    { class: `verdict-line verdict-${l.key}`, 'data-key': l.key },
+    ...emphasisePercentages(h, l.text),
+    tag === 'span' ? ' ' : '',
+  );
+}
+
+/** The text with each percentage in <strong>, so that the eye finds the figures in the sentences. */
+function emphasisePercentages(h: H, text: string): Child[] {
+  return text.split(/(\d+(?:\.\d+)?%)/).map((part, i) => (i % 2 ? h('strong', null, part) : part));
+}
+
+/** One sentence per term the card's sections use (only those present). */
+function definitions(ctx: RenderContext, side: Side): HTMLElement | null {
+  const { h } = ctx;
+  const kinds = new Set(side.sections.map(([, s]) => (s as { kind?: unknown } | null)?.kind));
+  const one = { ...ctx, sides: [side] };
+  const modes = new Set<AttackMode>(entriesOf(one, 'attacks').flatMap((e) => e.section.runs.map((r) => r.mode)));
+  const terms: [string, string][] = [];
+  if (kinds.has('attacks'))
+    terms.push([
+      'Robust accuracy',
+      'the share of all evaluated images still classified correctly after the attack (an image already wrong stays wrong).',
+    ]);
+  for (const mode of ['fixed-eps', 'minimal-eps', 'minimal-perturbation', 'query-limited'] as const) {
+    if (modes.has(mode)) {
+      const [term, ...sentence] = MODE_MEANING[mode].split(': ');
+      terms.push([term, sentence.join(': ')]);
+    }
+  }
+  if (kinds.has('defences')) {
+    terms.push([
+      'Defence rate',
+      'of the adversarial examples that fool the plain model, the share the defended model classifies correctly.',
+    ]);
+    terms.push([
+      'Adaptive attack',
+      'an attack run through the defence itself; what survives it is what the defence is worth against an attacker who knows it.',
+    ]);
+  }
+  if (kinds.has('occluded-frequency'))
+    terms.push([
+      'Occluded Frequency (OF)',
+      "how much the predicted class's score drops when one band of frequencies is removed from the image: a high drop means the model relies on that band.",
+    ]);
+  if (kinds.has('rct'))
+    terms.push([
+      'RCT',
+      'the relative change of each DCT coefficient made by the attack: which frequencies the adversarial examples alter most.',
+    ]);
+  if (kinds.has('spectra'))
+    terms.push(['Perturbation spectrum', "where in frequency an attack's perturbation puts its energy (low frequencies at the centre)."]);
+  if (!terms.length) return null;
+  return h(
+    'dl',
+    { class: 'definitions', 'aria-label': 'What the numbers mean' },
+    ...terms.flatMap(([term, text]) => [h('dt', null, term), h('dd', null, text)]),
+  );
+}
+
+/** Seeds, the tool, the formulas of the sections and the configuration's notes, folded. */
+function runDetails(ctx: RenderContext, side: Side, r: ReportV1): HTMLElement {
+  const { h } = ctx;
+  const one = { ...ctx, sides: [side] };
+  const formulas: [string, string][] = [];
+  if (entriesOf(one, 'attacks').length)
+    formulas.push([
+      'Attacked set',
+      'each correctly classified image replaced by its adversarial example where the attack succeeded; robust accuracy = correct on the Attacked set ÷ evaluated images.',
+    ]);
+  if (entriesOf(one, 'defences').length)
+    formulas.push([
+      'Defence rate',
+      'defended model correct on the adversarial examples ÷ #Adv (adversarial examples of the plain model); the adaptive rate on the examples the adaptive attack re-attacked.',
+    ]);
+  for (const e of entriesOf(one, 'occluded-frequency')) formulas.push(['Occluded Frequency', e.section.definition]);
+  for (const e of entriesOf(one, 'rct')) formulas.push(['RCT', e.section.definition]);
+  for (const e of entriesOf(one, 'spectra')) formulas.push(['Spectra', e.section.definition]);
+  return h(
+    'details',
+    { class: 'run-details', 'data-testid': 'run-details' },
+    h('summary', null, 'Run details: seeds, formulas, configuration notes'),
     h(
       'div',
       { class: 'summary-grid' },
-      group(h, 'Model', modelRows(r)),
-      group(h, 'Data', dataRows(r)),
-      cleanBlock(ctx, side),
       group(h, 'Run', runRows(r)),
+      formulas.length ? group(h, 'Formulas', formulas) : null,
+      r.config.notes.length
+        ? h(
+            'section',
+            { class: 'summary-group' },
+            h('h3', null, 'How the configuration was resolved'),
+            h('ul', { class: 'notes' }, ...r.config.notes.map((n) => h('li', null, n))),
+          )
+        : null,
     ),
-    r.warnings.length ? h('ul', { class: 'warnings', 'aria-label': 'Warnings' }, ...r.warnings.map((w) => h('li', null, w))) : null,
   );
 }
 
@@ -91,7 +224,7 @@ function modelRows(r: ReportV1): Row[] {
 
 function dataRows(r: ReportV1): Row[] {
   const d = r.dataset;
-  if (!d) return [['Images', 'none (this run used no dataset)']];
+  if (!d) return [['Images', 'none (this run used no dataset)'], ...configRows(r)];
   const names = d.classNames.slice(0, MAX_CLASS_NAMES).join(', ') + (d.classNames.length > MAX_CLASS_NAMES ? ', …' : '');
   return [
     ['Folder', d.root],
@@ -100,6 +233,9 @@ function dataRows(r: ReportV1): Row[] {
       `${count(d.sampledImages)} of ${count(d.totalImages)}${d.sampling.limit !== null ? ` (limit ${d.sampling.limit}, stratified, seed ${d.sampling.seed})` : ''}`,
     ],
     ['Classes', `${d.classNames.length}: ${names}`],
+    ['Class order', `logits 0, 1, … in the order above (${classOrderSource(r.config)})`],
+    ['Fingerprint', `${d.fingerprint.slice(0, 12)}… (two runs on the same images share it)`],
+    ...configRows(r),
     ...(d.skippedImages.length
       ? [
           [
@@ -111,6 +247,19 @@ function dataRows(r: ReportV1): Row[] {
           ] as Row,
         ]
       : []),
+  ];
+}
+
+/** The preprocessing and the configuration file the run used, each part with where it came from. */
+function configRows(r: ReportV1): Row[] {
+  return [
+    ['Preprocessing', preprocessingText(r.config)],
+    [
+      'Configuration',
+      r.config.file
+        ? `${r.config.file} (hash ${r.config.hash.slice(0, 12)}…)`
+        : 'no robustness.json: settings, flags, defaults and what the model implies',
+    ],
   ];
 }
 

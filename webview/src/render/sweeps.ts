@@ -2,6 +2,7 @@
  * Sweep line charts (defence rate vs r, vs ε, vs K; accuracy vs low-pass cutoff), one per sweep, each
  * series labelled with the attack and mode it was measured under. All four plot fractions on 0…100 %.
  */
+import { modeWords } from '../../../src/protocol/verdict';
 import type { Sweep, SweepsSection } from '../../../src/engine/report/sections';
 import { chartFigure, standaloneSvg, type Figure } from '../charts/exportChart';
 import { lineChart } from '../charts/lineChart';
@@ -105,7 +106,7 @@ function sweepFigure(ctx: RenderContext, side: Side, sweep: Sweep): HTMLElement 
   const id = `sweep-${sweep.id}${ctx.compare ? `-${side.key}` : ''}`;
   const title = sideTitle(ctx, side, sweep.title);
   const series = sweep.series.map((s) => ({
-    name: s.mode === 'clean' ? s.name : `${s.name} (${s.mode})`,
+    name: s.mode === 'clean' ? s.name : `${s.name} (${modeWords(s.mode)})`,
     points: sweep.x.map((x, i) => ({ x, y: s.y[i] ?? null })),
   }));
   let fig: Figure | null = null;
@@ -127,7 +128,7 @@ function sweepFigure(ctx: RenderContext, side: Side, sweep: Sweep): HTMLElement 
     .join(', ');
   const measured = sweep.series
     .filter((s) => s.attack)
-    .map((s) => `${s.name}: ${s.attack}, ${s.mode}`)
+    .map((s) => `${s.name}: ${s.attack}, ${modeWords(s.mode)}`)
     .join('; ');
   fig = chartFigure(ctx.h, ctx.exportTarget, {
     id,

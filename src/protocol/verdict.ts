@@ -1,0 +1,394 @@
+/**
+ * The verdict of a run: the few numbers a reader needs first, computed once from the report's sections and
+ * shown alike by the panel's headline, the Runs view, the status bar and the CLI summary.
+ *
+ * - Clean accuracy.
+ * - Robust accuracy under the strongest BOUNDED white-box attack at the configured ε (fixed-ε mode only, not
+ *   targeted). Minimal-ε, minimal-perturbation (DeepFool, C&W: unbounded) and query-limited (SimBA) results
+ *   answer other questions and are listed apart, labelled, never folded into a minimum with the bounded ones.
+ * - For each defence: what it buys non-adaptively, and what survives the adaptive attack, with the attack mode.
+ * - The most relied-on frequency band of Occluded Frequency (bands low → high).
+ *
+ * In src/protocol (types only from the engine): the webview bundles it, the host and the CLI import it.
+ */
+import type { AttackRunSummary } from '../engine/attacks/protocol';
+import type { AttackMode } from '../engine/attacks/types';
+import type { CleanSection, ReportV1 } from '../engine/report/schema';
+import type { DefenceResult, DefenceRow, DefencesSection, OccludedFrequencySection } from '../engine/report/sections';
+
+/** Attack modes in words, as every reader shows them (never the raw ids). */
+export const MODE_WORDS: Readonly<Record<AttackMode, string>> = {
+  'fixed-eps': 'fixed ε',
+  'minimal-eps': 'minimal ε',
+  'minimal-perturbation': 'minimal perturbation',
+  'query-limited': 'query-limited',
+};
+
+/** One sentence per mode: what the budget meant (tooltips, definitions). */
+export const MODE_MEANING: Readonly<Record<AttackMode, string>> = {
+  'fixed-eps': 'Fixed ε: the attack may use the whole budget ε on every image; accuracy under it is the robust accuracy at that ε.',
+  'minimal-eps':
+    'Minimal ε: per image, the smallest ε up to the budget at which the attack succeeds; it measures how much budget is needed.',
+  'minimal-perturbation':
+    'Minimal perturbation: the attack (DeepFool, C&W) has no budget and searches the smallest change that flips the prediction; almost every image falls, so its size is what counts.',
+  'query-limited':
+    'Query-limited: a black-box attack that only queries the model, stopped after a number of queries; a bound on what an attacker without gradients achieves.',
+};
+
+/** "fixed ε" for an attack mode (anything else, e.g. a sweep's "clean", as it is). */
+export function modeWords(mode: string): string {
+  return Object.hasOwn(MODE_WORDS, mode) ? MODE_WORDS[mode as AttackMode] : mode;
+}
+
+/**
+ * An attack's label without the mode suffix its attack module appends ("PGD-10 L∞ ε=8/255 (0.0314) (minimal ε)"):
+ * where the mode is shown beside the label, as words, it must not be said twice.
+ */
+export function attackName(label: string): string {
+  return label.replace(/\s*\(minimal ε\)\s*$/, '');
+}
+
+/** The label without the decimal value of ε: "PGD-10 L∞ ε=8/255 (0.0314)" → "PGD-10 L∞ ε=8/255" (short headlines). */
+export function shortAttackName(label: string): string {
+  return attackName(label).replace(/\s*\(\d[\d.e+-]*\)/g, '');
+}
+
+type Run = Pick<
+  AttackRunSummary,
+  | 'label'
+  | 'mode'
+  | 'targeted'
+  | 'gradient'
+  | 'evaluated'
+  | 'clean'
+  | 'attacked'
+  | 'attackedImages'
+  | 'numAdversarial'
+  | 'successRate'
+  | 'norms'
+  | 'epsilon'
+  | 'queries'
+  | 'params'
+>;
+
+export interface CleanFigure {
+  top1: number;
+  correct: number;
+  evaluated: number;
+  /** Number of classes (chance level is 1 ÷ this), when known. */
+  classes: number | null;
+  /** Where it was read: the clean section, else the clean set of an attack run (attack-only runs). */
+  source: 'clean' | 'attack';
+}
+
+export interface RobustFigure {
+  /** The attack's label as in the attack table. */
+  label: string;
+  mode: 'fixed-eps';
+  /** Attacked top-1 accuracy over the evaluated images. */
+  top1: number;
+  correct: number;
+  evaluated: number;
+  /** The same run's clean top-1 (same images). */
+  cleanTop1: number;
+  cleanCorrect: number;
+  /** Of the images classified correctly, the share still correct under the attack (null when none were). */
+  kept: number | null;
+  /** How many bounded white-box runs it was the strongest of. */
+  among: number;
+}
+
+export interface OtherAttackFigure {
+  label: string;
+  mode: AttackMode;
+  targeted: string | null;
+  top1: number;
+  evaluated: number;
+  /** Minimal ε: the median ε found; minimal perturbation: the median norm of the successful perturbations. */
+  medianSize: { norm: 'L2' | 'L∞' | 'ε'; value: number } | null;
+  /** Query-limited: median queries per attacked image. */
+  medianQueries: number | null;
+}
+
+export interface DefenceFigure {
+  kind: DefenceResult['defence']['kind'];
+  /** "Post-averaging", "Low-pass filter". */
+  name: string;
+  /** The attack whose adversarial examples the figures are on, with its mode. */
+  attack: { label: string; mode: AttackMode };
+  numAdversarial: number;
+  /** Non-adaptive defence rate on all #Adv examples (the row's `defenceRate`). */
+  nonAdaptive: number | null;
+  adaptive: {
+    label: string;
+    /** Defended model correct on the adaptive examples ÷ `images`. */
+    rate: number | null;
+    /** The non-adaptive rate on exactly those `images` examples. */
+    nonAdaptiveOnSame: number | null;
+    images: number;
+  } | null;
+  /** Rows of this defence (one per attack): the table has them all. */
+  rows: number;
+}
+
+export interface BandFigure {
+  /** The model the attribution is of (two in a comparison run). */
+  model: string;
+  /** 0 = lowest frequencies. */
+  band: number;
+  bands: number;
+  /** Mean score of the band (logit drop when it is removed). */
+  score: number;
+  scoreOn: OccludedFrequencySection['scoreOn'];
+  position: 'lowest' | 'low' | 'middle' | 'high' | 'highest';
+}
+
+export interface Verdict {
+  clean: CleanFigure | null;
+  robust: RobustFigure | null;
+  /** Whether the run had attacks at all (no attacks: no robust figure is expected). */
+  attacked: boolean;
+  others: OtherAttackFigure[];
+  defences: DefenceFigure[];
+  bands: BandFigure[];
+  /** Figures cover only part of the images (a cancelled or failed run, or one still going). */
+  partial: boolean;
+}
+
+/** A section's kind, or null (reports are data: anything may be in them). */
+function kindOf(section: unknown): string | null {
+  if (typeof section !== 'object' || section === null) return null;
+  const kind = (section as { kind?: unknown }).kind;
+  return typeof kind === 'string' ? kind : null;
+}
+
+function first<T>(sections: unknown[], kind: string): T | undefined {
+  return sections.find((s) => kindOf(s) === kind) as T | undefined;
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Counts towards the robust accuracy at the configured ε: fixed ε, untargeted, white-box (it used a gradient). */
+export function isBoundedWhiteBox(run: Pick<Run, 'mode' | 'targeted' | 'gradient'>): boolean {
+  return run.mode === 'fixed-eps' && !run.targeted && run.gradient !== 'none';
+}
+
+/**
+ * The verdict of a run's sections (the values of `report.sections`, streamed ones included), in whatever
+ * order; `status` says whether the figures are final.
+ */
+export function verdictOf(sections: unknown[], status: string, classes: number | null = null): Verdict {
+  const clean = first<CleanSection>(sections, 'clean');
+  const attacks = first<{ runs?: Run[] }>(sections, 'attacks');
+  const runs = (attacks?.runs ?? []).filter((r) => r && isNum(r.attacked?.top1Accuracy) && r.evaluated > 0);
+  const bounded = runs.filter(isBoundedWhiteBox);
+  // The strongest: the lowest attacked top-1; on a tie, the first in the suite.
+  const strongest = bounded.reduce<Run | null>((a, b) => (a === null || b.attacked.top1Accuracy < a.attacked.top1Accuracy ? b : a), null);
+  const robust: RobustFigure | null = strongest
+    ? {
+        label: strongest.label,
+        mode: 'fixed-eps',
+        top1: strongest.attacked.top1Accuracy,
+        correct: strongest.attacked.top1Correct,
+        evaluated: strongest.evaluated,
+        cleanTop1: strongest.clean.top1Accuracy,
+        cleanCorrect: strongest.clean.top1Correct,
+        kept: strongest.clean.top1Correct > 0 ? strongest.attacked.top1Correct / strongest.clean.top1Correct : null,
+        among: bounded.length,
+      }
+    : null;
+  const cleanRun = strongest ?? runs[0];
+  const cleanFigure: CleanFigure | null =
+    clean && isNum(clean.top1Accuracy) && clean.evaluated > 0
+      ? { top1: clean.top1Accuracy, correct: clean.top1Correct, evaluated: clean.evaluated, classes, source: 'clean' }
+      : cleanRun
+        ? {
+            top1: cleanRun.clean.top1Accuracy,
+            correct: cleanRun.clean.top1Correct,
+            evaluated: cleanRun.evaluated,
+            classes,
+            source: 'attack',
+          }
+        : null;
+  const defences = first<DefencesSection>(sections, 'defences');
+  const of = first<OccludedFrequencySection>(sections, 'occluded-frequency');
+  return {
+    clean: cleanFigure,
+    robust,
+    attacked: runs.length > 0,
+    others: runs.filter((r) => !isBoundedWhiteBox(r)).map(otherFigure),
+    defences: (defences?.results ?? []).map((d) => defenceFigure(d, robust?.label ?? null)).filter((d): d is DefenceFigure => d !== null),
+    bands: of ? bandFigures(of) : [],
+    partial: status !== 'complete' || clean?.partial === true,
+  };
+}
+
+/** The verdict of a whole report. */
+export function reportVerdict(report: Pick<ReportV1, 'sections' | 'status' | 'dataset'>): Verdict {
+  return verdictOf(Object.values(report.sections ?? {}), report.status, report.dataset?.classNames.length ?? null);
+}
+
+function otherFigure(r: Run): OtherAttackFigure {
+  let medianSize: OtherAttackFigure['medianSize'] = null;
+  if (r.mode === 'minimal-eps' && isNum(r.epsilon?.median)) medianSize = { norm: 'ε', value: r.epsilon.median };
+  else if (r.mode === 'minimal-perturbation') {
+    const l2 = r.norms?.successful?.l2?.median;
+    const linf = r.norms?.successful?.linf?.median;
+    const norm = r.params?.norm === 'linf' ? 'L∞' : 'L2';
+    const value = norm === 'L∞' ? linf : l2;
+    if (isNum(value)) medianSize = { norm, value };
+  }
+  return {
+    label: r.label,
+    mode: r.mode,
+    targeted: r.targeted,
+    top1: r.attacked.top1Accuracy,
+    evaluated: r.evaluated,
+    medianSize,
+    medianQueries: r.mode === 'query-limited' && isNum(r.queries?.median) ? r.queries.median : null,
+  };
+}
+
+const DEFENCE_NAMES: Record<string, string> = { 'post-averaging': 'Post-averaging', 'low-pass': 'Low-pass filter' };
+
+/** The row a defence is judged on: against the headline's attack, else the first fixed-ε row with examples, else the first with any. */
+export function headlineRow(result: DefenceResult, robustLabel: string | null): DefenceRow | null {
+  const rows = result.rows ?? [];
+  return (
+    rows.find((r) => robustLabel !== null && r.attack.label === robustLabel && r.numAdversarial > 0) ??
+    rows.find((r) => r.attack.mode === 'fixed-eps' && r.numAdversarial > 0) ??
+    rows.find((r) => r.numAdversarial > 0) ??
+    rows[0] ??
+    null
+  );
+}
+
+function defenceFigure(result: DefenceResult, robustLabel: string | null): DefenceFigure | null {
+  const row = headlineRow(result, robustLabel);
+  if (!row) return null;
+  const a = row.adaptive;
+  return {
+    kind: result.defence.kind,
+    name: DEFENCE_NAMES[result.defence.kind] ?? result.defence.kind,
+    attack: { label: row.attack.label, mode: row.attack.mode },
+    numAdversarial: row.numAdversarial,
+    nonAdaptive: row.defenceRate,
+    adaptive: a ? { label: a.label, rate: a.defenceRate, nonAdaptiveOnSame: a.nonAdaptiveDefenceRate, images: a.images } : null,
+    rows: result.rows.length,
+  };
+}
+
+function bandFigures(of: OccludedFrequencySection): BandFigure[] {
+  return (of.models ?? []).flatMap((m) => {
+    const mean = m.mean ?? [];
+    let best = -1;
+    mean.forEach((v, i) => {
+      if (isNum(v) && (best < 0 || v > mean[best])) best = i;
+    });
+    if (best < 0) return [];
+    const bands = of.bands || mean.length;
+    return [{ model: m.model, band: best, bands, score: mean[best], scoreOn: of.scoreOn, position: bandPosition(best, bands) }];
+  });
+}
+
+/** Where a band sits on the low → high axis, in words. */
+export function bandPosition(band: number, bands: number): BandFigure['position'] {
+  if (band === 0) return 'lowest';
+  if (band === bands - 1) return 'highest';
+  const at = band / Math.max(1, bands - 1);
+  return at < 1 / 3 ? 'low' : at <= 2 / 3 ? 'middle' : 'high';
+}
+
+// ---- Words ---------------------------------------------------------------------------------------------
+
+/** 0.4375 → "43.8%" (the panels' format, so the headline and the tables read alike). */
+export function pct(v: number | null | undefined): string {
+  return isNum(v) ? `${(v * 100).toFixed(1)}%` : '—';
+}
+
+const fmt = (v: number) => String(Number(v.toPrecision(3)));
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** One line of the headline, with a key so that readers can style or test each. */
+export interface VerdictLine {
+  key: 'clean' | 'robust' | 'no-robust' | 'others' | 'defence' | 'band' | 'partial';
+  text: string;
+}
+
+/** The headline in plain language, most important first. */
+export function verdictLines(v: Verdict): VerdictLine[] {
+  const out: VerdictLine[] = [];
+  if (v.partial) out.push({ key: 'partial', text: 'Partial run: the figures cover only the images finished.' });
+  if (v.clean) {
+    const chance =
+      v.clean.classes && v.clean.classes > 1 ? ` (chance level for ${v.clean.classes} classes: ${pct(1 / v.clean.classes)})` : '';
+    out.push({
+      key: 'clean',
+      text: `Clean accuracy ${pct(v.clean.top1)} top-1: ${v.clean.correct} of ${plural(v.clean.evaluated, 'image')} classified correctly${chance}.`,
+    });
+  }
+  if (v.robust) {
+    const r = v.robust;
+    const which = r.among > 1 ? `the strongest of ${r.among} bounded white-box attacks` : 'the bounded white-box attack';
+    const kept =
+      r.kept === null
+        ? ''
+        : ` It keeps ${pct(r.kept)} of the ${r.cleanCorrect} images it classified correctly and the attack breaks the rest; a model this attack could not move would keep all of them.`;
+    out.push({
+      key: 'robust',
+      text: `Robust accuracy ${pct(r.top1)} under ${attackName(r.label)} (${MODE_WORDS['fixed-eps']}), ${which} at the configured ε: ${r.correct} of ${plural(r.evaluated, 'image')} still correct, against ${pct(r.cleanTop1)} clean on the same images.${kept}`,
+    });
+  } else if (v.attacked) {
+    out.push({
+      key: 'no-robust',
+      text: 'No bounded white-box attack at a fixed ε was run, so there is no robust accuracy at the configured ε; the results below answer other questions.',
+    });
+  }
+  if (v.others.length) {
+    const items = v.others.map(otherText);
+    out.push({
+      key: 'others',
+      text: `Measured another way, so not part of the robust accuracy: ${items.join('; ')}.`,
+    });
+  }
+  for (const d of v.defences) out.push({ key: 'defence', text: defenceText(d) });
+  for (const b of v.bands) out.push({ key: 'band', text: bandText(b, v.bands.length > 1) });
+  return out;
+}
+
+function otherText(o: OtherAttackFigure): string {
+  const mode = `${MODE_WORDS[o.mode] ?? o.mode}${o.targeted ? `, targeted: ${o.targeted}` : ''}`;
+  const name = `${attackName(o.label)} (${mode})`;
+  if (o.mode === 'minimal-perturbation' && o.medianSize)
+    return `${name} needs a median ${o.medianSize.norm} of ${fmt(o.medianSize.value)} to change the prediction`;
+  if (o.mode === 'minimal-eps' && o.medianSize) return `${name} breaks images at a median ε of ${fmt(o.medianSize.value)}`;
+  if (o.mode === 'query-limited')
+    return `${name} leaves ${pct(o.top1)} correct${o.medianQueries !== null ? ` (median ${fmt(o.medianQueries)} queries per image)` : ''}`;
+  return `${name} leaves ${pct(o.top1)} correct`;
+}
+
+function defenceText(d: DefenceFigure): string {
+  const on = `${attackName(d.attack.label)} (${MODE_WORDS[d.attack.mode] ?? d.attack.mode})`;
+  if (d.numAdversarial === 0) return `${d.name}: ${on} produced no adversarial examples, so there is nothing for it to defend.`;
+  const non = `non-adaptively it classifies ${pct(d.nonAdaptive)} of the ${plural(d.numAdversarial, 'adversarial example')} of ${on} correctly`;
+  if (!d.adaptive) return `${d.name}: ${non}; no adaptive attack was run, and a defence rate without one overstates the defence.`;
+  const a = d.adaptive;
+  const same =
+    a.images === d.numAdversarial
+      ? `on the same ${plural(a.images, 'example')}`
+      : `on ${a.images} of them (non-adaptive on those ${a.images}: ${pct(a.nonAdaptiveOnSame)})`;
+  return `${d.name}: ${non}; the adaptive attack, run through the defence, leaves ${pct(a.rate)} classified correctly ${same}. Adaptive attack: ${a.label}.`;
+}
+
+function bandText(b: BandFigure, named: boolean): string {
+  const who = named ? `${b.model.split(/[\\/]/).pop() ?? b.model} relies` : 'The model relies';
+  const drop = b.scoreOn === 'logits' ? 'logit' : 'log-probability';
+  return `${who} most on frequency band ${b.band} of 0–${b.bands - 1} (low → high: the ${b.position} frequencies): removing it lowers the predicted class's ${drop} by ${fmt(b.score)} on average.`;
+}
+
+/** One short line for lists and status bars: "robust 15.6% (PGD-10 L∞ ε=8/255) · clean 32.8%", or null. */
+export function shortHeadline(v: Verdict): string | null {
+  if (v.robust) return `robust ${pct(v.robust.top1)} (${shortAttackName(v.robust.label)}) · clean ${pct(v.robust.cleanTop1)}`;
+  if (v.clean) return `clean ${pct(v.clean.top1)}`;
+  return null;
+}
