@@ -121,10 +121,10 @@ test('every flag is checked against its record: the message names the flag, what
 });
 
 test('a flag no chosen attack has, and parameter flags with --suite, are refused instead of ignored', () => {
-  refused(['--attack', 'fgsm', '--steps', '40'], '--steps: fgsm has no such parameter (it applies to pgd, deepfool, cw)');
+  refused(['--attack', 'fgsm', '--steps', '40'], '--steps: fgsm has no such parameter (it applies to pgd, deepfool, cw, apgd-ce, apgd-t)');
   refused(
     ['--attack', 'fgsm', '--attack', 'fgm', '--norm', 'l2'],
-    '--norm: fgsm, fgm have no such parameter (it applies to pgd, deepfool)',
+    '--norm: fgsm, fgm have no such parameter (it applies to pgd, deepfool, apgd-ce, apgd-t)',
   );
   refused(
     ['--suite', 'standard', '--eps', '0.1'],
