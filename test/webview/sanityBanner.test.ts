@@ -143,3 +143,13 @@ test('apply-class-order messages are validated', () => {
     assert.equal(parseWebviewMessage(bad).ok, false, JSON.stringify(bad).slice(0, 80));
   }
 });
+
+test("the summary's warnings do not repeat the findings the banner shows; other warnings stay", () => {
+  const report = permutedReport();
+  const findings = (report.sections.sanity as SanitySection).findings.map((f) => f.message);
+  report.warnings = [...findings, 'ignored 3 files that are not images'];
+  const { doc } = mount(initMessage({ report }));
+  const warnings = [...doc.querySelectorAll('[data-testid="summary"] ul.warnings li')].map((li) => text(li));
+  assert.deepEqual(warnings, ['ignored 3 files that are not images']);
+  for (const f of findings) assert.ok(text(doc.querySelector('[data-testid="sanity-banner"]')).includes(f.slice(0, 40)));
+});

@@ -14,6 +14,7 @@ import type { Child, H } from '../dom';
 import { baseName, bytes, compact, count, duration, fraction, percent, shape } from '../format';
 import { sideState, type RenderContext, type Side } from './context';
 import { entriesOf } from './sections';
+import { explainedImageSummary } from './occludedFrequency';
 
 const MAX_CLASS_NAMES = 12;
 const TOP_OPS = 5;
@@ -46,7 +47,7 @@ function card(ctx: RenderContext, side: Side, status: PanelState): HTMLElement {
     header,
     r.error ? h('p', { class: 'run-error', role: 'alert' }, `${r.error.code}: ${r.error.message}`) : null,
     verdictBlock(ctx, side),
-    r.warnings.length ? h('ul', { class: 'warnings', 'aria-label': 'Warnings' }, ...r.warnings.map((w) => h('li', null, w))) : null,
+    warningList(ctx, side, r),
     h('div', { class: 'summary-grid' }, group(h, 'Model', modelRows(r)), group(h, 'Data', dataRows(r)), cleanBlock(ctx, side)),
     runDetails(ctx, side, r),
   );
@@ -222,9 +223,26 @@ function modelRows(r: ReportV1): Row[] {
   ];
 }
 
+/** The report's warnings, less the sanity findings the banner above already shows (each said once). */
+function warningList(ctx: RenderContext, side: Side, r: ReportV1): HTMLElement | null {
+  const inBanner = new Set(
+    entriesOf(ctx, 'sanity')
+      .filter((e) => e.side.key === side.key)
+      .flatMap((e) => e.section.findings.map((f) => f.message)),
+  );
+  const warnings = r.warnings.filter((w) => !inBanner.has(w));
+  return warnings.length
+    ? ctx.h('ul', { class: 'warnings', 'aria-label': 'Warnings' }, ...warnings.map((w) => ctx.h('li', null, w)))
+    : null;
+}
+
 function dataRows(r: ReportV1): Row[] {
   const d = r.dataset;
-  if (!d) return [['Images', 'none (this run used no dataset)'], ...configRows(r)];
+  if (!d) {
+    // explain has no dataset: it names the one image it explained
+    const image = explainedImageSummary(r);
+    return [image ? ['Image', image] : ['Images', 'none (this run used no dataset)'], ...configRows(r)];
+  }
   const names = d.classNames.slice(0, MAX_CLASS_NAMES).join(', ') + (d.classNames.length > MAX_CLASS_NAMES ? ', …' : '');
   return [
     ['Folder', d.root],
