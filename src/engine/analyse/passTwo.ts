@@ -19,6 +19,7 @@ import { AdaptiveTally, adaptiveRows, attackAdaptively, examplesToReattack, type
 import type { AttackStage } from './stages/attacks';
 import { CostMeter } from './stages/cost';
 import { startEpsilonSweep } from './stages/epsilonSweep';
+import { ANALYSE_STAGES } from './stageWork';
 
 export interface PassTwoResult {
   /** Per chosen defence (same order): its adaptive rows (null without a gradient) and its cost. */
@@ -87,7 +88,7 @@ export async function runPassTwo(
     );
     disposers.push(() => pass2Suite.dispose());
     pass2Suite.start(builder);
-    const stage = 'adaptive attacks and ε sweep';
+    const stage = ANALYSE_STAGES.passTwo;
     const adaptive = defended.some((d) => d.gradient);
     if (adaptive) Object.assign(seeds, seedRecord(runSeed, 'adaptive/attack'));
     const replay = adaptive ? replayedPrefix(ctx.data.samples, samples, classifier.batchSize) : [];

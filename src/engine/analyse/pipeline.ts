@@ -23,6 +23,7 @@ import { progressOf } from './context';
 import type { AnalyseOptions } from './options';
 import { runPassTwo } from './passTwo';
 import { planAnalyse } from './plan';
+import { ANALYSE_STAGES } from './stageWork';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
 import { runCleanStage } from './stages/clean';
 import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
@@ -98,7 +99,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
   const suite = attacks.suite;
   let partial = false;
   const total = data.samples.length;
-  const stage = 'attacks, defences and frequency analyses';
+  const stage = ANALYSE_STAGES.passOne;
   ctx.progress(stage, 0, total);
   try {
     for await (const { batch, count, before, done } of analyseBatches(ctx, data.samples)) {

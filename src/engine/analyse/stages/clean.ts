@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { evaluateClean } from '../../eval/cleanEval';
 import type { CleanSection } from '../../report/schema';
 import type { AnalyseContext } from '../context';
+import { ANALYSE_STAGES } from '../stageWork';
 
 export interface CleanStage {
   /** Images that failed to decode (the report's skipped images). */
@@ -18,7 +19,7 @@ export async function runCleanStage(ctx: AnalyseContext): Promise<CleanStage> {
   const clean = await evaluateClean(ctx.classifier, ctx.data.samples, {
     classNames: ctx.classNames,
     ...ctx.signalOpt,
-    onProgress: (q) => ctx.progress('clean evaluation', q.done, q.total),
+    onProgress: (q) => ctx.progress(ANALYSE_STAGES.clean, q.done, q.total),
   });
   ctx.prepared.timings.cleanEval = (performance.now() - t0) / 1000;
   const { failed, ...cleanRest } = clean;

@@ -1,0 +1,122 @@
+/** Model passes per image of an analyse run, against the closed forms of what each attack and stage runs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  analyseWork,
+  attackPasses,
+  DEEPFOOL_TYPICAL_STEPS,
+  SIMBA_TYPICAL_BUDGET_FRACTION,
+} from '../../../src/engine/analyse/passCounts';
+import { planAnalyse } from '../../../src/engine/analyse/plan';
+import type { AnalyseOptions } from '../../../src/engine/analyse/options';
+import { ANALYSE_STAGES, stageSeconds, workSeconds } from '../../../src/engine/analyse/stageWork';
+import { DEFAULT_K } from '../../../src/engine/defences/postAveraging';
+import { preprocessing } from '../defences/linearModel';
+
+const p = preprocessing(1, 28, 28);
+const shape = { height: 28, width: 28, numClasses: 10 };
+const base: AnalyseOptions = {
+  preset: 'fast',
+  attacks: null,
+  K: DEFAULT_K,
+  radius: null,
+  directions: 'random',
+  cutoff: null,
+  epsilons: null,
+  outDir: null,
+};
+const none = { occludedFrequency: false, rct: false, spectra: false, sweeps: false };
+
+test('PGD-k costs k gradient passes and one evaluation per restart; minimal ε repeats it per bisection step', () => {
+  assert.deepEqual(attackPasses({ name: 'pgd', params: {} }, 10), { gradient: 10, forward: 1 });
+  assert.deepEqual(attackPasses({ name: 'pgd', params: { steps: 40, restarts: 3 } }, 10), { gradient: 120, forward: 3 });
+  assert.deepEqual(attackPasses({ name: 'pgd', params: { steps: 7, mode: 'minimal-eps', searchSteps: 6 } }, 10), {
+    gradient: 7 * 7,
+    forward: 7,
+  });
+});
+
+test('FGSM and FGM: one gradient; fixed ε one evaluation, minimal ε up to the grid', () => {
+  assert.deepEqual(attackPasses({ name: 'fgsm', params: {} }, 10), { gradient: 1, forward: 1 });
+  assert.deepEqual(attackPasses({ name: 'fgm', params: { mode: 'minimal-eps', gridSize: 25 } }, 10), { gradient: 1, forward: 25 });
+});
+
+test('DeepFool: a vjp row per candidate class per step, the typical step count, never more candidates than classes', () => {
+  const s = DEEPFOOL_TYPICAL_STEPS;
+  assert.deepEqual(attackPasses({ name: 'deepfool', params: {} }, 10), { gradient: s * 10, forward: 1 + s });
+  assert.deepEqual(attackPasses({ name: 'deepfool', params: {} }, 3), { gradient: s * 3, forward: 1 + s });
+  assert.deepEqual(attackPasses({ name: 'deepfool', params: { steps: 1 } }, 10), { gradient: 10, forward: 2 });
+});
+
+test('C&W: steps × search steps gradients; SimBA: forward passes only, a typical share of its budget', () => {
+  assert.deepEqual(attackPasses({ name: 'cw', params: { steps: 100, searchSteps: 5 } }, 10), { gradient: 500, forward: 5 });
+  assert.deepEqual(attackPasses({ name: 'simba', params: { maxQueries: 5000 } }, 10), {
+    gradient: 0,
+    forward: Math.ceil(5000 * SIMBA_TYPICAL_BUDGET_FRACTION),
+  });
+});
+
+test('post-averaging costs 6K+1 forward points per image and configuration; its adaptive PGD-10 an EOT gradient over them', () => {
+  const K = 7;
+  const opts: AnalyseOptions = {
+    ...base,
+    attacks: [{ name: 'pgd', params: { steps: 7 } }],
+    defences: ['post-averaging'],
+    radius: 2,
+    K,
+    analyses: none,
+    adaptiveImages: 20,
+  };
+  const work = analyseWork(planAnalyse(opts, p, 100), shape, K);
+  const points = 6 * K + 1;
+  assert.deepEqual(work[0], { stage: ANALYSE_STAGES.clean, images: 100, perImage: { forward: 1, gradient: 0 } });
+  // scores + PGD (7 gradients, 1 evaluation) + the defence on the clean image and the example: 2 rows × 1 radius × points.
+  assert.deepEqual(work[1], { stage: ANALYSE_STAGES.passOne, images: 100, perImage: { forward: 1 + 1 + 2 * points, gradient: 7 } });
+  // Part 1: scores, plain pass, the defence on the clean image. Part 2: scores, the suite again, PGD-10 EOT, the verdict.
+  const partOne = { forward: 2 + points, gradient: 0 };
+  const partTwo = { forward: 1 + 1 + points, gradient: 7 + 10 * points };
+  assert.deepEqual(work[2], {
+    stage: ANALYSE_STAGES.passTwo,
+    images: 40,
+    perImage: { forward: (partOne.forward + partTwo.forward) / 2, gradient: (partOne.gradient + partTwo.gradient) / 2 },
+  });
+});
+
+test('low-pass costs one pass per cutoff and row; Occluded Frequency one per band on its images; the ε sweep PGD-10 per ε', () => {
+  const opts: AnalyseOptions = {
+    ...base,
+    attacks: [{ name: 'fgsm', params: {} }],
+    defences: ['low-pass'],
+    cutoff: 8,
+    analyses: { ...none, occludedFrequency: true, sweeps: true },
+    ofImages: 25,
+    adaptiveImages: 10,
+    epsilons: [1 / 255, 2 / 255, 4 / 255],
+  };
+  const plan = planAnalyse(opts, p, 100);
+  const cutoffs = plan.stages.find((s) => s.stage === 'defences')!.sizes['low-pass/cutoffs'];
+  const work = analyseWork(plan, shape, DEFAULT_K);
+  // scores + FGSM (1 gradient, 1 evaluation) + 2 rows × cutoffs + 28 bands on a quarter of the images.
+  assert.deepEqual(work[1].perImage, { forward: 1 + 1 + 2 * cutoffs + (25 / 100) * 28, gradient: 1 });
+  const sweeps = 3;
+  const partOne = { forward: 2 + (1 + sweeps) + sweeps, gradient: 10 * sweeps };
+  const partTwo = { forward: 1 + 1 + 1, gradient: 1 + 10 };
+  assert.deepEqual(work[2], {
+    stage: ANALYSE_STAGES.passTwo,
+    images: 20,
+    perImage: { forward: (partOne.forward + partTwo.forward) / 2, gradient: (partOne.gradient + partTwo.gradient) / 2 },
+  });
+});
+
+test('without defences there is no pass 2; the full preset costs more than the fast one; seconds are counts × costs', () => {
+  const noDefence = analyseWork(planAnalyse({ ...base, defences: [] }, p, 50), shape, DEFAULT_K);
+  assert.deepEqual(
+    noDefence.map((w) => w.stage),
+    [ANALYSE_STAGES.clean, ANALYSE_STAGES.passOne],
+  );
+  const cost = { forwardSeconds: 0.001, gradientSeconds: 0.003 };
+  const fast = workSeconds(analyseWork(planAnalyse(base, p, 100), shape, DEFAULT_K), cost);
+  const full = workSeconds(analyseWork(planAnalyse({ ...base, preset: 'full' }, p, 100), shape, DEFAULT_K), cost);
+  assert.ok(full > fast, `full ${full} s vs fast ${fast} s`);
+  assert.ok(Math.abs(stageSeconds({ stage: 's', images: 10, perImage: { forward: 2, gradient: 3 } }, cost) - 0.11) < 1e-12);
+});
