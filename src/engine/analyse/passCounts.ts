@@ -32,7 +32,10 @@ export const SIMBA_TYPICAL_BUDGET_FRACTION = 0.2;
 /** The ε sweep's attack: PGD-10 L∞ at each ε of the grid (stages/epsilonSweep.ts). */
 const SWEEP_PGD_STEPS = 10;
 
-const add = (a: Passes, b: Passes, times = 1): Passes => ({ forward: a.forward + times * b.forward, gradient: a.gradient + times * b.gradient });
+const add = (a: Passes, b: Passes, times = 1): Passes => ({
+  forward: a.forward + times * b.forward,
+  gradient: a.gradient + times * b.gradient,
+});
 const NONE: Passes = { forward: 0, gradient: 0 };
 
 /** Passes one image costs an attack of the suite (its parameters over the catalog's defaults). */
@@ -81,21 +84,22 @@ export interface ImageShape {
 
 /**
  * The work of each progress stage of the run `plan` describes (stages that do not run have none). `K` is
- * post-averaging's configured K (the one pass 2 uses). Pass 2 counts its adaptive images twice, as its
- * progress does: once for the ε sweep and the defended cost, once replaying pass 1's batches for the
- * adaptive attacks (the replayed prefix is taken as the adaptive images themselves).
+ * post-averaging's configured K (the one pass 2 uses); `accuracy` the expected clean accuracy (a probe's):
+ * attacks run on correctly classified images only, and pass 2 takes its adaptive images from them. The
+ * defences are counted as if every attack succeeded, and pass 2 re-attacks every example adaptively.
  */
-export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number): StageWork[] {
+export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, accuracy = 1): StageWork[] {
+  const a = Math.min(1, Math.max(0, accuracy));
   const images = plan.stages.find((s) => s.stage === 'clean')!.sizes.images;
   const stage = (name: string) => plan.stages.find((s) => s.stage === name)!;
   const A = plan.attacks.length;
-  const suite = plan.attacks.reduce((sum, a) => add(sum, attackPasses(a, shape.numClasses)), NONE);
+  const suite = plan.attacks.reduce((sum, spec) => add(sum, attackPasses(spec, shape.numClasses)), NONE);
 
-  // Pass 1, per image: its scores, every attack, every defence configuration on the clean image and each
-  // adversarial example, and Occluded Frequency (one pass per band) on the first ofImages images.
-  let passOne = add({ forward: 1, gradient: 0 }, suite);
+  // Pass 1, per image: its scores, every attack (on the correct images), every defence configuration on the
+  // clean image and each adversarial example, and Occluded Frequency (a pass per band) on the first ofImages.
+  let passOne = add({ forward: 1, gradient: 0 }, suite, a);
   const defenceSizes = stage('defences').skipped === null ? stage('defences').sizes : {};
-  const rows = 1 + A;
+  const rows = 1 + A * a;
   const radii = defenceSizes['post-averaging/radii'] ?? 0;
   passOne = add(passOne, { forward: rows * radii * (defenceSizes['post-averaging/pointsPerImage'] ?? 0), gradient: 0 });
   passOne = add(passOne, { forward: rows * (defenceSizes['low-pass/cutoffs'] ?? 0), gradient: 0 });
@@ -109,8 +113,10 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number): St
   ];
 
   const adaptive = stage('adaptive');
-  if (adaptive.skipped !== null || plan.defences.length === 0) return work;
-  const n2 = adaptive.sizes.images;
+  // The adaptive images: the first correctly classified ones; the replay reads pass 1's images up to the last of them.
+  const n2 = Math.min(Math.round(a * images), adaptive.sizes.images);
+  if (adaptive.skipped !== null || plan.defences.length === 0 || n2 === 0) return work;
+  const replay = Math.min(images, Math.ceil(n2 / a));
   const defended = plan.defences.map((d) => defendedPasses(d.name, K));
   const sweeps = stage('sweeps').skipped === null ? plan.epsGrid.length : 0;
   // Part 1, per adaptive image: scores, a timed plain pass, each defence on the clean image; the ε sweep's
@@ -118,15 +124,18 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number): St
   let partOne: Passes = { forward: 2, gradient: 0 };
   for (const d of defended) partOne = add(partOne, d.classify, 1 + sweeps);
   partOne = add(partOne, { forward: 1, gradient: SWEEP_PGD_STEPS }, sweeps);
-  // Part 2, per replayed image: scores, the suite again, then each defence's PGD-10 (EOT gradient) against
-  // every attack's example, and the defended verdict on it.
-  let partTwo = add({ forward: 1, gradient: 0 }, suite);
-  for (const d of defended) partTwo = add(add(partTwo, d.gradient, A * ADAPTIVE_STEPS), d.classify, A);
-  // Progress counts 2·n2 "images" over the two parts: the per-image cost is their mean.
+  // Part 2, per replayed image: scores and the suite again; per adaptive image, each defence's PGD-10 (an EOT
+  // gradient) against every attack's example, and the defended verdict on it.
+  const replayed = add({ forward: 1, gradient: 0 }, suite, a);
+  let reattacked = NONE;
+  for (const d of defended) reattacked = add(add(reattacked, d.gradient, A * ADAPTIVE_STEPS), d.classify, A);
+  // Progress counts n2 + replay "images" over the two parts: the per-image cost is the total over them.
+  const total = add(add(add(NONE, partOne, n2), replayed, replay), reattacked, n2);
+  const counted = n2 + replay;
   work.push({
     stage: ANALYSE_STAGES.passTwo,
-    images: 2 * n2,
-    perImage: { forward: (partOne.forward + partTwo.forward) / 2, gradient: (partOne.gradient + partTwo.gradient) / 2 },
+    images: counted,
+    perImage: { forward: total.forward / counted, gradient: total.gradient / counted },
   });
   return work;
 }

@@ -1,12 +1,7 @@
 /** Model passes per image of an analyse run, against the closed forms of what each attack and stage runs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  analyseWork,
-  attackPasses,
-  DEEPFOOL_TYPICAL_STEPS,
-  SIMBA_TYPICAL_BUDGET_FRACTION,
-} from '../../../src/engine/analyse/passCounts';
+import { analyseWork, attackPasses, DEEPFOOL_TYPICAL_STEPS, SIMBA_TYPICAL_BUDGET_FRACTION } from '../../../src/engine/analyse/passCounts';
 import { planAnalyse } from '../../../src/engine/analyse/plan';
 import type { AnalyseOptions } from '../../../src/engine/analyse/options';
 import { ANALYSE_STAGES, stageSeconds, workSeconds } from '../../../src/engine/analyse/stageWork';
@@ -106,6 +101,39 @@ test('low-pass costs one pass per cutoff and row; Occluded Frequency one per ban
     images: 20,
     perImage: { forward: (partOne.forward + partTwo.forward) / 2, gradient: (partOne.gradient + partTwo.gradient) / 2 },
   });
+});
+
+test('attacks run on correctly classified images only: the expected accuracy scales attacks, defence rows and pass 2', () => {
+  const K = 7;
+  const opts: AnalyseOptions = {
+    ...base,
+    attacks: [{ name: 'pgd', params: { steps: 7 } }],
+    defences: ['post-averaging'],
+    radius: 2,
+    K,
+    analyses: none,
+    adaptiveImages: 20,
+  };
+  const points = 6 * K + 1;
+  const work = analyseWork(planAnalyse(opts, p, 100), shape, K, 0.5);
+  // Half the images are attacked: half a PGD each, and 1 + 0.5 rows through the defence.
+  assert.deepEqual(work[1].perImage, { forward: 1 + 0.5 + 1.5 * points, gradient: 3.5 });
+  // 20 adaptive images out of the first 40 read again (replayed), counted together as 60.
+  const n2 = 20;
+  const replay = 40;
+  const total = {
+    forward: n2 * (2 + points) + replay * (1 + 0.5) + n2 * points,
+    gradient: replay * 3.5 + n2 * 10 * points,
+  };
+  assert.deepEqual(work[2], {
+    stage: ANALYSE_STAGES.passTwo,
+    images: n2 + replay,
+    perImage: { forward: total.forward / (n2 + replay), gradient: total.gradient / (n2 + replay) },
+  });
+  // With no image classified correctly nothing is attacked and there is no pass 2.
+  const none0 = analyseWork(planAnalyse(opts, p, 100), shape, K, 0);
+  assert.equal(none0.length, 2);
+  assert.deepEqual(none0[1].perImage, { forward: 1 + points, gradient: 0 });
 });
 
 test('without defences there is no pass 2; the full preset costs more than the fast one; seconds are counts × costs', () => {
