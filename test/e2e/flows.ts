@@ -419,7 +419,7 @@ export class Flows {
     const seen = await until(
       "pass 2 (adaptive attacks) in the panel's progress",
       async () => (await progress.textContent().catch(() => '')) ?? '',
-      (t) => /^adaptive attacks and ε sweep: /.test(t),
+      (t) => /^(defended cost and ε sweep|adaptive attacks): /.test(t),
       this.c.analyseTimeoutMs,
       100,
     );

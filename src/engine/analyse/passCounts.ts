@@ -129,13 +129,13 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, acc
   const replayed = add({ forward: 1, gradient: 0 }, suite, a);
   let reattacked = NONE;
   for (const d of defended) reattacked = add(add(reattacked, d.gradient, A * ADAPTIVE_STEPS), d.classify, A);
-  // Progress counts n2 + replay "images" over the two parts: the per-image cost is the total over them.
-  const total = add(add(add(NONE, partOne, n2), replayed, replay), reattacked, n2);
-  const counted = n2 + replay;
+  work.push({ stage: ANALYSE_STAGES.passTwoSweep, images: n2, perImage: partOne });
+  // Per replayed image: the replay's share and the re-attacks' share (n2 of the replay's images are adaptive).
+  const reattack = (x: number) => (x * n2) / replay;
   work.push({
-    stage: ANALYSE_STAGES.passTwo,
-    images: counted,
-    perImage: { forward: total.forward / counted, gradient: total.gradient / counted },
+    stage: ANALYSE_STAGES.passTwoAdaptive,
+    images: replay,
+    perImage: { forward: replayed.forward + reattack(reattacked.forward), gradient: replayed.gradient + reattack(reattacked.gradient) },
   });
   return work;
 }

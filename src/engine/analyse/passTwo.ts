@@ -88,12 +88,11 @@ export async function runPassTwo(
     );
     disposers.push(() => pass2Suite.dispose());
     pass2Suite.start(builder);
-    const stage = ANALYSE_STAGES.passTwo;
     const adaptive = defended.some((d) => d.gradient);
     if (adaptive) Object.assign(seeds, seedRecord(runSeed, 'adaptive/attack'));
     const replay = adaptive ? replayedPrefix(ctx.data.samples, samples, classifier.batchSize) : [];
-    const total = samples.length + replay.length;
-    const progress = (n: number) => ctx.progress(stage, n, total);
+    // Two progress stages: their images cost very differently, and one rate over both would mislead the ETA.
+    let progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoSweep, n, samples.length);
     progress(0);
     // Part 1, over the adaptive images themselves: the ε sweep and the defended cost.
     for await (const { batch, count, done } of analyseBatches(ctx, samples)) {
@@ -124,8 +123,9 @@ export async function runPassTwo(
       let evaluated = 0;
       let batchNo = 0;
       const parts = pass2Suite.attacks.length + defended.length;
-      // Part 1 counted every adaptive image, read or not.
-      for await (const { batch, count, before, done } of analyseBatches(ctx, replay, samples.length)) {
+      progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoAdaptive, n, replay.length);
+      progress(0);
+      for await (const { batch, count, before, done } of analyseBatches(ctx, replay)) {
         const offset = evaluated;
         evaluated += count;
         const scores = await classifier.scores(batch.pixels, count);

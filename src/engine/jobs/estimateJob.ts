@@ -8,8 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { analyseWork } from '../analyse/passCounts';
 import { planAnalyse } from '../analyse/plan';
-import type { StageWork } from '../analyse/stageWork';
-import type { AnalysePreset } from '../attacks/catalog';
+import { TIMING_PROBE_SECTION, type EstimateChoice, type TimingProbeSection } from '../analyse/stageWork';
 import { streamPixelBatches } from '../data/batches';
 import { EngineError, isEngineError } from '../errors';
 import { gradientBuilderFor } from '../grad/forClassifier';
@@ -30,34 +29,8 @@ export const PROBE_IMAGES = 64;
 /** Timed repetitions of each batch after one untimed warm-up; the median is kept. */
 export const PROBE_REPEATS = 3;
 
-export interface EstimateChoice {
-  preset: AnalysePreset;
-  /** Images the run would evaluate. */
-  images: number;
-  /** Whether this is every image the configuration gives (no smaller limit). */
-  all: boolean;
-  work: StageWork[];
-}
-
-export interface TimingProbeSection {
-  kind: 'timing-probe';
-  /** Images a run evaluates without a smaller limit (the configured limit applied). */
-  available: number;
-  /** Images each timed batch held. */
-  probeImages: number;
-  /** Top-1 accuracy on the probe's images: attacks run on correct images only, so the work counts it. */
-  probeAccuracy: number;
-  /** Seconds per image of a forward pass, and of an input-gradient pass (null: the gradient is unavailable). */
-  forwardSeconds: number;
-  gradientSeconds: number | null;
-  /** Why the gradient could not be timed (null when it was). */
-  gradientUnavailable: string | null;
-  /** Seconds the probe took to get ready as a run does: model, configuration, dataset listing, sessions, gradient graph. */
-  setupSeconds: number;
-  choices: EstimateChoice[];
-}
-
-export const TIMING_PROBE_SECTION = 'timingProbe';
+export type { EstimateChoice, TimingProbeSection } from '../analyse/stageWork';
+export { TIMING_PROBE_SECTION } from '../analyse/stageWork';
 
 const CROSS_ENTROPY = { kind: 'cross-entropy' } as const;
 

@@ -68,12 +68,11 @@ test('post-averaging costs 6K+1 forward points per image and configuration; its 
   // scores + PGD (7 gradients, 1 evaluation) + the defence on the clean image and the example: 2 rows × 1 radius × points.
   assert.deepEqual(work[1], { stage: ANALYSE_STAGES.passOne, images: 100, perImage: { forward: 1 + 1 + 2 * points, gradient: 7 } });
   // Part 1: scores, plain pass, the defence on the clean image. Part 2: scores, the suite again, PGD-10 EOT, the verdict.
-  const partOne = { forward: 2 + points, gradient: 0 };
-  const partTwo = { forward: 1 + 1 + points, gradient: 7 + 10 * points };
-  assert.deepEqual(work[2], {
-    stage: ANALYSE_STAGES.passTwo,
-    images: 40,
-    perImage: { forward: (partOne.forward + partTwo.forward) / 2, gradient: (partOne.gradient + partTwo.gradient) / 2 },
+  assert.deepEqual(work[2], { stage: ANALYSE_STAGES.passTwoSweep, images: 20, perImage: { forward: 2 + points, gradient: 0 } });
+  assert.deepEqual(work[3], {
+    stage: ANALYSE_STAGES.passTwoAdaptive,
+    images: 20,
+    perImage: { forward: 1 + 1 + points, gradient: 7 + 10 * points },
   });
 });
 
@@ -93,14 +92,15 @@ test('low-pass costs one pass per cutoff and row; Occluded Frequency one per ban
   const work = analyseWork(plan, shape, DEFAULT_K);
   // scores + FGSM (1 gradient, 1 evaluation) + 2 rows × cutoffs + 28 bands on a quarter of the images.
   assert.deepEqual(work[1].perImage, { forward: 1 + 1 + 2 * cutoffs + (25 / 100) * 28, gradient: 1 });
+  // Part 1: scores, plain pass, the defence on the clean image and on each ε's example; PGD-10 at each ε.
   const sweeps = 3;
-  const partOne = { forward: 2 + (1 + sweeps) + sweeps, gradient: 10 * sweeps };
-  const partTwo = { forward: 1 + 1 + 1, gradient: 1 + 10 };
   assert.deepEqual(work[2], {
-    stage: ANALYSE_STAGES.passTwo,
-    images: 20,
-    perImage: { forward: (partOne.forward + partTwo.forward) / 2, gradient: (partOne.gradient + partTwo.gradient) / 2 },
+    stage: ANALYSE_STAGES.passTwoSweep,
+    images: 10,
+    perImage: { forward: 2 + (1 + sweeps) + sweeps, gradient: 10 * sweeps },
   });
+  // Part 2: scores, FGSM again, PGD-10 through the filter, the verdict.
+  assert.deepEqual(work[3], { stage: ANALYSE_STAGES.passTwoAdaptive, images: 10, perImage: { forward: 3, gradient: 11 } });
 });
 
 test('attacks run on correctly classified images only: the expected accuracy scales attacks, defence rows and pass 2', () => {
@@ -118,17 +118,12 @@ test('attacks run on correctly classified images only: the expected accuracy sca
   const work = analyseWork(planAnalyse(opts, p, 100), shape, K, 0.5);
   // Half the images are attacked: half a PGD each, and 1 + 0.5 rows through the defence.
   assert.deepEqual(work[1].perImage, { forward: 1 + 0.5 + 1.5 * points, gradient: 3.5 });
-  // 20 adaptive images out of the first 40 read again (replayed), counted together as 60.
-  const n2 = 20;
-  const replay = 40;
-  const total = {
-    forward: n2 * (2 + points) + replay * (1 + 0.5) + n2 * points,
-    gradient: replay * 3.5 + n2 * 10 * points,
-  };
-  assert.deepEqual(work[2], {
-    stage: ANALYSE_STAGES.passTwo,
-    images: n2 + replay,
-    perImage: { forward: total.forward / (n2 + replay), gradient: total.gradient / (n2 + replay) },
+  // 20 adaptive images among the first 40, which are read again (replayed): the re-attacks spread over the 40.
+  assert.deepEqual(work[2], { stage: ANALYSE_STAGES.passTwoSweep, images: 20, perImage: { forward: 2 + points, gradient: 0 } });
+  assert.deepEqual(work[3], {
+    stage: ANALYSE_STAGES.passTwoAdaptive,
+    images: 40,
+    perImage: { forward: 1 + 0.5 + (points * 20) / 40, gradient: 3.5 + (10 * points * 20) / 40 },
   });
   // With no image classified correctly nothing is attacked and there is no pass 2.
   const none0 = analyseWork(planAnalyse(opts, p, 100), shape, K, 0);
