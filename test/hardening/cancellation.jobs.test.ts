@@ -240,7 +240,8 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'attacks', 'defences']);
+    // Pass 1's sections, the defences' own sweeps among them (the ε sweep is pass 2's).
+    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'attacks', 'defences', 'sweeps']);
     assertReadablePartial(report, ['clean', 'attacks', 'defences', 'sweeps']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(

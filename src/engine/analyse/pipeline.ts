@@ -79,10 +79,15 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     const attacks = await startAttackStage(ctx);
     const pass1 = await runPassOne(ctx, attacks);
     const chosen = chooseDefences(ctx, pass1.defences);
+    // The defences' own sweeps are pass 1's: they reach the panel now, the ε sweep joins them after pass 2.
+    const publishSweeps = () => {
+      if (plan.analyses.sweeps && chosen.sweeps.length)
+        ctx.section('sweeps', { kind: 'sweeps', sweeps: [...chosen.sweeps] } satisfies SweepsSection);
+    };
+    publishSweeps();
     let partial = pass1.partial;
     if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
-    if (plan.analyses.sweeps && chosen.sweeps.length)
-      ctx.section('sweeps', { kind: 'sweeps', sweeps: chosen.sweeps } satisfies SweepsSection);
+    if (chosen.results.length && !pass1.partial) publishSweeps();
     return report(partial, clean.skipped);
   } finally {
     for (const d of ctx.disposers.reverse()) await d();
