@@ -174,7 +174,8 @@ async function compareModels(lens: Lens, arg: unknown, selection: unknown): Prom
   }
   for (let k = 0; k < 2; k++) {
     if (runs[k]) continue;
-    const outcome = await analyse(lens, models[k]);
+    // Both sides with the same settings, without asking per model (the analyses must match to be compared).
+    const outcome = await analyse(lens, models[k], { preset: lens.settings(models[k]).analysePreset, limit: null });
     if (!outcome) return;
     outcome.panel?.close();
     runs[k] = { runId: outcome.runId, dir: outcome.dir };
