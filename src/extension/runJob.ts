@@ -13,7 +13,7 @@ import { errorText } from '../engine/errors';
 import type { JobRequest } from '../engine/jobs/prepare';
 import type { ReportV1 } from '../engine/report/schema';
 import { EngineRunError } from '../host/engineClient';
-import { RunEta, formatDuration, type StagePrior } from '../host/eta';
+import { RunEta, timeLeftText, type StagePrior } from '../host/eta';
 import { EventLoopDelayProbe } from '../host/eventLoopDelay';
 import { HostProfiler } from '../host/hostProfiler';
 import type { LiveRun, RunProgress } from '../host/liveRuns';
@@ -115,9 +115,7 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
       const show = () => {
         if (!last) return;
         const left = eta.remaining(performance.now());
-        progress.report({
-          message: `${last.stage}: ${last.done}/${last.total}${left !== null ? ` · about ${formatDuration(left)} left` : ''}`,
-        });
+        progress.report({ message: `${last.stage}: ${last.done}/${last.total}${timeLeftText(left)}` });
         live.progressed({ ...last, etaSeconds: left });
       };
       const ticker = setInterval(show, ETA_TICK_MS);
@@ -176,8 +174,7 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
     live.finished(report, partial ? 'cancelled: the report holds what finished' : null);
     lens.runsDidChange();
     // A cancel is the user's own doing: a status-bar line, not a pop-up.
-    if (partial && !spec.background)
-      lens.register(vscode.window.setStatusBarMessage(`${spec.title}: cancelled; the partial report is kept`, 8000));
+    if (partial && !spec.background) vscode.window.setStatusBarMessage(`${spec.title}: cancelled; the partial report is kept`, 8000);
     if (!partial && !spec.background && spec.kind === 'analyse') notifyFinished(spec, runId, report);
     return { runId, dir, report, panel: lens.panels.find(runId) ?? null };
   }

@@ -110,6 +110,12 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+/** The progress notification's tail: " · about 3 min 5 s left", " · finishing…" past the estimate, "" while unknown. */
+export function timeLeftText(seconds: number | null): string {
+  if (seconds === null) return '';
+  return seconds < 1 ? ' · finishing…' : ` · about ${formatDuration(seconds)} left`;
+}
+
 /** "≈ 4 min" for an estimate: rounded to what such a number can honestly claim. */
 export function formatEstimate(seconds: number): string {
   const s = Math.max(0, seconds);

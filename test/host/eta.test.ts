@@ -1,7 +1,7 @@
 /** The run's ETA from scripted progress: stage priors scaled by measured speed, the current stage's own rate, a countdown between messages. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RunEta, formatDuration, formatEstimate, type StagePrior } from '../../src/host/eta';
+import { RunEta, formatDuration, formatEstimate, timeLeftText, type StagePrior } from '../../src/host/eta';
 
 /** A stage of a scripted run: `units` progress units, each taking `seconds(k)` (k = 0-based unit). */
 interface ScriptStage {
@@ -115,6 +115,12 @@ describe('durations', () => {
     assert.equal(formatDuration(7.4), '7 s');
     assert.equal(formatDuration(185), '3 min 5 s');
     assert.equal(formatDuration(3720), '1 h 2 min');
+  });
+
+  it('says "finishing…" past the estimate, nothing while it is unknown', () => {
+    assert.equal(timeLeftText(185), ' · about 3 min 5 s left');
+    assert.equal(timeLeftText(0), ' · finishing…');
+    assert.equal(timeLeftText(null), '');
   });
 
   it('rounds estimates to what they can claim', () => {
