@@ -67,7 +67,7 @@ export function attackPasses(spec: AttackSpec, numClasses: number): Passes {
 }
 
 /** What a defence's model costs per image to classify, and per adaptive-attack gradient (EOT over its points). */
-function defendedPasses(defence: string, K: number): { classify: Passes; gradient: Passes } {
+export function defendedPasses(defence: string, K: number): { classify: Passes; gradient: Passes } {
   if (defence === 'post-averaging') {
     const points = pointsPerImage(K);
     return { classify: { forward: points, gradient: 0 }, gradient: { forward: 0, gradient: points } };
@@ -138,4 +138,18 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, acc
     perImage: { forward: replayed.forward + reattack(reattacked.forward), gradient: replayed.gradient + reattack(reattacked.gradient) },
   });
   return work;
+}
+
+/** A gradient pass weighed in forward passes, where no probe has measured it (the shared CNNs: 4–8). */
+export const GRADIENT_PASS_WEIGHT = 4;
+
+/** Passes as one number of forward-pass equivalents (for splitting a batch's progress among its parts). */
+export function passWeight(p: Passes): number {
+  return p.forward + GRADIENT_PASS_WEIGHT * p.gradient;
+}
+
+/** One defence's PGD-10 against one attack's example, and the defended verdict on it (pass 2). */
+export function adaptiveAttackPasses(defence: string, K: number): Passes {
+  const d = defendedPasses(defence, K);
+  return add(add(NONE, d.gradient, ADAPTIVE_STEPS), d.classify);
 }

@@ -11,7 +11,7 @@ import type { AdaptiveDefence, AdaptiveRun, DefenceChoice } from '../defences/de
 import { correctness, tallyBehind } from '../defences/tally';
 import type { GradientSource } from '../grad/estimatedGradient';
 import { GradientModel } from '../grad/gradientModel';
-import { AttackSuite, imagesDoneWithin } from '../jobs/attackSuite';
+import { AttackSuite } from '../jobs/attackSuite';
 import type { DefenceCost, Sweep } from '../report/sections';
 import { seedFor, seedRecord } from '../util/seeds';
 import type { AnalyseContext } from './context';
@@ -20,6 +20,7 @@ import type { AttackStage } from './stages/attacks';
 import { CostMeter } from './stages/cost';
 import { startEpsilonSweep } from './stages/epsilonSweep';
 import { ANALYSE_STAGES } from './stageWork';
+import { adaptiveAttackPasses, attackPasses, passWeight } from './passCounts';
 
 export interface PassTwoResult {
   /** Per chosen defence (same order): its adaptive rows (null without a gradient) and its cost. */
@@ -122,21 +123,29 @@ export async function runPassTwo(
       const mismatched = refs.map(() => 0);
       let evaluated = 0;
       let batchNo = 0;
-      const parts = pass2Suite.attacks.length + defended.length;
+      // A batch's progress moves by each part's share of its work (the replayed attacks are quick beside the
+      // adaptive ones, EOT through post-averaging above all), so the ETA's rate is not thrown by their order.
+      const classes = classifier.numClasses ?? ctx.classNames.length;
+      const replayWeights = pass2Suite.attacks.map((_attack, i) =>
+        plan.attacks[i] && pass2Suite.attacks.length === plan.attacks.length ? passWeight(attackPasses(plan.attacks[i], classes)) : 1,
+      );
+      const adaptiveWeights = defended.map((def, d) =>
+        def.gradient ? refs.length * passWeight(adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K)) : 0,
+      );
+      const partEnds = cumulativeShares([...replayWeights, ...adaptiveWeights]);
+      const within = (before: number, count: number, part: number) => before + Math.floor(count * (part > 0 ? partEnds[part - 1] : 0));
       progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoAdaptive, n, replay.length);
       progress(0);
       for await (const { batch, count, before, done } of analyseBatches(ctx, replay)) {
         const offset = evaluated;
         evaluated += count;
         const scores = await classifier.scores(batch.pixels, count);
-        const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
-          progress(imagesDoneWithin(before, count, finished, parts)),
-        );
+        const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) => progress(within(before, count, finished)));
         const firstWithGradient = defended.findIndex((def) => def.gradient);
         for (let d = 0; d < defended.length; d++) {
           const def = defended[d];
           if (!def.gradient) continue;
-          progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + d, parts));
+          progress(within(before, count, pass2Suite.attacks.length + d));
           for (let a = 0; a < refs.length; a++) {
             const tally = pass1[d][a];
             const examples = examplesToReattack(
@@ -199,4 +208,11 @@ export async function runPassTwo(
   } finally {
     for (const d of disposers.reverse()) await d();
   }
+}
+
+/** Running shares of the total, part by part (equal shares when every weight is zero). */
+export function cumulativeShares(weights: number[]): number[] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  return weights.map((w, i) => (total > 0 ? (sum += w) / total : (i + 1) / weights.length));
 }

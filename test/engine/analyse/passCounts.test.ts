@@ -1,7 +1,16 @@
 /** Model passes per image of an analyse run, against the closed forms of what each attack and stage runs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyseWork, attackPasses, DEEPFOOL_TYPICAL_STEPS, SIMBA_TYPICAL_BUDGET_FRACTION } from '../../../src/engine/analyse/passCounts';
+import {
+  adaptiveAttackPasses,
+  analyseWork,
+  attackPasses,
+  DEEPFOOL_TYPICAL_STEPS,
+  GRADIENT_PASS_WEIGHT,
+  passWeight,
+  SIMBA_TYPICAL_BUDGET_FRACTION,
+} from '../../../src/engine/analyse/passCounts';
+import { cumulativeShares } from '../../../src/engine/analyse/passTwo';
 import { planAnalyse } from '../../../src/engine/analyse/plan';
 import type { AnalyseOptions } from '../../../src/engine/analyse/options';
 import { ANALYSE_STAGES, stageSeconds, workSeconds } from '../../../src/engine/analyse/stageWork';
@@ -142,4 +151,15 @@ test('without defences there is no pass 2; the full preset costs more than the f
   const full = workSeconds(analyseWork(planAnalyse({ ...base, preset: 'full' }, p, 100), shape, DEFAULT_K), cost);
   assert.ok(full > fast, `full ${full} s vs fast ${fast} s`);
   assert.ok(Math.abs(stageSeconds({ stage: 's', images: 10, perImage: { forward: 2, gradient: 3 } }, cost) - 0.11) < 1e-12);
+});
+
+test("pass 2's progress shares a batch among its parts by their work: PGD-10 through post-averaging's 6K+1 points outweighs the replayed attacks", () => {
+  assert.deepEqual(cumulativeShares([1, 1, 2]), [0.25, 0.5, 1]);
+  assert.deepEqual(cumulativeShares([0, 0]), [0.5, 1]);
+  const K = 15;
+  const replayed = passWeight(attackPasses({ name: 'pgd', params: {} }, 10));
+  const adaptive = passWeight(adaptiveAttackPasses('post-averaging', K));
+  assert.equal(replayed, 1 + GRADIENT_PASS_WEIGHT * 10);
+  assert.equal(adaptive, 6 * K + 1 + GRADIENT_PASS_WEIGHT * 10 * (6 * K + 1));
+  assert.deepEqual(adaptiveAttackPasses('low-pass', K), { forward: 1, gradient: 10 });
 });
