@@ -129,8 +129,9 @@ export async function runPassTwo(
       const replayWeights = pass2Suite.attacks.map((_attack, i) =>
         plan.attacks[i] && pass2Suite.attacks.length === plan.attacks.length ? passWeight(attackPasses(plan.attacks[i], classes)) : 1,
       );
-      const adaptiveWeights = defended.map((def, d) =>
-        def.gradient ? refs.length * passWeight(adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K)) : 0,
+      // Then one part per defence × attack (a defence without a gradient has none).
+      const adaptiveWeights = defended.flatMap((def, d) =>
+        refs.map(() => (def.gradient ? passWeight(adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K)) : 0)),
       );
       const partEnds = cumulativeShares([...replayWeights, ...adaptiveWeights]);
       const within = (before: number, count: number, part: number) => before + Math.floor(count * (part > 0 ? partEnds[part - 1] : 0));
@@ -145,8 +146,8 @@ export async function runPassTwo(
         for (let d = 0; d < defended.length; d++) {
           const def = defended[d];
           if (!def.gradient) continue;
-          progress(within(before, count, pass2Suite.attacks.length + d));
           for (let a = 0; a < refs.length; a++) {
+            progress(within(before, count, pass2Suite.attacks.length + d * refs.length + a));
             const tally = pass1[d][a];
             const examples = examplesToReattack(
               sb.attacks[a],

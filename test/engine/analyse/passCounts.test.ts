@@ -6,6 +6,7 @@ import {
   analyseWork,
   attackPasses,
   DEEPFOOL_TYPICAL_STEPS,
+  DEFENDED_SHARE_TYPICAL,
   GRADIENT_PASS_WEIGHT,
   passWeight,
   SIMBA_TYPICAL_BUDGET_FRACTION,
@@ -30,6 +31,8 @@ const base: AnalyseOptions = {
   outDir: null,
 };
 const none = { occludedFrequency: false, rct: false, spectra: false, sweeps: false };
+/** Pass 2 re-attacks the examples a defence defended: the typical share of them is counted. */
+const share = DEFENDED_SHARE_TYPICAL;
 
 test('PGD-k costs k gradient passes and one evaluation per restart; minimal ε repeats it per bisection step', () => {
   assert.deepEqual(attackPasses({ name: 'pgd', params: {} }, 10), { gradient: 10, forward: 1 });
@@ -81,7 +84,7 @@ test('post-averaging costs 6K+1 forward points per image and configuration; its 
   assert.deepEqual(work[3], {
     stage: ANALYSE_STAGES.passTwoAdaptive,
     images: 20,
-    perImage: { forward: 1 + 1 + points, gradient: 7 + 10 * points },
+    perImage: { forward: 1 + 1 + share * points, gradient: 7 + share * 10 * points },
   });
 });
 
@@ -108,8 +111,12 @@ test('low-pass costs one pass per cutoff and row; Occluded Frequency one per ban
     images: 10,
     perImage: { forward: 2 + (1 + sweeps) + sweeps, gradient: 10 * sweeps },
   });
-  // Part 2: scores, FGSM again, PGD-10 through the filter, the verdict.
-  assert.deepEqual(work[3], { stage: ANALYSE_STAGES.passTwoAdaptive, images: 10, perImage: { forward: 3, gradient: 11 } });
+  // Part 2: scores, FGSM again; PGD-10 through the filter and the verdict on the defended share.
+  assert.deepEqual(work[3], {
+    stage: ANALYSE_STAGES.passTwoAdaptive,
+    images: 10,
+    perImage: { forward: 1 + 1 + share, gradient: 1 + share * 10 },
+  });
 });
 
 test('attacks run on correctly classified images only: the expected accuracy scales attacks, defence rows and pass 2', () => {
@@ -132,7 +139,7 @@ test('attacks run on correctly classified images only: the expected accuracy sca
   assert.deepEqual(work[3], {
     stage: ANALYSE_STAGES.passTwoAdaptive,
     images: 40,
-    perImage: { forward: 1 + 0.5 + (points * 20) / 40, gradient: 3.5 + (10 * points * 20) / 40 },
+    perImage: { forward: 1 + 0.5 + (share * points * 20) / 40, gradient: 3.5 + (share * 10 * points * 20) / 40 },
   });
   // With no image classified correctly nothing is attacked and there is no pass 2.
   const none0 = analyseWork(planAnalyse(opts, p, 100), shape, K, 0);
