@@ -28,6 +28,8 @@ const JOB_LOADERS: { [K in JobKind]: JobLoader<K> } = {
   attack: async (start, hooks) => (await load(() => import('../engine/jobs/attackJob'))).runAttackJob(start.request, start.options, hooks),
   analyse: async (start, hooks) =>
     (await load(() => import('../engine/jobs/analyseJob'))).runAnalyseJob(start.request, start.options, hooks),
+  estimate: async (start, hooks) =>
+    (await load(() => import('../engine/jobs/estimateJob'))).runEstimateJob(start.request, start.options, hooks),
   explain: async (start, hooks) =>
     (await load(() => import('../engine/jobs/explainJob'))).runExplainJob(start.request, start.options, hooks),
   // Never loads onnxruntime-node: the model view works even where the native runtime does not.

@@ -10,7 +10,8 @@ import type { Lens } from './lens';
 import { compareModels } from './compare';
 import { modelForImage, resolveModel } from './modelPicker';
 import type { QuickCheckStatus } from './quickCheckStatus';
-import { executeRun, type RunOutcome } from './runJob';
+import { pickAnalyseChoice } from './analyseChoice';
+import { executeRun, isRunning, type RunOutcome } from './runJob';
 import { requireTrust } from './trust';
 
 /** Wraps a command: a thrown error (a bad setting, an unwritable folder) becomes a notification, never a silent failure. */
@@ -29,17 +30,54 @@ function command(lens: Lens, id: string, run: (...args: unknown[]) => Promise<un
   );
 }
 
-export async function analyse(lens: Lens, model: vscode.Uri): Promise<RunOutcome | null> {
+/** An analysis chosen without the quick-pick (a command argument, or another command running it). */
+export interface AnalyseChoice {
+  preset: 'fast' | 'full';
+  /** Images to evaluate (null: as the settings and robustness.json say). */
+  limit: number | null;
+}
+
+/**
+ * `{ preset, limit? }` passed to the command (tests, keybindings), checked; undefined when none was passed
+ * (menus pass other things there: the explorer its selection, an editor title its group).
+ */
+export function analyseChoiceArg(arg: unknown): AnalyseChoice | undefined {
+  if (typeof arg !== 'object' || arg === null || Array.isArray(arg) || !('preset' in arg)) return undefined;
+  const { preset, limit = null } = arg as { preset: unknown; limit?: unknown };
+  if (
+    (preset !== 'fast' && preset !== 'full') ||
+    (limit !== null && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 1))
+  ) {
+    throw new Error(
+      `robustnessLens.analyse: options ${JSON.stringify(arg)}: expected { preset: "fast" or "full", limit: a whole number ≥ 1 or null }`,
+    );
+  }
+  return { preset, limit };
+}
+
+/**
+ * Analyses a model: the preset and image count from the quick-pick (with time estimates), or `choice` when
+ * given. A run of the same model still going is joined, without asking.
+ */
+export async function analyse(lens: Lens, model: vscode.Uri, choice?: AnalyseChoice): Promise<RunOutcome | null> {
   const settings = lens.settings(model);
   if (!(await ensureConfiguration(lens, model))) return null;
   const name = basename(model.fsPath);
+  const running = isRunning(lens, 'analyse', model);
+  const picked =
+    choice || running
+      ? { preset: choice?.preset ?? settings.analysePreset, limit: choice?.limit ?? null, priors: [] }
+      : await pickAnalyseChoice(lens, model, settings);
+  if (!picked) return null;
+  const chosen = { ...settings, analysePreset: picked.preset };
   return executeRun(lens, {
     kind: 'analyse',
     model,
     title: `Analyse Robustness: ${name}`,
     panelTitle: `Robustness: ${name}`,
-    request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
-    options: (dir) => analyseOptions(settings, dir),
+    request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings, picked.limit ?? settings.limit),
+    options: (dir) => analyseOptions(chosen, dir),
+    etaPriors: picked.priors,
   });
 }
 
@@ -103,10 +141,12 @@ async function explainImage(lens: Lens, image: vscode.Uri): Promise<void> {
 }
 
 export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
-  command(lens, 'robustnessLens.analyse', async (arg) => {
+  command(lens, 'robustnessLens.analyse', async (arg, options) => {
     if (!requireTrust()) return;
+    // A second argument { preset, limit } skips the quick-pick.
+    const choice = analyseChoiceArg(options);
     const model = await resolveModel(arg, 'analyse');
-    if (model) await analyse(lens, model);
+    if (model) await analyse(lens, model, choice);
   });
   command(lens, 'robustnessLens.quickCheck', async (arg) => {
     if (!requireTrust()) return;

@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   lens.activationMs = Math.round((performance.now() - loadStart) * 100) / 100;
-  lens.output.appendLine(
+  lens.output.debug(
     `Robustness Lens activated in ${lens.activationMs} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: no model runs until the workspace is trusted)'}`,
   );
 }

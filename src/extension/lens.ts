@@ -16,7 +16,11 @@ import { listRuns, type RunListing } from '../host/runsStore';
 const EXTRA_ROOTS_KEY = 'robustnessLens.extraRunRoots';
 
 export class Lens extends Disposable {
-  readonly output = this._register(vscode.window.createOutputChannel('Robustness Lens'));
+  /**
+   * The users' log (a log channel: its level is set from the channel's menu). What a user needs is info and
+   * above; developer metrics (timings, event-loop delay) go to debug.
+   */
+  readonly output = this._register(vscode.window.createOutputChannel('Robustness Lens', { log: true }));
   /** Milliseconds from the bundle starting to load to the end of activate(). */
   activationMs = 0;
   private engineClient: EngineClient | null = null;
@@ -26,7 +30,7 @@ export class Lens extends Disposable {
   readonly onDidChangeRuns = this.runsChanged.event;
   private savedRunsCache: { root: string; run: RunListing }[] | null = null;
   /** This session's runs by run id: what a panel opened mid-run (or after a failure) starts from. */
-  readonly liveRuns = this._register(new LiveRuns((e) => this.output.appendLine(`a run panel failed to take an update: ${errorText(e)}`)));
+  readonly liveRuns = this._register(new LiveRuns((e) => this.output.warn(`a run panel failed to take an update: ${errorText(e)}`)));
   readonly panels: RunPanels;
 
   constructor(readonly context: vscode.ExtensionContext) {
@@ -39,8 +43,9 @@ export class Lens extends Disposable {
     if (this.disposing || this.isDisposed) throw new Error('Robustness Lens is shutting down');
     this.engineClient ??= new EngineClient({
       enginePath: this.context.asAbsolutePath('dist/engineProcess.js'),
-      onOutput: (line) => this.output.appendLine(`[engine] ${line}`),
-      onProtocolError: (reason) => this.output.appendLine(`[engine] message rejected: ${reason}`),
+      // The engine's output: native crash messages land here, so users see it.
+      onOutput: (line) => this.output.info(`[engine] ${line}`),
+      onProtocolError: (reason) => this.output.warn(`[engine] message rejected: ${reason}`),
     });
     return this.engineClient;
   }

@@ -1,19 +1,23 @@
 /**
- * One run from the user's side: a run folder, a cancellable progress notification (stage, count, ETA), the
- * engine's log in the output channel, sections streaming into the run's live state (lens.liveRuns), which
- * any panel of the run follows, and at the end report.json (or failure.json with what had arrived) plus
- * host-metrics.json with the extension host's event-loop delay.
+ * One run from the user's side: a run folder, a cancellable progress notification (stage, count, one ETA for
+ * the whole run that counts down every second), the engine's log in the output channel, sections streaming
+ * into the run's live state (lens.liveRuns), which any panel of the run follows, and at the end report.json
+ * (or failure.json with what had arrived) plus host-metrics.json with the extension host's event-loop delay.
+ * An analysis that finishes says so in a notification with its headline numbers and Open Report; a failure
+ * gives its reason and Retry; a cancel only a status-bar line.
  */
 import * as vscode from 'vscode';
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { errorText } from '../engine/errors';
 import type { JobRequest } from '../engine/jobs/prepare';
 import type { ReportV1 } from '../engine/report/schema';
 import { EngineRunError } from '../host/engineClient';
-import { EtaEstimator, formatDuration } from '../host/eta';
+import { RunEta, timeLeftText, type StagePrior } from '../host/eta';
 import { EventLoopDelayProbe } from '../host/eventLoopDelay';
 import { HostProfiler } from '../host/hostProfiler';
-import type { LiveRun } from '../host/liveRuns';
+import type { LiveRun, RunProgress } from '../host/liveRuns';
+import { analysisFinishedText } from '../host/runNotifications';
 import { createRunFolder, writeHostMetrics, writeRunFailure, writeRunReport } from '../host/runsStore';
 import type { JobKind, JobOptionsByKind } from '../protocol/engineMessages';
 import type { Lens } from './lens';
@@ -33,7 +37,12 @@ export interface RunSpec<K extends JobKind> {
   options: (runDir: string) => JobOptionsByKind[K];
   /** Started by a file watcher, not the user: progress in the status bar, no pop-ups on success. */
   background?: boolean;
+  /** Expected seconds per progress stage (the timing probe's estimate): the ETA's prior for stages not yet measured. */
+  etaPriors?: StagePrior[];
 }
+
+/** How often the ETA counts down between progress messages. */
+const ETA_TICK_MS = 1000;
 
 export interface RunOutcome {
   runId: string;
@@ -44,8 +53,13 @@ export interface RunOutcome {
 }
 
 /** Runs with the same key do the same work. */
-function runKey<K extends JobKind>(spec: RunSpec<K>): string {
+function runKey<K extends JobKind>(spec: Pick<RunSpec<K>, 'kind' | 'model' | 'subject'>): string {
   return JSON.stringify([spec.kind, spec.model.fsPath, spec.subject ?? null]);
+}
+
+/** Whether a run of this job on this model (and subject) is going, which starting it again would join. */
+export function isRunning(lens: Lens, kind: JobKind, model: vscode.Uri, subject?: string): boolean {
+  return lens.liveRuns.runningWith(runKey({ kind, model, subject })) !== undefined;
 }
 
 /**
@@ -87,7 +101,8 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
   const profiler = await HostProfiler.startIfAsked();
   const started = performance.now();
   const probe = new EventLoopDelayProbe();
-  const eta = new EtaEstimator();
+  const eta = new RunEta(spec.etaPriors ?? []);
+  let last: Omit<RunProgress, 'etaSeconds'> | null = null;
 
   const outcome = await vscode.window.withProgress(
     {
@@ -96,12 +111,20 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
       cancellable: !spec.background,
     },
     async (progress, token) => {
+      // The notification and the panels show the same ETA, counted down every second between messages.
+      const show = () => {
+        if (!last) return;
+        const left = eta.remaining(performance.now());
+        progress.report({ message: `${last.stage}: ${last.done}/${last.total}${timeLeftText(left)}` });
+        live.progressed({ ...last, etaSeconds: left });
+      };
+      const ticker = setInterval(show, ETA_TICK_MS);
       try {
         const run = lens.engine.start(spec.kind, spec.request, spec.options(dir), {
           onProgress: (p) => {
-            const left = eta.update(p.stage, p.done, p.total, performance.now());
-            progress.report({ message: `${p.stage}: ${p.done}/${p.total}${left !== null ? ` · about ${formatDuration(left)} left` : ''}` });
-            live.progressed({ ...p, etaSeconds: left });
+            eta.update(p.stage, p.done, p.total, performance.now());
+            last = { stage: p.stage, done: p.done, total: p.total };
+            show();
           },
           onLog: log,
           onSection: (name, section) => live.sectionArrived(name, section),
@@ -119,6 +142,8 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
         }
       } catch (e) {
         return { report: null, error: e };
+      } finally {
+        clearInterval(ticker);
       }
     },
   );
@@ -135,7 +160,10 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
     runSeconds,
     engineVersions: lens.engineVersions,
   });
-  log(`extension host event-loop delay during the run: max ${delay.maxMs} ms, p99 ${delay.p99Ms} ms (${runSeconds.toFixed(1)} s)`);
+  // A developer's metric: at debug level only (the output channel's log level shows it when asked).
+  lens.output.debug(
+    `[${runId}] extension host event-loop delay during the run: max ${delay.maxMs} ms, p99 ${delay.p99Ms} ms (${runSeconds.toFixed(1)} s)`,
+  );
 
   if (outcome.report) {
     const report = outcome.report;
@@ -145,11 +173,20 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
     // After the report is on disk: a panel opened once the run has left the live runs reads it from there.
     live.finished(report, partial ? 'cancelled: the report holds what finished' : null);
     lens.runsDidChange();
-    if (partial && !spec.background) void vscode.window.showInformationMessage(`${spec.title}: cancelled; the partial report is kept.`);
+    // A cancel is the user's own doing: a status-bar line, not a pop-up.
+    if (partial && !spec.background) vscode.window.setStatusBarMessage(`${spec.title}: cancelled; the partial report is kept`, 8000);
+    if (!partial && !spec.background && spec.kind === 'analyse') notifyFinished(spec, runId, report);
     return { runId, dir, report, panel: lens.panels.find(runId) ?? null };
   }
   reportFailure(lens, spec, live, outcome.error);
   return null;
+}
+
+/** "Analysis of X finished: clean …, robust …" with Open Report. */
+function notifyFinished<K extends JobKind>(spec: RunSpec<K>, runId: string, report: ReportV1): void {
+  void vscode.window.showInformationMessage(analysisFinishedText(basename(spec.model.fsPath), report), 'Open Report').then((c) => {
+    if (c) void vscode.commands.executeCommand('robustnessLens.openRun', runId);
+  });
 }
 
 function reportFailure<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: LiveRun, error: unknown): void {
@@ -178,7 +215,7 @@ function reportFailure<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
     lens.runsDidChange();
     return;
   }
-  log(`failed (${e?.code ?? 'INTERNAL'}): ${message}`);
+  lens.output.error(`[${live.runId}] failed (${e?.code ?? 'INTERNAL'}): ${message}`);
   if (e?.hint) log(`  hint: ${e.hint}`);
   if (e?.details)
     log(
@@ -193,15 +230,19 @@ function reportFailure<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
   };
   live.failed(e?.hint ? `${message}\nhint: ${e.hint}` : message, 'failed', e?.crashed ? retry : null);
   lens.runsDidChange();
-  showFailure(lens, `${spec.title}: ${message}`, live);
+  // Any failure of a user's run can be retried from its notification (after fixing its cause); a crashed
+  // run's retry also lives with the run, for its panel and the Runs view.
+  showFailure(lens, `${spec.title} failed: ${message}${e?.hint ? ` (${e.hint})` : ''}`, live, spec.background ? null : retry);
 }
 
 /** The failure notification: Show details, and Retry while the run can still be retried. */
-function showFailure(lens: Lens, text: string, live: LiveRun): void {
-  const actions = ['Show details', ...(live.retryable ? ['Retry'] : [])];
+function showFailure(lens: Lens, text: string, live: LiveRun, retry: (() => void) | null = null): void {
+  const actions = ['Show details', ...(live.retryable || retry ? ['Retry'] : [])];
   void vscode.window.showErrorMessage(text, ...actions).then((choice) => {
     if (choice === 'Show details') lens.output.show(true);
-    if (choice === 'Retry') void vscode.commands.executeCommand('robustnessLens.retryRun', live.runId);
+    if (choice !== 'Retry') return;
+    if (live.retryable) void vscode.commands.executeCommand('robustnessLens.retryRun', live.runId);
+    else retry?.();
   });
 }
 

@@ -1,24 +1,111 @@
 /**
- * Remaining time of a stage from its progress so far: the rate since the stage began (the first update of
- * a stage is its origin, so start-up time is not counted as work). Null until there is a rate to go by.
+ * One ETA for the whole run, kept current. Before a stage has a rate of its own, its prior (the timing
+ * probe's seconds for it) stands in, scaled by how the stages measured so far compared with their priors
+ * (a busy machine makes every stage slower alike). Within a stage, the measured rate takes over as the
+ * stage advances. Stages still to come add their scaled priors. Between progress messages the estimate
+ * counts down with the clock, and never below zero. Without priors (jobs with no probe) it is the current
+ * stage's own extrapolation, and unknown (null) until the stage has made progress.
  */
-export class EtaEstimator {
-  private stage: string | null = null;
-  private originMs = 0;
-  private originDone = 0;
 
-  update(stage: string, done: number, total: number, nowMs: number): number | null {
-    if (stage !== this.stage || done < this.originDone) {
-      this.stage = stage;
-      this.originMs = nowMs;
-      this.originDone = done;
-      return null;
-    }
-    const elapsed = nowMs - this.originMs;
-    const progressed = done - this.originDone;
-    if (progressed <= 0 || elapsed <= 0 || total <= done) return total <= done ? 0 : null;
-    return ((total - done) * elapsed) / progressed / 1000;
+/** A stage's expected seconds (the estimate's prior), in the order the run goes through them. */
+export interface StagePrior {
+  stage: string;
+  seconds: number;
+}
+
+interface CurrentStage {
+  stage: string;
+  prior: number | null;
+  startMs: number;
+  /** Progress at the stage's first message (its origin: start-up time is not counted as work). */
+  done0: number;
+  done: number;
+  total: number;
+}
+
+export class RunEta {
+  private readonly priors: Map<string, number>;
+  /** Stages seen so far (finished or current). */
+  private readonly seen = new Set<string>();
+  /** Finished stages that had a prior: their priors and their measured seconds. */
+  private finishedPrior = 0;
+  private finishedActual = 0;
+  private current: CurrentStage | null = null;
+  private estimate: { seconds: number; atMs: number } | null = null;
+
+  private readonly totalPrior: number;
+
+  constructor(private readonly stages: readonly StagePrior[] = []) {
+    this.priors = new Map(stages.map((s) => [s.stage, s.seconds]));
+    this.totalPrior = stages.reduce((sum, s) => sum + s.seconds, 0);
   }
+
+  /** A progress message: `done` of `total` in `stage` at `nowMs` (a monotonic clock, in ms). */
+  update(stage: string, done: number, total: number, nowMs: number): void {
+    const c = this.current;
+    if (!c || c.stage !== stage || done < c.done0) {
+      if (c && c.stage !== stage && c.prior !== null) {
+        this.finishedPrior += c.prior;
+        this.finishedActual += Math.max(0, nowMs - c.startMs) / 1000;
+      }
+      this.current = { stage, prior: this.priors.get(stage) ?? null, startMs: nowMs, done0: done, done, total };
+      this.seen.add(stage);
+    } else {
+      c.done = done;
+      c.total = total;
+    }
+    const seconds = this.compute(nowMs);
+    this.estimate = seconds === null ? null : { seconds, atMs: nowMs };
+  }
+
+  /** Seconds left at `nowMs`: the last estimate counted down since it was made; null while unknown. */
+  remaining(nowMs: number): number | null {
+    if (!this.estimate) return null;
+    return Math.max(0, this.estimate.seconds - Math.max(0, nowMs - this.estimate.atMs) / 1000);
+  }
+
+  /** How much slower (> 1) or faster than their priors the stages measured so far ran. */
+  private scale(nowMs: number): number {
+    let prior = this.finishedPrior;
+    let actual = this.finishedActual;
+    const cur = this.current;
+    const f = cur ? fraction(cur) : 0;
+    if (cur && cur.prior !== null && f > 0) {
+      prior += cur.prior * f;
+      actual += Math.max(0, nowMs - cur.startMs) / 1000;
+    }
+    // A pseudo-observation at the probe's own speed, worth a twentieth of the run: a stage too short for its
+    // prior to mean much (the clean pass is mostly image decoding) cannot rescale the whole run alone.
+    const c = 0.05 * this.totalPrior;
+    return actual > 0 && prior + c > 0 ? (actual + c) / (prior + c) : 1;
+  }
+
+  private compute(nowMs: number): number | null {
+    const c = this.current;
+    if (!c) return null;
+    const r = this.scale(nowMs);
+    const f = fraction(c);
+    const elapsed = Math.max(0, nowMs - c.startMs) / 1000;
+    const progressed = c.done - c.done0;
+    const measured = progressed > 0 && elapsed > 0 ? (Math.max(0, c.total - c.done) * elapsed) / progressed : null;
+    const fromPrior = c.prior !== null ? r * c.prior * (1 - f) : null;
+    // The measured rate earns trust as the stage advances; at its start the prior speaks alone.
+    const here =
+      c.total > 0 && c.done >= c.total
+        ? 0
+        : measured !== null && fromPrior !== null
+          ? f * measured + (1 - f) * fromPrior
+          : (measured ?? fromPrior);
+    if (here === null) return null;
+    const later = this.stages.filter((s) => !this.seen.has(s.stage)).reduce((sum, s) => sum + r * s.seconds, 0);
+    return here + later;
+  }
+}
+
+/** Share of the stage done since its origin, in [0, 1]. */
+function fraction(c: CurrentStage): number {
+  const span = c.total - c.done0;
+  return span > 0 ? Math.min(1, Math.max(0, (c.done - c.done0) / span)) : 0;
 }
 
 /** "12 s", "3 min 5 s", "1 h 2 min". */
@@ -27,4 +114,20 @@ export function formatDuration(seconds: number): string {
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** The progress notification's tail: " · about 3 min 5 s left", " · finishing…" past the estimate, "" while unknown. */
+export function timeLeftText(seconds: number | null): string {
+  if (seconds === null) return '';
+  return seconds < 1 ? ' · finishing…' : ` · about ${formatDuration(seconds)} left`;
+}
+
+/** "≈ 4 min" for an estimate: rounded to what such a number can honestly claim. */
+export function formatEstimate(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 60) return `≈ ${Math.max(5, Math.round(s / 5) * 5)} s`;
+  if (s < 3600) return `≈ ${Math.round(s / 60)} min`;
+  const h = Math.floor(s / 3600);
+  const m = Math.round((s % 3600) / 60 / 5) * 5;
+  return m === 60 ? `≈ ${h + 1} h` : m ? `≈ ${h} h ${m} min` : `≈ ${h} h`;
 }

@@ -65,6 +65,38 @@ const targetSchema = tagged(
   { tagProblem: 'must be class or least-likely' },
 );
 
+/** The analyse job's options (also what an estimate prices). */
+const analyseOptions = object({
+  /** 'fast': a shorter suite and grids (the VS Code default for large models); 'full': the papers' figures. */
+  preset: oneOf(['full', 'fast']),
+  /** Attacks of the suite (null: the preset's suite, fixed-ε and minimal-ε). */
+  attacks: nullable(attackList),
+  /** Post-averaging K and r (null: r chosen by the sweep). */
+  K: integer({ min: 1, max: 10_000 }),
+  radius: nullable(number({ check: (r) => r > 0 })),
+  directions: oneOf(['random', 'approx']),
+  /** Low-pass cutoff (null: chosen by the sweep). */
+  cutoff: nullable(integer({ min: 0, max: 16384 })),
+  /** L∞ ε list in pixel units: the first is the fixed-ε attacks' ε, all of them form the ε sweep (null: 8/255 and its multiples). */
+  epsilons: nullable(array(number({ check: (e) => e > 0 }), { min: 1, max: 64, message: 'must be a list of 1–64 numbers' })),
+  /** Folder for gallery PNGs and OF previews; none = no images. */
+  outDir,
+  /** Which defences (default all). */
+  defences: optional(array(oneOf(['post-averaging', 'low-pass']), { max: 2 })),
+  /** Which frequency analyses (default all). */
+  analyses: optional(object({ occludedFrequency: boolean(), rct: boolean(), spectra: boolean(), sweeps: boolean() })),
+  /** Images re-attacked adaptively and used for the ε sweep (default: full 200, fast 32). */
+  adaptiveImages: optional(integer({ min: 1 })),
+  /** Images explained by Occluded Frequency (default: full 200, fast 32). */
+  ofImages: optional(integer({ min: 1 })),
+  /** Example PNGs saved per attack for the per-image table (default: every one for images ≤ 64×64, else 32). */
+  perImageExamples: optional(integer({ min: 0 })),
+  ofBaseline: optional(oneOf(['zero', 'noise'])),
+  /** Clean top-1 drop allowed when the sweep picks r or the cutoff (default 0.01 = 1 pp). */
+  cleanDropTolerance: optional(number({ check: (t) => t >= 0 && t <= 1 })),
+  criterion: optional(criterion),
+});
+
 export const JOB_OPTIONS = {
   eval: object({}),
   attack: object({
@@ -75,35 +107,12 @@ export const JOB_OPTIONS = {
     gallery: integer({ min: 0, max: 10_000 }),
     outDir,
   }),
-  analyse: object({
-    /** 'fast': a shorter suite and grids (the VS Code default for large models); 'full': the papers' figures. */
-    preset: oneOf(['full', 'fast']),
-    /** Attacks of the suite (null: the preset's suite, fixed-ε and minimal-ε). */
-    attacks: nullable(attackList),
-    /** Post-averaging K and r (null: r chosen by the sweep). */
-    K: integer({ min: 1, max: 10_000 }),
-    radius: nullable(number({ check: (r) => r > 0 })),
-    directions: oneOf(['random', 'approx']),
-    /** Low-pass cutoff (null: chosen by the sweep). */
-    cutoff: nullable(integer({ min: 0, max: 16384 })),
-    /** L∞ ε list in pixel units: the first is the fixed-ε attacks' ε, all of them form the ε sweep (null: 8/255 and its multiples). */
-    epsilons: nullable(array(number({ check: (e) => e > 0 }), { min: 1, max: 64, message: 'must be a list of 1–64 numbers' })),
-    /** Folder for gallery PNGs and OF previews; none = no images. */
-    outDir,
-    /** Which defences (default all). */
-    defences: optional(array(oneOf(['post-averaging', 'low-pass']), { max: 2 })),
-    /** Which frequency analyses (default all). */
-    analyses: optional(object({ occludedFrequency: boolean(), rct: boolean(), spectra: boolean(), sweeps: boolean() })),
-    /** Images re-attacked adaptively and used for the ε sweep (default: full 200, fast 32). */
-    adaptiveImages: optional(integer({ min: 1 })),
-    /** Images explained by Occluded Frequency (default: full 200, fast 32). */
-    ofImages: optional(integer({ min: 1 })),
-    /** Example PNGs saved per attack for the per-image table (default: every one for images ≤ 64×64, else 32). */
-    perImageExamples: optional(integer({ min: 0 })),
-    ofBaseline: optional(oneOf(['zero', 'noise'])),
-    /** Clean top-1 drop allowed when the sweep picks r or the cutoff (default 0.01 = 1 pp). */
-    cleanDropTolerance: optional(number({ check: (t) => t >= 0 && t <= 1 })),
-    criterion: optional(criterion),
+  analyse: analyseOptions,
+  /** A timing probe before an analyse run: per-image pass costs, and each preset × image count's work to price (engine/jobs/estimateJob.ts). */
+  estimate: object({
+    analyse: analyseOptions,
+    presets: array(oneOf(['full', 'fast']), { min: 1, max: 2 }),
+    images: array(integer({ min: 1 }), { max: 16 }),
   }),
   explain: object({
     imagePath: string({ max: MAX_PATH }),

@@ -191,6 +191,7 @@ export class Flows {
       .catch(() => undefined);
     r.check('fresh.robustness.json is opened in an editor', (await tab.count()) > 0);
 
+    await this.pickAnalyseChoice('fresh/fresh.onnx', 'Fast', true);
     const t0 = Date.now();
     const { frame, state } = await waitForFinalState(
       () => wb.waitForPanel(60_000),
@@ -421,13 +422,14 @@ export class Flows {
     await sleep(2_000); // the settings file change reaches the extension host as a configuration change
     const before = new Set(runFolders(layout.dir));
     await wb.runContextEntry(await wb.reveal('fresh/fresh.onnx'), ANALYSE, CONTRIBUTIONS_TIMEOUT_MS);
+    await this.pickAnalyseChoice('fresh/fresh.onnx', 'Full', false);
     const frame = await wb.waitForPanel(60_000);
     const progress = frame.locator('[data-testid="progress"] .progress-text');
     // Cancel in pass 2 (adaptive attacks), so pass 1's sections are there to keep; compare selection reuses them.
     const seen = await until(
       "pass 2 (adaptive attacks) in the panel's progress",
       async () => (await progress.textContent().catch(() => '')) ?? '',
-      (t) => /^adaptive attacks and ε sweep: /.test(t),
+      (t) => /^(defended cost and ε sweep|adaptive attacks): /.test(t),
       this.c.analyseTimeoutMs,
       100,
     );
@@ -527,6 +529,34 @@ export class Flows {
     );
   }
 
+  /**
+   * The quick-pick Analyse opens (title "Analyse <model>: preset and images"): waits for the timing probe's
+   * estimates, checks they are labelled as estimates (and, on a model's first run, that fast is preselected),
+   * then picks `preset` on every image.
+   */
+  private async pickAnalyseChoice(model: string, preset: 'Fast' | 'Full', firstRun: boolean): Promise<void> {
+    const { r, qi } = this;
+    const title = `Analyse ${model}: preset and images`;
+    const view = await qi.waitFor(
+      (v) => v.title.startsWith(title) && v.rows.some((x) => /\(estimate\)$|^no estimate/.test(x.description)),
+      120_000,
+    );
+    r.log('analyse choices', JSON.stringify(view.rows));
+    r.log('screenshot', await this.shot(`analyse-choice-${basename(model, '.onnx')}`));
+    r.check(
+      `the Analyse pick of ${model} gives each choice a time estimate, labelled as one`,
+      view.rows.length > 0 && view.rows.every((x) => /^≈ .+ \(estimate\)$/.test(x.description)),
+      view.rows.map((x) => `${x.label}: ${x.description}`).join(' | '),
+    );
+    if (firstRun) {
+      const active = await this.c.page.locator('.quick-input-list .monaco-list-row.focused .label-name').first().textContent();
+      r.check('a first run has the fast preset preselected', /^\s*Fast · /.test(active ?? ''), active ?? '');
+    }
+    const row = view.rows.find((x) => x.label.startsWith(`${preset} · all `));
+    r.check(`the pick offers "${preset} · all … images"`, row !== undefined, view.rows.map((x) => x.label).join(' | '));
+    await qi.pick(row?.label ?? `${preset} · all images`);
+  }
+
   /** The progress line of a panel ('' when it shows none). */
   private async progressText(frame: Frame): Promise<string> {
     return (
@@ -552,6 +582,7 @@ export class Flows {
     await wb.runCommand('Robustness Lens: Show Robustness Runs');
     const before = new Set(runFolders(layout.dir));
     await wb.runContextEntry(await wb.reveal('baseline/cnn.onnx'), ANALYSE, CONTRIBUTIONS_TIMEOUT_MS);
+    await this.pickAnalyseChoice('baseline/cnn.onnx', 'Full', false);
     const frame = await wb.waitForPanel(60_000);
     const seen = await until(
       "the panel shows the run's progress",

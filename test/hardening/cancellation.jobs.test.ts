@@ -240,8 +240,9 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    // the per-image table is published at the end of pass 1, and again with the chosen defences' verdicts
-    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', 'attacks', 'perImage', 'defences', 'perImage']);
+    // Pass 1's sections: the per-image table at its end and again with the chosen defences' verdicts, then the
+    // defences' own sweeps (the ε sweep is pass 2's).
+    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', 'attacks', 'perImage', 'defences', 'perImage', 'sweeps']);
     assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(

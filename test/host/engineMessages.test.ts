@@ -78,7 +78,10 @@ describe('host → engine messages', () => {
   it('reject malformed starts: kind, request, overrides and options of the wrong shape', () => {
     const start = (patch: Record<string, unknown>) =>
       parseHostToEngine({ type: 'start', id: 'r1', kind: 'attack', request, options: attackOptions, ...patch });
-    assert.equal(reason(start({ kind: 'shell' })), 'start: kind must be one of eval, attack, analyse, explain, info (got "shell")');
+    assert.equal(
+      reason(start({ kind: 'shell' })),
+      'start: kind must be one of eval, attack, analyse, estimate, explain, info (got "shell")',
+    );
     assert.equal(reason(start({ id: '' })), 'start: id must be a non-empty string of at most 100 characters');
     assert.equal(
       reason(start({ request: { modelPath: 3 } })),

@@ -45,7 +45,7 @@ describe('engine process message hardening', () => {
       id: 'bad-1',
       error: {
         code: 'USAGE',
-        message: 'the engine rejected a message: start: kind must be one of eval, attack, analyse, explain, info (got "shell")',
+        message: 'the engine rejected a message: start: kind must be one of eval, attack, analyse, estimate, explain, info (got "shell")',
       },
     });
     assert.deepEqual(await waitFor((m) => m.id === 'bad-2'), {

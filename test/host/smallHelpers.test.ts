@@ -1,28 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EtaEstimator, formatDuration } from '../../src/host/eta';
 import { EventLoopDelayProbe } from '../../src/host/eventLoopDelay';
 import { KeyedDebouncer } from '../../src/host/debounce';
-
-describe('EtaEstimator', () => {
-  it('extrapolates the rate since the stage began and restarts on a new stage', () => {
-    const eta = new EtaEstimator();
-    assert.equal(eta.update('clean', 10, 100, 1000), null, 'the first update of a stage is its origin');
-    assert.equal(eta.update('clean', 10, 100, 1500), null, 'no progress yet: no rate');
-    // 20 images in 2 s → 10/s; 70 left → 7 s.
-    assert.equal(eta.update('clean', 30, 100, 3000), 7);
-    assert.equal(eta.update('attacks', 0, 50, 4000), null);
-    // 10 images in 4 s → 2.5/s; 40 left → 16 s.
-    assert.equal(eta.update('attacks', 10, 50, 8000), 16);
-    assert.equal(eta.update('attacks', 50, 50, 9000), 0);
-  });
-
-  it('formats durations', () => {
-    assert.equal(formatDuration(7.4), '7 s');
-    assert.equal(formatDuration(185), '3 min 5 s');
-    assert.equal(formatDuration(3720), '1 h 2 min');
-  });
-});
 
 describe('EventLoopDelayProbe', () => {
   // The probe subtracts its 10 ms sampling interval and a loaded machine adds delay of its own, so the bounds

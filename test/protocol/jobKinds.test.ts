@@ -34,7 +34,7 @@ const reason = (r: { ok: boolean; reason?: string }) => {
 
 describe('job kinds', () => {
   it('are the keys of the options declaration', () => {
-    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'explain', 'info']);
+    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'estimate', 'explain', 'info']);
     assert.deepEqual(Object.keys(JOB_OPTIONS), [...JOB_KINDS]);
   });
 
@@ -70,7 +70,7 @@ describe('job kinds', () => {
     for (const kind of ['gradcheck', 'shell', '__proto__', 'toString', undefined, 3]) {
       assert.equal(
         reason(start(kind, {})),
-        `start: kind must be one of eval, attack, analyse, explain, info (got ${JSON.stringify(kind)})`,
+        `start: kind must be one of eval, attack, analyse, estimate, explain, info (got ${JSON.stringify(kind)})`,
       );
     }
   });
@@ -87,6 +87,7 @@ describe('job kinds', () => {
         outDir: null,
       },
       analyse: fullAnalyse,
+      estimate: { analyse: fullAnalyse, presets: ['fast', 'full'], images: [100, 200] },
       explain: { imagePath: '/w/a.png', compareModelPath: null, baseline: 'zero', outDir: null },
       info: {},
     };

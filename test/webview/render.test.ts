@@ -243,11 +243,17 @@ test('Occluded Frequency views: class average and single image with flips, datas
 test('a running job: progress with stage, count and ETA, Cancel posts {type: cancel}, sections stream in, then the partial state', () => {
   const { root, doc, app, posted } = mount(initMessage({ state: 'running', report: null }));
   assert.equal(root.getAttribute('data-state'), 'running');
-  assert.equal(text(doc.querySelector('[data-testid="summary"] p')), 'Waiting for the first results…');
+  assert.equal(doc.querySelector('[data-testid="summary"] p'), null, 'the progress region alone says it is waiting');
   assert.equal(doc.querySelector('table[data-testid="attack-table"]'), null);
 
+  app.handle({ type: 'progress', stage: 'attacking (4 attacks)', done: 32, total: 100, etaSeconds: null });
+  assert.equal(text(doc.querySelector('.progress-text')), 'attacking (4 attacks): 32 of 100 (32%) · ETA estimating…');
+  assert.equal(
+    text(doc.querySelector('[data-testid="progress-waiting"]')),
+    'Waiting for the first results: clean accuracy comes first, then each analysis as its stage finishes.',
+  );
   app.handle({ type: 'progress', stage: 'attacking (4 attacks)', done: 32, total: 100, etaSeconds: 65 });
-  assert.equal(text(doc.querySelector('.progress-text')), 'attacking (4 attacks): 32 of 100 (32%) · ETA 1 m 05 s');
+  assert.equal(text(doc.querySelector('.progress-text')), 'attacking (4 attacks): 32 of 100 (32%) · ETA 1 m 05 s (whole run)');
   assert.equal(doc.querySelector('progress')!.getAttribute('value'), '32');
   const cancel = doc.querySelector('[data-testid="cancel"]')!;
   click(cancel);
@@ -257,6 +263,10 @@ test('a running job: progress with stage, count and ETA, Cancel posts {type: can
 
   app.handle({ type: 'section', name: 'attacks', section: ATTACKS });
   assert.equal(doc.querySelectorAll('table[data-testid="attack-table"] tr[data-attack]').length, 4);
+  assert.equal(doc.querySelector('[data-testid="progress-waiting"]'), null, 'no "waiting" once a section is shown');
+  // The host counts the ETA down every second; past its estimate the run is finishing, never "0 s" away.
+  app.handle({ type: 'progress', stage: 'attacking (4 attacks)', done: 99, total: 100, etaSeconds: 0 });
+  assert.equal(text(doc.querySelector('.progress-text')), 'attacking (4 attacks): 99 of 100 (99%) · ETA finishing…');
   assert.ok(text(doc.querySelector('[data-testid="summary"]')).includes('92.0% (92/100)'), 'clean accuracy from the attack runs');
 
   app.handle({ type: 'state', state: 'partial', message: 'cancelled: 2 of 7 sections kept' });

@@ -210,6 +210,7 @@ export class PanelApp {
           state: this.state,
           message: this.message,
           cancelRequested: this.cancelRequested,
+          sections: this.streamed.length + Object.keys(this.init?.report?.sections ?? {}).length,
         },
         () => {
           this.cancelRequested = true;

@@ -11,7 +11,7 @@ import type { AdaptiveDefence, AdaptiveRun, DefenceChoice } from '../defences/de
 import { correctness, tallyBehind } from '../defences/tally';
 import type { GradientSource } from '../grad/estimatedGradient';
 import { GradientModel } from '../grad/gradientModel';
-import { AttackSuite, imagesDoneWithin } from '../jobs/attackSuite';
+import { AttackSuite } from '../jobs/attackSuite';
 import type { DefenceCost, Sweep } from '../report/sections';
 import { seedFor, seedRecord } from '../util/seeds';
 import type { AnalyseContext } from './context';
@@ -19,6 +19,8 @@ import { AdaptiveTally, adaptiveRows, attackAdaptively, examplesToReattack, type
 import type { AttackStage } from './stages/attacks';
 import { CostMeter } from './stages/cost';
 import { startEpsilonSweep } from './stages/epsilonSweep';
+import { ANALYSE_STAGES } from './stageWork';
+import { adaptiveAttackPasses, attackPasses, passWeight } from './passCounts';
 
 export interface PassTwoResult {
   /** Per chosen defence (same order): its adaptive rows (null without a gradient) and its cost. */
@@ -87,12 +89,11 @@ export async function runPassTwo(
     );
     disposers.push(() => pass2Suite.dispose());
     pass2Suite.start(builder);
-    const stage = 'adaptive attacks and ε sweep';
     const adaptive = defended.some((d) => d.gradient);
     if (adaptive) Object.assign(seeds, seedRecord(runSeed, 'adaptive/attack'));
     const replay = adaptive ? replayedPrefix(ctx.data.samples, samples, classifier.batchSize) : [];
-    const total = samples.length + replay.length;
-    const progress = (n: number) => ctx.progress(stage, n, total);
+    // Two progress stages: their images cost very differently, and one rate over both would mislead the ETA.
+    let progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoSweep, n, samples.length);
     progress(0);
     // Part 1, over the adaptive images themselves: the ε sweep and the defended cost.
     for await (const { batch, count, done } of analyseBatches(ctx, samples)) {
@@ -122,21 +123,31 @@ export async function runPassTwo(
       const mismatched = refs.map(() => 0);
       let evaluated = 0;
       let batchNo = 0;
-      const parts = pass2Suite.attacks.length + defended.length;
-      // Part 1 counted every adaptive image, read or not.
-      for await (const { batch, count, before, done } of analyseBatches(ctx, replay, samples.length)) {
+      // A batch's progress moves by each part's share of its work (the replayed attacks are quick beside the
+      // adaptive ones, EOT through post-averaging above all), so the ETA's rate is not thrown by their order.
+      const classes = classifier.numClasses ?? ctx.classNames.length;
+      const replayWeights = pass2Suite.attacks.map((_attack, i) =>
+        plan.attacks[i] && pass2Suite.attacks.length === plan.attacks.length ? passWeight(attackPasses(plan.attacks[i], classes)) : 1,
+      );
+      // Then one part per defence × attack (a defence without a gradient has none).
+      const adaptiveWeights = defended.flatMap((def, d) =>
+        refs.map(() => (def.gradient ? passWeight(adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K)) : 0)),
+      );
+      const partEnds = cumulativeShares([...replayWeights, ...adaptiveWeights]);
+      const within = (before: number, count: number, part: number) => before + Math.floor(count * (part > 0 ? partEnds[part - 1] : 0));
+      progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoAdaptive, n, replay.length);
+      progress(0);
+      for await (const { batch, count, before, done } of analyseBatches(ctx, replay)) {
         const offset = evaluated;
         evaluated += count;
         const scores = await classifier.scores(batch.pixels, count);
-        const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
-          progress(imagesDoneWithin(before, count, finished, parts)),
-        );
+        const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) => progress(within(before, count, finished)));
         const firstWithGradient = defended.findIndex((def) => def.gradient);
         for (let d = 0; d < defended.length; d++) {
           const def = defended[d];
           if (!def.gradient) continue;
-          progress(imagesDoneWithin(before, count, pass2Suite.attacks.length + d, parts));
           for (let a = 0; a < refs.length; a++) {
+            progress(within(before, count, pass2Suite.attacks.length + d * refs.length + a));
             const tally = pass1[d][a];
             const examples = examplesToReattack(
               sb.attacks[a],
@@ -198,4 +209,11 @@ export async function runPassTwo(
   } finally {
     for (const d of disposers.reverse()) await d();
   }
+}
+
+/** Running shares of the total, part by part (equal shares when every weight is zero). */
+export function cumulativeShares(weights: number[]): number[] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  return weights.map((w, i) => (total > 0 ? (sum += w) / total : (i + 1) / weights.length));
 }

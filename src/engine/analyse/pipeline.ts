@@ -23,6 +23,7 @@ import { progressOf } from './context';
 import type { AnalyseOptions } from './options';
 import { runPassTwo } from './passTwo';
 import { planAnalyse } from './plan';
+import { ANALYSE_STAGES } from './stageWork';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
 import { runCleanStage } from './stages/clean';
 import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
@@ -79,10 +80,15 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     const pass1 = await runPassOne(ctx, attacks);
     const chosen = chooseDefences(ctx, pass1.defences);
     for (const s of pass1.stages) s.onDefencesChosen?.(chosen.results);
+    // The defences' own sweeps are pass 1's: they reach the panel now, the ε sweep joins them after pass 2.
+    const publishSweeps = () => {
+      if (plan.analyses.sweeps && chosen.sweeps.length)
+        ctx.section('sweeps', { kind: 'sweeps', sweeps: [...chosen.sweeps] } satisfies SweepsSection);
+    };
+    publishSweeps();
     let partial = pass1.partial;
     if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
-    if (plan.analyses.sweeps && chosen.sweeps.length)
-      ctx.section('sweeps', { kind: 'sweeps', sweeps: chosen.sweeps } satisfies SweepsSection);
+    if (chosen.results.length && !pass1.partial) publishSweeps();
     return report(partial, clean.skipped);
   } finally {
     for (const d of ctx.disposers.reverse()) await d();
@@ -99,7 +105,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
   const suite = attacks.suite;
   let partial = false;
   const total = data.samples.length;
-  const stage = 'attacks, defences and frequency analyses';
+  const stage = ANALYSE_STAGES.passOne;
   ctx.progress(stage, 0, total);
   try {
     for await (const { batch, count, before, done } of analyseBatches(ctx, data.samples)) {

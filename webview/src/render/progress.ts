@@ -1,6 +1,7 @@
 /**
- * The running-job bar: stage, count, ETA and a Cancel button (which posts {type: 'cancel'}), and the
- * panel's status message (a failed run's error, what a cancel kept).
+ * The running-job bar: stage, count, one ETA for the whole run (the host counts it down every second) and a
+ * Cancel button (which posts {type: 'cancel'}); while no result has arrived yet, a line saying what comes
+ * first; and the panel's status message (a failed run's error, what a cancel kept).
  */
 import type { PanelState, ProgressMessage } from '../../../src/protocol/webviewMessages';
 import type { H } from '../dom';
@@ -11,6 +12,15 @@ export interface ProgressView {
   state: PanelState;
   message: string | null;
   cancelRequested: boolean;
+  /** Sections the panel shows so far (streamed as each stage finishes). */
+  sections: number;
+}
+
+/** The ETA part of the progress line: the whole run's time left, as the host estimates it. */
+export function etaText(etaSeconds: number | null): string {
+  if (etaSeconds === null) return 'ETA estimating…';
+  // Past its estimate, a run is not "0 s" from done: it is finishing.
+  return etaSeconds < 1 ? 'ETA finishing…' : `ETA ${duration(etaSeconds)} (whole run)`;
 }
 
 export function renderProgress(h: H, view: ProgressView, onCancel: () => void): HTMLElement {
@@ -23,7 +33,7 @@ export function renderProgress(h: H, view: ProgressView, onCancel: () => void): 
       value: p && p.total > 0 ? Math.min(p.done, p.total) : null,
     });
     const text = p
-      ? `${p.stage}: ${count(p.done)} of ${count(p.total)}${p.total > 0 ? ` (${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%)` : ''} · ETA ${p.etaSeconds === null ? 'estimating…' : duration(p.etaSeconds)}`
+      ? `${p.stage}: ${count(p.done)} of ${count(p.total)}${p.total > 0 ? ` (${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%)` : ''} · ${etaText(p.etaSeconds)}`
       : 'Starting…';
     const cancel = h(
       'vscode-button',
@@ -37,6 +47,15 @@ export function renderProgress(h: H, view: ProgressView, onCancel: () => void): 
       h('div', { class: 'progress', role: 'status', 'data-testid': 'progress' }, bar, h('span', { class: 'progress-text' }, text)),
       cancel,
     );
+    if (view.sections === 0) {
+      region.appendChild(
+        h(
+          'p',
+          { class: 'muted progress-waiting', 'data-testid': 'progress-waiting' },
+          'Waiting for the first results: clean accuracy comes first, then each analysis as its stage finishes.',
+        ),
+      );
+    }
   }
   if (view.message) {
     region.appendChild(

@@ -37,7 +37,8 @@ function card(ctx: RenderContext, side: Side, status: PanelState): HTMLElement {
       'article',
       { class: 'summary-card', 'data-side': side.key },
       header,
-      h('p', { class: 'muted' }, status === 'running' ? 'Waiting for the first results…' : 'No report.'),
+      // While running, the progress region says what is happening (and "Waiting…" only before any section).
+      status === 'running' ? null : h('p', { class: 'muted' }, 'No report.'),
       cleanBlock(ctx, side),
     );
   }

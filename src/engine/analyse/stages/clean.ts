@@ -4,6 +4,7 @@ import { evaluateClean } from '../../eval/cleanEval';
 import type { CleanSection } from '../../report/schema';
 import type { AnalyseContext } from '../context';
 import { sanitySection, sanityWarnings } from '../../jobs/sanityCheck';
+import { ANALYSE_STAGES } from '../stageWork';
 
 export interface CleanStage {
   /** Images that failed to decode (the report's skipped images). */
@@ -19,7 +20,7 @@ export async function runCleanStage(ctx: AnalyseContext): Promise<CleanStage> {
   const clean = await evaluateClean(ctx.classifier, ctx.data.samples, {
     classNames: ctx.classNames,
     ...ctx.signalOpt,
-    onProgress: (q) => ctx.progress('clean evaluation', q.done, q.total),
+    onProgress: (q) => ctx.progress(ANALYSE_STAGES.clean, q.done, q.total),
   });
   ctx.prepared.timings.cleanEval = (performance.now() - t0) / 1000;
   const { failed, ...cleanRest } = clean;

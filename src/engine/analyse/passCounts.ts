@@ -1,0 +1,168 @@
+/**
+ * How much model work an analyse run does, from its plan: per progress stage, the images it counts and the
+ * forward passes and input-gradient passes (forward + backward) each of them costs. A timing probe's
+ * per-image costs times these counts give the estimate shown before a run, and the ETA's prior for stages
+ * not yet started. Pure: the extension host imports it (no onnxruntime here).
+ *
+ * Counts are closed forms of what the stages run. Where an attack stops per image (DeepFool on crossing the
+ * boundary, SimBA on success), the count is its typical cost, not its bound, and says so below; the rest
+ * are the full work (minimal-ε bisection runs every step on images that break at the budget; defences are
+ * counted as if every attack succeeded). Image decoding and the FFT-only stages (RCT, spectra) cost no
+ * model passes and are left out.
+ */
+import type { AttackSpec } from '../attacks/catalog';
+import { attackDefaults } from '../attacks/catalog';
+import { ADAPTIVE_STEPS } from '../defences/adaptive';
+import { pointsPerImage } from '../defences/postAveraging';
+import { bandCount } from '../spectral/occludedFrequency';
+import type { AnalysePlan } from './plan';
+
+import { ANALYSE_STAGES, type Passes, type StageWork } from './stageWork';
+
+/**
+ * DeepFool stops an image once it crosses the boundary: its authors report 2–3 iterations on average
+ * (Moosavi-Dezfooli et al., 2016); 3 linearised steps are counted, not the `steps` bound.
+ */
+export const DEEPFOOL_TYPICAL_STEPS = 3;
+/**
+ * SimBA stops an image on success; on an undefended classifier most images fall within a fifth of the
+ * default budget (Guo et al., 2019, Table 1: a few hundred to ~1,700 queries of 10,000 on ImageNet).
+ */
+export const SIMBA_TYPICAL_BUDGET_FRACTION = 0.2;
+/**
+ * Pass 2 re-attacks only the examples a defence defended in pass 1 (an attack broke the model, not the
+ * defended one): half of them are counted. On the shared models it was a fifth (mnist-cnn) to three
+ * quarters (fashion-resnet); the run's ETA follows the measured speed once the stage runs.
+ */
+export const DEFENDED_SHARE_TYPICAL = 0.5;
+/** The ε sweep's attack: PGD-10 L∞ at each ε of the grid (stages/epsilonSweep.ts). */
+const SWEEP_PGD_STEPS = 10;
+
+const add = (a: Passes, b: Passes, times = 1): Passes => ({
+  forward: a.forward + times * b.forward,
+  gradient: a.gradient + times * b.gradient,
+});
+const NONE: Passes = { forward: 0, gradient: 0 };
+
+/** Passes one image costs an attack of the suite (its parameters over the catalog's defaults). */
+export function attackPasses(spec: AttackSpec, numClasses: number): Passes {
+  const p: Record<string, unknown> = { ...attackDefaults(spec.name, spec.params.norm as 'linf' | 'l2' | undefined), ...spec.params };
+  const n = (key: string) => p[key] as number;
+  const minimal = p.mode === 'minimal-eps';
+  switch (spec.name) {
+    case 'fgsm':
+    case 'fgm':
+      // One gradient; fixed ε: one evaluation; minimal ε: up to the whole grid of evaluations.
+      return { gradient: 1, forward: minimal ? n('gridSize') : 1 };
+    case 'pgd': {
+      // Per restart: `steps` gradients and one evaluation; minimal ε: the full budget, then every bisection step.
+      const once = { gradient: n('restarts') * n('steps'), forward: n('restarts') };
+      return minimal ? add(NONE, once, 1 + n('searchSteps')) : once;
+    }
+    case 'deepfool': {
+      // Each linearised step: one vjp row per candidate class, and one evaluation; one evaluation first.
+      const steps = Math.min(n('steps'), DEEPFOOL_TYPICAL_STEPS);
+      return { gradient: steps * Math.min(n('candidates'), numClasses), forward: 1 + steps };
+    }
+    case 'cw':
+      // The cw-margin head gives the loss and its gradient in one pass: steps per binary-search step, and one check each.
+      return { gradient: n('searchSteps') * n('steps'), forward: n('searchSteps') };
+    case 'simba':
+      return { gradient: 0, forward: Math.ceil(n('maxQueries') * SIMBA_TYPICAL_BUDGET_FRACTION) };
+    case 'apgd-ce':
+      // Per restart: a gradient at the start and one per step. A bound: an image broken early leaves the batch.
+      return { gradient: n('restarts') * (1 + n('steps')), forward: 0 };
+    case 'apgd-t':
+      // The clean logits pick the targets; then per target class and restart as APGD-CE (a bound, likewise).
+      return { gradient: Math.min(n('targets'), numClasses - 1) * n('restarts') * (1 + n('steps')), forward: 1 };
+  }
+}
+
+/** What a defence's model costs per image to classify, and per adaptive-attack gradient (EOT over its points). */
+export function defendedPasses(defence: string, K: number): { classify: Passes; gradient: Passes } {
+  if (defence === 'post-averaging') {
+    const points = pointsPerImage(K);
+    return { classify: { forward: points, gradient: 0 }, gradient: { forward: 0, gradient: points } };
+  }
+  // The low-pass filter is part of the defended model's graph: one pass of the model.
+  return { classify: { forward: 1, gradient: 0 }, gradient: { forward: 0, gradient: 1 } };
+}
+
+export interface ImageShape {
+  height: number;
+  width: number;
+  numClasses: number;
+}
+
+/**
+ * The work of each progress stage of the run `plan` describes (stages that do not run have none). `K` is
+ * post-averaging's configured K (the one pass 2 uses); `accuracy` the expected clean accuracy (a probe's):
+ * attacks run on correctly classified images only, and pass 2 takes its adaptive images from them. The
+ * defences are counted as if every attack succeeded; pass 2 re-attacks the typical share of the examples.
+ */
+export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, accuracy = 1): StageWork[] {
+  const a = Math.min(1, Math.max(0, accuracy));
+  const images = plan.stages.find((s) => s.stage === 'clean')!.sizes.images;
+  const stage = (name: string) => plan.stages.find((s) => s.stage === name)!;
+  const A = plan.attacks.length;
+  const suite = plan.attacks.reduce((sum, spec) => add(sum, attackPasses(spec, shape.numClasses)), NONE);
+
+  // Pass 1, per image: its scores, every attack (on the correct images), every defence configuration on the
+  // clean image and each adversarial example, and Occluded Frequency (a pass per band) on the first ofImages.
+  let passOne = add({ forward: 1, gradient: 0 }, suite, a);
+  const defenceSizes = stage('defences').skipped === null ? stage('defences').sizes : {};
+  const rows = 1 + A * a;
+  const radii = defenceSizes['post-averaging/radii'] ?? 0;
+  passOne = add(passOne, { forward: rows * radii * (defenceSizes['post-averaging/pointsPerImage'] ?? 0), gradient: 0 });
+  passOne = add(passOne, { forward: rows * (defenceSizes['low-pass/cutoffs'] ?? 0), gradient: 0 });
+  const of = stage('occludedFrequency');
+  if (of.skipped === null && images > 0) {
+    passOne = add(passOne, { forward: (of.sizes.images / images) * bandCount(shape.height, shape.width), gradient: 0 });
+  }
+  const work: StageWork[] = [
+    { stage: ANALYSE_STAGES.clean, images, perImage: { forward: 1, gradient: 0 } },
+    { stage: ANALYSE_STAGES.passOne, images, perImage: passOne },
+  ];
+
+  const adaptive = stage('adaptive');
+  // The adaptive images: the first correctly classified ones; the replay reads pass 1's images up to the last of them.
+  const n2 = Math.min(Math.round(a * images), adaptive.sizes.images);
+  if (adaptive.skipped !== null || plan.defences.length === 0 || n2 === 0) return work;
+  const replay = Math.min(images, Math.ceil(n2 / a));
+  const defended = plan.defences.map((d) => defendedPasses(d.name, K));
+  const sweeps = stage('sweeps').skipped === null ? plan.epsGrid.length : 0;
+  // Part 1, per adaptive image: scores, a timed plain pass, each defence on the clean image; the ε sweep's
+  // PGD-10 at every ε, and every defence on each of its examples.
+  let partOne: Passes = { forward: 2, gradient: 0 };
+  for (const d of defended) partOne = add(partOne, d.classify, 1 + sweeps);
+  partOne = add(partOne, { forward: 1, gradient: SWEEP_PGD_STEPS }, sweeps);
+  // Part 2, per replayed image: scores and the suite again; per adaptive image, each defence's PGD-10 (an EOT
+  // gradient) against every attack's example, and the defended verdict on it.
+  const replayed = add({ forward: 1, gradient: 0 }, suite, a);
+  let reattacked = NONE;
+  for (const d of defended) reattacked = add(add(reattacked, d.gradient, A * ADAPTIVE_STEPS), d.classify, A);
+  reattacked = add(NONE, reattacked, DEFENDED_SHARE_TYPICAL);
+  work.push({ stage: ANALYSE_STAGES.passTwoSweep, images: n2, perImage: partOne });
+  // Per replayed image: the replay's share and the re-attacks' share (n2 of the replay's images are adaptive).
+  const reattack = (x: number) => (x * n2) / replay;
+  work.push({
+    stage: ANALYSE_STAGES.passTwoAdaptive,
+    images: replay,
+    perImage: { forward: replayed.forward + reattack(reattacked.forward), gradient: replayed.gradient + reattack(reattacked.gradient) },
+  });
+  return work;
+}
+
+/** A gradient pass weighed in forward passes, where no probe has measured it (the shared CNNs: 4–8). */
+export const GRADIENT_PASS_WEIGHT = 4;
+
+/** Passes as one number of forward-pass equivalents (for splitting a batch's progress among its parts). */
+export function passWeight(p: Passes): number {
+  return p.forward + GRADIENT_PASS_WEIGHT * p.gradient;
+}
+
+/** One defence's PGD-10 against one attack's example, and the defended verdict on it (pass 2). */
+export function adaptiveAttackPasses(defence: string, K: number): Passes {
+  const d = defendedPasses(defence, K);
+  return add(add(NONE, d.gradient, ADAPTIVE_STEPS), d.classify);
+}

@@ -1,0 +1,179 @@
+/** Model passes per image of an analyse run, against the closed forms of what each attack and stage runs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  adaptiveAttackPasses,
+  analyseWork,
+  attackPasses,
+  DEEPFOOL_TYPICAL_STEPS,
+  DEFENDED_SHARE_TYPICAL,
+  GRADIENT_PASS_WEIGHT,
+  passWeight,
+  SIMBA_TYPICAL_BUDGET_FRACTION,
+} from '../../../src/engine/analyse/passCounts';
+import { cumulativeShares } from '../../../src/engine/analyse/passTwo';
+import { planAnalyse } from '../../../src/engine/analyse/plan';
+import type { AnalyseOptions } from '../../../src/engine/analyse/options';
+import { ANALYSE_STAGES, stageSeconds, workSeconds } from '../../../src/engine/analyse/stageWork';
+import { DEFAULT_K } from '../../../src/engine/defences/postAveraging';
+import { preprocessing } from '../defences/linearModel';
+
+const p = preprocessing(1, 28, 28);
+const shape = { height: 28, width: 28, numClasses: 10 };
+const base: AnalyseOptions = {
+  preset: 'fast',
+  attacks: null,
+  K: DEFAULT_K,
+  radius: null,
+  directions: 'random',
+  cutoff: null,
+  epsilons: null,
+  outDir: null,
+};
+const none = { occludedFrequency: false, rct: false, spectra: false, sweeps: false };
+/** Pass 2 re-attacks the examples a defence defended: the typical share of them is counted. */
+const share = DEFENDED_SHARE_TYPICAL;
+
+test('PGD-k costs k gradient passes and one evaluation per restart; minimal ε repeats it per bisection step', () => {
+  assert.deepEqual(attackPasses({ name: 'pgd', params: {} }, 10), { gradient: 10, forward: 1 });
+  assert.deepEqual(attackPasses({ name: 'pgd', params: { steps: 40, restarts: 3 } }, 10), { gradient: 120, forward: 3 });
+  assert.deepEqual(attackPasses({ name: 'pgd', params: { steps: 7, mode: 'minimal-eps', searchSteps: 6 } }, 10), {
+    gradient: 7 * 7,
+    forward: 7,
+  });
+});
+
+test('FGSM and FGM: one gradient; fixed ε one evaluation, minimal ε up to the grid', () => {
+  assert.deepEqual(attackPasses({ name: 'fgsm', params: {} }, 10), { gradient: 1, forward: 1 });
+  assert.deepEqual(attackPasses({ name: 'fgm', params: { mode: 'minimal-eps', gridSize: 25 } }, 10), { gradient: 1, forward: 25 });
+});
+
+test('DeepFool: a vjp row per candidate class per step, the typical step count, never more candidates than classes', () => {
+  const s = DEEPFOOL_TYPICAL_STEPS;
+  assert.deepEqual(attackPasses({ name: 'deepfool', params: {} }, 10), { gradient: s * 10, forward: 1 + s });
+  assert.deepEqual(attackPasses({ name: 'deepfool', params: {} }, 3), { gradient: s * 3, forward: 1 + s });
+  assert.deepEqual(attackPasses({ name: 'deepfool', params: { steps: 1 } }, 10), { gradient: 10, forward: 2 });
+});
+
+test('C&W: steps × search steps gradients; SimBA: forward passes only, a typical share of its budget', () => {
+  assert.deepEqual(attackPasses({ name: 'cw', params: { steps: 100, searchSteps: 5 } }, 10), { gradient: 500, forward: 5 });
+  assert.deepEqual(attackPasses({ name: 'simba', params: { maxQueries: 5000 } }, 10), {
+    gradient: 0,
+    forward: Math.ceil(5000 * SIMBA_TYPICAL_BUDGET_FRACTION),
+  });
+});
+
+test('APGD-CE: a gradient at the start and per step, per restart; APGD-T: that per target class (at most classes − 1) and the clean pass', () => {
+  assert.deepEqual(attackPasses({ name: 'apgd-ce', params: {} }, 10), { gradient: 101, forward: 0 });
+  assert.deepEqual(attackPasses({ name: 'apgd-ce', params: { steps: 20, restarts: 3 } }, 10), { gradient: 63, forward: 0 });
+  assert.deepEqual(attackPasses({ name: 'apgd-t', params: {} }, 10), { gradient: 9 * 101, forward: 1 });
+  assert.deepEqual(attackPasses({ name: 'apgd-t', params: { targets: 9, steps: 10 } }, 5), { gradient: 4 * 11, forward: 1 });
+});
+
+test('post-averaging costs 6K+1 forward points per image and configuration; its adaptive PGD-10 an EOT gradient over them', () => {
+  const K = 7;
+  const opts: AnalyseOptions = {
+    ...base,
+    attacks: [{ name: 'pgd', params: { steps: 7 } }],
+    defences: ['post-averaging'],
+    radius: 2,
+    K,
+    analyses: none,
+    adaptiveImages: 20,
+  };
+  const work = analyseWork(planAnalyse(opts, p, 100), shape, K);
+  const points = 6 * K + 1;
+  assert.deepEqual(work[0], { stage: ANALYSE_STAGES.clean, images: 100, perImage: { forward: 1, gradient: 0 } });
+  // scores + PGD (7 gradients, 1 evaluation) + the defence on the clean image and the example: 2 rows × 1 radius × points.
+  assert.deepEqual(work[1], { stage: ANALYSE_STAGES.passOne, images: 100, perImage: { forward: 1 + 1 + 2 * points, gradient: 7 } });
+  // Part 1: scores, plain pass, the defence on the clean image. Part 2: scores, the suite again, PGD-10 EOT, the verdict.
+  assert.deepEqual(work[2], { stage: ANALYSE_STAGES.passTwoSweep, images: 20, perImage: { forward: 2 + points, gradient: 0 } });
+  assert.deepEqual(work[3], {
+    stage: ANALYSE_STAGES.passTwoAdaptive,
+    images: 20,
+    perImage: { forward: 1 + 1 + share * points, gradient: 7 + share * 10 * points },
+  });
+});
+
+test('low-pass costs one pass per cutoff and row; Occluded Frequency one per band on its images; the ε sweep PGD-10 per ε', () => {
+  const opts: AnalyseOptions = {
+    ...base,
+    attacks: [{ name: 'fgsm', params: {} }],
+    defences: ['low-pass'],
+    cutoff: 8,
+    analyses: { ...none, occludedFrequency: true, sweeps: true },
+    ofImages: 25,
+    adaptiveImages: 10,
+    epsilons: [1 / 255, 2 / 255, 4 / 255],
+  };
+  const plan = planAnalyse(opts, p, 100);
+  const cutoffs = plan.stages.find((s) => s.stage === 'defences')!.sizes['low-pass/cutoffs'];
+  const work = analyseWork(plan, shape, DEFAULT_K);
+  // scores + FGSM (1 gradient, 1 evaluation) + 2 rows × cutoffs + 28 bands on a quarter of the images.
+  assert.deepEqual(work[1].perImage, { forward: 1 + 1 + 2 * cutoffs + (25 / 100) * 28, gradient: 1 });
+  // Part 1: scores, plain pass, the defence on the clean image and on each ε's example; PGD-10 at each ε.
+  const sweeps = 3;
+  assert.deepEqual(work[2], {
+    stage: ANALYSE_STAGES.passTwoSweep,
+    images: 10,
+    perImage: { forward: 2 + (1 + sweeps) + sweeps, gradient: 10 * sweeps },
+  });
+  // Part 2: scores, FGSM again; PGD-10 through the filter and the verdict on the defended share.
+  assert.deepEqual(work[3], {
+    stage: ANALYSE_STAGES.passTwoAdaptive,
+    images: 10,
+    perImage: { forward: 1 + 1 + share, gradient: 1 + share * 10 },
+  });
+});
+
+test('attacks run on correctly classified images only: the expected accuracy scales attacks, defence rows and pass 2', () => {
+  const K = 7;
+  const opts: AnalyseOptions = {
+    ...base,
+    attacks: [{ name: 'pgd', params: { steps: 7 } }],
+    defences: ['post-averaging'],
+    radius: 2,
+    K,
+    analyses: none,
+    adaptiveImages: 20,
+  };
+  const points = 6 * K + 1;
+  const work = analyseWork(planAnalyse(opts, p, 100), shape, K, 0.5);
+  // Half the images are attacked: half a PGD each, and 1 + 0.5 rows through the defence.
+  assert.deepEqual(work[1].perImage, { forward: 1 + 0.5 + 1.5 * points, gradient: 3.5 });
+  // 20 adaptive images among the first 40, which are read again (replayed): the re-attacks spread over the 40.
+  assert.deepEqual(work[2], { stage: ANALYSE_STAGES.passTwoSweep, images: 20, perImage: { forward: 2 + points, gradient: 0 } });
+  assert.deepEqual(work[3], {
+    stage: ANALYSE_STAGES.passTwoAdaptive,
+    images: 40,
+    perImage: { forward: 1 + 0.5 + (share * points * 20) / 40, gradient: 3.5 + (share * 10 * points * 20) / 40 },
+  });
+  // With no image classified correctly nothing is attacked and there is no pass 2.
+  const none0 = analyseWork(planAnalyse(opts, p, 100), shape, K, 0);
+  assert.equal(none0.length, 2);
+  assert.deepEqual(none0[1].perImage, { forward: 1 + points, gradient: 0 });
+});
+
+test('without defences there is no pass 2; the full preset costs more than the fast one; seconds are counts × costs', () => {
+  const noDefence = analyseWork(planAnalyse({ ...base, defences: [] }, p, 50), shape, DEFAULT_K);
+  assert.deepEqual(
+    noDefence.map((w) => w.stage),
+    [ANALYSE_STAGES.clean, ANALYSE_STAGES.passOne],
+  );
+  const cost = { forwardSeconds: 0.001, gradientSeconds: 0.003 };
+  const fast = workSeconds(analyseWork(planAnalyse(base, p, 100), shape, DEFAULT_K), cost);
+  const full = workSeconds(analyseWork(planAnalyse({ ...base, preset: 'full' }, p, 100), shape, DEFAULT_K), cost);
+  assert.ok(full > fast, `full ${full} s vs fast ${fast} s`);
+  assert.ok(Math.abs(stageSeconds({ stage: 's', images: 10, perImage: { forward: 2, gradient: 3 } }, cost) - 0.11) < 1e-12);
+});
+
+test("pass 2's progress shares a batch among its parts by their work: PGD-10 through post-averaging's 6K+1 points outweighs the replayed attacks", () => {
+  assert.deepEqual(cumulativeShares([1, 1, 2]), [0.25, 0.5, 1]);
+  assert.deepEqual(cumulativeShares([0, 0]), [0.5, 1]);
+  const K = 15;
+  const replayed = passWeight(attackPasses({ name: 'pgd', params: {} }, 10));
+  const adaptive = passWeight(adaptiveAttackPasses('post-averaging', K));
+  assert.equal(replayed, 1 + GRADIENT_PASS_WEIGHT * 10);
+  assert.equal(adaptive, 6 * K + 1 + GRADIENT_PASS_WEIGHT * 10 * (6 * K + 1));
+  assert.deepEqual(adaptiveAttackPasses('low-pass', K), { forward: 1, gradient: 10 });
+});
