@@ -304,7 +304,8 @@ function sanityLines(s: SanitySection, r: ReportV1): string[] {
     `!! SANITY CHECK FAILED: ${errors ? 'the figures below are probably wrong' : 'the figures below may be wrong'} — ${s.findings.length} finding${s.findings.length > 1 ? 's' : ''}`,
     RULE,
   ];
-  for (const f of s.findings) lines.push(...wrap(`${f.severity.toUpperCase()} [${f.check}] ${f.message}`, '    ').map((l, i) => (i ? l : l.trimStart())));
+  for (const f of s.findings)
+    lines.push(...wrap(`${f.severity.toUpperCase()} [${f.check}] ${f.message}`, '    ').map((l, i) => (i ? l : l.trimStart())));
   if (s.proposal) {
     const p = s.proposal;
     lines.push(

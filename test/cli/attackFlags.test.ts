@@ -130,7 +130,10 @@ test('a flag no chosen attack has, and parameter flags with --suite, are refused
     ['--suite', 'standard', '--eps', '0.1'],
     "--eps cannot be combined with --suite standard (the suite runs each attack with the literature's defaults)",
   );
-  refused(['--attack', 'autoattack'], '--attack autoattack: unknown attack (attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t)');
+  refused(
+    ['--attack', 'autoattack'],
+    '--attack autoattack: unknown attack (attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t)',
+  );
   refused([], 'attack: name an attack with --attack (fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t) or use --suite standard');
 });
 
