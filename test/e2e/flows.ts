@@ -14,6 +14,7 @@ import { writeUserSettings } from './harness/fixtures';
 import { makeFlowsWorkspace, makeUntrustedWorkspace, writeWorkspaceSettings, type FlowsLayout } from './harness/flowsWorkspace';
 import { chartTable, inspectCompare, inspectPanel, readState, waitForFinalState, waitForPanelWhere, waitForStateIn } from './harness/panel';
 import { QuickInput } from './harness/quickInput';
+import { pickAnalyseChoice } from './harness/analyseChoice';
 import type { Results } from './harness/results';
 import type { Scratch } from './harness/scratch';
 import { Workbench } from './harness/workbench';
@@ -319,8 +320,7 @@ export class Flows {
     await qi.pick('baseline/cnn.onnx');
     // fresh.onnx was analysed by the first run; cnn.onnx has no analysis yet, so the command runs one first
     const t0 = Date.now();
-    const frame = await waitForPanelWhere(
-      this.c.page,
+    const frame = await this.comparePanel(
       'in compare mode that finished',
       async (f) => (await inspectCompare(f)).isCompare && ['complete', 'partial'].includes((await readState(f)) ?? ''),
       this.c.analyseTimeoutMs,
@@ -512,7 +512,7 @@ export class Flows {
       reuse,
     );
     await qi.pick('Reuse the latest analyses');
-    const frame = await waitForPanelWhere(this.c.page, 'in compare mode', async (f) => (await inspectCompare(f)).isCompare, 30_000);
+    const frame = await this.comparePanel('in compare mode', async (f) => (await inspectCompare(f)).isCompare, 60_000);
     const state = await waitForStateIn(frame, ['complete', 'partial', 'failed'], 30_000);
     const contents = await inspectCompare(frame);
     const sides = [...new Set(contents.attackRowModels.map((x) => `${x.side}:${x.model}`))].sort();
@@ -529,32 +529,30 @@ export class Flows {
     );
   }
 
-  /**
-   * The quick-pick Analyse opens (title "Analyse <model>: preset and images"): waits for the timing probe's
-   * estimates, checks they are labelled as estimates (and, on a model's first run, that fast is preselected),
-   * then picks `preset` on every image.
-   */
   private async pickAnalyseChoice(model: string, preset: 'Fast' | 'Full', firstRun: boolean): Promise<void> {
-    const { r, qi } = this;
-    const title = `Analyse ${model}: preset and images`;
-    const view = await qi.waitFor(
-      (v) => v.title.startsWith(title) && v.rows.some((x) => /\(estimate\)$|^no estimate/.test(x.description)),
-      120_000,
-    );
-    r.log('analyse choices', JSON.stringify(view.rows));
-    r.log('screenshot', await this.shot(`analyse-choice-${basename(model, '.onnx')}`));
-    r.check(
-      `the Analyse pick of ${model} gives each choice a time estimate, labelled as one`,
-      view.rows.length > 0 && view.rows.every((x) => /^≈ .+ \(estimate\)$/.test(x.description)),
-      view.rows.map((x) => `${x.label}: ${x.description}`).join(' | '),
-    );
-    if (firstRun) {
-      const active = await this.c.page.locator('.quick-input-list .monaco-list-row.focused .label-name').first().textContent();
-      r.check('a first run has the fast preset preselected', /^\s*Fast · /.test(active ?? ''), active ?? '');
+    await pickAnalyseChoice(this.r, this.qi, this.c.page, (n) => this.shot(n), model, preset, firstRun);
+  }
+
+  /**
+   * The compare panel; when Compare asks first (issue #13: the runs are stale or do not match), the question
+   * is logged, checked to name what differs, and answered "Compare anyway".
+   */
+  private async comparePanel(what: string, ok: (f: Frame) => Promise<boolean>, timeoutMs: number): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const dialog = this.c.page.locator('.monaco-dialog-box');
+      if (await dialog.isVisible().catch(() => false)) {
+        const text = ((await dialog.innerText().catch(() => '')) ?? '').replace(/\s+/g, ' ');
+        this.r.log('compare asks first', text.slice(0, 600));
+        this.r.check('Compare says what differs before comparing', /•/.test(text), text.slice(0, 300));
+        await dialog.locator('.monaco-button', { hasText: 'Compare anyway' }).first().click();
+      }
+      try {
+        return await waitForPanelWhere(this.c.page, what, ok, 5_000);
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+      }
     }
-    const row = view.rows.find((x) => x.label.startsWith(`${preset} · all `));
-    r.check(`the pick offers "${preset} · all … images"`, row !== undefined, view.rows.map((x) => x.label).join(' | '));
-    await qi.pick(row?.label ?? `${preset} · all images`);
   }
 
   /** The progress line of a panel ('' when it shows none). */

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { checkReportEnvelope } from '../../src/engine/report/schema';
 import { FLOW_STEPS, Flows } from './flows';
+import { STRANGER_STEPS, StrangerFlow } from './stranger';
 import { REPO_ROOT, SKIP_NO_SHARED, sharedManifest, sharedPath } from '../helpers/shared';
 import { Artifacts } from './harness/artifacts';
 import { closeChromium, launchChromium } from './harness/browser';
@@ -85,6 +86,7 @@ const STEPS = [
   'model view',
   'walkthrough',
   ...FLOW_STEPS,
+  ...STRANGER_STEPS,
 ];
 
 interface Session {
@@ -604,6 +606,19 @@ async function main(): Promise<number> {
     await r.step('walkthrough', () => walkthrough(r, s, art));
     if (env.E2E_FLOWS !== '0') {
       await new Flows(r, {
+        codeServerBin: CODE_SERVER,
+        scratch: s.scratch!,
+        server: s.server!,
+        browser: s.browser!,
+        page: s.page!,
+        workbench: s.workbench!,
+        art,
+        analyseTimeoutMs: ANALYSE_TIMEOUT_MS,
+        quickTimeoutMs: QUICK_TIMEOUT_MS,
+      }).run();
+    }
+    if (env.E2E_STRANGER !== '0') {
+      await new StrangerFlow(r, {
         codeServerBin: CODE_SERVER,
         scratch: s.scratch!,
         server: s.server!,

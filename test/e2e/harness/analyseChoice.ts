@@ -17,7 +17,10 @@ export async function pickAnalyseChoice(
   firstRun: boolean,
 ): Promise<string[]> {
   const title = `Analyse ${model}: preset and images`;
-  const view = await qi.waitFor((v) => v.title.startsWith(title) && v.rows.some((x) => /\(estimate\)$|^no estimate/.test(x.description)), 120_000);
+  const view = await qi.waitFor(
+    (v) => v.title.startsWith(title) && v.rows.some((x) => /\(estimate\)$|^no estimate/.test(x.description)),
+    120_000,
+  );
   r.log('analyse choices', JSON.stringify(view.rows));
   r.log('screenshot', await shot(`analyse-choice-${model.replace(/[^\w]+/g, '-')}`));
   r.check(

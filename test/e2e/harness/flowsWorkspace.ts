@@ -58,3 +58,43 @@ export function makeUntrustedWorkspace(dir: string): string {
   writeFileSync(join(dir, 'model.robustness.json'), JSON.stringify(configFor(mlp, 'images', 40), null, 2));
   return join(dir, 'model.onnx');
 }
+
+export interface StrangerLayout {
+  dir: string;
+  /** Workspace-relative paths. */
+  model: string;
+  secondModel: string;
+  imagesDir: string;
+  imageCount: number;
+  /** The model's class names in logit order (models.json), and the folders' alphabetical order. */
+  logitOrder: string[];
+  alphabetical: string[];
+  mean: number[];
+  std: number[];
+}
+
+/**
+ * Issue #13's new user: a Fashion-MNIST classifier the project never saw, class-NAME folders (alphabetical ≠
+ * logit order), an old shared robustness.json at the top that knows nothing of its class order or
+ * normalisation, and a second copy of the model placed beside the first later.
+ */
+export function makeStrangerWorkspace(dir: string, perClass: number): StrangerLayout {
+  const fashion = sharedModel('fashion-resnet') as SharedModelEntry & { dataset: string; class_names: string[] };
+  mkdirSync(join(dir, 'model'), { recursive: true });
+  const { classes, imageCount } = copyImageFolder(sharedPath(fashion.dataset), dir, 'clothes', perClass);
+  copyFileSync(sharedPath('models', fashion.file), join(dir, 'model', 'fashion.onnx'));
+  copyFileSync(sharedPath('models', fashion.file), join(dir, 'model', 'fashion-v2.onnx'));
+  writeFileSync(join(dir, 'robustness.json'), JSON.stringify({ images: 'clothes' }, null, 2));
+  writeWorkspaceSettings(dir);
+  return {
+    dir,
+    model: 'model/fashion.onnx',
+    secondModel: 'model/fashion-v2.onnx',
+    imagesDir: 'clothes',
+    imageCount,
+    logitOrder: fashion.class_names,
+    alphabetical: [...classes].sort(),
+    mean: fashion.mean!,
+    std: fashion.std!,
+  };
+}
