@@ -18,6 +18,7 @@ import { convGradient } from './ops/conv';
 import { convTransposeGradient } from './ops/convTranspose';
 import { divGradient } from './ops/div';
 import { dropoutGradient } from './ops/dropout';
+import { einsumGradient } from './ops/einsum';
 import { eluGradient } from './ops/elu';
 import { erfGradient } from './ops/erf';
 import { expGradient } from './ops/exp';
@@ -91,6 +92,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'convTranspose', gradient: convTransposeGradient },
   { module: 'div', gradient: divGradient },
   { module: 'dropout', gradient: dropoutGradient },
+  { module: 'einsum', gradient: einsumGradient },
   { module: 'elu', gradient: eluGradient },
   { module: 'erf', gradient: erfGradient },
   { module: 'exp', gradient: expGradient },

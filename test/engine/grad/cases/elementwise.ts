@@ -82,6 +82,43 @@ check('Gemm constant input A, weight differentiated (opset 21)', {
   opset: 21,
 });
 
+// ---- Einsum ---------------------------------------------------------------------------------------------
+
+const einsum = (equation: string, ...dims: number[][]): OpCase => ({
+  op: 'Einsum',
+  inputs: dims.map((d) => ({ dims: d })),
+  attrs: { equation },
+  opset: 12,
+});
+check('Einsum matrix product ij,jk->ik', einsum('ij,jk->ik', [3, 4], [4, 2]));
+// MaxViT's attention, as torch exports it (capitals, spaces, batch dims).
+check(
+  'Einsum MaxViT scores "B G H I D, B G H J D -> B G H I J"',
+  einsum('B G H I D, B G H J D -> B G H I J', [1, 2, 2, 3, 4], [1, 2, 2, 5, 4]),
+);
+check(
+  'Einsum MaxViT output "B G H I J, B G H J D -> B G H I D"',
+  einsum('B G H I J, B G H J D -> B G H I D', [1, 2, 2, 3, 5], [1, 2, 2, 5, 4]),
+);
+check('Einsum implicit output (ij,jk → ik)', einsum('ij,jk', [2, 3], [3, 4]));
+check('Einsum with a letter only the first operand carries (summed away: broadcast back)', einsum('bij,jk->bk', [2, 3, 4], [4, 2]));
+check('Einsum transpose and sum, one operand', einsum('ijk->ki', [2, 3, 4]));
+check('Einsum three operands', einsum('ij,jk,kl->il', [2, 3], [3, 4], [4, 2]));
+check('Einsum outer product', einsum('i,j->ij', [3], [4]));
+check('Einsum with ellipsis batch dims', einsum('...ij,...jk->...ik', [2, 3, 4], [2, 4, 2]));
+check('Einsum with a constant second operand (one gradient)', {
+  op: 'Einsum',
+  inputs: [{ dims: [2, 3] }, { dims: [3, 4], constant: true }],
+  attrs: { equation: 'ij,jk->ik' },
+  opset: 12,
+});
+check('Einsum diagonal of the constant operand', {
+  op: 'Einsum',
+  inputs: [{ dims: [3, 2] }, { dims: [3, 3], constant: true }],
+  attrs: { equation: 'ij,ii->ij' },
+  opset: 12,
+});
+
 // ---- MatMul -------------------------------------------------------------------------------------------
 
 check('MatMul 2-D × 2-D', { op: 'MatMul', inputs: [{ dims: [3, 4] }, { dims: [4, 5] }] });
