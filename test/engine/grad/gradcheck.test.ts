@@ -78,6 +78,7 @@ test('the architecture fixtures cover the torchvision families named in the mani
     'ConvNeXt',
     'ViT',
     'Swin',
+    'MaxViT',
   ])
     assert.ok(families.has(f), f);
 });
