@@ -64,7 +64,7 @@ async function measure(f: Fixture, ref: Reference): Promise<ArchMeasurement & { 
     modelPath: join(ARCH, f.file),
     overrides: { runtime: { executionProvider: 'cpu', batchSize: 64, threads: 1 } },
   });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   const per = classifier.pixelsPerSample;
   const [c, h, w] = ref.images.shape;
   assert.equal(per, c * h * w, `${f.name}: the engine's pixel space is ${per} values, the reference's ${c}×${h}×${w}`);

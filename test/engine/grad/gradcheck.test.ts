@@ -39,7 +39,7 @@ after(() => rmSync(models.dir, { recursive: true, force: true }));
 /** The job's setup on two seeded random images, with an optional gradient lookup that replaces the registry. */
 async function check(modelPath: string, gradients?: GradientLookup): Promise<GradcheckImage[]> {
   const prepared = await prepareModel({ modelPath, overrides: { runtime: { executionProvider: 'cpu', batchSize: 64, threads: 1 } } });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   const per = classifier.pixelsPerSample;
   const rng = new Rng(11);
   const pixels = Float32Array.from({ length: 2 * per }, () => 0.1 + 0.8 * rng.next());
@@ -141,7 +141,7 @@ test('a model whose ops all run in float64 is checked against a float64 copy, wi
     modelPath: models.path('opset17.onnx'),
     overrides: { runtime: { executionProvider: 'cpu', batchSize: 64, threads: 1 } },
   });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   const per = classifier.pixelsPerSample;
   const rng = new Rng(5);
   const pixels = Float32Array.from({ length: per }, () => 0.1 + 0.8 * rng.next());
