@@ -16,6 +16,7 @@ import { clipGradient } from './ops/clip';
 import { concatGradient } from './ops/concat';
 import { convGradient } from './ops/conv';
 import { convTransposeGradient } from './ops/convTranspose';
+import { dequantizeLinearGradient } from './ops/dequantizeLinear';
 import { divGradient } from './ops/div';
 import { dropoutGradient } from './ops/dropout';
 import { einsumGradient } from './ops/einsum';
@@ -47,6 +48,7 @@ import { negGradient } from './ops/neg';
 import { pReluGradient } from './ops/pRelu';
 import { padGradient } from './ops/pad';
 import { powGradient } from './ops/pow';
+import { quantizeLinearGradient } from './ops/quantizeLinear';
 import { reciprocalGradient } from './ops/reciprocal';
 import { reduceL2Gradient } from './ops/reduceL2';
 import { reduceLogSumExpGradient } from './ops/reduceLogSumExp';
@@ -90,6 +92,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'concat', gradient: concatGradient },
   { module: 'conv', gradient: convGradient },
   { module: 'convTranspose', gradient: convTransposeGradient },
+  { module: 'dequantizeLinear', gradient: dequantizeLinearGradient },
   { module: 'div', gradient: divGradient },
   { module: 'dropout', gradient: dropoutGradient },
   { module: 'einsum', gradient: einsumGradient },
@@ -121,6 +124,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'pRelu', gradient: pReluGradient },
   { module: 'pad', gradient: padGradient },
   { module: 'pow', gradient: powGradient },
+  { module: 'quantizeLinear', gradient: quantizeLinearGradient },
   { module: 'reciprocal', gradient: reciprocalGradient },
   { module: 'reduceL2', gradient: reduceL2Gradient },
   { module: 'reduceLogSumExp', gradient: reduceLogSumExpGradient },
@@ -189,7 +193,6 @@ export const ZERO_GRADIENT_OPS = new Set([
   'IsNaN',
   'IsInf',
   'NonZero',
-  'QuantizeLinear',
   'DynamicQuantizeLinear',
   'Hardmax',
   'BitShift',

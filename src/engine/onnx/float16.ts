@@ -33,17 +33,17 @@ export function runFloat16InFloat32(proto: ModelProto, file: string): string | n
   g.initializer = g.initializer.map(tensor);
   for (const v of [...g.input, ...g.output, ...g.valueInfo]) valueInfo(v);
   for (const node of g.node) {
-    for (const a of node.attribute) attribute(a, tensor, () => changed++, node.opType);
+    for (const a of node.attribute) attribute(a, tensor, () => changed++);
   }
   if (changed === 0) return null;
   return `${file}: float16 model run in float32 (its float16 weights exactly; activations are not rounded to float16, so scores and gradients can differ from a float16 runtime's in the last float16 digits)`;
 }
 
-function attribute(a: AttributeProto, tensor: (t: TensorProto) => TensorProto, count: () => void, opType: string): void {
+function attribute(a: AttributeProto, tensor: (t: TensorProto) => TensorProto, count: () => void): void {
   if (a.t) a.t = tensor(a.t);
   if (a.tensors) a.tensors = a.tensors.map(tensor);
   // Cast(to=float16) and friends (EyeLike, RandomNormal… dtype) produce float32 instead.
-  if ((a.name === 'to' || a.name === 'dtype') && a.i !== undefined && Number(a.i) === F16 && opType !== 'QuantizeLinear') {
+  if ((a.name === 'to' || a.name === 'dtype') && a.i !== undefined && Number(a.i) === F16) {
     a.i = typeof a.i === 'bigint' ? BigInt(TensorDataType.FLOAT) : TensorDataType.FLOAT;
     count();
   }

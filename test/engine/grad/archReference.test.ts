@@ -59,7 +59,10 @@ export interface ArchMeasurement {
 }
 
 /** Our gradients and FGSM predictions on the fixture's reference images. */
-async function measure(f: Fixture, ref: Reference): Promise<ArchMeasurement & { logits: Float32Array }> {
+async function measure(
+  f: Fixture,
+  ref: Reference,
+): Promise<ArchMeasurement & { logits: Float32Array; notes: string[]; warnings: string[] }> {
   const prepared = await prepareModel({
     modelPath: join(ARCH, f.file),
     overrides: { runtime: { executionProvider: 'cpu', batchSize: 64, threads: 1 } },
@@ -103,6 +106,8 @@ async function measure(f: Fixture, ref: Reference): Promise<ArchMeasurement & { 
         fgsm,
         signDisagreements,
         logits: ours.logits,
+        notes: builder.notes,
+        warnings: prepared.info.warnings,
       };
     } finally {
       await ce.dispose();
@@ -136,6 +141,19 @@ for (const f of manifest.models) {
   if (!ref) continue;
   test(`${f.family} ${f.name} (opset ${f.opset}${f.variant && !f.variant.startsWith('opset') ? `, ${f.variant}` : ''}): gradients match PyTorch float64, FGSM predicts as PyTorch's`, async (t) => {
     const m = await measure(f, ref);
+    // What is not PyTorch's plain float32 autograd is said: a float16 model runs in float32, a quantized
+    // one gets a straight-through estimate (PyTorch's fake-quantize backward is the same estimate).
+    if (f.variant === 'float16')
+      assert.ok(
+        m.warnings.some((w) => /float16 model run in float32/.test(w)),
+        m.warnings.join('; '),
+      );
+    if (f.variant === 'qdq')
+      assert.ok(
+        m.notes.some((n) => /estimated gradient \(BPDA\)/.test(n)),
+        m.notes.join('; '),
+      );
+    else assert.deepEqual(m.notes, []);
     // The logits first: a gradient of the wrong function could still be self-consistent.
     ref.logits.forEach((row, i) =>
       row.forEach((z, j) => assert.ok(Math.abs(m.logits[i * row.length + j] - z) < 1e-3 * (1 + Math.abs(z)), `${f.name} logit ${i},${j}`)),

@@ -30,6 +30,7 @@ interface ArchFixture {
   family: string;
   file: string;
   input_shape: (string | number)[];
+  variant?: string | null;
 }
 const manifest = JSON.parse(readFileSync(join(ARCH, 'manifest.json'), 'utf8')) as { models: ArchFixture[] };
 const HEAD: LossHead = { kind: 'cw-margin', targeted: true };
@@ -85,7 +86,9 @@ test('the architecture fixtures cover the torchvision families named in the mani
 
 // No false alarm: float32 finite differences on ReLU networks cross kinks and round, which used to read as
 // "DISAGREE"; with the measured noise floor every family agrees (or, at worst, cannot tell).
-for (const m of manifest.models) {
+// Not the QDQ model: its gradient is a straight-through estimate of a staircase, which finite differences
+// cannot confirm (archReference.test.ts compares it with PyTorch's fake-quantize backward instead).
+for (const m of manifest.models.filter((f) => f.variant !== 'qdq')) {
   test(`gradcheck raises no false alarm on ${m.family} (${m.name})`, async () => {
     const results = await check(join(ARCH, m.file));
     for (const r of results) {
