@@ -27,6 +27,7 @@ import { expandGradient } from './ops/expand';
 import { flattenGradient } from './ops/flatten';
 import { gatherGradient } from './ops/gather';
 import { gatherElementsGradient } from './ops/gatherElements';
+import { geluGradient } from './ops/gelu';
 import { gemmGradient } from './ops/gemm';
 import { globalAveragePoolGradient } from './ops/globalAveragePool';
 import { globalMaxPoolGradient } from './ops/globalMaxPool';
@@ -103,6 +104,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'flatten', gradient: flattenGradient },
   { module: 'gather', gradient: gatherGradient },
   { module: 'gatherElements', gradient: gatherElementsGradient },
+  { module: 'gelu', gradient: geluGradient },
   { module: 'gemm', gradient: gemmGradient },
   { module: 'globalAveragePool', gradient: globalAveragePoolGradient },
   { module: 'globalMaxPool', gradient: globalMaxPoolGradient },

@@ -310,6 +310,8 @@ check('Log', { op: 'Log', inputs: [{ dims: [2, 3], data: positive([2, 3]) }] });
 check('Neg', { op: 'Neg', inputs: [{ dims: [2, 3] }] });
 check('Abs (away from 0)', { op: 'Abs', inputs: [{ dims: [3, 4], data: away([3, 4], [0]) }] });
 check('Erf', { op: 'Erf', inputs: [{ dims: [3, 4] }] });
+check('Gelu (opset 20, exact)', { op: 'Gelu', inputs: [{ dims: [3, 4] }], opset: 20 });
+check('Gelu (opset 20, tanh approximation)', { op: 'Gelu', inputs: [{ dims: [3, 4] }], attrs: { approximate: 'tanh' }, opset: 20 });
 check('Reciprocal (away from 0)', { op: 'Reciprocal', inputs: [{ dims: [2, 3], data: away([2, 3], [0], 7, 1, 0.5) }] });
 check('Exp (opset 11)', { op: 'Exp', inputs: [{ dims: [4] }], opset: 11 });
 
