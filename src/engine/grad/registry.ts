@@ -16,6 +16,7 @@ import { clipGradient } from './ops/clip';
 import { concatGradient } from './ops/concat';
 import { convGradient } from './ops/conv';
 import { convTransposeGradient } from './ops/convTranspose';
+import { depthToSpaceGradient } from './ops/depthToSpace';
 import { dequantizeLinearGradient } from './ops/dequantizeLinear';
 import { divGradient } from './ops/div';
 import { dropoutGradient } from './ops/dropout';
@@ -65,6 +66,7 @@ import { sigmoidGradient } from './ops/sigmoid';
 import { sliceGradient } from './ops/slice';
 import { softmaxGradient } from './ops/softmax';
 import { softplusGradient } from './ops/softplus';
+import { spaceToDepthGradient } from './ops/spaceToDepth';
 import { splitGradient } from './ops/split';
 import { sqrtGradient } from './ops/sqrt';
 import { squeezeGradient } from './ops/squeeze';
@@ -93,6 +95,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'concat', gradient: concatGradient },
   { module: 'conv', gradient: convGradient },
   { module: 'convTranspose', gradient: convTransposeGradient },
+  { module: 'depthToSpace', gradient: depthToSpaceGradient },
   { module: 'dequantizeLinear', gradient: dequantizeLinearGradient },
   { module: 'div', gradient: divGradient },
   { module: 'dropout', gradient: dropoutGradient },
@@ -142,6 +145,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'slice', gradient: sliceGradient },
   { module: 'softmax', gradient: softmaxGradient },
   { module: 'softplus', gradient: softplusGradient },
+  { module: 'spaceToDepth', gradient: spaceToDepthGradient },
   { module: 'split', gradient: splitGradient },
   { module: 'sqrt', gradient: sqrtGradient },
   { module: 'squeeze', gradient: squeezeGradient },

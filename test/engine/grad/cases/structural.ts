@@ -142,6 +142,18 @@ check('axes attribute, opset 11', { op: 'Unsqueeze', opset: 11, attrs: { axes: [
 check('axes input with negative axes, opset 13', { op: 'Unsqueeze', opset: 13, inputs: [{ dims: [2, 3] }, ints([-1, 1])] });
 check('axes input, opset 18', { op: 'Unsqueeze', opset: 18, inputs: [{ dims: [3] }, ints([0])] });
 
+// ---- DepthToSpace / SpaceToDepth --------------------------------------------------------------------
+
+check('DCR, block 2', { op: 'DepthToSpace', attrs: { blocksize: 2 }, inputs: [{ dims: [2, 8, 2, 3] }] });
+check('CRD, block 2', { op: 'DepthToSpace', attrs: { blocksize: 2, mode: 'CRD' }, inputs: [{ dims: [2, 8, 2, 3] }] });
+check('CRD, block 3 (opset 11)', {
+  op: 'DepthToSpace',
+  opset: 11,
+  attrs: { blocksize: 3, mode: 'CRD' },
+  inputs: [{ dims: [1, 9, 2, 2] }],
+});
+check('block 2', { op: 'SpaceToDepth', attrs: { blocksize: 2 }, inputs: [{ dims: [2, 3, 4, 6] }] });
+
 // ---- Concat / Split ---------------------------------------------------------------------------------
 
 check('axis 1, two inputs, opset 11', { op: 'Concat', opset: 11, attrs: { axis: 1 }, inputs: [{ dims: [2, 3, 2] }, { dims: [2, 1, 2] }] });
