@@ -38,6 +38,7 @@ import { identityGradient } from './ops/identity';
 import { instanceNormalizationGradient } from './ops/instanceNormalization';
 import { layerNormalizationGradient } from './ops/layerNormalization';
 import { leakyReluGradient } from './ops/leakyRelu';
+import { lrnGradient } from './ops/lrn';
 import { logGradient } from './ops/log';
 import { logSoftmaxGradient } from './ops/logSoftmax';
 import { matMulGradient } from './ops/matMul';
@@ -115,6 +116,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'hardSwish', gradient: hardSwishGradient },
   { module: 'identity', gradient: identityGradient },
   { module: 'instanceNormalization', gradient: instanceNormalizationGradient },
+  { module: 'lrn', gradient: lrnGradient },
   { module: 'layerNormalization', gradient: layerNormalizationGradient },
   { module: 'leakyRelu', gradient: leakyReluGradient },
   { module: 'log', gradient: logGradient },

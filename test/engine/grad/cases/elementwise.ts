@@ -310,6 +310,18 @@ check('Log', { op: 'Log', inputs: [{ dims: [2, 3], data: positive([2, 3]) }] });
 check('Neg', { op: 'Neg', inputs: [{ dims: [2, 3] }] });
 check('Abs (away from 0)', { op: 'Abs', inputs: [{ dims: [3, 4], data: away([3, 4], [0]) }] });
 check('Erf', { op: 'Erf', inputs: [{ dims: [3, 4] }] });
+check('LRN, size 5 (AlexNet/GoogLeNet), larger α so the normaliser matters', {
+  op: 'LRN',
+  inputs: [{ dims: [2, 7, 2, 3] }],
+  attrs: { size: 5, alpha: 0.5, beta: 0.75, bias: attr.float(1) },
+});
+// onnxruntime's CPU LRN accepts odd sizes only (the spec's asymmetric even window is not reachable).
+check('LRN, size 3, opset 11', {
+  op: 'LRN',
+  inputs: [{ dims: [1, 6, 3, 2] }],
+  attrs: { size: 3, alpha: 0.8, beta: 0.6, bias: attr.float(2) },
+  opset: 11,
+});
 check('Gelu (opset 20, exact)', { op: 'Gelu', inputs: [{ dims: [3, 4] }], opset: 20 });
 check('Gelu (opset 20, tanh approximation)', { op: 'Gelu', inputs: [{ dims: [3, 4] }], attrs: { approximate: 'tanh' }, opset: 20 });
 check('Reciprocal (away from 0)', { op: 'Reciprocal', inputs: [{ dims: [2, 3], data: away([2, 3], [0], 7, 1, 0.5) }] });
