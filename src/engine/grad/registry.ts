@@ -16,6 +16,7 @@ import { clipGradient } from './ops/clip';
 import { concatGradient } from './ops/concat';
 import { convGradient } from './ops/conv';
 import { convTransposeGradient } from './ops/convTranspose';
+import { cumSumGradient } from './ops/cumSum';
 import { depthToSpaceGradient } from './ops/depthToSpace';
 import { dequantizeLinearGradient } from './ops/dequantizeLinear';
 import { divGradient } from './ops/div';
@@ -96,6 +97,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'concat', gradient: concatGradient },
   { module: 'conv', gradient: convGradient },
   { module: 'convTranspose', gradient: convTransposeGradient },
+  { module: 'cumSum', gradient: cumSumGradient },
   { module: 'depthToSpace', gradient: depthToSpaceGradient },
   { module: 'dequantizeLinear', gradient: dequantizeLinearGradient },
   { module: 'div', gradient: divGradient },

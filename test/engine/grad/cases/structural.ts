@@ -142,6 +142,18 @@ check('axes attribute, opset 11', { op: 'Unsqueeze', opset: 11, attrs: { axes: [
 check('axes input with negative axes, opset 13', { op: 'Unsqueeze', opset: 13, inputs: [{ dims: [2, 3] }, ints([-1, 1])] });
 check('axes input, opset 18', { op: 'Unsqueeze', opset: 18, inputs: [{ dims: [3] }, ints([0])] });
 
+// ---- CumSum ------------------------------------------------------------------------------------------
+
+check('axis 1', { op: 'CumSum', inputs: [{ dims: [2, 4, 3] }, ints([1], [])] });
+check('negative axis, exclusive', { op: 'CumSum', inputs: [{ dims: [3, 5] }, ints([-1], [])], attrs: { exclusive: 1 } });
+check('reverse', { op: 'CumSum', inputs: [{ dims: [4, 3] }, ints([0], [])], attrs: { reverse: 1 } });
+check('reverse and exclusive (opset 11)', {
+  op: 'CumSum',
+  opset: 11,
+  inputs: [{ dims: [2, 5] }, ints([1], [])],
+  attrs: { reverse: 1, exclusive: 1 },
+});
+
 // ---- DepthToSpace / SpaceToDepth --------------------------------------------------------------------
 
 check('DCR, block 2', { op: 'DepthToSpace', attrs: { blocksize: 2 }, inputs: [{ dims: [2, 8, 2, 3] }] });
