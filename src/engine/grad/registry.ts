@@ -63,6 +63,7 @@ import { reduceSumSquareGradient } from './ops/reduceSumSquare';
 import { reluGradient } from './ops/relu';
 import { reshapeGradient } from './ops/reshape';
 import { resizeGradient } from './ops/resize';
+import { scatterNDGradient } from './ops/scatterND';
 import { seluGradient } from './ops/selu';
 import { sigmoidGradient } from './ops/sigmoid';
 import { sliceGradient } from './ops/slice';
@@ -144,6 +145,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'relu', gradient: reluGradient },
   { module: 'reshape', gradient: reshapeGradient },
   { module: 'resize', gradient: resizeGradient },
+  { module: 'scatterND', gradient: scatterNDGradient },
   { module: 'selu', gradient: seluGradient },
   { module: 'sigmoid', gradient: sigmoidGradient },
   { module: 'slice', gradient: sliceGradient },

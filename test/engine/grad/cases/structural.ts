@@ -154,6 +154,20 @@ check('reverse and exclusive (opset 11)', {
   attrs: { reverse: 1, exclusive: 1 },
 });
 
+// ---- ScatterND --------------------------------------------------------------------------------------
+
+check('rows replaced (reduction none)', { op: 'ScatterND', inputs: [{ dims: [4, 3] }, ints([1, 3], [2, 1]), { dims: [2, 3] }] });
+check('slices of the last axis replaced, rank 3', {
+  op: 'ScatterND',
+  inputs: [{ dims: [2, 3, 2] }, ints([0, 1, 1, 2, 1, 0], [3, 2]), { dims: [3, 2] }],
+});
+check('reduction add (opset 16)', {
+  op: 'ScatterND',
+  opset: 16,
+  inputs: [{ dims: [4, 3] }, ints([2, 0], [2, 1]), { dims: [2, 3] }],
+  attrs: { reduction: 'add' },
+});
+
 // ---- DepthToSpace / SpaceToDepth --------------------------------------------------------------------
 
 check('DCR, block 2', { op: 'DepthToSpace', attrs: { blocksize: 2 }, inputs: [{ dims: [2, 8, 2, 3] }] });
