@@ -25,7 +25,7 @@ async function openClassifier(
     modelPath: resolve(shared, 'models', file),
     overrides: { runtime: { executionProvider: 'cpu', threads, batchSize }, ...extra },
   });
-  return Classifier.open(prepared.config, prepared.info);
+  return Classifier.open(prepared.config, prepared.info, prepared.model);
 }
 
 /** Median seconds of `reps` runs after one warm-up. */

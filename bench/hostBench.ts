@@ -24,7 +24,7 @@ async function writePredictedFolder(model: string, dir: string, threads: number)
     modelPath: model,
     overrides: { runtime: { executionProvider: 'cpu', threads, batchSize: IMAGES } },
   });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   try {
     const rng = new Rng(11);
     const per = 3 * SIZE * SIZE;

@@ -59,7 +59,7 @@ export async function memoryBench(shared: string, threads: number): Promise<void
     t = performance.now();
     try {
       const prepared = await prepareModel({ modelPath: path, overrides: { runtime: { executionProvider: 'cpu', threads, batchSize: 4 } } });
-      const classifier = await Classifier.open(prepared.config, prepared.info);
+      const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
       try {
         await classifier.scores(new Float32Array(classifier.pixelsPerSample).fill(0.5), 1);
         console.log(

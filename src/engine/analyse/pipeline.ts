@@ -35,7 +35,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
   const { config } = prepared;
   const p = config.preprocessing;
   const plan = planAnalyse(opts, p, data.samples.length);
-  const classifier = await Classifier.open(config, prepared.info);
+  const classifier = await Classifier.open(config, prepared.info, prepared.model);
   const sections: ReportV1['sections'] = {};
   const rt = config.runtime;
   const ctx: AnalyseContext = {

@@ -81,6 +81,11 @@ export class ClassifierGradientBuilder {
       notes.push(`the model outputs probabilities: losses and gradients use log(max(p, ${LOG_PROBABILITY_FLOOR})) in place of logits`);
     }
     const g = o.model.graph;
+    const quantizers = g.node.filter((n) => n.opType === 'QuantizeLinear').length;
+    if (quantizers > 0)
+      notes.push(
+        `estimated gradient (BPDA): the model quantizes activations (${quantizers} QuantizeLinear node${quantizers > 1 ? 's' : ''}), whose true gradient is zero almost everywhere; gradients pass straight through each quantizer inside its integer range (clipped straight-through estimate, as in quantization-aware training)`,
+      );
     const combined: ModelProto = {
       ...o.model,
       graph: {

@@ -16,8 +16,12 @@ import { clipGradient } from './ops/clip';
 import { concatGradient } from './ops/concat';
 import { convGradient } from './ops/conv';
 import { convTransposeGradient } from './ops/convTranspose';
+import { cumSumGradient } from './ops/cumSum';
+import { depthToSpaceGradient } from './ops/depthToSpace';
+import { dequantizeLinearGradient } from './ops/dequantizeLinear';
 import { divGradient } from './ops/div';
 import { dropoutGradient } from './ops/dropout';
+import { einsumGradient } from './ops/einsum';
 import { eluGradient } from './ops/elu';
 import { erfGradient } from './ops/erf';
 import { expGradient } from './ops/exp';
@@ -25,6 +29,7 @@ import { expandGradient } from './ops/expand';
 import { flattenGradient } from './ops/flatten';
 import { gatherGradient } from './ops/gather';
 import { gatherElementsGradient } from './ops/gatherElements';
+import { geluGradient } from './ops/gelu';
 import { gemmGradient } from './ops/gemm';
 import { globalAveragePoolGradient } from './ops/globalAveragePool';
 import { globalMaxPoolGradient } from './ops/globalMaxPool';
@@ -34,6 +39,7 @@ import { identityGradient } from './ops/identity';
 import { instanceNormalizationGradient } from './ops/instanceNormalization';
 import { layerNormalizationGradient } from './ops/layerNormalization';
 import { leakyReluGradient } from './ops/leakyRelu';
+import { lrnGradient } from './ops/lrn';
 import { logGradient } from './ops/log';
 import { logSoftmaxGradient } from './ops/logSoftmax';
 import { matMulGradient } from './ops/matMul';
@@ -46,6 +52,7 @@ import { negGradient } from './ops/neg';
 import { pReluGradient } from './ops/pRelu';
 import { padGradient } from './ops/pad';
 import { powGradient } from './ops/pow';
+import { quantizeLinearGradient } from './ops/quantizeLinear';
 import { reciprocalGradient } from './ops/reciprocal';
 import { reduceL2Gradient } from './ops/reduceL2';
 import { reduceLogSumExpGradient } from './ops/reduceLogSumExp';
@@ -56,11 +63,13 @@ import { reduceSumSquareGradient } from './ops/reduceSumSquare';
 import { reluGradient } from './ops/relu';
 import { reshapeGradient } from './ops/reshape';
 import { resizeGradient } from './ops/resize';
+import { scatterNDGradient } from './ops/scatterND';
 import { seluGradient } from './ops/selu';
 import { sigmoidGradient } from './ops/sigmoid';
 import { sliceGradient } from './ops/slice';
 import { softmaxGradient } from './ops/softmax';
 import { softplusGradient } from './ops/softplus';
+import { spaceToDepthGradient } from './ops/spaceToDepth';
 import { splitGradient } from './ops/split';
 import { sqrtGradient } from './ops/sqrt';
 import { squeezeGradient } from './ops/squeeze';
@@ -89,8 +98,12 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'concat', gradient: concatGradient },
   { module: 'conv', gradient: convGradient },
   { module: 'convTranspose', gradient: convTransposeGradient },
+  { module: 'cumSum', gradient: cumSumGradient },
+  { module: 'depthToSpace', gradient: depthToSpaceGradient },
+  { module: 'dequantizeLinear', gradient: dequantizeLinearGradient },
   { module: 'div', gradient: divGradient },
   { module: 'dropout', gradient: dropoutGradient },
+  { module: 'einsum', gradient: einsumGradient },
   { module: 'elu', gradient: eluGradient },
   { module: 'erf', gradient: erfGradient },
   { module: 'exp', gradient: expGradient },
@@ -98,6 +111,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'flatten', gradient: flattenGradient },
   { module: 'gather', gradient: gatherGradient },
   { module: 'gatherElements', gradient: gatherElementsGradient },
+  { module: 'gelu', gradient: geluGradient },
   { module: 'gemm', gradient: gemmGradient },
   { module: 'globalAveragePool', gradient: globalAveragePoolGradient },
   { module: 'globalMaxPool', gradient: globalMaxPoolGradient },
@@ -105,6 +119,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'hardSwish', gradient: hardSwishGradient },
   { module: 'identity', gradient: identityGradient },
   { module: 'instanceNormalization', gradient: instanceNormalizationGradient },
+  { module: 'lrn', gradient: lrnGradient },
   { module: 'layerNormalization', gradient: layerNormalizationGradient },
   { module: 'leakyRelu', gradient: leakyReluGradient },
   { module: 'log', gradient: logGradient },
@@ -119,6 +134,7 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'pRelu', gradient: pReluGradient },
   { module: 'pad', gradient: padGradient },
   { module: 'pow', gradient: powGradient },
+  { module: 'quantizeLinear', gradient: quantizeLinearGradient },
   { module: 'reciprocal', gradient: reciprocalGradient },
   { module: 'reduceL2', gradient: reduceL2Gradient },
   { module: 'reduceLogSumExp', gradient: reduceLogSumExpGradient },
@@ -129,11 +145,13 @@ export const GRADIENT_MODULES: readonly RegisteredGradient[] = [
   { module: 'relu', gradient: reluGradient },
   { module: 'reshape', gradient: reshapeGradient },
   { module: 'resize', gradient: resizeGradient },
+  { module: 'scatterND', gradient: scatterNDGradient },
   { module: 'selu', gradient: seluGradient },
   { module: 'sigmoid', gradient: sigmoidGradient },
   { module: 'slice', gradient: sliceGradient },
   { module: 'softmax', gradient: softmaxGradient },
   { module: 'softplus', gradient: softplusGradient },
+  { module: 'spaceToDepth', gradient: spaceToDepthGradient },
   { module: 'split', gradient: splitGradient },
   { module: 'sqrt', gradient: sqrtGradient },
   { module: 'squeeze', gradient: squeezeGradient },
@@ -187,7 +205,6 @@ export const ZERO_GRADIENT_OPS = new Set([
   'IsNaN',
   'IsInf',
   'NonZero',
-  'QuantizeLinear',
   'DynamicQuantizeLinear',
   'Hardmax',
   'BitShift',

@@ -36,7 +36,7 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
   const prepared = await prepareModel(req);
   const data = await prepareData(prepared);
   const classNames = prepared.config.classNames ?? data.dataset.classNames;
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   let suite: AttackSuite | null = null;
   let builder: ClassifierGradientBuilder | null = null;
   let partial = false;

@@ -21,7 +21,7 @@ export async function runEvalJob(req: JobRequest, hooks: JobHooks = {}): Promise
   hooks.onLog?.(
     `dataset: ${data.dataset.samples.length} images in ${data.dataset.classNames.length} classes, evaluating ${data.samples.length}`,
   );
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   try {
     const t = performance.now();
     const clean = await evaluateClean(classifier, data.samples, {

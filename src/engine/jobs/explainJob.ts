@@ -66,7 +66,7 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
         );
       }
       const pixels = rasterToPixels(raster, spec, imagePath);
-      const classifier = await Classifier.open(prepared.config, prepared.info);
+      const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
       try {
         const shape: [number, number, number] = [channelCount(p), p.height, p.width];
         bands = bandCount(p.height, p.width);

@@ -71,7 +71,7 @@ export async function runGradcheckJob(req: JobRequest, opts: GradcheckJobOptions
   const prepared = await prepareModel(req);
   prepared.config.limit = opts.images ?? prepared.config.limit ?? 4;
   const data = await prepareData(prepared);
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   let grads: GradientSource | undefined;
   let float64: Float64Reference | undefined;
   try {

@@ -74,7 +74,7 @@ export async function computeInputGradients(req: JobRequest, opts: GradientsOpti
     });
   const { samples, classNames } = await listImages(prepared, config.imagesDir, opts.target);
   const chosen = opts.limit !== undefined ? samples.slice(0, opts.limit) : samples;
-  const classifier = await Classifier.open(config, info);
+  const classifier = await Classifier.open(config, info, prepared.model);
   let model: GradientModel | null = null;
   try {
     const head = lossHeadFor(opts.loss);

@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { runFloat16InFloat32 } from './float16';
 import { checkNodeInputsProvided } from './graphWiring';
 import {
   type GraphProto,
@@ -16,6 +17,7 @@ import {
   DataLocation,
   dataTypeSize,
   decodeModel,
+  encodeModel,
   tensorElementCount,
 } from './onnxProto';
 
@@ -27,6 +29,11 @@ export interface LoadedModel {
   proto: ModelProto;
   /** Absolute paths of external data files, sorted, each once. */
   externalDataFiles: string[];
+  /**
+   * Set when the graph was rewritten at load (a float16 model run in float32, see float16.ts): what
+   * onnxruntime must run instead of the file, and the note that says so.
+   */
+  rewritten?: { bytes: Uint8Array; note: string };
 }
 
 export async function loadModel(file: string): Promise<LoadedModel> {
@@ -42,12 +49,14 @@ export async function loadModel(file: string): Promise<LoadedModel> {
   const proto = decodeModel(bytes, abs);
   checkNodeInputsProvided(proto.graph, abs);
   const externalDataFiles = await resolveExternalData(proto, abs);
+  const float16 = runFloat16InFloat32(proto, abs);
   return {
     path: abs,
     sizeBytes: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     proto,
     externalDataFiles,
+    ...(float16 ? { rewritten: { bytes: encodeModel(proto), note: float16 } } : {}),
   };
 }
 

@@ -229,7 +229,7 @@ function tensorBytes(t: TensorProto): number {
 export function describeModel(m: LoadedModel): ModelInfo {
   const p = m.proto,
     g = p.graph;
-  const warnings: string[] = [];
+  const warnings: string[] = m.rewritten ? [m.rewritten.note] : [];
   const initNames = new Set(g.initializer.map((t) => t.name));
   const inputs = g.input.filter((v) => !initNames.has(v.name)).map(tensorSig);
   const outputs = g.output.map(tensorSig);

@@ -5,6 +5,7 @@
 import { EngineError } from '../errors';
 import { sampleShape, type RunConfig, type Preprocessing } from '../config/runConfig';
 import type { ModelInfo } from '../onnx/modelInfo';
+import type { LoadedModel } from '../onnx/loadModel';
 import { pixelsToModelInput } from '../input/modelInput';
 import { channelCount } from '../data/pixels';
 import { probeOutputKind, type OutputKind } from '../eval/scores';
@@ -35,11 +36,12 @@ export class Classifier implements ScoreModel {
       info.output.kind === 'unknown' ? null : { kind: info.output.kind, reason: info.output.reason, decidedBy: 'graph' };
   }
 
-  static async open(config: RunConfig, info: ModelInfo): Promise<Classifier> {
-    const session = await ModelSession.open(config.modelPath, {
-      executionProvider: config.runtime.executionProvider,
-      threads: config.runtime.threads,
-    });
+  /** `model`: the loaded model, whose rewritten graph (a float16 model run in float32) runs instead of the file. */
+  static async open(config: RunConfig, info: ModelInfo, model: LoadedModel): Promise<Classifier> {
+    const opts = { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads };
+    const session = model.rewritten
+      ? await ModelSession.open(model.rewritten.bytes, opts, config.modelPath)
+      : await ModelSession.open(config.modelPath, opts);
     try {
       session.assertFloat32Input(config.preprocessing.inputName);
       const extraInputs = session.inputNames.filter((n) => n !== config.preprocessing.inputName);

@@ -197,7 +197,7 @@ async function linearSetup(
 ) {
   const { path, W, b } = linearModel(classes, 11);
   const prepared = await prepareModel({ modelPath: path, overrides: { runtime: { executionProvider: 'cpu', threads: 1, batchSize: 64 } } });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   const [lo, hi] = opts.range ?? [0, 1];
   const rng = new Rng(5);
   const count = opts.images ?? 12;

@@ -118,7 +118,7 @@ describe('every registered attack keeps the attack contract', () => {
       modelPath: join(dir, 'affine.onnx'),
       overrides: { runtime: { executionProvider: 'cpu', threads: 1, batchSize: 64 } },
     });
-    classifier = await Classifier.open(prepared.config, prepared.info);
+    classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
     const rng = new Rng(5);
     // Some pixels at the range's edges, so clipping is exercised.
     const pixels = Float32Array.from({ length: COUNT * PER }, () => Math.min(1, Math.max(0, 1.2 * rng.next() - 0.1)));

@@ -160,7 +160,7 @@ describe('on an affine model', () => {
       modelPath: join(dir, 'affine.onnx'),
       overrides: { runtime: { executionProvider: 'cpu', batchSize: 64 } },
     });
-    const classifier = await Classifier.open(prepared.config, prepared.info);
+    const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
     await classifier.scores(pixels.subarray(0, PER), 1);
     const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses!);
     const gradients = gradientProvider(

@@ -63,7 +63,7 @@ export async function attackFixture(
       runtime: { executionProvider: 'cpu', threads: 2, batchSize: 100 },
     },
   });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   const p = prepared.config.preprocessing;
   const per = p.height * p.width;
   const indices = opts.indices ?? ref.images.map((_, i) => i);

@@ -213,7 +213,7 @@ describe('SimBA on a tiny linear model', () => {
       modelPath: join(dir, 'linear.onnx'),
       overrides: { runtime: { executionProvider: 'cpu', threads: 1, batchSize: 64 } },
     });
-    classifier = await Classifier.open(prepared.config, prepared.info);
+    classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
     ctx = attackContext(
       classifier,
       gradientProvider(classifier, null, 'analytic', { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'linear' }, 0),

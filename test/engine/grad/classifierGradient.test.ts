@@ -20,7 +20,7 @@ async function setup(file: string, overrides: ConfigOverrides = {}) {
     modelPath: models.path(file),
     overrides: { runtime: { executionProvider: 'cpu', batchSize: 256 }, ...overrides },
   });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   const per = classifier.pixelsPerSample;
   const rng = new Rng(3);
   const pixels = Float32Array.from({ length: 3 * per }, () => 0.1 + 0.8 * rng.next());

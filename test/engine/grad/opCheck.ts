@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { makeModel, makeNode, makeTensor, makeValueInfo, type AttrValue } from '../../../src/engine/onnx/build';
-import { encodeModel, type ModelProto } from '../../../src/engine/onnx/onnxProto';
+import { encodeModel, type ModelProto, type NodeProto, type TensorProto } from '../../../src/engine/onnx/onnxProto';
 import { TensorDataType } from '../../../src/engine/onnx/tensorData';
 import { buildVjpModel, prepareForward } from '../../../src/engine/grad/vjpModel';
 import { Rng } from '../../../src/engine/util/random';
@@ -42,6 +42,19 @@ export interface OpCase {
   step?: number;
   /** Allowed max |analytic − numeric| / max|numeric|; default 2e-3. */
   tolerance?: number;
+  /**
+   * For ops whose gradient is a straight-through estimate (QuantizeLinear, DequantizeLinear): `graph`, a
+   * small graph from the inputs in0… to out0 that contains the op, is differentiated, and its gradient is
+   * compared with finite differences of `surrogate` (same inputs and output), the smooth function that the
+   * estimate is the exact gradient of — e.g. a QDQ pair against Clip to its integer range.
+   */
+  straightThrough?: { graph: SubGraph; surrogate: SubGraph };
+}
+
+/** Nodes and constant initializers of a small graph over the case's inputs. */
+export interface SubGraph {
+  nodes: NodeProto[];
+  initializers: TensorProto[];
 }
 
 /** A case with the name of the test that checks it. */
@@ -66,33 +79,41 @@ export async function checkOpGradient(c: OpCase): Promise<OpCheckResult> {
   const outNames = Array.from({ length: c.outputs ?? 1 }, (_, i) => `out${i}`);
   const seeded = (c.seededOutputs ?? outNames.map((_, i) => i)).map((i) => outNames[i]);
 
-  const forward: ModelProto = makeModel({
-    opsetImports: [{ domain: '', version: c.opset ?? 17 }],
-    graph: {
-      nodes: [makeNode(c.op, names, outNames, c.attrs ?? {}, 'op_under_test')],
-      inputs: c.inputs.flatMap((inp, i) =>
-        inp.absent || inp.constant || inp.int64 || inp.bool ? [] : [makeValueInfo(names[i], 'float32', inp.dims)],
-      ),
-      outputs: outNames.map((o) => ({ name: o, docString: '', metadataProps: [] })),
-      initializers: c.inputs.flatMap((inp, i) => {
-        if (inp.absent || !(inp.constant || inp.int64 || inp.bool)) return [];
-        if (inp.bool) return [makeTensor(names[i], inp.dims, Uint8Array.from(values[i]), TensorDataType.BOOL)];
-        return [
-          inp.int64
-            ? makeTensor(
-                names[i],
-                inp.dims,
-                BigInt64Array.from(values[i], (v) => BigInt(v)),
-              )
-            : makeTensor(names[i], inp.dims, Float32Array.from(values[i])),
-        ];
-      }),
-    },
-  });
+  const modelOf = (nodes: NodeProto[], extra: TensorProto[]): ModelProto =>
+    makeModel({
+      opsetImports: [{ domain: '', version: c.opset ?? 17 }],
+      graph: {
+        nodes,
+        inputs: c.inputs.flatMap((inp, i) =>
+          inp.absent || inp.constant || inp.int64 || inp.bool ? [] : [makeValueInfo(names[i], 'float32', inp.dims)],
+        ),
+        outputs: outNames.map((o) => ({ name: o, docString: '', metadataProps: [] })),
+        initializers: c.inputs
+          .flatMap((inp, i) => {
+            if (inp.absent || !(inp.constant || inp.int64 || inp.bool)) return [];
+            if (inp.bool) return [makeTensor(names[i], inp.dims, Uint8Array.from(values[i]), TensorDataType.BOOL)];
+            return [
+              inp.int64
+                ? makeTensor(
+                    names[i],
+                    inp.dims,
+                    BigInt64Array.from(values[i], (v) => BigInt(v)),
+                  )
+                : makeTensor(names[i], inp.dims, Float32Array.from(values[i])),
+            ];
+          })
+          .concat(extra),
+      },
+    });
+  const st = c.straightThrough;
+  const forward = st
+    ? modelOf(st.graph.nodes, st.graph.initializers)
+    : modelOf([makeNode(c.op, names, outNames, c.attrs ?? {}, 'op_under_test')], []);
   const feedsFor = (vals: Float64Array[]) =>
     Object.fromEntries(diffIdx.map((i) => [names[i], new ort.Tensor('float32', Float32Array.from(vals[i]), c.inputs[i].dims)]));
 
-  const fwdSession = await ort.InferenceSession.create(encodeModel(forward));
+  // Finite differences of the forward model, or of the surrogate for a straight-through estimate.
+  const fwdSession = await ort.InferenceSession.create(encodeModel(st ? modelOf(st.surrogate.nodes, st.surrogate.initializers) : forward));
   const baseOut = await fwdSession.run(feedsFor(values));
   const cotangents = seeded.map((o) => Float64Array.from({ length: baseOut[o].size }, () => rng.normal()));
   const objective = async (vals: Float64Array[]): Promise<number> => {

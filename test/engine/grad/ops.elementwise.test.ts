@@ -146,6 +146,19 @@ checkGraph('Mul x·x (same tensor as both operands)', {
   outputs: ['y'],
 });
 
+// ---- Einsum refusals ----------------------------------------------------------------------------------
+
+rejects(
+  'Einsum with a diagonal of the differentiated operand is refused, naming node and equation',
+  { op: 'Einsum', inputs: [{ dims: [3, 3] }], attrs: { equation: 'ii->i' }, opset: 12 },
+  /node "op_under_test" \(Einsum\): equation "ii->i": operand 0 repeats a subscript/,
+);
+rejects(
+  'Einsum whose ellipsis broadcasts a size-1 dim is refused',
+  { op: 'Einsum', inputs: [{ dims: [1, 3, 4] }, { dims: [2, 4, 2] }], attrs: { equation: '...ij,...jk->...ik' }, opset: 12 },
+  /equation "\.\.\.ij,\.\.\.jk->\.\.\.ik": subscript "\w" has size 1 in one operand and 2 in another/,
+);
+
 // ---- Cast / CastLike ----------------------------------------------------------------------------------
 
 rejects(

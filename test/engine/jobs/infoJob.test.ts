@@ -78,7 +78,10 @@ describe('the info job', () => {
   });
 
   it('lists what will not work, with hints: an op without a gradient', async () => {
-    const { file } = model('einsum', [makeNode('Einsum', ['f', 'w'], ['logits'], { equation: 'ij,jk->ik' }, 'mix')]);
+    const { file } = model('lpnorm', [
+      makeNode('LpNormalization', ['f'], ['n'], { axis: 1 }, 'mix'),
+      makeNode('MatMul', ['n', 'w'], ['logits'], {}, 'fc'),
+    ]);
     const s = section(await runInfoJob({ modelPath: file }));
     assert.deepEqual(
       s.diagnostics.map((d) => d.code),

@@ -16,7 +16,7 @@ test('mnist-cnn: finite band scores, the low bands carry the decision', { skip: 
     modelPath: sharedPath('models', 'mnist-cnn.onnx'),
     overrides: { runtime: { executionProvider: 'cpu', threads: 2, batchSize: 512 } },
   });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   try {
     // Five reference images of each digit (the reference lists 50 per class, in class order).
     const ref = attackReference('mnist-cnn');

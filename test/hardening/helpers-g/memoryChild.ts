@@ -45,7 +45,7 @@ async function load(model: string): Promise<object> {
       modelPath: model,
       overrides: { runtime: { executionProvider: 'cpu', threads: 2, batchSize: 4 } },
     });
-    const classifier = await Classifier.open(prepared.config, prepared.info);
+    const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
     try {
       const scores = await classifier.scores(new Float32Array(classifier.pixelsPerSample).fill(0.5), 1);
       return { ok: true, classes: scores.length, seconds: (performance.now() - t0) / 1000, peakMiB: peakMiB() };

@@ -13,9 +13,10 @@ import type { SessionJob, SessionOutcome } from './isolated';
 
 async function run(job: SessionJob): Promise<SessionOutcome> {
   try {
-    const info = describeModel(await loadModel(job.modelPath));
+    const model = await loadModel(job.modelPath);
+    const info = describeModel(model);
     const config = resolveRunConfig(job.modelPath, info, null, job.overrides as ConfigOverrides);
-    const classifier = await Classifier.open(config, info);
+    const classifier = await Classifier.open(config, info, model);
     try {
       if (!job.pixels) return { ok: true, scores: [], kind: null, decidedBy: null };
       const count = job.pixels.length / classifier.pixelsPerSample;

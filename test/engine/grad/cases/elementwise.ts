@@ -4,7 +4,7 @@
  * registry.test.ts checks that every registered op has one. Inputs are kept away from kinks (ReLU-like
  * thresholds, band edges, clip bounds, max/min ties) unless the case is about them.
  */
-import { attr } from '../../../../src/engine/onnx/build';
+import { attr, makeNode, makeTensor } from '../../../../src/engine/onnx/build';
 import { TensorDataType } from '../../../../src/engine/onnx/tensorData';
 import { Rng } from '../../../../src/engine/util/random';
 import type { NamedOpCase, OpCase } from '../opCheck';
@@ -81,6 +81,138 @@ check('Gemm constant input A, weight differentiated (opset 21)', {
   inputs: [{ dims: [2, 3], constant: true }, { dims: [3, 4] }, { dims: [4], constant: true }],
   opset: 21,
 });
+
+// ---- Einsum ---------------------------------------------------------------------------------------------
+
+const einsum = (equation: string, ...dims: number[][]): OpCase => ({
+  op: 'Einsum',
+  inputs: dims.map((d) => ({ dims: d })),
+  attrs: { equation },
+  opset: 12,
+});
+check('Einsum matrix product ij,jk->ik', einsum('ij,jk->ik', [3, 4], [4, 2]));
+// MaxViT's attention, as torch exports it (capitals, spaces, batch dims).
+check(
+  'Einsum MaxViT scores "B G H I D, B G H J D -> B G H I J"',
+  einsum('B G H I D, B G H J D -> B G H I J', [1, 2, 2, 3, 4], [1, 2, 2, 5, 4]),
+);
+check(
+  'Einsum MaxViT output "B G H I J, B G H J D -> B G H I D"',
+  einsum('B G H I J, B G H J D -> B G H I D', [1, 2, 2, 3, 5], [1, 2, 2, 5, 4]),
+);
+check('Einsum implicit output (ij,jk → ik)', einsum('ij,jk', [2, 3], [3, 4]));
+check('Einsum with a letter only the first operand carries (summed away: broadcast back)', einsum('bij,jk->bk', [2, 3, 4], [4, 2]));
+check('Einsum transpose and sum, one operand', einsum('ijk->ki', [2, 3, 4]));
+check('Einsum three operands', einsum('ij,jk,kl->il', [2, 3], [3, 4], [4, 2]));
+check('Einsum outer product', einsum('i,j->ij', [3], [4]));
+check('Einsum with ellipsis batch dims', einsum('...ij,...jk->...ik', [2, 3, 4], [2, 4, 2]));
+check('Einsum with a constant second operand (one gradient)', {
+  op: 'Einsum',
+  inputs: [{ dims: [2, 3] }, { dims: [3, 4], constant: true }],
+  attrs: { equation: 'ij,jk->ik' },
+  opset: 12,
+});
+check('Einsum diagonal of the constant operand', {
+  op: 'Einsum',
+  inputs: [{ dims: [3, 2] }, { dims: [3, 3], constant: true }],
+  attrs: { equation: 'ij,ii->ij' },
+  opset: 12,
+});
+
+// ---- QuantizeLinear / DequantizeLinear (straight-through estimates) -----------------------------------
+
+const f32 = (name: string, dims: number[], data: number[]) => makeTensor(name, dims, Float32Array.from(data));
+/** x → QuantizeLinear(sq, zq) → DequantizeLinear(sd, zd) → out0, against Clip(x, lo, hi) · (sd / sq). */
+function qdqCase(
+  op: 'QuantizeLinear' | 'DequantizeLinear',
+  x: { dims: number[]; data: number[] },
+  q: { scale: TensorInit; zeroPoint?: TensorInit; axis?: number },
+  dq: { scale: TensorInit; zeroPoint?: TensorInit },
+  bounds: { lo: TensorInit; hi: TensorInit; gain: number },
+): OpCase {
+  const inits = [q.scale, dq.scale, q.zeroPoint, dq.zeroPoint].flatMap((t) => (t ? [t.tensor] : []));
+  const axis: Record<string, number> = q.axis === undefined ? {} : { axis: q.axis };
+  return {
+    op,
+    inputs: [{ dims: x.dims, data: x.data }],
+    straightThrough: {
+      graph: {
+        nodes: [
+          makeNode('QuantizeLinear', ['in0', q.scale.name, ...(q.zeroPoint ? [q.zeroPoint.name] : [])], ['q'], axis),
+          makeNode('DequantizeLinear', ['q', dq.scale.name, ...(dq.zeroPoint ? [dq.zeroPoint.name] : [])], ['out0'], axis),
+        ],
+        initializers: inits,
+      },
+      surrogate: {
+        nodes: [
+          makeNode('Max', ['in0', bounds.lo.name], ['low']),
+          makeNode('Min', ['low', bounds.hi.name], ['clipped']),
+          makeNode('Mul', ['clipped', 'gain'], ['out0']),
+        ],
+        initializers: [bounds.lo.tensor, bounds.hi.tensor, f32('gain', [], [bounds.gain])],
+      },
+    },
+  };
+}
+interface TensorInit {
+  name: string;
+  tensor: ReturnType<typeof makeTensor>;
+}
+const init = (name: string, dims: number[], data: Float32Array | Uint8Array | Int8Array): TensorInit => ({
+  name,
+  tensor: makeTensor(name, dims, data),
+});
+// Inside the range the pair passes the gradient through; where it saturates, none (values kept ≥ one step
+// away from the range's ends, where the rounded level and the clip could disagree by half a step).
+const QDQ_X = { dims: [2, 5], data: [-1, -0.4, 0.3, 1.7, 4.2, 6.05, 9.9, 12.1, 13.5, 20] };
+check(
+  'QuantizeLinear → DequantizeLinear, uint8 per tensor: identity inside [0, 255·s], zero where it saturates',
+  qdqCase(
+    'QuantizeLinear',
+    QDQ_X,
+    { scale: init('sq', [], Float32Array.of(0.05)) },
+    { scale: init('sd', [], Float32Array.of(0.05)) },
+    {
+      lo: init('lo', [], Float32Array.of(0)),
+      hi: init('hi', [], Float32Array.of(12.75)),
+      gain: 1,
+    },
+  ),
+);
+check(
+  'QuantizeLinear → DequantizeLinear, int8 with zero point 3: range [(−128−3)·s, (127−3)·s]',
+  qdqCase(
+    'QuantizeLinear',
+    { dims: [2, 4], data: [-20, -13.5, -12.9, -3.3, 0.04, 7.7, 12.2, 13] },
+    { scale: init('sq', [], Float32Array.of(0.1)), zeroPoint: init('zq', [], Int8Array.of(3)) },
+    { scale: init('sd', [], Float32Array.of(0.1)), zeroPoint: init('zd', [], Int8Array.of(3)) },
+    { lo: init('lo', [], Float32Array.of(-13.1)), hi: init('hi', [], Float32Array.of(12.4)), gain: 1 },
+  ),
+);
+check(
+  'DequantizeLinear after QuantizeLinear with another scale: the gradient scales by s_dq / s_q',
+  qdqCase(
+    'DequantizeLinear',
+    QDQ_X,
+    { scale: init('sq', [], Float32Array.of(0.05)) },
+    { scale: init('sd', [], Float32Array.of(0.1)) },
+    {
+      lo: init('lo', [], Float32Array.of(0)),
+      hi: init('hi', [], Float32Array.of(12.75)),
+      gain: 2,
+    },
+  ),
+);
+check(
+  'QuantizeLinear → DequantizeLinear per channel (axis 1, uint8 zero points 0, 10, 128)',
+  qdqCase(
+    'QuantizeLinear',
+    { dims: [2, 3, 2], data: [-0.5, 2.5, -0.9, 3.3, -14, 5.1, 6, 4.9, 13, 11.1, 0.2, 14] },
+    { scale: init('sq', [3], Float32Array.of(0.02, 0.05, 0.1)), zeroPoint: init('zq', [3], Uint8Array.of(0, 10, 128)), axis: 1 },
+    { scale: init('sd', [3], Float32Array.of(0.02, 0.05, 0.1)), zeroPoint: init('zd', [3], Uint8Array.of(0, 10, 128)) },
+    { lo: init('lo', [1, 3, 1], Float32Array.of(0, -0.5, -12.8)), hi: init('hi', [1, 3, 1], Float32Array.of(5.1, 12.25, 12.7)), gain: 1 },
+  ),
+);
 
 // ---- MatMul -------------------------------------------------------------------------------------------
 
@@ -178,6 +310,20 @@ check('Log', { op: 'Log', inputs: [{ dims: [2, 3], data: positive([2, 3]) }] });
 check('Neg', { op: 'Neg', inputs: [{ dims: [2, 3] }] });
 check('Abs (away from 0)', { op: 'Abs', inputs: [{ dims: [3, 4], data: away([3, 4], [0]) }] });
 check('Erf', { op: 'Erf', inputs: [{ dims: [3, 4] }] });
+check('LRN, size 5 (AlexNet/GoogLeNet), larger α so the normaliser matters', {
+  op: 'LRN',
+  inputs: [{ dims: [2, 7, 2, 3] }],
+  attrs: { size: 5, alpha: 0.5, beta: 0.75, bias: attr.float(1) },
+});
+// onnxruntime's CPU LRN accepts odd sizes only (the spec's asymmetric even window is not reachable).
+check('LRN, size 3, opset 11', {
+  op: 'LRN',
+  inputs: [{ dims: [1, 6, 3, 2] }],
+  attrs: { size: 3, alpha: 0.8, beta: 0.6, bias: attr.float(2) },
+  opset: 11,
+});
+check('Gelu (opset 20, exact)', { op: 'Gelu', inputs: [{ dims: [3, 4] }], opset: 20 });
+check('Gelu (opset 20, tanh approximation)', { op: 'Gelu', inputs: [{ dims: [3, 4] }], attrs: { approximate: 'tanh' }, opset: 20 });
 check('Reciprocal (away from 0)', { op: 'Reciprocal', inputs: [{ dims: [2, 3], data: away([2, 3], [0], 7, 1, 0.5) }] });
 check('Exp (opset 11)', { op: 'Exp', inputs: [{ dims: [4] }], opset: 11 });
 

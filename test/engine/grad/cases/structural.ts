@@ -142,6 +142,44 @@ check('axes attribute, opset 11', { op: 'Unsqueeze', opset: 11, attrs: { axes: [
 check('axes input with negative axes, opset 13', { op: 'Unsqueeze', opset: 13, inputs: [{ dims: [2, 3] }, ints([-1, 1])] });
 check('axes input, opset 18', { op: 'Unsqueeze', opset: 18, inputs: [{ dims: [3] }, ints([0])] });
 
+// ---- CumSum ------------------------------------------------------------------------------------------
+
+check('axis 1', { op: 'CumSum', inputs: [{ dims: [2, 4, 3] }, ints([1], [])] });
+check('negative axis, exclusive', { op: 'CumSum', inputs: [{ dims: [3, 5] }, ints([-1], [])], attrs: { exclusive: 1 } });
+check('reverse', { op: 'CumSum', inputs: [{ dims: [4, 3] }, ints([0], [])], attrs: { reverse: 1 } });
+check('reverse and exclusive (opset 11)', {
+  op: 'CumSum',
+  opset: 11,
+  inputs: [{ dims: [2, 5] }, ints([1], [])],
+  attrs: { reverse: 1, exclusive: 1 },
+});
+
+// ---- ScatterND --------------------------------------------------------------------------------------
+
+check('rows replaced (reduction none)', { op: 'ScatterND', inputs: [{ dims: [4, 3] }, ints([1, 3], [2, 1]), { dims: [2, 3] }] });
+check('slices of the last axis replaced, rank 3', {
+  op: 'ScatterND',
+  inputs: [{ dims: [2, 3, 2] }, ints([0, 1, 1, 2, 1, 0], [3, 2]), { dims: [3, 2] }],
+});
+check('reduction add (opset 16)', {
+  op: 'ScatterND',
+  opset: 16,
+  inputs: [{ dims: [4, 3] }, ints([2, 0], [2, 1]), { dims: [2, 3] }],
+  attrs: { reduction: 'add' },
+});
+
+// ---- DepthToSpace / SpaceToDepth --------------------------------------------------------------------
+
+check('DCR, block 2', { op: 'DepthToSpace', attrs: { blocksize: 2 }, inputs: [{ dims: [2, 8, 2, 3] }] });
+check('CRD, block 2', { op: 'DepthToSpace', attrs: { blocksize: 2, mode: 'CRD' }, inputs: [{ dims: [2, 8, 2, 3] }] });
+check('CRD, block 3 (opset 11)', {
+  op: 'DepthToSpace',
+  opset: 11,
+  attrs: { blocksize: 3, mode: 'CRD' },
+  inputs: [{ dims: [1, 9, 2, 2] }],
+});
+check('block 2', { op: 'SpaceToDepth', attrs: { blocksize: 2 }, inputs: [{ dims: [2, 3, 4, 6] }] });
+
 // ---- Concat / Split ---------------------------------------------------------------------------------
 
 check('axis 1, two inputs, opset 11', { op: 'Concat', opset: 11, attrs: { axis: 1 }, inputs: [{ dims: [2, 3, 2] }, { dims: [2, 1, 2] }] });
