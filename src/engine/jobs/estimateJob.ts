@@ -41,7 +41,7 @@ export async function runEstimateJob(req: JobRequest, opts: EstimateOptions, hoo
   const prepared = await prepareModel(req);
   const data = await prepareData(prepared);
   const { config } = prepared;
-  const classifier = await Classifier.open(config, prepared.info);
+  const classifier = await Classifier.open(config, prepared.info, prepared.model);
   let setupSeconds = (performance.now() - t0) / 1000;
   const disposers: (() => Promise<void>)[] = [() => classifier.dispose()];
   try {

@@ -44,7 +44,7 @@ async function linearContext(seed: number) {
     ),
   );
   const prepared = await prepareModel({ modelPath: file, overrides: { runtime: { executionProvider: 'cpu' } } });
-  const classifier = await Classifier.open(prepared.config, prepared.info);
+  const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   await classifier.scores(new Float32Array(PER).fill(0.5), 1);
   const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, 2);
   const gradients = gradientProvider(

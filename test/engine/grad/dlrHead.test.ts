@@ -50,7 +50,7 @@ function logitsOf(x: Float32Array, i: number): Float64Array {
 for (const targeted of [false, true]) {
   test(`DLR head (${targeted ? 'targeted' : 'untargeted'}): loss and input gradient equal the formula's on a linear model`, async () => {
     const prepared = await prepareModel({ modelPath: file, overrides: { runtime: { executionProvider: 'cpu' } } });
-    const classifier = await Classifier.open(prepared.config, prepared.info);
+    const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
     const count = 12;
     const x = Float32Array.from({ length: count * D }, () => rng.next());
     const scores = await classifier.scores(x, count);
