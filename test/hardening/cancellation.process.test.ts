@@ -139,6 +139,7 @@ describe('cancel through the engine process', () => {
       'perImage',
       'defences',
       'perImage',
+      'sweeps',
       'defences',
       'sweeps',
     ]);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEvalJob } from '../../../src/engine/jobs/evalJob';
@@ -57,28 +57,36 @@ test('fashion-resnet with its class names configured: no finding', { skip: SKIP_
   assert.equal(sanity.proposal, null);
 });
 
-test("applying the proposal to the run's robustness.json gives the accuracy it promised", { skip: SKIP_NO_SHARED }, async () => {
-  const m = fashion!;
-  const dir = mkdtempSync(join(tmpdir(), 'rl-sanity-'));
-  try {
-    const configPath = join(dir, 'robustness.json');
-    // Every image (no limit): a stratified sample is drawn by label, and the labels are what changes.
-    writeFileSync(configPath, JSON.stringify({ images: sharedPath(m.dataset!), input: { mean: m.mean, std: m.std }, seed: 3 }));
-    const run = () =>
-      runEvalJob({ modelPath: sharedPath('models', m.file), configPath, overrides: { runtime: { executionProvider: 'cpu' } } });
-    const before = await run();
-    const proposal = (before.sections.sanity as SanitySection).proposal!;
-    const written = applyClassOrder(before);
-    assert.equal(written.file, configPath);
-    assert.equal(written.created, false);
-    const saved = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(saved.classNames, m.class_names);
-    assert.equal(saved.seed, 3, 'other fields kept');
-    const after = await run();
-    assert.equal(after.sections.clean!.top1Accuracy, proposal.accuracy);
-    assert.equal(after.sections.clean!.top1Correct, m.clean_top1_correct, "the model's recorded accuracy");
-    assert.deepEqual((after.sections.sanity as SanitySection).findings, []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "applying the proposal writes the model's own configuration, which gives the accuracy it promised",
+  { skip: SKIP_NO_SHARED },
+  async () => {
+    const m = fashion!;
+    const dir = mkdtempSync(join(tmpdir(), 'rl-sanity-'));
+    try {
+      // A copy of the model: the class order is written beside the model, and ../shared is never written into.
+      const modelPath = join(dir, m.file);
+      copyFileSync(sharedPath('models', m.file), modelPath);
+      const sharedConfig = join(dir, 'robustness.json');
+      // Every image (no limit): a stratified sample is drawn by label, and the labels are what changes.
+      writeFileSync(sharedConfig, JSON.stringify({ images: sharedPath(m.dataset!), input: { mean: m.mean, std: m.std }, seed: 3 }));
+      const run = () => runEvalJob({ modelPath, overrides: { runtime: { executionProvider: 'cpu' } } });
+      const before = await run();
+      assert.equal(before.config.file, sharedConfig);
+      const proposal = (before.sections.sanity as SanitySection).proposal!;
+      const written = applyClassOrder(before);
+      const own = join(dir, m.file.replace(/\.onnx$/, '.robustness.json'));
+      assert.equal(written.file, own);
+      assert.equal(written.created, true, "the shared file's settings copied into the model's own file");
+      const saved = JSON.parse(readFileSync(own, 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(saved.classNames, m.class_names);
+      assert.equal(saved.seed, 3, 'other fields kept');
+      const after = await run();
+      assert.equal(after.sections.clean!.top1Accuracy, proposal.accuracy);
+      assert.equal(after.sections.clean!.top1Correct, m.clean_top1_correct, "the model's recorded accuracy");
+      assert.deepEqual((after.sections.sanity as SanitySection).findings, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
