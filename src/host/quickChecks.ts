@@ -141,5 +141,6 @@ export function statusLabel(current: QuickCheckRecord, previous: QuickCheckRecor
     ? `, ${formatDelta(current.robustTop1, previous.robustTop1).replace('pp', 'percentage points')} since the previous check`
     : '';
   const clean = typeof current.cleanTop1 === 'number' ? `, clean accuracy ${percent(current.cleanTop1)} on the same images` : '';
-  return `${QUICK_CHECK_NAME} of ${modelName}: robust accuracy ${percent(current.robustTop1)} under ${current.attack} (fixed ε) on ${current.images} images${clean}${change}`;
+  // Screen readers hear whose item it is first, as with VS Code's own status bar entries.
+  return `Robustness Lens ${QUICK_CHECK_NAME} of ${modelName}: robust accuracy ${percent(current.robustTop1)} under ${current.attack} (fixed ε) on ${current.images} images${clean}${change}`;
 }

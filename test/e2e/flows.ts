@@ -45,7 +45,7 @@ export const FLOW_STEPS = [
 
 const ANALYSE = 'Analyse Robustness';
 const QUICK_CHECK = 'Quick Attack Check';
-const QUICK_CHECK_ARIA = 'Robustness Lens quick check';
+const QUICK_CHECK_ARIA = 'Robustness Lens Quick Attack Check';
 const CONTRIBUTIONS_TIMEOUT_MS = 90_000;
 /** A run panel's progress line: "<stage>: <done> of <total> (<p>%) · ETA <time>". */
 const PROGRESS_TEXT = /^.+: .+ of .+ · ETA /;

@@ -24,6 +24,8 @@ import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { checkReportEnvelope } from '../../src/engine/report/schema';
 import { FLOW_STEPS, Flows } from './flows';
 import { STRANGER_STEPS, StrangerFlow } from './stranger';
+import { pickAnalyseChoice } from './harness/analyseChoice';
+import { QuickInput } from './harness/quickInput';
 import { REPO_ROOT, SKIP_NO_SHARED, sharedManifest, sharedPath } from '../helpers/shared';
 import { Artifacts } from './harness/artifacts';
 import { closeChromium, launchChromium } from './harness/browser';
@@ -68,7 +70,7 @@ const PALETTE_TITLES = [
   'Get Started',
   'Open Model View',
 ].map((t) => `Robustness Lens: ${t}`);
-const QUICK_CHECK_ARIA = 'Robustness Lens quick check';
+const QUICK_CHECK_ARIA = 'Robustness Lens Quick Attack Check';
 const ROBUST_TEXT = /Robust \d+(\.\d)?%/;
 const RUN_FOLDER = /^\d{8}-\d{6}-model$/;
 
@@ -205,6 +207,8 @@ async function analyse(r: Results, s: Session, art: Artifacts): Promise<void> {
   const wb = s.workbench!;
   const page = s.page!;
   await wb.runContextEntry(wb.treeItem(s.layout!.modelName), MENU.analyse, CONTRIBUTIONS_TIMEOUT_MS);
+  // Issue #13: the preset × image count pick with its estimates comes first (fast preselected on a first run).
+  await pickAnalyseChoice(r, new QuickInput(page), page, (n) => art.screenshot(page, n), s.layout!.modelName, 'Fast', true);
   const t0 = Date.now();
   let runningShot = false;
   const { frame, state } = await waitForFinalState(

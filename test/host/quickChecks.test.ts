@@ -41,7 +41,7 @@ describe('quick checks', () => {
     assert.equal(formatDelta(0.5, 0.5004), '±0.0 pp');
     assert.equal(
       statusLabel(record('/m', 0.4375, 'b'), record('/m', 0.459, 'a'), 'net.onnx'),
-      'Quick Attack Check of net.onnx: robust accuracy 43.8% under PGD-10 L∞ ε=8/255 (0.0314) (fixed ε) on 64 images, clean accuracy 90.0% on the same images, −2.1 percentage points since the previous check',
+      'Robustness Lens Quick Attack Check of net.onnx: robust accuracy 43.8% under PGD-10 L∞ ε=8/255 (0.0314) (fixed ε) on 64 images, clean accuracy 90.0% on the same images, −2.1 percentage points since the previous check',
     );
   });
 

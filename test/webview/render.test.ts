@@ -252,8 +252,14 @@ test('a running job: progress with stage, count and ETA, Cancel posts {type: can
     text(doc.querySelector('[data-testid="progress-waiting"]')),
     'Waiting for the first results: clean accuracy comes first, then each analysis as its stage finishes.',
   );
+  const cancelBefore = doc.querySelector('[data-testid="cancel"]');
   app.handle({ type: 'progress', stage: 'attacking (4 attacks)', done: 32, total: 100, etaSeconds: 65 });
   assert.equal(text(doc.querySelector('.progress-text')), 'attacking (4 attacks): 32 of 100 (32%) · ETA 1 m 05 s (whole run)');
+  assert.equal(
+    doc.querySelector('[data-testid="cancel"]'),
+    cancelBefore,
+    'a tick updates the numbers in place: the Cancel button (and its focus) stays',
+  );
   assert.equal(doc.querySelector('progress')!.getAttribute('value'), '32');
   const cancel = doc.querySelector('[data-testid="cancel"]')!;
   click(cancel);

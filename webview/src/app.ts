@@ -20,7 +20,7 @@ import { baseName } from './format';
 import type { RenderContext, Side } from './render/context';
 import { renderCompareCheck } from './render/compareCheck';
 import { renderPanels } from './render/panels';
-import { renderProgress } from './render/progress';
+import { updateProgress } from './render/progress';
 import { renderSummary } from './render/summary';
 
 export interface AppDeps {
@@ -202,23 +202,24 @@ export class PanelApp {
       this.progress = null;
       this.cancelRequested = false;
     }
-    this.progressHolder.replaceChildren(
-      renderProgress(
-        this.h,
-        {
-          progress: this.progress,
-          state: this.state,
-          message: this.message,
-          cancelRequested: this.cancelRequested,
-          sections: this.streamed.length + Object.keys(this.init?.report?.sections ?? {}).length,
-        },
-        () => {
-          this.cancelRequested = true;
-          this.deps.post({ type: 'cancel' });
-          this.renderProgress();
-        },
-      ),
+    const current = this.progressHolder.firstElementChild as HTMLElement | null;
+    const next = updateProgress(
+      this.h,
+      current,
+      {
+        progress: this.progress,
+        state: this.state,
+        message: this.message,
+        cancelRequested: this.cancelRequested,
+        sections: this.streamed.length + Object.keys(this.init?.report?.sections ?? {}).length,
+      },
+      () => {
+        this.cancelRequested = true;
+        this.deps.post({ type: 'cancel' });
+        this.renderProgress();
+      },
     );
+    if (next !== current) this.progressHolder.replaceChildren(next);
   }
 }
 

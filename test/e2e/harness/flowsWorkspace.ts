@@ -85,7 +85,8 @@ export function makeStrangerWorkspace(dir: string, perClass: number): StrangerLa
   copyFileSync(sharedPath('models', fashion.file), join(dir, 'model', 'fashion.onnx'));
   copyFileSync(sharedPath('models', fashion.file), join(dir, 'model', 'fashion-v2.onnx'));
   writeFileSync(join(dir, 'robustness.json'), JSON.stringify({ images: 'clothes' }, null, 2));
-  writeWorkspaceSettings(dir);
+  // Every image is evaluated (the other workspaces sample 40).
+  writeWorkspaceSettings(dir, { 'robustnessLens.limit': imageCount });
   return {
     dir,
     model: 'model/fashion.onnx',

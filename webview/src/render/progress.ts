@@ -23,8 +23,41 @@ export function etaText(etaSeconds: number | null): string {
   return etaSeconds < 1 ? 'ETA finishing…' : `ETA ${duration(etaSeconds)} (whole run)`;
 }
 
+function progressText(p: ProgressMessage | null): string {
+  return p
+    ? `${p.stage}: ${count(p.done)} of ${count(p.total)}${p.total > 0 ? ` (${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%)` : ''} · ${etaText(p.etaSeconds)}`
+    : 'Starting…';
+}
+
+/** What decides the region's elements (not its numbers): the same shape is updated in place. */
+function shapeOf(view: ProgressView): string {
+  return JSON.stringify([view.state, view.cancelRequested, view.sections === 0, view.message]);
+}
+
+/**
+ * The progress region, updated in place when only the numbers changed: the host ticks the ETA every second,
+ * and a Cancel button rebuilt every second would lose the keyboard focus and a click in flight.
+ */
+export function updateProgress(h: H, current: HTMLElement | null, view: ProgressView, onCancel: () => void): HTMLElement {
+  if (current && current.dataset.shape === shapeOf(view)) {
+    const bar = current.querySelector('progress');
+    const text = current.querySelector('.progress-text');
+    if (bar && text) {
+      const p = view.progress;
+      const total = p && p.total > 0 ? p.total : null;
+      if (total === null) bar.removeAttribute('max');
+      else bar.setAttribute('max', String(total));
+      if (total === null) bar.removeAttribute('value');
+      else bar.setAttribute('value', String(Math.min(p!.done, total)));
+      text.textContent = progressText(p);
+      return current;
+    }
+  }
+  return renderProgress(h, view, onCancel);
+}
+
 export function renderProgress(h: H, view: ProgressView, onCancel: () => void): HTMLElement {
-  const region = h('div', { class: 'progress-region' });
+  const region = h('div', { class: 'progress-region', 'data-shape': shapeOf(view) });
   if (view.state === 'running') {
     const p = view.progress;
     const bar = h('progress', {
@@ -32,9 +65,7 @@ export function renderProgress(h: H, view: ProgressView, onCancel: () => void): 
       max: p && p.total > 0 ? p.total : null,
       value: p && p.total > 0 ? Math.min(p.done, p.total) : null,
     });
-    const text = p
-      ? `${p.stage}: ${count(p.done)} of ${count(p.total)}${p.total > 0 ? ` (${Math.floor((100 * Math.min(p.done, p.total)) / p.total)}%)` : ''} · ${etaText(p.etaSeconds)}`
-      : 'Starting…';
+    const text = progressText(p);
     const cancel = h(
       'vscode-button',
       { 'data-testid': 'cancel', secondary: true, disabled: view.cancelRequested, 'aria-disabled': view.cancelRequested ? 'true' : null },
