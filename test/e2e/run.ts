@@ -22,7 +22,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { checkReportEnvelope } from '../../src/engine/report/schema';
-import { FLOW_STEPS, Flows } from './flows';
+import { FLOW_STEPS, Flows, type FlowsContext } from './flows';
 import { STRANGER_STEPS, StrangerFlow } from './stranger';
 import { pickAnalyseChoice } from './harness/analyseChoice';
 import { QuickInput } from './harness/quickInput';
@@ -608,32 +608,20 @@ async function main(): Promise<number> {
     await r.step('runs folder', async () => runsFolder(r, s, art));
     await r.step('model view', () => modelView(r, s, art));
     await r.step('walkthrough', () => walkthrough(r, s, art));
-    if (env.E2E_FLOWS !== '0') {
-      await new Flows(r, {
-        codeServerBin: CODE_SERVER,
-        scratch: s.scratch!,
-        server: s.server!,
-        browser: s.browser!,
-        page: s.page!,
-        workbench: s.workbench!,
-        art,
-        analyseTimeoutMs: ANALYSE_TIMEOUT_MS,
-        quickTimeoutMs: QUICK_TIMEOUT_MS,
-      }).run();
-    }
-    if (env.E2E_STRANGER !== '0') {
-      await new StrangerFlow(r, {
-        codeServerBin: CODE_SERVER,
-        scratch: s.scratch!,
-        server: s.server!,
-        browser: s.browser!,
-        page: s.page!,
-        workbench: s.workbench!,
-        art,
-        analyseTimeoutMs: ANALYSE_TIMEOUT_MS,
-        quickTimeoutMs: QUICK_TIMEOUT_MS,
-      }).run();
-    }
+    // The later scenarios share the first one's code-server, browser and window.
+    const later: FlowsContext = {
+      codeServerBin: CODE_SERVER,
+      scratch: s.scratch!,
+      server: s.server!,
+      browser: s.browser!,
+      page: s.page!,
+      workbench: s.workbench!,
+      art,
+      analyseTimeoutMs: ANALYSE_TIMEOUT_MS,
+      quickTimeoutMs: QUICK_TIMEOUT_MS,
+    };
+    if (env.E2E_FLOWS !== '0') await new Flows(r, later).run();
+    if (env.E2E_STRANGER !== '0') await new StrangerFlow(r, later).run();
   } catch (e) {
     if (!(e instanceof ScenarioAborted)) r.harnessError((e as Error).message);
     r.skip(STEPS);

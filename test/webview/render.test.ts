@@ -622,9 +622,9 @@ test("compare mode: a sweep both runs made on the same axes is one chart with bo
   assert.deepEqual(
     [...radius[0].querySelectorAll('g.plot > g.series')].map((g) => g.getAttribute('data-series')),
     [
-      'fashion-resnet.onnx: non-adaptive (fixed-eps)',
+      'fashion-resnet.onnx: non-adaptive (fixed ε)',
       'fashion-resnet.onnx: clean accuracy',
-      'fashion-resnet-robust.onnx: non-adaptive (fixed-eps)',
+      'fashion-resnet-robust.onnx: non-adaptive (fixed ε)',
       'fashion-resnet-robust.onnx: clean accuracy',
     ],
   );

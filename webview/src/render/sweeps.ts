@@ -52,8 +52,31 @@ export function axesAgree(a: Sweep, b: Sweep): boolean {
   );
 }
 
+/** A series' name with its attack mode in words (never the raw mode id). */
 function seriesName(s: Sweep['series'][number]): string {
-  return s.mode === 'clean' ? s.name : `${s.name} (${s.mode})`;
+  return s.mode === 'clean' ? s.name : `${s.name} (${modeWords(s.mode)})`;
+}
+
+/** A sweep's line chart: y a share in [0, 1] shown as a percentage; it announces through the figure made after it. */
+function sweepChart(
+  ctx: RenderContext,
+  id: string,
+  title: string,
+  sweep: Sweep,
+  series: { name: string; points: { x: number; y: number | null }[] }[],
+  figure: () => Figure | null,
+) {
+  return lineChart(ctx.h.doc, {
+    id,
+    title,
+    xLabel: sweep.xLabel,
+    yLabel: sweep.yLabel,
+    series,
+    formatX: (v) => sig(v, 3),
+    formatY: (v) => percent(v, 0),
+    yDomain: [0, 1],
+    announce: (t) => figure()?.announce(t),
+  });
 }
 
 function fixedText(sweep: Sweep): string {
@@ -71,17 +94,7 @@ function overlaidSweepFigure(ctx: RenderContext, parts: { side: Side; sweep: Swe
     s.series.map((x) => ({ name: `${side.label}: ${seriesName(x)}`, points: s.x.map((v, i) => ({ x: v, y: x.y[i] ?? null })) })),
   );
   let fig: Figure | null = null;
-  const chart = lineChart(ctx.h.doc, {
-    id,
-    title,
-    xLabel: sweep.xLabel,
-    yLabel: sweep.yLabel,
-    series,
-    formatX: (v) => sig(v, 3),
-    formatY: (v) => percent(v, 0),
-    yDomain: [0, 1],
-    announce: (t) => fig?.announce(t),
-  });
+  const chart = sweepChart(ctx, id, title, sweep, series, () => fig);
   chart.svg.dataset.testid = `sweep-${sweep.id}`;
   chart.svg.dataset.side = 'both';
   const caption = parts.map(({ side, sweep: s }) => {
@@ -105,22 +118,9 @@ function overlaidSweepFigure(ctx: RenderContext, parts: { side: Side; sweep: Swe
 function sweepFigure(ctx: RenderContext, side: Side, sweep: Sweep): HTMLElement {
   const id = `sweep-${sweep.id}${ctx.compare ? `-${side.key}` : ''}`;
   const title = sideTitle(ctx, side, sweep.title);
-  const series = sweep.series.map((s) => ({
-    name: s.mode === 'clean' ? s.name : `${s.name} (${modeWords(s.mode)})`,
-    points: sweep.x.map((x, i) => ({ x, y: s.y[i] ?? null })),
-  }));
+  const series = sweep.series.map((s) => ({ name: seriesName(s), points: sweep.x.map((x, i) => ({ x, y: s.y[i] ?? null })) }));
   let fig: Figure | null = null;
-  const chart = lineChart(ctx.h.doc, {
-    id,
-    title,
-    xLabel: sweep.xLabel,
-    yLabel: sweep.yLabel,
-    series,
-    formatX: (v) => sig(v, 3),
-    formatY: (v) => percent(v, 0),
-    yDomain: [0, 1],
-    announce: (t) => fig?.announce(t),
-  });
+  const chart = sweepChart(ctx, id, title, sweep, series, () => fig);
   chart.svg.dataset.testid = `sweep-${sweep.id}`;
   chart.svg.dataset.side = side.key;
   const fixed = Object.entries(sweep.fixed)
