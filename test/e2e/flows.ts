@@ -434,9 +434,11 @@ export class Flows {
       100,
     );
     r.log(`cancelling at "${seen}"`);
-    r.log('screenshot', await this.shot('17-cancel-running'));
     const t0 = Date.now();
-    await frame.locator('[data-testid="cancel"]').click();
+    // At once: pass 2 of 40 small images lasts about a second, too short for a screenshot and an actionability
+    // wait first (the run would end and take the button with it).
+    await frame.locator('[data-testid="cancel"]').dispatchEvent('click');
+    r.log('screenshot', await this.shot('17-cancel-running'));
     const state = await waitForStateIn(frame, ['partial', 'cancelled', 'complete', 'failed'], 120_000);
     r.time('flows: cancel click → panel stopped', (Date.now() - t0) / 1000);
     await sleep(500);
