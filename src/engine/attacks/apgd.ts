@@ -12,6 +12,7 @@
 import { EngineError } from '../errors';
 import { dlrMinClasses, type LossHead } from '../grad/lossHeads';
 import type { GradientInputs } from '../grad/gradientModel';
+import { topK } from '../eval/scores';
 import { attackDefaults } from './catalog';
 import { formatEpsilon } from './format';
 import { checkEpsilon } from './gradientSteps';
@@ -74,13 +75,8 @@ export function createApgdT(params: Partial<ApgdTargetedParams> = {}): Attack {
       // Target classes from the clean logits, as the reference sorts them once before the runs.
       const clean = await ctx.classifier.scores(batch.pixels, batch.count);
       const k = clean.length / batch.count;
-      const ranked = Array.from({ length: batch.count }, (_, i) =>
-        Array.from(clean.subarray(i * k, (i + 1) * k))
-          .map((v, c) => [v, c] as const)
-          .sort((a, b) => b[0] - a[0] || a[1] - b[1])
-          .map(([, c]) => c),
-      );
       const targets = Math.min(p.targets, k - 1);
+      const ranked = Array.from({ length: batch.count }, (_, i) => topK(clean.subarray(i * k, (i + 1) * k), targets + 1));
       const passes = Array.from({ length: targets }, (_, t): Pass => ({
         head: { kind: 'dlr', targeted: true },
         sign: 1,

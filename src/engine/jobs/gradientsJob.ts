@@ -15,6 +15,7 @@ import { GradientModel, type GradientInputs } from '../grad/gradientModel';
 import type { LossHead } from '../grad/lossHeads';
 import { pixelSpecFor } from '../input/pixelSpec';
 import { Classifier } from '../runtime/classifier';
+import { topK } from '../eval/scores';
 import { prepareModel, type JobRequest, type PreparedModel } from './prepare';
 
 /** ce: cross-entropy against the target; margin: max_{j≠t} z_j − z_t (no clamp); logit: z_K itself. */
@@ -107,7 +108,7 @@ export async function computeInputGradients(req: JobRequest, opts: GradientsOpti
             label: prepared.model.path,
           });
         }
-        const top1 = batch.samples.map((_, i) => argmax(scores.subarray(i * numClasses, (i + 1) * numClasses)));
+        const top1 = batch.samples.map((_, i) => topK(scores.subarray(i * numClasses, (i + 1) * numClasses), 1)[0]);
         const target = opts.target === 'predicted' ? top1 : batch.samples.map((s) => s.label);
         const extra: GradientInputs = { labels: target };
         if (opts.loss.kind === 'margin') extra.kappa = MARGIN_NO_CLAMP;
@@ -194,12 +195,6 @@ async function listImages(
       .map((img) => ({ path: img.path, relPath: img.relPath, label: -1, className: '' }));
     return { samples, classNames: config.classNames };
   }
-}
-
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
-  return best;
 }
 
 function concat(parts: Float32Array[]): Float32Array {
