@@ -425,18 +425,18 @@ export class Flows {
     await this.pickAnalyseChoice('fresh/fresh.onnx', 'Full', false);
     const frame = await wb.waitForPanel(60_000);
     const progress = frame.locator('[data-testid="progress"] .progress-text');
-    // Cancel in pass 2 (adaptive attacks), so pass 1's sections are there to keep; compare selection reuses them.
+    // Cancel in pass 1 once its first batch is done: the attacks measured so far are kept (compare selection
+    // reuses them). Pass 2 of 40 small images lasts about a second, too short for a cancel to land reliably.
     const seen = await until(
-      "pass 2 (adaptive attacks) in the panel's progress",
+      "pass 1's first batch in the panel's progress",
       async () => (await progress.textContent().catch(() => '')) ?? '',
-      (t) => /^(defended cost and ε sweep|adaptive attacks): /.test(t),
+      (t) => /^attacks, defences and frequency analyses: [1-9]/.test(t),
       this.c.analyseTimeoutMs,
       100,
     );
     r.log(`cancelling at "${seen}"`);
     const t0 = Date.now();
-    // At once: pass 2 of 40 small images lasts about a second, too short for a screenshot and an actionability
-    // wait first (the run would end and take the button with it).
+    // At once: a screenshot and an actionability wait first would give the run time to end.
     await frame.locator('[data-testid="cancel"]').dispatchEvent('click');
     r.log('screenshot', await this.shot('17-cancel-running'));
     const state = await waitForStateIn(frame, ['partial', 'cancelled', 'complete', 'failed'], 120_000);
