@@ -17,8 +17,9 @@ export async function pickAnalyseChoice(
   firstRun: boolean,
 ): Promise<string[]> {
   const title = `Analyse ${model}: preset and images`;
+  // Every row priced: the list is rebuilt when the probe answers, and a read in between mixes old and new rows.
   const view = await qi.waitFor(
-    (v) => v.title.startsWith(title) && v.rows.some((x) => /\(estimate\)$|^no estimate/.test(x.description)),
+    (v) => v.title.startsWith(title) && v.rows.length > 0 && v.rows.every((x) => /\(estimate\)$|^no estimate/.test(x.description)),
     120_000,
   );
   r.log('analyse choices', JSON.stringify(view.rows));
