@@ -1,8 +1,10 @@
 /** One self-overwriting progress line on stderr (only when stderr is a terminal), with rate and ETA. */
 import type { Progress } from '../engine/eval/cleanEval';
+import { RunEta } from '../host/eta';
 
 export class ProgressLine {
-  private started = Date.now();
+  /** The current stage's own rate (by its work share where the engine reports one): no timing probe here. */
+  private readonly eta = new RunEta();
   private lastDraw = 0;
   private drawn = false;
   /** Without a terminal (CI logs, pipes): one line when a stage starts and one when it ends, nothing between. */
@@ -15,13 +17,12 @@ export class ProgressLine {
 
   update(p: Progress): void {
     if (!this.enabled) return;
-    const now = Date.now();
+    const now = performance.now();
+    this.eta.update(p.stage, p.done, p.total, now, p);
     if (now - this.lastDraw < 100 && p.done < p.total) return;
     this.lastDraw = now;
-    const elapsed = (now - this.started) / 1000;
-    const rate = elapsed > 0 ? p.done / elapsed : 0;
-    const eta = rate > 0 ? (p.total - p.done) / rate : 0;
-    const text = `${p.stage}: ${p.done}/${p.total} (${rate.toFixed(0)}/s, ETA ${eta.toFixed(0)} s)`;
+    const left = this.eta.remaining(now);
+    const text = `${p.stage}: ${p.done}/${p.total}${left === null ? '' : ` (stage ETA ${left.toFixed(0)} s)`}`;
     if (this.tty) {
       process.stderr.write(`\r${text}\x1b[K`);
       this.drawn = true;

@@ -81,7 +81,13 @@ export class JobQueue {
       signal: running.controller.signal,
       onProgress: (p) => {
         running.stage = p.stage;
-        throttle.update({ stage: p.stage, done: p.done, total: p.total });
+        throttle.update({
+          stage: p.stage,
+          done: p.done,
+          total: p.total,
+          ...(p.fraction !== undefined ? { fraction: p.fraction } : {}),
+          ...(p.expected ? { expected: { ...p.expected } } : {}),
+        });
       },
       onLog: (line) => this.send({ type: 'log', id, line }),
       onSection: (name, section) => {

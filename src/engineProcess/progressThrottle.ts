@@ -3,11 +3,9 @@
  * channel and the extension host with updates. The latest update is never lost: one that arrives inside
  * the interval is held and sent when the interval ends (or by `flush`, before the job's result).
  */
-export interface ProgressUpdate {
-  stage: string;
-  done: number;
-  total: number;
-}
+import type { Progress } from '../engine/eval/cleanEval';
+
+export type ProgressUpdate = Progress;
 
 export class ProgressThrottle {
   private lastSent = -Infinity;

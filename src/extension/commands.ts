@@ -66,7 +66,7 @@ export async function analyse(lens: Lens, model: vscode.Uri, choice?: AnalyseCho
   const running = isRunning(lens, 'analyse', model);
   const picked =
     choice || running
-      ? { preset: choice?.preset ?? settings.analysePreset, limit: choice?.limit ?? null, priors: [] }
+      ? { preset: choice?.preset ?? settings.analysePreset, limit: choice?.limit ?? null, priors: [], costs: null }
       : await pickAnalyseChoice(lens, model, settings);
   if (!picked) return null;
   const chosen = { ...settings, analysePreset: picked.preset };
@@ -78,6 +78,7 @@ export async function analyse(lens: Lens, model: vscode.Uri, choice?: AnalyseCho
     request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings, picked.limit ?? settings.limit),
     options: (dir) => analyseOptions(chosen, dir),
     etaPriors: picked.priors,
+    etaCosts: picked.costs,
   });
 }
 

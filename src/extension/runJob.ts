@@ -13,6 +13,7 @@ import { errorText } from '../engine/errors';
 import type { JobRequest } from '../engine/jobs/prepare';
 import type { ReportV1 } from '../engine/report/schema';
 import { EngineRunError } from '../host/engineClient';
+import type { PassCosts } from '../engine/analyse/stageWork';
 import { RunEta, timeLeftText, type StagePrior } from '../host/eta';
 import { EventLoopDelayProbe } from '../host/eventLoopDelay';
 import { HostProfiler } from '../host/hostProfiler';
@@ -39,6 +40,8 @@ export interface RunSpec<K extends JobKind> {
   background?: boolean;
   /** Expected seconds per progress stage (the timing probe's estimate): the ETA's prior for stages not yet measured. */
   etaPriors?: StagePrior[];
+  /** The probe's per-image pass costs: they price the passes a stage reports it now expects. */
+  etaCosts?: PassCosts | null;
 }
 
 /** How often the ETA counts down between progress messages. */
@@ -101,7 +104,7 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
   const profiler = await HostProfiler.startIfAsked();
   const started = performance.now();
   const probe = new EventLoopDelayProbe();
-  const eta = new RunEta(spec.etaPriors ?? []);
+  const eta = new RunEta(spec.etaPriors ?? [], spec.etaCosts ?? null);
   let last: Omit<RunProgress, 'etaSeconds'> | null = null;
 
   const outcome = await vscode.window.withProgress(
@@ -122,7 +125,7 @@ async function runLive<K extends JobKind>(lens: Lens, spec: RunSpec<K>, live: Li
       try {
         const run = lens.engine.start(spec.kind, spec.request, spec.options(dir), {
           onProgress: (p) => {
-            eta.update(p.stage, p.done, p.total, performance.now());
+            eta.update(p.stage, p.done, p.total, performance.now(), p);
             last = { stage: p.stage, done: p.done, total: p.total };
             show();
           },

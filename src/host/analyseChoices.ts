@@ -4,7 +4,7 @@
  * model's first run; afterwards the settings' preset and limit. No `vscode` import: unit-tested directly.
  */
 import type { AnalysePreset } from '../engine/attacks/catalog';
-import { stageSeconds, workSeconds, type StageWork } from '../engine/analyse/stageWork';
+import { stageSeconds, workSeconds, type PassCosts, type StageWork } from '../engine/analyse/stageWork';
 import type { EstimateChoice, TimingProbeSection } from '../engine/analyse/stageWork';
 import {
   array,
@@ -76,6 +76,8 @@ export interface AnalyseChoiceItem {
   limit: number | null;
   /** The estimate's seconds per stage (the run's ETA starts from them); empty without an estimate. */
   priors: StagePrior[];
+  /** The probe's per-image pass costs (null without an estimate): the ETA prices the engine's own counts with them. */
+  costs: PassCosts | null;
 }
 
 const PRESET_DETAIL: Record<AnalysePreset, string> = {
@@ -89,17 +91,21 @@ function label(preset: AnalysePreset, images: number, all: boolean): string {
   return `${title(preset)} · ${all ? `all ${images}` : images} image${images === 1 ? '' : 's'}`;
 }
 
-/** Seconds per stage at the probe's costs (null: no gradient was timed, so gradient passes cannot be priced). */
+/** The probe's per-image costs (null: no gradient was timed, so gradient passes cannot be priced). */
+export function probeCosts(probe: TimingProbeSection): PassCosts | null {
+  return probe.gradientSeconds === null ? null : { forwardSeconds: probe.forwardSeconds, gradientSeconds: probe.gradientSeconds };
+}
+
+/** Seconds per stage at the probe's costs (null: no gradient was timed). */
 export function stagePriors(probe: TimingProbeSection, work: readonly StageWork[]): StagePrior[] | null {
-  if (probe.gradientSeconds === null) return null;
-  const cost = { forwardSeconds: probe.forwardSeconds, gradientSeconds: probe.gradientSeconds };
-  return work.map((w) => ({ stage: w.stage, seconds: stageSeconds(w, cost) }));
+  const cost = probeCosts(probe);
+  return cost ? work.map((w) => ({ stage: w.stage, seconds: stageSeconds(w, cost) })) : null;
 }
 
 /** The whole run's estimate in seconds: setup as the probe measured it, then the work. */
 export function choiceSeconds(probe: TimingProbeSection, c: EstimateChoice): number | null {
-  if (probe.gradientSeconds === null) return null;
-  return probe.setupSeconds + workSeconds(c.work, { forwardSeconds: probe.forwardSeconds, gradientSeconds: probe.gradientSeconds });
+  const cost = probeCosts(probe);
+  return cost ? probe.setupSeconds + workSeconds(c.work, cost) : null;
 }
 
 /** Items while the probe runs: each preset at the offered counts and at every image, no estimate yet. */
@@ -113,6 +119,7 @@ export function pendingChoiceItems(): AnalyseChoiceItem[] {
       preset,
       limit: k,
       priors: [],
+      costs: null,
     })),
   );
 }
@@ -136,6 +143,7 @@ export function estimatedChoiceItems(probe: TimingProbeSection): AnalyseChoiceIt
       preset: c.preset,
       limit: c.all ? null : c.images,
       priors: stagePriors(probe, c.work) ?? [],
+      costs: probeCosts(probe),
     };
   });
 }

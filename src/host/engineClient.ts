@@ -19,6 +19,7 @@ import {
   type JobOptionsByKind,
 } from '../protocol/engineMessages';
 import { Disposable, MutableDisposable, toDisposable, type IDisposable } from './dispose';
+import type { Progress } from '../engine/eval/cleanEval';
 
 export interface EngineClientOptions {
   /** The bundled engine entry (dist/engineProcess.js). */
@@ -37,7 +38,7 @@ export interface EngineClientOptions {
 }
 
 export interface RunHandlers {
-  onProgress?: (p: { stage: string; done: number; total: number }) => void;
+  onProgress?: (p: Progress) => void;
   onLog?: (line: string) => void;
   onSection?: (name: string, section: unknown) => void;
 }
@@ -297,7 +298,15 @@ export class EngineClient extends Disposable {
     switch (m.type) {
       case 'progress':
         p.stage = m.stage;
-        safely(() => p.handlers.onProgress?.({ stage: m.stage, done: m.done, total: m.total }));
+        safely(() =>
+          p.handlers.onProgress?.({
+            stage: m.stage,
+            done: m.done,
+            total: m.total,
+            ...(m.fraction !== undefined ? { fraction: m.fraction } : {}),
+            ...(m.expected ? { expected: m.expected } : {}),
+          }),
+        );
         break;
       case 'log':
         safely(() => p.handlers.onLog?.(m.line));

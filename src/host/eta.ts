@@ -1,11 +1,15 @@
 /**
  * One ETA for the whole run, kept current. Before a stage has a rate of its own, its prior (the timing
- * probe's seconds for it) stands in, scaled by how the stages measured so far compared with their priors
+ * probe's seconds for it, or, once the engine says how many model passes the stage now expects, those
+ * passes at the probe's costs) stands in, scaled by how the stages measured so far compared with their priors
  * (a busy machine makes every stage slower alike). Within a stage, the measured rate takes over as the
- * stage advances. Stages still to come add their scaled priors. Between progress messages the estimate
+ * stage advances (by the share of its work done where the engine reports it: its images cost unequally).
+ * Stages still to come add their scaled priors. Between progress messages the estimate
  * counts down with the clock, and never below zero. Without priors (jobs with no probe) it is the current
  * stage's own extrapolation, and unknown (null) until the stage has made progress.
  */
+
+import type { Passes, PassCosts } from '../engine/analyse/stageWork';
 
 /** A stage's expected seconds (the estimate's prior), in the order the run goes through them. */
 export interface StagePrior {
@@ -17,10 +21,16 @@ interface CurrentStage {
   stage: string;
   prior: number | null;
   startMs: number;
-  /** Progress at the stage's first message (its origin: start-up time is not counted as work). */
-  done0: number;
-  done: number;
-  total: number;
+  /** Share done at the stage's first message (its origin: start-up time is not counted as work). */
+  share0: number;
+  /** Share of the stage done: its work share where the engine reports one, else images done / total. */
+  share: number;
+}
+
+/** What a progress message says beyond images done: the stage's work share and the passes it expects. */
+export interface StageWorkReport {
+  fraction?: number;
+  expected?: Passes;
 }
 
 export class RunEta {
@@ -35,24 +45,33 @@ export class RunEta {
 
   private readonly totalPrior: number;
 
-  constructor(private readonly stages: readonly StagePrior[] = []) {
+  constructor(
+    private readonly stages: readonly StagePrior[] = [],
+    /** The timing probe's per-image costs, to price the passes a stage reports (none: its prior stays). */
+    private readonly costs: PassCosts | null = null,
+  ) {
     this.priors = new Map(stages.map((s) => [s.stage, s.seconds]));
     this.totalPrior = stages.reduce((sum, s) => sum + s.seconds, 0);
   }
 
-  /** A progress message: `done` of `total` in `stage` at `nowMs` (a monotonic clock, in ms). */
-  update(stage: string, done: number, total: number, nowMs: number): void {
+  /** A progress message: `done` of `total` in `stage` at `nowMs` (a monotonic clock, in ms), with its work. */
+  update(stage: string, done: number, total: number, nowMs: number, work: StageWorkReport = {}): void {
+    const share = work.fraction ?? (total > 0 ? Math.min(1, Math.max(0, done / total)) : 0);
     const c = this.current;
-    if (!c || c.stage !== stage || done < c.done0) {
+    if (!c || c.stage !== stage || share < c.share0) {
       if (c && c.stage !== stage && c.prior !== null) {
         this.finishedPrior += c.prior;
         this.finishedActual += Math.max(0, nowMs - c.startMs) / 1000;
       }
-      this.current = { stage, prior: this.priors.get(stage) ?? null, startMs: nowMs, done0: done, done, total };
+      this.current = { stage, prior: this.priors.get(stage) ?? null, startMs: nowMs, share0: share, share };
       this.seen.add(stage);
     } else {
-      c.done = done;
-      c.total = total;
+      c.share = share;
+    }
+    // The engine's count of the stage's passes replaces the plan's (pass 2 knows from pass 1 what it re-attacks).
+    if (work.expected && this.costs) {
+      const cur = this.current!;
+      cur.prior = work.expected.forward * this.costs.forwardSeconds + work.expected.gradient * this.costs.gradientSeconds;
     }
     const seconds = this.compute(nowMs);
     this.estimate = seconds === null ? null : { seconds, atMs: nowMs };
@@ -86,16 +105,10 @@ export class RunEta {
     const r = this.scale(nowMs);
     const f = fraction(c);
     const elapsed = Math.max(0, nowMs - c.startMs) / 1000;
-    const progressed = c.done - c.done0;
-    const measured = progressed > 0 && elapsed > 0 ? (Math.max(0, c.total - c.done) * elapsed) / progressed : null;
+    const measured = f > 0 && elapsed > 0 ? (elapsed * (1 - f)) / f : null;
     const fromPrior = c.prior !== null ? r * c.prior * (1 - f) : null;
     // The measured rate earns trust as the stage advances; at its start the prior speaks alone.
-    const here =
-      c.total > 0 && c.done >= c.total
-        ? 0
-        : measured !== null && fromPrior !== null
-          ? f * measured + (1 - f) * fromPrior
-          : (measured ?? fromPrior);
+    const here = c.share >= 1 ? 0 : measured !== null && fromPrior !== null ? f * measured + (1 - f) * fromPrior : (measured ?? fromPrior);
     if (here === null) return null;
     const later = this.stages.filter((s) => !this.seen.has(s.stage)).reduce((sum, s) => sum + r * s.seconds, 0);
     return here + later;
@@ -104,8 +117,8 @@ export class RunEta {
 
 /** Share of the stage done since its origin, in [0, 1]. */
 function fraction(c: CurrentStage): number {
-  const span = c.total - c.done0;
-  return span > 0 ? Math.min(1, Math.max(0, (c.done - c.done0) / span)) : 0;
+  const span = 1 - c.share0;
+  return span > 0 ? Math.min(1, Math.max(0, (c.share - c.share0) / span)) : 0;
 }
 
 /** "12 s", "3 min 5 s", "1 h 2 min". */

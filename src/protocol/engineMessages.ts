@@ -96,6 +96,8 @@ const progressMessage = object(
     stage: string({ max: 200 }),
     done: number({ check: (n) => n >= 0 }),
     total: number({ check: (n) => n >= 0 }),
+    fraction: optional(number({ check: (n) => n >= 0 && n <= 1 })),
+    expected: optional(object({ forward: number({ check: (n) => n >= 0 }), gradient: number({ check: (n) => n >= 0 }) })),
   },
   { label: 'progress' },
 );

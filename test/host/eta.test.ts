@@ -99,12 +99,47 @@ describe('RunEta', () => {
     assert.ok(eta.remaining(20_100)! > 140, `${eta.remaining(20_100)}`);
   });
 
+  it("a stage's reported passes replace its prior, priced at the probe's costs and scaled by the speed measured so far", () => {
+    const costs = { forwardSeconds: 0.001, gradientSeconds: 0.004 };
+    // The plan guessed 10 s for pass 2's adaptive attacks; the engine counts 5,000 forward and 5,000 gradient passes: 25 s.
+    const eta = new RunEta(
+      [
+        { stage: 'pass one', seconds: 20 },
+        { stage: 'adaptive attacks', seconds: 10 },
+      ],
+      costs,
+    );
+    eta.update('pass one', 0, 10, 0);
+    eta.update('pass one', 10, 10, 40_000); // twice as slow as its prior
+    eta.update('adaptive attacks', 0, 10, 40_000, { fraction: 0, expected: { forward: 5000, gradient: 5000 } });
+    const left = eta.remaining(40_000)!;
+    // The 2× measured on pass one, with the pseudo-observation at the probe's speed: (40 + 1.5) / (20 + 1.5).
+    const scale = (40 + 0.05 * 30) / (20 + 0.05 * 30);
+    assert.ok(Math.abs(left - 25 * scale) < 1e-9, `${left} s left, expected ${25 * scale}`);
+    // Without the probe's costs the passes cannot be priced: the plan's prior stays.
+    const unpriced = new RunEta([{ stage: 'adaptive attacks', seconds: 10 }]);
+    unpriced.update('adaptive attacks', 0, 10, 0, { fraction: 0, expected: { forward: 5000, gradient: 5000 } });
+    assert.equal(unpriced.remaining(0), 10);
+  });
+
+  it("a stage with a work share follows the share, not the images: a batch's cheap parts do not fool the rate", () => {
+    // 10 images; the first 9 are replayed quickly (10 % of the work in 1 s), the adaptive part is the other 90 %.
+    const byImages = new RunEta();
+    const byWork = new RunEta();
+    byImages.update('adaptive attacks', 0, 10, 0);
+    byWork.update('adaptive attacks', 0, 10, 0, { fraction: 0 });
+    byImages.update('adaptive attacks', 9, 10, 1000);
+    byWork.update('adaptive attacks', 9, 10, 1000, { fraction: 0.1 });
+    assert.ok(Math.abs(byWork.remaining(1000)! - 9) < 1e-9, `by work: ${byWork.remaining(1000)} s left (truly 9)`);
+    assert.ok(byImages.remaining(1000)! < 0.2, `by images the same run looks nearly done: ${byImages.remaining(1000)} s`);
+  });
+
   it('without priors: the current stage extrapolated, unknown until it progresses, zero when done', () => {
     const eta = new RunEta();
     eta.update('clean', 10, 100, 1000);
     assert.equal(eta.remaining(1000), null, 'the first message of a stage is its origin');
     eta.update('clean', 30, 100, 3000); // 20 in 2 s; 70 left → 7 s
-    assert.equal(eta.remaining(3000), 7);
+    assert.ok(Math.abs(eta.remaining(3000)! - 7) < 1e-9);
     eta.update('attacks', 0, 50, 4000);
     assert.equal(eta.remaining(4000), null);
     eta.update('attacks', 50, 50, 9000);

@@ -31,6 +31,8 @@ export interface AnalyseContext {
   /** Publishes a finished report section (partial results stream to the panel). */
   section(name: string, value: unknown): void;
   progress(stage: string, done: number, total: number): void;
+  /** A progress message as is (a WorkProgress's, with the work share and the expected passes). */
+  report: (p: Progress) => void;
   signalOpt: { signal?: AbortSignal };
 }
 

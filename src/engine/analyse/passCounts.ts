@@ -38,11 +38,13 @@ export const DEFENDED_SHARE_TYPICAL = 0.5;
 /** The ε sweep's attack: PGD-10 L∞ at each ε of the grid (stages/epsilonSweep.ts). */
 const SWEEP_PGD_STEPS = 10;
 
-const add = (a: Passes, b: Passes, times = 1): Passes => ({
+export const addPasses = (a: Passes, b: Passes, times = 1): Passes => ({
   forward: a.forward + times * b.forward,
   gradient: a.gradient + times * b.gradient,
 });
-const NONE: Passes = { forward: 0, gradient: 0 };
+export const NO_PASSES: Passes = { forward: 0, gradient: 0 };
+const add = addPasses;
+const NONE = NO_PASSES;
 
 /** Passes one image costs an attack of the suite (its parameters over the catalog's defaults). */
 export function attackPasses(spec: AttackSpec, numClasses: number): Passes {
@@ -95,6 +97,40 @@ export interface ImageShape {
 }
 
 /**
+ * Passes per attacked image of each attack a suite of `count` attacks runs, in order: the plan's when the
+ * suite is the plan's (one forward pass each otherwise: an attack the plan did not count).
+ */
+export function suiteAttackPasses(plan: AnalysePlan, count: number, numClasses: number): Passes[] {
+  return Array.from({ length: count }, (_, i) =>
+    count === plan.attacks.length ? attackPasses(plan.attacks[i], numClasses) : { forward: 1, gradient: 0 },
+  );
+}
+
+/** Passes the whole suite costs one attacked image. */
+export function suitePasses(plan: AnalysePlan, numClasses: number): Passes {
+  return plan.attacks.reduce((sum, spec) => add(sum, attackPasses(spec, numClasses)), NONE);
+}
+
+/**
+ * Pass 1's last part of a batch, per image: every defence configuration on the clean image and on each
+ * adversarial example (`accuracy` of the images are attacked; every attack is counted as a success), and
+ * Occluded Frequency (a pass per band) on the share of the images it covers.
+ */
+export function passOneRest(plan: AnalysePlan, shape: ImageShape, accuracy: number): Passes {
+  const stage = (name: string) => plan.stages.find((s) => s.stage === name)!;
+  const images = stage('clean').sizes.images;
+  const defenceSizes = stage('defences').skipped === null ? stage('defences').sizes : {};
+  const rows = 1 + plan.attacks.length * accuracy;
+  const radii = defenceSizes['post-averaging/radii'] ?? 0;
+  let rest: Passes = { forward: rows * radii * (defenceSizes['post-averaging/pointsPerImage'] ?? 0), gradient: 0 };
+  rest = add(rest, { forward: rows * (defenceSizes['low-pass/cutoffs'] ?? 0), gradient: 0 });
+  const of = stage('occludedFrequency');
+  if (of.skipped === null && images > 0)
+    rest = add(rest, { forward: (of.sizes.images / images) * bandCount(shape.height, shape.width), gradient: 0 });
+  return rest;
+}
+
+/**
  * The work of each progress stage of the run `plan` describes (stages that do not run have none). `K` is
  * post-averaging's configured K (the one pass 2 uses); `accuracy` the expected clean accuracy (a probe's):
  * attacks run on correctly classified images only, and pass 2 takes its adaptive images from them. The
@@ -105,20 +141,10 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, acc
   const images = plan.stages.find((s) => s.stage === 'clean')!.sizes.images;
   const stage = (name: string) => plan.stages.find((s) => s.stage === name)!;
   const A = plan.attacks.length;
-  const suite = plan.attacks.reduce((sum, spec) => add(sum, attackPasses(spec, shape.numClasses)), NONE);
+  const suite = suitePasses(plan, shape.numClasses);
 
-  // Pass 1, per image: its scores, every attack (on the correct images), every defence configuration on the
-  // clean image and each adversarial example, and Occluded Frequency (a pass per band) on the first ofImages.
-  let passOne = add({ forward: 1, gradient: 0 }, suite, a);
-  const defenceSizes = stage('defences').skipped === null ? stage('defences').sizes : {};
-  const rows = 1 + A * a;
-  const radii = defenceSizes['post-averaging/radii'] ?? 0;
-  passOne = add(passOne, { forward: rows * radii * (defenceSizes['post-averaging/pointsPerImage'] ?? 0), gradient: 0 });
-  passOne = add(passOne, { forward: rows * (defenceSizes['low-pass/cutoffs'] ?? 0), gradient: 0 });
-  const of = stage('occludedFrequency');
-  if (of.skipped === null && images > 0) {
-    passOne = add(passOne, { forward: (of.sizes.images / images) * bandCount(shape.height, shape.width), gradient: 0 });
-  }
+  // Pass 1, per image: its scores, every attack (on the correct images), then the defences and frequency analyses.
+  const passOne = add(add({ forward: 1, gradient: 0 }, suite, a), passOneRest(plan, shape, a));
   const work: StageWork[] = [
     { stage: ANALYSE_STAGES.clean, images, perImage: { forward: 1, gradient: 0 } },
     { stage: ANALYSE_STAGES.passOne, images, perImage: passOne },

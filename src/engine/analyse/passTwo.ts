@@ -20,7 +20,8 @@ import type { AttackStage } from './stages/attacks';
 import { CostMeter } from './stages/cost';
 import { startEpsilonSweep } from './stages/epsilonSweep';
 import { ANALYSE_STAGES } from './stageWork';
-import { adaptiveAttackPasses, attackPasses, passWeight } from './passCounts';
+import { adaptiveAttackPasses, addPasses, NO_PASSES, suiteAttackPasses } from './passCounts';
+import { WorkProgress } from './workProgress';
 
 export interface PassTwoResult {
   /** Per chosen defence (same order): its adaptive rows (null without a gradient) and its cost. */
@@ -93,7 +94,7 @@ export async function runPassTwo(
     if (adaptive) Object.assign(seeds, seedRecord(runSeed, 'adaptive/attack'));
     const replay = adaptive ? replayedPrefix(ctx.data.samples, samples, classifier.batchSize) : [];
     // Two progress stages: their images cost very differently, and one rate over both would mislead the ETA.
-    let progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoSweep, n, samples.length);
+    const progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoSweep, n, samples.length);
     progress(0);
     // Part 1, over the adaptive images themselves: the ε sweep and the defended cost.
     for await (const { batch, count, done } of analyseBatches(ctx, samples)) {
@@ -123,31 +124,52 @@ export async function runPassTwo(
       const mismatched = refs.map(() => 0);
       let evaluated = 0;
       let batchNo = 0;
-      // A batch's progress moves by each part's share of its work (the replayed attacks are quick beside the
-      // adaptive ones, EOT through post-averaging above all), so the ETA's rate is not thrown by their order.
+      // Progress by work (the replayed attacks are quick beside the adaptive ones, EOT through post-averaging
+      // above all), counted from what is known now: pass 1's verdicts say which examples each defence and
+      // attack will re-attack, so the ETA knows this stage's cost from its start.
       const classes = classifier.numClasses ?? ctx.classNames.length;
-      const replayWeights = pass2Suite.attacks.map((_attack, i) =>
-        plan.attacks[i] && pass2Suite.attacks.length === plan.attacks.length ? passWeight(attackPasses(plan.attacks[i], classes)) : 1,
+      const perAttack = suiteAttackPasses(plan, pass2Suite.attacks.length, classes);
+      const suitePerImage = perAttack.reduce((sum, a) => addPasses(sum, a), NO_PASSES);
+      const perReattack = defended.map((def, d) =>
+        def.gradient ? adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K) : NO_PASSES,
       );
-      // Then one part per defence × attack (a defence without a gradient has none).
-      const adaptiveWeights = defended.flatMap((def, d) =>
-        refs.map(() => (def.gradient ? passWeight(adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K)) : 0)),
-      );
-      const partEnds = cumulativeShares([...replayWeights, ...adaptiveWeights]);
-      const within = (before: number, count: number, part: number) => before + Math.floor(count * (part > 0 ? partEnds[part - 1] : 0));
-      progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoAdaptive, n, replay.length);
-      progress(0);
-      for await (const { batch, count, before, done } of analyseBatches(ctx, replay)) {
+      /** Pass 1's count of the examples defence d will re-attack for attack a among replay images [from, to). */
+      const reattacks = (d: number, a: number, from: number, to: number) => {
+        let n = 0;
+        for (let j = from; j < to; j++)
+          if (
+            inAdaptiveSet.has(replay[j].relPath) &&
+            (pass1[d][a] ? pass1[d][a].defendedExample(j) !== null : cleanCorrect.has(replay[j].relPath))
+          )
+            n++;
+        return n;
+      };
+      const workOf = (from: number, to: number) => {
+        let w = addPasses(
+          { forward: to - from, gradient: 0 },
+          suitePerImage,
+          replay.slice(from, to).filter((s) => cleanCorrect.has(s.relPath)).length,
+        );
+        defended.forEach((def, d) => {
+          if (def.gradient) refs.forEach((_r, a) => (w = addPasses(w, perReattack[d], reattacks(d, a, from, to))));
+        });
+        return w;
+      };
+      const work = new WorkProgress(ctx.report, ANALYSE_STAGES.passTwoAdaptive, replay.length, workOf(0, replay.length));
+      for await (const { batch, count, before } of analyseBatches(ctx, replay)) {
         const offset = evaluated;
         evaluated += count;
+        work.startBatch(before, count, workOf(before, before + count));
         const scores = await classifier.scores(batch.pixels, count);
-        const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) => progress(within(before, count, finished)));
+        const attacked = pass2Suite.attackedCount(batch.samples, scores);
+        const sb = await pass2Suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
+          work.advance(addPasses(NO_PASSES, perAttack[finished - 1], attacked)),
+        );
         const firstWithGradient = defended.findIndex((def) => def.gradient);
         for (let d = 0; d < defended.length; d++) {
           const def = defended[d];
           if (!def.gradient) continue;
           for (let a = 0; a < refs.length; a++) {
-            progress(within(before, count, pass2Suite.attacks.length + d * refs.length + a));
             const tally = pass1[d][a];
             const examples = examplesToReattack(
               sb.attacks[a],
@@ -169,10 +191,11 @@ export async function runPassTwo(
               tallies[d][a],
               ctx.hooks.signal,
             );
+            work.advance(addPasses(NO_PASSES, perReattack[d], examples.ks.length));
           }
         }
         batchNo++;
-        progress(done);
+        work.endBatch();
       }
       mismatched.forEach((m, a) => {
         if (m)
@@ -209,11 +232,4 @@ export async function runPassTwo(
   } finally {
     for (const d of disposers.reverse()) await d();
   }
-}
-
-/** Running shares of the total, part by part (equal shares when every weight is zero). */
-export function cumulativeShares(weights: number[]): number[] {
-  const total = weights.reduce((a, b) => a + b, 0);
-  let sum = 0;
-  return weights.map((w, i) => (total > 0 ? (sum += w) / total : (i + 1) / weights.length));
 }

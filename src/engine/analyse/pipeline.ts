@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import { analyseBatches } from './analyseBatches';
 import { channelCount } from '../data/pixels';
 import { isEngineError } from '../errors';
-import { imagesDoneWithin } from '../jobs/attackSuite';
 import type { JobHooks } from '../jobs/evalJob';
 import { prepareData, prepareModel, type JobRequest } from '../jobs/prepare';
 import { buildReport } from '../report/buildReport';
@@ -21,6 +20,7 @@ import { Classifier } from '../runtime/classifier';
 import type { AnalyseContext } from './context';
 import { progressOf } from './context';
 import type { AnalyseOptions } from './options';
+import { addPasses, NO_PASSES, passOneRest, suiteAttackPasses } from './passCounts';
 import { runPassTwo } from './passTwo';
 import { planAnalyse } from './plan';
 import { ANALYSE_STAGES } from './stageWork';
@@ -28,6 +28,7 @@ import { publishAttacks, startAttackStage, type AttackStage } from './stages/att
 import { runCleanStage } from './stages/clean';
 import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
 import { BATCH_STAGES } from './stages';
+import { WorkProgress } from './workProgress';
 
 export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, hooks: JobHooks = {}): Promise<ReportV1> {
   const prepared = await prepareModel(req);
@@ -59,6 +60,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
       hooks.onSection?.(name, value);
     },
     progress: progressOf(hooks),
+    report: (p) => hooks.onProgress?.(p),
     signalOpt: hooks.signal ? { signal: hooks.signal } : {},
   };
   const report = (partial: boolean, skippedImages: { relPath: string; error: string }[]) =>
@@ -77,7 +79,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     const clean = await runCleanStage(ctx);
     if (clean.stopped) return report(true, clean.skipped);
     const attacks = await startAttackStage(ctx);
-    const pass1 = await runPassOne(ctx, attacks);
+    const pass1 = await runPassOne(ctx, attacks, clean.correct.size);
     const chosen = chooseDefences(ctx, pass1.defences);
     for (const s of pass1.stages) s.onDefencesChosen?.(chosen.results);
     // The defences' own sweeps are pass 1's: they reach the panel now, the ε sweep joins them after pass 2.
@@ -97,23 +99,29 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
 }
 
 /** Pass 1, batch by batch: attacks → defence tallies → the batch stages (frequency lens); then their sections. */
-async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
-  const { classifier, prepared, data } = ctx;
+async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrect: number) {
+  const { classifier, prepared, data, plan } = ctx;
   const defences = await startDefenceStage(ctx, attacks);
   const stages = BATCH_STAGES.map((s) => s.start(ctx, attacks.refs));
   const times = { attacks: 0, defences: 0, frequency: 0 };
   const suite = attacks.suite;
   let partial = false;
   const total = data.samples.length;
-  const stage = ANALYSE_STAGES.passOne;
-  ctx.progress(stage, 0, total);
+  // The batch's parts: its scores, each attack on its correct images, then the defences and frequency analyses.
+  const shape = { height: ctx.H, width: ctx.W, numClasses: classifier.numClasses ?? ctx.classNames.length };
+  const perAttack = suiteAttackPasses(plan, suite.attacks.length, shape.numClasses);
+  const rest = addPasses({ forward: 1, gradient: 0 }, passOneRest(plan, shape, total ? cleanCorrect / total : 0));
+  const batchWork = (images: number, attacked: number) =>
+    perAttack.reduce((sum, a) => addPasses(sum, a, attacked), addPasses(NO_PASSES, rest, images));
+  const work = new WorkProgress(ctx.report, ANALYSE_STAGES.passOne, total, batchWork(total, cleanCorrect));
   try {
-    for await (const { batch, count, before, done } of analyseBatches(ctx, data.samples)) {
+    for await (const { batch, count, before } of analyseBatches(ctx, data.samples)) {
       let t = performance.now();
       const scores = await classifier.scores(batch.pixels, count);
-      // the batch's parts: each attack, then the defences and frequency analyses together
+      const attacked = suite.attackedCount(batch.samples, scores);
+      work.startBatch(before, count, batchWork(count, attacked));
       const sb = await suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
-        ctx.progress(stage, imagesDoneWithin(before, count, finished, suite.attacks.length + 1), total),
+        work.advance(addPasses(NO_PASSES, perAttack[finished - 1], attacked)),
       );
       times.attacks += (performance.now() - t) / 1000;
       t = performance.now();
@@ -122,7 +130,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage) {
       t = performance.now();
       for (const s of stages) await s.onBatch({ samples: batch.samples, pixels: batch.pixels, suite: sb });
       times.frequency += (performance.now() - t) / 1000;
-      ctx.progress(stage, done, total);
+      work.endBatch();
       if (ctx.hooks.signal?.aborted) {
         partial = true;
         break;

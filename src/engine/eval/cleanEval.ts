@@ -11,11 +11,16 @@ import type { Classifier } from '../runtime/classifier';
 import { pixelSpecFor } from '../input/pixelSpec';
 import { rowProbabilities, topK } from './scores';
 import { extendOutputRange, type OutputRange } from './sanity';
+import type { Passes } from '../analyse/stageWork';
 
 export interface Progress {
   stage: string;
   done: number;
   total: number;
+  /** Share of the stage's model work done (0–1), where its images cost unequally; absent: done / total. */
+  fraction?: number;
+  /** The stage's model passes as the engine now counts them (exact where it knows them), for the ETA. */
+  expected?: Passes;
 }
 
 export interface ImagePrediction {

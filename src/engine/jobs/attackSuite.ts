@@ -120,6 +120,31 @@ export class AttackSuite {
    * `onAttackDone(k)` is told after the k-th attack of the batch finished, so a long batch (C&W, SimBA)
    * still moves the progress bar.
    */
+  /** How many of these images runBatch would attack (the correctly classified ones, not already the target). */
+  attackedCount(samples: DatasetSample[], cleanScores: Float32Array): number {
+    return this.choose(
+      samples.map((s) => s.label),
+      cleanScores,
+    ).idx.length;
+  }
+
+  private choose(labels: number[], cleanScores: Float32Array) {
+    const count = labels.length;
+    const classes = cleanScores.length / Math.max(1, count);
+    const rank = labels.map((_, i) => topK(cleanScores.subarray(i * classes, (i + 1) * classes), Math.min(5, classes)));
+    const cleanTop1 = labels.map((l, i) => rank[i][0] === l);
+    const cleanTop5 = labels.map((l, i) => rank[i].includes(l));
+    const t = this.targetChoice;
+    const targets = t
+      ? labels.map((_, i) => (t.kind === 'class' ? t.class : leastLikely(cleanScores.subarray(i * classes, (i + 1) * classes))))
+      : null;
+    // Attack the images classified correctly under the criterion (and not already the target).
+    const chosen = labels.map(
+      (l, i) => (this.options.criterion === 'top1' ? cleanTop1[i] : cleanTop5[i]) && (!targets || targets[i] !== l),
+    );
+    return { rank, cleanTop1, cleanTop5, targets, idx: chosen.flatMap((c, i) => (c ? [i] : [])) };
+  }
+
   async runBatch(
     samples: DatasetSample[],
     pixels: Float32Array,
@@ -133,18 +158,7 @@ export class AttackSuite {
     const p = this.prepared.config.preprocessing;
     const shape: [number, number, number] = [per / (p.height * p.width), p.height, p.width];
     const labels = samples.map((s) => s.label);
-    const rank = labels.map((_, i) => topK(cleanScores.subarray(i * classes, (i + 1) * classes), Math.min(5, classes)));
-    const cleanTop1 = labels.map((l, i) => rank[i][0] === l);
-    const cleanTop5 = labels.map((l, i) => rank[i].includes(l));
-    const t = this.targetChoice;
-    const targets = t
-      ? labels.map((_, i) => (t.kind === 'class' ? t.class : leastLikely(cleanScores.subarray(i * classes, (i + 1) * classes))))
-      : null;
-    // Attack the images classified correctly under the criterion (and not already the target).
-    const chosen = labels.map(
-      (l, i) => (this.options.criterion === 'top1' ? cleanTop1[i] : cleanTop5[i]) && (!targets || targets[i] !== l),
-    );
-    const idx = chosen.flatMap((c, i) => (c ? [i] : []));
+    const { rank, cleanTop1, cleanTop5, targets, idx } = this.choose(labels, cleanScores);
     const sub = new Float32Array(idx.length * per);
     idx.forEach((i, k) => sub.set(pixels.subarray(i * per, (i + 1) * per), k * per));
     const subLabels = idx.map((i) => labels[i]);

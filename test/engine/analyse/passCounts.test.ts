@@ -11,7 +11,8 @@ import {
   passWeight,
   SIMBA_TYPICAL_BUDGET_FRACTION,
 } from '../../../src/engine/analyse/passCounts';
-import { cumulativeShares } from '../../../src/engine/analyse/passTwo';
+import { WorkProgress } from '../../../src/engine/analyse/workProgress';
+import type { Progress } from '../../../src/engine/eval/cleanEval';
 import { planAnalyse } from '../../../src/engine/analyse/plan';
 import type { AnalyseOptions } from '../../../src/engine/analyse/options';
 import { ANALYSE_STAGES, stageSeconds, workSeconds } from '../../../src/engine/analyse/stageWork';
@@ -167,13 +168,38 @@ test('without defences there is no pass 2; the full preset costs more than the f
   assert.ok(Math.abs(stageSeconds({ stage: 's', images: 10, perImage: { forward: 2, gradient: 3 } }, cost) - 0.11) < 1e-12);
 });
 
-test("pass 2's progress shares a batch among its parts by their work: PGD-10 through post-averaging's 6K+1 points outweighs the replayed attacks", () => {
-  assert.deepEqual(cumulativeShares([1, 1, 2]), [0.25, 0.5, 1]);
-  assert.deepEqual(cumulativeShares([0, 0]), [0.5, 1]);
+test("a stage's progress follows its work: PGD-10 through post-averaging's 6K+1 points outweighs the replayed attacks", () => {
   const K = 15;
-  const replayed = passWeight(attackPasses({ name: 'pgd', params: {} }, 10));
-  const adaptive = passWeight(adaptiveAttackPasses('post-averaging', K));
-  assert.equal(replayed, 1 + GRADIENT_PASS_WEIGHT * 10);
-  assert.equal(adaptive, 6 * K + 1 + GRADIENT_PASS_WEIGHT * 10 * (6 * K + 1));
+  const replayed = attackPasses({ name: 'pgd', params: {} }, 10);
+  const adaptive = adaptiveAttackPasses('post-averaging', K);
+  assert.equal(passWeight(replayed), 1 + GRADIENT_PASS_WEIGHT * 10);
+  assert.equal(passWeight(adaptive), 6 * K + 1 + GRADIENT_PASS_WEIGHT * 10 * (6 * K + 1));
   assert.deepEqual(adaptiveAttackPasses('low-pass', K), { forward: 1, gradient: 10 });
+
+  // Two batches of 4 images: the first replays PGD on 4 and re-attacks 2 examples, the second only replays.
+  const sent: Progress[] = [];
+  const first = { forward: replayed.forward * 4 + adaptive.forward * 2, gradient: replayed.gradient * 4 + adaptive.gradient * 2 };
+  const second = { forward: replayed.forward * 4, gradient: replayed.gradient * 4 };
+  const expected = { forward: first.forward + second.forward, gradient: first.gradient + second.gradient };
+  const w = new WorkProgress((p) => sent.push(p), 'adaptive attacks', 8, expected);
+  w.startBatch(0, 4, first);
+  w.advance({ forward: replayed.forward * 4, gradient: replayed.gradient * 4 });
+  const afterReplay = sent.at(-1)!;
+  w.advance({ forward: adaptive.forward * 2, gradient: adaptive.gradient * 2 });
+  const afterAdaptive = sent.at(-1)!;
+  w.endBatch();
+  const afterFirst = sent.at(-1)!;
+  w.startBatch(4, 4, second);
+  w.advance(second);
+  w.endBatch();
+  const share = (x: { forward: number; gradient: number }) => passWeight(x) / passWeight(expected);
+  assert.deepEqual(sent[0], { stage: 'adaptive attacks', done: 0, total: 8, fraction: 0, expected });
+  // The replayed attack is a sliver of the batch's work: the images shown barely move, nor does the share.
+  assert.equal(afterReplay.done, 0);
+  assert.ok(Math.abs(afterReplay.fraction! - share({ forward: replayed.forward * 4, gradient: replayed.gradient * 4 })) < 1e-12);
+  assert.equal(afterAdaptive.done, 4);
+  assert.ok(Math.abs(afterFirst.fraction! - share(first)) < 1e-12);
+  assert.ok(afterFirst.fraction! > 0.95, `the first batch holds nearly all the work (${afterFirst.fraction})`);
+  assert.deepEqual(sent.at(-1), { stage: 'adaptive attacks', done: 8, total: 8, fraction: 1, expected });
+  for (const p of sent) assert.deepEqual(p.expected, expected, 'every message carries the expected passes (a throttle may drop the first)');
 });
