@@ -153,6 +153,8 @@ export interface Verdict {
   bands: BandFigure[];
   /** Figures cover only part of the images (a cancelled or failed run, or one still going). */
   partial: boolean;
+  /** The run is still going: its figures are those of the images finished so far. */
+  running: boolean;
 }
 
 /** A section's kind, or null (reports are data: anything may be in them). */
@@ -220,6 +222,7 @@ export function verdictOf(sections: unknown[], status: string, classes: number |
     defences: (defences?.results ?? []).map((d) => defenceFigure(d, robust?.label ?? null)).filter((d): d is DefenceFigure => d !== null),
     bands: of ? bandFigures(of) : [],
     partial: status !== 'complete' || clean?.partial === true,
+    running: status === 'running',
   };
 }
 
@@ -318,7 +321,13 @@ export interface VerdictLine {
 /** The headline in plain language, most important first. */
 export function verdictLines(v: Verdict): VerdictLine[] {
   const out: VerdictLine[] = [];
-  if (v.partial) out.push({ key: 'partial', text: 'Partial run: the figures cover only the images finished.' });
+  if (v.partial)
+    out.push({
+      key: 'partial',
+      text: v.running
+        ? 'Still running: the figures cover the images finished so far.'
+        : 'Partial run: the figures cover only the images finished.',
+    });
   if (v.clean) {
     const chance =
       v.clean.classes && v.clean.classes > 1 ? ` (chance level for ${v.clean.classes} classes: ${pct(1 / v.clean.classes)})` : '';

@@ -242,7 +242,9 @@ describe('analyse job', () => {
     assertStoppedWithinABatch(probe);
     // Pass 1's sections: the per-image table at its end and again with the chosen defences' verdicts, then the
     // defences' own sweeps (the ε sweep is pass 2's).
-    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', 'attacks', 'perImage', 'defences', 'perImage', 'sweeps']);
+    // The attacks' figures so far after each of pass 1's 6 batches (the last with the pass's end).
+    const attacks = Array<string>(6).fill('attacks');
+    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', ...attacks, 'perImage', 'defences', 'perImage', 'sweeps']);
     assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(

@@ -132,6 +132,10 @@ describe('cancel through the engine process', () => {
     assert.deepEqual(streamed, [
       'clean',
       'sanity',
+      // After each of the 4 batches of 4 images (the figures so far), the last with the pass's end.
+      'attacks',
+      'attacks',
+      'attacks',
       'attacks',
       'occludedFrequency',
       'rct',

@@ -1,7 +1,8 @@
-/** The completion notification's numbers: clean accuracy, and the strongest bounded white-box attack at its fixed ε. */
+/** The completion notification's numbers: clean accuracy, and the verdict's robust accuracy (the strongest bounded white-box attack at its fixed ε). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analysisFinishedText, strongestBoundedAttack } from '../../src/host/runNotifications';
+import { analysisFinishedText } from '../../src/host/runNotifications';
+import { reportVerdict } from '../../src/protocol/verdict';
 import { fakeReport } from './runsStore.test';
 
 const run = (label: string, attack: string, params: Record<string, unknown>, mode: string, robust: number, gradient = 'analytic') => ({
@@ -9,9 +10,10 @@ const run = (label: string, attack: string, params: Record<string, unknown>, mod
   mode,
   params: { attack, ...params },
   gradient,
+  targeted: null,
   evaluated: 500,
-  clean: { top1Accuracy: 0.866 },
-  attacked: { top1Accuracy: robust },
+  clean: { top1Accuracy: 0.866, top1Correct: 433 },
+  attacked: { top1Accuracy: robust, top1Correct: Math.round(robust * 500) },
 });
 
 const report = (runs: unknown[], warnings: string[] = []) =>
@@ -34,17 +36,19 @@ describe('completion notification', () => {
     run('SimBA-DCT', 'simba', {}, 'query-limited', 0.0, 'none'),
   ];
 
-  it('robust accuracy: the lowest fixed-ε white-box L∞ run, never minimal-ε, minimal-perturbation, L2 or query-limited', () => {
-    assert.equal(strongestBoundedAttack(report(suite))?.label, 'PGD-10 L∞ ε=8/255');
+  it("robust accuracy: the verdict's, the lowest fixed-ε white-box run, never minimal-ε, minimal-perturbation or query-limited", () => {
+    assert.equal(reportVerdict(report(suite)).robust?.label, 'PGD-10 L2 ε=1');
     assert.equal(
       analysisFinishedText('fashion.onnx', report(suite)),
+      'Analysis of fashion.onnx finished: clean 86.6 %, robust 5.0 % under PGD-10 L2 ε=1 (fixed ε), 500 images.',
+    );
+    assert.equal(
+      analysisFinishedText('fashion.onnx', report(suite.slice(0, 4))),
       'Analysis of fashion.onnx finished: clean 86.6 %, robust 12.4 % under PGD-10 L∞ ε=8/255 (fixed ε), 500 images.',
     );
   });
 
-  it('L2 runs stand in only when no L∞ run is bounded; the warnings are counted', () => {
-    assert.equal(strongestBoundedAttack(report(suite.slice(4)))?.label, 'PGD-10 L2 ε=1');
-    assert.equal(strongestBoundedAttack(report(suite.slice(5))), null);
+  it('without a bounded white-box run there is no robust figure; the warnings are counted', () => {
     assert.equal(
       analysisFinishedText('m.onnx', report(suite.slice(5), ['clean accuracy is near chance'])),
       'Analysis of m.onnx finished: clean 86.6 %, 500 images. 1 warning: see the report.',

@@ -74,8 +74,14 @@ function section(over: Partial<PerImageSection['examples']> = {}): PerImageSecti
       {
         defence: 'post-averaging',
         clean: idx.map((i) => (i % 5 === 0 ? 0 : 1)),
+        cleanPrediction: idx.map((i) => (i % 5 === 0 ? (label[i] + 1) % 10 : label[i])),
         adversarial: [
-          { attack: 'FGSM ε=8/255 (0.0314)', verdict: fgsm.map((o, i) => (o === 2 ? (i % 2 === 0 ? 1 : 0) : -1)) },
+          {
+            attack: 'FGSM ε=8/255 (0.0314)',
+            verdict: fgsm.map((o, i) => (o === 2 ? (i % 2 === 0 ? 1 : 0) : -1)),
+            prediction: fgsm.map((o, i) => (o === 2 ? (i % 2 === 0 ? label[i] : (label[i] + 2) % 10) : -1)),
+          },
+          // As a report from before the defended classes were recorded: verdicts only.
           { attack: 'DeepFool L2', verdict: deepfool.map((o) => (o === 2 ? 1 : -1)) },
         ],
       },
@@ -215,7 +221,7 @@ test('a row chosen by click or keyboard shows its images from the run folder, it
   click(rows()[3]);
   assert.equal(rows()[3].getAttribute('aria-selected'), 'true');
   assert.equal(text(detail.querySelector('h3')), 'dress/img-3.png');
-  assert.match(text(detail), /True class dress; clean prediction dress \(71\.0%\)\. post-averaging on the clean image: right\./);
+  assert.match(text(detail), /True class dress; clean prediction dress \(71\.0%\)\. post-averaging on the clean image: right \(dress\)\./);
   const srcs = [...detail.querySelectorAll('img')].map((i) => i.getAttribute('src'));
   assert.deepEqual(srcs, [
     `${BASE}/per-image/clean/3.png`,
@@ -229,7 +235,7 @@ test('a row chosen by click or keyboard shows its images from the run folder, it
     [...r.children].map((c) => text(c)),
   );
   assert.deepEqual(numbers, [
-    ['FGSM ε=8/255 (0.0314)', 'fixed ε', 'broken → sandal', '—', '0.4', '0.0314', '1', 'wrong'],
+    ['FGSM ε=8/255 (0.0314)', 'fixed ε', 'broken → sandal', '—', '0.4', '0.0314', '1', 'wrong (sandal)'],
     ['DeepFool L2', 'minimal perturbation', 'withstood', '—', '0.2', '0.04', '7', '—'],
   ]);
   click(detail.querySelector('button.artefact')!);

@@ -170,6 +170,7 @@ export async function runPassTwo(
           const def = defended[d];
           if (!def.gradient) continue;
           for (let a = 0; a < refs.length; a++) {
+            work.partBegins();
             const tally = pass1[d][a];
             const examples = examplesToReattack(
               sb.attacks[a],

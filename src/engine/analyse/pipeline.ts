@@ -115,7 +115,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
     perAttack.reduce((sum, a) => addPasses(sum, a, attacked), addPasses(NO_PASSES, rest, images));
   const work = new WorkProgress(ctx.report, ANALYSE_STAGES.passOne, total, batchWork(total, cleanCorrect));
   try {
-    for await (const { batch, count, before } of analyseBatches(ctx, data.samples)) {
+    for await (const { batch, count, before, done } of analyseBatches(ctx, data.samples)) {
       let t = performance.now();
       const scores = await classifier.scores(batch.pixels, count);
       const attacked = suite.attackedCount(batch.samples, scores);
@@ -131,6 +131,8 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
       for (const s of stages) await s.onBatch({ samples: batch.samples, pixels: batch.pixels, suite: sb });
       times.frequency += (performance.now() - t) / 1000;
       work.endBatch();
+      // The attacks' figures so far reach the panel after every batch, not only at the end of the pass.
+      if (done < total) publishAttacks(ctx, attacks);
       if (ctx.hooks.signal?.aborted) {
         partial = true;
         break;

@@ -33,6 +33,11 @@ export class WorkProgress {
   /** A part of the current batch is done, having cost `work` (as counted). */
   advance(work: Passes): void {
     this.batch.done = Math.min(this.batch.weight, this.batch.done + passWeight(work));
+    this.partBegins();
+  }
+
+  /** A part of the current batch begins: the state again, so a cancel that answers it lands inside the part. */
+  partBegins(): void {
     const within = this.batch.weight > 0 ? this.batch.done / this.batch.weight : 0;
     this.emit(this.batch.before + Math.floor(this.batch.count * within));
   }

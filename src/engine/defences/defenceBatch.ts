@@ -69,8 +69,8 @@ export class DefenceBatch {
   /** Counts a configuration's scores of `pixels` into its tallies, one per attack. */
   tally(tallies: DefenceTally[], defendedScores: Float32Array): void {
     const c = correctness(defendedScores, this.labels);
-    const defClean = { top1: c.top1.slice(0, this.count), top5: c.top5.slice(0, this.count) };
-    const defAdv = { top1: c.top1.slice(this.count), top5: c.top5.slice(this.count) };
+    const defClean = { top1: c.top1.slice(0, this.count), top5: c.top5.slice(0, this.count), predicted: c.predicted.slice(0, this.count) };
+    const defAdv = { top1: c.top1.slice(this.count), top5: c.top5.slice(this.count), predicted: c.predicted.slice(this.count) };
     tallies.forEach((t, a) => t.add(this.clean, defClean, this.maps[a], this.adversarial, defAdv));
   }
 }

@@ -8,18 +8,27 @@ import type { Criterion } from '../attacks/types';
 import { topK } from '../eval/scores';
 import type { Accuracy, DefenceAttackRef, DefenceRow } from '../report/sections';
 
-/** Per image of a score matrix: label in top-1, label in top-5. */
-export function correctness(scores: Float32Array, labels: ArrayLike<number>): { top1: boolean[]; top5: boolean[] } {
+/** Per image: label in top-1, label in top-5, and (where known) the top-1 class itself. */
+export interface Correctness {
+  top1: boolean[];
+  top5: boolean[];
+  predicted?: number[];
+}
+
+/** Per image of a score matrix: label in top-1, label in top-5, the top-1 class. */
+export function correctness(scores: Float32Array, labels: ArrayLike<number>): Required<Correctness> {
   const n = labels.length;
   const classes = n ? scores.length / n : 0;
   const top1: boolean[] = [],
-    top5: boolean[] = [];
+    top5: boolean[] = [],
+    predicted: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = topK(scores.subarray(i * classes, (i + 1) * classes), Math.min(5, classes));
     top1.push(r[0] === labels[i]);
     top5.push(r.includes(labels[i]));
+    predicted.push(r[0]);
   }
-  return { top1, top5 };
+  return { top1, top5, predicted };
 }
 
 interface Counts {
@@ -65,6 +74,9 @@ export class DefenceTally {
   private readonly defAttacked: Counts = { top1: 0, top5: 0 };
   /** Per evaluated image in the order seen: IN_ADV | DEF_TOP1 | DEF_TOP5 bits (a byte an image). */
   private verdicts = new Uint8Array(256);
+  /** Per evaluated image: the defended model's top-1 class on the clean image and on its example (−1: none). */
+  private cleanClass = new Int32Array(256).fill(-1);
+  private exampleClass = new Int32Array(256).fill(-1);
 
   constructor(readonly criterion: Criterion) {}
 
@@ -72,13 +84,7 @@ export class DefenceTally {
    * One batch. `clean` / `defendedClean`: per batch image. `adversarialOf[i]`: index into `adv` /
    * `defendedAdv` of image i's successful adversarial example, or −1 when it is not in #Adv.
    */
-  add(
-    clean: { top1: boolean[]; top5: boolean[] },
-    defendedClean: { top1: boolean[]; top5: boolean[] },
-    adversarialOf: number[],
-    adv: { top1: boolean[]; top5: boolean[] },
-    defendedAdv: { top1: boolean[]; top5: boolean[] },
-  ): void {
+  add(clean: Correctness, defendedClean: Correctness, adversarialOf: number[], adv: Correctness, defendedAdv: Correctness): void {
     const n = clean.top1.length;
     for (let i = 0; i < n; i++) {
       this.evaluated++;
@@ -89,6 +95,8 @@ export class DefenceTally {
       this.record(
         this.evaluated - 1,
         cleanBits | (k < 0 ? 0 : IN_ADV | (defendedAdv.top1[k] ? DEF_TOP1 : 0) | (defendedAdv.top5[k] ? DEF_TOP5 : 0)),
+        defendedClean.predicted?.[i] ?? -1,
+        k < 0 ? -1 : (defendedAdv.predicted?.[k] ?? -1),
       );
       if (k < 0) {
         bump(this.origAttacked, clean.top1[i], clean.top5[i]);
@@ -102,13 +110,33 @@ export class DefenceTally {
     }
   }
 
-  private record(index: number, bits: number): void {
+  private record(index: number, bits: number, cleanClass: number, exampleClass: number): void {
     if (index >= this.verdicts.length) {
-      const grown = new Uint8Array(Math.max(2 * this.verdicts.length, index + 1));
+      const size = Math.max(2 * this.verdicts.length, index + 1);
+      const grown = new Uint8Array(size);
       grown.set(this.verdicts);
       this.verdicts = grown;
+      const classes = (a: Int32Array) => {
+        const g = new Int32Array(size).fill(-1);
+        g.set(a);
+        return g;
+      };
+      this.cleanClass = classes(this.cleanClass);
+      this.exampleClass = classes(this.exampleClass);
     }
     this.verdicts[index] = bits;
+    this.cleanClass[index] = cleanClass;
+    this.exampleClass[index] = exampleClass;
+  }
+
+  /** The defended model's top-1 class on the `index`-th evaluated image (−1: not recorded). */
+  defendedCleanClass(index: number): number {
+    return index < this.evaluated ? this.cleanClass[index] : -1;
+  }
+
+  /** The defended model's top-1 class on that image's adversarial example (−1: not in #Adv, or not recorded). */
+  defendedExampleClass(index: number): number {
+    return index < this.evaluated ? this.exampleClass[index] : -1;
   }
 
   /**

@@ -293,8 +293,13 @@ export interface PerImageDefence {
   defence: DefenceSpec['kind'];
   /** Per image: 1 the defended model is right on the clean image, 0 wrong. */
   clean: (0 | 1)[];
-  /** Per attack (by label): per image, 1 right / 0 wrong on the adversarial example, −1 where not in #Adv. */
-  adversarial: { attack: string; verdict: (-1 | 0 | 1)[] }[];
+  /** Per image: the defended model's top-1 class on the clean image (absent in older reports). */
+  cleanPrediction?: number[];
+  /**
+   * Per attack (by label): per image, 1 right / 0 wrong on the adversarial example, −1 where not in #Adv;
+   * and the defended model's top-1 class on it (−1 where not in #Adv; absent in older reports).
+   */
+  adversarial: { attack: string; verdict: (-1 | 0 | 1)[]; prediction?: number[] }[];
 }
 
 /**

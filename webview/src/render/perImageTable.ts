@@ -375,7 +375,11 @@ function detailContent(
   const predicted = className(names, t.images.prediction[i]);
   const wrong = t.images.prediction[i] !== t.images.label[i];
   const attacked = t.attacks.some((a) => a.outcome[i] > 0);
-  const verdict = (v: number) => (v === 1 ? 'right' : v === 0 ? 'wrong' : DASH);
+  // The defended model's verdict and, where the report has it, the class it predicted.
+  const verdict = (v: number, predictedClass: number | undefined) =>
+    v < 0
+      ? DASH
+      : `${v === 1 ? 'right' : 'wrong'}${predictedClass !== undefined && predictedClass >= 0 ? ` (${className(names, predictedClass)})` : ''}`;
   const numbers = h(
     'table',
     { class: 'data', 'data-testid': 'per-image-numbers' },
@@ -396,7 +400,13 @@ function detailContent(
             c,
           ),
         ),
-        ...t.defences.map((d) => h('th', { scope: 'col' }, `${d.defence} on the example`)),
+        ...t.defences.map((d) =>
+          h(
+            'th',
+            { scope: 'col', title: `${d.defence}'s verdict on the adversarial example and the class it predicts` },
+            `${d.defence} on the example`,
+          ),
+        ),
       ),
     ),
     h(
@@ -413,7 +423,10 @@ function detailContent(
           h('td', { class: 'num' }, sig(a.l2[i], 3)),
           h('td', { class: 'num' }, sig(a.linf[i], 3)),
           h('td', { class: 'num' }, a.outcome[i] ? count(a.queries[i]) : DASH),
-          ...t.defences.map((d) => h('td', null, verdict(d.adversarial.find((v) => v.attack === a.attack)?.verdict[i] ?? -1))),
+          ...t.defences.map((d) => {
+            const v = d.adversarial.find((x) => x.attack === a.attack);
+            return h('td', null, verdict(v?.verdict[i] ?? -1, v?.prediction?.[i]));
+          }),
         ),
       ),
     ),
@@ -426,7 +439,7 @@ function detailContent(
       `True class ${truth}; clean prediction ${predicted} (${percent(t.images.confidence[i])})${wrong ? ', misclassified' : ''}${
         attacked ? '' : `; not attacked (the attacks start from the images classified correctly under ${t.criterion})`
       }.`,
-      ...t.defences.map((d) => ` ${d.defence} on the clean image: ${d.clean[i] ? 'right' : 'wrong'}.`),
+      ...t.defences.map((d) => ` ${d.defence} on the clean image: ${verdict(d.clean[i], d.cleanPrediction?.[i])}.`),
     ),
     numbers,
   ];

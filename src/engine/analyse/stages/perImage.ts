@@ -146,12 +146,14 @@ export function perImageDefences(results: DefenceResult[], rows: number, criteri
       {
         defence: result.defence.kind,
         clean: Array.from({ length: rows }, (_, i) => (pick(first.defendedClean(i)) ? 1 : 0)),
+        cleanPrediction: Array.from({ length: rows }, (_, i) => first.defendedCleanClass(i)),
         adversarial: tallies.map(({ attack, tally }) => ({
           attack,
           verdict: Array.from({ length: rows }, (_, i) => {
             const v = tally!.defendedExample(i);
             return v === null ? -1 : pick(v) ? 1 : 0;
           }),
+          prediction: Array.from({ length: rows }, (_, i) => tally!.defendedExampleClass(i)),
         })),
       },
     ];
