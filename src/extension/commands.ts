@@ -13,6 +13,7 @@ import type { QuickCheckStatus } from './quickCheckStatus';
 import { pickAnalyseChoice } from './analyseChoice';
 import { executeRun, isRunning, type RunOutcome } from './runJob';
 import { requireTrust } from './trust';
+import { commandTitle } from '../host/runsStore';
 
 /** Wraps a command: a thrown error (a bad setting, an unwritable folder) becomes a notification, never a silent failure. */
 function command(lens: Lens, id: string, run: (...args: unknown[]) => Promise<unknown>): void {
@@ -74,7 +75,7 @@ export async function analyse(lens: Lens, model: vscode.Uri, choice?: AnalyseCho
     kind: 'analyse',
     model,
     title: `Analyse Robustness: ${name}`,
-    panelTitle: `Robustness: ${name}`,
+    panelTitle: `${commandTitle('analyse')}: ${name}`,
     request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings, picked.limit ?? settings.limit),
     options: (dir) => analyseOptions(chosen, dir),
     etaPriors: picked.priors,

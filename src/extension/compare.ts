@@ -19,7 +19,7 @@ import {
   type SideKey,
 } from '../host/compareChoices';
 import { matchSettings, runDifferences, runStaleness, type StalenessProbe } from '../host/runMatch';
-import { loadRun } from '../host/runsStore';
+import { commandTitle, loadRun } from '../host/runsStore';
 import { diskStalenessProbe } from '../host/stalenessProbe';
 import type { RunRef } from '../host/runView';
 import { analyseOptions, jobRequest } from '../host/settings';
@@ -84,7 +84,7 @@ async function analyseMatching(lens: Lens, model: vscode.Uri, match: ReportV1 | 
     kind: 'analyse',
     model,
     title: `Analyse Robustness: ${name}`,
-    panelTitle: `Robustness: ${name}`,
+    panelTitle: `${commandTitle('analyse')}: ${name}`,
     request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
     options: (dir) => analyseOptions(settings, dir),
   });

@@ -9,6 +9,7 @@ import { ATTACK_CATALOG, ATTACK_NAMES, analysePresetSuite, type AnalysePreset, t
 import type { Preprocessing } from '../engine/config/runConfig';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ReportV1 } from '../engine/report/schema';
+import { classOrderShort } from '../protocol/provenanceWords';
 
 export type DifferenceSeverity = 'hard' | 'soft';
 export type DifferenceKind =
@@ -92,27 +93,12 @@ function datasetDifferences(a: ReportV1, b: ReportV1, add: Add): void {
   }
 }
 
-/** Where a run's class order came from, in words. */
-export function classOrderSource(r: ReportV1): string {
-  if (r.config.resolved.classNames === null) {
-    return r.dataset?.kind === 'flat-with-labels' ? 'labels file' : 'alphabetical folders';
-  }
-  switch (r.config.provenance.classNames) {
-    case 'flag':
-      return 'names given on the command line';
-    case 'inferred':
-      return "the model's metadata";
-    default:
-      return r.config.provenance.labels ? 'class-names file' : 'configured names';
-  }
-}
-
 function classOrderDifference(a: ReportV1, b: ReportV1): string | null {
   const na = a.dataset?.classNames ?? a.config.resolved.classNames;
   const nb = b.dataset?.classNames ?? b.config.resolved.classNames;
   if (!na || !nb || sameList(na, nb)) return null;
-  const sa = classOrderSource(a);
-  const sb = classOrderSource(b);
+  const sa = classOrderShort(a.config, a.dataset?.kind);
+  const sb = classOrderShort(b.config, b.dataset?.kind);
   const sources = sa === sb ? '' : `: A ${sa}, B ${sb}`;
   const sameSet = na.length === nb.length && sameList([...na].sort(), [...nb].sort());
   const first = na.findIndex((n, i) => n !== nb[i]);

@@ -183,10 +183,15 @@ const COMMAND_TITLES: Record<string, string> = {
   gradcheck: 'Gradient check',
 };
 
+/** A command's title ("Robustness analysis"): live panels and reopened ones are titled alike. */
+export function commandTitle(command: string): string {
+  return COMMAND_TITLES[command] ?? command;
+}
+
 /** What a run is, in words: the quick check by its name and suite, else its command's title. */
 export function runTitle(report: Pick<ReportV1, 'command' | 'sections'>): string {
   if (isQuickCheck(report)) return quickCheckTitle();
-  return COMMAND_TITLES[report.command] ?? report.command;
+  return commandTitle(report.command);
 }
 
 function sanityMessages(report: ReportV1): string[] {

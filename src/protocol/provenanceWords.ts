@@ -26,8 +26,11 @@ export function provenanceWords(p: Provenance | undefined, configFile: string | 
   }
 }
 
-/** Where the class order (folder name → logit index) came from, in words. */
-export function classOrderSource(config: Pick<ReportConfig, 'provenance' | 'file' | 'resolved'>): string {
+type ClassOrderConfig = Pick<ReportConfig, 'provenance' | 'file' | 'resolved'> & Partial<Pick<ReportConfig, 'classOrder'>>;
+
+/** Where the class order (folder name → logit index) came from, in words: the run's own account where it has one. */
+export function classOrderSource(config: ClassOrderConfig): string {
+  if (config.classOrder?.description) return config.classOrder.description;
   const p = config.provenance?.classNames;
   switch (p) {
     case 'config':
@@ -40,6 +43,32 @@ export function classOrderSource(config: Pick<ReportConfig, 'provenance' | 'file
       return 'alphabetical folder order, as torchvision ImageFolder';
     default:
       return config.resolved?.classNames ? 'source not recorded' : 'alphabetical folder order, as torchvision ImageFolder';
+  }
+}
+
+const CLASS_ORDER_SHORT: Record<NonNullable<ReportConfig['classOrder']>['source'], string> = {
+  flag: 'names given on the command line',
+  config: 'configured names',
+  'labels-file': 'class-names file',
+  'model-metadata': "the model's metadata",
+  'folder-indices': 'folders named 0…N−1',
+  'folders-sorted': 'alphabetical folders',
+  'per-image-labels': 'labels file',
+  unknown: 'unknown',
+};
+
+/** The same in two or three words, for lists of differences (Compare). */
+export function classOrderShort(config: ClassOrderConfig, datasetKind?: string): string {
+  if (config.classOrder) return CLASS_ORDER_SHORT[config.classOrder.source] ?? config.classOrder.source;
+  // Reports written before the class order was recorded: from the provenance.
+  if (config.resolved.classNames === null) return datasetKind === 'flat-with-labels' ? 'labels file' : 'alphabetical folders';
+  switch (config.provenance.classNames) {
+    case 'flag':
+      return CLASS_ORDER_SHORT.flag;
+    case 'inferred':
+      return CLASS_ORDER_SHORT['model-metadata'];
+    default:
+      return config.provenance.labels ? CLASS_ORDER_SHORT['labels-file'] : CLASS_ORDER_SHORT.config;
   }
 }
 

@@ -595,7 +595,7 @@ export class Flows {
     const added = runFolders(layout.dir).filter((n) => !before.has(n));
     r.check('one new run folder for the analysis', added.length === 1, added.join(', '));
     const runDir = join(layout.dir, '.robustness', 'runs', added[0] ?? '-');
-    const tab = page.locator('.tabs-container .tab', { hasText: 'Robustness: cnn.onnx' });
+    const tab = page.locator('.tabs-container .tab', { hasText: 'Robustness analysis: cnn.onnx' });
     r.log(
       'active tab before closing',
       (
@@ -638,7 +638,7 @@ export class Flows {
     r.log('screenshot', await this.shot('23-reopened-running'));
     r.check('the reopened panel shows the run as running', state === 'running', String(state));
     r.check('the reopened panel shows the progress so far (stage, count, ETA)', PROGRESS_TEXT.test(text), text);
-    r.check('the reopened panel has a tab titled "Robustness: cnn.onnx"', (await tab.count()) === 1);
+    r.check('the reopened panel has a tab titled "Robustness analysis: cnn.onnx", as the live one was', (await tab.count()) === 1);
     // live: the progress line moves on (or the run ends) while we watch
     const next = await until(
       'a live update in the reopened panel',

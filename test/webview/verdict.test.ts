@@ -169,6 +169,19 @@ test('the summary shows the preprocessing, class order and dataset actually used
     const m = mount(initMessage({ report: r }));
     assert.ok(text(m.doc.querySelector('.summary-card')).includes(`logits 0, 1, … in the order above (${words})`), p);
   }
+  // A run that recorded how its class order was decided says that, not what the provenance key suggests.
+  const r = fixtureReport();
+  r.config.provenance = { classNames: 'default' };
+  r.config.classOrder = {
+    source: 'model-metadata',
+    description: 'the model\'s metadata "names" (10 names, matched to the class folders by name)',
+  };
+  const m = mount(initMessage({ report: r }));
+  assert.ok(
+    text(m.doc.querySelector('.summary-card')).includes(
+      'logits 0, 1, … in the order above (the model\'s metadata "names" (10 names, matched to the class folders by name))',
+    ),
+  );
 });
 
 test('compare mode: each card opens with its own verdict; an attack-only run without bounded attacks says so', () => {

@@ -28,9 +28,23 @@ test('top-5 criterion: a rescue means the label is back in the defended top-5', 
   assert.equal(t.defenceRate, 1);
 });
 
-test('correctness reads top-1 and top-5 off score rows', () => {
+test('correctness reads top-1, top-5 and the top-1 class off score rows', () => {
   const scores = Float32Array.from([0.1, 0.9, 0, 0, 0, 0, 0.5, 0.2, 0.3, 0, 0, 0]);
-  assert.deepEqual(correctness(scores, [1, 2]), { top1: [true, false], top5: [true, true] });
+  assert.deepEqual(correctness(scores, [1, 2]), { top1: [true, false], top5: [true, true], predicted: [1, 0] });
+});
+
+test("the tally keeps the defended model's class on each clean image and each adversarial example", () => {
+  const t = new DefenceTally('top1');
+  const c = (top1: boolean[], predicted: number[]) => ({ top1, top5: top1, predicted });
+  // Two images, labels 3 and 4; image 0 broken (example 0, defended back to 3), image 1 not in #Adv.
+  t.add(c([true, true], [3, 4]), c([true, false], [3, 7]), [0, -1], c([false], [5]), c([true], [3]));
+  assert.deepEqual([t.defendedCleanClass(0), t.defendedCleanClass(1)], [3, 7]);
+  assert.deepEqual([t.defendedExampleClass(0), t.defendedExampleClass(1)], [3, -1]);
+  assert.equal(t.defendedExampleClass(2), -1, 'past the evaluated images');
+  // Past the first 256 images the arrays grow and keep what they held.
+  for (let k = 0; k < 200; k++) t.add(c([true, true], [1, 2]), c([true, true], [1, 2]), [-1, -1], c([], []), c([], []));
+  assert.equal(t.defendedCleanClass(1), 7);
+  assert.equal(t.defendedCleanClass(401), 2);
 });
 
 test('the parameter choice keeps the clean drop within tolerance, then maximises the mean defence rate', () => {
