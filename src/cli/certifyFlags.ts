@@ -36,7 +36,10 @@ export function certifyOptionsFromFlags(flags: Flags): CertifyOptions {
       ? flags.sigma.split(',').map((t) => {
           const s = Number(t.trim());
           if (t.trim() === '' || !Number.isFinite(s) || s <= 0 || s > 10)
-            throw new EngineError('USAGE', `--sigma ${flags.sigma as string}: expected noise levels σ > 0 (at most 10) in pixel units, e.g. --sigma 0.25,0.5`);
+            throw new EngineError(
+              'USAGE',
+              `--sigma ${flags.sigma as string}: expected noise levels σ > 0 (at most 10) in pixel units, e.g. --sigma 0.25,0.5`,
+            );
           return s;
         })
       : [...DEFAULT_SIGMAS];
@@ -51,7 +54,10 @@ export function certifyOptionsFromFlags(flags: Flags): CertifyOptions {
   if (flags.alpha !== undefined) {
     alpha = Number(flags.alpha);
     if (typeof flags.alpha !== 'string' || flags.alpha.trim() === '' || !(alpha > 0 && alpha < 0.5))
-      throw new EngineError('USAGE', `--alpha ${String(flags.alpha)}: expected a failure probability strictly between 0 and 0.5, e.g. 0.001`);
+      throw new EngineError(
+        'USAGE',
+        `--alpha ${String(flags.alpha)}: expected a failure probability strictly between 0 and 0.5, e.g. 0.001`,
+      );
   }
   return { preset, sigmas, n0, n, alpha };
 }

@@ -29,7 +29,7 @@ export async function sampleCounts(model: ScoreModel, x: Float32Array, num: numb
   const batch = Math.max(1, Math.min(opts.batch, num));
   const noisy = new Float32Array(batch * per);
   const { sigma, rng } = opts;
-  for (let done = 0; done < num; ) {
+  for (let done = 0; done < num;) {
     if (opts.signal?.aborted) throw new EngineError('CANCELLED', 'cancelled');
     const n = Math.min(batch, num - done);
     for (let i = 0, o = 0; i < n; i++) for (let j = 0; j < per; j++, o++) noisy[o] = x[j] + sigma * rng.normal();

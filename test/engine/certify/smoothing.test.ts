@@ -72,16 +72,30 @@ describe('randomized smoothing on a linear two-class model', () => {
       // The bound sits about 3.1 binomial standard deviations (plus sampling luck) below P(A).
       const sd = Math.sqrt((pTrue * (1 - pTrue)) / 100_000);
       assert.ok(pTrue - r.pALower < 6 * sd, `pA_lower ${r.pALower} too far below ${pTrue}`);
-      assert.ok(bestRadius - r.radius! < (sigma * 6 * sd) / (Math.exp(-0.5 * (bestRadius / sigma) ** 2) / Math.sqrt(2 * Math.PI)));
+      assert.ok(bestRadius - r.radius < (sigma * 6 * sd) / (Math.exp(-0.5 * (bestRadius / sigma) ** 2) / Math.sqrt(2 * Math.PI)));
     });
 
   it('CERTIFY abstains when P(A) is below ½ + the bound; the class on the other side is certified', async () => {
     const sigma = 0.25;
-    const near = await certifySmoothed(classifier, pointAt(sigma, 0.5), { n0: 100, n: 2000, alpha: 0.001, sigma, batch: 5000, rng: new Rng(2) });
+    const near = await certifySmoothed(classifier, pointAt(sigma, 0.5), {
+      n0: 100,
+      n: 2000,
+      alpha: 0.001,
+      sigma,
+      batch: 5000,
+      rng: new Rng(2),
+    });
     assert.equal(near.prediction, null);
     assert.equal(near.radius, null);
     assert.ok(near.pALower < 0.5);
-    const other = await certifySmoothed(classifier, pointAt(sigma, 0.05), { n0: 100, n: 2000, alpha: 0.001, sigma, batch: 5000, rng: new Rng(2) });
+    const other = await certifySmoothed(classifier, pointAt(sigma, 0.05), {
+      n0: 100,
+      n: 2000,
+      alpha: 0.001,
+      sigma,
+      batch: 5000,
+      rng: new Rng(2),
+    });
     assert.equal(other.prediction, 1);
     assert.ok(other.radius! > 0);
   });

@@ -125,7 +125,8 @@ describe('Clopper–Pearson lower bound', () => {
       close(clopperPearsonLower(n, n, 0.001), Math.pow(0.001, 1 / n), 1e-14, `nA = n = ${n}`);
       assert.equal(clopperPearsonLower(0, n, 0.001), 0);
     }
-    for (const n of [2, 1000, 100_000]) close(clopperPearsonLower(1, n, 0.001), -Math.expm1(Math.log1p(-0.001) / n), 1e-10, `nA = 1, n = ${n}`);
+    for (const n of [2, 1000, 100_000])
+      close(clopperPearsonLower(1, n, 0.001), -Math.expm1(Math.log1p(-0.001) / n), 1e-10, `nA = 1, n = ${n}`);
   });
   it('mid values: the p where the directly summed tail P(X ≥ nA | p) equals alpha', () => {
     const lf = logFactorials(2000);

@@ -34,7 +34,11 @@ function summaryTable(ctx: RenderContext, side: Side, s: CertificationSection): 
   return h(
     'table',
     { class: 'data', 'data-testid': 'certification-summary' },
-    h('caption', null, sideTitle(ctx, side, 'Certified accuracy: share of the images correct and certified at L2 radius ≥ r (pixel units)')),
+    h(
+      'caption',
+      null,
+      sideTitle(ctx, side, 'Certified accuracy: share of the images correct and certified at L2 radius ≥ r (pixel units)'),
+    ),
     h(
       'thead',
       null,
@@ -67,9 +71,11 @@ function summaryTable(ctx: RenderContext, side: Side, s: CertificationSection): 
 function curveFigure(ctx: RenderContext, side: Side, s: CertificationSection): HTMLElement {
   const id = `certified-accuracy${ctx.compare ? `-${side.key}` : ''}`;
   const title = sideTitle(ctx, side, 'Certified accuracy vs L2 radius');
+  // Long numeric arrays may arrive packed as Float64Array (whose map cannot build objects): read them as arrays.
+  const radii = Array.from(s.radii);
   const series = s.runs.map((run) => ({
     name: `σ = ${sig(run.sigma, 3)}`,
-    points: s.radii.map((x, i) => ({ x, y: run.certifiedAccuracy[i] ?? null })),
+    points: radii.map((x, i) => ({ x, y: run.certifiedAccuracy[i] ?? null })),
   }));
   let fig: Figure | null = null;
   const chart = lineChart(ctx.h.doc, {
@@ -92,7 +98,7 @@ function curveFigure(ctx: RenderContext, side: Side, s: CertificationSection): H
     body: [chart.svg],
     data: {
       columns: [{ label: 'radius' }, ...series.map((x) => ({ label: x.name, format: (v: unknown) => percent(v as number | null) }))],
-      rows: s.radii.map((r, i) => [r, ...s.runs.map((run) => run.certifiedAccuracy[i] ?? null)]),
+      rows: radii.map((r, i) => [r, ...s.runs.map((run) => run.certifiedAccuracy[i] ?? null)]),
     },
     svg: () => standaloneSvg(chart.svg, title),
   });
@@ -136,7 +142,11 @@ function perImageTable(ctx: RenderContext, side: Side, s: CertificationSection):
             ...s.runs.flatMap((run) => {
               const p = run.prediction[i];
               return [
-                h('td', { class: p === null ? 'abstain' : run.correct[i] ? 'correct' : 'wrong' }, p === null ? 'abstain' : className(names, p)),
+                h(
+                  'td',
+                  { class: p === null ? 'abstain' : run.correct[i] ? 'correct' : 'wrong' },
+                  p === null ? 'abstain' : className(names, p),
+                ),
                 h('td', { class: 'num' }, sig(run.pALower[i], 4)),
                 h('td', { class: 'num' }, run.radius[i] === null ? '—' : sig(run.radius[i], 3)),
               ];
