@@ -10,6 +10,7 @@ import { classOrderSource, datasetText, preprocessingText } from '../protocol/pr
 import { modeWords, reportVerdict, verdictLines } from '../protocol/verdict';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 import { perImageLines } from './formatPerImage';
+import { certificationLines } from './formatCertify';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
@@ -287,6 +288,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   'model-info': (s) => modelInfoLines(s),
   sanity: (s, r) => sanityLines(s, r),
   'per-image': (s) => perImageLines(s),
+  certification: (s) => certificationLines(s),
 };
 
 const RULE = '!'.repeat(100);

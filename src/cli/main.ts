@@ -20,6 +20,11 @@ import { runGradcheckJob, type GradcheckSection } from '../engine/jobs/gradcheck
 import { runAttackJob } from '../engine/jobs/attackJob';
 import { runAnalyseJob } from '../engine/jobs/analyseJob';
 import { runExplainJob } from '../engine/jobs/explainJob';
+import { runCertifyJob } from '../engine/jobs/certifyJob';
+import type { CertificationSection } from '../engine/certify/section';
+import { CERTIFY_FLAGS, CERTIFY_USAGE, certifyOptionsFromFlags } from './certifyFlags';
+import { certificationLines } from './formatCertify';
+import { runFolder } from './runFolder';
 import { DEFENCES } from '../engine/defences';
 import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
 import { formatFrequency } from './formatAnalyse';
@@ -54,6 +59,7 @@ usage:
   robustness-lens defend <model.onnx> [--images DIR] --defence lowpass|post-averaging [analyse options] [options]
   robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--out DIR]
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
+  robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [options]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
 
 options (override the configuration: <model>.robustness.json beside the model, else robustness.json there or above):
@@ -94,6 +100,10 @@ ${CHECK_USAGE}
 
 ${GRADIENTS_USAGE}
   --out DIR              run folder, as attack writes it
+  --quiet                no progress line
+
+certify options (randomized smoothing, Cohen et al. 2019: certified L2 radius per image and noise level σ):
+${CERTIFY_USAGE}
   --quiet                no progress line
 
 analyse / defend options (analyse = clean eval + attack suite + both defences with adaptive numbers + Occluded
@@ -141,10 +151,12 @@ async function main(argv: string[]): Promise<number> {
       return analyseCommand(rest, 'defend');
     case 'explain':
       return explainCommand(rest);
+    case 'certify':
+      return certifyCommand(rest);
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, gradients, gradcheck; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, gradients, gradcheck; see robustness-lens --help)`,
       );
   }
 }
@@ -394,6 +406,32 @@ async function explainCommand(args: string[]): Promise<number> {
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
   return 0;
+}
+
+async function certifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    ...CERTIFY_FLAGS,
+    json: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  const modelPath = oneModel(positionals, 'certify');
+  const overrides = overridesFromFlags(values);
+  const options = certifyOptionsFromFlags(values);
+  const outDir = runFolder(modelPath, values);
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runCertifyJob(jobRequest(modelPath, values.config, overrides), options, hooks),
+  );
+  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
+  if (values.json !== undefined) emitJson(values.json, report);
+  if (values.json !== '-') {
+    const lines = [`model      ${report.model.path}`, ...certificationLines(report.sections.certification as CertificationSection)];
+    if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; figures cover the images finished`);
+    for (const w of report.warnings) lines.push(`warning: ${w}`);
+    lines.push(`run        ${resolve(outDir)}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return report.status === 'partial' ? 130 : 0;
 }
 
 main(process.argv.slice(2)).then(

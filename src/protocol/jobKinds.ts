@@ -123,6 +123,18 @@ export const JOB_OPTIONS = {
   }),
   /** The model's description and diagnostics (the model view): reads the model and its robustness.json, runs nothing. */
   info: object({}),
+  /** Randomized smoothing certification (engine/jobs/certifyJob.ts): n0 selection and n estimation samples per image and σ. */
+  certify: refine(
+    object({
+      preset: oneOf(['full', 'fast']),
+      /** Noise levels σ in pixel units ([0,1] pixels, before the model's preprocessing). */
+      sigmas: array(number({ check: (s) => s > 0 && s <= 10 }), { min: 1, max: 16, message: 'must be a list of 1–16 numbers' }),
+      n0: integer({ min: 1, max: 100_000_000 }),
+      n: integer({ min: 2, max: 100_000_000 }),
+      alpha: number({ check: (a) => a > 0 && a < 0.5 }),
+    }),
+    (o) => (o.n0 < o.n ? null : `must have n0 < n (got n0 = ${o.n0}, n = ${o.n})`),
+  ),
 };
 
 export type JobKind = keyof typeof JOB_OPTIONS;

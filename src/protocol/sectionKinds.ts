@@ -6,6 +6,7 @@
  */
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
+import type { CertificationSection } from '../engine/certify/section';
 import type { CleanSection } from '../engine/report/schema';
 import type {
   DefencesSection,
@@ -28,6 +29,7 @@ export interface SectionKinds {
   'model-info': ModelInfoSection;
   sanity: SanitySection;
   'per-image': PerImageSection;
+  certification: CertificationSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -43,6 +45,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   'model-info': null,
   sanity: null,
   'per-image': null,
+  certification: null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

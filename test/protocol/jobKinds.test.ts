@@ -34,7 +34,7 @@ const reason = (r: { ok: boolean; reason?: string }) => {
 
 describe('job kinds', () => {
   it('are the keys of the options declaration', () => {
-    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'estimate', 'explain', 'info']);
+    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'estimate', 'explain', 'info', 'certify']);
     assert.deepEqual(Object.keys(JOB_OPTIONS), [...JOB_KINDS]);
   });
 
@@ -70,7 +70,7 @@ describe('job kinds', () => {
     for (const kind of ['gradcheck', 'shell', '__proto__', 'toString', undefined, 3]) {
       assert.equal(
         reason(start(kind, {})),
-        `start: kind must be one of eval, attack, analyse, estimate, explain, info (got ${JSON.stringify(kind)})`,
+        `start: kind must be one of eval, attack, analyse, estimate, explain, info, certify (got ${JSON.stringify(kind)})`,
       );
     }
   });
@@ -90,6 +90,7 @@ describe('job kinds', () => {
       estimate: { analyse: fullAnalyse, presets: ['fast', 'full'], images: [100, 200] },
       explain: { imagePath: '/w/a.png', compareModelPath: null, baseline: 'zero', outDir: null },
       info: {},
+      certify: { preset: 'fast', sigmas: [0.25, 0.5], n0: 100, n: 1000, alpha: 0.001 },
     };
     for (const kind of JOB_KINDS) {
       assert.ok(check(JOB_OPTIONS[kind] as Schema<unknown>, valid[kind]).ok, kind);
@@ -108,5 +109,14 @@ describe('job kinds', () => {
       reason(start('attack', { ...attack, target: { kind: 'least-likely', class: 3 } })),
       'start: options.target has unexpected field(s) class',
     );
+  });
+
+  it('certify: positive σ, n0 < n, alpha in (0, 0.5)', () => {
+    const ok = { preset: 'full', sigmas: [0.12], n0: 100, n: 100_000, alpha: 0.001 };
+    assert.ok(start('certify', ok).ok);
+    assert.equal(reason(start('certify', { ...ok, sigmas: [0] })), 'start: options.sigmas[0] must be a finite number in range');
+    assert.equal(reason(start('certify', { ...ok, n0: 100_000 })), 'start: options must have n0 < n (got n0 = 100000, n = 100000)');
+    assert.equal(reason(start('certify', { ...ok, alpha: 0.5 })), 'start: options.alpha must be a finite number in range');
+    assert.equal(reason(start('certify', { ...ok, n: 1000.5 })), 'start: options.n must be a whole number in [2, 100000000]');
   });
 });

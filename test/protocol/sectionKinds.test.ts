@@ -18,6 +18,7 @@ describe('section kinds', () => {
       'model-info',
       'sanity',
       'per-image',
+      'certification',
     ]);
     for (const kind of SECTION_KINDS) assert.ok(isKnownKind(kind));
     for (const kind of ['toString', '__proto__', 'certified-radius', null]) assert.equal(isKnownKind(kind), false, String(kind));

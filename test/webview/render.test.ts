@@ -695,3 +695,69 @@ test('an explain report from before the original and confidence were saved still
   );
   assert.doesNotMatch(text(doc.querySelector('#of-chart figcaption')), /class -1/, 'an unknown label is said as such');
 });
+
+test('a certification section: summary per σ, the certified-accuracy curve per σ and the per-image table (packed arrays too)', async () => {
+  const { certifiedAccuracyAt, radiusGrid } = await import('../../src/engine/certify/section');
+  const N = 70; // above PACKED_ARRAY_MIN: the host packs the per-image columns
+  const radii = radiusGrid([0.25, 0.5]);
+  const runOf = (sigma: number) => {
+    const radius = Array.from({ length: N }, (_, i) => (i % 7 === 0 ? null : ((i % 5) + 1) * 0.1 * sigma * 4));
+    const prediction = radius.map((r, i) => (r === null ? null : i % 10));
+    const correct = prediction.map((p, i) => p === i % 10 && i % 3 !== 0);
+    const base = { radius, correct };
+    return {
+      sigma,
+      prediction,
+      nA: radius.map(() => 900),
+      pALower: radius.map((r) => (r === null ? 0.4 : 0.9)),
+      radius,
+      correct,
+      seconds: radius.map(() => 0.1),
+      certifiedAccuracy: radii.map((r) => certifiedAccuracyAt(base, r)),
+      abstentionRate: radius.filter((r) => r === null).length / N,
+      seed: 86028121,
+      totalSeconds: 7,
+    };
+  };
+  const report = fixtureReport();
+  report.sections = {
+    certification: {
+      kind: 'certification',
+      params: {
+        preset: 'fast',
+        n0: 100,
+        n: 1000,
+        alpha: 0.001,
+        sigmas: [0.25, 0.5],
+        noiseSpace: 'pixels',
+        noiseNote: 'noise on pixels',
+        samplesPerCall: 1000,
+      },
+      images: { file: Array.from({ length: N }, (_, i) => `${i % 10}/img${i}.png`), label: Array.from({ length: N }, (_, i) => i % 10) },
+      radii,
+      runs: [runOf(0.25), runOf(0.5)],
+    },
+  };
+  const packedInit = packNumericArrays(initMessage({ report }));
+  const packedRun = (packedInit.report!.sections.certification as { runs: { pALower: unknown }[] }).runs[0];
+  assert.ok(packedRun.pALower instanceof Float64Array, 'pA_lower was packed');
+  const packed = mount();
+  packed.app.handle(packedInit);
+  for (const r of [mount(initMessage({ report })).root, packed.root]) {
+    const panel = r.querySelector('#panel-certification')!;
+    assert.ok(panel, 'the certification panel is shown');
+    assert.equal(panel.querySelector('.section-error'), null, text(panel.querySelector('.section-error')));
+    const rows = [...panel.querySelectorAll('table[data-testid="certification-summary"] tbody tr')];
+    assert.deepEqual(
+      rows.map((row) => row.getAttribute('data-sigma')),
+      ['0.25', '0.5'],
+    );
+    const expected = report.sections.certification as { runs: ReturnType<typeof runOf>[] };
+    assert.equal(cells(rows[0])[2], `${(100 * certifiedAccuracyAt(expected.runs[0], 0.25)).toFixed(1)}%`);
+    const svg = panel.querySelector('svg[data-testid="certified-accuracy"]')!;
+    assert.ok(svg, 'the curve is drawn');
+    assert.doesNotMatch(svg.outerHTML, /NaN/);
+    assert.equal(panel.querySelectorAll('table[data-testid="certification-images"] tbody tr').length, N);
+    assert.equal(cells(panel.querySelector('table[data-testid="certification-images"] tbody tr')!)[2], 'abstain');
+  }
+});

@@ -31,6 +31,8 @@ export const SEED_STREAMS = {
   'sweeps/epsilon': { offset: 32452843, strides: [], index: [] },
   /** The ε sweep's PGD attacks: a suite of their own, so the suite's per-attack seeds, per ε. */
   'sweeps/epsilon/pgd': { offset: 0, strides: [1000003], index: ['epsilon'] },
+  /** Randomized smoothing's Gaussian noise (selection, then estimation samples), per σ and image (its place in the sample). */
+  'certify/noise': { offset: 86028121, strides: [1000003, 1], index: ['sigma', 'image'] },
 } as const satisfies Record<string, SeedStream>;
 
 export type SeedStreamPath = keyof typeof SEED_STREAMS;

@@ -4,6 +4,7 @@
  */
 import type { H } from '../dom';
 import { renderAttacks } from './attackTable';
+import { renderCertification } from './certification';
 import type { RenderContext, SectionEntry } from './context';
 import { renderDefences } from './defenceTable';
 import { renderGallery } from './gallery';
@@ -46,6 +47,7 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   'model-info': [{ id: 'model-info', title: 'Model', order: 0, render: renderModelInfo }],
   sanity: [{ id: 'sanity', title: 'Sanity check', order: -1, banner: true, render: renderSanityBanner }],
   'per-image': [{ id: 'per-image', title: 'Per-image results', order: 8, render: renderPerImage }],
+  certification: [{ id: 'certification', title: 'Certified robustness (randomized smoothing)', order: 9, render: renderCertification }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };

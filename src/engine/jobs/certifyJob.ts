@@ -1,0 +1,168 @@
+/**
+ * `certify`: randomized smoothing certification (src/engine/certify/) of every sampled image at each noise
+ * level σ. Forward passes only; the noisy copies of one image go to the model in large batches. Images are
+ * certified one after another (every σ for an image before the next image), so a cancel — honoured between
+ * model calls — keeps each finished image with all its σ, and the report is marked partial.
+ */
+import { performance } from 'node:perf_hooks';
+import type { JobOptionsByKind } from '../../protocol/jobKinds';
+import { certifySmoothed } from '../certify/smoothing';
+import {
+  certifiedAccuracyAt,
+  radiusGrid,
+  type CertificationParams,
+  type CertificationRun,
+  type CertificationSection,
+} from '../certify/section';
+import { streamPixelBatches } from '../data/batches';
+import { channelCount } from '../data/pixels';
+import { isEngineError } from '../errors';
+import { pixelSpecFor } from '../input/pixelSpec';
+import { buildReport } from '../report/buildReport';
+import type { ReportV1 } from '../report/schema';
+import { Classifier } from '../runtime/classifier';
+import { Rng } from '../util/random';
+import { seedFor, seedRecord } from '../util/seeds';
+import type { JobHooks } from './evalJob';
+import { prepareData, prepareModel, type JobRequest } from './prepare';
+
+export type CertifyOptions = JobOptionsByKind['certify'];
+
+/** Bytes of noisy copies per model call when the batch size is not configured (1,000 MNIST copies ≈ 3 MB). */
+const NOISE_BYTES = 64 * 1024 * 1024;
+const MAX_DEFAULT_BATCH = 1000;
+
+/** Noisy copies per model call: the configured batch size, or as many as fit NOISE_BYTES (up to 1,000). */
+export function samplesPerCall(configured: number, fromDefault: boolean, pixelsPerImage: number): number {
+  if (!fromDefault) return configured;
+  return Math.max(configured, Math.min(MAX_DEFAULT_BATCH, Math.floor(NOISE_BYTES / (4 * pixelsPerImage))));
+}
+
+export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks: JobHooks = {}): Promise<ReportV1> {
+  const prepared = await prepareModel(req);
+  const data = await prepareData(prepared);
+  const { config } = prepared;
+  const per = channelCount(config.preprocessing) * config.preprocessing.height * config.preprocessing.width;
+  const batch = samplesPerCall(config.runtime.batchSize, config.provenance['runtime.batchSize'] === 'default', per);
+  const classifier = await Classifier.open({ ...config, runtime: { ...config.runtime, batchSize: batch } }, prepared.info, prepared.model);
+  const params: CertificationParams = {
+    preset: opts.preset,
+    n0: opts.n0,
+    n: opts.n,
+    alpha: opts.alpha,
+    sigmas: [...opts.sigmas],
+    noiseSpace: 'pixels',
+    noiseNote:
+      "Gaussian noise N(0, σ²I) added to the pixels in [0,1] before the model's scaling and mean/std, not clipped; radii are L2 in the same pixel units",
+    samplesPerCall: batch,
+  };
+  const runs = opts.sigmas.map(() => ({
+    prediction: [] as (number | null)[],
+    nA: [] as number[],
+    pALower: [] as number[],
+    radius: [] as (number | null)[],
+    correct: [] as boolean[],
+    seconds: [] as number[],
+  }));
+  const images = { file: [] as string[], label: [] as number[] };
+  const skipped: { relPath: string; error: string }[] = [];
+  const radii = radiusGrid(opts.sigmas);
+  const runSeed = config.seed;
+  const section = (): CertificationSection => ({
+    kind: 'certification',
+    params,
+    images: { file: [...images.file], label: [...images.label] },
+    radii,
+    runs: runs.map((r, s): CertificationRun => {
+      const abstained = r.prediction.filter((p) => p === null).length;
+      return {
+        sigma: opts.sigmas[s],
+        ...r,
+        prediction: [...r.prediction],
+        certifiedAccuracy: radii.map((radius) => certifiedAccuracyAt(r, radius)),
+        abstentionRate: r.prediction.length ? abstained / r.prediction.length : 0,
+        seed: seedFor(runSeed, 'certify/noise', s, 0),
+        totalSeconds: r.seconds.reduce((a, b) => a + b, 0),
+      };
+    }),
+  });
+
+  const total = data.samples.length;
+  const perImage = opts.sigmas.length * (opts.n0 + opts.n);
+  const stage = `certifying (${opts.sigmas.length} σ × ${opts.n0 + opts.n} samples per image)`;
+  let partial = false;
+  const started = performance.now();
+  try {
+    let index = 0,
+      finished = 0;
+    hooks.onProgress?.({ stage, done: 0, total, fraction: 0 });
+    // A few images at a time: each image is certified on its own, in many model calls.
+    for await (const imageBatch of streamPixelBatches(data.samples, pixelSpecFor(config.preprocessing), 8, {
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    })) {
+      for (const f of imageBatch.failed) skipped.push({ relPath: f.sample.relPath, error: f.error });
+      finished += imageBatch.failed.length;
+      for (let i = 0; i < imageBatch.samples.length; i++) {
+        const sample = imageBatch.samples[i];
+        const imageIndex = data.samples.indexOf(sample, index);
+        index = imageIndex + 1;
+        const x = imageBatch.pixels.subarray(i * per, (i + 1) * per);
+        let samplesDone = 0;
+        const results = [];
+        for (let s = 0; s < opts.sigmas.length; s++) {
+          const t = performance.now();
+          const result = await certifySmoothed(classifier, x, {
+            n0: opts.n0,
+            n: opts.n,
+            alpha: opts.alpha,
+            sigma: opts.sigmas[s],
+            batch,
+            rng: new Rng(seedFor(runSeed, 'certify/noise', s, imageIndex)),
+            ...(hooks.signal ? { signal: hooks.signal } : {}),
+            onSamples: (count) => {
+              samplesDone += count;
+              hooks.onProgress?.({ stage, done: finished, total, fraction: (finished + samplesDone / perImage) / total });
+            },
+          });
+          results.push({ ...result, seconds: (performance.now() - t) / 1000 });
+        }
+        // Only now, with every σ done, does the image join the report.
+        images.file.push(sample.relPath);
+        images.label.push(sample.label);
+        results.forEach((r, s) => {
+          runs[s].prediction.push(r.prediction);
+          runs[s].nA.push(r.nA);
+          runs[s].pALower.push(r.pALower);
+          runs[s].radius.push(r.radius);
+          runs[s].correct.push(r.prediction === sample.label);
+          runs[s].seconds.push(r.seconds);
+        });
+        finished++;
+        hooks.onProgress?.({ stage, done: finished, total, fraction: finished / total });
+      }
+      hooks.onSection?.('certification', section());
+    }
+  } catch (e) {
+    if (!(isEngineError(e) && e.code === 'CANCELLED')) throw e;
+    partial = true;
+  } finally {
+    prepared.timings.certify = (performance.now() - started) / 1000;
+  }
+  try {
+    const final = section();
+    hooks.onSection?.('certification', final);
+    return buildReport({
+      command: 'certify',
+      prepared,
+      data,
+      classifier,
+      status: partial ? 'partial' : 'complete',
+      skippedImages: skipped,
+      sections: { certification: final },
+      seeds: seedRecord(runSeed, 'certify/noise'),
+      warnings: [],
+    });
+  } finally {
+    await classifier.dispose();
+  }
+}
