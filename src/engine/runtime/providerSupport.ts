@@ -21,7 +21,7 @@ export function ortBinFolder(): string | null {
 }
 
 /** Files onnxruntime-node's install step puts in the bin folder (install-metadata.js, manifest linux/x64:cuda12). */
-const PROVIDER_FILES: Record<string, string[]> = {
+export const PROVIDER_FILES: Record<string, string[]> = {
   cuda: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'],
   tensorrt: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_tensorrt.so'],
 };
