@@ -72,11 +72,7 @@ async function gradientThroughput(name: string, batch: number, extra: Record<str
     overrides: { runtime: runtimeOpts(), ...extra },
   });
   const builder = await gradientBuilderFor(prepared, 'logits');
-  const model = await GradientModel.open(
-    builder,
-    { kind: 'cross-entropy' },
-    { ...runtimeOpts(), maxBatch: batch, label: name },
-  );
+  const model = await GradientModel.open(builder, { kind: 'cross-entropy' }, { ...runtimeOpts(), maxBatch: batch, label: name });
   try {
     const per = builder.pixelShape.reduce((a, b) => a * b, 1);
     const rng = new Rng(1);

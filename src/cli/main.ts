@@ -205,7 +205,8 @@ async function doctorCommand(args: string[]): Promise<number> {
     ep: { type: 'string', multiple: true },
     threads: { type: 'string' },
   });
-  if (positionals.length) throw new EngineError('USAGE', `doctor takes no positional arguments, got ${positionals.join(' ')} (use --model FILE)`);
+  if (positionals.length)
+    throw new EngineError('USAGE', `doctor takes no positional arguments, got ${positionals.join(' ')} (use --model FILE)`);
   const model = values.model ?? bundledSample();
   const threads = values.threads === undefined ? 0 : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 0) throw new EngineError('USAGE', `--threads ${values.threads}: expected a whole number ≥ 0`);
@@ -213,7 +214,14 @@ async function doctorCommand(args: string[]): Promise<number> {
     gradientModel: model,
     gradientNote: 'the bundled sample samples/fashion-resnet.onnx was not found; pass --model FILE',
     threads,
-    ...(values.ep?.length ? { providers: values.ep.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean) } : {}),
+    ...(values.ep?.length
+      ? {
+          providers: values.ep
+            .flatMap((e) => e.split(','))
+            .map((e) => e.trim())
+            .filter(Boolean),
+        }
+      : {}),
   });
   if (values.json !== undefined) emitJson(values.json, report);
   if (values.json !== '-') process.stdout.write(formatDoctor(report) + '\n');

@@ -4,7 +4,20 @@
  */
 import type { ConfigOverrides } from '../engine/config/runConfig';
 import { MAX_PATH } from './limits';
-import { array, boolean, either, integer, number, object, oneOf, optional, string, tuple, type Infer, type MutuallyAssignable } from './schema';
+import {
+  array,
+  boolean,
+  either,
+  integer,
+  number,
+  object,
+  oneOf,
+  optional,
+  string,
+  tuple,
+  type Infer,
+  type MutuallyAssignable,
+} from './schema';
 
 const path = string({ max: MAX_PATH });
 const numberList = array(number(), { min: 1, max: 4, message: 'must be a list of 1–4 numbers' });

@@ -24,7 +24,11 @@ function cli(args: string[]) {
 async function cudaWorks(): Promise<boolean> {
   const tiny = encodeModel(
     makeModel({
-      graph: { nodes: [makeNode('Relu', ['x'], ['y'])], inputs: [makeValueInfo('x', 'float32', [1, 2])], outputs: [makeValueInfo('y', 'float32', [1, 2])] },
+      graph: {
+        nodes: [makeNode('Relu', ['x'], ['y'])],
+        inputs: [makeValueInfo('x', 'float32', [1, 2])],
+        outputs: [makeValueInfo('y', 'float32', [1, 2])],
+      },
     }),
   );
   try {

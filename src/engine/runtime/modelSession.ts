@@ -149,13 +149,17 @@ export class ModelSession {
     const tried = attempts.map((a) => `${a.provider}: ${a.reason ?? a.error}`).join('; ');
     const accelerator = opts.executionProvider !== 'auto' && opts.executionProvider !== 'cpu';
     const hint = attempts.find((a) => a.hint)?.hint;
-    throw new EngineError('RUNTIME', `${label}: onnxruntime could not open the model with execution provider ${opts.executionProvider} (${tried})`, {
-      file: label,
-      cause: lastError,
-      hint: accelerator
-        ? `${hint ? `${hint}; or ` : ''}drop --ep-strict to fall back to CPU (robustness-lens doctor lists what works here)`
-        : undefined,
-    });
+    throw new EngineError(
+      'RUNTIME',
+      `${label}: onnxruntime could not open the model with execution provider ${opts.executionProvider} (${tried})`,
+      {
+        file: label,
+        cause: lastError,
+        hint: accelerator
+          ? `${hint ? `${hint}; or ` : ''}drop --ep-strict to fall back to CPU (robustness-lens doctor lists what works here)`
+          : undefined,
+      },
+    );
   }
 
   get inputNames(): readonly string[] {

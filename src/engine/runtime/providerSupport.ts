@@ -147,7 +147,7 @@ export function explainProviderFailure(provider: string, message: string, librar
       ].filter(Boolean);
       return {
         reason: `missing libraries the ${provider} provider loads: ${parts.join('; ')}`,
-        hint: 'install them (e.g. NVIDIA\'s cuda-libraries-12-x and libcudnn9-cuda-12 packages, or pip\'s nvidia-*-cu12 wheels) and add their folder to LD_LIBRARY_PATH',
+        hint: "install them (e.g. NVIDIA's cuda-libraries-12-x and libcudnn9-cuda-12 packages, or pip's nvidia-*-cu12 wheels) and add their folder to LD_LIBRARY_PATH",
       };
     }
   }

@@ -13,38 +13,42 @@ import { REPO_ROOT, SHARED, SKIP_NO_SHARED } from '../../helpers/shared';
 
 const STATUSES = new Set(['ok', 'failed', 'skipped']);
 
-test('doctor on the shared mnist-cnn: every provider reported with its steps; cpu passes all three; a failing provider says why', { skip: SKIP_NO_SHARED }, async () => {
-  const r = await runDoctor({ gradientModel: resolve(SHARED, 'models', 'mnist-cnn.onnx'), threads: 1 });
-  assert.equal(r.providers[0].name, 'cpu');
-  const names = r.providers.map((p) => p.name);
-  for (const ep of ['cpu', 'cuda', 'webgpu', 'dml', 'coreml']) assert.ok(names.includes(ep), `${ep} is reported`);
-  assert.equal(new Set(names).size, names.length, 'each provider once');
-  for (const p of r.providers) {
-    for (const s of [p.session, p.forward, p.gradient]) assert.ok(STATUSES.has(s.status), `${p.name}: ${s.status}`);
-    if (!p.inBuild) assert.equal(p.session.status, 'skipped', `${p.name} is not tried when the build lacks it`);
-    if (p.works) {
-      assert.equal(p.session.status, 'ok');
-      assert.equal(p.forward.status, 'ok');
-      assert.notEqual(p.gradient.status, 'failed');
-      assert.equal(p.reason, null);
-    } else {
-      assert.ok(p.reason && p.reason.length > 10, `${p.name} says why it does not work`);
+test(
+  'doctor on the shared mnist-cnn: every provider reported with its steps; cpu passes all three; a failing provider says why',
+  { skip: SKIP_NO_SHARED },
+  async () => {
+    const r = await runDoctor({ gradientModel: resolve(SHARED, 'models', 'mnist-cnn.onnx'), threads: 1 });
+    assert.equal(r.providers[0].name, 'cpu');
+    const names = r.providers.map((p) => p.name);
+    for (const ep of ['cpu', 'cuda', 'webgpu', 'dml', 'coreml']) assert.ok(names.includes(ep), `${ep} is reported`);
+    assert.equal(new Set(names).size, names.length, 'each provider once');
+    for (const p of r.providers) {
+      for (const s of [p.session, p.forward, p.gradient]) assert.ok(STATUSES.has(s.status), `${p.name}: ${s.status}`);
+      if (!p.inBuild) assert.equal(p.session.status, 'skipped', `${p.name} is not tried when the build lacks it`);
+      if (p.works) {
+        assert.equal(p.session.status, 'ok');
+        assert.equal(p.forward.status, 'ok');
+        assert.notEqual(p.gradient.status, 'failed');
+        assert.equal(p.reason, null);
+      } else {
+        assert.ok(p.reason && p.reason.length > 10, `${p.name} says why it does not work`);
+      }
     }
-  }
-  const cpu = r.providers[0];
-  assert.ok(cpu.works && r.cpuWorks);
-  assert.deepEqual([cpu.session.status, cpu.forward.status, cpu.gradient.status], ['ok', 'ok', 'ok']);
-  assert.match(cpu.gradient.detail ?? '', /4 images, cross-entropy gradient finite/);
-  assert.deepEqual(
-    r.accelerators,
-    r.providers.filter((p) => p.name !== 'cpu' && p.works && p.selectable).map((p) => p.name),
-  );
-  // An accelerator that works must have agreed with the CPU's gradient; one in the build that does not names its files.
-  const cuda = r.providers.find((p) => p.name === 'cuda')!;
-  if (cuda.works) assert.match(cuda.gradient.detail ?? '', /input gradient by/);
-  else if (cuda.inBuild && cuda.libraries.some((l) => l.where === 'package' && !l.found))
-    assert.match(cuda.reason!, /libonnxruntime_providers_cuda\.so/);
-});
+    const cpu = r.providers[0];
+    assert.ok(cpu.works && r.cpuWorks);
+    assert.deepEqual([cpu.session.status, cpu.forward.status, cpu.gradient.status], ['ok', 'ok', 'ok']);
+    assert.match(cpu.gradient.detail ?? '', /4 images, cross-entropy gradient finite/);
+    assert.deepEqual(
+      r.accelerators,
+      r.providers.filter((p) => p.name !== 'cpu' && p.works && p.selectable).map((p) => p.name),
+    );
+    // An accelerator that works must have agreed with the CPU's gradient; one in the build that does not names its files.
+    const cuda = r.providers.find((p) => p.name === 'cuda')!;
+    if (cuda.works) assert.match(cuda.gradient.detail ?? '', /input gradient by/);
+    else if (cuda.inBuild && cuda.libraries.some((l) => l.where === 'package' && !l.found))
+      assert.match(cuda.reason!, /libonnxruntime_providers_cuda\.so/);
+  },
+);
 
 test('doctor without a gradient model still tries the tiny model and says why the gradient step was skipped', async () => {
   const r = await runDoctor({ gradientModel: null, gradientNote: 'no model here', providers: ['cpu', 'nosuch'] });
@@ -93,7 +97,11 @@ test("the provider files doctor looks for are the ones onnxruntime-node's instal
   }
 });
 
-const lib = (file: string, where: LibraryCheck['where'], found: boolean): LibraryCheck => ({ file, where, found: found ? `/x/${file}` : null });
+const lib = (file: string, where: LibraryCheck['where'], found: boolean): LibraryCheck => ({
+  file,
+  where,
+  found: found ? `/x/${file}` : null,
+});
 const SYSTEM = ['libcuda.so.1', 'libcudart.so.12', 'libcublas.so.12', 'libcudnn.so.9'];
 
 test('a CUDA failure is explained by the first thing missing: provider files, then the driver, then CUDA/cuDNN libraries', () => {
