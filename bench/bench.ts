@@ -6,6 +6,7 @@
  *  4. attack speed on the shared models next to torchattacks' (PGD-10 at batch 100: 349 / 1697 / 228 images/s);
  *  5–7. defences' inference cost, Occluded Frequency speed, the 224×224×3 scale check (bench/defenceBench.ts);
  *  8. peak resident memory.
+ * npm run bench:gpu (--gpu) runs rows 1–4 on the first GPU provider doctor's checks pass, or says none works.
  * PyTorch 1.13 on the same 2-core machine (2 threads, no_grad), mnist-cnn: 855 / 4124 / 5289 images/s;
  * forward + backward (loss.backward() to the input): mnist-cnn 401 / 2391 / 3639, mnist-mlp 2534 / 11807 / 20995,
  * fashion-resnet 158 / 1946 / 2129.
@@ -24,6 +25,8 @@ import type { AttackSpec } from '../src/engine/attacks/registry';
 import { defenceBench } from './defenceBench';
 import { memoryBench } from './memoryBench';
 import { hostBench } from './hostBench';
+import { pickGpuProvider } from './gpuBench';
+import type { ExecutionProviderName } from '../src/engine/config/configFile';
 
 /** Further attack rows (DeepFool: torchattacks needed 401 s for the 500 mnist-cnn images = 1.25 images/s). */
 const EXTRA_ATTACK_BENCH: [string, string, Record<string, unknown>, AttackSpec, number][] = [
@@ -37,9 +40,13 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 /** The bundled engine process beside this bundle (dist/engineProcess.js). */
 const ENGINE_PATH = resolve(__dirname, 'engineProcess.js');
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+/** `--gpu` (npm run bench:gpu): rows 1–4 on the first GPU provider that works; never a silent fallback to CPU. */
+const GPU = process.argv.includes('--gpu');
+let EP: ExecutionProviderName = 'cpu';
+const runtimeOpts = () => ({ executionProvider: EP, threads: THREADS, ...(EP !== 'cpu' ? { strictProvider: true } : {}) });
 
 async function throughput(file: string, shape: number[], batch: number): Promise<number> {
-  const session = await ModelSession.open(file, { executionProvider: 'cpu', threads: THREADS });
+  const session = await ModelSession.open(file, runtimeOpts());
   try {
     const per = shape.reduce((a, b) => a * b, 1);
     const rng = new Rng(0);
@@ -62,14 +69,10 @@ async function throughput(file: string, shape: number[], batch: number): Promise
 async function gradientThroughput(name: string, batch: number, extra: Record<string, unknown>): Promise<number> {
   const prepared = await prepareModel({
     modelPath: resolve(shared, 'models', `${name}.onnx`),
-    overrides: { runtime: { executionProvider: 'cpu', threads: THREADS }, ...extra },
+    overrides: { runtime: runtimeOpts(), ...extra },
   });
   const builder = await gradientBuilderFor(prepared, 'logits');
-  const model = await GradientModel.open(
-    builder,
-    { kind: 'cross-entropy' },
-    { executionProvider: 'cpu', threads: THREADS, maxBatch: batch, label: name },
-  );
+  const model = await GradientModel.open(builder, { kind: 'cross-entropy' }, { ...runtimeOpts(), maxBatch: batch, label: name });
   try {
     const per = builder.pixelShape.reduce((a, b) => a * b, 1);
     const rng = new Rng(1);
@@ -89,11 +92,20 @@ async function gradientThroughput(name: string, batch: number, extra: Record<str
 }
 
 async function main(): Promise<void> {
+  if (GPU) {
+    const { provider, lines } = await pickGpuProvider();
+    if (!provider) {
+      console.log(['bench:gpu: no GPU execution provider works on this machine; nothing measured.', ...lines].join('\n'));
+      console.log('(robustness-lens doctor says what each provider needs; npm run bench measures the CPU.)');
+      return;
+    }
+    EP = provider;
+  }
   if (!existsSync(shared)) {
     console.log(`bench: ${shared} not found — the benchmark needs the shared models; nothing measured.`);
     return;
   }
-  console.log(`Robustness Lens benchmark — onnxruntime-node, cpu, ${THREADS} threads, node ${process.versions.node}\n`);
+  console.log(`Robustness Lens benchmark — onnxruntime-node, ${EP}, ${THREADS} threads, node ${process.versions.node}\n`);
   // BENCH_ONLY=host runs only the last row (the extension host's side of a 224×224×3 analyse)
   if (process.env.BENCH_ONLY === 'host') return hostBench(shared, THREADS, ENGINE_PATH);
   console.log('1. clean inference throughput (images/s, random inputs, session.run only)');
@@ -134,7 +146,7 @@ async function main(): Promise<void> {
       modelPath: resolve(shared, 'models', `${model}.onnx`),
       overrides: {
         images: resolve(shared, 'datasets', dataset),
-        runtime: { executionProvider: 'cpu', threads: THREADS, batchSize: 128 },
+        runtime: { ...runtimeOpts(), batchSize: 128 },
         ...extra,
       },
     });
@@ -179,7 +191,7 @@ async function main(): Promise<void> {
         modelPath: resolve(shared, 'models', `${model}.onnx`),
         overrides: {
           images: resolve(shared, 'datasets', dataset),
-          runtime: { executionProvider: 'cpu', threads: THREADS, batchSize: 100 },
+          runtime: { ...runtimeOpts(), batchSize: 100 },
           ...extra,
         },
       },
@@ -193,6 +205,8 @@ async function main(): Promise<void> {
     );
   }
 
+  // rows 5–8 measure CPU-side work (defences' pixel code, memory, the extension host): npm run bench has them
+  if (GPU) return;
   await defenceBench(shared, THREADS);
 
   console.log(`\n8. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

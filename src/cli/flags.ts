@@ -17,6 +17,7 @@ export interface CommonFlags {
   resize?: string;
   filter?: string;
   ep?: string;
+  'ep-strict'?: boolean;
   threads?: string;
   batch?: string;
   limit?: string;
@@ -38,6 +39,7 @@ export const COMMON_FLAG_SPEC = {
   resize: { type: 'string' },
   filter: { type: 'string' },
   ep: { type: 'string' },
+  'ep-strict': { type: 'boolean' },
   threads: { type: 'string' },
   batch: { type: 'string' },
   limit: { type: 'string' },
@@ -78,6 +80,7 @@ export function overridesFromFlags(f: CommonFlags): ConfigFile {
   if (f.filter !== undefined) input.resizeFilter = f.filter as never;
   const runtime: NonNullable<ConfigFile['runtime']> = {};
   if (f.ep !== undefined) runtime.executionProvider = f.ep as never;
+  if (f['ep-strict']) runtime.strictProvider = true;
   if (f.threads !== undefined) runtime.threads = integer('threads', f.threads);
   if (f.batch !== undefined) runtime.batchSize = integer('batch', f.batch);
   const cfg: ConfigFile = {};
@@ -112,6 +115,7 @@ const FIELD_TO_FLAG: Record<string, string> = {
   'input.resize': '--resize',
   'input.resizeFilter': '--filter',
   'runtime.executionProvider': '--ep',
+  'runtime.strictProvider': '--ep-strict',
   'runtime.threads': '--threads',
   'runtime.batchSize': '--batch',
   limit: '--limit',

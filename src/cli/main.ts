@@ -7,6 +7,7 @@
  * `check` exits 3 when a gate failed.
  */
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EngineError, errorText, isEngineError } from '../engine/errors';
 import { loadModel } from '../engine/onnx/loadModel';
@@ -38,6 +39,8 @@ import { ProgressLine } from './progressLine';
 import { CHECK_FLAG_SPEC, CHECK_USAGE, GATE_FAILED_EXIT, checkOutcome, planCheck, writeCheckOutputs } from './check';
 import { gateLines, passedAll } from '../engine/gates/summaries';
 import { computeInputGradients } from '../engine/jobs/gradientsJob';
+import { runDoctor } from '../engine/runtime/doctor';
+import { formatDoctor } from './formatDoctor';
 import {
   GRADIENTS_FLAG_SPEC,
   GRADIENTS_USAGE,
@@ -61,6 +64,7 @@ usage:
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [options]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
+  robustness-lens doctor [--model FILE] [--ep NAME] [--json FILE|-]   which execution providers work here, and why not
 
 options (override the configuration: <model>.robustness.json beside the model, else robustness.json there or above):
   --config FILE          configuration file (default: <model>.robustness.json, else robustness.json beside or above the model)
@@ -76,7 +80,9 @@ options (override the configuration: <model>.robustness.json beside the model, e
   --std s[,s,s]          per-channel std
   --resize MODE          stretch | center-crop | shorter-side-crop | none
   --filter F             nearest | bilinear | bicubic | lanczos | area
-  --ep EP                execution provider: auto | cpu | cuda | dml | coreml | webgpu
+  --ep EP                execution provider: auto | cpu | cuda | dml | coreml | webgpu (one that cannot run here
+                         falls back to cpu, with a warning in the report)
+  --ep-strict            fail instead of falling back when --ep's provider cannot run
   --threads N            intra-op threads (0 = onnxruntime default)
   --batch N              images per inference call
   --limit N              evaluate a stratified, seeded sample of N images
@@ -153,10 +159,12 @@ async function main(argv: string[]): Promise<number> {
       return explainCommand(rest);
     case 'certify':
       return certifyCommand(rest);
+    case 'doctor':
+      return doctorCommand(rest);
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, gradients, gradcheck; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, gradients, gradcheck, doctor; see robustness-lens --help)`,
       );
   }
 }
@@ -183,12 +191,54 @@ function oneModel(positionals: string[], command: string): string {
 function sanityToStderr(report: ReportV1, json: unknown): void {
   const { lines } = sanityBanner(report);
   if (json === '-' && lines.length) process.stderr.write(lines.join('\n') + '\n');
+  // the provider fallback, too: a user who asked for a GPU learns at once that the run used the CPU
+  if (json === '-' && report.runtime?.fallback) process.stderr.write(`warning: ${report.runtime.fallback}\n`);
 }
 
 function emitJson(target: string, value: unknown): void {
   const text = JSON.stringify(value, null, 2) + '\n';
   if (target === '-') process.stdout.write(text);
   else writeFileAtomic(resolve(target), text);
+}
+
+/** The bundled sample (samples/fashion-resnet.onnx): beside dist/ when bundled, two folders up under tsx. */
+function bundledSample(): string | null {
+  for (const up of [['..'], ['..', '..']]) {
+    const path = resolve(__dirname, ...up, 'samples', 'fashion-resnet.onnx');
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+async function doctorCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    json: { type: 'string' },
+    model: { type: 'string' },
+    ep: { type: 'string', multiple: true },
+    threads: { type: 'string' },
+  });
+  if (positionals.length)
+    throw new EngineError('USAGE', `doctor takes no positional arguments, got ${positionals.join(' ')} (use --model FILE)`);
+  const model = values.model ?? bundledSample();
+  const threads = values.threads === undefined ? 0 : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 0) throw new EngineError('USAGE', `--threads ${values.threads}: expected a whole number ≥ 0`);
+  const report = await runDoctor({
+    gradientModel: model,
+    gradientNote: 'the bundled sample samples/fashion-resnet.onnx was not found; pass --model FILE',
+    threads,
+    ...(values.ep?.length
+      ? {
+          providers: values.ep
+            .flatMap((e) => e.split(','))
+            .map((e) => e.trim())
+            .filter(Boolean),
+        }
+      : {}),
+  });
+  if (values.json !== undefined) emitJson(values.json, report);
+  if (values.json !== '-') process.stdout.write(formatDoctor(report) + '\n');
+  // CPU is what every run can fall back to: doctor fails only when even that does not work.
+  return report.cpuWorks ? 0 : 1;
 }
 
 async function infoCommand(args: string[]): Promise<number> {

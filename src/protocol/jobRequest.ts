@@ -4,7 +4,20 @@
  */
 import type { ConfigOverrides } from '../engine/config/runConfig';
 import { MAX_PATH } from './limits';
-import { array, either, integer, number, object, oneOf, optional, string, tuple, type Infer, type MutuallyAssignable } from './schema';
+import {
+  array,
+  boolean,
+  either,
+  integer,
+  number,
+  object,
+  oneOf,
+  optional,
+  string,
+  tuple,
+  type Infer,
+  type MutuallyAssignable,
+} from './schema';
 
 const path = string({ max: MAX_PATH });
 const numberList = array(number(), { min: 1, max: 4, message: 'must be a list of 1–4 numbers' });
@@ -25,6 +38,7 @@ const inputOverrides = object({
 
 const runtimeOverrides = object({
   executionProvider: optional(oneOf(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'])),
+  strictProvider: optional(boolean()),
   threads: optional(integer({ min: 0, max: 256 })),
   batchSize: optional(integer({ min: 1, max: 65536 })),
 });

@@ -29,6 +29,7 @@ import { runCleanStage } from './stages/clean';
 import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
 import { BATCH_STAGES } from './stages';
 import { WorkProgress } from './workProgress';
+import { sessionOptionsFor } from '../runtime/modelSession';
 
 export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, hooks: JobHooks = {}): Promise<ReportV1> {
   const prepared = await prepareModel(req);
@@ -51,7 +52,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     H: p.height,
     W: p.width,
     classNames: config.classNames ?? data.dataset.classNames,
-    sessionOpts: { executionProvider: rt.executionProvider, threads: rt.threads, label: prepared.model.path },
+    sessionOpts: { ...sessionOptionsFor(rt), label: prepared.model.path },
     seeds: {},
     warnings: [],
     disposers: [],

@@ -35,6 +35,8 @@ export interface ConfigFile {
   };
   runtime?: {
     executionProvider?: ExecutionProviderName;
+    /** A named provider that cannot run is an error instead of a fallback to CPU. */
+    strictProvider?: boolean;
     threads?: number;
     batchSize?: number;
   };

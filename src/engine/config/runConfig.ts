@@ -39,7 +39,8 @@ export interface RunConfig {
   /** Where the mapping from class names (folders) to model outputs came from. */
   classOrder: ClassOrder;
   preprocessing: Preprocessing;
-  runtime: { executionProvider: ExecutionProviderName; threads: number; batchSize: number };
+  /** strictProvider is present only when true, so the configuration hash of other runs stays as it was. */
+  runtime: { executionProvider: ExecutionProviderName; strictProvider?: true; threads: number; batchSize: number };
   limit: number | null;
   seed: number;
   /** Where each setting came from, keyed by its dotted name. */
@@ -257,7 +258,12 @@ export function resolveRunConfig(
     classNames,
     classOrder,
     preprocessing,
-    runtime: { executionProvider, threads, batchSize },
+    runtime: {
+      executionProvider,
+      ...((flags.runtime?.strictProvider ?? fileCfg.runtime?.strictProvider) ? { strictProvider: true as const } : {}),
+      threads,
+      batchSize,
+    },
     limit,
     seed,
     provenance,

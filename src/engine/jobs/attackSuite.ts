@@ -20,6 +20,7 @@ import { createAttack, WHITE_BOX } from '../attacks/registry';
 import type { Attack, AttackContext } from '../attacks/types';
 import { seedFor, seedRecord } from '../util/seeds';
 import type { PreparedModel } from './prepare';
+import { sessionOptionsFor } from '../runtime/modelSession';
 
 /** A target class (by index, or by name resolved against the class names) or the least-likely class. */
 export type TargetChoice = { kind: 'class'; class: number; name?: string } | { kind: 'least-likely' };
@@ -99,8 +100,7 @@ export class AttackSuite {
       builder,
       this.options.gradient,
       {
-        executionProvider: rt.executionProvider,
-        threads: rt.threads,
+        ...sessionOptionsFor(rt),
         maxBatch: this.classifier.batchSize,
         label: this.prepared.model.path,
       },

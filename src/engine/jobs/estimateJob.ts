@@ -21,6 +21,7 @@ import { Classifier } from '../runtime/classifier';
 import type { JobOptionsByKind } from '../../protocol/jobKinds';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
+import { sessionOptionsFor } from '../runtime/modelSession';
 
 export type EstimateOptions = JobOptionsByKind['estimate'];
 
@@ -62,8 +63,7 @@ export async function runEstimateJob(req: JobRequest, opts: EstimateOptions, hoo
       const tg = performance.now();
       const builder = await gradientBuilderFor(prepared, classifier.outputKind?.kind ?? 'logits', classifier.numClasses ?? undefined);
       const gradient = await GradientModel.open(builder, CROSS_ENTROPY, {
-        executionProvider: config.runtime.executionProvider,
-        threads: config.runtime.threads,
+        ...sessionOptionsFor(config.runtime),
         label: prepared.model.path,
         maxBatch: classifier.batchSize,
       });

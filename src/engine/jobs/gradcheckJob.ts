@@ -26,6 +26,7 @@ import { buildReport } from '../report/buildReport';
 import type { ReportV1 } from '../report/schema';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
+import { sessionOptionsFor } from '../runtime/modelSession';
 
 export interface GradcheckSection {
   kind: 'gradcheck';
@@ -103,8 +104,7 @@ export async function runGradcheckJob(req: JobRequest, opts: GradcheckJobOptions
       const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, classifier.numClasses ?? undefined);
       notes = builder.notes;
       grads = await GradientModel.open(builder, head, {
-        executionProvider: prepared.config.runtime.executionProvider,
-        threads: prepared.config.runtime.threads,
+        ...sessionOptionsFor(prepared.config.runtime),
         maxBatch: prepared.config.runtime.batchSize,
         label: prepared.model.path,
       });

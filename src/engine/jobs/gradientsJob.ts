@@ -17,6 +17,7 @@ import { pixelSpecFor } from '../input/pixelSpec';
 import { Classifier } from '../runtime/classifier';
 import { topK } from '../eval/scores';
 import { prepareModel, type JobRequest, type PreparedModel } from './prepare';
+import { sessionOptionsFor } from '../runtime/modelSession';
 
 /** ce: cross-entropy against the target; margin: max_{j≠t} z_j − z_t (no clamp); logit: z_K itself. */
 export type GradientLoss = { kind: 'ce' } | { kind: 'margin' } | { kind: 'logit'; index: number };
@@ -100,10 +101,9 @@ export async function computeInputGradients(req: JobRequest, opts: GradientsOpti
         numClasses = scores.length / count;
         if (!model) {
           const builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, numClasses);
-          notes = builder.notes;
+          notes = [...(classifier.session.fallbackNote ? [classifier.session.fallbackNote] : []), ...builder.notes];
           model = await GradientModel.open(builder, head, {
-            executionProvider: config.runtime.executionProvider,
-            threads: config.runtime.threads,
+            ...sessionOptionsFor(config.runtime),
             maxBatch: config.runtime.batchSize,
             label: prepared.model.path,
           });

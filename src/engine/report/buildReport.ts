@@ -65,6 +65,7 @@ function assembleReport(input: BuildReportInput): ReportV1 {
           requestedProvider: prepared.config.runtime.executionProvider,
           executionProvider: classifier.provider,
           attempts: classifier.session.attempts,
+          ...(classifier.session.fallbackNote ? { fallback: classifier.session.fallbackNote } : {}),
           threads: prepared.config.runtime.threads,
           batchSize: classifier.batchSize,
           fixedBatch: classifier.session.fixedBatch(prepared.config.preprocessing.inputName),
@@ -73,6 +74,10 @@ function assembleReport(input: BuildReportInput): ReportV1 {
     seeds: { sampling: prepared.config.seed, ...input.seeds },
     timings: prepared.timings,
     sections: input.sections,
-    warnings: [...prepared.info.warnings, ...(input.warnings ?? [])],
+    warnings: [
+      ...(classifier?.session.fallbackNote ? [classifier.session.fallbackNote] : []),
+      ...prepared.info.warnings,
+      ...(input.warnings ?? []),
+    ],
   };
 }

@@ -44,7 +44,7 @@ export interface ReportConfig {
     classNames: string[] | null;
     limit: number | null;
     seed: number;
-    runtime: { executionProvider: string; threads: number; batchSize: number };
+    runtime: { executionProvider: string; strictProvider?: true; threads: number; batchSize: number };
   };
   /**
    * Where the class order (class name / folder → output index) came from, e.g. { source: 'model-metadata',
@@ -72,6 +72,8 @@ export interface ReportRuntime {
   requestedProvider: string;
   executionProvider: string;
   attempts: ProviderAttempt[];
+  /** Present when the requested provider could not run and the run fell back (also the first warning). */
+  fallback?: string;
   threads: number;
   batchSize: number;
   fixedBatch: number | null;

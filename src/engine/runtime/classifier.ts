@@ -9,7 +9,7 @@ import type { LoadedModel } from '../onnx/loadModel';
 import { pixelsToModelInput } from '../input/modelInput';
 import { channelCount } from '../data/pixels';
 import { probeOutputKind, type OutputKind } from '../eval/scores';
-import { ModelSession } from './modelSession';
+import { ModelSession, sessionOptionsFor } from './modelSession';
 import type { ScoreModel } from './scoreModel';
 
 export interface OutputKindDecision {
@@ -38,7 +38,7 @@ export class Classifier implements ScoreModel {
 
   /** `model`: the loaded model, whose rewritten graph (a float16 model run in float32) runs instead of the file. */
   static async open(config: RunConfig, info: ModelInfo, model: LoadedModel): Promise<Classifier> {
-    const opts = { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads };
+    const opts = sessionOptionsFor(config.runtime);
     const session = model.rewritten
       ? await ModelSession.open(model.rewritten.bytes, opts, config.modelPath)
       : await ModelSession.open(config.modelPath, opts);

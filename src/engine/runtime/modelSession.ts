@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { EngineError, errorText } from '../errors';
 import type { ExecutionProviderName } from '../config/configFile';
 import { providerCandidates, type ConcreteProvider } from './executionProvider';
+import { explainProviderFailure } from './providerSupport';
 import { SessionWorkers, type WorkerFeed, type WorkerOutput } from './sessionWorkers';
 
 export interface SessionOptions {
@@ -17,12 +18,33 @@ export interface SessionOptions {
    * split across that many single-threaded sessions in worker threads (sessionWorkers.ts).
    */
   workers?: number;
+  /**
+   * A named provider that cannot open the model is an error instead of a fallback to CPU (`--ep-strict`).
+   * `auto` always falls back.
+   */
+  strictProvider?: boolean;
+}
+
+/** The session options a run's resolved runtime settings give (one place, so every session falls back alike). */
+export function sessionOptionsFor(runtime: {
+  executionProvider: ExecutionProviderName;
+  threads: number;
+  strictProvider?: boolean;
+}): SessionOptions {
+  return {
+    executionProvider: runtime.executionProvider,
+    threads: runtime.threads,
+    ...(runtime.strictProvider ? { strictProvider: true } : {}),
+  };
 }
 
 export interface ProviderAttempt {
   provider: ConcreteProvider;
   ok: boolean;
   error?: string;
+  /** Why it failed, in terms of the missing files or adapter and how to get them (providerSupport.ts). */
+  reason?: string;
+  hint?: string;
 }
 
 export interface BatchedInput {
@@ -57,7 +79,19 @@ export class ModelSession {
     readonly provider: ConcreteProvider,
     readonly attempts: ProviderAttempt[],
     readonly threads: number,
+    readonly requestedProvider: ExecutionProviderName,
   ) {}
+
+  /**
+   * The note a report and the CLI carry when a named provider (not `auto`) could not open the model and
+   * the session runs on CPU instead; null when the requested provider runs.
+   */
+  get fallbackNote(): string | null {
+    if (this.requestedProvider === 'auto' || this.requestedProvider === this.provider) return null;
+    const failed = this.attempts.find((a) => a.provider === this.requestedProvider && !a.ok);
+    const why = failed ? (failed.reason ?? failed.error ?? 'unknown error') : 'unknown error';
+    return `execution provider ${this.requestedProvider} is not available here (${why}); ran on ${this.provider} instead (robustness-lens doctor says what it needs; --ep-strict makes this an error)`;
+  }
 
   /** How many worker sessions share a batch (1: this session alone). */
   get parallelWorkers(): number {
@@ -71,7 +105,11 @@ export class ModelSession {
     label = typeof model === 'string' ? model : '<in-memory model>',
   ): Promise<ModelSession> {
     const attempts: ProviderAttempt[] = [];
-    for (const provider of providerCandidates(opts.executionProvider)) {
+    let lastError: unknown;
+    const candidates = providerCandidates(opts.executionProvider);
+    // A named accelerator falls back to CPU (with a note) unless the user asked for strictness.
+    if (!opts.strictProvider && !candidates.includes('cpu')) candidates.push('cpu');
+    for (const provider of candidates) {
       const options: ort.InferenceSession.SessionOptions = {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
@@ -85,7 +123,7 @@ export class ModelSession {
         const session =
           typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
         attempts.push({ provider, ok: true });
-        const opened = new ModelSession(session, label, provider, attempts, opts.threads);
+        const opened = new ModelSession(session, label, provider, attempts, opts.threads, opts.executionProvider);
         if ((opts.workers ?? 1) > 1 && provider === 'cpu') {
           try {
             opened.workers = await SessionWorkers.open(model, opts.workers!, options, label);
@@ -96,21 +134,30 @@ export class ModelSession {
         }
         return opened;
       } catch (e) {
-        attempts.push({ provider, ok: false, error: ortMessage(e) });
-        if (opts.executionProvider !== 'auto') break;
+        lastError = e;
+        const error = ortMessage(e);
+        const failure = provider === 'cpu' ? null : explainProviderFailure(provider, error);
+        attempts.push({
+          provider,
+          ok: false,
+          error,
+          ...(failure && failure.reason !== error ? { reason: failure.reason } : {}),
+          ...(failure?.hint ? { hint: failure.hint } : {}),
+        });
       }
     }
-    const last = attempts[attempts.length - 1];
-    const tried = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
+    const tried = attempts.map((a) => `${a.provider}: ${a.reason ?? a.error}`).join('; ');
+    const accelerator = opts.executionProvider !== 'auto' && opts.executionProvider !== 'cpu';
+    const hint = attempts.find((a) => a.hint)?.hint;
     throw new EngineError(
       'RUNTIME',
-      `${label}: onnxruntime could not open the model with execution provider ${opts.executionProvider === 'auto' ? 'auto' : last.provider} (${tried})`,
+      `${label}: onnxruntime could not open the model with execution provider ${opts.executionProvider} (${tried})`,
       {
         file: label,
-        hint:
-          opts.executionProvider === 'auto' || opts.executionProvider === 'cpu'
-            ? undefined
-            : 'use --ep cpu (or auto) if this machine lacks that accelerator',
+        cause: lastError,
+        hint: accelerator
+          ? `${hint ? `${hint}; or ` : ''}drop --ep-strict to fall back to CPU (robustness-lens doctor lists what works here)`
+          : undefined,
       },
     );
   }

@@ -100,13 +100,50 @@ test('auto falls back to cpu and records the providers it tried', async () => {
 });
 
 test(
-  'an explicitly requested provider that cannot load is an error naming it, with a hint',
+  'an explicitly requested provider that cannot load is an error naming it, with a hint, under strictProvider',
   { skip: process.platform === 'win32' ? 'dml may exist on Windows' : false },
   async () => {
-    await assert.rejects(ModelSession.open(linearModel('N'), { executionProvider: 'dml', threads: 1 }, 'm.onnx'), (e: unknown) => {
-      assert.ok(e instanceof EngineError);
-      assert.match(e.describe(), /m\.onnx: onnxruntime could not open the model with execution provider dml[\s\S]*--ep cpu/);
-      return true;
-    });
+    await assert.rejects(
+      ModelSession.open(linearModel('N'), { executionProvider: 'dml', threads: 1, strictProvider: true }, 'm.onnx'),
+      (e: unknown) => {
+        assert.ok(e instanceof EngineError);
+        assert.match(e.message, /m\.onnx: onnxruntime could not open the model with execution provider dml \(dml: [^)]*no dml provider/);
+        assert.match(e.describe(), /drop --ep-strict to fall back to CPU/);
+        return true;
+      },
+    );
+  },
+);
+
+test(
+  'without strictProvider, an unavailable named provider falls back to cpu: same outputs, a note naming the provider and why',
+  { skip: process.platform === 'win32' ? 'dml may exist on Windows' : false },
+  async () => {
+    const s = await ModelSession.open(linearModel('N'), { executionProvider: 'dml', threads: 1 }, 'm.onnx');
+    try {
+      assert.equal(s.provider, 'cpu');
+      assert.deepEqual(
+        s.attempts.map((a) => [a.provider, a.ok]),
+        [
+          ['dml', false],
+          ['cpu', true],
+        ],
+      );
+      assert.match(s.fallbackNote ?? '', /^execution provider dml is not available here \(.*no dml provider.*\); ran on cpu instead/);
+      const out = await s.run('x', 'y', x, 10, [1, 2, 2]);
+      const want = expected(x, 10);
+      out.data.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `${i}: ${v} vs ${want[i]}`));
+    } finally {
+      await s.dispose();
+    }
+    const cpu = await ModelSession.open(linearModel('N'), { executionProvider: 'cpu', threads: 1 }, 'm.onnx');
+    const auto = await ModelSession.open(linearModel('N'), { executionProvider: 'auto', threads: 1 }, 'm.onnx');
+    try {
+      assert.equal(cpu.fallbackNote, null);
+      assert.equal(auto.fallbackNote, null, 'auto is expected to pick what works: no note');
+    } finally {
+      await cpu.dispose();
+      await auto.dispose();
+    }
   },
 );
