@@ -178,6 +178,7 @@ const COMMAND_TITLES: Record<string, string> = {
   attack: 'Attacks',
   eval: 'Clean accuracy',
   explain: 'Explain Image Frequencies',
+  certify: 'Certified robustness',
   defend: 'Defences',
   info: 'Model info',
   gradcheck: 'Gradient check',

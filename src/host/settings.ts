@@ -12,6 +12,8 @@ import type { AnalyseOptions } from '../engine/jobs/analyseJob';
 import type { AttackJobOptions } from '../engine/jobs/attackJob';
 import { quickCheckSuite } from '../engine/attacks/quickCheckSuite';
 import type { ExplainOptions } from '../engine/jobs/explainJob';
+import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS } from '../engine/certify/section';
+import type { JobOptionsByKind } from '../protocol/jobKinds';
 import type { JobRequest } from '../engine/jobs/prepare';
 
 /**
@@ -189,4 +191,9 @@ export function quickCheckOptions(outDir: string | null): AttackJobOptions {
 
 export function explainOptions(imagePath: string, compareModelPath: string | null, outDir: string | null): ExplainOptions {
   return { imagePath, compareModelPath, baseline: 'zero', outDir };
+}
+
+/** Randomized smoothing at Cohen et al.'s settings (σ 0.12, 0.25, 0.5; α = 0.001); `fast` estimates with n = 1,000. */
+export function certifyOptions(preset: 'fast' | 'full'): JobOptionsByKind['certify'] {
+  return { preset, sigmas: [...DEFAULT_SIGMAS], ...CERTIFY_PRESETS[preset], alpha: DEFAULT_ALPHA };
 }
