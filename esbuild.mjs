@@ -7,7 +7,8 @@ import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const minify = args.includes('--minify');
@@ -44,22 +45,27 @@ function nodeBuild(entry, outdir = 'dist', minified = minify) {
 
 const WEBVIEW_ENTRY = 'webview/src/main.ts';
 
+/**
+ * The panel's bundle: dist/webview.js and (main.ts imports its stylesheet) dist/webview.css. Exported for the
+ * tests of the HTML report, which inlines it (they build it into a folder of their own).
+ */
+export function webviewBuild(outdir = 'dist', minified = minify) {
+  return {
+    entryPoints: { webview: fileURLToPath(new URL(WEBVIEW_ENTRY, import.meta.url)) },
+    outdir,
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !minified,
+    minify: minified,
+    logLevel: 'warning',
+  };
+}
+
 function allBuilds() {
   const builds = nodeEntries.map((e) => nodeBuild(e));
-  if (existsSync(WEBVIEW_ENTRY)) {
-    builds.push({
-      // main.ts imports its stylesheet, so esbuild also writes dist/webview.css.
-      entryPoints: { webview: WEBVIEW_ENTRY },
-      outdir: 'dist',
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      sourcemap: !minify,
-      minify,
-      logLevel: 'warning',
-    });
-  }
+  if (existsSync(WEBVIEW_ENTRY)) builds.push(webviewBuild());
   return builds;
 }
 
@@ -106,10 +112,13 @@ function packageVsix() {
   if (size > MAX_VSIX_BYTES) throw new Error(`${out} is larger than ${MAX_VSIX_BYTES / 1024 / 1024} MB`);
 }
 
-if (args.includes('--package')) {
-  packageVsix();
-} else if (watch) {
-  for (const b of allBuilds()) await (await esbuild.context(b)).watch();
-} else {
-  await Promise.all(allBuilds().map((b) => esbuild.build(b)));
+// Run as a script (not imported by a test for webviewBuild).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (args.includes('--package')) {
+    packageVsix();
+  } else if (watch) {
+    for (const b of allBuilds()) await (await esbuild.context(b)).watch();
+  } else {
+    await Promise.all(allBuilds().map((b) => esbuild.build(b)));
+  }
 }

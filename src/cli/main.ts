@@ -3,6 +3,7 @@
  *   robustness-lens info <model.onnx> [--json FILE|-]
  *   robustness-lens eval <model.onnx> [--images DIR] [--config FILE] [--limit N] [--seed S] [--json FILE] [--ep cpu] …
  *   robustness-lens check <model.onnx> [--suite quick|standard] [--baseline REPORT] [--markdown FILE] [--junit FILE] …
+ *   robustness-lens report <run folder | report.json> [--html FILE] [--markdown FILE|-] [--compare RUN]
  * Exit codes: 0 done, 1 the input was bad or the run failed (message says which file and why), 2 usage, 130 cancelled;
  * `check` exits 3 when a gate failed.
  */
@@ -41,6 +42,8 @@ import { gateLines, passedAll } from '../engine/gates/summaries';
 import { computeInputGradients } from '../engine/jobs/gradientsJob';
 import { runDoctor } from '../engine/runtime/doctor';
 import { formatDoctor } from './formatDoctor';
+import { REPORT_FLAG_SPEC, REPORT_USAGE, reportCommand, webviewAssetDirs, writeHtmlReport } from './reportOutput';
+import { readWebviewAssets } from '../host/htmlReport';
 import {
   GRADIENTS_FLAG_SPEC,
   GRADIENTS_USAGE,
@@ -65,6 +68,7 @@ usage:
   robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [options]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
   robustness-lens doctor [--model FILE] [--ep NAME] [--json FILE|-]   which execution providers work here, and why not
+  robustness-lens report <run folder | report.json> [--html FILE] [--markdown FILE|-] [--compare RUN] [--max-image-bytes N]
 
 options (override the configuration: <model>.robustness.json beside the model, else robustness.json there or above):
   --config FILE          configuration file (default: <model>.robustness.json, else robustness.json beside or above the model)
@@ -88,6 +92,8 @@ options (override the configuration: <model>.robustness.json beside the model, e
   --limit N              evaluate a stratified, seeded sample of N images
   --seed S               seed of the sample (default 0)
   --json FILE            write the JSON report there ("-" = standard output)
+  --html FILE            eval, attack, check, analyse, defend, explain, certify: also write the report as one self-contained
+                         HTML file (what the panel shows, images of the run folder embedded; see report)
   --step H               gradcheck: first finite-difference step, RMS per pixel in [0,1] units (default 1e-3; 1e-5 with a float64 reference)
   --directions K         gradcheck: random directions per image (default 8)
   --reference R          gradcheck: auto (a float64 copy of the graph where onnxruntime runs it, default) | float32
@@ -100,6 +106,9 @@ ${attackUsage()}
   --gallery N            successful examples saved as PNG per attack (default 8)
   --out DIR              run folder for report.json and the gallery (default .robustness/runs/<time>-<model>)
   --quiet                no progress line
+
+report options (a finished run as a file to share; nothing is run):
+${REPORT_USAGE}
 
 check options (CI gates: runs the suite and compares it with the "gates" of robustness.json):
 ${CHECK_USAGE}
@@ -161,10 +170,14 @@ async function main(argv: string[]): Promise<number> {
       return certifyCommand(rest);
     case 'doctor':
       return doctorCommand(rest);
+    case 'report': {
+      const { values, positionals } = parse(rest, REPORT_FLAG_SPEC);
+      return reportCommand(values, positionals);
+    }
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, gradients, gradcheck, doctor; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, report, gradients, gradcheck, doctor; see robustness-lens --help)`,
       );
   }
 }
@@ -193,6 +206,22 @@ function sanityToStderr(report: ReportV1, json: unknown): void {
   if (json === '-' && lines.length) process.stderr.write(lines.join('\n') + '\n');
   // the provider fallback, too: a user who asked for a GPU learns at once that the run used the CPU
   if (json === '-' && report.runtime?.fallback) process.stderr.write(`warning: ${report.runtime.fallback}\n`);
+}
+
+/**
+ * `--html FILE`: the report as one self-contained HTML file, its images from the run folder (none without one).
+ * The line about it goes to stderr when stdout carries the JSON report.
+ */
+function emitHtml(target: unknown, report: ReportV1, outDir: string | null | undefined, json: unknown): void {
+  if (typeof target !== 'string') return;
+  const dir = outDir ? resolve(outDir) : null;
+  const line = writeHtmlReport(target, { runId: dir ? dir.replace(/^.*[\\/]/, '') : report.id, report, dir });
+  (json === '-' ? process.stderr : process.stdout).write(line + '\n');
+}
+
+/** `--html` needs the panel's bundle: missing, it is an error before the run, not after it. */
+function htmlPossible(target: unknown): void {
+  if (typeof target === 'string') readWebviewAssets(webviewAssetDirs());
 }
 
 function emitJson(target: string, value: unknown): void {
@@ -280,8 +309,14 @@ async function withCancellation(showProgress: boolean, run: (hooks: JobHooks) =>
 }
 
 async function evalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, json: { type: 'string' }, quiet: { type: 'boolean' } });
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    json: { type: 'string' },
+    html: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
   const modelPath = oneModel(positionals, 'eval');
+  htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runEvalJob(jobRequest(modelPath, values.config, overrides), hooks),
@@ -292,6 +327,7 @@ async function evalCommand(args: string[]): Promise<number> {
     process.stdout.write(formatEvalReport(report) + '\n');
     if (values.json) process.stdout.write(`report     ${resolve(values.json)}\n`);
   }
+  emitHtml(values.html, report, undefined, values.json);
   return report.status === 'partial' ? 130 : 0;
 }
 
@@ -343,9 +379,11 @@ async function attackCommand(args: string[]): Promise<number> {
     ...COMMON_FLAG_SPEC,
     ...ATTACK_FLAGS,
     json: { type: 'string' },
+    html: { type: 'string' },
     quiet: { type: 'boolean' },
   } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   const modelPath = oneModel(positionals, 'attack');
+  htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const options = attackOptionsFromFlags(values, modelPath);
   const config = typeof values.config === 'string' ? values.config : undefined;
@@ -359,12 +397,14 @@ async function attackCommand(args: string[]): Promise<number> {
     process.stdout.write(formatAttackReport(report) + '\n');
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
+  emitHtml(values.html, report, options.outDir, values.json);
   return report.status === 'partial' ? 130 : 0;
 }
 
 async function checkCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...CHECK_FLAG_SPEC });
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...CHECK_FLAG_SPEC, html: { type: 'string' } });
   const modelPath = oneModel(positionals, 'check');
+  htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const plan = planCheck(values, modelPath);
   const started = Date.now();
@@ -384,6 +424,7 @@ async function checkCommand(args: string[]): Promise<number> {
     process.stdout.write([formatAttackReport(report), '', ...gates].join('\n') + '\n');
     if (plan.options.outDir) process.stdout.write(`run        ${resolve(plan.options.outDir)}\n`);
   }
+  emitHtml(values.html, gated, plan.options.outDir, values.json);
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (!outcome) return 130;
   return passedAll(outcome) ? 0 : GATE_FAILED_EXIT;
@@ -394,9 +435,11 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
     ...COMMON_FLAG_SPEC,
     ...ANALYSE_FLAGS,
     json: { type: 'string' },
+    html: { type: 'string' },
     quiet: { type: 'boolean' },
   } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   const modelPath = oneModel(positionals, command);
+  htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const options = analyseOptionsFromFlags(values, modelPath, command);
   const config = typeof values.config === 'string' ? values.config : undefined;
@@ -415,6 +458,7 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
     );
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
+  emitHtml(values.html, report, options.outDir, values.json);
   return report.status === 'partial' ? 130 : 0;
 }
 
@@ -439,11 +483,17 @@ async function gradientsCommand(args: string[]): Promise<number> {
 }
 
 async function explainCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...EXPLAIN_FLAGS, json: { type: 'string' } } as never) as {
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    ...EXPLAIN_FLAGS,
+    json: { type: 'string' },
+    html: { type: 'string' },
+  } as never) as {
     values: Record<string, string | boolean | string[] | undefined>;
     positionals: string[];
   };
   const modelPath = oneModel(positionals, 'explain');
+  htmlPossible(values.html);
   const options = explainOptionsFromFlags(values, modelPath);
   const config = typeof values.config === 'string' ? values.config : undefined;
   const report = await withCancellation(false, (hooks) =>
@@ -455,6 +505,7 @@ async function explainCommand(args: string[]): Promise<number> {
     process.stdout.write([...formatFrequency(report), ...report.warnings.map((w) => `note: ${w}`)].join('\n') + '\n');
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
+  emitHtml(values.html, report, options.outDir, values.json);
   return 0;
 }
 
@@ -463,9 +514,11 @@ async function certifyCommand(args: string[]): Promise<number> {
     ...COMMON_FLAG_SPEC,
     ...CERTIFY_FLAGS,
     json: { type: 'string' },
+    html: { type: 'string' },
     quiet: { type: 'boolean' },
   });
   const modelPath = oneModel(positionals, 'certify');
+  htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const options = certifyOptionsFromFlags(values);
   const outDir = runFolder(modelPath, values);
@@ -474,6 +527,7 @@ async function certifyCommand(args: string[]): Promise<number> {
   );
   writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
   if (values.json !== undefined) emitJson(values.json, report);
+  emitHtml(values.html, report, outDir, values.json);
   if (values.json !== '-') {
     const lines = [`model      ${report.model.path}`, ...certificationLines(report.sections.certification as CertificationSection)];
     if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; figures cover the images finished`);

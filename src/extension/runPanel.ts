@@ -15,6 +15,8 @@ import { errorText } from '../engine/errors';
 import { Disposable, toDisposable } from '../host/dispose';
 import type { LiveRun } from '../host/liveRuns';
 import { handlePanelMessage } from '../host/panelMessages';
+import { buildHtmlReport, readWebviewAssets } from '../host/htmlReport';
+import { runsMarkdown } from '../host/reportMarkdown';
 import { appliedMessage, applyClassOrder, rerunFor, reportById } from '../host/classOrderFix';
 import { liveContent, panelId, RunView, type PanelContent, type RunRef } from '../host/runView';
 import { runDifferences } from '../host/runMatch';
@@ -212,11 +214,57 @@ export class RunPanel extends Disposable {
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path), { viewColumn: vscode.ViewColumn.Beside, preview: true });
       },
       applyClassOrder: (reportId) => this.applyClassOrder(reportId),
+      exportReport: () => this.exportReport(),
+      copyMarkdown: () => this.copyMarkdown(),
       refused: (reason, tellUser) => {
         this.lens.output.appendLine(`[panel ${this.view.runId}] ${reason}`);
         if (tellUser) void vscode.window.showWarningMessage(`Robustness Lens: ${reason}`);
       },
     });
+  }
+
+  /** The toolbar's "Export HTML report": one self-contained file (src/host/htmlReport.ts) where the save dialog says. */
+  private async exportReport(): Promise<void> {
+    const content = this.view.exportable;
+    if (!content) {
+      void vscode.window.showWarningMessage('Robustness Lens: this run has no report to export yet.');
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir();
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(join(folder, `${this.view.id.replace('+', '-vs-')}.html`)),
+      filters: { 'HTML report': ['html'] },
+      saveLabel: 'Export',
+    });
+    if (!target) return;
+    try {
+      const assets = readWebviewAssets([vscode.Uri.joinPath(this.lens.context.extensionUri, 'dist').fsPath]);
+      const built = buildHtmlReport({ ...content, assets });
+      await vscode.workspace.fs.writeFile(target, Buffer.from(built.html, 'utf8'));
+      const left = built.leftOut.length ? `, ${built.leftOut.length} left out (size cap)` : '';
+      this.lens.output.appendLine(
+        `[panel ${this.view.runId}] HTML report written to ${target.fsPath} (${built.embedded} images embedded${left})`,
+      );
+      const choice = await vscode.window.showInformationMessage(
+        `Robustness Lens: HTML report saved to ${target.fsPath}.`,
+        'Open in Browser',
+      );
+      if (choice === 'Open in Browser') void vscode.env.openExternal(target);
+    } catch (e) {
+      this.lens.output.appendLine(`[panel ${this.view.runId}] HTML report not written: ${errorText(e)}`);
+      void vscode.window.showErrorMessage(`Robustness Lens: the HTML report was not written: ${errorText(e)}`);
+    }
+  }
+
+  /** The toolbar's "Copy Markdown summary" (src/host/reportMarkdown.ts), from the host's copy of the report(s). */
+  private async copyMarkdown(): Promise<void> {
+    const content = this.view.exportable;
+    if (!content) {
+      void vscode.window.showWarningMessage('Robustness Lens: this run has no report to summarise yet.');
+      return;
+    }
+    await vscode.env.clipboard.writeText(runsMarkdown([content.run.report, ...(content.compare ? [content.compare.report] : [])]));
+    void vscode.window.setStatusBarMessage('Robustness Lens: Markdown summary copied', 3000);
   }
 
   /** The sanity banner's button: write the proposal (src/host/classOrderFix.ts), then offer the same run again. */

@@ -3,8 +3,9 @@
  * effects), so that the rules are unit-tested: nothing is done for a message that fails validation; a
  * webview can only replay, cancel its run, open a file that really lies inside its run folder(s), or offer
  * an export that is written only where the user's save dialog says, or apply the class order its own report
- * proposes (the host takes the names from its copy of the report). No message runs a command or a file the
- * webview names.
+ * proposes (the host takes the names from its copy of the report), or export the report as HTML or Markdown
+ * (from the host's copy, to where the save dialog says or the clipboard). No message runs a command or a file
+ * the webview names.
  */
 import { resolveInsideFolder } from './pathGuards';
 import { parseWebviewMessage, type ExportMessage } from '../protocol/webviewMessages';
@@ -22,6 +23,10 @@ export interface PanelEffects<Target> {
   openFile(path: string): Promise<void>;
   /** Writes the sanity check's proposed class order of the panel's report with this id into its run's configuration. */
   applyClassOrder(reportId: string): Promise<void>;
+  /** "Export HTML report": the panel's run(s) as one self-contained HTML file, where the user's save dialog says. */
+  exportReport(): Promise<void>;
+  /** "Copy Markdown summary": the panel's run(s) summary onto the clipboard. */
+  copyMarkdown(): Promise<void>;
   /** A message or request was refused; `tellUser` when the user asked for something that cannot be done. */
   refused(reason: string, tellUser: boolean): void;
 }
@@ -59,6 +64,12 @@ export async function handlePanelMessage<Target>(raw: unknown, runDirs: readonly
     }
     case 'apply-class-order':
       await fx.applyClassOrder(m.reportId);
+      return;
+    case 'export-report':
+      await fx.exportReport();
+      return;
+    case 'copy-markdown':
+      await fx.copyMarkdown();
       return;
     case 'open-artefact': {
       const reasons: string[] = [];

@@ -11,6 +11,7 @@ import { Disposable, MutableDisposable, type IDisposable } from './dispose';
 import type { LiveRun, LiveRunEvent } from './liveRuns';
 import { packNumericArrays } from './panelMessages';
 import type { Packed } from '../protocol/packedArrays';
+import type { HtmlReportRun } from './htmlReport';
 
 export interface RunRef {
   runId: string;
@@ -94,6 +95,21 @@ export class RunView extends Disposable {
 
   get runId(): string {
     return this.content.run.runId;
+  }
+
+  /**
+   * What "Export HTML report" and "Copy Markdown summary" are made of: the panel's report (and the compared
+   * one) with their folders; null while the run has no report yet (still running, or failed before one).
+   */
+  get exportable(): { title: string; run: HtmlReportRun; compare: HtmlReportRun | null; comparison?: ComparisonNote[] } | null {
+    const c = this.content;
+    if (!c.report || (c.compare && !c.compareReport)) return null;
+    return {
+      title: c.title,
+      run: { runId: c.run.runId, report: c.report, dir: c.run.dir },
+      compare: c.compare && c.compareReport ? { runId: c.compare.runId, report: c.compareReport, dir: c.compare.dir } : null,
+      ...(c.compare && c.comparison ? { comparison: c.comparison } : {}),
+    };
   }
 
   /** The reports the panel shows (its run's, and the compared run's), as the host holds them. */

@@ -8,6 +8,7 @@
  */
 import type { ReportV1 } from '../engine/report/schema';
 import {
+  boolean,
   check,
   custom,
   fail,
@@ -19,6 +20,7 @@ import {
   oneOf,
   optional,
   plainObjectProblem,
+  record,
   refine,
   string,
   tagged,
@@ -69,6 +71,15 @@ const initMessage = object({
   compareResourceBase: nullable(hostText),
   /** Compare mode: what differs between the two runs (empty: they match; absent: not a comparison). */
   comparison: optional(array(comparisonNote, { max: 1000 })),
+  /**
+   * A standalone HTML report (src/host/htmlReport.ts), not a VS Code panel: no host to open files, export or
+   * write configuration, so the panel hides what would ask one.
+   */
+  standalone: optional(boolean()),
+  /** Standalone: the run images embedded as data: URLs, by report-relative path ('a' the run, 'b' the compared run). */
+  embeddedImages: optional(object({ a: record(hostText), b: record(hostText) })),
+  /** Standalone: images of the run folder left out of the file (over the size cap), said in the file. */
+  imagesLeftOut: optional(number()),
 });
 
 /** A finished section of a running job (partial results stream into the panel). */
@@ -147,12 +158,22 @@ const applyClassOrderMessage = object({
   reportId: string({ max: MAX_NAME_CHARS, message: 'must be a non-empty string' }),
 });
 
+/**
+ * The toolbar's "Export HTML report" (the host writes the panel's run(s) as one self-contained file where the
+ * save dialog says) and "Copy Markdown summary" (the host puts the summary on the clipboard). Both from the
+ * host's own copy of the reports, never content sent by the webview.
+ */
+const exportReportMessage = object({ type: literal('export-report') });
+const copyMarkdownMessage = object({ type: literal('copy-markdown') });
+
 export const webviewToHostSchema = tagged('type', {
   ready: readyMessage,
   export: exportMessage,
   'open-artefact': openArtefactMessage,
   cancel: cancelMessage,
   'apply-class-order': applyClassOrderMessage,
+  'export-report': exportReportMessage,
+  'copy-markdown': copyMarkdownMessage,
 });
 
 export type ReadyMessage = Infer<typeof readyMessage>;
@@ -160,6 +181,8 @@ export type ExportMessage = Infer<typeof exportMessage>;
 export type OpenArtefactMessage = Infer<typeof openArtefactMessage>;
 export type CancelMessage = Infer<typeof cancelMessage>;
 export type ApplyClassOrderMessage = Infer<typeof applyClassOrderMessage>;
+export type ExportReportMessage = Infer<typeof exportReportMessage>;
+export type CopyMarkdownMessage = Infer<typeof copyMarkdownMessage>;
 export type WebviewToHost = Infer<typeof webviewToHostSchema>;
 
 export type ParseResult = { ok: true; message: WebviewToHost } | { ok: false; reason: string };

@@ -36,6 +36,12 @@ function recorder(exportTarget: string | null = '/chosen/by/user.svg') {
     applyClassOrder: async (reportId) => {
       calls.push(`apply-class-order ${reportId}`);
     },
+    exportReport: async () => {
+      calls.push('export-report');
+    },
+    copyMarkdown: async () => {
+      calls.push('copy-markdown');
+    },
     refused: (reason, tellUser) => {
       calls.push(`refused${tellUser ? ' (told)' : ''}: ${reason}`);
     },
@@ -148,6 +154,8 @@ describe('no message executes anything; exports go only where the user chose', (
       ['/r'],
       fx,
     );
+    await handlePanelMessage({ type: 'export-report' }, ['/r'], fx);
+    await handlePanelMessage({ type: 'copy-markdown' }, ['/r'], fx);
     assert.deepEqual(calls, [
       'replay',
       'cancel',
@@ -155,6 +163,8 @@ describe('no message executes anything; exports go only where the user chose', (
       'write /chosen/by/user.svg',
       'choose rct.PNG png',
       'write /chosen/by/user.svg',
+      'export-report',
+      'copy-markdown',
     ]);
     assert.equal(Buffer.from(written[0].bytes).toString('utf8'), 'band,score\n1,0.5\n');
     assert.deepEqual([...written[1].bytes], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -208,6 +218,8 @@ describe('no message executes anything; exports go only where the user chose', (
       'shutdown',
       'READY',
       ' ready',
+      'export-html',
+      'copy',
     ]) {
       await handlePanelMessage({ type }, ['/r'], fx);
     }
@@ -236,14 +248,21 @@ describe('no message executes anything; exports go only where the user chose', (
       for (let k = 0, m = rng.int(4); k <= m; k++) o[keys[rng.int(keys.length)]] = values()[rng.int(values().length)];
       // Never well-formed by construction: at least one value of a wrong type.
       o.chartId = 42;
-      if (o.type === 'ready' || o.type === 'cancel' || o.type === 'open-artefact') o.extra = 1;
+      if (['ready', 'cancel', 'open-artefact', 'export-report', 'copy-markdown'].includes(o.type as string)) o.extra = 1;
       await handlePanelMessage(o, ['/r'], fx);
     }
     assert.ok(
       calls.every((c) => c.startsWith('refused: message rejected: ')),
       calls.find((c) => !c.startsWith('refused: ')),
     );
-    assert.equal(calls.length, 12 + 2000);
+    // The report exports take no fields: one naming a file or carrying content is refused.
+    await handlePanelMessage({ type: 'export-report', path: '/tmp/x.html' }, ['/r'], fx);
+    await handlePanelMessage({ type: 'copy-markdown', text: '# mine' }, ['/r'], fx);
+    assert.ok(
+      calls.every((c) => c.startsWith('refused: message rejected: ')),
+      calls.find((c) => !c.startsWith('refused: ')),
+    );
+    assert.equal(calls.length, 14 + 2000 + 2);
   });
 });
 

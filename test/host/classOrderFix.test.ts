@@ -166,6 +166,8 @@ describe('applying the proposed class order', () => {
       applyClassOrder: async (id) => {
         calls.push(`apply ${id}`);
       },
+      exportReport: async () => undefined,
+      copyMarkdown: async () => undefined,
       refused: (reason) => calls.push(`refused: ${reason}`),
     };
     await handlePanelMessage({ type: 'apply-class-order', reportId: 'r1' }, ['/r'], fx);

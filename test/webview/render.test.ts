@@ -149,7 +149,23 @@ test('a full report renders every element of the DOM contract', () => {
   assert.equal(doc.querySelectorAll('figure.chart').length, charts.length);
   assert.deepEqual(
     [...doc.querySelectorAll('nav.section-nav a')].map((a) => a.getAttribute('href')),
-    ['#panel-attacks', '#panel-defences', '#panel-sweeps', '#panel-occluded-frequency', '#panel-rct', '#panel-spectra', '#panel-gallery'],
+    [
+      '#panel-attacks',
+      '#panel-defences',
+      '#panel-sweeps',
+      '#panel-occluded-frequency',
+      '#panel-rct',
+      '#panel-spectra',
+      '#panel-gallery',
+      '#definitions-a',
+    ],
+  );
+  // The nav's last link leads to the definitions under the verdict.
+  assert.ok(doc.querySelector('#definitions-a dt'), 'the definitions list it links to');
+  // The panel's toolbar: the host exports and summarises from its own copy of the report.
+  assert.deepEqual(
+    [...doc.querySelectorAll('.report-toolbar [data-testid]')].map((b) => b.getAttribute('data-testid')),
+    ['export-html', 'copy-markdown'],
   );
 });
 

@@ -40,6 +40,8 @@ export class PanelApp {
   private readonly ui = new Map<string, string>();
   private readonly h: H;
   private readonly titleEl: HTMLElement;
+  private readonly toolbar: HTMLElement;
+  private readonly standaloneNote: HTMLElement;
   private readonly progressHolder: HTMLElement;
   private readonly nav: HTMLElement;
   private readonly bannerHolder: HTMLElement;
@@ -57,6 +59,8 @@ export class PanelApp {
     const initial = root.dataset.state as PanelState | undefined;
     if (initial && PANEL_STATES.includes(initial)) this.state = initial;
     this.titleEl = h('h1', null, 'Robustness Lens');
+    this.toolbar = h('div', { class: 'report-toolbar', role: 'toolbar', 'aria-label': 'Report' });
+    this.standaloneNote = h('div', { class: 'standalone-note' });
     this.progressHolder = h('div', { class: 'progress-holder' });
     this.nav = h('nav', { class: 'section-nav', 'aria-label': 'Sections' });
     this.bannerHolder = h('div', { class: 'banner-holder' });
@@ -65,7 +69,8 @@ export class PanelApp {
     this.panels = h('div', { class: 'panels' });
     this.exportError = h('p', { class: 'export-error', role: 'alert' });
     root.replaceChildren(
-      h('header', { class: 'app-header' }, this.titleEl),
+      h('header', { class: 'app-header' }, this.titleEl, this.toolbar),
+      this.standaloneNote,
       this.progressHolder,
       this.exportError,
       this.bannerHolder,
@@ -122,7 +127,14 @@ export class PanelApp {
       else sectionsA.push([name, section]);
     }
     const sides: Side[] = [
-      { key: 'a', label: modelLabel(a, init?.title ?? 'Run'), report: a, sections: sectionsA, resourceBase: init?.resourceBase ?? '' },
+      {
+        key: 'a',
+        label: modelLabel(a, init?.title ?? 'Run'),
+        report: a,
+        sections: sectionsA,
+        resourceBase: init?.resourceBase ?? '',
+        embeddedImages: init?.standalone ? (init.embeddedImages?.a ?? {}) : null,
+      },
     ];
     if (b)
       sides.push({
@@ -131,6 +143,7 @@ export class PanelApp {
         report: b,
         sections: Object.entries(b.sections ?? {}),
         resourceBase: init?.compareResourceBase ?? '',
+        embeddedImages: init?.standalone ? (init.embeddedImages?.b ?? {}) : null,
       });
     if (sides.length === 2 && sides[0].label === sides[1].label)
       sides.forEach((s) => {
@@ -158,6 +171,7 @@ export class PanelApp {
       compare: sides.length > 1,
       comparison: this.init?.comparison ?? null,
       state: this.state,
+      standalone: this.init?.standalone === true,
       exportTarget: target,
       ui: this.ui,
       openArtefact: (relPath) => this.deps.post({ type: 'open-artefact', relPath }),
@@ -170,6 +184,7 @@ export class PanelApp {
     const h = this.h;
     this.root.dataset.state = this.state;
     this.titleEl.textContent = this.init?.title ?? 'Robustness Lens';
+    this.renderToolbar();
     this.renderProgress();
     const ctx = this.context();
     const check = renderCompareCheck(ctx);
@@ -191,10 +206,55 @@ export class PanelApp {
     const panels = rendered.filter((p) => !p.banner);
     this.bannerHolder.replaceChildren(...rendered.filter((p) => p.banner).map((p) => p.element));
     this.panels.replaceChildren(...panels.map((p) => p.element));
-    this.nav.replaceChildren(
-      ...(panels.length > 1 ? [h('ul', null, ...panels.map((p) => h('li', null, h('a', { href: `#panel-${p.id}` }, p.title))))] : []),
-    );
+    // The definitions (defence rate, attack modes, RCT…) sit under the verdict: one click from anywhere.
+    const definitions = this.summaryHolder.querySelector('dl.definitions')?.id;
+    const links = [
+      ...panels.map((p) => h('li', null, h('a', { href: `#panel-${p.id}` }, p.title))),
+      ...(definitions ? [h('li', null, h('a', { href: `#${definitions}`, 'data-testid': 'definitions-link' }, 'Definitions'))] : []),
+    ];
+    this.nav.replaceChildren(...(panels.length > 1 ? [h('ul', null, ...links)] : []));
     if (focusedId) this.root.ownerDocument.getElementById(focusedId)?.focus();
+  }
+
+  /**
+   * "Export HTML report" and "Copy Markdown summary": the host does both from its own copy of the report, so
+   * they appear once there is one. A standalone report instead says what it is, and what it left out.
+   */
+  private renderToolbar(): void {
+    const h = this.h;
+    const init = this.init;
+    if (init?.standalone) {
+      this.toolbar.replaceChildren();
+      const left = init.imagesLeftOut ?? 0;
+      this.standaloneNote.replaceChildren(
+        h(
+          'p',
+          { class: 'muted', 'data-testid': 'standalone-note' },
+          `A standalone Robustness Lens report (${init.runId}): open the run in VS Code to re-run it or open its files.`,
+          left > 0 ? ` ${left} image${left === 1 ? ' was' : 's were'} left out of this file (size cap); they are in the run folder.` : '',
+        ),
+      );
+      return;
+    }
+    this.standaloneNote.replaceChildren();
+    if (!init?.report) {
+      this.toolbar.replaceChildren();
+      return;
+    }
+    if (this.toolbar.childElementCount > 0) return;
+    const exportHtml = h(
+      'vscode-button',
+      { secondary: true, 'data-testid': 'export-html', title: 'Save this report as one self-contained HTML file' },
+      'Export HTML report',
+    );
+    exportHtml.addEventListener('click', () => this.deps.post({ type: 'export-report' }));
+    const copyMarkdown = h(
+      'vscode-button',
+      { secondary: true, 'data-testid': 'copy-markdown', title: 'Copy the verdict and the main tables as Markdown' },
+      'Copy Markdown summary',
+    );
+    copyMarkdown.addEventListener('click', () => this.deps.post({ type: 'copy-markdown' }));
+    this.toolbar.replaceChildren(exportHtml, copyMarkdown);
   }
 
   private renderProgress(): void {

@@ -17,6 +17,8 @@ export interface Side {
   sections: [string, unknown][];
   /** Webview URI of the run folder. */
   resourceBase: string;
+  /** A standalone HTML report: the run's images embedded as data: URLs by report-relative path (null in VS Code). */
+  embeddedImages: Readonly<Record<string, string>> | null;
 }
 
 export interface RenderContext {
@@ -27,6 +29,8 @@ export interface RenderContext {
   comparison?: ComparisonNote[] | null;
   /** State of the panel's own run (the compared run is finished: its report status stands). */
   state: PanelState;
+  /** A standalone HTML report: no host to open files or write configuration, so no control that would ask one. */
+  standalone: boolean;
   exportTarget: ExportTarget;
   /** UI selections by key (e.g. which Occluded Frequency view), kept across re-renders. */
   ui: Map<string, string>;
@@ -63,6 +67,23 @@ export function resourceUrl(base: string, relPath: string): string | null {
   const rel = relPath.replace(/\\/g, '/');
   if (!base || isUnsafeRelativePath(rel)) return null;
   return `${base.replace(/\/+$/, '')}/${rel.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * The URL of a run image: in a standalone HTML report its embedded data: URL (null when it was left out),
+ * in VS Code the file under the run folder.
+ */
+export function imageUrl(side: Side, relPath: string): string | null {
+  if (side.embeddedImages) {
+    const rel = relPath.replace(/\\/g, '/');
+    return Object.hasOwn(side.embeddedImages, rel) ? side.embeddedImages[rel] : null;
+  }
+  return resourceUrl(side.resourceBase, relPath);
+}
+
+/** What stands in place of an image `imageUrl` has no URL for. */
+export function missingImageText(side: Side): string {
+  return side.embeddedImages ? 'image not embedded in this report (size cap)' : 'path outside the run folder';
 }
 
 /** A heading prefix naming the model when two runs are shown. */

@@ -5,7 +5,7 @@
 import type { AttacksSection } from '../../../src/engine/jobs/attackJob';
 import type { GalleryItem } from '../../../src/engine/attacks/gallery';
 import { fixed, sig } from '../format';
-import { className, classNames, resourceUrl, sideTitle, type RenderContext, type SectionEntry, type Side } from './context';
+import { className, classNames, imageUrl, missingImageText, sideTitle, type RenderContext, type SectionEntry, type Side } from './context';
 
 export function renderGallery(entries: SectionEntry<AttacksSection>[], ctx: RenderContext): Node[] {
   const { h } = ctx;
@@ -46,12 +46,12 @@ function galleryItem(ctx: RenderContext, side: Side, item: GalleryItem): HTMLEle
       'div',
       { class: 'gallery-images' },
       ...images.map(([kind, path, note]) => {
-        const src = resourceUrl(side.resourceBase, path);
+        const src = imageUrl(side, path);
         const alt = `${kind} image of ${item.relPath} (${note})`;
-        const img = src ? h('img', { src, alt, loading: 'lazy' }) : h('span', { class: 'muted' }, 'path outside the run folder');
+        const img = src ? h('img', { src, alt, loading: 'lazy' }) : h('span', { class: 'muted' }, missingImageText(side));
         const label = h('span', { class: 'gallery-label' }, `${kind}: ${note}`);
         // Only the panel's own run folder is known to the host, so only its images open.
-        if (side.key !== 'a' || !src) return h('div', { class: 'gallery-cell' }, img, label);
+        if (side.key !== 'a' || !src || ctx.standalone) return h('div', { class: 'gallery-cell' }, img, label);
         const button = h('button', { type: 'button', class: 'gallery-cell artefact', title: `Open ${path}` }, img, label);
         button.addEventListener('click', () => ctx.openArtefact(path.replace(/\\/g, '/')));
         return button;

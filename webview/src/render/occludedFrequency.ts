@@ -12,7 +12,7 @@ import { barChart, type BarGroup } from '../charts/barChart';
 import type { Cell, ChartData } from '../charts/dataTable';
 import { chartFigure, standaloneSvg, type Figure } from '../charts/exportChart';
 import { baseName, percent, sig } from '../format';
-import { className, classNames, resourceUrl, type RenderContext, type SectionEntry, type Side } from './context';
+import { className, classNames, imageUrl, missingImageText, type RenderContext, type SectionEntry, type Side } from './context';
 
 interface ModelEntry {
   side: Side;
@@ -230,11 +230,11 @@ function imagePictures(ctx: RenderContext, m: ModelEntry, image: OccludedFrequen
   const { h } = ctx;
   const prefix = compare ? `${m.label}: ` : '';
   const picture = (path: string, alt: string, cls: string, ...caption: (string | HTMLElement)[]) => {
-    const src = resourceUrl(m.side.resourceBase, path);
+    const src = imageUrl(m.side, path);
     return h(
       'figure',
       { class: `preview ${cls}` },
-      src ? h('img', { src, alt }) : h('span', { class: 'muted' }, 'preview path outside the run folder'),
+      src ? h('img', { src, alt }) : h('span', { class: 'muted' }, `preview ${missingImageText(m.side)}`),
       h('figcaption', null, ...caption),
     );
   };

@@ -9,7 +9,7 @@ import type { PerImageSection } from '../../../src/engine/report/sections';
 import { exampleFile } from '../../../src/protocol/perImageFiles';
 import { heatmapFigure } from '../charts/heatmapFigure';
 import { DASH, count, percent, sig } from '../format';
-import { className, classNames, resourceUrl, sideTitle, type RenderContext, type SectionEntry, type Side } from './context';
+import { className, classNames, imageUrl, missingImageText, sideTitle, type RenderContext, type SectionEntry, type Side } from './context';
 import { SPECTRUM_DEFINITION, loadPerturbationSpectrum } from './perImageSpectrum';
 
 /** Rows per page: a 1,000-image run stays a light DOM. */
@@ -489,8 +489,11 @@ function detailContent(
     ),
     spectrum,
   );
-  const src = resourceUrl(side.resourceBase, files[2][1]);
-  if (!src) spectrum.textContent = 'Spectrum unavailable: the perturbation’s path leaves the run folder.';
+  const src = imageUrl(side, files[2][1]);
+  if (!src)
+    spectrum.textContent = side.embeddedImages
+      ? 'Spectrum unavailable: the perturbation image is not embedded in this report (size cap).'
+      : 'Spectrum unavailable: the perturbation’s path leaves the run folder.';
   else
     loadPerturbationSpectrum(h.doc, src, amplification).then(
       (map) => {
@@ -518,11 +521,11 @@ function detailContent(
 
 function imageCell(ctx: RenderContext, side: Side, kind: string, path: string, alt: string, caption: string): HTMLElement {
   const { h } = ctx;
-  const src = resourceUrl(side.resourceBase, path);
-  const img = src ? h('img', { src, alt, 'data-kind': kind }) : h('span', { class: 'muted' }, 'path outside the run folder');
+  const src = imageUrl(side, path);
+  const img = src ? h('img', { src, alt, 'data-kind': kind }) : h('span', { class: 'muted' }, missingImageText(side));
   const label = h('span', { class: 'gallery-label' }, caption);
   // Only the panel's own run folder is known to the host, so only its images open.
-  if (side.key !== 'a' || !src) return h('div', { class: 'gallery-cell' }, img, label);
+  if (side.key !== 'a' || !src || ctx.standalone) return h('div', { class: 'gallery-cell' }, img, label);
   const button = h('button', { type: 'button', class: 'gallery-cell artefact', title: `Open ${path}` }, img, label);
   button.addEventListener('click', () => ctx.openArtefact(path.replace(/\\/g, '/')));
   return button;

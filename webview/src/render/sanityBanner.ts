@@ -108,6 +108,10 @@ function proposal(entry: SectionEntry<SanitySection>, p: NonNullable<SanitySecti
     button.setAttribute('disabled', '');
     button.setAttribute('aria-disabled', 'true');
   });
+  // A standalone HTML report has no VS Code to write the configuration: the proposal is shown, not offered.
+  const actions = ctx.standalone
+    ? h('p', { class: 'muted' }, 'Open this run in VS Code to apply this class order (Apply this class order in its panel).')
+    : h('div', { class: 'sanity-actions' }, button);
   return h(
     'div',
     { class: 'sanity-proposal' },
@@ -117,7 +121,7 @@ function proposal(entry: SectionEntry<SanitySection>, p: NonNullable<SanitySecti
       `With this class order, clean accuracy would be ${percent(p.accuracy)} instead of ${percent(p.currentAccuracy)} (${p.evaluated} images).`,
     ),
     h('div', { class: 'table-wrap' }, table),
-    h('div', { class: 'sanity-actions' }, button),
+    actions,
   );
 }
 

@@ -142,7 +142,7 @@ function definitions(ctx: RenderContext, side: Side): HTMLElement | null {
   if (!terms.length) return null;
   return h(
     'dl',
-    { class: 'definitions', 'aria-label': 'What the numbers mean' },
+    { class: 'definitions', id: `definitions-${side.key}`, 'aria-label': 'What the numbers mean' },
     ...terms.flatMap(([term, text]) => [h('dt', null, term), h('dd', null, text)]),
   );
 }
