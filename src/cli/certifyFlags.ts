@@ -1,6 +1,6 @@
 /** `certify` flags → the certify job's options, with messages that name the flag and what it expects. */
 import { EngineError } from '../engine/errors';
-import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS } from '../engine/certify/section';
+import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS } from '../protocol/certification';
 import type { CertifyOptions } from '../engine/jobs/certifyJob';
 import { choiceFlag, type Flags } from '../engine/defences/flags';
 

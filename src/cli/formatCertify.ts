@@ -1,5 +1,5 @@
 /** Terminal text of a `certification` section: parameters, then per σ the certified accuracy at a few radii. */
-import { certifiedAccuracyAt, type CertificationSection } from '../engine/certify/section';
+import { certifiedAccuracyAt, type CertificationSection } from '../protocol/certification';
 
 /** The radii (pixel units, L2) the summary table shows; the report holds the whole curve. */
 export const SUMMARY_RADII = [0, 0.25, 0.5, 1.0] as const;

@@ -23,7 +23,7 @@ import { runAttackJob } from '../engine/jobs/attackJob';
 import { runAnalyseJob } from '../engine/jobs/analyseJob';
 import { runExplainJob } from '../engine/jobs/explainJob';
 import { runCertifyJob } from '../engine/jobs/certifyJob';
-import type { CertificationSection } from '../engine/certify/section';
+import type { CertificationSection } from '../protocol/certification';
 import { CERTIFY_FLAGS, CERTIFY_USAGE, certifyOptionsFromFlags } from './certifyFlags';
 import { certificationLines } from './formatCertify';
 import { runFolder } from './runFolder';

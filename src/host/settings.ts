@@ -12,7 +12,7 @@ import type { AnalyseOptions } from '../engine/jobs/analyseJob';
 import type { AttackJobOptions } from '../engine/jobs/attackJob';
 import { quickCheckSuite } from '../engine/attacks/quickCheckSuite';
 import type { ExplainOptions } from '../engine/jobs/explainJob';
-import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS } from '../engine/certify/section';
+import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS } from '../protocol/certification';
 import type { JobOptionsByKind } from '../protocol/jobKinds';
 import type { JobRequest } from '../engine/jobs/prepare';
 

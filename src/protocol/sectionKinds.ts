@@ -6,7 +6,7 @@
  */
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
-import type { CertificationSection } from '../engine/certify/section';
+import type { CertificationSection } from './certification';
 import type { CleanSection } from '../engine/report/schema';
 import type {
   DefencesSection,

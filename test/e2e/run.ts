@@ -59,6 +59,7 @@ const MAX_VSIX_BYTES = 20 * 1024 * 1024;
 const MENU = {
   analyse: 'Analyse Robustness',
   quickCheck: 'Quick Attack Check',
+  certify: 'Certify Robustness (Randomized Smoothing)',
   explainImage: 'Explain Image Frequencies',
 };
 const PALETTE_TITLES = [
@@ -87,6 +88,7 @@ const STEPS = [
   'runs folder',
   'model view',
   'walkthrough',
+  'certify and share',
   ...FLOW_STEPS,
   ...STRANGER_STEPS,
 ];
@@ -179,6 +181,7 @@ async function contextMenus(r: Results, s: Session, art: Artifacts): Promise<voi
   r.time('contributions visible (workbench ready → model menu lists Analyse Robustness)', (Date.now() - t0) / 1000);
   r.check(`model.onnx menu lists "${MENU.analyse}"`, modelMenu.includes(MENU.analyse));
   r.check(`model.onnx menu lists "${MENU.quickCheck}"`, modelMenu.includes(MENU.quickCheck), modelMenu.join(' | '));
+  r.check(`model.onnx menu lists "${MENU.certify}"`, modelMenu.includes(MENU.certify), modelMenu.join(' | '));
   r.check(`model.onnx menu does not list "${MENU.explainImage}"`, !modelMenu.includes(MENU.explainImage));
   await art.screenshot(s.page!, '02-menu-model');
   await wb.closeMenus();
@@ -374,6 +377,57 @@ async function quickCheck(r: Results, s: Session, art: Artifacts): Promise<void>
     'status bar text starts with the shield icon and "Robust "',
     seen.hasShieldIcon && seen.text.startsWith('Robust '),
     JSON.stringify(seen.text),
+  );
+}
+
+/**
+ * Randomized smoothing from the model's menu (issue #16): the sample-size pick, then a panel with the
+ * certification section; the panel offers Export HTML report and Copy Markdown summary (issue #17).
+ */
+async function certifyAndShare(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const wb = s.workbench!;
+  const page = s.page!;
+  await wb.closeAllEditors();
+  await wb.runContextEntry(wb.treeItem(s.layout!.modelName), MENU.certify, CONTRIBUTIONS_TIMEOUT_MS);
+  const quick = new QuickInput(page);
+  const pick = await quick.waitFor(/^Certify .*randomized smoothing/, 15_000);
+  r.check(
+    'the certify pick offers the fast and the full sample sizes',
+    pick.rows.some((row) => row.label.startsWith('Fast')) && pick.rows.some((row) => row.label.startsWith('Full')),
+    pick.rows.map((row) => row.label).join(' | '),
+  );
+  await art.screenshot(page, '25-certify-pick');
+  await quick.pick(pick.rows.find((row) => row.label.startsWith('Fast'))!.label);
+  const t0 = Date.now();
+  const { frame, state } = await waitForFinalState(
+    () => wb.waitForPanel(60_000),
+    ANALYSE_TIMEOUT_MS,
+    () => undefined,
+  );
+  r.time(`certify, fast (pick → ${state})`, (Date.now() - t0) / 1000);
+  r.check('the certification completes', state === 'complete', state);
+  await sleep(1_000);
+  const section = await frame.evaluate(() => ({
+    summaryRows: document.querySelectorAll('[data-testid="certification-summary"] tbody tr').length,
+    params: document.querySelector('[data-testid="certification-params"]')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+    charts: [...document.querySelectorAll('figure.chart')].filter((f) => /certified/i.test(f.textContent ?? '')).length,
+    exportHtml: !!document.querySelector('[data-testid="export-html"]'),
+    copyMarkdown: !!document.querySelector('[data-testid="copy-markdown"]'),
+  }));
+  r.log('certification panel', JSON.stringify(section));
+  const webview = page.locator('iframe.webview.ready').last();
+  if (await webview.isVisible()) await webview.screenshot({ path: art.path('26-certify-panel.png') });
+  r.check('one summary row per σ (0.12, 0.25, 0.5)', section.summaryRows === 3, `${section.summaryRows} rows`);
+  r.check(
+    'the parameters are stated (n0, n, α, σ in pixel units)',
+    /n0/.test(section.params) && /α|alpha/.test(section.params),
+    section.params,
+  );
+  r.check('a certified-accuracy chart is drawn', section.charts >= 1, `${section.charts}`);
+  r.check(
+    'the panel offers Export HTML report and Copy Markdown summary',
+    section.exportHtml && section.copyMarkdown,
+    JSON.stringify(section),
   );
 }
 
@@ -608,6 +662,7 @@ async function main(): Promise<number> {
     await r.step('runs folder', async () => runsFolder(r, s, art));
     await r.step('model view', () => modelView(r, s, art));
     await r.step('walkthrough', () => walkthrough(r, s, art));
+    await r.step('certify and share', () => certifyAndShare(r, s, art));
     // The later scenarios share the first one's code-server, browser and window.
     const later: FlowsContext = {
       codeServerBin: CODE_SERVER,

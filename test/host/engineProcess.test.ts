@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { buildEngineProcess, SAMPLE_MODEL } from './helpers/engineBuild';
+import { JOB_KINDS } from '../../src/protocol/jobKinds';
 
 /** The engine process speaking raw IPC, as a hostile or buggy host would. */
 describe('engine process message hardening', () => {
@@ -45,7 +46,7 @@ describe('engine process message hardening', () => {
       id: 'bad-1',
       error: {
         code: 'USAGE',
-        message: 'the engine rejected a message: start: kind must be one of eval, attack, analyse, estimate, explain, info (got "shell")',
+        message: `the engine rejected a message: start: kind must be one of ${JOB_KINDS.join(', ')} (got "shell")`,
       },
     });
     assert.deepEqual(await waitFor((m) => m.id === 'bad-2'), {

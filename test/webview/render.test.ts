@@ -713,7 +713,7 @@ test('an explain report from before the original and confidence were saved still
 });
 
 test('a certification section: summary per σ, the certified-accuracy curve per σ and the per-image table (packed arrays too)', async () => {
-  const { certifiedAccuracyAt, radiusGrid } = await import('../../src/engine/certify/section');
+  const { certifiedAccuracyAt, radiusGrid } = await import('../../src/protocol/certification');
   const N = 70; // above PACKED_ARRAY_MIN: the host packs the per-image columns
   const radii = radiusGrid([0.25, 0.5]);
   const runOf = (sigma: number) => {

@@ -13,7 +13,7 @@ import {
   type CertificationParams,
   type CertificationRun,
   type CertificationSection,
-} from '../certify/section';
+} from '../../protocol/certification';
 import { streamPixelBatches } from '../data/batches';
 import { channelCount } from '../data/pixels';
 import { isEngineError } from '../errors';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCertifyJob, type CertifyOptions } from '../../../src/engine/jobs/certifyJob';
-import { certifiedAccuracyAt, type CertificationSection } from '../../../src/engine/certify/section';
+import { certifiedAccuracyAt, type CertificationSection } from '../../../src/protocol/certification';
 import { normalQuantile } from '../../../src/engine/certify/stats';
 import { linearTwoClass, writeImageFolder } from './linearModel';
 

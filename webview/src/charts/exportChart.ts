@@ -80,7 +80,8 @@ export function chartFigure(h: H, target: ExportTarget, spec: FigureSpec): Figur
     exportButtons(h, spec.title, (format) => {
       void exportAs(target, spec, format);
     }),
-    dataTable(h, `Data of: ${spec.title}`, spec.data),
+    // A block wrapper hides the table: a table ignores width and overflow, and its full width widened the page.
+    h('div', { class: 'chart-data-wrap' }, dataTable(h, `Data of: ${spec.title}`, spec.data)),
   );
   return {
     figure,

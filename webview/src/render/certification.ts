@@ -3,7 +3,7 @@
  * time), the certified-accuracy-vs-radius curve of every σ on one chart, and the per-image table (true class,
  * certified class or abstain, pA_lower and radius per σ). Radii are L2 in pixel units ([0,1] pixels).
  */
-import { certifiedAccuracyAt, type CertificationSection } from '../../../src/engine/certify/section';
+import { certifiedAccuracyAt, type CertificationSection } from '../../../src/protocol/certification';
 import { chartFigure, standaloneSvg, type Figure } from '../charts/exportChart';
 import { lineChart } from '../charts/lineChart';
 import { duration, percent, sig } from '../format';
