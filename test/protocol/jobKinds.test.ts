@@ -127,6 +127,6 @@ describe('job kinds', () => {
     assert.ok(start('fourier-heatmap', { ...ok, epsilon: null }).ok);
     assert.equal(reason(start('fourier-heatmap', { ...ok, epsilon: 0 })), 'start: options.epsilon must be a finite number in range');
     assert.equal(reason(start('fourier-heatmap', { ...ok, epsilon: -1 })), 'start: options.epsilon must be a finite number in range');
-    assert.match(reason(start('fourier-heatmap', { ...ok, maxSide: 1 })), /^start: options\.maxSide must be a whole number/);
+    assert.match(reason(start('fourier-heatmap', { ...ok, maxSide: 1 })) ?? '', /^start: options\.maxSide must be a whole number/);
   });
 });
