@@ -11,6 +11,7 @@ import { modeWords, reportVerdict, verdictLines } from '../protocol/verdict';
 import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 import { perImageLines } from './formatPerImage';
 import { certificationLines } from './formatCertify';
+import { fourierHeatmapLines } from './formatFourier';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
@@ -289,6 +290,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   sanity: (s, r) => sanityLines(s, r),
   'per-image': (s) => perImageLines(s),
   certification: (s) => certificationLines(s),
+  'fourier-heatmap': (s) => fourierHeatmapLines(s),
 };
 
 const RULE = '!'.repeat(100);

@@ -26,6 +26,10 @@ import { runCertifyJob } from '../engine/jobs/certifyJob';
 import type { CertificationSection } from '../protocol/certification';
 import { CERTIFY_FLAGS, CERTIFY_USAGE, certifyOptionsFromFlags } from './certifyFlags';
 import { certificationLines } from './formatCertify';
+import { runFourierHeatmapJob } from '../engine/jobs/fourierHeatmapJob';
+import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
+import { FOURIER_FLAGS, FOURIER_USAGE, fourierOptionsFromFlags } from './fourierFlags';
+import { fourierHeatmapLines } from './formatFourier';
 import { runFolder } from './runFolder';
 import { DEFENCES } from '../engine/defences';
 import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
@@ -66,6 +70,7 @@ usage:
   robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--out DIR]
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [options]
+  robustness-lens fourier-heatmap <model.onnx> [--images DIR] [--eps E] [--grid N] [--cutoff K] [options]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
   robustness-lens doctor [--model FILE] [--ep NAME] [--json FILE|-]   which execution providers work here, and why not
   robustness-lens report <run folder | report.json> [--html FILE] [--markdown FILE|-] [--compare RUN] [--max-image-bytes N]
@@ -115,6 +120,10 @@ ${CHECK_USAGE}
 
 ${GRADIENTS_USAGE}
   --out DIR              run folder, as attack writes it
+  --quiet                no progress line
+
+fourier-heatmap options (Yin et al. 2019: top-1 error under ±ε·U(k), the Fourier basis of each frequency k):
+${FOURIER_USAGE}
   --quiet                no progress line
 
 certify options (randomized smoothing, Cohen et al. 2019: certified L2 radius per image and noise level σ):
@@ -168,6 +177,8 @@ async function main(argv: string[]): Promise<number> {
       return explainCommand(rest);
     case 'certify':
       return certifyCommand(rest);
+    case 'fourier-heatmap':
+      return fourierHeatmapCommand(rest);
     case 'doctor':
       return doctorCommand(rest);
     case 'report': {
@@ -177,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, report, gradients, gradcheck, doctor; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, report, gradients, gradcheck, doctor; see robustness-lens --help)`,
       );
   }
 }
@@ -507,6 +518,32 @@ async function explainCommand(args: string[]): Promise<number> {
   }
   emitHtml(values.html, report, options.outDir, values.json);
   return 0;
+}
+
+async function fourierHeatmapCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    ...FOURIER_FLAGS,
+    json: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  const modelPath = oneModel(positionals, 'fourier-heatmap');
+  const overrides = overridesFromFlags(values);
+  const options = fourierOptionsFromFlags(values);
+  const outDir = runFolder(modelPath, values);
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runFourierHeatmapJob(jobRequest(modelPath, values.config, overrides), options, hooks),
+  );
+  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
+  if (values.json !== undefined) emitJson(values.json, report);
+  if (values.json !== '-') {
+    const lines = [`model      ${report.model.path}`, ...fourierHeatmapLines(report.sections.fourierHeatmap as FourierHeatmapSection)];
+    if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; the map holds the cells finished`);
+    for (const w of report.warnings) lines.push(`warning: ${w}`);
+    lines.push(`run        ${resolve(outDir)}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return report.status === 'partial' ? 130 : 0;
 }
 
 async function certifyCommand(args: string[]): Promise<number> {

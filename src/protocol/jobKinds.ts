@@ -135,6 +135,15 @@ export const JOB_OPTIONS = {
     }),
     (o) => (o.n0 < o.n ? null : `must have n0 < n (got n0 = ${o.n0}, n = ${o.n})`),
   ),
+  /** Fourier heat map (engine/jobs/fourierHeatmapJob.ts): per frequency, every image perturbed by ±ε·U(k) and classified. */
+  'fourier-heatmap': object({
+    /** L2 norm per channel in [0,1] pixel units; null: 0.125·√(H·W) (Yin et al.'s 4 at 32×32). */
+    epsilon: nullable(number({ check: (e) => e > 0 && e <= 1e6 })),
+    /** At most this many frequencies a side (a coarser grid, every stride-th frequency, for larger images). */
+    maxSide: integer({ min: 2, max: 256 }),
+    /** Also map the model behind the low-pass filter at this cutoff. */
+    cutoff: nullable(integer({ min: 1, max: 100_000 })),
+  }),
 };
 
 export type JobKind = keyof typeof JOB_OPTIONS;

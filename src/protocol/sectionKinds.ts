@@ -7,6 +7,7 @@
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import type { CertificationSection } from './certification';
+import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
 import type { CleanSection } from '../engine/report/schema';
 import type {
   DefencesSection,
@@ -30,6 +31,7 @@ export interface SectionKinds {
   sanity: SanitySection;
   'per-image': PerImageSection;
   certification: CertificationSection;
+  'fourier-heatmap': FourierHeatmapSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -46,6 +48,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   sanity: null,
   'per-image': null,
   certification: null,
+  'fourier-heatmap': null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

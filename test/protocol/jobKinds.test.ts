@@ -34,7 +34,7 @@ const reason = (r: { ok: boolean; reason?: string }) => {
 
 describe('job kinds', () => {
   it('are the keys of the options declaration', () => {
-    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'estimate', 'explain', 'info', 'certify']);
+    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'estimate', 'explain', 'info', 'certify', 'fourier-heatmap']);
     assert.deepEqual(Object.keys(JOB_OPTIONS), [...JOB_KINDS]);
   });
 
@@ -70,7 +70,7 @@ describe('job kinds', () => {
     for (const kind of ['gradcheck', 'shell', '__proto__', 'toString', undefined, 3]) {
       assert.equal(
         reason(start(kind, {})),
-        `start: kind must be one of eval, attack, analyse, estimate, explain, info, certify (got ${JSON.stringify(kind)})`,
+        `start: kind must be one of eval, attack, analyse, estimate, explain, info, certify, fourier-heatmap (got ${JSON.stringify(kind)})`,
       );
     }
   });
@@ -91,6 +91,7 @@ describe('job kinds', () => {
       explain: { imagePath: '/w/a.png', compareModelPath: null, baseline: 'zero', outDir: null },
       info: {},
       certify: { preset: 'fast', sigmas: [0.25, 0.5], n0: 100, n: 1000, alpha: 0.001 },
+      'fourier-heatmap': { epsilon: null, maxSide: 32, cutoff: 8 },
     };
     for (const kind of JOB_KINDS) {
       assert.ok(check(JOB_OPTIONS[kind] as Schema<unknown>, valid[kind]).ok, kind);
@@ -118,5 +119,14 @@ describe('job kinds', () => {
     assert.equal(reason(start('certify', { ...ok, n0: 100_000 })), 'start: options must have n0 < n (got n0 = 100000, n = 100000)');
     assert.equal(reason(start('certify', { ...ok, alpha: 0.5 })), 'start: options.alpha must be a finite number in range');
     assert.equal(reason(start('certify', { ...ok, n: 1000.5 })), 'start: options.n must be a whole number in [2, 100000000]');
+  });
+
+  it('fourier-heatmap: a positive ε or null (the default), a grid side of at least 2', () => {
+    const ok = { epsilon: 4, maxSide: 32, cutoff: null };
+    assert.ok(start('fourier-heatmap', ok).ok);
+    assert.ok(start('fourier-heatmap', { ...ok, epsilon: null }).ok);
+    assert.equal(reason(start('fourier-heatmap', { ...ok, epsilon: 0 })), 'start: options.epsilon must be a finite number in range');
+    assert.equal(reason(start('fourier-heatmap', { ...ok, epsilon: -1 })), 'start: options.epsilon must be a finite number in range');
+    assert.match(reason(start('fourier-heatmap', { ...ok, maxSide: 1 })) ?? '', /^start: options\.maxSide must be a whole number/);
   });
 });

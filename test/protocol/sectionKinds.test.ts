@@ -19,6 +19,7 @@ describe('section kinds', () => {
       'sanity',
       'per-image',
       'certification',
+      'fourier-heatmap',
     ]);
     for (const kind of SECTION_KINDS) assert.ok(isKnownKind(kind));
     for (const kind of ['toString', '__proto__', 'certified-radius', null]) assert.equal(isKnownKind(kind), false, String(kind));

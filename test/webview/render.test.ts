@@ -777,3 +777,70 @@ test('a certification section: summary per σ, the certified-accuracy curve per 
     assert.equal(cells(panel.querySelector('table[data-testid="certification-images"] tbody tr')!)[2], 'abstain');
   }
 });
+
+test('a fourier-heatmap section: one heatmap per model beside the RCT maps, centred axes in cycles per image (a coarse grid too), partial cells dark', async () => {
+  const { frequencyGrid, distinctCells, mapSummary } = await import('../../src/engine/spectral/fourierHeatmap');
+  const grid = frequencyGrid(56, 56, 16); // stride 4: −28 … 24 in steps of 4
+  assert.equal(grid.stride, 4);
+  const cellsOf = distinctCells(grid, 56, 56);
+  const size = grid.fy.length * grid.fx.length;
+  const errorRate: (number | null)[] = new Array<number | null>(size).fill(null);
+  cellsOf.slice(0, 40).forEach((c, i) => {
+    errorRate[c.index] = errorRate[c.mirror] = (i % 10) / 10;
+  });
+  const report = fixtureReport();
+  report.sections = {
+    fourierHeatmap: {
+      kind: 'fourier-heatmap',
+      definition: 'Fourier heat map (test).',
+      params: {
+        epsilon: 7,
+        epsilonSource: 'default',
+        epsilonNote: 'the default',
+        height: 56,
+        width: 56,
+        channels: 1,
+        stride: grid.stride,
+        maxSide: 16,
+        cellsDone: 40,
+        cellsTotal: cellsOf.length,
+        images: 32,
+        passesPerModel: cellsOf.length * 32,
+        seed: 122949829,
+      },
+      fy: grid.fy,
+      fx: grid.fx,
+      maps: [
+        { model: 'model', label: 'model', cutoff: null, cleanError: 0.05, errorRate, ...mapSummary(errorRate, grid), seconds: 1 },
+        {
+          model: 'low-pass',
+          label: 'low-pass, cutoff 8',
+          cutoff: 8,
+          cleanError: 0.1,
+          errorRate,
+          ...mapSummary(errorRate, grid),
+          seconds: 1,
+        },
+      ],
+    },
+  };
+  const { root } = mount(initMessage({ report }));
+  const panel = root.querySelector('#panel-fourier-heatmap')!;
+  assert.ok(panel, 'the Fourier heat map panel is shown');
+  assert.equal(panel.querySelector('.section-error'), null, text(panel.querySelector('.section-error')));
+  assert.equal(panel.querySelectorAll('canvas[data-testid="fourier-heatmap"]').length, 2);
+  assert.match(
+    text(panel.querySelector('[data-testid="fourier-params"]')),
+    /every 4th frequency on each axis \(14×14 cells.*Interrupted: 40 of/,
+  );
+  const captions = [...panel.querySelectorAll('figcaption')].map(text);
+  assert.match(captions[0], /Clean error 5\.0%; mean error over the map/);
+  assert.match(captions[1], /Clean error 10\.0%/);
+  // the x axis' tick labels are frequencies in cycles per image, multiples of the stride, DC among them
+  const labels = [...panel.querySelectorAll('svg.heatmap-axis-x .tick text')].map(text).filter((t) => t !== '');
+  assert.ok(labels.includes('0'), labels.join(' '));
+  for (const l of labels) assert.equal(Math.abs(Number(l.replace('−', '-'))) % 4, 0, l);
+  // in reading order right after the RCT maps' place
+  const order = [...root.querySelectorAll('section[id^="panel-"]')].map((s) => s.id);
+  assert.ok(order.includes('panel-fourier-heatmap'));
+});

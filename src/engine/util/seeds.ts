@@ -33,6 +33,8 @@ export const SEED_STREAMS = {
   'sweeps/epsilon/pgd': { offset: 0, strides: [1000003], index: ['epsilon'] },
   /** Randomized smoothing's Gaussian noise (selection, then estimation samples), per σ and image (its place in the sample). */
   'certify/noise': { offset: 86028121, strides: [1000003, 1], index: ['sigma', 'image'] },
+  /** The Fourier heat map's signs (one per image and channel, in that order), per cell (its row-major place in the grid). */
+  'fourier/sign': { offset: 122949829, strides: [1], index: ['cell'] },
 } as const satisfies Record<string, SeedStream>;
 
 export type SeedStreamPath = keyof typeof SEED_STREAMS;

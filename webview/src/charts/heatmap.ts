@@ -27,6 +27,8 @@ export interface HeatmapSpec {
   colLabel: string;
   /** How positions map to frequencies: DCT (DC top left) or centred DFT (DC in the middle). */
   layout: FrequencyLayout;
+  /** Centred layout sampling every step-th frequency: position p holds (p − ⌊n/2⌋)·step (default 1). */
+  frequencyStep?: number;
   testId?: string;
   legendTestId?: string;
   announce?: (text: string) => void;
@@ -81,6 +83,7 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
   if (spec.testId) canvas.dataset.testid = spec.testId;
   const legend = colourLegend(doc, { id: spec.id, title: spec.valueLabel, scale, testId: spec.legendTestId, length: canvas.height });
   const bin = binningOf(map);
+  const step = spec.frequencyStep ?? 1;
   const axes = {
     y: frequencyAxis(doc, 'left', {
       layout: spec.layout,
@@ -89,6 +92,7 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
       block: bin.block,
       zoom,
       cells: map.height,
+      step,
     }),
     x: frequencyAxis(doc, 'bottom', {
       layout: spec.layout,
@@ -97,6 +101,7 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
       block: bin.block,
       zoom,
       cells: map.width,
+      step,
     }),
   };
   const frame = doc.createElement('div');
@@ -106,7 +111,7 @@ export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
   paint(canvas, map, scale, zoom, null);
   // A binned map's cell covers a block of the full map: read it as that range of rows and columns.
   const read = (r: number, c: number) =>
-    `${spec.rowLabel} ${frequencySpan(spec.layout, r, bin.block, bin.height)}, ${spec.colLabel} ${frequencySpan(spec.layout, c, bin.block, bin.width)}: ` +
+    `${spec.rowLabel} ${frequencySpan(spec.layout, r, bin.block, bin.height, step)}, ${spec.colLabel} ${frequencySpan(spec.layout, c, bin.block, bin.width, step)}: ` +
     `${spec.valueLabel}${bin.block > 1 ? ' (block mean)' : ''} ${sig(map.values[r * map.width + c], 4)}`;
   const present = Array.from({ length: map.height }, () => new Array<boolean>(map.width).fill(true));
   const nav = attachKeyboardNav(canvas, {

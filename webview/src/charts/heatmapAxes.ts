@@ -5,6 +5,8 @@
  *   right and downwards.
  * - 'centred-dft': centred DFT maps (spectra): position p holds frequency p − ⌊n/2⌋ cycles per image, so DC
  *   is in the middle and the ticks run from −⌊n/2⌋ to ⌈n/2⌉ − 1 (src/engine/spectral/spectra.ts).
+ * A centred map may sample every `step`-th frequency (the Fourier heat map's coarser grid for large images):
+ * position p then holds (p − ⌊n/2⌋)·step.
  * Each axis is its own SVG, one SVG unit per canvas pixel, so it lines up with the canvas beside it.
  */
 import { select } from 'd3-selection';
@@ -25,8 +27,8 @@ const TICK_COUNT = 5;
  * The frequency at position p (0 … n−1) of an axis of n coefficients. Centred: p − ⌊n/2⌋, as the engine's
  * centredFrequency (src/engine/spectral/fft.ts, which the webview bundle must not import; a test ties the two).
  */
-export function frequencyAt(layout: FrequencyLayout, p: number, n: number): number {
-  return layout === 'dct' ? p : p - Math.floor(n / 2);
+export function frequencyAt(layout: FrequencyLayout, p: number, n: number, step = 1): number {
+  return layout === 'dct' ? p : (p - Math.floor(n / 2)) * step;
 }
 
 /** Integer with a real minus sign, as the rest of the panel writes negatives. */
@@ -35,11 +37,11 @@ export function frequencyText(v: number): string {
 }
 
 /** What cell i of a map binned by `block` covers on an axis of `full` coefficients: "8–11", or "−4…−1" when centred. */
-export function frequencySpan(layout: FrequencyLayout, i: number, block: number, full: number): string {
+export function frequencySpan(layout: FrequencyLayout, i: number, block: number, full: number, step = 1): string {
   if (layout === 'dct') return spanLabel(i, block, full);
   const first = i * block,
     last = Math.min(full, (i + 1) * block) - 1;
-  const [a, b] = [frequencyAt(layout, first, full), frequencyAt(layout, last, full)].map(frequencyText);
+  const [a, b] = [frequencyAt(layout, first, full, step), frequencyAt(layout, last, full, step)].map(frequencyText);
   return first === last ? a : `${a}…${b}`;
 }
 
@@ -52,12 +54,12 @@ export interface FrequencyTick {
 }
 
 /** Round-numbered ticks over the axis' frequency range (DC, 0, always among them). */
-export function frequencyTicks(layout: FrequencyLayout, full: number, count = TICK_COUNT): FrequencyTick[] {
-  const lo = frequencyAt(layout, 0, full),
-    hi = frequencyAt(layout, full - 1, full);
-  const values = ticks(lo, hi, count).filter(Number.isInteger);
+export function frequencyTicks(layout: FrequencyLayout, full: number, count = TICK_COUNT, step = 1): FrequencyTick[] {
+  const lo = frequencyAt(layout, 0, full, step),
+    hi = frequencyAt(layout, full - 1, full, step);
+  const values = ticks(lo, hi, count).filter((v) => Number.isInteger(v) && v % step === 0);
   if (!values.includes(0)) values.push(0);
-  return values.sort((a, b) => a - b).map((value) => ({ index: value - lo, value, label: frequencyText(value) }));
+  return values.sort((a, b) => a - b).map((value) => ({ index: (value - lo) / step, value, label: frequencyText(value) }));
 }
 
 /** Pixel offset along the canvas of the centre of full-map coefficient p: cells are `zoom` pixels, `block` coefficients each. */
@@ -74,12 +76,14 @@ export interface AxisSpec {
   /** Canvas pixels per drawn cell, and drawn cells. */
   zoom: number;
   cells: number;
+  /** Frequencies per position (centred layout only; default 1). */
+  step?: number;
 }
 
 export function frequencyAxis(doc: Document, orientation: 'left' | 'bottom', spec: AxisSpec): SVGSVGElement {
   const length = spec.cells * spec.zoom;
   const [width, height] = orientation === 'left' ? [Y_AXIS_WIDTH, length] : [length, X_AXIS_HEIGHT];
-  const tickList = frequencyTicks(spec.layout, spec.full);
+  const tickList = frequencyTicks(spec.layout, spec.full, TICK_COUNT, spec.step ?? 1);
   const svg = svgEl(doc, 'svg', {
     class: `heatmap-axis heatmap-axis-${orientation === 'left' ? 'y' : 'x'}`,
     viewBox: `0 0 ${width} ${height}`,

@@ -21,14 +21,15 @@ export function heatmapFigure(h: H, target: ExportTarget, spec: Omit<HeatmapSpec
   let fig: Figure | null = null;
   const hm = heatmap(h.doc, { ...spec, announce: (t) => fig?.announce(t) });
   const { map } = spec;
-  const table = blockTable(map, spec.rowLabel, spec.colLabel, spec.layout);
+  const step = spec.frequencyStep ?? 1;
+  const table = blockTable(map, spec.rowLabel, spec.colLabel, spec.layout, step);
   fig = chartFigure(h, target, {
     id: spec.id,
     title: spec.title,
     caption: [...spec.caption, table.note ? ` ${table.note}` : ''],
     body: [hm.frame],
     data: table.data,
-    csv: () => mapCsv(map, spec.rowLabel, spec.colLabel, spec.valueLabel, spec.layout),
+    csv: () => mapCsv(map, spec.rowLabel, spec.colLabel, spec.valueLabel, spec.layout, step),
     extraClass: 'heatmap-chart',
     svg: () => {
       const png = target.rasterizer.canvasToPng(hm.exportCanvas());
@@ -52,6 +53,7 @@ export function blockTable(
   rowLabel: string,
   colLabel: string,
   layout: FrequencyLayout = 'dct',
+  step = 1,
 ): { data: ChartData; note: string } {
   const table = binForReport(map, MAX_TABLE_SIDE);
   const block = table === map ? 1 : table.binned!.block;
@@ -61,24 +63,24 @@ export function blockTable(
   const data: ChartData = {
     columns: [
       { label: `${rowLabel} \\ ${colLabel}` },
-      ...Array.from({ length: table.width }, (_, c) => ({ label: frequencySpan(layout, c, total, full.width) })),
+      ...Array.from({ length: table.width }, (_, c) => ({ label: frequencySpan(layout, c, total, full.width, step) })),
     ],
     rows: Array.from({ length: table.height }, (_, r) => [
-      frequencySpan(layout, r, total, full.height),
+      frequencySpan(layout, r, total, full.height, step),
       ...table.values.slice(r * table.width, (r + 1) * table.width),
     ]),
   };
   return { data, note: block > 1 ? `(Data table: means of ${block}×${block} blocks; CSV export has every cell.)` : '' };
 }
 
-function mapCsv(map: Map2D, rowLabel: string, colLabel: string, valueLabel: string, layout: FrequencyLayout): string {
+function mapCsv(map: Map2D, rowLabel: string, colLabel: string, valueLabel: string, layout: FrequencyLayout, step: number): string {
   const { block, height, width } = binningOf(map);
   const rows: Cell[][] = [];
   for (let r = 0; r < map.height; r++) {
     for (let c = 0; c < map.width; c++)
       rows.push([
-        block > 1 ? frequencySpan(layout, r, block, height) : frequencyAt(layout, r, height),
-        block > 1 ? frequencySpan(layout, c, block, width) : frequencyAt(layout, c, width),
+        block > 1 ? frequencySpan(layout, r, block, height, step) : frequencyAt(layout, r, height, step),
+        block > 1 ? frequencySpan(layout, c, block, width, step) : frequencyAt(layout, c, width, step),
         map.values[r * map.width + c],
       ]);
   }

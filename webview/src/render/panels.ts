@@ -5,6 +5,7 @@
 import type { H } from '../dom';
 import { renderAttacks } from './attackTable';
 import { renderCertification } from './certification';
+import { renderFourierHeatmap } from './fourierHeatmap';
 import type { RenderContext, SectionEntry } from './context';
 import { renderDefences } from './defenceTable';
 import { renderGallery } from './gallery';
@@ -43,6 +44,8 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   sweeps: [{ id: 'sweeps', title: 'Sweeps', order: 3, render: renderSweeps }],
   'occluded-frequency': [{ id: 'occluded-frequency', title: 'Occluded Frequency', order: 4, render: renderOccludedFrequency }],
   rct: [{ id: 'rct', title: 'RCT maps', order: 5, render: renderRct }],
+  /** Beside the RCT maps: the same colour scale and axes, a question about frequencies of another kind. */
+  'fourier-heatmap': [{ id: 'fourier-heatmap', title: 'Fourier heat map', order: 5.5, render: renderFourierHeatmap }],
   spectra: [{ id: 'spectra', title: 'Perturbation spectra', order: 6, render: renderSpectra }],
   'model-info': [{ id: 'model-info', title: 'Model', order: 0, render: renderModelInfo }],
   sanity: [{ id: 'sanity', title: 'Sanity check', order: -1, banner: true, render: renderSanityBanner }],
