@@ -152,8 +152,7 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
     if (names.length) throw new EngineError('USAGE', '--suite and --attack cannot be combined');
     ({ attacks, ensemble } = autoAttackFromFlags(flags));
   } else if (flags.suite !== undefined) {
-    if (flags.suite !== 'standard')
-      throw new EngineError('USAGE', `--suite ${String(flags.suite)}: expected standard or autoattack`);
+    if (flags.suite !== 'standard') throw new EngineError('USAGE', `--suite ${String(flags.suite)}: expected standard or autoattack`);
     if (names.length) throw new EngineError('USAGE', '--suite and --attack cannot be combined');
     const given = attackParamFlags().find((f) => flags[f.flag] !== undefined && flags[f.flag] !== false);
     if (given)
@@ -186,7 +185,8 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
     else target = { kind: 'class', class: -1, name: t };
   }
   const gallery = num(flags, 'gallery', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0') ?? 8;
-  if (ensemble && target) throw new EngineError('USAGE', '--targeted cannot be combined with --suite autoattack (its attacks are untargeted)');
+  if (ensemble && target)
+    throw new EngineError('USAGE', '--targeted cannot be combined with --suite autoattack (its attacks are untargeted)');
   return { attacks, criterion, target, gradient, gallery, outDir: runFolder(modelPath, flags, now), ...(ensemble ? { ensemble } : {}) };
 }
 
@@ -197,7 +197,9 @@ function autoAttackFromFlags(flags: Flags): { attacks: AttackSpec[]; ensemble: N
     throw new EngineError('USAGE', `--version ${version}: expected ${ENSEMBLE_VERSIONS.join(' or ')}`);
   const norm = String(flags.norm ?? 'linf');
   if (norm !== 'linf' && norm !== 'l2') throw new EngineError('USAGE', `--norm ${norm}: expected linf or l2`);
-  const given = attackParamFlags().find((f) => f.flag !== 'eps' && f.flag !== 'norm' && flags[f.flag] !== undefined && flags[f.flag] !== false);
+  const given = attackParamFlags().find(
+    (f) => f.flag !== 'eps' && f.flag !== 'norm' && flags[f.flag] !== undefined && flags[f.flag] !== false,
+  );
   if (given)
     throw new EngineError(
       'USAGE',
@@ -213,7 +215,10 @@ function autoAttackFromFlags(flags: Flags): { attacks: AttackSpec[]; ensemble: N
       throw new EngineError('USAGE', `--eps ${text}: ${(e as Error).message.replace(/^autoattack: /, '')}`);
     }
   }
-  return { attacks: autoAttackSuite(version as EnsembleVersion, norm, eps), ensemble: { name: 'autoattack', version: version as EnsembleVersion } };
+  return {
+    attacks: autoAttackSuite(version as EnsembleVersion, norm, eps),
+    ensemble: { name: 'autoattack', version: version as EnsembleVersion },
+  };
 }
 
 // ---- usage text ------------------------------------------------------------------------------------
