@@ -5,6 +5,8 @@
  */
 import { EngineError } from '../engine/errors';
 import { parseEpsilon } from '../engine/attacks/format';
+import { AUTOATTACK_EPS, autoAttackSuite, ENSEMBLE_VERSIONS, type EnsembleVersion } from '../engine/attacks/ensemble';
+import { checkEpsilon } from '../engine/attacks/gradientSteps';
 import {
   ATTACK_CATALOG,
   ATTACK_NAMES,
@@ -65,6 +67,7 @@ export function attackFlagSpec(): Record<string, { type: 'string' | 'boolean'; m
   const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
     attack: { type: 'string', multiple: true },
     suite: { type: 'string' },
+    version: { type: 'string' },
     criterion: { type: 'string' },
     targeted: { type: 'string' },
     gradient: { type: 'string' },
@@ -142,8 +145,14 @@ function num(flags: Flags, name: string, check: (n: number) => boolean, expected
 export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = new Date()): AttackJobOptions {
   const names = (flags.attack as string[] | undefined) ?? [];
   let attacks: AttackSpec[];
-  if (flags.suite !== undefined) {
-    if (flags.suite !== 'standard') throw new EngineError('USAGE', `--suite ${String(flags.suite)}: the only suite is "standard"`);
+  let ensemble: AttackJobOptions['ensemble'];
+  if (flags.version !== undefined && flags.suite !== 'autoattack')
+    throw new EngineError('USAGE', '--version belongs to --suite autoattack (standard or rand)');
+  if (flags.suite === 'autoattack') {
+    if (names.length) throw new EngineError('USAGE', '--suite and --attack cannot be combined');
+    ({ attacks, ensemble } = autoAttackFromFlags(flags));
+  } else if (flags.suite !== undefined) {
+    if (flags.suite !== 'standard') throw new EngineError('USAGE', `--suite ${String(flags.suite)}: expected standard or autoattack`);
     if (names.length) throw new EngineError('USAGE', '--suite and --attack cannot be combined');
     const given = attackParamFlags().find((f) => flags[f.flag] !== undefined && flags[f.flag] !== false);
     if (given)
@@ -176,7 +185,40 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
     else target = { kind: 'class', class: -1, name: t };
   }
   const gallery = num(flags, 'gallery', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0') ?? 8;
-  return { attacks, criterion, target, gradient, gallery, outDir: runFolder(modelPath, flags, now) };
+  if (ensemble && target)
+    throw new EngineError('USAGE', '--targeted cannot be combined with --suite autoattack (its attacks are untargeted)');
+  return { attacks, criterion, target, gradient, gallery, outDir: runFolder(modelPath, flags, now), ...(ensemble ? { ensemble } : {}) };
+}
+
+/** `--suite autoattack [--version standard|rand] [--norm linf|l2] [--eps X]`: the ensemble's attacks, in cascade order. */
+function autoAttackFromFlags(flags: Flags): { attacks: AttackSpec[]; ensemble: NonNullable<AttackJobOptions['ensemble']> } {
+  const version = String(flags.version ?? 'standard');
+  if (!(ENSEMBLE_VERSIONS as readonly string[]).includes(version))
+    throw new EngineError('USAGE', `--version ${version}: expected ${ENSEMBLE_VERSIONS.join(' or ')}`);
+  const norm = String(flags.norm ?? 'linf');
+  if (norm !== 'linf' && norm !== 'l2') throw new EngineError('USAGE', `--norm ${norm}: expected linf or l2`);
+  const given = attackParamFlags().find(
+    (f) => f.flag !== 'eps' && f.flag !== 'norm' && flags[f.flag] !== undefined && flags[f.flag] !== false,
+  );
+  if (given)
+    throw new EngineError(
+      'USAGE',
+      `--${given.flag} cannot be combined with --suite autoattack (it runs AutoAttack's settings; only --eps and --norm change)`,
+    );
+  let eps = AUTOATTACK_EPS[norm];
+  if (flags.eps !== undefined) {
+    const text = String(flags.eps);
+    eps = text.trim() === '' ? NaN : parseEpsilon(text);
+    try {
+      checkEpsilon('autoattack', eps, norm);
+    } catch (e) {
+      throw new EngineError('USAGE', `--eps ${text}: ${(e as Error).message.replace(/^autoattack: /, '')}`);
+    }
+  }
+  return {
+    attacks: autoAttackSuite(version as EnsembleVersion, norm, eps),
+    ensemble: { name: 'autoattack', version: version as EnsembleVersion },
+  };
 }
 
 // ---- usage text ------------------------------------------------------------------------------------
@@ -206,6 +248,9 @@ export function attackUsage(): string {
     `  ${'--attack NAME'.padEnd(COLUMN - 2)}${ATTACK_NAMES.join(' | ')} (repeat to run several)`,
     ...ATTACK_NAMES.map((n) => `  ${''.padEnd(COLUMN - 2)}  ${n}: ${ATTACK_CATALOG[n].title}, ${ATTACK_CATALOG[n].summary}`),
     `  ${'--suite standard'.padEnd(COLUMN - 2)}the standard suite with the literature's defaults`,
+    `  ${'--suite autoattack'.padEnd(COLUMN - 2)}AutoAttack as a worst-case cascade (each attack on the images still robust);`,
+    `  ${''.padEnd(COLUMN - 2)}--version standard (APGD-CE, APGD-T, Square 5000 queries; FAB-T not built) or rand`,
+    `  ${''.padEnd(COLUMN - 2)}(APGD-CE, APGD-DLR, EOT 20); only --eps and --norm change it (default L∞ 8/255, L2 0.5)`,
   ];
   for (const f of attackParamFlags()) {
     const head = `--${f.flag}${metavar(f)}`;

@@ -4,6 +4,8 @@ import type { CleanSection, ReportV1 } from '../engine/report/schema';
 import type { SanitySection } from '../engine/report/sections';
 import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
+import type { EnsembleSection } from '../engine/attacks/ensemble';
+import { formatEpsilon } from '../engine/attacks/format';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import { SECTION_KINDS, sectionKind, type SectionKind, type SectionKinds } from '../protocol/sectionKinds';
 import { classOrderSource, datasetText, preprocessingText } from '../protocol/provenanceWords';
@@ -202,7 +204,7 @@ function attackLines(a: AttacksSection): string[] {
       lines.push(
         `  minimal ε           median ${fmt(run.epsilon.median, 4)} mean ${fmt(run.epsilon.mean, 4)} max ${fmt(run.epsilon.max, 4)}`,
       );
-    if (run.mode === 'query-limited')
+    if (run.mode === 'query-limited' || typeof run.params.maxQueries === 'number')
       lines.push(
         `  queries             median ${fmt(run.queries.median, 0)} mean ${fmt(run.queries.mean, 1)} max ${fmt(run.queries.max, 0)}`,
       );
@@ -215,6 +217,27 @@ function attackLines(a: AttacksSection): string[] {
     lines.push(`  time                ${run.seconds.toFixed(2)} s, ${run.imagesPerSecond.toFixed(1)} images/s`);
     if (run.gallery.length) lines.push(`  gallery             ${run.gallery.length} examples, e.g. ${run.gallery[0].files.perturbation}`);
   }
+  if (a.ensemble) lines.push('', ...ensembleLines(a.ensemble));
+  return lines;
+}
+
+/** The ensemble's table: per attack of the cascade, what it ran on and broke, and the robust accuracy after it. */
+function ensembleLines(e: EnsembleSection): string[] {
+  const eps = formatEpsilon(e.eps, e.norm);
+  const lines = [
+    `AutoAttack (${e.version}) ${e.norm === 'linf' ? 'L∞' : 'L2'} ε=${eps} — worst-case cascade over ${e.evaluated} images`,
+    `  clean accuracy      ${pct(e.cleanAccuracy)} (${e.cleanCorrect})`,
+  ];
+  e.attacks.forEach((r, a) =>
+    lines.push(
+      `  ${String(a + 1)}. ${r.label.padEnd(44)} ran on ${String(r.ranOn).padStart(4)}, broke ${String(r.broke).padStart(4)}  → robust ${pct(r.robustAccuracyAfter)} (${r.robustAfter})  ${r.seconds.toFixed(1)} s${r.finished ? '' : '  (cancelled: not on every image)'}`,
+    ),
+  );
+  lines.push(
+    `  robust accuracy     ${pct(e.robustAccuracy)} (${e.robustCorrect} of ${e.evaluated})${e.complete ? '' : ' — an upper bound: the cascade was cancelled before every attack ran'}`,
+  );
+  for (const n of e.notes) lines.push(`  note  ${n}`);
+  lines.push('  (report.json: attacks.ensemble.images gives, per image, the attack that broke it)');
   return lines;
 }
 

@@ -63,7 +63,7 @@ const USAGE = () => `robustness-lens ${TOOL_VERSION} — adversarial robustness 
 usage:
   robustness-lens info <model.onnx> [--images DIR] [--json FILE|-]
   robustness-lens eval <model.onnx> [--images DIR] [--json FILE|-] [options]
-  robustness-lens attack <model.onnx> [--images DIR] (--attack NAME … | --suite standard) [attack options] [options]
+  robustness-lens attack <model.onnx> [--images DIR] (--attack NAME … | --suite standard | --suite autoattack [--version standard|rand]) [attack options] [options]
   robustness-lens check <model.onnx> [--suite quick|standard] [--baseline REPORT.json] [check options] [options]
   robustness-lens analyse <model.onnx> [--images DIR] [analyse options] [options]
   robustness-lens defend <model.onnx> [--images DIR] --defence lowpass|post-averaging [analyse options] [options]

@@ -106,6 +106,8 @@ export const JOB_OPTIONS = {
     gradient: oneOf(['analytic', 'estimated']),
     gallery: integer({ min: 0, max: 10_000 }),
     outDir,
+    /** Run the attacks as an ensemble (AutoAttack): a worst-case cascade, each only on the images still robust. */
+    ensemble: optional(object({ name: oneOf(['autoattack']), version: oneOf(['standard', 'rand']) })),
   }),
   analyse: analyseOptions,
   /** A timing probe before an analyse run: per-image pass costs, and each preset × image count's work to price (engine/jobs/estimateJob.ts). */

@@ -121,10 +121,13 @@ test('every flag is checked against its record: the message names the flag, what
 });
 
 test('a flag no chosen attack has, and parameter flags with --suite, are refused instead of ignored', () => {
-  refused(['--attack', 'fgsm', '--steps', '40'], '--steps: fgsm has no such parameter (it applies to pgd, deepfool, cw, apgd-ce, apgd-t)');
+  refused(
+    ['--attack', 'fgsm', '--steps', '40'],
+    '--steps: fgsm has no such parameter (it applies to pgd, deepfool, cw, apgd-ce, apgd-t, apgd-dlr)',
+  );
   refused(
     ['--attack', 'fgsm', '--attack', 'fgm', '--norm', 'l2'],
-    '--norm: fgsm, fgm have no such parameter (it applies to pgd, deepfool, apgd-ce, apgd-t)',
+    '--norm: fgsm, fgm have no such parameter (it applies to pgd, deepfool, apgd-ce, apgd-t, apgd-dlr, square)',
   );
   refused(
     ['--suite', 'standard', '--eps', '0.1'],
@@ -132,9 +135,12 @@ test('a flag no chosen attack has, and parameter flags with --suite, are refused
   );
   refused(
     ['--attack', 'autoattack'],
-    '--attack autoattack: unknown attack (attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t)',
+    '--attack autoattack: unknown attack (attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, square)',
   );
-  refused([], 'attack: name an attack with --attack (fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t) or use --suite standard');
+  refused(
+    [],
+    'attack: name an attack with --attack (fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, square) or use --suite standard',
+  );
 });
 
 test('the specs the flags build are valid and build their attacks', () => {
@@ -189,4 +195,43 @@ test('the existing flag names still parse, and --help lists every flag and attac
   for (const name of ATTACK_NAMES) assert.match(usage, new RegExp(`\\b${name}: ${ATTACK_CATALOG[name].title}`), name);
   assert.match(usage, /--steps N {14}pgd: gradient steps \(default 10\)\n {25}deepfool: maximum linearised steps per image \(default 50\)/);
   assert.match(usage, /--eps X {16}fgsm: budget ε in pixel units, e\.g\. 8\/255 or 0\.03 \(default 8\/255\)/);
+});
+
+test('--suite autoattack: the cascade of its version at --norm/--eps; bad ε, versions and extra flags refused', () => {
+  const std = options(['--suite', 'autoattack']);
+  assert.deepEqual(std.ensemble, { name: 'autoattack', version: 'standard' });
+  assert.deepEqual(std.attacks, [
+    { name: 'apgd-ce', params: { norm: 'linf', eps: 8 / 255 } },
+    { name: 'apgd-t', params: { norm: 'linf', eps: 8 / 255 } },
+    { name: 'square', params: { norm: 'linf', eps: 8 / 255, maxQueries: 5000 } },
+  ]);
+  const rand = options(['--suite', 'autoattack', '--version', 'rand', '--norm', 'l2', '--eps', '1']);
+  assert.deepEqual(rand.ensemble, { name: 'autoattack', version: 'rand' });
+  assert.deepEqual(rand.attacks, [
+    { name: 'apgd-ce', params: { norm: 'l2', eps: 1, eot: 20 } },
+    { name: 'apgd-dlr', params: { norm: 'l2', eps: 1, eot: 20 } },
+  ]);
+  for (const spec of [...std.attacks, ...rand.attacks]) assert.equal(validateAttackSpec(spec), null);
+  assert.equal(options(['--suite', 'standard']).ensemble, undefined);
+  const usage = (args: string[], pattern: RegExp) =>
+    assert.throws(
+      () => options(args),
+      (e: unknown) => e instanceof EngineError && e.code === 'USAGE' && pattern.test(e.message),
+      args.join(' '),
+    );
+  usage(['--suite', 'autoattack', '--eps', '0'], /^--eps 0: .*positive/);
+  usage(['--suite', 'autoattack', '--eps=-0.1'], /^--eps -0.1: .*positive/);
+  usage(['--suite', 'autoattack', '--eps', '8'], /^--eps 8: .*pixel range.*8\/255/);
+  usage(['--suite', 'autoattack', '--version', 'fast'], /^--version fast: expected standard or rand$/);
+  usage(['--suite', 'standard', '--version', 'rand'], /^--version belongs to --suite autoattack/);
+  usage(['--suite', 'autoattack', '--steps', '10'], /^--steps cannot be combined with --suite autoattack/);
+  usage(['--suite', 'autoattack', '--queries', '0'], /^--queries cannot be combined/);
+  usage(['--suite', 'autoattack', '--targeted', 'least-likely'], /^--targeted cannot be combined with --suite autoattack/);
+  usage(['--suite', 'autoattack', '--attack', 'pgd'], /^--suite and --attack cannot be combined$/);
+  usage(['--suite', 'quick'], /^--suite quick: expected standard or autoattack$/);
+  // Square's query budget: 0 is refused with what is allowed.
+  usage(['--attack', 'square', '--queries', '0'], /^--queries 0: expected a whole number from 1 to 1000000 \(square\)$/);
+  assert.deepEqual(options(['--attack', 'square', '--queries', '100', '--norm', 'l2']).attacks, [
+    { name: 'square', params: { norm: 'l2', maxQueries: 100 } },
+  ]);
 });

@@ -72,11 +72,15 @@ export function attackPasses(spec: AttackSpec, numClasses: number): Passes {
     case 'simba':
       return { gradient: 0, forward: Math.ceil(n('maxQueries') * SIMBA_TYPICAL_BUDGET_FRACTION) };
     case 'apgd-ce':
-      // Per restart: a gradient at the start and one per step. A bound: an image broken early leaves the batch.
-      return { gradient: n('restarts') * (1 + n('steps')), forward: 0 };
+    case 'apgd-dlr':
+      // Per restart: a gradient at the start and one per step, each `eot` calls. A bound: an image broken early leaves the batch.
+      return { gradient: n('restarts') * (1 + n('steps')) * n('eot'), forward: 0 };
     case 'apgd-t':
       // The clean logits pick the targets; then per target class and restart as APGD-CE (a bound, likewise).
-      return { gradient: Math.min(n('targets'), numClasses - 1) * n('restarts') * (1 + n('steps')), forward: 1 };
+      return { gradient: Math.min(n('targets'), numClasses - 1) * n('restarts') * (1 + n('steps')) * n('eot'), forward: 1 };
+    case 'square':
+      // One forward pass per iteration, the full budget as a bound (an image stops at success).
+      return { gradient: 0, forward: n('maxQueries') };
   }
 }
 

@@ -25,6 +25,11 @@ export interface ApgdParams {
   restarts: number;
   /** Fraction of the steps since the last checkpoint that must have raised the loss to keep the step size. */
   rho: number;
+  /**
+   * EOT: gradient calls averaged per step (AutoAttack's rand version: 20). Each call is a query; for a
+   * randomized defence every call samples anew, for a deterministic model the calls return the same gradient.
+   */
+  eot: number;
 }
 
 export interface ApgdTargetedParams extends ApgdParams {
@@ -39,7 +44,7 @@ export function createApgdCe(params: Partial<ApgdParams> = {}): Attack {
   const p = { ...defaults('apgd-ce', params.norm), ...params } as ApgdParams;
   checkEpsilon('apgd-ce', p.eps, p.norm);
   return {
-    label: `APGD-CE-${p.steps} ${normText(p.norm)} ε=${formatEpsilon(p.eps, p.norm)}`,
+    label: `APGD-CE-${p.steps} ${normText(p.norm)} ε=${formatEpsilon(p.eps, p.norm)}${p.eot > 1 ? ` EOT-${p.eot}` : ''}`,
     mode: 'fixed-eps',
     params: { attack: 'apgd-ce', ...p },
     run: (batch, ctx) =>
@@ -59,7 +64,7 @@ export function createApgdT(params: Partial<ApgdTargetedParams> = {}): Attack {
   checkEpsilon('apgd-t', p.eps, p.norm);
   const recorded: Record<string, unknown> = { attack: 'apgd-t', ...p };
   return {
-    label: `APGD-T-${p.steps} ${normText(p.norm)} ε=${formatEpsilon(p.eps, p.norm)}`,
+    label: `APGD-T-${p.steps} ${normText(p.norm)} ε=${formatEpsilon(p.eps, p.norm)}${p.eot > 1 ? ` EOT-${p.eot}` : ''}`,
     mode: 'fixed-eps',
     params: recorded,
     run: async (batch, ctx) => {
@@ -88,6 +93,30 @@ export function createApgdT(params: Partial<ApgdTargetedParams> = {}): Attack {
       const outcome = await cascade(batch, ctx, p, passes);
       for (let i = 0; i < batch.count; i++) outcome.queries[i] += 1; // the clean forward pass
       return outcome;
+    },
+  };
+}
+
+/**
+ * APGD-DLR: the untargeted DLR loss −(z_y − max_{j≠y} z_j)/(z_π1 − z_π3) — the rand version of AutoAttack
+ * runs it in place of APGD-T (autoattack.py, version 'rand'); below 3 classes the cross-entropy, recorded.
+ */
+export function createApgdDlr(params: Partial<ApgdParams> = {}): Attack {
+  const p = { ...defaults('apgd-dlr', params.norm), ...params } as ApgdParams;
+  checkEpsilon('apgd-dlr', p.eps, p.norm);
+  const recorded: Record<string, unknown> = { attack: 'apgd-dlr', ...p };
+  return {
+    label: `APGD-DLR-${p.steps} ${normText(p.norm)} ε=${formatEpsilon(p.eps, p.norm)}${p.eot > 1 ? ` EOT-${p.eot}` : ''}`,
+    mode: 'fixed-eps',
+    params: recorded,
+    run: (batch, ctx) => {
+      const labels = (rows: number[]) => ({ labels: rows.map((i) => batch.labels[i]) });
+      if (batch.targets) throw new EngineError('USAGE', 'apgd-dlr: targets given: it is untargeted (use apgd-ce for a given target)');
+      if (ctx.numClasses < dlrMinClasses(false)) {
+        recorded.loss = `cross-entropy (DLR needs ≥ 3 classes; the model has ${ctx.numClasses})`;
+        return cascade(batch, ctx, p, [{ head: { kind: 'cross-entropy' }, sign: 1, inputs: labels }]);
+      }
+      return cascade(batch, ctx, p, [{ head: { kind: 'dlr', targeted: false }, sign: 1, inputs: labels }]);
     },
   };
 }
@@ -158,13 +187,26 @@ async function apgdRun(batch: AttackBatch, rows: number[], ctx: AttackContext, p
   const evaluate = async (at: Float32Array, active: number[]) => {
     const sub = active.length === n ? at : gather(at, active, per);
     const subExtra = active.length === n ? extra : pick(extra, active);
-    const out = await grads.compute(sub, active.length, subExtra);
+    // EOT (as the reference): the mean loss and gradient over `eot` calls; the last call's logits decide success.
+    let out = await grads.compute(sub, active.length, subExtra);
+    if (p.eot > 1) {
+      const grad = Float32Array.from(out.grad);
+      const loss = Float64Array.from(out.loss);
+      for (let e = 1; e < p.eot; e++) {
+        out = await grads.compute(sub, active.length, subExtra);
+        for (let q = 0; q < grad.length; q++) grad[q] += out.grad[q];
+        for (let q = 0; q < loss.length; q++) loss[q] += out.loss[q];
+      }
+      for (let q = 0; q < grad.length; q++) grad[q] /= p.eot;
+      for (let q = 0; q < loss.length; q++) loss[q] /= p.eot;
+      out = { ...out, grad, loss: Float32Array.from(loss) };
+    }
     const adv = ctx.isAdversarial(
       out.logits,
       active.map((j) => labels[j]),
       targets ? active.map((j) => targets[j]) : null,
     );
-    for (const j of active) queries[j]++;
+    for (const j of active) queries[j] += p.eot;
     return { loss: Float64Array.from(out.loss, (l) => pass.sign * l), grad: out.grad, adv };
   };
 
@@ -331,6 +373,6 @@ function normText(norm: Norm): string {
   return norm === 'linf' ? 'L∞' : 'L2';
 }
 
-function defaults(name: 'apgd-ce' | 'apgd-t', norm: Norm | undefined): Record<string, unknown> {
+function defaults(name: 'apgd-ce' | 'apgd-t' | 'apgd-dlr', norm: Norm | undefined): Record<string, unknown> {
   return attackDefaults(name, norm ?? 'linf');
 }

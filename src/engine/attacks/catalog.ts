@@ -10,7 +10,7 @@
 import { EngineError } from '../errors';
 import type { AttackMode, Norm } from './types';
 
-export const ATTACK_NAMES = ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'simba', 'apgd-ce', 'apgd-t'] as const;
+export const ATTACK_NAMES = ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'simba', 'apgd-ce', 'apgd-t', 'apgd-dlr', 'square'] as const;
 export type AttackName = (typeof ATTACK_NAMES)[number];
 
 export interface AttackSpec {
@@ -142,6 +142,13 @@ const APGD_PARAMS: Readonly<Record<string, ParamSpec>> = {
     min: 0,
     max: 1,
     description: 'ρ: the step size halves at a checkpoint unless this fraction of the steps since the last one raised the loss',
+  },
+  eot: {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    max: 1000,
+    description: 'EOT: gradient calls averaged per step (for randomized defences; AutoAttack rand uses 20)',
   },
 };
 
@@ -377,6 +384,61 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     settings: [
       { id: 'apgd-t-linf', title: 'APGD-T L∞', params: { norm: 'linf' } },
       { id: 'apgd-t-l2', title: 'APGD-T L2', params: { norm: 'l2' } },
+    ],
+  },
+  'apgd-dlr': {
+    name: 'apgd-dlr',
+    title: 'APGD-DLR',
+    summary: "Auto-PGD on the untargeted DLR loss (AutoAttack's rand version) (Croce & Hein, 2020)",
+    norms: ['linf', 'l2'],
+    whiteBox: true,
+    modes: ['fixed-eps'],
+    params: APGD_PARAMS,
+    standard: [],
+    settings: [
+      { id: 'apgd-dlr-linf', title: 'APGD-DLR L∞', params: { norm: 'linf' } },
+      { id: 'apgd-dlr-l2', title: 'APGD-DLR L2', params: { norm: 'l2' } },
+    ],
+  },
+  square: {
+    name: 'square',
+    title: 'Square',
+    summary: 'black-box, forward passes only: random search over square windows (Andriushchenko et al., 2020)',
+    norms: ['linf', 'l2'],
+    whiteBox: false,
+    modes: ['fixed-eps'],
+    params: {
+      norm: { type: 'enum', values: ['linf', 'l2'], default: 'linf', description: 'the ε-ball: linf or l2' },
+      eps: {
+        type: 'number',
+        default: { linf: 8 / 255, l2: 0.5 },
+        min: 0,
+        exclusiveMin: true,
+        max: { linf: 1, l2: 1000 },
+        hint: in255,
+        description: EPS_DESCRIPTION,
+      },
+      maxQueries: {
+        type: 'integer',
+        default: 5000,
+        min: 1,
+        max: 1_000_000,
+        flag: 'queries',
+        description: 'query budget per image, the starting point included',
+      },
+      pInit: {
+        type: 'number',
+        default: 0.8,
+        min: 0,
+        exclusiveMin: true,
+        max: 1,
+        description: "initial fraction of the image a square covers (halved on the paper's schedule)",
+      },
+    },
+    standard: [],
+    settings: [
+      { id: 'square-linf', title: 'Square L∞', params: { norm: 'linf' } },
+      { id: 'square-l2', title: 'Square L2', params: { norm: 'l2' } },
     ],
   },
 };

@@ -3,7 +3,7 @@
  * white-box set, the standard suite) is its record in catalog.ts; this module adds the one thing the
  * catalog must not import: the implementations (onnxruntime and WebAssembly behind them).
  */
-import { createApgdCe, createApgdT } from './apgd';
+import { createApgdCe, createApgdDlr, createApgdT } from './apgd';
 import { attackRecord, validateAttackParams, type AttackName, type AttackSpec } from './catalog';
 import { createCarliniWagner } from './carliniWagner';
 import { createDeepFool } from './deepFool';
@@ -11,6 +11,7 @@ import { createFgm } from './fgm';
 import { createFgsm } from './fgsm';
 import { createPgd } from './pgd';
 import { createSimba } from './simba';
+import { createSquare } from './square';
 import type { Attack } from './types';
 
 export { ATTACK_NAMES, WHITE_BOX, isAttackName, standardSuite, type AttackName, type AttackSpec } from './catalog';
@@ -25,6 +26,8 @@ const FACTORIES: Record<AttackName, (params: Record<string, never>) => Attack> =
   simba: createSimba,
   'apgd-ce': createApgdCe,
   'apgd-t': createApgdT,
+  'apgd-dlr': createApgdDlr,
+  square: createSquare,
 };
 
 /** Validates the spec's parameters against the attack's record (USAGE error naming the parameter), then builds it. */

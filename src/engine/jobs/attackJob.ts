@@ -1,7 +1,8 @@
 /**
  * `attack`: runs one or more attacks over the sampled images, batch by batch (each batch is decoded once and
  * attacked by every attack of the suite), and reports the paper's protocol per attack, with gallery PNGs.
- * Cancellation stops after the current batch; what finished is reported, marked partial.
+ * Cancellation stops after the current batch; what finished is reported, marked partial (an ensemble keeps the
+ * attacks of its cascade that finished on the interrupted batch).
  */
 import { streamPixelBatches } from '../data/batches';
 import { isEngineError } from '../errors';
@@ -15,6 +16,7 @@ import type { GradientChoice } from '../attacks/context';
 import type { GalleryItem } from '../attacks/gallery';
 import type { AttackRunSummary } from '../attacks/protocol';
 import type { Criterion } from '../attacks/types';
+import type { EnsembleSection } from '../attacks/ensemble';
 import { AttackSuite, imagesDoneWithin, type SuiteOptions } from './attackSuite';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
@@ -30,6 +32,11 @@ export interface AttacksSection {
   /** Notes from the gradient builder (e.g. probabilities differentiated as log-probabilities). */
   notes: string[];
   runs: (AttackRunSummary & { gallery: GalleryItem[] })[];
+  /**
+   * `--suite autoattack`: the runs are the cascade's attacks in order — each run's attacked images are the ones
+   * it ran on, its attacked accuracy the robust accuracy after it — and this is the ensemble's summary.
+   */
+  ensemble?: EnsembleSection;
 }
 
 export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hooks: JobHooks = {}): Promise<ReportV1> {
@@ -92,6 +99,8 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       notes: builder?.notes ?? [],
       runs: suite.summaries(),
     };
+    const ensemble = suite.ensembleSection();
+    if (ensemble) section.ensemble = ensemble;
     hooks.onSection?.('attacks', section);
     // Only when some image was classified (a run cancelled before its first batch has nothing to check).
     const evidence = tally.evidence();

@@ -12,6 +12,7 @@ import { topK } from '../eval/scores';
 import type { ClassifierGradientBuilder } from '../grad/classifierGradient';
 import type { Classifier } from '../runtime/classifier';
 import { attackNorm } from '../attacks/catalog';
+import { summariseEnsemble, type EnsembleImage, type EnsembleSection } from '../attacks/ensemble';
 import { attackContext, gradientProvider, type GradientProvider } from '../attacks/context';
 import { writeGalleryItem, type GalleryItem } from '../attacks/gallery';
 import { perturbationNorms } from '../attacks/perturbation';
@@ -43,6 +44,8 @@ export interface BatchAttackResult {
   epsilon: Float64Array | null;
   /** Model queries spent per attacked image. */
   queries: Float64Array;
+  /** Ensemble cascade: whether it ran on each attacked image (not on those an earlier attack broke); absent: on all. */
+  ran?: boolean[];
 }
 
 export interface SuiteBatch {
@@ -66,6 +69,8 @@ export class AttackSuite {
   private readonly seconds: number[];
   private gradients: GradientProvider | null = null;
   private targetChoice: TargetChoice | null;
+  /** Ensemble runs: per image, which attack of the cascade broke it. */
+  private readonly ensembleImages: EnsembleImage[] = [];
 
   constructor(
     private readonly prepared: PreparedModel,
@@ -166,17 +171,43 @@ export class AttackSuite {
     const results: BatchAttackResult[] = [];
     const queries: Float64Array[] = [];
     const seconds: number[] = [];
+    const cascade = this.options.ensemble !== undefined;
+    /** Cascade: the attack that broke each attacked image (-1: none yet). */
+    const brokenBy = new Array<number>(idx.length).fill(-1);
+    let cancelled: string | null = null;
     for (let a = 0; a < this.attacks.length; a++) {
       const t0 = performance.now();
-      const result = idx.length
-        ? await this.attacks[a].run({ pixels: sub, count: idx.length, labels: subLabels, targets: subTargets }, this.contexts[a])
+      // The cascade runs each attack only on the images every earlier one left robust.
+      const run = idx.flatMap((_, k) => (!cascade || brokenBy[k] < 0 ? [k] : []));
+      const runPixels = run.length === idx.length ? sub : gatherRows(sub, run, per);
+      const attacked = run.length
+        ? await this.attacks[a].run(
+            {
+              pixels: runPixels,
+              count: run.length,
+              labels: run.map((k) => subLabels[k]),
+              targets: subTargets ? run.map((k) => subTargets[k]) : null,
+            },
+            this.contexts[a],
+          )
         : { adversarial: new Float32Array(0), queries: new Float64Array(0) };
-      // An attack cut short by a cancel would count its images as robust: the whole batch is dropped instead.
-      if (this.signal?.aborted)
-        throw new EngineError('CANCELLED', `cancelled during ${this.attacks[a].label}; the interrupted batch is not counted`);
+      if (this.signal?.aborted) {
+        // An attack cut short by a cancel would count its images as robust: its batch is dropped. A cascade keeps
+        // the attacks that finished before it (they are recorded below); a plain suite drops the whole batch.
+        cancelled = `cancelled during ${this.attacks[a].label}`;
+        if (!cascade || a === 0) throw new EngineError('CANCELLED', `${cancelled}; the interrupted batch is not counted`);
+        break;
+      }
+      const result = expand(attacked, run, idx.length, per, sub, a > 0 && cascade ? results : null);
       const advScores = idx.length ? await this.classifier.scores(result.adversarial, idx.length) : new Float32Array(0);
       seconds.push((performance.now() - t0) / 1000);
-      const success = idx.length ? this.contexts[a].isAdversarial(advScores, subLabels, subTargets) : [];
+      const ranSet = new Set(run);
+      const success = idx.length
+        ? this.contexts[a].isAdversarial(advScores, subLabels, subTargets).map((ok, k) => ok && ranSet.has(k))
+        : [];
+      success.forEach((ok, k) => {
+        if (ok && brokenBy[k] < 0) brokenBy[k] = a;
+      });
       const norms = perturbationNorms(result.adversarial, sub, idx.length);
       results.push({
         attacked: idx,
@@ -187,13 +218,17 @@ export class AttackSuite {
         linf: norms.linf,
         epsilon: result.epsilon ?? null,
         queries: result.queries,
+        ran: idx.map((_, k) => ranSet.has(k)),
       });
       queries.push(result.queries);
       onAttackDone?.(a + 1);
     }
-    // Recorded only once every attack finished the batch, so all attacks of a run count the same images.
-    for (let a = 0; a < this.attacks.length; a++) {
-      const { adversarial, scores: advScores, success, l2, linf, epsilon } = results[a];
+    // Recorded only once every attack finished the batch, so all attacks of a run count the same images (a
+    // cancelled cascade records the attacks that finished).
+    /** Cascade: the attacked set's top-1/top-5 verdicts of the attack that broke each image, carried to later attacks. */
+    const carried = new Map<number, { top1: boolean; top5: boolean }>();
+    for (let a = 0; a < results.length; a++) {
+      const { adversarial, scores: advScores, success, l2, linf, epsilon, ran } = results[a];
       this.seconds[a] += seconds[a];
       const byImage = new Map(idx.map((i, k) => [i, k]));
       for (let i = 0; i < count; i++) {
@@ -213,8 +248,26 @@ export class AttackSuite {
           });
           continue;
         }
+        if (ran && !ran[k]) {
+          // Broken by an earlier attack of the cascade: not attacked again, its attacked-set verdict carried over.
+          const c = carried.get(k)!;
+          this.outcomes[a].push({
+            cleanTop1: cleanTop1[i],
+            cleanTop5: cleanTop5[i],
+            attacked: false,
+            success: false,
+            attackedTop1: c.top1,
+            attackedTop5: c.top5,
+            l2: NaN,
+            linf: NaN,
+            queries: 0,
+            epsilon: NaN,
+          });
+          continue;
+        }
         const advRank = topK(advScores.subarray(k * classes, (k + 1) * classes), Math.min(5, classes));
         const ok = success[k];
+        if (ok) carried.set(k, { top1: advRank[0] === labels[i], top5: advRank.includes(labels[i]) });
         this.outcomes[a].push({
           cleanTop1: cleanTop1[i],
           cleanTop5: cleanTop5[i],
@@ -251,7 +304,38 @@ export class AttackSuite {
         }
       }
     }
+    if (cascade) {
+      const byImage = new Map(idx.map((i, k) => [i, k]));
+      samples.forEach((sample, i) => {
+        const k = byImage.get(i);
+        this.ensembleImages.push({
+          relPath: sample.relPath,
+          label: labels[i],
+          cleanCorrect: k !== undefined,
+          brokenBy: k !== undefined && brokenBy[k] >= 0 ? brokenBy[k] : null,
+          attacksRun: results.length,
+        });
+      });
+    }
+    if (cancelled) throw new EngineError('CANCELLED', `${cancelled}; the attacks of the cascade that finished are kept`);
     return { samples, pixels, count, labels, cleanScores, classes, cleanTop1, cleanTop5, targets, attacks: results };
+  }
+
+  /** The ensemble's section (cascade runs only): robust accuracy per attack and overall, and who broke each image. */
+  ensembleSection(): EnsembleSection | null {
+    const e = this.options.ensemble;
+    if (!e) return null;
+    const first = this.attacks[0].params;
+    return summariseEnsemble(
+      {
+        version: e.version,
+        norm: first.norm as 'linf' | 'l2',
+        eps: first.eps as number,
+        labels: this.attacks.map((a) => a.label),
+        seconds: this.seconds,
+      },
+      this.ensembleImages,
+    );
   }
 
   /** The protocol summary of every attack over the batches run so far. */
@@ -288,6 +372,41 @@ export class AttackSuite {
   async dispose(): Promise<void> {
     await this.gradients?.dispose();
   }
+}
+
+function gatherRows(x: Float32Array, rows: number[], per: number): Float32Array {
+  const out = new Float32Array(rows.length * per);
+  rows.forEach((k, r) => out.set(x.subarray(k * per, (k + 1) * per), r * per));
+  return out;
+}
+
+/**
+ * An attack's outcome on `run` (rows of the batch's attacked images) spread over all `count` of them: the
+ * images it did not run on keep the adversarial example of the attack that broke them (`earlier`), no queries.
+ */
+function expand(
+  outcome: { adversarial: Float32Array; queries: Float64Array; epsilon?: Float64Array },
+  run: number[],
+  count: number,
+  per: number,
+  clean: Float32Array,
+  earlier: BatchAttackResult[] | null,
+): { adversarial: Float32Array; queries: Float64Array; epsilon?: Float64Array } {
+  if (run.length === count) return outcome;
+  const adversarial = Float32Array.from(clean);
+  const queries = new Float64Array(count);
+  const epsilon = outcome.epsilon ? new Float64Array(count).fill(NaN) : undefined;
+  if (earlier)
+    for (const r of earlier)
+      r.success.forEach((ok, k) => {
+        if (ok) adversarial.set(r.adversarial.subarray(k * per, (k + 1) * per), k * per);
+      });
+  run.forEach((k, r) => {
+    adversarial.set(outcome.adversarial.subarray(r * per, (r + 1) * per), k * per);
+    queries[k] = outcome.queries[r];
+    if (epsilon) epsilon[k] = outcome.epsilon![r];
+  });
+  return { adversarial, queries, ...(epsilon ? { epsilon } : {}) };
 }
 
 function resolveTarget(t: TargetChoice | null, classNames: string[], numClasses: number): TargetChoice | null {

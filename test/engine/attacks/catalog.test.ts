@@ -20,7 +20,8 @@ import { createFgsm } from '../../../src/engine/attacks/fgsm';
 import { createFgm } from '../../../src/engine/attacks/fgm';
 import { createDeepFool } from '../../../src/engine/attacks/deepFool';
 import { createCarliniWagner } from '../../../src/engine/attacks/carliniWagner';
-import { createApgdCe, createApgdT } from '../../../src/engine/attacks/apgd';
+import { createApgdCe, createApgdDlr, createApgdT } from '../../../src/engine/attacks/apgd';
+import { createSquare } from '../../../src/engine/attacks/square';
 import { createSimba } from '../../../src/engine/attacks/simba';
 import type { Attack } from '../../../src/engine/attacks/types';
 import { EngineError } from '../../../src/engine/errors';
@@ -62,7 +63,7 @@ test('bad parameters are refused naming the attack, the parameter and what is al
   }
   assert.throws(
     () => createAttack({ name: 'autoattack' as never, params: {} }),
-    usage(/^unknown attack "autoattack" \(attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t\)$/),
+    usage(/^unknown attack "autoattack" \(attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, square\)$/),
   );
   assert.match(validateAttackSpec({ name: 'autoattack', params: {} })!, /unknown attack "autoattack"/);
   assert.match(validateAttackSpec('pgd')!, /must be an object/);
@@ -92,6 +93,8 @@ test("whatever a record accepts, the attack's own factory accepts too (at every 
     simba: createSimba,
     'apgd-ce': createApgdCe,
     'apgd-t': createApgdT,
+    'apgd-dlr': createApgdDlr,
+    square: createSquare,
   };
   for (const name of ATTACK_NAMES) {
     const norms = 'norm' in ATTACK_CATALOG[name].params ? (['linf', 'l2'] as const) : [undefined];
@@ -174,9 +177,11 @@ test('defaults and derived exports are the ones the code had before the catalog'
   assert.deepEqual(attackDefaults('deepfool'), { norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 });
   assert.deepEqual(attackDefaults('cw'), { c: 1e-3, kappa: 0, steps: 300, searchSteps: 9, lr: 0.01, abortEarly: true });
   assert.deepEqual(attackDefaults('simba'), { basis: 'dct', epsilon: 0.2, maxQueries: 10000, linf: null, freqFraction: 1 / 8 });
-  assert.deepEqual([...WHITE_BOX], ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'apgd-ce', 'apgd-t']);
-  assert.deepEqual(attackDefaults('apgd-ce'), { norm: 'linf', eps: 8 / 255, steps: 100, restarts: 1, rho: 0.75 });
-  assert.deepEqual(attackDefaults('apgd-t', 'l2'), { norm: 'l2', eps: 0.5, steps: 100, restarts: 1, rho: 0.75, targets: 9 });
+  assert.deepEqual([...WHITE_BOX], ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'apgd-ce', 'apgd-t', 'apgd-dlr']);
+  assert.deepEqual(attackDefaults('apgd-ce'), { norm: 'linf', eps: 8 / 255, steps: 100, restarts: 1, rho: 0.75, eot: 1 });
+  assert.deepEqual(attackDefaults('square'), { norm: 'linf', eps: 8 / 255, maxQueries: 5000, pInit: 0.8 });
+  assert.deepEqual(attackDefaults('square', 'l2'), { norm: 'l2', eps: 0.5, maxQueries: 5000, pInit: 0.8 });
+  assert.deepEqual(attackDefaults('apgd-t', 'l2'), { norm: 'l2', eps: 0.5, steps: 100, restarts: 1, rho: 0.75, eot: 1, targets: 9 });
   assert.deepEqual(standardSuite(), [
     { name: 'fgsm', params: {} },
     { name: 'pgd', params: { norm: 'linf' } },
@@ -200,6 +205,10 @@ test('defaults and derived exports are the ones the code had before the catalog'
       'apgd-ce-l2',
       'apgd-t-linf',
       'apgd-t-l2',
+      'apgd-dlr-linf',
+      'apgd-dlr-l2',
+      'square-linf',
+      'square-l2',
     ],
   );
   for (const c of settingsChoices()) assert.equal(validateAttackSpec(c.spec), null, c.id);

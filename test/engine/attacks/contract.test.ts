@@ -2,8 +2,8 @@
  * The contract every registered attack keeps, checked for each catalog entry (its defaults, each of its
  * settings choices and standard-suite entries, and minimal-ε mode where it has one) on a small affine
  * model, so a new attack is covered as soon as it has a record: pixels stay in range, the budget holds
- * (fixed ε: ‖δ‖ ≤ ε in the attack's norm; minimal ε: ‖δ‖ ≤ the ε found; query-limited: queries ≤ the
- * budget), queries are counted, a pre-aborted signal is honoured, and the same seed gives the same bits.
+ * (fixed ε: ‖δ‖ ≤ ε in the attack's norm; minimal ε: ‖δ‖ ≤ the ε found; query-limited, or any attack with a
+ * maxQueries: queries ≤ the budget), queries are counted, a pre-aborted signal is honoured, and the same seed gives the same bits.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,7 +69,7 @@ function casesOf(name: (typeof ATTACK_NAMES)[number]): AttackSpec[] {
       .map((c) => c.spec),
     ...(r.modes.includes('minimal-eps') ? [{ name, params: { mode: 'minimal-eps' } }] : []),
     // A budget that binds: a few queries, and an L∞ bound where the attack takes one.
-    ...(r.modes.includes('query-limited') ? [{ name, params: { maxQueries: 6, ...('linf' in r.params ? { linf: 0.05 } : {}) } }] : []),
+    ...('maxQueries' in r.params ? [{ name, params: { maxQueries: 6, ...('linf' in r.params ? { linf: 0.05 } : {}) } }] : []),
   ];
   const seen = new Set<string>();
   return all.filter((s) => !seen.has(JSON.stringify(s.params)) && seen.add(JSON.stringify(s.params)));
@@ -178,6 +178,9 @@ describe('every registered attack keeps the attack contract', () => {
             linf.forEach((d, i) => assert.ok(d <= tol(attack.params.linf as number), `image ${i}: L∞ ${d} above the bound`));
           }
         } else sizes.forEach((d) => assert.ok(Number.isFinite(d)));
+        // A query budget holds in any mode (Square: fixed ε and a budget).
+        if (typeof attack.params.maxQueries === 'number')
+          out.queries.forEach((q, i) => assert.ok(q <= (attack.params.maxQueries as number), `image ${i}: ${q} queries > budget`));
 
         // Queries counted for every attacked image.
         assert.equal(out.queries.length, COUNT);
