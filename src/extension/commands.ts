@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { QUICK_CHECK_NAME, quickCheckTitle } from '../engine/attacks/quickCheckSuite';
 import { errorText } from '../engine/errors';
 import { quickCheckRecord, statusText } from '../host/quickChecks';
-import { analyseOptions, certifyOptions, explainOptions, jobRequest, quickCheckOptions } from '../host/settings';
+import { analyseOptions, certifyOptions, explainOptions, fourierHeatmapOptions, jobRequest, quickCheckOptions } from '../host/settings';
 import { ensureConfiguration, isConfigured } from './firstRunSetup';
 import type { Lens } from './lens';
 import { compareModels } from './compare';
@@ -174,6 +174,21 @@ async function certify(lens: Lens, model: vscode.Uri): Promise<void> {
   });
 }
 
+/** The Fourier heat map (the `fourier-heatmap` job): the error under each single-frequency perturbation, with its panel. */
+async function fourierHeatmap(lens: Lens, model: vscode.Uri): Promise<void> {
+  if (!(await ensureConfiguration(lens, model))) return;
+  const settings = lens.settings(model);
+  const name = basename(model.fsPath);
+  await executeRun(lens, {
+    kind: 'fourier-heatmap',
+    model,
+    title: `Fourier Heat Map: ${name}`,
+    panelTitle: `${commandTitle('fourier-heatmap')}: ${name}`,
+    request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
+    options: () => fourierHeatmapOptions(settings),
+  });
+}
+
 export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
   command(lens, 'robustnessLens.analyse', async (arg, options) => {
     if (!requireTrust()) return;
@@ -191,6 +206,11 @@ export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
     if (!requireTrust()) return;
     const model = await resolveModel(arg, 'certify');
     if (model) await certify(lens, model);
+  });
+  command(lens, 'robustnessLens.fourierHeatmap', async (arg) => {
+    if (!requireTrust()) return;
+    const model = await resolveModel(arg, 'map');
+    if (model) await fourierHeatmap(lens, model);
   });
   command(lens, 'robustnessLens.explainImage', async (arg) => {
     if (!requireTrust()) return;

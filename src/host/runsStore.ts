@@ -179,6 +179,7 @@ const COMMAND_TITLES: Record<string, string> = {
   eval: 'Clean accuracy',
   explain: 'Explain Image Frequencies',
   certify: 'Certified robustness',
+  'fourier-heatmap': 'Fourier heat map',
   defend: 'Defences',
   info: 'Model info',
   gradcheck: 'Gradient check',

@@ -197,3 +197,8 @@ export function explainOptions(imagePath: string, compareModelPath: string | nul
 export function certifyOptions(preset: 'fast' | 'full'): JobOptionsByKind['certify'] {
   return { preset, sigmas: [...DEFAULT_SIGMAS], ...CERTIFY_PRESETS[preset], alpha: DEFAULT_ALPHA };
 }
+
+/** The Fourier heat map at its defaults (ε scaled to the image size, at most 32 frequencies a side), beside the low-pass defended model's when its cutoff is set. */
+export function fourierHeatmapOptions(s: LensSettings): JobOptionsByKind['fourier-heatmap'] {
+  return { epsilon: null, maxSide: 32, cutoff: s.lowPass.cutoff };
+}
