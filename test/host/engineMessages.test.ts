@@ -9,6 +9,7 @@ import {
 } from '../../src/protocol/engineMessages';
 import { REPORT_SCHEMA_ID } from '../../src/engine/report/schema';
 import { JOB_KINDS } from '../../src/protocol/jobKinds';
+import { ATTACK_NAMES } from '../../src/engine/attacks/catalog';
 
 const request = {
   modelPath: '/w/model.onnx',
@@ -105,7 +106,7 @@ describe('host → engine messages', () => {
     // Names and parameters are checked against the attack catalog's records before the engine sees them.
     assert.equal(
       reason(start({ options: { ...attackOptions, attacks: [{ name: 'autoattack', params: {} }] } })),
-      'start: options.attacks[0].name must be one of fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t (got "autoattack")',
+      `start: options.attacks[0].name must be one of ${ATTACK_NAMES.join(', ')} (got "autoattack")`,
     );
     assert.match(
       reason(start({ options: { ...attackOptions, attacks: [{ name: 'pgd', params: { norm: 'l3' } }] } })) ?? '',
