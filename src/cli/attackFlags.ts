@@ -72,6 +72,7 @@ export function attackFlagSpec(): Record<string, { type: 'string' | 'boolean'; m
     targeted: { type: 'string' },
     gradient: { type: 'string' },
     gallery: { type: 'string' },
+    'eps-list': { type: 'string' },
     out: { type: 'string' },
   };
   for (const f of attackParamFlags()) spec[f.flag] = { type: f.isSwitch ? 'boolean' : 'string' };
@@ -187,7 +188,36 @@ export function attackOptionsFromFlags(flags: Flags, modelPath: string, now = ne
   const gallery = num(flags, 'gallery', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0') ?? 8;
   if (ensemble && target)
     throw new EngineError('USAGE', '--targeted cannot be combined with --suite autoattack (its attacks are untargeted)');
-  return { attacks, criterion, target, gradient, gallery, outDir: runFolder(modelPath, flags, now), ...(ensemble ? { ensemble } : {}) };
+  const epsList = epsListFromFlag(flags['eps-list']);
+  if (ensemble && epsList)
+    throw new EngineError('USAGE', '--eps-list cannot be combined with --suite autoattack', {
+      hint: 'run the ensemble once per ε (--eps X), or --eps-list with --attack apgd-ce / square',
+    });
+  return {
+    attacks,
+    criterion,
+    target,
+    gradient,
+    gallery,
+    outDir: runFolder(modelPath, flags, now),
+    ...(ensemble ? { ensemble } : {}),
+    ...(epsList ? { epsList } : {}),
+  };
+}
+
+/** `--eps-list 1/255,2/255,4/255,8/255`: positive ε in pixel units, each as --eps takes it; sorted, duplicates dropped. */
+export function epsListFromFlag(raw: unknown): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const text = typeof raw === 'string' ? raw : '';
+  const parts = text.split(',');
+  const values = parts.map((t) => parseEpsilon(t));
+  const bad = parts.find((t, i) => t.trim() === '' || !Number.isFinite(values[i]) || !(values[i] > 0));
+  if (bad !== undefined)
+    throw new EngineError('USAGE', `--eps-list ${text}: "${bad.trim()}" is not a positive ε`, {
+      hint: 'e.g. --eps-list 1/255,2/255,4/255,8/255 (pixel units, values in [0,1] for L∞)',
+    });
+  if (values.length > 32) throw new EngineError('USAGE', `--eps-list: ${values.length} values, at most 32`);
+  return [...new Set(values)].sort((a, b) => a - b);
 }
 
 /** `--suite autoattack [--version standard|rand] [--norm linf|l2] [--eps X]`: the ensemble's attacks, in cascade order. */

@@ -14,6 +14,8 @@ import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 import { perImageLines } from './formatPerImage';
 import { certificationLines } from './formatCertify';
 import { fourierHeatmapLines } from './formatFourier';
+import { costLine, robustnessCurveLines } from './formatCurves';
+import type { RobustnessCurvesSection } from '../engine/attacks/robustnessCurves';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '[?]');
@@ -215,6 +217,7 @@ function attackLines(a: AttacksSection): string[] {
       );
     }
     lines.push(`  time                ${run.seconds.toFixed(2)} s, ${run.imagesPerSecond.toFixed(1)} images/s`);
+    if (run.cost) lines.push(costLine(run.cost));
     if (run.gallery.length) lines.push(`  gallery             ${run.gallery.length} examples, e.g. ${run.gallery[0].files.perturbation}`);
   }
   if (a.ensemble) lines.push('', ...ensembleLines(a.ensemble));
@@ -289,6 +292,8 @@ export function formatAttackReport(r: ReportV1): string {
   const banner = sanityBanner(r);
   const lines = [...banner.lines, `model      ${r.model.path}`, ...summaryLines(r), ''];
   lines.push(...attackLines(a));
+  const curves = r.sections.robustnessCurves as RobustnessCurvesSection | undefined;
+  if (curves) lines.push('', ...robustnessCurveLines(curves));
   if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — interrupted; figures cover the images finished`);
   for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
   if (banner.lines.length) lines.push('warning: the sanity check failed (see the top of this output)');
@@ -314,6 +319,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   'per-image': (s) => perImageLines(s),
   certification: (s) => certificationLines(s),
   'fourier-heatmap': (s) => fourierHeatmapLines(s),
+  'robustness-curves': (s) => robustnessCurveLines(s),
 };
 
 const RULE = '!'.repeat(100);

@@ -109,6 +109,8 @@ ${attackUsage()}
   --criterion C          top1 (default) | top5: success = the label leaves the top-1 / top-5
   --targeted T           a class index or name, or least-likely (default: untargeted)
   --gallery N            successful examples saved as PNG per attack (default 8)
+  --eps-list E1,E2,…     robust accuracy against ε (e.g. 1/255,2/255,4/255,8/255): each fixed-ε attack is run again at
+                         every ε; minimal-ε and minimal-perturbation attacks' curves follow from their per-image ε
   --out DIR              run folder for report.json and the gallery (default .robustness/runs/<time>-<model>)
   --quiet                no progress line
 

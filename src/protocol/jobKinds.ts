@@ -108,6 +108,11 @@ export const JOB_OPTIONS = {
     outDir,
     /** Run the attacks as an ensemble (AutoAttack): a worst-case cascade, each only on the images still robust. */
     ensemble: optional(object({ name: oneOf(['autoattack']), version: oneOf(['standard', 'rand']) })),
+    /**
+     * Robustness curves (Foolbox's `epsilons`), in pixel units: each fixed-ε attack is run again at every ε; the
+     * minimal-ε and minimal-perturbation attacks' curves are derived from their per-image ε, at no extra cost.
+     */
+    epsList: optional(array(number({ check: (e) => e > 0 }), { min: 1, max: 32, message: 'must be a list of 1–32 positive ε' })),
   }),
   analyse: analyseOptions,
   /** A timing probe before an analyse run: per-image pass costs, and each preset × image count's work to price (engine/jobs/estimateJob.ts). */

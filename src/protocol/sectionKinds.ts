@@ -8,6 +8,7 @@ import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import type { CertificationSection } from './certification';
 import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
+import type { RobustnessCurvesSection } from '../engine/attacks/robustnessCurves';
 import type { CleanSection } from '../engine/report/schema';
 import type {
   DefencesSection,
@@ -32,6 +33,7 @@ export interface SectionKinds {
   'per-image': PerImageSection;
   certification: CertificationSection;
   'fourier-heatmap': FourierHeatmapSection;
+  'robustness-curves': RobustnessCurvesSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -49,6 +51,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   'per-image': null,
   certification: null,
   'fourier-heatmap': null,
+  'robustness-curves': null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

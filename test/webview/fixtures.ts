@@ -65,6 +65,15 @@ export const ATTACKS: AttacksSection = {
       label: 'FGSM ε=8/255 (0.0314)',
       mode: 'fixed-eps',
       params: { attack: 'fgsm', eps: 8 / 255, mode: 'fixed-eps', gridSize: 100 },
+      // FGSM's closed form: one gradient pass per attacked image, one evaluation forward.
+      cost: {
+        forward: 0,
+        gradient: 92,
+        evaluationForward: 92,
+        images: 92,
+        queries: 92,
+        perImage: { forwardMean: 0, gradientMean: 1, queries: stats(92, 1, 1, 1) },
+      },
       gallery: [
         {
           relPath: 't-shirt/0083.png',

@@ -75,6 +75,8 @@ test('a full report renders every element of the DOM contract', () => {
     '0.768',
     '0.0314 (≈8.0/255)',
     '1',
+    '0',
+    '1',
     '899',
   ]);
 

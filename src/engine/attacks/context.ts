@@ -8,6 +8,7 @@ import type { LossHead } from '../grad/lossHeads';
 import type { ScoreModel } from '../runtime/scoreModel';
 import type { SessionOptions } from '../runtime/modelSession';
 import { Rng } from '../util/random';
+import { countingGradient, countingModel, type CostCounter } from './costCounter';
 import { adversarialMask } from './criteria';
 import type { AttackContext, Criterion } from './types';
 
@@ -66,10 +67,12 @@ export function attackContext(
   seed: number,
   signal?: AbortSignal,
   range: [number, number] = [0, 1],
+  /** Counts the attack's forward and gradient passes (the attack suite gives each attack its own). */
+  counter?: CostCounter,
 ): AttackContext {
   return {
-    classifier,
-    gradient: (head) => gradients.get(head),
+    classifier: counter ? countingModel(classifier, counter) : classifier,
+    gradient: counter ? async (head) => countingGradient(await gradients.get(head), counter) : (head) => gradients.get(head),
     range,
     criterion,
     rng: new Rng(seed),

@@ -68,6 +68,47 @@ export interface AttackRunSummary {
   budgetCurve: { norm: 'l2' | 'linf'; points: { budget: number; accuracy: number }[] } | null;
   seconds: number;
   imagesPerSecond: number;
+  /** What the attack cost in model calls, beside its time (absent in reports written before it was counted). */
+  cost?: AttackCost;
+}
+
+/**
+ * Model calls of one attack run, counted per image-pass by the attack's context (costCounter.ts): `forward`
+ * and `gradient` are the attack's own calls; `evaluationForward` the suite's one forward per attacked image
+ * that judges the final example; `queries` the attack's own per-image account (forward or forward+backward
+ * passes, what a black-box attacker pays).
+ */
+export interface AttackCost {
+  forward: number;
+  gradient: number;
+  evaluationForward: number;
+  /** Images the attack ran on (a cascade's later attacks run on fewer than the attacked set). */
+  images: number;
+  queries: number;
+  perImage: {
+    /** Mean over the images it ran on: the counters see batches, not images, so no median is known. */
+    forwardMean: number | null;
+    gradientMean: number | null;
+    /** Per-image queries over the images it ran on. */
+    queries: Stats;
+  };
+}
+
+export function attackCost(
+  passes: { forward: number; gradient: number; evaluationForward: number },
+  perImageQueries: number[],
+): AttackCost {
+  const images = perImageQueries.length;
+  return {
+    ...passes,
+    images,
+    queries: perImageQueries.reduce((a, b) => a + b, 0),
+    perImage: {
+      forwardMean: images ? passes.forward / images : null,
+      gradientMean: images ? passes.gradient / images : null,
+      queries: stats(perImageQueries),
+    },
+  };
 }
 
 export function summarise(

@@ -20,6 +20,8 @@ import type { EnsembleSection } from '../attacks/ensemble';
 import { AttackSuite, imagesDoneWithin, type SuiteOptions } from './attackSuite';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
+import { curvesSection, epsListSpecs, type EpsListEntry } from './robustnessCurvesSection';
+import { seedRecord } from '../util/seeds';
 import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
 
 export type { TargetChoice } from './attackSuite';
@@ -45,15 +47,32 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
   const classNames = prepared.config.classNames ?? data.dataset.classNames;
   const classifier = await Classifier.open(prepared.config, prepared.info, prepared.model);
   let suite: AttackSuite | null = null;
+  /** `--eps-list`: the fixed-ε attacks again at each ε of the list, on the same batches. */
+  let expanded: { suite: AttackSuite; entries: EpsListEntry[] } | null = null;
   let builder: ClassifierGradientBuilder | null = null;
   let partial = false;
   const skipped: { relPath: string; error: string }[] = [];
   const tally = new CleanPredictionTally();
   try {
     suite = new AttackSuite(prepared, classifier, classNames, opts, hooks.signal);
+    if (opts.epsList) {
+      const { specs, entries } = epsListSpecs(suite, opts.epsList);
+      if (specs.length)
+        expanded = {
+          suite: new AttackSuite(
+            prepared,
+            classifier,
+            classNames,
+            { ...opts, attacks: specs, gallery: 0, outDir: null },
+            hooks.signal,
+            'attacks/eps-list',
+          ),
+          entries,
+        };
+    }
     try {
       let done = 0;
-      const attacks = suite.attacks.length;
+      const attacks = suite.attacks.length + (expanded?.suite.attacks.length ?? 0);
       const stage = `attacking (${attacks} attack${attacks > 1 ? 's' : ''})`;
       hooks.onProgress?.({ stage, done, total: data.samples.length });
       for await (const batch of streamPixelBatches(
@@ -75,10 +94,19 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
             // The output kind is known after the first batch; the gradient graph is built once, if needed.
             if (suite.needsGradient) builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, scores.length / count);
             suite.start(builder);
+            expanded?.suite.start(builder);
           }
           const before = done;
           await suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
             hooks.onProgress?.({ stage, done: imagesDoneWithin(before, count, finished, attacks), total: data.samples.length }),
+          );
+          const first = suite.attacks.length;
+          await expanded?.suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
+            hooks.onProgress?.({
+              stage,
+              done: imagesDoneWithin(before, count, first + finished, attacks),
+              total: data.samples.length,
+            }),
           );
         }
         done += count + batch.failed.length;
@@ -102,11 +130,13 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
     const ensemble = suite.ensembleSection();
     if (ensemble) section.ensemble = ensemble;
     hooks.onSection?.('attacks', section);
+    const curves = curvesSection(suite, opts.criterion, opts.epsList ?? [], expanded);
+    if (curves) hooks.onSection?.('robustnessCurves', curves);
     // Only when some image was classified (a run cancelled before its first batch has nothing to check).
     const evidence = tally.evidence();
     const sanity = evidence.evaluated > 0 ? sanitySection(evidence, prepared, data, classifier) : null;
     if (sanity) hooks.onSection?.('sanity', sanity);
-    prepared.timings.attacks = suite.totalSeconds;
+    prepared.timings.attacks = suite.totalSeconds + (expanded?.suite.totalSeconds ?? 0);
     return buildReport({
       command: 'attack',
       prepared,
@@ -114,8 +144,8 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       classifier,
       status: partial ? 'partial' : 'complete',
       skippedImages: skipped,
-      sections: { attacks: section, ...(sanity ? { sanity } : {}) },
-      seeds: suite.seeds(),
+      sections: { attacks: section, ...(curves ? { robustnessCurves: curves } : {}), ...(sanity ? { sanity } : {}) },
+      seeds: { ...suite.seeds(), ...(expanded ? seedRecord(prepared.config.seed, 'attacks/eps-list') : {}) },
       warnings: [
         ...(sanity ? sanityWarnings(sanity) : []),
         ...(opts.gradient === 'estimated'
@@ -125,6 +155,7 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
     });
   } finally {
     await suite?.dispose();
+    await expanded?.suite.dispose();
     await classifier.dispose();
   }
 }

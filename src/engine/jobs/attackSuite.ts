@@ -16,7 +16,8 @@ import { summariseEnsemble, type EnsembleImage, type EnsembleSection } from '../
 import { attackContext, gradientProvider, type GradientProvider } from '../attacks/context';
 import { writeGalleryItem, type GalleryItem } from '../attacks/gallery';
 import { perturbationNorms } from '../attacks/perturbation';
-import { summarise, type AttackRunSummary, type ImageOutcome } from '../attacks/protocol';
+import { CostCounter, type PassCounts } from '../attacks/costCounter';
+import { attackCost, summarise, type AttackRunSummary, type ImageOutcome } from '../attacks/protocol';
 import { createAttack, WHITE_BOX } from '../attacks/registry';
 import type { Attack, AttackContext } from '../attacks/types';
 import { seedFor, seedRecord } from '../util/seeds';
@@ -67,6 +68,9 @@ export class AttackSuite {
   private readonly outcomes: ImageOutcome[][];
   private readonly galleries: GalleryItem[][];
   private readonly seconds: number[];
+  /** Per attack: its context's pass counter, and the passes of the batches recorded so far. */
+  private readonly counters: CostCounter[];
+  private readonly passes: (PassCounts & { evaluationForward: number })[];
   private gradients: GradientProvider | null = null;
   private targetChoice: TargetChoice | null;
   /** Ensemble runs: per image, which attack of the cascade broke it. */
@@ -79,12 +83,14 @@ export class AttackSuite {
     readonly options: SuiteOptions,
     private readonly signal?: AbortSignal,
     /** The seed stream of its attacks (same per-attack formula, recorded under the stage that runs the suite). */
-    private readonly seedStream: 'attacks/suite' | 'sweeps/epsilon/pgd' = 'attacks/suite',
+    private readonly seedStream: 'attacks/suite' | 'attacks/eps-list' | 'sweeps/epsilon/pgd' = 'attacks/suite',
   ) {
     this.attacks = options.attacks.map((s) => createAttack(s));
     this.outcomes = this.attacks.map(() => []);
     this.galleries = this.attacks.map(() => []);
     this.seconds = this.attacks.map(() => 0);
+    this.counters = this.attacks.map(() => new CostCounter());
+    this.passes = this.attacks.map(() => ({ forward: 0, gradient: 0, evaluationForward: 0 }));
     this.targetChoice = resolveTarget(options.target, classNames, prepared.info.output.numClasses ?? classNames.length);
   }
 
@@ -112,7 +118,9 @@ export class AttackSuite {
       seedFor(this.prepared.config.seed, 'attacks/estimated-gradient'),
     );
     this.attacks.forEach((_, k) =>
-      this.contexts.push(attackContext(this.classifier, this.gradients!, this.options.criterion, this.seedOf(k), this.signal)),
+      this.contexts.push(
+        attackContext(this.classifier, this.gradients!, this.options.criterion, this.seedOf(k), this.signal, undefined, this.counters[k]),
+      ),
     );
   }
 
@@ -171,12 +179,15 @@ export class AttackSuite {
     const results: BatchAttackResult[] = [];
     const queries: Float64Array[] = [];
     const seconds: number[] = [];
+    /** This batch's passes per attack, added to the run's when the batch is recorded. */
+    const passes: (PassCounts & { evaluationForward: number })[] = [];
     const cascade = this.options.ensemble !== undefined;
     /** Cascade: the attack that broke each attacked image (-1: none yet). */
     const brokenBy = new Array<number>(idx.length).fill(-1);
     let cancelled: string | null = null;
     for (let a = 0; a < this.attacks.length; a++) {
       const t0 = performance.now();
+      const before = this.counters[a].snapshot();
       // The cascade runs each attack only on the images every earlier one left robust.
       const run = idx.flatMap((_, k) => (!cascade || brokenBy[k] < 0 ? [k] : []));
       const runPixels = run.length === idx.length ? sub : gatherRows(sub, run, per);
@@ -201,6 +212,8 @@ export class AttackSuite {
       const result = expand(attacked, run, idx.length, per, sub, a > 0 && cascade ? results : null);
       const advScores = idx.length ? await this.classifier.scores(result.adversarial, idx.length) : new Float32Array(0);
       seconds.push((performance.now() - t0) / 1000);
+      const after = this.counters[a].snapshot();
+      passes.push({ forward: after.forward - before.forward, gradient: after.gradient - before.gradient, evaluationForward: idx.length });
       const ranSet = new Set(run);
       const success = idx.length
         ? this.contexts[a].isAdversarial(advScores, subLabels, subTargets).map((ok, k) => ok && ranSet.has(k))
@@ -230,6 +243,9 @@ export class AttackSuite {
     for (let a = 0; a < results.length; a++) {
       const { adversarial, scores: advScores, success, l2, linf, epsilon, ran } = results[a];
       this.seconds[a] += seconds[a];
+      this.passes[a].forward += passes[a].forward;
+      this.passes[a].gradient += passes[a].gradient;
+      this.passes[a].evaluationForward += passes[a].evaluationForward;
       const byImage = new Map(idx.map((i, k) => [i, k]));
       for (let i = 0; i < count; i++) {
         const k = byImage.get(i);
@@ -340,8 +356,16 @@ export class AttackSuite {
 
   /** The protocol summary of every attack over the batches run so far. */
   summaries(): (AttackRunSummary & { gallery: GalleryItem[] })[] {
-    const t = this.targetChoice;
     return this.attacks.map((attack, a) => ({
+      ...this.summary(a, attack),
+      gallery: this.galleries[a],
+    }));
+  }
+
+  private summary(a: number, attack: Attack): AttackRunSummary {
+    const t = this.targetChoice;
+    const ran = this.outcomes[a].filter((o) => o.attacked).map((o) => o.queries);
+    return {
       ...summarise(this.outcomes[a], {
         label: attack.label,
         mode: attack.mode,
@@ -353,8 +377,13 @@ export class AttackSuite {
         seconds: this.seconds[a],
         budgetNorm: attack.mode === 'minimal-perturbation' ? attackNorm(attack.params.attack as string, attack.params) : null,
       }),
-      gallery: this.galleries[a],
-    }));
+      cost: attackCost(this.passes[a], ran),
+    };
+  }
+
+  /** Per attack, the per-image outcomes recorded so far (the robustness curves derive from them). */
+  outcomesOf(a: number): readonly ImageOutcome[] {
+    return this.outcomes[a];
   }
 
   get totalSeconds(): number {

@@ -15,6 +15,8 @@ interface SeedStream {
 export const SEED_STREAMS = {
   /** Each attack of a suite (pass 1, and pass 2 again for the adaptive images). */
   'attacks/suite': { offset: 0, strides: [1000003], index: ['attack'] },
+  /** `attack --eps-list`: each fixed-ε attack again at each ε of the list (attack = its place in that suite). */
+  'attacks/eps-list': { offset: 179424673, strides: [1000003], index: ['attack'] },
   /** The NES estimator of an attack suite with estimated gradients. */
   'attacks/estimated-gradient': { offset: 0, strides: [], index: [] },
   /** Pass 1's post-averaging directions, one stream per radius of the sweep. */

@@ -87,8 +87,20 @@ const COLUMNS: [string, string][] = [
   ['Median L2', 'Of the successful perturbations'],
   ['Median L∞', 'Of the successful perturbations'],
   ['Queries', 'Median model evaluations per attacked image'],
+  ['Forward / image', "Mean forward passes per image the attack ran on (the attack's own, counted at the model; the total in the tooltip)"],
+  ['Gradient / image', 'Mean gradient passes per image the attack ran on (the total in the tooltip)'],
   ['Images/s', 'Attacked images per second'],
 ];
+
+/** A cost cell: the mean per image, its total and the time in the tooltip; a dash for reports without counters. */
+function costCell(ctx: RenderContext, run: Run, which: 'forward' | 'gradient'): HTMLElement {
+  const c = run.cost;
+  if (!c) return num(ctx, DASH, 'not counted in this report');
+  const mean = which === 'forward' ? c.perImage.forwardMean : c.perImage.gradientMean;
+  const total = which === 'forward' ? c.forward : c.gradient;
+  const extra = which === 'forward' ? ` (+${c.evaluationForward} evaluation passes of the final examples)` : '';
+  return num(ctx, sig(mean, 3), `${total} ${which} passes on ${c.images} images${extra}; ${fixed(run.seconds, 2)} s`);
+}
 
 function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext): HTMLElement {
   const { h } = ctx;
@@ -140,6 +152,8 @@ function attackTable(entries: SectionEntry<AttacksSection>[], ctx: RenderContext
         num(ctx, fixed(run.norms.successful.l2.median, 3)),
         num(ctx, linfText(run.norms.successful.linf.median)),
         num(ctx, count(run.queries.median), `mean ${sig(run.queries.mean, 3)}, max ${count(run.queries.max)}`),
+        costCell(ctx, run, 'forward'),
+        costCell(ctx, run, 'gradient'),
         num(ctx, sig(run.imagesPerSecond, 3)),
       );
     });

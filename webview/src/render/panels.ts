@@ -13,6 +13,7 @@ import { renderModelInfo } from './modelInfo';
 import { renderOccludedFrequency } from './occludedFrequency';
 import { renderPerImage } from './perImageTable';
 import { renderRct } from './rct';
+import { renderRobustnessCurves } from './robustnessCurves';
 import { renderSanityBanner } from './sanityBanner';
 import { entriesOf, unknownEntries } from './sections';
 import { renderSpectra } from './spectra';
@@ -42,6 +43,8 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   ],
   defences: [{ id: 'defences', title: 'Defences', order: 2, render: renderDefences }],
   sweeps: [{ id: 'sweeps', title: 'Sweeps', order: 3, render: renderSweeps }],
+  /** Right after the attack table: the same attacks, robust accuracy against ε. */
+  'robustness-curves': [{ id: 'robustness-curves', title: 'Robust accuracy vs ε', order: 1.5, render: renderRobustnessCurves }],
   'occluded-frequency': [{ id: 'occluded-frequency', title: 'Occluded Frequency', order: 4, render: renderOccludedFrequency }],
   rct: [{ id: 'rct', title: 'RCT maps', order: 5, render: renderRct }],
   /** Beside the RCT maps: the same colour scale and axes, a question about frequencies of another kind. */

@@ -11,6 +11,7 @@ import type { DefenceAttackRef } from '../../report/sections';
 import { AttackSuite } from '../../jobs/attackSuite';
 import type { AttacksSection } from '../../jobs/attackJob';
 import type { AnalyseContext } from '../context';
+import { curvesSection } from '../../jobs/robustnessCurvesSection';
 
 const GALLERY_PER_ATTACK = 4;
 
@@ -69,4 +70,7 @@ export function publishAttacks(ctx: AnalyseContext, stage: AttackStage): void {
     notes: stage.builder?.notes ?? [],
     runs: stage.suite.summaries(),
   } satisfies AttacksSection);
+  // The minimal-ε and minimal-perturbation attacks' per-image ε give the curve at no extra cost (no reruns here).
+  const curves = curvesSection(stage.suite, ctx.plan.criterion, ctx.plan.epsGrid, null);
+  if (curves) ctx.section('robustnessCurves', curves);
 }
