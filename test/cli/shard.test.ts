@@ -15,9 +15,12 @@ import { CLI, TSX, cli } from './checkHelpers';
 const MODEL = resolve(REPO_ROOT, 'samples/fashion-resnet.onnx');
 const LIMIT = '24';
 
+/** This process's environment without a scheduler's array index (a test run inside one would shard the unsharded runs). */
+const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(JOB_COMPLETION|SLURM_ARRAY_)/.test(k)));
+
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: REPO_ROOT, env: { ...BASE_ENV, ...env } });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => done({ code, stderr }));
@@ -124,4 +127,69 @@ test('--shard 3/2 and malformed shards are usage errors', () => {
   const env = cli(['eval', MODEL, '--limit', '4'], REPO_ROOT, { JOB_COMPLETION_INDEX: '0' });
   assert.equal(env.code, 2);
   assert.match(env.stderr, /JOB_COMPLETIONS is not/);
+});
+
+test('attack --suite autoattack: merged counts are the sums of the shards, the cascade over all images in sample order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-aa-'));
+  const args = (i: number) => [
+    'attack',
+    MODEL,
+    '--limit',
+    '6',
+    '--suite',
+    'autoattack',
+    '--shard',
+    `${i}/2`,
+    '--out',
+    join(dir, `s${i}`),
+    '--quiet',
+  ];
+  for (const r of await Promise.all([run(args(0)), run(args(1))])) assert.equal(r.code, 0, r.stderr);
+  const m = cli(['merge', join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  type Ens = { evaluated: number; robustCorrect: number; attacks: { broke: number; ranOn: number }[]; images: { relPath: string }[] };
+  type Rep = {
+    warnings: string[];
+    shard?: { images: number[]; relPaths: string[] };
+    sections: { attacks: { runs: { numAdversarial: number; attackedImages: number }[]; ensemble: Ens } };
+  };
+  const shards = [0, 1].map((i) => read(join(dir, `s${i}`, 'report.json')) as unknown as Rep);
+  const merged = read(join(dir, 'merged', 'report.json')) as unknown as Rep;
+  const sum = (f: (r: Rep) => number) => shards.reduce((k, r) => k + f(r), 0);
+  const e = merged.sections.attacks.ensemble;
+  assert.equal(e.evaluated, 6);
+  assert.equal(
+    e.robustCorrect,
+    sum((r) => r.sections.attacks.ensemble.robustCorrect),
+  );
+  e.attacks.forEach((row, a) => {
+    assert.equal(
+      row.broke,
+      sum((r) => r.sections.attacks.ensemble.attacks[a].broke),
+    );
+    assert.equal(
+      row.ranOn,
+      sum((r) => r.sections.attacks.ensemble.attacks[a].ranOn),
+    );
+  });
+  merged.sections.attacks.runs.forEach((run, a) => {
+    assert.equal(
+      run.numAdversarial,
+      sum((r) => r.sections.attacks.runs[a].numAdversarial),
+    );
+    assert.equal(
+      run.attackedImages,
+      sum((r) => r.sections.attacks.runs[a].attackedImages),
+    );
+  });
+  // sample order: position p belongs to shard p mod 2
+  const byPosition = new Map(shards.flatMap((r) => r.shard!.relPaths.map((p, k) => [p, r.shard!.images[k]] as const)));
+  assert.deepEqual(
+    e.images.map((m) => byPosition.get(m.relPath)),
+    [0, 1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(
+    merged.warnings.filter((w) => w.startsWith('report check failed')),
+    [],
+  );
 });
