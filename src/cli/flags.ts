@@ -133,3 +133,11 @@ export function shardRequest(flag: unknown, env: NodeJS.ProcessEnv = process.env
   const shard = resolveShard(typeof flag === 'string' ? flag : undefined, env);
   return shard ? { shard } : {};
 }
+
+/** Commands that do not shard yet: a clear refusal instead of parseArgs' "unknown option". */
+export function refuseShard(flag: unknown, command: string): void {
+  if (flag !== undefined)
+    throw new EngineError('USAGE', `--shard: ${command} does not shard yet (eval and attack do)`, {
+      hint: 'run it unsharded, or shard the attack suite with robustness-lens attack --shard i/n and merge',
+    });
+}

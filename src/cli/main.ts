@@ -37,7 +37,7 @@ import { formatFrequency } from './formatAnalyse';
 import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFlags';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
-import { COMMON_FLAG_SPEC, SHARD_FLAG_SPEC, overridesFromFlags, shardRequest } from './flags';
+import { COMMON_FLAG_SPEC, SHARD_FLAG_SPEC, overridesFromFlags, refuseShard, shardRequest } from './flags';
 import { mergeCommand, MERGE_USAGE } from './merge';
 import { stringifyReport } from '../engine/report/reportJson';
 import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo, sanityBanner } from './format';
@@ -423,7 +423,8 @@ async function attackCommand(args: string[]): Promise<number> {
 }
 
 async function checkCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...CHECK_FLAG_SPEC, html: { type: 'string' } });
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...SHARD_FLAG_SPEC, ...CHECK_FLAG_SPEC, html: { type: 'string' } });
+  refuseShard(values.shard, 'check');
   const modelPath = oneModel(positionals, 'check');
   htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
@@ -454,11 +455,13 @@ async function checkCommand(args: string[]): Promise<number> {
 async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Promise<number> {
   const { values, positionals } = parse(args, {
     ...COMMON_FLAG_SPEC,
+    ...SHARD_FLAG_SPEC,
     ...ANALYSE_FLAGS,
     json: { type: 'string' },
     html: { type: 'string' },
     quiet: { type: 'boolean' },
   } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  refuseShard(values.shard, command);
   const modelPath = oneModel(positionals, command);
   htmlPossible(values.html);
   const overrides = overridesFromFlags(values);

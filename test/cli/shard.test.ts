@@ -124,6 +124,8 @@ test('--shard 3/2 and malformed shards are usage errors', () => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /shard index 3 is out of range 0…1 for 2 shards/);
   assert.match(cli(['eval', MODEL, '--shard', 'two'], REPO_ROOT).stderr, /expected i\/n/);
+  for (const command of ['analyse', 'defend', 'check'])
+    assert.match(cli([command, MODEL, '--shard', '0/2'], REPO_ROOT).stderr, new RegExp(`${command} does not shard yet`));
   const env = cli(['eval', MODEL, '--limit', '4'], REPO_ROOT, { JOB_COMPLETION_INDEX: '0' });
   assert.equal(env.code, 2);
   assert.match(env.stderr, /JOB_COMPLETIONS is not/);
