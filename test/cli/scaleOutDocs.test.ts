@@ -37,6 +37,11 @@ test("the Dockerfile's COPY sources exist and its entry point is the CLI the bui
   const copies = [...text.matchAll(/^COPY\s+(.+)\s+\S+$/gm)].flatMap((m) => m[1].split(/\s+/));
   assert.ok(copies.length >= 4);
   for (const src of copies) assert.ok(existsSync(resolve(REPO_ROOT, src)), `COPY ${src}: not in the repository`);
+  // the build's entry points (esbuild.mjs) lie in folders the image copies
+  const build = readFileSync(resolve(REPO_ROOT, 'esbuild.mjs'), 'utf8');
+  const entries = [...build.matchAll(/\bin: '([^']+)'|WEBVIEW_ENTRY = '([^']+)'/g)].map((m) => m[1] ?? m[2]);
+  assert.ok(entries.includes('src/cli/main.ts'));
+  for (const e of entries) assert.ok(copies.includes(e.split('/')[0]) || copies.includes(e), `the build's entry ${e} is not copied`);
   assert.match(text, /^FROM node:20-slim$/m);
   assert.match(text, /ONNXRUNTIME_NODE_INSTALL=skip/);
   const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as {
