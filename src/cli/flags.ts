@@ -1,6 +1,7 @@
 /** Command-line flags → config overrides, validated with the same schema as robustness.json. */
 import { validateConfig, type ConfigFile } from '../engine/config/configFile';
 import { EngineError } from '../engine/errors';
+import { resolveShard, type Shard } from '../engine/shard/shard';
 
 export interface CommonFlags {
   config?: string;
@@ -124,3 +125,19 @@ const FIELD_TO_FLAG: Record<string, string> = {
   images: '--images',
   labels: '--labels',
 };
+
+/** `--shard i/n` (eval, attack): else the scheduler's array index (Kubernetes Indexed Job, Slurm array), if set. */
+export const SHARD_FLAG_SPEC = { shard: { type: 'string' } } as const;
+
+export function shardRequest(flag: unknown, env: NodeJS.ProcessEnv = process.env): { shard?: Shard } {
+  const shard = resolveShard(typeof flag === 'string' ? flag : undefined, env);
+  return shard ? { shard } : {};
+}
+
+/** Commands that do not shard yet: a clear refusal instead of parseArgs' "unknown option". */
+export function refuseShard(flag: unknown, command: string): void {
+  if (flag !== undefined)
+    throw new EngineError('USAGE', `--shard: ${command} does not shard yet (eval and attack do)`, {
+      hint: 'run it unsharded, or shard the attack suite with robustness-lens attack --shard i/n and merge',
+    });
+}

@@ -37,7 +37,8 @@ import { formatFrequency } from './formatAnalyse';
 import { attackFlagSpec, attackOptionsFromFlags, attackUsage } from './attackFlags';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { TOOL_VERSION } from '../engine/version';
-import { COMMON_FLAG_SPEC, overridesFromFlags } from './flags';
+import { COMMON_FLAG_SPEC, SHARD_FLAG_SPEC, overridesFromFlags, refuseShard, shardRequest } from './flags';
+import { mergeCommand, MERGE_USAGE } from './merge';
 import { stringifyReport } from '../engine/report/reportJson';
 import { formatAttackReport, formatEvalReport, formatSections, formatGradcheck, formatModelInfo, sanityBanner } from './format';
 import { ProgressLine } from './progressLine';
@@ -74,6 +75,7 @@ usage:
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
   robustness-lens doctor [--model FILE] [--ep NAME] [--json FILE|-]   which execution providers work here, and why not
   robustness-lens report <run folder | report.json> [--html FILE] [--markdown FILE|-] [--compare RUN] [--max-image-bytes N]
+  robustness-lens merge <shard report.json…> --out DIR   one report from the shards of an eval or attack run
 
 options (override the configuration: <model>.robustness.json beside the model, else robustness.json there or above):
   --config FILE          configuration file (default: <model>.robustness.json, else robustness.json beside or above the model)
@@ -96,6 +98,9 @@ options (override the configuration: <model>.robustness.json beside the model, e
   --batch N              images per inference call
   --limit N              evaluate a stratified, seeded sample of N images
   --seed S               seed of the sample (default 0)
+  --shard i/n            eval, attack: run only shard i (0-based) of n: the sample's images at positions p with
+                         p mod n = i; without it, JOB_COMPLETION_INDEX/JOB_COMPLETIONS (Kubernetes Indexed Job) or
+                         SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (Slurm array) pick the shard when set
   --json FILE            write the JSON report there ("-" = standard output)
   --html FILE            eval, attack, check, analyse, defend, explain, certify: also write the report as one self-contained
                          HTML file (what the panel shows, images of the run folder embedded; see report)
@@ -113,6 +118,9 @@ ${attackUsage()}
                          every ε; minimal-ε and minimal-perturbation attacks' curves follow from their per-image ε
   --out DIR              run folder for report.json and the gallery (default .robustness/runs/<time>-<model>)
   --quiet                no progress line
+
+merge options (see "Scale out" in the README: which fields are exact):
+${MERGE_USAGE}
 
 report options (a finished run as a file to share; nothing is run):
 ${REPORT_USAGE}
@@ -183,6 +191,8 @@ async function main(argv: string[]): Promise<number> {
       return fourierHeatmapCommand(rest);
     case 'doctor':
       return doctorCommand(rest);
+    case 'merge':
+      return mergeCommand(parse(rest, { out: { type: 'string' }, quiet: { type: 'boolean' } }));
     case 'report': {
       const { values, positionals } = parse(rest, REPORT_FLAG_SPEC);
       return reportCommand(values, positionals);
@@ -190,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, report, gradients, gradcheck, doctor; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, report, merge, gradients, gradcheck, doctor; see robustness-lens --help)`,
       );
   }
 }
@@ -296,8 +306,8 @@ async function infoCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-function jobRequest(modelPath: string, configPath: string | undefined, overrides: ConfigOverrides): JobRequest {
-  return { modelPath, ...(configPath ? { configPath } : {}), overrides };
+function jobRequest(modelPath: string, configPath: string | undefined, overrides: ConfigOverrides, shard?: unknown): JobRequest {
+  return { modelPath, ...(configPath ? { configPath } : {}), overrides, ...(shard !== undefined ? shardRequest(shard) : {}) };
 }
 
 /**
@@ -324,6 +334,7 @@ async function withCancellation(showProgress: boolean, run: (hooks: JobHooks) =>
 async function evalCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     ...COMMON_FLAG_SPEC,
+    ...SHARD_FLAG_SPEC,
     json: { type: 'string' },
     html: { type: 'string' },
     quiet: { type: 'boolean' },
@@ -331,9 +342,8 @@ async function evalCommand(args: string[]): Promise<number> {
   const modelPath = oneModel(positionals, 'eval');
   htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
-  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
-    runEvalJob(jobRequest(modelPath, values.config, overrides), hooks),
-  );
+  const request = jobRequest(modelPath, values.config, overrides, values.shard ?? null);
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runEvalJob(request, hooks));
   if (values.json !== undefined) emitJson(values.json, report);
   sanityToStderr(report, values.json);
   if (values.json !== '-') {
@@ -390,6 +400,7 @@ const ATTACK_FLAGS = attackFlagSpec();
 async function attackCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     ...COMMON_FLAG_SPEC,
+    ...SHARD_FLAG_SPEC,
     ...ATTACK_FLAGS,
     json: { type: 'string' },
     html: { type: 'string' },
@@ -400,9 +411,8 @@ async function attackCommand(args: string[]): Promise<number> {
   const overrides = overridesFromFlags(values);
   const options = attackOptionsFromFlags(values, modelPath);
   const config = typeof values.config === 'string' ? values.config : undefined;
-  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
-    runAttackJob(jobRequest(modelPath, config, overrides), options, hooks),
-  );
+  const request = jobRequest(modelPath, config, overrides, values.shard ?? null);
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) => runAttackJob(request, options, hooks));
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   sanityToStderr(report, values.json);
@@ -415,7 +425,8 @@ async function attackCommand(args: string[]): Promise<number> {
 }
 
 async function checkCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...CHECK_FLAG_SPEC, html: { type: 'string' } });
+  const { values, positionals } = parse(args, { ...COMMON_FLAG_SPEC, ...SHARD_FLAG_SPEC, ...CHECK_FLAG_SPEC, html: { type: 'string' } });
+  refuseShard(values.shard, 'check');
   const modelPath = oneModel(positionals, 'check');
   htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
@@ -446,11 +457,13 @@ async function checkCommand(args: string[]): Promise<number> {
 async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Promise<number> {
   const { values, positionals } = parse(args, {
     ...COMMON_FLAG_SPEC,
+    ...SHARD_FLAG_SPEC,
     ...ANALYSE_FLAGS,
     json: { type: 'string' },
     html: { type: 'string' },
     quiet: { type: 'boolean' },
   } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+  refuseShard(values.shard, command);
   const modelPath = oneModel(positionals, command);
   htmlPossible(values.html);
   const overrides = overridesFromFlags(values);

@@ -60,6 +60,8 @@ export const jobRequestSchema = object({
   /** Where the upward search for robustness.json stops (the workspace folder). */
   workspaceRoot: optional(path),
   overrides: optional(configOverridesSchema),
+  /** Scale-out: run only shard `index` of `count` of the sample (src/engine/shard/shard.ts). */
+  shard: optional(object({ index: integer({ min: 0 }), count: integer({ min: 1 }) })),
 });
 
 // The overrides are robustness.json's fields (src/engine/config/configFile.ts, checked against its JSON schema):

@@ -19,9 +19,11 @@ import type { Criterion } from '../attacks/types';
 import type { EnsembleSection } from '../attacks/ensemble';
 import { AttackSuite, imagesDoneWithin, type SuiteOptions } from './attackSuite';
 import type { JobHooks } from './evalJob';
-import { prepareData, prepareModel, type JobRequest } from './prepare';
+import { prepareData, prepareModel, type JobRequest, type PreparedData } from './prepare';
 import { curvesSection, epsListSpecs, type EpsListEntry } from './robustnessCurvesSection';
 import { seedRecord } from '../util/seeds';
+import type { SanityEvidence } from '../eval/sanity';
+import { outcomeColumns } from '../shard/outcomeColumns';
 import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
 
 export type { TargetChoice } from './attackSuite';
@@ -39,6 +41,18 @@ export interface AttacksSection {
    * it ran on, its attacked accuracy the robust accuracy after it — and this is the ensemble's summary.
    */
   ensemble?: EnsembleSection;
+}
+
+/** A shard's per-image outcomes, each row at its position in the whole sample (for `merge`). */
+function shardAttacks(suite: AttackSuite, shard: NonNullable<PreparedData['shard']>, evidence: SanityEvidence) {
+  const position = new Map(shard.relPaths.map((p, r) => [p, shard.images[r]]));
+  const { relPaths, outcomes } = suite.perImage();
+  const images = relPaths.map((p) => position.get(p)!);
+  return {
+    outcomes: outcomes.map((o) => outcomeColumns(o, images.slice(0, o.length))),
+    evidence: evidence.evaluated > 0 ? evidence : null,
+    galleryLimit: suite.options.gallery,
+  };
 }
 
 export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hooks: JobHooks = {}): Promise<ReportV1> {
@@ -146,6 +160,7 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       skippedImages: skipped,
       sections: { attacks: section, ...(curves ? { robustnessCurves: curves } : {}), ...(sanity ? { sanity } : {}) },
       seeds: { ...suite.seeds(), ...(expanded ? seedRecord(prepared.config.seed, 'attacks/eps-list') : {}) },
+      ...(data.shard ? { shardExtras: { attacks: shardAttacks(suite, data.shard, evidence) } } : {}),
       warnings: [
         ...(sanity ? sanityWarnings(sanity) : []),
         ...(opts.gradient === 'estimated'

@@ -75,6 +75,8 @@ export class AttackSuite {
   private targetChoice: TargetChoice | null;
   /** Ensemble runs: per image, which attack of the cascade broke it. */
   private readonly ensembleImages: EnsembleImage[] = [];
+  /** relPaths of the images recorded, in the order of every attack's outcomes (a shard's report maps them to sample positions). */
+  private readonly recordedPaths: string[] = [];
 
   constructor(
     private readonly prepared: PreparedModel,
@@ -320,6 +322,7 @@ export class AttackSuite {
         }
       }
     }
+    for (const sample of samples) this.recordedPaths.push(sample.relPath);
     if (cascade) {
       const byImage = new Map(idx.map((i, k) => [i, k]));
       samples.forEach((sample, i) => {
@@ -384,6 +387,14 @@ export class AttackSuite {
   /** Per attack, the per-image outcomes recorded so far (the robustness curves derive from them). */
   outcomesOf(a: number): readonly ImageOutcome[] {
     return this.outcomes[a];
+  }
+
+  /**
+   * Per-image outcomes of every attack, in the order the images were recorded, with their relPaths (for a shard's
+   * report: `merge` recomputes the summaries from them). A cancelled cascade's later attacks may hold fewer rows.
+   */
+  perImage(): { relPaths: string[]; outcomes: ImageOutcome[][] } {
+    return { relPaths: this.recordedPaths.slice(), outcomes: this.outcomes.map((o) => o.slice()) };
   }
 
   get totalSeconds(): number {

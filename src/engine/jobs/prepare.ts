@@ -10,12 +10,15 @@ import { resolveRunConfig, type RunConfig } from '../config/runConfig';
 import { openDataset, sampleDataset, type Dataset, type DatasetSample } from '../data/dataset';
 import { EngineError } from '../errors';
 import { loadModel, type LoadedModel } from '../onnx/loadModel';
+import { parseShard, takeShard, type ShardBase } from '../shard/shard';
 import { classCountDiagnostic, describeModel, type ModelInfo } from '../onnx/modelInfo';
 
 /** What every job starts from; declared once, with its runtime check, in src/protocol/jobRequest.ts. */
 export type JobRequest = Infer<typeof jobRequestSchema>;
 
 export interface PreparedModel {
+  /** The request's shard (scale-out), checked; null: the whole sample. */
+  shard?: { index: number; count: number } | null;
   model: LoadedModel;
   info: ModelInfo;
   configFile: LoadedConfigFile | null;
@@ -34,12 +37,15 @@ export async function prepareModel(req: JobRequest): Promise<PreparedModel> {
   t = performance.now();
   const config = resolveRunConfig(req.modelPath, info, configFile, req.overrides ?? {});
   timings.resolveConfig = (performance.now() - t) / 1000;
-  return { model, info, configFile, config, timings };
+  const shard = req.shard ? parseShard(`${req.shard.index}/${req.shard.count}`, 'shard') : null;
+  return { model, info, configFile, config, timings, shard };
 }
 
 export interface PreparedData {
   dataset: Dataset;
   samples: DatasetSample[];
+  /** Sharded runs: the whole sample's size and fingerprint, and which of its images this shard ran. */
+  shard?: ShardBase;
 }
 
 export async function prepareData(prepared: PreparedModel): Promise<PreparedData> {
@@ -62,7 +68,9 @@ export async function prepareData(prepared: PreparedModel): Promise<PreparedData
     const remark = classCountDiagnostic(info, dataset.root, dataset.classNames, true);
     if (remark) info.warnings.push(remark.message);
   }
-  const samples = sampleDataset(dataset, { ...(config.limit !== null ? { limit: config.limit } : {}), seed: config.seed });
+  const whole = sampleDataset(dataset, { ...(config.limit !== null ? { limit: config.limit } : {}), seed: config.seed });
   prepared.timings.openDataset = (performance.now() - t) / 1000;
-  return { dataset, samples };
+  if (!prepared.shard) return { dataset, samples: whole };
+  const { samples, base } = takeShard(whole, prepared.shard);
+  return { dataset, samples, shard: base };
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { onnxruntimeVersion } from '../runtime/modelSession';
 import type { Classifier } from '../runtime/classifier';
 import type { PreparedData, PreparedModel } from '../jobs/prepare';
-import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ReportSections, type ReportV1, type RunStatus } from './schema';
+import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ReportShard, type ReportSections, type ReportV1, type RunStatus } from './schema';
 import { TOOL_VERSION } from '../version';
 import { reportConfig } from './reportConfig';
 import { checkReportInvariants } from './invariants';
@@ -18,6 +18,8 @@ export interface BuildReportInput {
   skippedImages?: { relPath: string; error: string }[];
   warnings?: string[];
   seeds?: Record<string, number>;
+  /** A sharded run's per-image data beyond what its sections hold (attack outcomes). */
+  shardExtras?: Omit<ReportShard, keyof NonNullable<PreparedData['shard']>>;
 }
 
 /** Every job's report, its numbers checked: a violated invariant is one more warning, never a crash. */
@@ -79,5 +81,6 @@ function assembleReport(input: BuildReportInput): ReportV1 {
       ...prepared.info.warnings,
       ...(input.warnings ?? []),
     ],
+    ...(data?.shard ? { shard: { ...data.shard, ...input.shardExtras } } : {}),
   };
 }

@@ -9,6 +9,32 @@ import type { Preprocessing, Provenance } from '../config/runConfig';
 import type { ModelInfo } from '../onnx/modelInfo';
 import type { OutputKindDecision } from '../runtime/classifier';
 import type { ProviderAttempt } from '../runtime/modelSession';
+import type { ShardBase } from '../shard/shard';
+import type { SanityEvidence } from '../eval/sanity';
+
+/**
+ * One attack run's per-image outcomes, by column (row r of each is the image at position images[r] of the whole
+ * sample); NaN norms, ε of images not attacked are null. Only shard reports carry them, for `merge`.
+ */
+export interface OutcomeColumns {
+  images: number[];
+  cleanTop1: boolean[];
+  cleanTop5: boolean[];
+  attacked: boolean[];
+  success: boolean[];
+  attackedTop1: boolean[];
+  attackedTop5: boolean[];
+  l2: (number | null)[];
+  linf: (number | null)[];
+  queries: number[];
+  epsilon: (number | null)[];
+}
+
+/** A shard's report: which part of the sample it ran, and the per-image data `merge` recomputes aggregates from. */
+export interface ReportShard extends ShardBase {
+  /** attack: each run's outcomes and the sanity evidence of the clean scores (the ensemble's per-image record is in its section). */
+  attacks?: { outcomes: OutcomeColumns[]; evidence: SanityEvidence | null; galleryLimit: number };
+}
 
 export const REPORT_SCHEMA_ID = 'robustness-lens/report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -106,6 +132,10 @@ export interface ReportV1 {
   sections: ReportSections;
   warnings: string[];
   error?: { code: string; message: string };
+  /** Present in a shard's report (`--shard i/n`). */
+  shard?: ReportShard;
+  /** Present in a report `merge` assembled from shard reports: their ids in shard order. */
+  merged?: { shards: number; reportIds: string[] };
 }
 
 /** Checks the envelope of a parsed report so readers can reject other files and newer versions clearly. */

@@ -1,0 +1,374 @@
+/**
+ * `merge`: one report from the shard reports of an eval or attack run, every aggregate recomputed from the
+ * shards' per-image data in whole-sample order (counts, accuracies, mean confidence, confusion matrix, per-class
+ * rows, medians and norms, budget curves, the ensemble's cascade, the sanity findings). Pure: reports in, report
+ * out; the CLI reads and writes the files. Refuses shards that are partial, missing, repeated, or that differ in
+ * what was run (it names the field).
+ */
+import { randomUUID } from 'node:crypto';
+import { EngineError } from '../errors';
+import type { ReportV1, CleanSection } from '../report/schema';
+import type { ImagePrediction } from '../eval/cleanEval';
+import { DENSE_CONFUSION_MAX_CLASSES } from '../eval/cleanEval';
+import { checkSanity, type OutputRange, type SanityEvidence } from '../eval/sanity';
+import type { SanitySection } from '../report/sections';
+import { summarise, type ImageOutcome } from '../attacks/protocol';
+import { summariseEnsemble } from '../attacks/ensemble';
+import type { AttacksSection } from '../jobs/attackJob';
+import type { GalleryItem } from '../attacks/gallery';
+import { checkReportInvariants } from '../report/invariants';
+import { outcomeRows } from './outcomeColumns';
+
+export interface ShardInput {
+  report: ReportV1;
+  /** Where it came from (a file), for messages. */
+  source: string;
+}
+
+/** A gallery image of shard `shard` (its run folder) that the merged gallery keeps under a new name. */
+export interface GalleryCopy {
+  shard: number;
+  from: string;
+  to: string;
+}
+
+export const MERGEABLE_COMMANDS = ['eval', 'attack'] as const;
+
+/** What must be equal across shards: the run's identity, not its timing or machine. */
+const SAME_FIELDS: [string, (r: ReportV1) => unknown][] = [
+  ['command', (r) => r.command],
+  ['tool.version', (r) => r.tool.version],
+  ['model.sha256', (r) => r.model.sha256],
+  ['config.resolved', (r) => ({ ...r.config.resolved, runtime: { ...r.config.resolved.runtime, threads: undefined } })],
+  ['dataset.fingerprint', (r) => r.dataset?.fingerprint],
+  ['dataset.classNames', (r) => r.dataset?.classNames],
+  ['shard.count', (r) => r.shard?.count],
+  ['shard.sampledImages', (r) => r.shard?.sampledImages],
+  ['shard.sampleFingerprint', (r) => r.shard?.sampleFingerprint],
+  ['seeds', (r) => r.seeds],
+  ['sections.attacks (criterion, gradient, attacks and their parameters)', (r) => attackIdentity(r)],
+];
+
+function attackIdentity(r: ReportV1): unknown {
+  const s = r.sections.attacks as AttacksSection | undefined;
+  if (!s) return null;
+  return {
+    criterion: s.criterion,
+    gradient: s.gradient,
+    runs: s.runs.map((x) => ({ label: x.label, mode: x.mode, params: x.params, targeted: x.targeted, seed: x.seed })),
+    ensemble: s.ensemble ? { version: s.ensemble.version, norm: s.ensemble.norm, eps: s.ensemble.eps } : null,
+  };
+}
+
+/** The first path at which two JSON values differ ('' if they are equal). */
+function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (a === b) return null;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return path;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    if (d !== null) return d;
+  }
+  return null;
+}
+
+function valueAt(v: unknown, path: string): unknown {
+  return path === '' ? v : path.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown> | undefined)?.[k], v);
+}
+
+/** Checks the shards form one complete run; returns them by shard index. */
+export function checkShards(inputs: ShardInput[]): ShardInput[] {
+  if (inputs.length === 0) throw new EngineError('USAGE', 'merge needs the shard reports of one run (report.json of each shard)');
+  for (const { report, source } of inputs) {
+    if (!report.shard)
+      throw new EngineError('USAGE', `${source} is not a shard's report (it was not run with --shard i/n or a scheduler's array index)`);
+    if (!(MERGEABLE_COMMANDS as readonly string[]).includes(report.command))
+      throw new EngineError(
+        'USAGE',
+        `${source}: merge combines ${MERGEABLE_COMMANDS.join(' and ')} reports; this is a ${report.command} report`,
+      );
+    if (report.status !== 'complete')
+      throw new EngineError(
+        'USAGE',
+        `${source}: shard ${report.shard.index} is ${report.status} (cancelled or failed); run that shard again`,
+      );
+  }
+  const first = inputs[0];
+  for (const other of inputs.slice(1)) {
+    for (const [name, get] of SAME_FIELDS) {
+      const a = get(first.report);
+      const b = get(other.report);
+      const d = firstDifference(a, b);
+      if (d === null) continue;
+      const field = d ? `${name.replace(/ \(.*\)$/, '')}.${d}` : name;
+      throw new EngineError(
+        'USAGE',
+        `${other.source} and ${first.source} are not shards of the same run: they differ in ${field} (${JSON.stringify(valueAt(b, d))} vs ${JSON.stringify(valueAt(a, d))})`,
+        { hint: 'every shard must run the same command, model, configuration, seed, limit and shard count' },
+      );
+    }
+  }
+  const n = first.report.shard!.count;
+  const byIndex = new Map<number, ShardInput>();
+  for (const input of inputs) {
+    const i = input.report.shard!.index;
+    const seen = byIndex.get(i);
+    if (seen) throw new EngineError('USAGE', `shard ${i} of ${n} is given twice: ${seen.source} and ${input.source}`);
+    byIndex.set(i, input);
+  }
+  const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length)
+    throw new EngineError(
+      'USAGE',
+      `shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${n} ${missing.length > 1 ? 'are' : 'is'} missing`,
+      {
+        hint: `run --shard ${missing[0]}/${n} and pass its report too`,
+      },
+    );
+  const ordered = Array.from({ length: n }, (_, i) => byIndex.get(i)!);
+  const covered = new Set(ordered.flatMap((s) => s.report.shard!.images));
+  const total = first.report.shard!.sampledImages;
+  if (covered.size !== total || ordered.reduce((k, s) => k + s.report.shard!.images.length, 0) !== total)
+    throw new EngineError('USAGE', `the shards' images do not cover the sample of ${total} images exactly once`);
+  return ordered;
+}
+
+/** Position in the whole sample of every relPath the shards ran. */
+function positions(shards: ShardInput[]): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const { report } of shards) report.shard!.relPaths.forEach((p, r) => map.set(p, report.shard!.images[r]));
+  return map;
+}
+
+const byPosition =
+  <T>(pos: Map<string, number>, key: (x: T) => string) =>
+  (a: T, b: T) =>
+    pos.get(key(a))! - pos.get(key(b))!;
+
+function mergeRange(ranges: (OutputRange | null | undefined)[]): OutputRange | null {
+  const rs = ranges.filter((r): r is OutputRange => !!r);
+  if (!rs.length) return null;
+  return {
+    min: Math.min(...rs.map((r) => r.min)),
+    max: Math.max(...rs.map((r) => r.max)),
+    rowSumMin: Math.min(...rs.map((r) => r.rowSumMin)),
+    rowSumMax: Math.max(...rs.map((r) => r.rowSumMax)),
+    rows: rs.reduce((k, r) => k + r.rows, 0),
+  };
+}
+
+function sanityFor(report: ReportV1, evidence: SanityEvidence): SanitySection {
+  const classNames = report.dataset!.classNames;
+  return checkSanity(evidence, {
+    numOutputs: Math.max(report.model.info.output.numClasses ?? 0, classNames.length),
+    classNames,
+    classNamesSource: report.config.resolved.classNames ? (report.config.provenance.classNames ?? 'config') : 'default',
+    outputKind: report.model.outputKind,
+    labelsByName: report.dataset!.kind === 'image-folder',
+  });
+}
+
+/** The clean section from every shard's predictions, accumulated in sample order as the clean evaluation does. */
+function mergeClean(shards: ShardInput[], pos: Map<string, number>): CleanSection {
+  const sections = shards.map((s) => s.report.sections.clean!);
+  const first = sections[0];
+  const classNames = shards[0].report.dataset!.classNames;
+  const numClasses = first.confusion
+    ? first.confusion.length
+    : Math.max(classNames.length, shards[0].report.model.info.output.numClasses ?? 0);
+  const predictions: ImagePrediction[] = sections.flatMap((s) => s.predictions).sort(byPosition(pos, (p) => p.relPath));
+  const cells = new Map<number, number>();
+  let top1 = 0,
+    top5 = 0,
+    confidenceSum = 0;
+  for (const p of predictions) {
+    confidenceSum += p.confidence;
+    if (p.predicted === p.label) top1++;
+    if (p.top5.includes(p.label)) top5++;
+    if (p.label < numClasses && p.predicted < numClasses) {
+      const cell = p.label * numClasses + p.predicted;
+      cells.set(cell, (cells.get(cell) ?? 0) + 1);
+    }
+  }
+  const evaluated = predictions.length;
+  const totals = new Array<number>(numClasses).fill(0);
+  for (const [key, n] of cells) totals[Math.floor(key / numClasses)] += n;
+  const perClass = classNames.map((className, c) => {
+    const total = totals[c] ?? 0;
+    const correct = cells.get(c * numClasses + c) ?? 0;
+    return { className, total, correct, accuracy: total > 0 ? correct / total : null };
+  });
+  const dense = numClasses <= DENSE_CONFUSION_MAX_CLASSES;
+  const confusion = dense
+    ? Array.from({ length: numClasses }, (_, t) => Array.from({ length: numClasses }, (__, p) => cells.get(t * numClasses + p) ?? 0))
+    : null;
+  const seconds = sections.reduce((k, s) => k + s.throughput.seconds, 0);
+  return {
+    kind: 'clean',
+    partial: false,
+    requested: shards[0].report.shard!.sampledImages,
+    evaluated,
+    top1Correct: top1,
+    top1Accuracy: evaluated ? top1 / evaluated : 0,
+    top5Correct: top5,
+    top5Accuracy: evaluated ? top5 / evaluated : 0,
+    meanConfidence: evaluated ? confidenceSum / evaluated : 0,
+    perClass,
+    confusion,
+    ...(dense
+      ? {}
+      : {
+          confusionCells: [...cells]
+            .sort((a, b) => a[0] - b[0])
+            .map(([key, n]): [number, number, number] => [Math.floor(key / numClasses), key % numClasses, n]),
+        }),
+    predictions,
+    outputRange: mergeRange(sections.map((s) => s.outputRange)),
+    throughput: {
+      seconds,
+      inferenceSeconds: sections.reduce((k, s) => k + s.throughput.inferenceSeconds, 0),
+      imagesPerSecond: seconds > 0 ? evaluated / seconds : 0,
+      batchSize: first.throughput.batchSize,
+    },
+  };
+}
+
+/** The attacks section from every shard's per-image outcomes; galleries joined (as many as one shard keeps). */
+function mergeAttacks(
+  shards: ShardInput[],
+  pos: Map<string, number>,
+  copies: GalleryCopy[],
+): { section: AttacksSection; evidence: SanityEvidence | null } {
+  const sections = shards.map((s) => s.report.sections.attacks as AttacksSection);
+  const first = sections[0];
+  const runs = first.runs.map((run, a) => {
+    const rows = shards
+      .flatMap((s) => {
+        const cols = s.report.shard!.attacks?.outcomes[a];
+        if (!cols)
+          throw new EngineError('USAGE', `shard ${s.report.shard!.index} (${s.source}) lacks the per-image outcomes of ${run.label}`);
+        return outcomeRows(cols);
+      })
+      .sort((x, y) => x.image - y.image);
+    const seconds = sections.reduce((k, s) => k + s.runs[a].seconds, 0);
+    const { gallery: _g, ...summary } = run;
+    const merged = summarise(
+      rows.map((r): ImageOutcome => r.outcome),
+      {
+        label: summary.label,
+        mode: summary.mode,
+        params: summary.params,
+        criterion: summary.criterion,
+        targeted: summary.targeted,
+        gradient: summary.gradient,
+        seed: summary.seed,
+        seconds,
+        budgetNorm: summary.budgetCurve?.norm ?? null,
+      },
+    );
+    // The unsharded run keeps the first `limit` successes in sample order; each shard kept its own first ones, so
+    // those are among them: sorted by position and cut, the gallery is the unsharded run's.
+    const limit = shards[0].report.shard!.attacks?.galleryLimit ?? 0;
+    const gallery: GalleryItem[] = sections
+      .flatMap((s, shard) => s.runs[a].gallery.map((item) => ({ item, shard })))
+      .sort((x, y) => pos.get(x.item.relPath)! - pos.get(y.item.relPath)!)
+      .slice(0, limit)
+      .map(({ item, shard }, g) => {
+        const files = Object.fromEntries(
+          Object.entries(item.files).map(([k, from]) => {
+            const to = `gallery/attack-${a + 1}/${String(g).padStart(2, '0')}-${from.replace(/^.*[\\/]\d+-/, '')}`;
+            copies.push({ shard, from, to });
+            return [k, to];
+          }),
+        ) as GalleryItem['files'];
+        return { ...item, files };
+      });
+    return { ...merged, gallery };
+  });
+  const section: AttacksSection = { kind: 'attacks', criterion: first.criterion, gradient: first.gradient, notes: first.notes, runs };
+  if (first.ensemble) {
+    const e = first.ensemble;
+    section.ensemble = summariseEnsemble(
+      {
+        version: e.version,
+        norm: e.norm,
+        eps: e.eps,
+        labels: e.attacks.map((r) => r.label),
+        seconds: e.attacks.map((_, a) => sections.reduce((k, s) => k + (s.ensemble?.attacks[a]?.seconds ?? 0), 0)),
+      },
+      sections.flatMap((s) => s.ensemble!.images).sort(byPosition(pos, (m) => m.relPath)),
+    );
+  }
+  const evidences = shards.map((s) => s.report.shard!.attacks?.evidence).filter((e): e is SanityEvidence => !!e);
+  let evidence: SanityEvidence | null = null;
+  if (evidences.length) {
+    const cells = new Map<string, number>();
+    for (const e of evidences) for (const [t, p, n] of e.confusionCells ?? []) cells.set(`${t},${p}`, (cells.get(`${t},${p}`) ?? 0) + n);
+    const evaluated = evidences.reduce((k, e) => k + e.evaluated, 0);
+    evidence = {
+      evaluated,
+      top1Correct: evidences.reduce((k, e) => k + e.top1Correct, 0),
+      // count-weighted: equal to the unsharded mean up to rounding
+      meanConfidence: evaluated ? evidences.reduce((k, e) => k + e.meanConfidence * e.evaluated, 0) / evaluated : 0,
+      confusion: null,
+      confusionCells: [...cells].map(([key, n]) => {
+        const [t, p] = key.split(',').map(Number);
+        return [t, p, n] as [number, number, number];
+      }),
+      outputRange: mergeRange(evidences.map((e) => e.outputRange)),
+    };
+  }
+  return { section, evidence };
+}
+
+export interface MergeResult {
+  report: ReportV1;
+  copies: GalleryCopy[];
+}
+
+export function mergeShardReports(inputs: ShardInput[]): MergeResult {
+  const shards = checkShards(inputs);
+  const base = shards[0].report;
+  const pos = positions(shards);
+  const copies: GalleryCopy[] = [];
+  const sections: ReportV1['sections'] = {};
+  let evidence: SanityEvidence | null = null;
+  if (base.command === 'eval') {
+    const clean = mergeClean(shards, pos);
+    sections.clean = clean;
+    evidence = clean;
+  } else {
+    const merged = mergeAttacks(shards, pos, copies);
+    sections.attacks = merged.section;
+    evidence = merged.evidence;
+  }
+  const sanity = evidence && evidence.evaluated > 0 ? sanityFor(base, evidence) : null;
+  if (sanity) sections.sanity = sanity;
+  // The shards' own sanity findings and invariant checks are recomputed; other warnings (provider fallback, model notes) kept once.
+  const shardOwn = new Set(
+    shards.flatMap((s) => ((s.report.sections.sanity as SanitySection | undefined)?.findings ?? []).map((f) => f.message)),
+  );
+  const kept = [...new Set(shards.flatMap((s) => s.report.warnings))].filter(
+    (w) => !shardOwn.has(w) && !w.startsWith('report check failed: '),
+  );
+  const timings: Record<string, number> = {};
+  for (const s of shards) for (const [k, v] of Object.entries(s.report.timings)) timings[k] = (timings[k] ?? 0) + v;
+  const { shard: _shard, ...envelope } = base;
+  const report: ReportV1 = {
+    ...envelope,
+    id: randomUUID(),
+    createdAt: new Date().toISOString(),
+    status: 'complete',
+    dataset: {
+      ...base.dataset!,
+      sampledImages: base.shard!.sampledImages,
+      skippedImages: shards.flatMap((s) => s.report.dataset!.skippedImages).sort(byPosition(pos, (x) => x.relPath)),
+    },
+    timings,
+    sections,
+    warnings: [...kept, ...(sanity ? sanity.findings.map((f) => f.message) : [])],
+    merged: { shards: shards.length, reportIds: shards.map((s) => s.report.id) },
+  };
+  report.warnings.push(...checkReportInvariants(report).map((v) => `report check failed: ${v}`));
+  return { report, copies };
+}

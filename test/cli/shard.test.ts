@@ -1,0 +1,197 @@
+/**
+ * Scale-out: three shards of eval and attack run as parallel processes of the real CLI, merged, and compared
+ * field by field with the unsharded run. FGSM and DeepFool use no random stream, so every field but timings,
+ * ids and dates must be equal; bad shard arguments and incomplete or mismatched shard sets fail clearly.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from '../helpers/shared';
+import { CLI, TSX, cli } from './checkHelpers';
+
+const MODEL = resolve(REPO_ROOT, 'samples/fashion-resnet.onnx');
+const LIMIT = '24';
+
+/** This process's environment without a scheduler's array index (a test run inside one would shard the unsharded runs). */
+const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(JOB_COMPLETION|SLURM_ARRAY_)/.test(k)));
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: REPO_ROOT, env: { ...BASE_ENV, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => done({ code, stderr }));
+  });
+}
+
+/** Fields that differ between any two runs of the same thing: when, which id, how long. */
+const VOLATILE = new Set(['id', 'createdAt', 'timings', 'seconds', 'inferenceSeconds', 'imagesPerSecond', 'merged']);
+
+function differences(a: unknown, b: unknown, path = '', out: string[] = []): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return out;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    return out;
+  }
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (VOLATILE.has(k)) continue;
+    differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
+  }
+  return out;
+}
+
+const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+
+async function shardedAndWhole(dir: string, args: (out: string) => string[]) {
+  const results = await Promise.all([
+    ...[0, 1, 2].map((i) => run([...args(join(dir, `s${i}`)), '--shard', `${i}/3`])),
+    run(args(join(dir, 'all'))),
+  ]);
+  for (const r of results) assert.equal(r.code, 0, r.stderr);
+}
+
+test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFool: every deterministic field equal)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-'));
+  const args = (out: string) => ['attack', MODEL, '--limit', LIMIT, '--attack', 'fgsm', '--attack', 'deepfool', '--out', out, '--quiet'];
+  await shardedAndWhole(dir, args);
+  const shard0 = read(join(dir, 's0', 'report.json')) as { shard: { index: number; count: number; images: number[] } };
+  assert.deepEqual([shard0.shard.index, shard0.shard.count], [0, 3]);
+  assert.deepEqual(shard0.shard.images, [0, 3, 6, 9, 12, 15, 18, 21]);
+  const m = cli(['merge', join(dir, 's2'), join(dir, 's0', 'report.json'), join(dir, 's1'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  const whole = read(join(dir, 'all', 'report.json'));
+  const merged = read(join(dir, 'merged', 'report.json'));
+  assert.deepEqual(differences(whole, merged), []);
+  assert.equal((merged.merged as { shards: number }).shards, 3);
+  // the gallery's PNGs came along under the names the report gives
+  const runs = (merged.sections as { attacks: { runs: { gallery: { files: Record<string, string> }[] }[] } }).attacks.runs;
+  assert.ok(runs[0].gallery.length > 0);
+  for (const f of Object.values(runs[0].gallery[0].files)) assert.ok(existsSync(join(dir, 'merged', f)), f);
+
+  // A missing shard is named, and an existing merged run is left as it was.
+  const before = readFileSync(join(dir, 'merged', 'report.json'), 'utf8');
+  const missing = cli(['merge', join(dir, 's0'), join(dir, 's2'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /shard 1 of 3 is missing/);
+  assert.equal(readFileSync(join(dir, 'merged', 'report.json'), 'utf8'), before);
+  // A shard given twice, and a report that is not a shard's.
+  assert.match(
+    cli(['merge', join(dir, 's0'), join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'x')], REPO_ROOT).stderr,
+    /shard 0 of 3 is given twice/,
+  );
+  assert.match(cli(['merge', join(dir, 'all'), '--out', join(dir, 'x')], REPO_ROOT).stderr, /is not a shard's report/);
+  // A shard of another seed: the differing field is named.
+  const other = read(join(dir, 's1', 'report.json')) as { config: { resolved: { seed: number } } };
+  other.config.resolved.seed = 7;
+  writeFileSync(join(dir, 'other.json'), JSON.stringify(other));
+  const mismatch = cli(['merge', join(dir, 's0'), join(dir, 'other.json'), join(dir, 's2'), '--out', join(dir, 'x')], REPO_ROOT);
+  assert.equal(mismatch.code, 2);
+  assert.match(mismatch.stderr, /differ in config\.resolved\.seed \(7 vs 0\)/);
+  assert.ok(!existsSync(join(dir, 'x')));
+});
+
+test('eval: three parallel shards merge to the unsharded report (predictions, confusion, per-class, confidence, sanity)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-eval-'));
+  const args = (out: string) => ['eval', MODEL, '--limit', LIMIT, '--json', `${out}.json`, '--quiet'];
+  await shardedAndWhole(dir, args);
+  const m = cli(['merge', join(dir, 's0.json'), join(dir, 's1.json'), join(dir, 's2.json'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  assert.deepEqual(differences(read(join(dir, 'all.json')), read(join(dir, 'merged', 'report.json'))), []);
+});
+
+test('the shard comes from the Kubernetes or Slurm array environment when --shard is absent', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-env-'));
+  const base = ['eval', MODEL, '--limit', '10', '--quiet'];
+  const k8s = await run([...base, '--json', join(dir, 'k.json')], { JOB_COMPLETION_INDEX: '1', JOB_COMPLETIONS: '4' });
+  assert.equal(k8s.code, 0, k8s.stderr);
+  const k = read(join(dir, 'k.json')) as { shard: { index: number; count: number; images: number[] } };
+  assert.deepEqual([k.shard.index, k.shard.count, k.shard.images], [1, 4, [1, 5, 9]]);
+  const slurm = await run([...base, '--json', join(dir, 's.json')], {
+    SLURM_ARRAY_TASK_ID: '3',
+    SLURM_ARRAY_TASK_COUNT: '3',
+    SLURM_ARRAY_TASK_MIN: '1',
+  });
+  assert.equal(slurm.code, 0, slurm.stderr);
+  const s = read(join(dir, 's.json')) as { shard: { index: number; count: number } };
+  assert.deepEqual([s.shard.index, s.shard.count], [2, 3]);
+});
+
+test('--shard 3/2 and malformed shards are usage errors', () => {
+  const bad = cli(['eval', MODEL, '--limit', '4', '--shard', '3/2'], REPO_ROOT);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /shard index 3 is out of range 0…1 for 2 shards/);
+  assert.match(cli(['eval', MODEL, '--shard', 'two'], REPO_ROOT).stderr, /expected i\/n/);
+  for (const command of ['analyse', 'defend', 'check'])
+    assert.match(cli([command, MODEL, '--shard', '0/2'], REPO_ROOT).stderr, new RegExp(`${command} does not shard yet`));
+  const env = cli(['eval', MODEL, '--limit', '4'], REPO_ROOT, { JOB_COMPLETION_INDEX: '0' });
+  assert.equal(env.code, 2);
+  assert.match(env.stderr, /JOB_COMPLETIONS is not/);
+});
+
+test('attack --suite autoattack: merged counts are the sums of the shards, the cascade over all images in sample order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-aa-'));
+  const args = (i: number) => [
+    'attack',
+    MODEL,
+    '--limit',
+    '6',
+    '--suite',
+    'autoattack',
+    '--shard',
+    `${i}/2`,
+    '--out',
+    join(dir, `s${i}`),
+    '--quiet',
+  ];
+  for (const r of await Promise.all([run(args(0)), run(args(1))])) assert.equal(r.code, 0, r.stderr);
+  const m = cli(['merge', join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  type Ens = { evaluated: number; robustCorrect: number; attacks: { broke: number; ranOn: number }[]; images: { relPath: string }[] };
+  type Rep = {
+    warnings: string[];
+    shard?: { images: number[]; relPaths: string[] };
+    sections: { attacks: { runs: { numAdversarial: number; attackedImages: number }[]; ensemble: Ens } };
+  };
+  const shards = [0, 1].map((i) => read(join(dir, `s${i}`, 'report.json')) as unknown as Rep);
+  const merged = read(join(dir, 'merged', 'report.json')) as unknown as Rep;
+  const sum = (f: (r: Rep) => number) => shards.reduce((k, r) => k + f(r), 0);
+  const e = merged.sections.attacks.ensemble;
+  assert.equal(e.evaluated, 6);
+  assert.equal(
+    e.robustCorrect,
+    sum((r) => r.sections.attacks.ensemble.robustCorrect),
+  );
+  e.attacks.forEach((row, a) => {
+    assert.equal(
+      row.broke,
+      sum((r) => r.sections.attacks.ensemble.attacks[a].broke),
+    );
+    assert.equal(
+      row.ranOn,
+      sum((r) => r.sections.attacks.ensemble.attacks[a].ranOn),
+    );
+  });
+  merged.sections.attacks.runs.forEach((run, a) => {
+    assert.equal(
+      run.numAdversarial,
+      sum((r) => r.sections.attacks.runs[a].numAdversarial),
+    );
+    assert.equal(
+      run.attackedImages,
+      sum((r) => r.sections.attacks.runs[a].attackedImages),
+    );
+  });
+  // sample order: position p belongs to shard p mod 2
+  const byPosition = new Map(shards.flatMap((r) => r.shard!.relPaths.map((p, k) => [p, r.shard!.images[k]] as const)));
+  assert.deepEqual(
+    e.images.map((m) => byPosition.get(m.relPath)),
+    [0, 1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(
+    merged.warnings.filter((w) => w.startsWith('report check failed')),
+    [],
+  );
+});
