@@ -11,6 +11,7 @@ import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
 import type { CleanSection } from '../engine/report/schema';
 import type {
   DefencesSection,
+  FlagsSection,
   OccludedFrequencySection,
   PerImageSection,
   RctSection,
@@ -32,6 +33,7 @@ export interface SectionKinds {
   'per-image': PerImageSection;
   certification: CertificationSection;
   'fourier-heatmap': FourierHeatmapSection;
+  flags: FlagsSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -49,6 +51,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   'per-image': null,
   certification: null,
   'fourier-heatmap': null,
+  flags: null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

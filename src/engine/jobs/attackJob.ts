@@ -21,6 +21,7 @@ import { AttackSuite, imagesDoneWithin, type SuiteOptions } from './attackSuite'
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest } from './prepare';
 import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
+import { compareScores, maskingFlags, type Repeatability } from '../eval/maskingFlags';
 
 export type { TargetChoice } from './attackSuite';
 export type AttackJobOptions = SuiteOptions;
@@ -49,8 +50,11 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
   let partial = false;
   const skipped: { relPath: string; error: string }[] = [];
   const tally = new CleanPredictionTally();
+  /** The first batch classified twice: randomized outputs show as different scores (a masking flag). */
+  let repeat: Repeatability | null = null;
   try {
     suite = new AttackSuite(prepared, classifier, classNames, opts, hooks.signal);
+    suite.probeGradients();
     try {
       let done = 0;
       const attacks = suite.attacks.length;
@@ -66,6 +70,7 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
         const count = batch.samples.length;
         if (count > 0) {
           const scores = await classifier.scores(batch.pixels, count);
+          repeat ??= compareScores('model', scores, await classifier.scores(batch.pixels, count), count);
           tally.add(
             scores,
             batch.samples.map((x) => x.label),
@@ -106,6 +111,17 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
     const evidence = tally.evidence();
     const sanity = evidence.evaluated > 0 ? sanitySection(evidence, prepared, data, classifier) : null;
     if (sanity) hooks.onSection?.('sanity', sanity);
+    const flags =
+      evidence.evaluated > 0
+        ? maskingFlags({
+            attacks: section,
+            sanity,
+            outputKind: classifier.outputKind,
+            repeatability: repeat ? [repeat] : [],
+            gradients: suite.gradientHealth,
+          })
+        : null;
+    if (flags) hooks.onSection?.('flags', flags);
     prepared.timings.attacks = suite.totalSeconds;
     return buildReport({
       command: 'attack',
@@ -114,7 +130,7 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       classifier,
       status: partial ? 'partial' : 'complete',
       skippedImages: skipped,
-      sections: { attacks: section, ...(sanity ? { sanity } : {}) },
+      sections: { attacks: section, ...(sanity ? { sanity } : {}), ...(flags ? { flags } : {}) },
       seeds: suite.seeds(),
       warnings: [
         ...(sanity ? sanityWarnings(sanity) : []),

@@ -20,6 +20,7 @@ import { summarise, type AttackRunSummary, type ImageOutcome } from '../attacks/
 import { createAttack, WHITE_BOX } from '../attacks/registry';
 import type { Attack, AttackContext } from '../attacks/types';
 import { seedFor, seedRecord } from '../util/seeds';
+import { tallyGradients, type GradientHealth } from '../eval/maskingFlags';
 import type { PreparedModel } from './prepare';
 import { sessionOptionsFor } from '../runtime/modelSession';
 
@@ -71,6 +72,11 @@ export class AttackSuite {
   private targetChoice: TargetChoice | null;
   /** Ensemble runs: per image, which attack of the cascade broke it. */
   private readonly ensembleImages: EnsembleImage[] = [];
+  /**
+   * The input gradient's health at the attacked clean images (the masking flags' evidence), when asked for
+   * with probeGradients(): one cross-entropy gradient pass per batch, the source PGD and APGD-CE already use.
+   */
+  private health: GradientHealth | null = null;
 
   constructor(
     private readonly prepared: PreparedModel,
@@ -114,6 +120,16 @@ export class AttackSuite {
     this.attacks.forEach((_, k) =>
       this.contexts.push(attackContext(this.classifier, this.gradients!, this.options.criterion, this.seedOf(k), this.signal)),
     );
+  }
+
+  /** Counts zero / NaN / infinite input gradients at each batch's attacked images (analytic gradients only). */
+  probeGradients(): void {
+    this.health = { images: 0, zero: 0, nan: 0, infinite: 0 };
+  }
+
+  /** The gradient tally so far; null when not probed or no analytic gradient was used. */
+  get gradientHealth(): GradientHealth | null {
+    return this.health && this.needsGradient ? { ...this.health } : null;
   }
 
   get started(): boolean {
@@ -222,6 +238,17 @@ export class AttackSuite {
       });
       queries.push(result.queries);
       onAttackDone?.(a + 1);
+    }
+    if (!cancelled && this.health && this.needsGradient && idx.length) {
+      const health = this.health;
+      try {
+        const source = await this.gradients.get({ kind: 'cross-entropy' });
+        tallyGradients(health, (await source.compute(sub, idx.length, { labels: subLabels })).grad, idx.length);
+      } catch (e) {
+        // No analytic gradient after all (its attacks have said why): there is nothing to probe.
+        if (!(e instanceof EngineError) || e.code === 'CANCELLED') throw e;
+        this.health = null;
+      }
     }
     // Recorded only once every attack finished the batch, so all attacks of a run count the same images (a
     // cancelled cascade records the attacks that finished).
