@@ -322,7 +322,8 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
 /** The gradient-masking flags: each with its explanation and evidence, or one line when none fired. */
 export function flagsLines(s: FlagsSection): string[] {
   const flags = Array.isArray(s.flags) ? s.flags : [];
-  if (!flags.length) return [`flags      none fired (${(s.checked ?? []).length} checks ran)`];
+  const checked = (s.checked ?? []).length;
+  if (!flags.length) return [`flags      none fired (${checked} check${checked === 1 ? '' : 's'} ran)`];
   const lines = [`flags      ${flags.length} warning sign${flags.length === 1 ? '' : 's'} that the attacks may overstate robustness:`];
   for (const f of flags) {
     lines.push(`  ${f.severity === 'error' ? 'ERROR' : 'WARN '} ${f.title}: ${f.explanation}`);
