@@ -1,7 +1,7 @@
 /** Plain-text rendering of model info and reports for the terminal. */
 import type { ModelDiagnostic, ModelInfo } from '../engine/onnx/modelInfo';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
-import type { SanitySection } from '../engine/report/sections';
+import type { FlagsSection, SanitySection } from '../engine/report/sections';
 import type { GradcheckSection } from '../engine/jobs/gradcheckJob';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { EnsembleSection } from '../engine/attacks/ensemble';
@@ -287,13 +287,15 @@ export function summaryLines(r: ReportV1): string[] {
   return lines;
 }
 
-export function formatAttackReport(r: ReportV1): string {
+/** `flags: false` leaves the gradient-masking flags to the caller (analyse prints them after its defences). */
+export function formatAttackReport(r: ReportV1, { flags = true }: { flags?: boolean } = {}): string {
   const a = r.sections.attacks as AttacksSection;
   const banner = sanityBanner(r);
   const lines = [...banner.lines, `model      ${r.model.path}`, ...summaryLines(r), ''];
   lines.push(...attackLines(a));
   const curves = r.sections.robustnessCurves as RobustnessCurvesSection | undefined;
   if (curves) lines.push('', ...robustnessCurveLines(curves));
+  if (flags) lines.push(...formatSections(r, ['flags']));
   if (r.status !== 'complete') lines.push(`\nstatus: ${r.status.toUpperCase()} — interrupted; figures cover the images finished`);
   for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
   if (banner.lines.length) lines.push('warning: the sanity check failed (see the top of this output)');
@@ -320,7 +322,21 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   certification: (s) => certificationLines(s),
   'fourier-heatmap': (s) => fourierHeatmapLines(s),
   'robustness-curves': (s) => robustnessCurveLines(s),
+  flags: (s) => flagsLines(s),
 };
+
+/** The gradient-masking flags: each with its explanation and evidence, or one line when none fired. */
+export function flagsLines(s: FlagsSection): string[] {
+  const flags = Array.isArray(s.flags) ? s.flags : [];
+  const checked = (s.checked ?? []).length;
+  if (!flags.length) return [`flags      none fired (${checked} check${checked === 1 ? '' : 's'} ran)`];
+  const lines = [`flags      ${flags.length} warning sign${flags.length === 1 ? '' : 's'} that the attacks may overstate robustness:`];
+  for (const f of flags) {
+    lines.push(`  ${f.severity === 'error' ? 'ERROR' : 'WARN '} ${f.title}: ${f.explanation}`);
+    lines.push(`        evidence: ${f.summary}`);
+  }
+  return lines;
+}
 
 const RULE = '!'.repeat(100);
 

@@ -478,8 +478,8 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   if (values.json !== '-') {
     process.stdout.write(
       [
-        formatAttackReport(report),
-        ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra', 'per-image']),
+        formatAttackReport(report, { flags: false }),
+        ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra', 'flags', 'per-image']),
       ].join('\n') + '\n',
     );
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);

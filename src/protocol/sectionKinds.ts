@@ -12,6 +12,7 @@ import type { RobustnessCurvesSection } from '../engine/attacks/robustnessCurves
 import type { CleanSection } from '../engine/report/schema';
 import type {
   DefencesSection,
+  FlagsSection,
   OccludedFrequencySection,
   PerImageSection,
   RctSection,
@@ -34,6 +35,7 @@ export interface SectionKinds {
   certification: CertificationSection;
   'fourier-heatmap': FourierHeatmapSection;
   'robustness-curves': RobustnessCurvesSection;
+  flags: FlagsSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -52,6 +54,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   certification: null,
   'fourier-heatmap': null,
   'robustness-curves': null,
+  flags: null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

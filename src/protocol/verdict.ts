@@ -14,7 +14,7 @@
 import type { AttackRunSummary } from '../engine/attacks/protocol';
 import type { AttackMode } from '../engine/attacks/types';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
-import type { DefenceResult, DefenceRow, DefencesSection, OccludedFrequencySection } from '../engine/report/sections';
+import type { DefenceResult, DefenceRow, DefencesSection, FlagsSection, OccludedFrequencySection } from '../engine/report/sections';
 
 /** Attack modes in words, as every reader shows them (never the raw ids). */
 export const MODE_WORDS: Readonly<Record<AttackMode, string>> = {
@@ -151,6 +151,8 @@ export interface Verdict {
   others: OtherAttackFigure[];
   defences: DefenceFigure[];
   bands: BandFigure[];
+  /** The gradient-masking flags that fired (src/engine/eval/maskingFlags.ts): the figures above may overstate robustness. */
+  flags: { title: string; summary: string }[];
   /** Figures cover only part of the images (a cancelled or failed run, or one still going). */
   partial: boolean;
   /** The run is still going: its figures are those of the images finished so far. */
@@ -221,6 +223,9 @@ export function verdictOf(sections: unknown[], status: string, classes: number |
     others: runs.filter((r) => !isBoundedWhiteBox(r)).map(otherFigure),
     defences: (defences?.results ?? []).map((d) => defenceFigure(d, robust?.label ?? null)).filter((d): d is DefenceFigure => d !== null),
     bands: of ? bandFigures(of) : [],
+    flags: (first<FlagsSection>(sections, 'flags')?.flags ?? [])
+      .filter((f) => f && typeof f.title === 'string')
+      .map((f) => ({ title: f.title, summary: typeof f.summary === 'string' ? f.summary : '' })),
     partial: status !== 'complete' || clean?.partial === true,
     running: status === 'running',
   };
@@ -314,7 +319,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** One line of the headline, with a key so that readers can style or test each. */
 export interface VerdictLine {
-  key: 'clean' | 'robust' | 'no-robust' | 'others' | 'defence' | 'band' | 'partial';
+  key: 'clean' | 'robust' | 'no-robust' | 'others' | 'defence' | 'band' | 'partial' | 'flags';
   text: string;
 }
 
@@ -362,6 +367,11 @@ export function verdictLines(v: Verdict): VerdictLine[] {
   }
   for (const d of v.defences) out.push({ key: 'defence', text: defenceText(d) });
   for (const b of v.bands) out.push({ key: 'band', text: bandText(b, v.bands.length > 1) });
+  if (v.flags.length)
+    out.push({
+      key: 'flags',
+      text: `Warning: possible gradient masking — ${v.flags.map((f) => `${f.title} (${f.summary})`).join('; ')}. The robust figures above may overstate robustness.`,
+    });
   return out;
 }
 

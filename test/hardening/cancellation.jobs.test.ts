@@ -129,7 +129,7 @@ describe('attack job: a cancel inside each attack drops the interrupted batch', 
         run.evaluated === probe.doneAtAbort || run.evaluated === probe.doneAtAbort + batch,
         `evaluated ${run.evaluated}, ${probe.doneAtAbort} done at the cancel`,
       );
-      assertReadablePartial(report, ['attacks', 'sanity']);
+      assertReadablePartial(report, ['attacks', 'sanity', 'flags']);
       for (const item of run.gallery)
         assert.ok(readdirSync(join(dir, 'gallery', 'attack-1')).includes(item.files.adversarial.split('/').pop()!));
     });
@@ -176,7 +176,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'flags']);
     const runs = (report.sections.attacks as AttacksSection).runs;
     assert.deepEqual(
       runs.map((r) => r.evaluated),
@@ -206,7 +206,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps', 'flags']);
     assert.ok(report.timings.defences > report.timings.attacks, 'the defences dominate each batch, so the cancel fell among them');
   });
 
@@ -220,7 +220,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'perImage', 'defences']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'perImage', 'defences', 'flags']);
     assert.ok(report.timings.frequency > report.timings.attacks, 'Occluded Frequency dominates each batch, so the cancel fell inside it');
     assert.ok((report.sections.occludedFrequency as OccludedFrequencySection).models[0].images.length <= probe.doneAtAbort + 8);
   });
@@ -245,7 +245,7 @@ describe('analyse job', () => {
     // The attacks' figures so far after each of pass 1's 6 batches (the last with the pass's end).
     const attacks = Array<string>(6).fill('attacks');
     assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', ...attacks, 'perImage', 'defences', 'perImage', 'sweeps']);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps', 'flags']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(
       defences.results.map((r) => r.defence.kind),

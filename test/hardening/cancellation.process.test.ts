@@ -104,7 +104,7 @@ describe('cancel through the engine process', () => {
     console.log(`engine process, attack PGD-20: answered ${latency.toFixed(0)} ms after the cancel (batch ${batch.toFixed(0)} ms)`);
     const evaluated = (report.sections.attacks as AttacksSection).runs[0].evaluated;
     assert.ok(evaluated >= 16 && evaluated < 64 && evaluated % 8 === 0, `evaluated ${evaluated}`);
-    assertReadablePartial(report, ['attacks', 'sanity']);
+    assertReadablePartial(report, ['attacks', 'sanity', 'flags']);
     saveAndCheck(report, dir, readdirSync(dir).includes('gallery') ? ['gallery'] : []);
   });
 
@@ -146,8 +146,21 @@ describe('cancel through the engine process', () => {
       'sweeps',
       'defences',
       'sweeps',
+      // The masking flags close every run with attacks, a cancelled one too (on what finished).
+      'flags',
     ]);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'perImage', 'defences', 'sweeps']);
+    assertReadablePartial(report, [
+      'clean',
+      'sanity',
+      'attacks',
+      'occludedFrequency',
+      'rct',
+      'spectra',
+      'perImage',
+      'defences',
+      'sweeps',
+      'flags',
+    ]);
     const sweeps = (report.sections.sweeps as { sweeps: { id: string }[] }).sweeps.map((s) => s.id);
     assert.ok(!sweeps.includes('defence-rate-vs-epsilon'), 'the ε sweep belongs to the cancelled pass 2');
     saveAndCheck(

@@ -87,7 +87,7 @@ describe('EngineClient against the real engine process', () => {
     assert.ok(progress.length >= 1);
     assert.deepEqual(progress.at(-1), { stage: 'attacking (2 attacks)', done: 24, total: 24 });
     for (let k = 1; k < progress.length; k++) assert.ok(progress[k].done >= progress[k - 1].done);
-    assert.deepEqual(sections, ['attacks', 'sanity']);
+    assert.deepEqual(sections, ['attacks', 'sanity', 'flags']);
     const attacks = report.sections.attacks as AttacksSection;
     assert.deepEqual(
       attacks.runs.map((r) => r.label.split(' ')[0]),

@@ -20,6 +20,7 @@ describe('section kinds', () => {
       'per-image',
       'certification',
       'fourier-heatmap',
+      'flags',
     ]);
     for (const kind of SECTION_KINDS) assert.ok(isKnownKind(kind));
     for (const kind of ['toString', '__proto__', 'certified-radius', null]) assert.equal(isKnownKind(kind), false, String(kind));

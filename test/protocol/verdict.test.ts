@@ -286,3 +286,31 @@ test('the quick check has one name, from its suite, and its reports are recognis
   assert.ok(!isQuickCheck(report([params.fgsm, { ...params.pgd, mode: 'minimal-eps' }])), 'another mode');
   assert.ok(!isQuickCheck({ command: 'attack', sections: {} }));
 });
+
+test('fired masking flags add one warning line naming each with its evidence; none fired, no line', () => {
+  const flagged = {
+    kind: 'flags',
+    flags: [
+      {
+        id: 'randomized-outputs',
+        subject: 'post-averaging',
+        severity: 'warning',
+        title: 'Randomized outputs (post-averaging)',
+        explanation: 'x',
+        evidence: {},
+        summary: '5 of 7 images scored differently',
+      },
+    ],
+    checked: ['randomized-outputs'],
+  };
+  const lines = verdictLines(verdictOf([CLEAN, flagged], 'complete', 10));
+  const warning = lines.find((l) => l.key === 'flags');
+  assert.ok(warning, 'a flags line');
+  assert.match(
+    warning.text,
+    /^Warning: possible gradient masking — Randomized outputs \(post-averaging\) \(5 of 7 images scored differently\)/,
+  );
+  assert.equal(lines.at(-1), warning, 'after the figures it qualifies');
+  const quiet = verdictLines(verdictOf([CLEAN, { ...flagged, flags: [] }], 'complete', 10));
+  assert.ok(!quiet.some((l) => l.key === 'flags'));
+});

@@ -846,3 +846,46 @@ test('a fourier-heatmap section: one heatmap per model beside the RCT maps, cent
   const order = [...root.querySelectorAll('section[id^="panel-"]')].map((s) => s.id);
   assert.ok(order.includes('panel-fourier-heatmap'));
 });
+
+test('a flags section: each fired flag with its explanation and evidence after the defences, a warning in the verdict; none fired, one line', async () => {
+  const { maskingFlags } = await import('../../src/engine/eval/maskingFlags');
+  const flags = maskingFlags({
+    defences: DEFENCES,
+    repeatability: [
+      { model: 'model', images: 8, differing: 0, top1Changed: 0, maxAbsDiff: 0 },
+      { model: 'post-averaging', images: 8, differing: 6, top1Changed: 0, maxAbsDiff: 0.002 },
+    ],
+  });
+  // The fixture's post-averaging row falls from 71.4 % to 18.4 % under EOT-PGD: a collapse, beside the randomness.
+  assert.deepEqual(
+    flags.flags.map((f) => f.id),
+    ['randomized-outputs', 'adaptive-collapse'],
+  );
+  const report = fixtureReport();
+  report.sections = { ...report.sections, flags };
+  const { doc } = mount(initMessage({ report }));
+  const panel = doc.querySelector('#panel-flags')!;
+  assert.ok(panel, 'the flags panel is shown');
+  const items = [...panel.querySelectorAll('li[data-flag]')];
+  assert.deepEqual(
+    items.map((li) => li.getAttribute('data-flag')),
+    ['randomized-outputs', 'adaptive-collapse'],
+  );
+  for (const [i, f] of flags.flags.entries()) {
+    assert.ok(text(items[i]).includes(f.explanation), 'its one-line explanation');
+    assert.equal(text(items[i].querySelector('.flag-evidence')), `Evidence: ${f.summary}`);
+  }
+  const order = [...doc.querySelectorAll('[id^="panel-"]:not([id$="-title"])')].map((p) => p.id);
+  assert.ok(order.indexOf('panel-flags') === order.indexOf('panel-defences') + 1, `after the defences: ${order.join(', ')}`);
+  const warning = doc.querySelector('[data-testid="verdict"] [data-key="flags"]');
+  assert.match(text(warning), /^Warning: possible gradient masking — Randomized outputs \(post-averaging\)/);
+
+  const quiet = report;
+  quiet.sections = { ...report.sections, flags: { ...flags, flags: [] } };
+  const q = mount(initMessage({ report: quiet })).doc;
+  assert.equal(
+    text(q.querySelector('#panel-flags [data-testid="flags-none"]')),
+    `No gradient-masking flag fired (${flags.checked.length} checks ran).`,
+  );
+  assert.equal(q.querySelector('[data-testid="verdict"] [data-key="flags"]'), null);
+});

@@ -1,5 +1,6 @@
 /** What every stage of the analyse pipeline shares: the run, its plan, and where results and seeds go. */
 import type { Progress } from '../eval/cleanEval';
+import type { EpsilonCurve, Repeatability } from '../eval/maskingFlags';
 import type { JobHooks } from '../jobs/evalJob';
 import type { PreparedModel, prepareData } from '../jobs/prepare';
 import type { Classifier } from '../runtime/classifier';
@@ -26,6 +27,10 @@ export interface AnalyseContext {
   /** Seeds recorded in the report. */
   seeds: Record<string, number>;
   warnings: string[];
+  /** Models (the undefended one, each defended one) that classified the same images twice: the masking flags' evidence. */
+  repeatability: Repeatability[];
+  /** The ε sweep's robust accuracy of the undefended model, once pass 2 ran it. */
+  epsilonCurve: EpsilonCurve | null;
   /** Run when the job ends, last first. */
   disposers: (() => Promise<void>)[];
   /** Publishes a finished report section (partial results stream to the panel). */

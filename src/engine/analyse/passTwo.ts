@@ -14,6 +14,7 @@ import { GradientModel } from '../grad/gradientModel';
 import { AttackSuite } from '../jobs/attackSuite';
 import type { DefenceCost, Sweep } from '../report/sections';
 import { seedFor, seedRecord } from '../util/seeds';
+import { compareScores, type EpsilonCurve, type Repeatability } from '../eval/maskingFlags';
 import type { AnalyseContext } from './context';
 import { AdaptiveTally, adaptiveRows, attackAdaptively, examplesToReattack, type AdaptiveRow } from './stages/adaptive';
 import type { AttackStage } from './stages/attacks';
@@ -30,6 +31,10 @@ export interface PassTwoResult {
   seeds: Record<string, number>;
   /** Where pass 2 could not replay pass 1 exactly. */
   warnings: string[];
+  /** Each defended model's two classifications of the same clean batch (the masking flags' evidence). */
+  repeatability: Repeatability[];
+  /** The ε sweep's robust accuracy of the undefended model (null without the sweep). */
+  epsilonCurve: EpsilonCurve | null;
   seconds: number;
 }
 
@@ -96,9 +101,12 @@ export async function runPassTwo(
     // Two progress stages: their images cost very differently, and one rate over both would mislead the ETA.
     const progress = (n: number) => ctx.progress(ANALYSE_STAGES.passTwoSweep, n, samples.length);
     progress(0);
+    /** The first clean batch, classified twice by every defended model once pass 2 is over (so no draw moves). */
+    let probe: { pixels: Float32Array; count: number } | null = null;
     // Part 1, over the adaptive images themselves: the ε sweep and the defended cost.
     for await (const { batch, count, done } of analyseBatches(ctx, samples)) {
       const scores = await classifier.scores(batch.pixels, count);
+      probe ??= { pixels: Float32Array.from(batch.pixels), count };
       const labels = batch.samples.map((s) => s.label);
       const clean = correctness(scores, labels);
       // Cost: one timed plain pass per batch against each defence's pass on the same clean images.
@@ -205,7 +213,16 @@ export async function runPassTwo(
           );
       });
     }
+    const repeatability: Repeatability[] = [];
+    if (probe)
+      for (let d = 0; d < defended.length; d++) {
+        const { pixels, count } = probe;
+        const first = await defended[d].model.scores(pixels, count);
+        repeatability.push(compareScores(choices[d].result.defence.kind, first, await defended[d].model.scores(pixels, count), count));
+      }
     return {
+      repeatability,
+      epsilonCurve: epsSweep ? epsSweep.robustCurve() : null,
       // Each row records its attack's seed at batch 0 of the first defence, as reports always have.
       defences: defended.map((def, d) => ({
         adaptive: def.gradient

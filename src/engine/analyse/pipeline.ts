@@ -15,7 +15,10 @@ import type { JobHooks } from '../jobs/evalJob';
 import { prepareData, prepareModel, type JobRequest } from '../jobs/prepare';
 import { buildReport } from '../report/buildReport';
 import type { ReportV1 } from '../report/schema';
-import type { SweepsSection } from '../report/sections';
+import type { DefencesSection, FlagsSection, SanitySection, SweepsSection } from '../report/sections';
+import { compareScores, maskingFlags } from '../eval/maskingFlags';
+import type { AttackSuite } from '../jobs/attackSuite';
+import type { AttacksSection } from '../jobs/attackJob';
 import { Classifier } from '../runtime/classifier';
 import type { AnalyseContext } from './context';
 import { progressOf } from './context';
@@ -55,6 +58,8 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     sessionOpts: { ...sessionOptionsFor(rt), label: prepared.model.path },
     seeds: {},
     warnings: [],
+    repeatability: [],
+    epsilonCurve: null,
     disposers: [],
     section: (name, value) => {
       sections[name] = value;
@@ -64,8 +69,10 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     report: (p) => hooks.onProgress?.(p),
     signalOpt: hooks.signal ? { signal: hooks.signal } : {},
   };
-  const report = (partial: boolean, skippedImages: { relPath: string; error: string }[]) =>
-    buildReport({
+  const report = (partial: boolean, skippedImages: { relPath: string; error: string }[], suite?: AttackSuite) => {
+    // The masking flags come last: they read the finished sections (attacks, defences, sweeps) and the measurements.
+    if (sections.attacks) ctx.section('flags', flagsOf(ctx, sections, suite));
+    return buildReport({
       command: 'analyse',
       prepared,
       data,
@@ -76,6 +83,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
       seeds: ctx.seeds,
       warnings: ctx.warnings,
     });
+  };
   try {
     const clean = await runCleanStage(ctx);
     if (clean.stopped) return report(true, clean.skipped);
@@ -92,7 +100,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     let partial = pass1.partial;
     if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
     if (chosen.results.length && !pass1.partial) publishSweeps();
-    return report(partial, clean.skipped);
+    return report(partial, clean.skipped, attacks.suite);
   } finally {
     for (const d of ctx.disposers.reverse()) await d();
     await classifier.dispose();
@@ -119,6 +127,8 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
     for await (const { batch, count, before, done } of analyseBatches(ctx, data.samples)) {
       let t = performance.now();
       const scores = await classifier.scores(batch.pixels, count);
+      // The first batch once more: randomized outputs show as different scores (a masking flag).
+      if (before === 0) ctx.repeatability.push(compareScores('model', scores, await classifier.scores(batch.pixels, count), count));
       const attacked = suite.attackedCount(batch.samples, scores);
       work.startBatch(before, count, batchWork(count, attacked));
       const sb = await suite.runBatch(batch.samples, batch.pixels, scores, (finished) =>
@@ -171,10 +181,24 @@ async function addPassTwo(ctx: AnalyseContext, attacks: AttackStage, chosen: Cho
     chosen.sweeps.push(...pass2.sweeps);
     Object.assign(ctx.seeds, pass2.seeds);
     ctx.warnings.push(...pass2.warnings);
+    ctx.repeatability.push(...pass2.repeatability);
+    ctx.epsilonCurve = pass2.epsilonCurve;
     ctx.prepared.timings.adaptive = pass2.seconds;
   }
   if (attacks.gradientUnavailable)
     chosen.notes.push(`adaptive attacks need the model's gradient, which is unavailable: ${attacks.gradientUnavailable}`);
   publishDefences(ctx, chosen);
   return partial;
+}
+
+function flagsOf(ctx: AnalyseContext, sections: ReportV1['sections'], suite: AttackSuite | undefined): FlagsSection {
+  return maskingFlags({
+    attacks: sections.attacks as AttacksSection,
+    defences: (sections.defences as DefencesSection | undefined) ?? null,
+    epsilonCurve: ctx.epsilonCurve,
+    sanity: (sections.sanity as SanitySection | undefined) ?? null,
+    outputKind: ctx.classifier.outputKind,
+    repeatability: ctx.repeatability,
+    gradients: suite?.gradientHealth ?? null,
+  });
 }

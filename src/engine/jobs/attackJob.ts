@@ -25,6 +25,7 @@ import { seedRecord } from '../util/seeds';
 import type { SanityEvidence } from '../eval/sanity';
 import { outcomeColumns } from '../shard/outcomeColumns';
 import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
+import { compareScores, maskingFlags, type Repeatability } from '../eval/maskingFlags';
 
 export type { TargetChoice } from './attackSuite';
 export type AttackJobOptions = SuiteOptions;
@@ -67,6 +68,8 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
   let partial = false;
   const skipped: { relPath: string; error: string }[] = [];
   const tally = new CleanPredictionTally();
+  /** The first batch classified twice: randomized outputs show as different scores (a masking flag). */
+  let repeat: Repeatability | null = null;
   try {
     suite = new AttackSuite(prepared, classifier, classNames, opts, hooks.signal);
     if (opts.epsList) {
@@ -84,6 +87,7 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
           entries,
         };
     }
+    suite.probeGradients();
     try {
       let done = 0;
       const attacks = suite.attacks.length + (expanded?.suite.attacks.length ?? 0);
@@ -99,6 +103,7 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
         const count = batch.samples.length;
         if (count > 0) {
           const scores = await classifier.scores(batch.pixels, count);
+          repeat ??= compareScores('model', scores, await classifier.scores(batch.pixels, count), count);
           tally.add(
             scores,
             batch.samples.map((x) => x.label),
@@ -150,6 +155,17 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
     const evidence = tally.evidence();
     const sanity = evidence.evaluated > 0 ? sanitySection(evidence, prepared, data, classifier) : null;
     if (sanity) hooks.onSection?.('sanity', sanity);
+    const flags =
+      evidence.evaluated > 0
+        ? maskingFlags({
+            attacks: section,
+            sanity,
+            outputKind: classifier.outputKind,
+            repeatability: repeat ? [repeat] : [],
+            gradients: suite.gradientHealth,
+          })
+        : null;
+    if (flags) hooks.onSection?.('flags', flags);
     prepared.timings.attacks = suite.totalSeconds + (expanded?.suite.totalSeconds ?? 0);
     return buildReport({
       command: 'attack',
@@ -158,7 +174,12 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       classifier,
       status: partial ? 'partial' : 'complete',
       skippedImages: skipped,
-      sections: { attacks: section, ...(curves ? { robustnessCurves: curves } : {}), ...(sanity ? { sanity } : {}) },
+      sections: {
+        attacks: section,
+        ...(curves ? { robustnessCurves: curves } : {}),
+        ...(sanity ? { sanity } : {}),
+        ...(flags ? { flags } : {}),
+      },
       seeds: { ...suite.seeds(), ...(expanded ? seedRecord(prepared.config.seed, 'attacks/eps-list') : {}) },
       ...(data.shard ? { shardExtras: { attacks: shardAttacks(suite, data.shard, evidence) } } : {}),
       warnings: [

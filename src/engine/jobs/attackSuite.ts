@@ -21,6 +21,7 @@ import { attackCost, summarise, type AttackRunSummary, type ImageOutcome } from 
 import { createAttack, WHITE_BOX } from '../attacks/registry';
 import type { Attack, AttackContext } from '../attacks/types';
 import { seedFor, seedRecord } from '../util/seeds';
+import { tallyGradients, type GradientHealth } from '../eval/maskingFlags';
 import type { PreparedModel } from './prepare';
 import { sessionOptionsFor } from '../runtime/modelSession';
 
@@ -77,6 +78,11 @@ export class AttackSuite {
   private readonly ensembleImages: EnsembleImage[] = [];
   /** relPaths of the images recorded, in the order of every attack's outcomes (a shard's report maps them to sample positions). */
   private readonly recordedPaths: string[] = [];
+  /**
+   * The input gradient's health at the attacked clean images (the masking flags' evidence), when asked for
+   * with probeGradients(): one cross-entropy gradient pass per batch, the source PGD and APGD-CE already use.
+   */
+  private health: GradientHealth | null = null;
 
   constructor(
     private readonly prepared: PreparedModel,
@@ -124,6 +130,16 @@ export class AttackSuite {
         attackContext(this.classifier, this.gradients!, this.options.criterion, this.seedOf(k), this.signal, undefined, this.counters[k]),
       ),
     );
+  }
+
+  /** Counts zero / NaN / infinite input gradients at each batch's attacked images (analytic gradients only). */
+  probeGradients(): void {
+    this.health = { images: 0, zero: 0, nan: 0, infinite: 0 };
+  }
+
+  /** The gradient tally so far; null when not probed or no analytic gradient was used. */
+  get gradientHealth(): GradientHealth | null {
+    return this.health && this.needsGradient ? { ...this.health } : null;
   }
 
   get started(): boolean {
@@ -237,6 +253,17 @@ export class AttackSuite {
       });
       queries.push(result.queries);
       onAttackDone?.(a + 1);
+    }
+    if (!cancelled && this.health && this.needsGradient && idx.length) {
+      const health = this.health;
+      try {
+        const source = await this.gradients.get({ kind: 'cross-entropy' });
+        tallyGradients(health, (await source.compute(sub, idx.length, { labels: subLabels })).grad, idx.length);
+      } catch (e) {
+        // No analytic gradient after all (its attacks have said why): there is nothing to probe.
+        if (!(e instanceof EngineError) || e.code === 'CANCELLED') throw e;
+        this.health = null;
+      }
     }
     // Recorded only once every attack finished the batch, so all attacks of a run count the same images (a
     // cancelled cascade records the attacks that finished).

@@ -315,3 +315,44 @@ export interface PerImageExamples {
   /** Why some or none were saved, and how to get the others (a sentence). */
   note: string;
 }
+
+/** One warning sign of an evaluation that may overstate robustness (src/engine/eval/maskingFlags.ts). */
+export interface MaskingFlag {
+  id:
+    | 'randomized-outputs'
+    | 'probabilities-output'
+    | 'gradient-zero-or-nonfinite'
+    | 'black-box-stronger'
+    | 'robustness-not-decreasing-with-eps'
+    | 'unbounded-not-100'
+    | 'adaptive-collapse';
+  /** What it is about: "model", a defence's kind, an attack's label. */
+  subject: string;
+  severity: 'error' | 'warning';
+  title: string;
+  /** One line: why this sign matters. */
+  explanation: string;
+  /** The numbers it fired on. */
+  evidence: Record<string, number | string>;
+  /** The evidence in a sentence. */
+  summary: string;
+}
+
+/**
+ * The gradient-masking flags of a run (empty `flags` = every check in `checked` ran and stayed quiet), with
+ * the measurements the jobs took for them: logits twice on the same images, the input gradient's health.
+ */
+export interface FlagsSection {
+  kind: 'flags';
+  flags: MaskingFlag[];
+  /** The flag ids whose evidence the run had. */
+  checked: string[];
+  measurements: {
+    repeatability: { model: string; images: number; differing: number; top1Changed: number; maxAbsDiff: number }[];
+    gradients: { images: number; zero: number; nan: number; infinite: number } | null;
+    outputKind: 'logits' | 'probabilities' | 'log-probabilities' | null;
+    /** The ε sweep's robust accuracy of the undefended model (analyse), when it ran. */
+    epsilonCurve: { attack: string; eps: number[]; robustAccuracy: (number | null)[]; evaluated: number } | null;
+  };
+  definition: string;
+}

@@ -9,6 +9,7 @@ import { renderFourierHeatmap } from './fourierHeatmap';
 import type { RenderContext, SectionEntry } from './context';
 import { renderDefences } from './defenceTable';
 import { renderGallery } from './gallery';
+import { renderMaskingFlags } from './maskingFlags';
 import { renderModelInfo } from './modelInfo';
 import { renderOccludedFrequency } from './occludedFrequency';
 import { renderPerImage } from './perImageTable';
@@ -54,6 +55,8 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   sanity: [{ id: 'sanity', title: 'Sanity check', order: -1, banner: true, render: renderSanityBanner }],
   'per-image': [{ id: 'per-image', title: 'Per-image results', order: 8, render: renderPerImage }],
   certification: [{ id: 'certification', title: 'Certified robustness (randomized smoothing)', order: 9, render: renderCertification }],
+  /** Right after the attacks and defences they question. */
+  flags: [{ id: 'flags', title: 'Gradient-masking flags', order: 2.5, render: renderMaskingFlags }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };

@@ -50,6 +50,7 @@ export async function startAttackStage(ctx: AnalyseContext): Promise<AttackStage
     ctx.hooks.signal,
   );
   ctx.disposers.push(() => suite.dispose());
+  suite.probeGradients();
   suite.start(builder);
   Object.assign(ctx.seeds, suite.seeds());
   const refs = suite.attacks.map((a, i) => ({

@@ -12,6 +12,7 @@ import type { Sweep } from '../../report/sections';
 import type { ScoreModel } from '../../runtime/scoreModel';
 import { seedFor, seedRecord } from '../../util/seeds';
 import type { AnalyseContext } from '../context';
+import type { EpsilonCurve } from '../../eval/maskingFlags';
 
 type Correctness = { top1: boolean[]; top5: boolean[] };
 
@@ -26,6 +27,8 @@ export interface EpsilonSweepStage {
   /** Defence `d` classifies the batch's examples (`clean`/`defendedClean`: its clean images). */
   tally(d: number, model: ScoreModel, batch: EpsilonBatch, clean: Correctness, defendedClean: Correctness): Promise<void>;
   sweep(defences: string[], images: number): Sweep;
+  /** The undefended model's robust accuracy at each ε of the sweep (the masking flags' evidence). */
+  robustCurve(): EpsilonCurve;
 }
 
 /** Null when the sweeps are off or there is no gradient for PGD. */
@@ -69,6 +72,15 @@ export function startEpsilonSweep(
     async tally(d, model, { adv, original }, clean, defendedClean) {
       const defAdv = correctness(adv.labels.length ? await model.scores(adv.pixels, adv.labels.length) : new Float32Array(0), adv.labels);
       tallies[d].forEach((tally, e) => tally.add(clean, defendedClean, adv.maps[e], original, defAdv));
+    },
+    robustCurve() {
+      const runs = suite.summaries();
+      return {
+        attack: 'PGD-10 L∞ (the ε sweep)',
+        eps: [...epsGrid],
+        robustAccuracy: runs.map((r) => (r.evaluated ? r.attacked.top1Accuracy : null)),
+        evaluated: runs[0]?.evaluated ?? 0,
+      };
     },
     sweep(names, images) {
       return {
