@@ -12,6 +12,8 @@
  * In src/protocol (types only from the engine): the webview bundles it, the host and the CLI import it.
  */
 import type { AttackRunSummary } from '../engine/attacks/protocol';
+import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
+import { certifiedAccuracyAt, type CertificationSection } from './certification';
 import type { AttackMode } from '../engine/attacks/types';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
 import type { DefenceResult, DefenceRow, DefencesSection, FlagsSection, OccludedFrequencySection } from '../engine/report/sections';
@@ -143,6 +145,21 @@ export interface BandFigure {
   position: 'lowest' | 'low' | 'middle' | 'high' | 'highest';
 }
 
+export interface CertifiedFigure {
+  sigma: number;
+  images: number;
+  /** Certified accuracy at L2 radius ≥ r, at r = 0 and two radii of the grid (σ and 2σ where they fit). */
+  at: { radius: number; accuracy: number }[];
+  abstained: number;
+}
+
+export interface FourierFigure {
+  label: string;
+  cleanError: number;
+  meanError: number | null;
+  peak: { fy: number; fx: number; error: number } | null;
+}
+
 export interface Verdict {
   clean: CleanFigure | null;
   robust: RobustFigure | null;
@@ -153,6 +170,10 @@ export interface Verdict {
   bands: BandFigure[];
   /** The gradient-masking flags that fired (src/engine/eval/maskingFlags.ts): the figures above may overstate robustness. */
   flags: { title: string; summary: string }[];
+  /** Randomized smoothing's certified accuracy per σ (a certify run). */
+  certified: CertifiedFigure[];
+  /** The Fourier heat maps' clean error, mean error and peak (a fourier-heatmap run). */
+  fourier: FourierFigure[];
   /** Figures cover only part of the images (a cancelled or failed run, or one still going). */
   partial: boolean;
   /** The run is still going: its figures are those of the images finished so far. */
@@ -226,9 +247,28 @@ export function verdictOf(sections: unknown[], status: string, classes: number |
     flags: (first<FlagsSection>(sections, 'flags')?.flags ?? [])
       .filter((f) => f && typeof f.title === 'string')
       .map((f) => ({ title: f.title, summary: typeof f.summary === 'string' ? f.summary : '' })),
+    certified: certifiedFigures(first<CertificationSection>(sections, 'certification')),
+    fourier: (first<FourierHeatmapSection>(sections, 'fourier-heatmap')?.maps ?? []).map((m) => ({
+      label: m.label,
+      cleanError: m.cleanError,
+      meanError: m.meanError,
+      peak: m.peak,
+    })),
     partial: status !== 'complete' || clean?.partial === true,
     running: status === 'running',
   };
+}
+
+function certifiedFigures(c: CertificationSection | undefined): CertifiedFigure[] {
+  if (!c || !Array.isArray(c.runs)) return [];
+  return c.runs
+    .filter((run) => Array.isArray(run.correct) && run.correct.length > 0)
+    .map((run) => ({
+      sigma: run.sigma,
+      images: run.correct.length,
+      at: [0, run.sigma, 2 * run.sigma].map((radius) => ({ radius, accuracy: certifiedAccuracyAt(run, radius) })),
+      abstained: run.abstentionRate,
+    }));
 }
 
 /** The verdict of a whole report. */
@@ -319,7 +359,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** One line of the headline, with a key so that readers can style or test each. */
 export interface VerdictLine {
-  key: 'clean' | 'robust' | 'no-robust' | 'others' | 'defence' | 'band' | 'partial' | 'flags';
+  key: 'clean' | 'robust' | 'no-robust' | 'others' | 'defence' | 'band' | 'partial' | 'flags' | 'certified' | 'fourier';
   text: string;
 }
 
@@ -363,6 +403,23 @@ export function verdictLines(v: Verdict): VerdictLine[] {
     out.push({
       key: 'others',
       text: `Measured another way, so not part of the robust accuracy: ${items.join('; ')}.`,
+    });
+  }
+  for (const c of v.certified) {
+    const radii = c.at
+      .slice(1)
+      .map((a) => `${pct(a.accuracy)} at radius ≥ ${sig3(a.radius)}`)
+      .join(', ');
+    out.push({
+      key: 'certified',
+      text: `Randomized smoothing at σ = ${sig3(c.sigma)}: ${pct(c.at[0].accuracy)} of ${plural(c.images, 'image')} certified correct (radius ≥ 0), ${radii} (L2, pixel units); ${pct(c.abstained)} abstained. A certificate is a guarantee: no perturbation within the radius changes the smoothed prediction.`,
+    });
+  }
+  for (const f of v.fourier) {
+    const peak = f.peak ? `, highest ${pct(f.peak.error)} at (k_y, k_x) = (${signed(f.peak.fy)}, ${signed(f.peak.fx)}) cycles per image` : '';
+    out.push({
+      key: 'fourier',
+      text: `Fourier heat map of ${f.label}: clean error ${pct(f.cleanError)}; a single-frequency perturbation raises it to ${f.meanError === null ? '—' : pct(f.meanError)} on average over the map${peak}.`,
     });
   }
   for (const d of v.defences) out.push({ key: 'defence', text: defenceText(d) });
@@ -410,4 +467,14 @@ export function shortHeadline(v: Verdict): string | null {
   if (v.robust) return `robust ${pct(v.robust.top1)} (${shortAttackName(v.robust.label)}) · clean ${pct(v.robust.cleanTop1)}`;
   if (v.clean) return `clean ${pct(v.clean.top1)}`;
   return null;
+}
+
+/** Three significant digits, without trailing zeros ("0.25", "1.5"). */
+function sig3(x: number): string {
+  return String(Number(x.toPrecision(3)));
+}
+
+/** An integer with a true minus sign, as the panel's axes write frequencies. */
+function signed(k: number): string {
+  return k < 0 ? `−${-k}` : String(k);
 }

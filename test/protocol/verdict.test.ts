@@ -314,3 +314,59 @@ test('fired masking flags add one warning line naming each with its evidence; no
   const quiet = verdictLines(verdictOf([CLEAN, { ...flagged, flags: [] }], 'complete', 10));
   assert.ok(!quiet.some((l) => l.key === 'flags'));
 });
+
+test('a certify run opens with its certified accuracy per σ; a Fourier heat map with its clean, mean and peak error', () => {
+  // 4 images at σ = 0.25: radii 0.1, 0.3, 0.6 (correct) and an abstention; at r ≥ 0.25 two are certified, at r ≥ 0.5 one.
+  const run = {
+    sigma: 0.25,
+    prediction: [1, 2, 3, null],
+    nA: [900, 990, 999, 400],
+    pALower: [0.65, 0.88, 0.99, 0.4],
+    radius: [0.1, 0.3, 0.6, null],
+    correct: [true, true, true, false],
+    seconds: [1, 1, 1, 1],
+    certifiedAccuracy: [],
+    abstentionRate: 0.25,
+    seed: 1,
+    totalSeconds: 4,
+  };
+  const certification = {
+    kind: 'certification',
+    params: {},
+    images: { file: ['a', 'b', 'c', 'd'], label: [1, 2, 3, 4] },
+    radii: [],
+    runs: [run],
+  };
+  const v = verdictOf([certification], 'complete');
+  assert.deepEqual(
+    v.certified[0].at.map((a) => a.accuracy),
+    [0.75, 0.5, 0.25],
+  );
+  const lines = verdictLines(v);
+  assert.match(
+    lines.find((l) => l.key === 'certified')!.text,
+    /^Randomized smoothing at σ = 0\.25: 75\.0% of 4 images certified correct \(radius ≥ 0\), 50\.0% at radius ≥ 0\.25, 25\.0% at radius ≥ 0\.5 \(L2, pixel units\); 25\.0% abstained\./,
+  );
+  const heat = {
+    kind: 'fourier-heatmap',
+    maps: [
+      {
+        model: 'model',
+        label: 'model',
+        cutoff: null,
+        cleanError: 0.125,
+        errorRate: [],
+        meanError: 0.452,
+        peak: { fy: -1, fx: -9, error: 0.781 },
+        seconds: 1,
+      },
+    ],
+  };
+  const f = verdictLines(verdictOf([heat], 'complete')).find((l) => l.key === 'fourier')!;
+  assert.equal(
+    f.text,
+    'Fourier heat map of model: clean error 12.5%; a single-frequency perturbation raises it to 45.2% on average over the map, highest 78.1% at (k_y, k_x) = (−1, −9) cycles per image.',
+  );
+  // Neither is a robust accuracy: no "no bounded attack" line either (nothing was attacked).
+  assert.ok(!verdictLines(v).some((l) => l.key === 'no-robust' || l.key === 'robust'));
+});

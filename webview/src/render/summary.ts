@@ -83,7 +83,7 @@ function verdictBlock(ctx: RenderContext, side: Side): HTMLElement {
   );
 }
 
-const LEAD = new Set<VerdictLine['key']>(['partial', 'clean', 'robust', 'no-robust']);
+const LEAD = new Set<VerdictLine['key']>(['partial', 'clean', 'robust', 'no-robust', 'certified', 'fourier']);
 
 function line(h: H, tag: 'span' | 'li', l: VerdictLine): HTMLElement {
   return h(
