@@ -416,7 +416,9 @@ export function verdictLines(v: Verdict): VerdictLine[] {
     });
   }
   for (const f of v.fourier) {
-    const peak = f.peak ? `, highest ${pct(f.peak.error)} at (k_y, k_x) = (${signed(f.peak.fy)}, ${signed(f.peak.fx)}) cycles per image` : '';
+    const peak = f.peak
+      ? `, highest ${pct(f.peak.error)} at (k_y, k_x) = (${signed(f.peak.fy)}, ${signed(f.peak.fx)}) cycles per image`
+      : '';
     out.push({
       key: 'fourier',
       text: `Fourier heat map of ${f.label}: clean error ${pct(f.cleanError)}; a single-frequency perturbation raises it to ${f.meanError === null ? '—' : pct(f.meanError)} on average over the map${peak}.`,

@@ -119,22 +119,7 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
 
   const evaluated = predictions.length;
   const seconds = (performance.now() - started) / 1000;
-  const totals = new Array<number>(numClasses).fill(0);
-  for (const [key, n] of cells) totals[Math.floor(key / numClasses)] += n;
-  const perClass = opts.classNames.map((className, c) => {
-    const total = totals[c] ?? 0;
-    const correct = cells.get(c * numClasses + c) ?? 0;
-    return { className, total, correct, accuracy: total > 0 ? correct / total : null };
-  });
-  const dense = numClasses <= DENSE_CONFUSION_MAX_CLASSES;
-  const confusion = dense
-    ? Array.from({ length: numClasses }, (_, t) => Array.from({ length: numClasses }, (__, p) => cells.get(t * numClasses + p) ?? 0))
-    : null;
-  const confusionCells = dense
-    ? undefined
-    : [...cells]
-        .sort((a, b) => a[0] - b[0])
-        .map(([key, n]): [number, number, number] => [Math.floor(key / numClasses), key % numClasses, n]);
+  const { perClass, confusion, confusionCells } = confusionSummary(cells, numClasses, opts.classNames);
   return {
     partial,
     requested: samples.length,
@@ -152,4 +137,34 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
     outputRange,
     throughput: { seconds, inferenceSeconds, imagesPerSecond: seconds > 0 ? evaluated / seconds : 0, batchSize: classifier.batchSize },
   };
+}
+
+/**
+ * Per-class accuracy and the confusion matrix from its sparse cells (key: true·classes + predicted → count):
+ * dense up to DENSE_CONFUSION_MAX_CLASSES classes, else the non-zero cells as [true, predicted, count].
+ * The clean evaluation and a shard merge both count this way.
+ */
+export function confusionSummary(
+  cells: Map<number, number>,
+  numClasses: number,
+  classNames: string[],
+): Pick<CleanEvalResult, 'perClass' | 'confusion' | 'confusionCells'> {
+  const totals = new Array<number>(numClasses).fill(0);
+  for (const [key, n] of cells) totals[Math.floor(key / numClasses)] += n;
+  const perClass = classNames.map((className, c) => {
+    const total = totals[c] ?? 0;
+    const correct = cells.get(c * numClasses + c) ?? 0;
+    return { className, total, correct, accuracy: total > 0 ? correct / total : null };
+  });
+  if (numClasses <= DENSE_CONFUSION_MAX_CLASSES)
+    return {
+      perClass,
+      confusion: Array.from({ length: numClasses }, (_, t) =>
+        Array.from({ length: numClasses }, (__, p) => cells.get(t * numClasses + p) ?? 0),
+      ),
+    };
+  const confusionCells = [...cells]
+    .sort((a, b) => a[0] - b[0])
+    .map(([key, n]): [number, number, number] => [Math.floor(key / numClasses), key % numClasses, n]);
+  return { perClass, confusion: null, confusionCells };
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { EngineError } from '../errors';
 import type { ReportV1, CleanSection } from '../report/schema';
 import type { ImagePrediction } from '../eval/cleanEval';
-import { DENSE_CONFUSION_MAX_CLASSES } from '../eval/cleanEval';
+import { confusionSummary } from '../eval/cleanEval';
 import { checkSanity, type OutputRange, type SanityEvidence } from '../eval/sanity';
 import type { SanitySection } from '../report/sections';
 import { summarise, type ImageOutcome } from '../attacks/protocol';
@@ -191,17 +191,7 @@ function mergeClean(shards: ShardInput[], pos: Map<string, number>): CleanSectio
     }
   }
   const evaluated = predictions.length;
-  const totals = new Array<number>(numClasses).fill(0);
-  for (const [key, n] of cells) totals[Math.floor(key / numClasses)] += n;
-  const perClass = classNames.map((className, c) => {
-    const total = totals[c] ?? 0;
-    const correct = cells.get(c * numClasses + c) ?? 0;
-    return { className, total, correct, accuracy: total > 0 ? correct / total : null };
-  });
-  const dense = numClasses <= DENSE_CONFUSION_MAX_CLASSES;
-  const confusion = dense
-    ? Array.from({ length: numClasses }, (_, t) => Array.from({ length: numClasses }, (__, p) => cells.get(t * numClasses + p) ?? 0))
-    : null;
+  const { perClass, confusion, confusionCells } = confusionSummary(cells, numClasses, classNames);
   const seconds = sections.reduce((k, s) => k + s.throughput.seconds, 0);
   return {
     kind: 'clean',
@@ -215,13 +205,7 @@ function mergeClean(shards: ShardInput[], pos: Map<string, number>): CleanSectio
     meanConfidence: evaluated ? confidenceSum / evaluated : 0,
     perClass,
     confusion,
-    ...(dense
-      ? {}
-      : {
-          confusionCells: [...cells]
-            .sort((a, b) => a[0] - b[0])
-            .map(([key, n]): [number, number, number] => [Math.floor(key / numClasses), key % numClasses, n]),
-        }),
+    ...(confusionCells ? { confusionCells } : {}),
     predictions,
     outputRange: mergeRange(sections.map((s) => s.outputRange)),
     throughput: {
