@@ -32,6 +32,10 @@ const SECTION_ELEMENTS: Record<string, string> = {
   'per-image': '[data-testid="per-image"] table',
   // Findings show as a banner above the summary; a run without any has nothing to show.
   sanity: '#app',
+  'robustness-curves': 'svg[data-testid^="robustness-curve-"]',
+  flags: '[data-testid="flags"], [data-testid="flags-none"]',
+  certification: 'table[data-testid="certification-summary"]',
+  'fourier-heatmap': '[data-testid="fourier-params"]',
 };
 
 function cli(args: string[], env: Record<string, string>) {

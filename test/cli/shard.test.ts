@@ -29,6 +29,8 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 /** Fields that differ between any two runs of the same thing: when, which id, how long. */
 const VOLATILE = new Set(['id', 'createdAt', 'timings', 'seconds', 'inferenceSeconds', 'imagesPerSecond', 'merged']);
+/** What the merge names as not yet recomputed (merged.notRecomputed and a warning say so): compared apart. */
+const NOT_RECOMPUTED = new Set(['cost', 'robustnessCurves', 'flags']);
 
 function differences(a: unknown, b: unknown, path = '', out: string[] = []): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return out;
@@ -37,7 +39,7 @@ function differences(a: unknown, b: unknown, path = '', out: string[] = []): str
     return out;
   }
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (VOLATILE.has(k)) continue;
+    if (VOLATILE.has(k) || NOT_RECOMPUTED.has(k)) continue;
     differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
   }
   return out;
@@ -64,6 +66,16 @@ test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFoo
   assert.equal(m.code, 0, m.stderr);
   const whole = read(join(dir, 'all', 'report.json'));
   const merged = read(join(dir, 'merged', 'report.json'));
+  // What the merge does not yet recompute is named, in the report and in one warning, and left out.
+  const notRecomputed = (merged.merged as { notRecomputed: string[] }).notRecomputed;
+  assert.deepEqual(notRecomputed, ['attack cost counters', 'robustness curves', 'gradient-masking flags']);
+  const warnings = merged.warnings as string[];
+  assert.ok(
+    warnings.some((w) => w.startsWith('merge does not yet recompute attack cost counters')),
+    warnings.join(' | '),
+  );
+  assert.equal((merged.sections as Record<string, unknown>).flags, undefined);
+  merged.warnings = warnings.filter((w) => !w.startsWith('merge does not yet recompute'));
   assert.deepEqual(differences(whole, merged), []);
   assert.equal((merged.merged as { shards: number }).shards, 3);
   // the gallery's PNGs came along under the names the report gives

@@ -135,7 +135,8 @@ export interface ReportV1 {
   /** Present in a shard's report (`--shard i/n`). */
   shard?: ReportShard;
   /** Present in a report `merge` assembled from shard reports: their ids in shard order. */
-  merged?: { shards: number; reportIds: string[] };
+  /** A merged run: its shards, and what the merge does not yet recompute from per-image data (left out, not guessed). */
+  merged?: { shards: number; reportIds: string[]; notRecomputed?: string[] };
 }
 
 /** Checks the envelope of a parsed report so readers can reject other files and newer versions clearly. */

@@ -350,9 +350,32 @@ export function mergeShardReports(inputs: ShardInput[]): MergeResult {
     },
     timings,
     sections,
-    warnings: [...kept, ...(sanity ? sanity.findings.map((f) => f.message) : [])],
-    merged: { shards: shards.length, reportIds: shards.map((s) => s.report.id) },
+    warnings: [...kept, ...(sanity ? sanity.findings.map((f) => f.message) : []), ...notRecomputedWarning(shards)],
+    merged: { shards: shards.length, reportIds: shards.map((s) => s.report.id), notRecomputed: notRecomputed(shards) },
   };
   report.warnings.push(...checkReportInvariants(report).map((v) => `report check failed: ${v}`));
   return { report, copies };
+}
+
+/**
+ * What the shards hold that the merge does not yet recompute exactly (the attack runs' cost counters, the
+ * robustness curves, the gradient-masking flags): left out of the merged report and named, never summed
+ * into something that only looks exact. An unsharded run gives them.
+ */
+function notRecomputed(shards: ShardInput[]): string[] {
+  const out: string[] = [];
+  const runs = (s: ShardInput) => (s.report.sections.attacks as { runs?: { cost?: unknown }[] } | undefined)?.runs ?? [];
+  if (shards.some((s) => runs(s).some((r) => r.cost !== undefined))) out.push('attack cost counters');
+  if (shards.some((s) => s.report.sections.robustnessCurves !== undefined)) out.push('robustness curves');
+  if (shards.some((s) => s.report.sections.flags !== undefined)) out.push('gradient-masking flags');
+  return out;
+}
+
+function notRecomputedWarning(shards: ShardInput[]): string[] {
+  const missing = notRecomputed(shards);
+  return missing.length
+    ? [
+        `merge does not yet recompute ${missing.join(', ')} from the shards: they are left out of the merged report (an unsharded run has them)`,
+      ]
+    : [];
 }
