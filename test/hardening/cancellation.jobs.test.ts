@@ -129,7 +129,9 @@ describe('attack job: a cancel inside each attack drops the interrupted batch', 
         run.evaluated === probe.doneAtAbort || run.evaluated === probe.doneAtAbort + batch,
         `evaluated ${run.evaluated}, ${probe.doneAtAbort} done at the cancel`,
       );
-      assertReadablePartial(report, ['attacks', 'sanity', 'flags']);
+      // Minimal-ε and minimal-perturbation attacks also give their derived robust-accuracy curve.
+      const minimal = spec.params.mode === 'minimal-eps' || spec.name === 'deepfool' || spec.name === 'cw';
+      assertReadablePartial(report, ['attacks', 'sanity', 'flags', ...(minimal ? ['robustnessCurves'] : [])]);
       for (const item of run.gallery)
         assert.ok(readdirSync(join(dir, 'gallery', 'attack-1')).includes(item.files.adversarial.split('/').pop()!));
     });
@@ -176,7 +178,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'flags']);
+    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'flags', 'robustnessCurves']);
     const runs = (report.sections.attacks as AttacksSection).runs;
     assert.deepEqual(
       runs.map((r) => r.evaluated),

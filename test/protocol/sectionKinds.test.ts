@@ -20,6 +20,7 @@ describe('section kinds', () => {
       'per-image',
       'certification',
       'fourier-heatmap',
+      'robustness-curves',
       'flags',
     ]);
     for (const kind of SECTION_KINDS) assert.ok(isKnownKind(kind));
