@@ -8,6 +8,7 @@ import type { LossHead } from '../grad/lossHeads';
 import type { ScoreModel } from '../runtime/scoreModel';
 import type { SessionOptions } from '../runtime/modelSession';
 import { Rng } from '../util/random';
+import { channelCount } from '../data/pixels';
 import { countingGradient, countingModel, type CostCounter } from './costCounter';
 import { adversarialMask } from './criteria';
 import type { AttackContext, Criterion } from './types';
@@ -81,4 +82,19 @@ export function attackContext(
     pixelsPerImage: classifier.pixelsPerSample,
     numClasses: classifier.numClasses ?? 0,
   };
+}
+
+/**
+ * The image shape a black-box attack searches over (channels × height × width of the model's input), checked
+ * against the batch's pixels per image: a mismatch is a usage error naming the attack.
+ */
+export function attackImageShape(ctx: Pick<AttackContext, 'classifier' | 'pixelsPerImage'>, attack: string) {
+  const pre = ctx.classifier.preprocessing;
+  const shape = { channels: channelCount(pre), height: pre.height, width: pre.width };
+  if (shape.channels * shape.height * shape.width !== ctx.pixelsPerImage)
+    throw new EngineError(
+      'USAGE',
+      `${attack}: images of ${ctx.pixelsPerImage} values do not match the model's ${shape.channels}×${shape.height}×${shape.width} input`,
+    );
+  return shape;
 }

@@ -19,7 +19,7 @@
 import { EngineError } from '../errors';
 import { attackDefaults } from './catalog';
 import type { OutputKind } from '../eval/scores';
-import { channelCount } from '../data/pixels';
+import { attackImageShape } from './context';
 import { basisImage, lowFrequencyOrder } from '../spectral/dct';
 import type { Rng } from '../util/random';
 import type { Attack, AttackBatch, AttackContext, AttackOutcome } from './types';
@@ -278,10 +278,7 @@ async function runSimba(p: SimbaParams, batch: AttackBatch, ctx: AttackContext):
   checkAgainstRange(p, ctx.range);
   const { count } = batch;
   const per = ctx.pixelsPerImage;
-  const pre = ctx.classifier.preprocessing;
-  const g: Geometry = { channels: channelCount(pre), height: pre.height, width: pre.width, per };
-  if (g.channels * g.height * g.width !== per)
-    throw new EngineError('USAGE', `simba: images of ${per} values do not match the model's ${g.channels}×${g.height}×${g.width} input`);
+  const g: Geometry = { ...attackImageShape(ctx, 'simba'), per };
   const s: SimbaState = {
     p,
     ctx,

@@ -20,7 +20,7 @@
  */
 import { EngineError } from '../errors';
 import type { OutputKind } from '../eval/scores';
-import { channelCount } from '../data/pixels';
+import { attackImageShape } from './context';
 import { attackDefaults } from './catalog';
 import { formatEpsilon } from './format';
 import { checkEpsilon } from './gradientSteps';
@@ -306,10 +306,8 @@ async function runSquare(p: SquareParams, batch: AttackBatch, ctx: AttackContext
   const [lo, hi] = ctx.range;
   if (p.norm === 'linf' && p.eps > hi - lo)
     throw new EngineError('USAGE', `square: L∞ ε ${p.eps} exceeds the pixel range width ${hi - lo}: every image would be reachable`);
-  const pre = ctx.classifier.preprocessing;
-  const g: Geometry = { c: channelCount(pre), h: pre.height, w: pre.width, per };
-  if (g.c * g.h * g.w !== per)
-    throw new EngineError('USAGE', `square: images of ${per} values do not match the model's ${g.c}×${g.h}×${g.w} input`);
+  const shape = attackImageShape(ctx, 'square');
+  const g: Geometry = { c: shape.channels, h: shape.height, w: shape.width, per };
   const s: State = {
     p,
     ctx,

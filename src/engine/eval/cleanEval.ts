@@ -125,17 +125,29 @@ export async function evaluateClean(classifier: Classifier, samples: DatasetSamp
     requested: samples.length,
     evaluated,
     failed,
-    top1Correct: top1,
-    top1Accuracy: evaluated ? top1 / evaluated : 0,
-    top5Correct: top5,
-    top5Accuracy: evaluated ? top5 / evaluated : 0,
-    meanConfidence: evaluated ? confidenceSum / evaluated : 0,
+    ...accuracyTotals(evaluated, top1, top5, confidenceSum),
     perClass,
     confusion,
     ...(confusionCells ? { confusionCells } : {}),
     predictions,
     outputRange,
     throughput: { seconds, inferenceSeconds, imagesPerSecond: seconds > 0 ? evaluated / seconds : 0, batchSize: classifier.batchSize },
+  };
+}
+
+/** Top-1 / top-5 counts and accuracies and the mean confidence over `evaluated` images (0 when there are none). */
+export function accuracyTotals(
+  evaluated: number,
+  top1: number,
+  top5: number,
+  confidenceSum: number,
+): Pick<CleanEvalResult, 'top1Correct' | 'top1Accuracy' | 'top5Correct' | 'top5Accuracy' | 'meanConfidence'> {
+  return {
+    top1Correct: top1,
+    top1Accuracy: evaluated ? top1 / evaluated : 0,
+    top5Correct: top5,
+    top5Accuracy: evaluated ? top5 / evaluated : 0,
+    meanConfidence: evaluated ? confidenceSum / evaluated : 0,
   };
 }
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { EngineError } from '../errors';
 import type { ReportV1, CleanSection } from '../report/schema';
 import type { ImagePrediction } from '../eval/cleanEval';
-import { confusionSummary } from '../eval/cleanEval';
+import { accuracyTotals, confusionSummary } from '../eval/cleanEval';
 import { checkSanity, type OutputRange, type SanityEvidence } from '../eval/sanity';
 import type { SanitySection } from '../report/sections';
 import { summarise, type ImageOutcome } from '../attacks/protocol';
@@ -198,11 +198,7 @@ function mergeClean(shards: ShardInput[], pos: Map<string, number>): CleanSectio
     partial: false,
     requested: shards[0].report.shard!.sampledImages,
     evaluated,
-    top1Correct: top1,
-    top1Accuracy: evaluated ? top1 / evaluated : 0,
-    top5Correct: top5,
-    top5Accuracy: evaluated ? top5 / evaluated : 0,
-    meanConfidence: evaluated ? confidenceSum / evaluated : 0,
+    ...accuracyTotals(evaluated, top1, top5, confidenceSum),
     perClass,
     confusion,
     ...(confusionCells ? { confusionCells } : {}),
