@@ -551,10 +551,17 @@ async function fourierHeatmapCommand(args: string[]): Promise<number> {
   );
   writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
   if (values.json !== undefined) emitJson(values.json, report);
+  sanityToStderr(report, values.json);
   if (values.json !== '-') {
-    const lines = [`model      ${report.model.path}`, ...fourierHeatmapLines(report.sections.fourierHeatmap as FourierHeatmapSection)];
+    // A result that looks like a class-order or preprocessing mistake says so first, as eval and attack do.
+    const banner = sanityBanner(report);
+    const lines = [
+      ...banner.lines,
+      `model      ${report.model.path}`,
+      ...fourierHeatmapLines(report.sections.fourierHeatmap as FourierHeatmapSection),
+    ];
     if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; the map holds the cells finished`);
-    for (const w of report.warnings) lines.push(`warning: ${w}`);
+    for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
     lines.push(`run        ${resolve(outDir)}`);
     process.stdout.write(lines.join('\n') + '\n');
   }
@@ -579,11 +586,17 @@ async function certifyCommand(args: string[]): Promise<number> {
   );
   writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
   if (values.json !== undefined) emitJson(values.json, report);
+  sanityToStderr(report, values.json);
   emitHtml(values.html, report, outDir, values.json);
   if (values.json !== '-') {
-    const lines = [`model      ${report.model.path}`, ...certificationLines(report.sections.certification as CertificationSection)];
+    const banner = sanityBanner(report);
+    const lines = [
+      ...banner.lines,
+      `model      ${report.model.path}`,
+      ...certificationLines(report.sections.certification as CertificationSection),
+    ];
     if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; figures cover the images finished`);
-    for (const w of report.warnings) lines.push(`warning: ${w}`);
+    for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
     lines.push(`run        ${resolve(outDir)}`);
     process.stdout.write(lines.join('\n') + '\n');
   }

@@ -114,6 +114,17 @@ test('eval and attack on alphabetical class folders: the terminal opens with the
     assert.equal(at.code, 0, at.stderr);
     assert.equal(at.stdout.split('\n')[0], RULE);
     assert.match(at.stdout, /ERROR \[permutation\]/);
+
+    // The certification and the Fourier heat map check their clean predictions the same way.
+    for (const args of [
+      ['certify', model, '--config', config, '--preset', 'fast', '--n', '200', '--sigma', '0.25', '--quiet', '--out', join(dir, 'c')],
+      ['fourier-heatmap', model, '--config', config, '--grid', '4', '--quiet', '--out', join(dir, 'f')],
+    ]) {
+      const r = cli(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.split('\n')[0], RULE, `${args[0]}: ${r.stdout.slice(0, 300)}`);
+      assert.match(r.stdout, /ERROR \[permutation\]/, args[0]);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

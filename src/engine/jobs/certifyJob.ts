@@ -19,6 +19,7 @@ import { channelCount } from '../data/pixels';
 import { isEngineError } from '../errors';
 import { pixelSpecFor } from '../input/pixelSpec';
 import { buildReport } from '../report/buildReport';
+import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
 import type { ReportV1 } from '../report/schema';
 import { Classifier } from '../runtime/classifier';
 import { Rng } from '../util/random';
@@ -92,6 +93,7 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
   const stage = `certifying (${opts.sigmas.length} σ × ${opts.n0 + opts.n} samples per image)`;
   let partial = false;
   const started = performance.now();
+  const cleanTally = new CleanPredictionTally();
   try {
     let index = 0,
       finished = 0;
@@ -102,6 +104,15 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
     })) {
       for (const f of imageBatch.failed) skipped.push({ relPath: f.sample.relPath, error: f.error });
       finished += imageBatch.failed.length;
+      // The base classifier's clean predictions are checked as every run's are (class order, preprocessing).
+      if (imageBatch.samples.length) {
+        const cleanScores = await classifier.scores(imageBatch.pixels, imageBatch.samples.length);
+        cleanTally.add(
+          cleanScores,
+          imageBatch.samples.map((x) => x.label),
+          classifier.outputKind!.kind,
+        );
+      }
       for (let i = 0; i < imageBatch.samples.length; i++) {
         const sample = imageBatch.samples[i];
         const imageIndex = data.samples.indexOf(sample, index);
@@ -151,6 +162,9 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
   try {
     const final = section();
     hooks.onSection?.('certification', final);
+    const evidence = cleanTally.evidence();
+    const sanity = evidence.evaluated > 0 ? sanitySection(evidence, prepared, data, classifier) : null;
+    if (sanity) hooks.onSection?.('sanity', sanity);
     return buildReport({
       command: 'certify',
       prepared,
@@ -158,9 +172,9 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
       classifier,
       status: partial ? 'partial' : 'complete',
       skippedImages: skipped,
-      sections: { certification: final },
+      sections: { certification: final, ...(sanity ? { sanity } : {}) },
       seeds: seedRecord(runSeed, 'certify/noise'),
-      warnings: [],
+      warnings: sanity ? sanityWarnings(sanity) : [],
     });
   } finally {
     await classifier.dispose();

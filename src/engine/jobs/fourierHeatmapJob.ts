@@ -13,6 +13,7 @@ import { LowPassModel } from '../defences/lowPassModel';
 import { EngineError, isEngineError } from '../errors';
 import { pixelSpecFor } from '../input/pixelSpec';
 import { buildReport } from '../report/buildReport';
+import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
 import type { ReportV1 } from '../report/schema';
 import { Classifier } from '../runtime/classifier';
 import type { ScoreModel } from '../runtime/scoreModel';
@@ -161,6 +162,7 @@ export async function runFourierHeatmapJob(req: JobRequest, opts: FourierHeatmap
     });
 
     const started = performance.now();
+    const cleanTally = new CleanPredictionTally();
     let partial = false;
     const stage = `Fourier heat map (${cells.length} frequency pairs × ${count} images × ${models.length} model${models.length > 1 ? 's' : ''})`;
     try {
@@ -171,7 +173,10 @@ export async function runFourierHeatmapJob(req: JobRequest, opts: FourierHeatmap
       };
       for (let m = 0; m < models.length; m++) {
         const t = performance.now();
-        const pred = await classesOf(models[m].model, pixels, count);
+        const cleanScores = await models[m].model.scores(pixels, count);
+        // The plain model's clean predictions are checked as every run's are (class order, preprocessing).
+        if (models[m].kind === 'model') cleanTally.add(cleanScores, labels, classifier.outputKind!.kind);
+        const pred = argmaxRows(cleanScores, count, cleanScores.length / count);
         cleanError[m] = pred.reduce((e, k, i) => e + (k === labels[i] ? 0 : 1), 0) / count;
         seconds[m] += (performance.now() - t) / 1000;
       }
@@ -219,6 +224,9 @@ export async function runFourierHeatmapJob(req: JobRequest, opts: FourierHeatmap
     }
     const final = section();
     hooks.onSection?.('fourierHeatmap', final);
+    const evidence = cleanTally.evidence();
+    const sanity = evidence.evaluated > 0 ? sanitySection(evidence, prepared, data, classifier) : null;
+    if (sanity) hooks.onSection?.('sanity', sanity);
     return buildReport({
       command: 'fourier-heatmap',
       prepared,
@@ -226,9 +234,9 @@ export async function runFourierHeatmapJob(req: JobRequest, opts: FourierHeatmap
       classifier,
       status: partial ? 'partial' : 'complete',
       skippedImages: skipped,
-      sections: { fourierHeatmap: final },
+      sections: { fourierHeatmap: final, ...(sanity ? { sanity } : {}) },
       seeds: seedRecord(runSeed, 'fourier/sign'),
-      warnings: [],
+      warnings: sanity ? sanityWarnings(sanity) : [],
     });
   } finally {
     await classifier.dispose();
