@@ -21,7 +21,7 @@ import { errorText } from '../errors';
 import { GraphIndex } from './graphIndex';
 
 /**
- * Op types onnxruntime's CPU provider (1.30) runs in float32 only, found by building one-node float64
+ * Op types onnxruntime's CPU provider (1.30 and 1.31) runs in float32 only, found by building one-node float64
  * models: a graph with one of them is not copied at all (the copy of a large model costs seconds to encode).
  * An op missing here is still caught by the probe, only later.
  */
