@@ -777,6 +777,7 @@ test('a certification section: summary per σ, the certified-accuracy curve per 
     assert.doesNotMatch(svg.outerHTML, /NaN/);
     assert.equal(panel.querySelectorAll('table[data-testid="certification-images"] tbody tr').length, N);
     assert.equal(cells(panel.querySelector('table[data-testid="certification-images"] tbody tr')!)[2], 'abstain');
+    assert.match(text(r.querySelector('.summary-clean')), /Top-1\s*not measured: certification classifies noisy copies only/);
   }
 });
 
@@ -845,6 +846,8 @@ test('a fourier-heatmap section: one heatmap per model beside the RCT maps, cent
   // in reading order right after the RCT maps' place
   const order = [...root.querySelectorAll('section[id^="panel-"]')].map((s) => s.id);
   assert.ok(order.includes('panel-fourier-heatmap'));
+  // the summary card's clean accuracy comes from the heat map's unperturbed pass (1 − clean error), not "—"
+  assert.match(text(root.querySelector('.summary-clean')), /Top-1\s*95\.0% \(30\/32, the heat map's unperturbed pass\)/);
 });
 
 test('a flags section: each fired flag with its explanation and evidence after the defences, a warning in the verdict; none fired, one line', async () => {

@@ -303,11 +303,29 @@ function cleanBlock(ctx: RenderContext, side: Side): HTMLElement {
       ['Top-5', `${percent(attack.clean.top5Accuracy)} (${fraction(attack.clean.top5Correct, attack.evaluated)})`],
     ];
   } else {
-    rows = [['Top-1', '—']];
+    rows = cleanRowsOfOtherJobs(sideCtx);
   }
   const block = group(h, 'Clean accuracy', rows);
   block.classList.add('summary-clean');
   return block;
+}
+
+/**
+ * Jobs without a clean section: the Fourier heat map classifies the unperturbed images itself (its clean error);
+ * certification measures only the smoothed classifier, so the card says where its figures are instead of "—".
+ */
+function cleanRowsOfOtherJobs(ctx: RenderContext): Row[] {
+  const heatmap = entriesOf(ctx, 'fourier-heatmap')[0]?.section;
+  const plain = heatmap?.maps.find((m) => m.model === 'model');
+  if (heatmap && plain) {
+    const n = heatmap.params.images;
+    const correct = Math.round((1 - plain.cleanError) * n);
+    return [['Top-1', `${percent(1 - plain.cleanError)} (${fraction(correct, n)}, the heat map's unperturbed pass)`]];
+  }
+  if (entriesOf(ctx, 'certification')[0]) {
+    return [['Top-1', 'not measured: certification classifies noisy copies only (see certified accuracy at radius 0)']];
+  }
+  return [['Top-1', '—']];
 }
 
 function runRows(r: ReportV1): Row[] {
