@@ -31,6 +31,11 @@ export interface ApgdParams {
    * randomized defence every call samples anew, for a deterministic model the calls return the same gradient.
    */
   eot: number;
+  /**
+   * Not a catalog parameter: keep every image for all steps even without EOT (a randomized model whose gradient
+   * source already averages draws, e.g. analyse's EOT gradient through post-averaging). Default: eot > 1.
+   */
+  keepBroken?: boolean;
 }
 
 export interface ApgdTargetedParams extends ApgdParams {
@@ -243,7 +248,7 @@ async function apgdRun(batch: AttackBatch, rows: number[], ctx: AttackContext, p
   // With EOT (a randomized model) an image stays in the run after a draw misclassified it, and its example is
   // the latest point a draw misclassified, as the reference (x_best_adv); the first lucky draw is a weak example,
   // and the caller's fresh forward pass decides whether it is broken. Deterministic: it leaves at once.
-  const keepGoing = p.eot > 1;
+  const keepGoing = p.keepBroken ?? p.eot > 1;
   const lossSteps: Float64Array[] = [];
   record(all, await evaluate(x, all), new Float64Array(n));
   const stepSize = new Float64Array(n).fill(2 * p.eps);
