@@ -24,6 +24,7 @@ export const ANALYSE_FLAGS = {
   examples: { type: 'string' },
   baseline: { type: 'string' },
   criterion: { type: 'string' },
+  adaptive: { type: 'string' },
 } as const;
 
 export const EXPLAIN_FLAGS = {
@@ -67,6 +68,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
     throw new EngineError('USAGE', `defend: name a defence with ${DEFENCE_VALUES.map((v) => `--defence ${v}`).join(' or ')}`);
   const baseline = choice(flags, 'baseline', ['zero', 'noise'] as const) ?? 'zero';
   const criterion = choice(flags, 'criterion', ['top1', 'top5'] as const) ?? 'top1';
+  const adaptiveAttack = choice(flags, 'adaptive', ['pgd', 'apgd-ce'] as const);
   const adaptiveImages = whole(flags, 'adaptive-images', 1);
   const ofImages = whole(flags, 'of-images', 1);
   const perImageExamples = whole(flags, 'examples', 0);
@@ -93,6 +95,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
         }
       : {}),
     ...(adaptiveImages !== undefined ? { adaptiveImages } : {}),
+    ...(adaptiveAttack !== undefined ? { adaptiveAttack } : {}),
     ...(ofImages !== undefined ? { ofImages } : {}),
     ...(perImageExamples !== undefined ? { perImageExamples } : {}),
   };

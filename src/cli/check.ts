@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { standardSuite, type AttackSpec } from '../engine/attacks/catalog';
-import { quickCheckSuite } from '../engine/attacks/quickCheckSuite';
+import { legacyQuickCheckSuite, quickCheckSuite } from '../engine/attacks/quickCheckSuite';
 import { findConfigFile, perModelConfigName, readConfigFile } from '../engine/config/configFile';
 import { EngineError } from '../engine/errors';
 import { checkBaselineModel, readBaselineReport } from '../engine/gates/baseline';
@@ -46,7 +46,7 @@ export interface CheckFlags {
   out?: string;
 }
 
-export const CHECK_USAGE = `  --suite S              quick (default: FGSM + PGD-10 L∞ at ε = 8/255, as the Quick Attack Check) | standard
+export const CHECK_USAGE = `  --suite S              quick (default: FGSM + APGD-CE-10 L∞ at ε = 8/255, as the Quick Attack Check) | standard
   --baseline FILE        an earlier report.json: gates on vs-baseline.<metric> compare against it
   --allow-model-change   accept a baseline measured on another model file
   --markdown FILE        write the gate summary as Markdown (also appended to $GITHUB_STEP_SUMMARY when set)
@@ -89,13 +89,20 @@ export function planCheck(flags: CheckFlags, modelPath: string, now = new Date()
   const gates = parseGates(loaded.config.gates ?? {}, loaded.path);
   if (gates.length === 0) {
     throw new EngineError('USAGE', `check: ${loaded.path} declares no "gates"`, {
-      hint: 'add e.g. "gates": {"clean.top1": ">= 0.90", "attack.pgd.top1": ">= 0.30"}',
+      hint: 'add e.g. "gates": {"clean.top1": ">= 0.90", "attack.apgd-ce.top1": ">= 0.30"}',
     });
   }
   const attacks = suite();
+  const notes: string[] = [];
+  if (suiteName === 'quick') {
+    const legacy = legacyPgdGates(gates);
+    if (legacy.length) {
+      attacks.push(...legacyQuickCheckSuite().filter((a) => a.name === 'pgd'));
+      notes.push(legacyPgdNote(legacy));
+    }
+  }
   const names = metricNamesFor(attacks.map((a) => ({ attack: a.name, params: a.params })));
   const onBaseline = gates.filter((g) => g.metric.startsWith(BASELINE_PREFIX));
-  const notes: string[] = [];
   let baseline: CheckPlan['baseline'] = null;
   if (flags.baseline !== undefined) {
     const report = readBaselineReport(flags.baseline);
@@ -138,6 +145,25 @@ export function planCheck(flags: CheckFlags, modelPath: string, now = new Date()
     outDir: runFolder(modelPath, { out: flags.out }, now),
   };
   return { modelPath, configFile: loaded.path, gates, options, baseline, notes };
+}
+
+/**
+ * Gates on `attack.pgd.*` (or `vs-baseline.attack.pgd.*`): the quick suite's attack before APGD-CE replaced
+ * PGD-10. Such a gate is neither remapped to APGD-CE (a stronger attack: its threshold would silently mean
+ * something else, and a baseline's PGD figure is no reference for an APGD-CE one) nor refused (CI would break on
+ * upgrade): the check runs PGD-10 L∞ as well, so the gate measures what it always measured, and says so.
+ */
+function legacyPgdGates(gates: Gate[]): Gate[] {
+  return gates.filter((g) => /^(vs-baseline\.)?attack\.pgd\./.test(g.metric));
+}
+
+function legacyPgdNote(legacy: Gate[]): string {
+  const names = legacy.map((g) => g.metric).join(', ');
+  return (
+    `deprecated: ${names} gate${legacy.length > 1 ? '' : 's'} PGD-10, the quick check's attack before APGD-CE-10 replaced it; ` +
+    'PGD-10 L∞ ran as well so that the gate measures what it did. Rename to attack.apgd-ce.* (the stronger attack at the same cost: ' +
+    'expect a value lower or equal, and set the threshold anew); the extra PGD run will go in a later version'
+  );
 }
 
 /** The gates evaluated on the run's report. */

@@ -148,6 +148,8 @@ Frequency + RCT + spectra + sweeps; defend = the named defences and attacks only
   --eps E[,E…]           L∞ ε list: the first for fixed-ε attacks, all for the ε sweep (default 8/255)
 ${DEFENCES.flatMap((d) => d.cli.usage.map(([flag, text]) => `  ${flag.padEnd(22)} ${text}`)).join('\n')}
   --adaptive-images N    correctly classified images re-attacked adaptively and used for the ε sweep
+  --adaptive A           the adaptive attack against each defence: pgd (default, PGD-10) | apgd-ce (APGD-CE-10,
+                         AutoAttack's first attack at the same cost; EOT through post-averaging)
   --of-images N          images explained by Occluded Frequency
   --examples N           example PNGs saved per attack for the per-image table (default: all for images up to
                          64×64, else 32; 0 = none)

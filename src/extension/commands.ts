@@ -112,7 +112,8 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
     const text = statusText(latest.current, latest.previous).replace('$(shield) ', '');
     void vscode.window
       .showInformationMessage(
-        `${QUICK_CHECK_NAME} of ${name}: ${text} under ${latest.current.attack} (fixed ε) on ${latest.current.images} images.`,
+        `${QUICK_CHECK_NAME} of ${name}: ${text} under ${latest.current.attack} (fixed ε) on ${latest.current.images} images.` +
+          (latest.otherAttack ? ` Not compared with the previous check, which ran ${latest.otherAttack}: a new series starts.` : ''),
         'Open Report',
       )
       .then((c) => {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { Disposable } from '../host/dispose';
 import { QUICK_CHECK_NAME } from '../engine/attacks/quickCheckSuite';
-import { QuickCheckHistory, statusLabel, statusText } from '../host/quickChecks';
+import { QuickCheckHistory, statusLabel, statusText, statusTooltip } from '../host/quickChecks';
 import { latestSanityFindings, sanityTooltip } from '../host/sanityStatus';
 import type { Lens } from './lens';
 import { activeModel } from './modelPicker';
@@ -81,8 +81,8 @@ export class QuickCheckStatus extends Disposable {
       return;
     }
     this.item.text = statusText(latest.current, latest.previous);
-    const label = statusLabel(latest.current, latest.previous, name);
-    this.item.tooltip = `${label}\n${latest.current.status === 'partial' ? '(partial: the check was cancelled)\n' : ''}Click to open the report.`;
+    const label = statusLabel(latest.current, latest.previous, name, latest.otherAttack);
+    this.item.tooltip = statusTooltip(latest, name);
     this.item.accessibilityInformation = { label, role: 'button' };
     this.item.command = { title: `Open ${QUICK_CHECK_NAME} Report`, command: 'robustnessLens.openRun', arguments: [latest.current.runId] };
     if (sanity) {

@@ -6,7 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { QUICK_CHECK_NAME } from '../engine/attacks/quickCheckSuite';
+import {
+  QUICK_CHECK_ATTACK_NOTE,
+  QUICK_CHECK_NAME,
+  legacyQuickCheckSuite,
+  quickCheckSuite,
+  quickCheckSuiteOf,
+  suiteWords,
+} from '../engine/attacks/quickCheckSuite';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ReportV1 } from '../engine/report/schema';
 import { reportVerdict } from '../protocol/verdict';
@@ -23,6 +30,11 @@ export interface QuickCheckRecord {
   /** Clean top-1 accuracy on the same images. */
   cleanTop1: number;
   attack: string;
+  /**
+   * The check's suite in words ("FGSM, APGD-CE-10 L∞"): checks are compared only within one suite. Absent in
+   * records written before the field, all of them checks of the legacy suite (FGSM, PGD-10 L∞).
+   */
+  suite?: string;
   images: number;
   runId: string;
   status: ReportV1['status'];
@@ -48,6 +60,7 @@ export function quickCheckRecord(report: ReportV1, runId: string): QuickCheckRec
     robustTop1: robust.top1,
     cleanTop1: robust.cleanTop1,
     attack: robust.label,
+    suite: suiteWords(quickCheckSuiteOf(report) ?? quickCheckSuite()),
     images: robust.evaluated,
     runId,
     status: report.status,
@@ -70,11 +83,18 @@ export class QuickCheckHistory {
     return this.load().filter((r) => r.model === model);
   }
 
-  /** The latest check of a model and the one before it. */
-  latest(model: string): { current: QuickCheckRecord; previous: QuickCheckRecord | null } | null {
+  /**
+   * The latest check of a model and the one before it when both ran the same suite. A check of another suite
+   * (the PGD-10 checks before APGD-CE replaced it) is not a comparable figure: the latest check then starts a
+   * new series, and `otherAttack` names the suite of the check before it.
+   */
+  latest(model: string): { current: QuickCheckRecord; previous: QuickCheckRecord | null; otherAttack?: string } | null {
     const mine = this.of(model);
     if (!mine.length) return null;
-    return { current: mine[mine.length - 1], previous: mine.length > 1 ? mine[mine.length - 2] : null };
+    const current = mine[mine.length - 1];
+    const before = mine.length > 1 ? mine[mine.length - 2] : null;
+    if (before && seriesOf(before) !== seriesOf(current)) return { current, previous: null, otherAttack: seriesOf(before) };
+    return { current, previous: before };
   }
 
   add(record: QuickCheckRecord): void {
@@ -111,6 +131,11 @@ export class QuickCheckHistory {
   }
 }
 
+/** A check's series: its suite in words (records from before the field are of the legacy PGD-10 suite). */
+export function seriesOf(record: QuickCheckRecord): string {
+  return typeof record.suite === 'string' ? record.suite : suiteWords(legacyQuickCheckSuite());
+}
+
 /** To 0.1 %, rounded the same way as formatDelta. */
 function percent(x: number): string {
   return `${(Math.round(x * 1000) / 10).toFixed(1)}%`;
@@ -135,12 +160,27 @@ export function statusText(current: QuickCheckRecord, previous: QuickCheckRecord
   return `$(shield) Robust ${percent(current.robustTop1)}${clean}${previous ? ` (${formatDelta(current.robustTop1, previous.robustTop1)})` : ''}`;
 }
 
-/** Screen-reader label (and tooltip) of the status bar item. */
-export function statusLabel(current: QuickCheckRecord, previous: QuickCheckRecord | null, modelName: string): string {
+/**
+ * Screen-reader label (and tooltip) of the status bar item; `otherAttack`: the check before this one ran another
+ * attack, so this one starts a new series and is not compared with it.
+ */
+export function statusLabel(current: QuickCheckRecord, previous: QuickCheckRecord | null, modelName: string, otherAttack?: string): string {
   const change = previous
     ? `, ${formatDelta(current.robustTop1, previous.robustTop1).replace('pp', 'percentage points')} since the previous check`
-    : '';
+    : otherAttack
+      ? `; not compared with the previous check, which ran ${otherAttack} (another suite): a new series starts here`
+      : '';
   const clean = typeof current.cleanTop1 === 'number' ? `, clean accuracy ${percent(current.cleanTop1)} on the same images` : '';
   // Screen readers hear whose item it is first, as with VS Code's own status bar entries.
   return `Robustness Lens ${QUICK_CHECK_NAME} of ${modelName}: robust accuracy ${percent(current.robustTop1)} under ${current.attack} (fixed ε) on ${current.images} images${clean}${change}`;
+}
+
+/** The status bar item's tooltip: the label, a cancelled check said so, and which attack the check runs and why. */
+export function statusTooltip(
+  latest: { current: QuickCheckRecord; previous: QuickCheckRecord | null; otherAttack?: string },
+  modelName: string,
+): string {
+  const partial = latest.current.status === 'partial' ? '(partial: the check was cancelled)\n' : '';
+  const label = statusLabel(latest.current, latest.previous, modelName, latest.otherAttack);
+  return `${label}\n${partial}${QUICK_CHECK_ATTACK_NOTE}\nClick to open the report.`;
 }

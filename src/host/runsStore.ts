@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { isQuickCheck, quickCheckTitle } from '../engine/attacks/quickCheckSuite';
+import { quickCheckSuiteOf, quickCheckTitle } from '../engine/attacks/quickCheckSuite';
 import { stringifyReport } from '../engine/report/reportJson';
 import { checkReportEnvelope, type ReportV1 } from '../engine/report/schema';
 import type { SanitySection } from '../engine/report/sections';
@@ -192,7 +192,8 @@ export function commandTitle(command: string): string {
 
 /** What a run is, in words: the quick check by its name and suite, else its command's title. */
 export function runTitle(report: Pick<ReportV1, 'command' | 'sections'>): string {
-  if (isQuickCheck(report)) return quickCheckTitle();
+  const quick = quickCheckSuiteOf(report);
+  if (quick) return quickCheckTitle(quick);
   return commandTitle(report.command);
 }
 

@@ -9,6 +9,7 @@ import {
   quickCheckRecord,
   statusLabel,
   statusText,
+  statusTooltip,
   type QuickCheckRecord,
 } from '../../src/host/quickChecks';
 import { fakeReport } from './runsStore.test';
@@ -86,6 +87,25 @@ describe('quick checks', () => {
     assert.deepEqual([latest.current.robustTop1, latest.previous?.robustTop1], [0.35, 0.4]);
     assert.equal(again.latest('/m/b.onnx')!.previous, null);
     assert.equal(JSON.parse(readFileSync(join(ws, '.robustness', 'quick-checks.json'), 'utf8')).checks.length, 3);
+  });
+
+  it('a check of another suite starts a new series: an old PGD-10 check is never compared with an APGD-CE one', () => {
+    const h = new QuickCheckHistory(ws);
+    // Written before records had a suite: the legacy FGSM + PGD-10 check.
+    h.add(record('/m/a.onnx', 0.4, '1'));
+    const apgd = { ...record('/m/a.onnx', 0.3, '2'), attack: 'APGD-CE-10 L∞ ε=8/255 (0.0314)', suite: 'FGSM, APGD-CE-10 L∞' };
+    h.add(apgd);
+    const first = new QuickCheckHistory(ws).latest('/m/a.onnx')!;
+    assert.equal(first.previous, null);
+    assert.equal(first.otherAttack, 'FGSM, PGD-10 L∞');
+    assert.equal(statusText(first.current, first.previous), '$(shield) Robust 30.0% · clean 90.0%', 'no change in pp across series');
+    const tip = statusTooltip(first, 'a.onnx');
+    assert.match(tip, /not compared with the previous check, which ran FGSM, PGD-10 L∞ \(another suite\): a new series starts here/);
+    assert.match(tip, /APGD-CE .* stronger/);
+    h.add({ ...apgd, robustTop1: 0.25, at: '3' });
+    const second = new QuickCheckHistory(ws).latest('/m/a.onnx')!;
+    assert.deepEqual([second.previous?.robustTop1, second.otherAttack], [0.3, undefined], 'compared within the new series');
+    assert.match(statusText(second.current, second.previous), /\(−5\.0 pp\)$/);
   });
 
   it('keeps the last 50 checks per model', () => {

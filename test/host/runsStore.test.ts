@@ -164,7 +164,23 @@ describe('runs store', () => {
         },
       },
     });
-    assert.equal(runTitle(quick), 'Quick Attack Check (FGSM, PGD-10 L∞ at ε = 8/255)');
+    assert.equal(runTitle(quick), 'Quick Attack Check (FGSM, PGD-10 L∞ at ε = 8/255)', 'a check of the legacy suite, by its own suite');
+    const apgd = fakeReport({
+      sections: {
+        attacks: {
+          kind: 'attacks',
+          runs: [
+            { mode: 'fixed-eps', params: { attack: 'fgsm', eps: 8 / 255, mode: 'fixed-eps' } },
+            // APGD records no mode parameter (it has one mode): the run's mode says it.
+            { mode: 'fixed-eps', params: { attack: 'apgd-ce', norm: 'linf', steps: 10, eps: 8 / 255, eot: 1 } },
+          ],
+        },
+      },
+    });
+    assert.equal(runTitle(apgd), 'Quick Attack Check (FGSM, APGD-CE-10 L∞ at ε = 8/255)');
+    const longer = JSON.parse(JSON.stringify(apgd));
+    longer.sections.attacks.runs[1].params.steps = 100;
+    assert.equal(runTitle(longer), 'Attacks', 'APGD-CE with other steps is not the quick check');
     assert.equal(runTitle(fakeReport()), 'Attacks');
     assert.equal(runTitle(fakeReport({ command: 'analyse' })), 'Robustness analysis');
     assert.equal(runTitle(fakeReport({ command: 'future' })), 'future');

@@ -73,11 +73,11 @@ describe('settings → requests and options', () => {
     assert.deepEqual(s.quickCheck, { images: 32, onModelChange: true });
   });
 
-  it('the quick check is FGSM and PGD-10 L∞ at their defaults, top-1', () => {
+  it('the quick check is FGSM and APGD-CE-10 L∞ (the steps of the PGD-10 it replaced) at ε 8/255, top-1', () => {
     assert.deepEqual(quickCheckOptions('/r'), {
       attacks: [
         { name: 'fgsm', params: {} },
-        { name: 'pgd', params: { norm: 'linf', steps: 10 } },
+        { name: 'apgd-ce', params: { norm: 'linf', steps: 10 } },
       ],
       criterion: 'top1',
       target: null,

@@ -18,6 +18,7 @@ const fullAnalyse: Required<AnalyseOptions> = {
   defences: ['low-pass'],
   analyses: { occludedFrequency: true, rct: false, spectra: true, sweeps: false },
   adaptiveImages: 32,
+  adaptiveAttack: 'apgd-ce',
   ofImages: 16,
   perImageExamples: 8,
   ofBaseline: 'noise',

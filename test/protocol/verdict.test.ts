@@ -16,7 +16,7 @@ import {
   verdictLines,
   verdictOf,
 } from '../../src/protocol/verdict';
-import { isQuickCheck, quickCheckSuite, quickCheckTitle } from '../../src/engine/attacks/quickCheckSuite';
+import { isQuickCheck, quickCheckSuite, quickCheckSuiteOf, quickCheckTitle } from '../../src/engine/attacks/quickCheckSuite';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import type { DefenceResult, DefenceRow, DefencesSection, OccludedFrequencySection } from '../../src/engine/report/sections';
 import { ATTACKS, CLEAN, DEFENCES, OCCLUDED, fixtureReport } from '../webview/fixtures';
@@ -268,17 +268,22 @@ test('modes in words; labels without the mode suffix; short names without the de
 });
 
 test('the quick check has one name, from its suite, and its reports are recognised by their attacks', () => {
-  assert.equal(quickCheckTitle(), 'Quick Attack Check (FGSM, PGD-10 L∞ at ε = 8/255)');
+  assert.equal(quickCheckTitle(), 'Quick Attack Check (FGSM, APGD-CE-10 L∞ at ε = 8/255)');
   const params = {
     fgsm: { attack: 'fgsm', eps: 8 / 255, mode: 'fixed-eps', gridSize: 100 },
     pgd: { attack: 'pgd', norm: 'linf', eps: 8 / 255, alpha: 2 / 255, steps: 10, randomStart: true, restarts: 1, mode: 'fixed-eps' },
+    apgd: { attack: 'apgd-ce', norm: 'linf', eps: 8 / 255, steps: 10, restarts: 1, rho: 0.75, eot: 1 },
   };
   const report = (runs: Record<string, unknown>[], command = 'attack') => ({
     command,
-    sections: { attacks: { runs: runs.map((p) => ({ params: p })) } },
+    sections: { attacks: { runs: runs.map((p) => ({ mode: 'fixed-eps', params: p })) } },
   });
   assert.equal(quickCheckSuite().length, 2);
-  assert.ok(isQuickCheck(report([params.fgsm, params.pgd])));
+  assert.ok(isQuickCheck(report([params.fgsm, params.apgd])));
+  assert.ok(!isQuickCheck(report([params.fgsm, { ...params.apgd, steps: 100 }])), "APGD-CE at AutoAttack's 100 steps");
+  assert.ok(isQuickCheck(report([params.fgsm, params.pgd])), 'the legacy PGD-10 suite is still a quick check');
+  assert.equal(quickCheckTitle(quickCheckSuiteOf(report([params.fgsm, params.pgd]))!), 'Quick Attack Check (FGSM, PGD-10 L∞ at ε = 8/255)');
+  assert.ok(!isQuickCheck(report([params.fgsm, params.pgd, params.apgd])), 'three attacks (a check with a legacy gate) is neither suite');
   assert.ok(!isQuickCheck(report([params.fgsm, params.pgd], 'analyse')), 'an analyse run is not a quick check');
   assert.ok(!isQuickCheck(report([params.fgsm])), 'one attack missing');
   assert.ok(!isQuickCheck(report([params.fgsm, { ...params.pgd, eps: 4 / 255 }])), 'another ε');

@@ -16,6 +16,7 @@ import type { DefenceCost, Sweep } from '../report/sections';
 import { seedFor, seedRecord } from '../util/seeds';
 import { compareScores, type EpsilonCurve, type Repeatability } from '../eval/maskingFlags';
 import type { AnalyseContext } from './context';
+import { apgdAdaptiveLabel } from '../defences/adaptive';
 import { AdaptiveTally, adaptiveRows, attackAdaptively, examplesToReattack, type AdaptiveRow } from './stages/adaptive';
 import type { AttackStage } from './stages/attacks';
 import { CostMeter } from './stages/cost';
@@ -83,6 +84,8 @@ export async function runPassTwo(
     };
     const defended: AdaptiveDefence[] = [];
     for (const c of choices) defended.push(await c.adaptive(run));
+    // Post-averaging draws fresh points on every call: APGD then keeps its images for every step (the rand version).
+    const isRandomized = (d: number) => choices[d].result.defence.kind === 'post-averaging';
     const tallies = defended.map(() => refs.map(() => new AdaptiveTally()));
     const costs = defended.map(() => new CostMeter());
     const epsSweep = startEpsilonSweep(ctx, builder, defended.length, seeds, disposers);
@@ -199,6 +202,7 @@ export async function runPassTwo(
               seedFor(runSeed, 'adaptive/attack', a, batchNo, d),
               tallies[d][a],
               ctx.hooks.signal,
+              { attack: ctx.opts.adaptiveAttack ?? 'pgd', randomized: isRandomized(d) },
             );
             work.advance(addPasses(NO_PASSES, perReattack[d], examples.ks.length));
           }
@@ -229,7 +233,7 @@ export async function runPassTwo(
           ? adaptiveRows(
               tallies[d],
               refs,
-              (norm) => def.label(norm),
+              (norm) => (ctx.opts.adaptiveAttack === 'apgd-ce' ? apgdAdaptiveLabel(norm, isRandomized(d)) : def.label(norm)),
               (a) => seedFor(runSeed, 'adaptive/attack', a, 0, 0),
             )
           : null,

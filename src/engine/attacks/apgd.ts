@@ -7,7 +7,8 @@
  *   APGD-T: the targeted DLR loss, once per target class — the 2nd, 3rd, … highest clean logit — each run only
  *           on the images still classified correctly; a success is any misclassification, as in AutoAttack.
  * An image once misclassified stays counted as broken (the reference keeps its first adversarial point), so
- * broken images leave the batch and cost no more gradients; the robust accuracy is the reference's.
+ * broken images leave the batch and cost no more gradients; the robust accuracy is the reference's. With EOT
+ * (randomized models) images stay for every step, as in the reference, and keep the latest misclassified point.
  */
 import { EngineError } from '../errors';
 import { dlrMinClasses, type LossHead } from '../grad/lossHeads';
@@ -30,6 +31,11 @@ export interface ApgdParams {
    * randomized defence every call samples anew, for a deterministic model the calls return the same gradient.
    */
   eot: number;
+  /**
+   * Not a catalog parameter: keep every image for all steps even without EOT (a randomized model whose gradient
+   * source already averages draws, e.g. analyse's EOT gradient through post-averaging). Default: eot > 1.
+   */
+  keepBroken?: boolean;
 }
 
 export interface ApgdTargetedParams extends ApgdParams {
@@ -73,6 +79,7 @@ export function createApgdT(params: Partial<ApgdTargetedParams> = {}): Attack {
       if (ctx.numClasses < dlrMinClasses(true)) {
         // The targeted DLR loss reads the 4th-highest logit: with fewer classes it does not exist.
         recorded.loss = `cross-entropy (targeted DLR needs ≥ 4 classes; the model has ${ctx.numClasses})`;
+        recorded.fallback = `ran on the cross-entropy: the targeted DLR loss divides by z_π1 − (z_π3 + z_π4)/2, which needs ≥ 4 classes, and the model has ${ctx.numClasses}`;
         return cascade(batch, ctx, p, [
           { head: { kind: 'cross-entropy' }, sign: 1, inputs: (rows) => ({ labels: rows.map((i) => batch.labels[i]) }) },
         ]);
@@ -81,6 +88,9 @@ export function createApgdT(params: Partial<ApgdTargetedParams> = {}): Attack {
       const clean = await ctx.classifier.scores(batch.pixels, batch.count);
       const k = clean.length / batch.count;
       const targets = Math.min(p.targets, k - 1);
+      if (targets < p.targets)
+        // AutoAttack's 9 targets assume ≥ 10 classes; a smaller model runs every other class once.
+        recorded.fallback = `${p.targets} target classes asked, but the model has ${k} classes, so at most ${k - 1} (classes − 1): ran ${targets}`;
       const ranked = Array.from({ length: batch.count }, (_, i) => topK(clean.subarray(i * k, (i + 1) * k), targets + 1));
       const passes = Array.from({ length: targets }, (_, t): Pass => ({
         head: { kind: 'dlr', targeted: true },
@@ -114,6 +124,7 @@ export function createApgdDlr(params: Partial<ApgdParams> = {}): Attack {
       if (batch.targets) throw new EngineError('USAGE', 'apgd-dlr: targets given: it is untargeted (use apgd-ce for a given target)');
       if (ctx.numClasses < dlrMinClasses(false)) {
         recorded.loss = `cross-entropy (DLR needs ≥ 3 classes; the model has ${ctx.numClasses})`;
+        recorded.fallback = `ran on the cross-entropy: the DLR loss divides by z_π1 − z_π3, the gap to the third-highest logit, which needs ≥ 3 classes, and the model has ${ctx.numClasses}`;
         return cascade(batch, ctx, p, [{ head: { kind: 'cross-entropy' }, sign: 1, inputs: labels }]);
       }
       return cascade(batch, ctx, p, [{ head: { kind: 'dlr', targeted: false }, sign: 1, inputs: labels }]);
@@ -221,7 +232,7 @@ async function apgdRun(batch: AttackBatch, rows: number[], ctx: AttackContext, p
       const g = r.grad.subarray(a * per, (a + 1) * per);
       grad.set(g, j * per);
       lossNow[j] = r.loss[a];
-      if (r.adv[a] && !success[j]) {
+      if (r.adv[a] && (!success[j] || keepGoing)) {
         success[j] = true;
         xAdv.set(x.subarray(j * per, (j + 1) * per), j * per);
       }
@@ -234,6 +245,10 @@ async function apgdRun(batch: AttackBatch, rows: number[], ctx: AttackContext, p
   };
 
   const all = Array.from({ length: n }, (_, j) => j);
+  // With EOT (a randomized model) an image stays in the run after a draw misclassified it, and its example is
+  // the latest point a draw misclassified, as the reference (x_best_adv); the first lucky draw is a weak example,
+  // and the caller's fresh forward pass decides whether it is broken. Deterministic: it leaves at once.
+  const keepGoing = p.keepBroken ?? p.eot > 1;
   const lossSteps: Float64Array[] = [];
   record(all, await evaluate(x, all), new Float64Array(n));
   const stepSize = new Float64Array(n).fill(2 * p.eps);
@@ -248,7 +263,7 @@ async function apgdRun(batch: AttackBatch, rows: number[], ctx: AttackContext, p
 
   for (let step = 0; step < p.steps; step++) {
     if (ctx.signal?.aborted) break;
-    const active = all.filter((j) => !success[j]);
+    const active = keepGoing ? all : all.filter((j) => !success[j]);
     if (active.length === 0) break;
     const a = step > 0 ? MOMENTUM : 1;
     for (const j of active) momentumStep(x, xOld, x0, grad, j * per, per, stepSize[j], p, a, lo, hi);

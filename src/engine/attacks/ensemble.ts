@@ -37,7 +37,7 @@ export function autoAttackSuite(version: EnsembleVersion, norm: Norm, eps: numbe
 /** What the report says about a version's departures from the authors' ensemble. */
 export function ensembleNotes(version: EnsembleVersion): string[] {
   const common = [
-    'the ensemble is not yet part of analyse: its defences (post-averaging, low-pass, smoothing) are not attacked by it here',
+    "the ensemble is not part of analyse: there, `--adaptive apgd-ce` makes the defences' adaptive attack APGD-CE-10 (the ensemble's first attack), without APGD-T/DLR or Square",
   ];
   if (version === 'rand')
     return [

@@ -143,9 +143,11 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
       kind: 'attacks',
       criterion: opts.criterion,
       gradient: opts.gradient,
-      notes: builder?.notes ?? [],
+      notes: [...(builder?.notes ?? [])],
       runs: suite.summaries(),
     };
+    // An attack that could not run as asked (APGD-DLR on < 3 classes, more APGD-T targets than classes − 1) says why.
+    for (const run of section.runs) if (typeof run.params.fallback === 'string') section.notes.push(`${run.label}: ${run.params.fallback}`);
     const ensemble = suite.ensembleSection();
     if (ensemble) section.ensemble = ensemble;
     hooks.onSection?.('attacks', section);

@@ -7,8 +7,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApgdCe, createApgdT } from '../../../src/engine/attacks/apgd';
+import { join, resolve } from 'node:path';
+import { createApgdCe, createApgdDlr, createApgdT } from '../../../src/engine/attacks/apgd';
 import { attackContext, gradientProvider } from '../../../src/engine/attacks/context';
 import { createPgd } from '../../../src/engine/attacks/pgd';
 import { gradientBuilderFor } from '../../../src/engine/grad/forClassifier';
@@ -17,7 +17,8 @@ import { makeModel, makeNode, makeTensor, makeValueInfo } from '../../../src/eng
 import { encodeModel } from '../../../src/engine/onnx/onnxProto';
 import { Classifier } from '../../../src/engine/runtime/classifier';
 import { Rng } from '../../../src/engine/util/random';
-import { SKIP_NO_SHARED } from '../../helpers/shared';
+import { REPO_ROOT, SKIP_NO_SHARED } from '../../helpers/shared';
+import { runAttackJob, type AttacksSection } from '../../../src/engine/jobs/attackJob';
 import { attackFixture, correctBatch } from './setup';
 
 const PER = 16;
@@ -105,6 +106,43 @@ test('APGD-T needs targets of its own and falls back to cross-entropy, saying so
   } finally {
     await close();
   }
+});
+
+test('APGD-DLR on fewer than 3 classes falls back to cross-entropy and says why; with EOT each step costs EOT gradient calls', async () => {
+  const { ctx, close } = await linearContext(4);
+  try {
+    const pixels = new Float32Array(2 * PER).fill(0.5);
+    const attack = createApgdDlr({ steps: 5, eot: 3 });
+    await assert.rejects(async () => attack.run({ pixels, count: 2, labels: [0, 0], targets: [1, 1] }, ctx), /apgd-dlr: targets given/);
+    const out = await attack.run({ pixels, count: 2, labels: [0, 0], targets: null }, ctx);
+    assert.match(String(attack.params.loss), /^cross-entropy \(DLR needs ≥ 3 classes; the model has 2\)$/);
+    assert.match(String(attack.params.fallback), /the DLR loss divides by z_π1 − z_π3, .* needs ≥ 3 classes, and the model has 2/);
+    // Never broken (the bias): EOT 3 × (the start + 5 steps) per image.
+    assert.deepEqual(Array.from(out.queries), [18, 18]);
+  } finally {
+    await close();
+  }
+});
+
+test('APGD-T asked for more targets than classes − 1 runs classes − 1 and says so in the report notes', async () => {
+  const r = await runAttackJob(
+    { modelPath: resolve(REPO_ROOT, 'samples', 'fashion-resnet.onnx'), overrides: { limit: 2, runtime: { executionProvider: 'cpu' } } },
+    {
+      attacks: [{ name: 'apgd-t', params: { targets: 12, steps: 2 } }],
+      criterion: 'top1',
+      target: null,
+      gradient: 'analytic',
+      gallery: 0,
+      outDir: null,
+    },
+  );
+  const section = r.sections.attacks as AttacksSection;
+  assert.equal(section.runs[0].params.targets, 12, 'the asked number stays recorded');
+  assert.equal(section.runs[0].params.fallback, '12 target classes asked, but the model has 10 classes, so at most 9 (classes − 1): ran 9');
+  assert.ok(
+    section.notes.some((n) => n.startsWith('APGD-T-2 ') && n.endsWith('ran 9')),
+    section.notes.join('\n'),
+  );
 });
 
 for (const [model, eps] of [

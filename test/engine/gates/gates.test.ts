@@ -48,7 +48,7 @@ test('operators compare as written; == tolerates float rounding', () => {
 });
 
 test('run names: the catalog name, with the norm (or the place) when a suite runs an attack twice', () => {
-  assert.deepEqual(runNames(quickCheckSuite().map((s) => ({ attack: s.name, params: s.params }))), ['fgsm', 'pgd']);
+  assert.deepEqual(runNames(quickCheckSuite().map((s) => ({ attack: s.name, params: s.params }))), ['fgsm', 'apgd-ce']);
   assert.deepEqual(runNames(standardSuite().map((s) => ({ attack: s.name, params: s.params }))), [
     'fgsm',
     'pgd-linf',

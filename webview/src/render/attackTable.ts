@@ -3,7 +3,7 @@
  * shown beside ε, in words, because a success rate means nothing without knowing how the budget was used.
  * Cells carry numbers; what they mean is in the headers' and cells' tooltips. The row the verdict's robust
  * accuracy comes from is marked, so the headline and the table visibly show the same figure. Minimal-
- * perturbation runs also get their accuracy-vs-budget curve.
+ * perturbation runs also get their accuracy-vs-budget curve; an AutoAttack run its ensemble table (ensembleTable.ts).
  */
 import type { AttacksSection } from '../../../src/engine/jobs/attackJob';
 import type { AttackRunSummary } from '../../../src/engine/attacks/protocol';
@@ -13,6 +13,7 @@ import type { Child } from '../dom';
 import { MODE_MEANING, attackName, modeWords } from '../../../src/protocol/verdict';
 import { DASH, count, epsilon, fixed, fraction, percent, sig } from '../format';
 import { comparedAttackRows } from './compareDeltas';
+import { renderEnsembles } from './ensembleTable';
 import type { RenderContext, SectionEntry } from './context';
 import { sideVerdict } from './summary';
 
@@ -20,7 +21,8 @@ type Run = AttacksSection['runs'][number];
 type NormName = 'linf' | 'l2';
 
 export function renderAttacks(entries: SectionEntry<AttacksSection>[], ctx: RenderContext): Node[] {
-  const out: Node[] = [attackTable(entries, ctx)];
+  // An AutoAttack run: the ensemble's reading (robust accuracy after each attack, who broke each image) follows the table.
+  const out: Node[] = [attackTable(entries, ctx), ...renderEnsembles(entries, ctx)];
   const curve = budgetCurves(entries, ctx);
   if (curve) out.push(curve);
   return out;

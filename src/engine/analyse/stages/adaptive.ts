@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Attack, Criterion, Norm } from '../../attacks/types';
-import { adaptiveBudget, adaptivePgd } from '../../defences/adaptive';
+import { adaptiveApgd, adaptiveBudget, adaptivePgd, type AdaptiveAttack } from '../../defences/adaptive';
 import { correctness, type DefendedExample } from '../../defences/tally';
 import { EngineError } from '../../errors';
 import type { GradientSource } from '../../grad/estimatedGradient';
@@ -88,8 +88,8 @@ export function examplesToReattack(
 }
 
 /**
- * Re-attacks the images one attack broke, adaptively against a defence, with the same per-image budget, and
- * counts into `t` how many the defence still gets right. The adaptive attacker keeps whichever of its own
+ * Re-attacks the images one attack broke, adaptively against a defence (PGD-10, or APGD-CE-10 with
+ * `adaptiveAttack: 'apgd-ce'`), with the same per-image budget, and counts into `t` how many the defence still gets right. The adaptive attacker keeps whichever of its own
  * and the non-adaptive example fools the defence: with a minimal budget (DeepFool, C&W) ten PGD steps may
  * not reach the boundary the minimal attack found.
  */
@@ -106,6 +106,8 @@ export async function attackAdaptively(
   seed: number,
   t: AdaptiveTally,
   signal?: AbortSignal,
+  /** Which attack, and whether the defended model is randomized (APGD then keeps every image for every step). */
+  method: { attack: AdaptiveAttack; randomized: boolean } = { attack: 'pgd', randomized: false },
 ): Promise<void> {
   const { ks } = examples;
   if (!ks.length) return;
@@ -117,17 +119,11 @@ export async function attackAdaptively(
     ? { top1: examples.before.map((v) => v.top1), top5: examples.before.map((v) => v.top5) }
     : correctness(await model.scores(stackRows(r.adversarial, ks, per), ks.length), labels);
   const t0 = performance.now();
-  const res = await adaptivePgd(
-    model,
-    gradient,
-    x,
-    labels,
-    budgets[0].norm,
-    Float64Array.from(budgets, (b) => b.eps),
-    criterion,
-    seed,
-    signal,
-  );
+  const eps = Float64Array.from(budgets, (b) => b.eps);
+  const res =
+    method.attack === 'apgd-ce'
+      ? await adaptiveApgd(model, gradient, x, labels, budgets[0].norm, eps, criterion, seed, method.randomized, signal)
+      : await adaptivePgd(model, gradient, x, labels, budgets[0].norm, eps, criterion, seed, signal);
   // An attack cut short by a cancel is weaker than the one asked for: its count would flatter the defence.
   if (signal?.aborted) throw new EngineError('CANCELLED', 'cancelled during an adaptive attack; the interrupted batch is not counted');
   const after = correctness(await model.scores(res.adversarial, ks.length), labels);
