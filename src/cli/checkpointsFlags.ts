@@ -2,7 +2,8 @@
 import { parseEpsilon } from '../engine/attacks/format';
 import { choiceFlag, wholeFlag, type Flags } from '../engine/defences/flags';
 import { EngineError } from '../engine/errors';
-import { defaultCheckpointCacheDir, type CheckpointsOptions } from '../engine/jobs/checkpointsJob';
+import { defaultCheckpointCacheDir } from '../engine/checkpoints/cache';
+import type { CheckpointsOptions } from '../engine/jobs/checkpointsJob';
 
 export const CHECKPOINT_FLAGS = {
   eps: { type: 'string' },

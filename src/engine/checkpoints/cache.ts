@@ -5,7 +5,7 @@
  * One JSON file per key, written atomically; a damaged or foreign file is a miss (recomputed and rewritten).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CheckpointResult } from '../../protocol/checkpoints';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { canonicalJson, sha256Hex } from '../util/hash';
@@ -28,6 +28,11 @@ export interface CheckpointCacheFields {
   pgdAlpha: number;
   cutoff: number;
   toolVersion: string;
+}
+
+/** The default cache of a checkpoint folder, beside the checkpoints: `<folder>/.robustness/checkpoint-cache`. */
+export function defaultCheckpointCacheDir(folder: string): string {
+  return join(resolve(folder), '.robustness', 'checkpoint-cache');
 }
 
 export function checkpointCacheKey(fields: CheckpointCacheFields): string {

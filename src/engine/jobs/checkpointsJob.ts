@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { JobOptionsByKind } from '../../protocol/jobKinds';
 import {
@@ -292,14 +292,4 @@ export async function runCheckpointsJob(req: JobRequest, opts: CheckpointsOption
     seeds: seedRecord(newest.prepared.config.seed, 'attacks/suite'),
     warnings: failed.map((e) => `checkpoint ${e.name} was not analysed: ${e.error}`),
   });
-}
-
-/** The default cache folder of a checkpoint folder: `<folder>/.robustness/checkpoint-cache`. */
-export function defaultCheckpointCacheDir(folder: string): string {
-  return join(resolve(folder), '.robustness', 'checkpoint-cache');
-}
-
-/** For messages: the folder's name. */
-export function folderName(folder: string): string {
-  return basename(resolve(folder));
 }

@@ -54,10 +54,10 @@ function folderWith(name: string, files: string[], from = join(FIXTURES, 'models
 async function countingOpens<T>(run: () => Promise<T>): Promise<{ value: T; opened: string[] }> {
   const original = Classifier.open.bind(Classifier);
   const opened: string[] = [];
-  Classifier.open = (async (...args: Parameters<typeof Classifier.open>) => {
+  Classifier.open = async (...args: Parameters<typeof Classifier.open>) => {
     opened.push(args[0].modelPath);
     return original(...args);
-  });
+  };
   try {
     return { value: await run(), opened };
   } finally {
