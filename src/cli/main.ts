@@ -145,6 +145,7 @@ ${FOURIER_USAGE}
 checkpoints options (per checkpoint: clean accuracy, FGM and PGD robust accuracy at one ε, τ(δ) against τ(x)):
 ${CHECKPOINT_USAGE}
   --json FILE            write the JSON report there ("-" = standard output)
+  --html FILE            also write the report as one self-contained HTML file (the panel's charts)
   --quiet                no progress line
 
 certify options (randomized smoothing, Cohen et al. 2019: certified L2 radius per image and noise level σ):
@@ -586,6 +587,7 @@ async function checkpointsCommand(args: string[]): Promise<number> {
     ...COMMON_FLAG_SPEC,
     ...CHECKPOINT_FLAGS,
     json: { type: 'string' },
+    html: { type: 'string' },
     quiet: { type: 'boolean' },
   });
   if (positionals.length !== 1)
@@ -594,6 +596,7 @@ async function checkpointsCommand(args: string[]): Promise<number> {
       `checkpoints takes exactly one folder of .onnx checkpoints, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
     );
   const folder = positionals[0];
+  htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const options = checkpointOptionsFromFlags(values, folder);
   const outDir = runFolder(folder.replace(/[\\/]+$/, ''), values);
@@ -602,6 +605,7 @@ async function checkpointsCommand(args: string[]): Promise<number> {
   );
   writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
   if (values.json !== undefined) emitJson(values.json, report);
+  emitHtml(values.html, report, outDir, values.json);
   if (values.json !== '-') {
     const lines = checkpointsLines(report.sections.checkpoints as CheckpointsSection);
     if (report.status !== 'complete')

@@ -198,6 +198,7 @@ export async function runCheckpointsJob(req: JobRequest, opts: CheckpointsOption
   const skipped = new Map<string, string>();
   const imageHashes = new Map<string, string>();
   let partial = false;
+  const started = performance.now();
   const stage = (i: number) => `checkpoint ${i + 1} of ${entries.length}: ${entries[i].name}`;
   try {
     for (let i = 0; i < entries.length; i++) {
@@ -280,6 +281,7 @@ export async function runCheckpointsJob(req: JobRequest, opts: CheckpointsOption
   }
   const final = section();
   hooks.onSection?.('checkpoints', final);
+  newest.prepared.timings.checkpoints = (performance.now() - started) / 1000;
   const failed = entries.filter((e) => e.status === 'failed' && e.error !== 'not run (cancelled)');
   return buildReport({
     command: 'checkpoints',

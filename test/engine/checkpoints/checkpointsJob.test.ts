@@ -277,6 +277,36 @@ describe('checkpoints job, τ in closed form', () => {
   });
 });
 
+describe('checkpoints job, cancelled', () => {
+  it('keeps (and caches) the checkpoints finished, marks the rest not run, and the report partial', async () => {
+    const dir = folderWith('cancel', MODELS);
+    const cache = join(dir, 'cache');
+    const controller = new AbortController();
+    const streamed: number[] = [];
+    const report = await runCheckpointsJob(request(dir), options(cache), {
+      signal: controller.signal,
+      onSection: (_name, section) => {
+        streamed.push((section as CheckpointsSection).done);
+        if ((section as CheckpointsSection).done === 2) controller.abort();
+      },
+    });
+    assert.equal(report.status, 'partial');
+    const s = sectionOf(report);
+    assert.deepEqual(
+      s.entries.map((e) => [e.status, e.error]),
+      [
+        ['done', null],
+        ['done', null],
+        ['failed', 'not run (cancelled)'],
+        ['failed', 'not run (cancelled)'],
+      ],
+    );
+    assert.deepEqual(streamed.slice(0, 2), [1, 2]);
+    assert.equal(readdirSync(cache).length, 2);
+    assert.equal(report.warnings.filter((w) => w.includes('was not analysed')).length, 0, 'a cancel is not a failure');
+  });
+});
+
 describe('checkpoints job, bad input', () => {
   it('keeps the other checkpoints when one is corrupt or takes another input shape, and says which and why', async () => {
     const dir = folderWith('bad', MODELS.slice(0, 2));
