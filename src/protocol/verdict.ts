@@ -509,6 +509,9 @@ function bandText(b: BandFigure, named: boolean): string {
 /** One short line for lists and status bars: "robust 15.6% (PGD-10 L∞ ε=8/255) · clean 32.8%", or null. */
 export function shortHeadline(v: Verdict): string | null {
   if (v.robust) return `robust ${pct(v.robust.top1)} (${shortAttackName(v.robust.label)}) · clean ${pct(v.robust.cleanTop1)}`;
+  const last = v.alongTraining?.last;
+  if (last)
+    return `${last.name}: ${last.robustTop1 !== null && last.attack ? `robust ${pct(last.robustTop1)} (${shortAttackName(last.attack)}) · ` : ''}clean ${pct(last.cleanTop1)}`;
   if (v.clean) return `clean ${pct(v.clean.top1)}`;
   return null;
 }

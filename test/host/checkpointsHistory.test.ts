@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkpointFolder, checkpointsOptions } from '../../src/host/checkpointsFolder';
 import { exportHistorySection, type QuickCheckRecord } from '../../src/host/quickChecks';
-import { verdictOf } from '../../src/protocol/verdict';
+import { shortHeadline, verdictOf } from '../../src/protocol/verdict';
 
 const record = (sha256: string, at: string, clean: number, fgsm: number, pgd: number, withAttacks = true): QuickCheckRecord => ({
   model: '/w/net.onnx',
@@ -92,5 +92,8 @@ describe('the Quick Attack Check history as robustness over exports', () => {
     assert.equal(s.entries[0].result!.imagesLowFrequencyRatio, null);
     // The check's own headline stands: the history adds no along-training line to it.
     assert.equal(verdictOf([s], 'complete', 10).alongTraining, null);
+    // A checkpoints run's short headline (the Runs view): its last checkpoint's figures.
+    const run = { ...s, order: 'number-in-name' as const };
+    assert.equal(shortHeadline(verdictOf([run], 'complete', 10)), '#3 cccc3333: robust 30.0% (PGD-10 L∞ ε=8/255) · clean 90.0%');
   });
 });

@@ -923,6 +923,7 @@ test('a checkpoints section: accuracy and τ line charts over the checkpoints in
   });
   const report = fixtureReport();
   report.command = 'checkpoints';
+  report.runtime = null; // the job's report: each checkpoint had its own session
   report.sections = {
     checkpoints: {
       kind: 'checkpoints',
