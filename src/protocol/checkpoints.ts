@@ -4,15 +4,19 @@
  * Pure data and words: the webview bundles it, the engine and the host fill it.
  */
 
-export const CHECKPOINTS_DEFINITION =
-  'Per checkpoint, on the same images: clean top-1 accuracy; robust top-1 accuracy under FGM and PGD at one fixed ε ' +
-  '(the share of the evaluated images still classified correctly after the attack; clean errors count as not robust); ' +
-  'and the low-frequency energy ratio τ(z) = Σ_{(k_x,k_y)∈S_l} |F(z)|² / Σ_all |F(z)|² (orthonormal 2-D DFT per channel, ' +
+/** What the τ chart shows (its caption), and a part of the section's definition. */
+export const LOW_FREQUENCY_RATIO_DEFINITION =
+  'The low-frequency energy ratio τ(z) = Σ_{(k_x,k_y)∈S_l} |F(z)|² / Σ_all |F(z)|² (orthonormal 2-D DFT per channel, ' +
   'energies summed over channels, S_l = {|k_x| ≤ k_c and |k_y| ≤ k_c} on the centred frequencies) of each attack’s ' +
   'perturbations δ = x′ − x, averaged over every attacked image (correctly classified clean, whether or not the attack ' +
   'succeeded; a zero δ is skipped), against the same ratio τ(x) of the clean images, averaged over all of them — ' +
   '"A frequency domain analysis of gradient-based adversarial examples", Fig. 2. τ(δ) below τ(x) means the ' +
   'perturbations put relatively more of their energy at high frequencies than natural images do.';
+
+export const CHECKPOINTS_DEFINITION =
+  'Per checkpoint, on the same images: clean top-1 accuracy; robust top-1 accuracy under FGM and PGD at one fixed ε ' +
+  '(the share of the evaluated images still classified correctly after the attack; clean errors count as not robust). ' +
+  LOW_FREQUENCY_RATIO_DEFINITION;
 
 export interface CheckpointAttackResult {
   /** The attack's label as the attack job writes it, e.g. "PGD L2 ε=1 (10 steps)". */

@@ -955,7 +955,7 @@ test('a checkpoints section: accuracy and τ line charts over the checkpoints in
   assert.equal(panel.querySelector('.section-error'), null, text(panel.querySelector('.section-error')));
   assert.match(
     text(panel.querySelector('[data-testid="checkpoints-params"]')),
-    /3 of 3 entries of \/w\/ckpt, ordered by the number in each file name; L2 ε = .*computed 2, from the cache 0, not analysed 1/,
+    /3 of 3 checkpoints of \/w\/ckpt, ordered by the number in each file name; L2 ε = .*computed 2, from the cache 0, not analysed 1/,
   );
   const accuracy = panel.querySelector('svg[data-testid="checkpoints-accuracy"]')!;
   const tau = panel.querySelector('svg[data-testid="checkpoints-tau"]')!;

@@ -4,7 +4,7 @@
  * images' τ(x) — each with its data table and exports, the order and the settings above them, and the
  * checkpoints that could not be analysed (with why) below. A failed checkpoint is a gap in the lines.
  */
-import { checkpointCounts, type CheckpointsSection } from '../../../src/protocol/checkpoints';
+import { LOW_FREQUENCY_RATIO_DEFINITION, checkpointCounts, type CheckpointsSection } from '../../../src/protocol/checkpoints';
 import { chartFigure, standaloneSvg, type Figure } from '../charts/exportChart';
 import { lineChart, type LineSeries } from '../charts/lineChart';
 import { epsilon, fixed, percent } from '../format';
@@ -55,7 +55,7 @@ function paramsNote(ctx: RenderContext, side: Side, s: CheckpointsSection): HTML
   return ctx.h(
     'p',
     { class: 'note', 'data-testid': 'checkpoints-params' },
-    `${ctx.compare ? `${side.label}: ` : ''}${s.done} of ${s.total} entries of ${s.folder}, ordered ${s.orderNote}; ` +
+    `${ctx.compare ? `${side.label}: ` : ''}${s.done} of ${s.total} ${s.order === 'check-time' ? 'exports' : 'checkpoints'} of ${s.folder}, ordered ${s.orderNote}; ` +
       `${NORM_TEXT[p.norm]} ε = ${epsilon(p.epsilon, p.norm)}` +
       (p.cutoff !== null ? `, S_l = {|k_x|, |k_y| ≤ ${p.cutoff}}` : '') +
       `; ${source}.`,
@@ -142,6 +142,6 @@ function tauFigure(ctx: RenderContext, side: Side, s: CheckpointsSection): HTMLE
     yLabel: 'τ: share of the energy in S_l',
     series,
     formatY: (v) => fixed(v, 3),
-    caption: s.definition,
+    caption: LOW_FREQUENCY_RATIO_DEFINITION,
   });
 }
