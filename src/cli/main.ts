@@ -606,10 +606,15 @@ async function checkpointsCommand(args: string[]): Promise<number> {
   writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
   if (values.json !== undefined) emitJson(values.json, report);
   emitHtml(values.html, report, outDir, values.json);
+  sanityToStderr(report, values.json);
   if (values.json !== '-') {
-    const lines = checkpointsLines(report.sections.checkpoints as CheckpointsSection);
+    // The newest checkpoint's sanity findings (class order, preprocessing) first, as every run's.
+    const banner = sanityBanner(report);
+    const lines = [...banner.lines, ...checkpointsLines(report.sections.checkpoints as CheckpointsSection)];
     if (report.status !== 'complete')
       lines.push(`status: ${report.status.toUpperCase()} — interrupted; the checkpoints finished are kept (and cached)`);
+    // The checkpoints not analysed are in the table already; other warnings (the sanity check's are above) here.
+    for (const w of banner.otherWarnings.filter((x) => !x.startsWith('checkpoint '))) lines.push(`warning: ${w}`);
     lines.push(`run        ${resolve(outDir)}`);
     process.stdout.write(lines.join('\n') + '\n');
   }

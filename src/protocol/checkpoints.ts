@@ -4,6 +4,8 @@
  * Pure data and words: the webview bundles it, the engine and the host fill it.
  */
 
+import type { SanitySection } from '../engine/report/sections';
+
 /** What the τ chart shows (its caption), and a part of the section's definition. */
 export const LOW_FREQUENCY_RATIO_DEFINITION =
   'The low-frequency energy ratio τ(z) = Σ_{(k_x,k_y)∈S_l} |F(z)|² / Σ_all |F(z)|² (orthonormal 2-D DFT per channel, ' +
@@ -43,6 +45,11 @@ export interface CheckpointResult {
   imagesLowFrequencyRatio: number | null;
   /** Seconds it took when computed (a cached entry keeps the time of the run that computed it). */
   seconds: number;
+  /**
+   * The sanity check of its clean predictions (class order, preprocessing); the run reports the newest
+   * checkpoint's, since early checkpoints are near chance by nature. Absent where not measured.
+   */
+  sanity?: SanitySection;
 }
 
 export interface CheckpointEntry {

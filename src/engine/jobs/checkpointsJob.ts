@@ -36,6 +36,7 @@ import { SpectrumAccumulator, defaultSpectrumCutoff } from '../spectral/spectra'
 import { seedRecord } from '../util/seeds';
 import { TOOL_VERSION } from '../version';
 import { AttackSuite } from './attackSuite';
+import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
 import type { JobHooks } from './evalJob';
 import { prepareData, prepareModel, type JobRequest, type PreparedData, type PreparedModel } from './prepare';
 
@@ -88,6 +89,7 @@ export async function measureCheckpoint(
   let suite: AttackSuite | null = null;
   let builder: ClassifierGradientBuilder | null = null;
   const skipped: { relPath: string; error: string }[] = [];
+  const tally = new CleanPredictionTally();
   try {
     suite = new AttackSuite(
       prepared,
@@ -109,6 +111,11 @@ export async function measureCheckpoint(
       const count = batch.samples.length;
       if (count === 0) continue;
       const scores = await classifier.scores(batch.pixels, count);
+      tally.add(
+        scores,
+        batch.samples.map((x) => x.label),
+        classifier.outputKind!.kind,
+      );
       if (!suite.started) {
         if (suite.needsGradient) builder = await gradientBuilderFor(prepared, classifier.outputKind!.kind, scores.length / count);
         suite.start(builder);
@@ -144,6 +151,7 @@ export async function measureCheckpoint(
         attacks,
         imagesLowFrequencyRatio: Number.isNaN(tauImages) ? null : tauImages,
         seconds: (performance.now() - started) / 1000,
+        sanity: sanitySection(tally.evidence(), prepared, data, classifier),
       },
       skipped,
     };
@@ -283,6 +291,9 @@ export async function runCheckpointsJob(req: JobRequest, opts: CheckpointsOption
   hooks.onSection?.('checkpoints', final);
   newest.prepared.timings.checkpoints = (performance.now() - started) / 1000;
   const failed = entries.filter((e) => e.status === 'failed' && e.error !== 'not run (cancelled)');
+  // The newest checkpoint's sanity check speaks for the run (class order and preprocessing are shared).
+  const sanity = [...entries].reverse().find((e) => e.result)?.result?.sanity ?? null;
+  if (sanity) hooks.onSection?.('sanity', sanity);
   return buildReport({
     command: 'checkpoints',
     prepared: newest.prepared,
@@ -290,8 +301,8 @@ export async function runCheckpointsJob(req: JobRequest, opts: CheckpointsOption
     classifier: null,
     status: partial ? 'partial' : 'complete',
     skippedImages: [...skipped].map(([relPath, error]) => ({ relPath, error })),
-    sections: { checkpoints: final },
+    sections: { checkpoints: final, ...(sanity ? { sanity } : {}) },
     seeds: seedRecord(newest.prepared.config.seed, 'attacks/suite'),
-    warnings: failed.map((e) => `checkpoint ${e.name} was not analysed: ${e.error}`),
+    warnings: [...(sanity ? sanityWarnings(sanity) : []), ...failed.map((e) => `checkpoint ${e.name} was not analysed: ${e.error}`)],
   });
 }

@@ -17,6 +17,7 @@ import { runEvalJob } from '../../../src/engine/jobs/evalJob';
 import { makeModel, makeNode, makeTensor, makeValueInfo } from '../../../src/engine/onnx/build';
 import { encodeModel } from '../../../src/engine/onnx/onnxProto';
 import type { CleanSection } from '../../../src/engine/report/schema';
+import type { SanitySection } from '../../../src/engine/report/sections';
 import { Classifier } from '../../../src/engine/runtime/classifier';
 import { checkpointCounts, type CheckpointsSection } from '../../../src/protocol/checkpoints';
 
@@ -274,6 +275,22 @@ describe('checkpoints job, τ in closed form', () => {
       // PGD cannot move the margin further than ε‖d‖ either.
       assert.equal(r.attacks[1].robustTop1, epsilon * norm < margin ? 1 : 0);
     }
+  });
+});
+
+describe('checkpoints job, sanity', () => {
+  it('reports the newest checkpoint’s sanity check: a swapped class order is found, as in every run', async () => {
+    const dir = folderWith('sanity', ['ckpt-1.onnx', 'ckpt-10.onnx']);
+    const report = await runCheckpointsJob(
+      { modelPath: dir, overrides: { images: IMAGES, runtime, classNames: ['1', '0', '2', '3'] } },
+      options(null),
+    );
+    const sanity = report.sections.sanity as SanitySection;
+    assert.ok(sanity, 'a sanity section');
+    const permutation = sanity.findings.find((f) => f.check === 'permutation');
+    assert.ok(permutation, JSON.stringify(sanity.findings));
+    assert.ok(report.warnings.includes(permutation.message));
+    assert.deepEqual(sectionOf(report).entries[1].result!.sanity, sanity);
   });
 });
 
