@@ -14,6 +14,7 @@ import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 import { perImageLines } from './formatPerImage';
 import { certificationLines } from './formatCertify';
 import { fourierHeatmapLines } from './formatFourier';
+import { checkpointsLines } from './formatCheckpoints';
 import { costLine, robustnessCurveLines } from './formatCurves';
 import type { RobustnessCurvesSection } from '../engine/attacks/robustnessCurves';
 
@@ -323,6 +324,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   'fourier-heatmap': (s) => fourierHeatmapLines(s),
   'robustness-curves': (s) => robustnessCurveLines(s),
   flags: (s) => flagsLines(s),
+  checkpoints: (s) => checkpointsLines(s),
 };
 
 /** The gradient-masking flags: each with its explanation and evidence, or one line when none fired. */

@@ -30,6 +30,10 @@ import { runFourierHeatmapJob } from '../engine/jobs/fourierHeatmapJob';
 import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
 import { FOURIER_FLAGS, FOURIER_USAGE, fourierOptionsFromFlags } from './fourierFlags';
 import { fourierHeatmapLines } from './formatFourier';
+import { runCheckpointsJob } from '../engine/jobs/checkpointsJob';
+import type { CheckpointsSection } from '../protocol/checkpoints';
+import { CHECKPOINT_FLAGS, CHECKPOINT_USAGE, checkpointOptionsFromFlags } from './checkpointsFlags';
+import { checkpointsLines } from './formatCheckpoints';
 import { runFolder } from './runFolder';
 import { DEFENCES } from '../engine/defences';
 import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
@@ -72,6 +76,8 @@ usage:
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [options]
   robustness-lens fourier-heatmap <model.onnx> [--images DIR] [--eps E] [--grid N] [--cutoff K] [options]
+  robustness-lens checkpoints <folder> [--images DIR] [--norm l2|linf] [--eps E] [--steps N] [--cache DIR | --no-cache] [options]
+                         robustness along training: every .onnx checkpoint of the folder, on the same images
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
   robustness-lens doctor [--model FILE] [--ep NAME] [--json FILE|-]   which execution providers work here, and why not
   robustness-lens report <run folder | report.json> [--html FILE] [--markdown FILE|-] [--compare RUN] [--max-image-bytes N]
@@ -136,6 +142,12 @@ fourier-heatmap options (Yin et al. 2019: top-1 error under ±ε·U(k), the Four
 ${FOURIER_USAGE}
   --quiet                no progress line
 
+checkpoints options (per checkpoint: clean accuracy, FGM and PGD robust accuracy at one ε, τ(δ) against τ(x)):
+${CHECKPOINT_USAGE}
+  --json FILE            write the JSON report there ("-" = standard output)
+  --html FILE            also write the report as one self-contained HTML file (the panel's charts)
+  --quiet                no progress line
+
 certify options (randomized smoothing, Cohen et al. 2019: certified L2 radius per image and noise level σ):
 ${CERTIFY_USAGE}
   --quiet                no progress line
@@ -191,6 +203,8 @@ async function main(argv: string[]): Promise<number> {
       return certifyCommand(rest);
     case 'fourier-heatmap':
       return fourierHeatmapCommand(rest);
+    case 'checkpoints':
+      return checkpointsCommand(rest);
     case 'doctor':
       return doctorCommand(rest);
     case 'merge':
@@ -202,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, report, merge, gradients, gradcheck, doctor; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, checkpoints, report, merge, gradients, gradcheck, doctor; see robustness-lens --help)`,
       );
   }
 }
@@ -564,6 +578,45 @@ async function fourierHeatmapCommand(args: string[]): Promise<number> {
     ];
     if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; the map holds the cells finished`);
     for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
+    lines.push(`run        ${resolve(outDir)}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return report.status === 'partial' ? 130 : 0;
+}
+
+async function checkpointsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    ...CHECKPOINT_FLAGS,
+    json: { type: 'string' },
+    html: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  if (positionals.length !== 1)
+    throw new EngineError(
+      'USAGE',
+      `checkpoints takes exactly one folder of .onnx checkpoints, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+    );
+  const folder = positionals[0];
+  htmlPossible(values.html);
+  const overrides = overridesFromFlags(values);
+  const options = checkpointOptionsFromFlags(values, folder);
+  const outDir = runFolder(folder.replace(/[\\/]+$/, ''), values);
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runCheckpointsJob(jobRequest(folder, values.config, overrides), options, hooks),
+  );
+  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
+  if (values.json !== undefined) emitJson(values.json, report);
+  emitHtml(values.html, report, outDir, values.json);
+  sanityToStderr(report, values.json);
+  if (values.json !== '-') {
+    // The newest checkpoint's sanity findings (class order, preprocessing) first, as every run's.
+    const banner = sanityBanner(report);
+    const lines = [...banner.lines, ...checkpointsLines(report.sections.checkpoints as CheckpointsSection)];
+    if (report.status !== 'complete')
+      lines.push(`status: ${report.status.toUpperCase()} — interrupted; the checkpoints finished are kept (and cached)`);
+    // The checkpoints not analysed are in the table already; other warnings (the sanity check's are above) here.
+    for (const w of banner.otherWarnings.filter((x) => !x.startsWith('checkpoint '))) lines.push(`warning: ${w}`);
     lines.push(`run        ${resolve(outDir)}`);
     process.stdout.write(lines.join('\n') + '\n');
   }

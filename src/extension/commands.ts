@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { QUICK_CHECK_NAME, quickCheckTitle } from '../engine/attacks/quickCheckSuite';
 import { errorText } from '../engine/errors';
-import { quickCheckRecord, statusText } from '../host/quickChecks';
+import { exportHistorySection, quickCheckRecord, statusText } from '../host/quickChecks';
+import { writeRunReport } from '../host/runsStore';
 import { analyseOptions, certifyOptions, explainOptions, fourierHeatmapOptions, jobRequest, quickCheckOptions } from '../host/settings';
 import { ensureConfiguration, isConfigured } from './firstRunSetup';
 import type { Lens } from './lens';
@@ -14,6 +15,8 @@ import { pickAnalyseChoice } from './analyseChoice';
 import { executeRun, isRunning, type RunOutcome } from './runJob';
 import { requireTrust } from './trust';
 import { commandTitle } from '../host/runsStore';
+import { CHECKPOINTS_COMMAND_TITLE, checkpointFolder, checkpointsOptions } from '../host/checkpointsFolder';
+import { findConfigFile } from '../engine/config/configFile';
 
 /** Wraps a command: a thrown error (a bad setting, an unwritable folder) becomes a notification, never a silent failure. */
 function command(lens: Lens, id: string, run: (...args: unknown[]) => Promise<unknown>): void {
@@ -106,6 +109,13 @@ export async function quickCheck(lens: Lens, status: QuickCheckStatus, model: vs
   if (!outcome) return;
   const history = status.history(model);
   history.add(quickCheckRecord(outcome.report, outcome.runId));
+  // With two exports or more, the check's report also draws robustness over the exports (the Robustness along
+  // training chart); opening the check from the status bar shows it.
+  const exportsSection = exportHistorySection(history.of(outcome.report.model.path), outcome.report.model.path);
+  if (exportsSection.entries.length >= 2) {
+    outcome.report.sections.exportHistory = exportsSection;
+    writeRunReport(outcome.dir, outcome.report);
+  }
   status.show(model);
   const latest = history.latest(outcome.report.model.path);
   if (!background && latest) {
@@ -190,6 +200,35 @@ async function fourierHeatmap(lens: Lens, model: vscode.Uri): Promise<void> {
   });
 }
 
+/**
+ * Robustness along training (the `checkpoints` job) on a folder of ONNX checkpoints. One configuration serves
+ * them all (same architecture, same preprocessing): that of a checkpoint already set up, else the first one's,
+ * set up now; the run names it explicitly, so every checkpoint uses it.
+ */
+async function checkpoints(lens: Lens, folder: vscode.Uri): Promise<void> {
+  const found = checkpointFolder(folder.fsPath);
+  if (!found.ok) {
+    void vscode.window.showErrorMessage(`Robustness Lens: ${found.message}`);
+    return;
+  }
+  const uris = found.listing.files.map((f) => vscode.Uri.file(f.path));
+  const representative = uris.find((u) => isConfigured(lens, u)) ?? uris[0];
+  if (!(await ensureConfiguration(lens, representative))) return;
+  const settings = lens.settings(representative);
+  const root = lens.workspaceRootOf(representative);
+  const configPath = findConfigFile(representative.fsPath, root);
+  const name = basename(folder.fsPath);
+  const n = uris.length;
+  await executeRun(lens, {
+    kind: 'checkpoints',
+    model: folder,
+    title: `${CHECKPOINTS_COMMAND_TITLE}: ${name} (${n} checkpoint${n === 1 ? '' : 's'})`,
+    panelTitle: `${commandTitle('checkpoints')}: ${name}`,
+    request: { ...jobRequest(folder.fsPath, root, settings), ...(configPath ? { configPath } : {}) },
+    options: () => checkpointsOptions(folder.fsPath),
+  });
+}
+
 export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
   command(lens, 'robustnessLens.analyse', async (arg, options) => {
     if (!requireTrust()) return;
@@ -212,6 +251,14 @@ export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
     if (!requireTrust()) return;
     const model = await resolveModel(arg, 'map');
     if (model) await fourierHeatmap(lens, model);
+  });
+  command(lens, 'robustnessLens.checkpoints', async (arg) => {
+    if (!requireTrust()) return;
+    const folder =
+      arg instanceof vscode.Uri
+        ? arg
+        : (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, openLabel: 'Analyse checkpoints' }))?.[0];
+    if (folder) await checkpoints(lens, folder);
   });
   command(lens, 'robustnessLens.explainImage', async (arg) => {
     if (!requireTrust()) return;

@@ -18,6 +18,7 @@ import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ReportV1 } from '../engine/report/schema';
 import { reportVerdict } from '../protocol/verdict';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
+import { CHECKPOINTS_DEFINITION, type CheckpointEntry, type CheckpointsSection } from '../protocol/checkpoints';
 
 export interface QuickCheckRecord {
   /** Absolute model path: the key checks are compared under. */
@@ -38,6 +39,8 @@ export interface QuickCheckRecord {
   images: number;
   runId: string;
   status: ReportV1['status'];
+  /** Each attack of the check: its label and top-1 accuracy under it (absent in histories written before). */
+  attacks?: { label: string; top1: number }[];
 }
 
 const HISTORY_FILE = join('.robustness', 'quick-checks.json');
@@ -64,6 +67,59 @@ export function quickCheckRecord(report: ReportV1, runId: string): QuickCheckRec
     images: robust.evaluated,
     runId,
     status: report.status,
+    attacks: ((report.sections.attacks as AttacksSection | undefined)?.runs ?? []).map((r) => ({
+      label: r.label,
+      top1: r.attacked.top1Accuracy,
+    })),
+  };
+}
+
+/** The Quick Attack Check's ε (FGSM and PGD-10 L∞ at 8/255: quickCheckSuite). */
+const QUICK_CHECK_EPS = 8 / 255;
+
+/**
+ * A model's checks over its exports as a `checkpoints` section — the chart of robustness along training, drawn
+ * over the exports the watcher checked: oldest first, one point per export (consecutive checks of the same
+ * file, same sha256, give the same figures: the latest stands for them). Clean and robust accuracy per attack;
+ * the checks do not measure τ, so the τ chart is left out.
+ */
+export function exportHistorySection(records: QuickCheckRecord[], model: string): CheckpointsSection {
+  const exports = records.filter((r, i) => i === records.length - 1 || records[i + 1].sha256 !== r.sha256);
+  const entries: CheckpointEntry[] = exports.map((r, i) => ({
+    name: `#${i + 1} ${r.sha256.slice(0, 8)}`,
+    path: r.model,
+    number: null,
+    modified: r.at,
+    sha256: r.sha256,
+    status: 'done',
+    error: null,
+    source: 'history',
+    result: {
+      images: r.images,
+      cleanTop1: r.cleanTop1,
+      attacks: (r.attacks?.length ? r.attacks : [{ label: r.attack, top1: r.robustTop1 }]).map((a) => ({
+        label: a.label,
+        attack: a.label.split(/[\s-]/)[0].toLowerCase(),
+        robustTop1: a.top1,
+        attackedImages: 0,
+        successRate: 0,
+        lowFrequencyRatio: null,
+        perturbations: 0,
+      })),
+      imagesLowFrequencyRatio: null,
+      seconds: 0,
+    },
+  }));
+  return {
+    kind: 'checkpoints',
+    definition: `${QUICK_CHECK_NAME} of each export of the model (the file's sha256 changed), oldest first: clean top-1 accuracy and top-1 accuracy under each attack at the fixed ε. ${CHECKPOINTS_DEFINITION}`,
+    folder: model,
+    order: 'check-time',
+    orderNote: `by the time of each export's ${QUICK_CHECK_NAME}`,
+    params: { norm: 'linf', epsilon: QUICK_CHECK_EPS, pgdSteps: 10, pgdAlpha: 2 / 255, cutoff: null, seed: 0, cacheDir: null },
+    entries,
+    done: entries.length,
+    total: entries.length,
   };
 }
 

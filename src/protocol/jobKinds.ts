@@ -153,6 +153,22 @@ export const JOB_OPTIONS = {
     /** Also map the model behind the low-pass filter at this cutoff. */
     cutoff: nullable(integer({ min: 1, max: 100_000 })),
   }),
+  /**
+   * Robustness along training (engine/jobs/checkpointsJob.ts): the request's modelPath is a folder of ONNX
+   * checkpoints; per checkpoint clean accuracy, FGM and PGD robust accuracy at one ε, τ(δ) against τ(x).
+   */
+  checkpoints: object({
+    norm: oneOf(['l2', 'linf']),
+    /** In [0,1] pixel units; null: 1 (L2) or 8/255 (L∞). */
+    epsilon: nullable(number({ check: (e) => e > 0 && e <= 1000 })),
+    pgdSteps: integer({ min: 1, max: 10_000 }),
+    /** PGD's step size; null: ε/4. */
+    pgdAlpha: nullable(number({ check: (a) => a > 0 && a <= 1000 })),
+    /** k_c of S_l; null: max(1, ⌊min(H, W)/4⌋), as the analyse job's spectra. */
+    cutoff: nullable(integer({ min: 0, max: 16384 })),
+    /** Per-checkpoint results cached here by model hash and settings; null: no cache. */
+    cacheDir: nullable(string({ max: MAX_PATH })),
+  }),
 };
 
 export type JobKind = keyof typeof JOB_OPTIONS;

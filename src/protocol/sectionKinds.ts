@@ -7,6 +7,7 @@
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import type { CertificationSection } from './certification';
+import type { CheckpointsSection } from './checkpoints';
 import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
 import type { RobustnessCurvesSection } from '../engine/attacks/robustnessCurves';
 import type { CleanSection } from '../engine/report/schema';
@@ -36,6 +37,7 @@ export interface SectionKinds {
   'fourier-heatmap': FourierHeatmapSection;
   'robustness-curves': RobustnessCurvesSection;
   flags: FlagsSection;
+  checkpoints: CheckpointsSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -55,6 +57,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   'fourier-heatmap': null,
   'robustness-curves': null,
   flags: null,
+  checkpoints: null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

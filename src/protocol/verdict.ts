@@ -14,6 +14,7 @@
 import type { AttackRunSummary } from '../engine/attacks/protocol';
 import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
 import { certifiedAccuracyAt, type CertificationSection } from './certification';
+import type { CheckpointsSection } from './checkpoints';
 import type { AttackMode } from '../engine/attacks/types';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
 import type { DefenceResult, DefenceRow, DefencesSection, FlagsSection, OccludedFrequencySection } from '../engine/report/sections';
@@ -160,6 +161,22 @@ export interface FourierFigure {
   peak: { fy: number; fx: number; error: number } | null;
 }
 
+/** A checkpoint's figures for the headline (the first and the last one analysed of a checkpoints run). */
+export interface CheckpointFigure {
+  name: string;
+  cleanTop1: number;
+  /** The lowest robust accuracy over its attacks, and which attack. */
+  robustTop1: number | null;
+  attack: string | null;
+}
+
+export interface AlongTrainingFigure {
+  analysed: number;
+  total: number;
+  first: CheckpointFigure;
+  last: CheckpointFigure;
+}
+
 export interface Verdict {
   clean: CleanFigure | null;
   robust: RobustFigure | null;
@@ -174,6 +191,8 @@ export interface Verdict {
   certified: CertifiedFigure[];
   /** The Fourier heat maps' clean error, mean error and peak (a fourier-heatmap run). */
   fourier: FourierFigure[];
+  /** Robustness along training (a checkpoints run): its first and last checkpoint analysed. */
+  alongTraining: AlongTrainingFigure | null;
   /** Figures cover only part of the images (a cancelled or failed run, or one still going). */
   partial: boolean;
   /** The run is still going: its figures are those of the images finished so far. */
@@ -254,9 +273,23 @@ export function verdictOf(sections: unknown[], status: string, classes: number |
       meanError: m.meanError,
       peak: m.peak,
     })),
+    alongTraining: alongTrainingFigure(first<CheckpointsSection>(sections, 'checkpoints')),
     partial: status !== 'complete' || clean?.partial === true,
     running: status === 'running',
   };
+}
+
+function alongTrainingFigure(c: CheckpointsSection | undefined): AlongTrainingFigure | null {
+  // The Quick Attack Check's export history rides on the check's own report, whose headline is the check's.
+  if (!c || c.order === 'check-time' || !Array.isArray(c.entries)) return null;
+  const done = c.entries.filter((e) => e && e.result && isNum(e.result.cleanTop1));
+  if (!done.length) return null;
+  const figure = (e: (typeof done)[number]): CheckpointFigure => {
+    const attacks = (e.result!.attacks ?? []).filter((a) => isNum(a.robustTop1));
+    const worst = attacks.reduce<(typeof attacks)[number] | null>((w, a) => (w === null || a.robustTop1 < w.robustTop1 ? a : w), null);
+    return { name: e.name, cleanTop1: e.result!.cleanTop1, robustTop1: worst?.robustTop1 ?? null, attack: worst?.label ?? null };
+  };
+  return { analysed: done.length, total: c.entries.length, first: figure(done[0]), last: figure(done[done.length - 1]) };
 }
 
 function certifiedFigures(c: CertificationSection | undefined): CertifiedFigure[] {
@@ -359,7 +392,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** One line of the headline, with a key so that readers can style or test each. */
 export interface VerdictLine {
-  key: 'clean' | 'robust' | 'no-robust' | 'others' | 'defence' | 'band' | 'partial' | 'flags' | 'certified' | 'fourier';
+  key: 'clean' | 'robust' | 'no-robust' | 'others' | 'defence' | 'band' | 'partial' | 'flags' | 'certified' | 'fourier' | 'along-training';
   text: string;
 }
 
@@ -424,6 +457,15 @@ export function verdictLines(v: Verdict): VerdictLine[] {
       text: `Fourier heat map of ${f.label}: clean error ${pct(f.cleanError)}; a single-frequency perturbation raises it to ${f.meanError === null ? '—' : pct(f.meanError)} on average over the map${peak}.`,
     });
   }
+  if (v.alongTraining) {
+    const t = v.alongTraining;
+    const figure = (f: CheckpointFigure) =>
+      `${f.name}: clean ${pct(f.cleanTop1)}${f.robustTop1 === null ? '' : `, robust ${pct(f.robustTop1)} (${f.attack})`}`;
+    out.push({
+      key: 'along-training',
+      text: `Along training, ${t.analysed} of ${plural(t.total, 'checkpoint')} analysed: ${t.analysed > 1 ? `first ${figure(t.first)}; last ` : ''}${figure(t.last)}.`,
+    });
+  }
   for (const d of v.defences) out.push({ key: 'defence', text: defenceText(d) });
   for (const b of v.bands) out.push({ key: 'band', text: bandText(b, v.bands.length > 1) });
   if (v.flags.length)
@@ -467,6 +509,9 @@ function bandText(b: BandFigure, named: boolean): string {
 /** One short line for lists and status bars: "robust 15.6% (PGD-10 L∞ ε=8/255) · clean 32.8%", or null. */
 export function shortHeadline(v: Verdict): string | null {
   if (v.robust) return `robust ${pct(v.robust.top1)} (${shortAttackName(v.robust.label)}) · clean ${pct(v.robust.cleanTop1)}`;
+  const last = v.alongTraining?.last;
+  if (last)
+    return `${last.name}: ${last.robustTop1 !== null && last.attack ? `robust ${pct(last.robustTop1)} (${shortAttackName(last.attack)}) · ` : ''}clean ${pct(last.cleanTop1)}`;
   if (v.clean) return `clean ${pct(v.clean.top1)}`;
   return null;
 }

@@ -35,7 +35,7 @@ const reason = (r: { ok: boolean; reason?: string }) => {
 
 describe('job kinds', () => {
   it('are the keys of the options declaration', () => {
-    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'estimate', 'explain', 'info', 'certify', 'fourier-heatmap']);
+    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'estimate', 'explain', 'info', 'certify', 'fourier-heatmap', 'checkpoints']);
     assert.deepEqual(Object.keys(JOB_OPTIONS), [...JOB_KINDS]);
   });
 
@@ -71,7 +71,7 @@ describe('job kinds', () => {
     for (const kind of ['gradcheck', 'shell', '__proto__', 'toString', undefined, 3]) {
       assert.equal(
         reason(start(kind, {})),
-        `start: kind must be one of eval, attack, analyse, estimate, explain, info, certify, fourier-heatmap (got ${JSON.stringify(kind)})`,
+        `start: kind must be one of eval, attack, analyse, estimate, explain, info, certify, fourier-heatmap, checkpoints (got ${JSON.stringify(kind)})`,
       );
     }
   });
@@ -93,6 +93,14 @@ describe('job kinds', () => {
       info: {},
       certify: { preset: 'fast', sigmas: [0.25, 0.5], n0: 100, n: 1000, alpha: 0.001 },
       'fourier-heatmap': { epsilon: null, maxSide: 32, cutoff: 8 },
+      checkpoints: {
+        norm: 'l2',
+        epsilon: null,
+        pgdSteps: 10,
+        pgdAlpha: null,
+        cutoff: null,
+        cacheDir: '/w/ckpt/.robustness/checkpoint-cache',
+      },
     };
     for (const kind of JOB_KINDS) {
       assert.ok(check(JOB_OPTIONS[kind] as Schema<unknown>, valid[kind]).ok, kind);
@@ -129,5 +137,13 @@ describe('job kinds', () => {
     assert.equal(reason(start('fourier-heatmap', { ...ok, epsilon: 0 })), 'start: options.epsilon must be a finite number in range');
     assert.equal(reason(start('fourier-heatmap', { ...ok, epsilon: -1 })), 'start: options.epsilon must be a finite number in range');
     assert.match(reason(start('fourier-heatmap', { ...ok, maxSide: 1 })) ?? '', /^start: options\.maxSide must be a whole number/);
+  });
+
+  it('checkpoints: a norm, a positive ε or null (the default), at least one PGD step', () => {
+    const ok = { norm: 'linf', epsilon: 8 / 255, pgdSteps: 10, pgdAlpha: null, cutoff: 4, cacheDir: null };
+    assert.ok(start('checkpoints', ok).ok);
+    assert.equal(reason(start('checkpoints', { ...ok, norm: 'l1' })), 'start: options.norm must be one of l2, linf (got "l1")');
+    assert.equal(reason(start('checkpoints', { ...ok, epsilon: 0 })), 'start: options.epsilon must be a finite number in range');
+    assert.match(reason(start('checkpoints', { ...ok, pgdSteps: 0 })) ?? '', /^start: options\.pgdSteps must be a whole number/);
   });
 });

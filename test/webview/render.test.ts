@@ -892,3 +892,137 @@ test('a flags section: each fired flag with its explanation and evidence after t
   );
   assert.equal(q.querySelector('[data-testid="verdict"] [data-key="flags"]'), null);
 });
+
+test('a checkpoints section: accuracy and τ line charts over the checkpoints in training order, their data tables, the failed ones with why; τ left out when not measured', async () => {
+  const { exportHistorySection } = await import('../../src/host/quickChecks');
+  const attack = (label: string, robustTop1: number, tau: number | null) => ({
+    label,
+    attack: label.startsWith('FGM') ? 'fgm' : 'pgd',
+    robustTop1,
+    attackedImages: 30,
+    successRate: 0.5,
+    lowFrequencyRatio: tau,
+    perturbations: 30,
+  });
+  const entry = (name: string, clean: number | null, fgm = 0, pgd = 0, tauF = 0, tauP = 0) => ({
+    name,
+    path: `/w/ckpt/${name}`,
+    number: Number(/\d+/.exec(name)![0]),
+    modified: '2026-12-06T10:00:00.000Z',
+    sha256: clean === null ? null : 'ab'.repeat(32),
+    status: clean === null ? ('failed' as const) : ('done' as const),
+    error: clean === null ? 'not an ONNX model: the protobuf is truncated' : null,
+    source: clean === null ? null : ('computed' as const),
+    result:
+      clean === null
+        ? null
+        : {
+            images: 40,
+            cleanTop1: clean,
+            attacks: [attack('FGM L2 ε=1', fgm, tauF), attack('PGD-10 L2 ε=1', pgd, tauP)],
+            imagesLowFrequencyRatio: 0.874,
+            seconds: 0.3,
+          },
+  });
+  const report = fixtureReport();
+  report.command = 'checkpoints';
+  report.runtime = null; // the job's report: each checkpoint had its own session
+  report.sections = {
+    checkpoints: {
+      kind: 'checkpoints',
+      definition: 'τ definition (test).',
+      folder: '/w/ckpt',
+      order: 'number-in-name',
+      orderNote: 'by the number in each file name',
+      params: {
+        norm: 'l2',
+        epsilon: 1,
+        pgdSteps: 10,
+        pgdAlpha: 0.25,
+        cutoff: 4,
+        seed: 0,
+        cacheDir: '/w/ckpt/.robustness/checkpoint-cache',
+      },
+      entries: [
+        entry('ckpt-1.onnx', 0.375, 0.15, 0.1, 0.34, 0.388),
+        entry('ckpt-2.onnx', null),
+        entry('ckpt-4.onnx', 0.975, 0.5, 0.25, 0.788, 0.786),
+      ],
+      done: 3,
+      total: 3,
+    },
+  };
+  const { root } = mount(initMessage({ report }));
+  const panel = root.querySelector('#panel-checkpoints')!;
+  assert.ok(panel, 'the checkpoints panel is shown');
+  assert.equal(panel.querySelector('.section-error'), null, text(panel.querySelector('.section-error')));
+  assert.match(
+    text(panel.querySelector('[data-testid="checkpoints-params"]')),
+    /3 of 3 checkpoints of \/w\/ckpt, ordered by the number in each file name; L2 ε = .*computed 2, from the cache 0, not analysed 1/,
+  );
+  const accuracy = panel.querySelector('svg[data-testid="checkpoints-accuracy"]')!;
+  const tau = panel.querySelector('svg[data-testid="checkpoints-tau"]')!;
+  assert.ok(accuracy && tau);
+  // The x ticks are the checkpoints' names, in training order.
+  const ticks = [...accuracy.querySelectorAll('.tick text')].map(text).filter((t) => t.endsWith('.onnx'));
+  assert.deepEqual(ticks, ['ckpt-1.onnx', 'ckpt-2.onnx', 'ckpt-4.onnx']);
+  // The screen-reader tables: one row per checkpoint, a gap (—) for the failed one.
+  const [accTable, tauTable] = [...panel.querySelectorAll('table.chart-data')];
+  const accRows = [...accTable.querySelectorAll('tbody tr')].map(cells);
+  assert.deepEqual(accRows, [
+    ['ckpt-1.onnx', '37.5%', '15.0%', '10.0%'],
+    ['ckpt-2.onnx', '—', '—', '—'],
+    ['ckpt-4.onnx', '97.5%', '50.0%', '25.0%'],
+  ]);
+  assert.deepEqual([...tauTable.querySelectorAll('thead th')].map(text), [
+    'checkpoint',
+    'τ(δ): FGM L2 ε=1',
+    'τ(δ): PGD-10 L2 ε=1',
+    'τ(x): clean images',
+  ]);
+  assert.deepEqual(cells(tauTable.querySelector('tbody tr')!), ['ckpt-1.onnx', '0.340', '0.388', '0.874']);
+  assert.match(text(panel.querySelector('[data-testid="checkpoints-failed"]')), /ckpt-2\.onnx: not analysed — not an ONNX model/);
+  // Its headline: the first and the last checkpoint analysed.
+  assert.match(
+    text(root),
+    /Along training, 2 of 3 checkpoints analysed: first ckpt-1\.onnx: clean 37\.5%, robust 10\.0% \(PGD-10 L2 ε=1\); last ckpt-4\.onnx: clean 97\.5%, robust 25\.0%/,
+  );
+
+  // The Quick Attack Check's history over exports: the same panel, without τ.
+  const history = fixtureReport();
+  history.sections = {
+    ...history.sections,
+    exportHistory: exportHistorySection(
+      [
+        {
+          model: '/w/net.onnx',
+          sha256: 'aaaa1111',
+          at: '2026-12-01T10:00:00Z',
+          robustTop1: 0.2,
+          cleanTop1: 0.5,
+          attack: 'PGD',
+          images: 64,
+          runId: 'r1',
+          status: 'complete',
+        },
+        {
+          model: '/w/net.onnx',
+          sha256: 'bbbb2222',
+          at: '2026-12-02T10:00:00Z',
+          robustTop1: 0.3,
+          cleanTop1: 0.7,
+          attack: 'PGD',
+          images: 64,
+          runId: 'r2',
+          status: 'complete',
+        },
+      ],
+      '/w/net.onnx',
+    ),
+  };
+  const h = mount(initMessage({ report: history })).root.querySelector('#panel-checkpoints')!;
+  assert.ok(h.querySelector('svg[data-testid="checkpoints-accuracy"]'));
+  assert.equal(h.querySelector('svg[data-testid="checkpoints-tau"]'), null);
+  assert.ok(h.querySelector('[data-testid="checkpoints-no-tau"]'));
+  assert.match(text(h.querySelector('[data-testid="checkpoints-params"]')), /from the Quick Attack Check history/);
+});

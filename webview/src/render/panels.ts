@@ -5,6 +5,7 @@
 import type { H } from '../dom';
 import { renderAttacks } from './attackTable';
 import { renderCertification } from './certification';
+import { renderCheckpoints } from './checkpoints';
 import { renderFourierHeatmap } from './fourierHeatmap';
 import type { RenderContext, SectionEntry } from './context';
 import { renderDefences } from './defenceTable';
@@ -57,6 +58,8 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   certification: [{ id: 'certification', title: 'Certified robustness (randomized smoothing)', order: 9, render: renderCertification }],
   /** Right after the attacks and defences they question. */
   flags: [{ id: 'flags', title: 'Gradient-masking flags', order: 2.5, render: renderMaskingFlags }],
+  /** A run of its own (robustness along training): the panel's main figure. */
+  checkpoints: [{ id: 'checkpoints', title: 'Robustness along training', order: 0.5, render: renderCheckpoints }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };
