@@ -30,7 +30,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 /** Fields that differ between any two runs of the same thing: when, which id, how long. */
 const VOLATILE = new Set(['id', 'createdAt', 'timings', 'seconds', 'inferenceSeconds', 'imagesPerSecond', 'merged']);
 /** What the merge names as not yet recomputed (merged.notRecomputed and a warning say so): compared apart. */
-const NOT_RECOMPUTED = new Set(['cost', 'robustnessCurves', 'flags']);
+const NOT_RECOMPUTED = new Set(['cost', 'flags']);
 
 function differences(a: unknown, b: unknown, path = '', out: string[] = []): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return out;
@@ -55,9 +55,23 @@ async function shardedAndWhole(dir: string, args: (out: string) => string[]) {
   for (const r of results) assert.equal(r.code, 0, r.stderr);
 }
 
-test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFool: every deterministic field equal)', async () => {
+test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFool, --eps-list: every deterministic field equal)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rl-shard-'));
-  const args = (out: string) => ['attack', MODEL, '--limit', LIMIT, '--attack', 'fgsm', '--attack', 'deepfool', '--out', out, '--quiet'];
+  const args = (out: string) => [
+    'attack',
+    MODEL,
+    '--limit',
+    LIMIT,
+    '--attack',
+    'fgsm',
+    '--attack',
+    'deepfool',
+    '--eps-list',
+    '1/255,4/255',
+    '--out',
+    out,
+    '--quiet',
+  ];
   await shardedAndWhole(dir, args);
   const shard0 = read(join(dir, 's0', 'report.json')) as { shard: { index: number; count: number; images: number[] } };
   assert.deepEqual([shard0.shard.index, shard0.shard.count], [0, 3]);
@@ -68,7 +82,16 @@ test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFoo
   const merged = read(join(dir, 'merged', 'report.json'));
   // What the merge does not yet recompute is named, in the report and in one warning, and left out.
   const notRecomputed = (merged.merged as { notRecomputed: string[] }).notRecomputed;
-  assert.deepEqual(notRecomputed, ['attack cost counters', 'robustness curves', 'gradient-masking flags']);
+  assert.deepEqual(notRecomputed, ['attack cost counters', 'gradient-masking flags']);
+  // The robustness curves are recomputed: FGSM measured at 1/255, 4/255 and its own 8/255, DeepFool's derived curve.
+  type Curves = { norms: { norm: string; curves: { label: string; source: string; points: { eps: number }[] }[] }[] };
+  const curves = (merged.sections as { robustnessCurves: Curves }).robustnessCurves;
+  const linf = curves.norms.find((n) => n.norm === 'linf')!.curves;
+  assert.deepEqual(
+    linf.find((c) => c.source === 'measured')!.points.map((p) => p.eps),
+    [1 / 255, 4 / 255, 8 / 255],
+  );
+  assert.ok(curves.norms.some((n) => n.curves.some((c) => c.source === 'derived')));
   const warnings = merged.warnings as string[];
   assert.ok(
     warnings.some((w) => w.startsWith('merge does not yet recompute attack cost counters')),

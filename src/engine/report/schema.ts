@@ -33,7 +33,23 @@ export interface OutcomeColumns {
 /** A shard's report: which part of the sample it ran, and the per-image data `merge` recomputes aggregates from. */
 export interface ReportShard extends ShardBase {
   /** attack: each run's outcomes and the sanity evidence of the clean scores (the ensemble's per-image record is in its section). */
-  attacks?: { outcomes: OutcomeColumns[]; evidence: SanityEvidence | null; galleryLimit: number };
+  attacks?: {
+    outcomes: OutcomeColumns[];
+    evidence: SanityEvidence | null;
+    galleryLimit: number;
+    /** `--eps-list`: what the robustness curves are recomputed from (absent when the run has no curves). */
+    curves?: ShardCurves;
+  };
+}
+
+/** A shard's robustness-curve inputs: the suite's attack names and the ε-list suite's entries and outcomes. */
+export interface ShardCurves {
+  /** The catalog name of each run of the attacks section (same order). */
+  attackNames: string[];
+  epsList: number[];
+  /** Each run of the ε-list suite: its curve (label, attack, norm) and ε; `outcomes` has one column set per entry. */
+  entries: { label: string; attack: string; norm: 'linf' | 'l2'; eps: number }[];
+  outcomes: OutcomeColumns[];
 }
 
 export const REPORT_SCHEMA_ID = 'robustness-lens/report';

@@ -18,6 +18,15 @@ import type { AttacksSection } from '../jobs/attackJob';
 import type { GalleryItem } from '../attacks/gallery';
 import { checkReportInvariants } from '../report/invariants';
 import { outcomeRows } from './outcomeColumns';
+import { attackNorm } from '../attacks/catalog';
+import {
+  labelWithoutEpsilon,
+  robustnessCurves,
+  type DerivedRun,
+  type MeasuredRun,
+  type RobustnessCurvesSection,
+} from '../attacks/robustnessCurves';
+import type { OutcomeColumns } from '../report/schema';
 
 export interface ShardInput {
   report: ReportV1;
@@ -213,39 +222,82 @@ function mergeClean(shards: ShardInput[], pos: Map<string, number>): CleanSectio
   };
 }
 
+/** One run's outcomes from every shard, in sample order. */
+function mergedOutcomes(shards: ShardInput[], columnsOf: (s: ShardInput) => OutcomeColumns | undefined, label: string): ImageOutcome[] {
+  return shards
+    .flatMap((s) => {
+      const cols = columnsOf(s);
+      if (!cols) throw new EngineError('USAGE', `shard ${s.report.shard!.index} (${s.source}) lacks the per-image outcomes of ${label}`);
+      return outcomeRows(cols);
+    })
+    .sort((x, y) => x.image - y.image)
+    .map((r) => r.outcome);
+}
+
+/**
+ * The robustness curves from the merged per-image outcomes, as the unsharded run builds them: derived curves of
+ * the minimal-ε / minimal-perturbation runs, measured curves of the fixed-ε runs and the ε-list suite's runs.
+ */
+function mergeCurves(shards: ShardInput[], runs: AttacksSection['runs'], outcomes: ImageOutcome[][]): RobustnessCurvesSection | null {
+  const given = shards[0].report.sections.robustnessCurves as RobustnessCurvesSection | undefined;
+  const curves = shards[0].report.shard!.attacks?.curves;
+  if (!given || !curves) return null;
+  const criterion = given.criterion;
+  const expanded = curves.entries.length > 0;
+  const derived: DerivedRun[] = [];
+  const measured: MeasuredRun[] = [];
+  runs.forEach((run, a) => {
+    const name = curves.attackNames[a];
+    const norm = attackNorm(name, run.params);
+    if (run.mode === 'minimal-eps' || run.mode === 'minimal-perturbation') {
+      const budget = run.mode === 'minimal-eps' && typeof run.params.eps === 'number' ? run.params.eps : null;
+      derived.push({ label: run.label, attack: name, mode: run.mode, norm, budget, outcomes: outcomes[a] });
+    } else if (expanded && run.mode === 'fixed-eps' && typeof run.params.eps === 'number') {
+      measured.push({ label: labelWithoutEpsilon(run.label), attack: name, norm, eps: run.params.eps, summary: run });
+    }
+  });
+  curves.entries.forEach((e, k) => {
+    const rows = mergedOutcomes(shards, (s) => s.report.shard!.attacks?.curves?.outcomes[k], `${e.label} at ε = ${e.eps}`);
+    const summary = summarise(rows, {
+      label: e.label,
+      mode: 'fixed-eps',
+      params: { eps: e.eps },
+      criterion,
+      targeted: null,
+      gradient: 'analytic',
+      seed: 0,
+      seconds: 0,
+      budgetNorm: null,
+    });
+    measured.push({ ...e, summary });
+  });
+  if (derived.length === 0 && measured.length === 0) return null;
+  return robustnessCurves({ criterion, evaluated: runs[0]?.evaluated ?? 0, epsList: curves.epsList, derived, measured });
+}
+
 /** The attacks section from every shard's per-image outcomes; galleries joined (as many as one shard keeps). */
 function mergeAttacks(
   shards: ShardInput[],
   pos: Map<string, number>,
   copies: GalleryCopy[],
-): { section: AttacksSection; evidence: SanityEvidence | null } {
+): { section: AttacksSection; evidence: SanityEvidence | null; curves: RobustnessCurvesSection | null } {
   const sections = shards.map((s) => s.report.sections.attacks as AttacksSection);
   const first = sections[0];
+  const outcomes = first.runs.map((run, a) => mergedOutcomes(shards, (s) => s.report.shard!.attacks?.outcomes[a], run.label));
   const runs = first.runs.map((run, a) => {
-    const rows = shards
-      .flatMap((s) => {
-        const cols = s.report.shard!.attacks?.outcomes[a];
-        if (!cols)
-          throw new EngineError('USAGE', `shard ${s.report.shard!.index} (${s.source}) lacks the per-image outcomes of ${run.label}`);
-        return outcomeRows(cols);
-      })
-      .sort((x, y) => x.image - y.image);
     const seconds = sections.reduce((k, s) => k + s.runs[a].seconds, 0);
     const { gallery: _g, ...summary } = run;
-    const merged = summarise(
-      rows.map((r): ImageOutcome => r.outcome),
-      {
-        label: summary.label,
-        mode: summary.mode,
-        params: summary.params,
-        criterion: summary.criterion,
-        targeted: summary.targeted,
-        gradient: summary.gradient,
-        seed: summary.seed,
-        seconds,
-        budgetNorm: summary.budgetCurve?.norm ?? null,
-      },
-    );
+    const merged = summarise(outcomes[a], {
+      label: summary.label,
+      mode: summary.mode,
+      params: summary.params,
+      criterion: summary.criterion,
+      targeted: summary.targeted,
+      gradient: summary.gradient,
+      seed: summary.seed,
+      seconds,
+      budgetNorm: summary.budgetCurve?.norm ?? null,
+    });
     // The unsharded run keeps the first `limit` successes in sample order; each shard kept its own first ones, so
     // those are among them: sorted by position and cut, the gallery is the unsharded run's.
     const limit = shards[0].report.shard!.attacks?.galleryLimit ?? 0;
@@ -298,7 +350,7 @@ function mergeAttacks(
       outputRange: mergeRange(evidences.map((e) => e.outputRange)),
     };
   }
-  return { section, evidence };
+  return { section, evidence, curves: mergeCurves(shards, runs, outcomes) };
 }
 
 export interface MergeResult {
@@ -320,6 +372,7 @@ export function mergeShardReports(inputs: ShardInput[]): MergeResult {
   } else {
     const merged = mergeAttacks(shards, pos, copies);
     sections.attacks = merged.section;
+    if (merged.curves) sections.robustnessCurves = merged.curves;
     evidence = merged.evidence;
   }
   const sanity = evidence && evidence.evaluated > 0 ? sanityFor(base, evidence) : null;
@@ -355,14 +408,16 @@ export function mergeShardReports(inputs: ShardInput[]): MergeResult {
 
 /**
  * What the shards hold that the merge does not yet recompute exactly (the attack runs' cost counters, the
- * robustness curves, the gradient-masking flags): left out of the merged report and named, never summed
+ * gradient-masking flags; the robustness curves of shards without their per-image data): left out of the merged report and named, never summed
  * into something that only looks exact. An unsharded run gives them.
  */
 function notRecomputed(shards: ShardInput[]): string[] {
   const out: string[] = [];
   const runs = (s: ShardInput) => (s.report.sections.attacks as { runs?: { cost?: unknown }[] } | undefined)?.runs ?? [];
   if (shards.some((s) => runs(s).some((r) => r.cost !== undefined))) out.push('attack cost counters');
-  if (shards.some((s) => s.report.sections.robustnessCurves !== undefined)) out.push('robustness curves');
+  // Shards written before their reports carried the curves' per-image data.
+  if (shards.some((s) => s.report.sections.robustnessCurves !== undefined && !s.report.shard?.attacks?.curves))
+    out.push('robustness curves');
   if (shards.some((s) => s.report.sections.flags !== undefined)) out.push('gradient-masking flags');
   return out;
 }
