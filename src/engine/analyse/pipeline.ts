@@ -33,6 +33,7 @@ import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences
 import { BATCH_STAGES } from './stages';
 import { WorkProgress } from './workProgress';
 import { sessionOptionsFor } from '../runtime/modelSession';
+import { analyseShardExtras, type ShardExtras } from './shardExtras';
 
 export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, hooks: JobHooks = {}): Promise<ReportV1> {
   const prepared = await prepareModel(req);
@@ -69,10 +70,12 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     report: (p) => hooks.onProgress?.(p),
     signalOpt: hooks.signal ? { signal: hooks.signal } : {},
   };
+  let shardExtras: ShardExtras | undefined;
   const report = (partial: boolean, skippedImages: { relPath: string; error: string }[], suite?: AttackSuite) => {
     // The masking flags come last: they read the finished sections (attacks, defences, sweeps) and the measurements.
     if (sections.attacks) ctx.section('flags', flagsOf(ctx, sections, suite));
     return buildReport({
+      ...(shardExtras ? { shardExtras } : {}),
       command: 'analyse',
       prepared,
       data,
@@ -98,6 +101,13 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     };
     publishSweeps();
     let partial = pass1.partial;
+    if (data.shard) {
+      // A shard runs pass 1 only: pass 2 re-attacks the whole sample's first correct images with each defence's
+      // configuration as chosen from the whole sample, which no shard knows (`merge` chooses from the summed tallies).
+      shardExtras = analyseShardExtras(attacks, data.shard, pass1.defences, ctx);
+      if (chosen.results.length) publishDefences(ctx, chosen);
+      return report(partial, clean.skipped, attacks.suite);
+    }
     if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
     if (chosen.results.length && !pass1.partial) publishSweeps();
     return report(partial, clean.skipped, attacks.suite);

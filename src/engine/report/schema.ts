@@ -11,6 +11,8 @@ import type { OutputKindDecision } from '../runtime/classifier';
 import type { ProviderAttempt } from '../runtime/modelSession';
 import type { ShardBase } from '../shard/shard';
 import type { SanityEvidence } from '../eval/sanity';
+import type { TallyCounts } from '../defences/tally';
+import type { DefenceAttackRef } from './sections';
 
 /**
  * One attack run's per-image outcomes, by column (row r of each is the image at position images[r] of the whole
@@ -39,6 +41,17 @@ export interface ReportShard extends ShardBase {
     galleryLimit: number;
     /** `--eps-list`: what the robustness curves are recomputed from (absent when the run has no curves). */
     curves?: ShardCurves;
+  };
+  /** analyse (pass 1 only): every defence's tally counts, one per candidate configuration × attack (DefenceSweep.tallies order). */
+  analyse?: {
+    /** What each defence's candidates and choice depend on (equal in every shard). */
+    setup: {
+      defenceOptions: { K: number; radius: number | null; directions: 'random' | 'approx'; cutoff: number | null };
+      sweeps: boolean;
+      tolerance: number;
+      refs: DefenceAttackRef[];
+    };
+    defences: { defence: string; tallies: TallyCounts[] }[];
   };
 }
 

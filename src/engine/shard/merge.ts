@@ -27,6 +27,7 @@ import {
   type RobustnessCurvesSection,
 } from '../attacks/robustnessCurves';
 import type { OutcomeColumns } from '../report/schema';
+import { mergeDefences, mergeOccludedFrequency, mergePerImage, mergeRct, mergeSpectra, sweepsSection } from './mergeAnalyse';
 
 export interface ShardInput {
   report: ReportV1;
@@ -41,7 +42,7 @@ export interface GalleryCopy {
   to: string;
 }
 
-export const MERGEABLE_COMMANDS = ['eval', 'attack'] as const;
+export const MERGEABLE_COMMANDS = ['eval', 'attack', 'analyse'] as const;
 
 /** What must be equal across shards: the run's identity, not its timing or machine. */
 const SAME_FIELDS: [string, (r: ReportV1) => unknown][] = [
@@ -56,6 +57,7 @@ const SAME_FIELDS: [string, (r: ReportV1) => unknown][] = [
   ['shard.sampleFingerprint', (r) => r.shard?.sampleFingerprint],
   ['seeds', (r) => r.seeds],
   ['sections.attacks (criterion, gradient, attacks and their parameters)', (r) => attackIdentity(r)],
+  ['shard.analyse.setup (defence options, sweeps, tolerance)', (r) => r.shard?.analyse?.setup ?? null],
 ];
 
 function attackIdentity(r: ReportV1): unknown {
@@ -94,7 +96,7 @@ export function checkShards(inputs: ShardInput[]): ShardInput[] {
     if (!(MERGEABLE_COMMANDS as readonly string[]).includes(report.command))
       throw new EngineError(
         'USAGE',
-        `${source}: merge combines ${MERGEABLE_COMMANDS.join(' and ')} reports; this is a ${report.command} report`,
+        `${source}: merge combines ${MERGEABLE_COMMANDS.join(', ')} reports; this is a ${report.command} report`,
       );
     if (report.status !== 'complete')
       throw new EngineError(
@@ -358,17 +360,41 @@ export interface MergeResult {
   copies: GalleryCopy[];
 }
 
-export function mergeShardReports(inputs: ShardInput[]): MergeResult {
+export async function mergeShardReports(inputs: ShardInput[]): Promise<MergeResult> {
   const shards = checkShards(inputs);
   const base = shards[0].report;
   const pos = positions(shards);
   const copies: GalleryCopy[] = [];
   const sections: ReportV1['sections'] = {};
   let evidence: SanityEvidence | null = null;
+  const analyseMissing: string[] = [];
   if (base.command === 'eval') {
     const clean = mergeClean(shards, pos);
     sections.clean = clean;
     evidence = clean;
+  } else if (base.command === 'analyse') {
+    // The analyse report's order: clean, sanity, attacks, curves, defences, sweeps, the frequency lens, per-image.
+    const clean = mergeClean(shards, pos);
+    sections.clean = clean;
+    evidence = clean;
+    sections.sanity = null;
+    const merged = mergeAttacks(shards, pos, copies);
+    sections.attacks = merged.section;
+    if (merged.curves) sections.robustnessCurves = merged.curves;
+    const defences = await mergeDefences(shards);
+    if (defences) sections.defences = defences.section;
+    const sweeps = sweepsSection(defences?.sweeps ?? []);
+    if (sweeps) sections.sweeps = sweeps;
+    const order = merged.section.runs.map((r) => r.label);
+    const of = mergeOccludedFrequency(shards, pos, copies);
+    if (of) sections.occludedFrequency = of;
+    const rct = mergeRct(shards, order);
+    if (rct) sections.rct = rct;
+    const spectra = mergeSpectra(shards, order);
+    if (spectra) sections.spectra = spectra;
+    const perImage = mergePerImage(shards, defences?.section.results ?? null, copies);
+    if (perImage) sections.perImage = perImage.section;
+    if (perImage?.defencesDropped) analyseMissing.push("the per-image table's defence columns (the shards chose other configurations)");
   } else {
     const merged = mergeAttacks(shards, pos, copies);
     sections.attacks = merged.section;
@@ -377,6 +403,7 @@ export function mergeShardReports(inputs: ShardInput[]): MergeResult {
   }
   const sanity = evidence && evidence.evaluated > 0 ? sanityFor(base, evidence) : null;
   if (sanity) sections.sanity = sanity;
+  else delete sections.sanity;
   // The shards' own sanity findings and invariant checks are recomputed; other warnings (provider fallback, model notes) kept once.
   const shardOwn = new Set(
     shards.flatMap((s) => ((s.report.sections.sanity as SanitySection | undefined)?.findings ?? []).map((f) => f.message)),
@@ -399,8 +426,12 @@ export function mergeShardReports(inputs: ShardInput[]): MergeResult {
     },
     timings,
     sections,
-    warnings: [...kept, ...(sanity ? sanity.findings.map((f) => f.message) : []), ...notRecomputedWarning(shards)],
-    merged: { shards: shards.length, reportIds: shards.map((s) => s.report.id), notRecomputed: notRecomputed(shards) },
+    warnings: [...kept, ...(sanity ? sanity.findings.map((f) => f.message) : []), ...notRecomputedWarning(shards, analyseMissing)],
+    merged: {
+      shards: shards.length,
+      reportIds: shards.map((s) => s.report.id),
+      notRecomputed: [...notRecomputed(shards), ...analyseMissing],
+    },
   };
   report.warnings.push(...checkReportInvariants(report).map((v) => `report check failed: ${v}`));
   return { report, copies };
@@ -419,11 +450,14 @@ function notRecomputed(shards: ShardInput[]): string[] {
   if (shards.some((s) => s.report.sections.robustnessCurves !== undefined && !s.report.shard?.attacks?.curves))
     out.push('robustness curves');
   if (shards.some((s) => s.report.sections.flags !== undefined)) out.push('gradient-masking flags');
+  // analyse shards run pass 1 only (pass 2 needs the configurations chosen from the whole sample).
+  if (shards.some((s) => (s.report.sections.defences as { results?: unknown[] } | undefined)?.results?.length))
+    out.push('pass 2 (adaptive attacks, the ε sweep, defence costs)');
   return out;
 }
 
-function notRecomputedWarning(shards: ShardInput[]): string[] {
-  const missing = notRecomputed(shards);
+function notRecomputedWarning(shards: ShardInput[], more: string[]): string[] {
+  const missing = [...notRecomputed(shards), ...more];
   return missing.length
     ? [
         `merge does not yet recompute ${missing.join(', ')} from the shards: they are left out of the merged report (an unsharded run has them)`,
