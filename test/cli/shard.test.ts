@@ -32,15 +32,17 @@ const VOLATILE = new Set(['id', 'createdAt', 'timings', 'seconds', 'inferenceSec
 /** What the merge names as not yet recomputed (merged.notRecomputed and a warning say so): compared apart. */
 const NOT_RECOMPUTED = new Set(['cost', 'flags']);
 
-function differences(a: unknown, b: unknown, path = '', out: string[] = []): string[] {
+function differences(a: unknown, b: unknown, path = '', out: string[] = [], close?: (path: string) => boolean): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return out;
+  // Means the merge weights by count (RCT maps, spectra): equal up to the rounding of a different summation order.
+  if (typeof a === 'number' && typeof b === 'number' && close?.(path) && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a))) return out;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
     out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
     return out;
   }
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (VOLATILE.has(k) || NOT_RECOMPUTED.has(k)) continue;
-    differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
+    differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out, close);
   }
   return out;
 }
@@ -159,7 +161,7 @@ test('--shard 3/2 and malformed shards are usage errors', () => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /shard index 3 is out of range 0…1 for 2 shards/);
   assert.match(cli(['eval', MODEL, '--shard', 'two'], REPO_ROOT).stderr, /expected i\/n/);
-  for (const command of ['analyse', 'defend', 'check'])
+  for (const command of ['defend', 'check'])
     assert.match(cli([command, MODEL, '--shard', '0/2'], REPO_ROOT).stderr, new RegExp(`${command} does not shard yet`));
   const env = cli(['eval', MODEL, '--limit', '4'], REPO_ROOT, { JOB_COMPLETION_INDEX: '0' });
   assert.equal(env.code, 2);
@@ -229,4 +231,91 @@ test('attack --suite autoattack: merged counts are the sums of the shards, the c
     merged.warnings.filter((w) => w.startsWith('report check failed')),
     [],
   );
+});
+
+test('analyse: three parallel shards merge to the unsharded run in every pass-1 field (the cutoff chosen from the summed tallies)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-analyse-'));
+  // FGSM, DeepFool and the low-pass filter draw no random numbers; Occluded Frequency's zero baseline neither.
+  const args = (out: string) => [
+    'analyse',
+    MODEL,
+    '--preset',
+    'fast',
+    '--limit',
+    '18',
+    '--attack',
+    'fgsm',
+    '--attack',
+    'deepfool',
+    '--defence',
+    'lowpass',
+    '--of-images',
+    '7',
+    '--adaptive-images',
+    '4',
+    '--out',
+    out,
+    '--quiet',
+  ];
+  await shardedAndWhole(dir, args);
+  const m = cli(['merge', join(dir, 's1'), join(dir, 's0'), join(dir, 's2'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  type Report = {
+    seeds: Record<string, number>;
+    warnings: string[];
+    merged?: { notRecomputed: string[] };
+    sections: {
+      defences: { results: { cost: unknown; rows: { adaptive: unknown }[] }[] };
+      sweeps: { sweeps: { id: string }[] };
+      attacks: { runs: { cost?: unknown }[] };
+      perImage: { defences: unknown[]; attacks: { saved: { images: number[] } }[]; examples: { adversarial: string } };
+      occludedFrequency: { models: { images: { original?: string; previews?: { path: string }[] }[] }[] };
+      flags?: unknown;
+    };
+  };
+  const whole = read(join(dir, 'all', 'report.json')) as unknown as Report;
+  const merged = read(join(dir, 'merged', 'report.json')) as unknown as Report;
+  // Pass 2 needs the configuration chosen from the whole sample: shards do not run it, and the merge says so.
+  const notRecomputed = merged.merged!.notRecomputed;
+  assert.ok(notRecomputed.includes('pass 2 (adaptive attacks, the ε sweep, defence costs)'), notRecomputed.join(' | '));
+  assert.ok(notRecomputed.includes('gradient-masking flags'));
+  assert.equal(merged.sections.flags, undefined);
+  for (const r of merged.sections.defences.results) {
+    assert.equal(r.cost, null);
+    for (const row of r.rows) assert.equal(row.adaptive, null);
+  }
+  // The unsharded run without what pass 2 adds (and the fields named above): the rest must be equal.
+  for (const key of Object.keys(whole.seeds)) if (/epsilon|adaptive/i.test(key)) delete whole.seeds[key];
+  for (const r of whole.sections.defences.results) {
+    r.cost = null;
+    for (const row of r.rows) row.adaptive = null;
+  }
+  whole.sections.sweeps.sweeps = whole.sections.sweeps.sweeps.filter((s) => s.id !== 'defence-rate-vs-epsilon');
+  // The per-image defence columns are each shard's own choice's verdicts: kept only when every shard chose the merged cutoff.
+  if (notRecomputed.some((n) => n.startsWith("the per-image table's defence columns"))) {
+    assert.deepEqual(merged.sections.perImage.defences, []);
+    whole.sections.perImage.defences = [];
+  }
+  delete whole.sections.flags;
+  merged.warnings = merged.warnings.filter((w) => !w.startsWith('merge does not yet recompute'));
+  const close = (path: string) => /^\.sections\.(rct|spectra)\./.test(path);
+  assert.deepEqual(differences(whole, merged, '', [], close), []);
+  // Files the merged report names came along: Occluded Frequency's previews, the per-image examples under their new rows.
+  const of = merged.sections.occludedFrequency.models[0].images;
+  assert.equal(of.length, 7);
+  const files = of.flatMap((i) => [i.original, ...(i.previews ?? []).map((p) => p.path)]).filter((f): f is string => !!f);
+  assert.ok(files.length > 0);
+  const saved = merged.sections.perImage.attacks[0].saved.images;
+  assert.ok(saved.length > 0);
+  files.push(
+    ...saved.map((image) => merged.sections.perImage.examples.adversarial.replace('{attack}', '1').replace('{image}', String(image))),
+  );
+  for (const f of files) assert.ok(existsSync(join(dir, 'merged', f)), f);
+  // Shards of another defence setup: the differing field is named.
+  const other = read(join(dir, 's1', 'report.json')) as { shard: { analyse: { setup: { tolerance: number } } } };
+  other.shard.analyse.setup.tolerance = 0.05;
+  writeFileSync(join(dir, 'other.json'), JSON.stringify(other));
+  const mismatch = cli(['merge', join(dir, 's0'), join(dir, 'other.json'), join(dir, 's2'), '--out', join(dir, 'x')], REPO_ROOT);
+  assert.equal(mismatch.code, 2);
+  assert.match(mismatch.stderr, /differ in shard\.analyse\.setup\.tolerance \(0\.05 vs 0\.01\)/);
 });
