@@ -9,6 +9,7 @@ import { outcomeColumns } from '../shard/outcomeColumns';
 import type { AttackStage } from './stages/attacks';
 import type { DefenceStage } from './stages/defences';
 import type { AnalyseContext } from './context';
+import type { PassTwoCounts } from './passTwo';
 
 export type ShardExtras = Omit<ReportShard, keyof NonNullable<PreparedData['shard']>>;
 
@@ -17,6 +18,7 @@ export function analyseShardExtras(
   shard: NonNullable<PreparedData['shard']>,
   defences: DefenceStage,
   ctx: AnalyseContext,
+  pass2: PassTwoCounts | null,
 ): ShardExtras {
   const { opts, plan } = ctx;
   const position = new Map(shard.relPaths.map((p, r) => [p, shard.images[r]]));
@@ -37,6 +39,7 @@ export function analyseShardExtras(
         refs: attacks.refs,
       },
       defences: defences.sweeps.map((s) => ({ defence: s.defence.name, tallies: s.tallies().map((t) => t.counts()) })),
+      ...(pass2 ? { pass2 } : {}),
     },
   };
 }

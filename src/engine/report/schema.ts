@@ -13,6 +13,7 @@ import type { ShardBase } from '../shard/shard';
 import type { SanityEvidence } from '../eval/sanity';
 import type { TallyCounts } from '../defences/tally';
 import type { DefenceAttackRef } from './sections';
+import type { PassTwoCounts } from '../analyse/passTwo';
 
 /**
  * One attack run's per-image outcomes, by column (row r of each is the image at position images[r] of the whole
@@ -52,6 +53,8 @@ export interface ReportShard extends ShardBase {
       refs: DefenceAttackRef[];
     };
     defences: { defence: string; tallies: TallyCounts[] }[];
+    /** Pass 2 on this shard's part of the adaptive images (only when every defence's configuration was given). */
+    pass2?: PassTwoCounts;
   };
 }
 

@@ -450,8 +450,11 @@ function notRecomputed(shards: ShardInput[]): string[] {
   if (shards.some((s) => s.report.sections.robustnessCurves !== undefined && !s.report.shard?.attacks?.curves))
     out.push('robustness curves');
   if (shards.some((s) => s.report.sections.flags !== undefined)) out.push('gradient-masking flags');
-  // analyse shards run pass 1 only (pass 2 needs the configurations chosen from the whole sample).
-  if (shards.some((s) => (s.report.sections.defences as { results?: unknown[] } | undefined)?.results?.length))
+  // analyse shards run pass 2 only when every defence's configuration was given (else it is chosen by the merge).
+  if (
+    shards.some((s) => (s.report.sections.defences as { results?: unknown[] } | undefined)?.results?.length) &&
+    !shards.every((s) => s.report.shard?.analyse?.pass2)
+  )
     out.push('pass 2 (adaptive attacks, the ε sweep, defence costs)');
   return out;
 }

@@ -25,6 +25,11 @@ import type {
 import type { Classifier } from '../runtime/classifier';
 import { OccludedFrequencyAggregator } from '../spectral/occludedFrequency';
 import { exampleFile } from '../../protocol/perImageFiles';
+import { AdaptiveTally } from '../analyse/stages/adaptive';
+import { CostMeter } from '../analyse/stages/cost';
+import { DefenceTally } from '../defences/tally';
+
+const EPSILON_SWEEP_ID = 'defence-rate-vs-epsilon';
 
 interface Shard {
   report: ReportV1;
@@ -39,7 +44,7 @@ export interface FileCopy {
 }
 
 /** Each defence's configuration chosen from the sum of the shards' tallies; its rows and pass-1 sweeps. */
-export async function mergeDefences(shards: Shard[]): Promise<{ section: DefencesSection; sweeps: Sweep[] } | null> {
+export async function mergeDefences(shards: Shard[]): Promise<{ section: DefencesSection; sweeps: Sweep[]; pass2: boolean } | null> {
   const first = shards[0].report;
   const extras = first.shard!.analyse;
   const given = first.sections.defences as DefencesSection | undefined;
@@ -77,7 +82,54 @@ export async function mergeDefences(shards: Shard[]): Promise<{ section: Defence
     results.push(choice.result);
     sweeps.push(...choice.sweeps);
   }
-  return { section: { kind: 'defences', results, notes: given.notes }, sweeps };
+  const pass2 = shards.every((s) => s.report.shard!.analyse?.pass2);
+  if (pass2) sweeps.push(...mergePassTwo(shards, results));
+  return { section: { kind: 'defences', results, notes: given.notes }, sweeps, pass2 };
+}
+
+/**
+ * Pass 2 of shards that knew every defence's configuration (given by the user): the adaptive rows, the ε sweep and
+ * the costs from the summed counts of the shards' parts of the adaptive images. Adds to `results`; returns the ε sweep.
+ */
+function mergePassTwo(shards: Shard[], results: DefenceResult[]): Sweep[] {
+  const parts = shards.map((s) => s.report.shard!.analyse!.pass2!);
+  const given = shards.map((s) => s.report.sections.defences as DefencesSection);
+  results.forEach((result, d) => {
+    const template = given[0].results[d];
+    const rows = parts.map((p) => p.defences[d]);
+    if (rows.every((r) => r.adaptive))
+      result.rows.forEach((row, a) => {
+        const t = new AdaptiveTally();
+        for (const r of rows) {
+          const c = r.adaptive![a];
+          t.adv += c.adv;
+          t.rescued += c.rescued;
+          t.rescuedNonAdaptive += c.rescuedNonAdaptive;
+          t.attackedTop1 += c.attackedTop1;
+          t.attackedTop5 += c.attackedTop5;
+          t.seconds += c.seconds;
+        }
+        const shown = template.rows[a].adaptive;
+        row.adaptive = shown ? t.row(shown.label, shown.seed) : null;
+      });
+    const cost = new CostMeter();
+    for (const r of rows) cost.addSums(r.cost);
+    result.cost = template.cost ? cost.result(template.cost.batchSize) : null;
+  });
+  const sweep = (shards[0].report.sections.sweeps as SweepsSection | undefined)?.sweeps.find((s) => s.id === EPSILON_SWEEP_ID);
+  if (!sweep || !parts.every((p) => p.defences.every((r) => r.epsilon))) return [];
+  const criterion = shards[0].report.shard!.analyse!.setup.refs[0]?.criterion ?? 'top1';
+  return [
+    {
+      ...sweep,
+      series: sweep.series.map((series, d) => {
+        const tallies = sweep.x.map(() => new DefenceTally(criterion));
+        for (const p of parts) p.defences[d].epsilon!.forEach((c, e) => tallies[e].addCounts(c));
+        return { ...series, y: tallies.map((t) => t.defenceRate) };
+      }),
+      fixed: { ...sweep.fixed, images: parts.reduce((k, p) => k + p.images, 0) },
+    },
+  ];
 }
 
 export function sweepsSection(sweeps: Sweep[]): SweepsSection | null {
