@@ -392,7 +392,7 @@ export async function mergeShardReports(inputs: ShardInput[]): Promise<MergeResu
     if (rct) sections.rct = rct;
     const spectra = mergeSpectra(shards, order);
     if (spectra) sections.spectra = spectra;
-    const perImage = mergePerImage(shards, defences?.section.results ?? null, copies);
+    const perImage = mergePerImage(shards, pos, defences?.section.results ?? null, copies);
     if (perImage) sections.perImage = perImage.section;
     if (perImage?.defencesDropped) analyseMissing.push("the per-image table's defence columns (the shards chose other configurations)");
   } else {

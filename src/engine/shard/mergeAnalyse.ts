@@ -215,14 +215,14 @@ export function mergeOccludedFrequency(shards: Shard[], pos: Map<string, number>
  */
 export function mergePerImage(
   shards: Shard[],
+  pos: Map<string, number>,
   chosen: DefenceResult[] | null,
   copies: FileCopy[],
 ): { section: PerImageSection; defencesDropped: boolean } | null {
   const sections = shards.map((s) => s.report.sections.perImage as PerImageSection | undefined);
   if (!sections[0]) return null;
   const rows = sections
-    .flatMap((s, shard) => (s?.images.relPath ?? []).map((relPath, r) => ({ shard, r, relPath })))
-    .map((x) => ({ ...x, position: shards[x.shard].report.shard!.images[shards[x.shard].report.shard!.relPaths.indexOf(x.relPath)] }))
+    .flatMap((s, shard) => (s?.images.relPath ?? []).map((relPath, r) => ({ shard, r, position: pos.get(relPath)! })))
     .sort((a, b) => a.position - b.position);
   const rowOf = new Map(rows.map((x, g) => [`${x.shard}:${x.r}`, g]));
   const col = <T>(get: (s: PerImageSection) => T[]) => rows.map((x) => get(sections[x.shard]!)[x.r]);
