@@ -33,7 +33,8 @@ export function analyseShardExtras(
     },
     analyse: {
       setup: {
-        defenceOptions: { K: opts.K, radius: opts.radius, directions: opts.directions, cutoff: opts.cutoff },
+        // The options the defences' candidate grids and choices read (the preset sizes post-averaging's grid).
+        defenceOptions: { preset: opts.preset, K: opts.K, radius: opts.radius, directions: opts.directions, cutoff: opts.cutoff },
         sweeps: plan.analyses.sweeps,
         tolerance: plan.tolerance,
         refs: attacks.refs,

@@ -47,7 +47,13 @@ export interface ReportShard extends ShardBase {
   analyse?: {
     /** What each defence's candidates and choice depend on (equal in every shard). */
     setup: {
-      defenceOptions: { K: number; radius: number | null; directions: 'random' | 'approx'; cutoff: number | null };
+      defenceOptions: {
+        preset: 'full' | 'fast';
+        K: number;
+        radius: number | null;
+        directions: 'random' | 'approx';
+        cutoff: number | null;
+      };
       sweeps: boolean;
       tolerance: number;
       refs: DefenceAttackRef[];
