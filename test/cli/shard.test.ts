@@ -394,3 +394,51 @@ test('analyse with the cutoff given: the shards run pass 2 on their part of the 
   const close = (path: string) => /^\.sections\.(rct|spectra)\./.test(path);
   assert.deepEqual(differences(whole, merged, '', [], close), []);
 });
+
+test('analyse with post-averaging left to its sweep: the merge rebuilds its candidate grid and chooses the radius over all images', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-pa-'));
+  const args = (i: number) => [
+    'analyse',
+    MODEL,
+    '--preset',
+    'fast',
+    '--limit',
+    '6',
+    '--attack',
+    'fgsm',
+    '--defence',
+    'post-averaging',
+    '--K',
+    '2',
+    '--of-images',
+    '1',
+    '--shard',
+    `${i}/2`,
+    '--out',
+    join(dir, `s${i}`),
+    '--quiet',
+  ];
+  for (const r of await Promise.all([run(args(0)), run(args(1))])) assert.equal(r.code, 0, r.stderr);
+  const m = cli(['merge', join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  type Row = { evaluated: number; numAdversarial: number };
+  type Rep = {
+    shard?: { analyse: { defences: { tallies: { evaluated: number; numAdversarial: number }[] }[] } };
+    sections: {
+      defences: { results: { defence: { kind: string }; chosenBy: string; rows: Row[] }[] };
+      sweeps: { sweeps: { id: string }[] };
+    };
+  };
+  const shards = [0, 1].map((i) => read(join(dir, `s${i}`, 'report.json')) as unknown as Rep);
+  const merged = read(join(dir, 'merged', 'report.json')) as unknown as Rep;
+  const result = merged.sections.defences.results[0];
+  assert.equal(result.defence.kind, 'post-averaging');
+  assert.match(result.chosenBy, /defence rate|clean top-1 drop/);
+  assert.equal(result.rows[0].evaluated, 6);
+  // every candidate's tally is the sum of the shards' (the chosen one among them)
+  const sums = shards[0].shard!.analyse.defences[0].tallies.map(
+    (t, k) => t.numAdversarial + shards[1].shard!.analyse.defences[0].tallies[k].numAdversarial,
+  );
+  assert.ok(sums.includes(result.rows[0].numAdversarial));
+  assert.ok(merged.sections.sweeps.sweeps.some((s) => s.id === 'defence-rate-vs-radius'));
+});
