@@ -126,7 +126,7 @@ const FIELD_TO_FLAG: Record<string, string> = {
   labels: '--labels',
 };
 
-/** `--shard i/n` (eval, attack): else the scheduler's array index (Kubernetes Indexed Job, Slurm array), if set. */
+/** `--shard i/n` (eval, attack, analyse): else the scheduler's array index (Kubernetes Indexed Job, Slurm array), if set. */
 export const SHARD_FLAG_SPEC = { shard: { type: 'string' } } as const;
 
 export function shardRequest(flag: unknown, env: NodeJS.ProcessEnv = process.env): { shard?: Shard } {
@@ -137,7 +137,7 @@ export function shardRequest(flag: unknown, env: NodeJS.ProcessEnv = process.env
 /** Commands that do not shard yet: a clear refusal instead of parseArgs' "unknown option". */
 export function refuseShard(flag: unknown, command: string): void {
   if (flag !== undefined)
-    throw new EngineError('USAGE', `--shard: ${command} does not shard yet (eval and attack do)`, {
-      hint: 'run it unsharded, or shard the attack suite with robustness-lens attack --shard i/n and merge',
+    throw new EngineError('USAGE', `--shard: ${command} does not shard yet (eval, attack and analyse do)`, {
+      hint: 'run it unsharded, or shard the run with robustness-lens analyse --shard i/n and merge',
     });
 }

@@ -81,7 +81,7 @@ usage:
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
   robustness-lens doctor [--model FILE] [--ep NAME] [--json FILE|-]   which execution providers work here, and why not
   robustness-lens report <run folder | report.json> [--html FILE] [--markdown FILE|-] [--compare RUN] [--max-image-bytes N]
-  robustness-lens merge <shard report.json…> --out DIR   one report from the shards of an eval or attack run
+  robustness-lens merge <shard report.json…> --out DIR   one report from the shards of an eval, attack or analyse run
 
 options (override the configuration: <model>.robustness.json beside the model, else robustness.json there or above):
   --config FILE          configuration file (default: <model>.robustness.json, else robustness.json beside or above the model)
@@ -104,7 +104,7 @@ options (override the configuration: <model>.robustness.json beside the model, e
   --batch N              images per inference call
   --limit N              evaluate a stratified, seeded sample of N images
   --seed S               seed of the sample (default 0)
-  --shard i/n            eval, attack: run only shard i (0-based) of n: the sample's images at positions p with
+  --shard i/n            eval, attack, analyse: run only shard i (0-based) of n: the sample's images at positions p with
                          p mod n = i; without it, JOB_COMPLETION_INDEX/JOB_COMPLETIONS (Kubernetes Indexed Job) or
                          SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (Slurm array) pick the shard when set
   --json FILE            write the JSON report there ("-" = standard output)
@@ -479,14 +479,14 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
     html: { type: 'string' },
     quiet: { type: 'boolean' },
   } as never) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
-  refuseShard(values.shard, command);
+  if (command === 'defend') refuseShard(values.shard, command);
   const modelPath = oneModel(positionals, command);
   htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const options = analyseOptionsFromFlags(values, modelPath, command);
   const config = typeof values.config === 'string' ? values.config : undefined;
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
-    runAnalyseJob(jobRequest(modelPath, config, overrides), options, hooks),
+    runAnalyseJob(jobRequest(modelPath, config, overrides, command === 'analyse' ? (values.shard ?? null) : undefined), options, hooks),
   );
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);

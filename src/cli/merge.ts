@@ -28,12 +28,18 @@ function readShard(arg: string): ShardInput & { dir: string } {
   return { report: checked.report, source: file, dir: dirname(file) };
 }
 
-export function mergeCommand({ values, positionals }: { values: { out?: string; quiet?: boolean }; positionals: string[] }): number {
+export async function mergeCommand({
+  values,
+  positionals,
+}: {
+  values: { out?: string; quiet?: boolean };
+  positionals: string[];
+}): Promise<number> {
   if (!values.out) throw new EngineError('USAGE', 'merge needs --out DIR (the merged run folder)');
   if (positionals.length === 0)
     throw new EngineError('USAGE', 'merge needs the shard reports: robustness-lens merge a.json b.json … --out DIR');
   const inputs = positionals.map(readShard);
-  const { report, copies } = mergeShardReports(inputs);
+  const { report, copies } = await mergeShardReports(inputs);
   const dirOf = new Map(inputs.map((s) => [s.report.shard!.index, s.dir]));
   for (const c of copies) {
     const from = join(dirOf.get(c.shard)!, c.from);

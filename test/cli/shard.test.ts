@@ -30,17 +30,19 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 /** Fields that differ between any two runs of the same thing: when, which id, how long. */
 const VOLATILE = new Set(['id', 'createdAt', 'timings', 'seconds', 'inferenceSeconds', 'imagesPerSecond', 'merged']);
 /** What the merge names as not yet recomputed (merged.notRecomputed and a warning say so): compared apart. */
-const NOT_RECOMPUTED = new Set(['cost', 'robustnessCurves', 'flags']);
+const NOT_RECOMPUTED = new Set(['cost', 'flags']);
 
-function differences(a: unknown, b: unknown, path = '', out: string[] = []): string[] {
+function differences(a: unknown, b: unknown, path = '', out: string[] = [], close?: (path: string) => boolean): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return out;
+  // Means the merge weights by count (RCT maps, spectra): equal up to the rounding of a different summation order.
+  if (typeof a === 'number' && typeof b === 'number' && close?.(path) && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a))) return out;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
     out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
     return out;
   }
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (VOLATILE.has(k) || NOT_RECOMPUTED.has(k)) continue;
-    differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
+    differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out, close);
   }
   return out;
 }
@@ -55,9 +57,23 @@ async function shardedAndWhole(dir: string, args: (out: string) => string[]) {
   for (const r of results) assert.equal(r.code, 0, r.stderr);
 }
 
-test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFool: every deterministic field equal)', async () => {
+test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFool, --eps-list: every deterministic field equal)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rl-shard-'));
-  const args = (out: string) => ['attack', MODEL, '--limit', LIMIT, '--attack', 'fgsm', '--attack', 'deepfool', '--out', out, '--quiet'];
+  const args = (out: string) => [
+    'attack',
+    MODEL,
+    '--limit',
+    LIMIT,
+    '--attack',
+    'fgsm',
+    '--attack',
+    'deepfool',
+    '--eps-list',
+    '1/255,4/255',
+    '--out',
+    out,
+    '--quiet',
+  ];
   await shardedAndWhole(dir, args);
   const shard0 = read(join(dir, 's0', 'report.json')) as { shard: { index: number; count: number; images: number[] } };
   assert.deepEqual([shard0.shard.index, shard0.shard.count], [0, 3]);
@@ -68,7 +84,16 @@ test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFoo
   const merged = read(join(dir, 'merged', 'report.json'));
   // What the merge does not yet recompute is named, in the report and in one warning, and left out.
   const notRecomputed = (merged.merged as { notRecomputed: string[] }).notRecomputed;
-  assert.deepEqual(notRecomputed, ['attack cost counters', 'robustness curves', 'gradient-masking flags']);
+  assert.deepEqual(notRecomputed, ['attack cost counters', 'gradient-masking flags']);
+  // The robustness curves are recomputed: FGSM measured at 1/255, 4/255 and its own 8/255, DeepFool's derived curve.
+  type Curves = { norms: { norm: string; curves: { label: string; source: string; points: { eps: number }[] }[] }[] };
+  const curves = (merged.sections as { robustnessCurves: Curves }).robustnessCurves;
+  const linf = curves.norms.find((n) => n.norm === 'linf')!.curves;
+  assert.deepEqual(
+    linf.find((c) => c.source === 'measured')!.points.map((p) => p.eps),
+    [1 / 255, 4 / 255, 8 / 255],
+  );
+  assert.ok(curves.norms.some((n) => n.curves.some((c) => c.source === 'derived')));
   const warnings = merged.warnings as string[];
   assert.ok(
     warnings.some((w) => w.startsWith('merge does not yet recompute attack cost counters')),
@@ -136,7 +161,7 @@ test('--shard 3/2 and malformed shards are usage errors', () => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /shard index 3 is out of range 0…1 for 2 shards/);
   assert.match(cli(['eval', MODEL, '--shard', 'two'], REPO_ROOT).stderr, /expected i\/n/);
-  for (const command of ['analyse', 'defend', 'check'])
+  for (const command of ['defend', 'check'])
     assert.match(cli([command, MODEL, '--shard', '0/2'], REPO_ROOT).stderr, new RegExp(`${command} does not shard yet`));
   const env = cli(['eval', MODEL, '--limit', '4'], REPO_ROOT, { JOB_COMPLETION_INDEX: '0' });
   assert.equal(env.code, 2);
@@ -206,4 +231,214 @@ test('attack --suite autoattack: merged counts are the sums of the shards, the c
     merged.warnings.filter((w) => w.startsWith('report check failed')),
     [],
   );
+});
+
+test('analyse: three parallel shards merge to the unsharded run in every pass-1 field (the cutoff chosen from the summed tallies)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-analyse-'));
+  // FGSM, DeepFool and the low-pass filter draw no random numbers; Occluded Frequency's zero baseline neither.
+  const args = (out: string) => [
+    'analyse',
+    MODEL,
+    '--preset',
+    'fast',
+    '--limit',
+    '18',
+    '--attack',
+    'fgsm',
+    '--attack',
+    'deepfool',
+    '--defence',
+    'lowpass',
+    '--of-images',
+    '7',
+    '--adaptive-images',
+    '4',
+    '--out',
+    out,
+    '--quiet',
+  ];
+  await shardedAndWhole(dir, args);
+  const m = cli(['merge', join(dir, 's1'), join(dir, 's0'), join(dir, 's2'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  type Report = {
+    seeds: Record<string, number>;
+    warnings: string[];
+    merged?: { notRecomputed: string[] };
+    sections: {
+      defences: { results: { cost: unknown; rows: { adaptive: unknown }[] }[] };
+      sweeps: { sweeps: { id: string }[] };
+      attacks: { runs: { cost?: unknown }[] };
+      perImage: { defences: unknown[]; attacks: { saved: { images: number[] } }[]; examples: { adversarial: string } };
+      occludedFrequency: { models: { images: { original?: string; previews?: { path: string }[] }[] }[] };
+      flags?: unknown;
+    };
+  };
+  const whole = read(join(dir, 'all', 'report.json')) as unknown as Report;
+  const merged = read(join(dir, 'merged', 'report.json')) as unknown as Report;
+  // Pass 2 needs the configuration chosen from the whole sample: shards do not run it, and the merge says so.
+  const notRecomputed = merged.merged!.notRecomputed;
+  assert.ok(notRecomputed.includes('pass 2 (adaptive attacks, the ε sweep, defence costs)'), notRecomputed.join(' | '));
+  assert.ok(notRecomputed.includes('gradient-masking flags'));
+  assert.equal(merged.sections.flags, undefined);
+  for (const r of merged.sections.defences.results) {
+    assert.equal(r.cost, null);
+    for (const row of r.rows) assert.equal(row.adaptive, null);
+  }
+  // The unsharded run without what pass 2 adds (and the fields named above): the rest must be equal.
+  for (const key of Object.keys(whole.seeds)) if (/epsilon|adaptive/i.test(key)) delete whole.seeds[key];
+  for (const r of whole.sections.defences.results) {
+    r.cost = null;
+    for (const row of r.rows) row.adaptive = null;
+  }
+  whole.sections.sweeps.sweeps = whole.sections.sweeps.sweeps.filter((s) => s.id !== 'defence-rate-vs-epsilon');
+  // The per-image defence columns are each shard's own choice's verdicts: kept only when every shard chose the merged cutoff.
+  if (notRecomputed.some((n) => n.startsWith("the per-image table's defence columns"))) {
+    assert.deepEqual(merged.sections.perImage.defences, []);
+    whole.sections.perImage.defences = [];
+  }
+  delete whole.sections.flags;
+  merged.warnings = merged.warnings.filter((w) => !w.startsWith('merge does not yet recompute'));
+  const close = (path: string) => /^\.sections\.(rct|spectra)\./.test(path);
+  assert.deepEqual(differences(whole, merged, '', [], close), []);
+  // Files the merged report names came along: Occluded Frequency's previews, the per-image examples under their new rows.
+  const of = merged.sections.occludedFrequency.models[0].images;
+  assert.equal(of.length, 7);
+  const files = of.flatMap((i) => [i.original, ...(i.previews ?? []).map((p) => p.path)]).filter((f): f is string => !!f);
+  assert.ok(files.length > 0);
+  const saved = merged.sections.perImage.attacks[0].saved.images;
+  assert.ok(saved.length > 0);
+  files.push(
+    ...saved.map((image) => merged.sections.perImage.examples.adversarial.replace('{attack}', '1').replace('{image}', String(image))),
+  );
+  for (const f of files) assert.ok(existsSync(join(dir, 'merged', f)), f);
+  // Shards of another defence setup: the differing field is named.
+  const other = read(join(dir, 's1', 'report.json')) as { shard: { analyse: { setup: { tolerance: number } } } };
+  other.shard.analyse.setup.tolerance = 0.05;
+  writeFileSync(join(dir, 'other.json'), JSON.stringify(other));
+  const mismatch = cli(['merge', join(dir, 's0'), join(dir, 'other.json'), join(dir, 's2'), '--out', join(dir, 'x')], REPO_ROOT);
+  assert.equal(mismatch.code, 2);
+  assert.match(mismatch.stderr, /differ in shard\.analyse\.setup\.tolerance \(0\.05 vs 0\.01\)/);
+});
+
+test('analyse with the cutoff given: the shards run pass 2 on their part of the adaptive images, merged exactly where it is deterministic', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-analyse2-'));
+  const args = (out: string) => [
+    'analyse',
+    MODEL,
+    '--preset',
+    'fast',
+    '--limit',
+    '18',
+    '--attack',
+    'fgsm',
+    '--attack',
+    'deepfool',
+    '--defence',
+    'lowpass',
+    '--cutoff',
+    '8',
+    '--adaptive-images',
+    '7',
+    '--of-images',
+    '2',
+    '--out',
+    out,
+    '--quiet',
+  ];
+  await shardedAndWhole(dir, args);
+  const m = cli(['merge', join(dir, 's0'), join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  type Adaptive = { defenceRate: number | null; attacked: { top1: number; top5: number } } | null;
+  type Sweep = { id: string; y?: unknown; series: { y: (number | null)[] }[] };
+  type Report = {
+    merged?: { notRecomputed: string[] };
+    warnings: string[];
+    sections: {
+      defences: { results: { cost: unknown; rows: { adaptive: Adaptive }[] }[] };
+      sweeps: { sweeps: Sweep[] };
+      flags?: unknown;
+    };
+  };
+  const whole = read(join(dir, 'all', 'report.json')) as unknown as Report;
+  const merged = read(join(dir, 'merged', 'report.json')) as unknown as Report;
+  assert.ok(!merged.merged!.notRecomputed.some((n) => n.startsWith('pass 2')), merged.merged!.notRecomputed.join(' | '));
+  // Statistically equivalent, not compared exactly: the adaptive PGD's and the ε sweep's random starts come from
+  // one stream per batch (a shard's batches hold other images), and the defence's cost is a timing.
+  const statistical = (r: Report) => {
+    const out: unknown[] = [];
+    for (const result of r.sections.defences.results) {
+      assert.ok(result.cost !== null);
+      result.cost = null;
+      for (const row of result.rows) {
+        const a = row.adaptive!;
+        assert.ok(a !== null);
+        out.push(a.defenceRate, a.attacked);
+        a.defenceRate = null;
+        a.attacked = { top1: 0, top5: 0 };
+      }
+    }
+    const eps = r.sections.sweeps.sweeps.find((s) => s.id === 'defence-rate-vs-epsilon')!;
+    for (const series of eps.series) {
+      for (const y of series.y) assert.ok(y === null || (y >= 0 && y <= 1));
+      out.push(series.y);
+      series.y = [];
+    }
+    return out;
+  };
+  statistical(whole);
+  statistical(merged);
+  delete whole.sections.flags;
+  merged.warnings = merged.warnings.filter((w) => !w.startsWith('merge does not yet recompute'));
+  // Everything else equal: the adaptive rows' images, #Adv and non-adaptive rates, the ε sweep's grid and image
+  // count, the per-image defence columns (every shard used the given cutoff), and every pass-1 field.
+  const close = (path: string) => /^\.sections\.(rct|spectra)\./.test(path);
+  assert.deepEqual(differences(whole, merged, '', [], close), []);
+});
+
+test('analyse with post-averaging left to its sweep: the merge rebuilds its candidate grid and chooses the radius over all images', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-shard-pa-'));
+  const args = (i: number) => [
+    'analyse',
+    MODEL,
+    '--preset',
+    'fast',
+    '--limit',
+    '6',
+    '--attack',
+    'fgsm',
+    '--defence',
+    'post-averaging',
+    '--K',
+    '2',
+    '--of-images',
+    '1',
+    '--shard',
+    `${i}/2`,
+    '--out',
+    join(dir, `s${i}`),
+    '--quiet',
+  ];
+  for (const r of await Promise.all([run(args(0)), run(args(1))])) assert.equal(r.code, 0, r.stderr);
+  const m = cli(['merge', join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged')], REPO_ROOT);
+  assert.equal(m.code, 0, m.stderr);
+  type Row = { evaluated: number; numAdversarial: number };
+  type Rep = {
+    shard?: { analyse: { defences: { tallies: { evaluated: number; numAdversarial: number }[] }[] } };
+    sections: {
+      defences: { results: { defence: { kind: string }; chosenBy: string; rows: Row[] }[] };
+      sweeps: { sweeps: { id: string }[] };
+    };
+  };
+  const shards = [0, 1].map((i) => read(join(dir, `s${i}`, 'report.json')) as unknown as Rep);
+  const merged = read(join(dir, 'merged', 'report.json')) as unknown as Rep;
+  const result = merged.sections.defences.results[0];
+  assert.equal(result.defence.kind, 'post-averaging');
+  assert.match(result.chosenBy, /defence rate|clean top-1 drop/);
+  assert.equal(result.rows[0].evaluated, 6);
+  // every candidate's tally is the sum of the shards' (the chosen one among them)
+  const sums = shards[0].shard!.analyse.defences[0].tallies.map(
+    (t, k) => t.numAdversarial + shards[1].shard!.analyse.defences[0].tallies[k].numAdversarial,
+  );
+  assert.ok(sums.includes(result.rows[0].numAdversarial));
+  assert.ok(merged.sections.sweeps.sweeps.some((s) => s.id === 'defence-rate-vs-radius'));
 });

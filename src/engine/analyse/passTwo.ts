@@ -19,7 +19,8 @@ import type { AnalyseContext } from './context';
 import { apgdAdaptiveLabel } from '../defences/adaptive';
 import { AdaptiveTally, adaptiveRows, attackAdaptively, examplesToReattack, type AdaptiveRow } from './stages/adaptive';
 import type { AttackStage } from './stages/attacks';
-import { CostMeter } from './stages/cost';
+import { CostMeter, type CostSums } from './stages/cost';
+import type { TallyCounts } from '../defences/tally';
 import { startEpsilonSweep } from './stages/epsilonSweep';
 import { ANALYSE_STAGES } from './stageWork';
 import { adaptiveAttackPasses, addPasses, NO_PASSES, suiteAttackPasses } from './passCounts';
@@ -37,7 +38,18 @@ export interface PassTwoResult {
   /** The ε sweep's robust accuracy of the undefended model (null without the sweep). */
   epsilonCurve: EpsilonCurve | null;
   seconds: number;
+  /** What the rows above were computed from, for a shard's report: `merge` sums them. */
+  counts: PassTwoCounts;
 }
+
+export interface PassTwoCounts {
+  /** Adaptive images this run attacked. */
+  images: number;
+  /** Per defence: its adaptive tallies (per attack; null without a gradient), ε-sweep tallies (per ε), cost sums. */
+  defences: { adaptive: AdaptiveCounts[] | null; epsilon: TallyCounts[] | null; cost: CostSums }[];
+}
+
+export type AdaptiveCounts = Pick<AdaptiveTally, 'adv' | 'rescued' | 'rescuedNonAdaptive' | 'attackedTop1' | 'attackedTop5' | 'seconds'>;
 
 /**
  * Pass 1's images (in its order, so the same batches) up to the end of the batch holding the last adaptive
@@ -55,11 +67,15 @@ export async function runPassTwo(
   attacks: AttackStage,
   choices: DefenceChoice[],
   cleanCorrect: Set<string>,
+  /** A shard's part of the whole sample's adaptive images (else the first correct ones of `ctx.data.samples`). */
+  adaptiveSet?: Set<string>,
 ): Promise<PassTwoResult> {
   const t0 = performance.now();
   const { classifier, prepared, plan, runSeed } = ctx;
   const { suite, refs, builder } = attacks;
-  const samples = ctx.data.samples.filter((s) => cleanCorrect.has(s.relPath)).slice(0, plan.adaptiveImages);
+  const samples = adaptiveSet
+    ? ctx.data.samples.filter((s) => adaptiveSet.has(s.relPath))
+    : ctx.data.samples.filter((s) => cleanCorrect.has(s.relPath)).slice(0, plan.adaptiveImages);
   const per = classifier.pixelsPerSample;
   const seeds: Record<string, number> = {};
   const warnings: string[] = [];
@@ -250,6 +266,23 @@ export async function runPassTwo(
       seeds,
       warnings,
       seconds: (performance.now() - t0) / 1000,
+      counts: {
+        images: samples.length,
+        defences: defended.map((def, d) => ({
+          adaptive: def.gradient
+            ? tallies[d].map((t) => ({
+                adv: t.adv,
+                rescued: t.rescued,
+                rescuedNonAdaptive: t.rescuedNonAdaptive,
+                attackedTop1: t.attackedTop1,
+                attackedTop5: t.attackedTop5,
+                seconds: t.seconds,
+              }))
+            : null,
+          epsilon: epsSweep ? epsSweep.tallies(d).map((t) => t.counts()) : null,
+          cost: costs[d].sums(),
+        })),
+      },
     };
   } finally {
     for (const d of disposers.reverse()) await d();

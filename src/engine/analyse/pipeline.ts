@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { analyseBatches } from './analyseBatches';
+import { correctness } from '../defences/tally';
 import { channelCount } from '../data/pixels';
 import { isEngineError } from '../errors';
 import type { JobHooks } from '../jobs/evalJob';
@@ -24,7 +25,7 @@ import type { AnalyseContext } from './context';
 import { progressOf } from './context';
 import type { AnalyseOptions } from './options';
 import { addPasses, NO_PASSES, passOneRest, suiteAttackPasses } from './passCounts';
-import { runPassTwo } from './passTwo';
+import { runPassTwo, type PassTwoCounts } from './passTwo';
 import { planAnalyse } from './plan';
 import { ANALYSE_STAGES } from './stageWork';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
@@ -33,6 +34,7 @@ import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences
 import { BATCH_STAGES } from './stages';
 import { WorkProgress } from './workProgress';
 import { sessionOptionsFor } from '../runtime/modelSession';
+import { analyseShardExtras, type ShardExtras } from './shardExtras';
 
 export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, hooks: JobHooks = {}): Promise<ReportV1> {
   const prepared = await prepareModel(req);
@@ -69,10 +71,12 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     report: (p) => hooks.onProgress?.(p),
     signalOpt: hooks.signal ? { signal: hooks.signal } : {},
   };
+  let shardExtras: ShardExtras | undefined;
   const report = (partial: boolean, skippedImages: { relPath: string; error: string }[], suite?: AttackSuite) => {
     // The masking flags come last: they read the finished sections (attacks, defences, sweeps) and the measurements.
     if (sections.attacks) ctx.section('flags', flagsOf(ctx, sections, suite));
     return buildReport({
+      ...(shardExtras ? { shardExtras } : {}),
       command: 'analyse',
       prepared,
       data,
@@ -98,6 +102,19 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     };
     publishSweeps();
     let partial = pass1.partial;
+    if (data.shard) {
+      // Pass 2 re-attacks the whole sample's first correct images with each defence's configuration as chosen from
+      // the whole sample. A shard knows that configuration only when the user gave it (else `merge` chooses from the
+      // summed tallies, and pass 2 does not shard); it then attacks its own images among those first correct ones.
+      let counts: PassTwoCounts | null = null;
+      if (!partial && chosen.results.length && plan.defences.every((d) => !d.leavesParameterToSweep(opts))) {
+        const adaptiveSet = await wholeSampleAdaptiveSet(ctx);
+        partial = await addPassTwo(ctx, attacks, chosen, clean.correct, adaptiveSet, (c) => (counts = c));
+        if (chosen.results.length && !pass1.partial) publishSweeps();
+      } else if (chosen.results.length) publishDefences(ctx, chosen);
+      shardExtras = analyseShardExtras(attacks, data.shard, pass1.defences, ctx, counts);
+      return report(partial, clean.skipped, attacks.suite);
+    }
     if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
     if (chosen.results.length && !pass1.partial) publishSweeps();
     return report(partial, clean.skipped, attacks.suite);
@@ -160,9 +177,16 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
 }
 
 /** Pass 2's adaptive rows and costs into the defence results, its sweep after theirs; true when cancelled. */
-async function addPassTwo(ctx: AnalyseContext, attacks: AttackStage, chosen: ChosenDefences, cleanCorrect: Set<string>): Promise<boolean> {
+async function addPassTwo(
+  ctx: AnalyseContext,
+  attacks: AttackStage,
+  chosen: ChosenDefences,
+  cleanCorrect: Set<string>,
+  adaptiveSet?: Set<string>,
+  onCounts?: (counts: PassTwoCounts) => void,
+): Promise<boolean> {
   let partial = false;
-  const pass2 = await runPassTwo(ctx, attacks, chosen.choices, cleanCorrect).catch((e) => {
+  const pass2 = await runPassTwo(ctx, attacks, chosen.choices, cleanCorrect, adaptiveSet).catch((e) => {
     if (isEngineError(e) && e.code === 'CANCELLED') {
       partial = true;
       return null;
@@ -184,11 +208,33 @@ async function addPassTwo(ctx: AnalyseContext, attacks: AttackStage, chosen: Cho
     ctx.repeatability.push(...pass2.repeatability);
     ctx.epsilonCurve = pass2.epsilonCurve;
     ctx.prepared.timings.adaptive = pass2.seconds;
+    onCounts?.(pass2.counts);
   }
   if (attacks.gradientUnavailable)
     chosen.notes.push(`adaptive attacks need the model's gradient, which is unavailable: ${attacks.gradientUnavailable}`);
   publishDefences(ctx, chosen);
   return partial;
+}
+
+/**
+ * A shard's images among the whole sample's first `adaptiveImages` correctly classified ones (the set pass 2 of
+ * the unsharded run attacks): the whole sample classified once more, forward passes only.
+ */
+async function wholeSampleAdaptiveSet(ctx: AnalyseContext): Promise<Set<string>> {
+  const first: string[] = [];
+  const whole = ctx.data.wholeSamples ?? ctx.data.samples;
+  for await (const { batch, count } of analyseBatches(ctx, whole)) {
+    const c = correctness(
+      await ctx.classifier.scores(batch.pixels, count),
+      batch.samples.map((s) => s.label),
+    );
+    batch.samples.forEach((s, i) => {
+      if (first.length < ctx.plan.adaptiveImages && (ctx.plan.criterion === 'top1' ? c.top1[i] : c.top5[i])) first.push(s.relPath);
+    });
+    if (first.length >= ctx.plan.adaptiveImages) break;
+  }
+  const mine = new Set(ctx.data.samples.map((s) => s.relPath));
+  return new Set(first.filter((p) => mine.has(p)));
 }
 
 function flagsOf(ctx: AnalyseContext, sections: ReportV1['sections'], suite: AttackSuite | undefined): FlagsSection {

@@ -16,6 +16,7 @@ import type { SessionOptions } from '../runtime/modelSession';
 import type { ScoreModel } from '../runtime/scoreModel';
 import type { DefenceAttackRef, DefenceResult, Sweep } from '../report/sections';
 import type { DefenceBatch } from './defenceBatch';
+import type { DefenceTally } from './tally';
 
 /** A command-line flag a defence reads (node:util parseArgs' shape). */
 export interface DefenceFlag {
@@ -56,6 +57,11 @@ export interface DefenceRun {
   sessionOpts: SessionOptions & { label: string };
   /** Run when the job ends (after pass 2). */
   disposers: (() => Promise<void>)[];
+  /**
+   * `merge`: only the candidate configurations and their tallies, to be filled from the shards' counts and
+   * chosen from (no model runs, so nothing is opened; `classifier` need only carry the preprocessing).
+   */
+  countsOnly?: boolean;
 }
 
 /** What a defence needs for pass 2. */
@@ -97,6 +103,8 @@ export interface DefenceSweep {
   tally(batch: DefenceBatch): Promise<void>;
   /** The reported configuration, its non-adaptive rows and its sweeps. */
   choose(tolerance: number): DefenceChoice;
+  /** Every tally of every candidate configuration, in an order fixed by the options (a shard's counts, merged). */
+  tallies(): DefenceTally[];
 }
 
 export interface DefenceChoice {

@@ -58,6 +58,7 @@ export const lowPass: Defence = {
     }));
     return Promise.resolve({
       defence: lowPass,
+      tallies: () => states.flatMap((s) => s.tallies),
       async tally(batch) {
         for (const c of states) batch.tally(c.tallies, await c.model.scores(batch.pixels, batch.rows));
       },

@@ -99,7 +99,8 @@ export const postAveraging: Defence = {
 
   async sweep(run): Promise<DefenceSweep> {
     const { opts, preprocessing: p, refs } = run;
-    const sampler = await directionSampler(run);
+    // merge (countsOnly) runs no model: the sampler is never drawn from.
+    const sampler = run.countsOnly ? (null as unknown as DirectionSampler) : await directionSampler(run);
     const { radii, Ks, hint } = grid(opts, p, run.sweeps);
     const radiusSeed = (i: number) => seedFor(run.runSeed, 'defences/post-averaging/radius', i);
     const states: RadiusState[] = radii.map((radius, i) => ({
@@ -109,6 +110,7 @@ export const postAveraging: Defence = {
     }));
     return {
       defence: postAveraging,
+      tallies: () => states.flatMap((s) => s.tallies.flat()),
       async tally(batch) {
         for (const r of states) {
           const sums = await r.model.probabilitySums(batch.pixels, batch.rows, Ks);

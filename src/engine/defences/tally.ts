@@ -36,6 +36,17 @@ interface Counts {
   top5: number;
 }
 
+/** A tally's counts (what its rows and rates are computed from): a shard's report carries them, `merge` sums them. */
+export interface TallyCounts {
+  evaluated: number;
+  numAdversarial: number;
+  rescued: number;
+  origClean: Counts;
+  origAttacked: Counts;
+  defClean: Counts;
+  defAttacked: Counts;
+}
+
 /** The defended model's verdict on one image's adversarial example, as pass 1 counted it. */
 export interface DefendedExample {
   top1: boolean;
@@ -108,6 +119,34 @@ export class DefenceTally {
       bump(this.defAttacked, defendedAdv.top1[k], defendedAdv.top5[k]);
       if (this.criterion === 'top1' ? defendedAdv.top1[k] : defendedAdv.top5[k]) this.rescued++;
     }
+  }
+
+  counts(): TallyCounts {
+    const c = (x: Counts) => ({ ...x });
+    return {
+      evaluated: this.evaluated,
+      numAdversarial: this.numAdversarial,
+      rescued: this.rescued,
+      origClean: c(this.origClean),
+      origAttacked: c(this.origAttacked),
+      defClean: c(this.defClean),
+      defAttacked: c(this.defAttacked),
+    };
+  }
+
+  /** Adds another tally's counts (a shard's): rows and rates follow exactly; the per-image verdicts do not (pass 2's). */
+  addCounts(k: TallyCounts): void {
+    this.evaluated += k.evaluated;
+    this.numAdversarial += k.numAdversarial;
+    this.rescued += k.rescued;
+    const add = (to: Counts, from: Counts) => {
+      to.top1 += from.top1;
+      to.top5 += from.top5;
+    };
+    add(this.origClean, k.origClean);
+    add(this.origAttacked, k.origAttacked);
+    add(this.defClean, k.defClean);
+    add(this.defAttacked, k.defAttacked);
   }
 
   private record(index: number, bits: number, cleanClass: number, exampleClass: number): void {

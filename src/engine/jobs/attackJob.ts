@@ -45,14 +45,32 @@ export interface AttacksSection {
 }
 
 /** A shard's per-image outcomes, each row at its position in the whole sample (for `merge`). */
-function shardAttacks(suite: AttackSuite, shard: NonNullable<PreparedData['shard']>, evidence: SanityEvidence) {
+function shardAttacks(
+  suite: AttackSuite,
+  shard: NonNullable<PreparedData['shard']>,
+  evidence: SanityEvidence,
+  curves: { epsList: number[]; expanded: { suite: AttackSuite; entries: EpsListEntry[] } | null } | null,
+) {
   const position = new Map(shard.relPaths.map((p, r) => [p, shard.images[r]]));
-  const { relPaths, outcomes } = suite.perImage();
-  const images = relPaths.map((p) => position.get(p)!);
+  const columns = (s: AttackSuite) => {
+    const { relPaths, outcomes } = s.perImage();
+    const images = relPaths.map((p) => position.get(p)!);
+    return outcomes.map((o) => outcomeColumns(o, images.slice(0, o.length)));
+  };
   return {
-    outcomes: outcomes.map((o) => outcomeColumns(o, images.slice(0, o.length))),
+    outcomes: columns(suite),
     evidence: evidence.evaluated > 0 ? evidence : null,
     galleryLimit: suite.options.gallery,
+    ...(curves
+      ? {
+          curves: {
+            attackNames: suite.options.attacks.map((a) => a.name),
+            epsList: [...curves.epsList],
+            entries: curves.expanded?.entries ?? [],
+            outcomes: curves.expanded ? columns(curves.expanded.suite) : [],
+          },
+        }
+      : {}),
   };
 }
 
@@ -183,7 +201,13 @@ export async function runAttackJob(req: JobRequest, opts: AttackJobOptions, hook
         ...(flags ? { flags } : {}),
       },
       seeds: { ...suite.seeds(), ...(expanded ? seedRecord(prepared.config.seed, 'attacks/eps-list') : {}) },
-      ...(data.shard ? { shardExtras: { attacks: shardAttacks(suite, data.shard, evidence) } } : {}),
+      ...(data.shard
+        ? {
+            shardExtras: {
+              attacks: shardAttacks(suite, data.shard, evidence, curves ? { epsList: opts.epsList ?? [], expanded } : null),
+            },
+          }
+        : {}),
       warnings: [
         ...(sanity ? sanityWarnings(sanity) : []),
         ...(opts.gradient === 'estimated'

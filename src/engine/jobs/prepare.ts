@@ -46,6 +46,8 @@ export interface PreparedData {
   samples: DatasetSample[];
   /** Sharded runs: the whole sample's size and fingerprint, and which of its images this shard ran. */
   shard?: ShardBase;
+  /** Sharded runs: the whole sample (analyse's pass 2 needs its first correctly classified images). */
+  wholeSamples?: DatasetSample[];
 }
 
 export async function prepareData(prepared: PreparedModel): Promise<PreparedData> {
@@ -72,5 +74,5 @@ export async function prepareData(prepared: PreparedModel): Promise<PreparedData
   prepared.timings.openDataset = (performance.now() - t) / 1000;
   if (!prepared.shard) return { dataset, samples: whole };
   const { samples, base } = takeShard(whole, prepared.shard);
-  return { dataset, samples, shard: base };
+  return { dataset, samples, shard: base, wholeSamples: whole };
 }

@@ -11,6 +11,9 @@ import type { OutputKindDecision } from '../runtime/classifier';
 import type { ProviderAttempt } from '../runtime/modelSession';
 import type { ShardBase } from '../shard/shard';
 import type { SanityEvidence } from '../eval/sanity';
+import type { TallyCounts } from '../defences/tally';
+import type { DefenceAttackRef } from './sections';
+import type { PassTwoCounts } from '../analyse/passTwo';
 
 /**
  * One attack run's per-image outcomes, by column (row r of each is the image at position images[r] of the whole
@@ -33,7 +36,42 @@ export interface OutcomeColumns {
 /** A shard's report: which part of the sample it ran, and the per-image data `merge` recomputes aggregates from. */
 export interface ReportShard extends ShardBase {
   /** attack: each run's outcomes and the sanity evidence of the clean scores (the ensemble's per-image record is in its section). */
-  attacks?: { outcomes: OutcomeColumns[]; evidence: SanityEvidence | null; galleryLimit: number };
+  attacks?: {
+    outcomes: OutcomeColumns[];
+    evidence: SanityEvidence | null;
+    galleryLimit: number;
+    /** `--eps-list`: what the robustness curves are recomputed from (absent when the run has no curves). */
+    curves?: ShardCurves;
+  };
+  /** analyse (pass 1 only): every defence's tally counts, one per candidate configuration × attack (DefenceSweep.tallies order). */
+  analyse?: {
+    /** What each defence's candidates and choice depend on (equal in every shard). */
+    setup: {
+      defenceOptions: {
+        preset: 'full' | 'fast';
+        K: number;
+        radius: number | null;
+        directions: 'random' | 'approx';
+        cutoff: number | null;
+      };
+      sweeps: boolean;
+      tolerance: number;
+      refs: DefenceAttackRef[];
+    };
+    defences: { defence: string; tallies: TallyCounts[] }[];
+    /** Pass 2 on this shard's part of the adaptive images (only when every defence's configuration was given). */
+    pass2?: PassTwoCounts;
+  };
+}
+
+/** A shard's robustness-curve inputs: the suite's attack names and the ε-list suite's entries and outcomes. */
+export interface ShardCurves {
+  /** The catalog name of each run of the attacks section (same order). */
+  attackNames: string[];
+  epsList: number[];
+  /** Each run of the ε-list suite: its curve (label, attack, norm) and ε; `outcomes` has one column set per entry. */
+  entries: { label: string; attack: string; norm: 'linf' | 'l2'; eps: number }[];
+  outcomes: OutcomeColumns[];
 }
 
 export const REPORT_SCHEMA_ID = 'robustness-lens/report';

@@ -18,6 +18,16 @@ import type { AttacksSection } from '../jobs/attackJob';
 import type { GalleryItem } from '../attacks/gallery';
 import { checkReportInvariants } from '../report/invariants';
 import { outcomeRows } from './outcomeColumns';
+import { attackNorm } from '../attacks/catalog';
+import {
+  labelWithoutEpsilon,
+  robustnessCurves,
+  type DerivedRun,
+  type MeasuredRun,
+  type RobustnessCurvesSection,
+} from '../attacks/robustnessCurves';
+import type { OutcomeColumns } from '../report/schema';
+import { mergeDefences, mergeOccludedFrequency, mergePerImage, mergeRct, mergeSpectra, sweepsSection } from './mergeAnalyse';
 
 export interface ShardInput {
   report: ReportV1;
@@ -32,7 +42,7 @@ export interface GalleryCopy {
   to: string;
 }
 
-export const MERGEABLE_COMMANDS = ['eval', 'attack'] as const;
+export const MERGEABLE_COMMANDS = ['eval', 'attack', 'analyse'] as const;
 
 /** What must be equal across shards: the run's identity, not its timing or machine. */
 const SAME_FIELDS: [string, (r: ReportV1) => unknown][] = [
@@ -47,6 +57,7 @@ const SAME_FIELDS: [string, (r: ReportV1) => unknown][] = [
   ['shard.sampleFingerprint', (r) => r.shard?.sampleFingerprint],
   ['seeds', (r) => r.seeds],
   ['sections.attacks (criterion, gradient, attacks and their parameters)', (r) => attackIdentity(r)],
+  ['shard.analyse.setup (defence options, sweeps, tolerance)', (r) => r.shard?.analyse?.setup ?? null],
 ];
 
 function attackIdentity(r: ReportV1): unknown {
@@ -85,7 +96,7 @@ export function checkShards(inputs: ShardInput[]): ShardInput[] {
     if (!(MERGEABLE_COMMANDS as readonly string[]).includes(report.command))
       throw new EngineError(
         'USAGE',
-        `${source}: merge combines ${MERGEABLE_COMMANDS.join(' and ')} reports; this is a ${report.command} report`,
+        `${source}: merge combines ${MERGEABLE_COMMANDS.join(', ')} reports; this is a ${report.command} report`,
       );
     if (report.status !== 'complete')
       throw new EngineError(
@@ -213,39 +224,82 @@ function mergeClean(shards: ShardInput[], pos: Map<string, number>): CleanSectio
   };
 }
 
+/** One run's outcomes from every shard, in sample order. */
+function mergedOutcomes(shards: ShardInput[], columnsOf: (s: ShardInput) => OutcomeColumns | undefined, label: string): ImageOutcome[] {
+  return shards
+    .flatMap((s) => {
+      const cols = columnsOf(s);
+      if (!cols) throw new EngineError('USAGE', `shard ${s.report.shard!.index} (${s.source}) lacks the per-image outcomes of ${label}`);
+      return outcomeRows(cols);
+    })
+    .sort((x, y) => x.image - y.image)
+    .map((r) => r.outcome);
+}
+
+/**
+ * The robustness curves from the merged per-image outcomes, as the unsharded run builds them: derived curves of
+ * the minimal-ε / minimal-perturbation runs, measured curves of the fixed-ε runs and the ε-list suite's runs.
+ */
+function mergeCurves(shards: ShardInput[], runs: AttacksSection['runs'], outcomes: ImageOutcome[][]): RobustnessCurvesSection | null {
+  const given = shards[0].report.sections.robustnessCurves as RobustnessCurvesSection | undefined;
+  const curves = shards[0].report.shard!.attacks?.curves;
+  if (!given || !curves) return null;
+  const criterion = given.criterion;
+  const expanded = curves.entries.length > 0;
+  const derived: DerivedRun[] = [];
+  const measured: MeasuredRun[] = [];
+  runs.forEach((run, a) => {
+    const name = curves.attackNames[a];
+    const norm = attackNorm(name, run.params);
+    if (run.mode === 'minimal-eps' || run.mode === 'minimal-perturbation') {
+      const budget = run.mode === 'minimal-eps' && typeof run.params.eps === 'number' ? run.params.eps : null;
+      derived.push({ label: run.label, attack: name, mode: run.mode, norm, budget, outcomes: outcomes[a] });
+    } else if (expanded && run.mode === 'fixed-eps' && typeof run.params.eps === 'number') {
+      measured.push({ label: labelWithoutEpsilon(run.label), attack: name, norm, eps: run.params.eps, summary: run });
+    }
+  });
+  curves.entries.forEach((e, k) => {
+    const rows = mergedOutcomes(shards, (s) => s.report.shard!.attacks?.curves?.outcomes[k], `${e.label} at ε = ${e.eps}`);
+    const summary = summarise(rows, {
+      label: e.label,
+      mode: 'fixed-eps',
+      params: { eps: e.eps },
+      criterion,
+      targeted: null,
+      gradient: 'analytic',
+      seed: 0,
+      seconds: 0,
+      budgetNorm: null,
+    });
+    measured.push({ ...e, summary });
+  });
+  if (derived.length === 0 && measured.length === 0) return null;
+  return robustnessCurves({ criterion, evaluated: runs[0]?.evaluated ?? 0, epsList: curves.epsList, derived, measured });
+}
+
 /** The attacks section from every shard's per-image outcomes; galleries joined (as many as one shard keeps). */
 function mergeAttacks(
   shards: ShardInput[],
   pos: Map<string, number>,
   copies: GalleryCopy[],
-): { section: AttacksSection; evidence: SanityEvidence | null } {
+): { section: AttacksSection; evidence: SanityEvidence | null; curves: RobustnessCurvesSection | null } {
   const sections = shards.map((s) => s.report.sections.attacks as AttacksSection);
   const first = sections[0];
+  const outcomes = first.runs.map((run, a) => mergedOutcomes(shards, (s) => s.report.shard!.attacks?.outcomes[a], run.label));
   const runs = first.runs.map((run, a) => {
-    const rows = shards
-      .flatMap((s) => {
-        const cols = s.report.shard!.attacks?.outcomes[a];
-        if (!cols)
-          throw new EngineError('USAGE', `shard ${s.report.shard!.index} (${s.source}) lacks the per-image outcomes of ${run.label}`);
-        return outcomeRows(cols);
-      })
-      .sort((x, y) => x.image - y.image);
     const seconds = sections.reduce((k, s) => k + s.runs[a].seconds, 0);
     const { gallery: _g, ...summary } = run;
-    const merged = summarise(
-      rows.map((r): ImageOutcome => r.outcome),
-      {
-        label: summary.label,
-        mode: summary.mode,
-        params: summary.params,
-        criterion: summary.criterion,
-        targeted: summary.targeted,
-        gradient: summary.gradient,
-        seed: summary.seed,
-        seconds,
-        budgetNorm: summary.budgetCurve?.norm ?? null,
-      },
-    );
+    const merged = summarise(outcomes[a], {
+      label: summary.label,
+      mode: summary.mode,
+      params: summary.params,
+      criterion: summary.criterion,
+      targeted: summary.targeted,
+      gradient: summary.gradient,
+      seed: summary.seed,
+      seconds,
+      budgetNorm: summary.budgetCurve?.norm ?? null,
+    });
     // The unsharded run keeps the first `limit` successes in sample order; each shard kept its own first ones, so
     // those are among them: sorted by position and cut, the gallery is the unsharded run's.
     const limit = shards[0].report.shard!.attacks?.galleryLimit ?? 0;
@@ -298,7 +352,7 @@ function mergeAttacks(
       outputRange: mergeRange(evidences.map((e) => e.outputRange)),
     };
   }
-  return { section, evidence };
+  return { section, evidence, curves: mergeCurves(shards, runs, outcomes) };
 }
 
 export interface MergeResult {
@@ -306,24 +360,50 @@ export interface MergeResult {
   copies: GalleryCopy[];
 }
 
-export function mergeShardReports(inputs: ShardInput[]): MergeResult {
+export async function mergeShardReports(inputs: ShardInput[]): Promise<MergeResult> {
   const shards = checkShards(inputs);
   const base = shards[0].report;
   const pos = positions(shards);
   const copies: GalleryCopy[] = [];
   const sections: ReportV1['sections'] = {};
   let evidence: SanityEvidence | null = null;
+  const analyseMissing: string[] = [];
   if (base.command === 'eval') {
     const clean = mergeClean(shards, pos);
     sections.clean = clean;
     evidence = clean;
+  } else if (base.command === 'analyse') {
+    // The analyse report's order: clean, sanity, attacks, curves, defences, sweeps, the frequency lens, per-image.
+    const clean = mergeClean(shards, pos);
+    sections.clean = clean;
+    evidence = clean;
+    sections.sanity = null;
+    const merged = mergeAttacks(shards, pos, copies);
+    sections.attacks = merged.section;
+    if (merged.curves) sections.robustnessCurves = merged.curves;
+    const defences = await mergeDefences(shards);
+    if (defences) sections.defences = defences.section;
+    const sweeps = sweepsSection(defences?.sweeps ?? []);
+    if (sweeps) sections.sweeps = sweeps;
+    const order = merged.section.runs.map((r) => r.label);
+    const of = mergeOccludedFrequency(shards, pos, copies);
+    if (of) sections.occludedFrequency = of;
+    const rct = mergeRct(shards, order);
+    if (rct) sections.rct = rct;
+    const spectra = mergeSpectra(shards, order);
+    if (spectra) sections.spectra = spectra;
+    const perImage = mergePerImage(shards, pos, defences?.section.results ?? null, copies);
+    if (perImage) sections.perImage = perImage.section;
+    if (perImage?.defencesDropped) analyseMissing.push("the per-image table's defence columns (the shards chose other configurations)");
   } else {
     const merged = mergeAttacks(shards, pos, copies);
     sections.attacks = merged.section;
+    if (merged.curves) sections.robustnessCurves = merged.curves;
     evidence = merged.evidence;
   }
   const sanity = evidence && evidence.evaluated > 0 ? sanityFor(base, evidence) : null;
   if (sanity) sections.sanity = sanity;
+  else delete sections.sanity;
   // The shards' own sanity findings and invariant checks are recomputed; other warnings (provider fallback, model notes) kept once.
   const shardOwn = new Set(
     shards.flatMap((s) => ((s.report.sections.sanity as SanitySection | undefined)?.findings ?? []).map((f) => f.message)),
@@ -346,8 +426,12 @@ export function mergeShardReports(inputs: ShardInput[]): MergeResult {
     },
     timings,
     sections,
-    warnings: [...kept, ...(sanity ? sanity.findings.map((f) => f.message) : []), ...notRecomputedWarning(shards)],
-    merged: { shards: shards.length, reportIds: shards.map((s) => s.report.id), notRecomputed: notRecomputed(shards) },
+    warnings: [...kept, ...(sanity ? sanity.findings.map((f) => f.message) : []), ...notRecomputedWarning(shards, analyseMissing)],
+    merged: {
+      shards: shards.length,
+      reportIds: shards.map((s) => s.report.id),
+      notRecomputed: [...notRecomputed(shards), ...analyseMissing],
+    },
   };
   report.warnings.push(...checkReportInvariants(report).map((v) => `report check failed: ${v}`));
   return { report, copies };
@@ -355,20 +439,28 @@ export function mergeShardReports(inputs: ShardInput[]): MergeResult {
 
 /**
  * What the shards hold that the merge does not yet recompute exactly (the attack runs' cost counters, the
- * robustness curves, the gradient-masking flags): left out of the merged report and named, never summed
+ * gradient-masking flags; the robustness curves of shards without their per-image data): left out of the merged report and named, never summed
  * into something that only looks exact. An unsharded run gives them.
  */
 function notRecomputed(shards: ShardInput[]): string[] {
   const out: string[] = [];
   const runs = (s: ShardInput) => (s.report.sections.attacks as { runs?: { cost?: unknown }[] } | undefined)?.runs ?? [];
   if (shards.some((s) => runs(s).some((r) => r.cost !== undefined))) out.push('attack cost counters');
-  if (shards.some((s) => s.report.sections.robustnessCurves !== undefined)) out.push('robustness curves');
+  // Shards written before their reports carried the curves' per-image data.
+  if (shards.some((s) => s.report.sections.robustnessCurves !== undefined && !s.report.shard?.attacks?.curves))
+    out.push('robustness curves');
   if (shards.some((s) => s.report.sections.flags !== undefined)) out.push('gradient-masking flags');
+  // analyse shards run pass 2 only when every defence's configuration was given (else it is chosen by the merge).
+  if (
+    shards.some((s) => (s.report.sections.defences as { results?: unknown[] } | undefined)?.results?.length) &&
+    !shards.every((s) => s.report.shard?.analyse?.pass2)
+  )
+    out.push('pass 2 (adaptive attacks, the ε sweep, defence costs)');
   return out;
 }
 
-function notRecomputedWarning(shards: ShardInput[]): string[] {
-  const missing = notRecomputed(shards);
+function notRecomputedWarning(shards: ShardInput[], more: string[]): string[] {
+  const missing = [...notRecomputed(shards), ...more];
   return missing.length
     ? [
         `merge does not yet recompute ${missing.join(', ')} from the shards: they are left out of the merged report (an unsharded run has them)`,

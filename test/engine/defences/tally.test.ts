@@ -118,3 +118,26 @@ test("pass 1's verdict on each image's adversarial example stays readable by ima
   assert.deepEqual(many.defendedExample(599), { top1: false, top5: false });
   assert.deepEqual(many.defendedExample(598), { top1: true, top5: true });
 });
+
+test("a shard's counts added up give the rows and rate of one tally over all the batches (merge)", () => {
+  const batches: Parameters<DefenceTally['add']>[] = [
+    [flags([true, true, true, false]), flags([true, false, true, false]), [0, 1, -1, -1], flags([false, false]), flags([true, false])],
+    [flags([true, false], [true, true]), flags([false, true]), [0, -1], flags([false], [true]), flags([true])],
+    [flags([true, true]), flags([true, true]), [-1, 0], flags([false]), flags([false], [true])],
+  ];
+  const whole = new DefenceTally('top1');
+  for (const b of batches) whole.add(...b);
+  // shards: batches {0, 2} and {1}
+  const shards = [[batches[0], batches[2]], [batches[1]]].map((bs) => {
+    const t = new DefenceTally('top1');
+    for (const b of bs) t.add(...b);
+    return t.counts();
+  });
+  const merged = new DefenceTally('top1');
+  for (const c of shards) merged.addCounts(c);
+  assert.deepEqual(merged.row(ref), whole.row(ref));
+  assert.equal(merged.defenceRate, whole.defenceRate);
+  assert.equal(merged.defendedCleanTop1, whole.defendedCleanTop1);
+  // the counts survive JSON (a shard's report)
+  assert.deepEqual(JSON.parse(JSON.stringify(shards[0])), shards[0]);
+});

@@ -29,6 +29,8 @@ export interface EpsilonSweepStage {
   sweep(defences: string[], images: number): Sweep;
   /** The undefended model's robust accuracy at each ε of the sweep (the masking flags' evidence). */
   robustCurve(): EpsilonCurve;
+  /** Defence `d`'s tallies, one per ε. */
+  tallies(d: number): DefenceTally[];
 }
 
 /** Null when the sweeps are off or there is no gradient for PGD. */
@@ -73,6 +75,7 @@ export function startEpsilonSweep(
       const defAdv = correctness(adv.labels.length ? await model.scores(adv.pixels, adv.labels.length) : new Float32Array(0), adv.labels);
       tallies[d].forEach((tally, e) => tally.add(clean, defendedClean, adv.maps[e], original, defAdv));
     },
+    tallies: (d) => tallies[d],
     robustCurve() {
       const runs = suite.summaries();
       return {

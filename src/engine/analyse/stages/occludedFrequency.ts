@@ -25,10 +25,15 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
   const rng = new Rng(seed);
   const scoreOn = classifier.outputKind?.kind === 'probabilities' ? 'log-probabilities' : 'logits';
   const per = classifier.pixelsPerSample;
+  const shard = ctx.data.shard;
+  const position = shard ? new Map(shard.relPaths.map((p, r) => [p, shard.images[r]])) : null;
   return {
     async onBatch({ samples, pixels }) {
       if (!enabled || images.length >= limit) return;
-      const n = Math.min(samples.length, limit - images.length);
+      // A shard explains its images among the whole sample's first `limit` (positions ascend, so a prefix of the
+      // batch), each under its whole-sample index: the shards' images and previews are the unsharded run's.
+      const n = position ? samples.filter((s) => position.get(s.relPath)! < limit).length : Math.min(samples.length, limit - images.length);
+      if (n === 0) return;
       const results = await occludedFrequency(pixels.subarray(0, n * per), n, [C, H, W], (x, m) => classifier.scores(x, m), {
         baseline,
         scoreOn,
@@ -47,20 +52,18 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
           scores: r.scores,
           flips: r.flips,
         };
-        if (ctx.opts.outDir && images.length < OF_PREVIEW_IMAGES) {
-          img.original = writeOfOriginal(ctx.opts.outDir, String(images.length).padStart(2, '0'), pixels.subarray(i * per, (i + 1) * per), [
-            C,
-            H,
-            W,
-          ]);
+        const index = position ? position.get(s.relPath)! : images.length;
+        if (ctx.opts.outDir && index < OF_PREVIEW_IMAGES) {
+          const stem = String(index).padStart(2, '0');
+          img.original = writeOfOriginal(ctx.opts.outDir, stem, pixels.subarray(i * per, (i + 1) * per), [C, H, W]);
           img.previews = writeOfPreviews(
             ctx.opts.outDir,
-            String(images.length).padStart(2, '0'),
+            stem,
             pixels.subarray(i * per, (i + 1) * per),
             [C, H, W],
             r.scores,
             baseline,
-            seedFor(runSeed, 'frequency/occluded-frequency/preview', images.length),
+            seedFor(runSeed, 'frequency/occluded-frequency/preview', index),
           );
         }
         images.push(img);
