@@ -30,7 +30,34 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 /** Fields that differ between any two runs of the same thing: when, which id, how long. */
 const VOLATILE = new Set(['id', 'createdAt', 'timings', 'seconds', 'inferenceSeconds', 'imagesPerSecond', 'merged']);
 /** What the merge names as not yet recomputed (merged.notRecomputed and a warning say so): compared apart. */
-const NOT_RECOMPUTED = new Set(['cost', 'flags']);
+const NOT_RECOMPUTED = new Set(['cost']);
+
+type Flags = {
+  flags: { id: string; subject: string }[];
+  checked: string[];
+  measurements: { repeatability: { model: string; differing: number }[]; gradients: unknown; outputKind: unknown };
+};
+/**
+ * The flags' deterministic part: which fired (id and subject), what was checked, the gradient-health counts and
+ * the output kind. Repeatability's image counts differ by design: each shard scores its own first batch twice.
+ * `skip`: flag ids whose evidence comes from pass 2 (a shard without it cannot raise them); then only the
+ * undefended model's repeatability is compared, since the defended models' is measured in pass 2 too.
+ */
+function flagsCore(f: Flags | undefined, skip: string[] = []) {
+  assert.ok(f, 'a flags section');
+  return {
+    fired: f.flags
+      .filter((x) => !skip.includes(x.id))
+      .map((x) => `${x.id}:${x.subject}`)
+      .sort(),
+    checked: [...f.checked].sort(),
+    gradients: f.measurements.gradients,
+    outputKind: f.measurements.outputKind,
+    repeated: f.measurements.repeatability
+      .filter((r) => skip.length === 0 || r.model === 'model')
+      .map((r) => `${r.model}:${r.differing > 0}`),
+  };
+}
 
 function differences(a: unknown, b: unknown, path = '', out: string[] = [], close?: (path: string) => boolean): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return out;
@@ -84,7 +111,7 @@ test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFoo
   const merged = read(join(dir, 'merged', 'report.json'));
   // What the merge does not yet recompute is named, in the report and in one warning, and left out.
   const notRecomputed = (merged.merged as { notRecomputed: string[] }).notRecomputed;
-  assert.deepEqual(notRecomputed, ['attack cost counters', 'gradient-masking flags']);
+  assert.deepEqual(notRecomputed, ['attack cost counters']);
   // The robustness curves are recomputed: FGSM measured at 1/255, 4/255 and its own 8/255, DeepFool's derived curve.
   type Curves = { norms: { norm: string; curves: { label: string; source: string; points: { eps: number }[] }[] }[] };
   const curves = (merged.sections as { robustnessCurves: Curves }).robustnessCurves;
@@ -99,7 +126,11 @@ test('attack: three parallel shards merge to the unsharded report (FGSM, DeepFoo
     warnings.some((w) => w.startsWith('merge does not yet recompute attack cost counters')),
     warnings.join(' | '),
   );
-  assert.equal((merged.sections as Record<string, unknown>).flags, undefined);
+  // The flags are recomputed from the merged sections and the shards' summed measurements.
+  const flagsOf = (r: Record<string, unknown>) => (r.sections as { flags?: Flags }).flags;
+  assert.deepEqual(flagsCore(flagsOf(merged)), flagsCore(flagsOf(whole)));
+  delete (merged.sections as Record<string, unknown>).flags;
+  delete (whole.sections as Record<string, unknown>).flags;
   merged.warnings = warnings.filter((w) => !w.startsWith('merge does not yet recompute'));
   assert.deepEqual(differences(whole, merged), []);
   assert.equal((merged.merged as { shards: number }).shards, 3);
@@ -278,8 +309,11 @@ test('analyse: three parallel shards merge to the unsharded run in every pass-1 
   // Pass 2 needs the configuration chosen from the whole sample: shards do not run it, and the merge says so.
   const notRecomputed = merged.merged!.notRecomputed;
   assert.ok(notRecomputed.includes('pass 2 (adaptive attacks, the ε sweep, defence costs)'), notRecomputed.join(' | '));
-  assert.ok(notRecomputed.includes('gradient-masking flags'));
-  assert.equal(merged.sections.flags, undefined);
+  // The flags are recomputed; those whose evidence is pass 2's (the adaptive collapse, the ε sweep's curve) cannot fire.
+  assert.ok(!notRecomputed.includes('gradient-masking flags'));
+  const pass2Flags = ['adaptive-collapse', 'robustness-not-decreasing-with-eps'];
+  assert.deepEqual(flagsCore(merged.sections.flags as Flags, pass2Flags), flagsCore(whole.sections.flags as Flags, pass2Flags));
+  delete merged.sections.flags;
   for (const r of merged.sections.defences.results) {
     assert.equal(r.cost, null);
     for (const row of r.rows) assert.equal(row.adaptive, null);
@@ -387,6 +421,9 @@ test('analyse with the cutoff given: the shards run pass 2 on their part of the 
   };
   statistical(whole);
   statistical(merged);
+  // Which flags fire is compared; their evidence includes the statistical adaptive rates.
+  assert.deepEqual(flagsCore(merged.sections.flags as Flags), flagsCore(whole.sections.flags as Flags));
+  delete merged.sections.flags;
   delete whole.sections.flags;
   merged.warnings = merged.warnings.filter((w) => !w.startsWith('merge does not yet recompute'));
   // Everything else equal: the adaptive rows' images, #Adv and non-adaptive rates, the ε sweep's grid and image

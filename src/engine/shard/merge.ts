@@ -27,6 +27,7 @@ import {
   type RobustnessCurvesSection,
 } from '../attacks/robustnessCurves';
 import type { OutcomeColumns } from '../report/schema';
+import { mergeFlags } from './mergeFlags';
 import { mergeDefences, mergeOccludedFrequency, mergePerImage, mergeRct, mergeSpectra, sweepsSection } from './mergeAnalyse';
 
 export interface ShardInput {
@@ -404,6 +405,11 @@ export async function mergeShardReports(inputs: ShardInput[]): Promise<MergeResu
   const sanity = evidence && evidence.evaluated > 0 ? sanityFor(base, evidence) : null;
   if (sanity) sections.sanity = sanity;
   else delete sections.sanity;
+  const flags = mergeFlags(
+    shards.map((s) => s.report),
+    sections,
+  );
+  if (flags) sections.flags = flags;
   // The shards' own sanity findings and invariant checks are recomputed; other warnings (provider fallback, model notes) kept once.
   const shardOwn = new Set(
     shards.flatMap((s) => ((s.report.sections.sanity as SanitySection | undefined)?.findings ?? []).map((f) => f.message)),
@@ -438,8 +444,8 @@ export async function mergeShardReports(inputs: ShardInput[]): Promise<MergeResu
 }
 
 /**
- * What the shards hold that the merge does not yet recompute exactly (the attack runs' cost counters, the
- * gradient-masking flags; the robustness curves of shards without their per-image data): left out of the merged report and named, never summed
+ * What the shards hold that the merge does not yet recompute exactly (the attack runs' cost counters; the
+ * gradient-masking flags when only some shards have them; the robustness curves of shards without their per-image data): left out of the merged report and named, never summed
  * into something that only looks exact. An unsharded run gives them.
  */
 function notRecomputed(shards: ShardInput[]): string[] {
@@ -449,7 +455,9 @@ function notRecomputed(shards: ShardInput[]): string[] {
   // Shards written before their reports carried the curves' per-image data.
   if (shards.some((s) => s.report.sections.robustnessCurves !== undefined && !s.report.shard?.attacks?.curves))
     out.push('robustness curves');
-  if (shards.some((s) => s.report.sections.flags !== undefined)) out.push('gradient-masking flags');
+  // Flags are recomputed when every shard measured them (mergeFlags); a shard without them leaves them out.
+  if (shards.some((s) => s.report.sections.flags !== undefined) && shards.some((s) => s.report.sections.flags === undefined))
+    out.push('gradient-masking flags');
   // analyse shards run pass 2 only when every defence's configuration was given (else it is chosen by the merge).
   if (
     shards.some((s) => (s.report.sections.defences as { results?: unknown[] } | undefined)?.results?.length) &&
