@@ -14,6 +14,7 @@ import { formatDefences, formatFrequency, formatSweeps } from './formatAnalyse';
 import { perImageLines } from './formatPerImage';
 import { certificationLines } from './formatCertify';
 import { fourierHeatmapLines } from './formatFourier';
+import { inversionLines } from './formatInversion';
 import { costLine, robustnessCurveLines } from './formatCurves';
 import type { RobustnessCurvesSection } from '../engine/attacks/robustnessCurves';
 
@@ -321,6 +322,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   'per-image': (s) => perImageLines(s),
   certification: (s) => certificationLines(s),
   'fourier-heatmap': (s) => fourierHeatmapLines(s),
+  inversion: (s) => inversionLines(s),
   'robustness-curves': (s) => robustnessCurveLines(s),
   flags: (s) => flagsLines(s),
 };

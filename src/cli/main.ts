@@ -30,6 +30,10 @@ import { runFourierHeatmapJob } from '../engine/jobs/fourierHeatmapJob';
 import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
 import { FOURIER_FLAGS, FOURIER_USAGE, fourierOptionsFromFlags } from './fourierFlags';
 import { fourierHeatmapLines } from './formatFourier';
+import { runInvertJob } from '../engine/jobs/invertJob';
+import type { InversionSection } from '../engine/spectral/featureInversion';
+import { INVERT_FLAGS, INVERT_USAGE, invertOptionsFromFlags } from './invertFlags';
+import { inversionLines } from './formatInversion';
 import { runFolder } from './runFolder';
 import { DEFENCES } from '../engine/defences';
 import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
@@ -72,6 +76,7 @@ usage:
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [options]
   robustness-lens fourier-heatmap <model.onnx> [--images DIR] [--eps E] [--grid N] [--cutoff K] [options]
+  robustness-lens invert <model.onnx> [--compare OTHER.onnx] [--images DIR] [--layer TENSOR] [--steps N] [--seed S] [options]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
   robustness-lens doctor [--model FILE] [--ep NAME] [--json FILE|-]   which execution providers work here, and why not
   robustness-lens report <run folder | report.json> [--html FILE] [--markdown FILE|-] [--compare RUN] [--max-image-bytes N]
@@ -136,6 +141,11 @@ fourier-heatmap options (Yin et al. 2019: top-1 error under ±ε·U(k), the Four
 ${FOURIER_USAGE}
   --quiet                no progress line
 
+invert options (feature inversion, Ilyas et al. 2019: x_r = argmin ‖g(x_r) − g(x)‖² from another image x₀; the
+|DCT(x_r − x₀)| map and its low/mid/high-frequency shares):
+${INVERT_USAGE}
+  --quiet                no progress line
+
 certify options (randomized smoothing, Cohen et al. 2019: certified L2 radius per image and noise level σ):
 ${CERTIFY_USAGE}
   --quiet                no progress line
@@ -189,6 +199,8 @@ async function main(argv: string[]): Promise<number> {
       return certifyCommand(rest);
     case 'fourier-heatmap':
       return fourierHeatmapCommand(rest);
+    case 'invert':
+      return invertCommand(rest);
     case 'doctor':
       return doctorCommand(rest);
     case 'merge':
@@ -200,7 +212,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, report, merge, gradients, gradcheck, doctor; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, invert, report, merge, gradients, gradcheck, doctor; see robustness-lens --help)`,
       );
   }
 }
@@ -561,6 +573,38 @@ async function fourierHeatmapCommand(args: string[]): Promise<number> {
       ...fourierHeatmapLines(report.sections.fourierHeatmap as FourierHeatmapSection),
     ];
     if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; the map holds the cells finished`);
+    for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
+    lines.push(`run        ${resolve(outDir)}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return report.status === 'partial' ? 130 : 0;
+}
+
+async function invertCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    ...INVERT_FLAGS,
+    json: { type: 'string' },
+    html: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  const modelPath = oneModel(positionals, 'invert');
+  htmlPossible(values.html);
+  const overrides = overridesFromFlags(values);
+  const outDir = runFolder(modelPath, values);
+  const options = invertOptionsFromFlags(values, resolve(outDir));
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runInvertJob(jobRequest(modelPath, values.config, overrides), options, hooks),
+  );
+  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
+  if (values.json !== undefined) emitJson(values.json, report);
+  sanityToStderr(report, values.json);
+  emitHtml(values.html, report, outDir, values.json);
+  if (values.json !== '-') {
+    const banner = sanityBanner(report);
+    const lines = [...banner.lines, `model      ${report.model.path}`, ...inversionLines(report.sections.inversion as InversionSection)];
+    if (report.status !== 'complete')
+      lines.push(`status: ${report.status.toUpperCase()} — interrupted; the figures hold the models finished`);
     for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
     lines.push(`run        ${resolve(outDir)}`);
     process.stdout.write(lines.join('\n') + '\n');

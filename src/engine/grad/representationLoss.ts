@@ -76,7 +76,12 @@ function defaultTensor(fwd: PreparedForward, pixels: string): string {
 }
 
 /** Resolves and checks the tensor to invert: it exists, depends on the pixels through differentiable ops, and is [N, …]. */
-export function resolveRepresentation(fwd: PreparedForward, pixels: string, name: string | null, fixedBatch: number | null): RepresentationTensor {
+export function resolveRepresentation(
+  fwd: PreparedForward,
+  pixels: string,
+  name: string | null,
+  fixedBatch: number | null,
+): RepresentationTensor {
   const source = name === null ? 'default' : 'user';
   const tensor = name ?? defaultTensor(fwd, pixels);
   const known = userTensors(fwd, pixels);
@@ -114,12 +119,21 @@ export function resolveRepresentation(fwd: PreparedForward, pixels: string, name
 }
 
 /** pixels + target [N, …sampleShape] → representation, loss = Σ (g − t)² per sample, ∂loss/∂pixels. */
-export function buildRepresentationLoss(fwd: PreparedForward, pixels: string, rep: RepresentationTensor, fixedBatch: number | null): ModelProto {
+export function buildRepresentationLoss(
+  fwd: PreparedForward,
+  pixels: string,
+  rep: RepresentationTensor,
+  fixedBatch: number | null,
+): ModelProto {
   for (const reserved of [REPRESENTATION_TARGET, ...Object.values(REPRESENTATION_OUTPUTS)])
     if (fwd.taken.has(reserved))
-      throw new EngineError('MODEL_UNSUPPORTED', `${fwd.label}: the model already has a tensor named "${reserved}", which Robustness Lens reserves`, {
-        file: fwd.label,
-      });
+      throw new EngineError(
+        'MODEL_UNSUPPORTED',
+        `${fwd.label}: the model already has a tensor named "${reserved}", which Robustness Lens reserves`,
+        {
+          file: fwd.label,
+        },
+      );
   const e = new Emitter(fwd.opset, new Set(fwd.taken));
   const diff = e.op('Sub', [rep.name, REPRESENTATION_TARGET]);
   const axes = rep.sampleShape.map((_, i) => i + 1);

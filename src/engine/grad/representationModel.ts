@@ -37,7 +37,10 @@ export class RepresentationModel {
   /** `targets` holds count × tensor.size values (zeros when only g(x) is wanted: the loss is then ‖g(x)‖²). */
   async compute(pixels: Float32Array, count: number, targets: Float32Array): Promise<RepresentationResult> {
     if (targets.length !== count * this.tensor.size)
-      throw new EngineError('USAGE', `representation "${this.tensor.name}": expected ${count}×${this.tensor.size} target values, got ${targets.length}`);
+      throw new EngineError(
+        'USAGE',
+        `representation "${this.tensor.name}": expected ${count}×${this.tensor.size} target values, got ${targets.length}`,
+      );
     const out = await this.session.runBatched(
       [
         { name: PIXELS, data: pixels, sampleShape: this.pixelShape },

@@ -101,7 +101,8 @@ export async function invertRepresentation(
 
 /** For each image i, a different image j ≠ i drawn uniformly (the paper's "a different random image"). */
 export function startIndices(count: number, rng: Rng): Int32Array {
-  if (count < 2) throw new EngineError('USAGE', `inversion starts each image from a different one: it needs at least 2 images, got ${count}`);
+  if (count < 2)
+    throw new EngineError('USAGE', `inversion starts each image from a different one: it needs at least 2 images, got ${count}`);
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = (i + 1 + Math.floor(rng.next() * (count - 1))) % count;
   return out;
@@ -159,4 +160,69 @@ export function bandShares(map: ArrayLike<number>, h: number, w: number, edges: 
 
 export function asMap(values: Float64Array, h: number, w: number): Map2D {
   return { height: h, width: w, values: Array.from(values) };
+}
+
+export interface InversionExample {
+  /** The target image x and the start x₀ (paths relative to the dataset), and the PNGs under the run folder. */
+  relPath: string;
+  startRelPath: string;
+  target: string;
+  start: string;
+  inverted: string;
+  relativeError: number;
+}
+
+export interface InversionModelResult {
+  model: string;
+  /** The representation inverted: its tensor, where the name came from, and its size per image. */
+  layer: string;
+  layerSource: 'default' | 'user';
+  representationSize: number;
+  /** Top-1 accuracy of the model on the clean images (the sanity section checks the primary model's). */
+  cleanAccuracy: number;
+  /** ‖g(x_r) − g(x)‖ / ‖g(x)‖ over images: at x₀ (the start) and at the best iterate. */
+  startRelativeError: number;
+  relativeError: { mean: number; median: number; max: number };
+  /** Mean ‖g(x_t) − g(x)‖² over images per iteration t = 0 … steps. */
+  trace: number[];
+  stepsRun: number;
+  /** Mean ‖x_r − x₀‖₂ and ‖x − x₀‖₂, [0,1] pixel units. */
+  meanChange: number;
+  meanDistance: number;
+  /** Mean |DCT(x_r − x₀)| (channel-averaged, DC at the top left), and its low/mid/high shares. */
+  map: Map2D;
+  shares: Shares;
+  /** The same shares for x − x₀. */
+  referenceShares: Shares;
+  seconds: number;
+  provider: string;
+  examples: InversionExample[];
+}
+
+export interface InversionSection {
+  kind: 'inversion';
+  definition: string;
+  params: {
+    steps: number;
+    stepSize: number;
+    stepSizeSource: 'default' | 'user';
+    schedule: string;
+    images: number;
+    channels: number;
+    height: number;
+    width: number;
+    /** Band ranges, inclusive: [first, last]. */
+    bands: { low: [number, number]; mid: [number, number]; high: [number, number] };
+    seed: number;
+  };
+  models: InversionModelResult[];
+}
+
+/** The default α₀: 0.05 per pixel RMS, i.e. 0.05·√d in L2 (1.4 for 28×28 gray). */
+export function defaultStepSize(pixelsPerImage: number): number {
+  return 0.05 * Math.sqrt(pixelsPerImage);
+}
+
+export function bandRanges(edges: BandEdges): InversionSection['params']['bands'] {
+  return { low: [0, edges.low - 1], mid: [edges.low, edges.mid - 1], high: [edges.mid, edges.bands - 1] };
 }

@@ -102,7 +102,14 @@ async function checkAgainstFiniteDifferences(model: RepresentationModel, pixelSh
 }
 
 for (const [file, layer, overrides, what, h, tol] of [
-  ['opset13.onnx', 'a1', { input: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] } }, 'a Tanh activation of an NHWC model with mean/std', 1e-2, 1e-3],
+  [
+    'opset13.onnx',
+    'a1',
+    { input: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] } },
+    'a Tanh activation of an NHWC model with mean/std',
+    1e-2,
+    1e-3,
+  ],
   ['opset13.onnx', null, { input: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] } }, 'the default (the last Gemm input)', 1e-2, 1e-3],
   ['opset17.onnx', 'h', {}, 'a Gemm output of a fixed-batch MLP', 1e-2, 1e-3],
   ['opset11.onnx', 'r1', {}, 'a ReLU activation (4-D)', 1e-3, 2e-2],
@@ -123,19 +130,23 @@ for (const [file, layer, overrides, what, h, tol] of [
   });
 }
 
-test('representation gradient on the shared MNIST CNN agrees with finite differences (default tensor: the last Gemm input, the hidden ReLU layer)', { skip: SKIP_NO_SHARED }, async () => {
-  const builder = await builderFor(sharedPath('models', 'mnist-cnn.onnx'));
-  const rep = builder.representation(null);
-  assert.equal(rep.name, '/classifier/classifier.2/Relu_output_0');
-  assert.deepEqual(rep.sampleShape, [rep.size]);
-  const model = await RepresentationModel.open(builder, rep, { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'mnist-cnn' });
-  try {
-    // ReLU and MaxPool kinks: the bar of classifierGradient.test.ts's piecewise-linear model (5e-2).
-    await checkAgainstFiniteDifferences(model, builder.pixelShape, 1e-3, 5e-2, 12);
-  } finally {
-    await model.dispose();
-  }
-});
+test(
+  'representation gradient on the shared MNIST CNN agrees with finite differences (default tensor: the last Gemm input, the hidden ReLU layer)',
+  { skip: SKIP_NO_SHARED },
+  async () => {
+    const builder = await builderFor(sharedPath('models', 'mnist-cnn.onnx'));
+    const rep = builder.representation(null);
+    assert.equal(rep.name, '/classifier/classifier.2/Relu_output_0');
+    assert.deepEqual(rep.sampleShape, [rep.size]);
+    const model = await RepresentationModel.open(builder, rep, { executionProvider: 'cpu', threads: 1, maxBatch: 64, label: 'mnist-cnn' });
+    try {
+      // ReLU and MaxPool kinks: the bar of classifierGradient.test.ts's piecewise-linear model (5e-2).
+      await checkAgainstFiniteDifferences(model, builder.pixelShape, 1e-3, 5e-2, 12);
+    } finally {
+      await model.dispose();
+    }
+  },
+);
 
 test('an unknown tensor is refused with the nearest names; a constant branch and a zero-gradient path are refused', async () => {
   const b13 = await builderFor(models.path('opset13.onnx'), { input: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] } });
