@@ -180,6 +180,7 @@ const COMMAND_TITLES: Record<string, string> = {
   explain: 'Explain Image Frequencies',
   certify: 'Certified robustness',
   'fourier-heatmap': 'Fourier heat map',
+  invert: 'Feature inversion',
   defend: 'Defences',
   info: 'Model info',
   gradcheck: 'Gradient check',
