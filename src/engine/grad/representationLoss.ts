@@ -85,6 +85,18 @@ export function resolveRepresentation(
   const source = name === null ? 'default' : 'user';
   const tensor = name ?? defaultTensor(fwd, pixels);
   const known = userTensors(fwd, pixels);
+  if (fwd.index.initializers.has(tensor) || fwd.index.graph.input.some((i) => i.name === tensor && i.name !== pixels)) {
+    throw new EngineError('USAGE', `${fwd.label}: tensor "${tensor}" does not depend on the image input, so no image can change it`, {
+      file: fwd.label,
+      hint: `it is ${fwd.index.initializers.has(tensor) ? 'an initializer (a weight)' : 'another graph input'}; name an activation, e.g. ${nearestNames(
+        tensor,
+        known,
+        3,
+      )
+        .map((n) => `"${n}"`)
+        .join(', ')}`,
+    });
+  }
   if (!fwd.index.producer.has(tensor) || !known.includes(tensor)) {
     throw new EngineError('USAGE', `${fwd.label}: no tensor named "${tensor}" in the graph`, {
       file: fwd.label,

@@ -157,6 +157,11 @@ test('an unknown tensor is refused with the nearest names; a constant branch and
   );
   const side = await builderFor(models.path('side.onnx'));
   assert.throws(() => side.representation('const_branch'), /tensor "const_branch" does not depend on the image input/);
+  assert.throws(
+    () => side.representation('w1'),
+    (e: Error & { details?: { hint?: string } }) =>
+      /tensor "w1" does not depend on the image input/.test(e.message) && /an initializer/.test(e.details?.hint ?? ''),
+  );
   assert.equal(side.representation('h2').name, 'h2');
   const argmax = await builderFor(models.path('argmax.onnx')).catch((e: Error) => e);
   // the logits of this model are themselves behind ArgMax: the builder refuses it before any tensor is named
