@@ -15,6 +15,7 @@ import { perImageLines } from './formatPerImage';
 import { certificationLines } from './formatCertify';
 import { fourierHeatmapLines } from './formatFourier';
 import { checkpointsLines } from './formatCheckpoints';
+import { inversionLines } from './formatInversion';
 import { costLine, robustnessCurveLines } from './formatCurves';
 import type { RobustnessCurvesSection } from '../engine/attacks/robustnessCurves';
 
@@ -322,6 +323,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   'per-image': (s) => perImageLines(s),
   certification: (s) => certificationLines(s),
   'fourier-heatmap': (s) => fourierHeatmapLines(s),
+  inversion: (s) => inversionLines(s),
   'robustness-curves': (s) => robustnessCurveLines(s),
   flags: (s) => flagsLines(s),
   checkpoints: (s) => checkpointsLines(s),

@@ -34,6 +34,10 @@ import { runCheckpointsJob } from '../engine/jobs/checkpointsJob';
 import type { CheckpointsSection } from '../protocol/checkpoints';
 import { CHECKPOINT_FLAGS, CHECKPOINT_USAGE, checkpointOptionsFromFlags } from './checkpointsFlags';
 import { checkpointsLines } from './formatCheckpoints';
+import { runInvertJob } from '../engine/jobs/invertJob';
+import type { InversionSection } from '../engine/spectral/featureInversion';
+import { INVERT_FLAGS, INVERT_USAGE, invertOptionsFromFlags } from './invertFlags';
+import { inversionLines } from './formatInversion';
 import { runFolder } from './runFolder';
 import { DEFENCES } from '../engine/defences';
 import { ANALYSE_FLAGS, EXPLAIN_FLAGS, analyseOptionsFromFlags, explainOptionsFromFlags } from './analyseFlags';
@@ -78,6 +82,7 @@ usage:
   robustness-lens fourier-heatmap <model.onnx> [--images DIR] [--eps E] [--grid N] [--cutoff K] [options]
   robustness-lens checkpoints <folder> [--images DIR] [--norm l2|linf] [--eps E] [--steps N] [--cache DIR | --no-cache] [options]
                          robustness along training: every .onnx checkpoint of the folder, on the same images
+  robustness-lens invert <model.onnx> [--compare OTHER.onnx] [--images DIR] [--layer TENSOR] [--steps N] [--seed S] [options]
   robustness-lens gradcheck <model.onnx> [--images DIR] [--limit N] [--step H] [--directions K] [--reference auto|float32] [--gradient analytic|estimated] [options]
   robustness-lens doctor [--model FILE] [--ep NAME] [--json FILE|-]   which execution providers work here, and why not
   robustness-lens report <run folder | report.json> [--html FILE] [--markdown FILE|-] [--compare RUN] [--max-image-bytes N]
@@ -148,6 +153,11 @@ ${CHECKPOINT_USAGE}
   --html FILE            also write the report as one self-contained HTML file (the panel's charts)
   --quiet                no progress line
 
+invert options (feature inversion, Ilyas et al. 2019: x_r = argmin ‖g(x_r) − g(x)‖² from another image x₀; the
+|DCT(x_r − x₀)| map and its low/mid/high-frequency shares):
+${INVERT_USAGE}
+  --quiet                no progress line
+
 certify options (randomized smoothing, Cohen et al. 2019: certified L2 radius per image and noise level σ):
 ${CERTIFY_USAGE}
   --quiet                no progress line
@@ -205,6 +215,8 @@ async function main(argv: string[]): Promise<number> {
       return fourierHeatmapCommand(rest);
     case 'checkpoints':
       return checkpointsCommand(rest);
+    case 'invert':
+      return invertCommand(rest);
     case 'doctor':
       return doctorCommand(rest);
     case 'merge':
@@ -216,7 +228,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new EngineError(
         'USAGE',
-        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, checkpoints, report, merge, gradients, gradcheck, doctor; see robustness-lens --help)`,
+        `unknown command "${command}" (commands: info, eval, attack, check, analyse, defend, explain, certify, fourier-heatmap, checkpoints, invert, report, merge, gradients, gradcheck, doctor; see robustness-lens --help)`,
       );
   }
 }
@@ -577,6 +589,38 @@ async function fourierHeatmapCommand(args: string[]): Promise<number> {
       ...fourierHeatmapLines(report.sections.fourierHeatmap as FourierHeatmapSection),
     ];
     if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; the map holds the cells finished`);
+    for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
+    lines.push(`run        ${resolve(outDir)}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return report.status === 'partial' ? 130 : 0;
+}
+
+async function invertCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...COMMON_FLAG_SPEC,
+    ...INVERT_FLAGS,
+    json: { type: 'string' },
+    html: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  const modelPath = oneModel(positionals, 'invert');
+  htmlPossible(values.html);
+  const overrides = overridesFromFlags(values);
+  const outDir = runFolder(modelPath, values);
+  const options = invertOptionsFromFlags(values, resolve(outDir));
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
+    runInvertJob(jobRequest(modelPath, values.config, overrides), options, hooks),
+  );
+  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
+  if (values.json !== undefined) emitJson(values.json, report);
+  sanityToStderr(report, values.json);
+  emitHtml(values.html, report, outDir, values.json);
+  if (values.json !== '-') {
+    const banner = sanityBanner(report);
+    const lines = [...banner.lines, `model      ${report.model.path}`, ...inversionLines(report.sections.inversion as InversionSection)];
+    if (report.status !== 'complete')
+      lines.push(`status: ${report.status.toUpperCase()} — interrupted; the figures hold the models finished`);
     for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
     lines.push(`run        ${resolve(outDir)}`);
     process.stdout.write(lines.join('\n') + '\n');

@@ -38,6 +38,7 @@ const JOB_LOADERS: { [K in JobKind]: JobLoader<K> } = {
     (await load(() => import('../engine/jobs/fourierHeatmapJob'))).runFourierHeatmapJob(start.request, start.options, hooks),
   checkpoints: async (start, hooks) =>
     (await load(() => import('../engine/jobs/checkpointsJob'))).runCheckpointsJob(start.request, start.options, hooks),
+  invert: async (start, hooks) => (await load(() => import('../engine/jobs/invertJob'))).runInvertJob(start.request, start.options, hooks),
   // Never loads onnxruntime-node: the model view works even where the native runtime does not.
   info: async (start, hooks) => (await import('../engine/jobs/infoJob')).runInfoJob(start.request, hooks),
 };

@@ -5,7 +5,16 @@ import { QUICK_CHECK_NAME, quickCheckTitle } from '../engine/attacks/quickCheckS
 import { errorText } from '../engine/errors';
 import { exportHistorySection, quickCheckRecord, statusText } from '../host/quickChecks';
 import { writeRunReport } from '../host/runsStore';
-import { analyseOptions, certifyOptions, explainOptions, fourierHeatmapOptions, jobRequest, quickCheckOptions } from '../host/settings';
+import {
+  INVERSION_IMAGE_LIMIT,
+  analyseOptions,
+  certifyOptions,
+  explainOptions,
+  fourierHeatmapOptions,
+  invertOptions,
+  jobRequest,
+  quickCheckOptions,
+} from '../host/settings';
 import { ensureConfiguration, isConfigured } from './firstRunSetup';
 import type { Lens } from './lens';
 import { compareModels } from './compare';
@@ -229,6 +238,46 @@ async function checkpoints(lens: Lens, folder: vscode.Uri): Promise<void> {
   });
 }
 
+/**
+ * Feature inversion (the `invert` job): this model alone, or beside a second one picked with a file dialog
+ * (e.g. a natural and a robust model), on at most INVERSION_IMAGE_LIMIT images of the configured folder.
+ */
+async function featureInversion(lens: Lens, model: vscode.Uri): Promise<void> {
+  if (!(await ensureConfiguration(lens, model))) return;
+  const settings = lens.settings(model);
+  const name = basename(model.fsPath);
+  const how = await vscode.window.showQuickPick(
+    [
+      { label: 'This model alone', detail: 'invert the input of its last Gemm/MatMul layer', compare: false },
+      { label: 'Compare with another model…', detail: 'pick a second .onnx of the same input shape (e.g. a robust one)', compare: true },
+    ],
+    { title: `Feature inversion of ${name}`, placeHolder: 'Which frequencies match its features? Alone or side by side' },
+  );
+  if (!how) return;
+  let other: vscode.Uri | null = null;
+  if (how.compare) {
+    other =
+      (
+        await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          filters: { 'ONNX models': ['onnx'] },
+          openLabel: 'Compare',
+          title: `Model to invert beside ${name}`,
+        })
+      )?.[0] ?? null;
+    if (!other) return;
+  }
+  const limit = Math.min(settings.limit ?? INVERSION_IMAGE_LIMIT, INVERSION_IMAGE_LIMIT);
+  await executeRun(lens, {
+    kind: 'invert',
+    model,
+    title: `Feature Inversion: ${name}${other ? ` vs ${basename(other.fsPath)}` : ''}`,
+    panelTitle: `${commandTitle('invert')}: ${name}${other ? ` vs ${basename(other.fsPath)}` : ''}`,
+    request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings, limit),
+    options: (dir) => invertOptions(other?.fsPath ?? null, dir),
+  });
+}
+
 export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
   command(lens, 'robustnessLens.analyse', async (arg, options) => {
     if (!requireTrust()) return;
@@ -259,6 +308,11 @@ export function registerCommands(lens: Lens, status: QuickCheckStatus): void {
         ? arg
         : (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, openLabel: 'Analyse checkpoints' }))?.[0];
     if (folder) await checkpoints(lens, folder);
+  });
+  command(lens, 'robustnessLens.featureInversion', async (arg) => {
+    if (!requireTrust()) return;
+    const model = await resolveModel(arg, 'invert');
+    if (model) await featureInversion(lens, model);
   });
   command(lens, 'robustnessLens.explainImage', async (arg) => {
     if (!requireTrust()) return;

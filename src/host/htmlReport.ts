@@ -15,6 +15,7 @@ import { EngineError } from '../engine/errors';
 import type { ReportV1 } from '../engine/report/schema';
 import type { AttacksSection } from '../engine/jobs/attackJob';
 import type { OccludedFrequencySection, PerImageSection } from '../engine/report/sections';
+import type { InversionSection } from '../engine/spectral/featureInversion';
 import { exampleFile } from '../protocol/perImageFiles';
 import { sectionKind } from '../protocol/sectionKinds';
 import type { ComparisonNote, InitMessage, PanelState } from '../protocol/webviewMessages';
@@ -92,6 +93,9 @@ export function reportImagePaths(report: ReportV1): string[] {
           if (image.original) first.push(image.original);
           for (const p of image.previews ?? []) first.push(p.path);
         }
+    } else if (kind === 'inversion') {
+      for (const m of (section as InversionSection).models ?? [])
+        for (const e of m.examples ?? []) first.push(e.target, e.start, e.inverted);
     } else if (kind === 'per-image') {
       const t = section as PerImageSection;
       (t.attacks ?? []).forEach((a, k) => {

@@ -181,6 +181,7 @@ const COMMAND_TITLES: Record<string, string> = {
   certify: 'Certified robustness',
   'fourier-heatmap': 'Fourier heat map',
   checkpoints: 'Robustness along training',
+  invert: 'Feature inversion',
   defend: 'Defences',
   info: 'Model info',
   gradcheck: 'Gradient check',

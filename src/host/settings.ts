@@ -198,6 +198,14 @@ export function certifyOptions(preset: 'fast' | 'full'): JobOptionsByKind['certi
   return { preset, sigmas: [...DEFAULT_SIGMAS], ...CERTIFY_PRESETS[preset], alpha: DEFAULT_ALPHA };
 }
 
+/** Images a feature inversion from the editor samples at most: steps + 1 gradient passes each, per model. */
+export const INVERSION_IMAGE_LIMIT = 100;
+
+/** Feature inversion at the CLI's defaults (200 steps, α₀ = 0.05·√d, the last Gemm/MatMul input, 4 examples). */
+export function invertOptions(compareModelPath: string | null, outDir: string | null): JobOptionsByKind['invert'] {
+  return { compareModelPath, layer: null, steps: 200, stepSize: null, examples: 4, outDir };
+}
+
 /** The Fourier heat map at its defaults (ε scaled to the image size, at most 32 frequencies a side), beside the low-pass defended model's when its cutoff is set. */
 export function fourierHeatmapOptions(s: LensSettings): JobOptionsByKind['fourier-heatmap'] {
   return { epsilon: null, maxSide: 32, cutoff: s.lowPass.cutoff };

@@ -169,6 +169,19 @@ export const JOB_OPTIONS = {
     /** Per-checkpoint results cached here by model hash and settings; null: no cache. */
     cacheDir: nullable(string({ max: MAX_PATH })),
   }),
+  /** Feature inversion (engine/jobs/invertJob.ts): x_r = argmin ‖g(x_r) − g(x)‖² from another image, per model; its |DCT(x_r − x₀)| map. */
+  invert: object({
+    /** A second model inverted on the same images and starts (same input shape). */
+    compareModelPath: nullable(string({ max: MAX_PATH })),
+    /** The tensor g (for both models); null: the input of each model's last Gemm/MatMul. */
+    layer: nullable(string({ max: 4096 })),
+    steps: integer({ min: 1, max: 100_000 }),
+    /** α₀, the first step's L2 length in [0,1] pixel units; null: 0.05·√d. */
+    stepSize: nullable(number({ check: (s) => s > 0 && s <= 1e6 })),
+    /** Examples (x, x₀, x_r as PNG under outDir) per model. */
+    examples: integer({ min: 0, max: 64 }),
+    outDir,
+  }),
 };
 
 export type JobKind = keyof typeof JOB_OPTIONS;

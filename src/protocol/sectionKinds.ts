@@ -9,6 +9,7 @@ import type { ModelInfoSection } from '../engine/jobs/infoJob';
 import type { CertificationSection } from './certification';
 import type { CheckpointsSection } from './checkpoints';
 import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
+import type { InversionSection } from '../engine/spectral/featureInversion';
 import type { RobustnessCurvesSection } from '../engine/attacks/robustnessCurves';
 import type { CleanSection } from '../engine/report/schema';
 import type {
@@ -35,6 +36,7 @@ export interface SectionKinds {
   'per-image': PerImageSection;
   certification: CertificationSection;
   'fourier-heatmap': FourierHeatmapSection;
+  inversion: InversionSection;
   'robustness-curves': RobustnessCurvesSection;
   flags: FlagsSection;
   checkpoints: CheckpointsSection;
@@ -55,6 +57,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   'per-image': null,
   certification: null,
   'fourier-heatmap': null,
+  inversion: null,
   'robustness-curves': null,
   flags: null,
   checkpoints: null,

@@ -36,6 +36,7 @@ const SECTION_ELEMENTS: Record<string, string> = {
   flags: '[data-testid="flags"], [data-testid="flags-none"]',
   certification: 'table[data-testid="certification-summary"]',
   'fourier-heatmap': '[data-testid="fourier-params"]',
+  inversion: 'canvas[data-testid="inversion-heatmap"] + svg[data-testid="inversion-legend"]',
 };
 
 function cli(args: string[], env: Record<string, string>) {

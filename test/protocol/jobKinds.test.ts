@@ -35,7 +35,18 @@ const reason = (r: { ok: boolean; reason?: string }) => {
 
 describe('job kinds', () => {
   it('are the keys of the options declaration', () => {
-    assert.deepEqual(JOB_KINDS, ['eval', 'attack', 'analyse', 'estimate', 'explain', 'info', 'certify', 'fourier-heatmap', 'checkpoints']);
+    assert.deepEqual(JOB_KINDS, [
+      'eval',
+      'attack',
+      'analyse',
+      'estimate',
+      'explain',
+      'info',
+      'certify',
+      'fourier-heatmap',
+      'checkpoints',
+      'invert',
+    ]);
     assert.deepEqual(Object.keys(JOB_OPTIONS), [...JOB_KINDS]);
   });
 
@@ -71,7 +82,7 @@ describe('job kinds', () => {
     for (const kind of ['gradcheck', 'shell', '__proto__', 'toString', undefined, 3]) {
       assert.equal(
         reason(start(kind, {})),
-        `start: kind must be one of eval, attack, analyse, estimate, explain, info, certify, fourier-heatmap, checkpoints (got ${JSON.stringify(kind)})`,
+        `start: kind must be one of eval, attack, analyse, estimate, explain, info, certify, fourier-heatmap, checkpoints, invert (got ${JSON.stringify(kind)})`,
       );
     }
   });
@@ -101,6 +112,7 @@ describe('job kinds', () => {
         cutoff: null,
         cacheDir: '/w/ckpt/.robustness/checkpoint-cache',
       },
+      invert: { compareModelPath: null, layer: null, steps: 200, stepSize: null, examples: 4, outDir: null },
     };
     for (const kind of JOB_KINDS) {
       assert.ok(check(JOB_OPTIONS[kind] as Schema<unknown>, valid[kind]).ok, kind);
@@ -128,6 +140,14 @@ describe('job kinds', () => {
     assert.equal(reason(start('certify', { ...ok, n0: 100_000 })), 'start: options must have n0 < n (got n0 = 100000, n = 100000)');
     assert.equal(reason(start('certify', { ...ok, alpha: 0.5 })), 'start: options.alpha must be a finite number in range');
     assert.equal(reason(start('certify', { ...ok, n: 1000.5 })), 'start: options.n must be a whole number in [2, 100000000]');
+  });
+
+  it('invert: at least one step, a positive step size or null, at most 64 examples', () => {
+    const ok = { compareModelPath: '/w/robust.onnx', layer: 'fc1', steps: 10, stepSize: 1, examples: 0, outDir: '/w/run' };
+    assert.ok(start('invert', ok).ok);
+    assert.match(reason(start('invert', { ...ok, steps: 0 })) ?? '', /^start: options\.steps must be a whole number/);
+    assert.equal(reason(start('invert', { ...ok, stepSize: 0 })), 'start: options.stepSize must be a finite number in range');
+    assert.match(reason(start('invert', { ...ok, examples: 65 })) ?? '', /^start: options\.examples must be a whole number/);
   });
 
   it('fourier-heatmap: a positive ε or null (the default), a grid side of at least 2', () => {

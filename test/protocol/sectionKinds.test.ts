@@ -20,6 +20,7 @@ describe('section kinds', () => {
       'per-image',
       'certification',
       'fourier-heatmap',
+      'inversion',
       'robustness-curves',
       'flags',
       'checkpoints',

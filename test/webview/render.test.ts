@@ -850,6 +850,78 @@ test('a fourier-heatmap section: one heatmap per model beside the RCT maps, cent
   assert.match(text(root.querySelector('.summary-clean')), /Top-1\s*95\.0% \(30\/32, the heat map's unperturbed pass\)/);
 });
 
+test('an inversion section: one |DCT(x_r − x₀)| map per model side by side, the shares table with the reference row, x / x₀ / x_r examples', () => {
+  const map = (peak: number) => ({ height: 8, width: 8, values: Array.from({ length: 64 }, (_, i) => (i === peak ? 1 : 0.01)) });
+  const model = (path: string, low: number, examples: boolean) => ({
+    model: path,
+    layer: 'fc1_out',
+    layerSource: 'default' as const,
+    representationSize: 64,
+    cleanAccuracy: 0.95,
+    startRelativeError: 0.9,
+    relativeError: { mean: 0.03, median: 0.02, max: 0.07 },
+    trace: [10, 1, 0.1],
+    stepsRun: 2,
+    meanChange: 5,
+    meanDistance: 9,
+    map: map(low > 0.5 ? 0 : 63),
+    shares: { low, mid: 0.2, high: 0.8 - low },
+    referenceShares: { low: 0.4, mid: 0.4, high: 0.2 },
+    seconds: 1,
+    provider: 'cpu',
+    examples: examples
+      ? [
+          {
+            relPath: '3/0001.png',
+            startRelPath: '7/0002.png',
+            target: 'inversion/image-0-x.png',
+            start: 'inversion/image-0-x0.png',
+            inverted: 'inversion/model-0-image-0-xr.png',
+            relativeError: 0.02,
+          },
+        ]
+      : [],
+  });
+  const report = fixtureReport();
+  report.sections = {
+    inversion: {
+      kind: 'inversion',
+      definition: 'Feature inversion (test).',
+      params: {
+        steps: 2,
+        stepSize: 0.4,
+        stepSizeSource: 'default',
+        schedule: 'cosine (test)',
+        images: 10,
+        channels: 1,
+        height: 8,
+        width: 8,
+        bands: { low: [0, 2], mid: [3, 4], high: [5, 7] },
+        seed: 141650939,
+      },
+      models: [model('/m/natural.onnx', 0.1, true), model('/m/robust.onnx', 0.7, false)],
+    },
+  };
+  const { root } = mount(initMessage({ report }));
+  const panel = root.querySelector('#panel-inversion')!;
+  assert.ok(panel, 'the inversion panel is shown');
+  assert.equal(panel.querySelector('.section-error'), null, text(panel.querySelector('.section-error')));
+  assert.equal(panel.querySelectorAll('canvas[data-testid="inversion-heatmap"]').length, 2);
+  assert.match(text(panel.querySelector('[data-testid="inversion-params"]')), /Bands: low 0–2, mid 3–4, high 5–7/);
+  const rows = [...panel.querySelectorAll('[data-testid="inversion-shares"] tbody tr')].map(cells);
+  assert.deepEqual(
+    rows.map((r) => r.slice(0, 4)),
+    [
+      ['x_r − x₀: natural.onnx', '10.0%', '20.0%', '70.0%'],
+      ['x_r − x₀: robust.onnx', '70.0%', '20.0%', '10.0%'],
+      ['x − x₀ (reference)', '40.0%', '40.0%', '20.0%'],
+    ],
+  );
+  const examples = panel.querySelectorAll('[data-testid="inversion-examples"]');
+  assert.equal(examples.length, 1, 'only the model with examples shows them');
+  assert.deepEqual([...examples[0].querySelectorAll('figcaption')].map(text), ['x: 3/0001.png', 'x₀: 7/0002.png', 'x_r (rel. error 0.02)']);
+});
+
 test('a flags section: each fired flag with its explanation and evidence after the defences, a warning in the verdict; none fired, one line', async () => {
   const { maskingFlags } = await import('../../src/engine/eval/maskingFlags');
   const flags = maskingFlags({

@@ -16,6 +16,7 @@ import { ProbedGradContext } from './gradContext';
 import { emitHead, type LossHead } from './lossHeads';
 import { batchProbeFeeds } from './shapeProbe';
 import { buildVjpModel, prepareForward, type PreparedForward, type VjpModel } from './vjpModel';
+import { buildRepresentationLoss, resolveRepresentation, type RepresentationTensor } from './representationLoss';
 
 export const PIXELS = 'rl.pixels';
 export const OUTPUTS = { logits: 'rl.logits', loss: 'rl.loss', grad: 'rl.grad' } as const;
@@ -50,6 +51,8 @@ export class ClassifierGradientBuilder {
     readonly pixelShape: number[],
     /** Sentences for the report, e.g. that probabilities were turned into clamped log-probabilities. */
     readonly notes: string[],
+    /** The model's fixed batch size, or null when the batch dim is free. */
+    readonly fixedBatch: number | null,
   ) {}
 
   static async create(o: ClassifierGradientOptions): Promise<ClassifierGradientBuilder> {
@@ -100,7 +103,7 @@ export class ClassifierGradientBuilder {
       },
     };
     const fwd = await prepareForward(combined, [PIXELS], batchProbeFeeds(PIXELS, [c, p.height, p.width], o.fixedBatch), o.label, [logits]);
-    return new ClassifierGradientBuilder(fwd, logits, o.numClasses, [c, p.height, p.width], notes);
+    return new ClassifierGradientBuilder(fwd, logits, o.numClasses, [c, p.height, p.width], notes, o.fixedBatch);
   }
 
   /**
@@ -126,6 +129,16 @@ export class ClassifierGradientBuilder {
   /** Inputs: pixels + one cotangent per tensor; outputs: the tensors, then ∂(Σ cotangent·tensor)/∂pixels. */
   buildTensorVjp(tensors: string[]): VjpModel {
     return buildVjpModel(this.fwd, [PIXELS], tensors);
+  }
+
+  /** The tensor `name` (null: the input of the last Gemm/MatMul), checked to be a differentiable [N, …] function of the pixels. */
+  representation(name: string | null): RepresentationTensor {
+    return resolveRepresentation(this.fwd, PIXELS, name, this.fixedBatch);
+  }
+
+  /** pixels + target → the representation, ‖g(x) − target‖² per sample and its pixel gradient (representationLoss.ts). */
+  buildRepresentationLoss(rep: RepresentationTensor): ModelProto {
+    return buildRepresentationLoss(this.fwd, PIXELS, rep, this.fixedBatch);
   }
 
   /** The gradient model for one loss head; `gradients` replaces the registry (tests inject a wrong op gradient with it). */

@@ -10,7 +10,6 @@
 import type { AttacksSection } from '../jobs/attackJob';
 import type { DefencesSection, FlagsSection, SanitySection } from '../report/sections';
 import { maskingFlags, type EpsilonCurve, type GradientHealth, type Repeatability } from '../eval/maskingFlags';
-import type { OutputKind } from '../eval/scores';
 import type { ReportV1 } from '../report/schema';
 
 export function mergeFlags(shardReports: ReportV1[], merged: ReportV1['sections']): FlagsSection | null {
@@ -22,7 +21,7 @@ export function mergeFlags(shardReports: ReportV1[], merged: ReportV1['sections'
     attacks: (merged.attacks as AttacksSection | undefined) ?? null,
     defences: (merged.defences as DefencesSection | undefined) ?? null,
     sanity: (merged.sanity as SanitySection | undefined) ?? null,
-    outputKind: kind ? { kind: kind as OutputKind, reason: outputKindReason(flags) } : null,
+    outputKind: kind ? { kind, reason: outputKindReason(flags) } : null,
     repeatability: sumRepeatability(flags),
     gradients: sumGradients(flags),
     epsilonCurve: poolCurves(flags),

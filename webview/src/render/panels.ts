@@ -7,6 +7,7 @@ import { renderAttacks } from './attackTable';
 import { renderCertification } from './certification';
 import { renderCheckpoints } from './checkpoints';
 import { renderFourierHeatmap } from './fourierHeatmap';
+import { renderInversion } from './inversion';
 import type { RenderContext, SectionEntry } from './context';
 import { renderDefences } from './defenceTable';
 import { renderGallery } from './gallery';
@@ -51,6 +52,8 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   rct: [{ id: 'rct', title: 'RCT maps', order: 5, render: renderRct }],
   /** Beside the RCT maps: the same colour scale and axes, a question about frequencies of another kind. */
   'fourier-heatmap': [{ id: 'fourier-heatmap', title: 'Fourier heat map', order: 5.5, render: renderFourierHeatmap }],
+  /** Beside the other frequency maps: which frequencies a representation is matched by. */
+  inversion: [{ id: 'inversion', title: 'Feature inversion', order: 5.7, render: renderInversion }],
   spectra: [{ id: 'spectra', title: 'Perturbation spectra', order: 6, render: renderSpectra }],
   'model-info': [{ id: 'model-info', title: 'Model', order: 0, render: renderModelInfo }],
   sanity: [{ id: 'sanity', title: 'Sanity check', order: -1, banner: true, render: renderSanityBanner }],
