@@ -18,7 +18,7 @@
  *   CODE_SERVER, CHROMIUM binaries (default <repo>/.e2e/code-server/…/code-server, /usr/bin/chromium)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { checkReportEnvelope } from '../../src/engine/report/schema';
@@ -61,8 +61,10 @@ const MENU = {
   quickCheck: 'Quick Attack Check',
   certify: 'Certify Robustness (Randomized Smoothing)',
   fourierHeatmap: 'Fourier Heat Map',
+  featureInversion: 'Feature Inversion (Robust Features)',
   explainImage: 'Explain Image Frequencies',
 };
+const CHECKPOINTS_MENU = 'Analyse Training Checkpoints';
 const PALETTE_TITLES = [
   'Analyse Robustness',
   'Quick Attack Check',
@@ -90,6 +92,7 @@ const STEPS = [
   'model view',
   'walkthrough',
   'certify and share',
+  'training and inversion',
   ...FLOW_STEPS,
   ...STRANGER_STEPS,
 ];
@@ -184,6 +187,7 @@ async function contextMenus(r: Results, s: Session, art: Artifacts): Promise<voi
   r.check(`model.onnx menu lists "${MENU.quickCheck}"`, modelMenu.includes(MENU.quickCheck), modelMenu.join(' | '));
   r.check(`model.onnx menu lists "${MENU.certify}"`, modelMenu.includes(MENU.certify), modelMenu.join(' | '));
   r.check(`model.onnx menu lists "${MENU.fourierHeatmap}"`, modelMenu.includes(MENU.fourierHeatmap), modelMenu.join(' | '));
+  r.check(`model.onnx menu lists "${MENU.featureInversion}"`, modelMenu.includes(MENU.featureInversion), modelMenu.join(' | '));
   r.check(`model.onnx menu does not list "${MENU.explainImage}"`, !modelMenu.includes(MENU.explainImage));
   await art.screenshot(s.page!, '02-menu-model');
   await wb.closeMenus();
@@ -454,6 +458,72 @@ async function certifyAndShare(r: Results, s: Session, art: Artifacts): Promise<
   r.check('the heat map is drawn, its ε and clean error stated', map.canvases >= 1 && /ε/.test(map.params), JSON.stringify(map));
 }
 
+/**
+ * Issue #16 items 3 and 4 from the menus: a folder of training checkpoints (the test fixtures' four, with a
+ * configuration of their own) → Analyse Training Checkpoints → line charts over the checkpoints; the model's
+ * Feature Inversion, alone → the |DCT| map and its band shares.
+ */
+async function trainingAndInversion(r: Results, s: Session, art: Artifacts): Promise<void> {
+  const wb = s.workbench!;
+  const page = s.page!;
+  const ws = s.scratch!.workspace;
+  const fixtures = join(REPO_ROOT, 'test', 'fixtures', 'checkpoints');
+  mkdirSync(join(ws, 'ckpts'), { recursive: true });
+  for (const f of readdirSync(join(fixtures, 'models'))) cpSync(join(fixtures, 'models', f), join(ws, 'ckpts', f));
+  cpSync(join(fixtures, 'images'), join(ws, 'ckpt-images'), { recursive: true });
+  const config = { images: '../ckpt-images', seed: 0, input: { name: 'input', layout: 'NCHW', channels: 'gray', pixelScale: 1 } };
+  writeFileSync(join(ws, 'ckpts', 'ckpt-1.robustness.json'), JSON.stringify(config, null, 2));
+  await wb.closeAllEditors();
+  await wb.runContextEntry(wb.treeItem('ckpts'), CHECKPOINTS_MENU, CONTRIBUTIONS_TIMEOUT_MS);
+  const t0 = Date.now();
+  const run = await waitForFinalState(
+    () => wb.waitForPanel(60_000),
+    ANALYSE_TIMEOUT_MS,
+    () => undefined,
+  );
+  r.time(`checkpoints (menu click → ${run.state})`, (Date.now() - t0) / 1000);
+  r.check('the checkpoints run completes', run.state === 'complete', run.state);
+  await sleep(1_000);
+  const panel = await run.frame.evaluate(() => ({
+    params: document.querySelector('[data-testid="checkpoints-params"]')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+    charts: [...document.querySelectorAll('#panel-checkpoints svg')].filter((svg) => svg.querySelector('path')).length,
+    failed: document.querySelector('[data-testid="checkpoints-failed"]')?.textContent ?? '',
+  }));
+  r.log('checkpoints panel', JSON.stringify(panel));
+  const view = page.locator('iframe.webview.ready').last();
+  if (await view.isVisible()) await view.screenshot({ path: art.path('28-checkpoints-panel.png') });
+  r.check('line charts over the checkpoints are drawn', panel.charts >= 2, JSON.stringify(panel));
+  r.check('no checkpoint failed', panel.failed === '', panel.failed);
+
+  await wb.closeAllEditors();
+  await wb.runContextEntry(wb.treeItem(s.layout!.modelName), MENU.featureInversion, CONTRIBUTIONS_TIMEOUT_MS);
+  const quick = new QuickInput(page);
+  const pick = await quick.waitFor(/^Feature inversion of /, 15_000);
+  r.check(
+    'the inversion pick offers the model alone or a comparison',
+    pick.rows.some((row) => row.label === 'This model alone') && pick.rows.some((row) => row.label.startsWith('Compare')),
+    pick.rows.map((row) => row.label).join(' | '),
+  );
+  await quick.pick('This model alone');
+  const t1 = Date.now();
+  const inv = await waitForFinalState(
+    () => wb.waitForPanel(60_000),
+    ANALYSE_TIMEOUT_MS,
+    () => undefined,
+  );
+  r.time(`feature inversion (pick → ${inv.state})`, (Date.now() - t1) / 1000);
+  r.check('the feature inversion completes', inv.state === 'complete', inv.state);
+  await sleep(1_000);
+  const shares = await inv.frame.evaluate(() => ({
+    rows: document.querySelectorAll('[data-testid="inversion-shares"] tbody tr').length,
+    params: document.querySelector('[data-testid="inversion-params"]')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+  }));
+  r.log('inversion panel', JSON.stringify(shares));
+  const invView = page.locator('iframe.webview.ready').last();
+  if (await invView.isVisible()) await invView.screenshot({ path: art.path('29-inversion-panel.png') });
+  r.check('the band shares table is shown', shares.rows >= 1, JSON.stringify(shares));
+}
+
 /** The frame of the model view (the .onnx file's custom editor) once it has left its "reading the model…" state. */
 async function waitForModelView(page: Page, timeoutMs: number): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
@@ -686,6 +756,7 @@ async function main(): Promise<number> {
     await r.step('model view', () => modelView(r, s, art));
     await r.step('walkthrough', () => walkthrough(r, s, art));
     await r.step('certify and share', () => certifyAndShare(r, s, art));
+    await r.step('training and inversion', () => trainingAndInversion(r, s, art));
     // The later scenarios share the first one's code-server, browser and window.
     const later: FlowsContext = {
       codeServerBin: CODE_SERVER,
