@@ -27,13 +27,16 @@ export interface CheckpointAttackResult {
   attack: string;
   /** Robust top-1 accuracy over the evaluated images. */
   robustTop1: number;
-  /** Images attacked (correctly classified clean) and the share the attack broke. */
-  attackedImages: number;
-  successRate: number;
+  /**
+   * Images attacked (correctly classified clean) and the share the attack broke; null where not recorded (a
+   * Quick Attack Check's export history keeps only the accuracies).
+   */
+  attackedImages: number | null;
+  successRate: number | null;
   /** Mean τ(δ) over the attacked images' perturbations; null where none was attacked (or not measured). */
   lowFrequencyRatio: number | null;
-  /** Perturbations in that mean. */
-  perturbations: number;
+  /** Perturbations in that mean (null: not measured). */
+  perturbations: number | null;
 }
 
 export interface CheckpointResult {
