@@ -16,6 +16,7 @@ import type {
   OccludedFrequencySection,
   PerImageSection,
   RctSection,
+  RunPlanSection,
   SanitySection,
   SpectraSection,
   SweepsSection,
@@ -36,6 +37,7 @@ export interface SectionKinds {
   'fourier-heatmap': FourierHeatmapSection;
   'robustness-curves': RobustnessCurvesSection;
   flags: FlagsSection;
+  'run-plan': RunPlanSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -55,6 +57,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   'fourier-heatmap': null,
   'robustness-curves': null,
   flags: null,
+  'run-plan': null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

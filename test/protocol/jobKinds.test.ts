@@ -23,6 +23,8 @@ const fullAnalyse: Required<AnalyseOptions> = {
   ofBaseline: 'noise',
   cleanDropTolerance: 0.02,
   criterion: 'top5',
+  eotSamples: 13,
+  budgetSeconds: 600,
 };
 
 const start = (kind: unknown, options: unknown) =>

@@ -26,6 +26,7 @@ import type { AnalyseOptions } from './options';
 import { addPasses, NO_PASSES, passOneRest, suiteAttackPasses } from './passCounts';
 import { runPassTwo } from './passTwo';
 import { planAnalyse } from './plan';
+import { budgetDeadline, cancelledDuringProbe, PLAN_SECTION, planRunStart } from './runPlan';
 import { ANALYSE_STAGES } from './stageWork';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
 import { runCleanStage } from './stages/clean';
@@ -34,13 +35,26 @@ import { BATCH_STAGES } from './stages';
 import { WorkProgress } from './workProgress';
 import { sessionOptionsFor } from '../runtime/modelSession';
 
-export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, hooks: JobHooks = {}): Promise<ReportV1> {
+export async function runAnalysePipeline(req: JobRequest, givenOpts: AnalyseOptions, callerHooks: JobHooks = {}): Promise<ReportV1> {
+  const t0 = performance.now();
   const prepared = await prepareModel(req);
-  const data = await prepareData(prepared);
+  const allData = await prepareData(prepared);
   const { config } = prepared;
   const p = config.preprocessing;
-  const plan = planAnalyse(opts, p, data.samples.length);
+  planAnalyse(givenOpts, p, allData.samples.length); // bad options are refused before the model is opened
   const classifier = await Classifier.open(config, prepared.info, prepared.model);
+  let start: Awaited<ReturnType<typeof planRunStart>>;
+  try {
+    start = await planRunStart(prepared, allData, classifier, givenOpts, callerHooks, t0);
+  } catch (e) {
+    await classifier.dispose();
+    if (!cancelledDuringProbe(e)) throw e;
+    return buildReport({ command: 'analyse', prepared, data: allData, classifier, status: 'partial', sections: {} });
+  }
+  const { opts, data } = start;
+  const plan = planAnalyse(opts, p, data.samples.length);
+  const deadline = budgetDeadline(callerHooks, opts.budgetSeconds ?? null, t0, start.work);
+  const hooks = deadline.hooks;
   const sections: ReportV1['sections'] = {};
   const rt = config.runtime;
   const ctx: AnalyseContext = {
@@ -69,7 +83,13 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     report: (p) => hooks.onProgress?.(p),
     signalOpt: hooks.signal ? { signal: hooks.signal } : {},
   };
+  if (start.section) ctx.section(PLAN_SECTION, start.section);
   const report = (partial: boolean, skippedImages: { relPath: string; error: string }[], suite?: AttackSuite) => {
+    const stopped = deadline.stopNote();
+    if (stopped && start.section) {
+      ctx.section(PLAN_SECTION, { ...start.section, stopped });
+      ctx.warnings.push(stopped.note);
+    }
     // The masking flags come last: they read the finished sections (attacks, defences, sweeps) and the measurements.
     if (sections.attacks) ctx.section('flags', flagsOf(ctx, sections, suite));
     return buildReport({
@@ -102,6 +122,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     if (chosen.results.length && !pass1.partial) publishSweeps();
     return report(partial, clean.skipped, attacks.suite);
   } finally {
+    deadline.dispose();
     for (const d of ctx.disposers.reverse()) await d();
     await classifier.dispose();
   }

@@ -5,7 +5,7 @@
  */
 import { EngineError } from '../errors';
 import { channelCount } from '../data/pixels';
-import { EotGradient } from './eotGradient';
+import { EotGradient, eotPoints } from './eotGradient';
 import { ADAPTIVE_STEPS } from './adaptive';
 import type { Defence, DefenceRun, DefenceSweep } from './defence';
 import { defenceRateSweep, roundTo } from './defenceSweeps';
@@ -187,13 +187,14 @@ export const postAveraging: Defence = {
                   sampler,
                   rng: new Rng(seedFor(pass2.runSeed, 'adaptive/post-averaging/eot')),
                   baseKind: pass2.classifier.outputKind?.kind ?? 'logits',
+                  ...(opts.eotSamples !== undefined ? { samples: opts.eotSamples } : {}),
                 })
               : null;
             return {
               model,
               gradient,
               label: (norm) =>
-                `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over freshly sampled defence points each step), same budget per image`,
+                `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over ${eotPoints(K, opts.eotSamples)} of the ${pointsPerImage(K)} freshly sampled defence points each step), same budget per image`,
             };
           },
         };

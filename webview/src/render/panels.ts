@@ -16,6 +16,7 @@ import { renderPerImage } from './perImageTable';
 import { renderRct } from './rct';
 import { renderRobustnessCurves } from './robustnessCurves';
 import { renderSanityBanner } from './sanityBanner';
+import { renderRunPlan } from './runPlan';
 import { entriesOf, unknownEntries } from './sections';
 import { renderSpectra } from './spectra';
 import { renderSweeps } from './sweeps';
@@ -57,6 +58,8 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   certification: [{ id: 'certification', title: 'Certified robustness (randomized smoothing)', order: 9, render: renderCertification }],
   /** Right after the attacks and defences they question. */
   flags: [{ id: 'flags', title: 'Gradient-masking flags', order: 2.5, render: renderMaskingFlags }],
+  /** Last: how the run was planned (the probe, the estimate, a budget's reductions and stop). */
+  'run-plan': [{ id: 'run-plan', title: 'Run plan and budget', order: 10, render: renderRunPlan }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };
