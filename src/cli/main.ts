@@ -480,6 +480,8 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const options = analyseOptionsFromFlags(values, modelPath, command);
+  // The budget counts from the command's start: the seconds spent starting up are already gone.
+  if (options.budgetSeconds !== undefined) options.budgetSeconds = Math.max(0.001, options.budgetSeconds - performance.now() / 1000);
   const config = typeof values.config === 'string' ? values.config : undefined;
   // The plan (the probe's costs, the estimate per stage, a budget's reductions) before the first stage runs.
   const planOut = values.json === '-' ? process.stderr : process.stdout;

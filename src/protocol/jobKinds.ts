@@ -100,6 +100,8 @@ const analyseOptions = object({
    * most 6K+1; default: all of them for a cheap model, fewer for a costly one: analyse/budget.ts).
    */
   eotSamples: optional(integer({ min: 2, max: 100_000 })),
+  /** Post-averaging's radius × K sweep grid (default: the preset's; 'minimal': the radius hint and the configured K only). */
+  defenceGrid: optional(oneOf(['full', 'fast', 'minimal'])),
   /** Wall-clock budget of the run in seconds: the planner reduces the work to fit, the run stops at it. */
   budgetSeconds: optional(number({ check: (s) => s > 0 && s <= 30 * 86_400 })),
 });

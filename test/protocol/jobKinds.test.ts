@@ -24,6 +24,7 @@ const fullAnalyse: Required<AnalyseOptions> = {
   cleanDropTolerance: 0.02,
   criterion: 'top5',
   eotSamples: 13,
+  defenceGrid: 'minimal',
   budgetSeconds: 600,
 };
 

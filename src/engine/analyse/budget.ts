@@ -4,8 +4,9 @@
  * wall-clock budget. Reductions come in a stated order, each exhausted before the next is touched:
  *   1. EOT samples per adaptive step against post-averaging (halved, down to EOT_FLOOR points),
  *   2. Occluded Frequency images (halved, down to OF_FLOOR),
- *   3. the ε sweep's grid (4 points → 2: ε and 2ε),
- *   4. attack steps and query budgets (halved, twice at most, never below STEPS_FLOOR / QUERIES_FLOOR),
+ *   3. the sweep grids: the ε sweep's (4 points → 2: ε and 2ε), then post-averaging's radius × K grid
+ *      (full → fast → the radius hint and the configured K alone),
+ *   4. attack steps and query budgets (halved, four times at most, never below STEPS_FLOOR / QUERIES_FLOOR),
  *   5. the image count (the most that fits, down to IMAGE_FLOOR).
  * A step that would not lower the estimate (its stage does not run) is not taken. Pure: synthetic costs test it.
  */
@@ -14,7 +15,7 @@ import type { Preprocessing } from '../config/runConfig';
 import { EngineError } from '../errors';
 import { pointsPerImage } from '../defences/postAveraging';
 import { analyseWork, type ImageShape } from './passCounts';
-import { planAnalyse, type AnalysePlan } from './plan';
+import { DEFAULT_EPSILON, planAnalyse, type AnalysePlan } from './plan';
 import type { AnalyseOptions } from './options';
 import { workSeconds, type PassCosts, type StageWork } from './stageWork';
 
@@ -27,10 +28,10 @@ export const OF_FLOOR = 4;
 export const STEPS_FLOOR = 5;
 export const QUERIES_FLOOR = 100;
 export const IMAGE_FLOOR = 8;
-/** Halvings of the attacks' steps the planner may take (×½, ×¼). */
-const STEP_HALVINGS = 2;
+/** Halvings of the attacks' steps the planner may take (down to ×1/16, never below the floors). */
+const STEP_HALVINGS = 4;
 
-export const REDUCTION_ORDER = ['eot-samples', 'of-images', 'sweep-grid', 'attack-steps', 'images'] as const;
+export const REDUCTION_ORDER = ['eot-samples', 'of-images', 'sweep-grid', 'defence-grid', 'attack-steps', 'images'] as const;
 export type ReductionKind = (typeof REDUCTION_ORDER)[number];
 
 export interface Reduction {
@@ -129,10 +130,17 @@ export function planBudget(problem: BudgetProblem): BudgetResult {
   }
   // 3. The ε sweep's grid: ε and 2ε (the suite's ε and the sweep's largest stay).
   if (!fits() && current.plan.analyses.sweeps && current.plan.epsGrid.length > 2) {
-    const eps = opts.epsilons?.[0] ?? current.plan.epsGrid[0];
+    const eps = opts.epsilons?.[0] ?? DEFAULT_EPSILON;
     const top = Math.max(...current.plan.epsGrid);
     const grid = top > eps ? [eps, top] : [eps / 2, eps];
     take('sweep-grid', 'ε sweep points', current.plan.epsGrid.length, 2, { ...opts, epsilons: grid });
+  }
+  for (const size of ['fast', 'minimal'] as const) {
+    const from = defenceGridPoints(current.plan);
+    if (fits() || from === null || opts.defenceGrid === 'minimal' || (size === 'fast' && (opts.defenceGrid ?? opts.preset) === 'fast'))
+      continue;
+    const next = { ...opts, defenceGrid: size };
+    take('defence-grid', 'post-averaging radius × K grid points', from, defenceGridPoints(planAnalyse(next, problem.preprocessing, images)) ?? from, next);
   }
   // 4. Attack steps and query budgets.
   for (let h = 1; h <= STEP_HALVINGS && !fits(); h++) {
@@ -151,6 +159,13 @@ export function planBudget(problem: BudgetProblem): BudgetResult {
     take('images', 'images', images, lo, opts, lo);
   }
   return { opts, images, reductions, work: current.work, estimateSeconds: current.seconds, fits: fits() };
+}
+
+/** Post-averaging's radius × K grid size in the plan (null: it does not run). */
+function defenceGridPoints(plan: AnalysePlan): number | null {
+  const d = plan.stages.find((s) => s.stage === 'defences');
+  if (!d || d.skipped !== null || d.sizes['post-averaging/radii'] === undefined) return null;
+  return d.sizes['post-averaging/radii'] * d.sizes['post-averaging/K'];
 }
 
 /** An attack with its steps and query budget halved (not below the floors); its other parameters kept. */

@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { analyseBatches } from './analyseBatches';
 import { channelCount } from '../data/pixels';
-import { isEngineError } from '../errors';
+import { EngineError, isEngineError } from '../errors';
 import type { JobHooks } from '../jobs/evalJob';
 import { prepareData, prepareModel, type JobRequest } from '../jobs/prepare';
 import { buildReport } from '../report/buildReport';
@@ -26,7 +26,7 @@ import type { AnalyseOptions } from './options';
 import { addPasses, NO_PASSES, passOneRest, suiteAttackPasses } from './passCounts';
 import { runPassTwo } from './passTwo';
 import { planAnalyse } from './plan';
-import { budgetDeadline, cancelledDuringProbe, PLAN_SECTION, planRunStart } from './runPlan';
+import { budgetDeadline, cancelledDuringProbe, PLAN_SECTION, planRunStart, type Schedule } from './runPlan';
 import { ANALYSE_STAGES } from './stageWork';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
 import { runCleanStage } from './stages/clean';
@@ -35,7 +35,13 @@ import { BATCH_STAGES } from './stages';
 import { WorkProgress } from './workProgress';
 import { sessionOptionsFor } from '../runtime/modelSession';
 
-export async function runAnalysePipeline(req: JobRequest, givenOpts: AnalyseOptions, callerHooks: JobHooks = {}): Promise<ReportV1> {
+export async function runAnalysePipeline(
+  req: JobRequest,
+  givenOpts: AnalyseOptions,
+  callerHooks: JobHooks = {},
+  /** When the budget's deadline fires (tests give their own clock). */
+  schedule?: Schedule,
+): Promise<ReportV1> {
   const t0 = performance.now();
   const prepared = await prepareModel(req);
   const allData = await prepareData(prepared);
@@ -53,8 +59,11 @@ export async function runAnalysePipeline(req: JobRequest, givenOpts: AnalyseOpti
   }
   const { opts, data } = start;
   const plan = planAnalyse(opts, p, data.samples.length);
-  const deadline = budgetDeadline(callerHooks, opts.budgetSeconds ?? null, t0, start.work);
+  const deadline = budgetDeadline(callerHooks, opts.budgetSeconds ?? null, t0, start.work, schedule);
   const hooks = deadline.hooks;
+  // With a budget, every model call first checks the deadline: a stop lands within one call, not one batch
+  // (a 224×224 batch through the defence sweeps takes minutes on a CPU).
+  if (opts.budgetSeconds !== undefined && hooks.signal) stopModelCallsOn(classifier, hooks.signal);
   const sections: ReportV1['sections'] = {};
   const rt = config.runtime;
   const ctx: AnalyseContext = {
@@ -105,10 +114,18 @@ export async function runAnalysePipeline(req: JobRequest, givenOpts: AnalyseOpti
     });
   };
   try {
-    const clean = await runCleanStage(ctx);
-    if (clean.stopped) return report(true, clean.skipped);
+    const clean = await runCleanStage(ctx).catch((e: unknown) => {
+      if (isEngineError(e) && e.code === 'CANCELLED') return null;
+      throw e;
+    });
+    if (!clean || clean.stopped) return report(true, clean?.skipped ?? []);
     const attacks = await startAttackStage(ctx);
     const pass1 = await runPassOne(ctx, attacks, clean.correct.size);
+    if (pass1.defencesCut) {
+      // A stop inside a batch's defence sweep leaves its grid points unevenly tallied: no defence figures then.
+      ctx.warnings.push('the run stopped inside the defence sweeps: the defences section is left out (its grid points had counted different images)');
+      return report(true, clean.skipped, attacks.suite);
+    }
     const chosen = chooseDefences(ctx, pass1.defences);
     for (const s of pass1.stages) s.onDefencesChosen?.(chosen.results);
     // The defences' own sweeps are pass 1's: they reach the panel now, the ε sweep joins them after pass 2.
@@ -136,6 +153,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
   const times = { attacks: 0, defences: 0, frequency: 0 };
   const suite = attacks.suite;
   let partial = false;
+  let defencesCut = false;
   const total = data.samples.length;
   // The batch's parts: its scores, each attack on its correct images, then the defences and frequency analyses.
   const shape = { height: ctx.H, width: ctx.W, numClasses: classifier.numClasses ?? ctx.classNames.length };
@@ -157,7 +175,12 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
       );
       times.attacks += (performance.now() - t) / 1000;
       t = performance.now();
-      await defences.onBatch(sb);
+      try {
+        await defences.onBatch(sb);
+      } catch (e) {
+        if (isEngineError(e) && e.code === 'CANCELLED') defencesCut = true;
+        throw e;
+      }
       times.defences += (performance.now() - t) / 1000;
       t = performance.now();
       for (const s of stages) await s.onBatch({ samples: batch.samples, pixels: batch.pixels, suite: sb });
@@ -177,7 +200,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
   Object.assign(prepared.timings, times);
   publishAttacks(ctx, attacks);
   for (const s of stages) s.publish();
-  return { defences, stages, partial };
+  return { defences, stages, partial, defencesCut };
 }
 
 /** Pass 2's adaptive rows and costs into the defence results, its sweep after theirs; true when cancelled. */
@@ -222,4 +245,13 @@ function flagsOf(ctx: AnalyseContext, sections: ReportV1['sections'], suite: Att
     repeatability: ctx.repeatability,
     gradients: suite?.gradientHealth ?? null,
   });
+}
+
+/** Model calls after `signal` aborts throw CANCELLED (the stages keep what they finished, as on a cancel). */
+function stopModelCallsOn(classifier: Classifier, signal: AbortSignal): void {
+  const scores = classifier.scores.bind(classifier);
+  classifier.scores = (pixels, count) => {
+    if (signal.aborted) return Promise.reject(new EngineError('CANCELLED', 'stopped at the budget'));
+    return scores(pixels, count);
+  };
 }

@@ -12,6 +12,9 @@ import { eotPoints } from '../defences/eotGradient';
 import { BATCH_STAGES } from './stages';
 import { EPSILON_FACTORS, type AnalyseOptions, type AnalysesChoice } from './options';
 
+/** The fixed-ε attacks' L∞ ε when no list is given (the ε sweep is its multiples). */
+export const DEFAULT_EPSILON = 8 / 255;
+
 export interface StagePlan {
   /** 'clean', 'attacks', 'defences', each batch stage's name, 'adaptive', 'sweeps'. */
   stage: string;
@@ -42,7 +45,7 @@ export interface AnalysePlan {
 /** Radius/K/cutoff grids as the defences choose them, the suite as the preset gives it, image counts by preset. */
 export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: number): AnalysePlan {
   for (const d of DEFENCES) d.check(opts, p);
-  const epsilons = opts.epsilons ?? [8 / 255];
+  const epsilons = opts.epsilons ?? [DEFAULT_EPSILON];
   if (epsilons.length === 0 || epsilons.some((e) => !(e > 0) || e > 1))
     throw new EngineError('USAGE', `analyse: ε list [${epsilons.join(', ')}]: expected L∞ values in (0, 1] pixel units`);
   const epsGrid =

@@ -21,7 +21,7 @@ import { probePassCosts } from './probe';
 import { stageSeconds, type StageWork } from './stageWork';
 
 /** Images the run's probe times: enough for a steady per-image cost, few enough to cost seconds on a large model. */
-export const RUN_PROBE_IMAGES = 16;
+export const RUN_PROBE_IMAGES = 8;
 /** Share of the budget left after the probe that the planned model work may fill: the rest covers decoding, FFTs, overheads. */
 export const PLAN_SHARE = 0.9;
 /** Seconds kept before the budget's end to write the report. */
@@ -123,7 +123,20 @@ export async function planRunStart(
  * ended, whether the deadline stopped it and which stages it cut (the last stage a progress message named
  * and every stage after it).
  */
-export function budgetDeadline(hooks: JobHooks, budgetSeconds: number | null, t0: number, work: StageWork[]) {
+/** Calls `fire` after `ms` milliseconds; returns the cancel. Tests pass their own clock. */
+export type Schedule = (ms: number, fire: () => void) => () => void;
+const wallClock: Schedule = (ms, fire) => {
+  const t = setTimeout(fire, ms);
+  return () => clearTimeout(t);
+};
+
+export function budgetDeadline(
+  hooks: JobHooks,
+  budgetSeconds: number | null,
+  t0: number,
+  work: StageWork[],
+  schedule: Schedule = wallClock,
+) {
   if (budgetSeconds === null) return { hooks, stopNote: () => null, dispose: () => {} };
   const controller = new AbortController();
   const forward = () => controller.abort();
@@ -131,10 +144,10 @@ export function budgetDeadline(hooks: JobHooks, budgetSeconds: number | null, t0
   hooks.signal?.addEventListener('abort', forward);
   let hitAt: number | null = null;
   const due = Math.max(0, t0 + (budgetSeconds - REPORT_RESERVE_SECONDS) * 1000 - performance.now());
-  const timer = setTimeout(() => {
+  const cancelTimer = schedule(due, () => {
     hitAt = (performance.now() - t0) / 1000;
     controller.abort();
-  }, due);
+  });
   let lastStage: string | null = null;
   let lastDone = 0;
   let lastTotal = 0;
@@ -166,7 +179,7 @@ export function budgetDeadline(hooks: JobHooks, budgetSeconds: number | null, t0
     hooks: runHooks,
     stopNote,
     dispose: () => {
-      clearTimeout(timer);
+      cancelTimer();
       hooks.signal?.removeEventListener('abort', forward);
     },
   };
