@@ -247,11 +247,32 @@ function flagsOf(ctx: AnalyseContext, sections: ReportV1['sections'], suite: Att
   });
 }
 
-/** Model calls after `signal` aborts throw CANCELLED (the stages keep what they finished, as on a cancel). */
+/**
+ * Model calls after `signal` aborts throw CANCELLED (the stages keep what they finished, as on a cancel);
+ * a large call (post-averaging sends every point of a few images at once) is checked between batches.
+ */
 function stopModelCallsOn(classifier: Classifier, signal: AbortSignal): void {
   const scores = classifier.scores.bind(classifier);
-  classifier.scores = (pixels, count) => {
-    if (signal.aborted) return Promise.reject(new EngineError('CANCELLED', 'stopped at the budget'));
-    return scores(pixels, count);
+  const stopped = () => new EngineError('CANCELLED', 'stopped at the budget');
+  classifier.scores = async (pixels, count) => {
+    const step = Math.max(1, classifier.batchSize);
+    if (count <= step) {
+      if (signal.aborted) throw stopped();
+      return scores(pixels, count);
+    }
+    const per = pixels.length / count;
+    const parts: Float32Array[] = [];
+    for (let start = 0; start < count; start += step) {
+      if (signal.aborted) throw stopped();
+      const n = Math.min(step, count - start);
+      parts.push(await scores(pixels.subarray(start * per, (start + n) * per), n));
+    }
+    const out = new Float32Array(parts.reduce((s, x) => s + x.length, 0));
+    let at = 0;
+    for (const x of parts) {
+      out.set(x, at);
+      at += x.length;
+    }
+    return out;
   };
 }
