@@ -21,14 +21,15 @@ export function runPlanLines(s: RunPlanSection): string[] {
   const total = num(s.estimateSeconds) ?? 0;
   const probe = s.probe ?? ({} as RunPlanSection['probe']);
   lines.push(
-    `plan       estimate ${durationText(total)}${budget !== null ? ` for a budget of ${durationText(budget)}${s.fits === false ? ' (does not fit even at every reduction\'s floor: the run stops at the budget)' : ''}` : ''}`,
+    `plan       estimate ${durationText(total)}${budget !== null ? ` for a budget of ${durationText(budget)}${s.fits === false ? " (does not fit even at every reduction's floor: the run stops at the budget)" : ''}` : ''}`,
   );
   lines.push(
     `  probe    ${num(probe.images) ?? '?'} images: forward ${ms(num(probe.forwardSeconds))}/image, gradient ${ms(num(probe.gradientSeconds))}/image; ${durationText(num(probe.elapsedSeconds) ?? 0)} to set up and probe`,
   );
   for (const st of Array.isArray(s.stages) ? s.stages : [])
     lines.push(`  ${String(st.stage).padEnd(44)} ${String(st.images).padStart(6)} images  ≈ ${durationText(num(st.seconds) ?? 0)}`);
-  if (s.eot) lines.push(`  EOT      ${s.eot.samples} of ${s.eot.points} post-averaging points per adaptive step (chosen by ${s.eot.chosenBy})`);
+  if (s.eot)
+    lines.push(`  EOT      ${s.eot.samples} of ${s.eot.points} post-averaging points per adaptive step (chosen by ${s.eot.chosenBy})`);
   if (s.images && s.images.planned !== s.images.available)
     lines.push(`  images   ${s.images.planned} of ${s.images.available} (reduced to fit the budget)`);
   const reductions = Array.isArray(s.reductions) ? s.reductions : [];

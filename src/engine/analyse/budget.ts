@@ -97,7 +97,10 @@ export function minimumSeconds(images: number, costs: PassCosts): number {
 export function planBudget(problem: BudgetProblem): BudgetResult {
   const min = minimumSeconds(problem.images, problem.costs);
   if (problem.seconds < min)
-    throw new EngineError('USAGE', `the budget leaves ${problem.seconds.toFixed(1)} s for the model work: the clean pass alone needs ${min.toFixed(1)} s`);
+    throw new EngineError(
+      'USAGE',
+      `the budget leaves ${problem.seconds.toFixed(1)} s for the model work: the clean pass alone needs ${min.toFixed(1)} s`,
+    );
   let opts = problem.opts;
   let images = problem.images;
   const reductions: Reduction[] = [];
@@ -119,7 +122,12 @@ export function planBudget(problem: BudgetProblem): BudgetResult {
   // 1. EOT samples.
   while (!fits() && current.plan.eotSamples > EOT_FLOOR) {
     const e = current.plan.eotSamples;
-    if (!take('eot-samples', 'EOT samples per adaptive step', e, Math.max(EOT_FLOOR, Math.ceil(e / 2)), { ...opts, eotSamples: Math.max(EOT_FLOOR, Math.ceil(e / 2)) }))
+    if (
+      !take('eot-samples', 'EOT samples per adaptive step', e, Math.max(EOT_FLOOR, Math.ceil(e / 2)), {
+        ...opts,
+        eotSamples: Math.max(EOT_FLOOR, Math.ceil(e / 2)),
+      })
+    )
       break;
   }
   // 2. Occluded Frequency images.
@@ -140,7 +148,13 @@ export function planBudget(problem: BudgetProblem): BudgetResult {
     if (fits() || from === null || opts.defenceGrid === 'minimal' || (size === 'fast' && (opts.defenceGrid ?? opts.preset) === 'fast'))
       continue;
     const next = { ...opts, defenceGrid: size };
-    take('defence-grid', 'post-averaging radius × K grid points', from, defenceGridPoints(planAnalyse(next, problem.preprocessing, images)) ?? from, next);
+    take(
+      'defence-grid',
+      'post-averaging radius × K grid points',
+      from,
+      defenceGridPoints(planAnalyse(next, problem.preprocessing, images)) ?? from,
+      next,
+    );
   }
   // 4. Attack steps and query budgets.
   for (let h = 1; h <= STEP_HALVINGS && !fits(); h++) {

@@ -123,7 +123,9 @@ export async function runAnalysePipeline(
     const pass1 = await runPassOne(ctx, attacks, clean.correct.size);
     if (pass1.defencesCut) {
       // A stop inside a batch's defence sweep leaves its grid points unevenly tallied: no defence figures then.
-      ctx.warnings.push('the run stopped inside the defence sweeps: the defences section is left out (its grid points had counted different images)');
+      ctx.warnings.push(
+        'the run stopped inside the defence sweeps: the defences section is left out (its grid points had counted different images)',
+      );
       return report(true, clean.skipped, attacks.suite);
     }
     const chosen = chooseDefences(ctx, pass1.defences);

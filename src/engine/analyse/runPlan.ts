@@ -76,7 +76,15 @@ export async function planRunStart(
         { hint: `give --budget ${Math.ceil(needed)}s or more` },
       );
     }
-    const r = planBudget({ opts: runOpts, preprocessing: p, images: data.samples.length, shape, accuracy: probe.probeAccuracy, costs, seconds });
+    const r = planBudget({
+      opts: runOpts,
+      preprocessing: p,
+      images: data.samples.length,
+      shape,
+      accuracy: probe.probeAccuracy,
+      costs,
+      seconds,
+    });
     runOpts = r.opts;
     reductions = r.reductions;
     fits = r.fits;

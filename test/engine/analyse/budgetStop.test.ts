@@ -90,6 +90,7 @@ test('the EOT samples are recorded: the default for a cheap model is every point
 test('a budget below what the run needs is refused, saying the minimum', async () => {
   await assert.rejects(
     () => runAnalysePipeline(req, { ...opts, budgetSeconds: 0.5 }),
-    (e: unknown) => isEngineError(e) && e.code === 'USAGE' && /needs at least \d+ s/.test(e.message) && /--budget \d+s/.test(e.details.hint ?? ''),
+    (e: unknown) =>
+      isEngineError(e) && e.code === 'USAGE' && /needs at least \d+ s/.test(e.message) && /--budget \d+s/.test(e.details.hint ?? ''),
   );
 });
