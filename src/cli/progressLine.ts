@@ -19,7 +19,10 @@ export class ProgressLine {
 
   /** The run's plan: its stages' estimates become the ETA's priors, priced by the probe's costs. */
   usePlan(plan: RunPlanSection): void {
-    const stages = Array.isArray(plan.stages) ? plan.stages.map((s) => ({ stage: s.stage, seconds: s.seconds })) : [];
+    // Progress stages only (the gradient graphs' set-up has none of its own).
+    const stages = Array.isArray(plan.stages)
+      ? plan.stages.filter((s) => s.images > 0).map((s) => ({ stage: s.stage, seconds: s.seconds }))
+      : [];
     const g = plan.probe?.gradientSeconds;
     this.planned = true;
     this.eta = new RunEta(stages, { forwardSeconds: plan.probe.forwardSeconds, gradientSeconds: g ?? plan.probe.forwardSeconds });

@@ -65,11 +65,15 @@ export async function planRunStart(
   let reductions: RunPlanSection['reductions'] = [];
   let fits = true;
   let work: StageWork[];
+  // The run builds the gradient graph again for the attacks, and once more for pass 2's adaptive attacks: the
+  // probe timed one build (a large model's graph takes seconds to tens of seconds).
+  const gradientSetup =
+    probe.gradientSeconds === null ? 0 : probe.gradientSetupSeconds * (opts.defences === undefined || opts.defences.length ? 2 : 1);
   if (budget !== null) {
-    const seconds = (budget - elapsed - REPORT_RESERVE_SECONDS) * PLAN_SHARE;
+    const seconds = (budget - elapsed - gradientSetup - REPORT_RESERVE_SECONDS) * PLAN_SHARE;
     const least = minimumSeconds(data.samples.length, costs);
     if (seconds < least) {
-      const needed = elapsed + REPORT_RESERVE_SECONDS + least / PLAN_SHARE;
+      const needed = elapsed + gradientSetup + REPORT_RESERVE_SECONDS + least / PLAN_SHARE;
       throw new EngineError(
         'USAGE',
         `budget ${budget} s: too small for this run, which needs at least ${Math.ceil(needed)} s (${elapsed.toFixed(1)} s to load the model and time it, then the clean pass of ${Math.min(data.samples.length, 8)} images)`,
@@ -94,6 +98,7 @@ export async function planRunStart(
   } else {
     work = analyseWork(planAnalyse(runOpts, p, data.samples.length), shape, runOpts.K, probe.probeAccuracy);
   }
+  const setupStage = { stage: 'gradient graph set-up', images: 0, forward: 0, gradient: 0, seconds: gradientSetup };
   const stages = work.map((w) => ({
     stage: w.stage,
     images: w.images,
@@ -117,8 +122,8 @@ export async function planRunStart(
       chosenBy: reductions.some((r) => r.kind === 'eot-samples') ? 'budget' : opts.eotSamples !== undefined ? 'user' : 'model cost',
     },
     images: { available: data.samples.length, planned: runData.samples.length },
-    stages,
-    estimateSeconds: elapsed + stages.reduce((s, x) => s + x.seconds, 0),
+    stages: gradientSetup > 0 ? [setupStage, ...stages] : stages,
+    estimateSeconds: elapsed + gradientSetup + stages.reduce((sum, x) => sum + x.seconds, 0),
     reductions,
     fits,
     stopped: null,
