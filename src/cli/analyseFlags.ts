@@ -8,6 +8,7 @@ import { DEFENCES } from '../engine/defences';
 import type { DefenceOptions } from '../engine/defences/defence';
 import { choiceFlag as choice, wholeFlag as whole, type Flags } from '../engine/defences/flags';
 import { runFolder } from './runFolder';
+import { parseDuration } from '../engine/util/duration';
 
 /** Each defence declares its own flags (`--K --radius --directions`, `--cutoff`, …). */
 const DEFENCE_FLAGS = Object.assign({}, ...DEFENCES.map((d) => d.cli.flags)) as Record<string, { type: 'string' }>;
@@ -25,6 +26,8 @@ export const ANALYSE_FLAGS = {
   baseline: { type: 'string' },
   criterion: { type: 'string' },
   adaptive: { type: 'string' },
+  budget: { type: 'string' },
+  'eot-samples': { type: 'string' },
 } as const;
 
 export const EXPLAIN_FLAGS = {
@@ -72,6 +75,8 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
   const adaptiveImages = whole(flags, 'adaptive-images', 1);
   const ofImages = whole(flags, 'of-images', 1);
   const perImageExamples = whole(flags, 'examples', 0);
+  const eotSamples = whole(flags, 'eot-samples', 2);
+  const budgetSeconds = typeof flags.budget === 'string' ? parseDuration(flags.budget) : undefined;
   return {
     preset,
     attacks,
@@ -98,6 +103,8 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
     ...(adaptiveAttack !== undefined ? { adaptiveAttack } : {}),
     ...(ofImages !== undefined ? { ofImages } : {}),
     ...(perImageExamples !== undefined ? { perImageExamples } : {}),
+    ...(eotSamples !== undefined ? { eotSamples } : {}),
+    ...(budgetSeconds !== undefined ? { budgetSeconds } : {}),
   };
 }
 

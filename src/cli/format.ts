@@ -1,4 +1,5 @@
 /** Plain-text rendering of model info and reports for the terminal. */
+import { runPlanLines } from '../protocol/runPlan';
 import type { ModelDiagnostic, ModelInfo } from '../engine/onnx/modelInfo';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
 import type { FlagsSection, SanitySection } from '../engine/report/sections';
@@ -327,6 +328,7 @@ export const SECTION_FORMATTERS: { [K in SectionKind]: SectionFormatter<K> } = {
   'robustness-curves': (s) => robustnessCurveLines(s),
   flags: (s) => flagsLines(s),
   checkpoints: (s) => checkpointsLines(s),
+  'run-plan': (s) => runPlanLines(s),
 };
 
 /** The gradient-masking flags: each with its explanation and evidence, or one line when none fired. */

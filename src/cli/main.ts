@@ -20,6 +20,10 @@ import type { ConfigOverrides } from '../engine/config/runConfig';
 import type { ReportV1 } from '../engine/report/schema';
 import { runGradcheckJob, type GradcheckSection } from '../engine/jobs/gradcheckJob';
 import { runAttackJob } from '../engine/jobs/attackJob';
+import { PLAN_SECTION } from '../engine/analyse/runPlan';
+import type { RunPlanSection } from '../engine/report/sections';
+import { sectionKind } from '../protocol/sectionKinds';
+import { runPlanLines } from '../protocol/runPlan';
 import { runAnalyseJob } from '../engine/jobs/analyseJob';
 import { runExplainJob } from '../engine/jobs/explainJob';
 import { runCertifyJob } from '../engine/jobs/certifyJob';
@@ -177,6 +181,11 @@ ${DEFENCES.flatMap((d) => d.cli.usage.map(([flag, text]) => `  ${flag.padEnd(22)
                          64×64, else 32; 0 = none)
   --baseline B           Occluded Frequency ablation: zero (default) | noise
   --criterion C          top1 | top5
+  --budget D             wall-clock budget (90s, 10m, 1h30m): the run is planned to fit it (fewer EOT samples,
+                         Occluded Frequency images, ε-sweep points, attack steps, then images, in that order) and
+                         stops at it with the finished sections; the plan and estimate print before it starts
+  --eot-samples N        post-averaging points each adaptive EOT step averages over (≥ 2, at most 6K+1;
+                         default: all for a cheap model, fewer when a step would cost over 1 s of gradient per image)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -342,7 +351,10 @@ function jobRequest(modelPath: string, configPath: string | undefined, overrides
  * Runs a job with a progress line and Ctrl-C handling: the first Ctrl-C stops after the current batch
  * (the job still returns its report, marked partial); a second one quits at once.
  */
-async function withCancellation(showProgress: boolean, run: (hooks: JobHooks) => Promise<ReportV1>): Promise<ReportV1> {
+async function withCancellation(
+  showProgress: boolean,
+  run: (hooks: JobHooks, progress: ProgressLine) => Promise<ReportV1>,
+): Promise<ReportV1> {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -352,7 +364,7 @@ async function withCancellation(showProgress: boolean, run: (hooks: JobHooks) =>
   process.on('SIGINT', onSigint);
   const progress = new ProgressLine(showProgress);
   try {
-    return await run({ signal: controller.signal, onProgress: (p) => progress.update(p), onLog: (l) => progress.log(l) });
+    return await run({ signal: controller.signal, onProgress: (p) => progress.update(p), onLog: (l) => progress.log(l) }, progress);
   } finally {
     progress.done();
     process.off('SIGINT', onSigint);
@@ -496,10 +508,24 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   htmlPossible(values.html);
   const overrides = overridesFromFlags(values);
   const options = analyseOptionsFromFlags(values, modelPath, command);
+  // The budget counts from the command's start: the seconds spent starting up are already gone.
+  if (options.budgetSeconds !== undefined) options.budgetSeconds = Math.max(0.001, options.budgetSeconds - performance.now() / 1000);
   const config = typeof values.config === 'string' ? values.config : undefined;
-  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
-    runAnalyseJob(jobRequest(modelPath, config, overrides, command === 'analyse' ? (values.shard ?? null) : undefined), options, hooks),
+  // The plan (the probe's costs, the estimate per stage, a budget's reductions) before the first stage runs.
+  const planOut = values.json === '-' ? process.stderr : process.stdout;
+  const report = await withCancellation(!values.quiet && values.json !== '-', (hooks, progress) =>
+    runAnalyseJob(jobRequest(modelPath, config, overrides, command === 'analyse' ? (values.shard ?? null) : undefined), options, {
+      ...hooks,
+      onSection: (name, section) => {
+        if (name !== PLAN_SECTION || values.quiet || sectionKind(section) !== 'run-plan') return;
+        progress.done();
+        const plan = section as RunPlanSection;
+        if (!plan.stopped) planOut.write(runPlanLines(plan).join('\n') + '\n');
+        progress.usePlan(plan);
+      },
+    }),
   );
+  const plan = report.sections[PLAN_SECTION] as RunPlanSection | undefined;
   if (options.outDir) writeFileAtomic(resolve(options.outDir, 'report.json'), stringifyReport(report) + '\n');
   if (typeof values.json === 'string') emitJson(values.json, report);
   sanityToStderr(report, values.json);
@@ -508,12 +534,15 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
       [
         formatAttackReport(report, { flags: false }),
         ...formatSections(report, ['defences', 'sweeps', 'occluded-frequency', 'rct', 'spectra', 'flags', 'per-image']),
+        ...(plan?.stopped ? [`budget     ${plan.stopped.note}`] : []),
       ].join('\n') + '\n',
     );
     if (options.outDir) process.stdout.write(`run        ${resolve(options.outDir)}\n`);
   }
   emitHtml(values.html, report, options.outDir, values.json);
-  return report.status === 'partial' ? 130 : 0;
+  if (values.json === '-' && plan?.stopped) process.stderr.write(`warning: ${plan.stopped.note}\n`);
+  // Stopped at the budget is the run asked for (exit 0); a Ctrl-C is a cancel (130).
+  return report.status === 'partial' && !plan?.stopped ? 130 : 0;
 }
 
 async function gradientsCommand(args: string[]): Promise<number> {

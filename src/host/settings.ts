@@ -7,6 +7,7 @@ import { parseEpsilon } from '../engine/attacks/format';
 import { settingsChoices, type AttackSpec } from '../engine/attacks/catalog';
 import type { ExecutionProviderName } from '../engine/config/configFile';
 import { EngineError } from '../engine/errors';
+import { parseDuration } from '../engine/util/duration';
 import { DEFAULT_K } from '../engine/defences/postAveraging';
 import type { AnalyseOptions } from '../engine/jobs/analyseJob';
 import type { AttackJobOptions } from '../engine/jobs/attackJob';
@@ -35,6 +36,8 @@ export interface LensSettings {
   postAveraging: { K: number; radius: number | null; directions: 'random' | 'approx' };
   lowPass: { cutoff: number | null };
   analysePreset: 'full' | 'fast';
+  /** Analyse's wall-clock budget in seconds (null: none); the setting is a duration such as "10m". */
+  analyse: { budget: number | null };
   /** Null: as robustness.json says (or every image). */
   limit: number | null;
   seed: number | null;
@@ -50,6 +53,7 @@ export const DEFAULT_SETTINGS: LensSettings = {
   postAveraging: { K: DEFAULT_K, radius: null, directions: 'random' },
   lowPass: { cutoff: null },
   analysePreset: 'full',
+  analyse: { budget: null },
   limit: null,
   seed: null,
   executionProvider: null,
@@ -86,6 +90,19 @@ function choice<T extends string>(get: SettingsReader, key: string, values: read
   if (v === undefined) return fallback;
   if (!values.includes(v as T)) throw bad(key, v, `one of ${values.join(', ')}`);
   return v as T;
+}
+
+/** `analyse.budget`: null/unset, or a duration ("10m", "90s", "1h30m") → seconds. */
+function budgetSetting(get: SettingsReader): number | null {
+  const v = get('analyse.budget');
+  if (v === undefined || v === null || v === '') return null;
+  const expected = 'null or a duration such as "10m", "90s" or "1h30m"';
+  if (typeof v !== 'string') throw bad('analyse.budget', v, expected);
+  try {
+    return parseDuration(v, 'analyse.budget');
+  } catch {
+    throw bad('analyse.budget', v, expected);
+  }
 }
 
 export function readSettings(get: SettingsReader): LensSettings {
@@ -125,6 +142,7 @@ export function readSettings(get: SettingsReader): LensSettings {
     },
     lowPass: { cutoff: wholeOrNull(get, 'lowPass.cutoff', 0, 16384, d.lowPass.cutoff) },
     analysePreset: choice(get, 'analysePreset', ['full', 'fast'] as const, d.analysePreset),
+    analyse: { budget: budgetSetting(get) },
     limit: wholeOrNull(get, 'limit', 1, 10_000_000, d.limit),
     seed: wholeOrNull(get, 'seed', 0, 4294967295, d.seed),
     executionProvider: (executionProvider as ExecutionProviderName | null | undefined) ?? null,
@@ -174,6 +192,7 @@ export function analyseOptions(s: LensSettings, outDir: string | null): AnalyseO
     cutoff: s.lowPass.cutoff,
     epsilons: s.epsilons.length ? s.epsilons : null,
     outDir,
+    ...(s.analyse.budget !== null ? { budgetSeconds: s.analyse.budget } : {}),
   };
 }
 

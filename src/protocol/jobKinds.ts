@@ -97,6 +97,15 @@ const analyseOptions = object({
   /** Clean top-1 drop allowed when the sweep picks r or the cutoff (default 0.01 = 1 pp). */
   cleanDropTolerance: optional(number({ check: (t) => t >= 0 && t <= 1 })),
   criterion: optional(criterion),
+  /**
+   * Points per image the adaptive EOT-PGD averages its gradient over each step against post-averaging (at
+   * most 6K+1; default: all of them for a cheap model, fewer for a costly one: analyse/budget.ts).
+   */
+  eotSamples: optional(integer({ min: 2, max: 100_000 })),
+  /** Post-averaging's radius × K sweep grid (default: the preset's; 'minimal': the radius hint and the configured K only). */
+  defenceGrid: optional(oneOf(['full', 'fast', 'minimal'])),
+  /** Wall-clock budget of the run in seconds: the planner reduces the work to fit, the run stops at it. */
+  budgetSeconds: optional(number({ check: (s) => s > 0 && s <= 30 * 86_400 })),
 });
 
 export const JOB_OPTIONS = {

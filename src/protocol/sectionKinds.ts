@@ -18,6 +18,7 @@ import type {
   OccludedFrequencySection,
   PerImageSection,
   RctSection,
+  RunPlanSection,
   SanitySection,
   SpectraSection,
   SweepsSection,
@@ -40,6 +41,7 @@ export interface SectionKinds {
   'robustness-curves': RobustnessCurvesSection;
   flags: FlagsSection;
   checkpoints: CheckpointsSection;
+  'run-plan': RunPlanSection;
 }
 export type SectionKind = keyof SectionKinds;
 
@@ -61,6 +63,7 @@ const KIND_SET: { [K in SectionKind]: null } = {
   'robustness-curves': null,
   flags: null,
   checkpoints: null,
+  'run-plan': null,
 };
 export const SECTION_KINDS = Object.keys(KIND_SET) as readonly SectionKind[];
 

@@ -160,7 +160,7 @@ describe('analyse job', () => {
     const probe = cancelMidBatch({ stage: 'clean evaluation', after: 3 });
     const report = await runAnalyseJob(req(100, 20), base, probe.hooks);
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity']);
+    assertReadablePartial(report, ['plan', 'clean', 'sanity']);
   });
 
   it('cancelled inside the attacks of pass 1: the interrupted batch is dropped, the defences of the finished batches kept', async () => {
@@ -178,7 +178,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'flags', 'robustnessCurves']);
+    assertReadablePartial(report, ['plan', 'clean', 'sanity', 'attacks', 'defences', 'perImage', 'flags', 'robustnessCurves']);
     const runs = (report.sections.attacks as AttacksSection).runs;
     assert.deepEqual(
       runs.map((r) => r.evaluated),
@@ -208,7 +208,7 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps', 'flags']);
+    assertReadablePartial(report, ['plan', 'clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps', 'flags']);
     assert.ok(report.timings.defences > report.timings.attacks, 'the defences dominate each batch, so the cancel fell among them');
   });
 
@@ -222,7 +222,18 @@ describe('analyse job', () => {
       probe.hooks,
     );
     assertStoppedWithinABatch(probe);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'occludedFrequency', 'rct', 'spectra', 'perImage', 'defences', 'flags']);
+    assertReadablePartial(report, [
+      'plan',
+      'clean',
+      'sanity',
+      'attacks',
+      'occludedFrequency',
+      'rct',
+      'spectra',
+      'perImage',
+      'defences',
+      'flags',
+    ]);
     assert.ok(report.timings.frequency > report.timings.attacks, 'Occluded Frequency dominates each batch, so the cancel fell inside it');
     assert.ok((report.sections.occludedFrequency as OccludedFrequencySection).models[0].images.length <= probe.doneAtAbort + 8);
   });
@@ -247,7 +258,7 @@ describe('analyse job', () => {
     // The attacks' figures so far after each of pass 1's 6 batches (the last with the pass's end).
     const attacks = Array<string>(6).fill('attacks');
     assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', ...attacks, 'perImage', 'defences', 'perImage', 'sweeps']);
-    assertReadablePartial(report, ['clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps', 'flags']);
+    assertReadablePartial(report, ['plan', 'clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps', 'flags']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(
       defences.results.map((r) => r.defence.kind),

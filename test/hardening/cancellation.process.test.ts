@@ -130,6 +130,8 @@ describe('cancel through the engine process', () => {
     });
     const report = await run.result;
     assert.deepEqual(streamed, [
+      // The run's plan (the timing probe's costs and the estimate) before any stage.
+      'plan',
       'clean',
       'sanity',
       // After each of the 4 batches of 4 images (the figures so far), the last with the pass's end.
@@ -150,6 +152,7 @@ describe('cancel through the engine process', () => {
       'flags',
     ]);
     assertReadablePartial(report, [
+      'plan',
       'clean',
       'sanity',
       'attacks',

@@ -24,6 +24,9 @@ const fullAnalyse: Required<AnalyseOptions> = {
   ofBaseline: 'noise',
   cleanDropTolerance: 0.02,
   criterion: 'top5',
+  eotSamples: 13,
+  defenceGrid: 'minimal',
+  budgetSeconds: 600,
 };
 
 const start = (kind: unknown, options: unknown) =>

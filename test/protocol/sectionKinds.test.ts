@@ -24,6 +24,7 @@ describe('section kinds', () => {
       'robustness-curves',
       'flags',
       'checkpoints',
+      'run-plan',
     ]);
     for (const kind of SECTION_KINDS) assert.ok(isKnownKind(kind));
     for (const kind of ['toString', '__proto__', 'certified-radius', null]) assert.equal(isKnownKind(kind), false, String(kind));

@@ -13,6 +13,7 @@
 import type { AttackSpec } from '../attacks/catalog';
 import { attackDefaults } from '../attacks/catalog';
 import { ADAPTIVE_STEPS } from '../defences/adaptive';
+import { eotPoints } from '../defences/eotGradient';
 import { pointsPerImage } from '../defences/postAveraging';
 import { bandCount } from '../spectral/occludedFrequency';
 import type { AnalysePlan } from './plan';
@@ -84,11 +85,14 @@ export function attackPasses(spec: AttackSpec, numClasses: number): Passes {
   }
 }
 
-/** What a defence's model costs per image to classify, and per adaptive-attack gradient (EOT over its points). */
-export function defendedPasses(defence: string, K: number): { classify: Passes; gradient: Passes } {
+/**
+ * What a defence's model costs per image to classify, and per adaptive-attack gradient (EOT over
+ * `eotSamples` of its points: all 6K+1 by default).
+ */
+export function defendedPasses(defence: string, K: number, eotSamples?: number): { classify: Passes; gradient: Passes } {
   if (defence === 'post-averaging') {
     const points = pointsPerImage(K);
-    return { classify: { forward: points, gradient: 0 }, gradient: { forward: 0, gradient: points } };
+    return { classify: { forward: points, gradient: 0 }, gradient: { forward: 0, gradient: eotPoints(K, eotSamples) } };
   }
   // The low-pass filter is part of the defended model's graph: one pass of the model.
   return { classify: { forward: 1, gradient: 0 }, gradient: { forward: 0, gradient: 1 } };
@@ -159,7 +163,7 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, acc
   const n2 = Math.min(Math.round(a * images), adaptive.sizes.images);
   if (adaptive.skipped !== null || plan.defences.length === 0 || n2 === 0) return work;
   const replay = Math.min(images, Math.ceil(n2 / a));
-  const defended = plan.defences.map((d) => defendedPasses(d.name, K));
+  const defended = plan.defences.map((d) => defendedPasses(d.name, K, plan.eotSamples));
   const sweeps = stage('sweeps').skipped === null ? plan.epsGrid.length : 0;
   // Part 1, per adaptive image: scores, a timed plain pass, each defence on the clean image; the ε sweep's
   // PGD-10 at every ε, and every defence on each of its examples.
@@ -192,7 +196,7 @@ export function passWeight(p: Passes): number {
 }
 
 /** One defence's PGD-10 against one attack's example, and the defended verdict on it (pass 2). */
-export function adaptiveAttackPasses(defence: string, K: number): Passes {
-  const d = defendedPasses(defence, K);
+export function adaptiveAttackPasses(defence: string, K: number, eotSamples?: number): Passes {
+  const d = defendedPasses(defence, K, eotSamples);
   return add(add(NONE, d.gradient, ADAPTIVE_STEPS), d.classify);
 }

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { analyseBatches } from './analyseBatches';
 import { correctness } from '../defences/tally';
 import { channelCount } from '../data/pixels';
-import { isEngineError } from '../errors';
+import { EngineError, isEngineError } from '../errors';
 import type { JobHooks } from '../jobs/evalJob';
 import { prepareData, prepareModel, type JobRequest } from '../jobs/prepare';
 import { buildReport } from '../report/buildReport';
@@ -27,6 +27,7 @@ import type { AnalyseOptions } from './options';
 import { addPasses, NO_PASSES, passOneRest, suiteAttackPasses } from './passCounts';
 import { runPassTwo, type PassTwoCounts } from './passTwo';
 import { planAnalyse } from './plan';
+import { budgetDeadline, cancelledDuringProbe, PLAN_SECTION, planRunStart, type Schedule } from './runPlan';
 import { ANALYSE_STAGES } from './stageWork';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
 import { runCleanStage } from './stages/clean';
@@ -36,13 +37,35 @@ import { WorkProgress } from './workProgress';
 import { sessionOptionsFor } from '../runtime/modelSession';
 import { analyseShardExtras, type ShardExtras } from './shardExtras';
 
-export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, hooks: JobHooks = {}): Promise<ReportV1> {
+export async function runAnalysePipeline(
+  req: JobRequest,
+  givenOpts: AnalyseOptions,
+  callerHooks: JobHooks = {},
+  /** When the budget's deadline fires (tests give their own clock). */
+  schedule?: Schedule,
+): Promise<ReportV1> {
+  const t0 = performance.now();
   const prepared = await prepareModel(req);
-  const data = await prepareData(prepared);
+  const allData = await prepareData(prepared);
   const { config } = prepared;
   const p = config.preprocessing;
-  const plan = planAnalyse(opts, p, data.samples.length);
+  planAnalyse(givenOpts, p, allData.samples.length); // bad options are refused before the model is opened
   const classifier = await Classifier.open(config, prepared.info, prepared.model);
+  let start: Awaited<ReturnType<typeof planRunStart>>;
+  try {
+    start = await planRunStart(prepared, allData, classifier, givenOpts, callerHooks, t0);
+  } catch (e) {
+    await classifier.dispose();
+    if (!cancelledDuringProbe(e)) throw e;
+    return buildReport({ command: 'analyse', prepared, data: allData, classifier, status: 'partial', sections: {} });
+  }
+  const { opts, data } = start;
+  const plan = planAnalyse(opts, p, data.samples.length);
+  const deadline = budgetDeadline(callerHooks, opts.budgetSeconds ?? null, t0, start.work, schedule);
+  const hooks = deadline.hooks;
+  // With a budget, every model call first checks the deadline: a stop lands within one call, not one batch
+  // (a 224×224 batch through the defence sweeps takes minutes on a CPU).
+  if (opts.budgetSeconds !== undefined && hooks.signal) stopModelCallsOn(classifier, hooks.signal);
   const sections: ReportV1['sections'] = {};
   const rt = config.runtime;
   const ctx: AnalyseContext = {
@@ -72,7 +95,13 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     signalOpt: hooks.signal ? { signal: hooks.signal } : {},
   };
   let shardExtras: ShardExtras | undefined;
+  if (start.section) ctx.section(PLAN_SECTION, start.section);
   const report = (partial: boolean, skippedImages: { relPath: string; error: string }[], suite?: AttackSuite) => {
+    const stopped = deadline.stopNote();
+    if (stopped && start.section) {
+      ctx.section(PLAN_SECTION, { ...start.section, stopped });
+      ctx.warnings.push(stopped.note);
+    }
     // The masking flags come last: they read the finished sections (attacks, defences, sweeps) and the measurements.
     if (sections.attacks) ctx.section('flags', flagsOf(ctx, sections, suite));
     return buildReport({
@@ -89,10 +118,20 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     });
   };
   try {
-    const clean = await runCleanStage(ctx);
-    if (clean.stopped) return report(true, clean.skipped);
+    const clean = await runCleanStage(ctx).catch((e: unknown) => {
+      if (isEngineError(e) && e.code === 'CANCELLED') return null;
+      throw e;
+    });
+    if (!clean || clean.stopped) return report(true, clean?.skipped ?? []);
     const attacks = await startAttackStage(ctx);
     const pass1 = await runPassOne(ctx, attacks, clean.correct.size);
+    if (pass1.defencesCut) {
+      // A stop inside a batch's defence sweep leaves its grid points unevenly tallied: no defence figures then.
+      ctx.warnings.push(
+        'the run stopped inside the defence sweeps: the defences section is left out (its grid points had counted different images)',
+      );
+      return report(true, clean.skipped, attacks.suite);
+    }
     const chosen = chooseDefences(ctx, pass1.defences);
     for (const s of pass1.stages) s.onDefencesChosen?.(chosen.results);
     // The defences' own sweeps are pass 1's: they reach the panel now, the ε sweep joins them after pass 2.
@@ -119,6 +158,7 @@ export async function runAnalysePipeline(req: JobRequest, opts: AnalyseOptions, 
     if (chosen.results.length && !pass1.partial) publishSweeps();
     return report(partial, clean.skipped, attacks.suite);
   } finally {
+    deadline.dispose();
     for (const d of ctx.disposers.reverse()) await d();
     await classifier.dispose();
   }
@@ -132,6 +172,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
   const times = { attacks: 0, defences: 0, frequency: 0 };
   const suite = attacks.suite;
   let partial = false;
+  let defencesCut = false;
   const total = data.samples.length;
   // The batch's parts: its scores, each attack on its correct images, then the defences and frequency analyses.
   const shape = { height: ctx.H, width: ctx.W, numClasses: classifier.numClasses ?? ctx.classNames.length };
@@ -153,7 +194,12 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
       );
       times.attacks += (performance.now() - t) / 1000;
       t = performance.now();
-      await defences.onBatch(sb);
+      try {
+        await defences.onBatch(sb);
+      } catch (e) {
+        if (isEngineError(e) && e.code === 'CANCELLED') defencesCut = true;
+        throw e;
+      }
       times.defences += (performance.now() - t) / 1000;
       t = performance.now();
       for (const s of stages) await s.onBatch({ samples: batch.samples, pixels: batch.pixels, suite: sb });
@@ -173,7 +219,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
   Object.assign(prepared.timings, times);
   publishAttacks(ctx, attacks);
   for (const s of stages) s.publish();
-  return { defences, stages, partial };
+  return { defences, stages, partial, defencesCut };
 }
 
 /** Pass 2's adaptive rows and costs into the defence results, its sweep after theirs; true when cancelled. */
@@ -247,4 +293,34 @@ function flagsOf(ctx: AnalyseContext, sections: ReportV1['sections'], suite: Att
     repeatability: ctx.repeatability,
     gradients: suite?.gradientHealth ?? null,
   });
+}
+
+/**
+ * Model calls after `signal` aborts throw CANCELLED (the stages keep what they finished, as on a cancel);
+ * a large call (post-averaging sends every point of a few images at once) is checked between batches.
+ */
+function stopModelCallsOn(classifier: Classifier, signal: AbortSignal): void {
+  const scores = classifier.scores.bind(classifier);
+  const stopped = () => new EngineError('CANCELLED', 'stopped at the budget');
+  classifier.scores = async (pixels, count) => {
+    const step = Math.max(1, classifier.batchSize);
+    if (count <= step) {
+      if (signal.aborted) throw stopped();
+      return scores(pixels, count);
+    }
+    const per = pixels.length / count;
+    const parts: Float32Array[] = [];
+    for (let start = 0; start < count; start += step) {
+      if (signal.aborted) throw stopped();
+      const n = Math.min(step, count - start);
+      parts.push(await scores(pixels.subarray(start * per, (start + n) * per), n));
+    }
+    const out = new Float32Array(parts.reduce((s, x) => s + x.length, 0));
+    let at = 0;
+    for (const x of parts) {
+      out.set(x, at);
+      at += x.length;
+    }
+    return out;
+  };
 }

@@ -8,8 +8,12 @@ import { analysePresetSuite, type AttackSpec } from '../attacks/catalog';
 import type { Criterion } from '../attacks/types';
 import type { Preprocessing } from '../config/runConfig';
 import { DEFENCES, type Defence } from '../defences';
+import { eotPoints } from '../defences/eotGradient';
 import { BATCH_STAGES } from './stages';
 import { EPSILON_FACTORS, type AnalyseOptions, type AnalysesChoice } from './options';
+
+/** The fixed-ε attacks' L∞ ε when no list is given (the ε sweep is its multiples). */
+export const DEFAULT_EPSILON = 8 / 255;
 
 export interface StagePlan {
   /** 'clean', 'attacks', 'defences', each batch stage's name, 'adaptive', 'sweeps'. */
@@ -33,13 +37,15 @@ export interface AnalysePlan {
   adaptiveImages: number;
   ofImages: number;
   ofBaseline: 'zero' | 'noise';
+  /** Points per image each adaptive EOT step against post-averaging averages over (6K+1: all). */
+  eotSamples: number;
   stages: StagePlan[];
 }
 
 /** Radius/K/cutoff grids as the defences choose them, the suite as the preset gives it, image counts by preset. */
 export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: number): AnalysePlan {
   for (const d of DEFENCES) d.check(opts, p);
-  const epsilons = opts.epsilons ?? [8 / 255];
+  const epsilons = opts.epsilons ?? [DEFAULT_EPSILON];
   if (epsilons.length === 0 || epsilons.some((e) => !(e > 0) || e > 1))
     throw new EngineError('USAGE', `analyse: ε list [${epsilons.join(', ')}]: expected L∞ values in (0, 1] pixel units`);
   const epsGrid =
@@ -51,6 +57,7 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
   const attacks = opts.attacks ?? analyseSuite(opts.preset, epsilons[0], Math.max(...epsGrid));
   const adaptiveImages = opts.adaptiveImages ?? (fast ? 32 : 200);
   const ofImages = opts.ofImages ?? (fast ? 32 : 200);
+  const eotSamples = eotPoints(opts.K, opts.eotSamples);
   const off = (on: boolean, why: string) => (on ? null : why);
   const noDefence = off(defences.length > 0, 'no defence selected');
   const stages: StagePlan[] = [
@@ -64,7 +71,11 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
       ),
     },
     ...BATCH_STAGES.map((s) => s.plan({ images, attacks: attacks.length, analyses, ofImages })),
-    { stage: 'adaptive', skipped: noDefence, sizes: { images: Math.min(images, adaptiveImages), defences: defences.length } },
+    {
+      stage: 'adaptive',
+      skipped: noDefence,
+      sizes: { images: Math.min(images, adaptiveImages), defences: defences.length, eotSamples },
+    },
     { stage: 'sweeps', skipped: off(analyses.sweeps, 'not asked for'), sizes: { epsilons: epsGrid.length } },
   ];
   return {
@@ -77,6 +88,7 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
     adaptiveImages,
     ofImages,
     ofBaseline: opts.ofBaseline ?? 'zero',
+    eotSamples,
     stages,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { EngineError } from '../errors';
 import { channelCount } from '../data/pixels';
-import { EotGradient } from './eotGradient';
+import { EotGradient, eotPoints } from './eotGradient';
 import { ADAPTIVE_STEPS } from './adaptive';
 import type { Defence, DefenceRun, DefenceSweep } from './defence';
 import { defenceRateSweep, roundTo } from './defenceSweeps';
@@ -29,8 +29,8 @@ import { seedFor, seedRecord } from '../util/seeds';
 import type { Sweep } from '../report/sections';
 
 /** Radius grid as multiples of the paper-derived hint (model-input units). */
-export const RADIUS_FACTORS = { full: [0.25, 0.5, 0.75, 1, 1.5, 2, 3], fast: [0.5, 1, 2] } as const;
-export const K_GRID = { full: [1, 2, 5, 10, 15, 20], fast: [1, 5, 15] } as const;
+export const RADIUS_FACTORS = { full: [0.25, 0.5, 0.75, 1, 1.5, 2, 3], fast: [0.5, 1, 2], minimal: [1] } as const;
+export const K_GRID = { full: [1, 2, 5, 10, 15, 20], fast: [1, 5, 15], minimal: [] } as const;
 
 /** One radius: a model drawing max(K grid) directions, tallies per K × attack. */
 interface RadiusState {
@@ -42,8 +42,9 @@ interface RadiusState {
 /** The radii and K values pass 1 evaluates, and the paper-derived radius hint the radii are multiples of. */
 function grid(opts: AnalyseOptions, p: Preprocessing, sweeps: boolean): { radii: number[]; Ks: number[]; hint: number } {
   const hint = radiusHint(channelCount(p) * p.height * p.width);
-  const radii = opts.radius !== null ? [opts.radius] : RADIUS_FACTORS[opts.preset].map((f) => roundTo(f * hint, 3));
-  const Ks = [...new Set([...(sweeps ? K_GRID[opts.preset] : []), opts.K])].sort((a, b) => a - b);
+  const size = opts.defenceGrid ?? opts.preset;
+  const radii = opts.radius !== null ? [opts.radius] : RADIUS_FACTORS[size].map((f) => roundTo(f * hint, 3));
+  const Ks = [...new Set([...(sweeps ? K_GRID[size] : []), opts.K])].sort((a, b) => a - b);
   return { radii, Ks, hint };
 }
 
@@ -189,13 +190,14 @@ export const postAveraging: Defence = {
                   sampler,
                   rng: new Rng(seedFor(pass2.runSeed, 'adaptive/post-averaging/eot')),
                   baseKind: pass2.classifier.outputKind?.kind ?? 'logits',
+                  ...(opts.eotSamples !== undefined ? { samples: opts.eotSamples } : {}),
                 })
               : null;
             return {
               model,
               gradient,
               label: (norm) =>
-                `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over freshly sampled defence points each step), same budget per image`,
+                `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over ${eotPoints(K, opts.eotSamples)} of the ${pointsPerImage(K)} freshly sampled defence points each step), same budget per image`,
             };
           },
         };

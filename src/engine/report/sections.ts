@@ -356,3 +356,34 @@ export interface FlagsSection {
   };
   definition: string;
 }
+
+/**
+ * An analyse run's plan (key `plan`): the timing probe's per-pass costs, the estimate per stage at them, the
+ * EOT samples used and why, and with a budget what the planner reduced to fit it and whether the run was
+ * stopped at the budget (the stages it cut). Estimates are seconds of model work (passCounts.ts).
+ */
+export interface RunPlanSection {
+  kind: 'run-plan';
+  /** The wall-clock budget in seconds (null: none). */
+  budgetSeconds: number | null;
+  probe: {
+    images: number;
+    accuracy: number;
+    forwardSeconds: number;
+    gradientSeconds: number | null;
+    /** Seconds from the job's start to the end of the probe (model, images, sessions, probe). */
+    elapsedSeconds: number;
+  };
+  /** Points per image each adaptive EOT step averages over, of `points`; chosen by the user, the model's cost or the budget. */
+  eot: { samples: number; points: number; chosenBy: 'user' | 'model cost' | 'budget' };
+  images: { available: number; planned: number };
+  /** Estimated seconds per progress stage, and their sum with the elapsed seconds. */
+  stages: { stage: string; images: number; forward: number; gradient: number; seconds: number }[];
+  estimateSeconds: number;
+  /** In the planner's order: what was reduced, from what to what. */
+  reductions: { kind: string; what: string; from: number; to: number }[];
+  /** False when every reduction is at its floor and the estimate still exceeds the budget. */
+  fits: boolean;
+  /** Set when the run stopped at the budget: when, and the stages it cut (not run, or not finished). */
+  stopped: { atSeconds: number; cut: string[]; note: string } | null;
+}

@@ -43,7 +43,8 @@ test("the plan fixes every stage's sizes before any image is read", () => {
     'post-averaging/pointsPerImage': 91,
     'low-pass/cutoffs': 14,
   });
-  assert.deepEqual(stage('adaptive').sizes, { images: 32, defences: 2 });
+  // EOT over every post-averaging point by default (6K + 1, K = 15).
+  assert.deepEqual(stage('adaptive').sizes, { images: 32, defences: 2, eotSamples: 6 * 15 + 1 });
   assert.deepEqual(stage('occludedFrequency').sizes, { images: 32 });
   assert.ok(plan.stages.every((s) => s.skipped === null));
 });
@@ -68,7 +69,7 @@ test('the plan records skipped stages, and a fixed parameter shrinks its grid', 
     ['low-pass'],
   );
   assert.deepEqual(stage('defences').sizes, { 'low-pass/cutoffs': 1 });
-  assert.deepEqual(stage('adaptive').sizes, { images: 3, defences: 1 });
+  assert.deepEqual(stage('adaptive').sizes, { images: 3, defences: 1, eotSamples: 6 * 7 + 1 });
   assert.equal(stage('occludedFrequency').skipped, 'not asked for');
   assert.equal(stage('rct').skipped, null);
   assert.equal(stage('sweeps').skipped, 'not asked for');

@@ -43,6 +43,11 @@ const VOLATILE = new Set([
   'plainImagesPerSecond',
   'defendedImagesPerSecond',
   'relativeCost',
+  // The run plan's timing probe and its estimates measure the machine.
+  'forwardSeconds',
+  'gradientSeconds',
+  'elapsedSeconds',
+  'estimateSeconds',
 ]);
 
 function stable(r: ReportV1): string {

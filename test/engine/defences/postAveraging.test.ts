@@ -135,3 +135,35 @@ test('the EOT gradient of a linear model equals its plain gradient', async () =>
   const probs = await pa.scores(x, 2);
   for (let j = 0; j < probs.length; j++) assert.ok(Math.abs(Math.exp(eot.logits[j]) - probs[j]) < 1e-5);
 });
+
+test('EOT over S of the 6K+1 points: S rows per image reach the model, and the weights still sum to one (a linear model: its plain gradient)', async () => {
+  const p = preprocessing(3, 4, 4, [0.3, 0.3, 0.3]);
+  const model = new LinearModel(p, 3, 5);
+  const x = Float32Array.from({ length: 2 * 48 }, (_, i) => (i % 7) / 7);
+  const cotangent = Float32Array.from([1, -2, 0.5, 0, 1, 0]);
+  const plain = await model.compute(x, 2, { cotangent });
+  for (const samples of [2, 5, 13, 25]) {
+    let rows = 0;
+    const counting = Object.create(model) as typeof model;
+    counting.compute = (px: Float32Array, n: number, extra?: Parameters<typeof model.compute>[2]) => {
+      rows += n;
+      return model.compute(px, n, extra);
+    };
+    const eot = await new EotGradient(counting, {
+      K: 4,
+      radius: 2,
+      sampler: randomDirections(p),
+      rng: new Rng(3),
+      baseKind: 'logits',
+      samples,
+    }).compute(x, 2, { cotangent });
+    assert.equal(rows, 2 * Math.min(samples, pointsPerImage(4)), `${samples} samples`);
+    for (let j = 0; j < plain.grad.length; j++)
+      assert.ok(Math.abs(plain.grad[j] - eot.grad[j]) < 1e-4, `${samples} samples, coordinate ${j}`);
+    // Scores: log of weighted mean probabilities, so they still sum to one.
+    for (let i = 0; i < 2; i++) {
+      const s = Array.from(eot.logits.subarray(i * 3, i * 3 + 3)).reduce((a, v) => a + Math.exp(v), 0);
+      assert.ok(Math.abs(s - 1) < 1e-5);
+    }
+  }
+});

@@ -18,6 +18,7 @@ import { renderPerImage } from './perImageTable';
 import { renderRct } from './rct';
 import { renderRobustnessCurves } from './robustnessCurves';
 import { renderSanityBanner } from './sanityBanner';
+import { renderRunPlan } from './runPlan';
 import { entriesOf, unknownEntries } from './sections';
 import { renderSpectra } from './spectra';
 import { renderSweeps } from './sweeps';
@@ -63,6 +64,8 @@ const PANELS_BY_KIND: { [K in SectionKind]: Panel<K>[] } = {
   flags: [{ id: 'flags', title: 'Gradient-masking flags', order: 2.5, render: renderMaskingFlags }],
   /** A run of its own (robustness along training): the panel's main figure. */
   checkpoints: [{ id: 'checkpoints', title: 'Robustness along training', order: 0.5, render: renderCheckpoints }],
+  /** Last: how the run was planned (the probe, the estimate, a budget's reductions and stop). */
+  'run-plan': [{ id: 'run-plan', title: 'Run plan and budget', order: 10, render: renderRunPlan }],
 };
 
 type AnyPanel = Panel<SectionKind> & { kind: SectionKind };

@@ -1,0 +1,204 @@
+/**
+ * The start of every analyse run: the timing probe (probe.ts), the EOT samples for this model's cost, with a
+ * budget the planner's reductions (budget.ts), and the `plan` section that records all of it before any
+ * stage runs (the CLI prints it, the panel shows it). With a budget, also the deadline: a signal that stops
+ * the run at the budget as a cancel does (finished sections kept), and the note on what it cut.
+ */
+import { performance } from 'node:perf_hooks';
+import { sampleDataset } from '../data/dataset';
+import { EngineError, isEngineError } from '../errors';
+import type { JobHooks } from '../jobs/evalJob';
+import type { PreparedModel } from '../jobs/prepare';
+import type { RunPlanSection } from '../report/sections';
+import type { Classifier } from '../runtime/classifier';
+import { pointsPerImage } from '../defences/postAveraging';
+import { minimumSeconds, planBudget, resolveEotSamples } from './budget';
+import type { PreparedData } from './context';
+import type { AnalyseOptions } from './options';
+import { analyseWork, GRADIENT_PASS_WEIGHT } from './passCounts';
+import { planAnalyse } from './plan';
+import { probePassCosts } from './probe';
+import { stageSeconds, type StageWork } from './stageWork';
+
+/** Images the run's probe times: enough for a steady per-image cost, few enough to cost seconds on a large model. */
+export const RUN_PROBE_IMAGES = 8;
+/** Share of the budget left after the probe that the planned model work may fill: the rest covers decoding, FFTs, overheads. */
+export const PLAN_SHARE = 0.9;
+/** Seconds kept before the budget's end to write the report. */
+export const REPORT_RESERVE_SECONDS = 2;
+export const PLAN_SECTION = 'plan';
+export const PROBE_STAGE = 'timing probe';
+
+export interface RunStart {
+  opts: AnalyseOptions;
+  data: PreparedData;
+  section: RunPlanSection | null;
+  work: StageWork[];
+}
+
+/** Probes, resolves the EOT samples, plans to the budget; throws a USAGE error when the budget is below the minimum. */
+export async function planRunStart(
+  prepared: PreparedModel,
+  data: PreparedData,
+  classifier: Classifier,
+  opts: AnalyseOptions,
+  hooks: JobHooks,
+  t0: number,
+): Promise<RunStart> {
+  if (data.samples.length === 0) return { opts, data, section: null, work: [] };
+  const p = prepared.config.preprocessing;
+  const probe = await probePassCosts(prepared, data.samples, classifier, {
+    maxImages: RUN_PROBE_IMAGES,
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    step: (done) => hooks.onProgress?.({ stage: PROBE_STAGE, done, total: 3 }),
+  });
+  const costs = {
+    forwardSeconds: probe.forwardSeconds,
+    gradientSeconds: probe.gradientSeconds ?? GRADIENT_PASS_WEIGHT * probe.forwardSeconds,
+  };
+  const shape = { height: p.height, width: p.width, numClasses: classifier.numClasses ?? data.dataset.classNames.length };
+  const eotSamples = resolveEotSamples(opts, probe.gradientSeconds);
+  let runOpts: AnalyseOptions = { ...opts, eotSamples };
+  let runData = data;
+  const elapsed = (performance.now() - t0) / 1000;
+  const budget = opts.budgetSeconds ?? null;
+  let reductions: RunPlanSection['reductions'] = [];
+  let fits = true;
+  let work: StageWork[];
+  // The run builds the gradient graph again for the attacks, and once more for pass 2's adaptive attacks: the
+  // probe timed one build (a large model's graph takes seconds to tens of seconds).
+  const gradientSetup =
+    probe.gradientSeconds === null ? 0 : probe.gradientSetupSeconds * (opts.defences === undefined || opts.defences.length ? 2 : 1);
+  if (budget !== null) {
+    const seconds = (budget - elapsed - gradientSetup - REPORT_RESERVE_SECONDS) * PLAN_SHARE;
+    const least = minimumSeconds(data.samples.length, costs);
+    if (seconds < least) {
+      const needed = elapsed + gradientSetup + REPORT_RESERVE_SECONDS + least / PLAN_SHARE;
+      throw new EngineError(
+        'USAGE',
+        `budget ${budget} s: too small for this run, which needs at least ${Math.ceil(needed)} s (${elapsed.toFixed(1)} s to load the model and time it, then the clean pass of ${Math.min(data.samples.length, 8)} images)`,
+        { hint: `give --budget ${Math.ceil(needed)}s or more` },
+      );
+    }
+    const r = planBudget({
+      opts: runOpts,
+      preprocessing: p,
+      images: data.samples.length,
+      shape,
+      accuracy: probe.probeAccuracy,
+      costs,
+      seconds,
+    });
+    runOpts = r.opts;
+    reductions = r.reductions;
+    fits = r.fits;
+    work = r.work;
+    if (r.images < data.samples.length)
+      runData = { ...data, samples: sampleDataset(data.dataset, { limit: r.images, seed: prepared.config.seed }) };
+  } else {
+    work = analyseWork(planAnalyse(runOpts, p, data.samples.length), shape, runOpts.K, probe.probeAccuracy);
+  }
+  const setupStage = { stage: 'gradient graph set-up', images: 0, forward: 0, gradient: 0, seconds: gradientSetup };
+  const stages = work.map((w) => ({
+    stage: w.stage,
+    images: w.images,
+    forward: w.images * w.perImage.forward,
+    gradient: w.images * w.perImage.gradient,
+    seconds: stageSeconds(w, costs),
+  }));
+  const section: RunPlanSection = {
+    kind: 'run-plan',
+    budgetSeconds: budget,
+    probe: {
+      images: probe.probeImages,
+      accuracy: probe.probeAccuracy,
+      forwardSeconds: probe.forwardSeconds,
+      gradientSeconds: probe.gradientSeconds,
+      elapsedSeconds: elapsed,
+    },
+    eot: {
+      samples: runOpts.eotSamples ?? eotSamples,
+      points: pointsPerImage(opts.K),
+      chosenBy: reductions.some((r) => r.kind === 'eot-samples') ? 'budget' : opts.eotSamples !== undefined ? 'user' : 'model cost',
+    },
+    images: { available: data.samples.length, planned: runData.samples.length },
+    stages: gradientSetup > 0 ? [setupStage, ...stages] : stages,
+    estimateSeconds: elapsed + gradientSetup + stages.reduce((sum, x) => sum + x.seconds, 0),
+    reductions,
+    fits,
+    stopped: null,
+  };
+  return { opts: runOpts, data: runData, section, work };
+}
+
+/**
+ * The run's signal: the caller's, and with a budget the deadline's as well. `stopNote` says, once the run
+ * ended, whether the deadline stopped it and which stages it cut (the last stage a progress message named
+ * and every stage after it).
+ */
+/** Calls `fire` after `ms` milliseconds; returns the cancel. Tests pass their own clock. */
+export type Schedule = (ms: number, fire: () => void) => () => void;
+const wallClock: Schedule = (ms, fire) => {
+  const t = setTimeout(fire, ms);
+  return () => clearTimeout(t);
+};
+
+export function budgetDeadline(
+  hooks: JobHooks,
+  budgetSeconds: number | null,
+  t0: number,
+  work: StageWork[],
+  schedule: Schedule = wallClock,
+) {
+  if (budgetSeconds === null) return { hooks, stopNote: () => null, dispose: () => {} };
+  const controller = new AbortController();
+  const forward = () => controller.abort();
+  if (hooks.signal?.aborted) controller.abort();
+  hooks.signal?.addEventListener('abort', forward);
+  let hitAt: number | null = null;
+  const due = Math.max(0, t0 + (budgetSeconds - REPORT_RESERVE_SECONDS) * 1000 - performance.now());
+  const cancelTimer = schedule(due, () => {
+    hitAt = (performance.now() - t0) / 1000;
+    controller.abort();
+  });
+  let lastStage: string | null = null;
+  let lastDone = 0;
+  let lastTotal = 0;
+  const runHooks: JobHooks = {
+    ...hooks,
+    signal: controller.signal,
+    onProgress: (p) => {
+      lastStage = p.stage;
+      lastDone = p.done;
+      lastTotal = p.total;
+      hooks.onProgress?.(p);
+    },
+  };
+  const stopNote = (): RunPlanSection['stopped'] => {
+    if (hitAt === null || hooks.signal?.aborted) return null;
+    const names = work.map((w) => w.stage);
+    if (lastStage === names[names.length - 1] && lastDone >= lastTotal) return null;
+    const from = lastStage === null ? 0 : Math.max(0, names.indexOf(lastStage));
+    const cut = names.slice(from);
+    const first = cut.length ? `${cut[0]} (${lastStage === cut[0] ? `${lastDone} of ${lastTotal} images done` : 'not run'})` : '';
+    const rest = cut.slice(1).map((s) => `${s} (not run)`);
+    return {
+      atSeconds: hitAt,
+      cut,
+      note: `stopped at the budget after ${Math.round(hitAt)} s: cut ${[first, ...rest].filter(Boolean).join(', ')}; the sections of finished stages are complete, those of the cut stages partial or absent`,
+    };
+  };
+  return {
+    hooks: runHooks,
+    stopNote,
+    dispose: () => {
+      cancelTimer();
+      hooks.signal?.removeEventListener('abort', forward);
+    },
+  };
+}
+
+/** A cancel during the probe is a cancelled run (partial, nothing finished); anything else is thrown. */
+export function cancelledDuringProbe(e: unknown): boolean {
+  return isEngineError(e) && e.code === 'CANCELLED';
+}

@@ -1,0 +1,96 @@
+/**
+ * The budget on the bundled sample (fashion-resnet, 28×28): the run plan is the report's section with the
+ * EOT samples recorded; a deadline that fires (the test's own clock: it fires when the adaptive attacks
+ * begin, so no wall-clock assertion) stops the run with the finished sections kept and a note of the cut
+ * stages; a budget below the minimum is refused, saying the minimum.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { runAnalysePipeline } from '../../../src/engine/analyse/pipeline';
+import type { AnalyseOptions } from '../../../src/engine/analyse/options';
+import { ANALYSE_STAGES } from '../../../src/engine/analyse/stageWork';
+import type { Schedule } from '../../../src/engine/analyse/runPlan';
+import { pointsPerImage } from '../../../src/engine/defences/postAveraging';
+import { isEngineError } from '../../../src/engine/errors';
+import type { DefencesSection, RunPlanSection } from '../../../src/engine/report/sections';
+
+const model = join(__dirname, '..', '..', '..', 'samples', 'fashion-resnet.onnx');
+const req = { modelPath: model, overrides: { limit: 8, runtime: { executionProvider: 'cpu' as const, threads: 2, batchSize: 4 } } };
+const opts: AnalyseOptions = {
+  preset: 'fast',
+  attacks: [
+    { name: 'fgsm', params: { eps: 0.05 } },
+    { name: 'pgd', params: { eps: 0.05, steps: 5 } },
+  ],
+  K: 5,
+  radius: null,
+  directions: 'random',
+  cutoff: null,
+  epsilons: [0.05],
+  outDir: null,
+  adaptiveImages: 4,
+  ofImages: 2,
+};
+
+test('a deadline reached at the adaptive attacks keeps every finished section and says what it cut', async () => {
+  let fire: (() => void) | null = null;
+  const schedule: Schedule = (_ms, f) => {
+    fire = f;
+    return () => {};
+  };
+  const r = await runAnalysePipeline(
+    req,
+    { ...opts, budgetSeconds: 3600 },
+    {
+      onProgress: (p) => {
+        if (p.stage === ANALYSE_STAGES.passTwoAdaptive && fire) {
+          fire();
+          fire = null;
+        }
+      },
+    },
+    schedule,
+  );
+  assert.equal(r.status, 'partial');
+  for (const s of ['plan', 'clean', 'attacks', 'defences', 'sweeps', 'occludedFrequency', 'rct', 'spectra', 'flags'])
+    assert.ok(r.sections[s], `section ${s}`);
+  const plan = r.sections.plan as RunPlanSection;
+  assert.equal(plan.budgetSeconds, 3600);
+  assert.deepEqual(plan.reductions, [], 'an hour is ample for 8 images');
+  assert.ok(plan.stopped);
+  assert.deepEqual(plan.stopped.cut, [ANALYSE_STAGES.passTwoAdaptive]);
+  assert.match(plan.stopped.note, /stopped at the budget .* cut adaptive attacks/);
+  assert.ok(r.warnings.includes(plan.stopped.note));
+  // The defences were chosen from pass 1 (finished); their adaptive rows, cut, are absent.
+  const d = r.sections.defences as DefencesSection;
+  assert.ok(d.results.length === 2 && d.results.every((x) => x.rows.every((row) => !row.adaptive)));
+});
+
+test('the EOT samples are recorded: the default for a cheap model is every point, a given value is kept and labels the rows', async () => {
+  const run = (extra: Partial<AnalyseOptions>) =>
+    runAnalysePipeline(req, {
+      ...opts,
+      defences: ['post-averaging'],
+      analyses: { occludedFrequency: false, rct: false, spectra: false, sweeps: false },
+      ...extra,
+    });
+  const a = await run({});
+  const planA = a.sections.plan as RunPlanSection;
+  assert.deepEqual(planA.eot, { samples: pointsPerImage(5), points: pointsPerImage(5), chosenBy: 'model cost' });
+  assert.equal(planA.budgetSeconds, null);
+  assert.equal(planA.stopped, null);
+  const b = await run({ eotSamples: 7 });
+  assert.equal(b.status, 'complete');
+  assert.deepEqual((b.sections.plan as RunPlanSection).eot, { samples: 7, points: pointsPerImage(5), chosenBy: 'user' });
+  const rows = (b.sections.defences as DefencesSection).results[0].rows;
+  assert.ok(rows.every((row) => row.adaptive && row.adaptive.label.includes(`7 of the ${pointsPerImage(5)}`)));
+});
+
+test('a budget below what the run needs is refused, saying the minimum', async () => {
+  await assert.rejects(
+    () => runAnalysePipeline(req, { ...opts, budgetSeconds: 0.5 }),
+    (e: unknown) =>
+      isEngineError(e) && e.code === 'USAGE' && /needs at least \d+ s/.test(e.message) && /--budget \d+s/.test(e.details.hint ?? ''),
+  );
+});
