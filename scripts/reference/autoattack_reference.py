@@ -90,7 +90,7 @@ def run_one(AutoAttack, model, x, y, norm, eps, version, seed, attacks=None):
         'attacks': list(order),
         'cleanCorrect': int(clean_correct.sum()),
         'robustCorrect': int(robust.sum()),
-        'robustAccuracy': float(robust.float().mean()),
+        'robustAccuracy': int(robust.sum()) / len(x),
         'robustAccuracyAfter': {a: after.get(a) for a in order},
         'secondsPerAttack': {a: round(seconds.get(a, 0.0), 3) for a in order},
         'seconds': round(total, 3),
@@ -109,6 +109,8 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--no-custom', action='store_true', help='skip the APGD-CE/APGD-T/Square (no FAB-T) runs')
+    ap.add_argument('--configs', default=None,
+                    help='NORM:EPS,… (e.g. Linf:0.1,L2:1.5) instead of each model\'s list in CONFIGS')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sys.path.insert(0, os.path.abspath(args.checkout))
@@ -134,10 +136,13 @@ def main():
         logit_diff = common.verify_logits(args.shared, name, model)
         paths, labels = common.stratified_subset(args.shared, name, args.per_class)
         x, y = common.load_images(args.shared, paths), torch.tensor(labels)
-        for norm, eps in CONFIGS[name]:
+        configs = CONFIGS[name]
+        if args.configs:
+            configs = [(c.split(':')[0], eval(c.split(':')[1], {})) for c in args.configs.split(',')]
+        for norm, eps in configs:
             row = {'model': name, 'modelSha256': common.sha256(os.path.join(args.shared, 'models', name + '.onnx')),
                    'logitMaxAbsDiffVsSharedReference': logit_diff, 'norm': norm.lower(), 'eps': eps,
-                   'epsText': EPS_TEXT.get(eps, repr(eps)), 'images': paths, 'labels': labels}
+                   'epsText': next((t for v, t in EPS_TEXT.items() if abs(v - eps) < 1e-12), repr(eps)), 'images': paths, 'labels': labels}
             row['standard'] = run_one(AutoAttack, model, x, y, norm, eps, 'standard', args.seed)
             print(name, norm, eps, 'standard', row['standard']['robustAccuracy'], row['standard']['secondsPerAttack'],
                   flush=True)

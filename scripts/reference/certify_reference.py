@@ -58,8 +58,8 @@ def main():
     core = load_core(args.checkout)
     out = {
         'description': 'Randomized smoothing CERTIFY (Cohen, Rosenfeld & Kolter 2019) by the authors\' code/core.py on '
-                       'the shared models; see scripts/reference/certify_reference.py. certifiedAccuracy[r]: share of '
-                       'the images whose certified class is the label with radius >= r (abstentions count as wrong).',
+                       'the shared models; see scripts/reference/certify_reference.py. certifiedAccuracy[i]: share of '
+                       'the images whose certified class is the label with radius >= radii[i] (abstentions count as wrong).',
         'source': {'repo': 'https://github.com/locuslab/smoothing', 'commit': common.checkout_commit(args.checkout),
                    'file': 'code/core.py'},
         'environment': common.environment(),
@@ -88,7 +88,7 @@ def main():
                     radii.append(float(r))
                 secs = time.perf_counter() - t0
                 correct = [p == l for p, l in zip(preds, labels)]
-                acc = {str(r): sum(1 for c, rr in zip(correct, radii) if c and rr >= r) / len(paths) for r in RADII}
+                acc = [sum(1 for c, rr in zip(correct, radii) if c and rr >= r) / len(paths) for r in RADII]
                 row['runs'].append({'seed': seed, 'predictions': preds, 'radii': radii, 'certifiedAccuracy': acc,
                                     'abstained': sum(1 for p in preds if p == -1), 'seconds': round(secs, 3)})
                 print(name, sigma, seed, acc, round(secs, 1), flush=True)
