@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import time
+from fractions import Fraction
 
 import torch
 
@@ -138,23 +139,29 @@ def main():
         x, y = common.load_images(args.shared, paths), torch.tensor(labels)
         configs = CONFIGS[name]
         if args.configs:
-            configs = [(c.split(':')[0], eval(c.split(':')[1], {})) for c in args.configs.split(',')]
+            configs = [(c.split(':')[0], float(Fraction(c.split(':')[1]))) for c in args.configs.split(',')]
         for norm, eps in configs:
             row = {'model': name, 'modelSha256': common.sha256(os.path.join(args.shared, 'models', name + '.onnx')),
                    'logitMaxAbsDiffVsSharedReference': logit_diff, 'norm': norm.lower(), 'eps': eps,
-                   'epsText': next((t for v, t in EPS_TEXT.items() if abs(v - eps) < 1e-12), repr(eps)), 'images': paths, 'labels': labels}
+                          'epsText': next((t for v, t in EPS_TEXT.items() if abs(v - eps) < 1e-12), repr(eps)),
+                   'images': paths, 'labels': labels}
             row['standard'] = run_one(AutoAttack, model, x, y, norm, eps, 'standard', args.seed)
             print(name, norm, eps, 'standard', row['standard']['robustAccuracy'], row['standard']['secondsPerAttack'],
                   flush=True)
+            save(args.out, out, row)  # the standard result first: the FAB-less pass can take as long again
             if not args.no_custom:
                 row['withoutFab'] = run_one(AutoAttack, model, x, y, norm, eps, 'custom', args.seed,
                                             ['apgd-ce', 'apgd-t', 'square'])
                 print(name, norm, eps, 'custom', row['withoutFab']['robustAccuracy'], flush=True)
-            out['results'] = [r for r in out['results'] if not (r['model'] == name and r['norm'] == row['norm']
-                                                                 and r['eps'] == eps)] + [row]
-            with open(args.out, 'w') as f:
-                json.dump(out, f, indent=1)
-                f.write('\n')
+                save(args.out, out, row)
+
+
+def save(path, out, row):
+    out['results'] = [r for r in out['results'] if not (r['model'] == row['model'] and r['norm'] == row['norm']
+                                                         and r['eps'] == row['eps'])] + [row]
+    with open(path, 'w') as f:
+        json.dump(out, f, indent=1)
+        f.write('\n')
 
 
 if __name__ == '__main__':
