@@ -511,10 +511,20 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
   // The budget counts from the command's start: the seconds spent starting up are already gone.
   if (options.budgetSeconds !== undefined) options.budgetSeconds = Math.max(0.001, options.budgetSeconds - performance.now() / 1000);
   const config = typeof values.config === 'string' ? values.config : undefined;
+  const request = jobRequest(modelPath, config, overrides, command === 'analyse' ? (values.shard ?? null) : undefined);
+  // Each shard would plan its own reductions (images, steps, grids): shards of different plans cannot merge exactly.
+  if (request.shard && options.budgetSeconds !== undefined)
+    throw new EngineError(
+      'USAGE',
+      `--budget and a shard (${request.shard.index}/${request.shard.count}) do not go together: each shard would plan its own reductions, and the merge needs one configuration`,
+      {
+        hint: 'shard the run without --budget (a shard is the budget: n shards each take 1/n of the images), or run it unsharded with --budget',
+      },
+    );
   // The plan (the probe's costs, the estimate per stage, a budget's reductions) before the first stage runs.
   const planOut = values.json === '-' ? process.stderr : process.stdout;
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks, progress) =>
-    runAnalyseJob(jobRequest(modelPath, config, overrides, command === 'analyse' ? (values.shard ?? null) : undefined), options, {
+    runAnalyseJob(request, options, {
       ...hooks,
       onSection: (name, section) => {
         if (name !== PLAN_SECTION || values.quiet || sectionKind(section) !== 'run-plan') return;

@@ -28,7 +28,8 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 /** Fields that differ between any two runs of the same thing: when, which id, how long. */
-const VOLATILE = new Set(['id', 'createdAt', 'timings', 'seconds', 'inferenceSeconds', 'imagesPerSecond', 'merged']);
+// `plan` is each process's own timing probe and estimate (analyse); a merged run has no single one.
+const VOLATILE = new Set(['id', 'createdAt', 'timings', 'seconds', 'inferenceSeconds', 'imagesPerSecond', 'merged', 'plan']);
 /** What the merge names as not yet recomputed (merged.notRecomputed and a warning say so): compared apart. */
 const NOT_RECOMPUTED = new Set(['cost']);
 
@@ -194,6 +195,13 @@ test('--shard 3/2 and malformed shards are usage errors', () => {
   assert.match(cli(['eval', MODEL, '--shard', 'two'], REPO_ROOT).stderr, /expected i\/n/);
   for (const command of ['defend', 'check'])
     assert.match(cli([command, MODEL, '--shard', '0/2'], REPO_ROOT).stderr, new RegExp(`${command} does not shard yet`));
+  // a budget plans one process's reductions: with a shard (flag or array environment) it is refused
+  const budget = cli(['analyse', MODEL, '--limit', '4', '--budget', '5m'], REPO_ROOT, {
+    SLURM_ARRAY_TASK_ID: '1',
+    SLURM_ARRAY_TASK_COUNT: '2',
+  });
+  assert.equal(budget.code, 2);
+  assert.match(budget.stderr, /--budget and a shard \(1\/2\) do not go together/);
   const env = cli(['eval', MODEL, '--limit', '4'], REPO_ROOT, { JOB_COMPLETION_INDEX: '0' });
   assert.equal(env.code, 2);
   assert.match(env.stderr, /JOB_COMPLETIONS is not/);

@@ -48,8 +48,8 @@ describe('a native crash in the middle of an analyse run', () => {
     ws = mkdtempSync(join(tmpdir(), 'rl-crash-'));
     const enginePath = await buildEngineProcess();
     childrenBefore = descendantsOf(process.pid);
-    // SIGABRT once the third section (attacks, after clean and sanity) has been delivered.
-    client = new EngineClient({ enginePath, cwd: ws, idleTimeoutMs: 0, env: { ROBUSTNESS_LENS_TEST_FAULT: 'abort:section:3' } });
+    // SIGABRT once the fourth section (attacks, after the run plan, clean and sanity) has been delivered.
+    client = new EngineClient({ enginePath, cwd: ws, idleTimeoutMs: 0, env: { ROBUSTNESS_LENS_TEST_FAULT: 'abort:section:4' } });
   });
   after(async () => {
     await client.dispose();
@@ -76,11 +76,11 @@ describe('a native crash in the middle of an analyse run', () => {
     assert.deepEqual(e.exit, { code: null, signal: 'SIGABRT' });
     assert.equal(
       e.message,
-      'the engine process crashed (signal SIGABRT) during attacks, defences and frequency analyses; partial results kept (3 sections)',
+      'the engine process crashed (signal SIGABRT) during attacks, defences and frequency analyses; partial results kept (4 sections)',
     );
     assert.equal(e.hint, 'run it again: a fresh engine process starts automatically');
-    assert.deepEqual(Object.keys(e.sections), ['clean', 'sanity', 'attacks']);
-    assert.deepEqual(streamed, ['clean', 'sanity', 'attacks']);
+    assert.deepEqual(Object.keys(e.sections), ['plan', 'clean', 'sanity', 'attacks']);
+    assert.deepEqual(streamed, ['plan', 'clean', 'sanity', 'attacks']);
     assert.equal(
       w.message,
       'the engine process crashed (signal SIGABRT) during an earlier run (this one had not started); no results had arrived yet',
@@ -100,9 +100,9 @@ describe('a native crash in the middle of an analyse run', () => {
     });
     const [listed] = listRuns(ws);
     assert.ok(listed.readable && listed.status === 'failed' && listed.headline === e.message);
-    assert.deepEqual(Object.keys(loadRun(dir).sections), ['clean', 'sanity', 'attacks']);
+    assert.deepEqual(Object.keys(loadRun(dir).sections), ['plan', 'clean', 'sanity', 'attacks']);
 
-    // Retry, as the "Retry" action does: same client, a fresh process (which crashes again on its third section,
+    // Retry, as the "Retry" action does: same client, a fresh process (which crashes again on its fourth section,
     // so the retried eval — which streams no section — completes, and the analyse is retried in a client without the fault).
     const retriedEval = await client.start('eval', request, {}).result;
     assert.equal(retriedEval.status, 'complete');

@@ -257,7 +257,7 @@ describe('analyse job', () => {
     // defences' own sweeps (the ε sweep is pass 2's).
     // The attacks' figures so far after each of pass 1's 6 batches (the last with the pass's end).
     const attacks = Array<string>(6).fill('attacks');
-    assert.deepEqual(probe.sectionsBeforeAbort, ['clean', 'sanity', ...attacks, 'perImage', 'defences', 'perImage', 'sweeps']);
+    assert.deepEqual(probe.sectionsBeforeAbort, ['plan', 'clean', 'sanity', ...attacks, 'perImage', 'defences', 'perImage', 'sweeps']);
     assertReadablePartial(report, ['plan', 'clean', 'sanity', 'attacks', 'defences', 'perImage', 'sweeps', 'flags']);
     const defences = report.sections.defences as DefencesSection;
     assert.deepEqual(
