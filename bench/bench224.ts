@@ -28,6 +28,8 @@ const ROUNDS = Number(process.env.BENCH_224_ROUNDS ?? 3);
 const PGD_ROUNDS = Number(process.env.BENCH_224_PGD_ROUNDS ?? 1);
 /** Seconds one side spends per round (whole calls: at least one). */
 const ROUND_SECONDS = Number(process.env.BENCH_224_ROUND_SECONDS ?? 1.5);
+/** BENCH_224_ROWS=grad,pgd,postavg (default all): which of rows 11–13 run (PGD needs row 11's ResNet-50 file). */
+const ROWS = new Set((process.env.BENCH_224_ROWS ?? 'grad,pgd,postavg').split(','));
 const GRAD_BAR = 1.3;
 const PGD_BAR = 1.3;
 const POST_AVERAGING_BAR = 1.1;
@@ -141,6 +143,10 @@ export async function bench224(shared: string, threads: number): Promise<void> {
       '    random weights, 1000 classes, exported to ONNX opset 17 by the peer into bench/.cache; PyTorch: autograd.grad of the summed CE',
     );
     if (skip) console.log(`    ${skip}`);
+    else
+      console.log(
+        `    PyTorch: OMP_WAIT_POLICY ${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}, BLAS ${torch!.blas.join(', ') || 'none loaded'}`,
+      );
     console.log(`model        batch   ours s    PyTorch s   PyTorch/ours   bar ≥ ${GRAD_BAR}   peak RSS ours / PyTorch (MiB)   ours img/s`);
     const prepared: Record<string, PreparedModel> = {};
     for (const [label, name, file] of MODELS_224) {
@@ -157,7 +163,7 @@ export async function bench224(shared: string, threads: number): Promise<void> {
         continue;
       }
       prepared[name] = await prepareModel({ modelPath: path, overrides: { runtime: { executionProvider: 'cpu', threads } } });
-      for (const batch of [1, 8, 32]) {
+      for (const batch of ROWS.has('grad') ? [1, 8, 32] : []) {
         const r = await forwardGradientRow(label, prepared[name], batch, threads, torch, name, ROUNDS);
         const ratio = r.theirs === null ? null : r.theirs / r.ours;
         console.log(
@@ -172,10 +178,11 @@ export async function bench224(shared: string, threads: number): Promise<void> {
     console.log(
       "    PyTorch: torchattacks' PGD loop in bench/torchPeer.py (torchattacks is not installed here); ours: createPgd, as the attack job runs it",
     );
-    if (prepared.resnet50) await pgdRow(prepared.resnet50, threads, torch);
+    if (!ROWS.has('pgd')) console.log('    not selected (BENCH_224_ROWS)');
+    else if (prepared.resnet50) await pgdRow(prepared.resnet50, threads, torch);
     else console.log('    skipped: the ResNet-50 fixture is absent (see row 11)');
 
-    await postAveragingRow(shared, threads);
+    if (ROWS.has('postavg')) await postAveragingRow(shared, threads);
   } finally {
     torch?.close();
   }

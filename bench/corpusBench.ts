@@ -28,6 +28,7 @@ export async function corpusBench(threads: number): Promise<void> {
     console.log(`    skipped: ${peer}`);
     return;
   }
+  console.log(`    PyTorch: OMP_WAIT_POLICY ${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}, BLAS ${peer.blas.join(', ') || 'none loaded'}`);
   try {
     console.log('fixture                  input        ours ms   PyTorch ms   PyTorch/ours');
     for (const f of manifest.models) {

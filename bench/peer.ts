@@ -26,6 +26,9 @@ export class TorchPeer {
   private stderr = '';
   private exited: string | null = null;
 
+  /** The BLAS libraries the peer loaded (reference BLAS and OpenBLAS differ 10× on matmuls). */
+  blas: string[] = [];
+
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
     createInterface({ input: child.stdout }).on('line', (line) => this.pending.shift()?.(line));
     child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
@@ -39,21 +42,28 @@ export class TorchPeer {
   static async start(threads: number): Promise<TorchPeer | string> {
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn(PYTHON, [PEER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+      // OpenBLAS (where libblas.so.3 is OpenBLAS) keeps its own thread pool: the same count as torch's and ours.
+      // OMP_WAIT_POLICY=PASSIVE: on a shared, oversubscribed machine libgomp's default spin-wait at every
+      // parallel region made torch 10× slower at 2 threads than at 1 (ResNet fixture, batch 32: 3.7–5.1 s
+      // against 0.23 s passive); the peer gets its best setting, not a handicap.
+      const env = {
+        ...process.env,
+        OMP_NUM_THREADS: String(threads),
+        OPENBLAS_NUM_THREADS: String(threads),
+        OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+      };
+      child = spawn(PYTHON, [PEER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env });
     } catch (e) {
       return `${PYTHON} could not start: ${String(e)}`;
     }
     const spawnError = new Promise<string>((res) => child.on('error', (e) => res(`${PYTHON} could not start: ${e.message}`)));
     const peer = new TorchPeer(child);
-    const init = peer
-      .request({ cmd: 'init', threads })
-      .then((a) =>
-        a.error
-          ? `PyTorch is not usable with ${PYTHON}: ${a.error}`
-          : a.threads === threads
-            ? peer
-            : `torch runs ${String(a.threads)} threads`,
-      );
+    const init = peer.request({ cmd: 'init', threads }).then((a) => {
+      if (a.error) return `PyTorch is not usable with ${PYTHON}: ${a.error}`;
+      if (a.threads !== threads) return `torch runs ${String(a.threads)} threads`;
+      peer.blas = (a.blas as string[] | undefined) ?? [];
+      return peer;
+    });
     const result = await Promise.race([init, spawnError]);
     if (typeof result === 'string') peer.close();
     return result;

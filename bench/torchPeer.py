@@ -54,6 +54,16 @@ def peak_mib(reset_ok):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def blas_libraries():
+    """
+    The BLAS this process loaded. Debian's torch is built against the generic libblas.so.3, which is reference
+    BLAS or OpenBLAS depending on which packages are installed (update-alternatives): 10× apart on matmuls.
+    """
+    with open('/proc/self/maps') as f:
+        libs = {line.split()[-1] for line in f if re.search(r'blas', line.split()[-1] if line.split() else '')}
+    return sorted(libs)
+
+
 def calibrate_bn(model, shape):
     """BatchNorm running statistics from random images, so eval-mode activations of a random network stay in range."""
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
@@ -204,7 +214,7 @@ def main():
             cmd = req['cmd']
             if cmd == 'init':
                 torch.set_num_threads(int(req['threads']))
-                out = {'torch': torch.__version__, 'threads': torch.get_num_threads()}
+                out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_libraries(), 'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY')}
             elif cmd == 'load':
                 out = load(req)
             elif cmd == 'grad':
