@@ -5,11 +5,11 @@
  *  3. forward + backward (gradient model) throughput at batch 1, 32 and 128;
  *  4. attack speed on the shared models next to torchattacks' (PGD-10 at batch 100: 349 / 1697 / 228 images/s);
  *  5–7. defences' inference cost, Occluded Frequency speed, the 224×224×3 scale check (bench/defenceBench.ts);
- *  8. peak resident memory; 9–10. bounded memory (bench/memoryBench.ts);
- *  11–13. at 224×224×3 side by side with PyTorch: forward + input gradient on a ResNet-50 and a ViT-S/16,
- *      PGD-10, post-averaging's cost per point (bench/bench224.ts); 14. the architecture corpus's forward +
+ *  8. peak resident memory; 9–10. bounded memory (bench/memoryBench.ts); 11. the extension host (hostBench.ts);
+ *  12–14. at 224×224×3 side by side with PyTorch: forward + input gradient on a ResNet-50 and a ViT-S/16,
+ *      PGD-10, post-averaging's cost per point (bench/bench224.ts); 15. the architecture corpus's forward +
  *      gradient against PyTorch (bench/corpusBench.ts).
- * `--only 224` (or BENCH_ONLY=224) runs rows 11–13 only, `--only corpus` row 14, `--only host` the host row.
+ * `--only 224` (or BENCH_ONLY=224) runs rows 12–14 only, `--only corpus` row 15, `--only host` the host row.
  * npm run bench:gpu (--gpu) runs rows 1–4 on the first GPU provider doctor's checks pass, or says none works.
  * PyTorch 1.13 on the same 2-core machine (2 threads, no_grad), mnist-cnn: 855 / 4124 / 5289 images/s;
  * forward + backward (loss.backward() to the input): mnist-cnn 401 / 2391 / 3639, mnist-mlp 2534 / 11807 / 20995,
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`Robustness Lens benchmark — onnxruntime-node, ${EP}, ${THREADS} threads, node ${process.versions.node}\n`);
-  // --only host: the extension host's side of a 224×224×3 analyse; 224: the side-by-side rows; corpus: row 14
+  // --only host: the extension host's side of a 224×224×3 analyse; 224: the side-by-side rows 12–14; corpus: row 15
   if (ONLY === 'host') return hostBench(shared, THREADS, ENGINE_PATH);
   if (ONLY === '224') return bench224(shared, THREADS);
   if (ONLY === 'corpus') return corpusBench(THREADS);

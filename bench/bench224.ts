@@ -2,12 +2,12 @@
  * Bench rows at 224×224×3 against PyTorch, measured side by side in one run (issue #14, item 4): rounds of
  * ours and PyTorch's alternate (never overlapping: the peer answers one request at a time), both with the
  * same intra-op thread count, so load from other processes on the machine hits both sides alike.
- *  11. forward + input gradient (logits, cross-entropy, ∂loss/∂pixels) at batch 1, 8 and 32 on a ResNet-50
+ *  12. forward + input gradient (logits, cross-entropy, ∂loss/∂pixels) at batch 1, 8 and 32 on a ResNet-50
  *      and a ViT-S/16 (random weights, exported to ONNX once into bench/.cache by the PyTorch peer);
  *      ours = the gradient model session attacks use. Bar: PyTorch's seconds / ours ≥ 1.3.
- *  12. PGD-10 L∞ (ε 8/255, α 2/255) on 32 images of the ResNet-50: our PGD against torchattacks' PGD loop
+ *  13. PGD-10 L∞ (ε 8/255, α 2/255) on 32 images of the ResNet-50: our PGD against torchattacks' PGD loop
  *      (bench/torchPeer.py; torchattacks itself is not installed here). Bar ≥ 1.3.
- *  13. post-averaging (K = 15: 91 points per image) on resnet18-random-224: seconds per evaluated point
+ *  14. post-averaging (K = 15: 91 points per image) on resnet18-random-224: seconds per evaluated point
  *      against the plain model's seconds per image at its best batch size (1, 8, 32). Bar ≤ 1.1.
  * Each row prints the peak resident memory of ours (this process) and PyTorch's (the peer) during the row.
  */
@@ -28,7 +28,7 @@ const ROUNDS = Number(process.env.BENCH_224_ROUNDS ?? 3);
 const PGD_ROUNDS = Number(process.env.BENCH_224_PGD_ROUNDS ?? 1);
 /** Seconds one side spends per round (whole calls: at least one). */
 const ROUND_SECONDS = Number(process.env.BENCH_224_ROUND_SECONDS ?? 1.5);
-/** BENCH_224_ROWS=grad,pgd,postavg (default all): which of rows 11–13 run (PGD needs row 11's ResNet-50 file). */
+/** BENCH_224_ROWS=grad,pgd,postavg (default all): which of rows 12–14 run (PGD needs row 12's ResNet-50 file). */
 const ROWS = new Set((process.env.BENCH_224_ROWS ?? 'grad,pgd,postavg').split(','));
 const GRAD_BAR = 1.3;
 const PGD_BAR = 1.3;
@@ -53,15 +53,16 @@ export async function sideBySide(
   rounds: number,
   resetOk: boolean,
   roundSeconds = ROUND_SECONDS,
+  /** false: no warm-up call, one call per side per round (the caller warmed both up, e.g. PGD). */
+  warmUp = true,
 ): Promise<SideBySide> {
-  const [warm] = await timeReps(1, ours);
-  const oursReps = Math.max(1, Math.round(roundSeconds / warm));
+  const oursReps = warmUp ? Math.max(1, Math.round(roundSeconds / (await timeReps(1, ours))[0])) : 1;
   const mine: number[] = [];
   const peer: number[] = [];
   let theirsPeak: number | null = null;
   let note: string | undefined;
-  let theirsReps = 0;
-  if (theirs) {
+  let theirsReps = 1;
+  if (theirs && warmUp) {
     const a = await theirs(1);
     if (a.error) note = a.error;
     else theirsReps = Math.max(1, Math.round(roundSeconds / a.seconds![0]));
@@ -134,7 +135,7 @@ export async function bench224(shared: string, threads: number): Promise<void> {
   const skip = typeof peer === 'string' ? `PyTorch side skipped: ${peer}` : null;
   try {
     console.log(
-      `\n11. forward + input gradient at 224×224×3, side by side with PyTorch ${torch ? '1.13' : '(absent)'} (${threads} threads each; ${ROUNDS} alternating rounds; seconds per call, medians)`,
+      `\n12. forward + input gradient at 224×224×3, side by side with PyTorch ${torch ? '1.13' : '(absent)'} (${threads} threads each; ${ROUNDS} alternating rounds; seconds per call, medians)`,
     );
     console.log(
       '    ResNet-50 = torchvision resnet50; ViT-S/16 = torchvision VisionTransformer(patch 16, 12 layers, 6 heads, width 384, MLP 1536)',
@@ -173,14 +174,14 @@ export async function bench224(shared: string, threads: number): Promise<void> {
     }
 
     console.log(
-      `\n12. PGD-10 L∞ (ε 8/255, α 2/255, random start) on 32 random images of the ResNet-50, batch 32; ${PGD_ROUNDS} round(s) each side`,
+      `\n13. PGD-10 L∞ (ε 8/255, α 2/255, random start) on 32 random images of the ResNet-50, batch 32; ${PGD_ROUNDS} round(s) each side`,
     );
     console.log(
       "    PyTorch: torchattacks' PGD loop in bench/torchPeer.py (torchattacks is not installed here); ours: createPgd, as the attack job runs it",
     );
     if (!ROWS.has('pgd')) console.log('    not selected (BENCH_224_ROWS)');
     else if (prepared.resnet50) await pgdRow(prepared.resnet50, threads, torch);
-    else console.log('    skipped: the ResNet-50 fixture is absent (see row 11)');
+    else console.log('    skipped: the ResNet-50 fixture is absent (see row 12)');
 
     if (ROWS.has('postavg')) await postAveragingRow(shared, threads);
   } finally {
@@ -214,13 +215,15 @@ async function pgdRow(prepared: PreparedModel, threads: number, torch: TorchPeer
       alpha = 2 / 255;
     // warm-up: opens the gradient session (cached for the run, as in an attack job) and the forward session
     await createPgd({ eps, alpha, steps: 1 }).run(batch, ctx);
+    await torch?.request({ cmd: 'pgd', model: 'resnet50', n: N, steps: 1, eps, alpha });
     const pgd = createPgd({ eps, alpha, steps: 10 });
     const r = await sideBySide(
       () => pgd.run(batch, ctx),
       torch ? () => torch.request({ cmd: 'pgd', model: 'resnet50', n: N, steps: 10, eps, alpha }) : null,
       PGD_ROUNDS,
       resetOk,
-      0, // one call per round: a PGD-10 at batch 32 takes tens of seconds
+      0,
+      false, // both warmed up just above (one step each): a PGD-10 at batch 32 takes minutes here
     );
     const ratio = r.theirs === null ? null : r.theirs / r.ours;
     console.log('model        images   ours s    PyTorch s   PyTorch/ours   bar ≥ 1.3   peak RSS ours / PyTorch (MiB)   ours img/s');
@@ -235,7 +238,7 @@ async function pgdRow(prepared: PreparedModel, threads: number, torch: TorchPeer
 
 async function postAveragingRow(shared: string, threads: number): Promise<void> {
   const file = resolve(shared, 'models', 'resnet18-random-224.onnx');
-  console.log('\n13. post-averaging K=15 (91 points per image, radius 35) on resnet18-random-224: cost per evaluated point');
+  console.log('\n14. post-averaging K=15 (91 points per image, radius 35) on resnet18-random-224: cost per evaluated point');
   if (!existsSync(file)) {
     console.log(`    skipped: ${file} not found`);
     return;

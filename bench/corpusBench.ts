@@ -1,5 +1,5 @@
 /**
- * Bench row 14: forward + input gradient on every fixture of the architecture corpus
+ * Bench row 15: forward + input gradient on every fixture of the architecture corpus
  * (test/fixtures/arch/manifest.json) at the fixture's own size, side by side with the same PyTorch module
  * (rebuilt by scripts/fixtures/make-arch-fixtures.py's builders in bench/torchPeer.py; random weights do
  * not change the cost). Batch 32, alternating rounds, same thread count. The README's corpus table quotes
@@ -22,7 +22,7 @@ export async function corpusBench(threads: number): Promise<void> {
   };
   const peer = await TorchPeer.start(threads);
   console.log(
-    `\n14. architecture corpus: forward + input gradient at batch ${BATCH}, the fixture's size, side by side with PyTorch (${threads} threads each, ${ROUNDS} alternating rounds; ms per call, medians)`,
+    `\n15. architecture corpus: forward + input gradient at batch ${BATCH}, the fixture's size, side by side with PyTorch (${threads} threads each, ${ROUNDS} alternating rounds; ms per call, medians)`,
   );
   if (typeof peer === 'string') {
     console.log(`    skipped: ${peer}`);

@@ -1,6 +1,6 @@
 /**
  * Where the gradient model's time goes, op type by op type (onnxruntime's own profiler): the gradient model of
- * `model` (cross-entropy head) at `batch`, run `reps` times after one warm-up. Used to explain bench row 11.
+ * `model` (cross-entropy head) at `batch`, run `reps` times after one warm-up. Used to explain bench row 12.
  *   node --import tsx bench/profileGradient.ts MODEL.onnx [BATCH=1] [THREADS=2] [REPS=3]
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,9 @@ async function main(): Promise<void> {
   const session = await ort.InferenceSession.create(path, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    // as ModelSession opens it: no spinning intra-op threads
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
     enableProfiling: true,
     profileFilePrefix: join(dir, 'profile'),
   });
