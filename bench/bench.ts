@@ -5,7 +5,11 @@
  *  3. forward + backward (gradient model) throughput at batch 1, 32 and 128;
  *  4. attack speed on the shared models next to torchattacks' (PGD-10 at batch 100: 349 / 1697 / 228 images/s);
  *  5–7. defences' inference cost, Occluded Frequency speed, the 224×224×3 scale check (bench/defenceBench.ts);
- *  8. peak resident memory.
+ *  8. peak resident memory; 9–10. bounded memory (bench/memoryBench.ts); 11. the extension host (hostBench.ts);
+ *  12–14. at 224×224×3 side by side with PyTorch: forward + input gradient on a ResNet-50 and a ViT-S/16,
+ *      PGD-10, post-averaging's cost per point (bench/bench224.ts); 15. the architecture corpus's forward +
+ *      gradient against PyTorch (bench/corpusBench.ts).
+ * `--only 224` (or BENCH_ONLY=224) runs rows 12–14 only, `--only corpus` row 15, `--only host` the host row.
  * npm run bench:gpu (--gpu) runs rows 1–4 on the first GPU provider doctor's checks pass, or says none works.
  * PyTorch 1.13 on the same 2-core machine (2 threads, no_grad), mnist-cnn: 855 / 4124 / 5289 images/s;
  * forward + backward (loss.backward() to the input): mnist-cnn 401 / 2391 / 3639, mnist-mlp 2534 / 11807 / 20995,
@@ -26,6 +30,8 @@ import { defenceBench } from './defenceBench';
 import { memoryBench } from './memoryBench';
 import { hostBench } from './hostBench';
 import { pickGpuProvider } from './gpuBench';
+import { bench224 } from './bench224';
+import { corpusBench } from './corpusBench';
 import type { ExecutionProviderName } from '../src/engine/config/configFile';
 
 /** Further attack rows (DeepFool: torchattacks needed 401 s for the 500 mnist-cnn images = 1.25 images/s). */
@@ -42,6 +48,9 @@ const ENGINE_PATH = resolve(__dirname, 'engineProcess.js');
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 /** `--gpu` (npm run bench:gpu): rows 1–4 on the first GPU provider that works; never a silent fallback to CPU. */
 const GPU = process.argv.includes('--gpu');
+/** `--only host|224|corpus` (or BENCH_ONLY): one group of rows. */
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY;
 let EP: ExecutionProviderName = 'cpu';
 const runtimeOpts = () => ({ executionProvider: EP, threads: THREADS, ...(EP !== 'cpu' ? { strictProvider: true } : {}) });
 
@@ -106,8 +115,11 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`Robustness Lens benchmark — onnxruntime-node, ${EP}, ${THREADS} threads, node ${process.versions.node}\n`);
-  // BENCH_ONLY=host runs only the last row (the extension host's side of a 224×224×3 analyse)
-  if (process.env.BENCH_ONLY === 'host') return hostBench(shared, THREADS, ENGINE_PATH);
+  // --only host: the extension host's side of a 224×224×3 analyse; 224: the side-by-side rows 12–14; corpus: row 15
+  if (ONLY === 'host') return hostBench(shared, THREADS, ENGINE_PATH);
+  if (ONLY === '224') return bench224(shared, THREADS);
+  if (ONLY === 'corpus') return corpusBench(THREADS);
+  if (ONLY !== undefined) throw new Error(`bench: --only ${ONLY}: expected host, 224 or corpus`);
   console.log('1. clean inference throughput (images/s, random inputs, session.run only)');
   console.log('model                 batch 1   batch 32  batch 128   PyTorch 1.13 (1/32/128)');
   const models: [string, number[], number[]][] = [
@@ -212,6 +224,8 @@ async function main(): Promise<void> {
   console.log(`\n8. peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   await memoryBench(shared, THREADS);
   await hostBench(shared, THREADS, ENGINE_PATH);
+  await bench224(shared, THREADS);
+  await corpusBench(THREADS);
 }
 
 main().catch((e) => {
