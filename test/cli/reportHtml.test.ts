@@ -37,6 +37,8 @@ const SECTION_ELEMENTS: Record<string, string> = {
   certification: 'table[data-testid="certification-summary"]',
   'fourier-heatmap': '[data-testid="fourier-params"]',
   inversion: 'canvas[data-testid="inversion-heatmap"] + svg[data-testid="inversion-legend"]',
+  'run-plan': '[data-testid="run-plan"]',
+  checkpoints: '#panel-checkpoints svg',
 };
 
 function cli(args: string[], env: Record<string, string>) {
