@@ -15,6 +15,7 @@ import type { AttackRunSummary } from '../engine/attacks/protocol';
 import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
 import { certifiedAccuracyAt, type CertificationSection } from './certification';
 import type { CheckpointsSection } from './checkpoints';
+import type { InversionSection } from '../engine/spectral/featureInversion';
 import type { AttackMode } from '../engine/attacks/types';
 import type { CleanSection, ReportV1 } from '../engine/report/schema';
 import type { DefenceResult, DefenceRow, DefencesSection, FlagsSection, OccludedFrequencySection } from '../engine/report/sections';
@@ -177,6 +178,13 @@ export interface AlongTrainingFigure {
   last: CheckpointFigure;
 }
 
+export interface InversionFigure {
+  model: string;
+  shares: { low: number; mid: number; high: number };
+  reference: { low: number; mid: number; high: number };
+  relativeError: number;
+}
+
 export interface Verdict {
   clean: CleanFigure | null;
   robust: RobustFigure | null;
@@ -193,6 +201,8 @@ export interface Verdict {
   fourier: FourierFigure[];
   /** Robustness along training (a checkpoints run): its first and last checkpoint analysed. */
   alongTraining: AlongTrainingFigure | null;
+  /** Feature inversion (an invert run): per model, the band shares of x_r − x₀ beside those of x − x₀. */
+  inversion: InversionFigure[];
   /** Figures cover only part of the images (a cancelled or failed run, or one still going). */
   partial: boolean;
   /** The run is still going: its figures are those of the images finished so far. */
@@ -274,6 +284,9 @@ export function verdictOf(sections: unknown[], status: string, classes: number |
       peak: m.peak,
     })),
     alongTraining: alongTrainingFigure(first<CheckpointsSection>(sections, 'checkpoints')),
+    inversion: (first<InversionSection>(sections, 'inversion')?.models ?? [])
+      .filter((m) => m && m.shares && m.referenceShares && m.relativeError)
+      .map((m) => ({ model: m.model, shares: m.shares, reference: m.referenceShares, relativeError: m.relativeError.mean })),
     partial: status !== 'complete' || clean?.partial === true,
     running: status === 'running',
   };
@@ -392,7 +405,19 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** One line of the headline, with a key so that readers can style or test each. */
 export interface VerdictLine {
-  key: 'clean' | 'robust' | 'no-robust' | 'others' | 'defence' | 'band' | 'partial' | 'flags' | 'certified' | 'fourier' | 'along-training';
+  key:
+    | 'clean'
+    | 'robust'
+    | 'no-robust'
+    | 'others'
+    | 'defence'
+    | 'band'
+    | 'partial'
+    | 'flags'
+    | 'certified'
+    | 'fourier'
+    | 'along-training'
+    | 'inversion';
   text: string;
 }
 
@@ -464,6 +489,13 @@ export function verdictLines(v: Verdict): VerdictLine[] {
     out.push({
       key: 'along-training',
       text: `Along training, ${t.analysed} of ${plural(t.total, 'checkpoint')} analysed: ${t.analysed > 1 ? `first ${figure(t.first)}; last ` : ''}${figure(t.last)}.`,
+    });
+  }
+  for (const m of v.inversion) {
+    const shares = (x: InversionFigure['shares']) => `${pct(x.low)} / ${pct(x.mid)} / ${pct(x.high)}`;
+    out.push({
+      key: 'inversion',
+      text: `Feature inversion of ${m.model}: the change that matches its features (x_r − x₀) holds ${shares(m.shares)} of its |DCT| at low / mid / high frequencies, against ${shares(m.reference)} for the image itself (x − x₀); relative feature error ${sig3(m.relativeError)} after inversion.`,
     });
   }
   for (const d of v.defences) out.push({ key: 'defence', text: defenceText(d) });

@@ -317,6 +317,14 @@ test('analyse: three parallel shards merge to the unsharded run in every pass-1 
   // Pass 2 needs the configuration chosen from the whole sample: shards do not run it, and the merge says so.
   const notRecomputed = merged.merged!.notRecomputed;
   assert.ok(notRecomputed.includes('pass 2 (adaptive attacks, the ε sweep, defence costs)'), notRecomputed.join(' | '));
+  // … and says how to get it: the shards again with the configuration it chose (here the low-pass cutoff).
+  const chosen = (merged.sections.defences.results[0] as unknown as { defence: { params: { cutoff: number } } }).defence.params.cutoff;
+  assert.ok(
+    merged.warnings.some(
+      (w) => w.startsWith('pass 2 (the adaptive attacks') && w.includes(`run the shards again with --cutoff ${chosen} `),
+    ),
+    merged.warnings.join(' | '),
+  );
   // The flags are recomputed; those whose evidence is pass 2's (the adaptive collapse, the ε sweep's curve) cannot fire.
   assert.ok(!notRecomputed.includes('gradient-masking flags'));
   const pass2Flags = ['adaptive-collapse', 'robustness-not-decreasing-with-eps'];
@@ -339,7 +347,7 @@ test('analyse: three parallel shards merge to the unsharded run in every pass-1 
     whole.sections.perImage.defences = [];
   }
   delete whole.sections.flags;
-  merged.warnings = merged.warnings.filter((w) => !w.startsWith('merge does not yet recompute'));
+  merged.warnings = merged.warnings.filter((w) => !w.startsWith('merge does not yet recompute') && !w.startsWith('pass 2 (the adaptive'));
   const close = (path: string) => /^\.sections\.(rct|spectra)\./.test(path);
   assert.deepEqual(differences(whole, merged, '', [], close), []);
   // Files the merged report names came along: Occluded Frequency's previews, the per-image examples under their new rows.

@@ -920,6 +920,12 @@ test('an inversion section: one |DCT(x_r − x₀)| map per model side by side, 
   const examples = panel.querySelectorAll('[data-testid="inversion-examples"]');
   assert.equal(examples.length, 1, 'only the model with examples shows them');
   assert.deepEqual([...examples[0].querySelectorAll('figcaption')].map(text), ['x: 3/0001.png', 'x₀: 7/0002.png', 'x_r (rel. error 0.02)']);
+  // The card: each model's clean accuracy; the headline: each model's shares beside the image's own.
+  assert.match(text(root.querySelector('.summary-clean')), /Top-1 \(natural\.onnx\)\s*95\.0%.*Top-1 \(robust\.onnx\)/);
+  assert.match(
+    text(root.querySelector('[data-testid="verdict"]')),
+    /Feature inversion of \/m\/robust\.onnx: the change that matches its features \(x_r − x₀\) holds 70\.0% \/ 20\.0% \/ 10\.0% of its \|DCT\| at low \/ mid \/ high frequencies, against 40\.0% \/ 40\.0% \/ 20\.0%/,
+  );
 });
 
 test('a flags section: each fired flag with its explanation and evidence after the defences, a warning in the verdict; none fired, one line', async () => {
@@ -1054,6 +1060,8 @@ test('a checkpoints section: accuracy and τ line charts over the checkpoints in
   ]);
   assert.deepEqual(cells(tauTable.querySelector('tbody tr')!), ['ckpt-1.onnx', '0.340', '0.388', '0.874']);
   assert.match(text(panel.querySelector('[data-testid="checkpoints-failed"]')), /ckpt-2\.onnx: not analysed — not an ONNX model/);
+  // The card's clean accuracy is the newest checkpoint analysed's (ckpt-2 failed: ckpt-4).
+  assert.match(text(root.querySelector('.summary-clean')), /Top-1\s*97\.5% \(39\/40, ckpt-4\.onnx\)/);
   // Its headline: the first and the last checkpoint analysed.
   assert.match(
     text(root),

@@ -432,7 +432,12 @@ export async function mergeShardReports(inputs: ShardInput[]): Promise<MergeResu
     },
     timings,
     sections,
-    warnings: [...kept, ...(sanity ? sanity.findings.map((f) => f.message) : []), ...notRecomputedWarning(shards, analyseMissing)],
+    warnings: [
+      ...kept,
+      ...(sanity ? sanity.findings.map((f) => f.message) : []),
+      ...notRecomputedWarning(shards, analyseMissing),
+      ...passTwoHint(shards, sections),
+    ],
     merged: {
       shards: shards.length,
       reportIds: shards.map((s) => s.report.id),
@@ -465,6 +470,28 @@ function notRecomputed(shards: ShardInput[]): string[] {
   )
     out.push('pass 2 (adaptive attacks, the ε sweep, defence costs)');
   return out;
+}
+
+/**
+ * Pass 2 needs the configuration the merge chose from the whole sample: the flags that fix it, for a second
+ * sharded run whose merge then has pass 2 (a two-step run; an unsharded run does both at once).
+ */
+function passTwoHint(shards: ShardInput[], sections: ReportV1['sections']): string[] {
+  if (!notRecomputed(shards).some((n) => n.startsWith('pass 2'))) return [];
+  type Chosen = { defence: { kind: string; params: Record<string, unknown> } };
+  const results = ((sections.defences as { results?: Chosen[] } | undefined)?.results ?? []).map((r) => r.defence);
+  const flags = results.flatMap((d) =>
+    d.kind === 'low-pass'
+      ? [`--cutoff ${String(d.params.cutoff)}`]
+      : d.kind === 'post-averaging'
+        ? [`--K ${String(d.params.K)}`, `--radius ${Number(Number(d.params.radius).toPrecision(6))}`]
+        : [],
+  );
+  return flags.length
+    ? [
+        `pass 2 (the adaptive attacks against the defences, the ε sweep) needs the configuration chosen from the whole sample: run the shards again with ${flags.join(' ')} (what this merge chose) and merge those`,
+      ]
+    : [];
 }
 
 function notRecomputedWarning(shards: ShardInput[], more: string[]): string[] {

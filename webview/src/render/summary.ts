@@ -311,8 +311,9 @@ function cleanBlock(ctx: RenderContext, side: Side): HTMLElement {
 }
 
 /**
- * Jobs without a clean section: the Fourier heat map classifies the unperturbed images itself (its clean error);
- * certification measures only the smoothed classifier, so the card says where its figures are instead of "—".
+ * Jobs without a clean section: the Fourier heat map classifies the unperturbed images itself (its clean error),
+ * a checkpoints run its newest checkpoint, an inversion each model; certification measures only the smoothed
+ * classifier, so the card says where its figures are instead of "—".
  */
 function cleanRowsOfOtherJobs(ctx: RenderContext): Row[] {
   const heatmap = entriesOf(ctx, 'fourier-heatmap')[0]?.section;
@@ -321,6 +322,21 @@ function cleanRowsOfOtherJobs(ctx: RenderContext): Row[] {
     const n = heatmap.params.images;
     const correct = Math.round((1 - plain.cleanError) * n);
     return [['Top-1', `${percent(1 - plain.cleanError)} (${fraction(correct, n)}, the heat map's unperturbed pass)`]];
+  }
+  // Robustness along training: the card is the newest checkpoint's, so its figures (the chart has the others).
+  const along = entriesOf(ctx, 'checkpoints')[0]?.section;
+  const last = along?.entries.filter((e) => e.result).at(-1);
+  if (last?.result) {
+    const { images, cleanTop1 } = last.result;
+    return [['Top-1', `${percent(cleanTop1)} (${fraction(Math.round(cleanTop1 * images), images)}, ${last.name})`]];
+  }
+  const inverted = entriesOf(ctx, 'inversion')[0]?.section;
+  if (inverted?.models.length) {
+    const n = inverted.params.images;
+    return inverted.models.map((m): Row => [
+      inverted.models.length > 1 ? `Top-1 (${baseName(m.model)})` : 'Top-1',
+      `${percent(m.cleanAccuracy)} (${fraction(Math.round(m.cleanAccuracy * n), n)})`,
+    ]);
   }
   if (entriesOf(ctx, 'certification')[0]) {
     return [['Top-1', 'not measured: certification classifies noisy copies only (see certified accuracy at radius 0)']];
