@@ -602,6 +602,33 @@ async function explainCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * The end of a job command that writes a run folder (certify, fourier-heatmap, invert, checkpoints): report.json,
+ * `--json`, the sanity findings on stderr, `--html`, then on stdout the sanity banner first (a result that looks like
+ * a class-order or preprocessing mistake says so before its figures), the section's lines, an interrupted run's
+ * status, the other warnings and the run folder. Exit 130 for a cancelled (partial) run.
+ */
+function finishJobCommand(
+  report: ReportV1,
+  values: { json?: unknown; html?: unknown },
+  outDir: string,
+  body: { lines: string[]; interrupted: string; keepWarning?: (w: string) => boolean },
+): number {
+  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
+  if (values.json !== undefined) emitJson(values.json as string, report);
+  sanityToStderr(report, values.json);
+  emitHtml(values.html, report, outDir, values.json);
+  if (values.json !== '-') {
+    const banner = sanityBanner(report);
+    const lines = [...banner.lines, ...body.lines];
+    if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; ${body.interrupted}`);
+    for (const w of banner.otherWarnings) if (body.keepWarning?.(w) ?? true) lines.push(`warning: ${w}`);
+    lines.push(`run        ${resolve(outDir)}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return report.status === 'partial' ? 130 : 0;
+}
+
 async function fourierHeatmapCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     ...COMMON_FLAG_SPEC,
@@ -616,23 +643,10 @@ async function fourierHeatmapCommand(args: string[]): Promise<number> {
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runFourierHeatmapJob(jobRequest(modelPath, values.config, overrides), options, hooks),
   );
-  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
-  if (values.json !== undefined) emitJson(values.json, report);
-  sanityToStderr(report, values.json);
-  if (values.json !== '-') {
-    // A result that looks like a class-order or preprocessing mistake says so first, as eval and attack do.
-    const banner = sanityBanner(report);
-    const lines = [
-      ...banner.lines,
-      `model      ${report.model.path}`,
-      ...fourierHeatmapLines(report.sections.fourierHeatmap as FourierHeatmapSection),
-    ];
-    if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; the map holds the cells finished`);
-    for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
-    lines.push(`run        ${resolve(outDir)}`);
-    process.stdout.write(lines.join('\n') + '\n');
-  }
-  return report.status === 'partial' ? 130 : 0;
+  return finishJobCommand(report, values, outDir, {
+    lines: [`model      ${report.model.path}`, ...fourierHeatmapLines(report.sections.fourierHeatmap as FourierHeatmapSection)],
+    interrupted: 'the map holds the cells finished',
+  });
 }
 
 async function invertCommand(args: string[]): Promise<number> {
@@ -651,20 +665,10 @@ async function invertCommand(args: string[]): Promise<number> {
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runInvertJob(jobRequest(modelPath, values.config, overrides), options, hooks),
   );
-  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
-  if (values.json !== undefined) emitJson(values.json, report);
-  sanityToStderr(report, values.json);
-  emitHtml(values.html, report, outDir, values.json);
-  if (values.json !== '-') {
-    const banner = sanityBanner(report);
-    const lines = [...banner.lines, `model      ${report.model.path}`, ...inversionLines(report.sections.inversion as InversionSection)];
-    if (report.status !== 'complete')
-      lines.push(`status: ${report.status.toUpperCase()} — interrupted; the figures hold the models finished`);
-    for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
-    lines.push(`run        ${resolve(outDir)}`);
-    process.stdout.write(lines.join('\n') + '\n');
-  }
-  return report.status === 'partial' ? 130 : 0;
+  return finishJobCommand(report, values, outDir, {
+    lines: [`model      ${report.model.path}`, ...inversionLines(report.sections.inversion as InversionSection)],
+    interrupted: 'the figures hold the models finished',
+  });
 }
 
 async function checkpointsCommand(args: string[]): Promise<number> {
@@ -688,22 +692,13 @@ async function checkpointsCommand(args: string[]): Promise<number> {
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runCheckpointsJob(jobRequest(folder, values.config, overrides), options, hooks),
   );
-  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
-  if (values.json !== undefined) emitJson(values.json, report);
-  emitHtml(values.html, report, outDir, values.json);
-  sanityToStderr(report, values.json);
-  if (values.json !== '-') {
-    // The newest checkpoint's sanity findings (class order, preprocessing) first, as every run's.
-    const banner = sanityBanner(report);
-    const lines = [...banner.lines, ...checkpointsLines(report.sections.checkpoints as CheckpointsSection)];
-    if (report.status !== 'complete')
-      lines.push(`status: ${report.status.toUpperCase()} — interrupted; the checkpoints finished are kept (and cached)`);
-    // The checkpoints not analysed are in the table already; other warnings (the sanity check's are above) here.
-    for (const w of banner.otherWarnings.filter((x) => !x.startsWith('checkpoint '))) lines.push(`warning: ${w}`);
-    lines.push(`run        ${resolve(outDir)}`);
-    process.stdout.write(lines.join('\n') + '\n');
-  }
-  return report.status === 'partial' ? 130 : 0;
+  // The newest checkpoint's sanity findings (class order, preprocessing) come first, as every run's; the
+  // checkpoints not analysed are in the table already, so their warnings are not repeated.
+  return finishJobCommand(report, values, outDir, {
+    lines: checkpointsLines(report.sections.checkpoints as CheckpointsSection),
+    interrupted: 'the checkpoints finished are kept (and cached)',
+    keepWarning: (w) => !w.startsWith('checkpoint '),
+  });
 }
 
 async function certifyCommand(args: string[]): Promise<number> {
@@ -722,23 +717,10 @@ async function certifyCommand(args: string[]): Promise<number> {
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks) =>
     runCertifyJob(jobRequest(modelPath, values.config, overrides), options, hooks),
   );
-  writeFileAtomic(resolve(outDir, 'report.json'), stringifyReport(report) + '\n');
-  if (values.json !== undefined) emitJson(values.json, report);
-  sanityToStderr(report, values.json);
-  emitHtml(values.html, report, outDir, values.json);
-  if (values.json !== '-') {
-    const banner = sanityBanner(report);
-    const lines = [
-      ...banner.lines,
-      `model      ${report.model.path}`,
-      ...certificationLines(report.sections.certification as CertificationSection),
-    ];
-    if (report.status !== 'complete') lines.push(`status: ${report.status.toUpperCase()} — interrupted; figures cover the images finished`);
-    for (const w of banner.otherWarnings) lines.push(`warning: ${w}`);
-    lines.push(`run        ${resolve(outDir)}`);
-    process.stdout.write(lines.join('\n') + '\n');
-  }
-  return report.status === 'partial' ? 130 : 0;
+  return finishJobCommand(report, values, outDir, {
+    lines: [`model      ${report.model.path}`, ...certificationLines(report.sections.certification as CertificationSection)],
+    interrupted: 'figures cover the images finished',
+  });
 }
 
 main(process.argv.slice(2)).then(

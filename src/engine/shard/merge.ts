@@ -419,6 +419,7 @@ export async function mergeShardReports(inputs: ShardInput[]): Promise<MergeResu
   );
   const timings: Record<string, number> = {};
   for (const s of shards) for (const [k, v] of Object.entries(s.report.timings)) timings[k] = (timings[k] ?? 0) + v;
+  const missing = [...notRecomputed(shards), ...analyseMissing];
   const { shard: _shard, ...envelope } = base;
   const report: ReportV1 = {
     ...envelope,
@@ -435,13 +436,13 @@ export async function mergeShardReports(inputs: ShardInput[]): Promise<MergeResu
     warnings: [
       ...kept,
       ...(sanity ? sanity.findings.map((f) => f.message) : []),
-      ...notRecomputedWarning(shards, analyseMissing),
-      ...passTwoHint(shards, sections),
+      ...notRecomputedWarning(missing),
+      ...passTwoHint(missing, sections),
     ],
     merged: {
       shards: shards.length,
       reportIds: shards.map((s) => s.report.id),
-      notRecomputed: [...notRecomputed(shards), ...analyseMissing],
+      notRecomputed: missing,
     },
   };
   report.warnings.push(...checkReportInvariants(report).map((v) => `report check failed: ${v}`));
@@ -476,8 +477,8 @@ function notRecomputed(shards: ShardInput[]): string[] {
  * Pass 2 needs the configuration the merge chose from the whole sample: the flags that fix it, for a second
  * sharded run whose merge then has pass 2 (a two-step run; an unsharded run does both at once).
  */
-function passTwoHint(shards: ShardInput[], sections: ReportV1['sections']): string[] {
-  if (!notRecomputed(shards).some((n) => n.startsWith('pass 2'))) return [];
+function passTwoHint(missing: string[], sections: ReportV1['sections']): string[] {
+  if (!missing.some((n) => n.startsWith('pass 2'))) return [];
   type Chosen = { defence: { kind: string; params: Record<string, unknown> } };
   const results = ((sections.defences as { results?: Chosen[] } | undefined)?.results ?? []).map((r) => r.defence);
   const flags = results.flatMap((d) =>
@@ -494,8 +495,7 @@ function passTwoHint(shards: ShardInput[], sections: ReportV1['sections']): stri
     : [];
 }
 
-function notRecomputedWarning(shards: ShardInput[], more: string[]): string[] {
-  const missing = [...notRecomputed(shards), ...more];
+function notRecomputedWarning(missing: string[]): string[] {
   return missing.length
     ? [
         `merge does not yet recompute ${missing.join(', ')} from the shards: they are left out of the merged report (an unsharded run has them)`,
