@@ -46,3 +46,50 @@ test('Rng keeps the xoshiro128** sequence of its unsigned implementation (seeded
     [2837322924, 544945897, 479756282, 3500138142, 339756180, 113173290],
   );
 });
+
+test('Rng.normal follows the standard normal distribution (Kolmogorov–Smirnov against Φ, and its fourth moment)', () => {
+  const r = new Rng(7);
+  const n = 100000;
+  const z = Float64Array.from({ length: n }, () => r.normal()).sort();
+  // Φ by the Abramowitz–Stegun 7.1.26 erf (|error| < 1.5e-7), far below the test's resolution.
+  const erf = (x: number) => {
+    const t = 1 / (1 + 0.3275911 * Math.abs(x));
+    const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+    return x >= 0 ? y : -y;
+  };
+  const phi = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
+  let d = 0;
+  z.forEach((v, i) => (d = Math.max(d, Math.abs(phi(v) - i / n), Math.abs(phi(v) - (i + 1) / n))));
+  // 1.63/√n: the 1 % critical value of the KS statistic.
+  assert.ok(d < 1.63 / Math.sqrt(n), `KS distance ${d}`);
+  const m4 = z.reduce((a, v) => a + v ** 4, 0) / n;
+  assert.ok(Math.abs(m4 - 3) < 0.1, `fourth moment ${m4} (3 for a normal)`);
+});
+
+test('Rng.fillNormal gives exactly what successive normal() calls give, whatever the pending spare value', () => {
+  for (const [seed, before, length] of [
+    [1, 0, 10],
+    [2, 1, 7],
+    [3, 3, 1001],
+    [4, 0, 1],
+  ]) {
+    const a = new Rng(seed),
+      b = new Rng(seed);
+    for (let i = 0; i < before; i++) assert.equal(a.normal(), b.normal());
+    const expected = new Float32Array(length);
+    let sum = 0;
+    for (let i = 0; i < length; i++) {
+      const g = a.normal();
+      expected[i] = g;
+      sum += g * g;
+    }
+    const out = new Float32Array(length + 2).fill(9);
+    assert.equal(b.fillNormal(out, 1, length + 1), sum, 'the sum of squares of the unrounded draws');
+    assert.deepEqual(out.subarray(1, length + 1), expected);
+    assert.equal(out[0], 9);
+    assert.equal(out[length + 1], 9);
+    // Both generators are left in the same state (spare value included).
+    assert.equal(a.normal(), b.normal());
+    assert.equal(a.next(), b.next());
+  }
+});

@@ -32,7 +32,8 @@ export async function sampleCounts(model: ScoreModel, x: Float32Array, num: numb
   for (let done = 0; done < num;) {
     if (opts.signal?.aborted) throw new EngineError('CANCELLED', 'cancelled');
     const n = Math.min(batch, num - done);
-    for (let i = 0, o = 0; i < n; i++) for (let j = 0; j < per; j++, o++) noisy[o] = x[j] + sigma * rng.normal();
+    rng.fillNormal(noisy, 0, n * per);
+    for (let i = 0, o = 0; i < n; i++) for (let j = 0; j < per; j++, o++) noisy[o] = x[j] + sigma * noisy[o];
     const scores = await model.scores(n === batch ? noisy : noisy.subarray(0, n * per), n);
     const classes = scores.length / n;
     while (counts.length < classes) counts.push(0);

@@ -50,7 +50,12 @@ export interface DirectionSampler {
    * count × K directions, each of unit L2 norm in model-input space, returned as pixel displacements
    * (already multiplied by std_c/scale), laid out image-major.
    */
-  sample(pixels: Float32Array, count: number, K: number, rng: Rng): Promise<Float32Array>;
+  sample(pixels: Float32Array, count: number, K: number, rng: Rng, out?: Float32Array): Promise<Float32Array>;
+}
+
+/** `out`'s first `length` values when it is long enough (a caller's reusable buffer), else a new array. */
+export function reuse(out: Float32Array | undefined, length: number): Float32Array {
+  return out && out.length >= length ? out.subarray(0, length) : new Float32Array(length);
 }
 
 /** Standard normal directions, normalised to unit length in model-input space. */
@@ -59,9 +64,9 @@ export function randomDirections(p: Preprocessing): DirectionSampler {
   const plane = p.height * p.width;
   return {
     kind: 'random',
-    sample(_pixels, count, K, rng) {
+    sample(_pixels, count, K, rng, buffer) {
       const per = scale.length * plane;
-      const out = new Float32Array(count * K * per);
+      const out = reuse(buffer, count * K * per);
       for (let d = 0; d < count * K; d++) fillUnitDirection(out.subarray(d * per, (d + 1) * per), rng, scale, plane);
       return Promise.resolve(out);
     },
@@ -70,12 +75,7 @@ export function randomDirections(p: Preprocessing): DirectionSampler {
 
 /** A standard normal vector normalised to unit length in model-input space, written as a pixel displacement. */
 export function fillUnitDirection(v: Float32Array, rng: Rng, scale: Float64Array, plane: number): void {
-  let s = 0;
-  for (let j = 0; j < v.length; j++) {
-    const g = rng.normal();
-    v[j] = g;
-    s += g * g;
-  }
+  const s = rng.fillNormal(v);
   const inv = 1 / Math.sqrt(s);
   for (let c = 0; c < scale.length; c++) {
     const f = inv * scale[c];
@@ -95,22 +95,39 @@ export function averagingPoints(
   K: number,
   radius: number,
 ): Float32Array {
+  const rows = count * pointsPerImage(K);
+  return writeAveragingRows(pixels, per, directions, K, radius, 0, rows, new Float32Array(rows * per));
+}
+
+/**
+ * Rows [first, first + rows) of averagingPoints' layout, written into `out` (rows × per values). Lets the
+ * defence stream its points through one reusable batch-sized buffer: a 224×224×3 image's 91 points are 55 MB,
+ * and fresh buffers that size cost more in page faults than building the points.
+ */
+export function writeAveragingRows(
+  pixels: Float32Array,
+  per: number,
+  directions: Float32Array,
+  K: number,
+  radius: number,
+  first: number,
+  rows: number,
+  out: Float32Array,
+): Float32Array {
   const P = pointsPerImage(K);
   const Q = RADIUS_FRACTIONS.length;
-  const lambdas = RADIUS_FRACTIONS.map((f) => f * radius);
-  const out = new Float32Array(count * P * per);
-  for (let i = 0; i < count; i++) {
+  for (let r = 0; r < rows; r++) {
+    const i = Math.floor((first + r) / P);
+    const q = (first + r) % P;
     const xo = i * per;
-    const base = i * P * per;
-    out.set(pixels.subarray(xo, xo + per), base);
-    for (let k = 0; k < K; k++) {
-      const vo = (i * K + k) * per;
-      for (let q = 0; q < Q; q++) {
-        const lambda = lambdas[q];
-        const ro = base + (1 + k * Q + q) * per;
-        for (let j = 0; j < per; j++) out[ro + j] = pixels[xo + j] + lambda * directions[vo + j];
-      }
+    const ro = r * per;
+    if (q === 0) {
+      out.set(pixels.subarray(xo, xo + per), ro);
+      continue;
     }
+    const lambda = RADIUS_FRACTIONS[(q - 1) % Q] * radius;
+    const vo = (i * K + Math.floor((q - 1) / Q)) * per;
+    for (let j = 0; j < per; j++) out[ro + j] = pixels[xo + j] + lambda * directions[vo + j];
   }
   return out;
 }
@@ -155,6 +172,10 @@ export class PostAveragedModel implements ScoreModel {
     decidedBy: 'graph',
   };
 
+  /** Reused across calls: directions of one chunk of images, and one batch of points. */
+  private directionBuffer = new Float32Array(0);
+  private pointBuffer = new Float32Array(0);
+
   constructor(
     readonly base: ScoreModel,
     readonly config: PostAveragingConfig,
@@ -192,35 +213,43 @@ export class PostAveragedModel implements ScoreModel {
     const Kmax = Math.max(...Ks);
     const P = pointsPerImage(Kmax);
     const chunk = imagesPerCall(per, P);
-    let classes = this.base.numClasses ?? 0;
-    const outs: Float32Array[] = [];
+    // Points go to the model a batch at a time, built into one reusable buffer (see writeAveragingRows).
+    const rowsPerCall = Math.max(1, this.base.batchSize);
+    const kind = this.base.outputKind?.kind ?? 'logits';
+    const ends = Ks.map(pointsPerImage);
+    let classes = 0;
+    let outs: Float32Array[] = [];
+    let prob = new Float64Array(0);
+    let acc = new Float64Array(0);
     for (let start = 0; start < count; start += chunk) {
       const n = Math.min(chunk, count - start);
       const x = pixels.subarray(start * per, (start + n) * per);
-      const dirs = await this.config.sampler.sample(x, n, Kmax, this.config.rng);
-      const pts = averagingPoints(x, n, per, dirs, Kmax, this.config.radius);
-      const raw = await this.base.scores(pts, n * P);
-      classes = raw.length / (n * P);
-      if (outs.length === 0) Ks.forEach(() => outs.push(new Float32Array(count * classes)));
-      const kind = this.base.outputKind?.kind ?? 'logits';
-      const prob = new Float64Array(classes);
-      for (let i = 0; i < n; i++) {
-        // Running sum over points in layout order; K's set = x + the first 6K direction points.
-        const acc = new Float64Array(classes);
-        const done = new Set<number>();
-        for (let q = 0; q < P; q++) {
-          rowProbabilities(raw.subarray((i * P + q) * classes, (i * P + q + 1) * classes), kind, prob);
+      if (this.directionBuffer.length < n * Kmax * per) this.directionBuffer = new Float32Array(n * Kmax * per);
+      const dirs = await this.config.sampler.sample(x, n, Kmax, this.config.rng, this.directionBuffer);
+      for (let first = 0; first < n * P; first += rowsPerCall) {
+        const rows = Math.min(rowsPerCall, n * P - first);
+        if (this.pointBuffer.length < rows * per) this.pointBuffer = new Float32Array(rowsPerCall * per);
+        const pts = writeAveragingRows(x, per, dirs, Kmax, this.config.radius, first, rows, this.pointBuffer.subarray(0, rows * per));
+        const raw = await this.base.scores(pts, rows);
+        if (classes === 0) {
+          classes = raw.length / rows;
+          outs = Ks.map(() => new Float32Array(count * classes));
+          prob = new Float64Array(classes);
+          acc = new Float64Array(classes);
+        }
+        for (let r = 0; r < rows; r++) {
+          // Running sum over an image's points in layout order; K's set = x + the first 6K direction points.
+          const q = (first + r) % P;
+          const image = start + Math.floor((first + r) / P);
+          if (q === 0) acc.fill(0);
+          rowProbabilities(raw.subarray(r * classes, (r + 1) * classes), kind, prob);
           for (let c = 0; c < classes; c++) acc[c] += prob[c];
-          Ks.forEach((K, s) => {
-            if (q + 1 === pointsPerImage(K) && !done.has(s)) {
-              done.add(s);
-              for (let c = 0; c < classes; c++) outs[s][(start + i) * classes + c] = acc[c] / (q + 1);
-            }
+          ends.forEach((end, s) => {
+            if (q + 1 === end) for (let c = 0; c < classes; c++) outs[s][image * classes + c] = acc[c] / end;
           });
         }
       }
     }
-    if (outs.length === 0) Ks.forEach(() => outs.push(new Float32Array(0)));
-    return outs;
+    return outs.length ? outs : Ks.map(() => new Float32Array(0));
   }
 }

@@ -49,19 +49,84 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  /** Standard normal (Box–Muller, caching the second value). */
+  /**
+   * Standard normal: Marsaglia's polar method (exact; a pair per accepted point of the unit disc, the second
+   * value cached). Unlike Box–Muller it needs no sine or cosine: one log and one square root per pair.
+   */
   normal(): number {
     if (this.spareNormal !== undefined) {
       const v = this.spareNormal;
       this.spareNormal = undefined;
       return v;
     }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    let a: number, b: number, s: number;
+    do {
+      a = 2 * this.next() - 1;
+      b = 2 * this.next() - 1;
+      s = a * a + b * b;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spareNormal = b * f;
+    return a * f;
+  }
+
+  /**
+   * Fills out[start, end) with standard normals — exactly the values successive normal() calls would give,
+   * rounded to float32 on store — and returns the sum of their squares before rounding. For large fills (a
+   * 224×224×3 direction per call): the state stays in locals.
+   */
+  fillNormal(out: Float32Array, start = 0, end = out.length): number {
+    let j = start;
+    let sum = 0;
+    if (j < end && this.spareNormal !== undefined) {
+      const g = this.spareNormal;
+      this.spareNormal = undefined;
+      out[j++] = g;
+      sum += g * g;
+    }
+    let s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2,
+      s3 = this.s3;
+    while (j < end) {
+      let a: number, b: number, s: number;
+      do {
+        // next() twice, inlined (see nextUint32).
+        let r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+        let t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 11);
+        a = 2 * (r / 4294967296) - 1;
+        r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+        t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 11);
+        b = 2 * (r / 4294967296) - 1;
+        s = a * a + b * b;
+      } while (s >= 1 || s === 0);
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
+      const x = a * f;
+      out[j++] = x;
+      sum += x * x;
+      const y = b * f;
+      if (j < end) {
+        out[j++] = y;
+        sum += y * y;
+      } else this.spareNormal = y;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return sum;
   }
 
   /** Fisher–Yates shuffle in place. */

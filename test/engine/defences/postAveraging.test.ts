@@ -105,6 +105,38 @@ test('the post-averaged output is the mean softmax over the points; nested K sha
   assert.deepEqual(Array.from(await again.scores(x, 1)), Array.from(k5));
 });
 
+test('points stream through the model a batch at a time: images split across batches, buffers reused across calls', async () => {
+  const p = preprocessing(1, 3, 3);
+  const model = new LinearModel(p, 4, 3); // batch size 16: each image's 31 points span two or three calls
+  const calls: number[] = [];
+  const counting = Object.assign(Object.create(model) as LinearModel, {
+    scores: (x: Float32Array, n: number) => (calls.push(n), model.scores(x, n)),
+  });
+  const x = Float32Array.from({ length: 27 }, (_, i) => ((i * 7) % 27) / 27);
+  const pa = new PostAveragedModel(counting, { K: 5, radius: 0.7, sampler: randomDirections(p), rng: new Rng(3) });
+  const reference = async (images: Float32Array, count: number, rng: Rng) => {
+    const pts = averagingPoints(images, count, 9, await randomDirections(p).sample(images, count, 5, rng), 5, 0.7);
+    const z = await model.scores(pts, count * 31);
+    return Array.from({ length: count }, (_, i) => {
+      const acc = [0, 0, 0, 0];
+      for (let q = 0; q < 31; q++) softmax(z.subarray((i * 31 + q) * 4, (i * 31 + q + 1) * 4)).forEach((v, c) => (acc[c] += v / 31));
+      return acc;
+    }).flat();
+  };
+  const rng = new Rng(3);
+  for (const count of [3, 1, 2]) {
+    calls.length = 0;
+    const got = await pa.scores(x.subarray(0, count * 9), count);
+    const want = await reference(x.subarray(0, count * 9), count, rng);
+    want.forEach((v, j) => assert.ok(Math.abs(v - got[j]) < 1e-6, `count ${count}, value ${j}: ${got[j]} vs ${v}`));
+    assert.ok(calls.every((n) => n <= 16));
+    assert.equal(
+      calls.reduce((a, b) => a + b, 0),
+      count * 31,
+    );
+  }
+});
+
 test('bad K and r are refused with what was expected', () => {
   const p = preprocessing(1, 3, 3);
   const model = new LinearModel(p, 2);
