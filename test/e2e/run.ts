@@ -324,9 +324,7 @@ async function themes(r: Results, s: Session, art: Artifacts): Promise<void> {
   };
 
   const initial = await bodyTheme(frame);
-  const initialKind = (['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-dark', 'vscode-light'] as ThemeKind[]).find((k) =>
-    kindMatches(initial.classes, k),
-  );
+  const initialKind = themeKindOf(initial.classes);
   r.log(`initial theme: ${initial.themeName ?? '?'} (body ${initial.classes.join(' ')})`);
   await measure(`initial theme (${initial.themeName ?? initialKind ?? '?'})`, 'initial');
 
@@ -494,6 +492,20 @@ async function trainingAndInversion(r: Results, s: Session, art: Artifacts): Pro
   if (await view.isVisible()) await view.screenshot({ path: art.path('28-checkpoints-panel.png') });
   r.check('line charts over the checkpoints are drawn', panel.charts >= 2, JSON.stringify(panel));
   r.check('no checkpoint failed', panel.failed === '', panel.failed);
+  // Both panels in Dark Modern too (readability measured as in the themes step); the initial theme comes back
+  // after the inversion panel's dark screenshot.
+  const initial = await bodyTheme(run.frame);
+  const initialKind = themeKindOf(initial.classes);
+  const dark = THEMES.find((t) => t.kind === 'vscode-dark')!;
+  const inDark = async (frame: Frame, label: string, shot: string) => {
+    const body = await bodyTheme(frame);
+    r.check(`${label}: the panel's body shows ${dark.kind}`, kindMatches(body.classes, dark.kind), body.classes.join(' '));
+    const v = page.locator('iframe.webview.ready').last();
+    if (await v.isVisible()) await v.screenshot({ path: art.path(shot) });
+    checkReadability(r, `${label} (${dark.name})`, await measureReadability(frame));
+  };
+  await switchTheme(wb, run.frame, dark.label, dark.kind);
+  await inDark(run.frame, 'checkpoints panel', '28-checkpoints-panel-dark.png');
 
   await wb.closeAllEditors();
   await wb.runContextEntry(wb.treeItem(s.layout!.modelName), MENU.featureInversion, CONTRIBUTIONS_TIMEOUT_MS);
@@ -519,9 +531,19 @@ async function trainingAndInversion(r: Results, s: Session, art: Artifacts): Pro
     params: document.querySelector('[data-testid="inversion-params"]')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
   }));
   r.log('inversion panel', JSON.stringify(shares));
+  r.check('the band shares table is shown', shares.rows >= 1, JSON.stringify(shares));
+  await inDark(inv.frame, 'inversion panel', '29-inversion-panel-dark.png');
+  if (initialKind && initial.themeName) await switchTheme(wb, inv.frame, initial.themeName, initialKind);
+  else r.log('initial theme unknown: not restored');
   const invView = page.locator('iframe.webview.ready').last();
   if (await invView.isVisible()) await invView.screenshot({ path: art.path('29-inversion-panel.png') });
-  r.check('the band shares table is shown', shares.rows >= 1, JSON.stringify(shares));
+}
+
+/** The theme kind a webview body's classes name, if any. */
+function themeKindOf(classes: string[]): ThemeKind | undefined {
+  return (['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-dark', 'vscode-light'] as ThemeKind[]).find((k) =>
+    kindMatches(classes, k),
+  );
 }
 
 /** The frame of the model view (the .onnx file's custom editor) once it has left its "reading the model…" state. */
