@@ -282,7 +282,8 @@ test('the noise baseline is seeded and repeatable and keeps each band’s RMS pe
         size++;
       }
       close(Math.sqrt(noise / size), Math.sqrt(removed / size), 1e-5, `band ${band} channel ${ch} RMS`);
-      assert.ok(changed > 1e-3, `band ${band} channel ${ch} was replaced`);
+      // A one-coefficient band (the DC) gets ±its own value: the same value half the time, by design.
+      if (size > 1) assert.ok(changed > 1e-3, `band ${band} channel ${ch} was replaced`);
     }
   }
   assert.throws(() => ablatedImages(px, c, h, w, 'noise'), isError('USAGE', /baseline "noise" needs a seeded rng/));
