@@ -21,6 +21,7 @@ import { encodeModel } from '../../../src/engine/onnx/onnxProto';
 import { Classifier } from '../../../src/engine/runtime/classifier';
 import { Rng } from '../../../src/engine/util/random';
 import { REFERENCE_DIR } from '../../helpers/referenceData';
+import { attackPasses } from '../../../src/engine/analyse/passCounts';
 
 const PER = 16;
 const dir = mkdtempSync(join(tmpdir(), 'rl-fab-'));
@@ -235,6 +236,13 @@ test('FAB-T aims at the 2nd, 3rd, … highest clean logits in order (the labels 
     const steps = 3;
     await createFabT({ eps: 1e-6, steps, targets: 3 }).run({ pixels, count: 4, labels, targets: null }, ctx);
     assert.equal(calls.length, 3 * steps);
+    // The analyse estimate prices the same work per image (its bound: no image broken).
+    const priced = attackPasses({ name: 'fab-t', params: { steps, targets: 3 } }, 6);
+    assert.deepEqual(priced, { gradient: 3 * steps, forward: 1 + 3 * steps });
+    assert.equal(
+      calls.reduce((s, c) => s + c.count, 0),
+      4 * priced.gradient,
+    );
     calls.forEach((call, k) =>
       assert.deepEqual(
         call.targets,
