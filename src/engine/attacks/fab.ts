@@ -84,6 +84,7 @@ async function runFabT(batch: AttackBatch, ctx: AttackContext, p: FabParams, rec
         ctx,
         p,
         r > 0,
+        k,
       );
       rows.forEach((i, j) => {
         queries[i] += run.queries[j];
@@ -123,10 +124,11 @@ export async function fabRun(
   ctx: AttackContext,
   p: Pick<FabParams, 'norm' | 'eps' | 'steps' | 'alphaMax' | 'eta' | 'beta'>,
   randomStart: boolean,
+  /** Classes of the model's output (default: the context's). */
+  classes = ctx.numClasses,
 ): Promise<FabRunResult> {
   const n = rows.length;
   const per = ctx.pixelsPerImage;
-  const classes = ctx.numClasses;
   const [lo, hi] = ctx.range;
   const labels = rows.map((i) => batch.labels[i]);
   const x0 = new Float32Array(n * per);
@@ -235,6 +237,8 @@ export function projectOntoHyperplane(
   const r0 = b - wp;
   const sign = r0 >= 0 ? 1 : -1;
   const r = sign * r0;
+  // A non-finite logit or gradient gives no hyperplane to move to: no move (rather than the box's corner).
+  if (!Number.isFinite(r)) return out.fill(0);
   // Per coordinate (with w oriented so that r ≥ 0): |w_q|, the room it can move by, its slope a_q.
   const abs = new Float64Array(per);
   const room = new Float64Array(per);

@@ -123,12 +123,14 @@ test('projectOntoHyperplane: the closed forms without the box (L2 along w, L∞ 
   }
 });
 
-test('projectOntoHyperplane: a hyperplane out of the box’s reach gives the far corner; w = 0 coordinates stay', () => {
+test('projectOntoHyperplane: a hyperplane out of the box’s reach gives the far corner; w = 0 coordinates stay; NaN, no move', () => {
   const x = Float64Array.of(0.2, 0.5, 0.9, 0.5);
   const w = Float64Array.of(1, -2, 0.5, 0);
   for (const norm of ['l2', 'linf'] as const) {
     const d = projectOntoHyperplane(x, w, 100, norm, 0, 1, new Float64Array(4));
     assert.deepEqual(Array.from(d), [1 - 0.2, -0.5, 1 - 0.9, 0]);
+    // A non-finite logit difference (b) is no hyperplane: no move.
+    assert.deepEqual(Array.from(projectOntoHyperplane(x, w, NaN, norm, 0, 1, new Float64Array(4).fill(7))), [0, 0, 0, 0]);
   }
 });
 
