@@ -5,7 +5,7 @@ usage: /usr/bin/python3 scripts/reference/autoattack_reference.py AUTOATTACK_CHE
 
 For each model and ε below, runs AutoAttack(version='standard') — APGD-CE, APGD-T (9 targets), FAB-T (9 targets),
 Square (5,000 queries), one restart each, the authors' cascade (run_standard_evaluation) — and, on the same images,
-version='custom' with APGD-CE, APGD-T and Square only (our ensemble's attacks: it has no FAB-T), so a difference
+version='custom' with APGD-CE, APGD-T and Square only (our ensemble's attacks when it had no FAB-T), so a difference
 can be told apart from FAB-T's contribution. Times per attack come from wrapping each attack's perturb(); the
 robust accuracy after each attack from the authors' own log lines. The model is the ONNX graph evaluated in
 PyTorch (common.OnnxModule, logits checked against shared/reference/gradients first), preprocessing inside, so

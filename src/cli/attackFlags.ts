@@ -279,7 +279,7 @@ export function attackUsage(): string {
     ...ATTACK_NAMES.map((n) => `  ${''.padEnd(COLUMN - 2)}  ${n}: ${ATTACK_CATALOG[n].title}, ${ATTACK_CATALOG[n].summary}`),
     `  ${'--suite standard'.padEnd(COLUMN - 2)}the standard suite with the literature's defaults`,
     `  ${'--suite autoattack'.padEnd(COLUMN - 2)}AutoAttack as a worst-case cascade (each attack on the images still robust);`,
-    `  ${''.padEnd(COLUMN - 2)}--version standard (APGD-CE, APGD-T, Square 5000 queries; FAB-T not built) or rand`,
+    `  ${''.padEnd(COLUMN - 2)}--version standard (APGD-CE, APGD-T, FAB-T, Square 5000 queries) or rand`,
     `  ${''.padEnd(COLUMN - 2)}(APGD-CE, APGD-DLR, EOT 20); only --eps and --norm change it (default L∞ 8/255, L2 0.5)`,
   ];
   for (const f of attackParamFlags()) {

@@ -123,11 +123,11 @@ test('every flag is checked against its record: the message names the flag, what
 test('a flag no chosen attack has, and parameter flags with --suite, are refused instead of ignored', () => {
   refused(
     ['--attack', 'fgsm', '--steps', '40'],
-    '--steps: fgsm has no such parameter (it applies to pgd, deepfool, cw, apgd-ce, apgd-t, apgd-dlr)',
+    '--steps: fgsm has no such parameter (it applies to pgd, deepfool, cw, apgd-ce, apgd-t, apgd-dlr, fab-t)',
   );
   refused(
     ['--attack', 'fgsm', '--attack', 'fgm', '--norm', 'l2'],
-    '--norm: fgsm, fgm have no such parameter (it applies to pgd, deepfool, apgd-ce, apgd-t, apgd-dlr, square)',
+    '--norm: fgsm, fgm have no such parameter (it applies to pgd, deepfool, apgd-ce, apgd-t, apgd-dlr, fab-t, square)',
   );
   refused(
     ['--suite', 'standard', '--eps', '0.1'],
@@ -135,11 +135,11 @@ test('a flag no chosen attack has, and parameter flags with --suite, are refused
   );
   refused(
     ['--attack', 'autoattack'],
-    '--attack autoattack: unknown attack (attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, square)',
+    '--attack autoattack: unknown attack (attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, fab-t, square)',
   );
   refused(
     [],
-    'attack: name an attack with --attack (fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, square) or use --suite standard',
+    'attack: name an attack with --attack (fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, fab-t, square) or use --suite standard',
   );
 });
 
@@ -203,6 +203,7 @@ test('--suite autoattack: the cascade of its version at --norm/--eps; bad ε, ve
   assert.deepEqual(std.attacks, [
     { name: 'apgd-ce', params: { norm: 'linf', eps: 8 / 255 } },
     { name: 'apgd-t', params: { norm: 'linf', eps: 8 / 255 } },
+    { name: 'fab-t', params: { norm: 'linf', eps: 8 / 255 } },
     { name: 'square', params: { norm: 'linf', eps: 8 / 255, maxQueries: 5000 } },
   ]);
   const rand = options(['--suite', 'autoattack', '--version', 'rand', '--norm', 'l2', '--eps', '1']);

@@ -99,7 +99,7 @@ describe('settings → requests and options', () => {
     );
     fails(
       { attacks: ['fgsm', 'autoattack'] },
-      'setting robustnessLens.attacks is ["fgsm","autoattack"]: expected a list of fgsm, fgm, pgd-linf, pgd-l2, deepfool, cw, simba-dct, simba-pixel, apgd-ce-linf, apgd-ce-l2, apgd-t-linf, apgd-t-l2, apgd-dlr-linf, apgd-dlr-l2, square-linf, square-l2 (empty = the standard suite)',
+      'setting robustnessLens.attacks is ["fgsm","autoattack"]: expected a list of fgsm, fgm, pgd-linf, pgd-l2, deepfool, cw, simba-dct, simba-pixel, apgd-ce-linf, apgd-ce-l2, apgd-t-linf, apgd-t-l2, apgd-dlr-linf, apgd-dlr-l2, fab-t-linf, fab-t-l2, square-linf, square-l2 (empty = the standard suite)',
     );
     fails({ 'postAveraging.K': 0 }, 'setting robustnessLens.postAveraging.K is 0: expected a whole number from 1 to 1000');
     fails(
@@ -131,6 +131,8 @@ describe('settings → requests and options', () => {
       'apgd-t-l2',
       'apgd-dlr-linf',
       'apgd-dlr-l2',
+      'fab-t-linf',
+      'fab-t-l2',
       'square-linf',
       'square-l2',
     ]);

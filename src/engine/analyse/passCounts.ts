@@ -79,6 +79,12 @@ export function attackPasses(spec: AttackSpec, numClasses: number): Passes {
     case 'apgd-t':
       // The clean logits pick the targets; then per target class and restart as APGD-CE (a bound, likewise).
       return { gradient: Math.min(n('targets'), numClasses - 1) * n('restarts') * (1 + n('steps')) * n('eot'), forward: 1 };
+    case 'fab-t': {
+      // The clean logits pick the targets; then per target class and restart, each step one gradient and one
+      // forward pass (every image of a run takes all the steps; a bound: an image broken within ε leaves later runs).
+      const runs = Math.min(n('targets'), numClasses - 1) * n('restarts');
+      return { gradient: runs * n('steps'), forward: 1 + runs * n('steps') };
+    }
     case 'square':
       // One forward pass per iteration, the full budget as a bound (an image stops at success).
       return { gradient: 0, forward: n('maxQueries') };

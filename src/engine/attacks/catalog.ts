@@ -10,7 +10,7 @@
 import { EngineError } from '../errors';
 import type { AttackMode, Norm } from './types';
 
-export const ATTACK_NAMES = ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'simba', 'apgd-ce', 'apgd-t', 'apgd-dlr', 'square'] as const;
+export const ATTACK_NAMES = ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'simba', 'apgd-ce', 'apgd-t', 'apgd-dlr', 'fab-t', 'square'] as const;
 export type AttackName = (typeof ATTACK_NAMES)[number];
 
 export interface AttackSpec {
@@ -398,6 +398,61 @@ export const ATTACK_CATALOG: Readonly<Record<AttackName, AttackRecord>> = {
     settings: [
       { id: 'apgd-dlr-linf', title: 'APGD-DLR L∞', params: { norm: 'linf' } },
       { id: 'apgd-dlr-l2', title: 'APGD-DLR L2', params: { norm: 'l2' } },
+    ],
+  },
+  'fab-t': {
+    name: 'fab-t',
+    title: 'FAB-T',
+    summary: 'targeted fast adaptive boundary attack: minimal-norm steps, counted within ε (Croce & Hein, 2020)',
+    norms: ['linf', 'l2'],
+    whiteBox: true,
+    modes: ['fixed-eps'],
+    params: {
+      norm: { type: 'enum', values: ['linf', 'l2'], default: 'linf', description: 'the norm minimised and bounded: linf or l2' },
+      eps: {
+        type: 'number',
+        default: { linf: 8 / 255, l2: 0.5 },
+        min: 0,
+        exclusiveMin: true,
+        max: { linf: 1, l2: 1000 },
+        hint: in255,
+        description: `${EPS_DESCRIPTION}; an example counts only when its norm is ≤ ε`,
+      },
+      steps: { type: 'integer', default: 100, min: 1, max: 100_000, description: 'iterations per run' },
+      restarts: {
+        type: 'integer',
+        default: 1,
+        min: 1,
+        max: 1000,
+        description: 'runs per target class (the first from the clean image, later ones from random points at ε/2)',
+      },
+      targets: {
+        type: 'integer',
+        default: 9,
+        min: 1,
+        max: 999,
+        description: 'target classes per image: the 2nd … (n+1)-th highest clean logit (at most classes − 1)',
+      },
+      alphaMax: {
+        type: 'number',
+        default: 0.1,
+        min: 0,
+        max: 1,
+        description: 'α_max: largest weight of the step projected from the clean image',
+      },
+      eta: { type: 'number', default: 1.05, min: 1, max: 10, description: 'η: overshoot of the projection onto the linearised boundary' },
+      beta: {
+        type: 'number',
+        default: 0.9,
+        min: 0,
+        max: 1,
+        description: 'β: backward step towards the clean image after a success, x₀ + β·(x − x₀)',
+      },
+    },
+    standard: [],
+    settings: [
+      { id: 'fab-t-linf', title: 'FAB-T L∞', params: { norm: 'linf' } },
+      { id: 'fab-t-l2', title: 'FAB-T L2', params: { norm: 'l2' } },
     ],
   },
   square: {

@@ -3,8 +3,8 @@
  * ensemble of diverse parameter-free attacks"; the authors' autoattack.py): its attacks run as a worst-case
  * cascade — each only on the images every earlier attack left robust — so an image counts as robust only when
  * all of them failed, and the report names the attack that broke each image.
- *   standard: APGD-CE, APGD-T (9 targets), FAB-T, Square (5,000 queries), one restart each. FAB-T is not built
- *             here: the ensemble runs without it and says so in its notes.
+ *   standard: APGD-CE, APGD-T (9 targets), FAB-T (9 targets, an example counted when its norm is ≤ ε), Square
+ *             (5,000 queries), one restart each.
  *   rand:     APGD-CE and APGD-DLR with EOT over 20 gradient calls per step, for randomized defences. On a
  *             deterministic model the 20 calls return the same gradient (20× the cost, the same steps).
  * Pure data and functions (the CLI and the protocol import it).
@@ -30,6 +30,7 @@ export function autoAttackSuite(version: EnsembleVersion, norm: Norm, eps: numbe
   return [
     { name: 'apgd-ce', params: { norm, eps } },
     { name: 'apgd-t', params: { norm, eps } },
+    { name: 'fab-t', params: { norm, eps } },
     { name: 'square', params: { norm, eps, maxQueries: 5000 } },
   ];
 }
@@ -44,7 +45,7 @@ export function ensembleNotes(version: EnsembleVersion): string[] {
       `EOT over ${AUTOATTACK_EOT} gradient calls per step: on a deterministic model every call returns the same gradient, so it only repeats the work; it matters for randomized defences`,
       ...common,
     ];
-  return ['FAB-T is not implemented: the standard ensemble runs APGD-CE, APGD-T and Square without it', ...common];
+  return common;
 }
 
 /** One attack of the cascade, over the images it ran on. */

@@ -7,6 +7,7 @@ import { createApgdCe, createApgdDlr, createApgdT } from './apgd';
 import { attackRecord, validateAttackParams, type AttackName, type AttackSpec } from './catalog';
 import { createCarliniWagner } from './carliniWagner';
 import { createDeepFool } from './deepFool';
+import { createFabT } from './fab';
 import { createFgm } from './fgm';
 import { createFgsm } from './fgsm';
 import { createPgd } from './pgd';
@@ -27,6 +28,7 @@ const FACTORIES: Record<AttackName, (params: Record<string, never>) => Attack> =
   'apgd-ce': createApgdCe,
   'apgd-t': createApgdT,
   'apgd-dlr': createApgdDlr,
+  'fab-t': createFabT,
   square: createSquare,
 };
 

@@ -21,6 +21,7 @@ import { createFgm } from '../../../src/engine/attacks/fgm';
 import { createDeepFool } from '../../../src/engine/attacks/deepFool';
 import { createCarliniWagner } from '../../../src/engine/attacks/carliniWagner';
 import { createApgdCe, createApgdDlr, createApgdT } from '../../../src/engine/attacks/apgd';
+import { createFabT } from '../../../src/engine/attacks/fab';
 import { createSquare } from '../../../src/engine/attacks/square';
 import { createSimba } from '../../../src/engine/attacks/simba';
 import type { Attack } from '../../../src/engine/attacks/types';
@@ -63,7 +64,7 @@ test('bad parameters are refused naming the attack, the parameter and what is al
   }
   assert.throws(
     () => createAttack({ name: 'autoattack' as never, params: {} }),
-    usage(/^unknown attack "autoattack" \(attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, square\)$/),
+    usage(/^unknown attack "autoattack" \(attacks: fgsm, fgm, pgd, deepfool, cw, simba, apgd-ce, apgd-t, apgd-dlr, fab-t, square\)$/),
   );
   assert.match(validateAttackSpec({ name: 'autoattack', params: {} })!, /unknown attack "autoattack"/);
   assert.match(validateAttackSpec('pgd')!, /must be an object/);
@@ -94,6 +95,7 @@ test("whatever a record accepts, the attack's own factory accepts too (at every 
     'apgd-ce': createApgdCe,
     'apgd-t': createApgdT,
     'apgd-dlr': createApgdDlr,
+    'fab-t': createFabT,
     square: createSquare,
   };
   for (const name of ATTACK_NAMES) {
@@ -177,10 +179,21 @@ test('defaults and derived exports are the ones the code had before the catalog'
   assert.deepEqual(attackDefaults('deepfool'), { norm: 'l2', steps: 50, overshoot: 0.02, candidates: 10 });
   assert.deepEqual(attackDefaults('cw'), { c: 1e-3, kappa: 0, steps: 300, searchSteps: 9, lr: 0.01, abortEarly: true });
   assert.deepEqual(attackDefaults('simba'), { basis: 'dct', epsilon: 0.2, maxQueries: 10000, linf: null, freqFraction: 1 / 8 });
-  assert.deepEqual([...WHITE_BOX], ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'apgd-ce', 'apgd-t', 'apgd-dlr']);
+  assert.deepEqual([...WHITE_BOX], ['fgsm', 'fgm', 'pgd', 'deepfool', 'cw', 'apgd-ce', 'apgd-t', 'apgd-dlr', 'fab-t']);
   assert.deepEqual(attackDefaults('apgd-ce'), { norm: 'linf', eps: 8 / 255, steps: 100, restarts: 1, rho: 0.75, eot: 1 });
   assert.deepEqual(attackDefaults('square'), { norm: 'linf', eps: 8 / 255, maxQueries: 5000, pInit: 0.8 });
   assert.deepEqual(attackDefaults('square', 'l2'), { norm: 'l2', eps: 0.5, maxQueries: 5000, pInit: 0.8 });
+  // FAB-T: the authors' FABAttack defaults as AutoAttack's standard version runs it (fab_base.py, autoattack.py).
+  assert.deepEqual(attackDefaults('fab-t', 'l2'), {
+    norm: 'l2',
+    eps: 0.5,
+    steps: 100,
+    restarts: 1,
+    targets: 9,
+    alphaMax: 0.1,
+    eta: 1.05,
+    beta: 0.9,
+  });
   assert.deepEqual(attackDefaults('apgd-t', 'l2'), { norm: 'l2', eps: 0.5, steps: 100, restarts: 1, rho: 0.75, eot: 1, targets: 9 });
   assert.deepEqual(standardSuite(), [
     { name: 'fgsm', params: {} },
@@ -207,6 +220,8 @@ test('defaults and derived exports are the ones the code had before the catalog'
       'apgd-t-l2',
       'apgd-dlr-linf',
       'apgd-dlr-l2',
+      'fab-t-linf',
+      'fab-t-l2',
       'square-linf',
       'square-l2',
     ],

@@ -33,6 +33,12 @@ test('the cascade: robust accuracy ≤ every member alone and ≤ PGD-10; broken
   assert.ok(e, 'an ensemble section');
   assert.equal(e.evaluated, 16);
   assert.equal(e.complete, true);
+  // The authors' order: APGD-CE, APGD-T, FAB-T, Square.
+  assert.deepEqual(
+    ens.runs.map((r) => r.params.attack),
+    ['apgd-ce', 'apgd-t', 'fab-t', 'square'],
+  );
+  assert.equal(e.attacks.length, 4);
   for (const run of alone.runs)
     assert.ok(e.robustCorrect <= run.attacked.top1Correct, `ensemble ${e.robustCorrect} > ${run.label} alone ${run.attacked.top1Correct}`);
   assert.ok(
@@ -59,7 +65,7 @@ test('the cascade: robust accuracy ≤ every member alone and ≤ PGD-10; broken
     e.images.every((m) => m.cleanCorrect || m.brokenBy === null),
     'misclassified images are not attacked',
   );
-  assert.ok(e.notes.some((n) => /FAB-T/.test(n)));
+  assert.ok(!e.notes.some((n) => /FAB-T/.test(n)), 'no note of a missing FAB-T');
 });
 
 test('a cancel after the first attack keeps it: partial report, the later attacks marked unfinished', async () => {
