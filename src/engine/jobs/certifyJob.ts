@@ -185,7 +185,8 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
             classifier,
             builder,
             builder ? 'analytic' : 'estimated',
-            { ...sessionOptionsFor(config.runtime), maxBatch: batch, label: prepared.model.path },
+            // The gradient graph holds activations: batches of the configured size, as the attack command's, not the noise batch.
+            { ...sessionOptionsFor(config.runtime), maxBatch: config.runtime.batchSize, label: prepared.model.path },
             seedFor(runSeed, 'attacks/estimated-gradient'),
           );
           const classes = cleanScores.length / imageBatch.samples.length;

@@ -232,3 +232,35 @@ test('certify --preset fast with the attack: empirical ≥ certified at each rad
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("certify with the attack, cancelled during the second batch's attack: every certified image kept, the empirical rows cover the first batch", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-certify-attack-cancel-'));
+  try {
+    const model = linearTwoClass();
+    writeFileSync(join(dir, 'linear.onnx'), model.bytes);
+    writeImageFolder(join(dir, 'images'), model, 10);
+    const controller = new AbortController();
+    let attackStages = 0;
+    const report = await runCertifyJob(
+      {
+        modelPath: join(dir, 'linear.onnx'),
+        overrides: { images: join(dir, 'images'), runtime: { executionProvider: 'cpu', threads: 1 } },
+      },
+      { preset: 'fast', sigmas: [0.25], n0: 20, n: 200, alpha: 0.001, attack: { radii: [0.25], steps: 5, eotDraws: 4 } },
+      {
+        signal: controller.signal,
+        // Images come 8 to a batch: the second attack stage is the last 2 images'.
+        onProgress: (p) => {
+          if (p.stage.startsWith('attacking') && ++attackStages === 2) controller.abort();
+        },
+      },
+    );
+    assert.equal(report.status, 'partial');
+    const s = report.sections.certification as CertificationSection;
+    assert.equal(s.images.file.length, 10);
+    assert.equal(s.runs[0].empirical!.rows[0].attacked, 8);
+    assert.equal(empiricalProblem(s), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
