@@ -200,7 +200,7 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
             gradient: builder ? 'analytic' : 'estimated',
             note:
               `AutoAttack's rand version against the smoothed classifier: APGD-CE, then APGD-DLR on the images still robust, L2, ${attackOpts.steps} steps, 1 restart; ` +
-              `every gradient call averages the loss gradient over ${attackOpts.eotDraws} fresh Gaussian draws N(0, σ²I) (EOT), images kept for every step. ` +
+              `every gradient call averages the loss gradient over ${attackOpts.eotDraws} fresh Gaussian draws N(0, σ²I) (EOT as AutoAttack's: the mean of the per-draw gradients, not SmoothAdv's gradient of the loss of the mean softmax; success is read from the mean softmax), images kept for every step. ` +
               `Each example is judged by PREDICT (n = ${opts.n}, α = ${opts.alpha}; abstaining counts as not robust); a clean PREDICT that is wrong or abstains is not robust at any radius, and an example found at a radius counts at every larger one.` +
               (classes < 3 ? ` With ${classes} classes APGD-DLR runs on the cross-entropy (DLR needs ≥ 3 classes).` : '') +
               (builder

@@ -16,7 +16,8 @@ import { CostCounter } from '../../../src/engine/attacks/costCounter';
 import type { GradientSource } from '../../../src/engine/grad/estimatedGradient';
 import { gradientBuilderFor } from '../../../src/engine/grad/forClassifier';
 import { prepareModel } from '../../../src/engine/jobs/prepare';
-import { runCertifyJob } from '../../../src/engine/jobs/certifyJob';
+import { contradictionWarnings, runCertifyJob } from '../../../src/engine/jobs/certifyJob';
+import { certificationLines } from '../../../src/cli/formatCertify';
 import { Classifier } from '../../../src/engine/runtime/classifier';
 import { sessionOptionsFor } from '../../../src/engine/runtime/modelSession';
 import { Rng } from '../../../src/engine/util/random';
@@ -195,6 +196,20 @@ describe('empirical rows: the validator', () => {
       assert.ok(problem && why.test(problem) && problem.includes('runs[0].empirical.rows[0]'), `${JSON.stringify(value)}: ${problem}`);
     }
     assert.match(empiricalProblem({ ...section([row()]), attack: { note: 'x' } as never }) ?? '', /attack/);
+  });
+
+  it('a contradiction (certified at ≥ r, broken at r with another class named) is a report warning and a CLI flag', () => {
+    const s = {
+      ...section([row({ contradictions: 1 }), row({ radius: 0.5 })]),
+      kind: 'certification',
+      params: { alpha: 0.001, preset: 'fast', n0: 1, n: 2, sigmas: [0.25], noiseNote: 'noise' },
+      images: { file: ['a', 'b'], label: [0, 1] },
+    } as unknown as CertificationSection;
+    Object.assign(s.runs[0], { sigma: 0.25, radius: [0.3, null], correct: [true, false], abstentionRate: 0.5, totalSeconds: 1 });
+    const warnings = contradictionWarnings(s);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /σ = 0\.25, radius 0\.25, .* on 1 of 2 image\(s\) certified at that radius or more/);
+    assert.ok(certificationLines(s).some((l) => /⚠ σ = 0\.25, r = 0\.25: 1 image\(s\) certified at r or more were broken/.test(l)));
   });
 });
 
