@@ -1,6 +1,6 @@
 /** `certify` flags → the certify job's options, with messages that name the flag and what it expects. */
 import { EngineError } from '../engine/errors';
-import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS } from '../protocol/certification';
+import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS, EMPIRICAL_DEFAULTS } from '../protocol/certification';
 import type { CertifyOptions } from '../engine/jobs/certifyJob';
 import { choiceFlag, type Flags } from '../engine/defences/flags';
 
@@ -10,6 +10,10 @@ export const CERTIFY_FLAGS = {
   n0: { type: 'string' },
   n: { type: 'string' },
   alpha: { type: 'string' },
+  'attack-radii': { type: 'string' },
+  'attack-steps': { type: 'string' },
+  'eot-draws': { type: 'string' },
+  'no-attack': { type: 'boolean' },
   out: { type: 'string' },
 } as const;
 
@@ -18,6 +22,12 @@ export const CERTIFY_USAGE = `  --preset P             full (default: n0 = 100, 
   --n0 N                 selection samples per image and σ (default 100; must be below --n)
   --n N                  estimation samples per image and σ (default: the preset's)
   --alpha A              failure probability of each certificate, in (0, 0.5) (default 0.001)
+  --attack-radii R[,R…]  L2 radii (pixel units) of the empirical attack on the smoothed classifier beside the
+                         certificates: AutoAttack's rand version, APGD-CE then APGD-DLR with Gaussian EOT, each
+                         example judged by PREDICT (default ${EMPIRICAL_DEFAULTS.radii.join(',')})
+  --attack-steps N       APGD steps per attack (default ${EMPIRICAL_DEFAULTS.steps.full}; fast preset ${EMPIRICAL_DEFAULTS.steps.fast})
+  --eot-draws M          Gaussian noise draws averaged per gradient call (default ${EMPIRICAL_DEFAULTS.eotDraws})
+  --no-attack            certificates only (no empirical attack)
   --out DIR              run folder for report.json (default .robustness/runs/<time>-<model>)`;
 
 function count(flags: Flags, name: string, min: number): number | undefined {
@@ -59,5 +69,39 @@ export function certifyOptionsFromFlags(flags: Flags): CertifyOptions {
         `--alpha ${String(flags.alpha)}: expected a failure probability strictly between 0 and 0.5, e.g. 0.001`,
       );
   }
-  return { preset, sigmas, n0, n, alpha };
+  return { preset, sigmas, n0, n, alpha, attack: attackFromFlags(flags, preset) };
+}
+
+function attackFromFlags(flags: Flags, preset: 'full' | 'fast'): CertifyOptions['attack'] {
+  const named = ['attack-radii', 'attack-steps', 'eot-draws'].filter((f) => flags[f] !== undefined);
+  if (flags['no-attack'] === true) {
+    if (named.length) throw new EngineError('USAGE', `--no-attack with --${named[0]}: the attack's settings need the attack`);
+    return null;
+  }
+  const radii =
+    typeof flags['attack-radii'] === 'string'
+      ? flags['attack-radii'].split(',').map((t) => {
+          const r = Number(t.trim());
+          if (t.trim() === '' || !Number.isFinite(r) || r <= 0 || r > 100)
+            throw new EngineError(
+              'USAGE',
+              `--attack-radii ${flags['attack-radii'] as string}: expected L2 radii > 0 (at most 100) in pixel units, e.g. --attack-radii 0.25,0.5`,
+            );
+          return r;
+        })
+      : [...EMPIRICAL_DEFAULTS.radii];
+  if (radii.length > 16) throw new EngineError('USAGE', `--attack-radii: expected at most 16 radii, got ${radii.length}`);
+  const whole = (name: string, max: number): number | undefined => {
+    const v = flags[name];
+    if (v === undefined) return undefined;
+    const k = Number(v);
+    if (typeof v !== 'string' || v.trim() === '' || !Number.isInteger(k) || k < 1 || k > max)
+      throw new EngineError('USAGE', `--${name} ${String(v)}: expected a whole number from 1 to ${max}`);
+    return k;
+  };
+  return {
+    radii,
+    steps: whole('attack-steps', 10_000) ?? EMPIRICAL_DEFAULTS.steps[preset],
+    eotDraws: whole('eot-draws', 1000) ?? EMPIRICAL_DEFAULTS.eotDraws,
+  };
 }

@@ -150,6 +150,20 @@ export const JOB_OPTIONS = {
       n0: integer({ min: 1, max: 100_000_000 }),
       n: integer({ min: 2, max: 100_000_000 }),
       alpha: number({ check: (a) => a > 0 && a < 0.5 }),
+      /**
+       * The empirical attack on the smoothed classifier beside the certificates (AutoAttack's rand version,
+       * engine/certify/empiricalAttack.ts): L2 radii in pixel units, APGD steps, Gaussian draws per gradient
+       * call. Absent or null: not run.
+       */
+      attack: optional(
+        nullable(
+          object({
+            radii: array(number({ check: (r) => r > 0 && r <= 100 }), { min: 1, max: 16, message: 'must be a list of 1–16 radii' }),
+            steps: integer({ min: 1, max: 10_000 }),
+            eotDraws: integer({ min: 1, max: 1000 }),
+          }),
+        ),
+      ),
     }),
     (o) => (o.n0 < o.n ? null : `must have n0 < n (got n0 = ${o.n0}, n = ${o.n})`),
   ),

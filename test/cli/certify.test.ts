@@ -27,13 +27,21 @@ const usage = (flags: Record<string, string>, pattern: RegExp) =>
   );
 
 test('certify flags: defaults, presets and explicit values', () => {
-  assert.deepEqual(certifyOptionsFromFlags({}), { preset: 'full', sigmas: [0.12, 0.25, 0.5], n0: 100, n: 100_000, alpha: 0.001 });
+  assert.deepEqual(certifyOptionsFromFlags({}), {
+    preset: 'full',
+    sigmas: [0.12, 0.25, 0.5],
+    n0: 100,
+    n: 100_000,
+    alpha: 0.001,
+    attack: { radii: [0.25, 0.5], steps: 100, eotDraws: 20 },
+  });
   assert.deepEqual(certifyOptionsFromFlags({ preset: 'fast' }), {
     preset: 'fast',
     sigmas: [0.12, 0.25, 0.5],
     n0: 100,
     n: 1000,
     alpha: 0.001,
+    attack: { radii: [0.25, 0.5], steps: 10, eotDraws: 20 },
   });
   assert.deepEqual(certifyOptionsFromFlags({ sigma: '0.25, 0.5', n0: '10', n: '200', alpha: '0.01' }), {
     preset: 'full',
@@ -41,7 +49,14 @@ test('certify flags: defaults, presets and explicit values', () => {
     n0: 10,
     n: 200,
     alpha: 0.01,
+    attack: { radii: [0.25, 0.5], steps: 100, eotDraws: 20 },
   });
+  assert.deepEqual(certifyOptionsFromFlags({ 'attack-radii': '0.1, 0.3', 'attack-steps': '20', 'eot-draws': '5' }).attack, {
+    radii: [0.1, 0.3],
+    steps: 20,
+    eotDraws: 5,
+  });
+  assert.equal(certifyOptionsFromFlags({ 'no-attack': true }).attack, null);
 });
 
 test('certify flags: bad values are usage errors naming the flag and what it expects', () => {
@@ -56,6 +71,10 @@ test('certify flags: bad values are usage errors naming the flag and what it exp
   usage({ alpha: '0.5' }, /^--alpha 0\.5: expected a failure probability/);
   usage({ alpha: '-0.1' }, /^--alpha -0\.1/);
   usage({ preset: 'quick' }, /^--preset quick: expected full \| fast/);
+  usage({ 'attack-radii': '0.25,0' }, /^--attack-radii 0\.25,0: expected L2 radii > 0/);
+  usage({ 'attack-steps': '0' }, /^--attack-steps 0: expected a whole number from 1/);
+  usage({ 'eot-draws': 'many' }, /^--eot-draws many: expected a whole number/);
+  usage({ 'no-attack': true, 'attack-radii': '0.5' } as never, /^--no-attack with --attack-radii/);
 });
 
 test('certify on the command line: usage exit code 2; a run prints the table and writes report.json', () => {
@@ -79,6 +98,12 @@ test('certify on the command line: usage exit code 2; a run prints the table and
       '300',
       '--n0',
       '30',
+      '--attack-radii',
+      '0.25',
+      '--attack-steps',
+      '5',
+      '--eot-draws',
+      '4',
       '--quiet',
       '--out',
       out,
@@ -89,6 +114,17 @@ test('certify on the command line: usage exit code 2; a run prints the table and
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     assert.equal(report.command, 'certify');
     assert.equal(report.sections.certification.runs[0].prediction.length, 6);
+    // The empirical table: σ, radius, certified and empirical accuracy of the 6 attacked images.
+    assert.match(r.stdout, /APGD-CE → APGD-DLR, L2, 5 steps, EOT over 4 Gaussian draws/);
+    const row = report.sections.certification.runs[0].empirical.rows[0];
+    assert.equal(row.attacked, 6);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^ {2}0\\.25 +0\\.25 +${(100 * row.certifiedAccuracy).toFixed(1)} % +${(100 * row.empiricalAccuracy).toFixed(1)} % +6 `,
+        'm',
+      ),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

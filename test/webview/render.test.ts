@@ -781,6 +781,85 @@ test('a certification section: summary per σ, the certified-accuracy curve per 
   }
 });
 
+test('a certification section with the empirical attack: a table per σ and radius, crosses on the chart, malformed rows refused', async () => {
+  const { certifiedAccuracyAt, radiusGrid } = await import('../../src/protocol/certification');
+  const N = 4;
+  const radii = radiusGrid([0.25]);
+  const radius = [0.6, 0.3, null, 0.1];
+  const correct = [true, true, false, true];
+  const robust = [
+    [true, true, false, true],
+    [true, false, false, false],
+  ];
+  const rowOf = (r: number, k: number) => ({
+    radius: r,
+    attacked: N,
+    robust: robust[k],
+    prediction: robust[k].map((b, i) => (b ? i % 2 : null)),
+    empiricalAccuracy: robust[k].filter(Boolean).length / N,
+    certifiedAccuracy: certifiedAccuracyAt({ radius, correct }, r),
+    contradictions: 0,
+    certifiedAbstained: 0,
+  });
+  const section = {
+    kind: 'certification',
+    params: { preset: 'fast', n0: 10, n: 100, alpha: 0.001, sigmas: [0.25], noiseSpace: 'pixels', noiseNote: 'noise', samplesPerCall: 100 },
+    images: { file: ['a.png', 'b.png', 'c.png', 'd.png'], label: [0, 1, 0, 1] },
+    radii,
+    runs: [
+      {
+        sigma: 0.25,
+        prediction: [0, 1, null, 1],
+        nA: [90, 80, 40, 60],
+        pALower: [0.9, 0.8, 0.4, 0.6],
+        radius,
+        correct,
+        seconds: [1, 1, 1, 1],
+        certifiedAccuracy: radii.map((r) => certifiedAccuracyAt({ radius, correct }, r)),
+        abstentionRate: 0.25,
+        seed: 1,
+        totalSeconds: 4,
+        empirical: { rows: [rowOf(0.25, 0), rowOf(0.55, 1)], seconds: 12, gradientPasses: 3520, forwardPasses: 1200, seed: 2 },
+      },
+    ],
+    attack: {
+      attacks: ['APGD-CE', 'APGD-DLR'],
+      norm: 'l2',
+      radii: [0.25, 0.55],
+      steps: 10,
+      restarts: 1,
+      eotDraws: 20,
+      gradient: 'analytic',
+      note: 'the attack',
+    },
+  };
+  const report = fixtureReport();
+  report.sections = { certification: section };
+  const panel = mount(initMessage({ report })).root.querySelector('#panel-certification')!;
+  assert.equal(panel.querySelector('.section-error'), null, text(panel.querySelector('.section-error')));
+  const rows = [...panel.querySelectorAll('table[data-testid="certification-empirical"] tbody tr')];
+  assert.deepEqual(
+    rows.map((r) => cells(r).slice(0, 5)),
+    [
+      ['0.25', '0.25', `${(100 * certifiedAccuracyAt({ radius, correct }, 0.25)).toFixed(1)}%`, '75.0%', '4'],
+      ['0.25', '0.55', `${(100 * certifiedAccuracyAt({ radius, correct }, 0.55)).toFixed(1)}%`, '25.0%', '4'],
+    ],
+  );
+  const svg = panel.querySelector('svg[data-testid="certified-accuracy"]')!;
+  const markers = svg.querySelectorAll('g.series.markers .point');
+  assert.equal(markers.length, 2, 'one cross per empirical radius');
+  assert.match(text(svg.querySelector('.legend')), /empirical robust accuracy \(APGD rand, upper bound\), σ = 0\.25/);
+  assert.equal(svg.querySelector('g.series.markers .line'), null, 'the empirical points are not joined by a line');
+
+  const broken = structuredClone(section);
+  broken.runs[0].empirical.rows[0].empiricalAccuracy = 1;
+  const bad = fixtureReport();
+  bad.sections = { certification: broken };
+  const badPanel = mount(initMessage({ report: bad })).root.querySelector('#panel-certification')!;
+  assert.match(text(badPanel.querySelector('[data-testid="certification-empirical-invalid"]')), /not the share of robust images/);
+  assert.equal(badPanel.querySelectorAll('svg[data-testid="certified-accuracy"] g.series.markers').length, 0);
+});
+
 test('a fourier-heatmap section: one heatmap per model beside the RCT maps, centred axes in cycles per image (a coarse grid too), partial cells dark', async () => {
   const { frequencyGrid, distinctCells, mapSummary } = await import('../../src/engine/spectral/fourierHeatmap');
   const grid = frequencyGrid(56, 56, 16); // stride 4: −28 … 24 in steps of 4

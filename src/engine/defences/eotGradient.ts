@@ -51,58 +51,15 @@ export class EotGradient implements GradientSource {
     const all = S === P;
     // Directions drawn per image, and each kept row's weight in the defence's average.
     const Kd = all ? this.o.K : Math.ceil((S - 1) / RADIUS_FRACTIONS.length);
-    const weight = (q: number) => (all ? 1 / P : q === 0 ? 1 / P : (1 - 1 / P) / (S - 1));
-    const chunk = imagesPerCall(per, S);
-    const grad = new Float32Array(count * per);
-    const loss = new Float32Array(count);
-    let logits = new Float32Array(0);
-    for (let start = 0; start < count; start += chunk) {
-      const n = Math.min(chunk, count - start);
-      const x = pixels.subarray(start * per, (start + n) * per);
-      const dirs = await this.o.sampler.sample(x, n, Kd, this.o.rng);
-      const drawn = averagingPoints(x, n, per, dirs, Kd, this.o.radius);
-      const pts = all ? drawn : this.subset(drawn, n, per, pointsPerImage(Kd), S);
-      const repeat = <T extends ArrayLike<number>>(v: T | undefined, width: number): Float32Array | undefined => {
-        if (!v) return undefined;
-        const out = new Float32Array(n * S * width);
-        for (let i = 0; i < n; i++)
-          for (let q = 0; q < S; q++) for (let c = 0; c < width; c++) out[(i * S + q) * width + c] = v[(start + i) * width + c];
-        return out;
-      };
-      const perPoint = (v: ArrayLike<number> | undefined) =>
-        v ? Array.from({ length: n * S }, (_, r) => v[start + Math.floor(r / S)]) : undefined;
-      const labels = perPoint(extra.labels);
-      const targets = perPoint(extra.targets);
-      const classes = this.base.head.kind === 'vjp' && extra.cotangent ? extra.cotangent.length / count : 0;
-      const cotangent = classes ? repeat(extra.cotangent, classes) : undefined;
-      const r = await this.base.compute(pts, n * S, {
-        ...(labels ? { labels } : {}),
-        ...(targets ? { targets } : {}),
-        ...(extra.kappa !== undefined ? { kappa: extra.kappa } : {}),
-        ...(cotangent ? { cotangent } : {}),
-      });
-      const k = r.logits.length / (n * S);
-      if (logits.length === 0) logits = new Float32Array(count * k);
-      const prob = new Float64Array(k);
-      for (let i = 0; i < n; i++) {
-        const g = grad.subarray((start + i) * per, (start + i + 1) * per);
-        const mean = new Float64Array(k);
-        let l = 0;
-        for (let q = 0; q < S; q++) {
-          const row = i * S + q;
-          const w = weight(q);
-          const gq = r.grad.subarray(row * per, (row + 1) * per);
-          if (all) for (let j = 0; j < per; j++) g[j] += gq[j] / P;
-          else for (let j = 0; j < per; j++) g[j] += w * gq[j];
-          l += all ? r.loss[row] / P : w * r.loss[row];
-          rowProbabilities(r.logits.subarray(row * k, (row + 1) * k), this.o.baseKind, prob);
-          for (let c = 0; c < k; c++) mean[c] += all ? prob[c] / P : w * prob[c];
-        }
-        loss[start + i] = l;
-        for (let c = 0; c < k; c++) logits[(start + i) * k + c] = Math.log(Math.max(mean[c], 1e-30));
-      }
-    }
-    return { logits, loss, grad };
+    return averageOverPoints(this.base, this.o.baseKind, pixels, count, extra, {
+      points: S,
+      weight: (q) => (all ? 1 / P : q === 0 ? 1 / P : (1 - 1 / P) / (S - 1)),
+      draw: async (x, n) => {
+        const dirs = await this.o.sampler.sample(x, n, Kd, this.o.rng);
+        const drawn = averagingPoints(x, n, per, dirs, Kd, this.o.radius);
+        return all ? drawn : this.subset(drawn, n, per, pointsPerImage(Kd), S);
+      },
+    });
   }
 
   /** Per image: x (row 0) and S − 1 of its drawn perturbed rows, picked without replacement. */
@@ -123,4 +80,79 @@ export class EotGradient implements GradientSource {
   async dispose(): Promise<void> {
     // The base gradient source belongs to the caller.
   }
+}
+
+export interface PointAverage {
+  /** Points per image S the base model sees each call. */
+  points: number;
+  /** Weight of the q-th point of an image in the average (the weights of one image sum to 1). */
+  weight: (q: number) => number;
+  /** The n·S points (image-major) of the n images x, each image's S points in a row. */
+  draw: (x: Float32Array, n: number) => Promise<Float32Array>;
+}
+
+/**
+ * EOT over random points around each image: the base source's loss and gradient at the S points drawn per
+ * image, weighted and summed — the gradient of the expected loss — and as scores the log of the weighted mean
+ * probabilities (the randomized model's own output), so success checks see the randomized model. The labels,
+ * targets and cotangent of each image go with each of its points. Shared by post-averaging's EOT and the
+ * Gaussian EOT against a randomized-smoothing classifier (certify/gaussianEot.ts).
+ */
+export async function averageOverPoints(
+  base: GradientSource,
+  baseKind: OutputKind,
+  pixels: Float32Array,
+  count: number,
+  extra: GradientInputs,
+  how: PointAverage,
+): Promise<GradientResult> {
+  const per = pixels.length / Math.max(1, count);
+  const S = how.points;
+  const chunk = imagesPerCall(per, S);
+  const grad = new Float32Array(count * per);
+  const loss = new Float32Array(count);
+  let logits = new Float32Array(0);
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
+    const pts = await how.draw(pixels.subarray(start * per, (start + n) * per), n);
+    const repeat = <T extends ArrayLike<number>>(v: T | undefined, width: number): Float32Array | undefined => {
+      if (!v) return undefined;
+      const out = new Float32Array(n * S * width);
+      for (let i = 0; i < n; i++)
+        for (let q = 0; q < S; q++) for (let c = 0; c < width; c++) out[(i * S + q) * width + c] = v[(start + i) * width + c];
+      return out;
+    };
+    const perPoint = (v: ArrayLike<number> | undefined) =>
+      v ? Array.from({ length: n * S }, (_, r) => v[start + Math.floor(r / S)]) : undefined;
+    const labels = perPoint(extra.labels);
+    const targets = perPoint(extra.targets);
+    const classes = base.head.kind === 'vjp' && extra.cotangent ? extra.cotangent.length / count : 0;
+    const cotangent = classes ? repeat(extra.cotangent, classes) : undefined;
+    const r = await base.compute(pts, n * S, {
+      ...(labels ? { labels } : {}),
+      ...(targets ? { targets } : {}),
+      ...(extra.kappa !== undefined ? { kappa: extra.kappa } : {}),
+      ...(cotangent ? { cotangent } : {}),
+    });
+    const k = r.logits.length / (n * S);
+    if (logits.length === 0) logits = new Float32Array(count * k);
+    const prob = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      const g = grad.subarray((start + i) * per, (start + i + 1) * per);
+      const mean = new Float64Array(k);
+      let l = 0;
+      for (let q = 0; q < S; q++) {
+        const row = i * S + q;
+        const w = how.weight(q);
+        const gq = r.grad.subarray(row * per, (row + 1) * per);
+        for (let j = 0; j < per; j++) g[j] += w * gq[j];
+        l += w * r.loss[row];
+        rowProbabilities(r.logits.subarray(row * k, (row + 1) * k), baseKind, prob);
+        for (let c = 0; c < k; c++) mean[c] += w * prob[c];
+      }
+      loss[start + i] = l;
+      for (let c = 0; c < k; c++) logits[(start + i) * k + c] = Math.log(Math.max(mean[c], 1e-30));
+    }
+  }
+  return { logits, loss, grad };
 }

@@ -35,6 +35,14 @@ export const SEED_STREAMS = {
   'sweeps/epsilon/pgd': { offset: 0, strides: [1000003], index: ['epsilon'] },
   /** Randomized smoothing's Gaussian noise (selection, then estimation samples), per σ and image (its place in the sample). */
   'certify/noise': { offset: 86028121, strides: [1000003, 1], index: ['sigma', 'image'] },
+  /**
+   * The empirical attack on the smoothed classifier, per σ and image (its place in the sample): the APGD runs'
+   * random starts and the Gaussian EOT draws of their gradients, per batch of images attacked together (the
+   * sample place of its first image); PREDICT's noise, per image, on the clean image and each example it judges.
+   */
+  'certify/attack': { offset: 198491317, strides: [1000003, 1], index: ['sigma', 'batch-first-image'] },
+  'certify/attack/eot': { offset: 217645177, strides: [1000003, 1], index: ['sigma', 'batch-first-image'] },
+  'certify/attack/predict': { offset: 236887691, strides: [1000003, 1], index: ['sigma', 'image'] },
   /** The Fourier heat map's signs (one per image and channel, in that order), per cell (its row-major place in the grid). */
   'fourier/sign': { offset: 122949829, strides: [1], index: ['cell'] },
   /** Feature inversion: each image's start x₀, another image of the sample (one draw per image, in sample order). */

@@ -23,6 +23,11 @@ export interface LinePoint {
 export interface LineSeries {
   name: string;
   points: LinePoint[];
+  /**
+   * Points only, no line (measurements beside a curve, e.g. empirical bounds): drawn in the colour of series
+   * `colour` with a larger cross, so they read as belonging to that curve yet differ from every curve's symbol.
+   */
+  markers?: { colour: number };
 }
 
 export interface LineChartSpec {
@@ -122,11 +127,16 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
     .x((p) => x(p.x))
     .y((p) => y(p.y!));
   spec.series.forEach((s, i) => {
-    const g = svgEl(doc, 'g', { class: `series ${seriesClass(i)}`, 'data-series': s.name });
-    g.appendChild(svgEl(doc, 'path', { class: 'line', d: path(s.points) ?? '', 'stroke-dasharray': seriesDash(i) }));
+    const g = svgEl(doc, 'g', {
+      class: `series ${seriesClass(s.markers?.colour ?? i)}${s.markers ? ' markers' : ''}`,
+      'data-series': s.name,
+    });
+    if (!s.markers) g.appendChild(svgEl(doc, 'path', { class: 'line', d: path(s.points) ?? '', 'stroke-dasharray': seriesDash(i) }));
     for (const p of s.points) {
       if (p.y === null || !Number.isFinite(p.y)) continue;
-      g.appendChild(svgEl(doc, 'path', { class: 'point', d: seriesSymbol(i), transform: `translate(${round(x(p.x))},${round(y(p.y))})` }));
+      g.appendChild(
+        svgEl(doc, 'path', { class: 'point', d: pointSymbol(s, i), transform: `translate(${round(x(p.x))},${round(y(p.y))})` }),
+      );
     }
     plot.appendChild(g);
   });
@@ -135,9 +145,13 @@ export function lineChart(doc: Document, spec: LineChartSpec): LineChart {
 
   const legend = svgEl(doc, 'g', { class: 'legend', transform: `translate(${MARGIN.left},${MARGIN.top + PLOT_HEIGHT + MARGIN.bottom})` });
   plan.drawn.forEach((i, row) => {
-    const item = svgEl(doc, 'g', { class: `legend-item ${seriesClass(i)}`, transform: `translate(0,${row * LEGEND_ROW})` });
-    item.appendChild(svgEl(doc, 'line', { class: 'line', x1: 0, x2: 24, y1: 6, y2: 6, 'stroke-dasharray': seriesDash(i) }));
-    item.appendChild(svgEl(doc, 'path', { class: 'point', d: seriesSymbol(i), transform: 'translate(12,6)' }));
+    const s = spec.series[i];
+    const item = svgEl(doc, 'g', {
+      class: `legend-item ${seriesClass(s.markers?.colour ?? i)}`,
+      transform: `translate(0,${row * LEGEND_ROW})`,
+    });
+    if (!s.markers) item.appendChild(svgEl(doc, 'line', { class: 'line', x1: 0, x2: 24, y1: 6, y2: 6, 'stroke-dasharray': seriesDash(i) }));
+    item.appendChild(svgEl(doc, 'path', { class: 'point', d: pointSymbol(s, i), transform: 'translate(12,6)' }));
     item.appendChild(svgEl(doc, 'text', { x: 30, y: 10 }, spec.series[i].name));
     legend.appendChild(item);
   });
@@ -232,6 +246,12 @@ export function legendPlan(series: LineSeries[]): LegendPlan {
   if (empty.length) notes.push(`Not drawn, no values: ${empty.join(', ')}.`);
   return { drawn, notes };
 }
+
+/** A curve's own symbol; a markers-only series' larger cross (symbol 4 of seriesStyle's list). */
+function pointSymbol(s: LineSeries, i: number): string {
+  return s.markers ? seriesSymbol(MARKER_SYMBOL, 90) : seriesSymbol(i);
+}
+const MARKER_SYMBOL = 4;
 
 function listNames(names: string[]): string {
   return names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
