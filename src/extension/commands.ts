@@ -26,6 +26,7 @@ import { requireTrust } from './trust';
 import { commandTitle } from '../host/runsStore';
 import { CHECKPOINTS_COMMAND_TITLE, checkpointFolder, checkpointsOptions } from '../host/checkpointsFolder';
 import { findConfigFile } from '../engine/config/configFile';
+import { EMPIRICAL_DEFAULTS } from '../protocol/certification';
 
 /** Wraps a command: a thrown error (a bad setting, an unwritable folder) becomes a notification, never a silent failure. */
 function command(lens: Lens, id: string, run: (...args: unknown[]) => Promise<unknown>): void {
@@ -172,11 +173,19 @@ async function certify(lens: Lens, model: vscode.Uri): Promise<void> {
       label: 'Fast · n = 1,000 noise samples per image and σ',
       detail: 'certified radii up to about 2.5σ (a small n caps them); minutes on a CPU for small images',
       preset: 'fast' as const,
+      empirical: false,
     },
     {
-      label: "Full · n = 100,000 (Cohen et al.'s setting)",
-      detail: 'radii up to about 4σ; a hundred times the fast preset’s forward passes',
+      label: 'Fast, and attack the smoothed classifier',
+      detail: `beside the certificates (lower bounds), its empirical robust accuracy (an upper bound) at L2 ${EMPIRICAL_DEFAULTS.radii.join(', ')}: APGD-CE and APGD-DLR, ${EMPIRICAL_DEFAULTS.steps.fast} steps, EOT over ${EMPIRICAL_DEFAULTS.eotDraws} noise draws; several times the certification's time`,
+      preset: 'fast' as const,
+      empirical: true,
+    },
+    {
+      label: "Full · n = 100,000 (Cohen et al.'s setting), and attack the smoothed classifier",
+      detail: `radii up to about 4σ; a hundred times the fast preset’s forward passes; the attack at ${EMPIRICAL_DEFAULTS.steps.full} steps`,
       preset: 'full' as const,
+      empirical: true,
     },
   ];
   const picked = await vscode.window.showQuickPick(presets, {
@@ -190,7 +199,7 @@ async function certify(lens: Lens, model: vscode.Uri): Promise<void> {
     title: `Certify Robustness: ${name}`,
     panelTitle: `${commandTitle('certify')}: ${name}`,
     request: jobRequest(model.fsPath, lens.workspaceRootOf(model), settings),
-    options: () => certifyOptions(picked.preset),
+    options: () => certifyOptions(picked.preset, picked.empirical),
   });
 }
 

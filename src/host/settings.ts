@@ -13,7 +13,7 @@ import type { AnalyseOptions } from '../engine/jobs/analyseJob';
 import type { AttackJobOptions } from '../engine/jobs/attackJob';
 import { quickCheckSuite } from '../engine/attacks/quickCheckSuite';
 import type { ExplainOptions } from '../engine/jobs/explainJob';
-import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS } from '../protocol/certification';
+import { CERTIFY_PRESETS, DEFAULT_ALPHA, DEFAULT_SIGMAS, EMPIRICAL_DEFAULTS } from '../protocol/certification';
 import type { JobOptionsByKind } from '../protocol/jobKinds';
 import type { JobRequest } from '../engine/jobs/prepare';
 
@@ -212,9 +212,20 @@ export function explainOptions(imagePath: string, compareModelPath: string | nul
   return { imagePath, compareModelPath, baseline: 'zero', outDir };
 }
 
-/** Randomized smoothing at Cohen et al.'s settings (σ 0.12, 0.25, 0.5; α = 0.001); `fast` estimates with n = 1,000. */
-export function certifyOptions(preset: 'fast' | 'full'): JobOptionsByKind['certify'] {
-  return { preset, sigmas: [...DEFAULT_SIGMAS], ...CERTIFY_PRESETS[preset], alpha: DEFAULT_ALPHA };
+/**
+ * Randomized smoothing at Cohen et al.'s settings (σ 0.12, 0.25, 0.5; α = 0.001); `fast` estimates with n = 1,000.
+ * `empirical`: the rand attack on the smoothed classifier beside the certificates, at the CLI's defaults.
+ */
+export function certifyOptions(preset: 'fast' | 'full', empirical = false): JobOptionsByKind['certify'] {
+  return {
+    preset,
+    sigmas: [...DEFAULT_SIGMAS],
+    ...CERTIFY_PRESETS[preset],
+    alpha: DEFAULT_ALPHA,
+    attack: empirical
+      ? { radii: [...EMPIRICAL_DEFAULTS.radii], steps: EMPIRICAL_DEFAULTS.steps[preset], eotDraws: EMPIRICAL_DEFAULTS.eotDraws }
+      : null,
+  };
 }
 
 /** Images a feature inversion from the editor samples at most: steps + 1 gradient passes each, per model. */

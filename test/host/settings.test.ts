@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import {
   analyseOptions,
   ATTACK_CHOICES,
+  certifyOptions,
   attackSpec,
   DEFAULT_SETTINGS,
   jobRequest,
@@ -13,6 +14,9 @@ import {
 } from '../../src/host/settings';
 import { settingsChoices, standardSuite, validateAttackSpec } from '../../src/engine/attacks/catalog';
 import { REPO_ROOT } from '../helpers/shared';
+import { EMPIRICAL_DEFAULTS } from '../../src/protocol/certification';
+import { JOB_OPTIONS } from '../../src/protocol/jobKinds';
+import { check, type Schema } from '../../src/protocol/schema';
 
 const reader = (values: Record<string, unknown>) => (key: string) => values[key];
 
@@ -173,4 +177,19 @@ describe('settings → requests and options', () => {
       `${setting.markdownDescription} vs ${standardTitles.join(', ')}`,
     );
   });
+});
+
+it("the editor's certify options: certificates alone, or with the empirical attack at the CLI's defaults; both pass the job's schema", () => {
+  for (const preset of ['fast', 'full'] as const) {
+    const plain = certifyOptions(preset);
+    assert.equal(plain.attack, null);
+    assert.ok(check(JOB_OPTIONS.certify as Schema<unknown>, plain).ok);
+    const attacked = certifyOptions(preset, true);
+    assert.deepEqual(attacked.attack, {
+      radii: [...EMPIRICAL_DEFAULTS.radii],
+      steps: EMPIRICAL_DEFAULTS.steps[preset],
+      eotDraws: EMPIRICAL_DEFAULTS.eotDraws,
+    });
+    assert.ok(check(JOB_OPTIONS.certify as Schema<unknown>, attacked).ok);
+  }
 });
