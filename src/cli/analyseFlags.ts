@@ -22,6 +22,7 @@ export const ANALYSE_FLAGS = {
   out: { type: 'string' },
   'adaptive-images': { type: 'string' },
   'of-images': { type: 'string' },
+  'of-band-group': { type: 'string' },
   examples: { type: 'string' },
   baseline: { type: 'string' },
   criterion: { type: 'string' },
@@ -74,6 +75,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
   const adaptiveAttack = choice(flags, 'adaptive', ['pgd', 'apgd-ce'] as const);
   const adaptiveImages = whole(flags, 'adaptive-images', 1);
   const ofImages = whole(flags, 'of-images', 1);
+  const ofBandGroup = whole(flags, 'of-band-group', 1);
   const perImageExamples = whole(flags, 'examples', 0);
   const eotSamples = whole(flags, 'eot-samples', 2);
   const budgetSeconds = typeof flags.budget === 'string' ? parseDuration(flags.budget) : undefined;
@@ -102,6 +104,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
     ...(adaptiveImages !== undefined ? { adaptiveImages } : {}),
     ...(adaptiveAttack !== undefined ? { adaptiveAttack } : {}),
     ...(ofImages !== undefined ? { ofImages } : {}),
+    ...(ofBandGroup !== undefined ? { ofBandGroup } : {}),
     ...(perImageExamples !== undefined ? { perImageExamples } : {}),
     ...(eotSamples !== undefined ? { eotSamples } : {}),
     ...(budgetSeconds !== undefined ? { budgetSeconds } : {}),
