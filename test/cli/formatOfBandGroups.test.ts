@@ -1,0 +1,37 @@
+/**
+ * The terminal's Occluded Frequency summary names band ranges when bands were ablated in groups (group k =
+ * bands g·k … min(g·k+g, bands)−1) and single bands otherwise.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatFrequency } from '../../src/cli/formatAnalyse';
+import type { ReportV1 } from '../../src/engine/report/schema';
+import type { OccludedFrequencySection } from '../../src/engine/report/sections';
+
+function report(bands: number, bandGroup: number | undefined, mean: number[]): ReportV1 {
+  const of: OccludedFrequencySection = {
+    kind: 'occluded-frequency',
+    bands,
+    ...(bandGroup !== undefined ? { bandGroup } : {}),
+    baseline: 'zero',
+    definition: 'd',
+    seed: null,
+    scoreOn: 'logits',
+    models: [{ model: 'm.onnx', images: [], perClass: [], mean, flipRate: mean.map(() => 0) }],
+  };
+  return { sections: { occludedFrequency: of } } as unknown as ReportV1;
+}
+
+test('grouped bands: the header names the group size, the top drops their band ranges', () => {
+  // 10 bands in groups of 3: groups 0–2, 3–5, 6–8, 9; the highest means are groups 3 (band 9 alone) and 1.
+  const lines = formatFrequency(report(10, 3, [0.1, 0.5, 0.2, 0.9]));
+  assert.ok(lines.includes('Occluded Frequency (10 DCT bands, ablated in groups of 3, baseline zero, score on logits)'), lines.join('\n'));
+  const top = lines.find((l) => l.includes('highest mean logit drops'))!;
+  assert.ok(top.endsWith('band 9 0.90, bands 3–5 0.50, bands 6–8 0.20, bands 0–2 0.10'), top);
+});
+
+test('single bands: as before', () => {
+  const lines = formatFrequency(report(4, undefined, [0.1, 0.5, 0.2, 0.9]));
+  assert.ok(lines.includes('Occluded Frequency (4 DCT bands, baseline zero, score on logits)'));
+  assert.ok(lines.find((l) => l.includes('highest'))!.endsWith('band 3 0.90, band 1 0.50, band 2 0.20, band 0 0.10'));
+});
