@@ -1,12 +1,13 @@
 /**
  * The terminal's Occluded Frequency summary names band ranges when bands were ablated in groups (group k =
- * bands g·k … min(g·k+g, bands)−1) and single bands otherwise.
+ * bands g·k … min(g·k+g, bands)−1) and single bands otherwise; so does the headline's band line.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatFrequency } from '../../src/cli/formatAnalyse';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import type { OccludedFrequencySection } from '../../src/engine/report/sections';
+import { verdictLines, verdictOf } from '../../src/protocol/verdict';
 
 function report(bands: number, bandGroup: number | undefined, mean: number[]): ReportV1 {
   const of: OccludedFrequencySection = {
@@ -34,4 +35,20 @@ test('single bands: as before', () => {
   const lines = formatFrequency(report(4, undefined, [0.1, 0.5, 0.2, 0.9]));
   assert.ok(lines.includes('Occluded Frequency (4 DCT bands, baseline zero, score on logits)'));
   assert.ok(lines.find((l) => l.includes('highest'))!.endsWith('band 3 0.90, band 1 0.50, band 2 0.20, band 0 0.10'));
+});
+
+test("the headline's band line names the strongest group's band range, its place among the groups", () => {
+  const r = report(224, 4, [
+    ...Array.from({ length: 55 }, (_, k) => k / 100),
+    3, // group 55: bands 220–223, the highest
+  ]);
+  const line = verdictLines(verdictOf(Object.values(r.sections), 'complete')).find((l) => l.key === 'band')!;
+  assert.ok(
+    line.text.includes('most on frequency bands 220–223 of 0–223 (ablated in groups of 4; low → high: the highest frequencies)'),
+    line.text,
+  );
+  const single = verdictLines(verdictOf(Object.values(report(8, undefined, [5, 1, 0, 0, 0, 0, 0, 0]).sections), 'complete')).find(
+    (l) => l.key === 'band',
+  )!;
+  assert.ok(single.text.includes('most on frequency band 0 of 0–7 (low → high: the lowest frequencies)'), single.text);
 });
