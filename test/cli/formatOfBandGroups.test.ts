@@ -1,6 +1,7 @@
 /**
  * The terminal's Occluded Frequency summary names band ranges when bands were ablated in groups (group k =
- * bands g·k … min(g·k+g, bands)−1) and single bands otherwise; so does the headline's band line.
+ * bands g·k … min(g·k+g, bands)−1) and single bands otherwise; so does the headline's band line. The
+ * --of-band-group flag parses to the option.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,8 @@ import { formatFrequency } from '../../src/cli/formatAnalyse';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import type { OccludedFrequencySection } from '../../src/engine/report/sections';
 import { verdictLines, verdictOf } from '../../src/protocol/verdict';
+import { analyseOptionsFromFlags } from '../../src/cli/analyseFlags';
+import { isEngineError } from '../../src/engine/errors';
 
 function report(bands: number, bandGroup: number | undefined, mean: number[]): ReportV1 {
   const of: OccludedFrequencySection = {
@@ -51,4 +54,15 @@ test("the headline's band line names the strongest group's band range, its place
     (l) => l.key === 'band',
   )!;
   assert.ok(single.text.includes('most on frequency band 0 of 0–7 (low → high: the lowest frequencies)'), single.text);
+});
+
+test('--of-band-group N sets the group size; absent leaves the default to the plan; 0 and non-integers are refused', () => {
+  assert.equal(analyseOptionsFromFlags({ 'of-band-group': '8', out: '/tmp/x' }, '/m.onnx', 'analyse').ofBandGroup, 8);
+  assert.equal(analyseOptionsFromFlags({ out: '/tmp/x' }, '/m.onnx', 'analyse').ofBandGroup, undefined);
+  for (const bad of ['0', '2.5', 'four'])
+    assert.throws(
+      () => analyseOptionsFromFlags({ 'of-band-group': bad, out: '/tmp/x' }, '/m.onnx', 'analyse'),
+      (e: unknown) => isEngineError(e) && e.code === 'USAGE' && e.message.includes('--of-band-group'),
+      bad,
+    );
 });
