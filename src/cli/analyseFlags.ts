@@ -36,6 +36,7 @@ export const EXPLAIN_FLAGS = {
   compare: { type: 'string' },
   baseline: { type: 'string' },
   out: { type: 'string' },
+  'of-band-group': { type: 'string' },
 } as const;
 
 /** `--defence` values, in the order the messages list them. */
@@ -113,10 +114,12 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
 
 export function explainOptionsFromFlags(flags: Flags, modelPath: string, now = new Date()): ExplainOptions {
   if (typeof flags.image !== 'string') throw new EngineError('USAGE', 'explain: name the image with --image FILE');
+  const bandGroup = whole(flags, 'of-band-group', 1);
   return {
     imagePath: flags.image,
     compareModelPath: typeof flags.compare === 'string' ? flags.compare : null,
     baseline: choice(flags, 'baseline', ['zero', 'noise'] as const) ?? 'zero',
     outDir: runFolder(modelPath, flags, now),
+    ...(bandGroup !== undefined ? { bandGroup } : {}),
   };
 }

@@ -80,7 +80,7 @@ usage:
   robustness-lens check <model.onnx> [--suite quick|standard] [--baseline REPORT.json] [check options] [options]
   robustness-lens analyse <model.onnx> [--images DIR] [analyse options] [options]
   robustness-lens defend <model.onnx> [--images DIR] --defence lowpass|post-averaging [analyse options] [options]
-  robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--out DIR]
+  robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--of-band-group N] [--out DIR]
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [options]
   robustness-lens fourier-heatmap <model.onnx> [--images DIR] [--eps E] [--grid N] [--cutoff K] [options]

@@ -140,6 +140,8 @@ export const JOB_OPTIONS = {
     compareModelPath: nullable(string({ max: MAX_PATH })),
     baseline: oneOf(['zero', 'noise']),
     outDir,
+    /** Adjacent DCT bands ablated together (default 1: one band at a time; one image costs few passes anyway). */
+    bandGroup: optional(integer({ min: 1 })),
   }),
   /** The model's description and diagnostics (the model view): reads the model and its robustness.json, runs nothing. */
   info: object({}),
