@@ -22,6 +22,7 @@ export const ANALYSE_FLAGS = {
   out: { type: 'string' },
   'adaptive-images': { type: 'string' },
   'of-images': { type: 'string' },
+  'of-band-group': { type: 'string' },
   examples: { type: 'string' },
   baseline: { type: 'string' },
   criterion: { type: 'string' },
@@ -35,6 +36,7 @@ export const EXPLAIN_FLAGS = {
   compare: { type: 'string' },
   baseline: { type: 'string' },
   out: { type: 'string' },
+  'of-band-group': { type: 'string' },
 } as const;
 
 /** `--defence` values, in the order the messages list them. */
@@ -74,6 +76,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
   const adaptiveAttack = choice(flags, 'adaptive', ['pgd', 'apgd-ce'] as const);
   const adaptiveImages = whole(flags, 'adaptive-images', 1);
   const ofImages = whole(flags, 'of-images', 1);
+  const ofBandGroup = whole(flags, 'of-band-group', 1);
   const perImageExamples = whole(flags, 'examples', 0);
   const eotSamples = whole(flags, 'eot-samples', 2);
   const budgetSeconds = typeof flags.budget === 'string' ? parseDuration(flags.budget) : undefined;
@@ -102,6 +105,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
     ...(adaptiveImages !== undefined ? { adaptiveImages } : {}),
     ...(adaptiveAttack !== undefined ? { adaptiveAttack } : {}),
     ...(ofImages !== undefined ? { ofImages } : {}),
+    ...(ofBandGroup !== undefined ? { ofBandGroup } : {}),
     ...(perImageExamples !== undefined ? { perImageExamples } : {}),
     ...(eotSamples !== undefined ? { eotSamples } : {}),
     ...(budgetSeconds !== undefined ? { budgetSeconds } : {}),
@@ -110,10 +114,12 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
 
 export function explainOptionsFromFlags(flags: Flags, modelPath: string, now = new Date()): ExplainOptions {
   if (typeof flags.image !== 'string') throw new EngineError('USAGE', 'explain: name the image with --image FILE');
+  const bandGroup = whole(flags, 'of-band-group', 1);
   return {
     imagePath: flags.image,
     compareModelPath: typeof flags.compare === 'string' ? flags.compare : null,
     baseline: choice(flags, 'baseline', ['zero', 'noise'] as const) ?? 'zero',
     outDir: runFolder(modelPath, flags, now),
+    ...(bandGroup !== undefined ? { bandGroup } : {}),
   };
 }

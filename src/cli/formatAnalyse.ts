@@ -1,5 +1,6 @@
 /** Text summaries of the defences, sweeps and frequency sections for the terminal. */
 import type { ReportV1 } from '../engine/report/schema';
+import { bandLabel, sectionBandGroup } from '../protocol/ofBands';
 import type {
   DefenceParamsByKind,
   DefenceRow,
@@ -98,14 +99,18 @@ export function formatFrequency(r: ReportV1): string[] {
   const lines: string[] = [];
   const of = r.sections.occludedFrequency as OccludedFrequencySection | undefined;
   if (of) {
-    lines.push('', `Occluded Frequency (${of.bands} DCT bands, baseline ${of.baseline}, score on ${of.scoreOn})`);
+    const g = sectionBandGroup(of);
+    lines.push(
+      '',
+      `Occluded Frequency (${of.bands} DCT bands${g > 1 ? `, ablated in groups of ${g}` : ''}, baseline ${of.baseline}, score on ${of.scoreOn})`,
+    );
     for (const m of of.models) {
       const top = m.mean
         .map((v, i) => [v, i] as const)
         .sort((a, b) => b[0] - a[0])
         .slice(0, 5);
       lines.push(
-        `  ${m.model}: ${m.images.length} image(s); highest mean logit drops: ${top.map(([v, i]) => `band ${i} ${v.toFixed(2)}`).join(', ')}`,
+        `  ${m.model}: ${m.images.length} image(s); highest mean logit drops: ${top.map(([v, i]) => `${bandLabel(i, g, of.bands)} ${v.toFixed(2)}`).join(', ')}`,
       );
     }
   }

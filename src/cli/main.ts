@@ -80,7 +80,7 @@ usage:
   robustness-lens check <model.onnx> [--suite quick|standard] [--baseline REPORT.json] [check options] [options]
   robustness-lens analyse <model.onnx> [--images DIR] [analyse options] [options]
   robustness-lens defend <model.onnx> [--images DIR] --defence lowpass|post-averaging [analyse options] [options]
-  robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--out DIR]
+  robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--of-band-group N] [--out DIR]
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [--attack-radii 0.25,0.5] [--no-attack] [options]
   robustness-lens fourier-heatmap <model.onnx> [--images DIR] [--eps E] [--grid N] [--cutoff K] [options]
@@ -177,12 +177,16 @@ ${DEFENCES.flatMap((d) => d.cli.usage.map(([flag, text]) => `  ${flag.padEnd(22)
   --adaptive A           the adaptive attack against each defence: pgd (default, PGD-10) | apgd-ce (APGD-CE-10,
                          AutoAttack's first attack at the same cost; EOT through post-averaging)
   --of-images N          images explained by Occluded Frequency
+  --of-band-group N      adjacent DCT bands Occluded Frequency ablates together (an image costs ⌈bands/N⌉ passes;
+                         default 1 up to 64 bands, i.e. 64×64 images, else ⌈bands/64⌉: 4 for 224×224; --budget may
+                         raise the default, never a given N)
   --examples N           example PNGs saved per attack for the per-image table (default: all for images up to
                          64×64, else 32; 0 = none)
   --baseline B           Occluded Frequency ablation: zero (default) | noise
   --criterion C          top1 | top5
   --budget D             wall-clock budget (90s, 10m, 1h30m): the run is planned to fit it (fewer EOT samples,
-                         Occluded Frequency images, ε-sweep points, attack steps, then images, in that order) and
+                         Occluded Frequency band groups, then images, ε-sweep points, attack steps, then images, in
+                         that order) and
                          stops at it with the finished sections; the plan and estimate print before it starts
   --eot-samples N        post-averaging points each adaptive EOT step averages over (≥ 2, at most 6K+1;
                          default: all for a cheap model, fewer when a step would cost over 1 s of gradient per image)

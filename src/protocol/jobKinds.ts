@@ -91,6 +91,8 @@ const analyseOptions = object({
   adaptiveAttack: optional(oneOf(['pgd', 'apgd-ce'])),
   /** Images explained by Occluded Frequency (default: full 200, fast 32). */
   ofImages: optional(integer({ min: 1 })),
+  /** Adjacent DCT bands Occluded Frequency ablates together (default: 1 up to 64 bands, else ⌈bands/64⌉; see defaultBandGroup). */
+  ofBandGroup: optional(integer({ min: 1 })),
   /** Example PNGs saved per attack for the per-image table (default: every one for images ≤ 64×64, else 32). */
   perImageExamples: optional(integer({ min: 0 })),
   ofBaseline: optional(oneOf(['zero', 'noise'])),
@@ -138,6 +140,8 @@ export const JOB_OPTIONS = {
     compareModelPath: nullable(string({ max: MAX_PATH })),
     baseline: oneOf(['zero', 'noise']),
     outDir,
+    /** Adjacent DCT bands ablated together (default 1: one band at a time; one image costs few passes anyway). */
+    bandGroup: optional(integer({ min: 1 })),
   }),
   /** The model's description and diagnostics (the model view): reads the model and its robustness.json, runs nothing. */
   info: object({}),

@@ -30,6 +30,11 @@ export function runPlanLines(s: RunPlanSection): string[] {
     lines.push(`  ${String(st.stage).padEnd(44)} ${String(st.images).padStart(6)} images  ≈ ${durationText(num(st.seconds) ?? 0)}`);
   if (s.eot)
     lines.push(`  EOT      ${s.eot.samples} of ${s.eot.points} post-averaging points per adaptive step (chosen by ${s.eot.chosenBy})`);
+  const of = s.occludedFrequency;
+  if (of && num(of.bandGroup) !== null)
+    lines.push(
+      `  OF       ${of.images} image(s) × ${of.passesPerImage} passes: ${of.bands} DCT bands${of.bandGroup > 1 ? ` in groups of ${of.bandGroup}` : ', one at a time'} (chosen by ${of.chosenBy})`,
+    );
   if (s.images && s.images.planned !== s.images.available)
     lines.push(`  images   ${s.images.planned} of ${s.images.available} (reduced to fit the budget)`);
   const reductions = Array.isArray(s.reductions) ? s.reductions : [];

@@ -11,6 +11,7 @@
  *
  * In src/protocol (types only from the engine): the webview bundles it, the host and the CLI import it.
  */
+import { bandLabel, sectionBandGroup } from './ofBands';
 import type { AttackRunSummary } from '../engine/attacks/protocol';
 import type { FourierHeatmapSection } from '../engine/spectral/fourierHeatmap';
 import { certifiedAccuracyAt, type CertificationSection } from './certification';
@@ -138,9 +139,11 @@ export interface DefenceFigure {
 export interface BandFigure {
   /** The model the attribution is of (two in a comparison run). */
   model: string;
-  /** 0 = lowest frequencies. */
+  /** 0 = lowest frequencies (with band groups: the group's index). */
   band: number;
   bands: number;
+  /** Adjacent bands ablated together (1: single bands; `band` is then a group of them). */
+  bandGroup?: number;
   /** Mean score of the band (logit drop when it is removed). */
   score: number;
   scoreOn: OccludedFrequencySection['scoreOn'];
@@ -380,6 +383,21 @@ function bandFigures(of: OccludedFrequencySection): BandFigure[] {
       if (isNum(v) && (best < 0 || v > mean[best])) best = i;
     });
     if (best < 0) return [];
+    const g = sectionBandGroup(of);
+    if (g > 1) {
+      const bands = of.bands || mean.length * g;
+      return [
+        {
+          model: m.model,
+          band: best,
+          bands,
+          bandGroup: g,
+          score: mean[best],
+          scoreOn: of.scoreOn,
+          position: bandPosition(best, mean.length),
+        },
+      ];
+    }
     const bands = of.bands || mean.length;
     return [{ model: m.model, band: best, bands, score: mean[best], scoreOn: of.scoreOn, position: bandPosition(best, bands) }];
   });
@@ -535,6 +553,9 @@ function defenceText(d: DefenceFigure): string {
 function bandText(b: BandFigure, named: boolean): string {
   const who = named ? `${b.model.split(/[\\/]/).pop() ?? b.model} relies` : 'The model relies';
   const drop = b.scoreOn === 'logits' ? 'logit' : 'log-probability';
+  const g = b.bandGroup ?? 1;
+  if (g > 1)
+    return `${who} most on frequency ${bandLabel(b.band, g, b.bands)} of 0–${b.bands - 1} (ablated in groups of ${g}; low → high: the ${b.position} frequencies): removing them lowers the predicted class's ${drop} by ${fmt(b.score)} on average.`;
   return `${who} most on frequency band ${b.band} of 0–${b.bands - 1} (low → high: the ${b.position} frequencies): removing it lowers the predicted class's ${drop} by ${fmt(b.score)} on average.`;
 }
 

@@ -20,6 +20,7 @@ const fullAnalyse: Required<AnalyseOptions> = {
   adaptiveImages: 32,
   adaptiveAttack: 'apgd-ce',
   ofImages: 16,
+  ofBandGroup: 2,
   perImageExamples: 8,
   ofBaseline: 'noise',
   cleanDropTolerance: 0.02,

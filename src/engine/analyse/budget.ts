@@ -3,7 +3,8 @@
  * `estimate` job and the ETA use, nothing else), it reduces an analyse run until its estimate fits a
  * wall-clock budget. Reductions come in a stated order, each exhausted before the next is touched:
  *   1. EOT samples per adaptive step against post-averaging (halved, down to EOT_FLOOR points),
- *   2. Occluded Frequency images (halved, down to OF_FLOOR),
+ *   2. Occluded Frequency's passes per image: the band group size doubled (adjacent DCT bands ablated together)
+ *      until an image costs OF_GROUPS_FLOOR passes, then its images (halved, down to OF_FLOOR),
  *   3. the sweep grids: the ε sweep's (4 points → 2: ε and 2ε), then post-averaging's radius × K grid
  *      (full → fast → the radius hint and the configured K alone),
  *   4. attack steps and query budgets (halved, four times at most, never below STEPS_FLOOR / QUERIES_FLOOR),
@@ -14,6 +15,7 @@ import { attackDefaults, validateAttackSpec, type AttackSpec } from '../attacks/
 import type { Preprocessing } from '../config/runConfig';
 import { EngineError } from '../errors';
 import { pointsPerImage } from '../defences/postAveraging';
+import { bandCount, groupCount } from '../spectral/occludedFrequency';
 import { analyseWork, type ImageShape } from './passCounts';
 import { DEFAULT_EPSILON, planAnalyse, type AnalysePlan } from './plan';
 import type { AnalyseOptions } from './options';
@@ -25,13 +27,23 @@ export const EOT_STEP_SECONDS = 1;
 export const EOT_DEFAULT_FLOOR = 7;
 export const EOT_FLOOR = 4;
 export const OF_FLOOR = 4;
+/** The band group size is raised no further than leaves this many groups (passes) per image. */
+export const OF_GROUPS_FLOOR = 8;
 export const STEPS_FLOOR = 5;
 export const QUERIES_FLOOR = 100;
 export const IMAGE_FLOOR = 8;
 /** Halvings of the attacks' steps the planner may take (down to ×1/16, never below the floors). */
 const STEP_HALVINGS = 4;
 
-export const REDUCTION_ORDER = ['eot-samples', 'of-images', 'sweep-grid', 'defence-grid', 'attack-steps', 'images'] as const;
+export const REDUCTION_ORDER = [
+  'eot-samples',
+  'of-band-group',
+  'of-images',
+  'sweep-grid',
+  'defence-grid',
+  'attack-steps',
+  'images',
+] as const;
 export type ReductionKind = (typeof REDUCTION_ORDER)[number];
 
 export interface Reduction {
@@ -130,7 +142,26 @@ export function planBudget(problem: BudgetProblem): BudgetResult {
     )
       break;
   }
-  // 2. Occluded Frequency images.
+  // 2. Occluded Frequency: band groups per image (the group size doubled, at most to OF_GROUPS_FLOOR groups), then images.
+  // Recorded as passes per image (groups), which fall; the run plan's OF line states the group size.
+  const bands = bandCount(problem.shape.height, problem.shape.width);
+  const maxGroup = Math.ceil(bands / Math.min(OF_GROUPS_FLOOR, bands));
+  // A group size the user gave (--of-band-group) is kept.
+  while (
+    !fits() &&
+    problem.opts.ofBandGroup === undefined &&
+    current.plan.analyses.occludedFrequency &&
+    current.plan.ofBandGroup < maxGroup
+  ) {
+    const g = current.plan.ofBandGroup;
+    const to = Math.min(maxGroup, 2 * g);
+    const from = groupCount(bands, g);
+    if (
+      groupCount(bands, to) >= from ||
+      !take('of-band-group', 'Occluded Frequency passes per image (band groups)', from, groupCount(bands, to), { ...opts, ofBandGroup: to })
+    )
+      break;
+  }
   while (!fits() && current.plan.analyses.occludedFrequency && current.plan.ofImages > OF_FLOOR) {
     const n = Math.min(current.plan.ofImages, images);
     const to = Math.max(OF_FLOOR, Math.ceil(n / 2));

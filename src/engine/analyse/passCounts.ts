@@ -15,7 +15,7 @@ import { attackDefaults } from '../attacks/catalog';
 import { ADAPTIVE_STEPS } from '../defences/adaptive';
 import { eotPoints } from '../defences/eotGradient';
 import { pointsPerImage } from '../defences/postAveraging';
-import { bandCount } from '../spectral/occludedFrequency';
+import { bandCount, groupCount } from '../spectral/occludedFrequency';
 import type { AnalysePlan } from './plan';
 
 import { ANALYSE_STAGES, type Passes, type StageWork } from './stageWork';
@@ -128,7 +128,7 @@ export function suitePasses(plan: AnalysePlan, numClasses: number): Passes {
 /**
  * Pass 1's last part of a batch, per image: every defence configuration on the clean image and on each
  * adversarial example (`accuracy` of the images are attacked; every attack is counted as a success), and
- * Occluded Frequency (a pass per band) on the share of the images it covers.
+ * Occluded Frequency (a pass per band group: ⌈bands / g⌉) on the share of the images it covers.
  */
 export function passOneRest(plan: AnalysePlan, shape: ImageShape, accuracy: number): Passes {
   const stage = (name: string) => plan.stages.find((s) => s.stage === name)!;
@@ -140,7 +140,10 @@ export function passOneRest(plan: AnalysePlan, shape: ImageShape, accuracy: numb
   rest = add(rest, { forward: rows * (defenceSizes['low-pass/cutoffs'] ?? 0), gradient: 0 });
   const of = stage('occludedFrequency');
   if (of.skipped === null && images > 0)
-    rest = add(rest, { forward: (of.sizes.images / images) * bandCount(shape.height, shape.width), gradient: 0 });
+    rest = add(rest, {
+      forward: (of.sizes.images / images) * groupCount(bandCount(shape.height, shape.width), plan.ofBandGroup),
+      gradient: 0,
+    });
   return rest;
 }
 

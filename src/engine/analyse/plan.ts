@@ -9,6 +9,7 @@ import type { Criterion } from '../attacks/types';
 import type { Preprocessing } from '../config/runConfig';
 import { DEFENCES, type Defence } from '../defences';
 import { eotPoints } from '../defences/eotGradient';
+import { bandCount, defaultBandGroup } from '../spectral/occludedFrequency';
 import { BATCH_STAGES } from './stages';
 import { EPSILON_FACTORS, type AnalyseOptions, type AnalysesChoice } from './options';
 
@@ -36,6 +37,8 @@ export interface AnalysePlan {
   epsGrid: number[];
   adaptiveImages: number;
   ofImages: number;
+  /** Adjacent DCT bands Occluded Frequency ablates together: the user's (at most the band count), else defaultBandGroup's. */
+  ofBandGroup: number;
   ofBaseline: 'zero' | 'noise';
   /** Points per image each adaptive EOT step against post-averaging averages over (6K+1: all). */
   eotSamples: number;
@@ -57,6 +60,7 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
   const attacks = opts.attacks ?? analyseSuite(opts.preset, epsilons[0], Math.max(...epsGrid));
   const adaptiveImages = opts.adaptiveImages ?? (fast ? 32 : 200);
   const ofImages = opts.ofImages ?? (fast ? 32 : 200);
+  const ofBandGroup = Math.min(opts.ofBandGroup ?? defaultBandGroup(p.height, p.width), bandCount(p.height, p.width));
   const eotSamples = eotPoints(opts.K, opts.eotSamples);
   const off = (on: boolean, why: string) => (on ? null : why);
   const noDefence = off(defences.length > 0, 'no defence selected');
@@ -87,6 +91,7 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
     epsGrid,
     adaptiveImages,
     ofImages,
+    ofBandGroup,
     ofBaseline: opts.ofBaseline ?? 'zero',
     eotSamples,
     stages,

@@ -17,6 +17,7 @@ import type { PreparedData } from './context';
 import type { AnalyseOptions } from './options';
 import { analyseWork, GRADIENT_PASS_WEIGHT } from './passCounts';
 import { planAnalyse } from './plan';
+import { bandCount, groupCount } from '../spectral/occludedFrequency';
 import { probePassCosts } from './probe';
 import { stageSeconds, type StageWork } from './stageWork';
 
@@ -106,6 +107,19 @@ export async function planRunStart(
     gradient: w.images * w.perImage.gradient,
     seconds: stageSeconds(w, costs),
   }));
+  const finalPlan = planAnalyse(runOpts, p, runData.samples.length);
+  const ofStage = finalPlan.stages.find((s) => s.stage === 'occludedFrequency');
+  const bands = bandCount(p.height, p.width);
+  const ofPlan: RunPlanSection['occludedFrequency'] =
+    ofStage && ofStage.skipped === null
+      ? {
+          images: ofStage.sizes.images,
+          bands,
+          bandGroup: finalPlan.ofBandGroup,
+          passesPerImage: groupCount(bands, finalPlan.ofBandGroup),
+          chosenBy: reductions.some((r) => r.kind === 'of-band-group') ? 'budget' : opts.ofBandGroup !== undefined ? 'user' : 'image size',
+        }
+      : undefined;
   const section: RunPlanSection = {
     kind: 'run-plan',
     budgetSeconds: budget,
@@ -121,6 +135,7 @@ export async function planRunStart(
       points: pointsPerImage(opts.K),
       chosenBy: reductions.some((r) => r.kind === 'eot-samples') ? 'budget' : opts.eotSamples !== undefined ? 'user' : 'model cost',
     },
+    ...(ofPlan ? { occludedFrequency: ofPlan } : {}),
     images: { available: data.samples.length, planned: runData.samples.length },
     stages: gradientSetup > 0 ? [setupStage, ...stages] : stages,
     estimateSeconds: elapsed + gradientSetup + stages.reduce((sum, x) => sum + x.seconds, 0),

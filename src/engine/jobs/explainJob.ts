@@ -15,7 +15,14 @@ import { buildReport } from '../report/buildReport';
 import type { ReportV1 } from '../report/schema';
 import type { OccludedFrequencyModel, OccludedFrequencySection } from '../report/sections';
 import { Rng } from '../util/random';
-import { OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency } from '../spectral/occludedFrequency';
+import {
+  OCCLUDED_FREQUENCY_DEFINITION,
+  OccludedFrequencyAggregator,
+  bandCount,
+  groupCount,
+  occludedFrequency,
+  occludedFrequencyGroupNote,
+} from '../spectral/occludedFrequency';
 import type { JobHooks } from './evalJob';
 import { prepareModel, type JobRequest, type PreparedModel } from './prepare';
 import { ofRowsPerCall, writeOfOriginal, writeOfPreviews } from './ofPreviews';
@@ -47,6 +54,7 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
   const notes: string[] = [];
   const seed = primary.config.seed + 104729;
   const results: OccludedFrequencyModel[] = [];
+  const group = opts.bandGroup ?? 1;
   let bands = 0;
   let scoreOnAll: 'logits' | 'log-probabilities' = 'logits';
   let firstClassifier: Classifier | null = null;
@@ -70,6 +78,7 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
       try {
         const shape: [number, number, number] = [channelCount(p), p.height, p.width];
         bands = bandCount(p.height, p.width);
+        const groups = groupCount(bands, Math.min(group, bands));
         // The output kind is decided by a first forward pass when the graph does not say; its row gives the
         // confidence, turned into probabilities at once (before the next call can reuse the output buffer).
         const cleanRow = await classifier.scores(pixels, 1);
@@ -81,8 +90,9 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
         const of = await occludedFrequency(pixels, 1, shape, (x, n) => classifier.scores(x, n), {
           baseline: opts.baseline,
           scoreOn,
-          maxBatch: ofRowsPerCall(classifier.batchSize, bands, classifier.pixelsPerSample),
+          maxBatch: ofRowsPerCall(classifier.batchSize, groups, classifier.pixelsPerSample),
           rng: new Rng(seed),
+          bandGroup: Math.min(group, bands),
           ...(hooks.signal ? { signal: hooks.signal } : {}),
         }).catch((e: unknown) => {
           if (isEngineError(e) && e.code === 'CANCELLED') return null;
@@ -95,7 +105,7 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
         }
         const [r] = of;
         const classes = classifier.numClasses ?? 0;
-        const agg = new OccludedFrequencyAggregator(bands, classes);
+        const agg = new OccludedFrequencyAggregator(groups, classes);
         const label = labelFromPath(imagePath, prepared.config.classNames);
         agg.add(label ?? r.predicted, r.scores, r.flips);
         const confidence = cleanProbabilities[r.predicted];
@@ -114,7 +124,7 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
               ...(opts.outDir
                 ? {
                     original: writeOfOriginal(opts.outDir, `${m}`, pixels, shape),
-                    previews: writeOfPreviews(opts.outDir, `${m}`, pixels, shape, r.scores, opts.baseline, seed),
+                    previews: writeOfPreviews(opts.outDir, `${m}`, pixels, shape, r.scores, opts.baseline, seed, Math.min(group, bands)),
                   }
                 : {}),
             },
@@ -128,11 +138,15 @@ export async function runExplainJob(req: JobRequest, opts: ExplainOptions, hooks
         else await classifier.dispose();
       }
     }
+    const sectionGroup = Math.min(group, bands || 1);
     const section: OccludedFrequencySection = {
       kind: 'occluded-frequency',
       bands,
+      // Absent for single bands: such reports stay as they were.
+      ...(sectionGroup > 1 ? { bandGroup: sectionGroup } : {}),
       baseline: opts.baseline,
-      definition: OCCLUDED_FREQUENCY_DEFINITION,
+      definition:
+        sectionGroup > 1 ? OCCLUDED_FREQUENCY_DEFINITION + occludedFrequencyGroupNote(sectionGroup) : OCCLUDED_FREQUENCY_DEFINITION,
       seed: opts.baseline === 'noise' ? seed : null,
       scoreOn: scoreOnAll,
       models: results,

@@ -8,7 +8,10 @@ import { encodePng } from '../attacks/gallery';
 import { ablatedImages, topBands } from '../spectral/occludedFrequency';
 import { Rng } from '../util/random';
 
-/** Writes under outDir/occluded-frequency/; returned paths are relative to outDir, with forward slashes. */
+/**
+ * Previews of the three highest-scoring bands (band groups of `bandGroup`, `scores` then per group) ablated.
+ * Writes under outDir/occluded-frequency/; returned paths are relative to outDir, with forward slashes.
+ */
 export function writeOfPreviews(
   outDir: string,
   stem: string,
@@ -17,13 +20,16 @@ export function writeOfPreviews(
   scores: number[],
   baseline: 'zero' | 'noise',
   seed: number,
+  bandGroup = 1,
 ): { band: number; path: string }[] {
   const [c, h, w] = shape;
   const per = c * h * w;
-  const ablated = ablatedImages(pixels, c, h, w, baseline, new Rng(seed));
+  const ablated = ablatedImages(pixels, c, h, w, baseline, new Rng(seed), bandGroup);
   mkdirSync(join(outDir, 'occluded-frequency'), { recursive: true });
+  // With band groups, `band` is the group's index (its bands g·band …) and the file says so.
+  const word = bandGroup > 1 ? `group${bandGroup}` : 'band';
   return topBands(scores, 3).map((band) => {
-    const rel = `occluded-frequency/image-${stem}-band-${band}.png`;
+    const rel = `occluded-frequency/image-${stem}-${word}-${band}.png`;
     writeFileSync(join(outDir, rel), encodePng(ablated.subarray(band * per, (band + 1) * per), c, h, w));
     return { band, path: rel };
   });
@@ -42,7 +48,7 @@ export function writeOfOriginal(outDir: string, stem: string, pixels: Float32Arr
 }
 
 /**
- * Rows per model call: all bands of an image plus its clean row in one call where that stays under 16 MiB
+ * Rows per model call: all bands (band groups) of an image plus its clean row in one call where that stays under 16 MiB
  * of input (a 28×28 image: 29 rows), else the session's batch size (a 224×224×3 image would need 270 MB).
  */
 export function ofRowsPerCall(batchSize: number, bands: number, pixelsPerImage: number): number {

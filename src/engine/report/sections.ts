@@ -165,7 +165,13 @@ export interface OccludedFrequencyModel {
 
 export interface OccludedFrequencySection {
   kind: 'occluded-frequency';
+  /** DCT bands of the images (max(H, W)). */
   bands: number;
+  /**
+   * Adjacent bands ablated together (absent: 1, one band at a time). With g > 1 every per-band array (scores, flip
+   * rates, means, previews' `band`) is per group k = bands g·k … min(g·k+g, bands)−1, ⌈bands/g⌉ entries.
+   */
+  bandGroup?: number;
   baseline: 'zero' | 'noise';
   /** The exact definition, written into the report. */
   definition: string;
@@ -376,6 +382,18 @@ export interface RunPlanSection {
   };
   /** Points per image each adaptive EOT step averages over, of `points`; chosen by the user, the model's cost or the budget. */
   eot: { samples: number; points: number; chosenBy: 'user' | 'model cost' | 'budget' };
+  /**
+   * Occluded Frequency's plan (absent when it does not run; older reports): its images, the DCT band count, the band
+   * group size g (adjacent bands ablated together) and the passes per image ⌈bands/g⌉; g chosen by the user, the
+   * image size (defaultBandGroup) or the budget.
+   */
+  occludedFrequency?: {
+    images: number;
+    bands: number;
+    bandGroup: number;
+    passesPerImage: number;
+    chosenBy: 'user' | 'image size' | 'budget';
+  };
   images: { available: number; planned: number };
   /** Estimated seconds per progress stage, and their sum with the elapsed seconds. */
   stages: { stage: string; images: number; forward: number; gradient: number; seconds: number }[];

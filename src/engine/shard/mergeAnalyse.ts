@@ -24,6 +24,7 @@ import type {
 } from '../report/sections';
 import type { Classifier } from '../runtime/classifier';
 import { OccludedFrequencyAggregator } from '../spectral/occludedFrequency';
+import { sectionBandGroup } from '../../protocol/ofBands';
 import { exampleFile } from '../../protocol/perImageFiles';
 import { AdaptiveTally } from '../analyse/stages/adaptive';
 import { CostMeter } from '../analyse/stages/cost';
@@ -179,11 +180,25 @@ export function mergeSpectra(shards: Shard[], order: string[]): SpectraSection |
   return { ...sections[0], entries };
 }
 
-/** The explained images of every shard in sample order, aggregated again; their previews kept under their names. */
+/**
+ * The explained images of every shard in sample order, aggregated again; their previews kept under their names.
+ * The shards' band groups must agree (a score of group k is not a score of band k): a difference is refused.
+ */
 export function mergeOccludedFrequency(shards: Shard[], pos: Map<string, number>, copies: FileCopy[]): OccludedFrequencySection | null {
   const sections = shards.map((s) => s.report.sections.occludedFrequency as OccludedFrequencySection | undefined);
-  const first = sections.find((s) => s !== undefined);
-  if (!first) return null;
+  const at = sections.findIndex((s) => s !== undefined);
+  if (at < 0) return null;
+  const first = sections[at]!;
+  sections.forEach((s, i) => {
+    if (!s) return;
+    const [g, g0] = [sectionBandGroup(s), sectionBandGroup(first)];
+    if (g !== g0 || s.bands !== first.bands)
+      throw new EngineError(
+        'USAGE',
+        `${shards[i].source} and ${shards[at].source} ablated different Occluded Frequency band groups (${s.bands} bands in groups of ${g} vs ${first.bands} bands in groups of ${g0}): their band scores cannot be merged`,
+        { hint: 'run every shard with the same --of-band-group (or none)' },
+      );
+  });
   const model = first.models[0];
   const images = sections
     .flatMap((s, shard) => (s?.models[0].images ?? []).map((image) => ({ image, shard })))
@@ -192,7 +207,7 @@ export function mergeOccludedFrequency(shards: Shard[], pos: Map<string, number>
     for (const f of [image.original, ...(image.previews ?? []).map((x) => x.path)])
       if (f) copies.push({ shard: shards[shard].report.shard!.index, from: f, to: f });
   }
-  const aggregate = new OccludedFrequencyAggregator(first.bands, model.perClass.length);
+  const aggregate = new OccludedFrequencyAggregator(model.mean.length, model.perClass.length);
   for (const { image } of images) aggregate.add(image.label, image.scores, image.flips);
   return {
     ...first,

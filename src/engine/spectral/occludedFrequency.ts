@@ -36,6 +36,40 @@ export const OCCLUDED_FREQUENCY_DEFINITION =
   '(log(max(p_c, 1e-12)) for models that output probabilities): positive when the band supports the prediction. ' +
   'A flip means the top-1 class on the ablated image differs from c.';
 
+/**
+ * Appended to the definition when adjacent bands are ablated together (band group size g > 1); with g = 1
+ * the definition stays word for word as before.
+ */
+export function occludedFrequencyGroupNote(g: number): string {
+  return (
+    ` Bands are ablated in groups of ${g} adjacent bands: group k is bands g·k … g·k+g−1 (the last group may be shorter), ` +
+    'ablated together (each band to its own baseline), and the score and flip are per group.'
+  );
+}
+
+/**
+ * Default band group size: one image's Occluded Frequency costs about OF_TARGET_GROUPS model passes. The rule:
+ * g = ⌈bands / OF_TARGET_GROUPS⌉, so g = 1 for images up to 64×64 (at most 64 bands) and g = 4 for 224×224
+ * (56 groups).
+ */
+export const OF_TARGET_GROUPS = 64;
+
+export function defaultBandGroup(h: number, w: number): number {
+  return Math.ceil(bandCount(h, w) / OF_TARGET_GROUPS);
+}
+
+/** Number of band groups (model passes per image besides the clean one) for `bands` bands in groups of `g`. */
+export function groupCount(bands: number, g: number): number {
+  checkPositiveInt('band count', bands);
+  checkPositiveInt('band group size', g);
+  return Math.ceil(bands / g);
+}
+
+/** Bands [first, last] (inclusive) of group k: [g·k, min(g·k + g, bands) − 1]. */
+export function groupBands(k: number, g: number, bands: number): [number, number] {
+  return [k * g, Math.min(k * g + g, bands) - 1];
+}
+
 const MIN_PROBABILITY = 1e-12;
 
 function usage(message: string): EngineError {
@@ -161,6 +195,17 @@ class BandFactors {
       else for (let q = 0; q < w; q++) out[r + q] = a * rp[q] + b * cb[q];
     }
   }
+
+  /** acc[o + p·w + q] −= component[p,q], in float64 (several bands of a group are removed before rounding). */
+  subtractFrom(acc: Float64Array, o: number): void {
+    const { h, w } = this.layout;
+    for (let p = 0; p < h; p++) {
+      const a = this.rowBasis[p],
+        b = this.colPart[p],
+        r = o + p * w;
+      for (let q = 0; q < w; q++) acc[r + q] -= a * this.rowPart[q] + b * this.colBasis[q];
+    }
+  }
 }
 
 function checkImage(pixels: ArrayLike<number>, channels: number, h: number, w: number): void {
@@ -231,6 +276,31 @@ class BandAblator {
   }
 
   /**
+   * Writes the image with group k (bands g·k … g·k+g−1) ablated to `out`. g = 1 is write(k), bit for bit.
+   * Larger groups remove each band's component in float64 and round once; noise is drawn band by band,
+   * channel by channel, in the same order as g = 1 draws it for those bands.
+   */
+  writeGroup(k: number, g: number, out: Float32Array): void {
+    if (g === 1) return this.write(k, out);
+    const hw = this.layout.h * this.layout.w;
+    const acc = this.acc ?? (this.acc = new Float64Array(this.pixels.length));
+    acc.set(this.pixels);
+    const [first, last] = groupBands(k, g, this.layout.bands);
+    for (let band = first; band <= last; band++) {
+      const idx = bandIndices(this.layout, band);
+      for (let c = 0; c < this.channels; c++) {
+        const off = c * hw;
+        for (const i of idx) this.delta[i] = this.coeffs[off + i];
+        if (this.baseline === 'noise') this.subtractNoise(idx, off);
+        this.factors.factor(this.delta, 0, band).subtractFrom(acc, off);
+      }
+    }
+    out.set(acc);
+  }
+
+  private acc: Float64Array | undefined;
+
+  /**
    * delta −= Gaussian noise on the band, scaled so its RMS equals exactly that of the removed coefficients:
    * the band keeps its energy and loses its content. (A one-coefficient band, the DC of a square image,
    * thus gets ±its own value.)
@@ -256,8 +326,9 @@ function checkBaseline(baseline: OccludedBaseline, rng: Rng | undefined): void {
 }
 
 /**
- * The image with each band ablated in turn: bands × C×H×W (band-major), not clipped to [0,1] (clipping
- * would mix the other bands back in). 'noise' draws from `rng` band by band, channel by channel.
+ * The image with each band (each group of `group` adjacent bands) ablated in turn: groups × C×H×W
+ * (group-major), not clipped to [0,1] (clipping would mix the other bands back in). 'noise' draws from `rng`
+ * band by band, channel by channel.
  */
 export function ablatedImages(
   pixels: ArrayLike<number>,
@@ -266,13 +337,15 @@ export function ablatedImages(
   w: number,
   baseline: OccludedBaseline = 'zero',
   rng?: Rng,
+  group = 1,
 ): Float32Array {
   checkImage(pixels, channels, h, w);
   checkBaseline(baseline, rng);
   const ablator = new BandAblator(pixels, channels, h, w, baseline, rng);
+  const groups = groupCount(ablator.layout.bands, group);
   const per = channels * h * w;
-  const out = new Float32Array(ablator.layout.bands * per);
-  for (let band = 0; band < ablator.layout.bands; band++) ablator.write(band, out.subarray(band * per, (band + 1) * per));
+  const out = new Float32Array(groups * per);
+  for (let k = 0; k < groups; k++) ablator.writeGroup(k, group, out.subarray(k * per, (k + 1) * per));
   return out;
 }
 
@@ -292,6 +365,8 @@ export interface OccludedFrequencyOptions {
   rng?: Rng;
   /** Checked before each call of the score function; aborting rejects with EngineError('CANCELLED'). */
   signal?: AbortSignal;
+  /** Adjacent bands ablated together (default 1: one band at a time); scores and flips are then per group. */
+  bandGroup?: number;
 }
 
 export interface OccludedFrequencyResult {
@@ -299,9 +374,9 @@ export interface OccludedFrequencyResult {
   predicted: number;
   /** s_c of the clean image (its logit, or log-probability by scoreOn). */
   cleanLogit: number;
-  /** Per band, low → high: s_c(clean) − s_c(band ablated). */
+  /** Per band (per band group), low → high: s_c(clean) − s_c(band ablated). */
   scores: number[];
-  /** Per band: whether the top-1 class of the ablated image differs from `predicted`. */
+  /** Per band (per band group): whether the top-1 class of the ablated image differs from `predicted`. */
   flips: boolean[];
 }
 
@@ -319,7 +394,8 @@ export async function occludedFrequency(
 ): Promise<OccludedFrequencyResult[]> {
   const [channels, h, w] = shape;
   checkPositiveInt('channels', channels);
-  const bands = bandCount(h, w);
+  const group = opts.bandGroup ?? 1;
+  const bands = groupCount(bandCount(h, w), group);
   if (!Number.isInteger(count) || count < 0) throw usage(`image count ${count}: expected a non-negative integer`);
   const per = channels * h * w;
   if (images.length !== count * per)
@@ -349,7 +425,7 @@ export async function occludedFrequency(
         target.set(pixels);
         ablator = new BandAblator(pixels, channels, h, w, baseline, opts.rng);
       } else {
-        ablator!.write(slot - 1, target);
+        ablator!.writeGroup(slot - 1, group, target);
       }
     }
     if (opts.signal?.aborted) throw new EngineError('CANCELLED', `occluded frequency: cancelled after ${first} of ${totalRows} model rows`);

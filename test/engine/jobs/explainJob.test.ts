@@ -56,3 +56,35 @@ test('explain without an output folder writes no image and still records the con
   assert.equal(img.previews, undefined);
   assert.equal(typeof img.confidence, 'number');
 });
+
+test('explain --of-band-group: groups of 4 of the 28 bands give 7 scores and group-named previews; 1 is the default bit for bit', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'rl-explain-groups-'));
+  try {
+    const file = join(samples, 'images', 'sneaker', '0003.png');
+    const run = (bandGroup?: number, outDir: string | null = null) =>
+      runExplainJob(
+        { modelPath: model, overrides: { runtime } },
+        { imagePath: file, compareModelPath: null, baseline: 'zero', outDir, ...(bandGroup !== undefined ? { bandGroup } : {}) },
+      );
+    const of = (r: Awaited<ReturnType<typeof run>>) => r.sections.occludedFrequency as OccludedFrequencySection;
+    const grouped = of(await run(4, out));
+    assert.equal(grouped.bands, 28);
+    assert.equal(grouped.bandGroup, 4);
+    const img = grouped.models[0].images[0];
+    assert.equal(img.scores.length, 7);
+    assert.equal(img.flips.length, 7);
+    assert.ok(grouped.definition.includes('groups of 4'));
+    for (const p of img.previews!) {
+      assert.ok(p.band >= 0 && p.band < 7);
+      assert.equal(p.path, `occluded-frequency/image-0-group4-${p.band}.png`);
+      assert.ok(readdirSync(join(out, 'occluded-frequency')).includes(p.path.split('/')[1]));
+    }
+    const single = of(await run(1));
+    const plain = of(await run());
+    assert.equal(single.bandGroup, undefined);
+    assert.deepEqual(single.models[0].images[0].scores, plain.models[0].images[0].scores);
+    assert.equal(single.models[0].images[0].scores.length, 28);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,8 @@
  * whose ablation flips the top-1 prediction are marked; the image view adds the dataset mean as reference
  * ticks, the image itself with its prediction and confidence, and previews of the ablated image for the
  * top-3 bands. A run that explained a single image (Explain Image Frequencies) opens on that image, since
- * its "mean" and "class average" are the same image again.
+ * its "mean" and "class average" are the same image again. A run that ablated bands in groups (bandGroup g > 1)
+ * has one bar per group, labelled by its band range ("20–23").
  */
 import type { ReportV1 } from '../../../src/engine/report/schema';
 import type { OccludedFrequencyImage, OccludedFrequencyModel, OccludedFrequencySection } from '../../../src/engine/report/sections';
@@ -12,6 +13,7 @@ import { barChart, type BarGroup } from '../charts/barChart';
 import type { Cell, ChartData } from '../charts/dataTable';
 import { chartFigure, standaloneSvg, type Figure } from '../charts/exportChart';
 import { baseName, percent, sig } from '../format';
+import { bandLabel, bandTick, sectionBandGroup } from '../../../src/protocol/ofBands';
 import { className, classNames, imageUrl, missingImageText, type RenderContext, type SectionEntry, type Side } from './context';
 
 interface ModelEntry {
@@ -30,7 +32,8 @@ export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencyS
   const all: ModelEntry[] = entries.flatMap(({ side, section }) => section.models.map((model) => ({ side, section, model, label: '' })));
   if (all.length === 0) return [h('p', { class: 'muted' }, 'No Occluded Frequency results.')];
   const bands = all[0].section.bands;
-  const models = all.filter((m) => m.section.bands === bands);
+  const group = sectionBandGroup(all[0].section);
+  const models = all.filter((m) => m.section.bands === bands && sectionBandGroup(m.section) === group);
   const labels = models.map((m) => baseName(m.model.model));
   models.forEach((m, i) => {
     m.label = labels.filter((l) => l === labels[i]).length > 1 ? `${m.side.label}: ${labels[i]}` : labels[i];
@@ -48,7 +51,7 @@ export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencyS
   );
   const holder = h('div', { class: 'of-view' });
   const draw = () => {
-    holder.replaceChildren(...ofFigure(ctx, models, view, bands, names));
+    holder.replaceChildren(...ofFigure(ctx, models, view, bands, group, names));
   };
   select.addEventListener('change', () => {
     view = select.value;
@@ -63,12 +66,14 @@ export function renderOccludedFrequency(entries: SectionEntry<OccludedFrequencyS
       'p',
       { class: 'section-intro' },
       s.definition,
-      ` Baseline: ${s.baseline}; scored on ${s.scoreOn}; ${bands} bands${s.seed !== null ? `; seed ${s.seed}` : ''}.`,
+      ` Baseline: ${s.baseline}; scored on ${s.scoreOn}; ${bands} bands${group > 1 ? ` ablated in ${Math.ceil(bands / group)} groups of ${group}` : ''}${s.seed !== null ? `; seed ${s.seed}` : ''}.`,
     ),
     ...(options.length > 1
       ? [h('label', { class: 'control', for: 'of-view' }, 'Show ', select)]
       : [h('p', { 'data-testid': 'of-image' }, `One image explained: ${singleImageText(models[0].model.images[0], names)}.`)]),
-    ...(skipped ? [h('p', { class: 'muted' }, `${skipped} model(s) with a different number of bands are not shown on this chart.`)] : []),
+    ...(skipped
+      ? [h('p', { class: 'muted' }, `${skipped} model(s) with a different number of bands or band grouping are not shown on this chart.`)]
+      : []),
     holder,
   ];
 }
@@ -145,10 +150,11 @@ function flipNote(f: boolean | number | undefined): string | null {
   return null;
 }
 
-function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands: number, names: string[]): Node[] {
+function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands: number, group: number, names: string[]): Node[] {
   const { h } = ctx;
   const per = models.map((m) => ({ m, bars: barsFor(m.model, view) }));
-  const categories = Array.from({ length: bands }, (_, b) => String(b));
+  // One bar per band, or per group of `group` bands labelled by its range.
+  const categories = Array.from({ length: Math.ceil(bands / group) }, (_, b) => bandTick(b, group, bands));
   const groups: BarGroup[] = per.map(({ m, bars }) => ({
     name: m.label,
     values: categories.map((_, b) => bars.scores?.[b] ?? null),
@@ -171,7 +177,7 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
     id: 'of-chart',
     title,
     categories,
-    xLabel: 'frequency band (low → high)',
+    xLabel: group > 1 ? `frequency bands, in groups of ${group} (low → high)` : 'frequency band (low → high)',
     yLabel: `${scoreOn} drop`,
     groups,
     reference,
@@ -180,7 +186,7 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
     announce: (t) => fig?.announce(t),
   });
   const columns = [
-    { label: 'band' },
+    { label: group > 1 ? 'bands' : 'band' },
     ...per.flatMap(({ m }) => [
       { label: `${m.label} score` },
       {
@@ -191,8 +197,8 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
   ];
   const data: ChartData = {
     columns: reference ? [...columns, { label: 'dataset mean score' }] : columns,
-    rows: categories.map((_, b) => [
-      b,
+    rows: categories.map((tick, b) => [
+      group > 1 ? tick : b,
       ...per.flatMap(({ bars }) => [bars.scores?.[b] ?? null, bars.flips?.[b] ?? null]),
       ...(reference ? [reference.values[b] ?? null] : []),
     ]),
@@ -208,12 +214,17 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
   fig = chartFigure(ctx.h, ctx.exportTarget, {
     id: 'of-chart',
     title,
-    caption: [`Drop of the predicted class's ${scoreOn} when each band is ablated. `, imageInfo],
+    caption: [
+      `Drop of the predicted class's ${scoreOn} when each ${group > 1 ? `group of ${group} bands` : 'band'} is ablated. `,
+      imageInfo,
+    ],
     body: [chart.svg],
     data,
     svg: () => standaloneSvg(chart.svg, title),
   });
-  const pictures = per.flatMap(({ m, bars }) => (bars.image ? imagePictures(ctx, m, bars.image, models.length > 1, names) : []));
+  const pictures = per.flatMap(({ m, bars }) =>
+    bars.image ? imagePictures(ctx, m, bars.image, models.length > 1, names, group, bands) : [],
+  );
   if (pictures.length === 0) return [fig.figure];
   return [
     fig.figure,
@@ -226,7 +237,15 @@ function ofFigure(ctx: RenderContext, models: ModelEntry[], view: OfView, bands:
 }
 
 /** The image as the model saw it (with prediction and confidence), then the ablated previews of its top bands. */
-function imagePictures(ctx: RenderContext, m: ModelEntry, image: OccludedFrequencyImage, compare: boolean, names: string[]): HTMLElement[] {
+function imagePictures(
+  ctx: RenderContext,
+  m: ModelEntry,
+  image: OccludedFrequencyImage,
+  compare: boolean,
+  names: string[],
+  group: number,
+  bands: number,
+): HTMLElement[] {
   const { h } = ctx;
   const prefix = compare ? `${m.label}: ` : '';
   const picture = (path: string, alt: string, cls: string, ...caption: (string | HTMLElement)[]) => {
@@ -259,9 +278,9 @@ function imagePictures(ctx: RenderContext, m: ModelEntry, image: OccludedFrequen
     out.push(
       picture(
         p.path,
-        `${image.relPath} with frequency band ${p.band} ablated`,
+        `${image.relPath} with frequency ${bandLabel(p.band, group, bands)} ablated`,
         'ablated',
-        `${prefix}band ${p.band} ablated (score ${sig(image.scores[p.band], 3)})`,
+        `${prefix}${bandLabel(p.band, group, bands)} ablated (score ${sig(image.scores[p.band], 3)})`,
       ),
     );
   return out;

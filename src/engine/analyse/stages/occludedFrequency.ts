@@ -1,8 +1,16 @@
 /**
  * Stage "occludedFrequency", pass 1: the first images of the run are explained band by band (DCT bands
- * ablated one at a time); previews of the first few are written beside the report.
+ * ablated one at a time, or in groups of the plan's ofBandGroup adjacent bands); previews of the first few are
+ * written beside the report.
  */
-import { OCCLUDED_FREQUENCY_DEFINITION, OccludedFrequencyAggregator, bandCount, occludedFrequency } from '../../spectral/occludedFrequency';
+import {
+  OCCLUDED_FREQUENCY_DEFINITION,
+  OccludedFrequencyAggregator,
+  bandCount,
+  groupCount,
+  occludedFrequency,
+  occludedFrequencyGroupNote,
+} from '../../spectral/occludedFrequency';
 import type { OccludedFrequencyImage, OccludedFrequencySection } from '../../report/sections';
 import { Rng } from '../../util/random';
 import { seedFor, seedRecord } from '../../util/seeds';
@@ -14,10 +22,11 @@ const OF_PREVIEW_IMAGES = 3;
 
 export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
   const { classifier, C, H, W, runSeed } = ctx;
-  const { ofImages: limit, ofBaseline: baseline } = ctx.plan;
+  const { ofImages: limit, ofBaseline: baseline, ofBandGroup: bandGroup } = ctx.plan;
   const enabled = ctx.plan.analyses.occludedFrequency;
   const bands = bandCount(H, W);
-  const aggregate = new OccludedFrequencyAggregator(bands, classifier.numClasses ?? ctx.classNames.length);
+  const groups = groupCount(bands, bandGroup);
+  const aggregate = new OccludedFrequencyAggregator(groups, classifier.numClasses ?? ctx.classNames.length);
   const images: OccludedFrequencyImage[] = [];
   const seed = seedFor(runSeed, 'frequency/occluded-frequency');
   // Recorded whether or not the stage runs, as reports always have.
@@ -37,8 +46,9 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
       const results = await occludedFrequency(pixels.subarray(0, n * per), n, [C, H, W], (x, m) => classifier.scores(x, m), {
         baseline,
         scoreOn,
-        maxBatch: ofRowsPerCall(classifier.batchSize, bands, per),
+        maxBatch: ofRowsPerCall(classifier.batchSize, groups, per),
         rng,
+        bandGroup,
         ...ctx.signalOpt,
       });
       results.forEach((r, i) => {
@@ -64,6 +74,7 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
             r.scores,
             baseline,
             seedFor(runSeed, 'frequency/occluded-frequency/preview', index),
+            bandGroup,
           );
         }
         images.push(img);
@@ -75,8 +86,10 @@ export function startOccludedFrequencyStage(ctx: AnalyseContext): BatchStage {
       ctx.section('occludedFrequency', {
         kind: 'occluded-frequency',
         bands,
+        // Absent for g = 1: such reports stay as they were.
+        ...(bandGroup > 1 ? { bandGroup } : {}),
         baseline,
-        definition: OCCLUDED_FREQUENCY_DEFINITION,
+        definition: bandGroup > 1 ? OCCLUDED_FREQUENCY_DEFINITION + occludedFrequencyGroupNote(bandGroup) : OCCLUDED_FREQUENCY_DEFINITION,
         seed: baseline === 'noise' ? seed : null,
         scoreOn,
         models: [
