@@ -15,6 +15,12 @@ export function durationText(seconds: number): string {
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const ms = (s: number | null) => (s === null ? 'n/a' : s < 1 ? `${(s * 1000).toFixed(s < 0.01 ? 2 : 1)} ms` : `${s.toFixed(2)} s`);
 
+const ADAPTIVE_TEXT: Record<string, string> = {
+  pgd: 'PGD-10',
+  'apgd-ce': 'APGD-CE-10',
+  autoattack: 'AutoAttack ensemble (standard; rand with EOT against a randomized defence)',
+};
+
 export function runPlanLines(s: RunPlanSection): string[] {
   const lines: string[] = [];
   const budget = num(s.budgetSeconds);
@@ -30,6 +36,10 @@ export function runPlanLines(s: RunPlanSection): string[] {
     lines.push(`  ${String(st.stage).padEnd(44)} ${String(st.images).padStart(6)} images  ≈ ${durationText(num(st.seconds) ?? 0)}`);
   if (s.eot)
     lines.push(`  EOT      ${s.eot.samples} of ${s.eot.points} post-averaging points per adaptive step (chosen by ${s.eot.chosenBy})`);
+  if (s.adaptive && typeof s.adaptive.attack === 'string')
+    lines.push(
+      `  adaptive ${ADAPTIVE_TEXT[s.adaptive.attack] ?? s.adaptive.attack} against each defence (chosen by ${s.adaptive.chosenBy})`,
+    );
   if (s.images && s.images.planned !== s.images.available)
     lines.push(`  images   ${s.images.planned} of ${s.images.available} (reduced to fit the budget)`);
   const reductions = Array.isArray(s.reductions) ? s.reductions : [];

@@ -12,7 +12,7 @@
  */
 import type { AttackSpec } from '../attacks/catalog';
 import { attackDefaults } from '../attacks/catalog';
-import { ADAPTIVE_STEPS } from '../defences/adaptive';
+import { ADAPTIVE_STEPS, adaptiveEnsembleSpecs, type AdaptiveAttack } from '../defences/adaptive';
 import { eotPoints } from '../defences/eotGradient';
 import { pointsPerImage } from '../defences/postAveraging';
 import { bandCount } from '../spectral/occludedFrequency';
@@ -174,7 +174,9 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, acc
   // gradient) against every attack's example, and the defended verdict on it.
   const replayed = add({ forward: 1, gradient: 0 }, suite, a);
   let reattacked = NONE;
-  for (const d of defended) reattacked = add(add(reattacked, d.gradient, A * ADAPTIVE_STEPS), d.classify, A);
+  plan.defences.forEach((d) => {
+    reattacked = add(reattacked, adaptiveAttackPasses(d.name, K, plan.eotSamples, plan.adaptiveAttack, shape.numClasses), A);
+  });
   reattacked = add(NONE, reattacked, DEFENDED_SHARE_TYPICAL);
   work.push({ stage: ANALYSE_STAGES.passTwoSweep, images: n2, perImage: partOne });
   // Per replayed image: the replay's share and the re-attacks' share (n2 of the replay's images are adaptive).
@@ -195,8 +197,29 @@ export function passWeight(p: Passes): number {
   return p.forward + GRADIENT_PASS_WEIGHT * p.gradient;
 }
 
-/** One defence's PGD-10 against one attack's example, and the defended verdict on it (pass 2). */
-export function adaptiveAttackPasses(defence: string, K: number, eotSamples?: number): Passes {
+/**
+ * One defence's adaptive attack against one attack's example, and the defended verdict on it (pass 2):
+ *   pgd:        ADAPTIVE_STEPS defence gradients;
+ *   apgd-ce:    a gradient at the start and one per step (ADAPTIVE_STEPS + 1);
+ *   autoattack: every attack of the cascade as if each ran on the image (a bound: an image broken early leaves
+ *               it), its gradients through the defence and its forward passes of the defended model, plus the
+ *               cascade's check of each attack's examples (one defended classification per attack).
+ */
+export function adaptiveAttackPasses(
+  defence: string,
+  K: number,
+  eotSamples?: number,
+  attack: AdaptiveAttack = 'pgd',
+  numClasses = 10,
+): Passes {
   const d = defendedPasses(defence, K, eotSamples);
-  return add(add(NONE, d.gradient, ADAPTIVE_STEPS), d.classify);
+  if (attack === 'pgd') return add(add(NONE, d.gradient, ADAPTIVE_STEPS), d.classify);
+  if (attack === 'apgd-ce') return add(add(NONE, d.gradient, ADAPTIVE_STEPS + 1), d.classify);
+  const randomized = defence === 'post-averaging';
+  let total = d.classify;
+  for (const spec of adaptiveEnsembleSpecs('linf', 1, randomized)) {
+    const p = attackPasses(spec, numClasses);
+    total = add(add(add(total, d.gradient, p.gradient), d.classify, p.forward), d.classify);
+  }
+  return total;
 }

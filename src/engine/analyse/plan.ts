@@ -9,6 +9,7 @@ import type { Criterion } from '../attacks/types';
 import type { Preprocessing } from '../config/runConfig';
 import { DEFENCES, type Defence } from '../defences';
 import { eotPoints } from '../defences/eotGradient';
+import type { AdaptiveAttack } from '../defences/adaptive';
 import { BATCH_STAGES } from './stages';
 import { EPSILON_FACTORS, type AnalyseOptions, type AnalysesChoice } from './options';
 
@@ -39,6 +40,8 @@ export interface AnalysePlan {
   ofBaseline: 'zero' | 'noise';
   /** Points per image each adaptive EOT step against post-averaging averages over (6K+1: all). */
   eotSamples: number;
+  /** The defences' adaptive attack (pass 2): the user's, the budget's choice, else PGD-10. */
+  adaptiveAttack: AdaptiveAttack;
   stages: StagePlan[];
 }
 
@@ -89,6 +92,7 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
     ofImages,
     ofBaseline: opts.ofBaseline ?? 'zero',
     eotSamples,
+    adaptiveAttack: opts.adaptiveAttack ?? 'pgd',
     stages,
   };
 }
