@@ -70,10 +70,11 @@ export async function planRunStart(
   // probe timed one build (a large model's graph takes seconds to tens of seconds).
   const gradientSetup =
     probe.gradientSeconds === null ? 0 : probe.gradientSetupSeconds * (opts.defences === undefined || opts.defences.length ? 2 : 1);
-  let adaptiveChoice: RunPlanSection['adaptive'] = {
-    attack: opts.adaptiveAttack ?? 'pgd',
-    chosenBy: opts.adaptiveAttack !== undefined ? 'user' : 'default',
-  };
+  // No defence, no adaptive attack to name.
+  let adaptiveChoice: RunPlanSection['adaptive'] =
+    opts.defences !== undefined && opts.defences.length === 0
+      ? undefined
+      : { attack: opts.adaptiveAttack ?? 'pgd', chosenBy: opts.adaptiveAttack !== undefined ? 'user' : 'default' };
   if (budget !== null) {
     const seconds = (budget - elapsed - gradientSetup - REPORT_RESERVE_SECONDS) * PLAN_SHARE;
     const least = minimumSeconds(data.samples.length, costs);
@@ -133,7 +134,7 @@ export async function planRunStart(
       points: pointsPerImage(opts.K),
       chosenBy: reductions.some((r) => r.kind === 'eot-samples') ? 'budget' : opts.eotSamples !== undefined ? 'user' : 'model cost',
     },
-    adaptive: adaptiveChoice,
+    ...(adaptiveChoice ? { adaptive: adaptiveChoice } : {}),
     images: { available: data.samples.length, planned: runData.samples.length },
     stages: gradientSetup > 0 ? [setupStage, ...stages] : stages,
     estimateSeconds: elapsed + gradientSetup + stages.reduce((sum, x) => sum + x.seconds, 0),
