@@ -164,8 +164,12 @@ export function chooseAdaptiveAttack(
   if (opts.adaptiveAttack !== undefined || (opts.defences !== undefined && opts.defences.length === 0)) return null;
   const last = BUDGET_ADAPTIVE_ORDER.length - 1;
   let k = BUDGET_ADAPTIVE_ORDER.findIndex((attack) => estimateRun({ ...opts, adaptiveAttack: attack }, problem, images).seconds <= seconds);
-  if (k < 0) k = last;
+  const fits = k >= 0;
+  if (!fits) k = last;
   const attack = BUDGET_ADAPTIVE_ORDER[k];
+  const why = fits
+    ? `${ADAPTIVE_NAMES[attack]} is the strongest whose run fits`
+    : `none fits without other reductions: ${ADAPTIVE_NAMES[attack]}, the cheapest`;
   return {
     attack,
     from:
@@ -173,7 +177,7 @@ export function chooseAdaptiveAttack(
         ? null
         : {
             kind: 'adaptive-attack',
-            what: `adaptive attack (${BUDGET_ADAPTIVE_ORDER.map((a, i) => `${i + 1} ${ADAPTIVE_NAMES[a]}`).join(', ')}; ${ADAPTIVE_NAMES[attack]} is the strongest whose run fits)`,
+            what: `adaptive attack (${BUDGET_ADAPTIVE_ORDER.map((a, i) => `${i + 1} ${ADAPTIVE_NAMES[a]}`).join(', ')}; ${why})`,
             from: 1,
             to: k + 1,
           },
