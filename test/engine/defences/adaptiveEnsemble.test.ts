@@ -24,6 +24,7 @@ import { CostCounter, countingGradient, countingModel } from '../../../src/engin
 import { runAnalyseJob } from '../../../src/engine/jobs/analyseJob';
 import type { DefencesSection } from '../../../src/engine/report/sections';
 import { Rng } from '../../../src/engine/util/random';
+import { ensembleBreaksText } from '../../../src/protocol/adaptiveEnsemble';
 
 const PER = 6;
 const CLASSES = 5;
@@ -235,6 +236,9 @@ test('analyse --adaptive autoattack: per defence, the ensemble leaves no more ro
         for (let k = 1; k < names.length; k++)
           assert.equal(ea.ensemble!.attacks[k].ranOn, ea.ensemble!.attacks[k - 1].ranOn - ea.ensemble!.attacks[k - 1].broke);
       }
+      // The CLI and the panel name each attack with what it broke of what it ran on.
+      const words = ensembleBreaksText(ea)!;
+      for (const x of ea.ensemble!.attacks) assert.ok(words.includes(`${x.label} broke ${x.broke} of ${x.ranOn}`), words);
       if (ea.defenceRate !== null) {
         assert.ok(ea.defenceRate <= ea.nonAdaptiveDefenceRate!, `${res.defence.kind}: ensemble ≤ non-adaptive`);
         assert.ok(ea.defenceRate <= aa.defenceRate!, `${res.defence.kind}: ensemble ${ea.defenceRate} ≤ APGD-CE ${aa.defenceRate}`);
