@@ -11,7 +11,7 @@
  * deterministic defence, rand's (with the defence's EOT gradient) against a randomized one.
  */
 import { createApgdCe } from '../attacks/apgd';
-import { attackNorm, type AttackSpec } from '../attacks/catalog';
+import { attackDefaults, attackNorm, isAttackName, type AttackSpec } from '../attacks/catalog';
 import { AUTOATTACK_EPS, autoAttackSuite } from '../attacks/ensemble';
 import { createAttack } from '../attacks/registry';
 import { EngineError, isEngineError } from '../errors';
@@ -181,9 +181,13 @@ export interface EnsembleAdaptiveOutcome {
  */
 export function adaptiveEnsembleSpecs(norm: Norm, eps: number, randomized: boolean): AttackSpec[] {
   return autoAttackSuite(randomized ? 'rand' : 'standard', norm, eps).map((spec) => {
+    // By the catalog's parameters, so an attack added to the list later (FAB-T) gets the same budget rules.
+    const known = isAttackName(spec.name) ? attackDefaults(spec.name, norm) : {};
     const params = { ...spec.params };
-    if (spec.name.startsWith('apgd')) Object.assign(params, { steps: ADAPTIVE_STEPS, restarts: 1, eot: 1 });
-    if ('maxQueries' in params) params.maxQueries = ADAPTIVE_SQUARE_QUERIES;
+    if ('steps' in known) params.steps = ADAPTIVE_STEPS;
+    if ('restarts' in known) params.restarts = 1;
+    if ('eot' in known) params.eot = 1;
+    if ('maxQueries' in known) params.maxQueries = ADAPTIVE_SQUARE_QUERIES;
     return { name: spec.name, params };
   });
 }
