@@ -73,7 +73,7 @@ export function analyseOptionsFromFlags(flags: Flags, modelPath: string, command
     throw new EngineError('USAGE', `defend: name a defence with ${DEFENCE_VALUES.map((v) => `--defence ${v}`).join(' or ')}`);
   const baseline = choice(flags, 'baseline', ['zero', 'noise'] as const) ?? 'zero';
   const criterion = choice(flags, 'criterion', ['top1', 'top5'] as const) ?? 'top1';
-  const adaptiveAttack = choice(flags, 'adaptive', ['pgd', 'apgd-ce'] as const);
+  const adaptiveAttack = choice(flags, 'adaptive', ['pgd', 'apgd-ce', 'autoattack'] as const);
   const adaptiveImages = whole(flags, 'adaptive-images', 1);
   const ofImages = whole(flags, 'of-images', 1);
   const ofBandGroup = whole(flags, 'of-band-group', 1);

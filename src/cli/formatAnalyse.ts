@@ -1,4 +1,5 @@
 /** Text summaries of the defences, sweeps and frequency sections for the terminal. */
+import { ensembleBreaksText } from '../protocol/adaptiveEnsemble';
 import type { ReportV1 } from '../engine/report/schema';
 import { bandLabel, sectionBandGroup } from '../protocol/ofBands';
 import type {
@@ -58,6 +59,8 @@ export function formatDefences(r: ReportV1): string[] {
       lines.push(
         `  ${name} ${String(row.numAdversarial).padStart(4)}  ${pct(row.original.clean.top1)}→${pct(row.defended.clean.top1)}   ${pct(row.original.attacked.top1)}→${pct(row.defended.attacked.top1)}        ${rates}`,
       );
+      const cascade = row.adaptive ? ensembleBreaksText(row.adaptive) : null;
+      if (cascade) lines.push(`      adaptive ${cascade}`);
     }
   }
   for (const n of d.notes) lines.push(`note: ${n}`);

@@ -175,7 +175,10 @@ Frequency + RCT + spectra + sweeps; defend = the named defences and attacks only
 ${DEFENCES.flatMap((d) => d.cli.usage.map(([flag, text]) => `  ${flag.padEnd(22)} ${text}`)).join('\n')}
   --adaptive-images N    correctly classified images re-attacked adaptively and used for the ε sweep
   --adaptive A           the adaptive attack against each defence: pgd (default, PGD-10) | apgd-ce (APGD-CE-10,
-                         AutoAttack's first attack at the same cost; EOT through post-averaging)
+                         AutoAttack's first attack at the same cost; EOT through post-averaging) | autoattack (the
+                         AutoAttack ensemble as a cascade per image: standard's APGD-CE, APGD-T, Square through
+                         low-pass, rand's APGD-CE, APGD-DLR with EOT through post-averaging). With --budget and no
+                         --adaptive: the strongest of autoattack, apgd-ce, pgd whose run fits the budget
   --of-images N          images explained by Occluded Frequency
   --of-band-group N      adjacent DCT bands Occluded Frequency ablates together (an image costs ⌈bands/N⌉ passes;
                          default 1 up to 64 bands, i.e. 64×64 images, else ⌈bands/64⌉: 4 for 224×224; --budget may

@@ -88,7 +88,7 @@ const analyseOptions = object({
   /** Images re-attacked adaptively and used for the ε sweep (default: full 200, fast 32). */
   adaptiveImages: optional(integer({ min: 1 })),
   /** The adaptive attack against each defence: PGD-10 (default) or APGD-CE-10, AutoAttack's first attack. */
-  adaptiveAttack: optional(oneOf(['pgd', 'apgd-ce'])),
+  adaptiveAttack: optional(oneOf(['pgd', 'apgd-ce', 'autoattack'])),
   /** Images explained by Occluded Frequency (default: full 200, fast 32). */
   ofImages: optional(integer({ min: 1 })),
   /** Adjacent DCT bands Occluded Frequency ablates together (default: 1 up to 64 bands, else ⌈bands/64⌉; see defaultBandGroup). */

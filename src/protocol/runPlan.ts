@@ -15,6 +15,12 @@ export function durationText(seconds: number): string {
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const ms = (s: number | null) => (s === null ? 'n/a' : s < 1 ? `${(s * 1000).toFixed(s < 0.01 ? 2 : 1)} ms` : `${s.toFixed(2)} s`);
 
+const ADAPTIVE_TEXT: Record<string, string> = {
+  pgd: 'PGD-10',
+  'apgd-ce': 'APGD-CE-10',
+  autoattack: 'AutoAttack ensemble (standard; rand with EOT against a randomized defence)',
+};
+
 export function runPlanLines(s: RunPlanSection): string[] {
   const lines: string[] = [];
   const budget = num(s.budgetSeconds);
@@ -34,6 +40,10 @@ export function runPlanLines(s: RunPlanSection): string[] {
   if (of && num(of.bandGroup) !== null)
     lines.push(
       `  OF       ${of.images} image(s) × ${of.passesPerImage} passes: ${of.bands} DCT bands${of.bandGroup > 1 ? ` in groups of ${of.bandGroup}` : ', one at a time'} (chosen by ${of.chosenBy})`,
+    );
+  if (s.adaptive && typeof s.adaptive.attack === 'string')
+    lines.push(
+      `  adaptive ${ADAPTIVE_TEXT[s.adaptive.attack] ?? s.adaptive.attack} against each defence (chosen by ${s.adaptive.chosenBy})`,
     );
   if (s.images && s.images.planned !== s.images.available)
     lines.push(`  images   ${s.images.planned} of ${s.images.available} (reduced to fit the budget)`);

@@ -10,13 +10,15 @@ import { analyseBatches } from './analyseBatches';
 import type { AdaptiveDefence, AdaptiveRun, DefenceChoice } from '../defences/defence';
 import { correctness, tallyBehind } from '../defences/tally';
 import type { GradientSource } from '../grad/estimatedGradient';
+import { EngineError } from '../errors';
 import { GradientModel } from '../grad/gradientModel';
+import type { LossHead } from '../grad/lossHeads';
 import { AttackSuite } from '../jobs/attackSuite';
 import type { DefenceCost, Sweep } from '../report/sections';
 import { seedFor, seedRecord } from '../util/seeds';
 import { compareScores, type EpsilonCurve, type Repeatability } from '../eval/maskingFlags';
 import type { AnalyseContext } from './context';
-import { apgdAdaptiveLabel } from '../defences/adaptive';
+import { adaptiveEnsembleSpecs, apgdAdaptiveLabel, ensembleAdaptiveLabel } from '../defences/adaptive';
 import { AdaptiveTally, adaptiveRows, attackAdaptively, examplesToReattack, type AdaptiveRow } from './stages/adaptive';
 import type { AttackStage } from './stages/attacks';
 import { CostMeter, type CostSums } from './stages/cost';
@@ -81,7 +83,22 @@ export async function runPassTwo(
   const warnings: string[] = [];
   const disposers: (() => Promise<void>)[] = [];
   try {
-    let ce: Promise<GradientSource | null> | null = null;
+    // The undefended model's gradient per loss head, opened once and shared by the defences.
+    const heads = new Map<string, Promise<GradientSource | null>>();
+    const headGradient = (head: LossHead): Promise<GradientSource | null> => {
+      const key = JSON.stringify(head);
+      let g = heads.get(key);
+      if (!g) {
+        g = builder
+          ? GradientModel.open(builder, head, { ...ctx.sessionOpts, maxBatch: classifier.batchSize }).then((opened) => {
+              disposers.push(() => opened.dispose());
+              return opened;
+            })
+          : Promise.resolve(null);
+        heads.set(key, g);
+      }
+      return g;
+    };
     const run: AdaptiveRun = {
       prepared,
       classifier,
@@ -90,18 +107,14 @@ export async function runPassTwo(
       runSeed,
       seeds,
       disposers,
-      crossEntropyGradient: () =>
-        (ce ??= builder
-          ? GradientModel.open(builder, { kind: 'cross-entropy' }, { ...ctx.sessionOpts, maxBatch: classifier.batchSize }).then((g) => {
-              disposers.push(() => g.dispose());
-              return g;
-            })
-          : Promise.resolve(null)),
+      crossEntropyGradient: () => headGradient({ kind: 'cross-entropy' }),
+      headGradient,
     };
     const defended: AdaptiveDefence[] = [];
     for (const c of choices) defended.push(await c.adaptive(run));
     // Post-averaging draws fresh points on every call: APGD then keeps its images for every step (the rand version).
     const isRandomized = (d: number) => choices[d].result.defence.kind === 'post-averaging';
+    const adaptiveAttack = ctx.opts.adaptiveAttack ?? 'pgd';
     const tallies = defended.map(() => refs.map(() => new AdaptiveTally()));
     const costs = defended.map(() => new CostMeter());
     const epsSweep = startEpsilonSweep(ctx, builder, defended.length, seeds, disposers);
@@ -158,7 +171,7 @@ export async function runPassTwo(
       const perAttack = suiteAttackPasses(plan, pass2Suite.attacks.length, classes);
       const suitePerImage = perAttack.reduce((sum, a) => addPasses(sum, a), NO_PASSES);
       const perReattack = defended.map((def, d) =>
-        def.gradient ? adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K, plan.eotSamples) : NO_PASSES,
+        def.gradient ? adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K, plan.eotSamples, adaptiveAttack, classes) : NO_PASSES,
       );
       /** Pass 1's count of the examples defence d will re-attack for attack a among replay images [from, to). */
       const reattacks = (d: number, a: number, from: number, to: number) => {
@@ -218,7 +231,11 @@ export async function runPassTwo(
               seedFor(runSeed, 'adaptive/attack', a, batchNo, d),
               tallies[d][a],
               ctx.hooks.signal,
-              { attack: ctx.opts.adaptiveAttack ?? 'pgd', randomized: isRandomized(d) },
+              {
+                attack: adaptiveAttack,
+                randomized: isRandomized(d),
+                gradients: { get: (head) => defenceGradient(def, head) },
+              },
             );
             work.advance(addPasses(NO_PASSES, perReattack[d], examples.ks.length));
           }
@@ -249,7 +266,16 @@ export async function runPassTwo(
           ? adaptiveRows(
               tallies[d],
               refs,
-              (norm) => (ctx.opts.adaptiveAttack === 'apgd-ce' ? apgdAdaptiveLabel(norm, isRandomized(d)) : def.label(norm)),
+              (norm, tally) =>
+                adaptiveAttack === 'autoattack'
+                  ? ensembleAdaptiveLabel(
+                      norm,
+                      isRandomized(d),
+                      tally.ensembleLabels() ?? adaptiveEnsembleSpecs(norm, 1, isRandomized(d)).map((s) => s.name),
+                    )
+                  : adaptiveAttack === 'apgd-ce'
+                    ? apgdAdaptiveLabel(norm, isRandomized(d))
+                    : def.label(norm),
               (a) => seedFor(runSeed, 'adaptive/attack', a, 0, 0),
             )
           : null,
@@ -287,4 +313,11 @@ export async function runPassTwo(
   } finally {
     for (const d of disposers.reverse()) await d();
   }
+}
+
+/** A defence's gradient of `head` (cross-entropy: the one it always gave; others where it can open them). */
+async function defenceGradient(def: AdaptiveDefence, head: LossHead): Promise<GradientSource> {
+  const g = head.kind === 'cross-entropy' ? def.gradient : def.gradientFor ? await def.gradientFor(head) : null;
+  if (!g) throw new EngineError('MODEL_UNSUPPORTED', `this defence offers no ${head.kind} gradient for the adaptive attack`);
+  return g;
 }

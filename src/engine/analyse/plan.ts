@@ -10,6 +10,7 @@ import type { Preprocessing } from '../config/runConfig';
 import { DEFENCES, type Defence } from '../defences';
 import { eotPoints } from '../defences/eotGradient';
 import { bandCount, defaultBandGroup } from '../spectral/occludedFrequency';
+import type { AdaptiveAttack } from '../defences/adaptive';
 import { BATCH_STAGES } from './stages';
 import { EPSILON_FACTORS, type AnalyseOptions, type AnalysesChoice } from './options';
 
@@ -42,6 +43,8 @@ export interface AnalysePlan {
   ofBaseline: 'zero' | 'noise';
   /** Points per image each adaptive EOT step against post-averaging averages over (6K+1: all). */
   eotSamples: number;
+  /** The defences' adaptive attack (pass 2): the user's, the budget's choice, else PGD-10. */
+  adaptiveAttack: AdaptiveAttack;
   stages: StagePlan[];
 }
 
@@ -94,6 +97,7 @@ export function planAnalyse(opts: AnalyseOptions, p: Preprocessing, images: numb
     ofBandGroup,
     ofBaseline: opts.ofBaseline ?? 'zero',
     eotSamples,
+    adaptiveAttack: opts.adaptiveAttack ?? 'pgd',
     stages,
   };
 }

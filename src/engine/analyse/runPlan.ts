@@ -12,7 +12,8 @@ import type { PreparedModel } from '../jobs/prepare';
 import type { RunPlanSection } from '../report/sections';
 import type { Classifier } from '../runtime/classifier';
 import { pointsPerImage } from '../defences/postAveraging';
-import { minimumSeconds, planBudget, resolveEotSamples } from './budget';
+import { estimateRun, minimumSeconds, planBudget, resolveEotSamples } from './budget';
+import type { AdaptiveAttack } from '../defences/adaptive';
 import type { PreparedData } from './context';
 import type { AnalyseOptions } from './options';
 import { analyseWork, GRADIENT_PASS_WEIGHT } from './passCounts';
@@ -70,6 +71,11 @@ export async function planRunStart(
   // probe timed one build (a large model's graph takes seconds to tens of seconds).
   const gradientSetup =
     probe.gradientSeconds === null ? 0 : probe.gradientSetupSeconds * (opts.defences === undefined || opts.defences.length ? 2 : 1);
+  // No defence, no adaptive attack to name.
+  let adaptiveChoice: RunPlanSection['adaptive'] =
+    opts.defences !== undefined && opts.defences.length === 0
+      ? undefined
+      : { attack: opts.adaptiveAttack ?? 'pgd', chosenBy: opts.adaptiveAttack !== undefined ? 'user' : 'default' };
   if (budget !== null) {
     const seconds = (budget - elapsed - gradientSetup - REPORT_RESERVE_SECONDS) * PLAN_SHARE;
     const least = minimumSeconds(data.samples.length, costs);
@@ -81,6 +87,13 @@ export async function planRunStart(
         { hint: `give --budget ${Math.ceil(needed)}s or more` },
       );
     }
+    const problem = { preprocessing: p, shape, accuracy: probe.probeAccuracy, costs };
+    const pick = chooseAdaptiveAttack(runOpts, problem, data.samples.length, seconds);
+    if (pick) {
+      runOpts = { ...runOpts, adaptiveAttack: pick.attack };
+      adaptiveChoice = { attack: pick.attack, chosenBy: 'budget' };
+      if (pick.from !== null) reductions.push(pick.from);
+    }
     const r = planBudget({
       opts: runOpts,
       preprocessing: p,
@@ -91,7 +104,7 @@ export async function planRunStart(
       seconds,
     });
     runOpts = r.opts;
-    reductions = r.reductions;
+    reductions = [...reductions, ...r.reductions];
     fits = r.fits;
     work = r.work;
     if (r.images < data.samples.length)
@@ -136,6 +149,7 @@ export async function planRunStart(
       chosenBy: reductions.some((r) => r.kind === 'eot-samples') ? 'budget' : opts.eotSamples !== undefined ? 'user' : 'model cost',
     },
     ...(ofPlan ? { occludedFrequency: ofPlan } : {}),
+    ...(adaptiveChoice ? { adaptive: adaptiveChoice } : {}),
     images: { available: data.samples.length, planned: runData.samples.length },
     stages: gradientSetup > 0 ? [setupStage, ...stages] : stages,
     estimateSeconds: elapsed + gradientSetup + stages.reduce((sum, x) => sum + x.seconds, 0),
@@ -144,6 +158,45 @@ export async function planRunStart(
     stopped: null,
   };
   return { opts: runOpts, data: runData, section, work };
+}
+
+/** The adaptive attacks the budget tries, strongest first (the last is taken when none fits). */
+export const BUDGET_ADAPTIVE_ORDER: readonly AdaptiveAttack[] = ['autoattack', 'apgd-ce', 'pgd'];
+const ADAPTIVE_NAMES: Record<AdaptiveAttack, string> = { autoattack: 'AutoAttack ensemble', 'apgd-ce': 'APGD-CE-10', pgd: 'PGD-10' };
+
+/**
+ * "Where the budget allows": with a budget and no `--adaptive`, the strongest adaptive attack whose run fits the
+ * budget before any other reduction (the ensemble, else APGD-CE-10, else PGD-10, which the reductions then fit).
+ * A choice below the ensemble is recorded as a reduction (1 = ensemble, 2 = APGD-CE, 3 = PGD). Null: the user
+ * chose, or no defence runs.
+ */
+export function chooseAdaptiveAttack(
+  opts: AnalyseOptions,
+  problem: Parameters<typeof estimateRun>[1],
+  images: number,
+  seconds: number,
+): { attack: AdaptiveAttack; from: RunPlanSection['reductions'][number] | null } | null {
+  if (opts.adaptiveAttack !== undefined || (opts.defences !== undefined && opts.defences.length === 0)) return null;
+  const last = BUDGET_ADAPTIVE_ORDER.length - 1;
+  let k = BUDGET_ADAPTIVE_ORDER.findIndex((attack) => estimateRun({ ...opts, adaptiveAttack: attack }, problem, images).seconds <= seconds);
+  const fits = k >= 0;
+  if (!fits) k = last;
+  const attack = BUDGET_ADAPTIVE_ORDER[k];
+  const why = fits
+    ? `${ADAPTIVE_NAMES[attack]} is the strongest whose run fits`
+    : `none fits without other reductions: ${ADAPTIVE_NAMES[attack]}, the cheapest`;
+  return {
+    attack,
+    from:
+      k === 0
+        ? null
+        : {
+            kind: 'adaptive-attack',
+            what: `adaptive attack (${BUDGET_ADAPTIVE_ORDER.map((a, i) => `${i + 1} ${ADAPTIVE_NAMES[a]}`).join(', ')}; ${why})`,
+            from: 1,
+            to: k + 1,
+          },
+  };
 }
 
 /**

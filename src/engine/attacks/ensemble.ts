@@ -38,7 +38,7 @@ export function autoAttackSuite(version: EnsembleVersion, norm: Norm, eps: numbe
 /** What the report says about a version's departures from the authors' ensemble. */
 export function ensembleNotes(version: EnsembleVersion): string[] {
   const common = [
-    "the ensemble is not part of analyse: there, `--adaptive apgd-ce` makes the defences' adaptive attack APGD-CE-10 (the ensemble's first attack), without APGD-T/DLR or Square",
+    "in analyse, `--adaptive autoattack` runs this ensemble (at 10 APGD steps and 1,000 Square queries) as each defence's adaptive attack",
   ];
   if (version === 'rand')
     return [

@@ -32,8 +32,18 @@ const FACTORIES: Record<AttackName, (params: Record<string, never>) => Attack> =
   square: createSquare,
 };
 
-/** Validates the spec's parameters against the attack's record (USAGE error naming the parameter), then builds it. */
-export function createAttack(spec: AttackSpec): Attack {
+/** Options of a factory that are not catalog parameters (the user never sets them; engine stages do). */
+export interface InternalAttackOptions {
+  /** APGD: keep every image for every step (a randomized model whose gradient source already averages draws). */
+  keepBroken?: boolean;
+}
+
+/**
+ * Validates the spec's parameters against the attack's record (USAGE error naming the parameter), then builds
+ * it; `internal` options reach the factory after the validation.
+ */
+export function createAttack(spec: AttackSpec, internal: InternalAttackOptions = {}): Attack {
   const record = attackRecord(spec.name);
-  return FACTORIES[record.name](validateAttackParams(record.name, spec.params ?? {}) as Record<string, never>);
+  const params = validateAttackParams(record.name, spec.params ?? {});
+  return FACTORIES[record.name]({ ...params, ...internal } as Record<string, never>);
 }

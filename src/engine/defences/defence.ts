@@ -10,6 +10,7 @@ import type { Criterion, Norm } from '../attacks/types';
 import type { Preprocessing } from '../config/runConfig';
 import type { ClassifierGradientBuilder } from '../grad/classifierGradient';
 import type { GradientSource } from '../grad/estimatedGradient';
+import type { LossHead } from '../grad/lossHeads';
 import type { PreparedModel } from '../jobs/prepare';
 import type { Classifier } from '../runtime/classifier';
 import type { SessionOptions } from '../runtime/modelSession';
@@ -71,6 +72,8 @@ export interface AdaptiveRun {
   builder: ClassifierGradientBuilder | null;
   /** The undefended model's cross-entropy gradient (opened once, shared; null without a gradient graph). */
   crossEntropyGradient(): Promise<GradientSource | null>;
+  /** The undefended model's gradient of any loss head (each opened once, shared; null without a gradient graph). */
+  headGradient(head: LossHead): Promise<GradientSource | null>;
   sessionOpts: SessionOptions & { label: string };
   runSeed: number;
   /** Seeds of pass 2 recorded in the report. */
@@ -118,6 +121,11 @@ export interface AdaptiveDefence {
   model: ScoreModel;
   /** Null: no adaptive attack (no gradient graph). */
   gradient: GradientSource | null;
+  /**
+   * The defence's gradient of any loss head (the ensemble's DLR and targeted DLR as well as cross-entropy),
+   * opened on first use; absent or null where `gradient` is null.
+   */
+  gradientFor?(head: LossHead): Promise<GradientSource | null>;
   /** The adaptive attack's label in the report. */
   label(norm: Norm): string;
 }

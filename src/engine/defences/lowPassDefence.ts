@@ -4,6 +4,7 @@
  */
 import { gradientBuilderFor } from '../grad/forClassifier';
 import { GradientModel } from '../grad/gradientModel';
+import type { LossHead } from '../grad/lossHeads';
 import type { GradientSource } from '../grad/estimatedGradient';
 import { lowPassMatrix, maxCutoff } from '../spectral/lowPass';
 import type { Sweep } from '../report/sections';
@@ -105,25 +106,32 @@ export const lowPass: Defence = {
           sweeps,
           async adaptive(pass2) {
             const { classifier } = pass2;
-            let gradient: GradientSource | null = null;
-            if (pass2.builder) {
-              const lpBuilder = await gradientBuilderFor(
-                pass2.prepared,
-                classifier.outputKind?.kind ?? 'logits',
-                classifier.numClasses ?? undefined,
-                { rows: lowPassMatrix(p.height, cutoff), cols: lowPassMatrix(p.width, cutoff) },
-              );
-              const g = await GradientModel.open(
-                lpBuilder,
-                { kind: 'cross-entropy' },
-                { ...pass2.sessionOpts, maxBatch: classifier.batchSize },
-              );
-              pass2.disposers.push(() => g.dispose());
-              gradient = g;
-            }
+            // One builder for the filtered model; one gradient graph per loss head, opened on first use.
+            const lpBuilder = pass2.builder
+              ? await gradientBuilderFor(pass2.prepared, classifier.outputKind?.kind ?? 'logits', classifier.numClasses ?? undefined, {
+                  rows: lowPassMatrix(p.height, cutoff),
+                  cols: lowPassMatrix(p.width, cutoff),
+                })
+              : null;
+            const heads = new Map<string, Promise<GradientSource>>();
+            const gradientFor = (head: LossHead): Promise<GradientSource | null> => {
+              if (!lpBuilder) return Promise.resolve(null);
+              const key = JSON.stringify(head);
+              let g = heads.get(key);
+              if (!g) {
+                g = GradientModel.open(lpBuilder, head, { ...pass2.sessionOpts, maxBatch: classifier.batchSize }).then((opened) => {
+                  pass2.disposers.push(() => opened.dispose());
+                  return opened;
+                });
+                heads.set(key, g);
+              }
+              return g;
+            };
+            const gradient = await gradientFor({ kind: 'cross-entropy' });
             return {
               model: new LowPassModel(classifier, cutoff),
               gradient,
+              gradientFor,
               label: (norm) =>
                 `PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} through the low-pass filter (exact gradient), same budget per image`,
             };

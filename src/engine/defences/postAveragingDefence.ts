@@ -6,6 +6,8 @@
 import { EngineError } from '../errors';
 import { channelCount } from '../data/pixels';
 import { EotGradient, eotPoints } from './eotGradient';
+import type { GradientSource } from '../grad/estimatedGradient';
+import type { LossHead } from '../grad/lossHeads';
 import { ADAPTIVE_STEPS } from './adaptive';
 import type { Defence, DefenceRun, DefenceSweep } from './defence';
 import { defenceRateSweep, roundTo } from './defenceSweeps';
@@ -181,21 +183,38 @@ export const postAveraging: Defence = {
             const modelSeed = seedFor(pass2.runSeed, 'adaptive/post-averaging/model');
             pass2.seeds.postAveragingAdaptive = modelSeed;
             const model = new PostAveragedModel(pass2.classifier, { K, radius, sampler, rng: new Rng(modelSeed) });
+            const eotFor = (base: GradientSource, seed: number) =>
+              new EotGradient(base, {
+                K,
+                radius,
+                sampler,
+                rng: new Rng(seed),
+                baseKind: pass2.classifier.outputKind?.kind ?? 'logits',
+                ...(opts.eotSamples !== undefined ? { samples: opts.eotSamples } : {}),
+              });
             const ce = await pass2.crossEntropyGradient();
             if (ce) Object.assign(pass2.seeds, seedRecord(pass2.runSeed, 'adaptive/post-averaging/eot'));
-            const gradient = ce
-              ? new EotGradient(ce, {
-                  K,
-                  radius,
-                  sampler,
-                  rng: new Rng(seedFor(pass2.runSeed, 'adaptive/post-averaging/eot')),
-                  baseKind: pass2.classifier.outputKind?.kind ?? 'logits',
-                  ...(opts.eotSamples !== undefined ? { samples: opts.eotSamples } : {}),
-                })
-              : null;
+            const gradient = ce ? eotFor(ce, seedFor(pass2.runSeed, 'adaptive/post-averaging/eot')) : null;
+            // Other loss heads (the ensemble's DLR): the same EOT over the undefended model's gradient of that
+            // head, each with its own stream of directions (cross-entropy keeps the stream it always had).
+            const heads = new Map<string, Promise<GradientSource | null>>();
+            let other = 0;
+            const gradientFor = (head: LossHead): Promise<GradientSource | null> => {
+              if (head.kind === 'cross-entropy') return Promise.resolve(gradient);
+              const key = JSON.stringify(head);
+              let g = heads.get(key);
+              if (!g) {
+                const seed = seedFor(pass2.runSeed, 'adaptive/post-averaging/eot-head', ++other);
+                pass2.seeds[`postAveragingEot/${head.kind}${'targeted' in head && head.targeted ? '-targeted' : ''}`] = seed;
+                g = pass2.headGradient(head).then((base) => (base ? eotFor(base, seed) : null));
+                heads.set(key, g);
+              }
+              return g;
+            };
             return {
               model,
               gradient,
+              gradientFor,
               label: (norm) =>
                 `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over ${eotPoints(K, opts.eotSamples)} of the ${pointsPerImage(K)} freshly sampled defence points each step), same budget per image`,
             };

@@ -53,6 +53,15 @@ export interface DefenceRow {
     nonAdaptiveDefenceRate: number | null;
     seed: number;
     seconds: number;
+    /**
+     * `adaptiveAttack: 'autoattack'`: the ensemble's cascade over these images — per attack (cascade order) the
+     * images it ran on (still robust before it) and broke (a fresh forward pass of the defended model), and the
+     * attacks of the suite that could not run through this defence, with why.
+     */
+    ensemble?: {
+      attacks: { name: string; label: string; ranOn: number; broke: number }[];
+      skipped: { name: string; reason: string }[];
+    };
   } | null;
 }
 
@@ -394,6 +403,8 @@ export interface RunPlanSection {
     passesPerImage: number;
     chosenBy: 'user' | 'image size' | 'budget';
   };
+  /** The defences' adaptive attack and who chose it (the budget: the strongest whose run fits; absent in older reports). */
+  adaptive?: { attack: 'pgd' | 'apgd-ce' | 'autoattack'; chosenBy: 'user' | 'default' | 'budget' };
   images: { available: number; planned: number };
   /** Estimated seconds per progress stage, and their sum with the elapsed seconds. */
   stages: { stage: string; images: number; forward: number; gradient: number; seconds: number }[];

@@ -110,6 +110,11 @@ function mergePassTwo(shards: Shard[], results: DefenceResult[]): Sweep[] {
           t.attackedTop5 += c.attackedTop5;
           t.seconds += c.seconds;
         }
+        // The adaptive ensemble's cascade (--adaptive autoattack): each shard's row counts its own images.
+        for (const g of given) {
+          const e = g.results[d]?.rows[a]?.adaptive?.ensemble;
+          if (e) t.addEnsemble(e.attacks, e.skipped);
+        }
         const shown = template.rows[a].adaptive;
         row.adaptive = shown ? t.row(shown.label, shown.seed) : null;
       });

@@ -27,6 +27,8 @@ export const SEED_STREAMS = {
   /** Pass 2: the post-averaged model attacked adaptively, and the EOT gradient's own directions. */
   'adaptive/post-averaging/model': { offset: 15485863, strides: [], index: [] },
   'adaptive/post-averaging/eot': { offset: 15485867, strides: [], index: [] },
+  /** Pass 2: the EOT gradient of another loss head (the adaptive ensemble's DLR), per head in order of first use. */
+  'adaptive/post-averaging/eot-head': { offset: 67867967, strides: [1], index: ['head'] },
   /** Pass 2: the adaptive PGD's random start, per attack, batch and defence (index among the defences run). */
   'adaptive/attack': { offset: 49979687, strides: [1009, 7, 1], index: ['attack', 'batch', 'defence'] },
   /** The ε sweep's seed as the report records it (`sweeps.fixed.seed`). */

@@ -89,11 +89,12 @@ test('analyse --adaptive apgd-ce: the adaptive rows are APGD-CE-10, through post
     }
 });
 
-test('--adaptive: pgd or apgd-ce, absent by default; anything else refused with the choices', () => {
+test('--adaptive: pgd, apgd-ce or autoattack, absent by default; anything else refused with the choices', () => {
   assert.equal(analyseOptionsFromFlags({ adaptive: 'apgd-ce', out: '/tmp/x' }, '/m.onnx', 'analyse').adaptiveAttack, 'apgd-ce');
+  assert.equal(analyseOptionsFromFlags({ adaptive: 'autoattack', out: '/tmp/x' }, '/m.onnx', 'analyse').adaptiveAttack, 'autoattack');
   assert.equal(analyseOptionsFromFlags({ out: '/tmp/x' }, '/m.onnx', 'analyse').adaptiveAttack, undefined);
   assert.throws(
-    () => analyseOptionsFromFlags({ adaptive: 'autoattack' }, '/m.onnx', 'analyse'),
-    /--adaptive autoattack: expected pgd \| apgd-ce/,
+    () => analyseOptionsFromFlags({ adaptive: 'square' }, '/m.onnx', 'analyse'),
+    /--adaptive square: expected pgd \| apgd-ce \| autoattack/,
   );
 });

@@ -6,6 +6,7 @@
  * examples a rate pair is on, the adaptive attack and the seeds are in a details row under each row (and the
  * rate cell's tooltip).
  */
+import { ensembleBreaksText } from '../../../src/protocol/adaptiveEnsemble';
 import type { PanelState } from '../../../src/protocol/webviewMessages';
 import type {
   Accuracy,
@@ -196,12 +197,13 @@ function defenceRates(row: DefenceRow, missingReason: () => string): { pair: str
   // Both rates of the pair are on the examples the adaptive attack re-attacked: a like-for-like comparison.
   const pairNonAdaptive = percent(a.nonAdaptiveDefenceRate);
   const set = adaptiveSet(a.images, row.numAdversarial);
+  const cascade = ensembleBreaksText(a);
   const allRate =
     a.images === row.numAdversarial ? '' : `; non-adaptive on all ${count(row.numAdversarial)} adversarial examples ${nonAdaptive}`;
   return {
     pair: `${pairNonAdaptive} / ${adaptive}`,
     label: `non-adaptive ${pairNonAdaptive}, adaptive ${adaptive}, both ${set}`,
-    note: `both ${set}${allRate}; adaptive: ${a.label}, defended accuracy on its examples ${accuracy(a.attacked)}, ${duration(a.seconds)}`,
+    note: `both ${set}${allRate}; adaptive: ${a.label}${cascade ? ` (${cascade})` : ''}, defended accuracy on its examples ${accuracy(a.attacked)}, ${duration(a.seconds)}`,
   };
 }
 

@@ -6,10 +6,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Attack, Criterion, Norm } from '../../attacks/types';
-import { adaptiveApgd, adaptiveBudget, adaptivePgd, type AdaptiveAttack } from '../../defences/adaptive';
+import { adaptiveApgd, adaptiveBudget, adaptiveEnsemble, adaptivePgd, type AdaptiveAttack } from '../../defences/adaptive';
 import { correctness, type DefendedExample } from '../../defences/tally';
 import { EngineError } from '../../errors';
 import type { GradientSource } from '../../grad/estimatedGradient';
+import type { LossHead } from '../../grad/lossHeads';
 import type { BatchAttackResult } from '../../jobs/attackSuite';
 import type { DefenceAttackRef, DefenceRow } from '../../report/sections';
 import type { ScoreModel } from '../../runtime/scoreModel';
@@ -24,6 +25,25 @@ export class AdaptiveTally {
   attackedTop1 = 0;
   attackedTop5 = 0;
   seconds = 0;
+  /** The ensemble's cascade (autoattack only): per attack, images it ran on and broke; attacks skipped, with why. */
+  ensemble: { attacks: { name: string; label: string; ranOn: number; broke: number }[]; skipped: Map<string, string> } | null = null;
+
+  /** Adds one batch's cascade to the ensemble's counts. */
+  addEnsemble(attacks: { name: string; label: string; ranOn: number; broke: number }[], skipped: { name: string; reason: string }[]) {
+    this.ensemble ??= { attacks: attacks.map((a) => ({ ...a, ranOn: 0, broke: 0 })), skipped: new Map() };
+    attacks.forEach((a, i) => {
+      const e = this.ensemble!.attacks[i];
+      e.ranOn += a.ranOn;
+      e.broke += a.broke;
+      e.label = a.label;
+    });
+    for (const s of skipped) this.ensemble.skipped.set(s.name, s.reason);
+  }
+
+  /** The labels of the ensemble's attacks that ran (all of its list until a batch says otherwise). */
+  ensembleLabels(): string[] | null {
+    return this.ensemble ? this.ensemble.attacks.filter((a) => !this.ensemble!.skipped.has(a.name)).map((a) => a.label) : null;
+  }
 
   row(label: string, seed: number): AdaptiveRow {
     const n = this.adv;
@@ -35,6 +55,14 @@ export class AdaptiveTally {
       seconds: this.seconds,
       images: n,
       nonAdaptiveDefenceRate: n ? this.rescuedNonAdaptive / n : null,
+      ...(this.ensemble
+        ? {
+            ensemble: {
+              attacks: this.ensemble.attacks.map(({ name, label, ranOn, broke }) => ({ name, label, ranOn, broke })),
+              skipped: [...this.ensemble.skipped].map(([name, reason]) => ({ name, reason })),
+            },
+          }
+        : {}),
     };
   }
 }
@@ -43,10 +71,10 @@ export class AdaptiveTally {
 export function adaptiveRows(
   tallies: AdaptiveTally[],
   refs: DefenceAttackRef[],
-  label: (norm: Norm) => string,
+  label: (norm: Norm, tally: AdaptiveTally) => string,
   seedOf: (attack: number) => number,
 ): AdaptiveRow[] {
-  return refs.map((ref, a) => tallies[a].row(label(ref.norm), seedOf(a)));
+  return refs.map((ref, a) => tallies[a].row(label(ref.norm, tallies[a]), seedOf(a)));
 }
 
 /** One attack's examples of a batch that pass 2 re-attacks (indices into its result), with pass 1's verdicts. */
@@ -88,8 +116,8 @@ export function examplesToReattack(
 }
 
 /**
- * Re-attacks the images one attack broke, adaptively against a defence (PGD-10, or APGD-CE-10 with
- * `adaptiveAttack: 'apgd-ce'`), with the same per-image budget, and counts into `t` how many the defence still gets right. The adaptive attacker keeps whichever of its own
+ * Re-attacks the images one attack broke, adaptively against a defence (PGD-10, APGD-CE-10 with
+ * `adaptiveAttack: 'apgd-ce'`, or the AutoAttack ensemble with 'autoattack'), with the same per-image budget, and counts into `t` how many the defence still gets right. The adaptive attacker keeps whichever of its own
  * and the non-adaptive example fools the defence: with a minimal budget (DeepFool, C&W) ten PGD steps may
  * not reach the boundary the minimal attack found.
  */
@@ -106,8 +134,15 @@ export async function attackAdaptively(
   seed: number,
   t: AdaptiveTally,
   signal?: AbortSignal,
-  /** Which attack, and whether the defended model is randomized (APGD then keeps every image for every step). */
-  method: { attack: AdaptiveAttack; randomized: boolean } = { attack: 'pgd', randomized: false },
+  /**
+   * Which attack, and whether the defended model is randomized (APGD then keeps every image for every step);
+   * the ensemble also needs the defence's gradient of every loss head it asks for (`gradients`).
+   */
+  method: {
+    attack: AdaptiveAttack;
+    randomized: boolean;
+    gradients?: { get(head: LossHead): Promise<GradientSource> };
+  } = { attack: 'pgd', randomized: false },
 ): Promise<void> {
   const { ks } = examples;
   if (!ks.length) return;
@@ -120,10 +155,16 @@ export async function attackAdaptively(
     : correctness(await model.scores(stackRows(r.adversarial, ks, per), ks.length), labels);
   const t0 = performance.now();
   const eps = Float64Array.from(budgets, (b) => b.eps);
-  const res =
-    method.attack === 'apgd-ce'
-      ? await adaptiveApgd(model, gradient, x, labels, budgets[0].norm, eps, criterion, seed, method.randomized, signal)
-      : await adaptivePgd(model, gradient, x, labels, budgets[0].norm, eps, criterion, seed, signal);
+  const norm = budgets[0].norm;
+  let res: { adversarial: Float32Array };
+  if (method.attack === 'autoattack') {
+    if (!method.gradients) throw new EngineError('RUNTIME', 'the adaptive ensemble needs the defence gradient of each loss head');
+    const e = await adaptiveEnsemble(model, method.gradients, x, labels, norm, eps, criterion, seed, method.randomized, signal);
+    t.addEnsemble(e.attacks, e.skipped);
+    res = e;
+  } else if (method.attack === 'apgd-ce')
+    res = await adaptiveApgd(model, gradient, x, labels, norm, eps, criterion, seed, method.randomized, signal);
+  else res = await adaptivePgd(model, gradient, x, labels, norm, eps, criterion, seed, signal);
   // An attack cut short by a cancel is weaker than the one asked for: its count would flatter the defence.
   if (signal?.aborted) throw new EngineError('CANCELLED', 'cancelled during an adaptive attack; the interrupted batch is not counted');
   const after = correctness(await model.scores(res.adversarial, ks.length), labels);
