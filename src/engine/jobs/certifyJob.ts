@@ -22,6 +22,9 @@ import { buildReport } from '../report/buildReport';
 import { CleanPredictionTally, sanitySection, sanityWarnings } from './sanityCheck';
 import type { ReportV1 } from '../report/schema';
 import { Classifier } from '../runtime/classifier';
+import type { ScoreModel } from '../runtime/scoreModel';
+import type { PixelBatch } from '../data/batches';
+import type { DatasetSample as ImageSample } from '../data/dataset';
 import { Rng } from '../util/random';
 import { seedFor, seedRecord } from '../util/seeds';
 import type { JobHooks } from './evalJob';
@@ -39,13 +42,30 @@ export function samplesPerCall(configured: number, fromDefault: boolean, pixelsP
   return Math.max(configured, Math.min(MAX_DEFAULT_BATCH, Math.floor(NOISE_BYTES / (4 * pixelsPerImage))));
 }
 
-export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks: JobHooks = {}): Promise<ReportV1> {
-  const prepared = await prepareModel(req);
-  const data = await prepareData(prepared);
-  const { config } = prepared;
-  const per = channelCount(config.preprocessing) * config.preprocessing.height * config.preprocessing.width;
-  const batch = samplesPerCall(config.runtime.batchSize, config.provenance['runtime.batchSize'] === 'default', per);
-  const classifier = await Classifier.open({ ...config, runtime: { ...config.runtime, batchSize: batch } }, prepared.info, prepared.model);
+/** What the certification core needs: the images (decoded batches, in sample order) and the run's settings. */
+export interface CertifyInput {
+  classifier: ScoreModel;
+  batches: AsyncIterable<PixelBatch>;
+  /** Images in all (progress), and each sample's place in the whole sample (its noise seed). */
+  total: number;
+  indexOf: (sample: ImageSample, from: number) => number;
+  opts: CertifyOptions;
+  runSeed: number;
+  /** Noisy copies per model call. */
+  batch: number;
+  onCleanScores?: (scores: Float32Array, labels: number[]) => void;
+}
+
+/**
+ * Certifies every image of the batches at each σ (the `certify` job's and analyse's computation): every σ for an
+ * image before the next image, so a cancel keeps each finished image with all its σ (`partial`).
+ */
+export async function certifyImages(
+  input: CertifyInput,
+  hooks: Pick<JobHooks, 'signal' | 'onProgress'> & { onSection?: (s: CertificationSection) => void },
+): Promise<{ section: CertificationSection; skipped: { relPath: string; error: string }[]; partial: boolean }> {
+  const { classifier, opts, runSeed, batch, total } = input;
+  const per = classifier.pixelsPerSample;
   const params: CertificationParams = {
     preset: opts.preset,
     n0: opts.n0,
@@ -68,7 +88,6 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
   const images = { file: [] as string[], label: [] as number[] };
   const skipped: { relPath: string; error: string }[] = [];
   const radii = radiusGrid(opts.sigmas);
-  const runSeed = config.seed;
   const section = (): CertificationSection => ({
     kind: 'certification',
     params,
@@ -88,34 +107,26 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
     }),
   });
 
-  const total = data.samples.length;
   const perImage = opts.sigmas.length * (opts.n0 + opts.n);
   const stage = `certifying (${opts.sigmas.length} σ × ${opts.n0 + opts.n} samples per image)`;
   let partial = false;
-  const started = performance.now();
-  const cleanTally = new CleanPredictionTally();
   try {
     let index = 0,
       finished = 0;
     hooks.onProgress?.({ stage, done: 0, total, fraction: 0 });
-    // A few images at a time: each image is certified on its own, in many model calls.
-    for await (const imageBatch of streamPixelBatches(data.samples, pixelSpecFor(config.preprocessing), 8, {
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-    })) {
+    for await (const imageBatch of input.batches) {
       for (const f of imageBatch.failed) skipped.push({ relPath: f.sample.relPath, error: f.error });
       finished += imageBatch.failed.length;
-      // The base classifier's clean predictions are checked as every run's are (class order, preprocessing).
-      if (imageBatch.samples.length) {
+      if (imageBatch.samples.length && input.onCleanScores) {
         const cleanScores = await classifier.scores(imageBatch.pixels, imageBatch.samples.length);
-        cleanTally.add(
+        input.onCleanScores(
           cleanScores,
           imageBatch.samples.map((x) => x.label),
-          classifier.outputKind!.kind,
         );
       }
       for (let i = 0; i < imageBatch.samples.length; i++) {
         const sample = imageBatch.samples[i];
-        const imageIndex = data.samples.indexOf(sample, index);
+        const imageIndex = input.indexOf(sample, index);
         index = imageIndex + 1;
         const x = imageBatch.pixels.subarray(i * per, (i + 1) * per);
         let samplesDone = 0;
@@ -151,16 +162,56 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
         finished++;
         hooks.onProgress?.({ stage, done: finished, total, fraction: finished / total });
       }
-      hooks.onSection?.('certification', section());
+      hooks.onSection?.(section());
     }
   } catch (e) {
     if (!(isEngineError(e) && e.code === 'CANCELLED')) throw e;
     partial = true;
+  }
+  return { section: section(), skipped, partial };
+}
+
+export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks: JobHooks = {}): Promise<ReportV1> {
+  const prepared = await prepareModel(req);
+  const data = await prepareData(prepared);
+  const { config } = prepared;
+  const per = channelCount(config.preprocessing) * config.preprocessing.height * config.preprocessing.width;
+  const batch = samplesPerCall(config.runtime.batchSize, config.provenance['runtime.batchSize'] === 'default', per);
+  const classifier = await Classifier.open({ ...config, runtime: { ...config.runtime, batchSize: batch } }, prepared.info, prepared.model);
+  const runSeed = config.seed;
+  const started = performance.now();
+  const cleanTally = new CleanPredictionTally();
+  let result;
+  try {
+    result = await certifyImages(
+      {
+        classifier,
+        // A few images at a time: each image is certified on its own, in many model calls.
+        batches: streamPixelBatches(data.samples, pixelSpecFor(config.preprocessing), 8, {
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+        }),
+        total: data.samples.length,
+        indexOf: (sample, from) => data.samples.indexOf(sample, from),
+        opts,
+        runSeed,
+        batch,
+        // The base classifier's clean predictions are checked as every run's are (class order, preprocessing).
+        onCleanScores: (scores, labels) => cleanTally.add(scores, labels, classifier.outputKind!.kind),
+      },
+      {
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+        onSection: (s) => hooks.onSection?.('certification', s),
+      },
+    );
+  } catch (e) {
+    await classifier.dispose();
+    throw e;
   } finally {
     prepared.timings.certify = (performance.now() - started) / 1000;
   }
   try {
-    const final = section();
+    const final = result.section;
     hooks.onSection?.('certification', final);
     const evidence = cleanTally.evidence();
     const sanity = evidence.evaluated > 0 ? sanitySection(evidence, prepared, data, classifier) : null;
@@ -170,8 +221,8 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
       prepared,
       data,
       classifier,
-      status: partial ? 'partial' : 'complete',
-      skippedImages: skipped,
+      status: result.partial ? 'partial' : 'complete',
+      skippedImages: result.skipped,
       sections: { certification: final, ...(sanity ? { sanity } : {}) },
       seeds: seedRecord(runSeed, 'certify/noise'),
       warnings: sanity ? sanityWarnings(sanity) : [],
