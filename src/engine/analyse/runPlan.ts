@@ -9,7 +9,8 @@ import { sampleDataset } from '../data/dataset';
 import { EngineError, isEngineError } from '../errors';
 import type { JobHooks } from '../jobs/evalJob';
 import type { PreparedModel } from '../jobs/prepare';
-import type { RunPlanSection } from '../report/sections';
+import type { RunPlanExtra, RunPlanSection } from '../report/sections';
+import { extrasWork, planExtras } from './extras';
 import type { Classifier } from '../runtime/classifier';
 import { pointsPerImage } from '../defences/postAveraging';
 import { minimumSeconds, planBudget, resolveEotSamples } from './budget';
@@ -34,6 +35,7 @@ export interface RunStart {
   data: PreparedData;
   section: RunPlanSection | null;
   work: StageWork[];
+  extras: RunPlanExtra[];
 }
 
 /** Probes, resolves the EOT samples, plans to the budget; throws a USAGE error when the budget is below the minimum. */
@@ -45,7 +47,7 @@ export async function planRunStart(
   hooks: JobHooks,
   t0: number,
 ): Promise<RunStart> {
-  if (data.samples.length === 0) return { opts, data, section: null, work: [] };
+  if (data.samples.length === 0) return { opts, data, section: null, work: [], extras: [] };
   const p = prepared.config.preprocessing;
   const probe = await probePassCosts(prepared, data.samples, classifier, {
     maxImages: RUN_PROBE_IMAGES,
@@ -98,6 +100,21 @@ export async function planRunStart(
   } else {
     work = analyseWork(planAnalyse(runOpts, p, data.samples.length), shape, runOpts.K, probe.probeAccuracy);
   }
+  // The sections added when cheap (extras.ts), judged against the planned stages' estimate.
+  const plannedSeconds = work.reduce((sum, w) => sum + stageSeconds(w, costs), 0);
+  const extras = planExtras({
+    runSeconds: plannedSeconds,
+    forwardSeconds: costs.forwardSeconds,
+    images: runData.samples.length,
+    height: p.height,
+    width: p.width,
+    budgetLeftSeconds:
+      budget === null ? null : Math.max(0, (budget - elapsed - gradientSetup - REPORT_RESERVE_SECONDS) * PLAN_SHARE - plannedSeconds),
+    shard: Boolean(data.shard),
+    frequencyAnalyses: runOpts.analyses?.spectra !== false,
+    modelPath: prepared.model.path,
+  });
+  work = [...work, ...extrasWork(extras)];
   const setupStage = { stage: 'gradient graph set-up', images: 0, forward: 0, gradient: 0, seconds: gradientSetup };
   const stages = work.map((w) => ({
     stage: w.stage,
@@ -127,8 +144,9 @@ export async function planRunStart(
     reductions,
     fits,
     stopped: null,
+    extras,
   };
-  return { opts: runOpts, data: runData, section, work };
+  return { opts: runOpts, data: runData, section, work, extras };
 }
 
 /**
