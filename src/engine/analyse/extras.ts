@@ -2,7 +2,7 @@
  * The sections analyse adds when they are cheap relative to the run: the Fourier heat map of the model and a
  * randomized-smoothing certification at the fast preset (n0 = 100, n = 1,000, σ = 0.25). The rule, decided
  * from the probe's forward-pass cost before anything runs:
- *  - together they may take at most EXTRA_SHARE (15 %) of the run's estimated stage time (and, with a
+ *  - together they may take at most EXTRA_SHARE (8 %) of the run's estimated stage time (and, with a
  *    budget, no more than the budget leaves after the planned stages);
  *  - the heat map first: its full grid, else every 2nd, else every 4th frequency (a reduction), else left out;
  *  - then certification: every image, else the first m images that fit (a reduction, at least
@@ -17,8 +17,8 @@ import type { RunPlanExtra } from '../report/sections';
 import { DEFAULT_MAX_SIDE, distinctCells, frequencyGrid } from '../spectral/fourierHeatmap';
 import type { StageWork } from './stageWork';
 
-/** Share of the run's estimated stage seconds the added sections may take together. */
-export const EXTRA_SHARE = 0.15;
+/** Share of the run's estimated stage seconds the added sections may take together (the demo grows by well under 20 %). */
+export const EXTRA_SHARE = 0.08;
 /** Fewer images than this certify too little to report. */
 export const MIN_CERTIFY_IMAGES = 10;
 /** The certification analyse runs: the fast preset at one σ. */
