@@ -25,7 +25,7 @@ export const FOURIER_USAGE = `  --eps E                L2 norm of the basis pert
    --limit N samples fewer images)`;
 
 /** `--defence` → the defences mapped (undefined: the job's default). */
-export function fourierDefencesFlag(value: unknown): FourierDefence[] | undefined {
+export function fourierDefencesFlag(value: Flags[string]): FourierDefence[] | undefined {
   if (value === undefined) return undefined;
   const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
   if (text === 'none') return [];
@@ -34,7 +34,7 @@ export function fourierDefencesFlag(value: unknown): FourierDefence[] | undefine
   for (const n of names) {
     const d = n === 'lowpass' ? 'low-pass' : n;
     if (!(FOURIER_DEFENCES as readonly string[]).includes(d))
-      throw new EngineError('USAGE', `--defence ${String(value)}: unknown defence "${n}"`, {
+      throw new EngineError('USAGE', `--defence ${text}: unknown defence "${n}"`, {
         hint: 'expected post-averaging, low-pass, both separated by a comma, or none',
       });
     if (!out.includes(d as FourierDefence)) out.push(d as FourierDefence);

@@ -6,7 +6,6 @@
  * types), so a schema and the engine cannot drift apart.
  */
 import { ATTACK_NAMES, validateAttackSpec, type AttackName } from '../engine/attacks/catalog';
-import { FOURIER_DEFENCES } from '../engine/spectral/fourierHeatmap';
 import { MAX_PATH } from './limits';
 import {
   array,
@@ -163,7 +162,9 @@ export const JOB_OPTIONS = {
     /** The low-pass defence's cutoff (null: max(1, ⌊min(H, W)/4⌋)); given without `defences`, it adds the low-pass map. */
     cutoff: nullable(integer({ min: 1, max: 100_000 })),
     /** The defended models mapped beside the model; left out: both for images up to 64×64, else none (low-pass with a cutoff). */
-    defences: optional(array(oneOf(FOURIER_DEFENCES), { min: 0, max: 2, message: 'must be a list of defences (post-averaging, low-pass)' })),
+    defences: optional(
+      array(oneOf(['post-averaging', 'low-pass']), { min: 0, max: 2, message: 'must be a list of defences (post-averaging, low-pass)' }),
+    ),
   }),
   /**
    * Robustness along training (engine/jobs/checkpointsJob.ts): the request's modelPath is a folder of ONNX

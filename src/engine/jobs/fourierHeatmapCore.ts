@@ -118,7 +118,10 @@ export function fourierModels(
         pointsPerImage: 1,
         defence: {
           params: { cutoff: k, chosenBy: cutoff === null ? 'default' : 'user' },
-          note: cutoff === null ? `cutoff ${k} = max(1, ⌊min(H, W)/4⌋), the spectra's k_c (analyse chooses its cutoff by a sweep)` : `cutoff ${k} given`,
+          note:
+            cutoff === null
+              ? `cutoff ${k} = max(1, ⌊min(H, W)/4⌋), the spectra's k_c (analyse chooses its cutoff by a sweep)`
+              : `cutoff ${k} given`,
         },
         model: new LowPassModel(base, k),
       });
@@ -134,7 +137,15 @@ export function fourierModels(
         cutoff: null,
         pointsPerImage: pointsPerImage(K),
         defence: {
-          params: { K, radius, radiusPixels: roundTo(radiusInPixels(radius, p), 4), radiusSpace: 'model-input', directions: 'random', points: pointsPerImage(K), seed },
+          params: {
+            K,
+            radius,
+            radiusPixels: roundTo(radiusInPixels(radius, p), 4),
+            radiusSpace: 'model-input',
+            directions: 'random',
+            points: pointsPerImage(K),
+            seed,
+          },
           note:
             `K = ${K} random directions, r = ${radius} (model-input units) = 0.0915·√d, the centre of analyse's radius grid (analyse chooses r by a sweep); ` +
             'randomized: the map is one seeded draw of directions per image and cell',

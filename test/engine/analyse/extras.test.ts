@@ -96,7 +96,10 @@ test('a budget tighter than the share limits the sections to what it leaves', ()
 });
 
 test('shards and defend leave both out, saying why', () => {
-  for (const x of [{ ...base, shard: true }, { ...base, frequencyAnalyses: false }]) {
+  for (const x of [
+    { ...base, shard: true },
+    { ...base, frequencyAnalyses: false },
+  ]) {
     const { fourier, certify } = pick(x);
     assert.equal(fourier.decision, 'left out');
     assert.equal(certify.decision, 'left out');

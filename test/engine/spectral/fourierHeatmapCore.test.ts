@@ -116,7 +116,17 @@ test('defended maps equal the defended ScoreModels called directly on the pertur
   assert.equal(section.maps[1].cleanError, labels.filter((l, n) => argmax(clean, n, 3) !== l).length / IMAGES);
   // the post-averaged map is one seeded draw: the same seed gives the same map, whatever else is mapped beside it
   const again = await computeFourierHeatmap(
-    { pixels, labels, height: S, width: S, channels: 1, epsilon: EPS, maxSide: 32, runSeed: SEED, models: fourierModels(base, p, ['post-averaging'], null, SEED) },
+    {
+      pixels,
+      labels,
+      height: S,
+      width: S,
+      channels: 1,
+      epsilon: EPS,
+      maxSide: 32,
+      runSeed: SEED,
+      models: fourierModels(base, p, ['post-averaging'], null, SEED),
+    },
     {},
   );
   assert.deepEqual(again.section.maps[1].errorRate, section.maps[1].errorRate);
