@@ -109,7 +109,7 @@ export function planExtras(x: ExtrasInput): RunPlanExtra[] {
       reason:
         factor === 1
           ? `≈ ${secs(seconds)} s, within ${limit}`
-          : `the full grid (≈ ${secs(fullFourier * x.forwardSeconds)} s) exceeds ${limit}: every ${stride}th frequency, ≈ ${secs(seconds)} s`,
+          : `the full grid (≈ ${secs(fullFourier * x.forwardSeconds)} s) exceeds ${limit}: every ${stride === 2 ? '2nd' : stride === 3 ? '3rd' : `${stride}th`} frequency, ≈ ${secs(seconds)} s`,
       command: fourierCommand,
     };
     allowance -= seconds;
