@@ -41,7 +41,7 @@ export function runPlanLines(s: RunPlanSection): string[] {
     );
   for (const e of Array.isArray(s.extras) ? s.extras : [])
     lines.push(
-      `  ${e.section === 'fourier-heatmap' ? 'fourier ' : 'certify '} ${e.decision}: ${e.reason}${e.decision === 'included' ? '' : ` (in full: ${e.command})`}`,
+      `  ${e.section === 'fourier-heatmap' ? 'fourier ' : 'certify '} ${e.decision}${e.decision === 'left out' ? '' : ` (≈ ${durationText(num(e.seconds) ?? 0)})`}: ${e.reason}${e.decision === 'included' ? '' : ` (in full: ${e.command})`}`,
     );
   if (s.stopped) lines.push(`  stopped  ${s.stopped.note}`);
   return lines;

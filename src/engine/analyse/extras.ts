@@ -2,8 +2,9 @@
  * The sections analyse adds when they are cheap relative to the run: the Fourier heat map of the model and a
  * randomized-smoothing certification at the fast preset (n0 = 100, n = 1,000, σ = 0.25). The rule, decided
  * from the probe's forward-pass cost before anything runs:
- *  - together they may take at most EXTRA_SHARE (8 %) of the run's estimated stage time (and, with a
- *    budget, no more than the budget leaves after the planned stages);
+ *  - together they may take at most EXTRA_SHARE (8 %) of the run's planned stages, weighed in forward passes
+ *    (a gradient pass as GRADIENT_PASS_WEIGHT of them, so that the decision does not depend on the machine's
+ *    timing noise and a seed gives the same report), and with a budget no more than the seconds it leaves;
  *  - the heat map first: its full grid, else every 2nd, else every 4th frequency (a reduction), else left out;
  *  - then certification: every image, else the first m images that fit (a reduction, at least
  *    MIN_CERTIFY_IMAGES), else left out;
@@ -27,7 +28,7 @@ export const ANALYSE_CERTIFY = { preset: 'fast' as const, ...CERTIFY_PRESETS.fas
 export const EXTRA_STAGES = { fourier: 'Fourier heat map', certify: 'certification (randomized smoothing)' } as const;
 
 export interface ExtrasInput {
-  /** Estimated seconds of the run's planned stages (without these sections). */
+  /** Estimated seconds of the run's planned stages (without these sections): analyse weighs a gradient pass as GRADIENT_PASS_WEIGHT forward passes. */
   runSeconds: number;
   forwardSeconds: number;
   images: number;
@@ -53,7 +54,6 @@ export function certifyForwardPerImage(): number {
 }
 
 const pct = (x: number) => `${Math.round(100 * x)} %`;
-const secs = (s: number) => (s < 10 ? s.toFixed(1) : String(Math.round(s)));
 
 export function planExtras(x: ExtrasInput): RunPlanExtra[] {
   const fourierCommand = `robustness-lens fourier-heatmap ${x.modelPath}`;
@@ -86,9 +86,7 @@ export function planExtras(x: ExtrasInput): RunPlanExtra[] {
   const share = EXTRA_SHARE * x.runSeconds;
   let allowance = x.budgetLeftSeconds === null ? share : Math.max(0, Math.min(share, x.budgetLeftSeconds));
   const limit =
-    x.budgetLeftSeconds !== null && x.budgetLeftSeconds < share
-      ? `the ${secs(allowance)} s the budget leaves`
-      : `${pct(EXTRA_SHARE)} of the run's ${secs(x.runSeconds)} s`;
+    x.budgetLeftSeconds !== null && x.budgetLeftSeconds < share ? 'what the budget leaves' : `${pct(EXTRA_SHARE)} of the run's estimate`;
   const out: RunPlanExtra[] = [];
 
   // The heat map: the full grid, else every 2nd, else every 4th frequency of it.
@@ -108,27 +106,18 @@ export function planExtras(x: ExtrasInput): RunPlanExtra[] {
       reduction: factor === 1 ? null : { what: 'Fourier heat map grid stride', from: baseStride, to: stride },
       reason:
         factor === 1
-          ? `≈ ${secs(seconds)} s, within ${limit}`
-          : `the full grid (≈ ${secs(fullFourier * x.forwardSeconds)} s) exceeds ${limit}: every ${stride === 2 ? '2nd' : stride === 3 ? '3rd' : `${stride}th`} frequency, ≈ ${secs(seconds)} s`,
+          ? `within ${limit}`
+          : `the full grid exceeds ${limit}: every ${stride === 2 ? '2nd' : stride === 3 ? '3rd' : `${stride}th`} frequency`,
       command: fourierCommand,
     };
     allowance -= seconds;
     break;
   }
-  out.push(
-    fourier ??
-      leftOut(
-        'fourier-heatmap',
-        `≈ ${secs(fullFourier * x.forwardSeconds)} s (${secs(fourierForward(x.height, x.width, x.images, baseStride * 4) * x.forwardSeconds)} s at every 4th frequency) exceeds ${limit}`,
-        fullFourier,
-        fourierCommand,
-      ),
-  );
+  out.push(fourier ?? leftOut('fourier-heatmap', `even every ${baseStride * 4}th frequency exceeds ${limit}`, fullFourier, fourierCommand));
 
   // Certification: every image, else as many as fit (the first m of the sample).
   const perImageSeconds = certifyPer * x.forwardSeconds;
   const fit = perImageSeconds > 0 ? Math.min(x.images, Math.floor(allowance / perImageSeconds)) : x.images;
-  const fullSeconds = certifyPer * x.images * x.forwardSeconds;
   const after = fourier ? ' after the Fourier heat map' : '';
   if (fit >= Math.min(MIN_CERTIFY_IMAGES, x.images)) {
     out.push({
@@ -139,17 +128,14 @@ export function planExtras(x: ExtrasInput): RunPlanExtra[] {
       seconds: certifyPer * fit * x.forwardSeconds,
       stride: null,
       reduction: fit === x.images ? null : { what: 'certified images', from: x.images, to: fit },
-      reason:
-        fit === x.images
-          ? `≈ ${secs(fullSeconds)} s, within ${limit}${after}`
-          : `every image (≈ ${secs(fullSeconds)} s) exceeds ${limit}${after}: the first ${fit} images, ≈ ${secs(perImageSeconds * fit)} s`,
+      reason: fit === x.images ? `within ${limit}${after}` : `every image exceeds ${limit}${after}: the first ${fit} images`,
       command: certifyCommand,
     });
   } else
     out.push(
       leftOut(
         'certification',
-        `${MIN_CERTIFY_IMAGES} images (≈ ${secs(perImageSeconds * MIN_CERTIFY_IMAGES)} s) exceed what is left of ${limit}${after}`,
+        `${MIN_CERTIFY_IMAGES} images exceed what is left of ${limit}${after}`,
         certifyPer * x.images,
         certifyCommand,
       ),

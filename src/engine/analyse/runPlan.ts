@@ -102,8 +102,10 @@ export async function planRunStart(
   }
   // The sections added when cheap (extras.ts), judged against the planned stages' estimate.
   const plannedSeconds = work.reduce((sum, w) => sum + stageSeconds(w, costs), 0);
+  // Weighed in forward passes (a gradient pass as GRADIENT_PASS_WEIGHT): the same seed plans the same sections.
+  const byPasses = { forwardSeconds: costs.forwardSeconds, gradientSeconds: GRADIENT_PASS_WEIGHT * costs.forwardSeconds };
   const extras = planExtras({
-    runSeconds: plannedSeconds,
+    runSeconds: work.reduce((sum, w) => sum + stageSeconds(w, byPasses), 0),
     forwardSeconds: costs.forwardSeconds,
     images: runData.samples.length,
     height: p.height,
