@@ -39,6 +39,8 @@ export function fourierHeatmapLines(s: FourierHeatmapSection): string[] {
         .map((b) => `${b.from}–${b.to}: ${b.error === null ? '—' : pct(b.error)}`)
         .join(', ')}`,
     );
+    if (m.defence)
+      lines.push(`    defence: ${m.defence.note}${m.passes !== undefined ? `; ${m.passes.toLocaleString('en-US')} forward passes` : ''}`);
   }
   lines.push('  (top-1 error rate of the perturbed images, clean errors included; frequencies in cycles per image)');
   return lines;

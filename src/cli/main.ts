@@ -83,7 +83,7 @@ usage:
   robustness-lens explain <model.onnx> --image FILE [--compare OTHER.onnx] [--baseline zero|noise] [--of-band-group N] [--out DIR]
   robustness-lens gradients <model.onnx> [--images DIR] [--loss ce|margin|logit:K] [--target label|predicted] [--out FILE.npy] [--against REF.npy]
   robustness-lens certify <model.onnx> [--images DIR] [--sigma 0.25,0.5] [--n0 100] [--n 100000] [--alpha 0.001] [--preset full|fast] [--attack-radii 0.25,0.5] [--no-attack] [options]
-  robustness-lens fourier-heatmap <model.onnx> [--images DIR] [--eps E] [--grid N] [--cutoff K] [options]
+  robustness-lens fourier-heatmap <model.onnx> [--images DIR] [--eps E] [--grid N] [--defence LIST] [--cutoff K] [options]
   robustness-lens checkpoints <folder> [--images DIR] [--norm l2|linf] [--eps E] [--steps N] [--cache DIR | --no-cache] [options]
                          robustness along training: every .onnx checkpoint of the folder, on the same images
   robustness-lens invert <model.onnx> [--compare OTHER.onnx] [--images DIR] [--layer TENSOR] [--steps N] [--seed S] [options]

@@ -236,7 +236,7 @@ export function invertOptions(compareModelPath: string | null, outDir: string | 
   return { compareModelPath, layer: null, steps: 200, stepSize: null, examples: 4, outDir };
 }
 
-/** The Fourier heat map at its defaults (ε scaled to the image size, at most 32 frequencies a side), beside the low-pass defended model's when its cutoff is set. */
+/** The Fourier heat map at its defaults (ε scaled to the image size, at most 32 frequencies a side), beside the defended models' (the job's default set; the low-pass cutoff from the settings). */
 export function fourierHeatmapOptions(s: LensSettings): JobOptionsByKind['fourier-heatmap'] {
   return { epsilon: null, maxSide: 32, cutoff: s.lowPass.cutoff };
 }

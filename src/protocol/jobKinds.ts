@@ -177,8 +177,12 @@ export const JOB_OPTIONS = {
     epsilon: nullable(number({ check: (e) => e > 0 && e <= 1e6 })),
     /** At most this many frequencies a side (a coarser grid, every stride-th frequency, for larger images). */
     maxSide: integer({ min: 2, max: 256 }),
-    /** Also map the model behind the low-pass filter at this cutoff. */
+    /** The low-pass defence's cutoff (null: max(1, ⌊min(H, W)/4⌋)); given without `defences`, it adds the low-pass map. */
     cutoff: nullable(integer({ min: 1, max: 100_000 })),
+    /** The defended models mapped beside the model; left out: both for images up to 64×64, else none (low-pass with a cutoff). */
+    defences: optional(
+      array(oneOf(['post-averaging', 'low-pass']), { min: 0, max: 2, message: 'must be a list of defences (post-averaging, low-pass)' }),
+    ),
   }),
   /**
    * Robustness along training (engine/jobs/checkpointsJob.ts): the request's modelPath is a folder of ONNX

@@ -54,6 +54,10 @@ export function runPlanLines(s: RunPlanSection): string[] {
         ? `  reduced  ${reductions.map((r) => `${r.what} ${fmt(r.from)} → ${fmt(r.to)}`).join('; ')}`
         : '  reduced  nothing (the budget is ample)',
     );
+  for (const e of Array.isArray(s.extras) ? s.extras : [])
+    lines.push(
+      `  ${e.section === 'fourier-heatmap' ? 'fourier ' : 'certify '} ${e.decision}${e.decision === 'left out' ? '' : ` (≈ ${durationText(num(e.seconds) ?? 0)})`}: ${e.reason}${e.decision === 'included' ? '' : ` (in full: ${e.command})`}`,
+    );
   if (s.stopped) lines.push(`  stopped  ${s.stopped.note}`);
   return lines;
 }

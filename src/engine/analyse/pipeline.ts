@@ -5,6 +5,8 @@
  *     accumulators and Occluded Frequency before the batch is dropped;
  *  2. with each defence's configuration chosen from pass 1, the first N correctly classified images are
  *     attacked again: adaptive attacks, the ε sweep and the defended cost (passTwo.ts).
+ *  3. when cheap relative to the run (extras.ts, recorded in the run plan), the Fourier heat map and a fast
+ *     randomized-smoothing certification (not in a shard).
  * Cancellation keeps every finished section; the report is then marked partial.
  */
 import { performance } from 'node:perf_hooks';
@@ -33,6 +35,7 @@ import { publishAttacks, startAttackStage, type AttackStage } from './stages/att
 import { runCleanStage } from './stages/clean';
 import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
 import { BATCH_STAGES } from './stages';
+import { runExtras } from './stages/extras';
 import { WorkProgress } from './workProgress';
 import { sessionOptionsFor } from '../runtime/modelSession';
 import { analyseShardExtras, type ShardExtras } from './shardExtras';
@@ -156,6 +159,12 @@ export async function runAnalysePipeline(
     }
     if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
     if (chosen.results.length && !pass1.partial) publishSweeps();
+    // The sections added when cheap (the run plan says which and why), after every other section.
+    if (!partial)
+      partial = await runExtras(ctx, start.extras).catch((e: unknown) => {
+        if (isEngineError(e) && e.code === 'CANCELLED') return true;
+        throw e;
+      });
     return report(partial, clean.skipped, attacks.suite);
   } finally {
     deadline.dispose();

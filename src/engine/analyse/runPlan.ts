@@ -9,7 +9,8 @@ import { sampleDataset } from '../data/dataset';
 import { EngineError, isEngineError } from '../errors';
 import type { JobHooks } from '../jobs/evalJob';
 import type { PreparedModel } from '../jobs/prepare';
-import type { RunPlanSection } from '../report/sections';
+import type { RunPlanExtra, RunPlanSection } from '../report/sections';
+import { extrasWork, planExtras } from './extras';
 import type { Classifier } from '../runtime/classifier';
 import { pointsPerImage } from '../defences/postAveraging';
 import { estimateRun, minimumSeconds, planBudget, resolveEotSamples } from './budget';
@@ -36,6 +37,7 @@ export interface RunStart {
   data: PreparedData;
   section: RunPlanSection | null;
   work: StageWork[];
+  extras: RunPlanExtra[];
 }
 
 /** Probes, resolves the EOT samples, plans to the budget; throws a USAGE error when the budget is below the minimum. */
@@ -47,7 +49,7 @@ export async function planRunStart(
   hooks: JobHooks,
   t0: number,
 ): Promise<RunStart> {
-  if (data.samples.length === 0) return { opts, data, section: null, work: [] };
+  if (data.samples.length === 0) return { opts, data, section: null, work: [], extras: [] };
   const p = prepared.config.preprocessing;
   const probe = await probePassCosts(prepared, data.samples, classifier, {
     maxImages: RUN_PROBE_IMAGES,
@@ -112,6 +114,23 @@ export async function planRunStart(
   } else {
     work = analyseWork(planAnalyse(runOpts, p, data.samples.length), shape, runOpts.K, probe.probeAccuracy);
   }
+  // The sections added when cheap (extras.ts), judged against the planned stages' estimate.
+  const plannedSeconds = work.reduce((sum, w) => sum + stageSeconds(w, costs), 0);
+  // Weighed in forward passes (a gradient pass as GRADIENT_PASS_WEIGHT): the same seed plans the same sections.
+  const byPasses = { forwardSeconds: costs.forwardSeconds, gradientSeconds: GRADIENT_PASS_WEIGHT * costs.forwardSeconds };
+  const extras = planExtras({
+    runSeconds: work.reduce((sum, w) => sum + stageSeconds(w, byPasses), 0),
+    forwardSeconds: costs.forwardSeconds,
+    images: runData.samples.length,
+    height: p.height,
+    width: p.width,
+    budgetLeftSeconds:
+      budget === null ? null : Math.max(0, (budget - elapsed - gradientSetup - REPORT_RESERVE_SECONDS) * PLAN_SHARE - plannedSeconds),
+    shard: Boolean(data.shard),
+    frequencyAnalyses: runOpts.analyses?.spectra !== false,
+    modelPath: prepared.model.path,
+  });
+  work = [...work, ...extrasWork(extras)];
   const setupStage = { stage: 'gradient graph set-up', images: 0, forward: 0, gradient: 0, seconds: gradientSetup };
   const stages = work.map((w) => ({
     stage: w.stage,
@@ -156,8 +175,9 @@ export async function planRunStart(
     reductions,
     fits,
     stopped: null,
+    extras,
   };
-  return { opts: runOpts, data: runData, section, work };
+  return { opts: runOpts, data: runData, section, work, extras };
 }
 
 /** The adaptive attacks the budget tries, strongest first (the last is taken when none fits). */

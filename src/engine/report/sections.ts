@@ -415,4 +415,21 @@ export interface RunPlanSection {
   fits: boolean;
   /** Set when the run stopped at the budget: when, and the stages it cut (not run, or not finished). */
   stopped: { atSeconds: number; cut: string[]; note: string } | null;
+  /** The sections added when cheap relative to the run (analyse/extras.ts): each decision, why, and the command that runs it in full. */
+  extras?: RunPlanExtra[];
+}
+
+export interface RunPlanExtra {
+  section: 'fourier-heatmap' | 'certification';
+  decision: 'included' | 'reduced' | 'left out';
+  /** Images it covers (0 when left out). */
+  images: number;
+  /** Estimated forward passes and seconds (of the full section when left out). */
+  forward: number;
+  seconds: number;
+  /** The heat map's grid stride (null for certification, or when left out). */
+  stride: number | null;
+  reduction: { what: string; from: number; to: number } | null;
+  reason: string;
+  command: string;
 }

@@ -47,9 +47,9 @@ export interface FrequencyGrid {
   fx: number[];
 }
 
-/** The grid for h × w images: stride ⌈max(h, w)/maxSide⌉, frequencies that are multiples of it. */
-export function frequencyGrid(h: number, w: number, maxSide = DEFAULT_MAX_SIDE): FrequencyGrid {
-  const stride = Math.max(1, Math.ceil(Math.max(h, w) / maxSide));
+/** The grid for h × w images: stride ⌈max(h, w)/maxSide⌉ (at least `minStride`), frequencies that are multiples of it. */
+export function frequencyGrid(h: number, w: number, maxSide = DEFAULT_MAX_SIDE, minStride = 1): FrequencyGrid {
+  const stride = Math.max(1, minStride, Math.ceil(Math.max(h, w) / maxSide));
   const axis = (n: number) => {
     const out: number[] = [];
     for (let f = -Math.floor(n / 2); f <= Math.ceil(n / 2) - 1; f++) if (f % stride === 0) out.push(f === 0 ? 0 : f);
@@ -115,11 +115,22 @@ export interface FourierHeatmapParams {
   seed: number;
 }
 
+/** The models a heat map can be of: as given, or behind one of the defences (engine/defences/). */
+export const FOURIER_DEFENCES = ['post-averaging', 'low-pass'] as const;
+export type FourierDefence = (typeof FOURIER_DEFENCES)[number];
+
+/** Images larger than this a side get only the model's map unless the defences are asked for (post-averaging's 6K+1 passes per point). */
+export const FOURIER_DEFENDED_MAX_SIDE = 64;
+
 export interface FourierHeatmapMap {
-  /** 'model': the model as given; 'low-pass': behind the low-pass filter at `cutoff`. */
-  model: 'model' | 'low-pass';
+  /** 'model': the model as given; 'low-pass': behind the low-pass filter at `cutoff`; 'post-averaging': the post-averaged model. */
+  model: 'model' | FourierDefence;
   label: string;
   cutoff: number | null;
+  /** The defence's parameters as used (post-averaging: K, radius, points per image, seed …); absent for the model as given. */
+  defence?: { params: Record<string, number | string>; note: string };
+  /** Forward passes of the underlying model this map costs (cells × images × points per image). */
+  passes?: number;
   /** Top-1 error of the unperturbed images. */
   cleanError: number;
   /** Top-1 error per cell, row-major over (fy, fx); null where the cell was not computed (a cancelled run). */

@@ -47,6 +47,8 @@ export const SEED_STREAMS = {
   'certify/attack/predict': { offset: 236887691, strides: [1000003, 1], index: ['sigma', 'image'] },
   /** The Fourier heat map's signs (one per image and channel, in that order), per cell (its row-major place in the grid). */
   'fourier/sign': { offset: 122949829, strides: [1], index: ['cell'] },
+  /** The Fourier heat map's post-averaged model: its directions, per cell (key 0: the clean images; cell i: key i + 1). */
+  'fourier/post-averaging': { offset: 160481183, strides: [1], index: ['cell'] },
   /** Feature inversion: each image's start x₀, another image of the sample (one draw per image, in sample order). */
   'invert/start': { offset: 141650939, strides: [], index: [] },
 } as const satisfies Record<string, SeedStream>;

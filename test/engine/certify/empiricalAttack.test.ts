@@ -81,7 +81,7 @@ test('Gaussian EOT: the gradient is the mean of the per-draw gradients at x + σ
 });
 
 describe('the empirical attack on a smoothed linear classifier', () => {
-  const model = linearTwoClass();
+  const model = linearTwoClass(3, true);
   let dir: string, classifier: Classifier;
   let gradients: ReturnType<typeof gradientProvider>;
   before(async () => {

@@ -15,9 +15,16 @@ export interface LinearTwoClass {
   b: Float32Array;
 }
 
-export function linearTwoClass(seed = 3): LinearTwoClass {
+export function linearTwoClass(seed = 3, centred = false): LinearTwoClass {
   const rng = new Rng(seed);
   const W = Float32Array.from({ length: 2 * PER }, () => rng.normal() * 0.5);
+  // centred: w₀ − w₁ sums to 0, so the decision boundary passes close to the grey image (0.5 everywhere)
+  // whatever the draw, and points a fixed distance across it stay inside [0,1].
+  if (centred) {
+    let mean = 0;
+    for (let j = 0; j < PER; j++) mean += (W[j] - W[PER + j]) / PER;
+    for (let j = 0; j < PER; j++) W[j] -= mean;
+  }
   const b = Float32Array.of(0.1, -0.1);
   const bytes = encodeModel(
     makeModel({

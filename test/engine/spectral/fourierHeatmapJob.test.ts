@@ -154,21 +154,26 @@ describe('fourier-heatmap job on a linear model of a low-passed input', () => {
     assert.notDeepEqual(a.maps[0].errorRate, c.maps[0].errorRate);
   });
 
-  it('maps the low-pass defended model too: above its cutoff it is blind, as the model is', async () => {
+  it('maps the defended models too (both by default at 8×8): above its cutoff the low-pass model is blind, as the model is', async () => {
     const report = await runFourierHeatmapJob(req(), { ...options, cutoff: 1 });
     const s = report.sections.fourierHeatmap as FourierHeatmapSection;
     assert.deepEqual(
       s.maps.map((m) => [m.model, m.cutoff]),
       [
         ['model', null],
+        ['post-averaging', null],
         ['low-pass', 1],
       ],
     );
+    assert.ok(Object.keys(report.seeds).some((k) => k.startsWith('fourier/post-averaging')));
     s.fy.forEach((fy, r) =>
       s.fx.forEach((fx, c) => {
-        if (Math.max(Math.abs(fy), Math.abs(fx)) > 1) assert.equal(s.maps[1].errorRate[r * s.fx.length + c], s.maps[1].cleanError);
+        if (Math.max(Math.abs(fy), Math.abs(fx)) > 1) assert.equal(s.maps[2].errorRate[r * s.fx.length + c], s.maps[2].cleanError);
       }),
     );
+    const only = (await runFourierHeatmapJob(req(), { ...options, cutoff: 1, defences: ['low-pass'] })).sections
+      .fourierHeatmap as FourierHeatmapSection;
+    assert.deepEqual(only.maps[1].errorRate, s.maps[2].errorRate);
     await assert.rejects(runFourierHeatmapJob(req(), { ...options, cutoff: 9 }), /cutoff 9: expected a whole number from 1 to 4/);
   });
 

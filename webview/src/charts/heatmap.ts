@@ -31,6 +31,8 @@ export interface HeatmapSpec {
   frequencyStep?: number;
   testId?: string;
   legendTestId?: string;
+  /** A linear scale's top at least this (maps drawn side by side share one colour scale). */
+  sharedMax?: number;
   announce?: (text: string) => void;
 }
 
@@ -67,7 +69,7 @@ export function checkMap(map: Map2D, what: string): void {
 export function heatmap(doc: Document, spec: HeatmapSpec): Heatmap {
   const { map } = spec;
   checkMap(map, spec.title);
-  const scale = colourScale(map.values, spec.scale);
+  const scale = colourScale(spec.sharedMax === undefined ? map.values : [...map.values, spec.sharedMax], spec.scale);
   const zoom = Math.max(1, Math.floor(TARGET_SIDE / Math.max(map.height, map.width)));
   const canvas = doc.createElement('canvas');
   canvas.width = map.width * zoom;

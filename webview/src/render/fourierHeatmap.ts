@@ -1,5 +1,5 @@
 /**
- * Fourier heat maps: per model (as given, and behind the low-pass filter when the run had a cutoff) the top-1
+ * Fourier heat maps: per model (as given, post-averaged, behind the low-pass filter) side by side, one colour scale, the top-1
  * error under ±ε·U(k) for every frequency k, drawn like the perturbation spectra (viridis, colour bar, centred
  * DFT axes in cycles per image, DC in the middle), with the clean error, the mean and the peak in the caption.
  */
@@ -33,6 +33,8 @@ export function renderFourierHeatmap(entries: SectionEntry<FourierHeatmapSection
         : `every frequency (${s.fy.length}×${s.fx.length} cells)`;
     const partial =
       p.cellsDone < p.cellsTotal ? ` Interrupted: ${p.cellsDone} of ${p.cellsTotal} frequency pairs computed; the others are dark.` : '';
+    // One colour scale for the maps side by side (the model's and the defended models'): their highest error.
+    const sharedMax = Math.max(0, ...s.maps.flatMap((m) => m.errorRate.filter((x): x is number => x !== null)));
     return [
       h(
         'p',
@@ -50,7 +52,10 @@ export function renderFourierHeatmap(entries: SectionEntry<FourierHeatmapSection
             title: sideTitle(ctx, side, `Fourier heat map: ${m.label}`),
             caption: [
               `Clean error ${percent(m.cleanError)}; mean error over the map ${percent(m.meanError)}; peak ${peak}. DC (k = 0, 0) at the centre; |k| grows outwards.`,
+              ...(m.defence ? [` ${m.defence.note}.`] : []),
+              ...(s.maps.length > 1 ? [' Colour scale shared by the maps of this section.'] : []),
             ],
+            sharedMax,
             map: errorMap(s, m),
             scale: 'linear',
             layout: 'centred-dft',
