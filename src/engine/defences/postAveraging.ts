@@ -172,9 +172,9 @@ export class PostAveragedModel implements ScoreModel {
     decidedBy: 'graph',
   };
 
-  /** Reused across calls: directions of one chunk of images, and one batch of points. */
+  /** Reused across calls: directions of one chunk of images, and two batches of points (see probabilitySums). */
   private directionBuffer = new Float32Array(0);
-  private pointBuffer = new Float32Array(0);
+  private pointBuffers = [new Float32Array(0), new Float32Array(0)];
 
   constructor(
     readonly base: ScoreModel,
@@ -226,11 +226,22 @@ export class PostAveragedModel implements ScoreModel {
       const x = pixels.subarray(start * per, (start + n) * per);
       if (this.directionBuffer.length < n * Kmax * per) this.directionBuffer = new Float32Array(n * Kmax * per);
       const dirs = await this.config.sampler.sample(x, n, Kmax, this.config.rng, this.directionBuffer);
-      for (let first = 0; first < n * P; first += rowsPerCall) {
+      // The next batch's points are built while the model evaluates this one (two buffers, alternating); the
+      // model's input copy is made when its call starts, so a buffer is free again once its call is awaited.
+      const build = (first: number, slot: number): Float32Array => {
         const rows = Math.min(rowsPerCall, n * P - first);
-        if (this.pointBuffer.length < rows * per) this.pointBuffer = new Float32Array(rowsPerCall * per);
-        const pts = writeAveragingRows(x, per, dirs, Kmax, this.config.radius, first, rows, this.pointBuffer.subarray(0, rows * per));
-        const raw = await this.base.scores(pts, rows);
+        if (this.pointBuffers[slot].length < rows * per) this.pointBuffers[slot] = new Float32Array(rowsPerCall * per);
+        return writeAveragingRows(x, per, dirs, Kmax, this.config.radius, first, rows, this.pointBuffers[slot].subarray(0, rows * per));
+      };
+      let pts = build(0, 0);
+      for (let first = 0, slot = 0; first < n * P; first += rowsPerCall, slot ^= 1) {
+        const rows = Math.min(rowsPerCall, n * P - first);
+        const call = this.base.scores(pts, rows);
+        if (first + rowsPerCall < n * P) {
+          await new Promise<void>((resolve) => setImmediate(resolve)); // let the call reach the runtime first
+          pts = build(first + rowsPerCall, slot ^ 1);
+        }
+        const raw = await call;
         if (classes === 0) {
           classes = raw.length / rows;
           outs = Ks.map(() => new Float32Array(count * classes));
