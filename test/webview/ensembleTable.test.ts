@@ -76,7 +76,7 @@ test('the ensemble table: per attack what it ran on, broke and the robust accura
     text(doc.querySelector('[data-testid="ensemble-robust"]')),
     new RegExp(`AutoAttack \\(standard\\), .*robust accuracy ${((100 * robust) / 120).toFixed(1)}% \\(${robust} of 120 images`),
   );
-  assert.match(text(doc.querySelector('[data-testid="ensemble"] ul.notes')), /not part of analyse/);
+  assert.match(text(doc.querySelector('[data-testid="ensemble"] ul.notes')), /in analyse, `--adaptive autoattack` runs this ensemble/);
 });
 
 test('per image: which attack broke it, filtered by outcome and paged', () => {
