@@ -6,7 +6,9 @@
  * choices with the two costs; nothing is written and no attack runs.
  */
 import { performance } from 'node:perf_hooks';
-import { analyseWork } from '../analyse/passCounts';
+import { analyseWork, GRADIENT_PASS_WEIGHT } from '../analyse/passCounts';
+import { extrasWork, planExtras } from '../analyse/extras';
+import { stageSeconds } from '../analyse/stageWork';
 import { planAnalyse } from '../analyse/plan';
 import { probePassCosts } from '../analyse/probe';
 import { resolveEotSamples } from '../analyse/budget';
@@ -43,12 +45,33 @@ export async function runEstimateJob(req: JobRequest, opts: EstimateOptions, hoo
     const shape = { height: p.height, width: p.width, numClasses: classifier.numClasses ?? data.dataset.classNames.length };
     const counts = [...new Set([...opts.images.filter((k) => k < available), available])].sort((a, b) => a - b);
     const eotSamples = resolveEotSamples(opts.analyse, probe.gradientSeconds);
+    // The sections analyse adds when cheap (analyse/extras.ts), decided as the run plan decides them.
+    const byPasses = { forwardSeconds: probe.forwardSeconds, gradientSeconds: GRADIENT_PASS_WEIGHT * probe.forwardSeconds };
+    const withExtras = (work: ReturnType<typeof analyseWork>, images: number) => [
+      ...work,
+      ...extrasWork(
+        planExtras({
+          runSeconds: work.reduce((sum, w) => sum + stageSeconds(w, byPasses), 0),
+          forwardSeconds: probe.forwardSeconds,
+          images,
+          height: p.height,
+          width: p.width,
+          budgetLeftSeconds: null,
+          shard: Boolean(data.shard),
+          frequencyAnalyses: opts.analyse.analyses?.spectra !== false,
+          modelPath: prepared.model.path,
+        }),
+      ),
+    ];
     const choices: EstimateChoice[] = opts.presets.flatMap((preset) =>
       counts.map((images) => ({
         preset,
         images,
         all: images === available,
-        work: analyseWork(planAnalyse({ ...opts.analyse, preset, eotSamples }, p, images), shape, opts.analyse.K, probe.probeAccuracy),
+        work: withExtras(
+          analyseWork(planAnalyse({ ...opts.analyse, preset, eotSamples }, p, images), shape, opts.analyse.K, probe.probeAccuracy),
+          images,
+        ),
       })),
     );
     const section: TimingProbeSection = {

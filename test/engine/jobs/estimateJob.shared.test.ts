@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyseWork } from '../../../src/engine/analyse/passCounts';
+import { EXTRA_STAGES } from '../../../src/engine/analyse/extras';
 import { planAnalyse } from '../../../src/engine/analyse/plan';
 import type { AnalyseOptions } from '../../../src/engine/analyse/options';
 import { DEFAULT_K } from '../../../src/engine/defences/postAveraging';
@@ -59,18 +60,21 @@ test(
         ['full', 150, true],
       ],
     );
-    // The same work the run's own plan gives.
+    // The same work the run's own plan gives, then the extra sections analyse adds when cheap.
     const prepared = await prepareModel(request);
     const p = prepared.config.preprocessing;
     for (const c of s.choices) {
-      assert.deepEqual(
-        c.work,
-        analyseWork(
-          planAnalyse({ ...analyse, preset: c.preset }, p, c.images),
-          { height: 28, width: 28, numClasses: 10 },
-          DEFAULT_K,
-          s.probeAccuracy,
-        ),
+      const base = analyseWork(
+        planAnalyse({ ...analyse, preset: c.preset }, p, c.images),
+        { height: 28, width: 28, numClasses: 10 },
+        DEFAULT_K,
+        s.probeAccuracy,
+      );
+      assert.deepEqual(c.work.slice(0, base.length), base);
+      const extras: string[] = Object.values(EXTRA_STAGES);
+      assert.ok(
+        c.work.slice(base.length).every((w) => extras.includes(w.stage)),
+        c.work.map((w) => w.stage).join(', '),
       );
     }
   },
