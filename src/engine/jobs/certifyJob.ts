@@ -258,5 +258,3 @@ export async function runCertifyJob(req: JobRequest, opts: CertifyOptions, hooks
     await classifier.dispose();
   }
 }
-
-export { contradictionWarnings };
