@@ -54,7 +54,7 @@ export interface DirectionSampler {
 }
 
 /** `out`'s first `length` values when it is long enough (a caller's reusable buffer), else a new array. */
-export function reuse(out: Float32Array | undefined, length: number): Float32Array {
+function reuse(out: Float32Array | undefined, length: number): Float32Array {
   return out && out.length >= length ? out.subarray(0, length) : new Float32Array(length);
 }
 
