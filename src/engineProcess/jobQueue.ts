@@ -8,7 +8,7 @@ import type { JobHooks } from '../engine/jobs/evalJob';
 import type { ReportV1 } from '../engine/report/schema';
 import { doneMessage, type EngineToHost, type StartMessage } from '../protocol/engineMessages';
 import { failureOf } from './failure';
-import { ProgressThrottle } from './progressThrottle';
+import { LatestThrottle, SectionThrottle, type ProgressUpdate } from './throttle';
 
 export type JobRunner = (start: StartMessage, hooks: JobHooks) => Promise<ReportV1>;
 
@@ -27,6 +27,7 @@ export class JobQueue {
     private readonly runner: JobRunner,
     private readonly send: (m: EngineToHost) => void,
     private readonly progressIntervalMs = 100,
+    private readonly sectionIntervalMs = 1000,
   ) {}
 
   /** The running job's id and last stage (for crash reports). */
@@ -76,7 +77,11 @@ export class JobQueue {
     this.running = running;
     const { id } = start;
     const lastStreamed = new Map<string, string>();
-    const throttle = new ProgressThrottle((p) => this.send({ type: 'progress', id, ...p }), this.progressIntervalMs);
+    const throttle = new LatestThrottle<ProgressUpdate>((p) => this.send({ type: 'progress', id, ...p }), this.progressIntervalMs);
+    const sections = new SectionThrottle((name, section) => {
+      lastStreamed.set(name, JSON.stringify(section));
+      this.send({ type: 'section', id, name, section });
+    }, this.sectionIntervalMs);
     const hooks: JobHooks = {
       signal: running.controller.signal,
       onProgress: (p) => {
@@ -90,20 +95,21 @@ export class JobQueue {
         });
       },
       onLog: (line) => this.send({ type: 'log', id, line }),
-      onSection: (name, section) => {
-        lastStreamed.set(name, JSON.stringify(section));
-        this.send({ type: 'section', id, name, section });
-      },
+      onSection: (name, section) => sections.update(name, section),
     };
     try {
       const report = await this.runner(start, hooks);
       throttle.flush();
+      // A held section goes in the report itself (doneMessage sends whatever changed since it last streamed).
+      sections.dispose();
       this.send(doneMessage(id, report, lastStreamed));
     } catch (e) {
       throttle.flush();
+      sections.flush();
       this.send({ type: 'failed', id, error: failureOf(e) });
     } finally {
       throttle.dispose();
+      sections.dispose();
       this.running = null;
     }
     await this.next();

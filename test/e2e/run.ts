@@ -13,7 +13,7 @@
  *   E2E_KEEP=1            keep the scratch folder (kept anyway when something failed)
  *   E2E_FLOWS=0           skip the second scenario (test/e2e/flows.ts: first-run setup, export, compare,
  *                         quick check on model change, cancel, reopen mid-run, Restricted Mode)
- *   E2E_ONLY              comma-separated step names to run, e.g. "flows: reopen mid-run" (the critical set-up
+ *   E2E_ONLY              comma-separated step names (or their starts) to run, e.g. "flows: reopen mid-run,stranger: estimate" (the critical set-up
  *                         steps always run; the others are not run and not counted)
  *   CODE_SERVER, CHROMIUM binaries (default <repo>/.e2e/code-server/…/code-server, /usr/bin/chromium)
  */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobQueue, type JobRunner } from '../../src/engineProcess/jobQueue';
-import { ProgressThrottle, type ProgressUpdate } from '../../src/engineProcess/progressThrottle';
+import { LatestThrottle, type ProgressUpdate } from '../../src/engineProcess/throttle';
 import { EngineError } from '../../src/engine/errors';
 import type { ReportV1 } from '../../src/engine/report/schema';
 import type { EngineToHost, StartMessage } from '../../src/protocol/engineMessages';
@@ -136,13 +136,87 @@ describe('JobQueue', () => {
       [1, 5, 'done'],
     );
   });
+  it('streams a section at most once per interval: the first at once, the latest held; a result carries a held one whole', async () => {
+    const sent: EngineToHost[] = [];
+    const q = new JobQueue(
+      async (s, hooks) => {
+        // A heat map filled cell by cell: 50 updates of one section inside the interval, one of another.
+        for (let cells = 1; cells <= 50; cells++) hooks.onSection!('fourierHeatmap', { kind: 'fourier-heatmap', cells });
+        hooks.onSection!('clean', { kind: 'clean' });
+        return {
+          ...fakeReport(s.id),
+          sections: { clean: { kind: 'clean' }, fourierHeatmap: { kind: 'fourier-heatmap', cells: 50 } },
+        } as unknown as ReportV1;
+      },
+      (m) => sent.push(m),
+      0,
+      10_000,
+    );
+    q.start(start('a'));
+    await q.idle();
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'section' ? [m.name, m.section] : m.type)),
+      [['fourierHeatmap', { kind: 'fourier-heatmap', cells: 1 }], ['clean', { kind: 'clean' }], 'done'],
+    );
+    assert.deepEqual(sent.at(-1), {
+      type: 'done',
+      id: 'a',
+      report: { ...fakeReport('a'), sections: { clean: null, fourierHeatmap: { kind: 'fourier-heatmap', cells: 50 } } },
+      streamed: ['clean'],
+    });
+  });
+
+  it('a failing job first sends the sections the throttle held: nothing computed is lost', async () => {
+    const sent: EngineToHost[] = [];
+    const q = new JobQueue(
+      async (_s, hooks) => {
+        hooks.onSection!('certification', { rows: 1 });
+        hooks.onSection!('certification', { rows: 2 });
+        throw new TypeError('boom');
+      },
+      (m) => sent.push(m),
+      0,
+      10_000,
+    );
+    q.start(start('a'));
+    await q.idle();
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'section' ? m.section : m.type)),
+      [{ rows: 1 }, { rows: 2 }, 'failed'],
+    );
+  });
+
+  it('sections held by the throttle are sent when their interval ends, while the job still runs', async () => {
+    const sent: EngineToHost[] = [];
+    let release!: () => void;
+    const q = new JobQueue(
+      async (s, hooks) => {
+        hooks.onSection!('fourierHeatmap', { cells: 1 });
+        hooks.onSection!('fourierHeatmap', { cells: 2 });
+        hooks.onSection!('fourierHeatmap', { cells: 3 });
+        await new Promise<void>((r) => (release = r));
+        return fakeReport(s.id);
+      },
+      (m) => sent.push(m),
+      0,
+      30,
+    );
+    q.start(start('a'));
+    await new Promise((r) => setTimeout(r, 80));
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'section' ? m.section : m.type)),
+      [{ cells: 1 }, { cells: 3 }],
+    );
+    release();
+    await q.idle();
+  });
 });
 
-describe('ProgressThrottle', () => {
+describe('LatestThrottle', () => {
   it('sends at most one update per interval and the latest one when the interval ends', async () => {
     let now = 0;
     const sent: ProgressUpdate[] = [];
-    const t = new ProgressThrottle(
+    const t = new LatestThrottle<ProgressUpdate>(
       (p) => sent.push(p),
       100,
       () => now,

@@ -34,7 +34,7 @@ export class Results {
   /** Called with the step's name when a step fails (screenshot, log dump); its own errors are logged, not thrown. */
   onFailure: (step: string) => Promise<void> = async () => {};
 
-  /** `only`: the names of the steps to run (E2E_ONLY); critical and `always` steps run regardless. Null = all. */
+  /** `only`: the steps to run (E2E_ONLY), each named or by the start of its name; critical and `always` steps run regardless. Null = all. */
   constructor(private readonly only: readonly string[] | null = null) {}
 
   private print(line: string): void {
@@ -68,7 +68,7 @@ export class Results {
 
   /** `critical`: a failure stops the scenario; `always`: runs whatever E2E_ONLY says (clean-up). */
   async step<T>(name: string, run: () => Promise<T>, options: { critical?: boolean; always?: boolean } = {}): Promise<T | undefined> {
-    if (this.only && !options.critical && !options.always && !this.only.includes(name)) {
+    if (this.only && !options.critical && !options.always && !this.only.some((o) => name.startsWith(o))) {
       this.log(`— step: ${name} (not selected by E2E_ONLY)`);
       return undefined;
     }
