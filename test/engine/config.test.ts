@@ -267,3 +267,32 @@ test("a model's own <stem>.robustness.json is found before robustness.json besid
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the default batch size follows the image size: 64 small images per call, 8 at 224×224×3; a configured one is kept', () => {
+  const rgb = (side: number) =>
+    fakeInfo([
+      {
+        name: 'input',
+        shape: ['N', 3, side, side],
+        candidate: { layout: 'NCHW', channels: 3, height: side, width: side, batch: 'dynamic', reason: 'channel axis 1 has size 3' },
+      },
+    ]);
+  const small = resolveRunConfig('/m/model.onnx', nchw28, null, {});
+  assert.equal(small.runtime.batchSize, 64);
+  assert.equal(small.provenance['runtime.batchSize'], 'default');
+  assert.ok(!small.notes.some((n) => /batch size/.test(n)), 'the usual default needs no note');
+  const at224 = resolveRunConfig('/m/model.onnx', rgb(224), null, {});
+  assert.equal(at224.runtime.batchSize, 8);
+  assert.equal(at224.provenance['runtime.batchSize'], 'default');
+  assert.ok(
+    at224.notes.some((n) => /^batch size 8: the default for 224×224×3 inputs .*--batch sets it\)$/.test(n)),
+    at224.notes.join(' | '),
+  );
+  assert.equal(resolveRunConfig('/m/model.onnx', rgb(299), null, {}).runtime.batchSize, 4);
+  assert.equal(resolveRunConfig('/m/model.onnx', rgb(79), null, {}).runtime.batchSize, 64);
+  assert.equal(resolveRunConfig('/m/model.onnx', rgb(80), null, {}).runtime.batchSize, 62);
+  assert.equal(resolveRunConfig('/m/model.onnx', rgb(512), null, {}).runtime.batchSize, 1);
+  const configured = resolveRunConfig('/m/model.onnx', rgb(224), null, { runtime: { batchSize: 32 } });
+  assert.equal(configured.runtime.batchSize, 32);
+  assert.equal(configured.provenance['runtime.batchSize'], 'flag');
+});

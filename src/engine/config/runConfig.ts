@@ -10,6 +10,7 @@ import type { ChannelOrder, ConfigFile, ExecutionProviderName, Layout, LoadedCon
 import { readLabelsSource } from './labelsSource';
 import { inferClassOrder, type ClassOrder } from './classOrder';
 import { channelCount, defaultShorterSide } from '../data/pixels';
+import { CALL_PIXELS, DEFAULT_BATCH_SIZE, defaultBatchSize } from '../runtime/callSize';
 
 export type Provenance = 'flag' | 'config' | 'inferred' | 'default';
 
@@ -52,7 +53,6 @@ export interface RunConfig {
 /** Command-line overrides: same shape as the file, paths relative to the working directory. */
 export type ConfigOverrides = ConfigFile;
 
-export const DEFAULT_BATCH_SIZE = 64;
 export const DEFAULT_SEED = 0;
 
 export function resolveRunConfig(
@@ -243,10 +243,17 @@ export function resolveRunConfig(
     () => ({ value: 'cpu', how: 'default' }),
   );
   const threads = pick('runtime.threads', flags.runtime?.threads, fileCfg.runtime?.threads, defaultThreads);
-  const batchSize = pick('runtime.batchSize', flags.runtime?.batchSize, fileCfg.runtime?.batchSize, () => ({
-    value: DEFAULT_BATCH_SIZE,
-    how: 'default',
-  }));
+  const pixelsPerImage = channelCount(preprocessing) * preprocessing.height * preprocessing.width;
+  const batchSize = pick('runtime.batchSize', flags.runtime?.batchSize, fileCfg.runtime?.batchSize, () => {
+    const value = defaultBatchSize(pixelsPerImage);
+    return value < DEFAULT_BATCH_SIZE
+      ? {
+          value,
+          how: 'default',
+          note: `batch size ${value}: the default for ${preprocessing.height}×${preprocessing.width}×${channelCount(preprocessing)} inputs (at most ${CALL_PIXELS.toLocaleString('en-US')} pixel values per model call: larger batches of large images run slower per image on a CPU and hold more memory; --batch sets it)`,
+        }
+      : { value, how: 'default' };
+  });
   const limit = pick<number | null>('limit', flags.limit, fileCfg.limit, () => ({ value: null, how: 'default' }));
   const seed = pick('seed', flags.seed, fileCfg.seed, () => ({ value: DEFAULT_SEED, how: 'default' }));
 

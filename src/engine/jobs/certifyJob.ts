@@ -4,6 +4,7 @@
  * certified one after another (every σ for an image before the next image), so a cancel — honoured between
  * model calls — keeps each finished image with all its σ, and the report is marked partial.
  */
+import { rowsPerCall } from '../runtime/callSize';
 import { performance } from 'node:perf_hooks';
 import type { JobOptionsByKind } from '../../protocol/jobKinds';
 import { certifySmoothed } from '../certify/smoothing';
@@ -34,14 +35,13 @@ import { prepareData, prepareModel, type JobRequest } from './prepare';
 
 export type CertifyOptions = JobOptionsByKind['certify'];
 
-/** Bytes of noisy copies per model call when the batch size is not configured (1,000 MNIST copies ≈ 3 MB). */
-const NOISE_BYTES = 64 * 1024 * 1024;
-const MAX_DEFAULT_BATCH = 1000;
+/** Noisy copies per model call at most by default (1,000 MNIST copies: 3 MB). */
+const MAX_DEFAULT_COPIES = 1000;
 
-/** Noisy copies per model call: the configured batch size, or as many as fit NOISE_BYTES (up to 1,000). */
+/** Noisy copies per model call: the configured batch size, or as many as the default call size allows (runtime/callSize.ts), up to 1,000. */
 export function samplesPerCall(configured: number, fromDefault: boolean, pixelsPerImage: number): number {
   if (!fromDefault) return configured;
-  return Math.max(configured, Math.min(MAX_DEFAULT_BATCH, Math.floor(NOISE_BYTES / (4 * pixelsPerImage))));
+  return rowsPerCall(configured, pixelsPerImage, MAX_DEFAULT_COPIES);
 }
 
 /** What the certification core needs: the images (decoded batches, in sample order) and the run's settings. */

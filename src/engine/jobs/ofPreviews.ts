@@ -2,6 +2,7 @@
  * Occluded Frequency in the jobs: rows per model call, previews of an image with its three strongest bands
  * ablated, and the image itself beside them.
  */
+import { rowsPerCall } from '../runtime/callSize';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../attacks/gallery';
@@ -48,9 +49,9 @@ export function writeOfOriginal(outDir: string, stem: string, pixels: Float32Arr
 }
 
 /**
- * Rows per model call: all bands (band groups) of an image plus its clean row in one call where that stays under 16 MiB
- * of input (a 28×28 image: 29 rows), else the session's batch size (a 224×224×3 image would need 270 MB).
+ * Rows per model call: all bands (band groups) of an image plus its clean row in one call where they fit the
+ * default call size (a 28×28 image: 29 rows), else the session's batch size (runtime/callSize.ts).
  */
 export function ofRowsPerCall(batchSize: number, bands: number, pixelsPerImage: number): number {
-  return Math.max(batchSize, Math.min(bands + 1, Math.floor((16 * 1024 * 1024) / (4 * pixelsPerImage))));
+  return rowsPerCall(batchSize, pixelsPerImage, bands + 1);
 }

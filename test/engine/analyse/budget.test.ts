@@ -20,7 +20,7 @@ import {
   resolveEotSamples,
   type BudgetProblem,
 } from '../../../src/engine/analyse/budget';
-import { analyseWork, DEFENDED_SHARE_TYPICAL } from '../../../src/engine/analyse/passCounts';
+import { analyseWork, REATTACKED_SHARE } from '../../../src/engine/analyse/passCounts';
 import { planAnalyse } from '../../../src/engine/analyse/plan';
 import type { AnalyseOptions } from '../../../src/engine/analyse/options';
 import { ANALYSE_STAGES, workSeconds } from '../../../src/engine/analyse/stageWork';
@@ -70,8 +70,8 @@ test('EOT samples enter the adaptive stage linearly: each point less saves one g
   const adaptive = (r: typeof a) => r.work.find((w) => w.stage === ANALYSE_STAGES.passTwoAdaptive)!;
   const n2 = a.plan.stages.find((s) => s.stage === 'adaptive')!.sizes.images;
   const attacks = a.plan.attacks.length;
-  // Per adaptive image: (P − 4) fewer gradients per step, ADAPTIVE_STEPS steps, every attack, the typical defended share.
-  const saved = n2 * attacks * ADAPTIVE_STEPS * DEFENDED_SHARE_TYPICAL * (P - 4);
+  // Per adaptive image: (P − 4) fewer gradients per step, ADAPTIVE_STEPS steps, every attack, every re-attacked example.
+  const saved = n2 * attacks * ADAPTIVE_STEPS * REATTACKED_SHARE * (P - 4);
   const gradients = (r: typeof a) => adaptive(r).images * adaptive(r).perImage.gradient;
   assert.ok(Math.abs(gradients(a) - gradients(b) - saved) < 1e-6 * saved);
   assert.equal(b.plan.eotSamples, 4);
