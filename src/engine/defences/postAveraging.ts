@@ -237,6 +237,9 @@ export class PostAveragedModel implements ScoreModel {
       for (let first = 0, slot = 0; first < n * P; first += rowsPerCall, slot ^= 1) {
         const rows = Math.min(rowsPerCall, n * P - first);
         const call = this.base.scores(pts, rows);
+        // Awaited below, after the next batch is built: marked handled now, or a call that fails (a cancel, the
+        // budget's stop) while the build yields would be an unhandled rejection and end the process.
+        call.catch(() => undefined);
         if (first + rowsPerCall < n * P) {
           await new Promise<void>((resolve) => setImmediate(resolve)); // let the call reach the runtime first
           pts = build(first + rowsPerCall, slot ^ 1);

@@ -137,6 +137,31 @@ test('points stream through the model a batch at a time: images split across bat
   }
 });
 
+test('a model call that fails while the next batch is built (a cancel, the budget stop) rejects the evaluation, not the process', async () => {
+  const p = preprocessing(1, 3, 3);
+  const model = new LinearModel(p, 4, 3); // batch size 16: 31 points per image, two calls or more
+  let calls = 0;
+  const failing = Object.assign(Object.create(model) as LinearModel, {
+    // Rejects asynchronously, as the budget's wrapped model call does once the deadline passes.
+    scores: async (x: Float32Array, n: number) => {
+      if (++calls >= 2) throw new Error('stopped at the budget');
+      return model.scores(x, n);
+    },
+  });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const pa = new PostAveragedModel(failing, { K: 5, radius: 0.7, sampler: randomDirections(p), rng: new Rng(3) });
+    const x = Float32Array.from({ length: 27 }, (_, i) => i / 27);
+    await assert.rejects(pa.scores(x, 3), /stopped at the budget/);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(unhandled, [], 'no call was left rejected without a handler');
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
 test('bad K and r are refused with what was expected', () => {
   const p = preprocessing(1, 3, 3);
   const model = new LinearModel(p, 2);
