@@ -267,10 +267,18 @@ function labelled(label: string, text: string): string[] {
   return wrap(text, pad).map((l, i) => (i ? l : `${label.padEnd(10)} ${l.slice(11)}`));
 }
 
+/** Class names the summary lists: ImageNet's 1,000 would fill a screen (the report keeps them all). */
+const LISTED_CLASSES = 20;
+
 /** The class order the logits were read in, and where it came from. */
 function classOrderLines(r: ReportV1): string[] {
   const names = r.dataset?.classNames ?? r.config.resolved.classNames;
-  return names ? labelled('classes', `${names.length}, logits in this order (${classOrderSource(r.config)}): ${names.join(', ')}`) : [];
+  if (!names) return [];
+  const listed =
+    names.length > LISTED_CLASSES
+      ? `${names.slice(0, LISTED_CLASSES - 1).join(', ')}, …, ${names[names.length - 1]} (the report lists all ${names.length})`
+      : names.join(', ');
+  return labelled('classes', `${names.length}, logits in this order (${classOrderSource(r.config)}): ${listed}`);
 }
 
 /**

@@ -66,3 +66,13 @@ test('eval prints the class order and where it came from', () => {
   r.config.provenance.classNames = 'inferred';
   assert.match(formatEvalReport(r), /^classes {4}10, logits in this order \(from the model's metadata\): t-shirt, trouser/m);
 });
+
+test('a thousand classes are summarised, not listed: the first 19, the last, and where the rest are', () => {
+  const r = report();
+  const names = Array.from({ length: 1000 }, (_, i) => `c${i}`);
+  if (r.dataset) r.dataset.classNames = names;
+  r.config.resolved.classNames = names;
+  const text = formatEvalReport(r).replace(/\n {11}/g, ' ');
+  assert.match(text, /^classes {4}1000, logits in this order \([^)]*\): c0, c1, .*, c18, …, c999 \(the report lists all 1000\)$/m);
+  assert.ok(!text.includes('c19,'), 'the 20th name is left to the report');
+});
