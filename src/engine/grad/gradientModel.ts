@@ -2,6 +2,7 @@
  * Running a classifier's gradient model: pixels (+ labels, κ or a cotangent) in; logits, per-sample loss
  * and ∂loss/∂pixels out, batched like every other model call.
  */
+import { SMALL_IMAGE_PIXELS } from '../runtime/callSize';
 import { encodeModel } from '../onnx/onnxProto';
 import { MAX_PARALLEL_MODEL_BYTES } from '../runtime/sessionWorkers';
 import { ModelSession, type BatchedInput, type SessionOptions } from '../runtime/modelSession';
@@ -48,9 +49,12 @@ export class GradientModel implements GradientSource {
     const model = builder.build(head, opts.gradients);
     const bytes = encodeModel(model);
     // A small convolutional model's gradient runs faster as one single-threaded session per thread, each on
-    // its share of the batch (sessionWorkers.ts); a plain MLP is too cheap for the hand-over to pay.
+    // its share of the batch (sessionWorkers.ts); a plain MLP is too cheap for the hand-over to pay, and a
+    // large image's operators are large enough for onnxruntime's own threads: resnet18 at 224×224 ran 35–41 ms
+    // per image with two workers and 36–37 ms with one 2-thread session, which held 0.6 GB less.
     const convolutional = model.graph.node.some((n) => n.opType === 'Conv');
-    const workers = opts.threads > 1 && convolutional && bytes.length <= MAX_PARALLEL_MODEL_BYTES ? opts.threads : 1;
+    const small = builder.pixelShape.reduce((a, b) => a * b, 1) <= SMALL_IMAGE_PIXELS;
+    const workers = opts.threads > 1 && convolutional && small && bytes.length <= MAX_PARALLEL_MODEL_BYTES ? opts.threads : 1;
     const session = await ModelSession.open(bytes, { ...opts, workers }, `${opts.label} (gradient model, ${head.kind})`);
     return new GradientModel(session, head, builder.pixelShape, builder.numClasses, opts.maxBatch);
   }

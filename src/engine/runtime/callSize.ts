@@ -13,6 +13,9 @@ export const DEFAULT_BATCH_SIZE = 64;
 /** Pixel values per model call by default: 8 images of 224×224×3. */
 export const CALL_PIXELS = 8 * 3 * 224 * 224;
 
+/** Images up to this many pixel values (79×79×3) are small: the default batch is the full 64, and a convolutional model's gradient shares a batch out to single-threaded worker sessions (grad/gradientModel.ts). */
+export const SMALL_IMAGE_PIXELS = CALL_PIXELS / DEFAULT_BATCH_SIZE;
+
 /** The default batch size for images of `pixelsPerImage` values (C·H·W): 64 up to 79×79×3, 8 at 224×224×3, 1 from 449×449×3. */
 export function defaultBatchSize(pixelsPerImage: number): number {
   return Math.max(1, Math.min(DEFAULT_BATCH_SIZE, Math.floor(CALL_PIXELS / Math.max(1, pixelsPerImage))));

@@ -4,7 +4,7 @@
  * split every operator of a small model (MNIST-sized convolutions) into pieces too small to pay for the
  * synchronisation: on 2 cores, mnist-cnn's gradient graph ran 100 images in 16–34 ms with one 2-thread
  * session and 12–14 ms with two 1-thread sessions in workers. Each worker holds its own copy of the weights,
- * so the engine uses this only for models of at most MAX_PARALLEL_MODEL_BYTES.
+ * so the engine uses this only for models of at most MAX_PARALLEL_MODEL_BYTES on small images (runtime/callSize.ts).
  */
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors';

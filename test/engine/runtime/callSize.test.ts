@@ -1,7 +1,7 @@
 /** The default model-call sizes (runtime/callSize.ts), in closed form. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CALL_PIXELS, defaultBatchSize, rowsPerCall } from '../../../src/engine/runtime/callSize';
+import { CALL_PIXELS, SMALL_IMAGE_PIXELS, defaultBatchSize, rowsPerCall } from '../../../src/engine/runtime/callSize';
 import { samplesPerCall } from '../../../src/engine/jobs/certifyJob';
 import { ofRowsPerCall } from '../../../src/engine/jobs/ofPreviews';
 
@@ -22,4 +22,10 @@ test('rows per model call: as many as CALL_PIXELS allows, within [batch size, ca
   assert.equal(ofRowsPerCall(64, 28, 784), 64);
   assert.equal(ofRowsPerCall(8, 80, 3 * 224 * 224), 8);
   assert.equal(ofRowsPerCall(4, 100, 3 * 64 * 64), 98, 'not all 101 rows fit: as many as the pixels allow');
+});
+
+test('small images are those the full default batch of 64 fits: up to 79×79×3', () => {
+  assert.ok(3 * 79 * 79 <= SMALL_IMAGE_PIXELS && 3 * 80 * 80 > SMALL_IMAGE_PIXELS);
+  assert.equal(defaultBatchSize(SMALL_IMAGE_PIXELS), 64);
+  assert.equal(defaultBatchSize(SMALL_IMAGE_PIXELS + 1), 63);
 });
