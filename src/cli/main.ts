@@ -530,6 +530,7 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
     );
   // The plan (the probe's costs, the estimate per stage, a budget's reductions) before the first stage runs.
   const planOut = values.json === '-' ? process.stderr : process.stdout;
+  let planPrinted = false;
   const report = await withCancellation(!values.quiet && values.json !== '-', (hooks, progress) =>
     runAnalyseJob(request, options, {
       ...hooks,
@@ -537,8 +538,17 @@ async function analyseCommand(args: string[], command: 'analyse' | 'defend'): Pr
         if (name !== PLAN_SECTION || values.quiet || sectionKind(section) !== 'run-plan') return;
         progress.done();
         const plan = section as RunPlanSection;
-        if (!plan.stopped) planOut.write(runPlanLines(plan).join('\n') + '\n');
-        progress.usePlan(plan);
+        // Printed once at the start (the ETA starts from it); a re-plan after pass 1 (replan.ts) adds its own line.
+        if (!planPrinted) {
+          if (!plan.stopped) planOut.write(runPlanLines(plan).join('\n') + '\n');
+          progress.usePlan(plan);
+        } else if (plan.replanned && !plan.stopped)
+          planOut.write(
+            runPlanLines(plan)
+              .filter((l) => l.startsWith('  replan'))
+              .join('\n') + '\n',
+          );
+        planPrinted = true;
       },
     }),
   );

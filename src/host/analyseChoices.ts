@@ -16,6 +16,7 @@ import {
   number,
   object,
   oneOf,
+  optional,
   string,
   type Infer,
   type MutuallyAssignable,
@@ -34,6 +35,7 @@ const timingProbeSchema = object({
   forwardSeconds: seconds,
   gradientSeconds: nullable(seconds),
   gradientUnavailable: nullable(string({ max: 10_000 })),
+  defendedFactors: optional(object({ postAveragingForward: seconds, postAveragingGradient: seconds, lowPassForward: seconds })),
   setupSeconds: seconds,
   choices: array(
     object({

@@ -32,6 +32,11 @@ export function runPlanLines(s: RunPlanSection): string[] {
   lines.push(
     `  probe    ${num(probe.images) ?? '?'} images: forward ${ms(num(probe.forwardSeconds))}/image, gradient ${ms(num(probe.gradientSeconds))}/image; ${durationText(num(probe.elapsedSeconds) ?? 0)} to set up and probe`,
   );
+  const f = probe.defendedFactors;
+  if (f && [f.postAveragingForward, f.postAveragingGradient, f.lowPassForward].every((v) => num(v) !== null))
+    lines.push(
+      `  defended a post-averaging point ${f.postAveragingForward.toFixed(2)}× a forward pass, its EOT gradient point ${f.postAveragingGradient.toFixed(2)}× a gradient pass, a low-pass row ${f.lowPassForward.toFixed(2)}× a forward pass (one batch of each, timed)`,
+    );
   for (const st of Array.isArray(s.stages) ? s.stages : [])
     lines.push(`  ${String(st.stage).padEnd(44)} ${String(st.images).padStart(6)} images  ≈ ${durationText(num(st.seconds) ?? 0)}`);
   if (s.eot)
@@ -58,6 +63,8 @@ export function runPlanLines(s: RunPlanSection): string[] {
     lines.push(
       `  ${e.section === 'fourier-heatmap' ? 'fourier ' : 'certify '} ${e.decision}${e.decision === 'left out' ? '' : ` (≈ ${durationText(num(e.seconds) ?? 0)})`}: ${e.reason}${e.decision === 'included' ? '' : ` (in full: ${e.command})`}`,
     );
+  if (s.replanned && typeof s.replanned.note === 'string')
+    lines.push(`  replan   after ${durationText(num(s.replanned.atSeconds) ?? 0)}: ${s.replanned.note}`);
   if (s.stopped) lines.push(`  stopped  ${s.stopped.note}`);
   return lines;
 }

@@ -19,7 +19,7 @@ import { bandCount, groupCount } from '../spectral/occludedFrequency';
 import { analyseWork, type ImageShape } from './passCounts';
 import { DEFAULT_EPSILON, planAnalyse, type AnalysePlan } from './plan';
 import type { AnalyseOptions } from './options';
-import { workSeconds, type PassCosts, type StageWork } from './stageWork';
+import { workSeconds, type DefendedPassFactors, type PassCosts, type StageWork } from './stageWork';
 
 /** Gradient seconds one image's EOT step may cost by default: a costlier model averages over fewer points. */
 export const EOT_STEP_SECONDS = 1;
@@ -79,6 +79,8 @@ export interface BudgetProblem {
   /** Expected clean accuracy (the probe's). */
   accuracy: number;
   costs: PassCosts;
+  /** The probe's defended-pass factors (absent: defended passes priced as plain ones). */
+  factors?: DefendedPassFactors;
   /** Seconds the model work may take. */
   seconds: number;
 }
@@ -97,7 +99,7 @@ export interface BudgetResult {
 /** The work and its seconds for these options and image count: the same count the estimate job and the ETA use. */
 export function estimateRun(opts: AnalyseOptions, problem: Omit<BudgetProblem, 'opts' | 'images' | 'seconds'>, images: number) {
   const plan = planAnalyse(opts, problem.preprocessing, images);
-  const work = analyseWork(plan, problem.shape, opts.K, problem.accuracy);
+  const work = analyseWork(plan, problem.shape, opts.K, problem.accuracy, problem.factors);
   return { plan, work, seconds: workSeconds(work, problem.costs) };
 }
 

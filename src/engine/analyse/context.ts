@@ -7,6 +7,7 @@ import type { Classifier } from '../runtime/classifier';
 import type { SessionOptions } from '../runtime/modelSession';
 import type { AnalyseOptions } from './options';
 import type { AnalysePlan } from './plan';
+import type { DefendedPassFactors } from './stageWork';
 
 export type PreparedData = Awaited<ReturnType<typeof prepareData>>;
 
@@ -31,6 +32,8 @@ export interface AnalyseContext {
   repeatability: Repeatability[];
   /** The ε sweep's robust accuracy of the undefended model, once pass 2 ran it. */
   epsilonCurve: EpsilonCurve | null;
+  /** The timing probe's defended-pass factors: the progress messages' expected passes count defended passes at them. */
+  defendedFactors: DefendedPassFactors;
   /** Run when the job ends, last first. */
   disposers: (() => Promise<void>)[];
   /** Publishes a finished report section (partial results stream to the panel). */

@@ -16,7 +16,8 @@
 import { CERTIFY_PRESETS, DEFAULT_ALPHA } from '../../protocol/certification';
 import type { RunPlanExtra } from '../report/sections';
 import { DEFAULT_MAX_SIDE, distinctCells, frequencyGrid } from '../spectral/fourierHeatmap';
-import type { StageWork } from './stageWork';
+import { GRADIENT_PASS_WEIGHT } from './passCounts';
+import { stageSeconds, type StageWork } from './stageWork';
 
 /** Share of the run's estimated stage seconds the added sections may take together (the demo grows by well under 20 %). */
 export const EXTRA_SHARE = 0.08;
@@ -40,6 +41,15 @@ export interface ExtrasInput {
   /** False for `defend` (no frequency analyses). */
   frequencyAnalyses: boolean;
   modelPath: string;
+}
+
+/**
+ * The run's size as the decision weighs it (ExtrasInput.runSeconds): its work counted at plain defended
+ * passes (no probe factors) and priced in forward passes, a gradient pass as GRADIENT_PASS_WEIGHT of them.
+ */
+export function runSecondsInForwardPasses(plainWork: readonly StageWork[], forwardSeconds: number): number {
+  const byPasses = { forwardSeconds, gradientSeconds: GRADIENT_PASS_WEIGHT * forwardSeconds };
+  return plainWork.reduce((sum, w) => sum + stageSeconds(w, byPasses), 0);
 }
 
 /** Forward passes of the heat map of one model at a grid stride: (distinct cells + the clean pass) × images. */

@@ -4,11 +4,11 @@
  * per-image costs times these counts give the estimate shown before a run, and the ETA's prior for stages
  * not yet started. Pure: the extension host imports it (no onnxruntime here).
  *
- * Counts are closed forms of what the stages run. Where an attack stops per image (DeepFool on crossing the
- * boundary, SimBA on success), the count is its typical cost, not its bound, and says so below; the rest
- * are the full work (minimal-ε bisection runs every step on images that break at the budget; defences are
- * counted as if every attack succeeded). Image decoding and the FFT-only stages (RCT, spectra) cost no
- * model passes and are left out.
+ * Counts are closed forms of what the stages run. DeepFool, which stops an image on crossing the boundary,
+ * is counted at its typical cost, not its bound, and says so below; the rest are the full work (minimal-ε
+ * bisection runs every step on images that break at the budget; defences are counted as if every attack
+ * succeeded; SimBA and Square spend their whole query budget). Image decoding and the FFT-only stages (RCT,
+ * spectra) cost no model passes and are left out.
  */
 import type { AttackSpec } from '../attacks/catalog';
 import { attackDefaults } from '../attacks/catalog';
@@ -18,18 +18,13 @@ import { pointsPerImage } from '../defences/postAveraging';
 import { bandCount, groupCount } from '../spectral/occludedFrequency';
 import type { AnalysePlan } from './plan';
 
-import { ANALYSE_STAGES, type Passes, type StageWork } from './stageWork';
+import { ANALYSE_STAGES, PLAIN_DEFENDED, type DefendedPassFactors, type Passes, type StageWork } from './stageWork';
 
 /**
  * DeepFool stops an image once it crosses the boundary: its authors report 2–3 iterations on average
  * (Moosavi-Dezfooli et al., 2016); 3 linearised steps are counted, not the `steps` bound.
  */
 export const DEEPFOOL_TYPICAL_STEPS = 3;
-/**
- * SimBA stops an image on success; on an undefended classifier most images fall within a fifth of the
- * default budget (Guo et al., 2019, Table 1: a few hundred to ~1,700 queries of 10,000 on ImageNet).
- */
-export const SIMBA_TYPICAL_BUDGET_FRACTION = 0.2;
 /**
  * Pass 2 re-attacks only the examples a defence defended in pass 1 (an attack broke the model, not the
  * defended one). Before pass 1 that share is unknown: it was a fifth on mnist-cnn, three quarters on
@@ -80,7 +75,10 @@ export function attackPasses(spec: AttackSpec, numClasses: number): Passes {
       // The cw-margin head gives the loss and its gradient in one pass: steps per binary-search step, and one check each.
       return { gradient: n('searchSteps') * n('steps'), forward: n('searchSteps') };
     case 'simba':
-      return { gradient: 0, forward: Math.ceil(n('maxQueries') * SIMBA_TYPICAL_BUDGET_FRACTION) };
+      // The full query budget, the bound: an image stops at success, but on a model SimBA cannot break (a robust
+      // or a random one: no success in 625 queries on the random ResNet-18 at 224) every image spends all of it,
+      // and a fifth of it, counted before, left a budget's pass 1 1.5× its estimate.
+      return { gradient: 0, forward: n('maxQueries') };
     case 'apgd-ce':
     case 'apgd-dlr':
       // Per restart: a gradient at the start and one per step, each `eot` calls. A bound: an image broken early leaves the batch.
@@ -102,15 +100,23 @@ export function attackPasses(spec: AttackSpec, numClasses: number): Passes {
 
 /**
  * What a defence's model costs per image to classify, and per adaptive-attack gradient (EOT over
- * `eotSamples` of its points: all 6K+1 by default).
+ * `eotSamples` of its points: all 6K+1 by default), in plain passes at the probe's defended factors.
  */
-export function defendedPasses(defence: string, K: number, eotSamples?: number): { classify: Passes; gradient: Passes } {
+export function defendedPasses(
+  defence: string,
+  K: number,
+  eotSamples?: number,
+  f: DefendedPassFactors = PLAIN_DEFENDED,
+): { classify: Passes; gradient: Passes } {
   if (defence === 'post-averaging') {
-    const points = pointsPerImage(K);
-    return { classify: { forward: points, gradient: 0 }, gradient: { forward: 0, gradient: eotPoints(K, eotSamples) } };
+    const points = pointsPerImage(K) * f.postAveragingForward;
+    return {
+      classify: { forward: points, gradient: 0 },
+      gradient: { forward: 0, gradient: eotPoints(K, eotSamples) * f.postAveragingGradient },
+    };
   }
-  // The low-pass filter is part of the defended model's graph: one pass of the model.
-  return { classify: { forward: 1, gradient: 0 }, gradient: { forward: 0, gradient: 1 } };
+  // Classifying filters the image in JavaScript first; the gradient's filter is part of the defended graph.
+  return { classify: { forward: f.lowPassForward, gradient: 0 }, gradient: { forward: 0, gradient: 1 } };
 }
 
 export interface ImageShape {
@@ -139,14 +145,15 @@ export function suitePasses(plan: AnalysePlan, numClasses: number): Passes {
  * adversarial example (`accuracy` of the images are attacked; every attack is counted as a success), and
  * Occluded Frequency (a pass per band group: ⌈bands / g⌉) on the share of the images it covers.
  */
-export function passOneRest(plan: AnalysePlan, shape: ImageShape, accuracy: number): Passes {
+export function passOneRest(plan: AnalysePlan, shape: ImageShape, accuracy: number, f: DefendedPassFactors = PLAIN_DEFENDED): Passes {
   const stage = (name: string) => plan.stages.find((s) => s.stage === name)!;
   const images = stage('clean').sizes.images;
   const defenceSizes = stage('defences').skipped === null ? stage('defences').sizes : {};
   const rows = 1 + plan.attacks.length * accuracy;
   const radii = defenceSizes['post-averaging/radii'] ?? 0;
-  let rest: Passes = { forward: rows * radii * (defenceSizes['post-averaging/pointsPerImage'] ?? 0), gradient: 0 };
-  rest = add(rest, { forward: rows * (defenceSizes['low-pass/cutoffs'] ?? 0), gradient: 0 });
+  const points = (defenceSizes['post-averaging/pointsPerImage'] ?? 0) * f.postAveragingForward;
+  let rest: Passes = { forward: rows * radii * points, gradient: 0 };
+  rest = add(rest, { forward: rows * (defenceSizes['low-pass/cutoffs'] ?? 0) * f.lowPassForward, gradient: 0 });
   const of = stage('occludedFrequency');
   if (of.skipped === null && images > 0)
     rest = add(rest, {
@@ -162,7 +169,13 @@ export function passOneRest(plan: AnalysePlan, shape: ImageShape, accuracy: numb
  * attacks run on correctly classified images only, and pass 2 takes its adaptive images from them. The
  * defences are counted as if every attack succeeded; pass 2 re-attacks every example (the bound: REATTACKED_SHARE).
  */
-export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, accuracy = 1): StageWork[] {
+export function analyseWork(
+  plan: AnalysePlan,
+  shape: ImageShape,
+  K: number,
+  accuracy = 1,
+  factors: DefendedPassFactors = PLAIN_DEFENDED,
+): StageWork[] {
   const a = Math.min(1, Math.max(0, accuracy));
   const images = plan.stages.find((s) => s.stage === 'clean')!.sizes.images;
   const stage = (name: string) => plan.stages.find((s) => s.stage === name)!;
@@ -170,7 +183,7 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, acc
   const suite = suitePasses(plan, shape.numClasses);
 
   // Pass 1, per image: its scores, every attack (on the correct images), then the defences and frequency analyses.
-  const passOne = add(add({ forward: 1, gradient: 0 }, suite, a), passOneRest(plan, shape, a));
+  const passOne = add(add({ forward: 1, gradient: 0 }, suite, a), passOneRest(plan, shape, a, factors));
   const work: StageWork[] = [
     { stage: ANALYSE_STAGES.clean, images, perImage: { forward: 1, gradient: 0 } },
     { stage: ANALYSE_STAGES.passOne, images, perImage: passOne },
@@ -181,7 +194,7 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, acc
   const n2 = Math.min(Math.round(a * images), adaptive.sizes.images);
   if (adaptive.skipped !== null || plan.defences.length === 0 || n2 === 0) return work;
   const replay = Math.min(images, Math.ceil(n2 / a));
-  const defended = plan.defences.map((d) => defendedPasses(d.name, K, plan.eotSamples));
+  const defended = plan.defences.map((d) => defendedPasses(d.name, K, plan.eotSamples, factors));
   const sweeps = stage('sweeps').skipped === null ? plan.epsGrid.length : 0;
   // Part 1, per adaptive image: scores, a timed plain pass, each defence on the clean image; the ε sweep's
   // PGD-10 at every ε, and every defence on each of its examples.
@@ -193,7 +206,7 @@ export function analyseWork(plan: AnalysePlan, shape: ImageShape, K: number, acc
   const replayed = add({ forward: 1, gradient: 0 }, suite, a);
   let reattacked = NONE;
   plan.defences.forEach((d) => {
-    reattacked = add(reattacked, adaptiveAttackPasses(d.name, K, plan.eotSamples, plan.adaptiveAttack, shape.numClasses), A);
+    reattacked = add(reattacked, adaptiveAttackPasses(d.name, K, plan.eotSamples, plan.adaptiveAttack, shape.numClasses, factors), A);
   });
   reattacked = add(NONE, reattacked, REATTACKED_SHARE);
   work.push({ stage: ANALYSE_STAGES.passTwoSweep, images: n2, perImage: partOne });
@@ -217,7 +230,7 @@ export function passWeight(p: Passes): number {
 
 /**
  * One defence's adaptive attack against one attack's example, and the defended verdict on it (pass 2):
- *   pgd:        ADAPTIVE_STEPS defence gradients;
+ *   pgd:        ADAPTIVE_STEPS defence gradients and PGD's final evaluation through the defence;
  *   apgd-ce:    a gradient at the start and one per step (ADAPTIVE_STEPS + 1);
  *   autoattack: the cascade's first attack on the image, each later one on the `survivors` share of images
  *               still robust (default ENSEMBLE_SURVIVOR_SHARE, typical; 1 is the bound, what runs when nothing
@@ -230,10 +243,13 @@ export function adaptiveAttackPasses(
   eotSamples?: number,
   attack: AdaptiveAttack = 'pgd',
   numClasses = 10,
+  factors: DefendedPassFactors = PLAIN_DEFENDED,
   survivors = ENSEMBLE_SURVIVOR_SHARE,
 ): Passes {
-  const d = defendedPasses(defence, K, eotSamples);
-  if (attack === 'pgd') return add(add(NONE, d.gradient, ADAPTIVE_STEPS), d.classify);
+  const d = defendedPasses(defence, K, eotSamples, factors);
+  // PGD ends with its own evaluation through the defence, and the verdict on the kept example is another
+  // (stages/adaptive.ts); APGD-CE's steps return the defended scores, so only the verdict is added.
+  if (attack === 'pgd') return add(add(NONE, d.gradient, ADAPTIVE_STEPS), d.classify, 2);
   if (attack === 'apgd-ce') return add(add(NONE, d.gradient, ADAPTIVE_STEPS + 1), d.classify);
   const randomized = defence === 'post-averaging';
   let total = d.classify;

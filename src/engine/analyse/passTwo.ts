@@ -171,7 +171,9 @@ export async function runPassTwo(
       const perAttack = suiteAttackPasses(plan, pass2Suite.attacks.length, classes);
       const suitePerImage = perAttack.reduce((sum, a) => addPasses(sum, a), NO_PASSES);
       const perReattack = defended.map((def, d) =>
-        def.gradient ? adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K, plan.eotSamples, adaptiveAttack, classes) : NO_PASSES,
+        def.gradient
+          ? adaptiveAttackPasses(plan.defences[d]?.name ?? '', ctx.opts.K, plan.eotSamples, adaptiveAttack, classes, ctx.defendedFactors)
+          : NO_PASSES,
       );
       /** Pass 1's count of the examples defence d will re-attack for attack a among replay images [from, to). */
       const reattacks = (d: number, a: number, from: number, to: number) => {

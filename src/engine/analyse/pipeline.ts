@@ -29,8 +29,19 @@ import type { AnalyseOptions } from './options';
 import { addPasses, NO_PASSES, passOneRest, suiteAttackPasses } from './passCounts';
 import { runPassTwo, type PassTwoCounts } from './passTwo';
 import { planAnalyse } from './plan';
-import { budgetDeadline, cancelledDuringProbe, PLAN_SECTION, planRunStart, type Schedule } from './runPlan';
-import { ANALYSE_STAGES } from './stageWork';
+import {
+  budgetDeadline,
+  cancelledDuringProbe,
+  PLAN_SECTION,
+  PLAN_SHARE,
+  planRunStart,
+  REPORT_RESERVE_SECONDS,
+  type RunStart,
+  type Schedule,
+} from './runPlan';
+import { replanPassTwo } from './replan';
+import { extrasWork } from './extras';
+import { ANALYSE_STAGES, PLAIN_DEFENDED, stageSeconds, type StageWork } from './stageWork';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
 import { runCleanStage } from './stages/clean';
 import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
@@ -88,6 +99,7 @@ export async function runAnalysePipeline(
     warnings: [],
     repeatability: [],
     epsilonCurve: null,
+    defendedFactors: start.factors ?? PLAIN_DEFENDED,
     disposers: [],
     section: (name, value) => {
       sections[name] = value;
@@ -120,6 +132,7 @@ export async function runAnalysePipeline(
       warnings: ctx.warnings,
     });
   };
+  const passOneStart = performance.now();
   try {
     const clean = await runCleanStage(ctx).catch((e: unknown) => {
       if (isEngineError(e) && e.code === 'CANCELLED') return null;
@@ -157,7 +170,17 @@ export async function runAnalysePipeline(
       shardExtras = analyseShardExtras(attacks, data.shard, pass1.defences, ctx, counts);
       return report(partial, clean.skipped, attacks.suite);
     }
-    if (!partial && chosen.results.length) partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
+    if (!partial && chosen.results.length) {
+      const replanned = replanAfterPassOne(ctx, start, clean.correct.size, (performance.now() - passOneStart) / 1000, t0);
+      if (replanned && start.section) {
+        start = { ...start, section: { ...start.section, replanned } };
+        ctx.section(PLAN_SECTION, start.section!);
+        ctx.warnings.push(
+          `the budget cut the adaptive images from ${replanned.adaptiveImages.from} to ${replanned.adaptiveImages.to}: ${replanned.note}`,
+        );
+      }
+      partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
+    }
     if (chosen.results.length && !pass1.partial) publishSweeps();
     // The sections added when cheap (the run plan says which and why), after every other section.
     if (!partial)
@@ -173,6 +196,40 @@ export async function runAnalysePipeline(
   }
 }
 
+/**
+ * With a budget, after pass 1: pass 2 and the added sections re-estimated at pass 1's pace (replan.ts); when
+ * they no longer fit, the plan's adaptive images are cut (ctx.plan, which pass 2 reads). Null: unchanged.
+ */
+function replanAfterPassOne(ctx: AnalyseContext, start: RunStart, correct: number, passOneSeconds: number, t0: number) {
+  const budget = ctx.opts.budgetSeconds;
+  if (budget === undefined || ctx.data.shard || !start.costs || !start.shape) return null;
+  const costs = start.costs;
+  const seconds = (stages: readonly StageWork[]) => stages.reduce((sum, w) => sum + stageSeconds(w, costs), 0);
+  const passOne: string[] = [ANALYSE_STAGES.clean, ANALYSE_STAGES.passOne];
+  const atSeconds = (performance.now() - t0) / 1000;
+  const replanned = replanPassTwo({
+    opts: ctx.opts,
+    preprocessing: ctx.prepared.config.preprocessing,
+    images: ctx.data.samples.length,
+    correct,
+    shape: start.shape,
+    costs,
+    factors: ctx.defendedFactors,
+    passOneEstimate: seconds(start.work.filter((w) => passOne.includes(w.stage))),
+    passOneSeconds,
+    extrasSeconds: seconds(extrasWork(start.extras)),
+    leftSeconds: Math.max(0, (budget - REPORT_RESERVE_SECONDS - atSeconds) * PLAN_SHARE),
+    atSeconds,
+  });
+  if (replanned)
+    ctx.plan = planAnalyse(
+      { ...ctx.opts, adaptiveImages: replanned.adaptiveImages.to },
+      ctx.prepared.config.preprocessing,
+      ctx.data.samples.length,
+    );
+  return replanned;
+}
+
 /** Pass 1, batch by batch: attacks → defence tallies → the batch stages (frequency lens); then their sections. */
 async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrect: number) {
   const { classifier, prepared, data, plan } = ctx;
@@ -186,7 +243,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
   // The batch's parts: its scores, each attack on its correct images, then the defences and frequency analyses.
   const shape = { height: ctx.H, width: ctx.W, numClasses: classifier.numClasses ?? ctx.classNames.length };
   const perAttack = suiteAttackPasses(plan, suite.attacks.length, shape.numClasses);
-  const rest = addPasses({ forward: 1, gradient: 0 }, passOneRest(plan, shape, total ? cleanCorrect / total : 0));
+  const rest = addPasses({ forward: 1, gradient: 0 }, passOneRest(plan, shape, total ? cleanCorrect / total : 0, ctx.defendedFactors));
   const batchWork = (images: number, attacked: number) =>
     perAttack.reduce((sum, a) => addPasses(sum, a, attacked), addPasses(NO_PASSES, rest, images));
   const work = new WorkProgress(ctx.report, ANALYSE_STAGES.passOne, total, batchWork(total, cleanCorrect));

@@ -10,18 +10,18 @@ import { EngineError, isEngineError } from '../errors';
 import type { JobHooks } from '../jobs/evalJob';
 import type { PreparedModel } from '../jobs/prepare';
 import type { RunPlanExtra, RunPlanSection } from '../report/sections';
-import { extrasWork, planExtras } from './extras';
+import { extrasWork, planExtras, runSecondsInForwardPasses } from './extras';
 import type { Classifier } from '../runtime/classifier';
 import { pointsPerImage } from '../defences/postAveraging';
 import { estimateRun, minimumSeconds, planBudget, resolveEotSamples } from './budget';
 import type { AdaptiveAttack } from '../defences/adaptive';
 import type { PreparedData } from './context';
 import type { AnalyseOptions } from './options';
-import { analyseWork, GRADIENT_PASS_WEIGHT } from './passCounts';
+import { analyseWork, GRADIENT_PASS_WEIGHT, type ImageShape } from './passCounts';
 import { planAnalyse } from './plan';
 import { bandCount, groupCount } from '../spectral/occludedFrequency';
 import { probePassCosts } from './probe';
-import { stageSeconds, type StageWork } from './stageWork';
+import { stageSeconds, type DefendedPassFactors, type PassCosts, type StageWork } from './stageWork';
 
 /** Images the run's probe times: enough for a steady per-image cost, few enough to cost seconds on a large model. */
 export const RUN_PROBE_IMAGES = 8;
@@ -38,6 +38,10 @@ export interface RunStart {
   section: RunPlanSection | null;
   work: StageWork[];
   extras: RunPlanExtra[];
+  /** The probe's per-pass costs and defended factors and the model's shape, for the re-plan after pass 1 (null without images). */
+  costs: PassCosts | null;
+  factors: DefendedPassFactors | null;
+  shape: ImageShape | null;
 }
 
 /** Probes, resolves the EOT samples, plans to the budget; throws a USAGE error when the budget is below the minimum. */
@@ -49,10 +53,11 @@ export async function planRunStart(
   hooks: JobHooks,
   t0: number,
 ): Promise<RunStart> {
-  if (data.samples.length === 0) return { opts, data, section: null, work: [], extras: [] };
+  if (data.samples.length === 0) return { opts, data, section: null, work: [], extras: [], costs: null, factors: null, shape: null };
   const p = prepared.config.preprocessing;
   const probe = await probePassCosts(prepared, data.samples, classifier, {
     maxImages: RUN_PROBE_IMAGES,
+    K: opts.K,
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     step: (done) => hooks.onProgress?.({ stage: PROBE_STAGE, done, total: 3 }),
   });
@@ -89,7 +94,7 @@ export async function planRunStart(
         { hint: `give --budget ${Math.ceil(needed)}s or more` },
       );
     }
-    const problem = { preprocessing: p, shape, accuracy: probe.probeAccuracy, costs };
+    const problem = { preprocessing: p, shape, accuracy: probe.probeAccuracy, costs, factors: probe.defendedFactors };
     const pick = chooseAdaptiveAttack(runOpts, problem, data.samples.length, seconds);
     if (pick) {
       runOpts = { ...runOpts, adaptiveAttack: pick.attack };
@@ -103,6 +108,7 @@ export async function planRunStart(
       shape,
       accuracy: probe.probeAccuracy,
       costs,
+      factors: probe.defendedFactors,
       seconds,
     });
     runOpts = r.opts;
@@ -112,14 +118,14 @@ export async function planRunStart(
     if (r.images < data.samples.length)
       runData = { ...data, samples: sampleDataset(data.dataset, { limit: r.images, seed: prepared.config.seed }) };
   } else {
-    work = analyseWork(planAnalyse(runOpts, p, data.samples.length), shape, runOpts.K, probe.probeAccuracy);
+    work = analyseWork(planAnalyse(runOpts, p, data.samples.length), shape, runOpts.K, probe.probeAccuracy, probe.defendedFactors);
   }
   // The sections added when cheap (extras.ts), judged against the planned stages' estimate.
   const plannedSeconds = work.reduce((sum, w) => sum + stageSeconds(w, costs), 0);
-  // Weighed in forward passes (a gradient pass as GRADIENT_PASS_WEIGHT): the same seed plans the same sections.
-  const byPasses = { forwardSeconds: costs.forwardSeconds, gradientSeconds: GRADIENT_PASS_WEIGHT * costs.forwardSeconds };
+  // Weighed in forward passes at plain defended passes: the same seed plans the same sections.
+  const plainWork = analyseWork(planAnalyse(runOpts, p, runData.samples.length), shape, runOpts.K, probe.probeAccuracy);
   const extras = planExtras({
-    runSeconds: work.reduce((sum, w) => sum + stageSeconds(w, byPasses), 0),
+    runSeconds: runSecondsInForwardPasses(plainWork, costs.forwardSeconds),
     forwardSeconds: costs.forwardSeconds,
     images: runData.samples.length,
     height: p.height,
@@ -132,13 +138,18 @@ export async function planRunStart(
   });
   work = [...work, ...extrasWork(extras)];
   const setupStage = { stage: 'gradient graph set-up', images: 0, forward: 0, gradient: 0, seconds: gradientSetup };
-  const stages = work.map((w) => ({
-    stage: w.stage,
-    images: w.images,
-    forward: w.images * w.perImage.forward,
-    gradient: w.images * w.perImage.gradient,
-    seconds: stageSeconds(w, costs),
-  }));
+  // Counts are passes (defended ones as passes of the defended model); the seconds price them at the probe's factors.
+  const counted = new Map([...plainWork, ...extrasWork(extras)].map((w) => [w.stage, w]));
+  const stages = work.map((w) => {
+    const c = counted.get(w.stage) ?? w;
+    return {
+      stage: w.stage,
+      images: w.images,
+      forward: c.images * c.perImage.forward,
+      gradient: c.images * c.perImage.gradient,
+      seconds: stageSeconds(w, costs),
+    };
+  });
   const finalPlan = planAnalyse(runOpts, p, runData.samples.length);
   const ofStage = finalPlan.stages.find((s) => s.stage === 'occludedFrequency');
   const bands = bandCount(p.height, p.width);
@@ -160,6 +171,7 @@ export async function planRunStart(
       accuracy: probe.probeAccuracy,
       forwardSeconds: probe.forwardSeconds,
       gradientSeconds: probe.gradientSeconds,
+      defendedFactors: probe.defendedFactors,
       elapsedSeconds: elapsed,
     },
     eot: {
@@ -177,7 +189,7 @@ export async function planRunStart(
     stopped: null,
     extras,
   };
-  return { opts: runOpts, data: runData, section, work, extras };
+  return { opts: runOpts, data: runData, section, work, extras, costs, factors: probe.defendedFactors, shape };
 }
 
 /** The adaptive attacks the budget tries, strongest first (the last is taken when none fits). */

@@ -36,6 +36,21 @@ export interface PassCosts {
   gradientSeconds: number;
 }
 
+/**
+ * What a defended pass costs over a plain one, as the timing probe measured it (probe.ts): a post-averaging
+ * point (its directions drawn and its rows built in JavaScript, then the model), an EOT gradient point, and a
+ * low-pass row (the image filtered by FFT in JavaScript, then the model). Counts of defended passes are
+ * multiplied by these, so the work stays in plain-pass equivalents that the probe's two costs price.
+ */
+export interface DefendedPassFactors {
+  postAveragingForward: number;
+  postAveragingGradient: number;
+  lowPassForward: number;
+}
+
+/** Defended passes priced as plain ones (no probe of the defences: reports made before it, tests). */
+export const PLAIN_DEFENDED: DefendedPassFactors = { postAveragingForward: 1, postAveragingGradient: 1, lowPassForward: 1 };
+
 export function stageSeconds(w: StageWork, cost: PassCosts): number {
   return w.images * (w.perImage.forward * cost.forwardSeconds + w.perImage.gradient * cost.gradientSeconds);
 }
@@ -51,6 +66,7 @@ export interface EstimateChoice {
   images: number;
   /** Whether this is every image the configuration gives (no smaller limit). */
   all: boolean;
+  /** In plain-pass equivalents: defended passes counted at the probe's `defendedFactors`, so the two costs price them. */
   work: StageWork[];
 }
 
@@ -67,6 +83,8 @@ export interface TimingProbeSection {
   gradientSeconds: number | null;
   /** Why the gradient could not be timed (null when it was). */
   gradientUnavailable: string | null;
+  /** The defended passes' cost over plain ones (absent in older sections: priced as plain). */
+  defendedFactors?: DefendedPassFactors;
   /** Seconds the probe took to get ready as a run does: model, configuration, dataset listing, sessions, gradient graph. */
   setupSeconds: number;
   choices: EstimateChoice[];

@@ -1,14 +1,15 @@
 /**
  * `estimate`: a short timing probe before an analyse run. It loads the model and its configuration as the
- * run would, times a forward batch and an input-gradient batch (the cross-entropy gradient the white-box
- * attacks follow) on the first images of the configured sample, and counts the work of each preset × image
- * count asked for from the same plan the run would make (analyse/passCounts.ts). The extension prices the
- * choices with the two costs; nothing is written and no attack runs.
+ * run would, times a forward batch, an input-gradient batch (the cross-entropy gradient the white-box
+ * attacks follow) and one defended batch of each kind (analyse/probe.ts) on images of the configured sample,
+ * and counts the work of each preset × image count asked for from the same plan the run would make
+ * (analyse/passCounts.ts, defended passes at the probe's factors). The extension prices the choices with the
+ * two costs; nothing is written and no attack runs.
  */
 import { performance } from 'node:perf_hooks';
-import { analyseWork, GRADIENT_PASS_WEIGHT } from '../analyse/passCounts';
-import { extrasWork, planExtras } from '../analyse/extras';
-import { stageSeconds } from '../analyse/stageWork';
+import { analyseWork } from '../analyse/passCounts';
+import { extrasWork, planExtras, runSecondsInForwardPasses } from '../analyse/extras';
+import type { AnalysePreset } from '../attacks/catalog';
 import { planAnalyse } from '../analyse/plan';
 import { probePassCosts } from '../analyse/probe';
 import { resolveEotSamples } from '../analyse/budget';
@@ -37,6 +38,7 @@ export async function runEstimateJob(req: JobRequest, opts: EstimateOptions, hoo
   const setupSeconds = (performance.now() - t0) / 1000;
   try {
     const probe = await probePassCosts(prepared, data.samples, classifier, {
+      K: opts.analyse.K,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       step: (done) => hooks.onProgress?.({ stage, done, total: 3 }),
     });
@@ -46,33 +48,24 @@ export async function runEstimateJob(req: JobRequest, opts: EstimateOptions, hoo
     const counts = [...new Set([...opts.images.filter((k) => k < available), available])].sort((a, b) => a - b);
     const eotSamples = resolveEotSamples(opts.analyse, probe.gradientSeconds);
     // The sections analyse adds when cheap (analyse/extras.ts), decided as the run plan decides them.
-    const byPasses = { forwardSeconds: probe.forwardSeconds, gradientSeconds: GRADIENT_PASS_WEIGHT * probe.forwardSeconds };
-    const withExtras = (work: ReturnType<typeof analyseWork>, images: number) => [
-      ...work,
-      ...extrasWork(
-        planExtras({
-          runSeconds: work.reduce((sum, w) => sum + stageSeconds(w, byPasses), 0),
-          forwardSeconds: probe.forwardSeconds,
-          images,
-          height: p.height,
-          width: p.width,
-          budgetLeftSeconds: null,
-          shard: Boolean(data.shard),
-          frequencyAnalyses: opts.analyse.analyses?.spectra !== false,
-          modelPath: prepared.model.path,
-        }),
-      ),
-    ];
-    const choices: EstimateChoice[] = opts.presets.flatMap((preset) =>
-      counts.map((images) => ({
-        preset,
+    const choiceWork = (preset: AnalysePreset, images: number) => {
+      const plan = planAnalyse({ ...opts.analyse, preset, eotSamples }, p, images);
+      const plain = analyseWork(plan, shape, opts.analyse.K, probe.probeAccuracy);
+      const extras = planExtras({
+        runSeconds: runSecondsInForwardPasses(plain, probe.forwardSeconds),
+        forwardSeconds: probe.forwardSeconds,
         images,
-        all: images === available,
-        work: withExtras(
-          analyseWork(planAnalyse({ ...opts.analyse, preset, eotSamples }, p, images), shape, opts.analyse.K, probe.probeAccuracy),
-          images,
-        ),
-      })),
+        height: p.height,
+        width: p.width,
+        budgetLeftSeconds: null,
+        shard: Boolean(data.shard),
+        frequencyAnalyses: opts.analyse.analyses?.spectra !== false,
+        modelPath: prepared.model.path,
+      });
+      return [...analyseWork(plan, shape, opts.analyse.K, probe.probeAccuracy, probe.defendedFactors), ...extrasWork(extras)];
+    };
+    const choices: EstimateChoice[] = opts.presets.flatMap((preset) =>
+      counts.map((images) => ({ preset, images, all: images === available, work: choiceWork(preset, images) })),
     );
     const section: TimingProbeSection = {
       kind: 'timing-probe',
@@ -82,6 +75,7 @@ export async function runEstimateJob(req: JobRequest, opts: EstimateOptions, hoo
       forwardSeconds: probe.forwardSeconds,
       gradientSeconds: probe.gradientSeconds,
       gradientUnavailable: probe.gradientUnavailable,
+      defendedFactors: probe.defendedFactors,
       setupSeconds: setupSeconds + probe.gradientSetupSeconds,
       choices,
     };

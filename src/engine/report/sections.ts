@@ -386,6 +386,8 @@ export interface RunPlanSection {
     accuracy: number;
     forwardSeconds: number;
     gradientSeconds: number | null;
+    /** One defended batch of each kind over the plain passes' seconds (analyse/probe.ts; absent in older reports). */
+    defendedFactors?: { postAveragingForward: number; postAveragingGradient: number; lowPassForward: number };
     /** Seconds from the job's start to the end of the probe (model, images, sessions, probe). */
     elapsedSeconds: number;
   };
@@ -415,6 +417,17 @@ export interface RunPlanSection {
   fits: boolean;
   /** Set when the run stopped at the budget: when, and the stages it cut (not run, or not finished). */
   stopped: { atSeconds: number; cut: string[]; note: string } | null;
+  /**
+   * Set when, after pass 1, the budget cut pass 2's adaptive images (analyse/replan.ts): when, pass 1's pace (its
+   * seconds over its estimate, at least 1), the images before and after, and the run's new estimate.
+   */
+  replanned?: {
+    atSeconds: number;
+    pace: number;
+    adaptiveImages: { from: number; to: number };
+    estimateSeconds: number;
+    note: string;
+  } | null;
   /** The sections added when cheap relative to the run (analyse/extras.ts): each decision, why, and the command that runs it in full. */
   extras?: RunPlanExtra[];
 }

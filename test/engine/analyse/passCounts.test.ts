@@ -5,11 +5,12 @@ import {
   adaptiveAttackPasses,
   analyseWork,
   attackPasses,
+  defendedPasses,
+  passOneRest,
   DEEPFOOL_TYPICAL_STEPS,
   REATTACKED_SHARE,
   GRADIENT_PASS_WEIGHT,
   passWeight,
-  SIMBA_TYPICAL_BUDGET_FRACTION,
 } from '../../../src/engine/analyse/passCounts';
 import { WorkProgress } from '../../../src/engine/analyse/workProgress';
 import type { Progress } from '../../../src/engine/eval/cleanEval';
@@ -56,11 +57,11 @@ test('DeepFool: a vjp row per candidate class per step, the typical step count, 
   assert.deepEqual(attackPasses({ name: 'deepfool', params: { steps: 1 } }, 10), { gradient: 10, forward: 2 });
 });
 
-test('C&W: steps × search steps gradients; SimBA: forward passes only, a typical share of its budget', () => {
+test('C&W: steps × search steps gradients; SimBA: forward passes only, its whole query budget (the bound)', () => {
   assert.deepEqual(attackPasses({ name: 'cw', params: { steps: 100, searchSteps: 5 } }, 10), { gradient: 500, forward: 5 });
   assert.deepEqual(attackPasses({ name: 'simba', params: { maxQueries: 5000 } }, 10), {
     gradient: 0,
-    forward: Math.ceil(5000 * SIMBA_TYPICAL_BUDGET_FRACTION),
+    forward: 5000,
   });
 });
 
@@ -87,12 +88,13 @@ test('post-averaging costs 6K+1 forward points per image and configuration; its 
   assert.deepEqual(work[0], { stage: ANALYSE_STAGES.clean, images: 100, perImage: { forward: 1, gradient: 0 } });
   // scores + PGD (7 gradients, 1 evaluation) + the defence on the clean image and the example: 2 rows × 1 radius × points.
   assert.deepEqual(work[1], { stage: ANALYSE_STAGES.passOne, images: 100, perImage: { forward: 1 + 1 + 2 * points, gradient: 7 } });
-  // Part 1: scores, plain pass, the defence on the clean image. Part 2: scores, the suite again, PGD-10 EOT, the verdict.
+  // Part 1: scores, plain pass, the defence on the clean image. Part 2: scores, the suite again, PGD-10 EOT, PGD's
+  // final evaluation and the verdict (each through the defence).
   assert.deepEqual(work[2], { stage: ANALYSE_STAGES.passTwoSweep, images: 20, perImage: { forward: 2 + points, gradient: 0 } });
   assert.deepEqual(work[3], {
     stage: ANALYSE_STAGES.passTwoAdaptive,
     images: 20,
-    perImage: { forward: 1 + 1 + share * points, gradient: 7 + share * 10 * points },
+    perImage: { forward: 1 + 1 + share * 2 * points, gradient: 7 + share * 10 * points },
   });
 });
 
@@ -119,11 +121,11 @@ test('low-pass costs one pass per cutoff and row; Occluded Frequency one per ban
     images: 10,
     perImage: { forward: 2 + (1 + sweeps) + sweeps, gradient: 10 * sweeps },
   });
-  // Part 2: scores, FGSM again; PGD-10 through the filter and the verdict on the defended share.
+  // Part 2: scores, FGSM again; PGD-10 through the filter, its final evaluation and the verdict on the defended share.
   assert.deepEqual(work[3], {
     stage: ANALYSE_STAGES.passTwoAdaptive,
     images: 10,
-    perImage: { forward: 1 + 1 + share, gradient: 1 + share * 10 },
+    perImage: { forward: 1 + 1 + share * 2, gradient: 1 + share * 10 },
   });
 });
 
@@ -147,7 +149,7 @@ test('attacks run on correctly classified images only: the expected accuracy sca
   assert.deepEqual(work[3], {
     stage: ANALYSE_STAGES.passTwoAdaptive,
     images: 40,
-    perImage: { forward: 1 + 0.5 + (share * points * 20) / 40, gradient: 3.5 + (share * 10 * points * 20) / 40 },
+    perImage: { forward: 1 + 0.5 + (share * 2 * points * 20) / 40, gradient: 3.5 + (share * 10 * points * 20) / 40 },
   });
   // With no image classified correctly nothing is attacked and there is no pass 2.
   const none0 = analyseWork(planAnalyse(opts, p, 100), shape, K, 0);
@@ -173,8 +175,9 @@ test("a stage's progress follows its work: PGD-10 through post-averaging's 6K+1 
   const replayed = attackPasses({ name: 'pgd', params: {} }, 10);
   const adaptive = adaptiveAttackPasses('post-averaging', K);
   assert.equal(passWeight(replayed), 1 + GRADIENT_PASS_WEIGHT * 10);
-  assert.equal(passWeight(adaptive), 6 * K + 1 + GRADIENT_PASS_WEIGHT * 10 * (6 * K + 1));
-  assert.deepEqual(adaptiveAttackPasses('low-pass', K), { forward: 1, gradient: 10 });
+  // Ten EOT steps, PGD's final evaluation through the defence and the verdict on the kept example.
+  assert.equal(passWeight(adaptive), 2 * (6 * K + 1) + GRADIENT_PASS_WEIGHT * 10 * (6 * K + 1));
+  assert.deepEqual(adaptiveAttackPasses('low-pass', K), { forward: 2, gradient: 10 });
 
   // Two batches of 4 images: the first replays PGD on 4 and re-attacks 2 examples, the second only replays.
   const sent: Progress[] = [];
@@ -202,4 +205,34 @@ test("a stage's progress follows its work: PGD-10 through post-averaging's 6K+1 
   assert.ok(afterFirst.fraction! > 0.95, `the first batch holds nearly all the work (${afterFirst.fraction})`);
   assert.deepEqual(sent.at(-1), { stage: 'adaptive attacks', done: 8, total: 8, fraction: 1, expected });
   for (const p of sent) assert.deepEqual(p.expected, expected, 'every message carries the expected passes (a throttle may drop the first)');
+});
+
+test("defended passes are counted at the probe's factors: post-averaging's points and EOT points, low-pass rows", () => {
+  const f = { postAveragingForward: 1.25, postAveragingGradient: 1.5, lowPassForward: 3 };
+  const K = 7;
+  const P = 6 * K + 1;
+  assert.deepEqual(defendedPasses('post-averaging', K, undefined, f), {
+    classify: { forward: 1.25 * P, gradient: 0 },
+    gradient: { forward: 0, gradient: 1.5 * P },
+  });
+  assert.deepEqual(defendedPasses('low-pass', K, undefined, f), {
+    classify: { forward: 3, gradient: 0 },
+    gradient: { forward: 0, gradient: 1 },
+  });
+  const opts: AnalyseOptions = {
+    ...base,
+    attacks: [{ name: 'fgsm', params: {} }],
+    defences: ['post-averaging', 'low-pass'],
+    radius: 2,
+    cutoff: 8,
+    K,
+    analyses: none,
+  };
+  const plan = planAnalyse(opts, p, 10);
+  const plain = passOneRest(plan, shape, 1);
+  const priced = passOneRest(plan, shape, 1, f);
+  const cutoffs = plan.stages.find((s) => s.stage === 'defences')!.sizes['low-pass/cutoffs'];
+  // Two rows (the clean image and the example) through one radius's P points and every cutoff.
+  assert.equal(plain.forward, 2 * P + 2 * cutoffs);
+  assert.equal(priced.forward, 2 * 1.25 * P + 2 * 3 * cutoffs);
 });

@@ -48,6 +48,7 @@ const VOLATILE = new Set([
   'gradientSeconds',
   'elapsedSeconds',
   'estimateSeconds',
+  'defendedFactors',
 ]);
 
 function stable(r: ReportV1): string {

@@ -179,7 +179,7 @@ test('passCounts: the ensemble through low-pass costs what the cost counters rec
   assert.ok(out.attacks.some((a) => a.name === 'square'));
   // The caller's fresh verdict is the one defended classification passCounts adds outside the cascade.
   // Nothing breaks, so every attack runs on every image: the count's bound (survivors 1).
-  const want = adaptiveAttackPasses('low-pass', 5, undefined, 'autoattack', classes, 1);
+  const want = adaptiveAttackPasses('low-pass', 5, undefined, 'autoattack', classes, undefined, 1);
   assert.deepEqual({ forward: counter.forward / n + 1, gradient: counter.gradient / n }, want);
   assert.ok(want.forward >= ADAPTIVE_SQUARE_QUERIES);
 });

@@ -50,6 +50,11 @@ test(
     assert.ok(s.gradientSeconds !== null && s.gradientSeconds > 0, 'the CNN has a gradient');
     assert.equal(s.gradientUnavailable, null);
     assert.ok(s.setupSeconds >= 0);
+    // One defended batch of each kind, timed: a post-averaging point and a low-pass row cost at least about a
+    // plain forward pass (the JavaScript work comes on top), within the probe's clamp.
+    const f = s.defendedFactors;
+    assert.ok(f, 'the defended factors are recorded');
+    for (const [name, v] of Object.entries(f)) assert.ok(v >= 0.5 && v <= 10, `${name} ${v}`);
     // 200 is above the 150 available: it becomes "all"; 100 stays.
     assert.deepEqual(
       s.choices.map((c) => [c.preset, c.images, c.all]),
@@ -69,6 +74,7 @@ test(
         { height: 28, width: 28, numClasses: 10 },
         DEFAULT_K,
         s.probeAccuracy,
+        f,
       );
       assert.deepEqual(c.work.slice(0, base.length), base);
       const extras: string[] = Object.values(EXTRA_STAGES);
