@@ -153,20 +153,13 @@ export function planExtras(x: ExtrasInput): RunPlanExtra[] {
   return out;
 }
 
-/**
- * Each forward pass of these sections also has its input built in JavaScript (Gaussian noise, or a Fourier
- * basis, added and clipped), which on a small model costs about as much as the pass itself: the time estimate
- * (and so the ETA) counts each as this many passes. The decision above stays in passes, so a seed plans the same.
- */
-export const EXTRA_INPUT_FACTOR = 2;
-
-/** The included sections as stages of the run's work (forward passes, weighed by EXTRA_INPUT_FACTOR). */
+/** The included sections as stages of the run's work (their forward passes). */
 export function extrasWork(extras: readonly RunPlanExtra[]): StageWork[] {
   return extras
     .filter((e) => e.decision !== 'left out' && e.images > 0)
     .map((e) => ({
       stage: e.section === 'fourier-heatmap' ? EXTRA_STAGES.fourier : EXTRA_STAGES.certify,
       images: e.images,
-      perImage: { forward: (EXTRA_INPUT_FACTOR * e.forward) / e.images, gradient: 0 },
+      perImage: { forward: e.forward / e.images, gradient: 0 },
     }));
 }

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXTRA_INPUT_FACTOR, EXTRA_SHARE, extrasWork, planExtras, type ExtrasInput } from '../../../src/engine/analyse/extras';
+import { EXTRA_SHARE, extrasWork, planExtras, type ExtrasInput } from '../../../src/engine/analyse/extras';
 
 const pairs = (n: number) => (n % 2 === 0 ? (n * n - 4) / 2 + 4 : (n * n - 1) / 2 + 1);
 // 28×28: every frequency (28 a side); every 2nd: 14 a side (−14 … 12); every 4th: 7 a side (−12 … 12)
@@ -47,8 +47,8 @@ test('cheap: both sections in full, with their forward passes', () => {
   assert.deepEqual(
     extrasWork([fourier, certify]).map((w) => [w.stage, w.images, w.perImage.forward]),
     [
-      ['Fourier heat map', 100, EXTRA_INPUT_FACTOR * (CELLS[1] + 1)],
-      ['certification (randomized smoothing)', 100, EXTRA_INPUT_FACTOR * CERTIFY_PER_IMAGE],
+      ['Fourier heat map', 100, CELLS[1] + 1],
+      ['certification (randomized smoothing)', 100, CERTIFY_PER_IMAGE],
     ],
   );
 });
