@@ -8,7 +8,9 @@
  *   3. the sweep grids: the ε sweep's (4 points → 2: ε and 2ε), then post-averaging's radius × K grid
  *      (full → fast → the radius hint and the configured K alone),
  *   4. attack steps and query budgets (halved, four times at most, never below STEPS_FLOOR / QUERIES_FLOOR),
- *   5. the image count (the most that fits, down to IMAGE_FLOOR).
+ *   5. the image count (the most that fits, down to IMAGE_FLOOR),
+ *   6. the adaptive images (the most that fit, down to ADAPTIVE_IMAGES_FLOOR): pass 2 re-attacks every example of them
+ *      through each defence, a run's costliest work per image once the rest is at its floors.
  * A step that would not lower the estimate (its stage does not run) is not taken. Pure: synthetic costs test it.
  */
 import { attackDefaults, validateAttackSpec, type AttackSpec } from '../attacks/catalog';
@@ -32,6 +34,7 @@ export const OF_GROUPS_FLOOR = 8;
 export const STEPS_FLOOR = 5;
 export const QUERIES_FLOOR = 100;
 export const IMAGE_FLOOR = 8;
+export const ADAPTIVE_IMAGES_FLOOR = 4;
 /** Halvings of the attacks' steps the planner may take (down to ×1/16, never below the floors). */
 const STEP_HALVINGS = 4;
 
@@ -43,6 +46,7 @@ export const REDUCTION_ORDER = [
   'defence-grid',
   'attack-steps',
   'images',
+  'adaptive-images',
 ] as const;
 export type ReductionKind = (typeof REDUCTION_ORDER)[number];
 
@@ -204,6 +208,18 @@ export function planBudget(problem: BudgetProblem): BudgetResult {
       else hi = mid - 1;
     }
     take('images', 'images', images, lo, opts, lo);
+  }
+  // 6. The adaptive images: the most that fit.
+  const adaptiveNow = Math.min(current.plan.adaptiveImages, images);
+  if (!fits() && adaptiveNow > ADAPTIVE_IMAGES_FLOOR && current.plan.defences.length > 0) {
+    let lo = ADAPTIVE_IMAGES_FLOOR;
+    let hi = adaptiveNow - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (estimateRun({ ...opts, adaptiveImages: mid }, problem, images).seconds <= problem.seconds) lo = mid;
+      else hi = mid - 1;
+    }
+    take('adaptive-images', 'adaptive images', adaptiveNow, lo, { ...opts, adaptiveImages: lo });
   }
   return { opts, images, reductions, work: current.work, estimateSeconds: current.seconds, fits: fits() };
 }

@@ -10,7 +10,7 @@ import { EngineError, isEngineError } from '../errors';
 import type { JobHooks } from '../jobs/evalJob';
 import type { PreparedModel } from '../jobs/prepare';
 import type { RunPlanExtra, RunPlanSection } from '../report/sections';
-import { extrasWork, planExtras, runSecondsInForwardPasses } from './extras';
+import { EXTRA_SHARE, extrasWork, planExtras, runSecondsInForwardPasses } from './extras';
 import type { Classifier } from '../runtime/classifier';
 import { pointsPerImage } from '../defences/postAveraging';
 import { estimateRun, minimumSeconds, planBudget, resolveEotSamples } from './budget';
@@ -25,8 +25,12 @@ import { stageSeconds, type DefendedPassFactors, type PassCosts, type StageWork 
 
 /** Images the run's probe times: enough for a steady per-image cost, few enough to cost seconds on a large model. */
 export const RUN_PROBE_IMAGES = 8;
-/** Share of the budget left after the probe that the planned model work may fill: the rest covers decoding, FFTs, overheads. */
-export const PLAN_SHARE = 0.9;
+/**
+ * Share of the budget left after the probe that the planned work may fill: the rest covers image decoding and
+ * the FFT-only analyses, which the estimate leaves out (the defences' JavaScript work is in the probe's factors,
+ * and a pass 1 slower than its estimate is caught by the re-plan after it).
+ */
+export const PLAN_SHARE = 0.95;
 /** Seconds kept before the budget's end to write the report. */
 export const REPORT_RESERVE_SECONDS = 2;
 export const PLAN_SECTION = 'plan';
@@ -95,7 +99,11 @@ export async function planRunStart(
       );
     }
     const problem = { preprocessing: p, shape, accuracy: probe.probeAccuracy, costs, factors: probe.defendedFactors };
-    const pick = chooseAdaptiveAttack(runOpts, problem, data.samples.length, seconds);
+    // The stages leave the added sections their share (extras.ts: up to EXTRA_SHARE of the stages), as a run
+    // without a budget does; a shard and `defend` add none.
+    const extrasPossible = !data.shard && opts.analyses?.spectra !== false;
+    const stagesSeconds = extrasPossible ? seconds / (1 + EXTRA_SHARE) : seconds;
+    const pick = chooseAdaptiveAttack(runOpts, problem, data.samples.length, stagesSeconds);
     if (pick) {
       runOpts = { ...runOpts, adaptiveAttack: pick.attack };
       adaptiveChoice = { attack: pick.attack, chosenBy: 'budget' };
@@ -109,7 +117,7 @@ export async function planRunStart(
       accuracy: probe.probeAccuracy,
       costs,
       factors: probe.defendedFactors,
-      seconds,
+      seconds: stagesSeconds,
     });
     runOpts = r.opts;
     reductions = [...reductions, ...r.reductions];

@@ -13,6 +13,7 @@ import {
   estimateRun,
   halveSteps,
   IMAGE_FLOOR,
+  ADAPTIVE_IMAGES_FLOOR,
   minimumSeconds,
   OF_FLOOR,
   planBudget,
@@ -116,6 +117,7 @@ test('every plan fits its budget down to the floors, with reductions in the stat
     if (later('sweep-grid')) assert.equal(plan.epsGrid.length, 2);
     if (later('defence-grid') && kinds.has('defence-grid')) assert.equal(r.opts.defenceGrid, 'minimal');
     if (kinds.has('images')) assert.ok(r.images >= IMAGE_FLOOR && r.images < 100);
+    if (kinds.has('adaptive-images')) assert.ok(r.images === IMAGE_FLOOR && plan.adaptiveImages >= ADAPTIVE_IMAGES_FLOOR);
     // Smaller budgets never reduce less.
     assert.ok(r.reductions.length >= previous);
     previous = r.reductions.length;
