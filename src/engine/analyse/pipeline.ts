@@ -41,7 +41,7 @@ import {
 } from './runPlan';
 import { replanPassTwo } from './replan';
 import { extrasWork } from './extras';
-import { ANALYSE_STAGES, PLAIN_DEFENDED, stageSeconds, type StageWork } from './stageWork';
+import { ANALYSE_STAGES, PLAIN_DEFENDED, workSeconds } from './stageWork';
 import { publishAttacks, startAttackStage, type AttackStage } from './stages/attacks';
 import { runCleanStage } from './stages/clean';
 import { chooseDefences, publishDefences, startDefenceStage, type ChosenDefences } from './stages/defences';
@@ -204,7 +204,6 @@ function replanAfterPassOne(ctx: AnalyseContext, start: RunStart, correct: numbe
   const budget = ctx.opts.budgetSeconds;
   if (budget === undefined || ctx.data.shard || !start.costs || !start.shape) return null;
   const costs = start.costs;
-  const seconds = (stages: readonly StageWork[]) => stages.reduce((sum, w) => sum + stageSeconds(w, costs), 0);
   const passOne: string[] = [ANALYSE_STAGES.clean, ANALYSE_STAGES.passOne];
   const atSeconds = (performance.now() - t0) / 1000;
   const replanned = replanPassTwo({
@@ -215,9 +214,12 @@ function replanAfterPassOne(ctx: AnalyseContext, start: RunStart, correct: numbe
     shape: start.shape,
     costs,
     factors: ctx.defendedFactors,
-    passOneEstimate: seconds(start.work.filter((w) => passOne.includes(w.stage))),
+    passOneEstimate: workSeconds(
+      start.work.filter((w) => passOne.includes(w.stage)),
+      costs,
+    ),
     passOneSeconds,
-    extrasSeconds: seconds(extrasWork(start.extras)),
+    extrasSeconds: workSeconds(extrasWork(start.extras), costs),
     leftSeconds: Math.max(0, (budget - REPORT_RESERVE_SECONDS - atSeconds) * PLAN_SHARE),
     atSeconds,
   });

@@ -11,7 +11,7 @@ import { analyseWork, type ImageShape } from './passCounts';
 import { planAnalyse } from './plan';
 import type { AnalyseOptions } from './options';
 import type { Preprocessing } from '../config/runConfig';
-import { ANALYSE_STAGES, stageSeconds, type DefendedPassFactors, type PassCosts, type StageWork } from './stageWork';
+import { ANALYSE_STAGES, workSeconds, type DefendedPassFactors, type PassCosts } from './stageWork';
 
 export interface ReplanInput {
   opts: AnalyseOptions;
@@ -43,9 +43,12 @@ export function passOnePace(estimate: number, seconds: number): number {
 /** Pass 2's estimated seconds with `adaptiveImages` of the correct images (its two progress stages). */
 export function passTwoSeconds(x: ReplanInput, adaptiveImages: number): number {
   const plan = planAnalyse({ ...x.opts, adaptiveImages }, x.preprocessing, x.images);
-  const work: StageWork[] = analyseWork(plan, x.shape, x.opts.K, x.images > 0 ? x.correct / x.images : 0, x.factors);
+  const work = analyseWork(plan, x.shape, x.opts.K, x.images > 0 ? x.correct / x.images : 0, x.factors);
   const pass2: string[] = [ANALYSE_STAGES.passTwoSweep, ANALYSE_STAGES.passTwoAdaptive];
-  return work.filter((w) => pass2.includes(w.stage)).reduce((s, w) => s + stageSeconds(w, x.costs), 0);
+  return workSeconds(
+    work.filter((w) => pass2.includes(w.stage)),
+    x.costs,
+  );
 }
 
 /**
