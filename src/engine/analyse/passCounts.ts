@@ -30,8 +30,9 @@ export const DEEPFOOL_TYPICAL_STEPS = 3;
  * defended one). Before pass 1 that share is unknown: it was a fifth on mnist-cnn, three quarters on
  * fashion-resnet and all of them on the random ResNet-18 at 224×224, whose adaptive stage the earlier
  * count of half left 2.6× short. The bound is counted, as the defences are counted as if every attack
- * succeeded: a budget's plan then errs towards finishing early rather than cutting the stage, and the ETA
- * takes pass 1's exact count once the stage starts (passTwo.ts).
+ * succeeded: a budget's plan then errs towards finishing early rather than cutting the stage. Pass 1's exact
+ * count replaces it once pass 1 is over: in the budget's re-plan (replan.ts, which then gives back what the
+ * plan took when there is room) and in the ETA when the stage starts (passTwo.ts).
  */
 export const REATTACKED_SHARE = 1;
 /**
@@ -123,6 +124,8 @@ export interface ImageShape {
   height: number;
   width: number;
   numClasses: number;
+  /** Images per model call: pass 2 replays pass 1's batches whole (absent: counted image by image). */
+  batchSize?: number;
 }
 
 /**
@@ -167,7 +170,9 @@ export function passOneRest(plan: AnalysePlan, shape: ImageShape, accuracy: numb
  * The work of each progress stage of the run `plan` describes (stages that do not run have none). `K` is
  * post-averaging's configured K (the one pass 2 uses); `accuracy` the expected clean accuracy (a probe's):
  * attacks run on correctly classified images only, and pass 2 takes its adaptive images from them. The
- * defences are counted as if every attack succeeded; pass 2 re-attacks every example (the bound: REATTACKED_SHARE).
+ * defences are counted as if every attack succeeded; pass 2 re-attacks, per defence, `reattacked[name]` of
+ * the adaptive images' attack examples: once pass 1 is over its exact share (passTwo.ts), before it every
+ * example (the bound: REATTACKED_SHARE).
  */
 export function analyseWork(
   plan: AnalysePlan,
@@ -175,6 +180,7 @@ export function analyseWork(
   K: number,
   accuracy = 1,
   factors: DefendedPassFactors = PLAIN_DEFENDED,
+  reattacked: Readonly<Record<string, number>> = {},
 ): StageWork[] {
   const a = Math.min(1, Math.max(0, accuracy));
   const images = plan.stages.find((s) => s.stage === 'clean')!.sizes.images;
@@ -190,10 +196,12 @@ export function analyseWork(
   ];
 
   const adaptive = stage('adaptive');
-  // The adaptive images: the first correctly classified ones; the replay reads pass 1's images up to the last of them.
+  // The adaptive images: the first correctly classified ones; the replay reads pass 1's batches up to the end of
+  // the one holding the last of them (passTwo.ts' replayedPrefix: 8 images replayed for 4 adaptive ones at batch 8).
   const n2 = Math.min(Math.round(a * images), adaptive.sizes.images);
   if (adaptive.skipped !== null || plan.defences.length === 0 || n2 === 0) return work;
-  const replay = Math.min(images, Math.ceil(n2 / a));
+  const lastAdaptive = Math.ceil(n2 / a);
+  const replay = Math.min(images, shape.batchSize ? Math.ceil(lastAdaptive / shape.batchSize) * shape.batchSize : lastAdaptive);
   const defended = plan.defences.map((d) => defendedPasses(d.name, K, plan.eotSamples, factors));
   const sweeps = stage('sweeps').skipped === null ? plan.epsGrid.length : 0;
   // Part 1, per adaptive image: scores, a timed plain pass, each defence on the clean image; the ε sweep's
@@ -204,18 +212,18 @@ export function analyseWork(
   // Part 2, per replayed image: scores and the suite again; per adaptive image, each defence's PGD-10 (an EOT
   // gradient) against every attack's example, and the defended verdict on it.
   const replayed = add({ forward: 1, gradient: 0 }, suite, a);
-  let reattacked = NONE;
+  let reattacks = NONE;
   plan.defences.forEach((d) => {
-    reattacked = add(reattacked, adaptiveAttackPasses(d.name, K, plan.eotSamples, plan.adaptiveAttack, shape.numClasses, factors), A);
+    const share = reattacked[d.name] ?? REATTACKED_SHARE;
+    reattacks = add(reattacks, adaptiveAttackPasses(d.name, K, plan.eotSamples, plan.adaptiveAttack, shape.numClasses, factors), A * share);
   });
-  reattacked = add(NONE, reattacked, REATTACKED_SHARE);
   work.push({ stage: ANALYSE_STAGES.passTwoSweep, images: n2, perImage: partOne });
   // Per replayed image: the replay's share and the re-attacks' share (n2 of the replay's images are adaptive).
   const reattack = (x: number) => (x * n2) / replay;
   work.push({
     stage: ANALYSE_STAGES.passTwoAdaptive,
     images: replay,
-    perImage: { forward: replayed.forward + reattack(reattacked.forward), gradient: replayed.gradient + reattack(reattacked.gradient) },
+    perImage: { forward: replayed.forward + reattack(reattacks.forward), gradient: replayed.gradient + reattack(reattacks.gradient) },
   });
   return work;
 }

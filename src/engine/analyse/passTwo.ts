@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { analyseBatches } from './analyseBatches';
 import type { AdaptiveDefence, AdaptiveRun, DefenceChoice } from '../defences/defence';
-import { correctness, tallyBehind } from '../defences/tally';
+import { correctness, tallyBehind, type DefenceTally } from '../defences/tally';
 import type { GradientSource } from '../grad/estimatedGradient';
 import { EngineError } from '../errors';
 import { GradientModel } from '../grad/gradientModel';
@@ -64,6 +64,42 @@ export function replayedPrefix<T extends { relPath: string }>(all: T[], adaptive
   return all.slice(0, Math.min(all.length, Math.ceil((last + 1) / batchSize) * batchSize));
 }
 
+/**
+ * Whether pass 2 re-attacks image `index`'s example (of pass 1's order) for one defence and attack: the defence
+ * defended it in pass 1 (its tally's verdict), or, where no tally stands behind the row, the image was correct.
+ */
+function willReattack(tally: DefenceTally | null, index: number, correct: boolean): boolean {
+  return tally ? tally.defendedExample(index) !== null : correct;
+}
+
+/**
+ * Per defence (by name), the share of the adaptive images' attack examples pass 2 will re-attack when it takes
+ * the first `adaptiveImages` correct images of `samples` (pass 1's order): pass 1's exact count, known once
+ * pass 1 is over (the plan counted the bound, every example). No gradient graph: nothing is re-attacked.
+ */
+export function reattackedShares(
+  samples: { relPath: string }[],
+  choices: DefenceChoice[],
+  cleanCorrect: Set<string>,
+  adaptiveImages: number,
+  gradients: boolean,
+): Record<string, number> {
+  const shares: Record<string, number> = {};
+  for (const c of choices) {
+    const tallies = c.result.rows.map((row) => tallyBehind(row) ?? null);
+    let images = 0;
+    let examples = 0;
+    for (let j = 0; j < samples.length && images < adaptiveImages; j++) {
+      const correct = cleanCorrect.has(samples[j].relPath);
+      if (!correct) continue;
+      images++;
+      for (const t of tallies) if (willReattack(t, j, correct)) examples++;
+    }
+    shares[c.result.defence.kind] = gradients && images && tallies.length ? examples / (images * tallies.length) : 0;
+  }
+  return shares;
+}
+
 export async function runPassTwo(
   ctx: AnalyseContext,
   attacks: AttackStage,
@@ -105,6 +141,7 @@ export async function runPassTwo(
       builder,
       sessionOpts: ctx.sessionOpts,
       runSeed,
+      eotSamples: plan.eotSamples,
       seeds,
       disposers,
       crossEntropyGradient: () => headGradient({ kind: 'cross-entropy' }),
@@ -179,11 +216,7 @@ export async function runPassTwo(
       const reattacks = (d: number, a: number, from: number, to: number) => {
         let n = 0;
         for (let j = from; j < to; j++)
-          if (
-            inAdaptiveSet.has(replay[j].relPath) &&
-            (pass1[d][a] ? pass1[d][a].defendedExample(j) !== null : cleanCorrect.has(replay[j].relPath))
-          )
-            n++;
+          if (inAdaptiveSet.has(replay[j].relPath) && willReattack(pass1[d][a], j, cleanCorrect.has(replay[j].relPath))) n++;
         return n;
       };
       const workOf = (from: number, to: number) => {

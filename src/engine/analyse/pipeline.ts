@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { analyseBatches } from './analyseBatches';
 import { correctness } from '../defences/tally';
+import type { DefenceChoice } from '../defences/defence';
 import { channelCount } from '../data/pixels';
 import { EngineError, isEngineError } from '../errors';
 import type { JobHooks } from '../jobs/evalJob';
@@ -27,7 +28,7 @@ import type { AnalyseContext } from './context';
 import { progressOf } from './context';
 import type { AnalyseOptions } from './options';
 import { addPasses, NO_PASSES, passOneRest, suiteAttackPasses } from './passCounts';
-import { runPassTwo, type PassTwoCounts } from './passTwo';
+import { reattackedShares, runPassTwo, type PassTwoCounts } from './passTwo';
 import { planAnalyse } from './plan';
 import {
   budgetDeadline,
@@ -171,13 +172,20 @@ export async function runAnalysePipeline(
       return report(partial, clean.skipped, attacks.suite);
     }
     if (!partial && chosen.results.length) {
-      const replanned = replanAfterPassOne(ctx, start, clean.correct.size, (performance.now() - passOneStart) / 1000, t0);
+      const replanned = replanAfterPassOne(ctx, start, chosen.choices, clean.correct, attacks.builder !== null, t0, {
+        seconds: (performance.now() - passOneStart) / 1000,
+        attackSeconds: pass1.attackSeconds,
+      });
       if (replanned && start.section) {
-        start = { ...start, section: { ...start.section, replanned } };
+        const eot = replanned.eotSamples
+          ? { ...start.section.eot, samples: replanned.eotSamples.to, chosenBy: 'budget' as const }
+          : start.section.eot;
+        start = { ...start, section: { ...start.section, eot, replanned } };
         ctx.section(PLAN_SECTION, start.section!);
-        ctx.warnings.push(
-          `the budget cut the adaptive images from ${replanned.adaptiveImages.from} to ${replanned.adaptiveImages.to}: ${replanned.note}`,
-        );
+        if (replanned.adaptiveImages.to < replanned.adaptiveImages.from)
+          ctx.warnings.push(
+            `the budget cut the adaptive images from ${replanned.adaptiveImages.from} to ${replanned.adaptiveImages.to}: ${replanned.note}`,
+          );
       }
       partial = await addPassTwo(ctx, attacks, chosen, clean.correct);
     }
@@ -197,35 +205,54 @@ export async function runAnalysePipeline(
 }
 
 /**
- * With a budget, after pass 1: pass 2 and the added sections re-estimated at pass 1's pace (replan.ts); when
- * they no longer fit, the plan's adaptive images are cut (ctx.plan, which pass 2 reads). Null: unchanged.
+ * With a budget, after pass 1: pass 2 and the added sections re-estimated at pass 1's pace, with pass 1's exact
+ * count of the examples pass 2 re-attacks (replan.ts); the plan's adaptive images and EOT samples cut or given
+ * back (ctx.plan, which pass 2 reads). Null: unchanged.
  */
-function replanAfterPassOne(ctx: AnalyseContext, start: RunStart, correct: number, passOneSeconds: number, t0: number) {
+function replanAfterPassOne(
+  ctx: AnalyseContext,
+  start: RunStart,
+  choices: DefenceChoice[],
+  cleanCorrect: Set<string>,
+  gradients: boolean,
+  t0: number,
+  /** Pass 1's seconds, and those of its scores and attacks (which pass 2 replays). */
+  passOne: { seconds: number; attackSeconds: number },
+) {
   const budget = ctx.opts.budgetSeconds;
   if (budget === undefined || ctx.data.shard || !start.costs || !start.shape) return null;
   const costs = start.costs;
-  const passOne: string[] = [ANALYSE_STAGES.clean, ANALYSE_STAGES.passOne];
+  const passOneStages: string[] = [ANALYSE_STAGES.clean, ANALYSE_STAGES.passOne];
   const atSeconds = (performance.now() - t0) / 1000;
+  // What the budget's plan took from pass 2, which the re-plan may give back.
+  const reducedFrom = (kind: string) => start.section?.reductions.find((r) => r.kind === kind)?.from;
+  const plan = ctx.plan;
   const replanned = replanPassTwo({
     opts: ctx.opts,
     preprocessing: ctx.prepared.config.preprocessing,
     images: ctx.data.samples.length,
-    correct,
+    correct: cleanCorrect.size,
     shape: start.shape,
     costs,
     factors: ctx.defendedFactors,
     passOneEstimate: workSeconds(
-      start.work.filter((w) => passOne.includes(w.stage)),
+      start.work.filter((w) => passOneStages.includes(w.stage)),
       costs,
     ),
-    passOneSeconds,
+    passOneSeconds: passOne.seconds,
+    replaySecondsPerImage: passOne.attackSeconds / Math.max(1, ctx.data.samples.length),
     extrasSeconds: workSeconds(extrasWork(start.extras), costs),
     leftSeconds: Math.max(0, (budget - REPORT_RESERVE_SECONDS - atSeconds) * PLAN_SHARE),
     atSeconds,
+    reattacked: (n) => reattackedShares(ctx.data.samples, choices, cleanCorrect, n, gradients),
+    unreduced: {
+      adaptiveImages: reducedFrom('adaptive-images') ?? plan.adaptiveImages,
+      eotSamples: reducedFrom('eot-samples') ?? plan.eotSamples,
+    },
   });
   if (replanned)
     ctx.plan = planAnalyse(
-      { ...ctx.opts, adaptiveImages: replanned.adaptiveImages.to },
+      { ...ctx.opts, adaptiveImages: replanned.adaptiveImages.to, eotSamples: replanned.eotSamples?.to ?? plan.eotSamples },
       ctx.prepared.config.preprocessing,
       ctx.data.samples.length,
     );
@@ -287,7 +314,7 @@ async function runPassOne(ctx: AnalyseContext, attacks: AttackStage, cleanCorrec
   Object.assign(prepared.timings, times);
   publishAttacks(ctx, attacks);
   for (const s of stages) s.publish();
-  return { defences, stages, partial, defencesCut };
+  return { defences, stages, partial, defencesCut, attackSeconds: times.attacks };
 }
 
 /** Pass 2's adaptive rows and costs into the defence results, its sweep after theirs; true when cancelled. */

@@ -69,7 +69,12 @@ export async function planRunStart(
     forwardSeconds: probe.forwardSeconds,
     gradientSeconds: probe.gradientSeconds ?? GRADIENT_PASS_WEIGHT * probe.forwardSeconds,
   };
-  const shape = { height: p.height, width: p.width, numClasses: classifier.numClasses ?? data.dataset.classNames.length };
+  const shape = {
+    height: p.height,
+    width: p.width,
+    numClasses: classifier.numClasses ?? data.dataset.classNames.length,
+    batchSize: classifier.batchSize,
+  };
   const eotSamples = resolveEotSamples(opts, probe.gradientSeconds);
   let runOpts: AnalyseOptions = { ...opts, eotSamples };
   let runData = data;

@@ -76,6 +76,8 @@ export interface AdaptiveRun {
   headGradient(head: LossHead): Promise<GradientSource | null>;
   sessionOpts: SessionOptions & { label: string };
   runSeed: number;
+  /** Points per image an EOT step averages over: the plan's (a budget's re-plan after pass 1 may raise it). */
+  eotSamples: number;
   /** Seeds of pass 2 recorded in the report. */
   seeds: Record<string, number>;
   /** Run when pass 2 ends. */

@@ -190,7 +190,7 @@ export const postAveraging: Defence = {
                 sampler,
                 rng: new Rng(seed),
                 baseKind: pass2.classifier.outputKind?.kind ?? 'logits',
-                ...(opts.eotSamples !== undefined ? { samples: opts.eotSamples } : {}),
+                samples: pass2.eotSamples,
               });
             const ce = await pass2.crossEntropyGradient();
             if (ce) Object.assign(pass2.seeds, seedRecord(pass2.runSeed, 'adaptive/post-averaging/eot'));
@@ -216,7 +216,7 @@ export const postAveraging: Defence = {
               gradient,
               gradientFor,
               label: (norm) =>
-                `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over ${eotPoints(K, opts.eotSamples)} of the ${pointsPerImage(K)} freshly sampled defence points each step), same budget per image`,
+                `EOT-PGD-${ADAPTIVE_STEPS} ${norm === 'linf' ? 'L∞' : 'L2'} (gradient averaged over ${eotPoints(K, pass2.eotSamples)} of the ${pointsPerImage(K)} freshly sampled defence points each step), same budget per image`,
             };
           },
         };

@@ -44,7 +44,12 @@ export async function runEstimateJob(req: JobRequest, opts: EstimateOptions, hoo
     });
     const available = data.samples.length;
     const p = config.preprocessing;
-    const shape = { height: p.height, width: p.width, numClasses: classifier.numClasses ?? data.dataset.classNames.length };
+    const shape = {
+      height: p.height,
+      width: p.width,
+      numClasses: classifier.numClasses ?? data.dataset.classNames.length,
+      batchSize: classifier.batchSize,
+    };
     const counts = [...new Set([...opts.images.filter((k) => k < available), available])].sort((a, b) => a - b);
     const eotSamples = resolveEotSamples(opts.analyse, probe.gradientSeconds);
     // The sections analyse adds when cheap (analyse/extras.ts), decided as the run plan decides them.

@@ -418,13 +418,16 @@ export interface RunPlanSection {
   /** Set when the run stopped at the budget: when, and the stages it cut (not run, or not finished). */
   stopped: { atSeconds: number; cut: string[]; note: string } | null;
   /**
-   * Set when, after pass 1, the budget cut pass 2's adaptive images (analyse/replan.ts): when, pass 1's pace (its
-   * seconds over its estimate, at least 1), the images before and after, and the run's new estimate.
+   * Set when, after pass 1, the budget changed pass 2 (analyse/replan.ts): cut its adaptive images, or gave back
+   * adaptive images and EOT samples per step that the plan had reduced. When, pass 1's pace (its seconds over its
+   * estimate, at least 1), the adaptive images before and after, the EOT samples before and after (when they
+   * changed; `eot` then gives the samples pass 2 used), and the run's new estimate.
    */
   replanned?: {
     atSeconds: number;
     pace: number;
     adaptiveImages: { from: number; to: number };
+    eotSamples?: { from: number; to: number };
     estimateSeconds: number;
     note: string;
   } | null;

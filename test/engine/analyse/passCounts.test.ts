@@ -96,6 +96,25 @@ test('post-averaging costs 6K+1 forward points per image and configuration; its 
     images: 20,
     perImage: { forward: 1 + 1 + share * 2 * points, gradient: 7 + share * 10 * points },
   });
+  // Once pass 1 is over, its exact share of re-attacked examples replaces the bound (the re-plan's count).
+  const known = analyseWork(planAnalyse(opts, p, 100), shape, K, 1, undefined, { 'post-averaging': 0.25 });
+  assert.deepEqual(known[3].perImage, { forward: 1 + 1 + 0.25 * 2 * points, gradient: 7 + 0.25 * 10 * points });
+  assert.deepEqual(known.slice(0, 3), work.slice(0, 3), 'only the re-attacks change');
+  // Pass 2 replays pass 1's batches whole: 20 adaptive images at batch 8 replay 24 images (the suite on each),
+  // the re-attacks stay those of the 20.
+  const batched = analyseWork(planAnalyse(opts, p, 100), { ...shape, batchSize: 8 }, K)[3];
+  assert.equal(batched.images, 24);
+  const total = (w: typeof batched) => ({ forward: w.images * w.perImage.forward, gradient: w.images * w.perImage.gradient });
+  const perImage = { forward: 1 + 1, gradient: 7 };
+  const reattacks = (w: typeof batched) => ({
+    forward: total(w).forward - w.images * perImage.forward,
+    gradient: total(w).gradient - w.images * perImage.gradient,
+  });
+  const close = (a: { forward: number; gradient: number }, b: { forward: number; gradient: number }) =>
+    Math.abs(a.forward - b.forward) < 1e-6 && Math.abs(a.gradient - b.gradient) < 1e-6;
+  assert.ok(close(reattacks(batched), reattacks(work[3])));
+  assert.equal(analyseWork(planAnalyse(opts, p, 100), { ...shape, batchSize: 64 }, K)[3].images, 64);
+  assert.equal(analyseWork(planAnalyse(opts, p, 30), { ...shape, batchSize: 64 }, K)[3].images, 30, 'never more than the images');
 });
 
 test('low-pass costs one pass per cutoff and row; Occluded Frequency one per band on its images; the ε sweep PGD-10 per ε', () => {

@@ -1,12 +1,14 @@
 /**
  * The re-plan after pass 1 on synthetic costs: pass 2's estimate is passCounts.ts' work at the probe's costs
  * (closed form against analyseWork), nothing changes while pass 2 and the extras fit at pass 1's pace, and when
- * they do not the adaptive images are cut to the most that fit (a brute-force search agrees), never below one.
+ * they do not the adaptive images are cut to the most that fit (a brute-force search agrees), never below one;
+ * with room, what the budget took is given back (adaptive images, then EOT samples); pass 1's exact re-attack
+ * share and its measured attack seconds (the replay's) price pass 2.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { passOnePace, passTwoSeconds, replanPassTwo, type ReplanInput } from '../../../src/engine/analyse/replan';
-import { analyseWork } from '../../../src/engine/analyse/passCounts';
+import { pacedPassTwoSeconds, passOnePace, passTwoSeconds, replanPassTwo, type ReplanInput } from '../../../src/engine/analyse/replan';
+import { analyseWork, suitePasses } from '../../../src/engine/analyse/passCounts';
 import { planAnalyse } from '../../../src/engine/analyse/plan';
 import type { AnalyseOptions } from '../../../src/engine/analyse/options';
 import { ANALYSE_STAGES, stageSeconds } from '../../../src/engine/analyse/stageWork';
@@ -99,4 +101,72 @@ test('never below one image; the note says when even that may not fit; the plann
   const few = replanPassTwo(input({ correct: 6, passOneSeconds: 300, leftSeconds: 5 }));
   assert.equal(few?.adaptiveImages.from, 6);
   assert.equal(replanPassTwo(input({ correct: 1, passOneSeconds: 300, leftSeconds: 5 })), null, 'one image: nothing to cut');
+});
+
+test("pass 1's exact re-attack share prices pass 2: fewer examples re-attacked, less to do", () => {
+  const bound = input({});
+  const half = input({ reattacked: () => ({ 'post-averaging': 0.5, 'low-pass': 0.5 }) });
+  const none = input({ reattacked: () => ({ 'post-averaging': 0, 'low-pass': 0 }) });
+  assert.ok(passTwoSeconds(none, 20) < passTwoSeconds(half, 20) && passTwoSeconds(half, 20) < passTwoSeconds(bound, 20));
+  // All of them is the bound itself.
+  const all = input({ reattacked: () => ({ 'post-averaging': 1, 'low-pass': 1 }) });
+  assert.equal(passTwoSeconds(all, 20), passTwoSeconds(bound, 20));
+  // The share is asked for the adaptive images pass 2 would take (never more than the correct ones).
+  const asked: number[] = [];
+  passTwoSeconds(input({ reattacked: (n) => (asked.push(n), {}) }), 50);
+  assert.deepEqual(asked, [30]);
+});
+
+test('with room, the budget gives back the adaptive images, then the EOT samples, the most that fit (brute force agrees)', () => {
+  const unreduced = { adaptiveImages: 32, eotSamples: 91 };
+  const cost = (x: ReplanInput, n: number, e: number) => passTwoSeconds(x, n, e) + 10;
+  for (const extra of [0.3, 0.8, 1.5]) {
+    const base = input({ unreduced });
+    // Room for the planned pass 2 and `extra` of it again.
+    const x = { ...base, leftSeconds: (1 + extra) * cost(base, 20, 8) };
+    let n = 20;
+    for (let m = 20; m <= 30; m++) if (cost(x, m, 8) <= x.leftSeconds) n = m;
+    let e = 8;
+    if (n === 30) for (let v = 8; v <= 91; v++) if (cost(x, 30, v) <= x.leftSeconds) e = v;
+    const r = replanPassTwo(x);
+    assert.ok(r, `room ${extra}`);
+    assert.deepEqual(r.adaptiveImages, { from: 20, to: n }, 'adaptive images up to the correct ones (30), not the unbudgeted 32');
+    assert.deepEqual(r.eotSamples, e === 8 ? undefined : { from: 8, to: e });
+    assert.ok(r.estimateSeconds - 120 <= x.leftSeconds + 1e-9);
+    assert.match(r.note, /gives back adaptive images 20 → \d+ \(of 30 without the budget\)/);
+  }
+  // Without anything the budget took there is nothing to give back.
+  assert.equal(replanPassTwo(input({ unreduced: { adaptiveImages: 20, eotSamples: 8 } })), null);
+  assert.equal(replanPassTwo(input({})), null);
+  // At pass 1's pace: a slow pass 1 leaves less room.
+  const fast = replanPassTwo(input({ unreduced, leftSeconds: 1.5 * (passTwoSeconds(input({}), 20) + 10) }));
+  const slow = replanPassTwo(input({ unreduced, passOneSeconds: 130, leftSeconds: 1.5 * (passTwoSeconds(input({}), 20) + 10) }));
+  assert.ok(fast && slow && slow.adaptiveImages.to <= fast.adaptiveImages.to && (slow.eotSamples?.to ?? 8) <= (fast.eotSamples?.to ?? 8));
+});
+
+test("pass 1's verdicts can make room: the bound does not fit, the exact share does, and the note says how many are re-attacked", () => {
+  const unreduced = { adaptiveImages: 32, eotSamples: 91 };
+  const left = passTwoSeconds(input({}), 20) + 10 - 1;
+  assert.equal(replanPassTwo(input({ leftSeconds: left }))?.adaptiveImages.to, 19, 'the bound: cut');
+  const r = replanPassTwo(input({ leftSeconds: left, unreduced, reattacked: () => ({ 'post-averaging': 0.25, 'low-pass': 0.25 }) }));
+  assert.ok(r && r.adaptiveImages.to > 20, 'a quarter re-attacked: room to give back');
+  assert.match(r.note, /25 % of the examples to re-attack through post-averaging/);
+});
+
+test("pass 2's replay of pass 1's attacks is priced at pass 1's measured seconds per image, the rest at pass 1's pace", () => {
+  // 20 of 30 correct images among 40 (accuracy 0.75): the 20th correct one is about the 27th image, so at batch 8
+  // pass 2 replays 32 images (the suite again on each).
+  const x = input({ shape: { ...shape, batchSize: 8 } });
+  const plan = planAnalyse(opts, p, 40);
+  const suite = suitePasses(plan, 1000);
+  const perImage = costs.forwardSeconds * (1 + 0.75 * suite.forward) + costs.gradientSeconds * 0.75 * suite.gradient;
+  const counted = passTwoSeconds(x, 20);
+  const replayed = 32;
+  assert.ok(
+    Math.abs(pacedPassTwoSeconds({ ...x, replaySecondsPerImage: perImage }, 1, 20) - counted) < 1e-9,
+    'measured = counted: no change',
+  );
+  assert.equal(pacedPassTwoSeconds(x, 1.5, 20), 1.5 * counted, 'no measurement: all at the pace');
+  const measured = pacedPassTwoSeconds({ ...x, replaySecondsPerImage: 2 }, 1.5, 20);
+  assert.ok(Math.abs(measured - (1.5 * (counted - replayed * perImage) + replayed * 2)) < 1e-9);
 });

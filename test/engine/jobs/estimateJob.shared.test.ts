@@ -71,7 +71,7 @@ test(
     for (const c of s.choices) {
       const base = analyseWork(
         planAnalyse({ ...analyse, preset: c.preset }, p, c.images),
-        { height: 28, width: 28, numClasses: 10 },
+        { height: 28, width: 28, numClasses: 10, batchSize: prepared.config.runtime.batchSize },
         DEFAULT_K,
         s.probeAccuracy,
         f,
