@@ -61,7 +61,10 @@ export function passOnePace(estimate: number, seconds: number): number {
 function passTwoWork(x: ReplanInput, adaptiveImages: number, eotSamples: number | undefined) {
   const plan = planAnalyse({ ...x.opts, adaptiveImages, eotSamples }, x.preprocessing, x.images);
   const accuracy = x.images > 0 ? x.correct / x.images : 0;
-  const work = analyseWork(plan, x.shape, x.opts.K, accuracy, x.factors, x.reattacked?.(Math.min(adaptiveImages, x.correct)) ?? {});
+  // Once pass 1's verdicts are known, a planned defence without a share was not chosen: pass 2 re-attacks nothing through it.
+  const known = x.reattacked?.(Math.min(adaptiveImages, x.correct));
+  const shares = known ? Object.fromEntries(plan.defences.map((d) => [d.name, known[d.name] ?? 0])) : {};
+  const work = analyseWork(plan, x.shape, x.opts.K, accuracy, x.factors, shares);
   const pass2: string[] = [ANALYSE_STAGES.passTwoSweep, ANALYSE_STAGES.passTwoAdaptive];
   return { plan, accuracy, work: work.filter((w) => pass2.includes(w.stage)) };
 }

@@ -111,6 +111,10 @@ test("pass 1's exact re-attack share prices pass 2: fewer examples re-attacked, 
   // All of them is the bound itself.
   const all = input({ reattacked: () => ({ 'post-averaging': 1, 'low-pass': 1 }) });
   assert.equal(passTwoSeconds(all, 20), passTwoSeconds(bound, 20));
+  // A planned defence pass 1 did not choose has no share: nothing is re-attacked through it (not the bound).
+  const onlyOne = input({ reattacked: () => ({ 'post-averaging': 1 }) });
+  assert.equal(passTwoSeconds(onlyOne, 20), passTwoSeconds(input({ reattacked: () => ({ 'post-averaging': 1, 'low-pass': 0 }) }), 20));
+  assert.ok(passTwoSeconds(onlyOne, 20) < passTwoSeconds(bound, 20));
   // The share is asked for the adaptive images pass 2 would take (never more than the correct ones).
   const asked: number[] = [];
   passTwoSeconds(input({ reattacked: (n) => (asked.push(n), {}) }), 50);
