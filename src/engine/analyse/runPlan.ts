@@ -277,10 +277,12 @@ export function budgetDeadline(
   let lastStage: string | null = null;
   let lastDone = 0;
   let lastTotal = 0;
+  const seen = new Set<string>();
   const runHooks: JobHooks = {
     ...hooks,
     signal: controller.signal,
     onProgress: (p) => {
+      seen.add(p.stage);
       lastStage = p.stage;
       lastDone = p.done;
       lastTotal = p.total;
@@ -291,10 +293,12 @@ export function budgetDeadline(
     if (hitAt === null || hooks.signal?.aborted) return null;
     const names = work.map((w) => w.stage);
     if (lastStage === names[names.length - 1] && lastDone >= lastTotal) return null;
-    const from = lastStage === null ? 0 : Math.max(0, names.indexOf(lastStage));
-    const cut = names.slice(from);
-    const first = cut.length ? `${cut[0]} (${lastStage === cut[0] ? `${lastDone} of ${lastTotal} images done` : 'not run'})` : '';
-    const rest = cut.slice(1).map((s) => `${s} (not run)`);
+    // Cut: the stage running at the stop (one the plan had not counted too: pass 2 when the probe found no
+    // correct image) and every planned stage not yet begun.
+    const running = lastStage !== null && lastDone < lastTotal ? [lastStage] : [];
+    const cut = [...running, ...names.filter((n) => !seen.has(n))];
+    const first = running.length ? `${running[0]} (${lastDone} of ${lastTotal} images done)` : '';
+    const rest = cut.slice(running.length).map((s) => `${s} (not run)`);
     return {
       atSeconds: hitAt,
       cut,

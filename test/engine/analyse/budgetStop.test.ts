@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { runAnalysePipeline } from '../../../src/engine/analyse/pipeline';
 import type { AnalyseOptions } from '../../../src/engine/analyse/options';
 import { ANALYSE_STAGES } from '../../../src/engine/analyse/stageWork';
-import type { Schedule } from '../../../src/engine/analyse/runPlan';
+import { budgetDeadline, type Schedule } from '../../../src/engine/analyse/runPlan';
+import { performance } from 'node:perf_hooks';
 import { pointsPerImage } from '../../../src/engine/defences/postAveraging';
 import { isEngineError } from '../../../src/engine/errors';
 import type { DefencesSection, RunPlanSection } from '../../../src/engine/report/sections';
@@ -95,4 +96,28 @@ test('a budget below what the run needs is refused, saying the minimum', async (
     (e: unknown) =>
       isEngineError(e) && e.code === 'USAGE' && /needs at least \d+ s/.test(e.message) && /--budget \d+s/.test(e.details.hint ?? ''),
   );
+});
+
+test('the stop names the stage running and the planned stages not begun, also a stage the plan had not counted', () => {
+  let fire: (() => void) | null = null;
+  const schedule: Schedule = (_ms, f) => {
+    fire = f;
+    return () => {};
+  };
+  // The plan had no pass 2 (its probe found no correct image); the run then ran it after pass 1.
+  const work = [ANALYSE_STAGES.clean, ANALYSE_STAGES.passOne, 'Fourier heat map'].map((stage) => ({
+    stage,
+    images: 8,
+    perImage: { forward: 1, gradient: 0 },
+  }));
+  const d = budgetDeadline({}, 60, performance.now(), work, schedule);
+  d.hooks.onProgress?.({ stage: ANALYSE_STAGES.clean, done: 8, total: 8 });
+  d.hooks.onProgress?.({ stage: ANALYSE_STAGES.passOne, done: 8, total: 8 });
+  d.hooks.onProgress?.({ stage: ANALYSE_STAGES.passTwoAdaptive, done: 3, total: 8 });
+  fire!();
+  const stop = d.stopNote();
+  assert.ok(stop);
+  assert.deepEqual(stop.cut, [ANALYSE_STAGES.passTwoAdaptive, 'Fourier heat map']);
+  assert.match(stop.note, /cut adaptive attacks \(3 of 8 images done\), Fourier heat map \(not run\)/);
+  d.dispose();
 });
